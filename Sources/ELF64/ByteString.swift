@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A string viewed in place inside a file's bytes: no copy, no allocation.
+///
+/// Valid as long as the bytes it was taken from. Compare it with a `String`
+/// directly (`name == ".text"`); convert with `String(name)` when a copy is wanted.
+public struct ByteString: Hashable, Sendable, CustomStringConvertible, Comparable {
+    nonisolated(unsafe) public let utf8: UnsafeBufferPointer<UInt8>
+
+    @inlinable
+    public init(_ utf8: UnsafeBufferPointer<UInt8>) { self.utf8 = utf8 }
+
+    /// The NUL-terminated string starting at `offset` in `table`, or `nil` when
+    /// `offset` lies outside the table or no NUL follows it inside the table.
+    @inlinable
+    public init?(in table: UnsafeRawBufferPointer, at offset: UInt64) {
+        guard offset < UInt64(table.count), let base = table.baseAddress else { return nil }
+        let start = base + Int(offset)
+        let remaining = table.count - Int(offset)
+        guard let nul = memchr(start, 0, remaining) else { return nil }
+        let length = UnsafeRawPointer(nul) - start
+        utf8 = UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt8.self), count: length)
+    }
+
+    /// The empty string.
+    public static let empty = ByteString(UnsafeBufferPointer(start: nil, count: 0))
+
+    @inlinable public var count: Int { utf8.count }
+    @inlinable public var isEmpty: Bool { utf8.isEmpty }
+
+    public var description: String { String(decoding: utf8, as: UTF8.self) }
+
+    @inlinable
+    public static func == (lhs: ByteString, rhs: ByteString) -> Bool {
+        lhs.utf8.count == rhs.utf8.count && (lhs.utf8.count == 0 || memcmp(lhs.utf8.baseAddress!, rhs.utf8.baseAddress!, lhs.utf8.count) == 0)
+    }
+
+    @inlinable
+    public static func < (lhs: ByteString, rhs: ByteString) -> Bool {
+        lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
+    }
+
+    @inlinable
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(bytes: UnsafeRawBufferPointer(utf8))
+    }
+
+    @inlinable
+    public static func == (lhs: ByteString, rhs: String) -> Bool {
+        var rhs = rhs
+        return rhs.withUTF8 { ByteString($0) == lhs }
+    }
+
+    @inlinable
+    public static func == (lhs: String, rhs: ByteString) -> Bool { rhs == lhs }
+
+    /// Whether the string begins with `prefix`.
+    @inlinable
+    public func hasPrefix(_ prefix: String) -> Bool {
+        var prefix = prefix
+        return prefix.withUTF8 { p in
+            p.count <= utf8.count && (p.count == 0 || memcmp(p.baseAddress!, utf8.baseAddress!, p.count) == 0)
+        }
+    }
+
+    /// The part after `prefix`, or `nil` when the string does not begin with it.
+    @inlinable
+    public func dropping(prefix: String) -> ByteString? {
+        guard hasPrefix(prefix) else { return nil }
+        let n = prefix.utf8.count
+        return ByteString(UnsafeBufferPointer(rebasing: utf8[n...]))
+    }
+}
+
+extension String {
+    /// A copy of a string viewed in a file.
+    public init(_ string: ByteString) { self = string.description }
+}

@@ -1,0 +1,163 @@
+/// A validated ELF64 file, read in place.
+///
+/// Opening checks the header, the section header table, every section's
+/// range and name, and the section-name table; accessors then decode
+/// lazily without further failure. Symbol and relocation tables are
+/// validated when asked for. Nothing is copied: names and section data are
+/// views into the input, alive as long as ``storage`` (or, for
+/// ``init(unsafeBytes:)``, as long as the caller keeps the bytes).
+public struct ELFFile: @unchecked Sendable {
+    /// The owner of the bytes, when the file owns them.
+    public let storage: ByteStorage?
+    /// The whole file.
+    public let bytes: UnsafeRawBufferPointer
+    public let header: ELFHeader
+    /// The section header table, `sectionCount * 64` bytes, known to lie in the file.
+    let sectionHeaders: UnsafeRawBufferPointer
+    /// The section-name string table (empty when `e_shstrndx` is `SHN_UNDEF`).
+    let sectionNames: UnsafeRawBufferPointer
+
+    /// Reads the file held by `storage`, which the file keeps alive.
+    public init(_ storage: ByteStorage) throws(ELFError) {
+        try self.init(storage: storage, bytes: storage.bytes)
+    }
+
+    /// Reads bytes the caller owns and keeps alive while the file and its views are used.
+    public init(unsafeBytes bytes: UnsafeRawBufferPointer) throws(ELFError) {
+        try self.init(storage: nil, bytes: bytes)
+    }
+
+    private init(storage: ByteStorage?, bytes: UnsafeRawBufferPointer) throws(ELFError) {
+        self.storage = storage
+        self.bytes = bytes
+        var (header, fields) = try ELFHeader.read(bytes)
+        let rawCount = fields.u16(60), rawNameIndex = fields.u16(62)
+        let reader = ByteReader(bytes, order: header.byteOrder)
+
+        guard header.sectionHeaderOffset != 0 else {
+            header.sectionCount = 0
+            header.sectionNameTableIndex = 0
+            self.header = header
+            sectionHeaders = UnsafeRawBufferPointer(start: nil, count: 0)
+            sectionNames = sectionHeaders
+            return
+        }
+        let entrySize = fields.u16(58)
+        guard entrySize == UInt16(Section.headerSize) else {
+            throw ELFError(.invalidEntrySize(found: UInt64(entrySize), expected: Section.headerSize), field: "e_shentsize", offset: 58)
+        }
+        guard header.sectionHeaderOffset >= UInt64(ELFHeader.size) else {
+            throw ELFError(.outOfBounds(offset: header.sectionHeaderOffset, size: UInt64(Section.headerSize), fileSize: bytes.count),
+                           field: "e_shoff (overlaps the ELF header)", offset: 40)
+        }
+        // Section 0 carries the real count and name-table index when they overflow the header's 16-bit fields.
+        guard let zero = reader.record(at: header.sectionHeaderOffset, size: Section.headerSize) else {
+            throw ELFError(.truncated(needed: header.sectionHeaderOffset &+ 64, available: bytes.count), field: "e_shoff", offset: 40)
+        }
+        var count = UInt64(rawCount)
+        if rawCount == 0 { count = zero.u64(32) }
+        var nameIndex = UInt64(rawNameIndex)
+        if rawNameIndex == SpecialSectionIndex.extended { nameIndex = UInt64(zero.u32(40)) }
+
+        let (tableSize, overflow) = count.multipliedReportingOverflow(by: UInt64(Section.headerSize))
+        guard !overflow, let table = reader.slice(offset: header.sectionHeaderOffset, size: tableSize) else {
+            throw ELFError(.outOfBounds(offset: header.sectionHeaderOffset, size: overflow ? .max : tableSize, fileSize: bytes.count),
+                           field: rawCount == 0 ? "section 0 sh_size (extended e_shnum)" : "e_shnum", offset: rawCount == 0 ? Int(header.sectionHeaderOffset) + 32 : 60)
+        }
+        guard nameIndex == 0 || nameIndex < count else {
+            throw ELFError(.indexOutOfRange(nameIndex, count: Int(count)),
+                           field: rawNameIndex == SpecialSectionIndex.extended ? "section 0 sh_link (extended e_shstrndx)" : "e_shstrndx", offset: 62)
+        }
+        header.sectionCount = Int(count)
+        header.sectionNameTableIndex = Int(nameIndex)
+        sectionHeaders = table
+
+        // The section-name table must be a NUL-terminated string table inside the file.
+        var names = UnsafeRawBufferPointer(start: nil, count: 0)
+        if nameIndex != 0 {
+            let at = Int(nameIndex) * Section.headerSize
+            let r = Record(UnsafeRawBufferPointer(rebasing: table[at..<at + Section.headerSize]), order: header.byteOrder)
+            let fileOffset = Int(header.sectionHeaderOffset) + at
+            guard r.u32(4) == SectionType.strtab.rawValue else {
+                throw ELFError(.wrongSectionType(found: r.u32(4), expected: SectionType.strtab.rawValue),
+                               field: "e_shstrndx section \(nameIndex) sh_type", offset: fileOffset + 4)
+            }
+            guard let slice = reader.slice(offset: r.u64(24), size: r.u64(32)) else {
+                throw ELFError(.outOfBounds(offset: r.u64(24), size: r.u64(32), fileSize: bytes.count),
+                               field: "section \(nameIndex) (section names) sh_offset/sh_size", offset: fileOffset + 24)
+            }
+            guard slice.isEmpty || slice[slice.count - 1] == 0 else {
+                throw ELFError(.unterminatedStringTable, field: "section \(nameIndex) (section names)", offset: Int(r.u64(24)))
+            }
+            names = slice
+        }
+        sectionNames = names
+        self.header = header
+
+        for index in 0..<Int(count) {
+            let at = index * Section.headerSize
+            let r = Record(UnsafeRawBufferPointer(rebasing: table[at..<at + Section.headerSize]), order: header.byteOrder)
+            let fileOffset = Int(header.sectionHeaderOffset) + at
+            let nameOffset = r.u32(0)
+            guard nameOffset == 0 || UInt64(nameOffset) < UInt64(names.count) else {
+                throw ELFError(.stringOffsetOutOfRange(UInt64(nameOffset), tableSize: names.count),
+                               field: "section \(index) sh_name", offset: fileOffset)
+            }
+            let type = r.u32(4)
+            if type != SectionType.nobits.rawValue && type != SectionType.null.rawValue {
+                guard reader.contains(offset: r.u64(24), size: r.u64(32)) else {
+                    throw ELFError(.outOfBounds(offset: r.u64(24), size: r.u64(32), fileSize: bytes.count),
+                                   field: "section \(index) sh_offset/sh_size", offset: fileOffset + 24)
+                }
+            }
+        }
+    }
+
+    public var byteOrder: ByteOrder { header.byteOrder }
+
+    /// All sections in file order, section 0 (`SHT_NULL`) included.
+    public var sections: SectionList { SectionList(file: self) }
+
+    /// The first section named `name`, if any.
+    public func section(named name: String) -> Section? {
+        var name = name
+        return name.withUTF8 { utf8 in
+            let wanted = ByteString(utf8)
+            for index in 0..<header.sectionCount where sectionName(index) == wanted {
+                return decodeSection(index)
+            }
+            return nil
+        }
+    }
+
+    /// The section at an index read from the file, or a typed error naming `field` when it is out of range.
+    public func section(at index: UInt64, field: @autoclosure () -> String, offset: Int) throws(ELFError) -> Section {
+        guard index < UInt64(header.sectionCount) else {
+            throw ELFError(.indexOutOfRange(index, count: header.sectionCount), field: field(), offset: offset)
+        }
+        return decodeSection(Int(index))
+    }
+
+    func headerRecord(_ index: Int) -> Record {
+        let at = index * Section.headerSize
+        return Record(UnsafeRawBufferPointer(rebasing: sectionHeaders[at..<at + Section.headerSize]), order: header.byteOrder)
+    }
+
+    func sectionName(_ index: Int) -> ByteString {
+        let offset = headerRecord(index).u32(0)
+        return offset == 0 && sectionNames.isEmpty ? .empty : (ByteString(in: sectionNames, at: UInt64(offset)) ?? .empty)
+    }
+
+    func decodeSection(_ index: Int) -> Section {
+        let r = headerRecord(index)
+        let type = SectionType(rawValue: r.u32(4))
+        let hasData = type != .nobits && type != .null
+        let data = hasData ? (ByteReader(bytes, order: header.byteOrder).slice(offset: r.u64(24), size: r.u64(32)) ?? UnsafeRawBufferPointer(start: nil, count: 0))
+                           : UnsafeRawBufferPointer(start: nil, count: 0)
+        return Section(
+            index: index, name: sectionName(index), type: type, flags: SectionFlags(rawValue: r.u64(8)),
+            address: r.u64(16), offset: r.u64(24), size: r.u64(32), link: r.u32(40), info: r.u32(44),
+            alignment: r.u64(48), entrySize: r.u64(56), data: data,
+            headerOffset: Int(header.sectionHeaderOffset) + index * Section.headerSize)
+    }
+}

@@ -1,0 +1,95 @@
+/// `STB_*`: a symbol's binding.
+public struct SymbolBinding: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let local = SymbolBinding(rawValue: 0)
+    public static let global = SymbolBinding(rawValue: 1)
+    public static let weak = SymbolBinding(rawValue: 2)
+    public var description: String {
+        switch self {
+        case .local: "LOCAL"
+        case .global: "GLOBAL"
+        case .weak: "WEAK"
+        default: "\(rawValue)"
+        }
+    }
+}
+
+/// `STT_*`: what a symbol names.
+public struct SymbolType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let notype = SymbolType(rawValue: 0)
+    public static let object = SymbolType(rawValue: 1)
+    public static let function = SymbolType(rawValue: 2)
+    public static let section = SymbolType(rawValue: 3)
+    public static let file = SymbolType(rawValue: 4)
+    public static let common = SymbolType(rawValue: 5)
+    public static let tls = SymbolType(rawValue: 6)
+    public var description: String {
+        switch self {
+        case .notype: "NOTYPE"
+        case .object: "OBJECT"
+        case .function: "FUNC"
+        case .section: "SECTION"
+        case .file: "FILE"
+        case .common: "COMMON"
+        case .tls: "TLS"
+        default: "\(rawValue)"
+        }
+    }
+}
+
+/// `STV_*`: a symbol's visibility.
+public struct SymbolVisibility: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let `default` = SymbolVisibility(rawValue: 0)
+    public static let `internal` = SymbolVisibility(rawValue: 1)
+    public static let hidden = SymbolVisibility(rawValue: 2)
+    public static let protected = SymbolVisibility(rawValue: 3)
+    public var description: String { ["DEFAULT", "INTERNAL", "HIDDEN", "PROTECTED"][Int(rawValue & 3)] }
+}
+
+/// Where a symbol is defined: `st_shndx`, with `SHN_XINDEX` already resolved.
+public enum SymbolSection: Hashable, Sendable, CustomStringConvertible {
+    case undefined
+    case absolute
+    case common
+    /// A section index, known to be inside the file's section table.
+    case index(Int)
+    /// Another reserved value in `SHN_LORESERVE...SHN_HIRESERVE`.
+    case reserved(UInt16)
+
+    /// The section index, if the symbol is defined in a section.
+    public var sectionIndex: Int? {
+        if case let .index(i) = self { return i }
+        return nil
+    }
+
+    /// As `llvm-readelf -s` prints the `Ndx` column.
+    public var description: String {
+        switch self {
+        case .undefined: "UND"
+        case .absolute: "ABS"
+        case .common: "COM"
+        case let .index(i): "\(i)"
+        case let .reserved(v): "0x" + String(v, radix: 16)
+        }
+    }
+}
+
+/// One `Elf64_Sym`.
+public struct Symbol: Sendable {
+    /// The symbol's index in its table.
+    public let index: Int
+    public let name: ByteString
+    public let binding: SymbolBinding
+    public let type: SymbolType
+    public let visibility: SymbolVisibility
+    public let section: SymbolSection
+    public let value: UInt64
+    public let size: UInt64
+
+    static let entrySize = 24
+}

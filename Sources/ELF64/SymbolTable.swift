@@ -1,0 +1,121 @@
+/// A validated symbol table (`SHT_SYMTAB` or `SHT_DYNSYM`), decoded on access.
+///
+/// Construction checks the entry size, the linked string table, every
+/// symbol's name offset and section index (with `SHN_XINDEX` resolved through
+/// `SHT_SYMTAB_SHNDX`); iteration then cannot fail and allocates nothing.
+public struct SymbolTable: RandomAccessCollection, @unchecked Sendable {
+    /// The symbol table section.
+    public let section: Section
+    /// The string table holding the symbol names.
+    public let strings: Section
+    let extendedIndices: UnsafeRawBufferPointer
+    let order: ByteOrder
+
+    public var startIndex: Int { 0 }
+    public let endIndex: Int
+
+    public subscript(index: Int) -> Symbol {
+        let r = entry(index)
+        let info = r.u8(4)
+        let raw = r.u16(6)
+        let location: SymbolSection
+        switch raw {
+        case SpecialSectionIndex.undefined: location = .undefined
+        case SpecialSectionIndex.absolute: location = .absolute
+        case SpecialSectionIndex.common: location = .common
+        case SpecialSectionIndex.extended: location = .index(Int(extendedIndex(index)))
+        case SpecialSectionIndex.loReserve...: location = .reserved(raw)
+        default: location = .index(Int(raw))
+        }
+        return Symbol(
+            index: index, name: name(at: r.u32(0)),
+            binding: SymbolBinding(rawValue: info >> 4), type: SymbolType(rawValue: info & 0xf),
+            visibility: SymbolVisibility(rawValue: r.u8(5) & 3), section: location,
+            value: r.u64(8), size: r.u64(16))
+    }
+
+    func entry(_ index: Int) -> Record {
+        let at = index * Symbol.entrySize
+        return Record(UnsafeRawBufferPointer(rebasing: section.data[at..<at + Symbol.entrySize]), order: order)
+    }
+
+    func extendedIndex(_ index: Int) -> UInt32 {
+        Record(UnsafeRawBufferPointer(rebasing: extendedIndices[index * 4..<index * 4 + 4]), order: order).u32(0)
+    }
+
+    func name(at offset: UInt32) -> ByteString {
+        ByteString(in: strings.data, at: UInt64(offset)) ?? .empty
+    }
+}
+
+extension ELFFile {
+    /// The static symbol table (`.symtab`), or `nil` when the file has none.
+    public func symbolTable() throws(ELFError) -> SymbolTable? {
+        guard let section = sections.first(where: { $0.type == .symtab }) else { return nil }
+        return try symbols(in: section)
+    }
+
+    /// The symbol table in `section`, validated.
+    public func symbols(in section: Section) throws(ELFError) -> SymbolTable {
+        let where_ = "section \(section.index) (\(section.name))"
+        guard section.type == .symtab || section.type == .dynsym else {
+            throw ELFError(.wrongSectionType(found: section.type.rawValue, expected: SectionType.symtab.rawValue),
+                           field: "\(where_) sh_type", offset: section.headerOffset + 4)
+        }
+        guard section.entrySize == UInt64(Symbol.entrySize) else {
+            throw ELFError(.invalidEntrySize(found: section.entrySize, expected: Symbol.entrySize),
+                           field: "\(where_) sh_entsize", offset: section.headerOffset + 56)
+        }
+        guard section.size % UInt64(Symbol.entrySize) == 0 else {
+            throw ELFError(.sizeNotMultipleOfEntrySize(size: section.size, entrySize: Symbol.entrySize),
+                           field: "\(where_) sh_size", offset: section.headerOffset + 32)
+        }
+        let strings = try self.section(at: UInt64(section.link), field: "\(where_) sh_link", offset: section.headerOffset + 40)
+        guard strings.type == .strtab else {
+            throw ELFError(.wrongSectionType(found: strings.type.rawValue, expected: SectionType.strtab.rawValue),
+                           field: "\(where_) sh_link → section \(strings.index) sh_type", offset: strings.headerOffset + 4)
+        }
+        guard strings.data.isEmpty || strings.data[strings.data.count - 1] == 0 else {
+            throw ELFError(.unterminatedStringTable, field: "section \(strings.index) (\(strings.name))", offset: Int(strings.offset))
+        }
+        let count = Int(section.size) / Symbol.entrySize
+        var extended = UnsafeRawBufferPointer(start: nil, count: 0)
+        let table = SymbolTable(section: section, strings: strings, extendedIndices: extended, order: byteOrder, endIndex: count)
+        for index in 0..<count {
+            let r = table.entry(index)
+            let entryOffset = Int(section.offset) + index * Symbol.entrySize
+            let nameOffset = r.u32(0)
+            guard nameOffset == 0 || UInt64(nameOffset) < UInt64(strings.data.count) else {
+                throw ELFError(.stringOffsetOutOfRange(UInt64(nameOffset), tableSize: strings.data.count),
+                               field: "symbol \(index) st_name", offset: entryOffset)
+            }
+            let raw = r.u16(6)
+            var sectionIndex = UInt64(raw)
+            if raw == SpecialSectionIndex.extended {
+                if extended.isEmpty { extended = try extendedIndexTable(for: section, symbolCount: count) }
+                sectionIndex = UInt64(Record(UnsafeRawBufferPointer(rebasing: extended[index * 4..<index * 4 + 4]), order: byteOrder).u32(0))
+            } else if raw >= SpecialSectionIndex.loReserve || raw == SpecialSectionIndex.undefined {
+                continue
+            }
+            guard sectionIndex < UInt64(header.sectionCount) else {
+                throw ELFError(.indexOutOfRange(sectionIndex, count: header.sectionCount),
+                               field: "symbol \(index) st_shndx", offset: entryOffset + 6)
+            }
+        }
+        return SymbolTable(section: section, strings: strings, extendedIndices: extended, order: byteOrder, endIndex: count)
+    }
+
+    /// The `SHT_SYMTAB_SHNDX` section linked to `symbols`, checked to cover every symbol.
+    private func extendedIndexTable(for symbols: Section, symbolCount: Int) throws(ELFError) -> UnsafeRawBufferPointer {
+        guard let table = sections.first(where: { $0.type == .symtabShndx && Int($0.link) == symbols.index }) else {
+            throw ELFError(.indexOutOfRange(UInt64(SpecialSectionIndex.extended), count: header.sectionCount),
+                           field: "st_shndx SHN_XINDEX without a SHT_SYMTAB_SHNDX section for section \(symbols.index)",
+                           offset: Int(symbols.offset))
+        }
+        guard table.size >= UInt64(symbolCount) * 4 else {
+            throw ELFError(.truncated(needed: UInt64(symbolCount) * 4, available: table.data.count),
+                           field: "section \(table.index) (\(table.name)) SHT_SYMTAB_SHNDX", offset: table.headerOffset + 32)
+        }
+        return table.data
+    }
+}

@@ -1,0 +1,110 @@
+import ELF64
+
+/// The sections, relocations and symbols of a file in the text layout of
+/// `llvm-readelf -S -r -s --wide`, so the two can be compared line for line.
+struct ReadelfListing {
+    let file: ELFFile
+
+    func render() throws(ELFError) -> String {
+        var out = sectionHeaders()
+        out += try relocations()
+        out += try symbols()
+        return out
+    }
+
+    func sectionHeaders() -> String {
+        let h = file.header
+        var out = "There are \(h.sectionCount) section headers, starting at offset 0x\(String(h.sectionHeaderOffset, radix: 16)):\n\n"
+        out += "Section Headers:\n"
+        out += "  [Nr] Name              Type            Address          Off    Size   ES Flg Lk Inf Al\n"
+        for s in file.sections {
+            var line = ColumnLine()
+            line.put("[\(String(s.index).leftPadding(2))]", at: 2)
+            line.put(String(s.name), at: 7)
+            line.put(s.type.description, at: 25)
+            line.put(hex(s.address, digits: 16), at: 41)
+            line.put(hex(s.offset, digits: 6), at: 58)
+            line.put(hex(s.size, digits: 6), at: 65)
+            line.put(hex(s.entrySize, digits: 2), at: 72)
+            line.put(s.flags.description.leftPadding(3), at: 75)
+            line.put(String(s.link).leftPadding(2), at: 79)
+            line.put(String(s.info).leftPadding(3), at: 82)
+            line.put(String(s.alignment).leftPadding(2), at: 86)
+            out += line.text + "\n"
+        }
+        out += """
+            Key to Flags:
+              W (write), A (alloc), X (execute), M (merge), S (strings), I (info),
+              L (link order), O (extra OS processing required), G (group), T (TLS),
+              C (compressed), x (unknown), o (OS specific), E (exclude),
+              R (retain),\(h.machine == .x86_64 ? " l (large)," : "") p (processor specific)
+
+            """
+        return out
+    }
+
+    func relocations() throws(ELFError) -> String {
+        let sections = file.relocationSections
+        guard !sections.isEmpty else { return "\nThere are no relocations in this file.\n" }
+        var out = ""
+        for section in sections {
+            let table = try file.relocations(in: section)
+            let symbols = try file.symbols(in: file.sections[table.symbolTableIndex])
+            out += "\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) contains \(table.count) entries:\n"
+            out += "    Offset             Info             Type               Symbol's Value  Symbol's Name"
+            out += table.hasAddends ? " + Addend\n" : "\n"
+            for r in table {
+                var line = ColumnLine()
+                line.put(hex(r.offset, digits: 16), at: 0)
+                line.put(hex(UInt64(r.symbolIndex) << 32 | UInt64(r.type), digits: 16), at: 18)
+                line.put(relocationTypeName(r.type), at: 35)
+                var name = ""
+                if r.symbolIndex != 0 {
+                    let symbol = symbols[r.symbolIndex]
+                    name = displayName(symbol)
+                    line.put(hex(symbol.value, digits: 16), at: 58)
+                    line.put(name, at: 75)
+                }
+                if table.hasAddends {
+                    let magnitude = r.addend.magnitude
+                    let sign = name.isEmpty ? "" : (r.addend < 0 ? " - " : " + ")
+                    line.append(sign + String(magnitude, radix: 16))
+                }
+                out += line.text + "\n"
+            }
+        }
+        return out
+    }
+
+    func symbols() throws(ELFError) -> String {
+        guard let table = try file.symbolTable() else { return "" }
+        var out = "\nSymbol table '\(table.section.name)' contains \(table.count) entries:\n"
+        out += "   Num:    Value          Size Type    Bind   Vis       Ndx Name\n"
+        for s in table {
+            var line = ColumnLine()
+            line.put(String(s.index).leftPadding(6) + ":", at: 0)
+            line.put(hex(s.value, digits: 16), at: 8)
+            line.put(String(s.size).leftPadding(5), at: 25)
+            line.put(s.type.description, at: 31)
+            line.put(s.binding.description, at: 39)
+            line.put(s.visibility.description, at: 46)
+            line.put(s.section.description.leftPadding(3), at: 56)
+            line.put(displayName(s), at: 59)
+            out += line.text + "\n"
+        }
+        return out
+    }
+
+    /// A section symbol without a name shows its section's name, as readelf does.
+    private func displayName(_ symbol: Symbol) -> String {
+        if symbol.type == .section, symbol.name.isEmpty, let index = symbol.section.sectionIndex {
+            return String(file.sections[index].name)
+        }
+        return String(symbol.name)
+    }
+
+    /// readelf names relocation types only for machines it knows; so do we (EM_BPF).
+    private func relocationTypeName(_ type: UInt32) -> String {
+        file.header.machine == .bpf ? BPFRelocationType(rawValue: type).description : "Unknown"
+    }
+}

@@ -1,0 +1,42 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// `swiftbpf`: inspect, load and observe BPF objects.
+///
+/// Exit codes: 0 success, 1 the operation failed, 2 the command line was wrong.
+let commands: [(name: String, summary: String, run: (ArraySlice<String>) throws -> Void)] = [
+    ("inspect", "show an object file's header, sections, symbols and relocations", Inspect.run),
+]
+
+let mainHelp = """
+    usage: swiftbpf COMMAND [ARGS...]
+
+    commands:
+    \(commands.map { "  \($0.name.padding(12))\($0.summary)" }.joined(separator: "\n"))
+
+    Run 'swiftbpf COMMAND --help' for a command's options.
+    Exit codes: 0 success, 1 the operation failed, 2 usage error.
+    """
+
+var standardError = StandardError()
+let words = CommandLine.arguments.dropFirst()
+guard let verb = words.first, verb != "--help", verb != "-h", verb != "help" else {
+    print(mainHelp)
+    exit(words.isEmpty ? 2 : 0)
+}
+guard let command = commands.first(where: { $0.name == verb }) else {
+    print("swiftbpf: unknown command '\(verb)'\n\n\(mainHelp)", to: &standardError)
+    exit(2)
+}
+do {
+    try command.run(words.dropFirst())
+} catch let error as UsageError {
+    print("swiftbpf \(verb): \(error.message)\n\n\(error.help)", to: &standardError)
+    exit(2)
+} catch {
+    print("swiftbpf \(verb): \(error)", to: &standardError)
+    exit(1)
+}
