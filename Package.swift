@@ -11,12 +11,17 @@ let package = Package(
     name: "SwiftBPF",
     products: [
         .library(name: "ELF64", targets: ["ELF64"]),
+        .library(name: "BTF", targets: ["BTF"]),
+        .library(name: "ParserHarness", targets: ["ParserHarness"]),
         .executable(name: "swiftbpf", targets: ["swiftbpf"]),
     ],
     targets: [
         .target(name: "ELF64"),
-        .executableTarget(name: "swiftbpf", dependencies: ["ELF64"]),
-        .testTarget(name: "ELF64Tests", dependencies: ["ELF64"]),
+        .target(name: "BTF", dependencies: ["ELF64"]),
+        // Drives every parser over arbitrary bytes: used by Fuzz/ and by the regression replay tests.
+        .target(name: "ParserHarness", dependencies: ["ELF64"]),
+        .executableTarget(name: "swiftbpf", dependencies: ["ELF64", "BTF"]),
+        .testTarget(name: "ELF64Tests", dependencies: ["ELF64", "ParserHarness"]),
         .testTarget(name: "swiftbpfTests", dependencies: ["swiftbpf", "ELF64"]),
     ]
 )

@@ -62,7 +62,7 @@ public final class ByteStorage: @unchecked Sendable {
                 buffer.deallocate()
                 buffer = bigger
             }
-            let n = read(fd, buffer.baseAddress! + used, capacity - used)
+            let n = read(fd, buffer.baseAddress.map { $0 + used }, capacity - used)
             if n < 0 {
                 if errno == EINTR { continue }
                 let code = errno

@@ -36,7 +36,7 @@ public struct ByteString: Hashable, Sendable, CustomStringConvertible, Comparabl
 
     @inlinable
     public static func == (lhs: ByteString, rhs: ByteString) -> Bool {
-        lhs.utf8.count == rhs.utf8.count && (lhs.utf8.count == 0 || memcmp(lhs.utf8.baseAddress!, rhs.utf8.baseAddress!, lhs.utf8.count) == 0)
+        lhs.utf8.count == rhs.utf8.count && samePrefix(lhs.utf8, rhs.utf8, count: lhs.utf8.count)
     }
 
     @inlinable
@@ -58,12 +58,19 @@ public struct ByteString: Hashable, Sendable, CustomStringConvertible, Comparabl
     @inlinable
     public static func == (lhs: String, rhs: ByteString) -> Bool { rhs == lhs }
 
+    /// Whether the first `count` bytes of `a` and `b` (both at least that long) are equal.
+    @inlinable
+    static func samePrefix(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, count: Int) -> Bool {
+        guard count > 0, let pa = a.baseAddress, let pb = b.baseAddress else { return true }
+        return memcmp(pa, pb, count) == 0
+    }
+
     /// Whether the string begins with `prefix`.
     @inlinable
     public func hasPrefix(_ prefix: String) -> Bool {
         var prefix = prefix
         return prefix.withUTF8 { p in
-            p.count <= utf8.count && (p.count == 0 || memcmp(p.baseAddress!, utf8.baseAddress!, p.count) == 0)
+            p.count <= utf8.count && ByteString.samePrefix(p, utf8, count: p.count)
         }
     }
 

@@ -52,7 +52,8 @@ public struct ELFFile: @unchecked Sendable {
         }
         // Section 0 carries the real count and name-table index when they overflow the header's 16-bit fields.
         guard let zero = reader.record(at: header.sectionHeaderOffset, size: Section.headerSize) else {
-            throw ELFError(.truncated(needed: header.sectionHeaderOffset &+ 64, available: bytes.count), field: "e_shoff", offset: 40)
+            let (end, overflow) = header.sectionHeaderOffset.addingReportingOverflow(UInt64(Section.headerSize))
+            throw ELFError(.truncated(needed: overflow ? .max : end, available: bytes.count), field: "e_shoff", offset: 40)
         }
         var count = UInt64(rawCount)
         if rawCount == 0 { count = zero.u64(32) }

@@ -80,28 +80,28 @@ extension ELFFile {
 
     /// The relocations in `section`, validated: entry size, linked symbol table, target section and every symbol index.
     public func relocations(in section: Section) throws(ELFError) -> RelocationTable {
-        let where_ = "section \(section.index) (\(section.name))"
+        func where_() -> String { "section \(section.index) (\(section.name))" }
         let entrySize: Int
         switch section.type {
         case .rel: entrySize = 16
         case .rela: entrySize = 24
         default:
             throw ELFError(.wrongSectionType(found: section.type.rawValue, expected: SectionType.rel.rawValue),
-                           field: "\(where_) sh_type", offset: section.headerOffset + 4)
+                           field: "\(where_()) sh_type", offset: section.headerOffset + 4)
         }
         guard section.entrySize == UInt64(entrySize) else {
             throw ELFError(.invalidEntrySize(found: section.entrySize, expected: entrySize),
-                           field: "\(where_) sh_entsize", offset: section.headerOffset + 56)
+                           field: "\(where_()) sh_entsize", offset: section.headerOffset + 56)
         }
         guard section.size % UInt64(entrySize) == 0 else {
             throw ELFError(.sizeNotMultipleOfEntrySize(size: section.size, entrySize: entrySize),
-                           field: "\(where_) sh_size", offset: section.headerOffset + 32)
+                           field: "\(where_()) sh_size", offset: section.headerOffset + 32)
         }
-        let target = try self.section(at: UInt64(section.info), field: "\(where_) sh_info", offset: section.headerOffset + 44)
-        let symbols = try self.section(at: UInt64(section.link), field: "\(where_) sh_link", offset: section.headerOffset + 40)
+        let target = try self.section(at: UInt64(section.info), field: "\(where_()) sh_info", offset: section.headerOffset + 44)
+        let symbols = try self.section(at: UInt64(section.link), field: "\(where_()) sh_link", offset: section.headerOffset + 40)
         guard symbols.type == .symtab || symbols.type == .dynsym else {
             throw ELFError(.wrongSectionType(found: symbols.type.rawValue, expected: SectionType.symtab.rawValue),
-                           field: "\(where_) sh_link → section \(symbols.index) sh_type", offset: symbols.headerOffset + 4)
+                           field: "\(where_()) sh_link → section \(symbols.index) sh_type", offset: symbols.headerOffset + 4)
         }
         guard symbols.entrySize == UInt64(Symbol.entrySize) else {
             throw ELFError(.invalidEntrySize(found: symbols.entrySize, expected: Symbol.entrySize),
@@ -114,7 +114,7 @@ extension ELFFile {
             let info = Record(UnsafeRawBufferPointer(rebasing: section.data[index * entrySize..<(index + 1) * entrySize]), order: byteOrder).u64(8)
             guard info >> 32 < symbolCount else {
                 throw ELFError(.indexOutOfRange(info >> 32, count: Int(symbolCount)),
-                               field: "\(where_) relocation \(index) r_info symbol", offset: Int(section.offset) + index * entrySize + 8)
+                               field: "\(where_()) relocation \(index) r_info symbol", offset: Int(section.offset) + index * entrySize + 8)
             }
         }
         return table

@@ -57,23 +57,23 @@ extension ELFFile {
 
     /// The symbol table in `section`, validated.
     public func symbols(in section: Section) throws(ELFError) -> SymbolTable {
-        let where_ = "section \(section.index) (\(section.name))"
+        func where_() -> String { "section \(section.index) (\(section.name))" }
         guard section.type == .symtab || section.type == .dynsym else {
             throw ELFError(.wrongSectionType(found: section.type.rawValue, expected: SectionType.symtab.rawValue),
-                           field: "\(where_) sh_type", offset: section.headerOffset + 4)
+                           field: "\(where_()) sh_type", offset: section.headerOffset + 4)
         }
         guard section.entrySize == UInt64(Symbol.entrySize) else {
             throw ELFError(.invalidEntrySize(found: section.entrySize, expected: Symbol.entrySize),
-                           field: "\(where_) sh_entsize", offset: section.headerOffset + 56)
+                           field: "\(where_()) sh_entsize", offset: section.headerOffset + 56)
         }
         guard section.size % UInt64(Symbol.entrySize) == 0 else {
             throw ELFError(.sizeNotMultipleOfEntrySize(size: section.size, entrySize: Symbol.entrySize),
-                           field: "\(where_) sh_size", offset: section.headerOffset + 32)
+                           field: "\(where_()) sh_size", offset: section.headerOffset + 32)
         }
-        let strings = try self.section(at: UInt64(section.link), field: "\(where_) sh_link", offset: section.headerOffset + 40)
+        let strings = try self.section(at: UInt64(section.link), field: "\(where_()) sh_link", offset: section.headerOffset + 40)
         guard strings.type == .strtab else {
             throw ELFError(.wrongSectionType(found: strings.type.rawValue, expected: SectionType.strtab.rawValue),
-                           field: "\(where_) sh_link → section \(strings.index) sh_type", offset: strings.headerOffset + 4)
+                           field: "\(where_()) sh_link → section \(strings.index) sh_type", offset: strings.headerOffset + 4)
         }
         guard strings.data.isEmpty || strings.data[strings.data.count - 1] == 0 else {
             throw ELFError(.unterminatedStringTable, field: "section \(strings.index) (\(strings.name))", offset: Int(strings.offset))

@@ -1,0 +1,13 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// libFuzzer targets over SwiftBPF's pure parsers. Kept apart from the main
+// package because `--sanitize fuzzer` breaks ordinary executables.
+// Build and run with Fuzz/run.sh TARGET SECONDS.
+let package = Package(
+    name: "SwiftBPFFuzz",
+    dependencies: [.package(name: "SwiftBPF", path: "..")],
+    targets: [
+        .executableTarget(name: "FuzzELF", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF")]),
+    ]
+)

@@ -1,0 +1,167 @@
+import ELF64
+import Synchronization
+
+/// A BTF blob, read in place: types are indexed on open and decoded on request.
+///
+/// Opening checks the header, the sections and every type's extent in one
+/// pass that builds the id→offset index; ``type(_:)`` then decodes one type,
+/// checking its name offsets. Names are views into the blob. Split BTF (a
+/// module's types over vmlinux) continues its base's type ids and string
+/// offsets. Thread-safe: the name index is built once, on first use.
+public final class BTF: @unchecked Sendable {
+    /// The byte order of the blob.
+    public let byteOrder: ByteOrder
+    /// The base this BTF is split over, if any.
+    public let base: BTF?
+    /// The first id of this blob's own types: 1, or the base's ``endID``.
+    public let firstID: TypeID
+    /// One past the last type id: `btf__type_cnt`.
+    public let endID: TypeID
+    /// The whole blob, header included.
+    public let bytes: UnsafeRawBufferPointer
+    /// The header's `flags` byte.
+    public let flags: UInt8
+
+    let types: UnsafeRawBufferPointer
+    let strings: StringSection
+    let offsets: [UInt32]
+    private let owner: AnyObject?
+    private let names = Mutex<NameIndex?>(nil)
+
+    static let headerSize = 24
+
+    /// Reads a raw BTF blob the caller keeps alive for the life of this object.
+    public convenience init(unsafeBytes bytes: UnsafeRawBufferPointer, base: BTF? = nil) throws(BTFError) {
+        try self.init(bytes: bytes, owner: nil, base: base)
+    }
+
+    /// Reads a raw BTF blob held by `storage`, which this object keeps alive.
+    public convenience init(_ storage: ByteStorage, base: BTF? = nil) throws(BTFError) {
+        try self.init(bytes: storage.bytes, owner: storage, base: base)
+    }
+
+    /// Reads the `.BTF` section of an ELF object.
+    public convenience init(elf: ELFFile) throws(BTFError) {
+        guard let section = elf.section(named: ".BTF") else { throw BTFError(.missingSection(".BTF")) }
+        try self.init(bytes: section.data, owner: elf.storage, base: nil)
+    }
+
+    /// Reads a file holding raw BTF (such as `/sys/kernel/btf/vmlinux`) or an ELF object with a `.BTF` section.
+    public convenience init(contentsOfFile path: String, base: BTF? = nil) throws(BTFError) {
+        let storage: ByteStorage
+        do { storage = try ByteStorage(contentsOfFile: path) } catch { throw BTFError(.unreadable(error)) }
+        if storage.bytes.starts(with: [0x7f, 0x45, 0x4c, 0x46]) {
+            let elf: ELFFile
+            do { elf = try ELFFile(storage) } catch { throw BTFError(.elf(error)) }
+            guard let section = elf.section(named: ".BTF") else { throw BTFError(.missingSection(".BTF")) }
+            try self.init(bytes: section.data, owner: storage, base: base)
+        } else {
+            try self.init(bytes: storage.bytes, owner: storage, base: base)
+        }
+    }
+
+    init(bytes: UnsafeRawBufferPointer, owner: AnyObject?, base: BTF?) throws(BTFError) {
+        self.bytes = bytes
+        self.owner = owner
+        self.base = base
+        guard bytes.count >= 8 else { throw BTFError(.truncated(needed: 8, available: bytes.count), offset: 0) }
+        switch (bytes[0], bytes[1]) {
+        case (0x9f, 0xeb): byteOrder = .little
+        case (0xeb, 0x9f): byteOrder = .big
+        default: throw BTFError(.badMagic(UInt16(bytes[0]) | UInt16(bytes[1]) << 8), offset: 0)
+        }
+        guard bytes[2] == 1 else { throw BTFError(.unsupportedVersion(bytes[2]), offset: 2) }
+        flags = bytes[3]
+        let reader = ByteReader(bytes, order: byteOrder)
+        let headerLength = Record(UnsafeRawBufferPointer(rebasing: bytes[4..<8]), order: byteOrder).u32(0)
+        guard headerLength >= UInt32(Self.headerSize), let header = reader.record(at: 0, size: Self.headerSize),
+              UInt64(headerLength) <= UInt64(bytes.count) else {
+            throw BTFError(.badHeaderLength(headerLength), offset: 4)
+        }
+        let typeOffset = UInt64(headerLength) + UInt64(header.u32(8)), typeLength = UInt64(header.u32(12))
+        let stringOffset = UInt64(headerLength) + UInt64(header.u32(16)), stringLength = UInt64(header.u32(20))
+        guard let types = reader.slice(offset: typeOffset, size: typeLength) else {
+            throw BTFError(.sectionOutOfBounds(offset: typeOffset, length: typeLength, available: bytes.count), offset: 8)
+        }
+        guard let own = reader.slice(offset: stringOffset, size: stringLength) else {
+            throw BTFError(.sectionOutOfBounds(offset: stringOffset, length: stringLength, available: bytes.count), offset: 16)
+        }
+        // A split blob's strings continue the base's: its first string is the base's last + 1, so it need not start with NUL.
+        let startsWell = own.first == 0 || (base != nil && !own.isEmpty)
+        guard (own.isEmpty && base != nil) || (startsWell && own.last == 0) else {
+            throw BTFError(.malformedStrings, offset: Int(stringOffset))
+        }
+        if let base, base.base != nil { throw BTFError(.nestedBase) }
+        self.types = types
+        strings = StringSection(own: own, base: base?.strings.own ?? UnsafeRawBufferPointer(start: nil, count: 0))
+        firstID = base?.endID ?? 1
+        offsets = try Self.index(types, order: byteOrder, typeSectionOffset: Int(typeOffset), firstID: base?.endID ?? 1)
+        let (end, overflow) = firstID.addingReportingOverflow(TypeID(truncatingIfNeeded: offsets.count))
+        guard !overflow, offsets.count <= Int(UInt32.max) else { throw BTFError(.typeIDOutOfRange(.max, count: offsets.count)) }
+        endID = end
+    }
+
+    /// One pass over the type section: the offset of each type, with each type's extent checked.
+    private static func index(_ types: UnsafeRawBufferPointer, order: ByteOrder, typeSectionOffset: Int, firstID: TypeID) throws(BTFError) -> [UInt32] {
+        var offsets: [UInt32] = []
+        offsets.reserveCapacity(types.count / 32)
+        guard let start = types.baseAddress else { return offsets }
+        let length = types.count
+        var at = 0
+        while at < length {
+            guard length - at >= 12 else {
+                throw BTFError(.typePastEnd(needed: 12, available: length - at), offset: typeSectionOffset + at,
+                               typeID: firstID &+ TypeID(truncatingIfNeeded: offsets.count))
+            }
+            let rawInfo = start.loadUnaligned(fromByteOffset: at + 4, as: UInt32.self)
+            let info = order == .little ? UInt32(littleEndian: rawInfo) : UInt32(bigEndian: rawInfo)
+            guard let kind = Kind(rawValue: UInt8(truncatingIfNeeded: info >> 24) & 0x1f) else {
+                throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), offset: typeSectionOffset + at,
+                               typeID: firstID &+ TypeID(truncatingIfNeeded: offsets.count))
+            }
+            let size = 12 + kind.trailingSize(vlen: Int(info & 0xffff))
+            guard length - at >= size else {
+                throw BTFError(.typePastEnd(needed: size, available: length - at), offset: typeSectionOffset + at,
+                               typeID: firstID &+ TypeID(truncatingIfNeeded: offsets.count))
+            }
+            offsets.append(UInt32(truncatingIfNeeded: at))
+            at += size
+        }
+        return offsets
+    }
+
+    /// The number of this blob's own types (void and base types excluded).
+    public var ownTypeCount: Int { offsets.count }
+
+    /// The type with `id`, decoded, its names checked. Id 0 (`void`) is not a type.
+    public func type(_ id: TypeID) throws(BTFError) -> BTFType {
+        if id < firstID {
+            guard id > 0, let base else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID))) }
+            return try base.type(id)
+        }
+        let index = Int(id - firstID)
+        guard index < offsets.count else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID)), typeID: id) }
+        let at = Int(offsets[index])
+        let end = index + 1 < offsets.count ? Int(offsets[index + 1]) : types.count
+        let record = Record(UnsafeRawBufferPointer(rebasing: types[at..<end]), order: byteOrder)
+        return try BTFType(id: id, record: record, strings: strings, typeSectionOffset: at)
+    }
+
+    /// The string at `offset` in the string section (base strings first for split BTF).
+    public func string(at offset: UInt32) throws(BTFError) -> ByteString {
+        guard let s = strings.string(at: offset) else {
+            throw BTFError(.stringOffsetOutOfRange(offset, size: strings.size))
+        }
+        return s
+    }
+
+    /// The name index, built on first use and shared by all threads.
+    public var nameIndex: NameIndex {
+        names.withLock { cached in
+            if let cached { return cached }
+            let built = NameIndex(self)
+            cached = built
+            return built
+        }
+    }
+}

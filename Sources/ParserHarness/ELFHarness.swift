@@ -1,0 +1,33 @@
+import ELF64
+
+/// Entry points that drive a parser over arbitrary bytes and touch everything
+/// it exposes. Fuzz targets call them; `swift test` replays saved inputs
+/// through the same functions, so a crash found once stays fixed.
+public enum Harness {
+    /// Opens `bytes` as ELF64 and walks every section, symbol and relocation.
+    /// Returns the typed error when the file is rejected, `nil` when it reads.
+    @discardableResult
+    public static func elf(_ bytes: UnsafeRawBufferPointer) -> ELFError? {
+        do throws(ELFError) {
+            let file = try ELFFile(unsafeBytes: bytes)
+            var touched = 0
+            for section in file.sections {
+                touched &+= section.data.count &+ section.name.count
+                _ = file.section(named: String(section.name))
+            }
+            if let symbols = try file.symbolTable() {
+                for symbol in symbols { touched &+= symbol.name.count &+ (symbol.section.sectionIndex ?? 0) }
+            }
+            for section in file.relocationSections {
+                for relocation in try file.relocations(in: section) { touched &+= relocation.symbolIndex }
+            }
+            blackHole(touched)
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
+
+@inline(never)
+func blackHole(_ value: Int) {}
