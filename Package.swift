@@ -21,7 +21,9 @@ let package = Package(
         // Drives every parser over arbitrary bytes: used by Fuzz/ and by the regression replay tests.
         .target(name: "ParserHarness", dependencies: ["ELF64"]),
         .executableTarget(name: "swiftbpf", dependencies: ["ELF64", "BTF"]),
-        .testTarget(name: "ELF64Tests", dependencies: ["ELF64", "ParserHarness"]),
-        .testTarget(name: "swiftbpfTests", dependencies: ["swiftbpf", "ELF64"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ELF64Tests", dependencies: ["ELF64", "ParserHarness", "TestSupport"]),
+        .testTarget(name: "BTFTests", dependencies: ["BTF", "ELF64", "TestSupport"]),
+        .testTarget(name: "swiftbpfTests", dependencies: ["swiftbpf", "ELF64", "TestSupport"]),
     ]
 )

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Rebuilds the committed BPF objects in TestData/obj from TestData/src, in
-# both byte orders, and the golden llvm-readelf listings the tests compare
-# against. Tests never run this: they use the committed outputs.
+# both byte orders, and the golden listings the tests compare against:
+# llvm-readelf's sections/relocations/symbols and bpftool's raw BTF dump.
+# Tests never run this: they use the committed outputs.
 #
-# Needs: clang with the BPF target, Debian's libbpf-dev (bpf_helpers.h) and
-# llvm-readelf. Usage: TestData/build.sh
+# Needs: clang with the BPF target, Debian's libbpf-dev (bpf_helpers.h),
+# llvm (llvm-readelf) and bpftool. Usage: TestData/build.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 CLANG=${CLANG:-clang}
 READELF=${READELF:-llvm-readelf}
+BPFTOOL=${BPFTOOL:-bpftool}
 ARCH_INCLUDE=/usr/include/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 
 for src in src/*.bpf.c; do
@@ -17,6 +19,7 @@ for src in src/*.bpf.c; do
         out=obj/$name.bpf$order.o
         "$CLANG" -target bpf$order -O2 -g -Wall -Werror -I"$ARCH_INCLUDE" -c "$src" -o "$out"
         "$READELF" -S -s -r --wide "$out" > golden/$name.bpf$order.readelf.txt
+        "$BPFTOOL" btf dump file "$out" format raw > golden/$name.bpf$order.btf.txt
         echo "built $out"
     done
 done

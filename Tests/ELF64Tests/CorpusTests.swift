@@ -1,22 +1,19 @@
 import ELF64
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Public corpus (../shared/corpus, when present)")
 struct CorpusTests {
     @Test("every file is opened and walked without a trap; valid objects open")
     func walkCorpus() throws {
-        let root = TestPaths.corpus
-        guard FileManager.default.fileExists(atPath: root) else {
-            print("corpus: \(root) not present; nothing to walk")
+        let files = TestPaths.corpusFiles
+        guard !files.isEmpty else {
+            print("corpus: \(TestPaths.corpus) not present; nothing to walk")
             return
         }
         var opened = 0, rejected: [String: Int] = [:], unexpected: [String] = []
-        let files = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []
-        for relative in files.sorted() {
-            let path = root + "/" + relative
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+        for (relative, path) in files {
             let storage = try ByteStorage(contentsOfFile: path)
             if let error = openAndWalk(Array(storage.bytes)) {
                 rejected["\(error.reason)".prefix(while: { $0 != "(" }).description, default: 0] += 1

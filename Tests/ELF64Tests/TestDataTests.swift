@@ -1,13 +1,7 @@
 import ELF64
 import Foundation
+import TestSupport
 import Testing
-
-/// Every committed object, opened from disk.
-func testDataObjects() -> [String] {
-    let dir = TestPaths.testData + "/obj"
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-    return names.filter { $0.hasSuffix(".o") }.sorted().map { dir + "/" + $0 }
-}
 
 /// A byte-order-free summary of a file: what both builds of one source must share.
 struct LogicalContent: Equatable {
@@ -34,13 +28,13 @@ struct LogicalContent: Equatable {
 struct TestDataTests {
     @Test("the committed objects are there, in both byte orders")
     func present() {
-        let objects = testDataObjects()
+        let objects = TestPaths.testDataObjects
         #expect(objects.count >= 4)
         #expect(objects.filter { $0.hasSuffix(".bpfeb.o") }.count == objects.filter { $0.hasSuffix(".bpfel.o") }.count)
     }
 
     @Test("little- and big-endian builds of one source have the same logical content",
-          arguments: testDataObjects().filter { $0.hasSuffix(".bpfel.o") })
+          arguments: TestPaths.testDataObjects.filter { $0.hasSuffix(".bpfel.o") })
     func byteOrders(little: String) throws {
         let big = little.replacingOccurrences(of: ".bpfel.o", with: ".bpfeb.o")
         let el = try ELFFile(ByteStorage(contentsOfFile: little))

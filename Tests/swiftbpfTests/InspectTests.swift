@@ -1,14 +1,12 @@
 import ELF64
 import Foundation
+import TestSupport
 import Testing
 @testable import swiftbpf
 
 @Suite("swiftbpf inspect")
 struct InspectTests {
-    static let objects: [String] = {
-        let dir = TestPaths.testData + "/obj"
-        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".o") }.sorted()
-    }()
+    static let objects = TestPaths.testDataObjects.map { String($0.split(separator: "/").last!) }
 
     @Test("sections, relocations and symbols equal llvm-readelf -S -r -s --wide (golden files)", arguments: objects)
     func readelfGolden(object: String) throws {

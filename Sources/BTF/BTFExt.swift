@@ -1,0 +1,151 @@
+import ELF64
+
+/// `.BTF.ext`: per-section function info, line info and CO-RE relocation records.
+///
+/// Record sizes come from the blob (a larger, future size is accepted and the
+/// extra bytes ignored; a smaller one is rejected). Instruction offsets are in
+/// bytes, as clang writes them into objects. Section and string names resolve
+/// through the object's ``BTF``.
+public struct BTFExt: @unchecked Sendable {
+    public let byteOrder: ByteOrder
+    public let functionInfo: [ExtSection<FunctionInfo>]
+    public let lineInfo: [ExtSection<LineInfo>]
+    public let coreRelocations: [ExtSection<CORERelocation>]
+    /// Keeps the bytes alive when read from a file.
+    private let owner: AnyObject?
+
+    static let minimumHeader = 24
+
+    /// Reads the `.BTF.ext` section of an ELF object, naming sections through `btf`; `nil` when the object has none.
+    public init?(elf: ELFFile, btf: BTF) throws(BTFError) {
+        guard let section = elf.section(named: ".BTF.ext") else { return nil }
+        try self.init(bytes: section.data, btf: btf, owner: elf.storage)
+    }
+
+    /// Reads a `.BTF.ext` blob the caller keeps alive, naming sections through `btf`.
+    public init(unsafeBytes bytes: UnsafeRawBufferPointer, btf: BTF) throws(BTFError) {
+        try self.init(bytes: bytes, btf: btf, owner: nil)
+    }
+
+    init(bytes: UnsafeRawBufferPointer, btf: BTF, owner: AnyObject?) throws(BTFError) {
+        self.owner = owner
+        guard bytes.count >= 8 else { throw BTFError(.truncated(needed: 8, available: bytes.count), offset: 0) }
+        switch (bytes[0], bytes[1]) {
+        case (0x9f, 0xeb): byteOrder = .little
+        case (0xeb, 0x9f): byteOrder = .big
+        default: throw BTFError(.badMagic(UInt16(bytes[0]) | UInt16(bytes[1]) << 8), offset: 0)
+        }
+        guard bytes[2] == 1 else { throw BTFError(.unsupportedVersion(bytes[2]), offset: 2) }
+        let reader = ByteReader(bytes, order: byteOrder)
+        let headerLength = Record(UnsafeRawBufferPointer(rebasing: bytes[4..<8]), order: byteOrder).u32(0)
+        guard headerLength >= UInt32(Self.minimumHeader), UInt64(headerLength) <= UInt64(bytes.count),
+              let header = reader.record(at: 0, size: Int(headerLength)) else {
+            throw BTFError(.badHeaderLength(headerLength), offset: 4)
+        }
+        func part(_ field: Int) throws(BTFError) -> ByteReader? {
+            guard Int(headerLength) >= field + 8 else { return nil }
+            let offset = UInt64(headerLength) + UInt64(header.u32(field)), length = UInt64(header.u32(field + 4))
+            guard length > 0 else { return nil }
+            guard let sub = reader.subReader(offset: offset, size: length) else {
+                throw BTFError(.sectionOutOfBounds(offset: offset, length: length, available: bytes.count), offset: field)
+            }
+            return sub
+        }
+        functionInfo = try Self.sections(part(8), base: Int(headerLength) + Int(header.u32(8)), btf: btf)
+        lineInfo = try Self.sections(part(16), base: Int(headerLength) + Int(header.u32(16)), btf: btf)
+        coreRelocations = try Self.sections(part(24), base: Int(headerLength) + (Int(headerLength) >= 32 ? Int(header.u32(24)) : 0), btf: btf)
+    }
+
+    /// Splits one info part (`u32 record_size`, then `{sec_name_off, num_info, records…}`…) into sections.
+    private static func sections<R: ExtRecord>(_ part: ByteReader?, base: Int, btf: BTF) throws(BTFError) -> [ExtSection<R>] {
+        guard let part else { return [] }
+        guard let sizeRecord = part.record(at: 0, size: 4) else {
+            throw BTFError(.truncated(needed: 4, available: part.count), offset: base)
+        }
+        let recordSize = sizeRecord.u32(0)
+        guard recordSize >= UInt32(R.minimumSize), recordSize % 4 == 0 else {
+            throw BTFError(.recordTooSmall(recordSize, minimum: R.minimumSize), offset: base)
+        }
+        var result: [ExtSection<R>] = []
+        var at: UInt64 = 4
+        while at < UInt64(part.count) {
+            guard let head = part.record(at: at, size: 8) else {
+                throw BTFError(.truncated(needed: at + 8, available: part.count), offset: base + Int(at))
+            }
+            let count = UInt64(head.u32(4))
+            let (length, overflow) = count.multipliedReportingOverflow(by: UInt64(recordSize))
+            guard !overflow, let records = part.slice(offset: at + 8, size: length) else {
+                throw BTFError(.truncated(needed: at + 8 + (overflow ? .max / 2 : length), available: part.count), offset: base + Int(at))
+            }
+            let name = try btf.string(at: head.u32(0))
+            result.append(ExtSection(name: name, records: ExtRecords(bytes: records, order: part.order, stride: Int(recordSize), count: Int(count))))
+            at += 8 + length
+        }
+        return result
+    }
+}
+
+/// The records of one ELF section in `.BTF.ext`.
+public struct ExtSection<R: ExtRecord>: Sendable {
+    /// The ELF section the records describe (e.g. `xdp`, `.text`).
+    public let name: ByteString
+    public let records: ExtRecords<R>
+}
+
+/// A record kind of `.BTF.ext`.
+public protocol ExtRecord: Sendable {
+    /// The size of the fields this reader knows.
+    static var minimumSize: Int { get }
+    init(_ record: Record)
+}
+
+/// Records of one kind and section, decoded on access.
+public struct ExtRecords<R: ExtRecord>: RandomAccessCollection, @unchecked Sendable {
+    let bytes: UnsafeRawBufferPointer
+    let order: ByteOrder
+    let stride: Int
+    public let count: Int
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+    public subscript(i: Int) -> R {
+        R(Record(UnsafeRawBufferPointer(rebasing: bytes[i * stride..<(i + 1) * stride]), order: order))
+    }
+}
+
+/// `bpf_func_info`: the BTF FUNC describing the function starting at an instruction.
+public struct FunctionInfo: ExtRecord, Hashable {
+    /// Byte offset of the function's first instruction in its section.
+    public let instructionOffset: UInt32
+    public let typeID: TypeID
+    public static let minimumSize = 8
+    public init(_ r: Record) { instructionOffset = r.u32(0); typeID = r.u32(4) }
+    public init(instructionOffset: UInt32, typeID: TypeID) { self.instructionOffset = instructionOffset; self.typeID = typeID }
+}
+
+/// `bpf_line_info`: the source line of an instruction.
+public struct LineInfo: ExtRecord, Hashable {
+    public let instructionOffset: UInt32
+    /// String offsets (in the object's BTF) of the file name and the source line's text.
+    public let fileNameOffset: UInt32
+    public let lineOffset: UInt32
+    /// `line_col`: line number in the upper 22 bits, column in the lower 10.
+    public let lineColumn: UInt32
+    public var line: UInt32 { lineColumn >> 10 }
+    public var column: UInt32 { lineColumn & 0x3ff }
+    public static let minimumSize = 16
+    public init(_ r: Record) { instructionOffset = r.u32(0); fileNameOffset = r.u32(4); lineOffset = r.u32(8); lineColumn = r.u32(12) }
+}
+
+/// `bpf_core_relo`: a CO-RE relocation of one instruction.
+public struct CORERelocation: ExtRecord, Hashable {
+    public let instructionOffset: UInt32
+    /// The local (object) type the access starts from.
+    public let typeID: TypeID
+    /// String offset of the access string, e.g. `0:1:2`.
+    public let accessStringOffset: UInt32
+    /// `enum bpf_core_relo_kind`.
+    public let kind: UInt32
+    public static let minimumSize = 16
+    public init(_ r: Record) { instructionOffset = r.u32(0); typeID = r.u32(4); accessStringOffset = r.u32(8); kind = r.u32(12) }
+}

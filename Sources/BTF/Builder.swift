@@ -1,0 +1,139 @@
+import ELF64
+
+/// One type in wire form, with names as strings: what ``BTFBuilder`` writes.
+///
+/// `trailing` holds the 32-bit words after the header; words that are string
+/// offsets in the wire format (member, enumerator and parameter names) are
+/// `.name`. Edit a record freely (e.g. to sanitize kinds a kernel lacks).
+public struct TypeRecord: Hashable, Sendable {
+    public enum Word: Hashable, Sendable {
+        case value(UInt32)
+        case name(String)
+    }
+
+    public var kind: Kind
+    public var name: String
+    public var vlen: UInt16
+    public var kindFlag: Bool
+    public var sizeOrType: UInt32
+    public var trailing: [Word]
+
+    public init(kind: Kind, name: String = "", vlen: UInt16 = 0, kindFlag: Bool = false, sizeOrType: UInt32, trailing: [Word] = []) {
+        self.kind = kind
+        self.name = name
+        self.vlen = vlen
+        self.kindFlag = kindFlag
+        self.sizeOrType = sizeOrType
+        self.trailing = trailing
+    }
+
+    /// The wire form of a decoded type.
+    public init(_ t: BTFType) {
+        kind = t.kind
+        name = String(t.name)
+        vlen = UInt16(t.vlen)
+        kindFlag = t.kindFlag
+        sizeOrType = t.sizeOrType
+        let words = t.trailing.bytes.count / 4
+        let stride: Int
+        switch t.kind {
+        case .struct, .union, .enum64: stride = 3
+        case .enum, .functionProto: stride = 2
+        default: stride = 0
+        }
+        trailing = (0..<words).map { i in
+            stride != 0 && i % stride == 0
+                ? .name(String(t.strings.string(at: t.trailing.u32(i * 4)) ?? .empty))
+                : .value(t.trailing.u32(i * 4))
+        }
+    }
+
+    /// `BTF_KIND_INT`.
+    public static func int(_ name: String, size: UInt32, encoding: IntEncoding = [], bits: UInt8? = nil) -> TypeRecord {
+        TypeRecord(kind: .int, name: name, sizeOrType: size,
+                   trailing: [.value(UInt32(encoding.rawValue) << 24 | UInt32(bits ?? UInt8(truncatingIfNeeded: size * 8)))])
+    }
+
+    /// `BTF_KIND_PTR`.
+    public static func pointer(to type: TypeID) -> TypeRecord {
+        TypeRecord(kind: .pointer, sizeOrType: type)
+    }
+
+    /// `BTF_KIND_STRUCT` / `BTF_KIND_UNION` with byte-aligned members (name, type, bit offset).
+    public static func aggregate(_ kind: Kind, _ name: String, size: UInt32, members: [(String, TypeID, UInt32)]) -> TypeRecord {
+        TypeRecord(kind: kind, name: name, vlen: UInt16(members.count), sizeOrType: size,
+                   trailing: members.flatMap { [.name($0.0), .value($0.1), .value($0.2)] })
+    }
+}
+
+/// Builds BTF from type records and marshals it to bytes in either byte order.
+public struct BTFBuilder: Sendable {
+    /// The types, in id order: `types[0]` gets id 1.
+    public var types: [TypeRecord]
+
+    public init(types: [TypeRecord] = []) { self.types = types }
+
+    /// Every own type of `btf`, in wire form.
+    public init(decoding btf: BTF) throws(BTFError) {
+        var types: [TypeRecord] = []
+        types.reserveCapacity(btf.ownTypeCount)
+        var id = btf.firstID
+        while id < btf.endID {
+            types.append(TypeRecord(try btf.type(id)))
+            id += 1
+        }
+        self.types = types
+    }
+
+    /// Appends a type and returns its id.
+    @discardableResult
+    public mutating func add(_ type: TypeRecord) -> TypeID {
+        types.append(type)
+        return TypeID(types.count)
+    }
+
+    /// The BTF blob: header, types, then de-duplicated strings.
+    public func encode(byteOrder: ByteOrder = .host) -> [UInt8] {
+        var strings: [UInt8] = [0]
+        var offsets: [String: UInt32] = ["": 0]
+        func offset(of s: String) -> UInt32 {
+            if let known = offsets[s] { return known }
+            let at = UInt32(strings.count)
+            strings += s.utf8
+            strings.append(0)
+            offsets[s] = at
+            return at
+        }
+        var body = Writer(order: byteOrder)
+        for t in types {
+            body.put(offset(of: t.name))
+            body.put(UInt32(t.kindFlag ? 1 : 0) << 31 | UInt32(t.kind.rawValue) << 24 | UInt32(t.vlen))
+            body.put(t.sizeOrType)
+            for word in t.trailing {
+                switch word {
+                case let .value(v): body.put(v)
+                case let .name(s): body.put(offset(of: s))
+                }
+            }
+        }
+        var out = Writer(order: byteOrder)
+        out.bytes = byteOrder == .little ? [0x9f, 0xeb, 1, 0] : [0xeb, 0x9f, 1, 0]
+        out.put(UInt32(BTF.headerSize))
+        out.put(UInt32(0))
+        out.put(UInt32(body.bytes.count))
+        out.put(UInt32(body.bytes.count))
+        out.put(UInt32(strings.count))
+        return out.bytes + body.bytes + strings
+    }
+}
+
+/// Appends integers in one byte order.
+struct Writer {
+    let order: ByteOrder
+    var bytes: [UInt8] = []
+
+    mutating func put(_ value: UInt32) {
+        let v = order == .little ? value.littleEndian : value.bigEndian
+        withUnsafeBytes(of: v) { bytes += $0 }
+    }
+}

@@ -1,0 +1,99 @@
+extension BTF {
+    /// How far reference chains are followed before they count as a loop (libbpf uses the same bound).
+    public static let maximumDepth = 32
+
+    /// The size of a pointer in this BTF's target: 8 for BPF and 64-bit kernels.
+    public var pointerSize: Int { 8 }
+
+    /// Follows typedefs, qualifiers and type tags to the type they name; 0 stays `void`.
+    public func resolve(_ id: TypeID) throws(BTFError) -> TypeID {
+        var current = id
+        for _ in 0..<Self.maximumDepth {
+            guard current != 0 else { return 0 }
+            let t = try type(current)
+            switch t.kind {
+            case .typedef, .const, .volatile, .restrict, .typeTag: current = t.referencedType
+            default: return current
+            }
+        }
+        throw BTFError(.referenceLoop(id), typeID: id)
+    }
+
+    /// Follows qualifiers and type tags only (typedefs are kept).
+    public func skipQualifiers(_ id: TypeID) throws(BTFError) -> TypeID {
+        var current = id
+        for _ in 0..<Self.maximumDepth {
+            guard current != 0 else { return 0 }
+            let t = try type(current)
+            switch t.kind {
+            case .const, .volatile, .restrict, .typeTag: current = t.referencedType
+            default: return current
+            }
+        }
+        throw BTFError(.referenceLoop(id), typeID: id)
+    }
+
+    /// The size in bytes of a value of type `id`, as `btf__resolve_size` computes it.
+    public func size(of id: TypeID) throws(BTFError) -> Int {
+        var current = id
+        var multiplier = 1
+        for _ in 0..<Self.maximumDepth {
+            guard current != 0 else { throw BTFError(.invalidSize(id), typeID: id) }
+            let t = try type(current)
+            var size: Int
+            switch t.kind {
+            case .int, .struct, .union, .enum, .enum64, .dataSection, .float:
+                size = Int(t.size)
+            case .pointer:
+                size = pointerSize
+            case .typedef, .const, .volatile, .restrict, .typeTag, .variable:
+                current = t.referencedType
+                continue
+            case .array:
+                let (product, overflow) = multiplier.multipliedReportingOverflow(by: Int(t.arrayInfo.count))
+                guard !overflow, product <= Int(UInt32.max) else { throw BTFError(.invalidSize(id), typeID: id) }
+                multiplier = product
+                current = t.arrayInfo.element
+                continue
+            default:
+                throw BTFError(.invalidSize(id), typeID: id)
+            }
+            let (total, overflow) = size.multipliedReportingOverflow(by: multiplier)
+            guard !overflow, total <= Int(UInt32.max) else { throw BTFError(.invalidSize(id), typeID: id) }
+            size = total
+            return size
+        }
+        throw BTFError(.referenceLoop(id), typeID: id)
+    }
+
+    /// The alignment in bytes of type `id`, as `btf__align_of` computes it (1 for packed aggregates).
+    public func alignment(of id: TypeID) throws(BTFError) -> Int {
+        try alignment(of: id, depth: 0)
+    }
+
+    private func alignment(of id: TypeID, depth: Int) throws(BTFError) -> Int {
+        guard depth < Self.maximumDepth else { throw BTFError(.referenceLoop(id), typeID: id) }
+        let t = try type(id)
+        switch t.kind {
+        case .int, .enum, .enum64, .float:
+            return max(1, min(pointerSize, Int(t.size)))
+        case .pointer:
+            return pointerSize
+        case .typedef, .const, .volatile, .restrict, .typeTag, .variable:
+            return try alignment(of: t.referencedType, depth: depth + 1)
+        case .array:
+            return try alignment(of: t.arrayInfo.element, depth: depth + 1)
+        case .struct, .union:
+            var largest = 1
+            for m in t.members {
+                let a = try alignment(of: m.type, depth: depth + 1)
+                largest = max(largest, a)
+                // A member placed off its natural alignment means the aggregate is packed.
+                if m.bitfieldSize == 0, Int(m.bitOffset) % (8 * a) != 0 { return 1 }
+            }
+            return Int(t.size) % largest == 0 ? largest : 1
+        default:
+            throw BTFError(.invalidSize(id), typeID: id)
+        }
+    }
+}

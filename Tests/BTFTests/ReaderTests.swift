@@ -1,0 +1,98 @@
+import BTF
+import ELF64
+import Foundation
+import TestSupport
+import Testing
+
+@Suite("BTF reader")
+struct ReaderTests {
+    @Test("every kind decodes, in both byte orders, to what bpftool would print", arguments: [ByteOrder.little, .big])
+    func everyKind(order: ByteOrder) throws {
+        let bytes = SampleBTF.bytes(order)
+        #expect(try readAndDump(bytes).get() == SampleBTF.rawDump)
+        try bytes.withUnsafeBytes { raw in
+            let btf = try BTF(unsafeBytes: raw)
+            #expect(btf.byteOrder == order && btf.firstID == 1 && btf.endID == 19)
+            let pair = try btf.type(3)
+            #expect(pair.kind == .struct && pair.name == "pair" && pair.size == 8)
+            #expect(pair.members.map { "\($0.name):\($0.type)@\($0.bitOffset)" } == ["a:1@0", "b:1@32"])
+            #expect(try btf.type(6).enumerators.map(\.signedValue) == [0, -1])
+            #expect(try btf.type(13).enumerators.first?.value == 0x1_0000_0002)
+            #expect(try btf.type(15).componentIndex == -1)
+            #expect(try btf.type(1).intInfo.encoding == .signed)
+        }
+    }
+
+    @Test("resolve, size and alignment")
+    func layout() throws {
+        try SampleBTF.bytes().withUnsafeBytes { raw in
+            let btf = try BTF(unsafeBytes: raw)
+            #expect(try btf.resolve(4) == 3)
+            #expect(try btf.resolve(11) == 1)
+            #expect(try btf.size(of: 4) == 8)
+            #expect(try btf.size(of: 5) == 16)
+            #expect(try btf.size(of: 2) == 8)
+            #expect(try btf.size(of: 9) == 4)
+            #expect(try btf.alignment(of: 3) == 4)
+            #expect(try btf.alignment(of: 13) == 8)
+            #expect(throws: BTFError.self) { try btf.size(of: 7) }
+        }
+    }
+
+    @Test("name lookups, with and without a kind")
+    func names() throws {
+        try SampleBTF.bytes().withUnsafeBytes { raw in
+            let btf = try BTF(unsafeBytes: raw)
+            #expect(btf.typeIDs(named: "pair") == [3])
+            #expect(btf.typeIDs(named: "pair", kind: .typedef) == [])
+            #expect(btf.firstTypeID(named: "pair_t", kind: .typedef) == 4)
+            #expect(btf.typeIDs(named: "missing").isEmpty)
+            #expect(btf.typeIDs(named: "").isEmpty)
+        }
+    }
+
+    @Test("writer round trip: TestData objects re-encode to equal types in either byte order",
+          arguments: TestPaths.testDataObjects)
+    func roundTrip(path: String) throws {
+        let original = try BTF(contentsOfFile: path)
+        var expected = ""
+        try original.dumpRaw(to: &expected)
+        for order in [ByteOrder.little, .big] {
+            let bytes = try BTFBuilder(decoding: original).encode(byteOrder: order)
+            #expect(try readAndDump(bytes).get() == expected)
+        }
+    }
+
+    @Test("little- and big-endian builds of one source have equal types",
+          arguments: TestPaths.testDataObjects.filter { $0.hasSuffix(".bpfel.o") })
+    func byteOrders(little: String) throws {
+        let el = try BTF(contentsOfFile: little)
+        let eb = try BTF(contentsOfFile: little.replacingOccurrences(of: ".bpfel.o", with: ".bpfeb.o"))
+        #expect(el.byteOrder == .little && eb.byteOrder == .big)
+        var a = "", b = ""
+        try el.dumpRaw(to: &a)
+        try eb.dumpRaw(to: &b)
+        #expect(a == b && !a.isEmpty)
+    }
+
+    @Test("raw dumps of TestData objects equal bpftool's (committed golden files)", arguments: TestPaths.testDataObjects)
+    func goldenRaw(path: String) throws {
+        let golden = try String(contentsOfFile: path.replacingOccurrences(of: "/obj/", with: "/golden/")
+            .replacingOccurrences(of: ".o", with: ".btf.txt"), encoding: .utf8)
+        var ours = ""
+        try BTF(contentsOfFile: path).dumpRaw(to: &ours)
+        #expect(ours == golden)
+    }
+
+    @Test("the object's DATASECs and BTF-defined maps are present")
+    func multiObject() throws {
+        let btf = try BTF(contentsOfFile: TestPaths.testData + "/obj/multi.bpfel.o")
+        for section in [".maps", ".data", ".rodata", ".bss", ".data.custom", "license"] {
+            #expect(btf.firstTypeID(named: section, kind: .dataSection) != nil, "no DATASEC \(section)")
+        }
+        let funcs = btf.typeIDs(named: "xdp_pass", kind: .function)
+        #expect(funcs.count == 1)
+        let stats = try #require(btf.firstTypeID(named: "stats", kind: .struct))
+        #expect(try btf.size(of: stats) == 16)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Locations of the repository's test inputs, found from this source file.
+public enum TestPaths {
+    /// The package root.
+    public static let root: String = {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)  // Tests/TestSupport/TestPaths.swift
+        return parts.joined(separator: "/")
+    }()
+
+    public static let testData = root + "/TestData"
+
+    /// `../shared/corpus` beside the checkout, when present.
+    public static let corpus = root + "/../shared/corpus"
+
+    /// The committed objects in `TestData/obj`, sorted, as full paths.
+    public static var testDataObjects: [String] {
+        let dir = testData + "/obj"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return names.filter { $0.hasSuffix(".o") }.sorted().map { dir + "/" + $0 }
+    }
+
+    /// Every regular file under the corpus (empty when it is absent), as (relative, full) paths.
+    public static var corpusFiles: [(relative: String, path: String)] {
+        guard FileManager.default.fileExists(atPath: corpus) else { return [] }
+        let all = FileManager.default.enumerator(atPath: corpus)?.compactMap { $0 as? String } ?? []
+        return all.sorted().compactMap { relative in
+            var isDirectory: ObjCBool = false
+            let path = corpus + "/" + relative
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
+            return (relative, path)
+        }
+    }
+}
+
+/// Where tests meet the host: external tools and the kernel.
+public enum Host {
+    /// CI sets `SWIFTBPF_REQUIRE_KERNEL=1`: what would be skipped elsewhere must run there.
+    public static var required: Bool { ProcessInfo.processInfo.environment["SWIFTBPF_REQUIRE_KERNEL"] == "1" }
+
+    /// The full path of `tool` on PATH (and the usual sbin folders), if installed.
+    public static func find(_ tool: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        for dir in path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin", "/usr/local/sbin"] {
+            let candidate = dir + "/" + tool
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// Runs a command and returns its standard output and exit status.
+    public static func run(_ executable: String, _ arguments: [String]) throws -> (output: Data, status: Int32) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (output, process.terminationStatus)
+    }
+}
