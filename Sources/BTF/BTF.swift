@@ -103,31 +103,43 @@ public final class BTF: @unchecked Sendable {
 
     /// One pass over the type section: the offset of each type, with each type's extent checked.
     private static func index(_ types: UnsafeRawBufferPointer, order: ByteOrder, typeSectionOffset: Int, firstID: TypeID) throws(BTFError) -> [UInt32] {
-        var offsets: [UInt32] = []
-        offsets.reserveCapacity(types.count / 32)
-        guard let start = types.baseAddress else { return offsets }
-        let length = types.count
-        var at = 0
-        while at < length {
-            guard length - at >= 12 else {
-                throw BTFError(.typePastEnd(needed: 12, available: length - at), offset: typeSectionOffset + at,
-                               typeID: firstID &+ TypeID(truncatingIfNeeded: offsets.count))
+        // Every type takes at least 12 bytes: that bounds the count (the untouched tail of the buffer costs no memory).
+        var failure: (at: Int, count: Int, needed: Int?, info: UInt32)?
+        let offsets = [UInt32](unsafeUninitializedCapacity: types.count / 12 + 1) { buffer, count in
+            let outcome = order == .host ? indexTypes(types, into: buffer, swapped: NativeWords.self)
+                                         : indexTypes(types, into: buffer, swapped: SwappedWords.self)
+            count = outcome.count
+            if let stop = outcome.stop { failure = (stop.at, outcome.count, stop.needed, stop.info) }
+        }
+        if let failure {
+            let id = firstID &+ TypeID(truncatingIfNeeded: failure.count)
+            let offset = typeSectionOffset + failure.at
+            if let needed = failure.needed {
+                throw BTFError(.typePastEnd(needed: needed, available: types.count - failure.at), offset: offset, typeID: id)
             }
-            let rawInfo = start.loadUnaligned(fromByteOffset: at + 4, as: UInt32.self)
-            let info = order == .little ? UInt32(littleEndian: rawInfo) : UInt32(bigEndian: rawInfo)
-            guard let kind = Kind(rawValue: UInt8(truncatingIfNeeded: info >> 24) & 0x1f) else {
-                throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), offset: typeSectionOffset + at,
-                               typeID: firstID &+ TypeID(truncatingIfNeeded: offsets.count))
-            }
-            let size = 12 + kind.trailingSize(vlen: Int(info & 0xffff))
-            guard length - at >= size else {
-                throw BTFError(.typePastEnd(needed: size, available: length - at), offset: typeSectionOffset + at,
-                               typeID: firstID &+ TypeID(truncatingIfNeeded: offsets.count))
-            }
-            offsets.append(UInt32(truncatingIfNeeded: at))
-            at += size
+            throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: failure.info >> 24) & 0x1f), offset: offset, typeID: id)
         }
         return offsets
+    }
+
+    /// The hot loop of ``index``, specialized per byte order so that it carries no branch on it.
+    /// Returns how many types it indexed and, if it stopped early, where and why (bytes needed, or an unknown kind).
+    @inline(__always)
+    private static func indexTypes<W: WordOrder>(_ types: UnsafeRawBufferPointer, into buffer: UnsafeMutableBufferPointer<UInt32>,
+                                                swapped: W.Type) -> (count: Int, stop: (at: Int, needed: Int?, info: UInt32)?) {
+        guard let start = types.baseAddress, let out = buffer.baseAddress else { return (0, nil) }
+        let length = types.count
+        var at = 0, count = 0
+        while at < length {
+            guard length &- at >= 12 else { return (count, (at, 12, 0)) }
+            let info = W.load(start, at &+ 4)
+            guard let size = Kind.recordSize(info: info) else { return (count, (at, nil, info)) }
+            guard length &- at >= size else { return (count, (at, size, info)) }
+            out[count] = UInt32(truncatingIfNeeded: at)
+            count &+= 1
+            at &+= size
+        }
+        return (count, nil)
     }
 
     /// The number of this blob's own types (void and base types excluded).
@@ -163,5 +175,22 @@ public final class BTF: @unchecked Sendable {
             cached = built
             return built
         }
+    }
+}
+
+/// Loads a 32-bit word in one byte order, chosen at compile time.
+protocol WordOrder {
+    static func load(_ base: UnsafeRawPointer, _ offset: Int) -> UInt32
+}
+
+enum NativeWords: WordOrder {
+    @inline(__always) static func load(_ base: UnsafeRawPointer, _ offset: Int) -> UInt32 {
+        base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+    }
+}
+
+enum SwappedWords: WordOrder {
+    @inline(__always) static func load(_ base: UnsafeRawPointer, _ offset: Int) -> UInt32 {
+        base.loadUnaligned(fromByteOffset: offset, as: UInt32.self).byteSwapped
     }
 }

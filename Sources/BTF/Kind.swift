@@ -43,6 +43,25 @@ public enum Kind: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertib
         }
     }
 
+    /// The byte size of a whole type record (header and trailing records) from its `info` word,
+    /// or `nil` for an unknown kind. Branch-free: kinds arrive in no predictable order, and a
+    /// switch here costs a mispredicted indirect jump per type when indexing vmlinux.
+    @inline(__always)
+    static func recordSize(info: UInt32) -> Int? {
+        let k = UInt64((info >> 24) & 0x1f)
+        guard (knownKinds >> k) & 1 == 1 else { return nil }
+        let fixed = Int((fixedWords >> (2 * k)) & 3) * 4
+        let perEntry = Int((entryWords >> (2 * k)) & 3) * 4
+        return 12 + fixed + perEntry * Int(info & 0xffff)
+    }
+
+    /// Bit k set for each known kind k (1…19).
+    static let knownKinds: UInt64 = 0xf_fffe
+    /// 2 bits per kind: fixed trailing bytes / 4 (INT, VAR, DECL_TAG: 1; ARRAY: 3).
+    static let fixedWords: UInt64 = 0x4_1000_00c4
+    /// 2 bits per kind: bytes per vlen entry / 4 (STRUCT, UNION, DATASEC, ENUM64: 3; ENUM, FUNC_PROTO: 2).
+    static let entryWords: UInt64 = 0xc0_c800_2f00
+
     /// Whether the third header word is a size (rather than a type id).
     public var hasSize: Bool {
         switch self {

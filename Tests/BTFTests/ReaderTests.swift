@@ -1,4 +1,4 @@
-import BTF
+@testable import BTF
 import ELF64
 import Foundation
 import TestSupport
@@ -94,5 +94,19 @@ struct ReaderTests {
         #expect(funcs.count == 1)
         let stats = try #require(btf.firstTypeID(named: "stats", kind: .struct))
         #expect(try btf.size(of: stats) == 16)
+    }
+}
+
+@Suite("Kind tables")
+struct KindTableTests {
+    @Test("the packed record-size table agrees with each kind's layout, and unknown kinds are refused")
+    func recordSizes() {
+        for raw in 0..<32 {
+            for vlen in [0, 1, 7, 0xffff] {
+                let info = UInt32(raw) << 24 | UInt32(vlen)
+                let expected = Kind(rawValue: UInt8(raw)).map { 12 + $0.trailingSize(vlen: vlen) }
+                #expect(Kind.recordSize(info: info) == expected, "kind \(raw) vlen \(vlen)")
+            }
+        }
     }
 }

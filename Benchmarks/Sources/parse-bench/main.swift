@@ -1,0 +1,158 @@
+import BTF
+import ELF64
+import Glibc
+
+// parse-bench OP INPUT...
+//
+// Times one parse operation per input and prints one line each:
+//   op=<op> input=<path> bytes=<n> median_us=<x> runs=<n> peak_rss_kb=<n> rss_growth_kb=<n>
+// The median is over an in-process loop of at least one second after one
+// warm-up call; bytes are read into memory first, so only parsing is timed.
+// peak_rss_kb is the process's high-water mark; rss_growth_kb what it grew by
+// from just before the first call (the parse's own footprint plus the input).
+// A directory input sums over the files in it that the operation accepts.
+
+let operations: [String: String] = [
+    "elf": "open an ELF64 file and walk every section, symbol and relocation",
+    "btf": "open raw BTF (or an object's .BTF) to an id-indexed state",
+    "btf-index": "build the name index of an opened BTF",
+    "btf-lookup": "1,000 name+kind lookups once the name index exists",
+    "btf-decode": "decode every type of an opened BTF",
+    "btf-dump": "raw dump (bpftool's text) of every type, into memory",
+]
+
+func usage() -> Never {
+    print("usage: parse-bench OP INPUT...\noperations:")
+    for (op, what) in operations.sorted(by: { $0.key < $1.key }) { print("  \(op)\(String(repeating: " ", count: max(1, 12 - op.count)))\(what)") }
+    exit(2)
+}
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) * 1e6 + Double(ts.tv_nsec) / 1e3
+}
+
+/// The resident set size now, from the second field of /proc/self/statm.
+func currentRSSKB() -> Int {
+    guard let statm = try? ByteStorage(contentsOfFile: "/proc/self/statm") else { return 0 }
+    let fields = String(decoding: statm.bytes, as: UTF8.self).split(separator: " ")
+    return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) / 1024 : 0
+}
+
+func peakRSSKB() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss
+}
+
+/// Runs `body` once to warm up, then for at least a second; returns (median µs, runs).
+func measure(_ body: () throws -> Void) rethrows -> (Double, Int) {
+    try body()
+    var samples: [Double] = []
+    let start = now()
+    repeat {
+        let t0 = now()
+        try body()
+        samples.append(now() - t0)
+    } while now() - start < 1_000_000 || samples.count < 5
+    samples.sort()
+    return (samples[samples.count / 2], samples.count)
+}
+
+@inline(never) func keep<T>(_ value: T) { withExtendedLifetime(value) {} }
+
+/// The BTF bytes of a file: an ELF object's .BTF section, or the file itself.
+func btfBytes(_ storage: ByteStorage) -> UnsafeRawBufferPointer? {
+    guard storage.bytes.starts(with: [0x7f, 0x45, 0x4c, 0x46]) else { return storage.bytes }
+    return (try? ELFFile(storage))?.section(named: ".BTF")?.data
+}
+
+/// Prepares the timed closure for one input; nil when the input does not apply to the operation.
+func job(_ op: String, _ storage: ByteStorage) throws -> (() throws -> Void)? {
+    let bytes = storage.bytes
+    switch op {
+    case "elf":
+        guard (try? ELFFile(unsafeBytes: bytes)) != nil else { return nil }
+        return {
+            let file = try ELFFile(unsafeBytes: bytes)
+            var n = 0
+            for s in file.sections { n &+= s.data.count }
+            if let symbols = try file.symbolTable() { for s in symbols { n &+= s.name.count } }
+            for s in file.relocationSections { for r in try file.relocations(in: s) { n &+= r.symbolIndex } }
+            keep(n)
+        }
+    case "btf":
+        guard let data = btfBytes(storage), (try? BTF(unsafeBytes: data)) != nil else { return nil }
+        return { keep(try BTF(unsafeBytes: data)) }
+    case "btf-index", "btf-lookup", "btf-decode", "btf-dump":
+        guard let data = btfBytes(storage), let btf = try? BTF(unsafeBytes: data) else { return nil }
+        switch op {
+        case "btf-index":
+            return { keep(NameIndex(btf)) }
+        case "btf-lookup":
+            var queries: [(String, Kind)] = []
+            var id = btf.firstID
+            let step = max(1, btf.ownTypeCount / 1000)
+            while id < btf.endID, queries.count < 1000 {
+                let t = try btf.type(id)
+                if !t.name.isEmpty { queries.append((String(t.name), t.kind)) }
+                id += TypeID(step)
+            }
+            _ = btf.nameIndex
+            return { for (name, kind) in queries { keep(btf.firstTypeID(named: name, kind: kind)) } }
+        case "btf-decode":
+            return {
+                var id = btf.firstID, n = 0
+                while id < btf.endID { n &+= try btf.type(id).vlen; id += 1 }
+                keep(n)
+            }
+        default:
+            return {
+                var text = ""
+                text.reserveCapacity(32 << 20)
+                try btf.dumpRaw(to: &text)
+                keep(text)
+            }
+        }
+    default:
+        usage()
+    }
+}
+
+let args = CommandLine.arguments.dropFirst()
+guard let op = args.first, operations[op] != nil, args.count >= 2 else { usage() }
+for input in args.dropFirst() {
+    var paths = [input]
+    var isDirectory = false
+    if let dir = opendir(input) {
+        isDirectory = true
+        paths = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != ".", name != ".." { paths.append(input + "/" + name) }
+        }
+        closedir(dir)
+        paths.sort()
+    }
+    let storages = paths.compactMap { try? ByteStorage(contentsOfFile: $0) }
+    let rssBefore = currentRSSKB()
+    var jobs: [() throws -> Void] = []
+    var bytes = 0
+    for storage in storages {
+        if let j = try job(op, storage) { jobs.append(j); bytes += storage.bytes.count }
+    }
+    guard !jobs.isEmpty else {
+        print("op=\(op) input=\(input) skipped: no file the operation accepts")
+        continue
+    }
+    // The jobs read the storages' bytes through raw pointers: keep the owners alive while they run.
+    let (median, runs) = try withExtendedLifetime(storages) { try measure { for j in jobs { try j() } } }
+    let files = isDirectory ? " files=\(jobs.count)" : ""
+    print("op=\(op) input=\(input) bytes=\(bytes) median_us=\(String(format: median)) runs=\(runs) peak_rss_kb=\(peakRSSKB()) rss_growth_kb=\(peakRSSKB() - rssBefore)\(files)")
+}
+
+func String(format value: Double) -> String {
+    let scaled = Int((value * 10).rounded())
+    return "\(scaled / 10).\(scaled % 10)"
+}

@@ -1,0 +1,149 @@
+// libbpf-bench OP FILE...: the libbpf side of compare-libbpf.sh.
+//
+// Times the same operations as parse-bench, the same way (inputs read into
+// memory first, one warm-up call, then a loop of at least one second, median),
+// and prints the same line format:
+//   op=<op> input=<path> bytes=<n> median_us=<x> runs=<n>
+// Operations: btf (btf__new on the file's bytes, or btf__parse_elf's work on
+// an object's .BTF via btf__new_split-free btf__parse for ELF), object
+// (bpf_object__open_mem), btf-lookup (1,000 btf__find_by_name_kind).
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void *read_file(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 20, len = 0;
+	char *buf = malloc(cap);
+	size_t n;
+	while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	fclose(f);
+	*size = len;
+	return buf;
+}
+
+static int silent(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	return 0;
+}
+
+struct job {
+	const char *op;
+	void *data;
+	size_t size;
+	struct btf *btf;
+	char **names;
+	int *kinds;
+	int nnames;
+};
+
+static int run_once(struct job *j)
+{
+	if (!strcmp(j->op, "btf")) {
+		struct btf *btf = btf__new(j->data, j->size);
+		if (!btf)
+			return -1;
+		btf__free(btf);
+	} else if (!strcmp(j->op, "object")) {
+		LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "bench");
+		struct bpf_object *obj = bpf_object__open_mem(j->data, j->size, &opts);
+		if (!obj)
+			return -1;
+		bpf_object__close(obj);
+	} else if (!strcmp(j->op, "btf-lookup")) {
+		volatile int sink = 0;
+		for (int i = 0; i < j->nnames; i++)
+			sink += btf__find_by_name_kind(j->btf, j->names[i], j->kinds[i]);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: libbpf-bench btf|object|btf-lookup FILE...\n");
+		return 2;
+	}
+	libbpf_set_print(silent);
+	for (int a = 2; a < argc; a++) {
+		struct job j = { .op = argv[1] };
+		j.data = read_file(argv[a], &j.size);
+		if (!j.data) {
+			printf("op=%s input=%s skipped: unreadable\n", argv[1], argv[a]);
+			continue;
+		}
+		if (!strcmp(j.op, "btf") && j.size > 4 && !memcmp(j.data, "\177ELF", 4)) {
+			// An object: time btf__new on its .BTF bytes, as parse-bench does.
+			struct btf *whole = btf__parse_elf(argv[a], NULL);
+			if (!whole) {
+				printf("op=%s input=%s skipped: %s\n", argv[1], argv[a], strerror(errno));
+				continue;
+			}
+			__u32 raw_size;
+			const void *raw = btf__raw_data(whole, &raw_size);
+			free(j.data);
+			j.data = malloc(raw_size);
+			memcpy(j.data, raw, raw_size);
+			j.size = raw_size;
+			btf__free(whole);
+		}
+		if (!strcmp(j.op, "btf-lookup")) {
+			j.btf = btf__new(j.data, j.size);
+			int n = btf__type_cnt(j.btf), step = n / 1000 > 0 ? n / 1000 : 1;
+			j.names = calloc(1001, sizeof(char *));
+			j.kinds = calloc(1001, sizeof(int));
+			for (int id = 1; id < n && j.nnames < 1000; id += step) {
+				const struct btf_type *t = btf__type_by_id(j.btf, id);
+				if (!t->name_off)
+					continue;
+				j.names[j.nnames] = (char *)btf__name_by_offset(j.btf, t->name_off);
+				j.kinds[j.nnames++] = btf_kind(t);
+			}
+		}
+		if (run_once(&j)) {
+			printf("op=%s input=%s skipped: libbpf rejects it (%s)\n", argv[1], argv[a], strerror(errno));
+			continue;
+		}
+		size_t cap = 1024, runs = 0;
+		double *samples = malloc(cap * sizeof(double));
+		double start = now_us();
+		do {
+			double t0 = now_us();
+			run_once(&j);
+			if (runs == cap)
+				samples = realloc(samples, (cap *= 2) * sizeof(double));
+			samples[runs++] = now_us() - t0;
+		} while (now_us() - start < 1e6 || runs < 5);
+		qsort(samples, runs, sizeof(double), cmp_double);
+		printf("op=%s input=%s bytes=%zu median_us=%.1f runs=%zu\n", argv[1], argv[a], j.size, samples[runs / 2], runs);
+		free(samples);
+		free(j.data);
+	}
+	return 0;
+}
