@@ -3,16 +3,19 @@ import BTF
 /// `swiftbpf btf dump FILE [--format raw|c] [--base FILE]`.
 enum BTFCommand {
     static let help = """
-        usage: swiftbpf btf dump FILE [--format raw] [--base BASEFILE]
+        usage: swiftbpf btf dump FILE [--format raw|c] [--base BASEFILE]
 
         Dumps the BTF types of FILE: an ELF object with a .BTF section, or raw
         BTF such as /sys/kernel/btf/vmlinux. --format raw (the default) prints
-        exactly what `bpftool btf dump file FILE format raw` prints. For split
+        exactly what `bpftool btf dump file FILE format raw` prints; --format c
+        prints a C header (vmlinux.h) that compiles and reproduces every
+        struct's size and member offsets. For split
         BTF (a kernel module's, /sys/kernel/btf/<module>) give its base with
         --base; modules under /sys/kernel/btf/ get vmlinux as base by default.
 
         examples:
           swiftbpf btf dump /sys/kernel/btf/vmlinux | head
+          swiftbpf btf dump /sys/kernel/btf/vmlinux --format c > vmlinux.h
           swiftbpf btf dump TestData/obj/multi.bpfel.o
           swiftbpf btf dump /sys/kernel/btf/nf_tables --base /sys/kernel/btf/vmlinux
         """
@@ -25,7 +28,9 @@ enum BTFCommand {
         }
         let path = args.positionals[1]
         let format = args.option("format") ?? "raw"
-        guard format == "raw" else { throw UsageError(message: "unknown format '\(format)' (expected raw)", help: help) }
+        guard format == "raw" || format == "c" else {
+            throw UsageError(message: "unknown format '\(format)' (expected raw or c)", help: help)
+        }
         var basePath = args.option("base")
         if basePath == nil, path.hasPrefix("/sys/kernel/btf/"), path != "/sys/kernel/btf/vmlinux" {
             basePath = "/sys/kernel/btf/vmlinux"
@@ -34,6 +39,6 @@ enum BTFCommand {
         let btf = try BTF(contentsOfFile: path, base: base)
         var out = BufferedStandardOutput()
         defer { out.flush() }
-        try btf.dumpRaw(to: &out)
+        if format == "c" { try btf.dumpC(to: &out) } else { try btf.dumpRaw(to: &out) }
     }
 }
