@@ -19,11 +19,12 @@ let package = Package(
         .target(name: "ELF64"),
         .target(name: "BTF", dependencies: ["ELF64"]),
         // Drives every parser over arbitrary bytes: used by Fuzz/ and by the regression replay tests.
-        .target(name: "ParserHarness", dependencies: ["ELF64"]),
+        .target(name: "ParserHarness", dependencies: ["ELF64", "BTF"]),
         .executableTarget(name: "swiftbpf", dependencies: ["ELF64", "BTF"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ELF64Tests", dependencies: ["ELF64", "ParserHarness", "TestSupport"]),
         .testTarget(name: "BTFTests", dependencies: ["BTF", "ELF64", "TestSupport"]),
+        .testTarget(name: "RegressionTests", dependencies: ["ParserHarness", "BTF", "ELF64", "TestSupport"]),
         .testTarget(name: "swiftbpfTests", dependencies: ["swiftbpf", "ELF64", "TestSupport"]),
     ]
 )

@@ -9,5 +9,7 @@ let package = Package(
     dependencies: [.package(name: "SwiftBPF", path: "..")],
     targets: [
         .executableTarget(name: "FuzzELF", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF")]),
+        .executableTarget(name: "FuzzBTF", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF")]),
+        .executableTarget(name: "FuzzBTFExt", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF")]),
     ]
 )

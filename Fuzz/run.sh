@@ -13,14 +13,21 @@ cd "$here"
 swift build -c release --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address --product "$target" >&2
 bin=$(swift build -c release --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address --show-bin-path)/$target
 
-# Seeds: TestData objects and, when present, ../shared/corpus; the working corpus grows in corpus/TARGET.
+# Seeds: objects (TestData, and ../shared/corpus when present) for ELF; the
+# BTF targets get blobs extracted from them by make-seeds.sh. The working
+# corpus grows in corpus/TARGET.
 work=corpus/$target
 mkdir -p "$work" "artifacts/$target"
-seeds=("$root/TestData/obj")
-[ -d "$root/../shared/corpus" ] && seeds+=("$root/../shared/corpus")
-dict=()
 case "$target" in
-    FuzzELF) dict=(-dict=dictionaries/elf.dict) ;;
+    FuzzELF)
+        seeds=("$root/TestData/obj")
+        [ -d "$root/../shared/corpus" ] && seeds+=("$root/../shared/corpus")
+        dict=(-dict=dictionaries/elf.dict) ;;
+    FuzzBTF|FuzzBTFExt)
+        [ -d "seeds/$target" ] || ./make-seeds.sh >/dev/null
+        seeds=("seeds/$target")
+        dict=(-dict=dictionaries/btf.dict) ;;
+    *) seeds=(); dict=() ;;
 esac
 SWIFT_BACKTRACE=enable=no "$bin" "$work" "${seeds[@]}" "${dict[@]}" \
     -max_total_time="$seconds" -timeout=1 -rss_limit_mb=2048 -max_len=65536 \

@@ -344,13 +344,18 @@ struct CDumper {
         return body + String(repeating: "\t", count: indent) + "}"
     }
 
-    /// Unnamed bitfields that advance from bit `from` to bit `to` without straddling their units.
+    /// Unnamed bitfields that advance from bit `from` to bit `to` without straddling their units;
+    /// gaps of 64 bytes or more become one `char __pad_OFFSET[N]` array, so output stays bounded.
     static func padding(from: Int, to: Int, indent: String) -> String {
         var at = from, out = ""
         while at < to, at % 8 != 0 {
             let n = min(8 - at % 8, to - at)
             out += indent + "char: \(n);\n"
             at += n
+        }
+        if to - at >= 64 * 8 {
+            out += indent + "char __pad_\(at / 8)[\((to - at) / 8)];\n"
+            at += (to - at) / 8 * 8
         }
         while at < to {
             let remaining = to - at
