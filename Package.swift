@@ -12,15 +12,21 @@ let package = Package(
     products: [
         .library(name: "ELF64", targets: ["ELF64"]),
         .library(name: "BTF", targets: ["BTF"]),
+        .library(name: "BPFObject", targets: ["BPFObject"]),
+        .library(name: "BPF", targets: ["BPF"]),
         .library(name: "ParserHarness", targets: ["ParserHarness"]),
         .executable(name: "swiftbpf", targets: ["swiftbpf"]),
     ],
     targets: [
         .target(name: "ELF64"),
         .target(name: "BTF", dependencies: ["ELF64"]),
+        .target(name: "BPFObject", dependencies: ["BTF", "ELF64"]),
+        // The C shim: bpf(), perf_event_open, ioctl (Swift cannot call variadic syscall()).
+        .target(name: "CBPFSyscall"),
+        .target(name: "BPF", dependencies: ["BPFObject", "BTF", "ELF64", "CBPFSyscall"]),
         // Drives every parser over arbitrary bytes: used by Fuzz/ and by the regression replay tests.
         .target(name: "ParserHarness", dependencies: ["ELF64", "BTF"]),
-        .executableTarget(name: "swiftbpf", dependencies: ["ELF64", "BTF"]),
+        .executableTarget(name: "swiftbpf", dependencies: ["ELF64", "BTF", "BPFObject", "BPF"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ELF64Tests", dependencies: ["ELF64", "ParserHarness", "TestSupport"]),
         .testTarget(name: "BTFTests", dependencies: ["BTF", "ELF64", "TestSupport"]),

@@ -70,8 +70,13 @@ public struct TypeRecord: Hashable, Sendable {
 public struct BTFBuilder: Sendable {
     /// The types, in id order: `types[0]` gets id 1.
     public var types: [TypeRecord]
+    /// A string section to keep as written: offsets into it stay valid (line info refers to them).
+    public var preservedStrings: [UInt8]
 
-    public init(types: [TypeRecord] = []) { self.types = types }
+    public init(types: [TypeRecord] = []) {
+        self.types = types
+        preservedStrings = [0]
+    }
 
     /// Every own type of `btf`, in wire form.
     public init(decoding btf: BTF) throws(BTFError) {
@@ -83,6 +88,7 @@ public struct BTFBuilder: Sendable {
             id += 1
         }
         self.types = types
+        preservedStrings = btf.strings.own.isEmpty ? [0] : Array(btf.strings.own)
     }
 
     /// Appends a type and returns its id.
@@ -92,10 +98,16 @@ public struct BTFBuilder: Sendable {
         return TypeID(types.count)
     }
 
-    /// The BTF blob: header, types, then de-duplicated strings.
+    /// The BTF blob: header, types, then the preserved strings followed by any new names.
     public func encode(byteOrder: ByteOrder = .host) -> [UInt8] {
-        var strings: [UInt8] = [0]
+        var strings = preservedStrings
         var offsets: [String: UInt32] = ["": 0]
+        var start = 0
+        for (i, byte) in preservedStrings.enumerated() where byte == 0 {
+            let s = String(decoding: preservedStrings[start..<i], as: UTF8.self)
+            if offsets[s] == nil { offsets[s] = UInt32(start) }
+            start = i + 1
+        }
         func offset(of s: String) -> UInt32 {
             if let known = offsets[s] { return known }
             let at = UInt32(strings.count)

@@ -10,6 +10,7 @@ import Musl
 let commands: [(name: String, summary: String, run: (ArraySlice<String>) throws -> Void)] = [
     ("inspect", "show an object file's header, sections, symbols and relocations", Inspect.run),
     ("btf", "dump BTF types from an object or a raw BTF file, as bpftool does", BTFCommand.run),
+    ("prog", "load an object's programs into the kernel", ProgCommand.run),
 ]
 
 let mainHelp = """

@@ -1,0 +1,29 @@
+import BPFObject
+
+/// Why loading an object failed; everything created before the failure has been closed.
+public enum LoadError: Error, Sendable, CustomStringConvertible {
+    case spec(ObjectError)
+    /// The object's byte order is not the host's: it can be read and relocated, not loaded.
+    case foreignByteOrder
+    case map(name: String, error: SyscallError)
+    case program(ProgramLoadError)
+    /// A program whose section names no program type, and none was given.
+    case missingProgramType(program: String, section: String)
+    /// An attach target (`tp_btf/…`, `fentry/…`, `lsm/…`, `iter/…`) not found in kernel BTF.
+    case attachTarget(program: String, target: String, reason: String)
+    /// An initial value of a program array or map of maps that cannot be set.
+    case slot(map: String, key: UInt32, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .spec(e): "\(e)"
+        case .foreignByteOrder: "the object's byte order differs from this machine's: it cannot be loaded here"
+        case let .map(name, error): "creating map '\(name)': \(error)"
+        case let .program(e): "\(e)"
+        case let .missingProgramType(program, section):
+            "program '\(program)': section '\(section)' names no program type (give one explicitly)"
+        case let .attachTarget(program, target, reason): "program '\(program)': attach target '\(target)': \(reason)"
+        case let .slot(map, key, reason): "map '\(map)' slot \(key): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import BPFObject
+import Glibc
+
+/// An object's maps and programs in the kernel. It owns every descriptor and
+/// closes them when dropped; a failed load drops what it made, so nothing leaks.
+public struct LoadedObject: ~Copyable {
+    public let spec: ObjectSpec
+    /// Descriptors of `spec.maps`, in the same order (-1: not created).
+    var mapDescriptors: [Int32]
+    var programEntries: [(name: String, fd: Int32, type: ProgramType)] = []
+    /// The object's BTF in the kernel (-1: none).
+    var btfDescriptor: Int32 = -1
+
+    init(spec: ObjectSpec) {
+        self.spec = spec
+        mapDescriptors = Array(repeating: -1, count: spec.maps.count)
+    }
+
+    deinit {
+        for fd in mapDescriptors where fd >= 0 { close(fd) }
+        for entry in programEntries where entry.fd >= 0 { close(entry.fd) }
+        if btfDescriptor >= 0 { close(btfDescriptor) }
+    }
+
+    /// Names of the loaded programs, in load order.
+    public var programNames: [String] { programEntries.map(\.name) }
+
+    /// The descriptor of a loaded program, valid while this object lives.
+    public func programDescriptor(named name: String) -> Int32? {
+        programEntries.first { $0.name == name && $0.fd >= 0 }?.fd
+    }
+
+    /// The descriptor of a created map, valid while this object lives.
+    public func mapDescriptor(named name: String) -> Int32? {
+        spec.maps.firstIndex { $0.name == name }.flatMap { mapDescriptors[$0] >= 0 ? mapDescriptors[$0] : nil }
+    }
+
+    /// The object's BTF descriptor, if its BTF was loaded.
+    public var btf: Int32? { btfDescriptor >= 0 ? btfDescriptor : nil }
+
+    /// Moves a program's descriptor out: the caller owns it from now on.
+    public mutating func takeProgram(named name: String) -> FileDescriptor? {
+        guard let i = programEntries.firstIndex(where: { $0.name == name && $0.fd >= 0 }) else { return nil }
+        let fd = programEntries[i].fd
+        programEntries[i].fd = -1
+        return FileDescriptor(owning: fd)
+    }
+
+    /// Moves a map's descriptor out: the caller owns it from now on.
+    public mutating func takeMap(named name: String) -> FileDescriptor? {
+        guard let i = spec.maps.firstIndex(where: { $0.name == name }), mapDescriptors[i] >= 0 else { return nil }
+        let fd = mapDescriptors[i]
+        mapDescriptors[i] = -1
+        return FileDescriptor(owning: fd)
+    }
+}

@@ -1,0 +1,172 @@
+import BPFObject
+import BTF
+import ELF64
+import Glibc
+
+/// How ``ObjectSpec/load(_:)`` loads an object.
+public struct LoadOptions: Sendable {
+    /// Program type for programs whose section names none (cilium-style `SEC("static")`, old names).
+    public var defaultProgramType: ProgramType?
+    /// Where the running kernel's BTF is (attach targets of `tp_btf`, `fentry`, `lsm`, `iter`).
+    public var kernelBTFPath = "/sys/kernel/btf/vmlinux"
+    /// Receives warnings that do not fail the load (BTF the kernel refused, a map retried without BTF…).
+    public var diagnostics: @Sendable (String) -> Void = { _ in }
+
+    public init() {}
+}
+
+extension ObjectSpec {
+    /// Creates the object's maps, fills and freezes its global data, links and loads every entry
+    /// program, then fills program arrays and maps of maps. On failure everything made is closed.
+    public func load(_ options: LoadOptions = LoadOptions()) throws(LoadError) -> LoadedObject {
+        guard byteOrder == .host else { throw .foreignByteOrder }
+        var object = LoadedObject(spec: self)
+        object.btfDescriptor = loadBTF(options)
+        try createMaps(&object, options)
+        var kernelBTF: BTF?
+        for program in programs where !program.isSubprogram {
+            var linked: LinkedProgram
+            do { linked = try Linker.link(self, program: program.name) } catch { throw .spec(error) }
+            guard let type = program.kind?.programType ?? options.defaultProgramType else {
+                throw .missingProgramType(program: program.name, section: program.sectionName)
+            }
+            for load in linked.mapLoads { linked.setMapDescriptor(object.mapDescriptors[load.map], for: load) }
+            var attributes = ProgramAttributes(type: type, instructions: linked.instructions, license: license)
+            attributes.name = program.name
+            attributes.kernelVersion = kernelVersion
+            if let kind = program.kind {
+                attributes.expectedAttachType = kind.expectedAttachType
+                if kind.flags.contains(.sleepable) { attributes.flags |= ProgramCommands.sleepable }
+                if kind.flags.contains(.xdpFragments) { attributes.flags |= ProgramCommands.xdpHasFragments }
+                if kind.flags.contains(.attachBTF) {
+                    attributes.attachBTFID = try attachBTFID(kind, program: program.name, kernelBTF: &kernelBTF, options)
+                }
+            }
+            if object.btfDescriptor >= 0 {
+                attributes.btf = object.btfDescriptor
+                attributes.functionInfo = linked.functionInfo
+                attributes.lineInfo = linked.lineInfo
+            }
+            let fd: FileDescriptor
+            do { fd = try ProgramCommands.load(attributes) } catch { throw .program(error) }
+            object.programEntries.append((program.name, fd.release(), type))
+        }
+        try fillSlots(&object)
+        return object
+    }
+
+    /// Loads the object's BTF (DATASECs fixed up); a refusal is a warning, as with libbpf: maps and programs then go without BTF.
+    private func loadBTF(_ options: LoadOptions) -> Int32 {
+        do {
+            guard let builder = try kernelBTF() else { return -1 }
+            return try BTFCommands.load(builder.encode(byteOrder: .host)).release()
+        } catch {
+            options.diagnostics("object BTF not loaded, continuing without it: \(error)")
+            return -1
+        }
+    }
+
+    /// Map types whose key and value may carry BTF type ids.
+    private static let btfCapable: Set<UInt32> = [1, 2, 5, 6, 9, 10, 19, 21, 24, 28, 29, 32]
+
+    private func createMaps(_ object: inout LoadedObject, _ options: LoadOptions) throws(LoadError) {
+        for (index, spec) in maps.enumerated() {
+            let fd = try createMap(spec, btf: object.btfDescriptor, options)
+            if !spec.contents.isEmpty {
+                // A failure here drops `fd`, which closes it.
+                do {
+                    try MapCommands.update(fd, key: [0, 0, 0, 0], value: spec.contents)
+                    if spec.isReadOnlyData { try MapCommands.freeze(fd) }
+                } catch {
+                    throw .map(name: spec.name, error: error)
+                }
+            }
+            object.mapDescriptors[index] = fd.release()
+        }
+    }
+
+    private func createMap(_ spec: MapSpec, btf: Int32, _ options: LoadOptions) throws(LoadError) -> FileDescriptor {
+        var attributes = MapAttributes(type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize,
+                                       maxEntries: spec.maxEntries, flags: spec.flags, name: spec.name)
+        attributes.numaNode = spec.numaNode
+        attributes.mapExtra = spec.mapExtra
+        if spec.type == .ringBuffer {
+            // The kernel wants no key or value for ring buffers; objects often declare a value type anyway.
+            attributes.keySize = 0
+            attributes.valueSize = 0
+        }
+        if spec.type == .perfEventArray {
+            if attributes.keySize == 0 { attributes.keySize = 4 }
+            if attributes.valueSize == 0 { attributes.valueSize = 4 }
+            if attributes.maxEntries == 0 { attributes.maxEntries = UInt32(max(1, sysconf(Int32(_SC_NPROCESSORS_CONF)))) }
+        }
+        let withBTF = btf >= 0 && Self.btfCapable.contains(spec.type.rawValue) && spec.valueTypeID != 0
+        if withBTF {
+            attributes.btfKeyTypeID = spec.keyTypeID
+            attributes.btfValueTypeID = spec.valueTypeID
+        }
+        var inner: Int32?
+        if let template = spec.innerMap?.spec {
+            do { inner = try createMap(template, btf: -1, options).release() }
+        }
+        defer { if let inner { close(inner) } }
+        do {
+            return try MapCommands.create(attributes, btf: withBTF ? btf : nil, innerMap: inner)
+        } catch let error where withBTF && error.errno == EINVAL {
+            options.diagnostics("map '\(spec.name)': the kernel refused its BTF (\(error)); retrying without BTF")
+            attributes.btfKeyTypeID = 0
+            attributes.btfValueTypeID = 0
+            do { return try MapCommands.create(attributes, innerMap: inner) } catch { throw .map(name: spec.name, error: error) }
+        } catch {
+            throw .map(name: spec.name, error: error)
+        }
+    }
+
+    /// The kernel BTF id a `tp_btf`, `fentry`/`fexit`/`fmod_ret`, `lsm` or `iter` program attaches to.
+    private func attachBTFID(_ kind: ProgramKind, program: String, kernelBTF: inout BTF?, _ options: LoadOptions) throws(LoadError) -> UInt32 {
+        guard let target = kind.attachTarget else {
+            throw .attachTarget(program: program, target: "", reason: "section '\(kind.pattern)' needs a target after '/'")
+        }
+        if kernelBTF == nil {
+            do { kernelBTF = try BTF(contentsOfFile: options.kernelBTFPath) } catch {
+                throw .attachTarget(program: program, target: target, reason: "kernel BTF unavailable: \(error)")
+            }
+        }
+        guard let btf = kernelBTF else { return 0 }
+        let (name, kindWanted): (String, Kind) = switch kind.pattern.prefix(while: { $0 != "." && $0 != "+" }) {
+        case "tp_btf": ("btf_trace_" + target, .typedef)
+        case "lsm", "lsm_cgroup": ("bpf_lsm_" + target, .function)
+        case "iter": ("bpf_iter_" + target, .function)
+        default: (target, .function)
+        }
+        guard let id = btf.firstTypeID(named: name, kind: kindWanted) else {
+            throw .attachTarget(program: program, target: target, reason: "no \(kindWanted) '\(name)' in kernel BTF")
+        }
+        return id
+    }
+
+    /// Puts programs into program arrays and maps into maps of maps, by name.
+    private func fillSlots(_ object: inout LoadedObject) throws(LoadError) {
+        for (index, spec) in maps.enumerated() where !spec.slots.isEmpty {
+            let map = object.mapDescriptors[index]
+            for (key, reference) in spec.slots.sorted(by: { $0.key < $1.key }) {
+                let value: Int32?
+                switch reference {
+                case let .program(name): value = object.programDescriptor(named: name)
+                case let .map(name): value = object.mapDescriptor(named: name)
+                }
+                guard let fd = value else { throw .slot(map: spec.name, key: key, reason: "\(reference) was not loaded") }
+                do {
+                    try MapCommands.update(descriptor: map, key: Self.bytes(of: key), value: Self.bytes(of: UInt32(bitPattern: fd)))
+                } catch {
+                    throw .slot(map: spec.name, key: key, reason: "\(error)")
+                }
+            }
+        }
+    }
+}
+
+extension ObjectSpec {
+    /// A 32-bit value's bytes in host order.
+    static func bytes(of value: UInt32) -> [UInt8] { withUnsafeBytes(of: value) { Array($0) } }
+}

@@ -1,0 +1,165 @@
+import BPFObject
+import ELF64
+import Glibc
+
+/// `BPF_PROG_LOAD`'s fields.
+public struct ProgramAttributes: Sendable {
+    public var type: ProgramType
+    public var instructions: [Instruction]
+    public var license: String
+    public var name: String = ""
+    public var kernelVersion: UInt32 = 0
+    public var flags: UInt32 = 0
+    public var expectedAttachType: AttachType?
+    public var attachBTFID: UInt32 = 0
+    public var btf: Int32?
+    public var functionInfo: [FunctionRecord] = []
+    public var lineInfo: [LineRecord] = []
+
+    public init(type: ProgramType, instructions: [Instruction], license: String) {
+        self.type = type
+        self.instructions = instructions
+        self.license = license
+    }
+}
+
+/// A program the verifier (or the kernel) refused, with the verifier's log when there is one.
+public struct ProgramLoadError: Error, Sendable, CustomStringConvertible {
+    public let program: String
+    public let error: SyscallError
+    /// The verifier log of the failed attempt (empty when the kernel refused before verifying).
+    public let log: String
+
+    public var description: String {
+        let tail = log.isEmpty ? "" : "\nverifier log:\n" + log
+        return "loading program '\(program)' failed: \(error)\(tail)"
+    }
+}
+
+public enum ProgramCommands {
+    /// `BPF_F_SLEEPABLE` and `BPF_F_XDP_HAS_FRAGS`.
+    public static let sleepable: UInt32 = 1 << 4
+    public static let xdpHasFragments: UInt32 = 1 << 5
+
+    /// Loads a program: first without a log; on failure again with a verifier log that grows until the whole log fits.
+    public static func load(_ a: ProgramAttributes) throws(ProgramLoadError) -> FileDescriptor {
+        do {
+            return try attempt(a, logLevel: 0, log: nil)
+        } catch let first {
+            var size = 1 << 16
+            while true {
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
+                defer { buffer.deallocate() }
+                buffer.initializeMemory(as: UInt8.self, repeating: 0)
+                do throws(SyscallError) {
+                    // A retry with a log may succeed (a transient failure): keep its program.
+                    return try attempt(a, logLevel: 1, log: buffer)
+                } catch {
+                    let log = String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+                    if error.errno == ENOSPC, size < 1 << 28 {
+                        size *= 4
+                        continue
+                    }
+                    throw ProgramLoadError(program: a.name, error: error.errno == ENOSPC ? first : error, log: log)
+                }
+            }
+        }
+    }
+
+    private static func attempt(_ a: ProgramAttributes, logLevel: UInt32, log: UnsafeMutableRawBufferPointer?) throws(SyscallError) -> FileDescriptor {
+        var code: [UInt8] = []
+        code.reserveCapacity(a.instructions.count * Instruction.size)
+        for insn in a.instructions { insn.append(to: &code, order: .host) }
+        var functions: [UInt32] = []
+        for f in a.functionInfo { functions += [UInt32(f.instruction), f.typeID] }
+        var lines: [UInt32] = []
+        for l in a.lineInfo { lines += [UInt32(l.instruction), l.fileNameOffset, l.lineOffset, l.lineColumn] }
+        let license = Array(a.license.utf8) + [0]
+        // Array.withUnsafeBytes rethrows untyped: the closures hand back a Result instead.
+        let result = code.withUnsafeBytes { code in
+            license.withUnsafeBytes { license in
+                functions.withUnsafeBytes { functions in
+                    lines.withUnsafeBytes { lines -> Result<Int32, SyscallError> in
+                        var attr = Attribute(size: 148)
+                        attr.set(a.type.rawValue, at: 0)
+                        attr.set(UInt32(a.instructions.count), at: 4)
+                        attr.set(code.baseAddress, at: 8)
+                        attr.set(license.baseAddress, at: 16)
+                        if let log {
+                            attr.set(logLevel, at: 24)
+                            attr.set(UInt32(log.count), at: 28)
+                            attr.set(UnsafeRawPointer(log.baseAddress), at: 32)
+                        }
+                        attr.set(a.kernelVersion, at: 40)
+                        attr.set(a.flags, at: 44)
+                        attr.set(name: a.name, at: 48)
+                        if let t = a.expectedAttachType { attr.set(t.rawValue, at: 68) }
+                        if let btf = a.btf {
+                            attr.set(UInt32(bitPattern: btf), at: 72)
+                            if !a.functionInfo.isEmpty {
+                                attr.set(UInt32(8), at: 76)
+                                attr.set(functions.baseAddress, at: 80)
+                                attr.set(UInt32(a.functionInfo.count), at: 88)
+                            }
+                            if !a.lineInfo.isEmpty {
+                                attr.set(UInt32(16), at: 92)
+                                attr.set(lines.baseAddress, at: 96)
+                                attr.set(UInt32(a.lineInfo.count), at: 104)
+                            }
+                        }
+                        attr.set(a.attachBTFID, at: 108)
+                        do throws(SyscallError) { return .success(try attr.call(.programLoad, "BPF_PROG_LOAD '\(a.name)'")) } catch { return .failure(error) }
+                    }
+                }
+            }
+        }
+        return FileDescriptor(owning: try result.get())
+    }
+
+    /// `BPF_PROG_BIND_MAP`: ties `map` to the program's lifetime and `map_ids`.
+    public static func bindMap(program: borrowing FileDescriptor, map: borrowing FileDescriptor, flags: UInt32 = 0) throws(SyscallError) {
+        var attr = Attribute(size: 12)
+        attr.set(UInt32(bitPattern: program.rawValue), at: 0)
+        attr.set(UInt32(bitPattern: map.rawValue), at: 4)
+        attr.set(flags, at: 8)
+        _ = try attr.call(.programBindMap, "BPF_PROG_BIND_MAP")
+    }
+}
+
+public enum BTFCommands {
+    /// `BPF_BTF_LOAD`; on failure the kernel's BTF log is in the error's operation text.
+    public static func load(_ bytes: [UInt8]) throws(SyscallError) -> FileDescriptor {
+        var log = [UInt8](repeating: 0, count: 1 << 16)
+        let result: Result<Int32, SyscallError> = bytes.withUnsafeBytes { blob in
+            log.withUnsafeMutableBytes { logBuffer in
+                var attr = Attribute(size: 32)
+                attr.set(blob.baseAddress, at: 0)
+                attr.set(UnsafeRawPointer(logBuffer.baseAddress), at: 8)
+                attr.set(UInt32(blob.count), at: 16)
+                attr.set(UInt32(logBuffer.count), at: 20)
+                attr.set(UInt32(1), at: 24)
+                do throws(SyscallError) { return .success(try attr.call(.btfLoad, "BPF_BTF_LOAD")) } catch { return .failure(error) }
+            }
+        }
+        switch result {
+        case let .success(fd): return FileDescriptor(owning: fd)
+        case let .failure(error):
+            let text = String(decoding: log.prefix { $0 != 0 }, as: UTF8.self)
+            throw SyscallError(operation: "BPF_BTF_LOAD (\(text.split(separator: "\n").suffix(3).joined(separator: "; ")))", errno: error.errno)
+        }
+    }
+}
+
+public enum ObjectCommands {
+    /// `BPF_OBJ_PIN`: pins a map, program or link at `path` on a bpffs.
+    public static func pin(descriptor fd: Int32, at path: String) throws(SyscallError) {
+        let bytes = Array(path.utf8) + [0]
+        let result = bytes.withUnsafeBytes { p -> Result<Void, SyscallError> in
+            var attr = Attribute(size: 16)
+            attr.set(p.baseAddress, at: 0)
+            attr.set(UInt32(bitPattern: fd), at: 8)
+            do throws(SyscallError) { _ = try attr.call(.objectPin, "BPF_OBJ_PIN \(path)"); return .success(()) } catch { return .failure(error) }
+        }
+        try result.get()
+    }
+}

@@ -1,0 +1,71 @@
+import CBPFSyscall
+import Glibc
+
+/// `enum bpf_cmd`: the commands this library issues.
+enum Command: Int32 {
+    case mapCreate = 0, mapLookupElement, mapUpdateElement, mapDeleteElement, mapGetNextKey
+    case programLoad = 5, objectPin, objectGet
+    case programGetNextID = 11, mapGetNextID, programGetFDByID, mapGetFDByID, objectGetInfoByFD
+    case btfLoad = 18, btfGetFDByID
+    case mapFreeze = 22, btfGetNextID = 23
+    case programBindMap = 35
+}
+
+/// A zeroed `union bpf_attr` whose fields are stored at the kernel's offsets,
+/// so that no installed kernel header is needed.
+struct Attribute {
+    private(set) var storage: [UInt64]
+    let size: Int
+
+    init(size: Int) {
+        self.size = size
+        storage = [UInt64](repeating: 0, count: (size + 7) / 8)
+    }
+
+    mutating func set(_ value: UInt32, at offset: Int) {
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: UInt32.self) }
+    }
+
+    mutating func set(_ value: UInt64, at offset: Int) {
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: UInt64.self) }
+    }
+
+    /// Stores a pointer; the memory must stay valid until the command returns.
+    mutating func set(_ pointer: UnsafeRawPointer?, at offset: Int) {
+        set(UInt64(UInt(bitPattern: pointer)), at: offset)
+    }
+
+    /// Stores a name, NUL-padded and truncated to `capacity - 1` bytes (`BPF_OBJ_NAME_LEN` is 16).
+    mutating func set(name: String, at offset: Int, capacity: Int = 16) {
+        let bytes = Array(name.utf8.prefix(capacity - 1))
+        storage.withUnsafeMutableBytes { raw in
+            for (i, b) in bytes.enumerated() { raw[offset + i] = b }
+        }
+    }
+
+    func bytes(at offset: Int, count: Int) -> [UInt8] {
+        storage.withUnsafeBytes { Array($0[offset..<offset + count]) }
+    }
+
+    /// The raw bytes, for structures the kernel fills in (info records).
+    mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) -> R) -> R {
+        storage.withUnsafeMutableBytes(body)
+    }
+
+    func u32(at offset: Int) -> UInt32 {
+        storage.withUnsafeBytes { $0.load(fromByteOffset: offset, as: UInt32.self) }
+    }
+
+    /// Issues `bpf(command, &attr, size)`; returns the non-negative result.
+    mutating func call(_ command: Command, _ operation: @autoclosure () -> String) throws(SyscallError) -> Int32 {
+        let size = UInt32(self.size)
+        let result = storage.withUnsafeMutableBytes { sbpf_bpf(command.rawValue, $0.baseAddress, size) }
+        guard result >= 0 else { throw SyscallError(operation: operation(), errno: Int32(-result)) }
+        return Int32(truncatingIfNeeded: result)
+    }
+
+    /// Issues a command that returns a new file descriptor, and owns it.
+    mutating func callForDescriptor(_ command: Command, _ operation: @autoclosure () -> String) throws(SyscallError) -> FileDescriptor {
+        FileDescriptor(owning: try call(command, operation()))
+    }
+}

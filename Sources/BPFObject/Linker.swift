@@ -1,0 +1,108 @@
+/// A program ready for the kernel but for file descriptors: its instructions
+/// followed by copies of every subprogram it reaches, calls and callbacks
+/// pointing at those copies, map loads holding map indices where fds go.
+public struct LinkedProgram: Sendable {
+    public let name: String
+    public let sectionName: String
+    public let kind: ProgramKind?
+    public internal(set) var instructions: [Instruction]
+    /// `ld_imm64` instructions that name a map: the loader puts the map's fd in their immediate.
+    public internal(set) var mapLoads: [MapLoad] = []
+    public internal(set) var functionInfo: [FunctionRecord] = []
+    public internal(set) var lineInfo: [LineRecord] = []
+    /// Names of the functions placed after the entry program, in order.
+    public internal(set) var subprograms: [String] = []
+}
+
+extension LinkedProgram {
+    /// Puts a map's file descriptor in the immediate of the `ld_imm64` that names it.
+    public mutating func setMapDescriptor(_ fd: Int32, for load: MapLoad) {
+        instructions[load.instruction].immediate = fd
+    }
+}
+
+/// An `ld_imm64` (`BPF_PSEUDO_MAP_FD` or `BPF_PSEUDO_MAP_VALUE`) naming a map of the spec.
+public struct MapLoad: Hashable, Sendable {
+    public let instruction: Int
+    /// Index into ``ObjectSpec/maps``.
+    public let map: Int
+}
+
+/// Links entry programs with the subprograms they call, as libbpf does: each program
+/// gets its own copy of every subprogram it reaches, transitively.
+public enum Linker {
+    /// Links the entry program named `name`.
+    public static func link(_ spec: ObjectSpec, program name: String) throws(ObjectError) -> LinkedProgram {
+        guard let entry = spec.programs.firstIndex(where: { $0.name == name }) else {
+            throw .invalidProgram(name: name, section: "", reason: "no such program")
+        }
+        let first = spec.programs[entry]
+        var linked = LinkedProgram(name: first.name, sectionName: first.sectionName, kind: first.kind, instructions: first.instructions)
+        var placed: [Int: Int] = [entry: 0]  // program index → first instruction in the linked program
+        var pending = [entry]
+        while let p = pending.popLast() {
+            let program = spec.programs[p]
+            let base = placed[p] ?? 0
+            linked.functionInfo += program.functionInfo.map { FunctionRecord(instruction: $0.instruction + base, typeID: $0.typeID) }
+            linked.lineInfo += program.lineInfo.map {
+                LineRecord(instruction: $0.instruction + base, fileNameOffset: $0.fileNameOffset, lineOffset: $0.lineOffset, lineColumn: $0.lineColumn)
+            }
+            var referenced = Set<Int>()
+            for reference in program.references {
+                let at = base + reference.instruction
+                referenced.insert(reference.instruction)
+                switch reference.target {
+                case let .map(map):
+                    setLoad(&linked, at: at, source: PseudoSource.mapFD, low: Int32(map), high: 0)
+                    linked.mapLoads.append(MapLoad(instruction: at, map: map))
+                case let .mapValue(map, offset):
+                    setLoad(&linked, at: at, source: PseudoSource.mapValue, low: Int32(map), high: Int32(bitPattern: offset))
+                    linked.mapLoads.append(MapLoad(instruction: at, map: map))
+                case let .function(section, instruction, callback):
+                    let start = try place(spec, section: section, instruction: instruction, from: program, at: reference.instruction,
+                                          linked: &linked, placed: &placed, pending: &pending)
+                    if callback {
+                        setLoad(&linked, at: at, source: PseudoSource.function, low: Int32(start - at - 1), high: 0)
+                    } else {
+                        linked.instructions[at].immediate = Int32(start - at - 1)
+                    }
+                case let .external(symbol):
+                    throw .unresolvedRelocation(program: program.name, instruction: reference.instruction, symbol: symbol,
+                                                reason: "externs (__kconfig, __ksym) are not resolved by this loader yet")
+                }
+            }
+            // Calls and callbacks within one section need no relocation: their immediates are already relative.
+            for (i, insn) in program.instructions.enumerated() where !referenced.contains(i) && (insn.isPseudoCall || insn.isPseudoFunction) {
+                let target = program.sectionOffset + i + Int(insn.immediate) + 1
+                let start = try place(spec, section: program.sectionIndex, instruction: target, from: program, at: i,
+                                      linked: &linked, placed: &placed, pending: &pending)
+                linked.instructions[base + i].immediate = Int32(start - (base + i) - 1)
+            }
+        }
+        linked.functionInfo.sort { $0.instruction < $1.instruction }
+        linked.lineInfo.sort { $0.instruction < $1.instruction }
+        return linked
+    }
+
+    private static func setLoad(_ linked: inout LinkedProgram, at: Int, source: UInt8, low: Int32, high: Int32) {
+        linked.instructions[at].source = source
+        linked.instructions[at].immediate = low
+        linked.instructions[at + 1].immediate = high
+    }
+
+    /// Where the function starting at `instruction` of `section` sits in the linked program, appending it on first use.
+    private static func place(_ spec: ObjectSpec, section: Int, instruction: Int, from program: ProgramSpec, at index: Int,
+                              linked: inout LinkedProgram, placed: inout [Int: Int], pending: inout [Int]) throws(ObjectError) -> Int {
+        guard let callee = spec.programs.firstIndex(where: { $0.sectionIndex == section && $0.sectionOffset == instruction }) else {
+            throw .invalidInstruction(program: program.name, instruction: index,
+                                      reason: "call target (instruction \(instruction) of section \(spec.elf.sections[section].name)) is not the start of a function")
+        }
+        if let start = placed[callee] { return start }
+        let start = linked.instructions.count
+        placed[callee] = start
+        linked.instructions += spec.programs[callee].instructions
+        linked.subprograms.append(spec.programs[callee].name)
+        pending.append(callee)
+        return start
+    }
+}

@@ -1,0 +1,169 @@
+import BTF
+import ELF64
+
+extension ObjectSpec {
+    /// `struct bpf_map_def` (20 bytes) or iproute2's `struct bpf_elf_map` (pinning at byte 24), one per symbol.
+    mutating func readLegacyMaps(_ section: Section, _ symbols: SymbolTable) throws(ObjectError) {
+        let sectionName = String(section.name)
+        let defined = symbols.filter { $0.section == .index(section.index) && $0.type != .section && !$0.name.isEmpty }
+            .sorted { $0.value < $1.value }
+        guard !defined.isEmpty else { return }
+        let reader = ByteReader(section.data, order: byteOrder)
+        for symbol in defined {
+            let name = String(symbol.name)
+            let size = symbol.size > 0 ? symbol.size : section.size / UInt64(defined.count)
+            guard size >= 16, let r = reader.record(at: symbol.value, size: Int(min(size, 64))) else {
+                throw .invalidMap(name: name, section: sectionName,
+                                  reason: "definition of \(size) bytes at offset \(symbol.value) does not fit a bpf_map_def in the \(section.size)-byte section")
+            }
+            var spec = MapSpec(name: name, type: MapType(rawValue: r.u32(0)), keySize: r.u32(4), valueSize: r.u32(8),
+                               maxEntries: r.u32(12), flags: size >= 20 ? r.u32(16) : 0, origin: .legacy, sectionIndex: section.index)
+            spec.offset = symbol.value
+            if size >= 28 { spec.pinning = r.u32(24) }
+            maps.append(spec)
+        }
+    }
+
+    /// `SEC(".maps")` variables: each a struct whose members encode the definition
+    /// (`__uint(x, N)` as a pointer to an array of N; `__type(x, T)` as a pointer to T).
+    mutating func readBTFMaps(_ section: Section, _ symbols: SymbolTable) throws(ObjectError) {
+        guard let btf else {
+            throw .invalidMap(name: "*", section: ".maps", reason: "the object has .maps but no BTF to describe them")
+        }
+        do {
+            guard let datasecID = btf.firstTypeID(named: ".maps", kind: .dataSection) else {
+                throw ObjectError.invalidMap(name: "*", section: ".maps", reason: "no DATASEC .maps in BTF")
+            }
+            for variable in try btf.type(datasecID).variables {
+                let v = try btf.type(variable.type)
+                let name = String(v.name)
+                guard v.kind == .variable else {
+                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: "DATASEC entry [\(v.id)] is \(v.kind), not VAR")
+                }
+                // clang leaves DATASEC offsets at 0: the symbol says where the definition is.
+                guard let symbol = symbols.first(where: { $0.section == .index(section.index) && $0.name == name }) else {
+                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: "no symbol for the map variable")
+                }
+                var spec = try btfMapDefinition(btf, typeID: v.referencedType, name: name, sectionIndex: section.index)
+                spec.offset = symbol.value
+                maps.append(spec)
+            }
+        } catch let error as ObjectError {
+            throw error
+        } catch let error as BTFError {
+            throw .btf(error)
+        } catch {
+            throw .invalidMap(name: "*", section: ".maps", reason: "\(error)")
+        }
+    }
+
+    /// The map a BTF map-definition struct describes (also used for inner-map templates).
+    func btfMapDefinition(_ btf: BTF, typeID: TypeID, name: String, sectionIndex: Int) throws -> MapSpec {
+        let definition = try btf.type(try btf.resolve(typeID))
+        guard definition.kind == .struct else {
+            throw ObjectError.invalidMap(name: name, section: ".maps", reason: "definition is \(definition.kind), not a struct")
+        }
+        var spec = MapSpec(name: name, type: MapType(rawValue: 0), keySize: 0, valueSize: 0, maxEntries: 0, flags: 0,
+                           origin: .btf, sectionIndex: sectionIndex)
+        /// `__uint(field, N)`: a pointer to an array of N elements.
+        func number(_ m: Member) throws -> UInt32 {
+            let pointer = try btf.type(try btf.resolve(m.type))
+            guard pointer.kind == .pointer else {
+                throw ObjectError.invalidMap(name: name, section: ".maps", reason: "member '\(m.name)' is not __uint(...)")
+            }
+            let array = try btf.type(try btf.resolve(pointer.referencedType))
+            guard array.kind == .array else {
+                throw ObjectError.invalidMap(name: name, section: ".maps", reason: "member '\(m.name)' is not __uint(...)")
+            }
+            return array.arrayInfo.count
+        }
+        /// `__type(field, T)`: a pointer to T; returns T's id and size.
+        func typed(_ m: Member) throws -> (TypeID, UInt32) {
+            let pointer = try btf.type(try btf.resolve(m.type))
+            guard pointer.kind == .pointer else {
+                throw ObjectError.invalidMap(name: name, section: ".maps", reason: "member '\(m.name)' is not __type(...)")
+            }
+            return (pointer.referencedType, UInt32(truncatingIfNeeded: try btf.size(of: pointer.referencedType)))
+        }
+        for m in definition.members {
+            switch String(m.name) {
+            case "type": spec.type = MapType(rawValue: try number(m))
+            case "max_entries": spec.maxEntries = try number(m)
+            case "map_flags": spec.flags = try number(m)
+            case "numa_node": spec.numaNode = try number(m)
+            case "pinning": spec.pinning = try number(m)
+            case "map_extra": spec.mapExtra = UInt64(try number(m))
+            case "key_size": spec.keySize = try number(m)
+            case "value_size": spec.valueSize = try number(m)
+            case "key": (spec.keyTypeID, spec.keySize) = try typed(m)
+            case "value": (spec.valueTypeID, spec.valueSize) = try typed(m)
+            case "values":
+                // __array(values, T): an array of pointers to an inner map definition (or to programs).
+                let array = try btf.type(try btf.resolve(m.type))
+                guard array.kind == .array else {
+                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: "'values' is not an array")
+                }
+                let pointer = try btf.type(try btf.resolve(array.arrayInfo.element))
+                guard pointer.kind == .pointer else {
+                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: "'values' elements are not pointers")
+                }
+                let target = try btf.type(try btf.resolve(pointer.referencedType))
+                if target.kind == .struct {
+                    spec.innerMap = InnerMapSpec(try btfMapDefinition(btf, typeID: target.id, name: name + ".inner", sectionIndex: sectionIndex))
+                }
+                if spec.valueSize == 0 { spec.valueSize = 4 }
+            default:
+                throw ObjectError.invalidMap(name: name, section: ".maps", reason: "unknown map field '\(m.name)'")
+            }
+        }
+        return spec
+    }
+
+    /// Initial values of program arrays and maps of maps: `.rel.maps` entries inside a map's `values`.
+    mutating func readMapSlots(_ symbols: SymbolTable) throws(ObjectError) {
+        guard let mapsSection = elf.section(named: ".maps"), let btf else { return }
+        for relSection in elf.relocationSections {
+            let table: RelocationTable
+            do { table = try elf.relocations(in: relSection) } catch { throw .elf(error) }
+            guard table.targetSectionIndex == mapsSection.index else { continue }
+            for r in table {
+                let symbol = symbols[r.symbolIndex]
+                guard let index = maps.firstIndex(where: {
+                    $0.origin == .btf && $0.sectionIndex == mapsSection.index && $0.offset <= r.offset
+                        && r.offset < $0.offset + UInt64((try? btf.size(of: btfVariableType(named: $0.name, btf) ?? 0)) ?? 0)
+                }) else {
+                    throw .unresolvedRelocation(program: ".maps", instruction: Int(r.offset), symbol: String(symbol.name),
+                                                reason: "the relocation lies in no map definition")
+                }
+                let valuesOffset = try valuesMemberOffset(of: maps[index], btf)
+                let start = maps[index].offset + valuesOffset
+                guard r.offset >= start, (r.offset - start) % 8 == 0 else {
+                    throw .unresolvedRelocation(program: ".maps", instruction: Int(r.offset), symbol: String(symbol.name),
+                                                reason: "the relocation is not a slot of map '\(maps[index].name)' values")
+                }
+                let key = UInt32(truncatingIfNeeded: (r.offset - start) / 8)
+                maps[index].slots[key] = symbol.type == .function ? .program(String(symbol.name)) : .map(String(symbol.name))
+            }
+        }
+    }
+
+    private func btfVariableType(named name: String, _ btf: BTF) -> TypeID? {
+        guard let id = btf.firstTypeID(named: name, kind: .variable) else { return nil }
+        return try? btf.type(id).referencedType
+    }
+
+    private func valuesMemberOffset(of map: MapSpec, _ btf: BTF) throws(ObjectError) -> UInt64 {
+        do {
+            guard let variableType = btfVariableType(named: map.name, btf) else { throw BTFError(.missingSection(map.name)) }
+            let definition = try btf.type(try btf.resolve(variableType))
+            guard let member = definition.members.first(where: { $0.name == "values" }) else {
+                throw ObjectError.invalidMap(name: map.name, section: ".maps", reason: "relocated but has no 'values' member")
+            }
+            return UInt64(member.bitOffset / 8)
+        } catch let error as ObjectError {
+            throw error
+        } catch {
+            throw .invalidMap(name: map.name, section: ".maps", reason: "\(error)")
+        }
+    }
+}

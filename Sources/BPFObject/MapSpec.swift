@@ -1,0 +1,118 @@
+import BTF
+
+/// `enum bpf_map_type`.
+public struct MapType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let hash = MapType(rawValue: 1)
+    public static let array = MapType(rawValue: 2)
+    public static let programArray = MapType(rawValue: 3)
+    public static let perfEventArray = MapType(rawValue: 4)
+    public static let perCPUHash = MapType(rawValue: 5)
+    public static let perCPUArray = MapType(rawValue: 6)
+    public static let lruHash = MapType(rawValue: 9)
+    public static let lpmTrie = MapType(rawValue: 11)
+    public static let arrayOfMaps = MapType(rawValue: 12)
+    public static let hashOfMaps = MapType(rawValue: 13)
+    public static let queue = MapType(rawValue: 22)
+    public static let stack = MapType(rawValue: 23)
+    public static let structOps = MapType(rawValue: 26)
+    public static let ringBuffer = MapType(rawValue: 27)
+    public static let arena = MapType(rawValue: 33)
+
+    static let names = [
+        "unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash", "percpu_array", "stack_trace",
+        "cgroup_array", "lru_hash", "lru_percpu_hash", "lpm_trie", "array_of_maps", "hash_of_maps", "devmap",
+        "sockmap", "cpumap", "xskmap", "sockhash", "cgroup_storage", "reuseport_sockarray", "percpu_cgroup_storage",
+        "queue", "stack", "sk_storage", "devmap_hash", "struct_ops", "ringbuf", "inode_storage", "task_storage",
+        "bloom_filter", "user_ringbuf", "cgrp_storage", "arena", "insn_array",
+    ]
+
+    /// The name bpftool prints (`hash`, `percpu_array`, `ringbuf`…).
+    public var description: String { Int(rawValue) < Self.names.count ? Self.names[Int(rawValue)] : "type \(rawValue)" }
+
+    /// Whether values are maps (array or hash of maps).
+    public var holdsMaps: Bool { self == .arrayOfMaps || self == .hashOfMaps }
+}
+
+/// `BPF_F_*` map flags the loader sets or checks.
+public enum MapFlag {
+    public static let readOnlyProgram: UInt32 = 1 << 7
+    public static let mmapable: UInt32 = 1 << 10
+}
+
+/// Where a map's definition came from.
+public enum MapOrigin: Hashable, Sendable, CustomStringConvertible {
+    /// A `SEC(".maps")` variable described by BTF.
+    case btf
+    /// A `struct bpf_map_def` (or iproute2's larger layout) in `maps` or `maps/…`.
+    case legacy
+    /// Global data: the bytes of an ELF section (`.data`, `.rodata.*`, `.bss`…), one array entry.
+    case data(section: String, readOnly: Bool)
+
+    public var description: String {
+        switch self {
+        case .btf: "BTF"
+        case .legacy: "legacy"
+        case let .data(section, readOnly): "data \(section)\(readOnly ? " (read-only)" : "")"
+        }
+    }
+}
+
+/// What an initial value of a program array or map-of-maps slot names.
+public enum SlotReference: Hashable, Sendable {
+    case program(String)
+    case map(String)
+}
+
+/// A map as the object declares it, before any kernel object exists.
+public struct MapSpec: Sendable {
+    public var name: String
+    public var type: MapType
+    public var keySize: UInt32
+    public var valueSize: UInt32
+    public var maxEntries: UInt32
+    public var flags: UInt32
+    public var numaNode: UInt32 = 0
+    /// `LIBBPF_PIN_BY_NAME` is 1; iproute2's and cilium's own values pass through.
+    public var pinning: UInt32 = 0
+    public var mapExtra: UInt64 = 0
+    /// BTF ids (in the object's BTF) of the key and value types, 0 when unknown.
+    public var keyTypeID: TypeID = 0
+    public var valueTypeID: TypeID = 0
+    public var origin: MapOrigin
+    /// The ELF section and byte offset of the definition (or of the data, for global data).
+    public var sectionIndex: Int
+    public var offset: UInt64 = 0
+    /// The template of the inner maps, for array/hash of maps.
+    public var innerMap: InnerMapSpec?
+    /// Initial contents: global data bytes (`.bss`: zeros), one value.
+    public var contents: [UInt8] = []
+    /// Initial slots of a program array or map of maps: key → what goes there.
+    public var slots: [UInt32: SlotReference] = [:]
+
+    public init(name: String, type: MapType, keySize: UInt32, valueSize: UInt32, maxEntries: UInt32, flags: UInt32,
+                origin: MapOrigin, sectionIndex: Int) {
+        self.name = name
+        self.type = type
+        self.keySize = keySize
+        self.valueSize = valueSize
+        self.maxEntries = maxEntries
+        self.flags = flags
+        self.origin = origin
+        self.sectionIndex = sectionIndex
+    }
+
+    /// Global data that programs may not write (`.rodata*`): frozen after it is filled.
+    public var isReadOnlyData: Bool {
+        if case .data(_, true) = origin { return true }
+        return false
+    }
+}
+
+/// The inner-map template of a map of maps (a class, since a spec cannot hold itself).
+public final class InnerMapSpec: Sendable {
+    public let spec: MapSpec
+    public init(_ spec: MapSpec) { self.spec = spec }
+}

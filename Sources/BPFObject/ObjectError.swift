@@ -1,0 +1,36 @@
+import BTF
+import ELF64
+
+/// Why an object could not be turned into a spec or linked, and where.
+public enum ObjectError: Error, Hashable, Sendable, CustomStringConvertible {
+    case elf(ELFError)
+    case btf(BTFError)
+    /// The file could not be read.
+    case unreadable(SystemError)
+    /// `e_machine` is neither EM_BPF nor the EM_NONE that old LLVM wrote.
+    case unsupportedMachine(UInt16)
+    case missingSymbolTable
+    /// A map definition that cannot be read.
+    case invalidMap(name: String, section: String, reason: String)
+    /// A program that cannot be cut out of its section.
+    case invalidProgram(name: String, section: String, reason: String)
+    /// A relocation that names something the loader cannot satisfy.
+    case unresolvedRelocation(program: String, instruction: Int, symbol: String, reason: String)
+    /// An instruction that cannot be relocated (wrong opcode for its relocation, call out of range…).
+    case invalidInstruction(program: String, instruction: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .elf(e): "\(e)"
+        case let .btf(e): "\(e)"
+        case let .unreadable(e): "\(e)"
+        case let .unsupportedMachine(m): "e_machine \(m) is not EM_BPF (247) or EM_NONE (0): not a BPF object"
+        case .missingSymbolTable: "the object has no symbol table (.symtab)"
+        case let .invalidMap(name, section, reason): "map '\(name)' in section '\(section)': \(reason)"
+        case let .invalidProgram(name, section, reason): "program '\(name)' in section '\(section)': \(reason)"
+        case let .unresolvedRelocation(program, instruction, symbol, reason):
+            "program '\(program)', instruction \(instruction): relocation against '\(symbol)': \(reason)"
+        case let .invalidInstruction(program, instruction, reason): "program '\(program)', instruction \(instruction): \(reason)"
+        }
+    }
+}

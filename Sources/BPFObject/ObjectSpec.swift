@@ -1,0 +1,151 @@
+import BTF
+import ELF64
+
+/// Everything a BPF object declares, computed without the kernel: programs,
+/// maps (BTF-defined, legacy, global data), license, kernel version, BTF.
+///
+/// This is what fuzzers, `swiftbpf inspect` and the loader read; the
+/// ``Linker`` turns its programs into loadable instruction streams.
+public struct ObjectSpec: Sendable {
+    /// The object's name: its file name up to the first `.`, as libbpf derives it (names internal maps).
+    public let name: String
+    public let byteOrder: ByteOrder
+    /// The `license` section's string (empty when absent).
+    public let license: String
+    /// The `version` section's value (0 when absent).
+    public let kernelVersion: UInt32
+    /// Entry programs and subprograms, in section then offset order.
+    public internal(set) var programs: [ProgramSpec]
+    public internal(set) var maps: [MapSpec]
+    /// The object's BTF and BTF.ext, when it has them.
+    public let btf: BTF?
+    public let btfExt: BTFExt?
+    /// Sections that are neither programs, maps, data nor metadata the loader knows (reported, not fatal).
+    public internal(set) var unknownSections: [String] = []
+    /// Executable sections no section definition matches (their functions load only with an explicit type).
+    public internal(set) var untypedProgramSections: [String] = []
+    /// The ELF file, whose storage the spec's views keep alive.
+    public let elf: ELFFile
+
+    /// Reads the object at `path`, named after its file name.
+    public init(contentsOfFile path: String) throws(ObjectError) {
+        let storage: ByteStorage
+        do { storage = try ByteStorage(contentsOfFile: path) } catch { throw .unreadable(error) }
+        let file: ELFFile
+        do { file = try ELFFile(storage) } catch { throw .elf(error) }
+        let base = path.split(separator: "/").last.map(String.init) ?? path
+        try self.init(elf: file, name: String(base.prefix { $0 != "." }))
+    }
+
+    /// Reads an opened ELF object; `name` names its internal maps (libbpf: file name up to the first `.`).
+    public init(elf: ELFFile, name: String) throws(ObjectError) {
+        guard elf.header.machine == .bpf || elf.header.machine == .none else {
+            throw .unsupportedMachine(elf.header.machine.rawValue)
+        }
+        self.elf = elf
+        self.name = name
+        byteOrder = elf.byteOrder
+        let table: SymbolTable?
+        do { table = try elf.symbolTable() } catch { throw .elf(error) }
+        guard let symbols = table else { throw .missingSymbolTable }
+
+        license = elf.section(named: "license").map { Self.cString($0.data) } ?? ""
+        if let version = elf.section(named: "version"), version.data.count >= 4 {
+            kernelVersion = Record(UnsafeRawBufferPointer(rebasing: version.data[0..<4]), order: elf.byteOrder).u32(0)
+        } else {
+            kernelVersion = 0
+        }
+        var btf: BTF?, btfExt: BTFExt?
+        if elf.section(named: ".BTF") != nil {
+            do {
+                let read = try BTF(elf: elf)
+                btf = read
+                btfExt = try BTFExt(elf: elf, btf: read)
+            } catch { throw .btf(error) }
+        }
+        self.btf = btf
+        self.btfExt = btfExt
+        programs = []
+        maps = []
+        try readSections(symbols)
+    }
+
+    static func cString(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    /// The program or subprogram named `name`.
+    public func program(named name: String) -> ProgramSpec? { programs.first { $0.name == name } }
+    /// The map named `name`.
+    public func map(named name: String) -> MapSpec? { maps.first { $0.name == name } }
+    /// Entry programs: those outside `.text`.
+    public var entryPrograms: [ProgramSpec] { programs.filter { !$0.isSubprogram } }
+}
+
+extension ObjectSpec {
+    /// Section names that carry metadata or debug info, never programs or maps.
+    static func isIgnored(_ s: Section) -> Bool {
+        let name = String(s.name)
+        switch s.type {
+        case .null, .symtab, .strtab, .rel, .rela, .llvmAddrsig, .symtabShndx, .group, .note: return true
+        default: break
+        }
+        return name == "license" || name == "version" || name == ".BTF" || name == ".BTF.ext"
+            || name.hasPrefix(".debug") || name == ".eh_frame" || name.hasPrefix(".note") || name == ".comment"
+            || name == ".llvm_addrsig" || name.hasPrefix(".llvm")
+    }
+
+    /// Whether a section holds global data that becomes an internal array map.
+    static func isData(_ name: String) -> Bool {
+        for base in [".data", ".rodata", ".bss"] where name == base || name.hasPrefix(base + ".") { return true }
+        return false
+    }
+
+    private mutating func readSections(_ symbols: SymbolTable) throws(ObjectError) {
+        var programSections: [Section] = []
+        var legacyMapSections: [Section] = []
+        var mapsSection: Section?
+        for section in elf.sections where !Self.isIgnored(section) {
+            let name = String(section.name)
+            if section.flags.contains(.execInstr), section.type == .progbits {
+                if section.size > 0 { programSections.append(section) }
+            } else if name == ".maps" {
+                mapsSection = section
+            } else if name == "maps" || name.hasPrefix("maps/") {
+                legacyMapSections.append(section)
+            } else if Self.isData(name), section.type == .progbits || section.type == .nobits {
+                if section.size > 0 { maps.append(dataMap(section)) }
+            } else if section.flags.contains(.alloc) || section.type == .progbits {
+                unknownSections.append(name)
+            }
+        }
+        for section in legacyMapSections { try readLegacyMaps(section, symbols) }
+        if let mapsSection { try readBTFMaps(mapsSection, symbols) }
+        for section in programSections { try readPrograms(section, symbols) }
+        try readReferences(symbols)
+        try readMapSlots(symbols)
+    }
+
+    /// An internal map holding a global data section, named as libbpf names it.
+    private func dataMap(_ section: Section) -> MapSpec {
+        let sectionName = String(section.name)
+        let readOnly = sectionName == ".rodata" || sectionName.hasPrefix(".rodata.")
+        var spec = MapSpec(name: Self.internalMapName(object: name, section: sectionName), type: .array, keySize: 4,
+                           valueSize: UInt32(truncatingIfNeeded: section.size), maxEntries: 1,
+                           flags: MapFlag.mmapable | (readOnly ? MapFlag.readOnlyProgram : 0),
+                           origin: .data(section: sectionName, readOnly: readOnly), sectionIndex: section.index)
+        spec.contents = section.type == .nobits ? [UInt8](repeating: 0, count: Int(section.size)) : Array(section.data)
+        if let btf, let datasec = btf.firstTypeID(named: sectionName, kind: .dataSection) { spec.valueTypeID = datasec }
+        return spec
+    }
+
+    /// libbpf's internal map name: up to 8 characters of the object name and the section name
+    /// (at least 7 characters reserved for it), 15 at most; a section with a second dot
+    /// (`.data.custom`) is named by itself alone; characters other than `[A-Za-z0-9_.]` become `_`.
+    public static func internalMapName(object: String, section: String) -> String {
+        let suffixLength = min(max(section.utf8.count, 7), 15)
+        let prefixLength = section.dropFirst().contains(".") ? 0 : min(15 - suffixLength, object.utf8.count)
+        let raw = String(object.prefix(prefixLength)) + String(section.prefix(suffixLength))
+        return String(raw.prefix(15).map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ".") ? $0 : "_" })
+    }
+}

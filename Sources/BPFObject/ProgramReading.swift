@@ -1,0 +1,142 @@
+import BTF
+import ELF64
+
+extension ObjectSpec {
+    /// Cuts the functions of an executable section into programs, with their BTF.ext records.
+    mutating func readPrograms(_ section: Section, _ symbols: SymbolTable) throws(ObjectError) {
+        let sectionName = String(section.name)
+        guard section.size % UInt64(Instruction.size) == 0 else {
+            throw .invalidProgram(name: sectionName, section: sectionName,
+                                  reason: "section size \(section.size) is not a whole number of 8-byte instructions")
+        }
+        let kind = sectionName == ".text" ? nil : ProgramKind(section: sectionName)
+        if kind == nil, sectionName != ".text" { untypedProgramSections.append(sectionName) }
+        let count = Int(section.size) / Instruction.size
+        var functions = symbols.filter { $0.section == .index(section.index) && $0.type == .function }
+            .sorted { $0.value < $1.value }
+        if functions.isEmpty {
+            // Objects from old compilers carry no STT_FUNC: the whole section is one program.
+            let named = symbols.first { $0.section == .index(section.index) && $0.value == 0 && $0.type != .section && !$0.name.isEmpty }
+            let programName = named.map { String($0.name) } ?? sectionName.map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce("") { $0 + String($1) }
+            try appendProgram(name: programName, isGlobal: named?.binding != .local, start: 0, length: count, section, kind)
+            return
+        }
+        functions = functions.filter { !$0.name.isEmpty }
+        for (i, f) in functions.enumerated() {
+            let name = String(f.name)
+            guard f.value % UInt64(Instruction.size) == 0, f.value < section.size else {
+                throw .invalidProgram(name: name, section: sectionName, reason: "starts at byte \(f.value), not an instruction inside the section")
+            }
+            let start = Int(f.value) / Instruction.size
+            let end = f.size > 0 ? start + Int(min(f.size, section.size) / UInt64(Instruction.size))
+                                 : (i + 1 < functions.count ? Int(functions[i + 1].value) / Instruction.size : count)
+            guard f.size % UInt64(Instruction.size) == 0, end <= count, end > start else {
+                throw .invalidProgram(name: name, section: sectionName, reason: "size \(f.size) at byte \(f.value) crosses the section end")
+            }
+            try appendProgram(name: name, isGlobal: f.binding != .local, start: start, length: end - start, section, kind)
+        }
+    }
+
+    private mutating func appendProgram(name: String, isGlobal: Bool, start: Int, length: Int, _ section: Section,
+                                        _ kind: ProgramKind?) throws(ObjectError) {
+        let reader = ByteReader(section.data, order: byteOrder)
+        var instructions: [Instruction] = []
+        instructions.reserveCapacity(length)
+        for i in start..<start + length {
+            guard let r = reader.record(at: UInt64(i * Instruction.size), size: Instruction.size) else {
+                throw .invalidProgram(name: name, section: String(section.name), reason: "instruction \(i) lies outside the section")
+            }
+            instructions.append(Instruction(r))
+        }
+        var program = ProgramSpec(name: name, sectionName: String(section.name), sectionIndex: section.index, kind: kind,
+                                  instructions: instructions, sectionOffset: start, isGlobal: isGlobal)
+        if let btfExt {
+            let range = start * Instruction.size..<(start + length) * Instruction.size
+            for ext in btfExt.functionInfo where ext.name == section.name {
+                for r in ext.records where range.contains(Int(r.instructionOffset)) {
+                    program.functionInfo.append(FunctionRecord(instruction: Int(r.instructionOffset) / Instruction.size - start, typeID: r.typeID))
+                }
+            }
+            for ext in btfExt.lineInfo where ext.name == section.name {
+                for r in ext.records where range.contains(Int(r.instructionOffset)) {
+                    program.lineInfo.append(LineRecord(instruction: Int(r.instructionOffset) / Instruction.size - start,
+                                                       fileNameOffset: r.fileNameOffset, lineOffset: r.lineOffset, lineColumn: r.lineColumn))
+                }
+            }
+        }
+        programs.append(program)
+    }
+
+    /// Turns each relocation of a program section into a ``Reference`` of the program holding the instruction.
+    mutating func readReferences(_ symbols: SymbolTable) throws(ObjectError) {
+        for relSection in elf.relocationSections {
+            let table: RelocationTable
+            do { table = try elf.relocations(in: relSection) } catch { throw .elf(error) }
+            let target = table.targetSectionIndex
+            guard programs.contains(where: { $0.sectionIndex == target }) else { continue }
+            for r in table {
+                guard r.offset % UInt64(Instruction.size) == 0 else {
+                    throw .invalidInstruction(program: String(elf.sections[target].name), instruction: Int(r.offset / 8),
+                                              reason: "relocation at byte \(r.offset) is not on an instruction boundary")
+                }
+                let sectionInstruction = Int(r.offset) / Instruction.size
+                guard let p = programs.firstIndex(where: {
+                    $0.sectionIndex == target && $0.sectionOffset <= sectionInstruction
+                        && sectionInstruction < $0.sectionOffset + $0.instructions.count
+                }) else {
+                    throw .invalidInstruction(program: String(elf.sections[target].name), instruction: sectionInstruction,
+                                              reason: "relocation outside every function of the section")
+                }
+                let index = sectionInstruction - programs[p].sectionOffset
+                let reference = try reference(for: symbols[r.symbolIndex], type: r.type, program: programs[p], instruction: index)
+                programs[p].references.append(reference)
+            }
+        }
+    }
+
+    /// What a relocated instruction refers to, following libbpf's rules.
+    private func reference(for symbol: Symbol, type: UInt32, program: ProgramSpec, instruction index: Int) throws(ObjectError) -> Reference {
+        let insn = program.instructions[index]
+        let symbolName = symbol.name.isEmpty && symbol.section.sectionIndex != nil
+            ? String(elf.sections[symbol.section.sectionIndex ?? 0].name) : String(symbol.name)
+        func fail(_ reason: String) -> ObjectError {
+            .unresolvedRelocation(program: program.name, instruction: index, symbol: symbolName, reason: reason)
+        }
+        guard let sectionIndex = symbol.section.sectionIndex else {
+            if symbol.section == .undefined, insn.isLoadImmediate64 || insn.isCall { return Reference(instruction: index, target: .external(symbolName)) }
+            throw fail("symbol is not defined in a section (\(symbol.section))")
+        }
+        let section = elf.sections[sectionIndex]
+        if insn.isCall {
+            // BPF-to-BPF call: target = symbol offset + imm + 1 instructions (imm is -1 for global functions).
+            guard insn.source == PseudoSource.call else { throw fail("relocated call is not a BPF-to-BPF call (src_reg \(insn.source))") }
+            guard section.flags.contains(.execInstr), symbol.value % UInt64(Instruction.size) == 0 else {
+                throw fail("call target is not code")
+            }
+            let target = Int(symbol.value) / Instruction.size + Int(insn.immediate) + 1
+            return Reference(instruction: index, target: .function(section: sectionIndex, instruction: target, callback: false))
+        }
+        guard insn.isLoadImmediate64, index + 1 < program.instructions.count else {
+            throw fail("relocation of a \(String(insn.opcode, radix: 16)) instruction, expected ld_imm64 or call")
+        }
+        if section.flags.contains(.execInstr) {
+            // Callback: the address of a function, byte offset = symbol + imm.
+            let byteOffset = Int64(symbol.value) + Int64(insn.immediate)
+            guard byteOffset >= 0, byteOffset % Int64(Instruction.size) == 0 else { throw fail("callback target is not an instruction") }
+            return Reference(instruction: index, target: .function(section: sectionIndex, instruction: Int(byteOffset) / Instruction.size, callback: true))
+        }
+        let name = String(section.name)
+        if name == ".maps" || name == "maps" || name.hasPrefix("maps/") {
+            guard let map = maps.firstIndex(where: { $0.sectionIndex == sectionIndex && $0.offset == symbol.value }) else {
+                throw fail("no map is defined at offset \(symbol.value) of \(name)")
+            }
+            return Reference(instruction: index, target: .map(map))
+        }
+        if let map = maps.firstIndex(where: { $0.sectionIndex == sectionIndex }) {
+            let offset = Int64(symbol.value) + Int64(insn.immediate)
+            guard offset >= 0, offset < Int64(max(maps[map].valueSize, 1)) else { throw fail("offset \(offset) outside section \(name)") }
+            return Reference(instruction: index, target: .mapValue(map, offset: UInt32(offset)))
+        }
+        throw fail("section '\(name)' is neither code, maps nor global data")
+    }
+}

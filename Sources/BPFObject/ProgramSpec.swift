@@ -1,0 +1,57 @@
+import BTF
+import ELF64
+
+/// A function of the object: an entry program (in a program section) or a subprogram (in `.text`).
+public struct ProgramSpec: Sendable {
+    public var name: String
+    public var sectionName: String
+    public var sectionIndex: Int
+    /// What the section name declares; `nil` for `.text` and for sections no definition matches.
+    public var kind: ProgramKind?
+    /// The function's instructions as the object stores them (relocations not applied).
+    public var instructions: [Instruction]
+    /// Index of the first instruction within its section.
+    public var sectionOffset: Int
+    /// Whether the symbol is global (`GLOBAL`/`WEAK`) rather than static.
+    public var isGlobal: Bool
+    /// Instructions that name something the loader must fill in.
+    public var references: [Reference] = []
+    /// `.BTF.ext` records of this function, with instruction indices relative to its start.
+    public var functionInfo: [FunctionRecord] = []
+    public var lineInfo: [LineRecord] = []
+
+    /// Whether this is a `.text` function, only ever run as part of an entry program.
+    public var isSubprogram: Bool { sectionName == ".text" }
+}
+
+/// An instruction that refers to something outside it.
+public struct Reference: Hashable, Sendable {
+    /// Index of the instruction within its program.
+    public let instruction: Int
+    public let target: Target
+
+    public enum Target: Hashable, Sendable {
+        /// `ld_imm64` of a map (`BPF_PSEUDO_MAP_FD`): index into ``ObjectSpec/maps``.
+        case map(Int)
+        /// `ld_imm64` of an address in global data (`BPF_PSEUDO_MAP_VALUE`): map index and byte offset.
+        case mapValue(Int, offset: UInt32)
+        /// A BPF-to-BPF call or a callback address: the instruction index within an ELF section.
+        case function(section: Int, instruction: Int, callback: Bool)
+        /// An extern (`__kconfig`, `__ksym`) named by an undefined symbol.
+        case external(String)
+    }
+}
+
+/// A `bpf_func_info` with the instruction index relative to its function.
+public struct FunctionRecord: Hashable, Sendable {
+    public var instruction: Int
+    public var typeID: TypeID
+}
+
+/// A `bpf_line_info` with the instruction index relative to its function.
+public struct LineRecord: Hashable, Sendable {
+    public var instruction: Int
+    public var fileNameOffset: UInt32
+    public var lineOffset: UInt32
+    public var lineColumn: UInt32
+}

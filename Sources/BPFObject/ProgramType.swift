@@ -1,0 +1,115 @@
+/// `enum bpf_prog_type`.
+public struct ProgramType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let unspecified = ProgramType(rawValue: 0)
+
+    /// The type whose short name (`xdp`) or uapi name (`BPF_PROG_TYPE_XDP`) is `name`.
+    public static func named(_ name: String) -> ProgramType? {
+        names.first { $0.value == name || $0.value == "BPF_PROG_TYPE_" + name.uppercased() }.map { ProgramType(rawValue: $0.key) }
+    }
+
+    /// The uapi name, e.g. `BPF_PROG_TYPE_XDP`.
+    public var uapiName: String { Self.names[rawValue] ?? "BPF_PROG_TYPE_\(rawValue)" }
+
+    /// The short name bpftool prints, e.g. `xdp`, `socket_filter`, `sched_cls`.
+    public var description: String {
+        Self.names[rawValue].map { String($0.dropFirst("BPF_PROG_TYPE_".count)).lowercased() } ?? "type \(rawValue)"
+    }
+}
+
+/// `enum bpf_attach_type`.
+public struct AttachType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// The uapi name, e.g. `BPF_CGROUP_INET_INGRESS`.
+    public var description: String { Self.names[rawValue] ?? "attach type \(rawValue)" }
+}
+
+/// libbpf's `SEC_*` flags of a section definition.
+public struct SectionFlags: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// Load with `BPF_F_SLEEPABLE`.
+    public static let sleepable = SectionFlags(rawValue: 1)
+    /// Load with `BPF_F_XDP_HAS_FRAGS`.
+    public static let xdpFragments = SectionFlags(rawValue: 2)
+    /// `attach_btf_id` comes from the target named after the `/` in kernel BTF.
+    public static let attachBTF = SectionFlags(rawValue: 4)
+    /// The expected attach type is sent at load.
+    public static let attachable = SectionFlags(rawValue: 8)
+    /// The expected attach type is sent where the kernel accepts it.
+    public static let attachableOptional = SectionFlags(rawValue: 16)
+    /// A USDT program.
+    public static let usdt = SectionFlags(rawValue: 32)
+}
+
+/// One row of libbpf's section table.
+struct SectionDefinition: Sendable {
+    let pattern: String
+    let programType: ProgramType
+    let attachType: AttachType?
+    let flags: SectionFlags
+
+    init(_ pattern: String, _ programType: ProgramType, _ attachType: AttachType?, _ flags: SectionFlags) {
+        self.pattern = pattern
+        self.programType = programType
+        self.attachType = attachType
+        self.flags = flags
+    }
+
+    /// The pattern without its trailing `+`.
+    var prefix: Substring { pattern.hasSuffix("+") ? pattern.dropLast() : Substring(pattern) }
+}
+
+/// What a section name says about the programs in it.
+public struct ProgramKind: Hashable, Sendable {
+    public let programType: ProgramType
+    public let expectedAttachType: AttachType?
+    public let flags: SectionFlags
+    /// The part after `/` for `prefix+` patterns: a function, tracepoint `category/name`, BTF name…
+    public let attachTarget: String?
+    /// The libbpf pattern that matched, e.g. `kprobe+`.
+    public let pattern: String
+    /// Whether only libbpf's pre-1.0 prefix rule matched (`xdp/foo`, `socket/2`).
+    public let legacyMatch: Bool
+
+    /// The program kind a section named `section` declares, as libbpf decides: first match wins,
+    /// `prefix+` matches `prefix` or `prefix/…`, other patterns match exactly; failing all that,
+    /// the pre-1.0 rule (a pattern's prefix starts the name). `nil` when no definition matches.
+    public init?(section: String) {
+        for definition in sectionDefinitions {
+            let prefix = definition.prefix
+            if definition.pattern.hasSuffix("+") {
+                if section == prefix {
+                    self.init(definition, target: nil, legacy: false)
+                    return
+                }
+                if section.hasPrefix(prefix + "/") {
+                    self.init(definition, target: String(section.dropFirst(prefix.count + 1)), legacy: false)
+                    return
+                }
+            } else if section == definition.pattern {
+                self.init(definition, target: nil, legacy: false)
+                return
+            }
+        }
+        for definition in sectionDefinitions where section.hasPrefix(definition.prefix) {
+            let rest = section.dropFirst(definition.prefix.count)
+            self.init(definition, target: rest.hasPrefix("/") ? String(rest.dropFirst()) : nil, legacy: true)
+            return
+        }
+        return nil
+    }
+
+    private init(_ d: SectionDefinition, target: String?, legacy: Bool) {
+        programType = d.programType
+        expectedAttachType = d.attachType
+        flags = d.flags
+        attachTarget = target.flatMap { $0.isEmpty ? nil : $0 }
+        pattern = d.pattern
+        legacyMatch = legacy
+    }
+}
