@@ -12,12 +12,16 @@ CLANG=${CLANG:-clang}
 READELF=${READELF:-llvm-readelf}
 BPFTOOL=${BPFTOOL:-bpftool}
 ARCH_INCLUDE=/usr/include/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+# CO-RE sources include vmlinux.h: generate it from this machine's kernel BTF.
+GENERATED=$(mktemp -d)
+trap 'rm -rf "$GENERATED"' EXIT
+"$BPFTOOL" btf dump file /sys/kernel/btf/vmlinux format c > "$GENERATED/vmlinux.h"
 
 for src in src/*.bpf.c; do
     name=$(basename "$src" .bpf.c)
     for order in el eb; do
         out=obj/$name.bpf$order.o
-        "$CLANG" -target bpf$order -O2 -g -Wall -Werror -I"$ARCH_INCLUDE" -c "$src" -o "$out"
+        "$CLANG" -target bpf$order -O2 -g -Wall -Werror -I"$ARCH_INCLUDE" -I"$GENERATED" -c "$src" -o "$out"
         "$READELF" -S -s -r --wide "$out" > golden/$name.bpf$order.readelf.txt
         "$BPFTOOL" btf dump file "$out" format raw > golden/$name.bpf$order.btf.txt
         echo "built $out"

@@ -128,10 +128,9 @@ extension ObjectSpec {
             guard table.targetSectionIndex == mapsSection.index else { continue }
             for r in table {
                 let symbol = symbols[r.symbolIndex]
-                guard let index = maps.firstIndex(where: {
-                    $0.origin == .btf && $0.sectionIndex == mapsSection.index && $0.offset <= r.offset
-                        && r.offset < $0.offset + UInt64((try? btf.size(of: btfVariableType(named: $0.name, btf) ?? 0)) ?? 0)
-                }) else {
+                // The slot belongs to the last map defined at or before it (`values` is a flexible array past the struct).
+                guard let index = maps.indices.filter({ maps[$0].origin == .btf && maps[$0].sectionIndex == mapsSection.index && maps[$0].offset <= r.offset })
+                    .max(by: { maps[$0].offset < maps[$1].offset }) else {
                     throw .unresolvedRelocation(program: ".maps", instruction: Int(r.offset), symbol: String(symbol.name),
                                                 reason: "the relocation lies in no map definition")
                 }
