@@ -85,6 +85,23 @@ public enum MapCommands {
         _ = try attr.call(.mapLookupElement, "BPF_MAP_LOOKUP_ELEM")
     }
 
+    /// `BPF_MAP_LOOKUP_ELEM` on a descriptor owned elsewhere; returns the `valueSize` bytes of the value.
+    public static func lookup(descriptor fd: Int32, key: [UInt8], valueSize: Int, flags: UInt64 = 0) throws(SyscallError) -> [UInt8] {
+        var value = [UInt8](repeating: 0, count: valueSize)
+        let result = key.withUnsafeBytes { k in
+            value.withUnsafeMutableBytes { v -> Result<Void, SyscallError> in
+                var attr = Attribute(size: 32)
+                attr.set(UInt32(bitPattern: fd), at: 0)
+                attr.set(k.baseAddress, at: 8)
+                attr.set(UnsafeRawPointer(v.baseAddress), at: 16)
+                attr.set(flags, at: 24)
+                do throws(SyscallError) { _ = try attr.call(.mapLookupElement, "BPF_MAP_LOOKUP_ELEM"); return .success(()) } catch { return .failure(error) }
+            }
+        }
+        try result.get()
+        return value
+    }
+
     /// `BPF_MAP_FREEZE`: user space can no longer write the map.
     public static func freeze(_ map: borrowing FileDescriptor) throws(SyscallError) {
         var attr = Attribute(size: 8)

@@ -65,18 +65,21 @@ extension ObjectSpec {
         }
         var spec = MapSpec(name: name, type: MapType(rawValue: 0), keySize: 0, valueSize: 0, maxEntries: 0, flags: 0,
                            origin: .btf, sectionIndex: sectionIndex)
-        /// `__uint(field, N)`: a pointer to an array of N elements.
-        func number(_ m: Member) throws -> UInt32 {
+        /// `__uint(field, N)`: a pointer to an array of N elements; `__ulong(field, N)`: a pointer to an enum whose value is N.
+        func wide(_ m: Member) throws -> UInt64 {
             let pointer = try btf.type(try btf.resolve(m.type))
             guard pointer.kind == .pointer else {
                 throw ObjectError.invalidMap(name: name, section: ".maps", reason: "member '\(m.name)' is not __uint(...)")
             }
-            let array = try btf.type(try btf.resolve(pointer.referencedType))
-            guard array.kind == .array else {
-                throw ObjectError.invalidMap(name: name, section: ".maps", reason: "member '\(m.name)' is not __uint(...)")
+            let target = try btf.type(try btf.resolve(pointer.referencedType))
+            switch target.kind {
+            case .array: return UInt64(target.arrayInfo.count)
+            case .enum, .enum64: if let first = target.enumerators.first { return first.value }
+            default: break
             }
-            return array.arrayInfo.count
+            throw ObjectError.invalidMap(name: name, section: ".maps", reason: "member '\(m.name)' is not __uint(...) or __ulong(...)")
         }
+        func number(_ m: Member) throws -> UInt32 { UInt32(truncatingIfNeeded: try wide(m)) }
         /// `__type(field, T)`: a pointer to T; returns T's id and size.
         func typed(_ m: Member) throws -> (TypeID, UInt32) {
             let pointer = try btf.type(try btf.resolve(m.type))
@@ -92,7 +95,7 @@ extension ObjectSpec {
             case "map_flags": spec.flags = try number(m)
             case "numa_node": spec.numaNode = try number(m)
             case "pinning": spec.pinning = try number(m)
-            case "map_extra": spec.mapExtra = UInt64(try number(m))
+            case "map_extra": spec.mapExtra = try wide(m)
             case "key_size": spec.keySize = try number(m)
             case "value_size": spec.valueSize = try number(m)
             case "key": (spec.keyTypeID, spec.keySize) = try typed(m)

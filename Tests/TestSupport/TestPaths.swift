@@ -63,3 +63,24 @@ public enum Host {
         return (output, process.terminationStatus)
     }
 }
+
+import Synchronization
+
+/// Serializes tests that create kernel objects, so that counting this process's BPF
+/// descriptors before and after an operation measures that operation alone.
+public enum KernelObjects {
+    private static let lock = Mutex(())
+
+    public static func exclusively<R>(_ body: () throws -> R) rethrows -> R {
+        try lock.withLock { _ in try body() }
+    }
+
+    /// How many of this process's descriptors refer to BPF maps, programs, links or BTF.
+    public static func openCount() -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return entries.filter { entry in
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry)) ?? ""
+            return target.hasPrefix("anon_inode:bpf") || target == "anon_inode:btf"
+        }.count
+    }
+}

@@ -1,0 +1,139 @@
+import BPFObject
+import BTF
+import ELF64
+import TestSupport
+import Testing
+
+func spec(_ name: String) throws -> ObjectSpec {
+    try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/" + name)
+}
+
+@Suite("Object spec")
+struct ObjectSpecTests {
+    @Test("multi.bpf.c: programs, maps, global data, license")
+    func multi() throws {
+        let s = try spec("multi.bpfel.o")
+        #expect(s.name == "multi" && s.license == "GPL")
+        #expect(s.entryPrograms.map(\.name) == ["count_packets", "xdp_pass", "xdp_drop_large", "trace_openat", "tc_ingress"])
+        #expect(s.programs.filter(\.isSubprogram).map(\.name).sorted() == ["bump", "oversized"])
+        #expect(s.program(named: "xdp_pass")?.kind?.programType == .xdp)
+        #expect(s.program(named: "trace_openat")?.kind?.attachTarget == "syscalls/sys_enter_openat")
+        let counts = try #require(s.map(named: "counts"))
+        #expect(counts.type == .hash && counts.keySize == 4 && counts.valueSize == 8 && counts.maxEntries == 128 && counts.origin == .btf)
+        #expect(s.map(named: "totals").map { $0.valueSize == 16 && $0.maxEntries == 4 } == true)
+        let rodata = try #require(s.map(named: "multi.rodata"))
+        #expect(rodata.origin == .data(section: ".rodata", readOnly: true) && rodata.isReadOnlyData)
+        #expect(rodata.flags == MapFlag.mmapable | MapFlag.readOnlyProgram)
+        #expect(rodata.contents == [0xe8, 0x03, 0, 0])  // size_limit = 1000
+        #expect(rodata.valueTypeID != 0)
+        #expect(s.map(named: "multi.bss")?.contents == [UInt8](repeating: 0, count: 8))
+        #expect(s.map(named: "multi.data")?.contents == [7, 0, 0, 0])
+        #expect(s.map(named: ".data.custom")?.contents == [3, 0, 0, 0])
+        #expect(s.unknownSections.isEmpty && s.untypedProgramSections.isEmpty)
+    }
+
+    @Test("both byte orders give the same spec", arguments: ["multi", "maps", "legacy", "types", "minimal"])
+    func byteOrders(_ name: String) throws {
+        let el = try spec(name + ".bpfel.o"), eb = try spec(name + ".bpfeb.o")
+        #expect(el.programs.map(\.name) == eb.programs.map(\.name))
+        #expect(el.programs.map(\.instructions) == eb.programs.map(\.instructions))
+        #expect(el.programs.map(\.references) == eb.programs.map(\.references))
+        #expect(el.maps.map(\.name) == eb.maps.map(\.name))
+        #expect(el.maps.map { [$0.type.rawValue, $0.keySize, $0.valueSize, $0.maxEntries, $0.flags] }
+                == eb.maps.map { [$0.type.rawValue, $0.keySize, $0.valueSize, $0.maxEntries, $0.flags] })
+        for program in el.entryPrograms {
+            #expect(try Linker.link(el, program: program.name).instructions == Linker.link(eb, program: program.name).instructions)
+        }
+    }
+
+    @Test("maps.bpf.c: kinds, inner-map template, initial slots")
+    func maps() throws {
+        let s = try spec("maps.bpfel.o")
+        let types = Dictionary(uniqueKeysWithValues: s.maps.map { ($0.name, $0.type) })
+        #expect(types["percpu_hash"] == .perCPUHash && types["lpm"] == .lpmTrie && types["ringbuf"] == .ringBuffer)
+        #expect(types["queue"] == .queue && types["stack"] == .stack && types["perf_events"] == .perfEventArray)
+        let outer = try #require(s.map(named: "outer"))
+        #expect(outer.type == .arrayOfMaps && outer.innerMap?.spec.type == .array && outer.innerMap?.spec.valueSize == 4)
+        #expect(outer.slots == [0: .map("inner_a"), 2: .map("inner_b")])
+        #expect(s.map(named: "jumps")?.slots == [1: .program("tail_target")])
+        #expect(s.map(named: "lpm")?.flags == 1)  // BPF_F_NO_PREALLOC
+    }
+
+    @Test("legacy maps and the version section")
+    func legacy() throws {
+        let s = try spec("legacy.bpfel.o")
+        #expect(s.kernelVersion == 0x060000)
+        let counts = try #require(s.map(named: "legacy_counts"))
+        #expect(counts.origin == .legacy && counts.type == .array && counts.keySize == 4 && counts.valueSize == 8 && counts.maxEntries == 2)
+        #expect(s.map(named: "legacy_hash")?.type == .hash)
+        let program = try #require(s.program(named: "count_legacy"))
+        #expect(program.kind?.legacyMatch == true && program.kind?.programType == .socketFilter)
+        #expect(Set(program.references.compactMap { if case let .map(m) = $0.target { s.maps[m].name } else { nil } }) == ["legacy_counts", "legacy_hash"])
+    }
+
+    @Test("linking: subprograms appended once, calls and callbacks relative, func_info per function")
+    func linking() throws {
+        let s = try spec("multi.bpfel.o")
+        let linked = try Linker.link(s, program: "count_packets")
+        #expect(Set(linked.subprograms) == ["bump", "oversized"])
+        let entry = try #require(s.program(named: "count_packets"))
+        #expect(linked.instructions.count == entry.instructions.count
+            + s.programs.filter { linked.subprograms.contains($0.name) }.map(\.instructions.count).reduce(0, +))
+        #expect(linked.functionInfo.map(\.instruction).first == 0)
+        #expect(linked.functionInfo.count == 3)
+        // Every BPF-to-BPF call lands on the first instruction of a placed function.
+        let starts = Set(linked.functionInfo.map(\.instruction))
+        for (i, insn) in linked.instructions.enumerated() where insn.isPseudoCall {
+            #expect(starts.contains(i + Int(insn.immediate) + 1), "call at \(i) lands mid-function")
+        }
+        #expect(linked.lineInfo.first?.instruction == 0)
+        #expect(linked.lineInfo.map(\.instruction) == linked.lineInfo.map(\.instruction).sorted())
+        // Map loads carry map indices until the loader swaps in descriptors.
+        for load in linked.mapLoads {
+            let insn = linked.instructions[load.instruction]
+            #expect(insn.isLoadImmediate64 && Int(insn.immediate) == load.map)
+        }
+        let names = Set(linked.mapLoads.map { s.maps[$0.map].name })
+        #expect(names == ["counts", "totals", "multi.bss", "multi.rodata"])
+
+        let callbacks = try Linker.link(try spec("maps.bpfel.o"), program: "use_maps")
+        #expect(Set(callbacks.subprograms) == ["add_index", "sum_value"])
+        let functionLoads = callbacks.instructions.enumerated().filter { $0.element.isPseudoFunction }
+        #expect(functionLoads.count == 2)
+        let callbackStarts = Set(callbacks.functionInfo.map(\.instruction))
+        for (i, insn) in functionLoads { #expect(callbackStarts.contains(i + Int(insn.immediate) + 1)) }
+    }
+
+    @Test("a relocation against something that is not code, maps or data is a typed error naming the place")
+    func unknownProgramByName() throws {
+        let s = try spec("multi.bpfel.o")
+        #expect(throws: ObjectError.invalidProgram(name: "nope", section: "", reason: "no such program")) {
+            try Linker.link(s, program: "nope")
+        }
+    }
+}
+
+@Suite("Public corpus specs (../shared/corpus, when present)")
+struct CorpusSpecTests {
+    @Test("every object builds a spec and links every entry program, or fails with a typed error")
+    func corpus() throws {
+        let files = TestPaths.corpusFiles.filter { $0.relative.hasSuffix(".o") || $0.relative.hasSuffix(".elf") }
+        guard !files.isEmpty else { print("corpus: not present"); return }
+        var built = 0, linked = 0, reasons: [String: Int] = [:]
+        for (_, path) in files {
+            do {
+                let s = try ObjectSpec(contentsOfFile: path)
+                built += 1
+                for p in s.entryPrograms {
+                    do { _ = try Linker.link(s, program: p.name); linked += 1 } catch {
+                        reasons["link: " + String("\(error)".split(separator: ":").last ?? "").prefix(60).description, default: 0] += 1
+                    }
+                }
+            } catch {
+                reasons["spec: " + String("\(error)".prefix(50)), default: 0] += 1
+            }
+        }
+        print("corpus specs: \(built) built, \(linked) programs linked; failures: \(reasons.sorted { $0.value > $1.value }.prefix(12))")
+        #expect(built > 200)
+    }
+}

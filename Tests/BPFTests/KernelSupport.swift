@@ -1,0 +1,42 @@
+import BPF
+import BPFObject
+import Glibc
+import TestSupport
+import Testing
+
+/// Whether this host lets us call bpf(): creating a one-entry array map succeeds.
+/// Where it is refused (EPERM without CAP_BPF), kernel tests skip, except under
+/// `SWIFTBPF_REQUIRE_KERNEL=1` (CI), where they run and fail.
+let kernelAvailable: Bool = {
+    do {
+        _ = try MapCommands.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1, name: "probe"))
+        return true
+    } catch {
+        print("kernel tests: bpf() refused (\(error)); they skip unless SWIFTBPF_REQUIRE_KERNEL=1")
+        return false
+    }
+}()
+
+let kernelTrait = ConditionTrait.enabled(if: kernelAvailable || Host.required, "bpf() is not permitted on this host")
+
+func loadTestData(_ name: String, _ options: LoadOptions = LoadOptions()) throws -> LoadedObject {
+    try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/" + name).load(options)
+}
+
+/// The value of key 0 of an array map.
+func firstValue(_ fd: Int32, size: Int) throws -> [UInt8] {
+    try MapCommands.lookup(descriptor: fd, key: [0, 0, 0, 0], valueSize: size)
+}
+
+extension Optional {
+    /// The value, or a test failure naming what was missing.
+    func required(_ what: String) throws -> Wrapped {
+        guard let self else { throw MissingValue(what: what) }
+        return self
+    }
+}
+
+struct MissingValue: Error, CustomStringConvertible {
+    let what: String
+    var description: String { "missing: \(what)" }
+}

@@ -1,0 +1,96 @@
+import BPF
+import BPFObject
+import Glibc
+import TestSupport
+import Testing
+
+@Suite("Loading objects into the kernel", kernelTrait)
+struct LoaderTests {
+    static let loadable = TestPaths.testDataObjects.map { String($0.split(separator: "/").last!) }
+        .filter { $0.hasSuffix(".bpfel.o") && !$0.hasPrefix("rejected") }
+
+    @Test("every TestData object loads, every entry program, with no descriptor left behind", arguments: loadable)
+    func loads(_ name: String) throws {
+        try KernelObjects.exclusively {
+            let before = KernelObjects.openCount()
+            do {
+                let object = try loadTestData(name)
+                #expect(object.programNames == object.spec.entryPrograms.map(\.name))
+                for program in object.programNames {
+                    let info = try ProgramInfo(descriptor: try object.programDescriptor(named: program).required(program))
+                    #expect(info.type == object.spec.program(named: program)?.kind?.programType)
+                    #expect(info.name == String(program.prefix(15)))
+                }
+            }
+            #expect(KernelObjects.openCount() == before)
+        }
+    }
+
+    @Test("maps match their specs; global data reads back; .rodata is frozen; map_ids list what programs use")
+    func mapsInKernel() throws {
+        try KernelObjects.exclusively {
+            let object = try loadTestData("multi.bpfel.o")
+            for spec in object.spec.maps {
+                let info = try MapInfo(descriptor: try object.mapDescriptor(named: spec.name).required(spec.name))
+                #expect(info.type == spec.type && info.keySize == spec.keySize && info.valueSize == spec.valueSize)
+                #expect(info.maxEntries == spec.maxEntries && info.flags == spec.flags && info.name == spec.name)
+                if !spec.contents.isEmpty {
+                    #expect(try firstValue(try object.mapDescriptor(named: spec.name).required(spec.name), size: spec.contents.count) == spec.contents)
+                }
+            }
+            let rodata = try object.mapDescriptor(named: "multi.rodata").required("multi.rodata")
+            #expect(try MapInfo(descriptor: rodata).btfValueTypeID != 0)
+            #expect(throws: SyscallError(operation: "BPF_MAP_UPDATE_ELEM", errno: EPERM)) {
+                try MapCommands.update(descriptor: rodata, key: [0, 0, 0, 0], value: [1, 2, 3, 4])
+            }
+            let data = try object.mapDescriptor(named: "multi.data").required("multi.data")
+            try MapCommands.update(descriptor: data, key: [0, 0, 0, 0], value: [9, 0, 0, 0])
+
+            let linked = try Linker.link(object.spec, program: "count_packets")
+            let used = Set(linked.mapLoads.map { object.spec.maps[$0.map].name })
+            let ids = try Set(used.map { try MapInfo(descriptor: try object.mapDescriptor(named: $0).required($0)).id })
+            let info = try ProgramInfo(descriptor: try object.programDescriptor(named: "count_packets").required("count_packets"))
+            #expect(ids.isSubset(of: Set(info.mapIDs)))
+            #expect(info.gplCompatible && info.btfID != 0)
+        }
+    }
+
+    @Test("program arrays and maps of maps hold their initial values")
+    func slots() throws {
+        try KernelObjects.exclusively {
+            let object = try loadTestData("maps.bpfel.o")
+            let jumps = try object.mapDescriptor(named: "jumps").required("jumps")
+            let tail = try ProgramInfo(descriptor: try object.programDescriptor(named: "tail_target").required("tail_target"))
+            // User space reads back ids: of the program in a program array, of the map in a map of maps.
+            let slot = try MapCommands.lookup(descriptor: jumps, key: [1, 0, 0, 0], valueSize: 4)
+            #expect(slot.withUnsafeBytes { $0.load(as: UInt32.self) } == tail.id)
+            let outer = try object.mapDescriptor(named: "outer").required("outer")
+            let inner = try MapCommands.lookup(descriptor: outer, key: [2, 0, 0, 0], valueSize: 4)
+            let innerB = try MapInfo(descriptor: try object.mapDescriptor(named: "inner_b").required("inner_b"))
+            #expect(inner.withUnsafeBytes { $0.load(as: UInt32.self) } == innerB.id)
+            #expect(throws: SyscallError.self) { try MapCommands.lookup(descriptor: outer, key: [1, 0, 0, 0], valueSize: 4) }
+        }
+    }
+
+    @Test("a program the verifier rejects: the error carries the verifier's words; nothing leaks")
+    func verifierRejects() throws {
+        try KernelObjects.exclusively {
+            let before = KernelObjects.openCount()
+            do {
+                _ = try loadTestData("rejected.bpfel.o")
+                Issue.record("the verifier accepted a scalar dereference")
+            } catch let LoadError.program(error) {
+                #expect(error.program == "dereference_scalar")
+                #expect(error.error.errno == EACCES)
+                #expect(error.log.contains("invalid mem access 'scalar'"))
+                #expect("\(error)".contains("verifier log:"))
+            }
+            #expect(KernelObjects.openCount() == before)
+        }
+    }
+
+    @Test("big-endian objects read and link, but do not load on this host")
+    func foreignByteOrder() throws {
+        #expect(throws: LoadError.self) { try loadTestData("minimal.bpfeb.o") }
+    }
+}
