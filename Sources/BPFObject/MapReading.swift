@@ -65,9 +65,10 @@ extension ObjectSpec {
         }
         var spec = MapSpec(name: name, type: MapType(rawValue: 0), keySize: 0, valueSize: 0, maxEntries: 0, flags: 0,
                            origin: .btf, sectionIndex: sectionIndex)
-        /// `__uint(field, N)`: a pointer to an array of N elements; `__ulong(field, N)`: a pointer to an enum whose value is N.
+        /// `__uint(field, N)`: a pointer to an array of N elements; `__ulong(field, N)`: an enum whose one value is N.
         func wide(_ m: Member) throws -> UInt64 {
             let pointer = try btf.type(try btf.resolve(m.type))
+            if pointer.kind == .enum || pointer.kind == .enum64, let first = pointer.enumerators.first { return first.value }
             guard pointer.kind == .pointer else {
                 throw ObjectError.invalidMap(name: name, section: ".maps", reason: "member '\(m.name)' is not __uint(...)")
             }

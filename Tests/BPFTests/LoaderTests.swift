@@ -94,3 +94,50 @@ struct LoaderTests {
         #expect(throws: LoadError.self) { try loadTestData("minimal.bpfeb.o") }
     }
 }
+
+@Suite("Public corpus loads (../shared/corpus, when present)", kernelTrait)
+struct CorpusLoadTests {
+    @Test("every little-endian object loads or fails with a typed error; no descriptor leaks")
+    func corpus() throws {
+        let files = TestPaths.corpusFiles.filter {
+            ($0.relative.hasSuffix(".o") || $0.relative.hasSuffix(".elf")) && !$0.relative.contains("-eb.") && !$0.relative.contains("_bpfeb")
+        }
+        guard !files.isEmpty else { print("corpus: not present"); return }
+        try KernelObjects.exclusively {
+            let before = KernelObjects.openCount()
+            var loaded = 0, reasons: [String: Int] = [:]
+            for (_, path) in files {
+                do {
+                    let object = try ObjectSpec(contentsOfFile: path).load()
+                    loaded += 1
+                    _ = object.programNames
+                } catch let error as LoadError {
+                    reasons[Self.category(error), default: 0] += 1
+                } catch let error as ObjectError {
+                    reasons["spec: " + Self.words("\(error)"), default: 0] += 1
+                }
+            }
+            print("corpus loads: \(loaded) of \(files.count) loaded")
+            for (reason, count) in reasons.sorted(by: { $0.value > $1.value }) { print("  \(count)\t\(reason)") }
+            #expect(loaded >= 100)
+            #expect(KernelObjects.openCount() == before)
+        }
+    }
+
+    static func category(_ error: LoadError) -> String {
+        switch error {
+        case let .spec(e): "spec: " + words("\(e)")
+        case .foreignByteOrder: "foreign byte order"
+        case let .map(_, e): "map creation: \(e.errnoName)"
+        case let .program(e): "program load: \(e.error.errnoName)"
+        case .missingProgramType: "section names no program type"
+        case .attachTarget: "attach target not in kernel BTF"
+        case .slot: "initial slot"
+        }
+    }
+
+    /// The reason part of a message, without names and numbers.
+    static func words(_ text: String) -> String {
+        String((text.split(separator: ":").last ?? "").prefix(50)).filter { !$0.isNumber }
+    }
+}
