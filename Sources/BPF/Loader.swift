@@ -9,6 +9,10 @@ public struct LoadOptions: Sendable {
     public var defaultProgramType: ProgramType?
     /// Where the running kernel's BTF is (attach targets of `tp_btf`, `fentry`, `lsm`, `iter`).
     public var kernelBTFPath = "/sys/kernel/btf/vmlinux"
+    /// Bind every read-only data map (`.rodata*`, `.metadata`) to every program with
+    /// `BPF_PROG_BIND_MAP`, as libbpf does, so that tools find program metadata even
+    /// when the program never reads it. Skipped where the kernel lacks the command.
+    public var bindReadOnlyData = true
     /// Receives warnings that do not fail the load (BTF the kernel refused, a map retried without BTF…).
     public var diagnostics: @Sendable (String) -> Void = { _ in }
 
@@ -49,10 +53,27 @@ extension ObjectSpec {
             }
             let fd: FileDescriptor
             do { fd = try ProgramCommands.load(attributes) } catch { throw .program(error) }
+            if options.bindReadOnlyData, Features.programBindMap {
+                bindReadOnlyData(program: fd.rawValue, object, options)
+            }
             object.programEntries.append((program.name, fd.release(), type))
         }
         try fillSlots(&object)
         return object
+    }
+
+    /// Binds the read-only data maps to a program: `EEXIST` (the program uses the map already)
+    /// is success; any other failure is a warning, never a load failure.
+    private func bindReadOnlyData(program: Int32, _ object: borrowing LoadedObject, _ options: LoadOptions) {
+        for (index, map) in maps.enumerated() where map.isReadOnlyData && object.mapDescriptors[index] >= 0 {
+            do {
+                try ProgramCommands.bindMap(program: program, map: object.mapDescriptors[index])
+            } catch where error.errno == EEXIST {
+                continue
+            } catch {
+                options.diagnostics("binding map '\(map.name)' to a program failed: \(error)")
+            }
+        }
     }
 
     /// Loads the object's BTF (DATASECs fixed up); a refusal is a warning, as with libbpf: maps and programs then go without BTF.

@@ -118,9 +118,14 @@ public enum ProgramCommands {
 
     /// `BPF_PROG_BIND_MAP`: ties `map` to the program's lifetime and `map_ids`.
     public static func bindMap(program: borrowing FileDescriptor, map: borrowing FileDescriptor, flags: UInt32 = 0) throws(SyscallError) {
+        try bindMap(program: program.rawValue, map: map.rawValue, flags: flags)
+    }
+
+    /// `BPF_PROG_BIND_MAP` on descriptors owned elsewhere (e.g. by a ``LoadedObject``).
+    public static func bindMap(program: Int32, map: Int32, flags: UInt32 = 0) throws(SyscallError) {
         var attr = Attribute(size: 12)
-        attr.set(UInt32(bitPattern: program.rawValue), at: 0)
-        attr.set(UInt32(bitPattern: map.rawValue), at: 4)
+        attr.set(UInt32(bitPattern: program), at: 0)
+        attr.set(UInt32(bitPattern: map), at: 4)
         attr.set(flags, at: 8)
         _ = try attr.call(.programBindMap, "BPF_PROG_BIND_MAP")
     }

@@ -97,6 +97,7 @@ extension ObjectSpec {
 
     /// Whether a section holds global data that becomes an internal array map.
     static func isData(_ name: String) -> Bool {
+        if name == ".metadata" { return true }
         for base in [".data", ".rodata", ".bss"] where name == base || name.hasPrefix(base + ".") { return true }
         return false
     }
@@ -129,8 +130,10 @@ extension ObjectSpec {
     /// An internal map holding a global data section, named as libbpf names it.
     private func dataMap(_ section: Section) -> MapSpec {
         let sectionName = String(section.name)
-        let readOnly = sectionName == ".rodata" || sectionName.hasPrefix(".rodata.")
-        var spec = MapSpec(name: Self.internalMapName(object: name, section: sectionName), type: .array, keySize: 4,
+        let readOnly = sectionName == ".rodata" || sectionName.hasPrefix(".rodata.") || sectionName == ".metadata"
+        // The original metadata proposal's section: its map name must hold ".rodata" for bpftool to find it.
+        let mapName = sectionName == ".metadata" ? "metadata.rodata" : Self.internalMapName(object: name, section: sectionName)
+        var spec = MapSpec(name: mapName, type: .array, keySize: 4,
                            valueSize: UInt32(truncatingIfNeeded: section.size), maxEntries: 1,
                            flags: MapFlag.mmapable | (readOnly ? MapFlag.readOnlyProgram : 0),
                            origin: .data(section: sectionName, readOnly: readOnly), sectionIndex: section.index)

@@ -2,10 +2,17 @@ import BPF
 import BPFObject
 import Glibc
 
-/// `swiftbpf prog load FILE [--pin-dir DIR]`.
+/// `swiftbpf prog load|show|list`.
 enum ProgCommand {
     static let help = """
         usage: swiftbpf prog load FILE [--pin-dir DIR] [--type TYPE]
+               swiftbpf prog show [ID | --pinned PATH] [--json]
+               swiftbpf prog list [--json]
+
+        show/list print programs in the kernel as `bpftool prog show` does (id, type,
+        name, tag, gpl, loaded_at, uid, xlated/jited sizes, memlock, map_ids,
+        btf_id), followed by their metadata: the bpf_metadata_* variables of the
+        first bound read-only data map, whoever loaded the program.
 
         Creates the object's maps and loads every program into the kernel, then
         prints each program's kernel id, name and type. With --pin-dir, pins each
@@ -20,11 +27,41 @@ enum ProgCommand {
         """
 
     static func run(_ words: ArraySlice<String>) throws {
-        let args = try Arguments(words, valued: ["pin-dir", "type"], flags: ["help"], help: help)
+        let args = try Arguments(words, valued: ["pin-dir", "type", "pinned"], flags: ["help", "json"], help: help)
         if args.flag("help") { print(help); return }
-        guard args.positionals.count == 2, args.positionals[0] == "load" else {
-            throw UsageError(message: "expected 'load FILE'", help: help)
+        switch args.positionals.first {
+        case "load": try load(args)
+        case "show", "list": try show(args)
+        default: throw UsageError(message: "expected 'load', 'show' or 'list'", help: help)
         }
+    }
+
+    static func show(_ args: Arguments) throws {
+        var listings: [ProgramListing] = []
+        if let path = args.option("pinned") {
+            let fd = try KernelObjectIDs.open(pinned: path)
+            listings.append(try ProgramListing(descriptor: fd.rawValue))
+        } else if args.positionals.count == 2 {
+            guard let id = UInt32(args.positionals[1]) else { throw UsageError(message: "'\(args.positionals[1])' is not a program id", help: help) }
+            let fd = try KernelObjectIDs.open(.program, id: id)
+            listings.append(try ProgramListing(descriptor: fd.rawValue))
+        } else {
+            for id in try KernelObjectIDs.all(.program) {
+                // Programs may vanish between listing and opening.
+                guard let fd = try? KernelObjectIDs.open(.program, id: id) else { continue }
+                listings.append(try ProgramListing(descriptor: fd.rawValue))
+            }
+        }
+        if args.flag("json") {
+            print(args.positionals.count == 2 || args.option("pinned") != nil
+                ? (listings.first?.json ?? .null).rendered() : JSON.array(listings.map(\.json)).rendered())
+        } else {
+            print(listings.map(\.text).joined(), terminator: "")
+        }
+    }
+
+    static func load(_ args: Arguments) throws {
+        guard args.positionals.count == 2 else { throw UsageError(message: "expected 'load FILE'", help: help) }
         var options = LoadOptions()
         options.diagnostics = { message in
             var standardError = StandardError()
