@@ -84,3 +84,35 @@ public enum KernelObjects {
         }.count
     }
 }
+
+extension Host {
+    /// The `swiftbpf` executable built beside this test bundle.
+    public static var swiftbpf: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("swiftbpf").path
+    }
+
+    /// Mounts bpffs at /sys/fs/bpf when it is not mounted there; false when that fails.
+    public static func ensureBPFFS() -> Bool {
+        let mounts = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
+        if mounts.split(separator: "\n").contains(where: { $0.split(separator: " ").dropFirst().prefix(2) == ["/sys/fs/bpf", "bpf"] }) {
+            return true
+        }
+        try? FileManager.default.createDirectory(atPath: "/sys/fs/bpf", withIntermediateDirectories: true)
+        return (try? run("/bin/mount", ["-t", "bpf", "bpf", "/sys/fs/bpf"]).status) == 0
+    }
+
+    /// Runs a command and returns its standard output as text, its standard error and its status.
+    public static func capture(_ executable: String, _ arguments: [String]) throws -> (out: String, err: String, status: Int32) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self), process.terminationStatus)
+    }
+}
