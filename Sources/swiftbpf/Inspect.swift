@@ -1,3 +1,4 @@
+import BPFObject
 import ELF64
 
 /// `swiftbpf inspect FILE [--json]`: what an object file holds.
@@ -5,15 +6,22 @@ enum Inspect {
     static let help = """
         usage: swiftbpf inspect FILE [--json]
 
-        Shows an ELF object's header, sections, relocations and symbols. The text
-        layout follows `llvm-readelf -h -S -r -s --wide`; --json prints one object:
+        Shows an ELF object's header, sections, relocations and symbols (the text
+        layout of `llvm-readelf -h -S -r -s --wide`), then, for BPF objects, its
+        programs (section, type, attach type, instruction count), maps (type, sizes,
+        flags, origin: BTF, legacy or global data), relocations per program and a
+        BTF summary. --json prints one object:
           { "file", "header": {class, byteOrder, type, machine, sectionHeaderOffset,
             sectionCount, sectionNameTableIndex},
             "sections": [{index, name, type, flags, address, offset, size, link,
                           info, alignment, entrySize}],
             "symbols": [{index, name, value, size, type, binding, visibility, section}],
             "relocationSections": [{name, index, target, symbolTable, count,
-                                    relocations: [{offset, type, symbol, addend}]}] }
+                                    relocations: [{offset, type, symbol, addend}]}],
+            "bpf": {name, license, kernelVersion, btfTypes,
+                    programs: [{name, section, subprogram, type, attachType, instructions,
+                                relocations: [{instruction, target}]}],
+                    maps: [{name, type, keySize, valueSize, maxEntries, flags, origin}]} }
 
         examples:
           swiftbpf inspect TestData/obj/multi.bpfel.o
@@ -27,11 +35,21 @@ enum Inspect {
             throw UsageError(message: args.positionals.isEmpty ? "missing FILE" : "expected one FILE", help: help)
         }
         let file = try ELFFile(ByteStorage(contentsOfFile: path))
+        // Files that are ELF but not BPF objects still get the ELF view.
+        let base = path.split(separator: "/").last.map(String.init) ?? path
+        let spec = file.header.machine == .bpf || file.header.machine == .none
+            ? try ObjectSpec(elf: file, name: String(base.prefix { $0 != "." })) : nil
         if args.flag("json") {
-            print(try json(file, path: path).rendered())
+            var object = try json(file, path: path)
+            if case var .object(fields) = object, let spec {
+                fields.append(("bpf", ObjectListing(spec: spec).json))
+                object = .object(fields)
+            }
+            print(object.rendered())
         } else {
             print(headerText(file), terminator: "")
             print(try ReadelfListing(file: file).render(), terminator: "")
+            if let spec { print(ObjectListing(spec: spec).text, terminator: "") }
         }
     }
 

@@ -9,6 +9,7 @@ import Musl
 /// Exit codes: 0 success, 1 the operation failed, 2 the command line was wrong.
 let commands: [(name: String, summary: String, run: (ArraySlice<String>) throws -> Void)] = [
     ("inspect", "show an object file's header, sections, symbols and relocations", Inspect.run),
+    ("disasm", "print programs' instructions, before or after relocation", DisasmCommand.run),
     ("btf", "dump BTF types from an object or a raw BTF file, as bpftool does", BTFCommand.run),
     ("prog", "load an object's programs into the kernel", ProgCommand.run),
 ]

@@ -1,0 +1,45 @@
+import Foundation
+import TestSupport
+import Testing
+
+@Suite("swiftbpf commands (the built binary)")
+struct CommandTests {
+    static let multi = TestPaths.testData + "/obj/multi.bpfel.o"
+
+    @Test("inspect --json carries the BPF view: programs, maps, relocations")
+    func inspectJSON() throws {
+        let result = try Host.capture(Host.swiftbpf, ["inspect", Self.multi, "--json"])
+        #expect(result.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        let bpf = try #require(object["bpf"] as? [String: Any])
+        #expect(bpf["license"] as? String == "GPL")
+        let programs = try #require(bpf["programs"] as? [[String: Any]])
+        #expect(programs.contains { $0["name"] as? String == "xdp_pass" && $0["type"] as? String == "xdp" })
+        #expect(programs.contains { $0["name"] as? String == "bump" && $0["subprogram"] as? Bool == true })
+        let maps = try #require(bpf["maps"] as? [[String: Any]])
+        #expect(maps.contains { $0["name"] as? String == "multi.rodata" && $0["origin"] as? String == "data .rodata (read-only)" })
+    }
+
+    @Test("disasm before and after relocation")
+    func disasm() throws {
+        let raw = try Host.capture(Host.swiftbpf, ["disasm", Self.multi, "--program", "count_packets"])
+        #expect(raw.status == 0 && raw.out.contains("call bpf_map_lookup_elem#1") && raw.out.contains("r1 = 0x0"))
+        let relocated = try Host.capture(Host.swiftbpf, ["disasm", Self.multi, "--program", "count_packets", "--relocated"])
+        #expect(relocated.out.contains("r1 = map[counts]") && relocated.out.contains("r1 = map[multi.bss]+0"))
+        #expect(relocated.out.contains("; subprograms appended: "))
+    }
+
+    @Test("usage errors exit 2 with a message; operation errors exit 1", arguments: [
+        (["inspect"], Int32(2), "missing FILE"),
+        (["inspect", "a.o", "--bogus"], 2, "unknown option '--bogus'"),
+        (["frobnicate"], 2, "unknown command 'frobnicate'"),
+        (["disasm", TestPaths.testData + "/obj/multi.bpfel.o", "--program", "nope"], 2, "no program named 'nope'"),
+        (["inspect", "/nonexistent.o"], 1, "open /nonexistent.o"),
+        (["btf", "dump", TestPaths.testData + "/src/multi.bpf.c"], 1, "bad magic"),
+    ])
+    func exitCodes(_ arguments: [String], _ status: Int32, _ message: String) throws {
+        let result = try Host.capture(Host.swiftbpf, arguments)
+        #expect(result.status == status)
+        #expect(result.err.contains(message), "stderr: \(result.err)")
+    }
+}
