@@ -1,4 +1,5 @@
 import BPFObject
+import BTF
 import Glibc
 import Synchronization
 
@@ -24,6 +25,29 @@ public enum Features {
         } catch {
             return false
         }
+    }()
+
+    /// The BTF kinds this kernel accepts, each found by loading a small blob that uses it.
+    public static let btfKinds: BTFKindSupport = {
+        probes.add(1, ordering: .relaxed)
+        var supported: BTFKindSupport = []
+        let int = TypeRecord.int("int", size: 4, encoding: .signed)
+        let proto = TypeRecord(kind: .functionProto, vlen: 1, sizeOrType: 1, trailing: [.name("x"), .value(1)])
+        let candidates: [(BTFKindSupport, [TypeRecord])] = [
+            (.functions, [int, proto, TypeRecord(kind: .function, name: "f", vlen: 0, sizeOrType: 2)]),
+            (.globalFunctions, [int, proto, TypeRecord(kind: .function, name: "f", vlen: 1, sizeOrType: 2)]),
+            (.dataSections, [int, TypeRecord(kind: .variable, name: "v", sizeOrType: 1, trailing: [.value(0)]),
+                             TypeRecord(kind: .dataSection, name: ".data", vlen: 1, sizeOrType: 4, trailing: [.value(2), .value(0), .value(4)])]),
+            (.float, [TypeRecord(kind: .float, name: "float", sizeOrType: 4)]),
+            (.declTag, [int, TypeRecord(kind: .variable, name: "v", sizeOrType: 1, trailing: [.value(0)]),
+                        TypeRecord(kind: .declTag, name: "tag", sizeOrType: 2, trailing: [.value(UInt32(bitPattern: -1))])]),
+            (.typeTag, [int, TypeRecord(kind: .typeTag, name: "tag", sizeOrType: 1), .pointer(to: 2)]),
+            (.enum64, [TypeRecord(kind: .enum64, name: "e", vlen: 1, sizeOrType: 8, trailing: [.name("A"), .value(1), .value(1)])]),
+        ]
+        for (feature, types) in candidates {
+            if (try? BTFCommands.load(BTFBuilder(types: types).encode(byteOrder: .host))) != nil { supported.insert(feature) }
+        }
+        return supported
     }()
 
     /// How many times a probe has actually run in this process (for tests: once each).

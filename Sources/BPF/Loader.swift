@@ -9,6 +9,9 @@ public struct LoadOptions: Sendable {
     public var defaultProgramType: ProgramType?
     /// Where the running kernel's BTF is (attach targets of `tp_btf`, `fentry`, `lsm`, `iter`).
     public var kernelBTFPath = "/sys/kernel/btf/vmlinux"
+    /// The BTF kinds to assume the kernel accepts; `nil` probes the kernel. Kinds outside it
+    /// are rewritten before the object's BTF is loaded.
+    public var btfKinds: BTFKindSupport?
     /// Bind every read-only data map (`.rodata*`, `.metadata`) to every program with
     /// `BPF_PROG_BIND_MAP`, as libbpf does, so that tools find program metadata even
     /// when the program never reads it. Skipped where the kernel lacks the command.
@@ -48,8 +51,11 @@ extension ObjectSpec {
             }
             if object.btfDescriptor >= 0 {
                 attributes.btf = object.btfDescriptor
-                attributes.functionInfo = linked.functionInfo
-                attributes.lineInfo = linked.lineInfo
+                // func_info names FUNC types: without them (sanitized away) neither it nor line_info can go.
+                if (options.btfKinds ?? Features.btfKinds).contains(.functions) {
+                    attributes.functionInfo = linked.functionInfo
+                    attributes.lineInfo = linked.lineInfo
+                }
             }
             let fd: FileDescriptor
             do { fd = try ProgramCommands.load(attributes) } catch { throw .program(error) }
@@ -79,7 +85,9 @@ extension ObjectSpec {
     /// Loads the object's BTF (DATASECs fixed up); a refusal is a warning, as with libbpf: maps and programs then go without BTF.
     private func loadBTF(_ options: LoadOptions) -> Int32 {
         do {
-            guard let builder = try kernelBTF() else { return -1 }
+            guard var builder = try kernelBTF() else { return -1 }
+            let supported = options.btfKinds ?? Features.btfKinds
+            if supported != .all { builder.sanitize(for: supported) }
             return try BTFCommands.load(builder.encode(byteOrder: .host)).release()
         } catch {
             options.diagnostics("object BTF not loaded, continuing without it: \(error)")

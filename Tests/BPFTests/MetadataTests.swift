@@ -1,5 +1,6 @@
 import BPF
 import BPFObject
+import BTF
 import Foundation
 import Glibc
 import TestSupport
@@ -120,4 +121,34 @@ struct MetadataInteropTests {
         #expect(result.err.contains("invalid mem access"))
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).isEmpty)
     }
+}
+
+@Suite("BTF kind probes and sanitizing", kernelTrait)
+struct BTFSanitizeTests {
+    @Test("this kernel accepts every BTF kind")
+    func probes() {
+        #expect(Features.btfKinds == .all)
+    }
+
+    @Test("an object loads with its BTF rewritten for a kernel that lacks every optional kind", arguments: [
+        BTFKindSupport(), [.functions], [.functions, .dataSections], BTFKindSupport.all.subtracting([.enum64, .typeTag, .declTag, .float]),
+    ])
+    func sanitizedLoads(_ kinds: BTFKindSupport) throws {
+        try KernelObjects.exclusively {
+            var options = LoadOptions()
+            options.btfKinds = kinds
+            let warnings = WarningLog()
+            options.diagnostics = { warnings.append($0) }
+            let object = try loadTestData("metadata.bpfel.o", options)
+            #expect(object.btf != nil, "the kernel refused the sanitized BTF: \(warnings.all)")
+            #expect(object.programNames == ["quiet", "reads_limit"])
+        }
+    }
+}
+
+/// Collects diagnostics from a load (they arrive on the loading thread).
+final class WarningLog: @unchecked Sendable {
+    private var lines: [String] = []
+    func append(_ line: String) { lines.append(line) }
+    var all: [String] { lines }
 }

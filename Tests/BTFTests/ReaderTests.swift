@@ -110,3 +110,33 @@ struct KindTableTests {
         }
     }
 }
+
+@Suite("Sanitizing BTF for older kernels")
+struct SanitizeTests {
+    @Test("every optional kind is rewritten; ids and sizes stay; the result reads back")
+    func everything() throws {
+        var builder = SampleBTF.builder
+        builder.sanitize(for: [])
+        let bytes = builder.encode()
+        let btf = try BTF(ByteStorage(copying: bytes))
+        let kinds = try (1..<btf.endID).map { try btf.type($0).kind }
+        #expect(!kinds.contains(.variable) && !kinds.contains(.dataSection) && !kinds.contains(.function)
+            && !kinds.contains(.functionProto) && !kinds.contains(.float) && !kinds.contains(.declTag)
+            && !kinds.contains(.typeTag) && !kinds.contains(.enum64))
+        #expect(btf.endID == 19)
+        #expect(try btf.type(10).kind == .struct && btf.type(10).name == "_data" && btf.size(of: 10) == 4)
+        #expect(try btf.type(10).members.first.map { "\($0.name)@\($0.bitOffset)" } == "v@0")
+        #expect(try btf.type(8).kind == .typedef && btf.type(7).kind == .enum)
+        #expect(try btf.size(of: 13) == 8 && btf.size(of: 14) == 8)
+        #expect(try btf.type(16).kind == .const)
+    }
+
+    @Test("only global linkage goes when that is all the kernel lacks")
+    func globalFunctions() throws {
+        var builder = SampleBTF.builder
+        builder.sanitize(for: BTFKindSupport.all.subtracting(.globalFunctions))
+        let btf = try BTF(ByteStorage(copying: builder.encode()))
+        #expect(try btf.type(8).kind == .function && btf.type(8).linkage == Linkage.static.rawValue)
+        #expect(try btf.type(13).kind == .enum64)
+    }
+}
