@@ -5,13 +5,13 @@ import Synchronization
 
 /// What this kernel supports, found by trying, once per process, thread-safely.
 public enum Features {
-    private static let probes = Atomic<Int>(0)
+    private static let bindProbes = Atomic<Int>(0)
 
     /// Whether `BPF_PROG_BIND_MAP` works: a one-entry array map is bound to a
     /// `r0 = 0; exit` socket filter. Everything the probe makes is closed.
     /// Kernels without the command (`EINVAL`) report false rather than failing.
     public static let programBindMap: Bool = {
-        probes.add(1, ordering: .relaxed)
+        bindProbes.add(1, ordering: .relaxed)
         do {
             let map = try MapCommands.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1, name: "sbpf_probe_bind"))
             var attributes = ProgramAttributes(type: .socketFilter, instructions: [
@@ -29,7 +29,6 @@ public enum Features {
 
     /// The BTF kinds this kernel accepts, each found by loading a small blob that uses it.
     public static let btfKinds: BTFKindSupport = {
-        probes.add(1, ordering: .relaxed)
         var supported: BTFKindSupport = []
         let int = TypeRecord.int("int", size: 4, encoding: .signed)
         let proto = TypeRecord(kind: .functionProto, vlen: 1, sizeOrType: 1, trailing: [.name("x"), .value(1)])
@@ -50,6 +49,6 @@ public enum Features {
         return supported
     }()
 
-    /// How many times a probe has actually run in this process (for tests: once each).
-    public static var probeRuns: Int { probes.load(ordering: .relaxed) }
+    /// How many times the `BPF_PROG_BIND_MAP` probe has actually run in this process (once, however many ask).
+    public static var programBindMapProbeRuns: Int { bindProbes.load(ordering: .relaxed) }
 }

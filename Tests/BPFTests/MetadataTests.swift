@@ -16,7 +16,7 @@ struct MetadataTests {
             return await group.reduce(into: []) { $0.append($1) }
         }
         #expect(answers.allSatisfy { $0 })
-        #expect(Features.probeRuns == 1)
+        #expect(Features.programBindMapProbeRuns == 1)
         #expect(KernelObjects.exclusively { KernelObjects.openCount() } <= before)
     }
 
