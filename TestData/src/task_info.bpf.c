@@ -4,6 +4,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -29,5 +30,16 @@ int BPF_PROG_exec(void *ctx)
     e->parent_tgid = BPF_CORE_READ(task, real_parent, tgid);
     bpf_core_read_str(e->comm, sizeof(e->comm), &task->comm);
     bpf_ringbuf_submit(e, 0);
+    return 0;
+}
+
+SEC("iter/task")
+int dump_task(struct bpf_iter__task *ctx)
+{
+    struct seq_file *seq = ctx->meta->seq;
+    struct task_struct *task = ctx->task;
+    if (!task)
+        return 0;
+    BPF_SEQ_PRINTF(seq, "%d %s\n", task->pid, task->comm);
     return 0;
 }
