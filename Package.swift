@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "CBPFSyscall"),
         .target(name: "BPF", dependencies: ["BPFObject", "BTF", "ELF64", "CBPFSyscall"]),
         // Drives every parser over arbitrary bytes: used by Fuzz/ and by the regression replay tests.
-        .target(name: "ParserHarness", dependencies: ["ELF64", "BTF"]),
+        .target(name: "ParserHarness", dependencies: ["ELF64", "BTF", "BPFObject"]),
         .executableTarget(name: "swiftbpf", dependencies: ["ELF64", "BTF", "BPFObject", "BPF"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ELF64Tests", dependencies: ["ELF64", "ParserHarness", "TestSupport"]),

@@ -16,7 +16,10 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "parse-bench",
-            dependencies: [.product(name: "BTF", package: "SwiftBPF"), .product(name: "ELF64", package: "SwiftBPF")]
+            dependencies: [
+                .product(name: "BTF", package: "SwiftBPF"), .product(name: "ELF64", package: "SwiftBPF"),
+                .product(name: "BPFObject", package: "SwiftBPF"),
+            ]
         ),
         .executableTarget(
             name: "ParseBenchmarks",

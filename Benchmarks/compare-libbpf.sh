@@ -6,7 +6,9 @@
 # For each input and operation it runs libbpf's and our timing program
 # alternately (ROUNDS times, default 3), takes the median of each side's
 # medians, and prints libbpf's, ours and the ratio libbpf/ours (>1: we are faster).
-# Operations: btf (btf__new vs BTF(unsafeBytes:), to an id-indexed state) and
+# Operations: object (bpf_object__open_mem vs ObjectSpec: programs, maps,
+# relocations, BTF; an input directory sums over the objects both can open),
+# btf (btf__new vs BTF(unsafeBytes:), to an id-indexed state) and
 # btf-lookup (1,000 btf__find_by_name_kind vs name-index lookups; ours includes
 # nothing of the index build, which parse-bench btf-index times separately).
 set -euo pipefail
@@ -28,14 +30,45 @@ inputs=("$@")
 if [ ${#inputs[@]} -eq 0 ]; then
     [ -r /sys/kernel/btf/vmlinux ] && inputs+=(/sys/kernel/btf/vmlinux)
     inputs+=("$root"/TestData/obj/*.bpfel.o)
+    [ -d "$root/../shared/corpus" ] && inputs+=("$root/../shared/corpus/libbpf-rs/tests/bin" "$root/../shared/corpus/ebpf-samples/falco/probe.o")
 fi
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
 
 printf '%-10s %-44s %12s %12s %8s\n' op input libbpf_us ours_us ratio
+
+# Objects: expand directories, keep the files both sides can open, time each file
+# (BENCH_SECONDS per file), and compare the sums of the medians.
+objects=()
+for input in "${inputs[@]}"; do
+    if [ -d "$input" ]; then
+        while IFS= read -r f; do objects+=("$f"); done < <(find "$input" -type f \( -name '*.o' -o -name '*.elf' \) | sort)
+    elif [[ "$input" == *.o || "$input" == *.elf ]]; then
+        objects+=("$input")
+    fi
+done
+if [ ${#objects[@]} -gt 0 ]; then
+    opened() { grep -v skipped | sed -n 's/.* input=\([^ ]*\) .*/\1/p' | sort; }
+    both=$(comm -12 <(BENCH_SECONDS=0 "$work/libbpf-bench" object "${objects[@]}" | opened) \
+                    <(BENCH_SECONDS=0 "$ours" object "${objects[@]}" | opened))
+    mapfile -t common <<< "$both"
+    seconds=${OBJECT_SECONDS:-0.2}
+    theirs_runs=() ours_runs=()
+    for _ in $(seq "$rounds"); do
+        theirs_runs+=("$(BENCH_SECONDS=$seconds "$work/libbpf-bench" object "${common[@]}" | field median_us | awk '{s += $1} END {print s}')")
+        ours_runs+=("$(BENCH_SECONDS=$seconds "$ours" object "${common[@]}" | field median_us | awk '{s += $1} END {print s}')")
+    done
+    t=$(printf '%s\n' "${theirs_runs[@]}" | median)
+    o=$(printf '%s\n' "${ours_runs[@]}" | median)
+    printf '%-10s %-44s %12s %12s %8s\n' object "sum of ${#common[@]} objects both open" "$t" "$o" "$(awk -v t="$t" -v o="$o" 'BEGIN {printf "%.2f", t / o}')"
+    echo "           (of ${#objects[@]} objects: libbpf opens $(BENCH_SECONDS=0 "$work/libbpf-bench" object "${objects[@]}" | grep -vc skipped), SwiftBPF $(BENCH_SECONDS=0 "$ours" object "${objects[@]}" | grep -vc skipped))"
+fi
+
 for op in btf btf-lookup; do
     for input in "${inputs[@]}"; do
+        [ -f "$input" ] || continue
+        if [ "$op" = btf-lookup ] && [[ "$input" != /sys/* ]]; then continue; fi
         theirs_runs=() ours_runs=()
         for _ in $(seq "$rounds"); do
             t=$("$work/libbpf-bench" "$op" "$input" | field median_us)

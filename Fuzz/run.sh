@@ -19,7 +19,7 @@ bin=$(swift build -c release --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address
 work=corpus/$target
 mkdir -p "$work" "artifacts/$target"
 case "$target" in
-    FuzzELF)
+    FuzzELF|FuzzObject)
         seeds=("$root/TestData/obj")
         [ -d "$root/../shared/corpus" ] && seeds+=("$root/../shared/corpus")
         dict=(-dict=dictionaries/elf.dict) ;;

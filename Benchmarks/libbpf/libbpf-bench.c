@@ -1,7 +1,8 @@
 // libbpf-bench OP FILE...: the libbpf side of compare-libbpf.sh.
 //
 // Times the same operations as parse-bench, the same way (inputs read into
-// memory first, one warm-up call, then a loop of at least one second, median),
+// memory first, one warm-up call, then a loop of at least BENCH_SECONDS,
+// default 1, and 5 runs; median),
 // and prints the same line format:
 //   op=<op> input=<path> bytes=<n> median_us=<x> runs=<n>
 // Operations: btf (btf__new on the file's bytes, or btf__parse_elf's work on
@@ -91,6 +92,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	libbpf_set_print(silent);
+	const char *seconds_env = getenv("BENCH_SECONDS");
+	double min_us = (seconds_env ? atof(seconds_env) : 1.0) * 1e6;
 	for (int a = 2; a < argc; a++) {
 		struct job j = { .op = argv[1] };
 		j.data = read_file(argv[a], &j.size);
@@ -139,7 +142,7 @@ int main(int argc, char **argv)
 			if (runs == cap)
 				samples = realloc(samples, (cap *= 2) * sizeof(double));
 			samples[runs++] = now_us() - t0;
-		} while (now_us() - start < 1e6 || runs < 5);
+		} while (now_us() - start < min_us || runs < 5);
 		qsort(samples, runs, sizeof(double), cmp_double);
 		printf("op=%s input=%s bytes=%zu median_us=%.1f runs=%zu\n", argv[1], argv[a], j.size, samples[runs / 2], runs);
 		free(samples);

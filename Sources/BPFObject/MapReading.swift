@@ -135,13 +135,13 @@ extension ObjectSpec {
                 // The slot belongs to the last map defined at or before it (`values` is a flexible array past the struct).
                 guard let index = maps.indices.filter({ maps[$0].origin == .btf && maps[$0].sectionIndex == mapsSection.index && maps[$0].offset <= r.offset })
                     .max(by: { maps[$0].offset < maps[$1].offset }) else {
-                    throw .unresolvedRelocation(program: ".maps", instruction: Int(r.offset), symbol: String(symbol.name),
+                    throw .unresolvedRelocation(program: ".maps", instruction: Int(clamping: r.offset), symbol: String(symbol.name),
                                                 reason: "the relocation lies in no map definition")
                 }
                 let valuesOffset = try valuesMemberOffset(of: maps[index], btf)
-                let start = maps[index].offset + valuesOffset
-                guard r.offset >= start, (r.offset - start) % 8 == 0 else {
-                    throw .unresolvedRelocation(program: ".maps", instruction: Int(r.offset), symbol: String(symbol.name),
+                let (start, overflow) = maps[index].offset.addingReportingOverflow(valuesOffset)
+                guard !overflow, r.offset >= start, (r.offset - start) % 8 == 0 else {
+                    throw .unresolvedRelocation(program: ".maps", instruction: Int(clamping: r.offset), symbol: String(symbol.name),
                                                 reason: "the relocation is not a slot of map '\(maps[index].name)' values")
                 }
                 let key = UInt32(truncatingIfNeeded: (r.offset - start) / 8)

@@ -87,7 +87,7 @@ public struct MapSpec: Sendable {
     public var offset: UInt64 = 0
     /// The template of the inner maps, for array/hash of maps.
     public var innerMap: InnerMapSpec?
-    /// Initial contents: global data bytes (`.bss`: zeros), one value.
+    /// Initial contents: global data bytes, one value (empty for `.bss`: the kernel zero-fills it).
     public var contents: [UInt8] = []
     /// Initial slots of a program array or map of maps: key → what goes there.
     public var slots: [UInt32: SlotReference] = [:]

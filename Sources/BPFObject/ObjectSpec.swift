@@ -115,6 +115,9 @@ extension ObjectSpec {
             } else if name == "maps" || name.hasPrefix("maps/") {
                 legacyMapSections.append(section)
             } else if Self.isData(name), section.type == .progbits || section.type == .nobits {
+                guard section.size <= UInt64(UInt32.max) else {
+                    throw .invalidMap(name: name, section: name, reason: "\(section.size) bytes of global data exceed a map value's 32-bit size")
+                }
                 if section.size > 0 { maps.append(dataMap(section)) }
             } else if section.flags.contains(.alloc) || section.type == .progbits {
                 unknownSections.append(name)
@@ -137,7 +140,8 @@ extension ObjectSpec {
                            valueSize: UInt32(truncatingIfNeeded: section.size), maxEntries: 1,
                            flags: MapFlag.mmapable | (readOnly ? MapFlag.readOnlyProgram : 0),
                            origin: .data(section: sectionName, readOnly: readOnly), sectionIndex: section.index)
-        spec.contents = section.type == .nobits ? [UInt8](repeating: 0, count: Int(section.size)) : Array(section.data)
+        // .bss has no bytes in the file; the kernel zero-fills array maps, so it needs none either.
+        spec.contents = section.type == .nobits ? [] : Array(section.data)
         if let btf, let datasec = btf.firstTypeID(named: sectionName, kind: .dataSection) { spec.valueTypeID = datasec }
         return spec
     }

@@ -29,7 +29,7 @@ extension ObjectSpec {
             }
             let start = Int(f.value) / Instruction.size
             let end = f.size > 0 ? start + Int(min(f.size, section.size) / UInt64(Instruction.size))
-                                 : (i + 1 < functions.count ? Int(functions[i + 1].value) / Instruction.size : count)
+                                 : (i + 1 < functions.count ? min(count, Int(clamping: functions[i + 1].value) / Instruction.size) : count)
             guard f.size % UInt64(Instruction.size) == 0, end <= count, end > start else {
                 throw .invalidProgram(name: name, section: sectionName, reason: "size \(f.size) at byte \(f.value) crosses the section end")
             }
@@ -74,10 +74,11 @@ extension ObjectSpec {
             do { table = try elf.relocations(in: relSection) } catch { throw .elf(error) }
             let target = table.targetSectionIndex
             guard programs.contains(where: { $0.sectionIndex == target }) else { continue }
+            let targetSize = elf.sections[target].size
             for r in table {
-                guard r.offset % UInt64(Instruction.size) == 0 else {
+                guard r.offset < targetSize, r.offset % UInt64(Instruction.size) == 0 else {
                     throw .invalidInstruction(program: String(elf.sections[target].name), instruction: Int(r.offset / 8),
-                                              reason: "relocation at byte \(r.offset) is not on an instruction boundary")
+                                              reason: "relocation at byte \(r.offset) is not an instruction of the \(targetSize)-byte section")
                 }
                 let sectionInstruction = Int(r.offset) / Instruction.size
                 guard let p = programs.firstIndex(where: {
@@ -110,7 +111,7 @@ extension ObjectSpec {
         if insn.isCall {
             // BPF-to-BPF call: target = symbol offset + imm + 1 instructions (imm is -1 for global functions).
             guard insn.source == PseudoSource.call else { throw fail("relocated call is not a BPF-to-BPF call (src_reg \(insn.source))") }
-            guard section.flags.contains(.execInstr), symbol.value % UInt64(Instruction.size) == 0 else {
+            guard section.flags.contains(.execInstr), symbol.value < section.size, symbol.value % UInt64(Instruction.size) == 0 else {
                 throw fail("call target is not code")
             }
             let target = Int(symbol.value) / Instruction.size + Int(insn.immediate) + 1
@@ -121,6 +122,7 @@ extension ObjectSpec {
         }
         if section.flags.contains(.execInstr) {
             // Callback: the address of a function, byte offset = symbol + imm.
+            guard symbol.value < section.size else { throw fail("callback target lies outside its section") }
             let byteOffset = Int64(symbol.value) + Int64(insn.immediate)
             guard byteOffset >= 0, byteOffset % Int64(Instruction.size) == 0 else { throw fail("callback target is not an instruction") }
             return Reference(instruction: index, target: .function(section: sectionIndex, instruction: Int(byteOffset) / Instruction.size, callback: true))
@@ -133,6 +135,7 @@ extension ObjectSpec {
             return Reference(instruction: index, target: .map(map))
         }
         if let map = maps.firstIndex(where: { $0.sectionIndex == sectionIndex }) {
+            guard symbol.value <= UInt64(maps[map].valueSize) else { throw fail("offset \(symbol.value) outside section \(name)") }
             let offset = Int64(symbol.value) + Int64(insn.immediate)
             guard offset >= 0, offset < Int64(max(maps[map].valueSize, 1)) else { throw fail("offset \(offset) outside section \(name)") }
             return Reference(instruction: index, target: .mapValue(map, offset: UInt32(offset)))

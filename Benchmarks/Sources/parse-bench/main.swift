@@ -1,3 +1,4 @@
+import BPFObject
 import BTF
 import ELF64
 import Glibc
@@ -14,6 +15,7 @@ import Glibc
 
 let operations: [String: String] = [
     "elf": "open an ELF64 file and walk every section, symbol and relocation",
+    "object": "open a BPF object to a full spec: programs, maps, relocations, BTF and BTF.ext",
     "btf": "open raw BTF (or an object's .BTF) to an id-indexed state",
     "btf-index": "build the name index of an opened BTF",
     "btf-lookup": "1,000 name+kind lookups once the name index exists",
@@ -46,7 +48,10 @@ func peakRSSKB() -> Int {
     return usage.ru_maxrss
 }
 
-/// Runs `body` once to warm up, then for at least a second; returns (median µs, runs).
+/// How long each measurement loops: `BENCH_SECONDS` (default 1).
+let minimumMicroseconds = (getenv("BENCH_SECONDS").flatMap { Double(String(cString: $0)) } ?? 1) * 1_000_000
+
+/// Runs `body` once to warm up, then for at least `BENCH_SECONDS` and 5 runs; returns (median µs, runs).
 func measure(_ body: () throws -> Void) rethrows -> (Double, Int) {
     try body()
     var samples: [Double] = []
@@ -55,7 +60,7 @@ func measure(_ body: () throws -> Void) rethrows -> (Double, Int) {
         let t0 = now()
         try body()
         samples.append(now() - t0)
-    } while now() - start < 1_000_000 || samples.count < 5
+    } while now() - start < minimumMicroseconds || samples.count < 5
     samples.sort()
     return (samples[samples.count / 2], samples.count)
 }
@@ -82,6 +87,9 @@ func job(_ op: String, _ storage: ByteStorage) throws -> (() throws -> Void)? {
             for s in file.relocationSections { for r in try file.relocations(in: s) { n &+= r.symbolIndex } }
             keep(n)
         }
+    case "object":
+        guard let file = try? ELFFile(unsafeBytes: bytes), (try? ObjectSpec(elf: file, name: "bench")) != nil else { return nil }
+        return { keep(try ObjectSpec(elf: try ELFFile(unsafeBytes: bytes), name: "bench")) }
     case "btf":
         guard let data = btfBytes(storage), (try? BTF(unsafeBytes: data)) != nil else { return nil }
         return { keep(try BTF(unsafeBytes: data)) }

@@ -1,0 +1,31 @@
+import BPFObject
+import ELF64
+
+extension Harness {
+    /// Builds an object spec from `bytes`, links every entry program (against abstract map
+    /// handles), disassembles every program and computes the kernel-bound BTF.
+    /// Returns the typed error when the object is rejected, `nil` when it reads.
+    @discardableResult
+    public static func object(_ bytes: UnsafeRawBufferPointer) -> ObjectError? {
+        do throws(ObjectError) {
+            let file: ELFFile
+            do { file = try ELFFile(unsafeBytes: bytes) } catch { throw .elf(error) }
+            let spec = try ObjectSpec(elf: file, name: "fuzz")
+            var touched = spec.maps.count
+            for program in spec.programs {
+                touched &+= Disassembler().lines(program.instructions).count
+                if !program.isSubprogram, let linked = try? Linker.link(spec, program: program.name) {
+                    touched &+= linked.instructions.count &+ linked.mapLoads.count
+                }
+            }
+            if var builder = try? spec.kernelBTF() {
+                builder.sanitize(for: [])
+                touched &+= builder.encode().count
+            }
+            blackHole(touched)
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
