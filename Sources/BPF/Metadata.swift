@@ -25,7 +25,7 @@ public indirect enum MetadataValue: Sendable, Equatable, CustomStringConvertible
         case let .signed(v): "\(v)"
         case let .unsigned(v): "\(v)"
         case let .bool(b): b ? "true" : "false"
-        case let .enumerator(name): name
+        case let .enumerator(name): "\"\(name)\""
         case let .array(items): "[" + items.map(\.description).joined(separator: ",") + "]"
         case let .structure(fields): "{" + fields.map { "\"\($0.name)\":\($0.value)" }.joined(separator: ",") + "}"
         }

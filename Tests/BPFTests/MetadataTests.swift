@@ -111,6 +111,25 @@ struct MetadataInteropTests {
         }
     }
 
+    @Test("enums, structs, arrays, signed and 64-bit values print as bpftool prints them, text and JSON")
+    func shapes() throws {
+        let bpftool = try #require(Host.find("bpftool"))
+        #expect(Host.ensureBPFFS())
+        let dir = "/sys/fs/bpf/swiftbpf-test-shapes-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let load = try Host.capture(Host.swiftbpf, ["prog", "load", TestPaths.testData + "/obj/metadata_types.bpfel.o", "--pin-dir", dir])
+        #expect(load.status == 0, "\(load.err)")
+        let theirs = try Host.capture(bpftool, ["prog", "show", "pinned", dir + "/shapes"]).out
+        let ours = try Host.capture(Host.swiftbpf, ["prog", "show", "--pinned", dir + "/shapes"]).out
+        #expect(Self.metadataLines(ours) == ["\tmetadata:", "\t\tlevel = \"HIGH\"", "\t\tversion = {\"major\":2,\"minor\":5}",
+                                            "\t\tlist = [1,2,3]", "\t\tsmall = -3", "\t\tbig = 18446744073709551615"])
+        #expect(Self.metadataLines(ours) == Self.metadataLines(theirs))
+        let oursJSON = try JSONSerialization.jsonObject(with: Data(try Host.capture(Host.swiftbpf, ["prog", "show", "--pinned", dir + "/shapes", "--json"]).out.utf8)) as? [String: Any]
+        let theirsJSON = try JSONSerialization.jsonObject(with: Data(try Host.capture(bpftool, ["prog", "show", "pinned", dir + "/shapes", "--json"]).out.utf8)) as? [String: Any]
+        #expect((oursJSON?["metadata"] as? NSDictionary) == (theirsJSON?["metadata"] as? NSDictionary))
+        #expect((oursJSON?["metadata"] as? NSDictionary) != nil)
+    }
+
     @Test("a failed pinned load leaves no pin behind")
     func failedLoadLeavesNoPins() throws {
         #expect(Host.ensureBPFFS())
