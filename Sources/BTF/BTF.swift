@@ -64,16 +64,10 @@ public final class BTF: @unchecked Sendable {
         self.bytes = bytes
         self.owner = owner
         self.base = base
-        guard bytes.count >= 8 else { throw BTFError(.truncated(needed: 8, available: bytes.count), offset: 0) }
-        switch (bytes[0], bytes[1]) {
-        case (0x9f, 0xeb): byteOrder = .little
-        case (0xeb, 0x9f): byteOrder = .big
-        default: throw BTFError(.badMagic(UInt16(bytes[0]) | UInt16(bytes[1]) << 8), offset: 0)
-        }
-        guard bytes[2] == 1 else { throw BTFError(.unsupportedVersion(bytes[2]), offset: 2) }
+        let headerLength: UInt32
+        (byteOrder, headerLength) = try Self.prologue(bytes)
         flags = bytes[3]
         let reader = ByteReader(bytes, order: byteOrder)
-        let headerLength = Record(UnsafeRawBufferPointer(rebasing: bytes[4..<8]), order: byteOrder).u32(0)
         guard headerLength >= UInt32(Self.headerSize), let header = reader.record(at: 0, size: Self.headerSize),
               UInt64(headerLength) <= UInt64(bytes.count) else {
             throw BTFError(.badHeaderLength(headerLength), offset: 4)
@@ -99,6 +93,19 @@ public final class BTF: @unchecked Sendable {
         let (end, overflow) = firstID.addingReportingOverflow(TypeID(truncatingIfNeeded: offsets.count))
         guard !overflow, offsets.count <= Int(UInt32.max) else { throw BTFError(.typeIDOutOfRange(.max, count: offsets.count)) }
         endID = end
+    }
+
+    /// The magic, version and header length shared by `.BTF` and `.BTF.ext`: the byte order and `hdr_len`.
+    static func prologue(_ bytes: UnsafeRawBufferPointer) throws(BTFError) -> (ByteOrder, UInt32) {
+        guard bytes.count >= 8 else { throw BTFError(.truncated(needed: 8, available: bytes.count), offset: 0) }
+        let order: ByteOrder
+        switch (bytes[0], bytes[1]) {
+        case (0x9f, 0xeb): order = .little
+        case (0xeb, 0x9f): order = .big
+        default: throw BTFError(.badMagic(UInt16(bytes[0]) | UInt16(bytes[1]) << 8), offset: 0)
+        }
+        guard bytes[2] == 1 else { throw BTFError(.unsupportedVersion(bytes[2]), offset: 2) }
+        return (order, Record(UnsafeRawBufferPointer(rebasing: bytes[4..<8]), order: order).u32(0))
     }
 
     /// One pass over the type section: the offset of each type, with each type's extent checked.

@@ -29,15 +29,9 @@ public struct BTFExt: @unchecked Sendable {
 
     init(bytes: UnsafeRawBufferPointer, btf: BTF, owner: AnyObject?) throws(BTFError) {
         self.owner = owner
-        guard bytes.count >= 8 else { throw BTFError(.truncated(needed: 8, available: bytes.count), offset: 0) }
-        switch (bytes[0], bytes[1]) {
-        case (0x9f, 0xeb): byteOrder = .little
-        case (0xeb, 0x9f): byteOrder = .big
-        default: throw BTFError(.badMagic(UInt16(bytes[0]) | UInt16(bytes[1]) << 8), offset: 0)
-        }
-        guard bytes[2] == 1 else { throw BTFError(.unsupportedVersion(bytes[2]), offset: 2) }
+        let headerLength: UInt32
+        (byteOrder, headerLength) = try BTF.prologue(bytes)
         let reader = ByteReader(bytes, order: byteOrder)
-        let headerLength = Record(UnsafeRawBufferPointer(rebasing: bytes[4..<8]), order: byteOrder).u32(0)
         guard headerLength >= UInt32(Self.minimumHeader), UInt64(headerLength) <= UInt64(bytes.count),
               let header = reader.record(at: 0, size: Int(headerLength)) else {
             throw BTFError(.badHeaderLength(headerLength), offset: 4)

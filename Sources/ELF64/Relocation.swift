@@ -89,24 +89,14 @@ extension ELFFile {
             throw ELFError(.wrongSectionType(found: section.type.rawValue, expected: SectionType.rel.rawValue),
                            field: "\(where_()) sh_type", offset: section.headerOffset + 4)
         }
-        guard section.entrySize == UInt64(entrySize) else {
-            throw ELFError(.invalidEntrySize(found: section.entrySize, expected: entrySize),
-                           field: "\(where_()) sh_entsize", offset: section.headerOffset + 56)
-        }
-        guard section.size % UInt64(entrySize) == 0 else {
-            throw ELFError(.sizeNotMultipleOfEntrySize(size: section.size, entrySize: entrySize),
-                           field: "\(where_()) sh_size", offset: section.headerOffset + 32)
-        }
+        try section.requireEntries(of: entrySize)
         let target = try self.section(at: UInt64(section.info), field: "\(where_()) sh_info", offset: section.headerOffset + 44)
         let symbols = try self.section(at: UInt64(section.link), field: "\(where_()) sh_link", offset: section.headerOffset + 40)
         guard symbols.type == .symtab || symbols.type == .dynsym else {
             throw ELFError(.wrongSectionType(found: symbols.type.rawValue, expected: SectionType.symtab.rawValue),
                            field: "\(where_()) sh_link → section \(symbols.index) sh_type", offset: symbols.headerOffset + 4)
         }
-        guard symbols.entrySize == UInt64(Symbol.entrySize) else {
-            throw ELFError(.invalidEntrySize(found: symbols.entrySize, expected: Symbol.entrySize),
-                           field: "section \(symbols.index) (\(symbols.name)) sh_entsize", offset: symbols.headerOffset + 56)
-        }
+        try symbols.requireEntries(of: Symbol.entrySize)
         let symbolCount = UInt64(symbols.data.count / Symbol.entrySize)
         let table = RelocationTable(section: section, targetSectionIndex: target.index, symbolTableIndex: symbols.index,
                                     order: byteOrder, entrySize: entrySize, endIndex: Int(section.size) / entrySize)

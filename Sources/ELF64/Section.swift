@@ -23,6 +23,18 @@ public struct Section: @unchecked Sendable {
     public var hasFileData: Bool { type != .nobits && type != .null }
 
     static let headerSize = 64
+
+    /// Checks that the section is a table of whole `size`-byte entries, as `sh_entsize` declares.
+    func requireEntries(of size: Int) throws(ELFError) {
+        guard entrySize == UInt64(size) else {
+            throw ELFError(.invalidEntrySize(found: entrySize, expected: size),
+                           field: "section \(index) (\(name)) sh_entsize", offset: headerOffset + 56)
+        }
+        guard self.size % UInt64(size) == 0 else {
+            throw ELFError(.sizeNotMultipleOfEntrySize(size: self.size, entrySize: size),
+                           field: "section \(index) (\(name)) sh_size", offset: headerOffset + 32)
+        }
+    }
 }
 
 /// The sections of a file, in file order, decoded on access.

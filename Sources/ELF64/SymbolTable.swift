@@ -62,14 +62,7 @@ extension ELFFile {
             throw ELFError(.wrongSectionType(found: section.type.rawValue, expected: SectionType.symtab.rawValue),
                            field: "\(where_()) sh_type", offset: section.headerOffset + 4)
         }
-        guard section.entrySize == UInt64(Symbol.entrySize) else {
-            throw ELFError(.invalidEntrySize(found: section.entrySize, expected: Symbol.entrySize),
-                           field: "\(where_()) sh_entsize", offset: section.headerOffset + 56)
-        }
-        guard section.size % UInt64(Symbol.entrySize) == 0 else {
-            throw ELFError(.sizeNotMultipleOfEntrySize(size: section.size, entrySize: Symbol.entrySize),
-                           field: "\(where_()) sh_size", offset: section.headerOffset + 32)
-        }
+        try section.requireEntries(of: Symbol.entrySize)
         let strings = try self.section(at: UInt64(section.link), field: "\(where_()) sh_link", offset: section.headerOffset + 40)
         guard strings.type == .strtab else {
             throw ELFError(.wrongSectionType(found: strings.type.rawValue, expected: SectionType.strtab.rawValue),
