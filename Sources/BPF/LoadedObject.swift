@@ -10,6 +10,8 @@ public struct LoadedObject: ~Copyable {
     var programEntries: [(name: String, fd: Int32, type: ProgramType)] = []
     /// The object's BTF in the kernel (-1: none).
     var btfDescriptor: Int32 = -1
+    /// What became of each CO-RE relocation (poisoned ones have no value).
+    public internal(set) var coreOutcomes: [COREOutcome] = []
 
     init(spec: ObjectSpec) {
         self.spec = spec

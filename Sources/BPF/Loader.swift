@@ -7,8 +7,10 @@ import Glibc
 public struct LoadOptions: Sendable {
     /// Program type for programs whose section names none (cilium-style `SEC("static")`, old names).
     public var defaultProgramType: ProgramType?
-    /// Where the running kernel's BTF is (attach targets of `tp_btf`, `fentry`, `lsm`, `iter`).
+    /// Where the running kernel's BTF is (attach targets of `tp_btf`, `fentry`, `lsm`, `iter`; CO-RE).
     public var kernelBTFPath = "/sys/kernel/btf/vmlinux"
+    /// A BTF file to relocate CO-RE against instead of the running kernel's (the btfhub use case).
+    public var coreTargetBTFPath: String?
     /// The BTF kinds to assume the kernel accepts; `nil` probes the kernel. Kinds outside it
     /// are rewritten before the object's BTF is loaded.
     public var btfKinds: BTFKindSupport?
@@ -27,6 +29,40 @@ extension ObjectSpec {
     /// program, then fills program arrays and maps of maps. On failure everything made is closed.
     public func load(_ options: LoadOptions = LoadOptions()) throws(LoadError) -> LoadedObject {
         guard byteOrder == .host else { throw .foreignByteOrder }
+        var relocated = self
+        var outcomes: [COREOutcome] = []
+        if let ext = btfExt, !ext.coreRelocations.isEmpty {
+            let targets = try Self.coreTargets(options)
+            do { outcomes = try relocated.relocateCORE(against: targets) } catch { throw .spec(error) }
+            for outcome in outcomes where outcome.value == nil { options.diagnostics("CO-RE: \(outcome)") }
+        }
+        var object = try relocated.loadRelocated(options)
+        object.coreOutcomes = outcomes
+        return object
+    }
+
+    /// The BTF CO-RE relocates against: the caller's file, or the running kernel's vmlinux and module BTF.
+    static func coreTargets(_ options: LoadOptions) throws(LoadError) -> [BTF] {
+        do {
+            if let path = options.coreTargetBTFPath { return [try BTF(contentsOfFile: path)] }
+            let vmlinux = try BTF(contentsOfFile: options.kernelBTFPath)
+            var targets = [vmlinux]
+            let directory = String(options.kernelBTFPath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"))
+            if let dir = opendir(directory) {
+                defer { closedir(dir) }
+                while let entry = readdir(dir) {
+                    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                    guard name != ".", name != "..", name != "vmlinux" else { continue }
+                    if let module = try? BTF(contentsOfFile: directory + "/" + name, base: vmlinux) { targets.append(module) }
+                }
+            }
+            return targets
+        } catch {
+            throw .spec(.btf(error))
+        }
+    }
+
+    private func loadRelocated(_ options: LoadOptions) throws(LoadError) -> LoadedObject {
         var object = LoadedObject(spec: self)
         object.btfDescriptor = loadBTF(options)
         try createMaps(&object, options)

@@ -1,0 +1,222 @@
+import BTF
+import ELF64
+
+extension COREResolver {
+    /// Walks an access string through the local BTF: the field's location, each step's member name
+    /// (nil for array indices), and the access spelled as C (`task_struct->real_parent`).
+    static func locateLocal(_ btf: BTF, root: TypeID, steps: [Int]) throws -> (FieldLocation, [String?], String) {
+        let rootType = try btf.type(root)
+        var spelled = CORE.essentialName(String(rootType.name))
+        if spelled.isEmpty { spelled = "[\(root)]" }
+        if steps[0] != 0 { spelled += "[\(steps[0])]" }
+        var current = root
+        var bitOffset = steps[0] * (try btf.size(of: root)) * 8
+        var names: [String?] = [nil]
+        var member: Member?
+        for (i, step) in steps.dropFirst().enumerated() {
+            let t = try btf.type(try btf.resolve(current))
+            switch t.kind {
+            case .struct, .union:
+                guard step < t.vlen else { throw Miss(reason: "member #\(step) of a \(t.vlen)-member \(t.kind)") }
+                let m = t.members[step]
+                bitOffset += Int(m.bitOffset)
+                current = m.type
+                member = m
+                names.append(String(m.name))
+                spelled += (i == 0 ? "->" : ".") + (m.name.isEmpty ? "<anon>" : String(m.name))
+            case .array:
+                bitOffset += step * (try btf.size(of: t.arrayInfo.element)) * 8
+                current = t.arrayInfo.element
+                member = nil
+                names.append(nil)
+                spelled += "[\(step)]"
+            default:
+                throw Miss(reason: "access step \(i + 1) indexes a \(t.kind)")
+            }
+        }
+        return (try location(btf, type: current, bitOffset: bitOffset, member: member), names, spelled)
+    }
+
+    /// Where a field lies once found: its bit offset, size and signedness.
+    static func location(_ btf: BTF, type: TypeID, bitOffset: Int, member: Member?) throws -> FieldLocation {
+        let resolved = try btf.resolve(type)
+        let t = try btf.type(resolved)
+        let byteSize = try btf.size(of: type)
+        let signed = (t.kind == .int && t.intInfo.encoding.contains(.signed)) || ((t.kind == .enum || t.kind == .enum64) && t.isSigned)
+        let bits = Int(member?.bitfieldSize ?? 0)
+        return FieldLocation(bitOffset: bitOffset, bitSize: bits > 0 ? bits : byteSize * 8, byteSize: byteSize,
+                             isBitfield: bits > 0, isSigned: signed, typeID: resolved)
+    }
+
+    /// The value a field relocation writes, from the field's location (libbpf's bpf_core_calc_field_relo).
+    static func fieldValue(_ kind: CORERelocationKind, _ field: FieldLocation) throws -> UInt64 {
+        var byteSize = field.byteSize
+        var byteOffset = field.bitOffset / 8
+        if field.isBitfield {
+            // The smallest power-of-two load, aligned to its size, that covers the bitfield.
+            byteOffset = field.bitOffset / 8 / max(byteSize, 1) * max(byteSize, 1)
+            while field.bitOffset + field.bitSize - byteOffset * 8 > byteSize * 8 {
+                guard byteSize < 8 else { throw Miss(reason: "bitfield wider than 64 bits") }
+                byteSize *= 2
+                byteOffset = field.bitOffset / 8 / byteSize * byteSize
+            }
+        }
+        switch kind {
+        case .fieldByteOffset: return UInt64(byteOffset)
+        case .fieldByteSize: return UInt64(byteSize)
+        case .fieldExists: return 1
+        case .fieldSigned: return field.isSigned ? 1 : 0
+        case .fieldLShiftU64:
+            return ByteOrder.host == .little ? UInt64(64 - (field.bitOffset + field.bitSize - byteOffset * 8))
+                                             : UInt64((8 - byteSize) * 8 + (field.bitOffset - byteOffset * 8))
+        case .fieldRShiftU64: return UInt64(64 - field.bitSize)
+        default: throw Miss(reason: "\(kind) is not a field relocation")
+        }
+    }
+
+    /// The value of a relocation for one target candidate, or a `Miss` saying why it does not match.
+    static func targetValue(_ kind: CORERelocationKind, btf: BTF, root: TypeID, steps: [Int], names: [String?],
+                            local: BTF, localRoot: TypeID) throws -> (UInt64, FieldLocation?) {
+        switch kind {
+        case _ where kind.isField:
+            var current = root
+            var bitOffset = steps[0] * (try btf.size(of: root)) * 8
+            var member: Member?
+            var localCurrent = localRoot
+            for (i, step) in steps.enumerated().dropFirst() {
+                let l = try local.type(try local.resolve(localCurrent))
+                if let name = names[i], name.isEmpty {
+                    // An anonymous member is matched implicitly: the next named member is searched through it.
+                    localCurrent = l.members[step].type
+                    continue
+                }
+                let t = try btf.type(try btf.resolve(current))
+                if let name = names[i] {
+                    guard t.kind == .struct || t.kind == .union else { throw Miss(reason: "\(name) is looked up in a \(t.kind)") }
+                    guard let (found, offset) = try findMember(named: name, in: t, btf, depth: 0) else {
+                        throw Miss(reason: "no member '\(name)' in \(t.kind) \(t.name.isEmpty ? "[\(t.id)]" : String(t.name))")
+                    }
+                    let localMember = l.members[step]
+                    guard try compatible(local, localMember.type, btf, found.type, depth: 0) else {
+                        throw Miss(reason: "member '\(name)' has an incompatible type")
+                    }
+                    bitOffset += offset
+                    current = found.type
+                    member = found
+                    localCurrent = localMember.type
+                } else {
+                    guard t.kind == .array else { throw Miss(reason: "index [\(step)] of a \(t.kind)") }
+                    let count = Int(t.arrayInfo.count)
+                    guard step < count || count == 0 else { throw Miss(reason: "index [\(step)] past \(count) elements") }
+                    bitOffset += step * (try btf.size(of: t.arrayInfo.element)) * 8
+                    current = t.arrayInfo.element
+                    member = nil
+                    localCurrent = l.kind == .array ? l.arrayInfo.element : localCurrent
+                }
+            }
+            let field = try location(btf, type: current, bitOffset: bitOffset, member: member)
+            return (try fieldValue(kind, field), field)
+        case _ where kind.isEnum:
+            let target = try btf.type(try btf.resolve(root))
+            guard let name = names.first ?? nil, let e = target.enumerators.first(where: { $0.name == name }) else {
+                throw Miss(reason: "no enumerator '\(names.first.flatMap { $0 } ?? "?")' in \(target.name)")
+            }
+            return (kind == .enumValueExists ? 1 : (target.isSigned && target.kind == .enum ? UInt64(bitPattern: e.signedValue) : e.value), nil)
+        default:
+            guard try compatible(local, localRoot, btf, root, depth: 0, strict: kind == .typeMatches) else {
+                throw Miss(reason: "type [\(root)] is not compatible")
+            }
+            switch kind {
+            case .typeIDTarget: return (UInt64(root), nil)
+            case .typeSize: return (UInt64(try btf.size(of: root)), nil)
+            default: return (1, nil)
+            }
+        }
+    }
+
+    /// A member by name, searched through anonymous struct and union members; its bit offset from `t`.
+    static func findMember(named name: String, in t: BTFType, _ btf: BTF, depth: Int) throws -> (Member, Int)? {
+        guard depth < BTF.maximumDepth else { throw Miss(reason: "anonymous members nest too deep") }
+        for m in t.members {
+            if m.name == name { return (m, Int(m.bitOffset)) }
+            if m.name.isEmpty {
+                let inner = try btf.type(try btf.resolve(m.type))
+                if inner.kind == .struct || inner.kind == .union, let (found, offset) = try findMember(named: name, in: inner, btf, depth: depth + 1) {
+                    return (found, Int(m.bitOffset) + offset)
+                }
+            }
+        }
+        return nil
+    }
+
+    /// libbpf's compatibility of a local and a target type: same kind after modifiers and typedefs,
+    /// names equal up to flavors, pointers and arrays by what they hold, any integer with any integer;
+    /// `strict` (TYPE_MATCHES) also wants every local member present in a target aggregate.
+    static func compatible(_ local: BTF, _ localID: TypeID, _ target: BTF, _ targetID: TypeID, depth: Int, strict: Bool = false) throws -> Bool {
+        guard depth < BTF.maximumDepth else { return false }
+        let l = localID == 0 ? 0 : try local.resolve(localID), t = targetID == 0 ? 0 : try target.resolve(targetID)
+        if l == 0 || t == 0 { return l == t }
+        let a = try local.type(l), b = try target.type(t)
+        let enums: Set<Kind> = [.enum, .enum64]
+        guard a.kind == b.kind || (enums.contains(a.kind) && enums.contains(b.kind)) || (a.kind == .forward && (b.kind == .struct || b.kind == .union)) else {
+            return false
+        }
+        func namesMatch() -> Bool { a.name.isEmpty || b.name.isEmpty || CORE.essentialName(String(a.name)) == CORE.essentialName(String(b.name)) }
+        switch a.kind {
+        case .int, .float: return !strict || a.size == b.size
+        case .enum, .enum64, .forward: return namesMatch()
+        case .pointer: return try compatible(local, a.referencedType, target, b.referencedType, depth: depth + 1, strict: strict)
+        case .array: return try compatible(local, a.arrayInfo.element, target, b.arrayInfo.element, depth: depth + 1, strict: strict)
+        case .struct, .union:
+            guard namesMatch() else { return false }
+            guard strict else { return true }
+            for m in a.members where !m.name.isEmpty {
+                guard let (found, _) = try findMember(named: String(m.name), in: b, target, depth: 0),
+                      try compatible(local, m.type, target, found.type, depth: depth + 1, strict: false) else { return false }
+            }
+            return true
+        case .functionProto:
+            guard a.vlen == b.vlen else { return false }
+            for (p, q) in zip(a.parameters, b.parameters) where !(try compatible(local, p.type, target, q.type, depth: depth + 1)) { return false }
+            return try compatible(local, a.referencedType, target, b.referencedType, depth: depth + 1)
+        default: return true
+        }
+    }
+
+    /// Writes `value` into the instruction (immediate, memory offset, or both halves of `ld_imm64`),
+    /// after checking that it held the local value the compiler computed.
+    static func patch(_ instructions: inout [Instruction], at i: Int, value: UInt64, expected: UInt64,
+                      sizes: (local: Int, target: Int, bitfield: Bool)?, fail: (String) -> ObjectError) throws(ObjectError) {
+        let insn = instructions[i]
+        switch insn.instructionClass {
+        case 0x04, 0x07:  // ALU, ALU64 with an immediate
+            guard insn.opcode & 0x08 == 0 else { throw fail("relocated ALU instruction has no immediate") }
+            guard UInt64(UInt32(bitPattern: insn.immediate)) == expected & 0xffff_ffff else {
+                throw fail("instruction holds \(insn.immediate), the local BTF says \(expected)")
+            }
+            guard value <= UInt64(UInt32.max) else { throw fail("value \(value) does not fit a 32-bit immediate") }
+            instructions[i].immediate = Int32(bitPattern: UInt32(value))
+        case 0x01, 0x02, 0x03:  // LDX, ST, STX: the memory offset
+            guard UInt64(Int64(insn.offset)) == expected else { throw fail("offset \(insn.offset) differs from the local \(expected)") }
+            guard value <= UInt64(Int16.max) else { throw fail("offset \(value) does not fit 16 bits") }
+            instructions[i].offset = Int16(value)
+            if let sizes, sizes.local != sizes.target, !sizes.bitfield {
+                let code: [Int: UInt8] = [1: 0x10, 2: 0x08, 4: 0x00, 8: 0x18]
+                guard let newSize = code[sizes.target] else { throw fail("field size \(sizes.target) cannot be loaded directly") }
+                instructions[i].opcode = insn.opcode & ~0x18 | newSize
+            }
+        case 0x00 where insn.isLoadImmediate64 && i + 1 < instructions.count:
+            instructions[i].immediate = Int32(bitPattern: UInt32(truncatingIfNeeded: value))
+            instructions[i + 1].immediate = Int32(bitPattern: UInt32(truncatingIfNeeded: value >> 32))
+        default:
+            throw fail("cannot relocate opcode 0x\(String(insn.opcode, radix: 16))")
+        }
+    }
+
+    /// Replaces the instruction with a call to a helper that does not exist, as libbpf does.
+    static func poison(_ instructions: inout [Instruction], at i: Int) {
+        let wasWide = instructions[i].isLoadImmediate64
+        instructions[i] = Instruction(opcode: 0x85, immediate: CORE.poisonHelper)
+        if wasWide, i + 1 < instructions.count { instructions[i + 1] = Instruction(opcode: 0x85, immediate: CORE.poisonHelper) }
+    }
+}
