@@ -49,7 +49,7 @@ extension COREResolver {
     }
 
     /// The value a field relocation writes, from the field's location (libbpf's bpf_core_calc_field_relo).
-    static func fieldValue(_ kind: CORERelocationKind, _ field: FieldLocation) throws -> UInt64 {
+    static func fieldValue(_ kind: CORERelocationKind, _ field: FieldLocation, order: ByteOrder) throws -> UInt64 {
         var byteSize = field.byteSize
         var byteOffset = field.bitOffset / 8
         if field.isBitfield {
@@ -67,7 +67,7 @@ extension COREResolver {
         case .fieldExists: return 1
         case .fieldSigned: return field.isSigned ? 1 : 0
         case .fieldLShiftU64:
-            return ByteOrder.host == .little ? UInt64(64 - (field.bitOffset + field.bitSize - byteOffset * 8))
+            return order == .little ? UInt64(64 - (field.bitOffset + field.bitSize - byteOffset * 8))
                                              : UInt64((8 - byteSize) * 8 + (field.bitOffset - byteOffset * 8))
         case .fieldRShiftU64: return UInt64(64 - field.bitSize)
         default: throw Miss(reason: "\(kind) is not a field relocation")
@@ -115,7 +115,7 @@ extension COREResolver {
                 }
             }
             let field = try location(btf, type: current, bitOffset: bitOffset, member: member)
-            return (try fieldValue(kind, field), field)
+            return (try fieldValue(kind, field, order: local.byteOrder), field)
         case _ where kind.isEnum:
             let target = try btf.type(try btf.resolve(root))
             guard let name = names.first ?? nil, let e = target.enumerators.first(where: { $0.name == name }) else {
@@ -184,20 +184,22 @@ extension COREResolver {
     }
 
     /// Writes `value` into the instruction (immediate, memory offset, or both halves of `ld_imm64`),
-    /// after checking that it held the local value the compiler computed.
-    static func patch(_ instructions: inout [Instruction], at i: Int, value: UInt64, expected: UInt64,
+    /// after checking that it held the local value the compiler computed (`nil`: not checked).
+    static func patch(_ instructions: inout [Instruction], at i: Int, value: UInt64, expected expectedValue: UInt64?,
                       sizes: (local: Int, target: Int, bitfield: Bool)?, fail: (String) -> ObjectError) throws(ObjectError) {
         let insn = instructions[i]
+        // Compilers compute bitfield loads their own way: like libbpf, only non-bitfield values are checked.
+        let expected = expectedValue ?? (insn.isLoadImmediate64 ? 0 : UInt64(UInt32(bitPattern: insn.immediate)))
         switch insn.instructionClass {
         case 0x04, 0x07:  // ALU, ALU64 with an immediate
             guard insn.opcode & 0x08 == 0 else { throw fail("relocated ALU instruction has no immediate") }
-            guard UInt64(UInt32(bitPattern: insn.immediate)) == expected & 0xffff_ffff else {
+            guard expectedValue == nil || UInt64(UInt32(bitPattern: insn.immediate)) == expected & 0xffff_ffff else {
                 throw fail("instruction holds \(insn.immediate), the local BTF says \(expected)")
             }
             guard value <= UInt64(UInt32.max) else { throw fail("value \(value) does not fit a 32-bit immediate") }
             instructions[i].immediate = Int32(bitPattern: UInt32(value))
         case 0x01, 0x02, 0x03:  // LDX, ST, STX: the memory offset
-            guard UInt64(Int64(insn.offset)) == expected else { throw fail("offset \(insn.offset) differs from the local \(expected)") }
+            guard expectedValue == nil || UInt64(Int64(insn.offset)) == expected else { throw fail("offset \(insn.offset) differs from the local \(expected)") }
             guard value <= UInt64(Int16.max) else { throw fail("offset \(value) does not fit 16 bits") }
             instructions[i].offset = Int16(value)
             if let sizes, sizes.local != sizes.target, !sizes.bitfield {

@@ -32,7 +32,7 @@ struct COREResolver {
             case _ where kind.isField:
                 let (location, names, text) = try Self.locateLocal(local, root: record.typeID, steps: steps)
                 (localField, localNames, spelled) = (location, names, text)
-                localValue = try Self.fieldValue(kind, location)
+                localValue = try Self.fieldValue(kind, location, order: local.byteOrder)
             case _ where kind.isEnum:
                 let enumType = try local.type(try local.resolve(record.typeID))
                 guard enumType.kind == .enum || enumType.kind == .enum64, steps.count == 1, steps[0] < enumType.vlen else {
@@ -59,11 +59,12 @@ struct COREResolver {
         } catch {
             throw fail("\(error)")
         }
+        func patchFailure(_ reason: String) -> ObjectError { fail("\(kind) \(spelled): \(reason)") }
         func outcome(_ value: UInt64?, _ reason: String = "") -> COREOutcome {
             COREOutcome(program: program, instruction: index, kind: kind, access: spelled, value: value, reason: reason)
         }
         if kind == .typeIDLocal {
-            try Self.patch(&instructions, at: index, value: localValue, expected: localValue, sizes: nil, fail: fail)
+            try Self.patch(&instructions, at: index, value: localValue, expected: localValue, sizes: nil, fail: patchFailure)
             return outcome(localValue)
         }
         // The target side: every candidate of the same essential name and kind must agree.
@@ -84,13 +85,13 @@ struct COREResolver {
             if let other = results.first(where: { $0.value != first.value }) {
                 throw fail("ambiguous \(kind) for \(spelled): candidates \(first.candidate) and \(other.candidate) give \(first.value) and \(other.value)")
             }
-            try Self.patch(&instructions, at: index, value: first.value, expected: localValue,
-                           sizes: localField.flatMap { l in first.field.map { (l.byteSize, $0.byteSize, $0.isBitfield) } }, fail: fail)
+            try Self.patch(&instructions, at: index, value: first.value, expected: localField?.isBitfield == true ? nil : localValue,
+                           sizes: localField.flatMap { l in first.field.map { (l.byteSize, $0.byteSize, $0.isBitfield) } }, fail: patchFailure)
             return outcome(first.value)
         }
         switch kind {
         case .fieldExists, .typeExists, .enumValueExists, .typeMatches, .typeIDTarget:
-            try Self.patch(&instructions, at: index, value: 0, expected: localValue, sizes: nil, fail: fail)
+            try Self.patch(&instructions, at: index, value: 0, expected: localField?.isBitfield == true ? nil : localValue, sizes: nil, fail: patchFailure)
             return outcome(0)
         default:
             Self.poison(&instructions, at: index)

@@ -18,6 +18,11 @@ extension Harness {
                     touched &+= linked.instructions.count &+ linked.mapLoads.count
                 }
             }
+            if let btf = spec.btf {
+                // CO-RE against the object's own types: every matching path runs.
+                var relocated = spec
+                touched &+= (try? relocated.relocateCORE(against: [btf]))?.count ?? 0
+            }
             if var builder = try? spec.kernelBTF() {
                 builder.sanitize(for: [])
                 touched &+= builder.encode().count
