@@ -33,8 +33,18 @@ struct TestDataTests {
         #expect(objects.filter { $0.hasSuffix(".bpfeb.o") }.count == objects.filter { $0.hasSuffix(".bpfel.o") }.count)
     }
 
-    @Test("little- and big-endian builds of one source have the same logical content",
-          arguments: TestPaths.testDataObjects.filter { $0.hasSuffix(".bpfel.o") })
+    /// core.bpf.c reads a bitfield with a macro whose code depends on the byte order.
+    static let orderIndependent = TestPaths.testDataObjects.filter { $0.hasSuffix(".bpfel.o") && !$0.hasSuffix("/core.bpfel.o") }
+
+    /// The first place two listings differ, for a short failure message.
+    static func firstDifference(_ a: [String], _ b: [String]) -> String {
+        guard let i = zip(a, b).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset else {
+            return "lengths \(a.count) and \(b.count)"
+        }
+        return "entry \(i): '\(a[i])' vs '\(b[i])'"
+    }
+
+    @Test("little- and big-endian builds of one source have the same logical content", arguments: orderIndependent)
     func byteOrders(little: String) throws {
         let big = little.replacingOccurrences(of: ".bpfel.o", with: ".bpfeb.o")
         let el = try ELFFile(ByteStorage(contentsOfFile: little))
@@ -42,9 +52,9 @@ struct TestDataTests {
         #expect(el.byteOrder == .little && eb.byteOrder == .big)
         #expect(el.header.machine == .bpf && eb.header.machine == .bpf)
         let a = try LogicalContent(el), b = try LogicalContent(eb)
-        #expect(a.sections == b.sections)
-        #expect(a.symbols == b.symbols)
-        #expect(a.relocations == b.relocations)
+        #expect(a.sections == b.sections, "\(Self.firstDifference(a.sections, b.sections))")
+        #expect(a.symbols == b.symbols, "\(Self.firstDifference(a.symbols, b.symbols))")
+        #expect(a.relocations == b.relocations, "\(Self.firstDifference(a.relocations, b.relocations))")
         #expect(!a.relocations.isEmpty)
     }
 
