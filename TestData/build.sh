@@ -17,6 +17,10 @@ GENERATED=$(mktemp -d)
 trap 'rm -rf "$GENERATED"' EXIT
 "$BPFTOOL" btf dump file /sys/kernel/btf/vmlinux format c > "$GENERATED/vmlinux.h"
 
+# gzip streams of a fixed sample (stored, fixed and dynamic blocks) for the inflate tests.
+for level in 1 6 9; do gzip -c -$level -n gzip/sample.bin > gzip/sample-$level.gz; done
+gzip -c -n gzip/empty.bin > gzip/empty.gz
+
 for src in src/*.bpf.c; do
     name=$(basename "$src" .bpf.c)
     for order in el eb; do
