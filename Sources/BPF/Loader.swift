@@ -9,6 +9,8 @@ public struct LoadOptions: Sendable {
     public var defaultProgramType: ProgramType?
     /// Where the running kernel's BTF is (attach targets of `tp_btf`, `fentry`, `lsm`, `iter`; CO-RE).
     public var kernelBTFPath = "/sys/kernel/btf/vmlinux"
+    /// The kernel configuration `__kconfig` externs read; `nil` reads the running kernel's.
+    public var kernelConfig: KernelConfig?
     /// A BTF file to relocate CO-RE against instead of the running kernel's (the btfhub use case).
     public var coreTargetBTFPath: String?
     /// The BTF kinds to assume the kernel accepts; `nil` probes the kernel. Kinds outside it
@@ -137,10 +139,16 @@ extension ObjectSpec {
     private func createMaps(_ object: inout LoadedObject, _ options: LoadOptions) throws(LoadError) {
         for (index, spec) in maps.enumerated() {
             let fd = try createMap(spec, btf: object.btfDescriptor, options)
-            if !spec.contents.isEmpty {
+            var contents = spec.contents
+            if index == kconfigMapIndex {
+                do { contents = try kconfigValues(options.kernelConfig ?? .running(kernelBTFPath: options.kernelBTFPath)) } catch {
+                    throw .spec(error)
+                }
+            }
+            if !contents.isEmpty {
                 // A failure here drops `fd`, which closes it.
                 do {
-                    try MapCommands.update(fd, key: [0, 0, 0, 0], value: spec.contents)
+                    try MapCommands.update(fd, key: [0, 0, 0, 0], value: contents)
                     if spec.isReadOnlyData { try MapCommands.freeze(fd) }
                 } catch {
                     throw .map(name: spec.name, error: error)

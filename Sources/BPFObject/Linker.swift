@@ -67,8 +67,13 @@ public enum Linker {
                         linked.instructions[at].immediate = Int32(start - at - 1)
                     }
                 case let .external(symbol):
-                    throw .unresolvedRelocation(program: program.name, instruction: reference.instruction, symbol: symbol,
-                                                reason: "externs (__kconfig, __ksym) are not resolved by this loader yet")
+                    guard let map = spec.kconfigMapIndex, let extern = spec.kconfigExterns.first(where: { $0.name == symbol }),
+                          program.instructions[reference.instruction].isLoadImmediate64 else {
+                        throw .unresolvedRelocation(program: program.name, instruction: reference.instruction, symbol: symbol,
+                                                    reason: "__ksym externs are not resolved by this loader yet")
+                    }
+                    setLoad(&linked, at: at, source: PseudoSource.mapValue, low: Int32(map), high: Int32(extern.offset))
+                    linked.mapLoads.append(MapLoad(instruction: at, map: map))
                 }
             }
             // Calls and callbacks within one section need no relocation: their immediates are already relative.

@@ -141,3 +141,31 @@ struct CorpusLoadTests {
         String((text.split(separator: ":").last ?? "").prefix(50)).filter { !$0.isNumber }
     }
 }
+
+@Suite("__kconfig externs on this kernel", kernelTrait)
+struct KconfigLoadTests {
+    @Test("LINUX_KERNEL_VERSION is the running kernel's, CONFIG_BPF_SYSCALL is true, a missing weak option is 0")
+    func values() throws {
+        try KernelObjects.exclusively {
+            let object = try loadTestData("kconfig.bpfel.o")
+            let spec = object.spec
+            let map = try object.mapDescriptor(named: "kconfig.kconfig").required(".kconfig map")
+            let index = try spec.kconfigMapIndex.required("index")
+            let bytes = try MapCommands.lookup(descriptor: map, key: [0, 0, 0, 0], valueSize: Int(spec.maps[index].valueSize))
+            func value(_ name: String) throws -> UInt64 {
+                let e = try spec.kconfigExterns.first { $0.name == name }.required(name)
+                return bytes[Int(e.offset)..<Int(e.offset + e.size)].reversed().reduce(0) { $0 << 8 | UInt64($1) }
+            }
+            var name = utsname()
+            uname(&name)
+            let release = withUnsafeBytes(of: name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            #expect(try value("LINUX_KERNEL_VERSION") == UInt64(try kernelVersionCode(release: release).required("version")))
+            #expect(try value("CONFIG_BPF_SYSCALL") == 1)
+            #expect(try value("CONFIG_SWIFTBPF_NO_SUCH_OPTION") == 0)
+            #expect(try value("LINUX_HAS_BPF_COOKIE") == 1)
+            // The map is frozen and read-only to programs.
+            #expect(throws: SyscallError.self) { try MapCommands.update(descriptor: map, key: [0, 0, 0, 0], value: bytes) }
+            #expect(object.btf != nil)
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import BPFObject
+import BTF
+import ELF64
+import Glibc
+
+extension KernelConfig {
+    /// The running kernel's configuration (`/proc/config.gz`, else `/boot/config-<release>`),
+    /// plus the values libbpf defines for every kernel: `LINUX_KERNEL_VERSION`,
+    /// `LINUX_HAS_BPF_COOKIE` and `LINUX_HAS_SYSCALL_WRAPPER`.
+    public static func running(kernelBTFPath: String = "/sys/kernel/btf/vmlinux") -> KernelConfig {
+        var name = utsname()
+        uname(&name)
+        let release = withUnsafeBytes(of: name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let machine = withUnsafeBytes(of: name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        var config = KernelConfig(values: [:])
+        if let gz = try? ByteStorage(contentsOfFile: "/proc/config.gz"), let parsed = try? KernelConfig(gzip: Array(gz.bytes)) {
+            config = parsed
+        } else if let text = try? ByteStorage(contentsOfFile: "/boot/config-" + release) {
+            config = KernelConfig(text: String(decoding: text.bytes, as: UTF8.self))
+        }
+        if let code = kernelVersionCode(release: release) { config["LINUX_KERNEL_VERSION"] = String(code) }
+        let btf = try? BTF(contentsOfFile: kernelBTFPath)
+        // bpf_get_attach_cookie came with BPF cookies (5.15); syscall wrappers are named __<arch>_sys_*.
+        config["LINUX_HAS_BPF_COOKIE"] = btf?.firstTypeID(named: "bpf_get_attach_cookie_trace", kind: .function) != nil
+            || btf?.firstTypeID(named: "bpf_get_attach_cookie", kind: .function) != nil ? "y" : "n"
+        let prefix = machine == "x86_64" ? "__x64" : machine == "aarch64" ? "__arm64" : "__\(machine)"
+        config["LINUX_HAS_SYSCALL_WRAPPER"] = btf?.firstTypeID(named: prefix + "_sys_bpf", kind: .function) != nil ? "y" : "n"
+        return config
+    }
+}

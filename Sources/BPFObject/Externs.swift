@@ -1,0 +1,119 @@
+import BTF
+import ELF64
+
+/// A `__kconfig` extern: where its value sits in the `.kconfig` map and what type it has.
+public struct KconfigExtern: Hashable, Sendable {
+    public let name: String
+    /// The extern's type in the object's BTF.
+    public let typeID: TypeID
+    public let offset: UInt32
+    public let size: UInt32
+    /// `__weak`: a missing value reads as zero instead of failing the load.
+    public let isWeak: Bool
+}
+
+extension ObjectSpec {
+    /// The `.kconfig` externs, laid out as libbpf lays them out: by alignment (largest first),
+    /// then size, then name. Adds the internal `.kconfig` map when there are any.
+    mutating func readKconfigExterns(_ symbols: SymbolTable) throws(ObjectError) {
+        guard let btf, let datasec = btf.firstTypeID(named: ".kconfig", kind: .dataSection) else { return }
+        var entries: [(name: String, type: TypeID, size: Int, align: Int, weak: Bool)] = []
+        do {
+            for variable in try btf.type(datasec).variables {
+                let v = try btf.type(variable.type)
+                guard v.kind == .variable else { continue }
+                let name = String(v.name)
+                let symbol = symbols.first { $0.name == name && $0.section == .undefined }
+                entries.append((name, v.referencedType, try btf.size(of: v.referencedType), try btf.alignment(of: v.referencedType),
+                                symbol?.binding == .weak))
+            }
+        } catch {
+            throw .btf(error)
+        }
+        guard !entries.isEmpty else { return }
+        entries.sort { ($0.align, -$0.size, $1.name) > ($1.align, -$1.size, $0.name) }
+        var offset = 0
+        for e in entries {
+            offset = (offset + e.align - 1) / e.align * e.align
+            kconfigExterns.append(KconfigExtern(name: e.name, typeID: e.type, offset: UInt32(offset), size: UInt32(e.size), isWeak: e.weak))
+            offset += e.size
+        }
+        var map = MapSpec(name: Self.internalMapName(object: name, section: ".kconfig"), type: .array, keySize: 4,
+                          valueSize: UInt32((offset + 7) / 8 * 8), maxEntries: 1, flags: MapFlag.mmapable | MapFlag.readOnlyProgram,
+                          origin: .data(section: ".kconfig", readOnly: true), sectionIndex: -1)
+        map.valueTypeID = datasec
+        maps.append(map)
+    }
+
+    /// The index of the `.kconfig` map, if the object has externs.
+    public var kconfigMapIndex: Int? { maps.firstIndex { $0.origin == .data(section: ".kconfig", readOnly: true) } }
+
+    /// The bytes of the `.kconfig` map for a kernel: each extern encoded by its BTF type
+    /// (bool, tristate char or `enum libbpf_tristate`, integers, char arrays for strings).
+    /// A missing strong extern is an error; a missing weak one stays zero.
+    public func kconfigValues(_ config: KernelConfig) throws(ObjectError) -> [UInt8] {
+        guard let index = kconfigMapIndex, let btf else { return [] }
+        var bytes = [UInt8](repeating: 0, count: Int(maps[index].valueSize))
+        for e in kconfigExterns {
+            func fail(_ reason: String) -> ObjectError {
+                .unresolvedRelocation(program: ".kconfig", instruction: Int(e.offset), symbol: e.name, reason: reason)
+            }
+            guard let text = config[e.name] else {
+                if e.isWeak { continue }
+                throw fail("the kernel configuration has no \(e.name) and the extern is not __weak")
+            }
+            let encoded: [UInt8]
+            do { encoded = try Self.encode(text, as: e.typeID, size: Int(e.size), btf) } catch {
+                throw fail("value '\(text)' does not fit its type: \(error)")
+            }
+            for (i, b) in encoded.prefix(Int(e.size)).enumerated() { bytes[Int(e.offset) + i] = b }
+        }
+        return bytes
+    }
+
+    struct EncodingError: Error, CustomStringConvertible { let description: String }
+
+    static func encode(_ text: String, as type: TypeID, size: Int, _ btf: BTF) throws -> [UInt8] {
+        let t = try btf.type(try btf.resolve(type))
+        func littleOrBig(_ value: UInt64) -> [UInt8] {
+            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }
+            return btf.byteOrder == .little ? bytes : bytes.reversed()
+        }
+        let tristate: [String: UInt64] = ["n": 0, "y": 1, "m": 2]
+        switch t.kind {
+        case .int where t.intInfo.encoding.contains(.bool):
+            guard text == "y" || text == "n" || text == "m" else { throw EncodingError(description: "not a bool") }
+            return [text == "n" ? 0 : 1]
+        case .int where size == 1 && (text == "y" || text == "n" || text == "m"):
+            return [UInt8(ascii: text.unicodeScalars.first!)]
+        case .int:
+            guard let value = parseNumber(text) else { throw EncodingError(description: "not a number") }
+            if size < 8 {
+                let signed = t.intInfo.encoding.contains(.signed)
+                let bits = UInt64(size * 8)
+                let fits = signed ? (Int64(bitPattern: value) >= -(1 << (bits - 1)) && Int64(bitPattern: value) < (1 << (bits - 1)))
+                                  : value < (1 << bits)
+                guard fits else { throw EncodingError(description: "out of range for \(size) bytes") }
+            }
+            return littleOrBig(value)
+        case .enum, .enum64:
+            // enum libbpf_tristate { TRI_NO = 0, TRI_YES = 1, TRI_MODULE = 2 }
+            guard let value = tristate[text] else { throw EncodingError(description: "not a tristate") }
+            return littleOrBig(value)
+        case .array:
+            guard text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 else { throw EncodingError(description: "not a string") }
+            return Array(text.dropFirst().dropLast().utf8.prefix(max(0, size - 1))) + [0]
+        default:
+            throw EncodingError(description: "a \(t.kind) cannot hold a kernel configuration value")
+        }
+    }
+
+    /// Decimal or 0x-hexadecimal, possibly negative, as the kernel configuration writes numbers.
+    static func parseNumber(_ text: String) -> UInt64? {
+        var digits = Substring(text), negative = false
+        if digits.hasPrefix("-") { negative = true; digits = digits.dropFirst() }
+        let value = digits.hasPrefix("0x") || digits.hasPrefix("0X") ? UInt64(digits.dropFirst(2), radix: 16) : UInt64(digits)
+        guard let value else { return nil }
+        return negative ? UInt64(bitPattern: -Int64(bitPattern: value)) : value
+    }
+}
