@@ -69,6 +69,7 @@ extension ObjectSpec {
         object.btfDescriptor = loadBTF(options)
         try createMaps(&object, options)
         var kernelBTF: BTF?
+        var ksyms: [String: KsymValue]?
         for program in programs where !program.isSubprogram {
             var linked: LinkedProgram
             do { linked = try Linker.link(self, program: program.name) } catch { throw .spec(error) }
@@ -76,6 +77,10 @@ extension ObjectSpec {
                 throw .missingProgramType(program: program.name, section: program.sectionName)
             }
             for load in linked.mapLoads { linked.setMapDescriptor(object.mapDescriptors[load.map], for: load) }
+            if !linked.externUses.isEmpty {
+                if ksyms == nil { ksyms = try resolveKsyms(options) }
+                do { try linked.resolveKsyms(ksyms ?? [:]) } catch { throw .spec(error) }
+            }
             var attributes = ProgramAttributes(type: type, instructions: linked.instructions, license: license)
             attributes.name = program.name
             attributes.kernelVersion = kernelVersion
@@ -118,6 +123,14 @@ extension ObjectSpec {
                 options.diagnostics("binding map '\(map.name)' to a program failed: \(error)")
             }
         }
+    }
+
+    /// Resolves `__ksym` externs against kernel BTF and, for typeless variables, /proc/kallsyms.
+    private func resolveKsyms(_ options: LoadOptions) throws(LoadError) -> [String: KsymValue] {
+        let targets = try Self.coreTargets(LoadOptions.kernel(options))
+        let kallsyms = ksymExterns.contains { $0.kind == .typelessVariable }
+            ? (try? ByteStorage(contentsOfFile: "/proc/kallsyms")).map { KernelSymbols(text: String(decoding: $0.bytes, as: UTF8.self)) } : nil
+        do { return try resolveKsyms(targets: targets, kallsyms: kallsyms) } catch { throw .spec(error) }
     }
 
     /// Loads the object's BTF (DATASECs fixed up); a refusal is a warning, as with libbpf: maps and programs then go without BTF.
@@ -236,6 +249,15 @@ extension ObjectSpec {
                 }
             }
         }
+    }
+}
+
+extension LoadOptions {
+    /// The options with the running kernel's BTF as target (ignoring a caller's CO-RE target file).
+    static func kernel(_ options: LoadOptions) -> LoadOptions {
+        var copy = options
+        copy.coreTargetBTFPath = nil
+        return copy
     }
 }
 

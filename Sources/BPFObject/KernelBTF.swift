@@ -11,6 +11,16 @@ extension ObjectSpec {
         do { builder = try BTFBuilder(decoding: btf) } catch { throw .btf(error) }
         let symbols: SymbolTable?
         do { symbols = try elf.symbolTable() } catch { throw .elf(error) }
+        // Nor extern FUNCs (kfunc declarations): they become global, and their unnamed
+        // parameters get a name (the kernel checks global functions' arguments), as libbpf does.
+        for index in builder.types.indices where builder.types[index].kind == .function && builder.types[index].vlen == UInt16(Linkage.external.rawValue) {
+            builder.types[index].vlen = UInt16(Linkage.global.rawValue)
+            let proto = Int(builder.types[index].sizeOrType) - 1
+            guard proto >= 0, proto < builder.types.count, builder.types[proto].kind == .functionProto else { continue }
+            for word in stride(from: 0, to: builder.types[proto].trailing.count, by: 2) where builder.types[proto].trailing[word] == .name("") {
+                builder.types[proto].trailing[word] = .name("dummy_ksym")
+            }
+        }
         // The kernel takes no extern VARs: they become allocated globals, placed where the loader put them.
         for index in builder.types.indices where builder.types[index].kind == .variable && builder.types[index].trailing == [.value(Linkage.external.rawValue)] {
             builder.types[index].trailing = [.value(Linkage.global.rawValue)]
@@ -45,6 +55,38 @@ extension ObjectSpec {
                 entry += 3
             }
             builder.types[index].trailing = entries
+        }
+        // .ksyms lists externs the kernel cannot take as they are: as libbpf does, every entry
+        // becomes a 4-byte allocated int variable (functions share one dummy variable).
+        if let ksyms = builder.types.firstIndex(where: { $0.kind == .dataSection && $0.name == ".ksyms" }) {
+            let int: TypeID
+            if let existing = builder.types.firstIndex(where: { $0.kind == .int && $0.name == "int" && $0.sizeOrType == 4 }) {
+                int = TypeID(existing + 1)
+            } else {
+                int = builder.add(.int("int", size: 4, encoding: .signed))
+            }
+            var dummy: TypeID?
+            var entries = builder.types[ksyms].trailing
+            var entry = 0, offset: UInt32 = 0
+            while entry + 2 < entries.count {
+                if case let .value(id) = entries[entry], id >= 1, Int(id) <= builder.types.count {
+                    if builder.types[Int(id) - 1].kind == .function {
+                        if dummy == nil {
+                            dummy = builder.add(TypeRecord(kind: .variable, name: "dummy_ksym", sizeOrType: int, trailing: [.value(Linkage.global.rawValue)]))
+                        }
+                        entries[entry] = .value(dummy ?? id)
+                    } else if builder.types[Int(id) - 1].kind == .variable {
+                        builder.types[Int(id) - 1].sizeOrType = int
+                        builder.types[Int(id) - 1].trailing = [.value(Linkage.global.rawValue)]
+                    }
+                }
+                entries[entry + 1] = .value(offset)
+                entries[entry + 2] = .value(4)
+                offset += 4
+                entry += 3
+            }
+            builder.types[ksyms].trailing = entries
+            builder.types[ksyms].sizeOrType = offset
         }
         // The kernel wants each DATASEC's variables in ascending offset order.
         for index in builder.types.indices where builder.types[index].kind == .dataSection {

@@ -10,6 +10,8 @@ public struct LinkedProgram: Sendable {
     public internal(set) var mapLoads: [MapLoad] = []
     public internal(set) var functionInfo: [FunctionRecord] = []
     public internal(set) var lineInfo: [LineRecord] = []
+    /// Instructions that use `__ksym` externs, filled by ``resolveKsyms(_:)`` once the kernel is known.
+    public internal(set) var externUses: [ExternUse] = []
     /// Names of the functions placed after the entry program, in order.
     public internal(set) var subprograms: [String] = []
 }
@@ -67,13 +69,16 @@ public enum Linker {
                         linked.instructions[at].immediate = Int32(start - at - 1)
                     }
                 case let .external(symbol):
-                    guard let map = spec.kconfigMapIndex, let extern = spec.kconfigExterns.first(where: { $0.name == symbol }),
-                          program.instructions[reference.instruction].isLoadImmediate64 else {
+                    if let map = spec.kconfigMapIndex, let extern = spec.kconfigExterns.first(where: { $0.name == symbol }),
+                       program.instructions[reference.instruction].isLoadImmediate64 {
+                        setLoad(&linked, at: at, source: PseudoSource.mapValue, low: Int32(map), high: Int32(extern.offset))
+                        linked.mapLoads.append(MapLoad(instruction: at, map: map))
+                    } else if spec.ksymExterns.contains(where: { $0.name == symbol }) {
+                        linked.externUses.append(ExternUse(instruction: at, name: symbol))
+                    } else {
                         throw .unresolvedRelocation(program: program.name, instruction: reference.instruction, symbol: symbol,
-                                                    reason: "__ksym externs are not resolved by this loader yet")
+                                                    reason: "undefined symbol that is neither __kconfig nor __ksym")
                     }
-                    setLoad(&linked, at: at, source: PseudoSource.mapValue, low: Int32(map), high: Int32(extern.offset))
-                    linked.mapLoads.append(MapLoad(instruction: at, map: map))
                 }
             }
             // Calls and callbacks within one section need no relocation: their immediates are already relative.

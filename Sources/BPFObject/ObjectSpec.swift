@@ -20,6 +20,8 @@ public struct ObjectSpec: Sendable {
     /// The object's BTF and BTF.ext, when it has them.
     public let btf: BTF?
     public let btfExt: BTFExt?
+    /// `__ksym` externs: kernel functions and variables.
+    public internal(set) var ksymExterns: [KsymExtern] = []
     /// `__kconfig` externs and where the `.kconfig` map holds them.
     public internal(set) var kconfigExterns: [KconfigExtern] = []
     /// Sections that are neither programs, maps, data nor metadata the loader knows (reported, not fatal).
@@ -128,6 +130,7 @@ extension ObjectSpec {
         for section in legacyMapSections { try readLegacyMaps(section, symbols) }
         if let mapsSection { try readBTFMaps(mapsSection, symbols) }
         try readKconfigExterns(symbols)
+        try readKsymExterns(symbols)
         for section in programSections { try readPrograms(section, symbols) }
         try readReferences(symbols)
         try readMapSlots(symbols)

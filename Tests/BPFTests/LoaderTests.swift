@@ -169,3 +169,34 @@ struct KconfigLoadTests {
         }
     }
 }
+
+@Suite("__ksym externs on this kernel", kernelTrait)
+struct KsymLoadTests {
+    @Test("a kfunc pair (bpf_task_acquire/bpf_task_release) in a tp_btf program loads, with its BTF")
+    func kfuncs() throws {
+        try KernelObjects.exclusively {
+            let warnings = WarningLog()
+            var options = LoadOptions()
+            options.diagnostics = { warnings.append($0) }
+            let object = try loadTestData("ksym.bpfel.o", options)
+            #expect(object.programNames == ["acquire_release"])
+            #expect(object.btf != nil, "\(warnings.all)")
+        }
+    }
+
+    @Test("kernel variables need CONFIG_KALLSYMS_ALL: without it the load fails with a typed error naming the symbol")
+    func variables() throws {
+        try KernelObjects.exclusively {
+            let before = KernelObjects.openCount()
+            do {
+                _ = try loadTestData("ksym_variables.bpfel.o")
+                // A kernel with CONFIG_KALLSYMS_ALL resolves them: then the load succeeds, which is right too.
+            } catch let LoadError.program(error) {
+                #expect(error.log.contains("bpf_prog_active") || error.log.contains("bpf_init"), "\(error)")
+            } catch let LoadError.spec(error) {
+                #expect("\(error)".contains("bpf_init") || "\(error)".contains("bpf_prog_active"), "\(error)")
+            }
+            #expect(KernelObjects.openCount() == before)
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import BTF
+import ELF64
+
+/// A `__ksym` extern: a kernel function (kfunc) or a kernel variable, typed or typeless.
+public struct KsymExtern: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable {
+        /// A kernel function called from BPF (`BPF_PSEUDO_KFUNC_CALL`).
+        case function
+        /// A variable with a BTF type (`BPF_PSEUDO_BTF_ID`).
+        case typedVariable
+        /// `extern const void sym __ksym`: only its address, from /proc/kallsyms.
+        case typelessVariable
+    }
+
+    public let name: String
+    public let kind: Kind
+    public let isWeak: Bool
+}
+
+/// How a `__ksym` extern resolves on a kernel.
+public enum KsymValue: Hashable, Sendable {
+    /// A BTF id in the kernel BTF at `btfIndex` of the targets (0: vmlinux, else a module).
+    case btf(id: TypeID, btfIndex: Int)
+    /// An address from /proc/kallsyms.
+    case address(UInt64)
+    /// A weak extern the kernel lacks: zero (or, for a call, a poisoned instruction).
+    case missing
+}
+
+/// The symbols of `/proc/kallsyms`: `ADDRESS TYPE NAME [module]` lines.
+public struct KernelSymbols: Sendable {
+    private var addresses: [String: UInt64] = [:]
+
+    public init(text: String) {
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
+            guard fields.count >= 3, let address = UInt64(fields[0], radix: 16) else { continue }
+            let name = String(fields[2].split(separator: "\t").first ?? fields[2])
+            if addresses[name] == nil { addresses[name] = address }
+        }
+    }
+
+    /// The address of `name`; `nil` when absent (or hidden as 0 from an unprivileged reader).
+    public func address(of name: String) -> UInt64? {
+        addresses[name].flatMap { $0 == 0 ? nil : $0 }
+    }
+}
+
+/// An instruction that uses a `__ksym` extern, left for the loader to fill.
+public struct ExternUse: Hashable, Sendable {
+    public let instruction: Int
+    public let name: String
+}
+
+extension ObjectSpec {
+    /// The `.ksyms` externs named by the object's BTF.
+    mutating func readKsymExterns(_ symbols: SymbolTable) throws(ObjectError) {
+        guard let btf, let datasec = btf.firstTypeID(named: ".ksyms", kind: .dataSection) else { return }
+        do {
+            for entry in try btf.type(datasec).variables {
+                let t = try btf.type(entry.type)
+                let name = String(t.name)
+                let weak = symbols.first { $0.name == name && $0.section == .undefined }?.binding == .weak
+                switch t.kind {
+                case .function: ksymExterns.append(KsymExtern(name: name, kind: .function, isWeak: weak))
+                case .variable:
+                    let typeless = try btf.resolve(t.referencedType) == 0
+                    ksymExterns.append(KsymExtern(name: name, kind: typeless ? .typelessVariable : .typedVariable, isWeak: weak))
+                default: continue
+                }
+            }
+        } catch {
+            throw .btf(error)
+        }
+    }
+
+    /// Resolves every `__ksym` extern against kernel BTF (`targets[0]` vmlinux, then modules) and,
+    /// for typeless variables, kallsyms. A missing strong extern is an error naming it.
+    public func resolveKsyms(targets: [BTF], kallsyms: KernelSymbols?) throws(ObjectError) -> [String: KsymValue] {
+        var values: [String: KsymValue] = [:]
+        for extern in ksymExterns {
+            var found: KsymValue?
+            switch extern.kind {
+            case .function, .typedVariable:
+                let kind: Kind = extern.kind == .function ? .function : .variable
+                for (index, btf) in targets.enumerated() {
+                    if let id = btf.typeIDs(named: extern.name, kind: kind).first(where: { btf.base == nil || $0 >= btf.firstID }) {
+                        found = .btf(id: id, btfIndex: index)
+                        break
+                    }
+                }
+            case .typelessVariable:
+                found = kallsyms?.address(of: extern.name).map { .address($0) }
+            }
+            if let found {
+                values[extern.name] = found
+            } else if extern.isWeak {
+                values[extern.name] = .missing
+            } else {
+                let where_ = extern.kind == .typelessVariable ? "/proc/kallsyms" : "kernel BTF"
+                throw .unresolvedRelocation(program: ".ksyms", instruction: 0, symbol: extern.name,
+                                            reason: "\(extern.kind == .function ? "kernel function" : "kernel variable") not found in \(where_) (and the extern is not __weak)")
+            }
+        }
+        return values
+    }
+}
+
+extension LinkedProgram {
+    /// Fills the instructions that use `__ksym` externs: kfunc calls get the function's BTF id
+    /// (`BPF_PSEUDO_KFUNC_CALL`), typed variables their BTF id (`BPF_PSEUDO_BTF_ID`), typeless
+    /// ones their address; missing weak externs load 0, and calls to them are poisoned.
+    public mutating func resolveKsyms(_ values: [String: KsymValue]) throws(ObjectError) {
+        for use in externUses {
+            guard let value = values[use.name] else {
+                throw .unresolvedRelocation(program: name, instruction: use.instruction, symbol: use.name, reason: "extern was not resolved")
+            }
+            let i = use.instruction
+            if instructions[i].isCall {
+                switch value {
+                case let .btf(id, btfIndex):
+                    guard btfIndex == 0 else {
+                        throw .unresolvedRelocation(program: name, instruction: i, symbol: use.name, reason: "kfuncs of kernel modules are not supported yet")
+                    }
+                    instructions[i].source = PseudoSource.kfuncCall
+                    instructions[i].immediate = Int32(bitPattern: id)
+                    instructions[i].offset = 0
+                case .missing, .address:
+                    instructions[i] = Instruction(opcode: 0x85, immediate: CORE.poisonHelper)
+                }
+            } else {
+                switch value {
+                case let .btf(id, _):
+                    instructions[i].source = PseudoSource.btfID
+                    instructions[i].immediate = Int32(bitPattern: id)
+                    instructions[i + 1].immediate = 0
+                case let .address(address):
+                    instructions[i].source = 0
+                    instructions[i].immediate = Int32(bitPattern: UInt32(truncatingIfNeeded: address))
+                    instructions[i + 1].immediate = Int32(bitPattern: UInt32(truncatingIfNeeded: address >> 32))
+                case .missing:
+                    instructions[i].source = 0
+                    instructions[i].immediate = 0
+                    instructions[i + 1].immediate = 0
+                }
+            }
+        }
+    }
+}

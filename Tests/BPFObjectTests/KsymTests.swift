@@ -1,0 +1,73 @@
+import BPFObject
+import BTF
+import Foundation
+import TestSupport
+import Testing
+
+@Suite("__ksym externs", .enabled(if: FileManager.default.fileExists(atPath: "/sys/kernel/btf/vmlinux") || Host.required, "no kernel BTF"))
+struct KsymTests {
+    static let recordedKallsyms = """
+        ffffffff81000000 T _stext
+        ffffffff82a4c000 D bpf_init
+        0000000000026a40 d bpf_prog_active
+        ffffffffc0a01000 t helper_in_module\t[nf_tables]
+        0000000000000000 T hidden_symbol
+        """
+
+    @Test("kallsyms text: addresses by name; zero addresses count as hidden")
+    func kallsyms() {
+        let symbols = KernelSymbols(text: Self.recordedKallsyms)
+        #expect(symbols.address(of: "bpf_init") == 0xffff_ffff_82a4_c000)
+        #expect(symbols.address(of: "helper_in_module") == 0xffff_ffff_c0a0_1000)
+        #expect(symbols.address(of: "hidden_symbol") == nil && symbols.address(of: "absent") == nil)
+    }
+
+    @Test("variables resolve through BTF (typed) and a recorded kallsyms (typeless)")
+    func variables() throws {
+        let vmlinux = try BTF(contentsOfFile: "/sys/kernel/btf/vmlinux")
+        let spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/ksym_variables.bpfel.o")
+        #expect(spec.ksymExterns.map(\.kind).sorted { "\($0)" < "\($1)" } == [.typedVariable, .typelessVariable])
+        let values = try spec.resolveKsyms(targets: [vmlinux], kallsyms: KernelSymbols(text: Self.recordedKallsyms))
+        let active = try #require(vmlinux.firstTypeID(named: "bpf_prog_active", kind: .variable))
+        #expect(values["bpf_prog_active"] == .btf(id: active, btfIndex: 0))
+        #expect(values["bpf_init"] == .address(0xffff_ffff_82a4_c000))
+        // Without the symbol in kallsyms, a strong typeless extern is an error naming it.
+        do {
+            _ = try spec.resolveKsyms(targets: [vmlinux], kallsyms: KernelSymbols(text: ""))
+            Issue.record("resolved without kallsyms")
+        } catch {
+            #expect("\(error)".contains("bpf_init") && "\(error)".contains("/proc/kallsyms"))
+        }
+        var linked = try Linker.link(spec, program: "read_kernel_variables")
+        try linked.resolveKsyms(values)
+        let uses = linked.externUses
+        #expect(uses.count == 2)
+        for use in uses {
+            let insn = linked.instructions[use.instruction]
+            if use.name == "bpf_prog_active" { #expect(insn.source == PseudoSource.btfID && insn.immediate == Int32(active)) }
+            else { #expect(insn.source == 0 && UInt32(bitPattern: insn.immediate) == 0x82a4_c000 && linked.instructions[use.instruction + 1].immediate == -1) }
+        }
+    }
+
+    @Test("kfuncs resolve to BTF ids; a missing weak one is 0 where tested and poisoned where called")
+    func kfuncs() throws {
+        let vmlinux = try BTF(contentsOfFile: "/sys/kernel/btf/vmlinux")
+        let spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/ksym.bpfel.o")
+        let values = try spec.resolveKsyms(targets: [vmlinux], kallsyms: nil)
+        let acquire = try #require(vmlinux.firstTypeID(named: "bpf_task_acquire", kind: .function))
+        #expect(values["bpf_task_acquire"] == .btf(id: acquire, btfIndex: 0))
+        #expect(values["swiftbpf_no_such_kfunc"] == .missing)
+        var linked = try Linker.link(spec, program: "acquire_release")
+        try linked.resolveKsyms(values)
+        for use in linked.externUses {
+            let insn = linked.instructions[use.instruction]
+            switch (use.name, insn.isCall) {
+            case ("bpf_task_acquire", true): #expect(insn.source == PseudoSource.kfuncCall && insn.immediate == Int32(acquire))
+            case ("swiftbpf_no_such_kfunc", true): #expect(insn == Instruction(opcode: 0x85, immediate: CORE.poisonHelper))
+            case ("swiftbpf_no_such_kfunc", false): #expect(insn.immediate == 0 && insn.source == 0)
+            default: break
+            }
+        }
+        #expect(Set(linked.externUses.map(\.name)) == ["bpf_task_acquire", "bpf_task_release", "swiftbpf_no_such_kfunc"])
+    }
+}
