@@ -25,6 +25,7 @@ let package = Package(
             name: "ParseBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "BPFObject", package: "SwiftBPF"),
                 .product(name: "BTF", package: "SwiftBPF"),
                 .product(name: "ELF64", package: "SwiftBPF"),
             ],

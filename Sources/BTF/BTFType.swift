@@ -1,6 +1,7 @@
 import ELF64
 
-/// One decoded BTF type: a view into the blob whose names are already checked.
+/// One decoded BTF type: a view into the blob. Its own name is checked on decode; the names of
+/// its members, enumerators and parameters when asked (``validateNames()``), else a bad one reads as empty.
 public struct BTFType: @unchecked Sendable {
     public let id: TypeID
     public let kind: Kind
@@ -36,7 +37,10 @@ public struct BTFType: @unchecked Sendable {
         sizeOrType = record.u32(8)
         trailing = Record(UnsafeRawBufferPointer(rebasing: record.bytes[12...]), order: record.order)
         self.strings = strings
-        // Members, enumerators and parameters carry names: check them now so reading them cannot fail.
+    }
+
+    /// Checks every member, enumerator and parameter name offset (decoding alone reads a bad one as empty).
+    public func validateNames() throws(BTFError) {
         let stride: Int
         switch kind {
         case .struct, .union, .enum64: stride = 12
@@ -46,7 +50,7 @@ public struct BTFType: @unchecked Sendable {
         for i in 0..<vlen {
             let offset = trailing.u32(i * stride)
             guard strings.contains(offset) else {
-                throw BTFError(.stringOffsetOutOfRange(offset, size: strings.size), offset: typeSectionOffset + 12 + i * stride, typeID: id)
+                throw BTFError(.stringOffsetOutOfRange(offset, size: strings.size), typeID: id)
             }
         }
     }

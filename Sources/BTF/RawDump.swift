@@ -12,6 +12,7 @@ extension BTF {
 
     /// One type as bpftool prints it, with its trailing newline.
     public func rawLine(for t: BTFType) throws(BTFError) -> String {
+        try t.validateNames()
         var line = "[\(t.id)] \(t.kind) '\(Self.quoted(t.name, offset: t.nameOffset))'"
         switch t.kind {
         case .int:

@@ -1,4 +1,5 @@
 import Benchmark
+import BPFObject
 import BTF
 import ELF64
 
@@ -65,6 +66,19 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             for (name, kind) in queries { blackHole(btf.firstTypeID(named: name, kind: kind)) }
         }
+    }
+    Benchmark("CO-RE relocation of core_many.bpfel.o (1,167 relocations) against vmlinux") { benchmark in
+        let btf = try BTF(unsafeBytes: bytes)
+        _ = btf.nameIndex
+        let spec = try ObjectSpec(contentsOfFile: root + "/TestData/obj/core_many.bpfel.o")
+        for _ in benchmark.scaledIterations {
+            var copy = spec
+            blackHole(try copy.relocateCORE(against: [btf]))
+        }
+    }
+    Benchmark("Object spec of maps.bpfel.o") { benchmark in
+        let storage = try ByteStorage(contentsOfFile: root + "/TestData/obj/maps.bpfel.o")
+        for _ in benchmark.scaledIterations { blackHole(try ObjectSpec(elf: ELFFile(storage), name: "maps")) }
     }
     Benchmark("BTF decode every type vmlinux") { benchmark in
         let btf = try BTF(unsafeBytes: bytes)

@@ -16,6 +16,7 @@ import Glibc
 let operations: [String: String] = [
     "elf": "open an ELF64 file and walk every section, symbol and relocation",
     "object": "open a BPF object to a full spec: programs, maps, relocations, BTF and BTF.ext",
+    "core": "CO-RE-relocate an object against /sys/kernel/btf/vmlinux (opened and indexed beforehand)",
     "btf": "open raw BTF (or an object's .BTF) to an id-indexed state",
     "btf-index": "build the name index of an opened BTF",
     "btf-lookup": "1,000 name+kind lookups once the name index exists",
@@ -90,6 +91,14 @@ func job(_ op: String, _ storage: ByteStorage) throws -> (() throws -> Void)? {
     case "object":
         guard let file = try? ELFFile(unsafeBytes: bytes), (try? ObjectSpec(elf: file, name: "bench")) != nil else { return nil }
         return { keep(try ObjectSpec(elf: try ELFFile(unsafeBytes: bytes), name: "bench")) }
+    case "core":
+        guard let file = try? ELFFile(unsafeBytes: bytes), let spec = try? ObjectSpec(elf: file, name: "bench"),
+              let vmlinux = try? BTF(contentsOfFile: "/sys/kernel/btf/vmlinux") else { return nil }
+        _ = vmlinux.nameIndex
+        return {
+            var copy = spec
+            keep(try copy.relocateCORE(against: [vmlinux]))
+        }
     case "btf":
         guard let data = btfBytes(storage), (try? BTF(unsafeBytes: data)) != nil else { return nil }
         return { keep(try BTF(unsafeBytes: data)) }
