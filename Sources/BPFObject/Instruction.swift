@@ -33,6 +33,28 @@ public struct Instruction: Hashable, Sendable {
         immediate = r.i32(4)
     }
 
+    /// Decodes consecutive instructions (`bytes.count / 8` of them) in one pass.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, order: ByteOrder) -> [Instruction] {
+        let count = bytes.count / size
+        guard count > 0, let base = bytes.baseAddress else { return [] }
+        let little = order == .little, swap = order != .host
+        return [Instruction](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count {
+                let p = base + i * size
+                let registers = p.load(fromByteOffset: 1, as: UInt8.self)
+                let rawOffset = p.loadUnaligned(fromByteOffset: 2, as: UInt16.self)
+                let rawImmediate = p.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+                (buffer.baseAddress.unsafelyUnwrapped + i).initialize(to: Instruction(
+                    opcode: p.load(as: UInt8.self),
+                    destination: little ? registers & 0xf : registers >> 4,
+                    source: little ? registers >> 4 : registers & 0xf,
+                    offset: Int16(bitPattern: swap ? rawOffset.byteSwapped : rawOffset),
+                    immediate: Int32(bitPattern: swap ? rawImmediate.byteSwapped : rawImmediate)))
+            }
+            initialized = count
+        }
+    }
+
     /// The 8 bytes of this instruction in `order`.
     public func encoded(_ order: ByteOrder) -> (UInt8, UInt8, UInt16, UInt32) {
         let registers = order == .little ? destination & 0xf | source << 4 : destination << 4 | source & 0xf

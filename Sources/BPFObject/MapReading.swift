@@ -126,7 +126,7 @@ extension ObjectSpec {
     /// Initial values of program arrays and maps of maps: `.rel.maps` entries inside a map's `values`.
     mutating func readMapSlots(_ symbols: SymbolTable) throws(ObjectError) {
         guard let mapsSection = elf.section(named: ".maps"), let btf else { return }
-        for relSection in elf.relocationSections {
+        for relSection in elf.relocationSections where Int(relSection.info) == mapsSection.index {
             let table: RelocationTable
             do { table = try elf.relocations(in: relSection) } catch { throw .elf(error) }
             guard table.targetSectionIndex == mapsSection.index else { continue }

@@ -156,9 +156,16 @@ extension ObjectSpec {
     /// (at least 7 characters reserved for it), 15 at most; a section with a second dot
     /// (`.data.custom`) is named by itself alone; characters other than `[A-Za-z0-9_.]` become `_`.
     public static func internalMapName(object: String, section: String) -> String {
-        let suffixLength = min(max(section.utf8.count, 7), 15)
-        let prefixLength = section.dropFirst().contains(".") ? 0 : min(15 - suffixLength, object.utf8.count)
-        let raw = String(object.prefix(prefixLength)) + String(section.prefix(suffixLength))
-        return String(raw.prefix(15).map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ".") ? $0 : "_" })
+        let object = Array(object.utf8), section = Array(section.utf8)
+        let suffixLength = min(max(section.count, 7), 15)
+        let prefixLength = section.dropFirst().contains(UInt8(ascii: ".")) ? 0 : min(15 - suffixLength, object.count)
+        let raw = (object.prefix(prefixLength) + section.prefix(suffixLength)).prefix(15)
+        return String(decoding: raw.map { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "_"), UInt8(ascii: "."): byte
+            default: UInt8(ascii: "_")
+            }
+        }, as: UTF8.self)
     }
 }

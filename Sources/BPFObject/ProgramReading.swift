@@ -39,37 +39,26 @@ extension ObjectSpec {
 
     private mutating func appendProgram(name: String, isGlobal: Bool, start: Int, length: Int, _ section: Section,
                                         _ kind: ProgramKind?) throws(ObjectError) {
-        let reader = ByteReader(section.data, order: byteOrder)
-        var instructions: [Instruction] = []
-        instructions.reserveCapacity(length)
-        for i in start..<start + length {
-            guard let r = reader.record(at: UInt64(i * Instruction.size), size: Instruction.size) else {
-                throw .invalidProgram(name: name, section: String(section.name), reason: "instruction \(i) lies outside the section")
-            }
-            instructions.append(Instruction(r))
+        guard let code = ByteReader(section.data, order: byteOrder)
+            .slice(offset: UInt64(start * Instruction.size), size: UInt64(length * Instruction.size)) else {
+            throw .invalidProgram(name: name, section: String(section.name), reason: "instructions \(start)..<\(start + length) lie outside the section")
         }
+        let instructions = Instruction.decode(code, order: byteOrder)
         var program = ProgramSpec(name: name, sectionName: String(section.name), sectionIndex: section.index, kind: kind,
                                   instructions: instructions, sectionOffset: start, isGlobal: isGlobal)
         if let btfExt {
             let range = start * Instruction.size..<(start + length) * Instruction.size
-            for ext in btfExt.functionInfo where ext.name == section.name {
-                for r in ext.records where range.contains(Int(r.instructionOffset)) {
-                    program.functionInfo.append(FunctionRecord(instruction: Int(r.instructionOffset) / Instruction.size - start, typeID: r.typeID))
-                }
-            }
-            for ext in btfExt.lineInfo where ext.name == section.name {
-                for r in ext.records where range.contains(Int(r.instructionOffset)) {
-                    program.lineInfo.append(LineRecord(instruction: Int(r.instructionOffset) / Instruction.size - start,
-                                                       fileNameOffset: r.fileNameOffset, lineOffset: r.lineOffset, lineColumn: r.lineColumn))
-                }
-            }
+            if let ext = btfExt.functionInfo.first(where: { $0.name == section.name }) { program.functionRecords = ext.records(in: range) }
+            if let ext = btfExt.lineInfo.first(where: { $0.name == section.name }) { program.lineRecords = ext.records(in: range) }
         }
         programs.append(program)
     }
 
     /// Turns each relocation of a program section into a ``Reference`` of the program holding the instruction.
     mutating func readReferences(_ symbols: SymbolTable) throws(ObjectError) {
-        for relSection in elf.relocationSections {
+        let programSections = Set(programs.map(\.sectionIndex))
+        // Only relocations of program sections matter here (debug sections carry tens of thousands).
+        for relSection in elf.relocationSections where programSections.contains(Int(relSection.info)) {
             let table: RelocationTable
             do { table = try elf.relocations(in: relSection) } catch { throw .elf(error) }
             let target = table.targetSectionIndex

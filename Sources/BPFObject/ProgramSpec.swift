@@ -16,9 +16,22 @@ public struct ProgramSpec: Sendable {
     public var isGlobal: Bool
     /// Instructions that name something the loader must fill in.
     public var references: [Reference] = []
-    /// `.BTF.ext` records of this function, with instruction indices relative to its start.
-    public var functionInfo: [FunctionRecord] = []
-    public var lineInfo: [LineRecord] = []
+    /// This function's `.BTF.ext` records, read from the object when asked.
+    var functionRecords: ExtRun<FunctionInfo> = .empty
+    var lineRecords: ExtRun<LineInfo> = .empty
+
+    /// `.BTF.ext` func_info of this function, with instruction indices relative to its start.
+    public var functionInfo: [FunctionRecord] {
+        functionRecords.map { FunctionRecord(instruction: Int($0.instructionOffset) / Instruction.size - sectionOffset, typeID: $0.typeID) }
+    }
+
+    /// `.BTF.ext` line_info of this function, with instruction indices relative to its start.
+    public var lineInfo: [LineRecord] {
+        lineRecords.map {
+            LineRecord(instruction: Int($0.instructionOffset) / Instruction.size - sectionOffset,
+                       fileNameOffset: $0.fileNameOffset, lineOffset: $0.lineOffset, lineColumn: $0.lineColumn)
+        }
+    }
 
     /// Whether this is a `.text` function, only ever run as part of an entry program.
     public var isSubprogram: Bool { sectionName == ".text" }

@@ -80,28 +80,35 @@ public struct ProgramKind: Hashable, Sendable {
     /// `prefix+` matches `prefix` or `prefix/…`, other patterns match exactly; failing all that,
     /// the pre-1.0 rule (a pattern's prefix starts the name). `nil` when no definition matches.
     public init?(section: String) {
-        for definition in sectionDefinitions {
-            let prefix = definition.prefix
-            if definition.pattern.hasSuffix("+") {
-                if section == prefix {
+        let name = Array(section.utf8)
+        let slash = UInt8(ascii: "/")
+        for (prefix, plus, definition) in Self.compiled {
+            if plus {
+                guard name.count >= prefix.count, name.starts(with: prefix) else { continue }
+                if name.count == prefix.count {
                     self.init(definition, target: nil, legacy: false)
                     return
                 }
-                if section.hasPrefix(prefix + "/") {
-                    self.init(definition, target: String(section.dropFirst(prefix.count + 1)), legacy: false)
+                if name[prefix.count] == slash {
+                    self.init(definition, target: String(decoding: name[(prefix.count + 1)...], as: UTF8.self), legacy: false)
                     return
                 }
-            } else if section == definition.pattern {
+            } else if name == prefix {
                 self.init(definition, target: nil, legacy: false)
                 return
             }
         }
-        for definition in sectionDefinitions where section.hasPrefix(definition.prefix) {
-            let rest = section.dropFirst(definition.prefix.count)
-            self.init(definition, target: rest.hasPrefix("/") ? String(rest.dropFirst()) : nil, legacy: true)
+        for (prefix, _, definition) in Self.compiled where name.starts(with: prefix) {
+            let rest = name[prefix.count...]
+            self.init(definition, target: rest.first == slash ? String(decoding: rest.dropFirst(), as: UTF8.self) : nil, legacy: true)
             return
         }
         return nil
+    }
+
+    /// The section table with each pattern's prefix as bytes, built once.
+    private static let compiled: [(prefix: [UInt8], plus: Bool, definition: SectionDefinition)] = sectionDefinitions.map {
+        (Array($0.prefix.utf8), $0.pattern.hasSuffix("+"), $0)
     }
 
     private init(_ d: SectionDefinition, target: String?, legacy: Bool) {

@@ -84,25 +84,73 @@ public struct ExtSection<R: ExtRecord>: Sendable {
     /// The ELF section the records describe (e.g. `xdp`, `.text`).
     public let name: ByteString
     public let records: ExtRecords<R>
+    /// Whether instruction offsets never decrease (as compilers write them): ranges can be binary-searched.
+    public let isSorted: Bool
+
+    init(name: ByteString, records: ExtRecords<R>) {
+        self.name = name
+        self.records = records
+        var sorted = true, previous: UInt32 = 0
+        for r in records {
+            if r.instructionOffset < previous { sorted = false; break }
+            previous = r.instructionOffset
+        }
+        isSorted = sorted
+    }
+
+    /// The records whose instruction byte offsets fall in `range`: a view of the blob when
+    /// the section is sorted (binary search, no copy), a filtered copy otherwise.
+    @inlinable
+    public func records(in range: Range<Int>) -> ExtRun<R> {
+        guard isSorted else { return .copied(records.filter { range.contains(Int($0.instructionOffset)) }) }
+        func firstIndex(atOrAfter offset: Int) -> Int {
+            var low = 0, high = records.count
+            while low < high {
+                let mid = (low + high) / 2
+                if Int(records[mid].instructionOffset) < offset { low = mid + 1 } else { high = mid }
+            }
+            return low
+        }
+        return .view(records, firstIndex(atOrAfter: range.lowerBound)..<firstIndex(atOrAfter: range.upperBound))
+    }
+}
+
+/// Some records of one section: a range of the blob, or a copy when the section is out of order.
+public enum ExtRun<R: ExtRecord>: Sendable {
+    case view(ExtRecords<R>, Range<Int>)
+    case copied([R])
+
+    public static var empty: ExtRun<R> { .copied([]) }
+
+    /// The records, transformed.
+    @inlinable
+    public func map<T>(_ transform: (R) -> T) -> [T] {
+        switch self {
+        case let .view(records, range): range.map { transform(records[$0]) }
+        case let .copied(records): records.map(transform)
+        }
+    }
 }
 
 /// A record kind of `.BTF.ext`.
 public protocol ExtRecord: Sendable {
     /// The size of the fields this reader knows.
     static var minimumSize: Int { get }
+    /// Byte offset of the instruction the record describes.
+    var instructionOffset: UInt32 { get }
     init(_ record: Record)
 }
 
 /// Records of one kind and section, decoded on access.
 public struct ExtRecords<R: ExtRecord>: RandomAccessCollection, @unchecked Sendable {
-    let bytes: UnsafeRawBufferPointer
-    let order: ByteOrder
-    let stride: Int
+    @usableFromInline let bytes: UnsafeRawBufferPointer
+    @usableFromInline let order: ByteOrder
+    @usableFromInline let stride: Int
     public let count: Int
 
-    public var startIndex: Int { 0 }
-    public var endIndex: Int { count }
-    public subscript(i: Int) -> R {
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { count }
+    @inlinable public subscript(i: Int) -> R {
         R(Record(UnsafeRawBufferPointer(rebasing: bytes[i * stride..<(i + 1) * stride]), order: order))
     }
 }
@@ -113,7 +161,7 @@ public struct FunctionInfo: ExtRecord, Hashable {
     public let instructionOffset: UInt32
     public let typeID: TypeID
     public static let minimumSize = 8
-    public init(_ r: Record) { instructionOffset = r.u32(0); typeID = r.u32(4) }
+    @inlinable public init(_ r: Record) { instructionOffset = r.u32(0); typeID = r.u32(4) }
     public init(instructionOffset: UInt32, typeID: TypeID) { self.instructionOffset = instructionOffset; self.typeID = typeID }
 }
 
@@ -128,7 +176,7 @@ public struct LineInfo: ExtRecord, Hashable {
     public var line: UInt32 { lineColumn >> 10 }
     public var column: UInt32 { lineColumn & 0x3ff }
     public static let minimumSize = 16
-    public init(_ r: Record) { instructionOffset = r.u32(0); fileNameOffset = r.u32(4); lineOffset = r.u32(8); lineColumn = r.u32(12) }
+    @inlinable public init(_ r: Record) { instructionOffset = r.u32(0); fileNameOffset = r.u32(4); lineOffset = r.u32(8); lineColumn = r.u32(12) }
 }
 
 /// `bpf_core_relo`: a CO-RE relocation of one instruction.
@@ -141,5 +189,5 @@ public struct CORERelocation: ExtRecord, Hashable {
     /// `enum bpf_core_relo_kind`.
     public let kind: UInt32
     public static let minimumSize = 16
-    public init(_ r: Record) { instructionOffset = r.u32(0); typeID = r.u32(4); accessStringOffset = r.u32(8); kind = r.u32(12) }
+    @inlinable public init(_ r: Record) { instructionOffset = r.u32(0); typeID = r.u32(4); accessStringOffset = r.u32(8); kind = r.u32(12) }
 }
