@@ -10,6 +10,7 @@ let package = Package(
     targets: [
         .executableTarget(name: "FuzzELF", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF")]),
         .executableTarget(name: "FuzzBTF", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF")]),
+        .executableTarget(name: "FuzzKconfig", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF")]),
         .executableTarget(name: "FuzzObject", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF")]),
         .executableTarget(name: "FuzzBTFExt", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF")]),
     ]

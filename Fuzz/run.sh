@@ -27,6 +27,9 @@ case "$target" in
         [ -d "seeds/$target" ] || ./make-seeds.sh >/dev/null
         seeds=("seeds/$target")
         dict=(-dict=dictionaries/btf.dict) ;;
+    FuzzKconfig)
+        seeds=("$root/TestData/gzip")
+        dict=() ;;
     *) seeds=(); dict=() ;;
 esac
 SWIFT_BACKTRACE=enable=no "$bin" "$work" "${seeds[@]}" "${dict[@]}" \

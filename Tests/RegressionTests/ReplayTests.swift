@@ -24,6 +24,7 @@ struct ReplayTests {
         ("FuzzBTF", { Harness.btf($0) }),
         ("FuzzBTFExt", { Harness.btfExt($0) }),
         ("FuzzObject", { Harness.object($0) }),
+        ("FuzzKconfig", { Harness.kconfig($0) }),
     ]
 
     static var cases: [String] { targets.flatMap { target in inputs(target.0) } }
