@@ -16,7 +16,7 @@ extension ObjectSpec {
     /// The `.kconfig` externs, laid out as libbpf lays them out: by alignment (largest first),
     /// then size, then name. Adds the internal `.kconfig` map when there are any.
     mutating func readKconfigExterns(_ symbols: SymbolTable) throws(ObjectError) {
-        guard let btf, let datasec = btf.firstTypeID(named: ".kconfig", kind: .dataSection) else { return }
+        guard let btf, let datasec = dataSections[".kconfig"] else { return }
         var entries: [(name: String, type: TypeID, size: Int, align: Int, weak: Bool)] = []
         do {
             for variable in try btf.type(datasec).variables {

@@ -55,7 +55,7 @@ public struct ExternUse: Hashable, Sendable {
 extension ObjectSpec {
     /// The `.ksyms` externs named by the object's BTF.
     mutating func readKsymExterns(_ symbols: SymbolTable) throws(ObjectError) {
-        guard let btf, let datasec = btf.firstTypeID(named: ".ksyms", kind: .dataSection) else { return }
+        guard let btf, let datasec = dataSections[".ksyms"] else { return }
         do {
             for entry in try btf.type(datasec).variables {
                 let t = try btf.type(entry.type)

@@ -31,7 +31,7 @@ extension ObjectSpec {
             throw .invalidMap(name: "*", section: ".maps", reason: "the object has .maps but no BTF to describe them")
         }
         do {
-            guard let datasecID = btf.firstTypeID(named: ".maps", kind: .dataSection) else {
+            guard let datasecID = dataSections[".maps"] else {
                 throw ObjectError.invalidMap(name: "*", section: ".maps", reason: "no DATASEC .maps in BTF")
             }
             for variable in try btf.type(datasecID).variables {

@@ -30,6 +30,8 @@ public struct ObjectSpec: Sendable {
     public internal(set) var untypedProgramSections: [String] = []
     /// The ELF file, whose storage the spec's views keep alive.
     public let elf: ELFFile
+    /// The object's DATASECs by name (found once, without building a name index).
+    let dataSections: [String: TypeID]
 
     /// Reads the object at `path`, named after its file name.
     public init(contentsOfFile path: String) throws(ObjectError) {
@@ -69,6 +71,9 @@ public struct ObjectSpec: Sendable {
         }
         self.btf = btf
         self.btfExt = btfExt
+        var dataSections: [String: TypeID] = [:]
+        for (id, name) in btf?.types(ofKind: .dataSection) ?? [] where dataSections[String(name)] == nil { dataSections[String(name)] = id }
+        self.dataSections = dataSections
         programs = []
         maps = []
         try readSections(symbols)
@@ -110,7 +115,8 @@ extension ObjectSpec {
         var programSections: [Section] = []
         var legacyMapSections: [Section] = []
         var mapsSection: Section?
-        for section in elf.sections where !Self.isIgnored(section) {
+        let sections = Array(elf.sections)
+        for section in sections where !Self.isIgnored(section) {
             let name = String(section.name)
             if section.flags.contains(.execInstr), section.type == .progbits {
                 if section.size > 0 { programSections.append(section) }
@@ -131,7 +137,17 @@ extension ObjectSpec {
         if let mapsSection { try readBTFMaps(mapsSection, symbols) }
         try readKconfigExterns(symbols)
         try readKsymExterns(symbols)
-        for section in programSections { try readPrograms(section, symbols) }
+        // Function symbols by section, gathered in one pass over the symbol table.
+        var functions: [Int: [Symbol]] = [:], firstSymbols: [Int: Symbol] = [:]
+        let programIndices = Set(programSections.map(\.index))
+        for symbol in symbols {
+            guard let index = symbol.section.sectionIndex, programIndices.contains(index) else { continue }
+            if symbol.type == .function { functions[index, default: []].append(symbol) }
+            if symbol.value == 0, symbol.type != .section, !symbol.name.isEmpty, firstSymbols[index] == nil { firstSymbols[index] = symbol }
+        }
+        for section in programSections {
+            try readPrograms(section, functions: functions[section.index] ?? [], fallback: firstSymbols[section.index])
+        }
         try readReferences(symbols)
         try readMapSlots(symbols)
     }
@@ -148,7 +164,7 @@ extension ObjectSpec {
                            origin: .data(section: sectionName, readOnly: readOnly), sectionIndex: section.index)
         // .bss has no bytes in the file; the kernel zero-fills array maps, so it needs none either.
         spec.contents = section.type == .nobits ? [] : Array(section.data)
-        if let btf, let datasec = btf.firstTypeID(named: sectionName, kind: .dataSection) { spec.valueTypeID = datasec }
+        if let datasec = dataSections[sectionName] { spec.valueTypeID = datasec }
         return spec
     }
 

@@ -3,7 +3,7 @@ import ELF64
 
 extension ObjectSpec {
     /// Cuts the functions of an executable section into programs, with their BTF.ext records.
-    mutating func readPrograms(_ section: Section, _ symbols: SymbolTable) throws(ObjectError) {
+    mutating func readPrograms(_ section: Section, functions: [Symbol], fallback: Symbol?) throws(ObjectError) {
         let sectionName = String(section.name)
         guard section.size % UInt64(Instruction.size) == 0 else {
             throw .invalidProgram(name: sectionName, section: sectionName,
@@ -12,11 +12,10 @@ extension ObjectSpec {
         let kind = sectionName == ".text" ? nil : ProgramKind(section: sectionName)
         if kind == nil, sectionName != ".text" { untypedProgramSections.append(sectionName) }
         let count = Int(section.size) / Instruction.size
-        var functions = symbols.filter { $0.section == .index(section.index) && $0.type == .function }
-            .sorted { $0.value < $1.value }
+        var functions = functions.sorted { $0.value < $1.value }
         if functions.isEmpty {
             // Objects from old compilers carry no STT_FUNC: the whole section is one program.
-            let named = symbols.first { $0.section == .index(section.index) && $0.value == 0 && $0.type != .section && !$0.name.isEmpty }
+            let named = fallback
             let programName = named.map { String($0.name) } ?? sectionName.map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce("") { $0 + String($1) }
             try appendProgram(name: programName, isGlobal: named?.binding != .local, start: 0, length: count, section, kind)
             return
@@ -57,6 +56,10 @@ extension ObjectSpec {
     /// Turns each relocation of a program section into a ``Reference`` of the program holding the instruction.
     mutating func readReferences(_ symbols: SymbolTable) throws(ObjectError) {
         let programSections = Set(programs.map(\.sectionIndex))
+        // Programs of each section in offset order, to find an instruction's program by binary search.
+        var bySection: [Int: [Int]] = [:]
+        for (i, p) in programs.enumerated() { bySection[p.sectionIndex, default: []].append(i) }
+        for key in bySection.keys { bySection[key]?.sort { programs[$0].sectionOffset < programs[$1].sectionOffset } }
         // Only relocations of program sections matter here (debug sections carry tens of thousands).
         for relSection in elf.relocationSections where programSections.contains(Int(relSection.info)) {
             let table: RelocationTable
@@ -70,10 +73,7 @@ extension ObjectSpec {
                                               reason: "relocation at byte \(r.offset) is not an instruction of the \(targetSize)-byte section")
                 }
                 let sectionInstruction = Int(r.offset) / Instruction.size
-                guard let p = programs.firstIndex(where: {
-                    $0.sectionIndex == target && $0.sectionOffset <= sectionInstruction
-                        && sectionInstruction < $0.sectionOffset + $0.instructions.count
-                }) else {
+                guard let p = Self.program(containing: sectionInstruction, among: bySection[target] ?? [], programs) else {
                     throw .invalidInstruction(program: String(elf.sections[target].name), instruction: sectionInstruction,
                                               reason: "relocation outside every function of the section")
                 }
@@ -82,6 +82,18 @@ extension ObjectSpec {
                 programs[p].references.append(reference)
             }
         }
+    }
+
+    /// The program among `candidates` (sorted by offset) whose instructions include `instruction`.
+    static func program(containing instruction: Int, among candidates: [Int], _ programs: [ProgramSpec]) -> Int? {
+        var low = 0, high = candidates.count
+        while low < high {
+            let mid = (low + high) / 2
+            if programs[candidates[mid]].sectionOffset <= instruction { low = mid + 1 } else { high = mid }
+        }
+        guard low > 0 else { return nil }
+        let p = candidates[low - 1]
+        return instruction < programs[p].sectionOffset + programs[p].instructions.count ? p : nil
     }
 
     /// What a relocated instruction refers to, following libbpf's rules.

@@ -82,7 +82,8 @@ public struct ProgramKind: Hashable, Sendable {
     public init?(section: String) {
         let name = Array(section.utf8)
         let slash = UInt8(ascii: "/")
-        for (prefix, plus, definition) in Self.compiled {
+        guard let first = name.first, let candidates = Self.compiled[first] else { return nil }
+        for (prefix, plus, definition) in candidates {
             if plus {
                 guard name.count >= prefix.count, name.starts(with: prefix) else { continue }
                 if name.count == prefix.count {
@@ -98,7 +99,7 @@ public struct ProgramKind: Hashable, Sendable {
                 return
             }
         }
-        for (prefix, _, definition) in Self.compiled where name.starts(with: prefix) {
+        for (prefix, _, definition) in candidates where name.starts(with: prefix) {
             let rest = name[prefix.count...]
             self.init(definition, target: rest.first == slash ? String(decoding: rest.dropFirst(), as: UTF8.self) : nil, legacy: true)
             return
@@ -106,10 +107,16 @@ public struct ProgramKind: Hashable, Sendable {
         return nil
     }
 
-    /// The section table with each pattern's prefix as bytes, built once.
-    private static let compiled: [(prefix: [UInt8], plus: Bool, definition: SectionDefinition)] = sectionDefinitions.map {
-        (Array($0.prefix.utf8), $0.pattern.hasSuffix("+"), $0)
-    }
+    /// The section table with each pattern's prefix as bytes, grouped by first byte (order kept), built once.
+    private static let compiled: [UInt8: [(prefix: [UInt8], plus: Bool, definition: SectionDefinition)]] = {
+        var table: [UInt8: [(prefix: [UInt8], plus: Bool, definition: SectionDefinition)]] = [:]
+        for d in sectionDefinitions {
+            let prefix = Array(d.prefix.utf8)
+            guard let first = prefix.first else { continue }
+            table[first, default: []].append((prefix, d.pattern.hasSuffix("+"), d))
+        }
+        return table
+    }()
 
     private init(_ d: SectionDefinition, target: String?, legacy: Bool) {
         programType = d.programType

@@ -149,6 +149,21 @@ public final class BTF: @unchecked Sendable {
         return (count, nil)
     }
 
+    /// The own types of `kind` with their names, found by scanning type headers (no name index):
+    /// cheap for rare kinds such as DATASEC.
+    public func types(ofKind kind: Kind) -> [(id: TypeID, name: ByteString)] {
+        var found: [(TypeID, ByteString)] = []
+        guard let base = types.baseAddress else { return found }
+        let swap = byteOrder != .host
+        for (index, offset) in offsets.enumerated() {
+            let rawInfo = base.loadUnaligned(fromByteOffset: Int(offset) + 4, as: UInt32.self)
+            guard UInt8(truncatingIfNeeded: (swap ? rawInfo.byteSwapped : rawInfo) >> 24) & 0x1f == kind.rawValue else { continue }
+            let rawName = base.loadUnaligned(fromByteOffset: Int(offset), as: UInt32.self)
+            found.append((firstID + TypeID(index), strings.string(at: swap ? rawName.byteSwapped : rawName) ?? .empty))
+        }
+        return found
+    }
+
     /// The number of this blob's own types (void and base types excluded).
     public var ownTypeCount: Int { offsets.count }
 
