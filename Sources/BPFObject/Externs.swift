@@ -35,6 +35,10 @@ extension ObjectSpec {
         var offset = 0
         for e in entries {
             offset = (offset + e.align - 1) / e.align * e.align
+            // Each size fits 32 bits (BTF says so); their sum must too, and stay a sane map value.
+            guard offset + e.size <= Int(UInt32.max) - 8 else {
+                throw .invalidMap(name: e.name, section: ".kconfig", reason: "externs add up to more than a map value can hold")
+            }
             kconfigExterns.append(KconfigExtern(name: e.name, typeID: e.type, offset: UInt32(offset), size: UInt32(e.size), isWeak: e.weak))
             offset += e.size
         }
