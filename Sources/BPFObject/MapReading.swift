@@ -124,9 +124,9 @@ extension ObjectSpec {
     }
 
     /// Initial values of program arrays and maps of maps: `.rel.maps` entries inside a map's `values`.
-    mutating func readMapSlots(_ symbols: SymbolTable) throws(ObjectError) {
+    mutating func readMapSlots(_ symbols: SymbolTable, relocationSections: [Section]) throws(ObjectError) {
         guard let mapsSection = elf.section(named: ".maps"), let btf else { return }
-        for relSection in elf.relocationSections where Int(relSection.info) == mapsSection.index {
+        for relSection in relocationSections where Int(relSection.info) == mapsSection.index {
             let table: RelocationTable
             do { table = try elf.relocations(in: relSection) } catch { throw .elf(error) }
             guard table.targetSectionIndex == mapsSection.index else { continue }

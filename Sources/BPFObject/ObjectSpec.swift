@@ -94,7 +94,7 @@ public struct ObjectSpec: Sendable {
 extension ObjectSpec {
     /// Section names that carry metadata or debug info, never programs or maps.
     static func isIgnored(_ s: Section) -> Bool {
-        let name = String(s.name)
+        let name = s.name
         switch s.type {
         case .null, .symtab, .strtab, .rel, .rela, .llvmAddrsig, .symtabShndx, .group, .note: return true
         default: break
@@ -148,8 +148,9 @@ extension ObjectSpec {
         for section in programSections {
             try readPrograms(section, functions: functions[section.index] ?? [], fallback: firstSymbols[section.index])
         }
-        try readReferences(symbols)
-        try readMapSlots(symbols)
+        let relocationSections = sections.filter { $0.type == .rel || $0.type == .rela }
+        try readReferences(symbols, relocationSections: relocationSections)
+        try readMapSlots(symbols, relocationSections: relocationSections)
     }
 
     /// An internal map holding a global data section, named as libbpf names it.

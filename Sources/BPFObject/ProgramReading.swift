@@ -54,14 +54,14 @@ extension ObjectSpec {
     }
 
     /// Turns each relocation of a program section into a ``Reference`` of the program holding the instruction.
-    mutating func readReferences(_ symbols: SymbolTable) throws(ObjectError) {
+    mutating func readReferences(_ symbols: SymbolTable, relocationSections: [Section]) throws(ObjectError) {
         let programSections = Set(programs.map(\.sectionIndex))
         // Programs of each section in offset order, to find an instruction's program by binary search.
         var bySection: [Int: [Int]] = [:]
         for (i, p) in programs.enumerated() { bySection[p.sectionIndex, default: []].append(i) }
         for key in bySection.keys { bySection[key]?.sort { programs[$0].sectionOffset < programs[$1].sectionOffset } }
         // Only relocations of program sections matter here (debug sections carry tens of thousands).
-        for relSection in elf.relocationSections where programSections.contains(Int(relSection.info)) {
+        for relSection in relocationSections where programSections.contains(Int(relSection.info)) {
             let table: RelocationTable
             do { table = try elf.relocations(in: relSection) } catch { throw .elf(error) }
             let target = table.targetSectionIndex
@@ -99,13 +99,16 @@ extension ObjectSpec {
     /// What a relocated instruction refers to, following libbpf's rules.
     private func reference(for symbol: Symbol, type: UInt32, program: ProgramSpec, instruction index: Int) throws(ObjectError) -> Reference {
         let insn = program.instructions[index]
-        let symbolName = symbol.name.isEmpty && symbol.section.sectionIndex != nil
-            ? String(elf.sections[symbol.section.sectionIndex ?? 0].name) : String(symbol.name)
+        // Names become Strings only when needed: relocations are many, failures few.
+        func symbolName() -> String {
+            symbol.name.isEmpty && symbol.section.sectionIndex != nil
+                ? String(elf.sections[symbol.section.sectionIndex ?? 0].name) : String(symbol.name)
+        }
         func fail(_ reason: String) -> ObjectError {
-            .unresolvedRelocation(program: program.name, instruction: index, symbol: symbolName, reason: reason)
+            .unresolvedRelocation(program: program.name, instruction: index, symbol: symbolName(), reason: reason)
         }
         guard let sectionIndex = symbol.section.sectionIndex else {
-            if symbol.section == .undefined, insn.isLoadImmediate64 || insn.isCall { return Reference(instruction: index, target: .external(symbolName)) }
+            if symbol.section == .undefined, insn.isLoadImmediate64 || insn.isCall { return Reference(instruction: index, target: .external(symbolName())) }
             throw fail("symbol is not defined in a section (\(symbol.section))")
         }
         let section = elf.sections[sectionIndex]
@@ -128,7 +131,7 @@ extension ObjectSpec {
             guard byteOffset >= 0, byteOffset % Int64(Instruction.size) == 0 else { throw fail("callback target is not an instruction") }
             return Reference(instruction: index, target: .function(section: sectionIndex, instruction: Int(byteOffset) / Instruction.size, callback: true))
         }
-        let name = String(section.name)
+        let name = section.name
         if name == ".maps" || name == "maps" || name.hasPrefix("maps/") {
             guard let map = maps.firstIndex(where: { $0.sectionIndex == sectionIndex && $0.offset == symbol.value }) else {
                 throw fail("no map is defined at offset \(symbol.value) of \(name)")
