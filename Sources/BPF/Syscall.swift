@@ -6,8 +6,9 @@ enum Command: Int32 {
     case mapCreate = 0, mapLookupElement, mapUpdateElement, mapDeleteElement, mapGetNextKey
     case programLoad = 5, objectPin, objectGet
     case programGetNextID = 11, mapGetNextID, programGetFDByID, mapGetFDByID, objectGetInfoByFD
-    case btfLoad = 18, btfGetFDByID
+    case rawTracepointOpen = 17, btfLoad = 18, btfGetFDByID
     case mapFreeze = 22, btfGetNextID = 23
+    case linkCreate = 28
     case programBindMap = 35
 }
 

@@ -1,0 +1,96 @@
+import BPFObject
+import CBPFSyscall
+import Glibc
+
+/// Why an attachment failed.
+public enum AttachError: Error, Sendable, CustomStringConvertible {
+    case system(SyscallError)
+    /// The kernel lacks what this attachment needs (e.g. kprobes without CONFIG_KPROBES).
+    case unsupported(String)
+    /// The section or target does not say where to attach.
+    case target(String)
+
+    public var description: String {
+        switch self {
+        case let .system(e): "\(e)"
+        case let .unsupported(what): "not supported by this kernel: \(what)"
+        case let .target(why): "attach target: \(why)"
+        }
+    }
+}
+
+/// Attaching loaded programs to events.
+public enum Attach {
+    /// A tracepoint (`category/name`, e.g. `syscalls/sys_enter_openat`): its id from tracefs,
+    /// a perf event for it, and a BPF link on that event.
+    public static func tracepoint(program: Int32, category: String, name: String) throws(AttachError) -> Link {
+        let id = try Tracefs.tracepointID(category: category, name: name)
+        var attr = [UInt8](repeating: 0, count: 136)
+        func put<T: FixedWidthInteger>(_ value: T, at offset: Int) {
+            withUnsafeBytes(of: value) { for (i, b) in $0.enumerated() { attr[offset + i] = b } }
+        }
+        put(UInt32(2), at: 0)  // PERF_TYPE_TRACEPOINT
+        put(UInt32(attr.count), at: 4)
+        put(id, at: 8)
+        let fd = attr.withUnsafeMutableBytes { sbpf_perf_event_open($0.baseAddress, -1, 0, -1, 8 /* PERF_FLAG_FD_CLOEXEC */) }
+        guard fd >= 0 else { throw .system(SyscallError(operation: "perf_event_open tracepoint \(category)/\(name)", errno: Int32(-fd))) }
+        let event = FileDescriptor(owning: Int32(fd))
+        do {
+            let link = try LinkCommands.create(program: program, target: event.rawValue, attachType: LinkCommands.perfEventAttachType)
+            return Link(link, perfEvent: event)
+        } catch {
+            throw .system(error)
+        }
+    }
+
+    /// A raw tracepoint by name (`raw_tp/sys_enter`), or a `tp_btf`/`fentry`/… program (name nil).
+    public static func rawTracepoint(program: Int32, name: String?) throws(AttachError) -> Link {
+        do { return Link(try LinkCommands.openRawTracepoint(program: program, name: name)) } catch {
+            if error.errno == EPERM || error.errno == ENOTSUPP_ {
+                throw .unsupported("\(error) (BPF trampolines may be unavailable)")
+            }
+            throw .system(error)
+        }
+    }
+
+    /// A socket filter on `socket` (`SO_ATTACH_BPF`); it stays until the socket closes or
+    /// ``detachSocketFilter(socket:)``.
+    public static func socketFilter(program: Int32, socket: Int32) throws(AttachError) {
+        var fd = program
+        guard setsockopt(socket, SOL_SOCKET, 50 /* SO_ATTACH_BPF */, &fd, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+            throw .system(SyscallError(operation: "setsockopt SO_ATTACH_BPF", errno: errno))
+        }
+    }
+
+    /// Removes the socket filter from `socket` (`SO_DETACH_BPF`).
+    public static func detachSocketFilter(socket: Int32) throws(AttachError) {
+        var unused: Int32 = 0
+        guard setsockopt(socket, SOL_SOCKET, 27 /* SO_DETACH_BPF = SO_DETACH_FILTER */, &unused, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+            throw .system(SyscallError(operation: "setsockopt SO_DETACH_BPF", errno: errno))
+        }
+    }
+
+    /// Attaches by the program's section name, as libbpf's `bpf_program__attach` does:
+    /// `tracepoint/…`/`tp/…`, `raw_tp/…`/`raw_tracepoint/…`, `tp_btf/…`, `fentry/…` and friends.
+    /// Kinds that need a target the section cannot give (XDP, tc, cgroups, sockets) are an error.
+    public static func auto(program: Int32, kind: ProgramKind) throws(AttachError) -> Link {
+        let family = kind.pattern.prefix { $0 != "+" && $0 != "." }
+        switch family {
+        case "tracepoint", "tp":
+            guard let target = kind.attachTarget, let slash = target.firstIndex(of: "/") else {
+                throw .target("'\(kind.pattern)' needs category/name")
+            }
+            return try tracepoint(program: program, category: String(target[..<slash]), name: String(target[target.index(after: slash)...]))
+        case "raw_tp", "raw_tracepoint":
+            guard let name = kind.attachTarget else { throw .target("'\(kind.pattern)' needs a tracepoint name") }
+            return try rawTracepoint(program: program, name: name)
+        case "tp_btf", "fentry", "fexit", "fmod_ret", "lsm":
+            return try rawTracepoint(program: program, name: nil)
+        case "kprobe", "kretprobe", "ksyscall", "kretsyscall":
+            guard Tracefs.kprobesAvailable else { throw .unsupported("kprobes (CONFIG_KPROBES is off)") }
+            throw .unsupported("kprobe attachment is not implemented yet")
+        default:
+            throw .target("programs of '\(kind.pattern)' attach to an explicit target (interface, cgroup, socket)")
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import CBPFSyscall
+import Glibc
+
+/// An attachment of a program to an event. Dropping it detaches the program
+/// (the kernel detaches when the last descriptor of a link closes), unless it
+/// was pinned first: `pin(at:)` then drop leaves it attached.
+public struct Link: ~Copyable, Sendable {
+    /// The link's descriptor (a BPF link, or for legacy attachments the perf event).
+    public let descriptor: FileDescriptor
+    /// A perf event the link depends on (tracepoints, kprobes), closed with it.
+    private let perfEvent: FileDescriptor?
+
+    init(_ descriptor: consuming FileDescriptor, perfEvent: consuming FileDescriptor? = nil) {
+        self.descriptor = descriptor
+        self.perfEvent = perfEvent
+    }
+
+    /// Pins the link on a bpffs so that it outlives this process.
+    public func pin(at path: String) throws(SyscallError) {
+        try ObjectCommands.pin(descriptor: descriptor.rawValue, at: path)
+    }
+
+    /// Detaches now (the same as dropping the link).
+    public consuming func detach() {}
+}
+
+/// `BPF_LINK_CREATE` and the other attach commands, thin.
+public enum LinkCommands {
+    /// `enum bpf_attach_type` values used by links.
+    public static let perfEventAttachType: UInt32 = 41
+
+    /// `BPF_LINK_CREATE`: attaches `program` to `target` (a perf event, cgroup or interface index).
+    public static func create(program: Int32, target: Int32, attachType: UInt32, flags: UInt32 = 0) throws(SyscallError) -> FileDescriptor {
+        var attr = Attribute(size: 64)
+        attr.set(UInt32(bitPattern: program), at: 0)
+        attr.set(UInt32(bitPattern: target), at: 4)
+        attr.set(attachType, at: 8)
+        attr.set(flags, at: 12)
+        return try attr.callForDescriptor(.linkCreate, "BPF_LINK_CREATE")
+    }
+
+    /// `BPF_RAW_TRACEPOINT_OPEN`: raw tracepoints by name, and `tp_btf`/tracing programs (name nil).
+    public static func openRawTracepoint(program: Int32, name: String?) throws(SyscallError) -> FileDescriptor {
+        let bytes: [UInt8] = name.map { Array($0.utf8) + [0] } ?? []
+        let result = bytes.withUnsafeBytes { p -> Result<Int32, SyscallError> in
+            var attr = Attribute(size: 16)
+            attr.set(name == nil ? nil : p.baseAddress, at: 0)
+            attr.set(UInt32(bitPattern: program), at: 8)
+            do throws(SyscallError) { return .success(try attr.call(.rawTracepointOpen, "BPF_RAW_TRACEPOINT_OPEN \(name ?? "")")) } catch {
+                return .failure(error)
+            }
+        }
+        return FileDescriptor(owning: try result.get())
+    }
+}
