@@ -1,4 +1,5 @@
 import BPFObject
+import Glibc
 
 /// `BPF_MAP_CREATE`'s fields, as the kernel lays them out.
 public struct MapAttributes: Sendable {
@@ -100,6 +101,47 @@ public enum MapCommands {
         }
         try result.get()
         return value
+    }
+
+    /// `BPF_MAP_DELETE_ELEM`.
+    public static func delete(descriptor fd: Int32, key: [UInt8]) throws(SyscallError) {
+        let result = key.withUnsafeBytes { k -> Result<Void, SyscallError> in
+            var attr = Attribute(size: 32)
+            attr.set(UInt32(bitPattern: fd), at: 0)
+            attr.set(k.baseAddress, at: 8)
+            do throws(SyscallError) { _ = try attr.call(.mapDeleteElement, "BPF_MAP_DELETE_ELEM"); return .success(()) } catch { return .failure(error) }
+        }
+        try result.get()
+    }
+
+    /// `BPF_MAP_GET_NEXT_KEY`: the key after `key` (the first key when `key` is nil); nil at the end.
+    public static func nextKey(descriptor fd: Int32, after key: [UInt8]?, keySize: Int) throws(SyscallError) -> [UInt8]? {
+        var next = [UInt8](repeating: 0, count: keySize)
+        let current = key ?? []
+        let result = current.withUnsafeBytes { k in
+            next.withUnsafeMutableBytes { n -> Result<Bool, SyscallError> in
+                var attr = Attribute(size: 32)
+                attr.set(UInt32(bitPattern: fd), at: 0)
+                attr.set(key == nil ? nil : k.baseAddress, at: 8)
+                attr.set(UnsafeRawPointer(n.baseAddress), at: 16)
+                do throws(SyscallError) { _ = try attr.call(.mapGetNextKey, "BPF_MAP_GET_NEXT_KEY"); return .success(true) } catch {
+                    return error.errno == ENOENT ? .success(false) : .failure(error)
+                }
+            }
+        }
+        return try result.get() ? next : nil
+    }
+
+    /// Every key of a map, in the kernel's iteration order.
+    public static func keys(descriptor fd: Int32, keySize: Int) throws(SyscallError) -> [[UInt8]] {
+        var keys: [[UInt8]] = []
+        var key: [UInt8]? = nil
+        while let next = try nextKey(descriptor: fd, after: key, keySize: keySize) {
+            keys.append(next)
+            key = next
+            if keys.count > 1 << 24 { break }  // a map being refilled as we walk it: stop somewhere
+        }
+        return keys
     }
 
     /// `BPF_MAP_FREEZE`: user space can no longer write the map.

@@ -11,7 +11,8 @@ let commands: [(name: String, summary: String, run: (ArraySlice<String>) throws 
     ("inspect", "show an object file's header, sections, symbols and relocations", Inspect.run),
     ("disasm", "print programs' instructions, before or after relocation", DisasmCommand.run),
     ("btf", "dump BTF types from an object or a raw BTF file, as bpftool does", BTFCommand.run),
-    ("prog", "load an object's programs into the kernel", ProgCommand.run),
+    ("prog", "load objects; list and show programs with their metadata", ProgCommand.run),
+    ("map", "list, show and dump maps in the kernel", MapCommand.run),
 ]
 
 let mainHelp = """
