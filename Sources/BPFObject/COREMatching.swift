@@ -10,7 +10,7 @@ extension COREResolver {
         if spelled.isEmpty { spelled = "[\(root)]" }
         if steps[0] != 0 { spelled += "[\(steps[0])]" }
         var current = root
-        var bitOffset = steps[0] * (try btf.size(of: root)) * 8
+        var bitOffset = try bits(steps[0], elementsOf: try btf.size(of: root))
         var names: [String?] = [nil]
         var member: Member?
         for (i, step) in steps.dropFirst().enumerated() {
@@ -25,7 +25,7 @@ extension COREResolver {
                 names.append(String(m.name))
                 spelled += (i == 0 ? "->" : ".") + (m.name.isEmpty ? "<anon>" : String(m.name))
             case .array:
-                bitOffset += step * (try btf.size(of: t.arrayInfo.element)) * 8
+                bitOffset = try add(bitOffset, try bits(step, elementsOf: try btf.size(of: t.arrayInfo.element)))
                 current = t.arrayInfo.element
                 member = nil
                 names.append(nil)
@@ -35,6 +35,20 @@ extension COREResolver {
             }
         }
         return (try location(btf, type: current, bitOffset: bitOffset, member: member), names, spelled)
+    }
+
+    /// `index` elements of `size` bytes, in bits; an access string with absurd indices is a miss, not a trap.
+    static func bits(_ index: Int, elementsOf size: Int) throws -> Int {
+        let (bytes, o1) = index.multipliedReportingOverflow(by: size)
+        let (bits, o2) = bytes.multipliedReportingOverflow(by: 8)
+        guard !o1, !o2, bits <= Int(UInt32.max) * 8 else { throw Miss(reason: "array index \(index) reaches past any object") }
+        return bits
+    }
+
+    static func add(_ a: Int, _ b: Int) throws -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        guard !overflow else { throw Miss(reason: "field offset overflows") }
+        return sum
     }
 
     /// Where a field lies once found: its bit offset, size and signedness.
@@ -67,9 +81,10 @@ extension COREResolver {
         case .fieldExists: return 1
         case .fieldSigned: return field.isSigned ? 1 : 0
         case .fieldLShiftU64:
-            return order == .little ? UInt64(64 - (field.bitOffset + field.bitSize - byteOffset * 8))
-                                             : UInt64((8 - byteSize) * 8 + (field.bitOffset - byteOffset * 8))
-        case .fieldRShiftU64: return UInt64(64 - field.bitSize)
+            // Wider-than-64-bit fields make these negative: wrap, as libbpf's u64 arithmetic does.
+            return order == .little ? UInt64(bitPattern: Int64(64 - (field.bitOffset + field.bitSize - byteOffset * 8)))
+                                    : UInt64(bitPattern: Int64((8 - byteSize) * 8 + (field.bitOffset - byteOffset * 8)))
+        case .fieldRShiftU64: return UInt64(bitPattern: Int64(64 - field.bitSize))
         default: throw Miss(reason: "\(kind) is not a field relocation")
         }
     }
@@ -80,7 +95,7 @@ extension COREResolver {
         switch kind {
         case _ where kind.isField:
             var current = root
-            var bitOffset = steps[0] * (try btf.size(of: root)) * 8
+            var bitOffset = try bits(steps[0], elementsOf: try btf.size(of: root))
             var member: Member?
             var localCurrent = localRoot
             for (i, step) in steps.enumerated().dropFirst() {
@@ -108,7 +123,7 @@ extension COREResolver {
                     guard t.kind == .array else { throw Miss(reason: "index [\(step)] of a \(t.kind)") }
                     let count = Int(t.arrayInfo.count)
                     guard step < count || count == 0 else { throw Miss(reason: "index [\(step)] past \(count) elements") }
-                    bitOffset += step * (try btf.size(of: t.arrayInfo.element)) * 8
+                    bitOffset = try add(bitOffset, try bits(step, elementsOf: try btf.size(of: t.arrayInfo.element)))
                     current = t.arrayInfo.element
                     member = nil
                     localCurrent = l.kind == .array ? l.arrayInfo.element : localCurrent
@@ -199,7 +214,7 @@ extension COREResolver {
             guard value <= UInt64(UInt32.max) else { throw fail("value \(value) does not fit a 32-bit immediate") }
             instructions[i].immediate = Int32(bitPattern: UInt32(value))
         case 0x01, 0x02, 0x03:  // LDX, ST, STX: the memory offset
-            guard expectedValue == nil || UInt64(Int64(insn.offset)) == expected else { throw fail("offset \(insn.offset) differs from the local \(expected)") }
+            guard expectedValue == nil || UInt64(bitPattern: Int64(insn.offset)) == expected else { throw fail("offset \(insn.offset) differs from the local \(expected)") }
             guard value <= UInt64(Int16.max) else { throw fail("offset \(value) does not fit 16 bits") }
             instructions[i].offset = Int16(value)
             if let sizes, sizes.local != sizes.target, !sizes.bitfield {
