@@ -5,7 +5,7 @@ import Glibc
 enum Command: Int32 {
     case mapCreate = 0, mapLookupElement, mapUpdateElement, mapDeleteElement, mapGetNextKey
     case programLoad = 5, objectPin, objectGet
-    case programGetNextID = 11, mapGetNextID, programGetFDByID, mapGetFDByID, objectGetInfoByFD
+    case programTestRun = 10, programGetNextID = 11, mapGetNextID, programGetFDByID, mapGetFDByID, objectGetInfoByFD
     case rawTracepointOpen = 17, btfLoad = 18, btfGetFDByID
     case mapFreeze = 22, btfGetNextID = 23
     case linkCreate = 28

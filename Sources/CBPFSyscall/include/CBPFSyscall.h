@@ -3,6 +3,7 @@
 #define CBPFSYSCALL_H
 
 #include <errno.h>
+#include <sys/epoll.h> /* re-exported: Glibc's module map leaves epoll out */
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
