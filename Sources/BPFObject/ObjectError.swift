@@ -18,6 +18,8 @@ public enum ObjectError: Error, Hashable, Sendable, CustomStringConvertible {
     case unresolvedRelocation(program: String, instruction: Int, symbol: String, reason: String)
     /// An instruction that cannot be relocated (wrong opcode for its relocation, call out of range…).
     case invalidInstruction(program: String, instruction: Int, reason: String)
+    /// A global variable that does not exist or cannot take the value given.
+    case invalidGlobal(name: String, reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +33,7 @@ public enum ObjectError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .unresolvedRelocation(program, instruction, symbol, reason):
             "program '\(program)', instruction \(instruction): relocation against '\(symbol)': \(reason)"
         case let .invalidInstruction(program, instruction, reason): "program '\(program)', instruction \(instruction): \(reason)"
+        case let .invalidGlobal(name, reason): "global variable '\(name)': \(reason)"
         }
     }
 }

@@ -1,0 +1,110 @@
+import BPFObject
+import Glibc
+
+/// Why a global variable could not be read or written.
+public enum GlobalDataError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unknownVariable(String)
+    /// The bytes or type given do not have the variable's size.
+    case sizeMismatch(variable: String, size: Int, given: Int)
+    /// `.rodata` is frozen once loaded; set it with `ObjectSpec.setInitialValue` before loading.
+    case readOnly(String)
+    case object(ObjectError)
+    case system(SyscallError)
+
+    public var description: String {
+        switch self {
+        case .unknownVariable(let name): "no global variable '\(name)' in a loaded data map"
+        case .sizeMismatch(let name, let size, let given): "global variable '\(name)' is \(size) bytes, \(given) given"
+        case .readOnly(let name): "global variable '\(name)' is in frozen read-only data; set it before loading"
+        case .object(let error): error.description
+        case .system(let error): error.description
+        }
+    }
+}
+
+/// The live memory of a loaded object's global data maps (`BPF_F_MMAPABLE` arrays), read and
+/// written by variable name while programs run — the counterpart of a libbpf skeleton's
+/// `skel->bss->x`. `.data` and `.bss` are mapped read-write, frozen `.rodata` read-only.
+/// Values are in the host's byte order (the loader only loads objects of that order).
+public struct GlobalData: ~Copyable {
+    private struct Region {
+        let base: UnsafeMutableRawPointer
+        let length: Int
+        let descriptor: Int32
+    }
+
+    private let regions: [Int: Region]
+    public let variables: [String: GlobalVariable]
+
+    /// Maps every global data map of `object`; the mappings hold their own descriptors.
+    public init(_ object: borrowing LoadedObject) throws(GlobalDataError) {
+        let all: [GlobalVariable]
+        do { all = try object.spec.globalVariables() } catch { throw .object(error) }
+        var regions: [Int: Region] = [:]
+        do throws(GlobalDataError) {
+            for mapIndex in Set(all.map(\.mapIndex)).sorted() {
+                let fd = object.mapDescriptors[mapIndex]
+                guard fd >= 0 else { continue }
+                regions[mapIndex] = try Self.map(fd, spec: object.spec.maps[mapIndex])
+            }
+        } catch {
+            regions.values.forEach(Self.unmap)
+            throw error
+        }
+        self.regions = regions
+        variables = Dictionary(all.filter { regions[$0.mapIndex] != nil }.map { ($0.name, $0) }) { first, _ in first }
+    }
+
+    deinit { regions.values.forEach(Self.unmap) }
+
+    /// The current bytes of a variable.
+    public func bytes(of name: String) throws(GlobalDataError) -> [UInt8] {
+        let (variable, region) = try locate(name)
+        return Array(UnsafeRawBufferPointer(start: region.base + variable.offset, count: variable.size))
+    }
+
+    /// Overwrites a variable (not `.rodata`) with `bytes` of its exact size.
+    public func set(_ bytes: [UInt8], of name: String) throws(GlobalDataError) {
+        let (variable, region) = try locate(name)
+        guard !variable.isReadOnly else { throw .readOnly(name) }
+        guard bytes.count == variable.size else { throw .sizeMismatch(variable: name, size: variable.size, given: bytes.count) }
+        bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(start: region.base + variable.offset, count: variable.size).copyMemory(from: $0) }
+    }
+
+    /// A variable read as `T`, which must have the variable's size.
+    public func value<T: BitwiseCopyable>(of name: String, as type: T.Type = T.self) throws(GlobalDataError) -> T {
+        let (variable, region) = try locate(name)
+        guard MemoryLayout<T>.size == variable.size else {
+            throw .sizeMismatch(variable: name, size: variable.size, given: MemoryLayout<T>.size)
+        }
+        return (region.base + variable.offset).loadUnaligned(as: T.self)
+    }
+
+    /// Stores `value` into a variable (not `.rodata`) of the same size.
+    public func set<T: BitwiseCopyable>(_ value: T, of name: String) throws(GlobalDataError) {
+        try set(withUnsafeBytes(of: value) { Array($0) }, of: name)
+    }
+
+    private func locate(_ name: String) throws(GlobalDataError) -> (GlobalVariable, Region) {
+        guard let variable = variables[name], let region = regions[variable.mapIndex] else { throw .unknownVariable(name) }
+        return (variable, region)
+    }
+
+    private static func map(_ fd: Int32, spec: MapSpec) throws(GlobalDataError) -> Region {
+        let owned = fcntl(fd, F_DUPFD_CLOEXEC, 1)
+        guard owned >= 0 else { throw .system(SyscallError(operation: "dup map '\(spec.name)'", errno: errno)) }
+        let length = max(Int(spec.valueSize), 1)
+        let protection = spec.isReadOnlyData ? PROT_READ : PROT_READ | PROT_WRITE
+        guard let base = mmap(nil, length, protection, MAP_SHARED, owned, 0), base != MAP_FAILED else {
+            let error = errno
+            close(owned)
+            throw .system(SyscallError(operation: "mmap map '\(spec.name)'", errno: error))
+        }
+        return Region(base: base, length: length, descriptor: owned)
+    }
+
+    private static func unmap(_ region: Region) {
+        munmap(region.base, region.length)
+        close(region.descriptor)
+    }
+}
