@@ -43,6 +43,31 @@ public enum Attach {
         }
     }
 
+    /// XDP on the network interface `name` through a BPF link; the kernel picks driver mode,
+    /// or generic (skb) mode where the driver has no XDP support. `flags` are `XDP_FLAGS_*`.
+    public static func xdp(program: Int32, interface name: String, flags: UInt32 = 0) throws(AttachError) -> Link {
+        let index = if_nametoindex(name)
+        guard index > 0 else { throw .target("no network interface '\(name)'") }
+        do {
+            return Link(try LinkCommands.create(program: program, target: Int32(bitPattern: index), attachType: LinkCommands.xdpAttachType, flags: flags))
+        } catch {
+            throw .system(error)
+        }
+    }
+
+    /// A cgroup program (`cgroup/connect4`, `cgroup_skb/ingress`, `sockops`, …) on the cgroup v2
+    /// directory at `path` through a BPF link, at `attachType` (the program's expected attach type).
+    public static func cgroup(program: Int32, path: String, attachType: AttachType) throws(AttachError) -> Link {
+        let directory = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { throw .target("cgroup '\(path)': \(String(cString: strerror(errno)))") }
+        let cgroup = FileDescriptor(owning: directory)
+        do {
+            return Link(try LinkCommands.create(program: program, target: cgroup.rawValue, attachType: attachType.rawValue))
+        } catch {
+            throw .system(error)
+        }
+    }
+
     /// A raw tracepoint by name (`raw_tp/sys_enter`), or a `tp_btf`/`fentry`/… program (name nil).
     public static func rawTracepoint(program: Int32, name: String?) throws(AttachError) -> Link {
         do { return Link(try LinkCommands.openRawTracepoint(program: program, name: name)) } catch {

@@ -15,6 +15,13 @@ public struct Link: ~Copyable, Sendable {
         self.perfEvent = perfEvent
     }
 
+    /// Re-opens a link pinned at `path` (by this or another process); dropping it then does not
+    /// detach while the pin remains.
+    public init(pinnedAt path: String) throws(SyscallError) {
+        descriptor = try KernelObjectIDs.open(pinned: path)
+        perfEvent = nil
+    }
+
     /// Pins the link on a bpffs so that it outlives this process.
     public func pin(at path: String) throws(SyscallError) {
         try ObjectCommands.pin(descriptor: descriptor.rawValue, at: path)
@@ -28,6 +35,7 @@ public struct Link: ~Copyable, Sendable {
 public enum LinkCommands {
     /// `enum bpf_attach_type` values used by links.
     public static let perfEventAttachType: UInt32 = 41
+    public static let xdpAttachType: UInt32 = 37
 
     /// `BPF_LINK_CREATE`: attaches `program` to `target` (a perf event, cgroup or interface index).
     public static func create(program: Int32, target: Int32, attachType: UInt32, flags: UInt32 = 0) throws(SyscallError) -> FileDescriptor {

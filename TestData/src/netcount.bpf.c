@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0
+// Programs attached to an interface and a cgroup in tests: count UDP packets
+// to `port` arriving on an interface (XDP, passing everything), and
+// IPv4 connect() calls made by process `pid` (cgroup/connect4, allowing all).
+// Both targets are `const volatile`, set by the test before loading.
+#include <linux/bpf.h>
+#include <linux/types.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/in.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile __u16 port = 0;
+const volatile __u32 pid = 0;
+__u64 udp_packets = 0;
+__u64 connects = 0;
+
+SEC("xdp")
+int count_udp(struct xdp_md *ctx)
+{
+    void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+    struct ethhdr *eth = data;
+    if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+        return XDP_PASS;
+    struct iphdr *ip = (void *)(eth + 1);
+    if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_UDP || ip->ihl != 5)
+        return XDP_PASS;
+    struct udphdr *udp = (void *)(ip + 1);
+    if ((void *)(udp + 1) > end)
+        return XDP_PASS;
+    if (udp->dest == bpf_htons(port))
+        __sync_fetch_and_add(&udp_packets, 1);
+    return XDP_PASS;
+}
+
+SEC("cgroup/connect4")
+int count_connect(struct bpf_sock_addr *ctx)
+{
+    if ((bpf_get_current_pid_tgid() >> 32) == pid)
+        __sync_fetch_and_add(&connects, 1);
+    return 1;
+}

@@ -1,0 +1,110 @@
+import BPF
+import BPFObject
+import Foundation
+import Glibc
+import TestSupport
+import Testing
+
+/// netcount.bpf.c, loaded to count UDP packets to `port` and connect() calls of this process.
+func loadNetcount(port: UInt16) throws -> LoadedObject {
+    var spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/netcount.bpfel.o")
+    try spec.setInitialValue(withUnsafeBytes(of: port) { Array($0) }, of: "port")
+    try spec.setInitialValue(withUnsafeBytes(of: UInt32(getpid())) { Array($0) }, of: "pid")
+    return try spec.load()
+}
+
+/// Sends `count` UDP datagrams to 127.0.0.1:`port`, or connects a UDP socket there `count` times.
+func udp(to port: UInt16, count: Int, connecting: Bool = false) throws {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    for _ in 0..<count {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                connecting ? connect(fd, sa, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    : Int32(sendto(fd, "x", 1, 0, sa, socklen_t(MemoryLayout<sockaddr_in>.size)))
+            }
+        }
+        #expect(result >= 0, "errno \(errno)")
+    }
+}
+
+/// The cgroup v2 directory this process is in, from /proc/self/mountinfo and /proc/self/cgroup.
+func currentCgroupV2() throws -> String {
+    let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+    let mount = try mounts.split(separator: "\n").first { $0.contains(" - cgroup2 ") }
+        .map { String($0.split(separator: " ")[4]) }.required("a cgroup2 mount")
+    let groups = try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)
+    let path = try groups.split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) }.required("a cgroup v2 entry")
+    return mount + (path == "/" ? "" : path)
+}
+
+@Suite("Attaching to interfaces and cgroups", kernelTrait, .serialized)
+struct NetworkAttachTests {
+    @Test("XDP on lo counts UDP packets while its link lives, and not after")
+    func xdp() throws {
+        try KernelObjects.exclusively {
+            let object = try loadNetcount(port: 42424)
+            let globals = try GlobalData(object)
+            let program = try object.programDescriptor(named: "count_udp").required("count_udp")
+            do {
+                let link = try Attach.xdp(program: program, interface: "lo")
+                try udp(to: 42424, count: 5)
+                try udp(to: 42425, count: 2)
+                #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 5)
+                link.detach()
+            }
+            try udp(to: 42424, count: 3)
+            #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 5)
+        }
+    }
+
+    @Test("a pinned link stays attached after it is dropped, and detaches once re-opened, unpinned and dropped")
+    func pinnedLink() throws {
+        try KernelObjects.exclusively {
+            #expect(Host.ensureBPFFS())
+            let path = "/sys/fs/bpf/swiftbpf-test-link-\(getpid())"
+            let object = try loadNetcount(port: 42426)
+            let globals = try GlobalData(object)
+            let program = try object.programDescriptor(named: "count_udp").required("count_udp")
+            do {
+                let link = try Attach.xdp(program: program, interface: "lo")
+                try link.pin(at: path)
+            }
+            try udp(to: 42426, count: 4)
+            #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 4)
+            do {
+                let reopened = try Link(pinnedAt: path)
+                #expect(unlink(path) == 0)
+                try udp(to: 42426, count: 1)
+                _ = reopened
+            }
+            try udp(to: 42426, count: 3)
+            #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 5)
+            #expect(access(path, F_OK) != 0)
+        }
+    }
+
+    @Test("cgroup/connect4 on this process's cgroup counts its connect() calls, until detached")
+    func cgroupConnect() throws {
+        try KernelObjects.exclusively {
+            let object = try loadNetcount(port: 0)
+            let globals = try GlobalData(object)
+            let spec = try object.spec.program(named: "count_connect").required("count_connect spec")
+            let attachType = try (spec.kind?.expectedAttachType).required("attach type")
+            #expect(attachType.description == "BPF_CGROUP_INET4_CONNECT")
+            let program = try object.programDescriptor(named: "count_connect").required("count_connect")
+            do {
+                let link = try Attach.cgroup(program: program, path: try currentCgroupV2(), attachType: attachType)
+                try udp(to: 9, count: 6, connecting: true)
+                #expect(try globals.value(of: "connects", as: UInt64.self) == 6)
+                _ = link
+            }
+            try udp(to: 9, count: 2, connecting: true)
+            #expect(try globals.value(of: "connects", as: UInt64.self) == 6)
+        }
+    }
+}
