@@ -11,6 +11,9 @@ public enum LoadError: Error, Sendable, CustomStringConvertible {
     case missingProgramType(program: String, section: String)
     /// An attach target (`tp_btf/…`, `fentry/…`, `lsm/…`, `iter/…`) not found in kernel BTF.
     case attachTarget(program: String, target: String, reason: String)
+    /// A map pinned by name: a name that would leave the pin root, no bpffs there, a pinned map of
+    /// another shape, or a failed pin.
+    case pin(map: String, path: String, reason: String)
     /// An initial value of a program array or map of maps that cannot be set.
     case slot(map: String, key: UInt32, reason: String)
 
@@ -23,6 +26,7 @@ public enum LoadError: Error, Sendable, CustomStringConvertible {
         case let .missingProgramType(program, section):
             "program '\(program)': section '\(section)' names no program type (give one explicitly)"
         case let .attachTarget(program, target, reason): "program '\(program)': attach target '\(target)': \(reason)"
+        case let .pin(map, path, reason): "map '\(map)' pinned at '\(path)': \(reason)"
         case let .slot(map, key, reason): "map '\(map)' slot \(key): \(reason)"
         }
     }

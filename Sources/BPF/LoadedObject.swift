@@ -10,6 +10,10 @@ public struct LoadedObject: ~Copyable {
     var programEntries: [(name: String, fd: Int32, type: ProgramType)] = []
     /// The object's BTF in the kernel (-1: none).
     var btfDescriptor: Int32 = -1
+    /// Maps pinned by name (`LIBBPF_PIN_BY_NAME`), created or reused: map name → pin path.
+    public internal(set) var pinnedMaps: [String: String] = [:]
+    /// Pins this load made, removed again if the load fails.
+    var pinsMadeByLoad: [String] = []
     /// What became of each CO-RE relocation (poisoned ones have no value).
     public internal(set) var coreOutcomes: [COREOutcome] = []
 
@@ -19,6 +23,7 @@ public struct LoadedObject: ~Copyable {
     }
 
     deinit {
+        for path in pinsMadeByLoad { unlink(path) }
         for fd in mapDescriptors where fd >= 0 { close(fd) }
         for entry in programEntries where entry.fd >= 0 { close(entry.fd) }
         if btfDescriptor >= 0 { close(btfDescriptor) }

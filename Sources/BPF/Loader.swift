@@ -20,6 +20,9 @@ public struct LoadOptions: Sendable {
     /// `BPF_PROG_BIND_MAP`, as libbpf does, so that tools find program metadata even
     /// when the program never reads it. Skipped where the kernel lacks the command.
     public var bindReadOnlyData = true
+    /// Where maps declared with `__uint(pinning, LIBBPF_PIN_BY_NAME)` are pinned, each at
+    /// `pinRoot/<map name>`; a compatible map already pinned there is reused instead of created.
+    public var pinRoot = "/sys/fs/bpf"
     /// Receives warnings that do not fail the load (BTF the kernel refused, a map retried without BTF…).
     public var diagnostics: @Sendable (String) -> Void = { _ in }
 
@@ -108,6 +111,7 @@ extension ObjectSpec {
             object.programEntries.append((program.name, fd.release(), type))
         }
         try fillSlots(&object)
+        object.pinsMadeByLoad = []  // the load succeeded: its pins stay
         return object
     }
 
@@ -151,6 +155,12 @@ extension ObjectSpec {
 
     private func createMaps(_ object: inout LoadedObject, _ options: LoadOptions) throws(LoadError) {
         for (index, spec) in maps.enumerated() {
+            let pinPath = try pinPath(spec, options)
+            if let pinPath, let reused = try reusePinnedMap(spec, at: pinPath) {
+                object.mapDescriptors[index] = reused.release()
+                object.pinnedMaps[spec.name] = pinPath
+                continue
+            }
             let fd = try createMap(spec, btf: object.btfDescriptor, options)
             var contents = spec.contents
             if index == kconfigMapIndex {
@@ -166,6 +176,13 @@ extension ObjectSpec {
                 } catch {
                     throw .map(name: spec.name, error: error)
                 }
+            }
+            if let pinPath {
+                do { try ObjectCommands.pin(descriptor: fd.rawValue, at: pinPath) } catch {
+                    throw .pin(map: spec.name, path: pinPath, reason: error.description)
+                }
+                object.pinnedMaps[spec.name] = pinPath
+                object.pinsMadeByLoad.append(pinPath)
             }
             object.mapDescriptors[index] = fd.release()
         }

@@ -16,7 +16,8 @@ public struct ObjectSpec: Sendable {
     public let kernelVersion: UInt32
     /// Entry programs and subprograms, in section then offset order.
     public internal(set) var programs: [ProgramSpec]
-    public internal(set) var maps: [MapSpec]
+    /// Maps, adjustable before load (sizes, names, pinning), as libbpf's `bpf_map__set_*`.
+    public var maps: [MapSpec]
     /// The object's BTF and BTF.ext, when it has them.
     public let btf: BTF?
     public let btfExt: BTFExt?

@@ -2,7 +2,8 @@
 // Programs attached to an interface and a cgroup in tests: count UDP packets
 // to `port` arriving on an interface (XDP, passing everything), and
 // IPv4 connect() calls made by process `pid` (cgroup/connect4, allowing all).
-// Both targets are `const volatile`, set by the test before loading.
+// Both targets are `const volatile`, set by the test before loading; `port`
+// is in network byte order, so both byte orders compile to the same code.
 #include <linux/bpf.h>
 #include <linux/types.h>
 #include <linux/if_ether.h>
@@ -32,7 +33,7 @@ int count_udp(struct xdp_md *ctx)
     struct udphdr *udp = (void *)(ip + 1);
     if ((void *)(udp + 1) > end)
         return XDP_PASS;
-    if (udp->dest == bpf_htons(port))
+    if (udp->dest == port)
         __sync_fetch_and_add(&udp_packets, 1);
     return XDP_PASS;
 }

@@ -23,6 +23,13 @@ func loadTestData(_ name: String, _ options: LoadOptions = LoadOptions()) throws
     try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/" + name).load(options)
 }
 
+/// Load options whose maps pinned by name go under `root` instead of /sys/fs/bpf.
+func pinningUnder(_ root: String) -> LoadOptions {
+    var options = LoadOptions()
+    options.pinRoot = root
+    return options
+}
+
 /// The value of key 0 of an array map.
 func firstValue(_ fd: Int32, size: Int) throws -> [UInt8] {
     try MapCommands.lookup(descriptor: fd, key: [0, 0, 0, 0], valueSize: size)
@@ -39,4 +46,34 @@ extension Optional {
 struct MissingValue: Error, CustomStringConvertible {
     let what: String
     var description: String { "missing: \(what)" }
+}
+
+/// A fresh pin root on bpffs for one test, removed with everything in it afterwards.
+func withPinRoot(_ body: (String) throws -> Void) rethrows {
+    #expect(Host.ensureBPFFS())
+    let root = "/sys/fs/bpf/swiftbpf-pins-\(getpid())"
+    #expect(mkdir(root, 0o700) == 0 || errno == EEXIST)
+    defer {
+        if let dir = opendir(root) {
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name != ".", name != ".." { unlink(root + "/" + name) }
+            }
+            closedir(dir)
+        }
+        rmdir(root)
+    }
+    try body(root)
+}
+
+/// The entries of a directory, sorted.
+func entries(_ path: String) -> [String] {
+    guard let dir = opendir(path) else { return [] }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name != ".", name != ".." { names.append(name) }
+    }
+    return names.sorted()
 }

@@ -14,8 +14,8 @@ struct LoaderTests {
     func loads(_ name: String) throws {
         try KernelObjects.exclusively {
             let before = KernelObjects.openCount()
-            do {
-                let object = try loadTestData(name)
+            try withPinRoot { root in
+                let object = try loadTestData(name, pinningUnder(root))
                 #expect(object.programNames == object.spec.entryPrograms.map(\.name))
                 for program in object.programNames {
                     let info = try ProgramInfo(descriptor: try object.programDescriptor(named: program).required(program))
@@ -109,9 +109,12 @@ struct CorpusLoadTests {
             var loaded = 0, reasons: [String: Int] = [:]
             for (_, path) in files {
                 do {
-                    let object = try ObjectSpec(contentsOfFile: path).load()
-                    loaded += 1
-                    _ = object.programNames
+                    // Maps pinned by name go to a pin root of their own, removed after each object.
+                    try withPinRoot { root in
+                        let object = try ObjectSpec(contentsOfFile: path).load(pinningUnder(root))
+                        loaded += 1
+                        _ = object.programNames
+                    }
                 } catch let error as LoadError {
                     reasons[Self.category(error), default: 0] += 1
                 } catch let error as ObjectError {
@@ -134,6 +137,7 @@ struct CorpusLoadTests {
         case .missingProgramType: "section names no program type"
         case .attachTarget: "attach target not in kernel BTF"
         case .slot: "initial slot"
+        case let .pin(_, _, reason): "pinning: " + words(reason)
         }
     }
 

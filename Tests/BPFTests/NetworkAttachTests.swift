@@ -8,7 +8,7 @@ import Testing
 /// netcount.bpf.c, loaded to count UDP packets to `port` and connect() calls of this process.
 func loadNetcount(port: UInt16) throws -> LoadedObject {
     var spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/netcount.bpfel.o")
-    try spec.setInitialValue(withUnsafeBytes(of: port) { Array($0) }, of: "port")
+    try spec.setInitialValue(withUnsafeBytes(of: port.bigEndian) { Array($0) }, of: "port")
     try spec.setInitialValue(withUnsafeBytes(of: UInt32(getpid())) { Array($0) }, of: "pid")
     return try spec.load()
 }

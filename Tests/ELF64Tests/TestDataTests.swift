@@ -33,8 +33,11 @@ struct TestDataTests {
         #expect(objects.filter { $0.hasSuffix(".bpfeb.o") }.count == objects.filter { $0.hasSuffix(".bpfel.o") }.count)
     }
 
-    /// core.bpf.c reads a bitfield with a macro whose code depends on the byte order.
-    static let orderIndependent = TestPaths.testDataObjects.filter { $0.hasSuffix(".bpfel.o") && !$0.hasSuffix("/core.bpfel.o") }
+    /// core.bpf.c reads a bitfield with a macro whose code depends on the byte order; for
+    /// netcount.bpf.c's packet parsing clang writes one line_info record more in big-endian.
+    static let orderIndependent = TestPaths.testDataObjects.filter {
+        $0.hasSuffix(".bpfel.o") && !$0.hasSuffix("/core.bpfel.o") && !$0.hasSuffix("/netcount.bpfel.o")
+    }
 
     /// The first place two listings differ, for a short failure message.
     static func firstDifference(_ a: [String], _ b: [String]) -> String {

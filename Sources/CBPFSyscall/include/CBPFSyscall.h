@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <sys/epoll.h> /* re-exported: Glibc's module map leaves epoll out */
 #include <sys/ioctl.h>
+#include <sys/vfs.h> /* re-exported: statfs, to recognise bpffs */
 #include <sys/syscall.h>
 #include <unistd.h>
 

@@ -1,0 +1,102 @@
+import BPF
+import BPFObject
+import Glibc
+import TestSupport
+import Testing
+
+func loadPinned(root: String, adjust: (inout ObjectSpec) -> Void = { _ in }) throws(LoadError) -> LoadedObject {
+    var spec: ObjectSpec
+    do { spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/pinned.bpfel.o") } catch { throw .spec(error) }
+    adjust(&spec)
+    var options = LoadOptions()
+    options.pinRoot = root
+    return try spec.load(options)
+}
+
+func sharedCount(_ object: borrowing LoadedObject) throws -> UInt64 {
+    let map = try object.mapDescriptor(named: "shared_counts").required("shared_counts")
+    return try MapCommands.lookup(descriptor: map, key: [0, 0, 0, 0], valueSize: 8).withUnsafeBytes { $0.load(as: UInt64.self) }
+}
+
+func bump(_ object: borrowing LoadedObject) throws {
+    _ = try ProgramCommands.testRun(descriptor: try object.programDescriptor(named: "bump").required("bump"))
+}
+
+/// The reason of a `.pin` load error, or a test failure.
+func pinFailure(_ load: () throws(LoadError) -> LoadedObject) -> String? {
+    do {
+        _ = try load()
+        Issue.record("the load succeeded")
+        return nil
+    } catch {
+        guard case .pin(_, _, let reason) = error else { Issue.record("not a pin error: \(error)"); return nil }
+        return reason
+    }
+}
+
+@Suite("Maps pinned by name", kernelTrait, .serialized)
+struct PinningTests {
+    @Test("the first load pins, later loads reuse the same kernel map, and pins outlive the objects")
+    func pinAndReuse() throws {
+        try KernelObjects.exclusively {
+            try withPinRoot { root in
+                var firstID: UInt32 = 0
+                do {
+                    let first = try loadPinned(root: root)
+                    #expect(first.pinnedMaps == ["shared_counts": root + "/shared_counts", "shared_flags": root + "/shared_flags"])
+                    #expect(entries(root) == ["shared_counts", "shared_flags"])
+                    firstID = try MapInfo(descriptor: try first.mapDescriptor(named: "shared_counts").required("map")).id
+                    try bump(first)
+                    let second = try loadPinned(root: root)
+                    #expect(try MapInfo(descriptor: try second.mapDescriptor(named: "shared_counts").required("map")).id == firstID)
+                    try bump(second)
+                    #expect(try sharedCount(first) == 2)
+                }
+                let third = try loadPinned(root: root)
+                #expect(try MapInfo(descriptor: try third.mapDescriptor(named: "shared_counts").required("map")).id == firstID)
+                #expect(try sharedCount(third) == 2)
+            }
+        }
+    }
+
+    @Test("a pinned map of another shape is an error naming the difference; a failed load removes the pins it made")
+    func incompatible() throws {
+        try KernelObjects.exclusively {
+            try withPinRoot { root in
+                let before = KernelObjects.openCount()
+                // shared_flags is an array of 4 u32: pin an array of 8 in its place.
+                do {
+                    let other = try MapCommands.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 8))
+                    try ObjectCommands.pin(descriptor: other.rawValue, at: root + "/shared_flags")
+                }
+                let reason = pinFailure { () throws(LoadError) in try loadPinned(root: root) }
+                #expect(reason == "the pinned map differs: max entries 8 (object: 4)")
+                // shared_counts was created and pinned before shared_flags failed: its pin is gone again.
+                #expect(entries(root) == ["shared_flags"])
+                #expect(KernelObjects.openCount() == before)
+            }
+        }
+    }
+
+    @Test("names that would leave the pin root, and a pin root off bpffs, are refused before anything is made")
+    func refusedPaths() throws {
+        try KernelObjects.exclusively {
+            try withPinRoot { root in
+                let before = KernelObjects.openCount()
+                for name in ["../escape", "a/b", "..", ""] {
+                    let reason = pinFailure { () throws(LoadError) in
+                        try loadPinned(root: root) { spec in
+                            if let i = spec.maps.firstIndex(where: { $0.name == "shared_counts" }) { spec.maps[i].name = name }
+                        }
+                    }
+                    #expect(reason == "a map name must be one path component to be pinned by name", "name '\(name)'")
+                }
+                #expect(entries(root).isEmpty)
+                #expect(entries("/sys/fs/bpf").contains("escape") == false)
+                let reason = pinFailure { () throws(LoadError) in try loadPinned(root: "/tmp") }
+                #expect(reason?.hasPrefix("bpffs is not mounted at '/tmp'") == true)
+                #expect(KernelObjects.openCount() == before)
+            }
+        }
+    }
+}
