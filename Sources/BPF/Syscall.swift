@@ -7,7 +7,8 @@ enum Command: Int32 {
     case programLoad = 5, objectPin, objectGet
     case programTestRun = 10, programGetNextID = 11, mapGetNextID, programGetFDByID, mapGetFDByID, objectGetInfoByFD
     case rawTracepointOpen = 17, btfLoad = 18, btfGetFDByID
-    case mapFreeze = 22, btfGetNextID = 23
+    case mapLookupAndDeleteElement = 21, mapFreeze = 22, btfGetNextID = 23
+    case mapLookupBatch = 24, mapLookupAndDeleteBatch, mapUpdateBatch, mapDeleteBatch
     case linkCreate = 28
     case programBindMap = 35
 }

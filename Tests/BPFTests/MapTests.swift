@@ -1,0 +1,118 @@
+import BPF
+import BPFObject
+import Glibc
+import TestSupport
+import Testing
+
+func u32(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v) { Array($0) } }
+func u64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v) { Array($0) } }
+
+func makeMap(_ type: MapType, key: UInt32 = 4, value: UInt32 = 8, entries: UInt32 = 256, flags: UInt32 = 0) throws -> FileDescriptor {
+    try MapCommands.create(MapAttributes(type: type, keySize: key, valueSize: value, maxEntries: entries, flags: flags, name: "test_map"))
+}
+
+/// Entries as a dictionary, for order-free comparison.
+func table(_ entries: [(key: [UInt8], value: [UInt8])]) -> [[UInt8]: [UInt8]] {
+    Dictionary(entries.map { ($0.key, $0.value) }) { a, _ in a }
+}
+
+@Suite("Map operations on the kernel", kernelTrait, .serialized)
+struct MapTests {
+    @Test("hash, LRU hash and array: update, lookup, next-key walk, delete; batch reads equal one-by-one reads",
+          arguments: [MapType.hash, .lruHash, .array])
+    func keyedMaps(type: MapType) throws {
+        try KernelObjects.exclusively {
+            let before = KernelObjects.openCount()
+            do {
+                let map = try makeMap(type, entries: 100)
+                let fd = map.rawValue
+                try MapCommands.update(descriptor: fd, keys: (0..<100).map { u32($0) }, values: (0..<100).map { u64(UInt64($0) * 3) })
+                #expect(try MapCommands.lookup(descriptor: fd, key: u32(7), valueSize: 8) == u64(21))
+                let walked = try MapCommands.keys(descriptor: fd, keySize: 4)
+                #expect(Set(walked) == Set((0..<100).map { u32($0) }))
+                let oneByOne = try walked.map { ($0, try MapCommands.lookup(descriptor: fd, key: $0, valueSize: 8)) }
+                for chunk in [1, 7, 256] {
+                    let batched = try MapCommands.entries(descriptor: fd, keySize: 4, valueSize: 8, chunk: chunk)
+                    #expect(batched.count == 100, "chunk \(chunk)")
+                    #expect(table(batched) == table(oneByOne), "chunk \(chunk)")
+                }
+                if type == .array {
+                    // Array entries cannot be deleted: EINVAL, as the kernel says.
+                    #expect(throws: SyscallError.self) { try MapCommands.delete(descriptor: fd, key: u32(1)) }
+                } else {
+                    try MapCommands.delete(descriptor: fd, key: u32(1))
+                    try MapCommands.delete(descriptor: fd, keys: (2..<50).map { u32($0) })
+                    #expect(try MapCommands.keys(descriptor: fd, keySize: 4).count == 51)
+                    #expect(try MapCommands.nextKey(descriptor: fd, after: nil, keySize: 4) != nil)
+                    let taken = try MapCommands.entries(descriptor: fd, keySize: 4, valueSize: 8, deleting: true)
+                    #expect(taken.count == 51)
+                    #expect(try MapCommands.keys(descriptor: fd, keySize: 4).isEmpty)
+                    #expect(try MapCommands.nextKey(descriptor: fd, after: nil, keySize: 4) == nil)
+                }
+            }
+            #expect(KernelObjects.openCount() == before)
+        }
+    }
+
+    @Test("update flags: NOEXIST refuses an existing key, EXIST a missing one")
+    func updateFlags() throws {
+        try KernelObjects.exclusively {
+            let map = try makeMap(.hash)
+            try MapCommands.update(descriptor: map.rawValue, key: u32(1), value: u64(1), flags: 1)
+            #expect(throws: SyscallError(operation: "BPF_MAP_UPDATE_ELEM", errno: EEXIST)) {
+                try MapCommands.update(descriptor: map.rawValue, key: u32(1), value: u64(2), flags: 1)
+            }
+            #expect(throws: SyscallError(operation: "BPF_MAP_UPDATE_ELEM", errno: ENOENT)) {
+                try MapCommands.update(descriptor: map.rawValue, key: u32(2), value: u64(2), flags: 2)
+            }
+            #expect(try MapCommands.lookupAndDelete(descriptor: map.rawValue, key: u32(1), valueSize: 8) == u64(1))
+            #expect(try MapCommands.lookupAndDelete(descriptor: map.rawValue, key: u32(1), valueSize: 8) == nil)
+        }
+    }
+
+    @Test("per-CPU hash and array: one value per possible CPU, written and read back per CPU",
+          arguments: [MapType.perCPUHash, .perCPUArray])
+    func perCPU(type: MapType) throws {
+        try KernelObjects.exclusively {
+            // A 12-byte value: each CPU's slot is padded to 16.
+            let map = try makeMap(type, value: 12, entries: 4)
+            let values = (0..<PossibleCPUs.count).map { cpu in (0..<12).map { UInt8(cpu * 16 + $0) } }
+            try MapCommands.updatePerCPU(descriptor: map.rawValue, key: u32(2), values: values, valueSize: 12)
+            #expect(try MapCommands.lookupPerCPU(descriptor: map.rawValue, key: u32(2), valueSize: 12) == values)
+            #expect(throws: SyscallError.self) {
+                try MapCommands.updatePerCPU(descriptor: map.rawValue, key: u32(2), values: [[0]], valueSize: 12)
+            }
+            let stride = MapCommands.perCPUStride(valueSize: 12)
+            #expect(stride == 16)
+            let batched = try MapCommands.entries(descriptor: map.rawValue, keySize: 4, valueSize: stride * PossibleCPUs.count)
+            let entry = try #require(batched.first { $0.key == u32(2) })
+            #expect(Array(entry.value[0..<12]) == values[0])
+        }
+    }
+
+    @Test("queue and stack: push, then pop in FIFO and LIFO order; empty pops give nil")
+    func queueAndStack() throws {
+        try KernelObjects.exclusively {
+            for (type, order) in [(MapType.queue, [1, 2, 3]), (.stack, [3, 2, 1])] {
+                let map = try makeMap(type, key: 0, value: 4, entries: 8)
+                for v in 1...3 { try MapCommands.push(descriptor: map.rawValue, value: u32(UInt32(v))) }
+                var popped: [[UInt8]] = []
+                while let v = try MapCommands.lookupAndDelete(descriptor: map.rawValue, key: nil, valueSize: 4) { popped.append(v) }
+                #expect(popped == order.map { u32(UInt32($0)) }, "\(type)")
+            }
+        }
+    }
+
+    @Test("LPM trie: longest prefix wins")
+    func lpmTrie() throws {
+        try KernelObjects.exclusively {
+            // key: u32 prefix length + 4 address bytes; BPF_F_NO_PREALLOC is required.
+            let map = try makeMap(.lpmTrie, key: 8, value: 4, entries: 16, flags: 1)
+            try MapCommands.update(descriptor: map.rawValue, key: u32(8) + [10, 0, 0, 0], value: u32(8))
+            try MapCommands.update(descriptor: map.rawValue, key: u32(24) + [10, 1, 2, 0], value: u32(24))
+            #expect(try MapCommands.lookup(descriptor: map.rawValue, key: u32(32) + [10, 1, 2, 3], valueSize: 4) == u32(24))
+            #expect(try MapCommands.lookup(descriptor: map.rawValue, key: u32(32) + [10, 9, 9, 9], valueSize: 4) == u32(8))
+            #expect(throws: SyscallError.self) { try MapCommands.lookup(descriptor: map.rawValue, key: u32(32) + [11, 0, 0, 0], valueSize: 4) }
+        }
+    }
+}
