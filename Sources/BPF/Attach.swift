@@ -25,22 +25,8 @@ public enum Attach {
     /// a perf event for it, and a BPF link on that event.
     public static func tracepoint(program: Int32, category: String, name: String) throws(AttachError) -> Link {
         let id = try Tracefs.tracepointID(category: category, name: name)
-        var attr = [UInt8](repeating: 0, count: 136)
-        func put<T: FixedWidthInteger>(_ value: T, at offset: Int) {
-            withUnsafeBytes(of: value) { for (i, b) in $0.enumerated() { attr[offset + i] = b } }
-        }
-        put(UInt32(2), at: 0)  // PERF_TYPE_TRACEPOINT
-        put(UInt32(attr.count), at: 4)
-        put(id, at: 8)
-        let fd = attr.withUnsafeMutableBytes { sbpf_perf_event_open($0.baseAddress, -1, 0, -1, 8 /* PERF_FLAG_FD_CLOEXEC */) }
-        guard fd >= 0 else { throw .system(SyscallError(operation: "perf_event_open tracepoint \(category)/\(name)", errno: Int32(-fd))) }
-        let event = FileDescriptor(owning: Int32(fd))
-        do {
-            let link = try LinkCommands.create(program: program, target: event.rawValue, attachType: LinkCommands.perfEventAttachType)
-            return Link(link, perfEvent: event)
-        } catch {
-            throw .system(error)
-        }
+        let event = try PerfEvent.open(type: PerfEvent.tracepointType, config: id, what: "tracepoint \(category)/\(name)")
+        return try PerfEvent.attach(program: program, to: event)
     }
 
     /// XDP on the network interface `name` through a BPF link; the kernel picks driver mode,
@@ -96,7 +82,8 @@ public enum Attach {
     }
 
     /// Attaches by the program's section name, as libbpf's `bpf_program__attach` does:
-    /// `tracepoint/…`/`tp/…`, `raw_tp/…`/`raw_tracepoint/…`, `tp_btf/…`, `fentry/…` and friends.
+    /// `tracepoint/…`/`tp/…`, `raw_tp/…`/`raw_tracepoint/…`, `tp_btf/…`, `fentry/…` and friends,
+    /// `uprobe/BINARY:FUNCTION` and `uretprobe/…`.
     /// Kinds that need a target the section cannot give (XDP, tc, cgroups, sockets) are an error.
     public static func auto(program: Int32, kind: ProgramKind) throws(AttachError) -> Link {
         let family = kind.pattern.prefix { $0 != "+" && $0 != "." }
@@ -111,6 +98,12 @@ public enum Attach {
             return try rawTracepoint(program: program, name: name)
         case "tp_btf", "fentry", "fexit", "fmod_ret", "lsm":
             return try rawTracepoint(program: program, name: nil)
+        case "uprobe", "uretprobe":
+            guard let target = kind.attachTarget, let colon = target.lastIndex(of: ":") else {
+                throw .target("'\(kind.pattern)' needs 'binary:function' after '/' to attach by section")
+            }
+            return try uprobe(program: program, binary: String(target[..<colon]), symbol: String(target[target.index(after: colon)...]),
+                              returnProbe: family == "uretprobe")
         case "kprobe", "kretprobe", "ksyscall", "kretsyscall":
             guard Tracefs.kprobesAvailable else { throw .unsupported("kprobes (CONFIG_KPROBES is off)") }
             throw .unsupported("kprobe attachment is not implemented yet")

@@ -1,0 +1,57 @@
+import ELF64
+import Glibc
+
+extension Attach {
+    /// A uprobe (or, with `returnProbe`, a uretprobe) at byte `offset` of the file `binary`,
+    /// in process `pid` or every process (-1), through the `uprobe` PMU and a BPF link.
+    public static func uprobe(program: Int32, binary: String, offset: UInt64, returnProbe: Bool = false, pid: Int32 = -1) throws(AttachError) -> Link {
+        let type = try Self.uprobePMUType()
+        let path = Array(binary.utf8) + [0]
+        // The kernel reads the path during perf_event_open only.
+        let opened = path.withUnsafeBytes { p -> Result<Int32, AttachError> in
+            do throws(AttachError) {
+                return .success(try PerfEvent.open(
+                    type: type, config: returnProbe ? 1 : 0, config1: UInt64(UInt(bitPattern: p.baseAddress)), config2: offset,
+                    pid: pid, what: "\(returnProbe ? "uretprobe" : "uprobe") \(binary)+\(offset)"
+                ).release())
+            } catch { return .failure(error) }
+        }
+        return try PerfEvent.attach(program: program, to: FileDescriptor(owning: try opened.get()))
+    }
+
+    /// A uprobe on the function `symbol` of the ELF file `binary` (its `.symtab`, else `.dynsym`).
+    public static func uprobe(program: Int32, binary: String, symbol: String, returnProbe: Bool = false, pid: Int32 = -1) throws(AttachError) -> Link {
+        let offset = try fileOffset(of: symbol, in: binary)
+        return try uprobe(program: program, binary: binary, offset: offset, returnProbe: returnProbe, pid: pid)
+    }
+
+    /// Where a function's code starts in its file: its address, less the address of its section,
+    /// plus the section's file offset.
+    public static func fileOffset(of symbol: String, in binary: String) throws(AttachError) -> UInt64 {
+        do {
+            let file = try ELFFile(try ByteStorage(contentsOfFile: binary))
+            var tables: [SymbolTable] = []
+            if let table = try file.symbolTable() { tables.append(table) }
+            if let dynamic = file.section(named: ".dynsym") { tables.append(try file.symbols(in: dynamic)) }
+            for table in tables {
+                for entry in table where entry.type == .function && entry.name == symbol {
+                    guard let index = entry.section.sectionIndex, index < file.sections.count else { continue }
+                    let section = file.sections[index]
+                    guard entry.value >= section.address, entry.value - section.address < section.size else { continue }
+                    return entry.value - section.address + section.offset
+                }
+            }
+        } catch {
+            throw .target("'\(binary)': \(error)")
+        }
+        throw .target("no function '\(symbol)' in '\(binary)'")
+    }
+
+    /// The `uprobe` PMU's type number from sysfs.
+    static func uprobePMUType() throws(AttachError) -> UInt32 {
+        guard let storage = try? ByteStorage(contentsOfFile: "/sys/bus/event_source/devices/uprobe/type"),
+            let type = UInt32(String(decoding: storage.bytes, as: UTF8.self).filter(\.isNumber))
+        else { throw .unsupported("uprobes (no uprobe PMU in /sys/bus/event_source/devices)") }
+        return type
+    }
+}
