@@ -41,6 +41,21 @@ public enum Attach {
         }
     }
 
+    /// A tc program on the interface `name` through a tcx link (`tcx/ingress` → `BPF_TCX_INGRESS`,
+    /// `tcx/egress` → `BPF_TCX_EGRESS`: the program's expected attach type), after the programs
+    /// already there. Needs Linux 6.6 or newer.
+    public static func tcx(program: Int32, interface name: String, attachType: AttachType) throws(AttachError) -> Link {
+        let index = if_nametoindex(name)
+        guard index > 0 else { throw .target("no network interface '\(name)'") }
+        do {
+            return Link(try LinkCommands.create(program: program, target: Int32(bitPattern: index), attachType: attachType.rawValue))
+        } catch where error.errno == EINVAL {
+            throw .unsupported("tcx links on '\(name)' (\(error); Linux 6.6 or newer needed)")
+        } catch {
+            throw .system(error)
+        }
+    }
+
     /// A cgroup program (`cgroup/connect4`, `cgroup_skb/ingress`, `sockops`, …) on the cgroup v2
     /// directory at `path` through a BPF link, at `attachType` (the program's expected attach type).
     public static func cgroup(program: Int32, path: String, attachType: AttachType) throws(AttachError) -> Link {

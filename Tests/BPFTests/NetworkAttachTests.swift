@@ -62,6 +62,26 @@ struct NetworkAttachTests {
         }
     }
 
+    @Test("tcx ingress on lo counts UDP packets while its link lives, and not after")
+    func tcx() throws {
+        try KernelObjects.exclusively {
+            let object = try loadNetcount(port: 42427)
+            let globals = try GlobalData(object)
+            let program = try object.programDescriptor(named: "count_udp_tc").required("count_udp_tc")
+            let attachType = try (object.spec.program(named: "count_udp_tc")?.kind?.expectedAttachType).required("attach type")
+            #expect(attachType.description == "BPF_TCX_INGRESS")
+            do {
+                let link = try Attach.tcx(program: program, interface: "lo", attachType: attachType)
+                try udp(to: 42427, count: 4)
+                try udp(to: 42428, count: 2)
+                #expect(try globals.value(of: "tc_packets", as: UInt64.self) == 4)
+                link.detach()
+            }
+            try udp(to: 42427, count: 3)
+            #expect(try globals.value(of: "tc_packets", as: UInt64.self) == 4)
+        }
+    }
+
     @Test("a pinned link stays attached after it is dropped, and detaches once re-opened, unpinned and dropped")
     func pinnedLink() throws {
         try KernelObjects.exclusively {
