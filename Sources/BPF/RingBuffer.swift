@@ -125,12 +125,16 @@ public struct RingBuffer: ~Copyable {
                     .pointee.load(ordering: .acquiring)
                 if word & busyBit != 0 { return count }
                 let length = min(Int(word & ~(busyBit | discardBit)), ring.dataSize - headerSize)
-                // Advance first, so that a throwing handler never sees the same record twice.
                 position += UInt64((length + headerSize + 7) & ~7)
-                consumerPosition.pointee.store(position, ordering: .releasing)
+                // The space goes back to the kernel after the handler (it reads the ring in place),
+                // also when the handler throws: a record is handed over once.
                 if word & discardBit == 0 {
-                    try body(index, UnsafeRawBufferPointer(start: header + headerSize, count: length))
+                    let outcome = Result { () throws(E) in try body(index, UnsafeRawBufferPointer(start: header + headerSize, count: length)) }
+                    consumerPosition.pointee.store(position, ordering: .releasing)
+                    try outcome.get()
                     count += 1
+                } else {
+                    consumerPosition.pointee.store(position, ordering: .releasing)
                 }
             }
         }
