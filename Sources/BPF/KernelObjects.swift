@@ -3,13 +3,14 @@ import Glibc
 
 /// Finding kernel objects by id, as `bpftool prog list` does.
 public enum KernelObjectKind: Sendable {
-    case program, map, btf
+    case program, map, btf, link
 
     var nextID: Command {
         switch self {
         case .program: .programGetNextID
         case .map: .mapGetNextID
         case .btf: .btfGetNextID
+        case .link: .linkGetNextID
         }
     }
 
@@ -18,6 +19,7 @@ public enum KernelObjectKind: Sendable {
         case .program: .programGetFDByID
         case .map: .mapGetFDByID
         case .btf: .btfGetFDByID
+        case .link: .linkGetFDByID
         }
     }
 }

@@ -13,6 +13,7 @@ let commands: [(name: String, summary: String, run: (ArraySlice<String>) throws 
     ("btf", "dump BTF types from an object or a raw BTF file, as bpftool does", BTFCommand.run),
     ("prog", "load objects; list and show programs with their metadata", ProgCommand.run),
     ("map", "list, show and dump maps in the kernel", MapCommand.run),
+    ("link", "list and show BPF links (attachments) in the kernel", LinkCommand.run),
 ]
 
 let mainHelp = """

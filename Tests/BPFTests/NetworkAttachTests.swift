@@ -108,6 +108,32 @@ struct NetworkAttachTests {
         }
     }
 
+    @Test("swiftbpf link list/show print a live link as bpftool link show's first line does")
+    func linkListing() throws {
+        try KernelObjects.exclusively {
+            let object = try loadNetcount(port: 42429)
+            let program = try object.programDescriptor(named: "count_udp").required("count_udp")
+            let programID = try ProgramInfo(descriptor: program).id
+            let path = "/sys/fs/bpf/swiftbpf-test-linkshow-\(getpid())"
+            let link = try Attach.xdp(program: program, interface: "lo")
+            try link.pin(at: path)
+            defer { unlink(path) }
+            let info = try LinkInfo(descriptor: link.descriptor.rawValue)
+            #expect(info.typeName == "xdp" && info.programID == programID)
+            let expected = "\(info.id): xdp  prog \(programID)  "
+            let listed = try Host.capture(Host.swiftbpf, ["link", "list"])
+            #expect(listed.status == 0)
+            #expect(listed.out.split(separator: "\n").contains { $0 == expected })
+            let shown = try Host.capture(Host.swiftbpf, ["link", "show", "--pinned", path, "--json"])
+            #expect(shown.out.contains("\"id\": \(info.id)") || shown.out.contains("\"id\":\(info.id)"))
+            if let bpftool = Host.find("bpftool") {
+                let theirs = try Host.capture(bpftool, ["link", "show", "pinned", path])
+                #expect(theirs.out.split(separator: "\n").first.map(String.init) == expected)
+            }
+            link.detach()
+        }
+    }
+
     @Test("cgroup/connect4 on this process's cgroup counts its connect() calls, until detached")
     func cgroupConnect() throws {
         try KernelObjects.exclusively {

@@ -1,0 +1,23 @@
+/// `struct bpf_link_info`'s common part: what a link is and which program it runs.
+public struct LinkInfo: Sendable, Equatable {
+    /// `enum bpf_link_type`, e.g. 6 for XDP.
+    public let type: UInt32
+    public let id: UInt32
+    public let programID: UInt32
+
+    /// The link type as bpftool names it (`xdp`, `perf_event`, `tcx`…).
+    public var typeName: String {
+        let names = ["unspec", "raw_tracepoint", "tracing", "cgroup", "iter", "netns", "xdp", "perf_event",
+                     "kprobe_multi", "struct_ops", "netfilter", "tcx", "uprobe_multi", "netkit", "sockmap"]
+        return Int(type) < names.count ? names[Int(type)] : "type \(type)"
+    }
+
+    /// Reads the info of the link behind `fd`.
+    public init(descriptor fd: Int32) throws(SyscallError) {
+        var info = Attribute(size: 64)
+        try ObjectInfo.get(fd, into: &info)
+        type = info.u32(at: 0)
+        id = info.u32(at: 4)
+        programID = info.u32(at: 8)
+    }
+}

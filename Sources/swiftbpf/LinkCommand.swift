@@ -1,0 +1,52 @@
+import BPF
+import Glibc
+
+/// `swiftbpf link list|show`.
+enum LinkCommand {
+    static let help = """
+        usage: swiftbpf link list [--json]
+               swiftbpf link show ID | --pinned PATH [--json]
+
+        prints BPF links in the kernel as the first line of `bpftool link show`
+        does: id, link type and the id of the program attached.
+
+        examples:
+          swiftbpf link list
+          swiftbpf link show --pinned /sys/fs/bpf/my_link --json
+        """
+
+    static func run(_ words: ArraySlice<String>) throws {
+        let args = try Arguments(words, valued: ["pinned"], flags: ["help", "json"], help: help)
+        if args.flag("help") { print(help); return }
+        var links: [LinkInfo] = []
+        switch args.positionals.first {
+        case "list":
+            for id in try KernelObjectIDs.all(.link) {
+                guard let fd = try? KernelObjectIDs.open(.link, id: id) else { continue }  // detached since listed
+                links.append(try LinkInfo(descriptor: fd.rawValue))
+            }
+        case "show":
+            let fd: FileDescriptor
+            if let path = args.option("pinned") {
+                fd = try KernelObjectIDs.open(pinned: path)
+            } else {
+                guard args.positionals.count == 2, let id = UInt32(args.positionals[1]) else {
+                    throw UsageError(message: "expected 'show ID' or 'show --pinned PATH'", help: help)
+                }
+                fd = try KernelObjectIDs.open(.link, id: id)
+            }
+            links = [try LinkInfo(descriptor: fd.rawValue)]
+        default:
+            throw UsageError(message: "expected 'list' or 'show'", help: help)
+        }
+        if args.flag("json") {
+            let items = links.map { link -> JSON in
+                .object([("id", .uint(UInt64(link.id))), ("type", .string(link.typeName)), ("prog_id", .uint(UInt64(link.programID)))])
+            }
+            print((args.positionals.first == "show" ? items.first ?? .null : .array(items)).rendered())
+        } else {
+            // bpftool ends the header with two spaces before type-specific details.
+            for link in links { print("\(link.id): \(link.typeName)  prog \(link.programID)  ") }
+        }
+    }
+}
