@@ -71,7 +71,7 @@ public enum Linker {
                 case let .external(symbol):
                     if let map = spec.kconfigMapIndex, let extern = spec.kconfigExterns.first(where: { $0.name == symbol }),
                        program.instructions[reference.instruction].isLoadImmediate64 {
-                        setLoad(&linked, at: at, source: PseudoSource.mapValue, low: Int32(map), high: Int32(extern.offset))
+                        setLoad(&linked, at: at, source: PseudoSource.mapValue, low: Int32(map), high: Int32(bitPattern: extern.offset))
                         linked.mapLoads.append(MapLoad(instruction: at, map: map))
                     } else if spec.ksymExterns.contains(where: { $0.name == symbol }) {
                         linked.externUses.append(ExternUse(instruction: at, name: symbol))
