@@ -47,6 +47,14 @@ public enum LinkCommands {
         return try attr.callForDescriptor(.linkCreate, "BPF_LINK_CREATE")
     }
 
+    /// `BPF_LINK_DETACH`: detaches the link's program now, even while other descriptors or pins
+    /// keep the link object alive.
+    public static func detach(link: Int32) throws(SyscallError) {
+        var attr = Attribute(size: 4)
+        attr.set(UInt32(bitPattern: link), at: 0)
+        _ = try attr.call(.linkDetach, "BPF_LINK_DETACH")
+    }
+
     /// `BPF_RAW_TRACEPOINT_OPEN`: raw tracepoints by name, and `tp_btf`/tracing programs (name nil).
     public static func openRawTracepoint(program: Int32, name: String?) throws(SyscallError) -> FileDescriptor {
         let bytes: [UInt8] = name.map { Array($0.utf8) + [0] } ?? []

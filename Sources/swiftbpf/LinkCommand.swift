@@ -6,13 +6,17 @@ enum LinkCommand {
     static let help = """
         usage: swiftbpf link list [--json]
                swiftbpf link show ID | --pinned PATH [--json]
+               swiftbpf link detach ID | --pinned PATH
 
-        prints BPF links in the kernel as the first line of `bpftool link show`
-        does: id, link type and the id of the program attached.
+        list/show print BPF links in the kernel as the first line of `bpftool link
+        show` does: id, link type and the id of the program attached. detach
+        detaches a link's program at once (BPF_LINK_DETACH), even one kept alive
+        by a pin or another process; remove the pin separately.
 
         examples:
           swiftbpf link list
           swiftbpf link show --pinned /sys/fs/bpf/my_link --json
+          swiftbpf link detach 12
         """
 
     static func run(_ words: ArraySlice<String>) throws {
@@ -25,19 +29,23 @@ enum LinkCommand {
                 guard let fd = try? KernelObjectIDs.open(.link, id: id) else { continue }  // detached since listed
                 links.append(try LinkInfo(descriptor: fd.rawValue))
             }
-        case "show":
+        case "show", "detach":
             let fd: FileDescriptor
             if let path = args.option("pinned") {
                 fd = try KernelObjectIDs.open(pinned: path)
             } else {
                 guard args.positionals.count == 2, let id = UInt32(args.positionals[1]) else {
-                    throw UsageError(message: "expected 'show ID' or 'show --pinned PATH'", help: help)
+                    throw UsageError(message: "expected '\(args.positionals[0]) ID' or '\(args.positionals[0]) --pinned PATH'", help: help)
                 }
                 fd = try KernelObjectIDs.open(.link, id: id)
             }
+            if args.positionals.first == "detach" {
+                try LinkCommands.detach(link: fd.rawValue)
+                return
+            }
             links = [try LinkInfo(descriptor: fd.rawValue)]
         default:
-            throw UsageError(message: "expected 'list' or 'show'", help: help)
+            throw UsageError(message: "expected 'list', 'show' or 'detach'", help: help)
         }
         if args.flag("json") {
             let items = links.map { link -> JSON in

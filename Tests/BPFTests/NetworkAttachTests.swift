@@ -108,7 +108,7 @@ struct NetworkAttachTests {
         }
     }
 
-    @Test("swiftbpf link list/show print a live link as bpftool link show's first line does")
+    @Test("swiftbpf link list/show print a live link as bpftool link show's first line does; link detach stops it")
     func linkListing() throws {
         try KernelObjects.exclusively {
             let object = try loadNetcount(port: 42429)
@@ -130,6 +130,13 @@ struct NetworkAttachTests {
                 let theirs = try Host.capture(bpftool, ["link", "show", "pinned", path])
                 #expect(theirs.out.split(separator: "\n").first.map(String.init) == expected)
             }
+            // Detached by id from another process while this one and the pin still hold the link.
+            let globals = try GlobalData(object)
+            try udp(to: 42429, count: 2)
+            #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 2)
+            #expect(try Host.capture(Host.swiftbpf, ["link", "detach", "\(info.id)"]).status == 0)
+            try udp(to: 42429, count: 3)
+            #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 2)
             link.detach()
         }
     }
