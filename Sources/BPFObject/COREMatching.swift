@@ -67,8 +67,10 @@ extension COREResolver {
         var byteSize = field.byteSize
         var byteOffset = field.bitOffset / 8
         if field.isBitfield {
-            // The smallest power-of-two load, aligned to its size, that covers the bitfield.
-            byteOffset = field.bitOffset / 8 / max(byteSize, 1) * max(byteSize, 1)
+            // The smallest power-of-two load, aligned to its size, that covers the bitfield
+            // (a zero-sized member type, only in hostile BTF, starts from one byte).
+            byteSize = max(byteSize, 1)
+            byteOffset = field.bitOffset / 8 / byteSize * byteSize
             while field.bitOffset + field.bitSize - byteOffset * 8 > byteSize * 8 {
                 guard byteSize < 8 else { throw Miss(reason: "bitfield wider than 64 bits") }
                 byteSize *= 2
