@@ -32,11 +32,8 @@ public enum Attach {
     /// XDP on the network interface `name` through a BPF link; the kernel picks driver mode,
     /// or generic (skb) mode where the driver has no XDP support. `flags` are `XDP_FLAGS_*`.
     public static func xdp(program: Int32, interface name: String, flags: UInt32 = 0) throws(AttachError) -> Link {
-        let index = if_nametoindex(name)
-        guard index > 0 else { throw .target("no network interface '\(name)'") }
-        do {
-            return Link(try LinkCommands.create(program: program, target: Int32(bitPattern: index), attachType: LinkCommands.xdpAttachType, flags: flags))
-        } catch {
+        let index = try interfaceIndex(name)
+        do { return Link(try LinkCommands.create(program: program, target: index, attachType: LinkCommands.xdpAttachType, flags: flags)) } catch {
             throw .system(error)
         }
     }
@@ -45,15 +42,21 @@ public enum Attach {
     /// `tcx/egress` → `BPF_TCX_EGRESS`: the program's expected attach type), after the programs
     /// already there. Needs Linux 6.6 or newer.
     public static func tcx(program: Int32, interface name: String, attachType: AttachType) throws(AttachError) -> Link {
-        let index = if_nametoindex(name)
-        guard index > 0 else { throw .target("no network interface '\(name)'") }
+        let index = try interfaceIndex(name)
         do {
-            return Link(try LinkCommands.create(program: program, target: Int32(bitPattern: index), attachType: attachType.rawValue))
+            return Link(try LinkCommands.create(program: program, target: index, attachType: attachType.rawValue))
         } catch where error.errno == EINVAL {
             throw .unsupported("tcx links on '\(name)' (\(error); Linux 6.6 or newer needed)")
         } catch {
             throw .system(error)
         }
+    }
+
+    /// The index of network interface `name`: the target of XDP and tcx links.
+    private static func interfaceIndex(_ name: String) throws(AttachError) -> Int32 {
+        let index = if_nametoindex(name)
+        guard index > 0 else { throw .target("no network interface '\(name)'") }
+        return Int32(bitPattern: index)
     }
 
     /// A cgroup program (`cgroup/connect4`, `cgroup_skb/ingress`, `sockops`, …) on the cgroup v2

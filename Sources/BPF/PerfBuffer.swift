@@ -36,8 +36,8 @@ public struct PerfBuffer: ~Copyable {
         let info: MapInfo
         do { info = try MapInfo(descriptor: map) } catch { throw .system(error) }
         guard info.type == .perfEventArray else { throw .notARingBuffer(index: 0, type: info.type) }
-        let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard epoll >= 0 else { throw .system(SyscallError(operation: "epoll_create1", errno: errno)) }
+        let epoll: Int32
+        do { epoll = try Epoll.create() } catch { throw .system(error) }
         let owned = fcntl(map, F_DUPFD_CLOEXEC, 1)
         var rings: [Ring] = []
         do throws(RingBufferError) {
@@ -48,12 +48,7 @@ public struct PerfBuffer: ~Copyable {
                 do {
                     try MapCommands.update(descriptor: owned, key: Self.bytes(UInt32(cpu)), value: Self.bytes(ring.event))
                 } catch { throw .system(error) }
-                var event = epoll_event()
-                event.events = EPOLLIN.rawValue
-                event.data.u32 = UInt32(rings.count - 1)
-                guard epoll_ctl(epoll, EPOLL_CTL_ADD, ring.event, &event) == 0 else {
-                    throw .system(SyscallError(operation: "epoll_ctl(ADD) cpu \(cpu)", errno: errno))
-                }
+                do { try Epoll.add(epoll, ring.event, token: UInt32(rings.count - 1), what: "cpu \(cpu)") } catch { throw .system(error) }
                 guard sbpf_ioctl(ring.event, Self.enable, 0) >= 0 else {
                     throw .system(SyscallError(operation: "PERF_EVENT_IOC_ENABLE cpu \(cpu)", errno: errno))
                 }
@@ -90,10 +85,7 @@ public struct PerfBuffer: ~Copyable {
         var handled: Int
         do { handled = try consume(body) } catch { throw .handler(error) }
         if handled > 0 { return handled }
-        var events = [epoll_event](repeating: epoll_event(), count: max(rings.count, 1))
-        var woken: Int32
-        repeat { woken = epoll_wait(epoll, &events, Int32(events.count), milliseconds) } while woken < 0 && errno == EINTR
-        guard woken >= 0 else { throw .system(SyscallError(operation: "epoll_wait", errno: errno)) }
+        do { try Epoll.wait(epoll, capacity: rings.count, milliseconds: milliseconds) } catch { throw .system(error) }
         do { handled = try consume(body) } catch { throw .handler(error) }
         return handled
     }

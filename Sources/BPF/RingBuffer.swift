@@ -1,6 +1,6 @@
 import BPFObject
-import Glibc
 import CBPFSyscall
+import Glibc
 import Synchronization
 
 /// Why a ring buffer reader could not be set up or wait.
@@ -51,18 +51,13 @@ public struct RingBuffer: ~Copyable {
     /// One reader over several ring buffer maps; records carry the index of their map.
     public init(descriptors: [Int32]) throws(RingBufferError) {
         var rings: [Ring] = []
-        let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard epoll >= 0 else { throw .system(SyscallError(operation: "epoll_create1", errno: errno)) }
+        let epoll: Int32
+        do { epoll = try Epoll.create() } catch { throw .system(error) }
         do throws(RingBufferError) {
             for (index, fd) in descriptors.enumerated() {
                 let ring = try Self.map(fd, index: index)
                 rings.append(ring)
-                var event = epoll_event()
-                event.events = EPOLLIN.rawValue
-                event.data.u32 = UInt32(index)
-                guard epoll_ctl(epoll, EPOLL_CTL_ADD, ring.descriptor, &event) == 0 else {
-                    throw .system(SyscallError(operation: "epoll_ctl(ADD) map \(index)", errno: errno))
-                }
+                do { try Epoll.add(epoll, ring.descriptor, token: UInt32(index), what: "map \(index)") } catch { throw .system(error) }
             }
         } catch {
             rings.forEach(Self.unmap)
@@ -99,12 +94,7 @@ public struct RingBuffer: ~Copyable {
         let ready: Int
         do { ready = try consume(body) } catch { throw .handler(error) }
         if ready > 0 { return ready }
-        var events = [epoll_event](repeating: epoll_event(), count: max(rings.count, 1))
-        var woken: Int32
-        repeat {
-            woken = epoll_wait(epoll, &events, Int32(events.count), milliseconds)
-        } while woken < 0 && errno == EINTR
-        guard woken >= 0 else { throw .system(SyscallError(operation: "epoll_wait", errno: errno)) }
+        do { try Epoll.wait(epoll, capacity: rings.count, milliseconds: milliseconds) } catch { throw .system(error) }
         do { return try consume(body) } catch { throw .handler(error) }
     }
 

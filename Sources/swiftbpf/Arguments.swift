@@ -1,3 +1,4 @@
+import BPF
 /// A usage error: the command line itself is wrong (exit code 2).
 struct UsageError: Error {
     let message: String
@@ -37,4 +38,16 @@ struct Arguments {
 
     func flag(_ name: String) -> Bool { flags.contains(name) }
     func option(_ name: String) -> String? { options[name] }
+}
+
+extension Arguments {
+    /// The kernel object a verb names as `VERB ID` or `VERB --pinned PATH`.
+    func openObject(_ kind: KernelObjectKind, help: String) throws -> FileDescriptor {
+        if let path = option("pinned") { return try KernelObjectIDs.open(pinned: path) }
+        let verb = positionals.first ?? ""
+        guard positionals.count == 2, let id = UInt32(positionals[1]) else {
+            throw UsageError(message: "expected '\(verb) ID' or '\(verb) --pinned PATH'", help: help)
+        }
+        return try KernelObjectIDs.open(kind, id: id)
+    }
 }

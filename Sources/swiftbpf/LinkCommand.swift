@@ -30,15 +30,7 @@ enum LinkCommand {
                 links.append(try LinkInfo(descriptor: fd.rawValue))
             }
         case "show", "detach":
-            let fd: FileDescriptor
-            if let path = args.option("pinned") {
-                fd = try KernelObjectIDs.open(pinned: path)
-            } else {
-                guard args.positionals.count == 2, let id = UInt32(args.positionals[1]) else {
-                    throw UsageError(message: "expected '\(args.positionals[0]) ID' or '\(args.positionals[0]) --pinned PATH'", help: help)
-                }
-                fd = try KernelObjectIDs.open(.link, id: id)
-            }
+            let fd = try args.openObject(.link, help: help)
             if args.positionals.first == "detach" {
                 try LinkCommands.detach(link: fd.rawValue)
                 return

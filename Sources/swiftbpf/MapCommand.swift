@@ -41,15 +41,7 @@ enum MapCommand {
                 for (info, memlock) in listings { print(text(info, memlock: memlock), terminator: "") }
             }
         case "dump":
-            let fd: FileDescriptor
-            if let path = args.option("pinned") {
-                fd = try KernelObjectIDs.open(pinned: path)
-            } else {
-                guard args.positionals.count == 2, let id = UInt32(args.positionals[1]) else {
-                    throw UsageError(message: "expected 'dump ID' or 'dump --pinned PATH'", help: help)
-                }
-                fd = try KernelObjectIDs.open(.map, id: id)
-            }
+            let fd = try args.openObject(.map, help: help)
             try dump(fd.rawValue, json: args.flag("json"))
         default:
             throw UsageError(message: "expected 'list', 'show' or 'dump'", help: help)
