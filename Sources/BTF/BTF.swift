@@ -25,6 +25,8 @@ public final class BTF: @unchecked Sendable {
     let types: UnsafeRawBufferPointer
     let strings: StringSection
     let offsets: [UInt32]
+    /// How many own types have a nonzero name offset: sizes the name index.
+    let namedCount: Int
     private let owner: AnyObject?
     private let names = Mutex<NameIndex?>(nil)
 
@@ -89,7 +91,7 @@ public final class BTF: @unchecked Sendable {
         self.types = types
         strings = StringSection(own: own, base: base?.strings.own ?? UnsafeRawBufferPointer(start: nil, count: 0))
         firstID = base?.endID ?? 1
-        offsets = try Self.index(types, order: byteOrder, typeSectionOffset: Int(typeOffset), firstID: base?.endID ?? 1)
+        (offsets, namedCount) = try Self.index(types, order: byteOrder, typeSectionOffset: Int(typeOffset), firstID: base?.endID ?? 1)
         let (end, overflow) = firstID.addingReportingOverflow(TypeID(truncatingIfNeeded: offsets.count))
         guard !overflow, offsets.count <= Int(UInt32.max) else { throw BTFError(.typeIDOutOfRange(.max, count: offsets.count)) }
         endID = end
@@ -109,13 +111,15 @@ public final class BTF: @unchecked Sendable {
     }
 
     /// One pass over the type section: the offset of each type, with each type's extent checked.
-    private static func index(_ types: UnsafeRawBufferPointer, order: ByteOrder, typeSectionOffset: Int, firstID: TypeID) throws(BTFError) -> [UInt32] {
+    private static func index(_ types: UnsafeRawBufferPointer, order: ByteOrder, typeSectionOffset: Int, firstID: TypeID) throws(BTFError) -> ([UInt32], named: Int) {
         // Every type takes at least 12 bytes: that bounds the count (the untouched tail of the buffer costs no memory).
         var failure: (at: Int, count: Int, needed: Int?, info: UInt32)?
+        var named = 0
         let offsets = [UInt32](unsafeUninitializedCapacity: types.count / 12 + 1) { buffer, count in
             let outcome = order == .host ? indexTypes(types, into: buffer, swapped: NativeWords.self)
                                          : indexTypes(types, into: buffer, swapped: SwappedWords.self)
             count = outcome.count
+            named = outcome.named
             if let stop = outcome.stop { failure = (stop.at, outcome.count, stop.needed, stop.info) }
         }
         if let failure {
@@ -126,27 +130,29 @@ public final class BTF: @unchecked Sendable {
             }
             throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: failure.info >> 24) & 0x1f), offset: offset, typeID: id)
         }
-        return offsets
+        return (offsets, named)
     }
 
     /// The hot loop of ``index``, specialized per byte order so that it carries no branch on it.
-    /// Returns how many types it indexed and, if it stopped early, where and why (bytes needed, or an unknown kind).
+    /// Returns how many types it indexed and how many of them are named and, if it stopped early,
+    /// where and why (bytes needed, or an unknown kind).
     @inline(__always)
     private static func indexTypes<W: WordOrder>(_ types: UnsafeRawBufferPointer, into buffer: UnsafeMutableBufferPointer<UInt32>,
-                                                swapped: W.Type) -> (count: Int, stop: (at: Int, needed: Int?, info: UInt32)?) {
-        guard let start = types.baseAddress, let out = buffer.baseAddress else { return (0, nil) }
+                                                swapped: W.Type) -> (count: Int, named: Int, stop: (at: Int, needed: Int?, info: UInt32)?) {
+        guard let start = types.baseAddress, let out = buffer.baseAddress else { return (0, 0, nil) }
         let length = types.count
-        var at = 0, count = 0
+        var at = 0, count = 0, named = 0
         while at < length {
-            guard length &- at >= 12 else { return (count, (at, 12, 0)) }
+            guard length &- at >= 12 else { return (count, named, (at, 12, 0)) }
             let info = W.load(start, at &+ 4)
-            guard let size = Kind.recordSize(info: info) else { return (count, (at, nil, info)) }
-            guard length &- at >= size else { return (count, (at, size, info)) }
+            guard let size = Kind.recordSize(info: info) else { return (count, named, (at, nil, info)) }
+            guard length &- at >= size else { return (count, named, (at, size, info)) }
             out[count] = UInt32(truncatingIfNeeded: at)
+            named &+= W.load(start, at) == 0 ? 0 : 1
             count &+= 1
             at &+= size
         }
-        return (count, nil)
+        return (count, named, nil)
     }
 
     /// The own types of `kind` with their names, found by scanning type headers (no name index):

@@ -5,12 +5,15 @@ import ELF64
 ///
 /// Each 32-bit slot holds a type id in its low bits and, above it, a tag
 /// taken from the name's hash, so most non-matching probes are rejected
-/// without touching the string. The table is sized to the named types
-/// (load ≤ 2/3), small enough to stay in cache for vmlinux (512 KiB).
+/// without touching the string. A name carried by several types occupies one
+/// slot, holding its latest id; the earlier ids hang off it in ``earlier``, so
+/// repeated names (vmlinux has 203 `bpf_kfunc` tags; hostile input may have
+/// millions) cost one probe each, not a walk of their cluster.
 public struct NameIndex: @unchecked Sendable {
     private let slots: [UInt32]
     private let mask: Int
     private let idBits: UInt32
+    private let earlier: [UInt32: UInt32]
     private let types: UnsafeRawBufferPointer
     private let offsets: [UInt32]
     private let strings: StringSection
@@ -19,141 +22,227 @@ public struct NameIndex: @unchecked Sendable {
 
     /// Builds the index of `btf`'s own named types (``BTF/nameIndex`` caches one).
     public init(_ btf: BTF) {
-        let offsets = btf.offsets, strings = btf.strings, firstID = btf.firstID
+        let offsets = btf.offsets, strings = btf.strings, firstID = btf.firstID, order = btf.byteOrder
         let idBits = UInt32(UInt32.bitWidth - btf.endID.leadingZeroBitCount)
-        let swap = btf.byteOrder != .host
-        let base = btf.types.baseAddress.unsafelyUnwrapped
-        // Pass 1, in type order (sequential over types and, mostly, strings): hash every name.
-        let baseCount = UInt32(truncatingIfNeeded: strings.base.count)
-        let named = [UInt64](unsafeUninitializedCapacity: offsets.count) { named, count in
-          offsets.withUnsafeBufferPointer { offsets in
-            for index in 0..<offsets.count {
-                let raw = base.loadUnaligned(fromByteOffset: Int(offsets[index]), as: UInt32.self)
-                let nameOffset = swap ? raw.byteSwapped : raw
-                guard nameOffset != 0 else { continue }
-                let table = nameOffset < baseCount ? strings.base : strings.own
-                let at = Int(nameOffset < baseCount ? nameOffset : nameOffset &- baseCount)
-                guard at < table.count, let start = table.baseAddress else { continue }
-                let (hash, length) = NameHash.hashTerminated(start + at, end: start + table.count)
-                if length > 0 {
-                    named[count] = hash & 0xffff_ffff_0000_0000 | UInt64(firstID &+ TypeID(index))
-                    count &+= 1
-                }
-            }
-          }
-        }
-        // Pass 2: place them in a table with load ≤ 2/3.
+        let idMask: UInt32 = idBits >= 32 ? .max : (1 << idBits) - 1
+        let types = btf.types
+        // One pass in type order (sequential over types and, mostly, strings).
+        // Sized to the named types, the load stays under 2/3; a small table stays in cache.
         var capacity = 16
-        while capacity < named.count + named.count / 2 { capacity <<= 1 }
+        while capacity < btf.namedCount + btf.namedCount / 2 { capacity <<= 1 }
         let mask = capacity - 1
         var slots = [UInt32](repeating: 0, count: capacity)
-        let tagShift = idBits
-        slots.withUnsafeMutableBufferPointer { table in
-            for entry in named {
-                let hash = entry >> 32
-                var slot = Int(truncatingIfNeeded: hash) & mask
-                while table[slot] != 0 { slot = (slot &+ 1) & mask }
-                table[slot] = UInt32(truncatingIfNeeded: entry) | Self.tag(hash, shift: tagShift)
+        var earlier: [UInt32: UInt32] = [:]
+        // Names are hashed a batch at a time, then placed: with only the
+        // stores in flight, the table's cache misses overlap (placing each
+        // name as it was hashed left them one at a time, half the build).
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Self.batch) { batch in
+          slots.withUnsafeMutableBufferPointer { table in
+            offsets.withUnsafeBufferPointer { offsets in
+                func place(_ count: Int) {
+                    for entry in batch[..<count] {
+                        let tagged = UInt32(truncatingIfNeeded: entry)
+                        var slot = Int(truncatingIfNeeded: entry >> 32)
+                        while table[slot] != 0 {
+                            let other = table[slot]
+                            if other & ~idMask == tagged & ~idMask,
+                               let name = strings.terminated(at: Record.nameOffset(types, at: offsets[Int((tagged & idMask) &- firstID)], order: order)),
+                               let otherName = strings.terminated(at: Record.nameOffset(types, at: offsets[Int((other & idMask) &- firstID)], order: order)),
+                               name.equals(otherName) {
+                                earlier[tagged & idMask] = other & idMask
+                                break
+                            }
+                            slot = (slot &+ 1) & mask
+                        }
+                        table[slot] = tagged
+                    }
+                }
+                var count = 0
+                for index in 0..<offsets.count {
+                    let nameOffset = Record.nameOffset(types, at: offsets[index], order: order)
+                    guard nameOffset != 0, let name = strings.terminated(at: nameOffset) else { continue }
+                    let (hash, isEmpty) = NameHash.hashTerminated(name.start, end: name.end)
+                    guard !isEmpty else { continue }
+                    let slot = UInt64(truncatingIfNeeded: Int(truncatingIfNeeded: hash) & mask)
+                    batch[count] = slot << 32 | UInt64(UInt32(firstID &+ TypeID(index)) | Self.tag(hash, shift: idBits))
+                    count &+= 1
+                    if count == Self.batch { place(count); count = 0 }
+                }
+                place(count)
             }
+          }
         }
         self.slots = slots
         self.mask = mask
         self.idBits = idBits
-        self.types = btf.types
+        self.earlier = earlier
+        self.types = types
         self.offsets = offsets
         self.strings = strings
-        self.order = btf.byteOrder
+        self.order = order
         self.firstID = firstID
     }
 
-    /// The bits of a name's hash (its upper 32 bits, shifted down) kept beside the id in a slot.
+    private static let batch = 64
+
+    /// The bits of a name's hash (its upper 32 bits) kept beside the id in a slot.
     @inline(__always)
-    static func tag(_ hash32: UInt64, shift: UInt32) -> UInt32 {
-        shift >= 32 ? 0 : UInt32(truncatingIfNeeded: hash32 >> 12) << shift
+    static func tag(_ hash: UInt64, shift: UInt32) -> UInt32 {
+        shift >= 32 ? 0 : UInt32(truncatingIfNeeded: hash >> 44) << shift
     }
 
-    /// Calls `body` with each own type id named `name` (of `kind`, when given), until it returns false.
-    func forEach(named name: UnsafeBufferPointer<UInt8>, kind: Kind?, _ body: (TypeID) -> Bool) {
+    /// Calls `body` with each own type id named `name` (of `kind`, when given), latest first.
+    func forEach(named name: UnsafeBufferPointer<UInt8>, kind: Kind?, _ body: (TypeID) -> Void) {
         guard !name.isEmpty else { return }
-        let hash = NameHash.hash(name) >> 32
+        let hash = NameHash.hash(name)
         let tag = Self.tag(hash, shift: idBits)
         let idMask: UInt32 = idBits >= 32 ? .max : (1 << idBits) - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while slots[slot] != 0 {
             let entry = slots[slot]
-            if entry & ~idMask == tag {
-                let id = entry & idMask
-                let offset = Int(offsets[Int(id &- firstID)])
-                let record = Record(UnsafeRawBufferPointer(rebasing: types[offset..<offset + 12]), order: order)
-                if strings.hasName(name, at: record.u32(0)),
-                   kind.map({ $0.rawValue == UInt8(truncatingIfNeeded: record.u32(4) >> 24) & 0x1f }) ?? true,
-                   !body(id) { return }
+            if entry & ~idMask == tag, strings.hasName(name, at: nameOffset(of: entry & idMask)) {
+                var id: UInt32? = entry & idMask
+                while let each = id {
+                    if kind.map({ $0.rawValue == self.kind(of: each) }) ?? true { body(each) }
+                    id = earlier[each]
+                }
+                return
             }
             slot = (slot &+ 1) & mask
         }
     }
+
+    private func nameOffset(of id: TypeID) -> UInt32 {
+        Record.nameOffset(types, at: offsets[Int(id &- firstID)], order: order)
+    }
+
+    private func kind(of id: TypeID) -> UInt8 {
+        let offset = Int(offsets[Int(id &- firstID)])
+        let info = Record(UnsafeRawBufferPointer(rebasing: types[offset..<offset + 12]), order: order).u32(4)
+        return UInt8(truncatingIfNeeded: info >> 24) & 0x1f
+    }
 }
 
-/// A fast 64-bit hash of names, a word at a time: the same value whether the
-/// name's length is known (a query) or found by its NUL (a name in BTF).
+extension Record {
+    /// The name offset that starts the type record at `offset` (validated when the blob was opened).
+    @inline(__always)
+    static func nameOffset(_ types: UnsafeRawBufferPointer, at offset: UInt32, order: ByteOrder) -> UInt32 {
+        let raw = types.baseAddress.unsafelyUnwrapped.loadUnaligned(fromByteOffset: Int(offset), as: UInt32.self)
+        return order == .host ? raw : raw.byteSwapped
+    }
+}
+
+/// A NUL-terminated name in a string section: `start` up to its NUL, which lies before `end`.
+struct TerminatedName {
+    let start: UnsafeRawPointer
+    let end: UnsafeRawPointer
+
+    /// Whether both names have the same bytes.
+    func equals(_ other: TerminatedName) -> Bool {
+        var at = 0
+        while true {
+            let byte = start.load(fromByteOffset: at, as: UInt8.self)
+            guard byte == other.start.load(fromByteOffset: at, as: UInt8.self) else { return false }
+            if byte == 0 { return true }
+            at += 1
+        }
+    }
+}
+
+extension StringSection {
+    /// The name at `offset`, or nil if the offset lies outside both string tables.
+    @inline(__always)
+    func terminated(at offset: UInt32) -> TerminatedName? {
+        let baseCount = UInt32(truncatingIfNeeded: base.count)
+        let table = offset < baseCount ? base : own
+        let at = Int(offset < baseCount ? offset : offset &- baseCount)
+        guard at < table.count, let start = table.baseAddress else { return nil }
+        return TerminatedName(start: start + at, end: start + table.count)
+    }
+}
+
+/// A fast 64-bit hash of names, 32 bytes at a time: the same value whether
+/// the name's length is known (a query) or found by its NUL (a name in BTF).
+///
+/// A name is hashed as zero-padded 32-byte blocks up to and including the
+/// block that holds its end, so most kernel names (90% are under 32 bytes)
+/// take one block whose NUL is masked without a branch: the per-name
+/// length-dependent branch was the index build's main cost.
 enum NameHash {
-    static let k: UInt64 = 0x9e37_79b9_7f4a_7c15
+    private static let s0: UInt64 = 0xa076_1d64_78bd_642f, s1: UInt64 = 0xe703_7ed1_a0b4_28db
+    private static let s2: UInt64 = 0x8ebc_6af0_9c88_c6e3, s3: UInt64 = 0x5899_65cc_7537_4cc3
 
-    /// One multiply per word keeps the dependency chain short; ``finish`` avalanches once at the end.
     @inline(__always)
-    static func mix(_ h: UInt64, _ word: UInt64) -> UInt64 {
-        (h ^ word) &* k
+    private static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let product = a.multipliedFullWidth(by: b)
+        return product.high ^ product.low
     }
 
     @inline(__always)
-    static func finish(_ h: UInt64, tail: UInt64, length: Int) -> UInt64 {
-        var m = (h ^ tail ^ UInt64(truncatingIfNeeded: length) << 56) &* k
-        m ^= m >> 29
-        m = m &* k
-        return m ^ (m >> 32)
+    private static func block(_ h: UInt64, _ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) -> UInt64 {
+        fold(a ^ s0 ^ h, b ^ s1) ^ fold(c ^ s2, d ^ s3)
     }
 
-    /// The bytes as a little-endian word, zero-padded (at most 8 bytes).
     @inline(__always)
-    static func partialWord(_ p: UnsafeRawPointer, count: Int) -> UInt64 {
+    private static func finish(_ h: UInt64) -> UInt64 {
+        fold(h ^ s1, s0)
+    }
+
+    /// The little-endian word of `count` (0...8) bytes at `p`, zero-padded.
+    @inline(__always)
+    private static func word(_ p: UnsafeRawPointer, count: Int) -> UInt64 {
+        if count >= 8 { return UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)) }
         var w: UInt64 = 0
-        for i in 0..<count { w |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << (8 * UInt64(i)) }
+        for i in 0..<max(count, 0) { w |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << (8 * UInt64(i)) }
         return w
     }
 
-    static func hash(_ name: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        let p = UnsafeRawPointer(name.baseAddress.unsafelyUnwrapped)
-        var h: UInt64 = 0
-        var at = 0
-        while name.count - at >= 8 {
-            h = mix(h, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: at, as: UInt64.self)))
-            at += 8
-        }
-        return finish(h, tail: partialWord(p + at, count: name.count - at), length: name.count)
+    /// Continues `h` over the `count` bytes at `p`, zero-padded to whole blocks, the end included.
+    private static func blocks(_ h: UInt64, _ p: UnsafeRawPointer, count: Int) -> UInt64 {
+        var h = h, at = 0
+        repeat {
+            h = block(h, word(p + at, count: count - at), word(p + at + 8, count: count - at - 8),
+                      word(p + at + 16, count: count - at - 16), word(p + at + 24, count: count - at - 24))
+            at += 32
+        } while at <= count
+        return h
     }
 
-    /// Hashes the NUL-terminated name at `start` (a NUL is known to lie before `end`); returns hash and length.
+    static func hash(_ name: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        finish(blocks(0, UnsafeRawPointer(name.baseAddress.unsafelyUnwrapped), count: name.count))
+    }
+
+    /// The bytes of `w` before its first NUL, and all-ones when `w` has none.
     @inline(__always)
-    static func hashTerminated(_ start: UnsafeRawPointer, end: UnsafeRawPointer) -> (UInt64, Int) {
+    private static func beforeNUL(_ w: UInt64) -> UInt64 {
+        let zeros = (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080
+        return ((zeros & (0 &- zeros)) >> 7) &- 1
+    }
+
+    /// Hashes the NUL-terminated name at `start` (a NUL is known to lie before `end`); also says whether it is empty.
+    @inline(__always)
+    static func hashTerminated(_ start: UnsafeRawPointer, end: UnsafeRawPointer) -> (UInt64, isEmpty: Bool) {
         var h: UInt64 = 0
         var p = start
-        while end - p >= 8 {
-            let w = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
-            let zeros = (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080
-            if zeros == 0 {
-                h = mix(h, w)
-                p += 8
-                continue
-            }
-            let n = zeros.trailingZeroBitCount / 8
-            let tail = n == 0 ? 0 : w & (UInt64.max >> (64 - 8 * UInt64(n)))
-            let length = p - start + n
-            return (finish(h, tail: tail, length: length), length)
+        while end - p >= 32 {
+            let w0 = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+            let w1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            let w2 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+            let w3 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+            let m0 = beforeNUL(w0)
+            let live1 = 0 &- (m0 >> 63)
+            let m1 = beforeNUL(w1) & live1
+            let live2 = 0 &- (m1 >> 63)
+            let m2 = beforeNUL(w2) & live2
+            let live3 = 0 &- (m2 >> 63)
+            let m3 = beforeNUL(w3) & live3
+            h = block(h, w0 & m0, w1 & m1, w2 & m2, w3 & m3)
+            if m3 >> 63 == 0 { return (finish(h), p == start && w0 & 0xff == 0) }
+            p += 32
         }
         var n = 0
         while p.load(fromByteOffset: n, as: UInt8.self) != 0 { n += 1 }
-        let length = p - start + n
-        return (finish(h, tail: partialWord(p, count: n), length: length), length)
+        return (finish(blocks(h, p, count: n)), p == start && n == 0)
     }
 }
 
@@ -172,7 +261,7 @@ extension BTF {
         var ids = base?.typeIDs(named: name, kind: kind) ?? []
         let baseCount = ids.count
         var name = name
-        name.withUTF8 { utf8 in nameIndex.forEach(named: utf8, kind: kind) { ids.append($0); return true } }
+        name.withUTF8 { utf8 in nameIndex.forEach(named: utf8, kind: kind) { ids.append($0) } }
         ids[baseCount...].sort()
         return ids
     }
@@ -185,7 +274,6 @@ extension BTF {
         name.withUTF8 { utf8 in
             nameIndex.forEach(named: utf8, kind: kind) { id in
                 if best.map({ id < $0 }) ?? true { best = id }
-                return true
             }
         }
         return best

@@ -51,6 +51,30 @@ struct ReaderTests {
         }
     }
 
+    @Test("the name index: names of every length around its 32-byte blocks, and a name carried by 200,000 types")
+    func nameIndexShapes() throws {
+        var builder = BTFBuilder()
+        let int = builder.add(.int("int", size: 4, encoding: .signed, bits: 32))
+        var byLength: [String: TypeID] = [:]
+        for length in 1...100 {
+            let name = String((0..<length).map { Character(UnicodeScalar(UInt8(97 + $0 % 26))) })
+            byLength[name] = builder.add(TypeRecord(kind: .typedef, name: name, sizeOrType: int))
+        }
+        // Hostile input: one name repeated. Each repeat must cost one probe, or this test would not end.
+        let repeated = (0..<200_000).map { _ in builder.add(TypeRecord(kind: .typedef, name: "same", sizeOrType: int)) }
+        try builder.encode().withUnsafeBytes { raw in
+            let btf = try BTF(unsafeBytes: raw)
+            for (name, id) in byLength {
+                #expect(btf.typeIDs(named: name) == [id], "\(name.count) bytes")
+                #expect(btf.typeIDs(named: name + "_").isEmpty, "\(name.count) bytes + 1")
+            }
+            #expect(btf.typeIDs(named: "same") == repeated)
+            #expect(btf.typeIDs(named: "same", kind: .int).isEmpty)
+            #expect(btf.firstTypeID(named: "same", kind: .typedef) == repeated.first)
+            #expect(btf.firstTypeID(named: "int") == int)
+        }
+    }
+
     @Test("writer round trip: TestData objects re-encode to equal types in either byte order",
           arguments: TestPaths.testDataObjects)
     func roundTrip(path: String) throws {
