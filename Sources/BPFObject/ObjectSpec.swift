@@ -106,10 +106,9 @@ extension ObjectSpec {
     }
 
     /// Whether a section holds global data that becomes an internal array map.
-    static func isData(_ name: String) -> Bool {
-        if name == ".metadata" { return true }
-        for base in [".data", ".rodata", ".bss"] where name == base || name.hasPrefix(base + ".") { return true }
-        return false
+    static func isData(_ name: ByteString) -> Bool {
+        name == ".metadata" || name == ".data" || name == ".rodata" || name == ".bss"
+            || name.hasPrefix(".data.") || name.hasPrefix(".rodata.") || name.hasPrefix(".bss.")
     }
 
     private mutating func readSections(_ symbols: SymbolTable) throws(ObjectError) {
@@ -118,7 +117,7 @@ extension ObjectSpec {
         var mapsSection: Section?
         let sections = Array(elf.sections)
         for section in sections where !Self.isIgnored(section) {
-            let name = String(section.name)
+            let name = section.name
             if section.flags.contains(.execInstr), section.type == .progbits {
                 if section.size > 0 { programSections.append(section) }
             } else if name == ".maps" {
@@ -127,27 +126,37 @@ extension ObjectSpec {
                 legacyMapSections.append(section)
             } else if Self.isData(name), section.type == .progbits || section.type == .nobits {
                 guard section.size <= UInt64(UInt32.max) else {
-                    throw .invalidMap(name: name, section: name, reason: "\(section.size) bytes of global data exceed a map value's 32-bit size")
+                    throw .invalidMap(name: String(name), section: String(name),
+                                      reason: "\(section.size) bytes of global data exceed a map value's 32-bit size")
                 }
                 if section.size > 0 { maps.append(dataMap(section)) }
             } else if section.flags.contains(.alloc) || section.type == .progbits {
-                unknownSections.append(name)
+                unknownSections.append(String(name))
             }
         }
         for section in legacyMapSections { try readLegacyMaps(section, symbols) }
         if let mapsSection { try readBTFMaps(mapsSection, symbols) }
         try readKconfigExterns(symbols)
         try readKsymExterns(symbols)
-        // Function symbols by section, gathered in one pass over the symbol table.
-        var functions: [Int: [Symbol]] = [:], firstSymbols: [Int: Symbol] = [:]
-        let programIndices = Set(programSections.map(\.index))
-        for symbol in symbols {
-            guard let index = symbol.section.sectionIndex, programIndices.contains(index) else { continue }
-            if symbol.type == .function { functions[index, default: []].append(symbol) }
-            if symbol.value == 0, symbol.type != .section, !symbol.name.isEmpty, firstSymbols[index] == nil { firstSymbols[index] = symbol }
+        // Function symbols of program sections, gathered in one pass over the symbol table, then
+        // put in section order; and the first named symbol at offset 0 of each (old compilers' programs).
+        var isProgramSection = [Bool](repeating: false, count: sections.count)
+        for section in programSections { isProgramSection[section.index] = true }
+        var functions: [Symbol] = []
+        var firstSymbol = [Int](repeating: -1, count: sections.count)
+        for index in symbols.indices {
+            let symbol = symbols[index]
+            guard let section = symbol.section.sectionIndex, section < sections.count, isProgramSection[section] else { continue }
+            if symbol.type == .function { functions.append(symbol) }
+            if symbol.value == 0, symbol.type != .section, !symbol.name.isEmpty, firstSymbol[section] < 0 { firstSymbol[section] = index }
         }
+        functions.sort { ($0.section.sectionIndex ?? 0, $0.value) < ($1.section.sectionIndex ?? 0, $1.value) }
+        var next = functions.startIndex
         for section in programSections {
-            try readPrograms(section, functions: functions[section.index] ?? [], fallback: firstSymbols[section.index])
+            let start = next
+            while next < functions.endIndex, functions[next].section.sectionIndex == section.index { next += 1 }
+            try readPrograms(section, functions: functions[start..<next],
+                             fallback: firstSymbol[section.index] < 0 ? nil : symbols[firstSymbol[section.index]])
         }
         let relocationSections = sections.filter { $0.type == .rel || $0.type == .rela }
         try readReferences(symbols, relocationSections: relocationSections)

@@ -3,7 +3,7 @@ import ELF64
 
 extension ObjectSpec {
     /// Cuts the functions of an executable section into programs, with their BTF.ext records.
-    mutating func readPrograms(_ section: Section, functions: [Symbol], fallback: Symbol?) throws(ObjectError) {
+    mutating func readPrograms(_ section: Section, functions: ArraySlice<Symbol>, fallback: Symbol?) throws(ObjectError) {
         let sectionName = String(section.name)
         guard section.size % UInt64(Instruction.size) == 0 else {
             throw .invalidProgram(name: sectionName, section: sectionName,
@@ -12,7 +12,7 @@ extension ObjectSpec {
         let kind = sectionName == ".text" ? nil : ProgramKind(section: sectionName)
         if kind == nil, sectionName != ".text" { untypedProgramSections.append(sectionName) }
         let count = Int(section.size) / Instruction.size
-        var functions = functions.sorted { $0.value < $1.value }
+        var functions = Array(functions)  // in offset order
         if functions.isEmpty {
             // Objects from old compilers carry no STT_FUNC: the whole section is one program.
             let named = fallback
@@ -55,17 +55,23 @@ extension ObjectSpec {
 
     /// Turns each relocation of a program section into a ``Reference`` of the program holding the instruction.
     mutating func readReferences(_ symbols: SymbolTable, relocationSections: [Section]) throws(ObjectError) {
-        let programSections = Set(programs.map(\.sectionIndex))
-        // Programs of each section in offset order, to find an instruction's program by binary search.
-        var bySection: [Int: [Int]] = [:]
-        for (i, p) in programs.enumerated() { bySection[p.sectionIndex, default: []].append(i) }
-        for key in bySection.keys { bySection[key]?.sort { programs[$0].sectionOffset < programs[$1].sectionOffset } }
+        // Programs come in (section, offset) order (readPrograms appends them so): an instruction's
+        // program is found by binary search, first for its section's programs, then by offset.
+        assert(zip(programs, programs.dropFirst()).allSatisfy {
+            ($0.sectionIndex, $0.sectionOffset) <= ($1.sectionIndex, $1.sectionOffset)
+        })
+        func programsOf(_ section: Int) -> Range<Int> {
+            let start = Self.partition(programs.count) { programs[$0].sectionIndex >= section }
+            let end = Self.partition(programs.count) { programs[$0].sectionIndex > section }
+            return start..<end
+        }
         // Only relocations of program sections matter here (debug sections carry tens of thousands).
-        for relSection in relocationSections where programSections.contains(Int(relSection.info)) {
+        for relSection in relocationSections {
+            let candidates = programsOf(Int(relSection.info))
+            guard !candidates.isEmpty else { continue }
             let table: RelocationTable
             do { table = try elf.relocations(in: relSection) } catch { throw .elf(error) }
             let target = table.targetSectionIndex
-            guard programs.contains(where: { $0.sectionIndex == target }) else { continue }
             let targetSize = elf.sections[target].size
             for r in table {
                 guard r.offset < targetSize, r.offset % UInt64(Instruction.size) == 0 else {
@@ -73,42 +79,63 @@ extension ObjectSpec {
                                               reason: "relocation at byte \(r.offset) is not an instruction of the \(targetSize)-byte section")
                 }
                 let sectionInstruction = Int(r.offset) / Instruction.size
-                guard let p = Self.program(containing: sectionInstruction, among: bySection[target] ?? [], programs) else {
+                guard let p = Self.program(containing: sectionInstruction, among: candidates, programs) else {
                     throw .invalidInstruction(program: String(elf.sections[target].name), instruction: sectionInstruction,
                                               reason: "relocation outside every function of the section")
                 }
                 let index = sectionInstruction - programs[p].sectionOffset
-                let reference = try reference(for: symbols[r.symbolIndex], type: r.type, program: programs[p], instruction: index)
+                let symbol = symbols[r.symbolIndex]
+                let reference: Reference
+                do {
+                    reference = try Self.reference(to: symbol, from: programs[p].instructions, at: index, elf: elf, maps: maps)
+                } catch {
+                    throw .unresolvedRelocation(program: programs[p].name, instruction: index,
+                                                symbol: Self.displayName(of: symbol, elf: elf), reason: error.reason)
+                }
                 programs[p].references.append(reference)
             }
         }
     }
 
-    /// The program among `candidates` (sorted by offset) whose instructions include `instruction`.
-    static func program(containing instruction: Int, among candidates: [Int], _ programs: [ProgramSpec]) -> Int? {
-        var low = 0, high = candidates.count
-        while low < high {
-            let mid = (low + high) / 2
-            if programs[candidates[mid]].sectionOffset <= instruction { low = mid + 1 } else { high = mid }
-        }
-        guard low > 0 else { return nil }
-        let p = candidates[low - 1]
+    /// The program among `candidates` (indices of one section's programs, in offset order) whose instructions include `instruction`.
+    static func program(containing instruction: Int, among candidates: Range<Int>, _ programs: [ProgramSpec]) -> Int? {
+        let next = candidates.lowerBound + partition(candidates.count) { programs[candidates.lowerBound + $0].sectionOffset > instruction }
+        guard next > candidates.lowerBound else { return nil }
+        let p = next - 1
         return instruction < programs[p].sectionOffset + programs[p].instructions.count ? p : nil
     }
 
-    /// What a relocated instruction refers to, following libbpf's rules.
-    private func reference(for symbol: Symbol, type: UInt32, program: ProgramSpec, instruction index: Int) throws(ObjectError) -> Reference {
-        let insn = program.instructions[index]
-        // Names become Strings only when needed: relocations are many, failures few.
-        func symbolName() -> String {
-            symbol.name.isEmpty && symbol.section.sectionIndex != nil
-                ? String(elf.sections[symbol.section.sectionIndex ?? 0].name) : String(symbol.name)
+    /// The first index in `0..<count` for which `isAfter` holds, `isAfter` being false then true along the range.
+    static func partition(_ count: Int, _ isAfter: (Int) -> Bool) -> Int {
+        var low = 0, high = count
+        while low < high {
+            let mid = (low + high) / 2
+            if isAfter(mid) { high = mid } else { low = mid + 1 }
         }
-        func fail(_ reason: String) -> ObjectError {
-            .unresolvedRelocation(program: program.name, instruction: index, symbol: symbolName(), reason: reason)
-        }
+        return low
+    }
+
+    /// Why a relocation names nothing an instruction can refer to.
+    struct UnresolvedReference: Error {
+        let reason: String
+    }
+
+    /// A symbol's name, or its section's for a section symbol.
+    static func displayName(of symbol: Symbol, elf: ELFFile) -> String {
+        symbol.name.isEmpty && symbol.section.sectionIndex != nil
+            ? String(elf.sections[symbol.section.sectionIndex ?? 0].name) : String(symbol.name)
+    }
+
+    /// What instruction `index` of `instructions`, relocated against `symbol`, refers to, following libbpf's rules.
+    /// Static, and given only what it reads: relocations are many, and a method would copy the spec for each.
+    static func reference(to symbol: Symbol, from instructions: [Instruction], at index: Int, elf: ELFFile,
+                          maps: [MapSpec]) throws(UnresolvedReference) -> Reference {
+        let insn = instructions[index]
+        func fail(_ reason: String) -> UnresolvedReference { UnresolvedReference(reason: reason) }
         guard let sectionIndex = symbol.section.sectionIndex else {
-            if symbol.section == .undefined, insn.isLoadImmediate64 || insn.isCall { return Reference(instruction: index, target: .external(symbolName())) }
+            if symbol.section == .undefined, insn.isLoadImmediate64 || insn.isCall {
+                return Reference(instruction: index, target: .external(displayName(of: symbol, elf: elf)))
+            }
             throw fail("symbol is not defined in a section (\(symbol.section))")
         }
         let section = elf.sections[sectionIndex]
@@ -121,7 +148,7 @@ extension ObjectSpec {
             let target = Int(symbol.value) / Instruction.size + Int(insn.immediate) + 1
             return Reference(instruction: index, target: .function(section: sectionIndex, instruction: target, callback: false))
         }
-        guard insn.isLoadImmediate64, index + 1 < program.instructions.count else {
+        guard insn.isLoadImmediate64, index + 1 < instructions.count else {
             throw fail("relocation of a \(String(insn.opcode, radix: 16)) instruction, expected ld_imm64 or call")
         }
         if section.flags.contains(.execInstr) {

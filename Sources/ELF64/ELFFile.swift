@@ -123,8 +123,7 @@ public struct ELFFile: @unchecked Sendable {
     public func section(named name: String) -> Section? {
         var name = name
         return name.withUTF8 { utf8 in
-            let wanted = ByteString(utf8)
-            for index in 0..<header.sectionCount where sectionName(index) == wanted {
+            for index in 0..<header.sectionCount where sectionName(index, is: utf8) {
                 return decodeSection(index)
             }
             return nil
@@ -147,6 +146,24 @@ public struct ELFFile: @unchecked Sendable {
     func sectionName(_ index: Int) -> ByteString {
         let offset = headerRecord(index).u32(0)
         return offset == 0 && sectionNames.isEmpty ? .empty : (ByteString(in: sectionNames, at: UInt64(offset)) ?? .empty)
+    }
+
+    /// Whether section `index` is named `wanted`: compared in place, without first finding the name's end.
+    func sectionName(_ index: Int, is wanted: UnsafeBufferPointer<UInt8>) -> Bool {
+        let offset = Int(headerRecord(index).u32(0))
+        guard !wanted.isEmpty else { return sectionName(index).utf8.isEmpty }
+        guard offset < sectionNames.count, sectionNames.count - offset > wanted.count,
+              sectionNames[offset + wanted.count] == 0, let base = sectionNames.baseAddress else { return false }
+        let name = UnsafeBufferPointer(start: (base + offset).assumingMemoryBound(to: UInt8.self), count: wanted.count)
+        return ByteString.samePrefix(name, wanted, count: wanted.count)
+    }
+
+    /// The first section of `type`, found from the headers alone.
+    public func firstSection(ofType type: SectionType) -> Section? {
+        for index in 0..<header.sectionCount where headerRecord(index).u32(4) == type.rawValue {
+            return decodeSection(index)
+        }
+        return nil
     }
 
     func decodeSection(_ index: Int) -> Section {

@@ -51,7 +51,7 @@ public struct SymbolTable: RandomAccessCollection, @unchecked Sendable {
 extension ELFFile {
     /// The static symbol table (`.symtab`), or `nil` when the file has none.
     public func symbolTable() throws(ELFError) -> SymbolTable? {
-        guard let section = sections.first(where: { $0.type == .symtab }) else { return nil }
+        guard let section = firstSection(ofType: .symtab) else { return nil }
         return try symbols(in: section)
     }
 
