@@ -2,58 +2,74 @@ import ELF64
 
 /// One 8-byte `struct bpf_insn`; `ld_imm64` spans two of them.
 public struct Instruction: Hashable, Sendable {
-    public var opcode: UInt8
-    public var destination: UInt8
-    public var source: UInt8
-    public var offset: Int16
-    public var immediate: Int32
+    /// The instruction as the 8 bytes of a little-endian `bpf_insn`, read as a little-endian word:
+    /// decoding a little-endian object is then a copy.
+    private var word: UInt64
+
+    public var opcode: UInt8 {
+        get { UInt8(truncatingIfNeeded: word) }
+        set { word = word & ~0xff | UInt64(newValue) }
+    }
+    public var destination: UInt8 {
+        get { UInt8(truncatingIfNeeded: word >> 8) & 0xf }
+        set { word = word & ~0xf00 | UInt64(newValue & 0xf) << 8 }
+    }
+    public var source: UInt8 {
+        get { UInt8(truncatingIfNeeded: word >> 12) & 0xf }
+        set { word = word & ~0xf000 | UInt64(newValue & 0xf) << 12 }
+    }
+    public var offset: Int16 {
+        get { Int16(truncatingIfNeeded: word >> 16) }
+        set { word = word & ~0xffff_0000 | UInt64(UInt16(bitPattern: newValue)) << 16 }
+    }
+    public var immediate: Int32 {
+        get { Int32(truncatingIfNeeded: word >> 32) }
+        set { word = word & 0xffff_ffff | UInt64(UInt32(bitPattern: newValue)) << 32 }
+    }
 
     public static let size = 8
 
     public init(opcode: UInt8, destination: UInt8 = 0, source: UInt8 = 0, offset: Int16 = 0, immediate: Int32 = 0) {
-        self.opcode = opcode
-        self.destination = destination
-        self.source = source
-        self.offset = offset
-        self.immediate = immediate
+        word = UInt64(opcode) | UInt64(destination & 0xf) << 8 | UInt64(source & 0xf) << 12
+            | UInt64(UInt16(bitPattern: offset)) << 16 | UInt64(UInt32(bitPattern: immediate)) << 32
     }
 
     /// Decodes an instruction stored in `order` (the register nibbles swap places in big-endian objects).
     public init(_ r: Record) {
-        opcode = r.u8(0)
         let registers = r.u8(1)
-        if r.order == .little {
-            destination = registers & 0xf
-            source = registers >> 4
-        } else {
-            destination = registers >> 4
-            source = registers & 0xf
-        }
-        offset = Int16(bitPattern: r.u16(2))
-        immediate = r.i32(4)
+        self.init(opcode: r.u8(0),
+                  destination: r.order == .little ? registers & 0xf : registers >> 4,
+                  source: r.order == .little ? registers >> 4 : registers & 0xf,
+                  offset: Int16(bitPattern: r.u16(2)), immediate: r.i32(4))
     }
 
-    /// Decodes consecutive instructions (`bytes.count / 8` of them) in one pass.
+    /// Decodes `bytes` (a whole number of instructions) stored in `order`.
     public static func decode(_ bytes: UnsafeRawBufferPointer, order: ByteOrder) -> [Instruction] {
         let count = bytes.count / size
         guard count > 0, let base = bytes.baseAddress else { return [] }
-        let little = order == .little, swap = order != .host
         return [Instruction](unsafeUninitializedCapacity: count) { buffer, initialized in
-            for i in 0..<count {
-                let p = base + i * size
-                let registers = p.load(fromByteOffset: 1, as: UInt8.self)
-                let rawOffset = p.loadUnaligned(fromByteOffset: 2, as: UInt16.self)
-                let rawImmediate = p.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
-                (buffer.baseAddress.unsafelyUnwrapped + i).initialize(to: Instruction(
-                    opcode: p.load(as: UInt8.self),
-                    destination: little ? registers & 0xf : registers >> 4,
-                    source: little ? registers >> 4 : registers & 0xf,
-                    offset: Int16(bitPattern: swap ? rawOffset.byteSwapped : rawOffset),
-                    immediate: Int32(bitPattern: swap ? rawImmediate.byteSwapped : rawImmediate)))
+            let out = buffer.baseAddress.unsafelyUnwrapped
+            if order == .little, ByteOrder.host == .little, MemoryLayout<Instruction>.stride == size {
+                UnsafeMutableRawPointer(out).copyMemory(from: base, byteCount: count * size)
+            } else if order == .little {
+                for i in 0..<count {
+                    (out + i).initialize(to: Instruction(word: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i * size, as: UInt64.self))))
+                }
+            } else {
+                for i in 0..<count {
+                    let p = base + i * size
+                    let registers = p.load(fromByteOffset: 1, as: UInt8.self)
+                    (out + i).initialize(to: Instruction(
+                        opcode: p.load(as: UInt8.self), destination: registers >> 4, source: registers & 0xf,
+                        offset: Int16(bitPattern: UInt16(bigEndian: p.loadUnaligned(fromByteOffset: 2, as: UInt16.self))),
+                        immediate: Int32(bitPattern: UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))))
+                }
             }
             initialized = count
         }
     }
+
+    private init(word: UInt64) { self.word = word }
 
     /// The 8 bytes of this instruction in `order`.
     public func encoded(_ order: ByteOrder) -> (UInt8, UInt8, UInt16, UInt32) {

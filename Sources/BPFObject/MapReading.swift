@@ -34,6 +34,7 @@ extension ObjectSpec {
             guard let datasecID = dataSections[".maps"] else {
                 throw ObjectError.invalidMap(name: "*", section: ".maps", reason: "no DATASEC .maps in BTF")
             }
+            let mapSymbols = symbols.filter { $0.section == .index(section.index) }
             for variable in try btf.type(datasecID).variables {
                 let v = try btf.type(variable.type)
                 let name = String(v.name)
@@ -41,7 +42,7 @@ extension ObjectSpec {
                     throw ObjectError.invalidMap(name: name, section: ".maps", reason: "DATASEC entry [\(v.id)] is \(v.kind), not VAR")
                 }
                 // clang leaves DATASEC offsets at 0: the symbol says where the definition is.
-                guard let symbol = symbols.first(where: { $0.section == .index(section.index) && $0.name == name }) else {
+                guard let symbol = mapSymbols.first(where: { $0.name == name }) else {
                     throw ObjectError.invalidMap(name: name, section: ".maps", reason: "no symbol for the map variable")
                 }
                 var spec = try btfMapDefinition(btf, typeID: v.referencedType, name: name, sectionIndex: section.index)
@@ -124,8 +125,8 @@ extension ObjectSpec {
     }
 
     /// Initial values of program arrays and maps of maps: `.rel.maps` entries inside a map's `values`.
-    mutating func readMapSlots(_ symbols: SymbolTable, relocationSections: [Section]) throws(ObjectError) {
-        guard let mapsSection = elf.section(named: ".maps"), let btf else { return }
+    mutating func readMapSlots(_ mapsSection: Section, _ symbols: SymbolTable, relocationSections: [Section]) throws(ObjectError) {
+        guard let btf else { return }
         for relSection in relocationSections where Int(relSection.info) == mapsSection.index {
             let table: RelocationTable
             do { table = try elf.relocations(in: relSection) } catch { throw .elf(error) }

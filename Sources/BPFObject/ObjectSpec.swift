@@ -56,18 +56,30 @@ public struct ObjectSpec: Sendable {
         do { table = try elf.symbolTable() } catch { throw .elf(error) }
         guard let symbols = table else { throw .missingSymbolTable }
 
-        license = elf.section(named: "license").map { Self.cString($0.data) } ?? ""
-        if let version = elf.section(named: "version"), version.data.count >= 4 {
+        // Every section header decoded once; the few sections read by name are found in the same pass.
+        let sections = Array(elf.sections)
+        var licenseSection: Section?, versionSection: Section?, btfSection: Section?, btfExtSection: Section?
+        for section in sections {
+            switch section.name.utf8.count {
+            case 4 where section.name == ".BTF": btfSection = btfSection ?? section
+            case 7 where section.name == "license": licenseSection = licenseSection ?? section
+            case 7 where section.name == "version": versionSection = versionSection ?? section
+            case 8 where section.name == ".BTF.ext": btfExtSection = btfExtSection ?? section
+            default: break
+            }
+        }
+        license = licenseSection.map { Self.cString($0.data) } ?? ""
+        if let version = versionSection, version.data.count >= 4 {
             kernelVersion = Record(UnsafeRawBufferPointer(rebasing: version.data[0..<4]), order: elf.byteOrder).u32(0)
         } else {
             kernelVersion = 0
         }
         var btf: BTF?, btfExt: BTFExt?
-        if elf.section(named: ".BTF") != nil {
+        if let btfSection {
             do {
-                let read = try BTF(elf: elf)
+                let read = try BTF(section: btfSection, of: elf)
                 btf = read
-                btfExt = try BTFExt(elf: elf, btf: read)
+                btfExt = try btfExtSection.map { section throws(BTFError) in try BTFExt(section: section, of: elf, btf: read) }
             } catch { throw .btf(error) }
         }
         self.btf = btf
@@ -77,7 +89,7 @@ public struct ObjectSpec: Sendable {
         self.dataSections = dataSections
         programs = []
         maps = []
-        try readSections(symbols)
+        try readSections(sections, symbols)
     }
 
     static func cString(_ bytes: UnsafeRawBufferPointer) -> String {
@@ -111,11 +123,10 @@ extension ObjectSpec {
             || name.hasPrefix(".data.") || name.hasPrefix(".rodata.") || name.hasPrefix(".bss.")
     }
 
-    private mutating func readSections(_ symbols: SymbolTable) throws(ObjectError) {
+    private mutating func readSections(_ sections: [Section], _ symbols: SymbolTable) throws(ObjectError) {
         var programSections: [Section] = []
         var legacyMapSections: [Section] = []
         var mapsSection: Section?
-        let sections = Array(elf.sections)
         for section in sections where !Self.isIgnored(section) {
             let name = section.name
             if section.flags.contains(.execInstr), section.type == .progbits {
@@ -160,7 +171,7 @@ extension ObjectSpec {
         }
         let relocationSections = sections.filter { $0.type == .rel || $0.type == .rela }
         try readReferences(symbols, relocationSections: relocationSections)
-        try readMapSlots(symbols, relocationSections: relocationSections)
+        if let mapsSection { try readMapSlots(mapsSection, symbols, relocationSections: relocationSections) }
     }
 
     /// An internal map holding a global data section, named as libbpf names it.

@@ -45,6 +45,11 @@ public final class BTF: @unchecked Sendable {
     /// Reads the `.BTF` section of an ELF object.
     public convenience init(elf: ELFFile) throws(BTFError) {
         guard let section = elf.section(named: ".BTF") else { throw BTFError(.missingSection(".BTF")) }
+        try self.init(section: section, of: elf)
+    }
+
+    /// Reads BTF from `section` (an object's `.BTF`, already found) of `elf`.
+    public convenience init(section: Section, of elf: ELFFile) throws(BTFError) {
         try self.init(bytes: section.data, owner: elf.storage, base: nil)
     }
 

@@ -19,6 +19,11 @@ public struct BTFExt: @unchecked Sendable {
     /// Reads the `.BTF.ext` section of an ELF object, naming sections through `btf`; `nil` when the object has none.
     public init?(elf: ELFFile, btf: BTF) throws(BTFError) {
         guard let section = elf.section(named: ".BTF.ext") else { return nil }
+        try self.init(section: section, of: elf, btf: btf)
+    }
+
+    /// Reads `.BTF.ext` from `section` (already found) of `elf`, naming sections through `btf`.
+    public init(section: Section, of elf: ELFFile, btf: BTF) throws(BTFError) {
         try self.init(bytes: section.data, btf: btf, owner: elf.storage)
     }
 
@@ -91,9 +96,10 @@ public struct ExtSection<R: ExtRecord>: Sendable {
         self.name = name
         self.records = records
         var sorted = true, previous: UInt32 = 0
-        for r in records {
-            if r.instructionOffset < previous { sorted = false; break }
-            previous = r.instructionOffset
+        for i in 0..<records.count {
+            let offset = records.instructionOffset(at: i)
+            if offset < previous { sorted = false; break }
+            previous = offset
         }
         isSorted = sorted
     }
@@ -152,6 +158,12 @@ public struct ExtRecords<R: ExtRecord>: RandomAccessCollection, @unchecked Senda
     @inlinable public var endIndex: Int { count }
     @inlinable public subscript(i: Int) -> R {
         R(Record(UnsafeRawBufferPointer(rebasing: bytes[i * stride..<(i + 1) * stride]), order: order))
+    }
+
+    /// Record `i`'s instruction byte offset (every kind of record starts with it), without decoding the rest.
+    @inlinable func instructionOffset(at i: Int) -> UInt32 {
+        let raw = bytes.loadUnaligned(fromByteOffset: i * stride, as: UInt32.self)
+        return order == .host ? raw : raw.byteSwapped
     }
 }
 

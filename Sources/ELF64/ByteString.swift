@@ -51,6 +51,7 @@ public struct ByteString: Hashable, Sendable, CustomStringConvertible, Comparabl
 
     @inlinable
     public static func == (lhs: ByteString, rhs: String) -> Bool {
+        guard rhs.utf8.count == lhs.utf8.count else { return false }  // O(1) for native strings: most names differ here
         var rhs = rhs
         return rhs.withUTF8 { ByteString($0) == lhs }
     }
@@ -68,6 +69,7 @@ public struct ByteString: Hashable, Sendable, CustomStringConvertible, Comparabl
     /// Whether the string begins with `prefix`.
     @inlinable
     public func hasPrefix(_ prefix: String) -> Bool {
+        guard prefix.utf8.count <= utf8.count else { return false }
         var prefix = prefix
         return prefix.withUTF8 { p in
             p.count <= utf8.count && ByteString.samePrefix(p, utf8, count: p.count)
