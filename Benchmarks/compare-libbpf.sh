@@ -4,8 +4,11 @@
 # Usage: Benchmarks/compare-libbpf.sh [FILE...]
 #   default inputs: /sys/kernel/btf/vmlinux and the TestData objects.
 # For each input and operation it runs libbpf's and our timing program
-# alternately (ROUNDS times, default 3), takes the median of each side's
-# medians, and prints libbpf's, ours and the ratio libbpf/ours (>1: we are faster).
+# alternately (ROUNDS times, default 7), and prints the median of each side's
+# times and the median of the per-round ratios libbpf/ours (>1: we are faster).
+# The ratio is taken per round, and objects alternate sides one by one, because
+# this kind of machine (a VM) has slow phases lasting seconds: runs close in
+# time see the same phase, runs seconds apart may not.
 # Operations: object (bpf_object__open_mem vs ObjectSpec: programs, maps,
 # relocations, BTF; an input directory sums over the objects both can open),
 # btf (btf__new vs BTF(unsafeBytes:), to an id-indexed state) and
@@ -14,7 +17,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-rounds=${ROUNDS:-3}
+rounds=${ROUNDS:-7}
 
 if [ ! -f /usr/include/bpf/btf.h ]; then
     echo "installing libbpf-dev (the reference side)" >&2
@@ -53,15 +56,22 @@ if [ ${#objects[@]} -gt 0 ]; then
     both=$(comm -12 <(BENCH_SECONDS=0 "$work/libbpf-bench" object "${objects[@]}" | opened) \
                     <(BENCH_SECONDS=0 "$ours" object "${objects[@]}" | opened))
     mapfile -t common <<< "$both"
-    seconds=${OBJECT_SECONDS:-0.2}
-    theirs_runs=() ours_runs=()
+    # Each round times every object on both sides, alternating per object, so that both sums see the same phases.
+    seconds=${OBJECT_SECONDS:-0.05}
+    theirs_runs=() ours_runs=() ratios=()
     for _ in $(seq "$rounds"); do
-        theirs_runs+=("$(BENCH_SECONDS=$seconds "$work/libbpf-bench" object "${common[@]}" | field median_us | awk '{s += $1} END {print s}')")
-        ours_runs+=("$(BENCH_SECONDS=$seconds "$ours" object "${common[@]}" | field median_us | awk '{s += $1} END {print s}')")
+        t=0 o=0
+        for f in "${common[@]}"; do
+            t=$(awk -v s="$t" -v x="$(BENCH_SECONDS=$seconds "$work/libbpf-bench" object "$f" | field median_us)" 'BEGIN {print s + x}')
+            o=$(awk -v s="$o" -v x="$(BENCH_SECONDS=$seconds "$ours" object "$f" | field median_us)" 'BEGIN {print s + x}')
+        done
+        theirs_runs+=("$t") ours_runs+=("$o") ratios+=("$(awk -v t="$t" -v o="$o" 'BEGIN {printf "%.3f", t / o}')")
     done
     t=$(printf '%s\n' "${theirs_runs[@]}" | median)
     o=$(printf '%s\n' "${ours_runs[@]}" | median)
-    printf '%-10s %-44s %12s %12s %8s\n' object "sum of ${#common[@]} objects both open" "$t" "$o" "$(awk -v t="$t" -v o="$o" 'BEGIN {printf "%.2f", t / o}')"
+    r=$(printf '%s\n' "${ratios[@]}" | median)
+    printf '%-10s %-44s %12s %12s %8.2f\n' object "sum of ${#common[@]} objects both open" "$t" "$o" "$r"
+    echo "           (per-round ratios: $(printf '%s ' "${ratios[@]}"))"
     echo "           (of ${#objects[@]} objects: libbpf opens $(BENCH_SECONDS=0 "$work/libbpf-bench" object "${objects[@]}" | grep -vc skipped), SwiftBPF $(BENCH_SECONDS=0 "$ours" object "${objects[@]}" | grep -vc skipped))"
 fi
 
@@ -69,12 +79,13 @@ for op in btf btf-lookup; do
     for input in "${inputs[@]}"; do
         [ -f "$input" ] || continue
         if [ "$op" = btf-lookup ] && [[ "$input" != /sys/* ]]; then continue; fi
-        theirs_runs=() ours_runs=()
+        theirs_runs=() ours_runs=() ratios=()
         for _ in $(seq "$rounds"); do
-            t=$("$work/libbpf-bench" "$op" "$input" | field median_us)
-            o=$("$ours" "$op" "$input" | field median_us)
+            t=$(BENCH_SECONDS=${BTF_SECONDS:-0.3} "$work/libbpf-bench" "$op" "$input" | field median_us)
+            o=$(BENCH_SECONDS=${BTF_SECONDS:-0.3} "$ours" "$op" "$input" | field median_us)
             [ -n "$t" ] && theirs_runs+=("$t")
             [ -n "$o" ] && ours_runs+=("$o")
+            [ -n "$t" ] && [ -n "$o" ] && ratios+=("$(awk -v t="$t" -v o="$o" 'BEGIN {printf "%.3f", t / o}')")
         done
         if [ ${#theirs_runs[@]} -eq 0 ] || [ ${#ours_runs[@]} -eq 0 ]; then
             printf '%-10s %-44s %12s %12s %8s\n' "$op" "$(basename "$input")" "${theirs_runs[0]:--}" "${ours_runs[0]:--}" "n/a"
@@ -82,6 +93,7 @@ for op in btf btf-lookup; do
         fi
         t=$(printf '%s\n' "${theirs_runs[@]}" | median)
         o=$(printf '%s\n' "${ours_runs[@]}" | median)
-        printf '%-10s %-44s %12s %12s %8s\n' "$op" "$(basename "$input")" "$t" "$o" "$(awk -v t="$t" -v o="$o" 'BEGIN {printf "%.2f", t / o}')"
+        r=$(printf '%s\n' "${ratios[@]}" | median)
+        printf '%-10s %-44s %12s %12s %8.2f\n' "$op" "$(basename "$input")" "$t" "$o" "$r"
     done
 done

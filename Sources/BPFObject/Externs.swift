@@ -18,12 +18,13 @@ extension ObjectSpec {
     mutating func readKconfigExterns(_ symbols: SymbolTable) throws(ObjectError) {
         guard let btf, let datasec = dataSections[".kconfig"] else { return }
         var entries: [(name: String, type: TypeID, size: Int, align: Int, weak: Bool)] = []
+        let undefined = symbols.filter { $0.section == .undefined }
         do {
             for variable in try btf.type(datasec).variables {
                 let v = try btf.type(variable.type)
                 guard v.kind == .variable else { continue }
                 let name = String(v.name)
-                let symbol = symbols.first { $0.name == name && $0.section == .undefined }
+                let symbol = undefined.first { $0.name == name }
                 entries.append((name, v.referencedType, try btf.size(of: v.referencedType), try btf.alignment(of: v.referencedType),
                                 symbol?.binding == .weak))
             }

@@ -56,11 +56,12 @@ extension ObjectSpec {
     /// The `.ksyms` externs named by the object's BTF.
     mutating func readKsymExterns(_ symbols: SymbolTable) throws(ObjectError) {
         guard let btf, let datasec = dataSections[".ksyms"] else { return }
+        let undefined = symbols.filter { $0.section == .undefined }
         do {
             for entry in try btf.type(datasec).variables {
                 let t = try btf.type(entry.type)
                 let name = String(t.name)
-                let weak = symbols.first { $0.name == name && $0.section == .undefined }?.binding == .weak
+                let weak = undefined.first { $0.name == name }?.binding == .weak
                 switch t.kind {
                 case .function: ksymExterns.append(KsymExtern(name: name, kind: .function, isWeak: weak))
                 case .variable:

@@ -91,7 +91,7 @@ extension ObjectSpec {
             return (pointer.referencedType, UInt32(truncatingIfNeeded: try btf.size(of: pointer.referencedType)))
         }
         for m in definition.members {
-            switch String(m.name) {
+            switch m.name {
             case "type": spec.type = MapType(rawValue: try number(m))
             case "max_entries": spec.maxEntries = try number(m)
             case "map_flags": spec.flags = try number(m)

@@ -59,6 +59,10 @@ public struct ByteString: Hashable, Sendable, CustomStringConvertible, Comparabl
     @inlinable
     public static func == (lhs: String, rhs: ByteString) -> Bool { rhs == lhs }
 
+    /// Lets `switch` match a ByteString against string literals without making a String of it.
+    @inlinable
+    public static func ~= (pattern: String, value: ByteString) -> Bool { value == pattern }
+
     /// Whether the first `count` bytes of `a` and `b` (both at least that long) are equal.
     @inlinable
     static func samePrefix(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, count: Int) -> Bool {
