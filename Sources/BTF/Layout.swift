@@ -67,12 +67,17 @@ extension BTF {
     }
 
     /// The alignment in bytes of type `id`, as `btf__align_of` computes it (1 for packed aggregates).
+    ///
+    /// Each aggregate is visited once per call: libbpf's recursion revisits a struct for every path
+    /// to it, which a few nested structs with two members each turn into billions of steps.
     public func alignment(of id: TypeID) throws(BTFError) -> Int {
-        try alignment(of: id, depth: 0)
+        var known: [TypeID: Int] = [:]
+        return try alignment(of: id, depth: 0, known: &known)
     }
 
-    private func alignment(of id: TypeID, depth: Int) throws(BTFError) -> Int {
+    private func alignment(of id: TypeID, depth: Int, known: inout [TypeID: Int]) throws(BTFError) -> Int {
         guard depth < Self.maximumDepth else { throw BTFError(.referenceLoop(id), typeID: id) }
+        if let alignment = known[id] { return alignment }
         let t = try type(id)
         switch t.kind {
         case .int, .enum, .enum64, .float:
@@ -80,18 +85,23 @@ extension BTF {
         case .pointer:
             return pointerSize
         case .typedef, .const, .volatile, .restrict, .typeTag, .variable:
-            return try alignment(of: t.referencedType, depth: depth + 1)
+            return try alignment(of: t.referencedType, depth: depth + 1, known: &known)
         case .array:
-            return try alignment(of: t.arrayInfo.element, depth: depth + 1)
+            return try alignment(of: t.arrayInfo.element, depth: depth + 1, known: &known)
         case .struct, .union:
             var largest = 1
             for m in t.members {
-                let a = try alignment(of: m.type, depth: depth + 1)
+                let a = try alignment(of: m.type, depth: depth + 1, known: &known)
                 largest = max(largest, a)
                 // A member placed off its natural alignment means the aggregate is packed.
-                if m.bitfieldSize == 0, Int(m.bitOffset) % (8 * a) != 0 { return 1 }
+                if m.bitfieldSize == 0, Int(m.bitOffset) % (8 * a) != 0 {
+                    known[id] = 1
+                    return 1
+                }
             }
-            return Int(t.size) % largest == 0 ? largest : 1
+            let alignment = Int(t.size) % largest == 0 ? largest : 1
+            known[id] = alignment
+            return alignment
         default:
             throw BTFError(.invalidSize(id), typeID: id)
         }

@@ -51,6 +51,26 @@ struct ReaderTests {
         }
     }
 
+    @Test("nested structs reached by many paths: layout and dumps visit each once (2^30 paths here)")
+    func sharedNesting() throws {
+        var builder = BTFBuilder()
+        var inner = builder.add(.int("int", size: 4, encoding: .signed, bits: 32))
+        for level in 0..<30 {  // sizes are not summed here: only the shape matters
+            inner = builder.add(.aggregate(.struct, "s\(level)", size: 8, members: [("a", inner, 0), ("b", inner, 32)]))
+        }
+        try builder.encode().withUnsafeBytes { raw in
+            let btf = try BTF(unsafeBytes: raw)
+            #expect(try btf.alignment(of: inner) == 4)
+            #expect(try btf.size(of: inner) == 8)
+            var header = ""
+            try btf.dumpC(to: &header)
+            #expect(header.contains("struct s29 {"))
+            var rawDump = ""
+            try btf.dumpRaw(to: &rawDump)
+            #expect(rawDump.contains("'s29'"))
+        }
+    }
+
     @Test("the name index: names of every length around its 32-byte blocks, and a name carried by 200,000 types")
     func nameIndexShapes() throws {
         var builder = BTFBuilder()
