@@ -5,14 +5,24 @@ public struct KernelConfig: Sendable {
 
     /// Parses `.config` text: `CONFIG_X=value` lines and `# CONFIG_X is not set` (as `n`).
     public init(text: String) {
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            if line.hasPrefix("# CONFIG_"), line.hasSuffix(" is not set") {
-                let name = line.dropFirst(2).dropLast(" is not set".count)
-                values[String(name)] = "n"
-            } else if line.hasPrefix("CONFIG_"), let eq = line.firstIndex(of: "=") {
-                values[String(line[..<eq])] = String(line[line.index(after: eq)...])
+        var text = text
+        values = text.withUTF8 { Self.parse($0) }
+    }
+
+    /// Parses the text as bytes, line by line (a `\r` before a line's end is dropped).
+    private static func parse(_ text: UnsafeBufferPointer<UInt8>) -> [String: String] {
+        let notSet = Array(" is not set".utf8), commentedName = Array("# CONFIG_".utf8), name = Array("CONFIG_".utf8)
+        var values: [String: String] = [:]
+        for var line in text.split(separator: UInt8(ascii: "\n")) {
+            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            if line.starts(with: commentedName), line.count >= commentedName.count + notSet.count,
+               line.suffix(notSet.count).elementsEqual(notSet) {
+                values[String(decoding: line.dropFirst(2).dropLast(notSet.count), as: UTF8.self)] = "n"
+            } else if line.starts(with: name), let eq = line.firstIndex(of: UInt8(ascii: "=")) {
+                values[String(decoding: line[..<eq], as: UTF8.self)] = String(decoding: line[(eq + 1)...], as: UTF8.self)
             }
         }
+        return values
     }
 
     /// Reads a gzip-compressed configuration, as `/proc/config.gz` holds it.

@@ -9,6 +9,8 @@ struct KconfigTests {
         let config = KernelConfig(text: "CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C=0x10\nCONFIG_D=\"hello\"\n# comment\nCONFIG_E=m\n")
         #expect(config["CONFIG_A"] == "y" && config["CONFIG_B"] == "n" && config["CONFIG_C"] == "0x10")
         #expect(config["CONFIG_D"] == "\"hello\"" && config["CONFIG_E"] == "m" && config["CONFIG_F"] == nil)
+        let crlf = KernelConfig(text: "CONFIG_A=y\r\n# CONFIG_B is not set\r\nCONFIG_C=\r\n# CONFIG_ is not set\nCONFIG_NOVALUE\n")
+        #expect(crlf.values == ["CONFIG_A": "y", "CONFIG_B": "n", "CONFIG_C": "", "CONFIG_": "n"])
     }
 
     @Test("KERNEL_VERSION codes")
