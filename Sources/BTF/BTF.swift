@@ -29,6 +29,8 @@ public final class BTF: @unchecked Sendable {
     let namedCount: Int
     private let owner: AnyObject?
     private let names = Mutex<NameIndex?>(nil)
+    /// Alignments of the aggregates computed so far (``alignment(of:)``), each computed once.
+    let alignments = Mutex<[TypeID: Int]>([:])
 
     static let headerSize = 24
 

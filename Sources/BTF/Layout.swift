@@ -68,10 +68,18 @@ extension BTF {
 
     /// The alignment in bytes of type `id`, as `btf__align_of` computes it (1 for packed aggregates).
     ///
-    /// Each aggregate is visited once per call: libbpf's recursion revisits a struct for every path
-    /// to it, which a few nested structs with two members each turn into billions of steps.
+    /// Each aggregate's alignment is computed once and kept: libbpf's recursion revisits a struct
+    /// for every path to it, which a few nested structs with two members each turn into billions
+    /// of steps, and a C dump asks for every aggregate's alignment.
     public func alignment(of id: TypeID) throws(BTFError) -> Int {
-        var known: [TypeID: Int] = [:]
+        // Taken out of the lock while in use (so that adding to it copies nothing), then put back;
+        // a concurrent caller meanwhile finds it empty and merely computes again.
+        var known = alignments.withLock { cache in
+            var taken: [TypeID: Int] = [:]
+            swap(&taken, &cache)
+            return taken
+        }
+        defer { alignments.withLock { cache in if known.count >= cache.count { swap(&known, &cache) } } }
         return try alignment(of: id, depth: 0, known: &known)
     }
 
