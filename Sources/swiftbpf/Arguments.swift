@@ -5,6 +5,11 @@ struct UsageError: Error {
     let help: String
 }
 
+/// An operation that cannot be done as asked (exit code 1), said in one line.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
 /// A command's arguments: positionals and `--flag` / `--option value` pairs.
 struct Arguments {
     private(set) var positionals: [String] = []
@@ -37,6 +42,13 @@ struct Arguments {
     }
 
     func flag(_ name: String) -> Bool { flags.contains(name) }
+
+    /// The same options with other positionals.
+    func with(positionals: [String]) -> Arguments {
+        var copy = self
+        copy.positionals = positionals
+        return copy
+    }
     func option(_ name: String) -> String? { options[name] }
 }
 

@@ -2,25 +2,34 @@ import BPF
 import BPFObject
 import Glibc
 
-/// `swiftbpf map list|show|dump`.
+/// `swiftbpf map list|show|dump|lookup|update|delete`.
 enum MapCommand {
     static let help = """
         usage: swiftbpf map list [--json]
                swiftbpf map show ID [--json]
                swiftbpf map dump ID | --pinned PATH [--json]
+               swiftbpf map lookup ID | --pinned PATH key BYTES...
+               swiftbpf map update ID | --pinned PATH key BYTES... value BYTES... [--flags any|noexist|exist]
+               swiftbpf map delete ID | --pinned PATH key BYTES...
 
         list/show print maps in the kernel as `bpftool map show` does (id, type,
         name, flags, key/value sizes, max_entries, memlock, btf_id); dump prints
         every entry's key and value as hex bytes (per-CPU maps: one value per CPU).
+        lookup, update and delete take keys and values as hex bytes, one per
+        word (`0x2a`, `2a`) or run together (`2a000000`); they must fill the
+        map's key and value sizes exactly.
 
         examples:
           swiftbpf map list
           swiftbpf map dump 42 --json
           swiftbpf map dump --pinned /sys/fs/bpf/my_map
+          swiftbpf map update 42 key 01 00 00 00 value 0x10 0 0 0 0 0 0 0
+          swiftbpf map lookup --pinned /sys/fs/bpf/my_map key 01000000
+          swiftbpf map delete 42 key 1 0 0 0
         """
 
     static func run(_ words: ArraySlice<String>) throws {
-        let args = try Arguments(words, valued: ["pinned"], flags: ["help", "json"], help: help)
+        let args = try Arguments(words, valued: ["pinned", "flags"], flags: ["help", "json"], help: help)
         if args.flag("help") { print(help); return }
         switch args.positionals.first {
         case "list", "show":
@@ -43,10 +52,76 @@ enum MapCommand {
         case "dump":
             let fd = try args.openObject(.map, help: help)
             try dump(fd.rawValue, json: args.flag("json"))
+        case "lookup", "update", "delete":
+            try element(args)
         default:
-            throw UsageError(message: "expected 'list', 'show' or 'dump'", help: help)
+            throw UsageError(message: "expected 'list', 'show', 'dump', 'lookup', 'update' or 'delete'", help: help)
         }
     }
+
+    /// `lookup`, `update` and `delete` of one element given as hex bytes.
+    static func element(_ args: Arguments) throws {
+        let verb = args.positionals[0]
+        var words = args.positionals.dropFirst()
+        var target = args
+        if args.option("pinned") == nil {
+            guard let id = words.popFirst() else { throw UsageError(message: "expected '\(verb) ID' or '\(verb) --pinned PATH'", help: help) }
+            target = args.with(positionals: [verb, id])
+        } else {
+            target = args.with(positionals: [verb])
+        }
+        guard words.popFirst() == "key", let valueAt = verb == "update" ? words.firstIndex(of: "value") : words.endIndex else {
+            throw UsageError(message: verb == "update" ? "expected 'key BYTES... value BYTES...'" : "expected 'key BYTES...'", help: help)
+        }
+        let key = try hexBytes(words[..<valueAt])
+        let value = try hexBytes(words[valueAt...].dropFirst())
+        let fd = try target.openObject(.map, help: help)
+        let info = try MapInfo(descriptor: fd.rawValue)
+        guard key.count == Int(info.keySize) else {
+            throw CommandFailure(description: "the key has \(key.count) bytes; map \(info.id) (\(info.name)) takes \(info.keySize)")
+        }
+        switch verb {
+        case "lookup":
+            let valueSize = perCPU.contains(info.type.rawValue) ? Int((info.valueSize + 7) / 8 * 8) * PossibleCPUs.count : Int(info.valueSize)
+            let found = try MapCommands.lookup(descriptor: fd.rawValue, key: key, valueSize: valueSize)
+            print("key: \(hexString(key))  value: \(hexString(found))")
+        case "update":
+            guard value.count == Int(info.valueSize) else {
+                throw CommandFailure(description: "the value has \(value.count) bytes; map \(info.id) (\(info.name)) takes \(info.valueSize)")
+            }
+            let flags: UInt64
+            switch args.option("flags") ?? "any" {
+            case "any": flags = 0
+            case "noexist": flags = 1
+            case "exist": flags = 2
+            case let other: throw UsageError(message: "unknown --flags '\(other)' (expected any, noexist or exist)", help: help)
+            }
+            try MapCommands.update(descriptor: fd.rawValue, key: key, value: value, flags: flags)
+        default:
+            try MapCommands.delete(descriptor: fd.rawValue, key: key)
+        }
+    }
+
+    /// Bytes written as hex words: `0x2a`, `2a`, or several run together (`2a000000`).
+    static func hexBytes(_ words: ArraySlice<String>) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        for word in words {
+            var digits = Substring(word)
+            if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
+            if digits.count == 1 { digits = "0" + digits }
+            guard !digits.isEmpty, digits.count % 2 == 0 else { throw UsageError(message: "'\(word)' is not hex bytes", help: help) }
+            var at = digits.startIndex
+            while at < digits.endIndex {
+                let next = digits.index(at, offsetBy: 2)
+                guard let byte = UInt8(digits[at..<next], radix: 16) else { throw UsageError(message: "'\(word)' is not hex bytes", help: help) }
+                bytes.append(byte)
+                at = next
+            }
+        }
+        return bytes
+    }
+
+    static func hexString(_ bytes: [UInt8]) -> String { bytes.map { hex($0, digits: 2) }.joined(separator: " ") }
 
     static func text(_ info: MapInfo, memlock: String?) -> String {
         var out = "\(info.id): \(info.type)  name \(info.name)  flags 0x\(String(info.flags, radix: 16))\n"
@@ -80,14 +155,13 @@ enum MapCommand {
             guard let value = try? MapCommands.lookup(descriptor: fd, key: key, valueSize: valueSize) else { continue }
             entries.append((key, value))
         }
-        func bytes(_ b: [UInt8]) -> String { b.map { hex($0, digits: 2) }.joined(separator: " ") }
         if asJSON {
             print(JSON.array(entries.map { key, value in
                 .object([("key", .array(key.map { .string("0x" + hex($0, digits: 2)) })),
                          ("value", .array(value.map { .string("0x" + hex($0, digits: 2)) }))])
             }).rendered())
         } else {
-            for (key, value) in entries { print("key: \(bytes(key))  value: \(bytes(value))") }
+            for (key, value) in entries { print("key: \(hexString(key))  value: \(hexString(value))") }
             print("Found \(entries.count) element\(entries.count == 1 ? "" : "s")")
         }
     }

@@ -8,6 +8,8 @@ enum ProgCommand {
         usage: swiftbpf prog load FILE [--pin-dir DIR] [--type TYPE]
                swiftbpf prog show [ID | --pinned PATH] [--json]
                swiftbpf prog list [--json]
+               swiftbpf prog run ID | --pinned PATH [--data-in FILE] [--data-out FILE]
+                                 [--ctx-in FILE] [--ctx-out FILE] [--repeat N]
 
         show/list print programs in the kernel as `bpftool prog show` does (id, type,
         name, tag, gpl, loaded_at, uid, xlated/jited sizes, memlock, map_ids,
@@ -21,18 +23,26 @@ enum ProgCommand {
         --type gives the program type of programs whose section names none
         (e.g. socket_filter, xdp, sched_cls).
 
+        run test-runs a loaded program in the kernel (BPF_PROG_TEST_RUN) on the
+        packet in --data-in and/or the context in --ctx-in (FILE `-`: standard
+        input/output), --repeat times, and prints its return value and run time
+        as `bpftool prog run` does; --data-out/--ctx-out save what it left.
+
         examples:
           swiftbpf prog load TestData/obj/multi.bpfel.o
           swiftbpf prog load prog.o --pin-dir /sys/fs/bpf/myprog
+          swiftbpf prog run --pinned /sys/fs/bpf/myprog/xdp_pass --data-in packet.bin --repeat 1000
         """
 
     static func run(_ words: ArraySlice<String>) throws {
-        let args = try Arguments(words, valued: ["pin-dir", "type", "pinned"], flags: ["help", "json"], help: help)
+        let args = try Arguments(words, valued: ["pin-dir", "type", "pinned", "data-in", "data-out", "ctx-in", "ctx-out", "repeat"],
+                                 flags: ["help", "json"], help: help)
         if args.flag("help") { print(help); return }
         switch args.positionals.first {
         case "load": try load(args)
         case "show", "list": try show(args)
-        default: throw UsageError(message: "expected 'load', 'show' or 'list'", help: help)
+        case "run": try testRun(args)
+        default: throw UsageError(message: "expected 'load', 'show', 'list' or 'run'", help: help)
         }
     }
 
