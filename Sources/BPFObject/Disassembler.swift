@@ -17,7 +17,7 @@ public struct Disassembler: Sendable {
             let opcode = String(insn.opcode, radix: 16)
             let prefix = "\(i): (\(opcode.count < 2 ? "0" + opcode : opcode)) "
             if insn.isLoadImmediate64, i + 1 < instructions.count {
-                out.append(prefix + loadImmediate(i, insn, high: instructions[i + 1].immediate))
+                out.append(prefix + text(load: insn, high: instructions[i + 1].immediate, at: i))
                 i += 2
             } else {
                 out.append(prefix + text(insn))
@@ -27,7 +27,8 @@ public struct Disassembler: Sendable {
         return out
     }
 
-    private func loadImmediate(_ index: Int, _ insn: Instruction, high: Int32) -> String {
+    /// The text of an `ld_imm64` at `index` whose second slot holds `high`.
+    public func text(load insn: Instruction, high: Int32, at index: Int) -> String {
         if let described = describeLoad(index, insn) { return "r\(insn.destination) = \(described)" }
         let value = UInt64(UInt32(bitPattern: high)) << 32 | UInt64(UInt32(bitPattern: insn.immediate))
         return "r\(insn.destination) = 0x\(String(value, radix: 16))"

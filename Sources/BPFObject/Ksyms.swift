@@ -32,11 +32,26 @@ public struct KernelSymbols: Sendable {
     private var addresses: [String: UInt64] = [:]
 
     public init(text: String) {
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
-            guard fields.count >= 3, let address = UInt64(fields[0], radix: 16) else { continue }
-            let name = String(fields[2].split(separator: "\t").first ?? fields[2])
+        Self.forEachSymbol(in: text) { address, name in
             if addresses[name] == nil { addresses[name] = address }
+        }
+    }
+
+    /// The names of the symbols at the `wanted` addresses in kallsyms `text` (several symbols
+    /// may share a name, such as one subprogram in several BPF programs).
+    public static func names(in text: String, at wanted: Set<UInt64>) -> [UInt64: String] {
+        var found: [UInt64: String] = [:]
+        forEachSymbol(in: text) { address, name in
+            if address != 0, wanted.contains(address), found[address] == nil { found[address] = name }
+        }
+        return found
+    }
+
+    private static func forEachSymbol(in text: String, _ body: (UInt64, String) -> Void) {
+        for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
+            let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 3, omittingEmptySubsequences: true)
+            guard fields.count >= 3, let address = UInt64(String(decoding: fields[0], as: UTF8.self), radix: 16) else { continue }
+            body(address, String(decoding: fields[2].prefix { $0 != UInt8(ascii: "\t") }, as: UTF8.self))
         }
     }
 

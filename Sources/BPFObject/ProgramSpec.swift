@@ -59,6 +59,11 @@ public struct Reference: Hashable, Sendable {
 public struct FunctionRecord: Hashable, Sendable {
     public var instruction: Int
     public var typeID: TypeID
+
+    public init(instruction: Int, typeID: TypeID) {
+        self.instruction = instruction
+        self.typeID = typeID
+    }
 }
 
 /// A `bpf_line_info` with the instruction index relative to its function.
@@ -67,4 +72,11 @@ public struct LineRecord: Hashable, Sendable {
     public var fileNameOffset: UInt32
     public var lineOffset: UInt32
     public var lineColumn: UInt32
+
+    public init(instruction: Int, fileNameOffset: UInt32, lineOffset: UInt32, lineColumn: UInt32) {
+        self.instruction = instruction
+        self.fileNameOffset = fileNameOffset
+        self.lineOffset = lineOffset
+        self.lineColumn = lineColumn
+    }
 }

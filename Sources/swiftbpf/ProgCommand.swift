@@ -10,6 +10,7 @@ enum ProgCommand {
                swiftbpf prog list [--json]
                swiftbpf prog run ID | --pinned PATH [--data-in FILE] [--data-out FILE]
                                  [--ctx-in FILE] [--ctx-out FILE] [--repeat N]
+               swiftbpf prog dump xlated ID | --pinned PATH
 
         show/list print programs in the kernel as `bpftool prog show` does (id, type,
         name, tag, gpl, loaded_at, uid, xlated/jited sizes, memlock, map_ids,
@@ -23,6 +24,11 @@ enum ProgCommand {
         --type gives the program type of programs whose section names none
         (e.g. socket_filter, xdp, sched_cls).
 
+        dump xlated prints the kernel's translated instructions as `bpftool prog
+        dump xlated` does (function signatures and source lines from the
+        program's BTF, helpers named through /proc/kallsyms), each map
+        reference followed by the map's name (`// counts`).
+
         run test-runs a loaded program in the kernel (BPF_PROG_TEST_RUN) on the
         packet in --data-in and/or the context in --ctx-in (FILE `-`: standard
         input/output), --repeat times, and prints its return value and run time
@@ -32,6 +38,7 @@ enum ProgCommand {
           swiftbpf prog load TestData/obj/multi.bpfel.o
           swiftbpf prog load prog.o --pin-dir /sys/fs/bpf/myprog
           swiftbpf prog run --pinned /sys/fs/bpf/myprog/xdp_pass --data-in packet.bin --repeat 1000
+          swiftbpf prog dump xlated 42
         """
 
     static func run(_ words: ArraySlice<String>) throws {
@@ -42,7 +49,8 @@ enum ProgCommand {
         case "load": try load(args)
         case "show", "list": try show(args)
         case "run": try testRun(args)
-        default: throw UsageError(message: "expected 'load', 'show', 'list' or 'run'", help: help)
+        case "dump": try ProgDump.run(args, help: help)
+        default: throw UsageError(message: "expected 'load', 'show', 'list', 'run' or 'dump'", help: help)
         }
     }
 
