@@ -7,8 +7,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 out=${1:-.build-static/swiftbpf}
-swift build -c release --scratch-path .build-static --static-swift-stdlib -Xswiftc -static-executable -Xswiftc -Osize -Xlinker --gc-sections --product swiftbpf >&2
-bin=$(swift build -c release --scratch-path .build-static --static-swift-stdlib -Xswiftc -static-executable -Xswiftc -Osize -Xlinker --gc-sections --show-bin-path)/swiftbpf
+# lld folds identical functions (--icf=all); --gc-sections drops what nothing reaches.
+flags=(-c release --scratch-path .build-static --static-swift-stdlib -Xswiftc -static-executable -Xswiftc -Osize
+       -Xswiftc -use-ld=lld -Xlinker --gc-sections -Xlinker --icf=all)
+swift build "${flags[@]}" --product swiftbpf >&2
+bin=$(swift build "${flags[@]}" --show-bin-path)/swiftbpf
 mkdir -p "$(dirname "$out")"
 strip -o "$out.tmp" "$bin"
 mv "$out.tmp" "$out"

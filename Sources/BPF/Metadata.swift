@@ -52,7 +52,7 @@ public struct ProgramMetadata: Sendable {
             do { map = try KernelObjectIDs.open(.map, id: id) } catch where error.errno == ENOENT { continue }
             let info = try MapInfo(descriptor: map.rawValue)
             guard info.type == .array, info.keySize == 4, info.maxEntries == 1, info.btfValueTypeID != 0,
-                  info.name.contains(".rodata") else { continue }
+                  info.name.includes(".rodata") else { continue }
             let value = try MapCommands.lookup(descriptor: map.rawValue, key: [0, 0, 0, 0], valueSize: Int(info.valueSize))
             let btfFD = try KernelObjectIDs.open(.btf, id: info.btfID)
             let kernelBTF = try KernelBTF(descriptor: btfFD.rawValue)

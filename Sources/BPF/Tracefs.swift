@@ -7,7 +7,7 @@ enum Tracefs {
 
     /// The id of a tracepoint, mounting tracefs at /sys/kernel/tracing if it is not mounted.
     static func tracepointID(category: String, name: String) throws(AttachError) -> UInt64 {
-        guard !category.contains(".."), !name.contains(".."), !category.contains("/"), !name.contains("/") else {
+        guard !category.includes(".."), !name.includes(".."), !category.includes("/"), !name.includes("/") else {
             throw .target("bad tracepoint \(category)/\(name)")
         }
         if !roots.contains(where: { access($0 + "/events", F_OK) == 0 }) {
