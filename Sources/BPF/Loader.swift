@@ -25,8 +25,19 @@ public struct LoadOptions: Sendable {
     public var pinRoot = "/sys/fs/bpf"
     /// Receives warnings that do not fail the load (BTF the kernel refused, a map retried without BTF…).
     public var diagnostics: @Sendable (String) -> Void = { _ in }
+    /// Told after each map is created and each program loaded (objects with hundreds take a while).
+    public var progress: @Sendable (LoadProgress) -> Void = { _ in }
 
     public init() {}
+}
+
+/// How far a load has come: `completed` of `total` maps or programs, the last one named.
+public struct LoadProgress: Sendable {
+    public enum Stage: Sendable { case maps, programs }
+    public let stage: Stage
+    public let completed: Int
+    public let total: Int
+    public let name: String
 }
 
 extension ObjectSpec {
@@ -73,7 +84,13 @@ extension ObjectSpec {
         try createMaps(&object, options)
         var kernelBTF: BTF?
         var ksyms: [String: KsymValue]?
+        let entryCount = programs.count { !$0.isSubprogram }
+        var loadedCount = 0
         for program in programs where !program.isSubprogram {
+            defer {
+                loadedCount += 1
+                options.progress(LoadProgress(stage: .programs, completed: loadedCount, total: entryCount, name: program.name))
+            }
             var linked: LinkedProgram
             do { linked = try Linker.link(self, program: program.name) } catch { throw .spec(error) }
             guard let type = program.kind?.programType ?? options.defaultProgramType else {
@@ -155,6 +172,7 @@ extension ObjectSpec {
 
     private func createMaps(_ object: inout LoadedObject, _ options: LoadOptions) throws(LoadError) {
         for (index, spec) in maps.enumerated() {
+            defer { options.progress(LoadProgress(stage: .maps, completed: index + 1, total: maps.count, name: spec.name)) }
             let pinPath = try pinPath(spec, options)
             if let pinPath, let reused = try reusePinnedMap(spec, at: pinPath) {
                 object.mapDescriptors[index] = reused.release()

@@ -151,7 +151,11 @@ enum MapCommand {
         let cpus = perCPU.contains(info.type.rawValue) ? PossibleCPUs.count : 1
         let valueSize = perCPU.contains(info.type.rawValue) ? Int((info.valueSize + 7) / 8 * 8) * cpus : Int(info.valueSize)
         var entries: [([UInt8], [UInt8])] = []
-        for key in try MapCommands.keys(descriptor: fd, keySize: Int(info.keySize)) {
+        let keys = try MapCommands.keys(descriptor: fd, keySize: Int(info.keySize))
+        let progress = TerminalProgress()
+        defer { progress.finish() }
+        for (index, key) in keys.enumerated() {
+            progress.update("reading map \(info.id)", completed: index + 1, total: keys.count)
             guard let value = try? MapCommands.lookup(descriptor: fd, key: key, valueSize: valueSize) else { continue }
             entries.append((key, value))
         }

@@ -50,3 +50,32 @@ struct BufferedStandardOutput: TextOutputStream {
         buffer.removeAll(keepingCapacity: true)
     }
 }
+
+/// A one-line progress report on standard error, shown only when it is a terminal
+/// and the operation lasts: redrawn at most every 100 ms, erased when done.
+final class TerminalProgress: @unchecked Sendable {
+    private let enabled = isatty(2) == 1
+    private var lastDraw: UInt64 = 0
+    private var drawn = false
+
+    /// Shows `completed`/`total` with a label, unless it was redrawn less than 100 ms ago.
+    func update(_ label: String, completed: Int, total: Int) {
+        guard enabled else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let milliseconds = UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec) / 1_000_000
+        guard milliseconds - lastDraw >= 100 || completed == total else { return }
+        lastDraw = milliseconds
+        drawn = true
+        var standardError = StandardError()
+        print("\r\u{1B}[K\(label) \(completed)/\(total)", terminator: "", to: &standardError)
+    }
+
+    /// Erases the line, if one was drawn.
+    func finish() {
+        guard drawn else { return }
+        var standardError = StandardError()
+        print("\r\u{1B}[K", terminator: "", to: &standardError)
+        drawn = false
+    }
+}

@@ -91,8 +91,16 @@ enum ProgCommand {
             }
             options.defaultProgramType = type
         }
+        let progress = TerminalProgress()
+        options.progress = { step in
+            progress.update(step.stage == .maps ? "creating maps" : "loading programs", completed: step.completed, total: step.total)
+        }
         let spec = try ObjectSpec(contentsOfFile: args.positionals[1])
-        let object = try spec.load(options)
+        let object: LoadedObject
+        do {
+            defer { progress.finish() }
+            object = try spec.load(options)
+        }
         var pinned: [String] = []
         if let dir = args.option("pin-dir") {
             mkdir(dir, 0o755)

@@ -78,6 +78,18 @@ struct CLIKernelTests {
         }
     }
 
+    @Test("prog load shows progress on a terminal only (script(1) gives it one)",
+          .enabled(if: Host.find("script") != nil, "script(1) is not installed"))
+    func progress() throws {
+        let object = TestPaths.testData + "/obj/multi.bpfel.o"
+        let plain = try Host.capture(Host.swiftbpf, ["prog", "load", object])
+        #expect(plain.status == 0 && plain.err.isEmpty, "stderr: \(plain.err)")
+        let script = try #require(Host.find("script"))
+        let terminal = try Host.capture(script, ["-q", "-c", "\(Host.swiftbpf) prog load \(object)", "/dev/null"])
+        #expect(terminal.out.contains("creating maps 6/6") && terminal.out.contains("loading programs 5/5"), "\(terminal.out)")
+        #expect(terminal.out.contains("\u{1B}[K18") || terminal.out.contains("\r\u{1B}[K"), "the progress line is erased")
+    }
+
     @Test("btf list and btf dump id: bpftool's list lines and raw dumps")
     func btfObjects() throws {
         let bpftool = try #require(Host.find("bpftool"))
