@@ -1,5 +1,7 @@
 import BPF
 import BPFObject
+import BTF
+import ELF64
 import Glibc
 
 /// `swiftbpf map list|show|dump|lookup|update|delete`.
@@ -14,7 +16,9 @@ enum MapCommand {
 
         list/show print maps in the kernel as `bpftool map show` does (id, type,
         name, flags, key/value sizes, max_entries, memlock, btf_id); dump prints
-        every entry's key and value as hex bytes (per-CPU maps: one value per CPU).
+        every entry as `bpftool map dump` does: through the map's BTF when it has
+        one (structs by member, enums by name), as hex bytes otherwise; --json
+        gives both, as bpftool -j does (per-CPU maps: one value per CPU).
         lookup, update and delete take keys and values as hex bytes, one per
         word (`0x2a`, `2a`) or run together (`2a000000`); they must fill the
         map's key and value sizes exactly.
@@ -149,24 +153,71 @@ enum MapCommand {
     static func dump(_ fd: Int32, json asJSON: Bool) throws {
         let info = try MapInfo(descriptor: fd)
         let cpus = perCPU.contains(info.type.rawValue) ? PossibleCPUs.count : 1
-        let valueSize = perCPU.contains(info.type.rawValue) ? Int((info.valueSize + 7) / 8 * 8) * cpus : Int(info.valueSize)
+        let slot = perCPU.contains(info.type.rawValue) ? Int((info.valueSize + 7) / 8 * 8) : Int(info.valueSize)
         var entries: [([UInt8], [UInt8])] = []
-        let keys = try MapCommands.keys(descriptor: fd, keySize: Int(info.keySize))
+        // Maps without keys to walk (ring buffers, queues) have no elements to show, as with bpftool.
+        var keys: [[UInt8]] = []
+        do {
+            keys = try MapCommands.keys(descriptor: fd, keySize: Int(info.keySize))
+        } catch {
+            guard error.errno == 524 || error.errno == EOPNOTSUPP || error.errno == EINVAL else { throw error }  // 524: ENOTSUPP
+        }
         let progress = TerminalProgress()
         defer { progress.finish() }
         for (index, key) in keys.enumerated() {
             progress.update("reading map \(info.id)", completed: index + 1, total: keys.count)
-            guard let value = try? MapCommands.lookup(descriptor: fd, key: key, valueSize: valueSize) else { continue }
+            guard let value = try? MapCommands.lookup(descriptor: fd, key: key, valueSize: slot * cpus) else { continue }
             entries.append((key, value))
+        }
+        progress.finish()
+        let btf = info.btfID != 0 && info.btfValueTypeID != 0 ? kernelBTF(id: info.btfID) : nil
+        /// The formatted entry as bpftool builds it: key (when typed), then value, or one value per CPU.
+        func formatted(_ key: [UInt8], _ value: [UInt8], _ btf: BTF) -> [(String, FormattedValue)]? {
+            var fields: [(String, FormattedValue)] = []
+            if info.btfKeyTypeID != 0 {
+                guard let k = try? btf.formattedValue(key, type: info.btfKeyTypeID) else { return nil }
+                fields.append(("key", k))
+            }
+            var values: [FormattedValue] = []
+            for cpu in 0..<cpus {
+                let bytes = Array(value[cpu * slot..<cpu * slot + Int(info.valueSize)])
+                guard let v = try? btf.formattedValue(bytes, type: info.btfValueTypeID) else { return nil }
+                values.append(v)
+            }
+            if perCPU.contains(info.type.rawValue) {
+                fields.append(("values", .array(values.enumerated().map {
+                    .structure([.init(name: "cpu", value: .unsigned(UInt64($0.offset))), .init(name: "value", value: $0.element)])
+                })))
+            } else if let v = values.first {
+                fields.append(("value", v))
+            }
+            return fields
         }
         if asJSON {
             print(JSON.array(entries.map { key, value in
-                .object([("key", .array(key.map { .string("0x" + hex($0, digits: 2)) })),
-                         ("value", .array(value.map { .string("0x" + hex($0, digits: 2)) }))])
+                var object: [(String, JSON)] = [("key", .array(key.map { .string("0x" + hex($0, digits: 2)) })),
+                                                ("value", .array(value.map { .string("0x" + hex($0, digits: 2)) }))]
+                if let btf, let fields = formatted(key, value, btf) { object.append(("formatted", .object(fields.map { ($0.0, JSON($0.1)) }))) }
+                return .object(object)
             }).rendered())
+        } else if let btf {
+            var writer = PrettyJSON()
+            writer.begin("[")
+            for (key, value) in entries {
+                guard let fields = formatted(key, value, btf) else { continue }
+                writer.value(.structure(fields.map { .init(name: $0.0, value: $0.1) }))
+            }
+            writer.end("]")
+            print(writer.text)
         } else {
             for (key, value) in entries { print("key: \(hexString(key))  value: \(hexString(value))") }
             print("Found \(entries.count) element\(entries.count == 1 ? "" : "s")")
         }
+    }
+
+    /// The kernel's BTF object `id`, read (nil when it cannot be).
+    static func kernelBTF(id: UInt32) -> BTF? {
+        guard let fd = try? KernelObjectIDs.open(.btf, id: id), let object = try? KernelBTF(descriptor: fd.rawValue) else { return nil }
+        return try? BTF(ByteStorage(copying: object.bytes))
     }
 }

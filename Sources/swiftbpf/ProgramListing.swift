@@ -63,7 +63,7 @@ struct ProgramListing {
         return .object(fields)
     }
 
-    static func json(_ value: MetadataValue) -> JSON {
+    static func json(_ value: FormattedValue) -> JSON {
         switch value {
         case let .string(s), let .enumerator(s): .string(s)
         case let .signed(v): .int(v)

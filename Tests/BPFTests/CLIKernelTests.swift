@@ -38,6 +38,26 @@ struct CLIKernelTests {
         }
     }
 
+    @Test("map dump prints what bpftool prints: BTF-formatted text, and JSON with hex and formatted fields",
+          arguments: ["multi.bpfel.o", "netcount.bpfel.o", "globals.bpfel.o", "ringbuf.bpfel.o"])
+    func mapDump(_ object: String) throws {
+        let bpftool = try #require(Host.find("bpftool"))
+        try withLoaded(object) { dir in
+            // The maps of the object's first program (the pins keep them alive).
+            let show = try Host.capture(Host.swiftbpf, ["prog", "show", "--pinned", dir + "/" + (try FileManager.default.contentsOfDirectory(atPath: dir).sorted()[0]), "--json"])
+            let ids = try #require((try JSONSerialization.jsonObject(with: Data(show.out.utf8)) as? [String: Any])?["map_ids"] as? [Int])
+            #expect(!ids.isEmpty)
+            for id in ids.map(String.init) {
+                let ours = try Host.capture(Host.swiftbpf, ["map", "dump", id])
+                let theirs = try Host.capture(bpftool, ["map", "dump", "id", id])
+                #expect(ours.status == 0 && ours.out == theirs.out, "map \(id): \(ours.err)\n\(ours.out)\n---\n\(theirs.out)")
+                let oursJSON = try JSONSerialization.jsonObject(with: Data(try Host.capture(Host.swiftbpf, ["map", "dump", id, "--json"]).out.utf8)) as? NSArray
+                let theirsJSON = try JSONSerialization.jsonObject(with: Data(try Host.capture(bpftool, ["-j", "map", "dump", "id", id]).out.utf8)) as? NSArray
+                #expect(oursJSON != nil && oursJSON == theirsJSON, "map \(id)")
+            }
+        }
+    }
+
     @Test("map update, lookup and delete with hex bytes agree with bpftool's view of the map")
     func mapElements() throws {
         let bpftool = try #require(Host.find("bpftool"))
