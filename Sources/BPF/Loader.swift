@@ -3,7 +3,7 @@ import BTF
 import ELF64
 import Glibc
 
-/// How ``ObjectSpec/load(_:)`` loads an object.
+/// How `ObjectSpec.load(_:)` loads an object.
 public struct LoadOptions: Sendable {
     /// Program type for programs whose section names none (cilium-style `SEC("static")`, old names).
     public var defaultProgramType: ProgramType?

@@ -6,7 +6,7 @@ import ELF64
 /// Each 32-bit slot holds a type id in its low bits and, above it, a tag
 /// taken from the name's hash, so most non-matching probes are rejected
 /// without touching the string. A name carried by several types occupies one
-/// slot, holding its latest id; the earlier ids hang off it in ``earlier``, so
+/// slot, holding its latest id; the earlier ids hang off it in `earlier`, so
 /// repeated names (vmlinux has 203 `bpf_kfunc` tags; hostile input may have
 /// millions) cost one probe each, not a walk of their cluster.
 public struct NameIndex: @unchecked Sendable {
