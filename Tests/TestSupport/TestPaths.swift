@@ -102,11 +102,12 @@ extension Host {
         return (try? run("/bin/mount", ["-t", "bpf", "bpf", "/sys/fs/bpf"]).status) == 0
     }
 
-    /// Runs a command and returns its standard output as text, its standard error and its status.
-    public static func capture(_ executable: String, _ arguments: [String]) throws -> (out: String, err: String, status: Int32) {
+    /// Runs a command (in `directory`, when given) and returns its standard output as text, its standard error and its status.
+    public static func capture(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> (out: String, err: String, status: Int32) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
