@@ -115,4 +115,23 @@ struct MapTests {
             #expect(throws: SyscallError.self) { try MapCommands.lookup(descriptor: map.rawValue, key: u32(32) + [11, 0, 0, 0], valueSize: 4) }
         }
     }
+
+    @Test("BPF_F_LOCK: a value holding a bpf_spin_lock is written and read under the lock, beside a program taking it")
+    func spinLock() throws {
+        try KernelObjects.exclusively {
+            let object = try loadTestData("spinlock.bpfel.o")
+            let map = try object.mapDescriptor(named: "locked").required("map locked")
+            let program = try object.programDescriptor(named: "add_one").required("program add_one")
+            let lock: UInt64 = 4  // BPF_F_LOCK
+            // struct counter { struct bpf_spin_lock lock; /* 4 bytes of padding */ __u64 count; }
+            func count(_ value: [UInt8]) -> UInt64 { value[8..<16].reversed().reduce(0) { $0 << 8 | UInt64($1) } }
+            try MapCommands.update(descriptor: map, key: u32(0), value: [UInt8](repeating: 0, count: 8) + [41, 0, 0, 0, 0, 0, 0, 0], flags: lock)
+            #expect(count(try MapCommands.lookup(descriptor: map, key: u32(0), valueSize: 16, flags: lock)) == 41)
+            #expect(try ProgramCommands.testRun(descriptor: program).returnValue == 0)
+            #expect(count(try MapCommands.lookup(descriptor: map, key: u32(0), valueSize: 16, flags: lock)) == 42)
+            // A map without a lock refuses the flag.
+            let plain = try makeMap(.array, key: 4, value: 8, entries: 1)
+            #expect(throws: SyscallError.self) { try MapCommands.lookup(descriptor: plain.rawValue, key: u32(0), valueSize: 8, flags: lock) }
+        }
+    }
 }
