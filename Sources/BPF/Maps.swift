@@ -132,13 +132,11 @@ public enum MapCommands {
         return try result.get() ? next : nil
     }
 
-    /// Every key of a map, in the kernel's iteration order.
+    /// Every key of a map, in the kernel's iteration order (``keySequence(descriptor:keySize:)`` walks them lazily).
     public static func keys(descriptor fd: Int32, keySize: Int) throws(SyscallError) -> [[UInt8]] {
         var keys: [[UInt8]] = []
-        var key: [UInt8]? = nil
-        while let next = try nextKey(descriptor: fd, after: key, keySize: keySize) {
-            keys.append(next)
-            key = next
+        for key in keySequence(descriptor: fd, keySize: keySize) {
+            keys.append(try key.get())
             if keys.count > 1 << 24 { break }  // a map being refilled as we walk it: stop somewhere
         }
         return keys

@@ -30,6 +30,13 @@ struct MapTests {
                 #expect(try MapCommands.lookup(descriptor: fd, key: u32(7), valueSize: 8) == u64(21))
                 let walked = try MapCommands.keys(descriptor: fd, keySize: 4)
                 #expect(Set(walked) == Set((0..<100).map { u32($0) }))
+                // The lazy walk: the same keys; stopping early reads no further.
+                #expect(try MapCommands.keySequence(descriptor: fd, keySize: 4).map { try $0.get() } == walked)
+                #expect(try MapCommands.keySequence(descriptor: fd, keySize: 4).prefix(3).map { try $0.get() } == Array(walked.prefix(3)))
+                // A failure is the last element (here: no such descriptor).
+                let failed = Array(MapCommands.keySequence(descriptor: -1, keySize: 4))
+                #expect(failed.count == 1)
+                #expect(throws: SyscallError.self) { try failed[0].get() }
                 let oneByOne = try walked.map { ($0, try MapCommands.lookup(descriptor: fd, key: $0, valueSize: 8)) }
                 for chunk in [1, 7, 256] {
                     let batched = try MapCommands.entries(descriptor: fd, keySize: 4, valueSize: 8, chunk: chunk)
