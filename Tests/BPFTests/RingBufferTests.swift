@@ -1,4 +1,5 @@
 import BPF
+import Foundation
 import BPFObject
 import Glibc
 import TestSupport
@@ -22,8 +23,42 @@ func refusal(of fd: Int32) -> RingBufferError? {
     do { _ = try RingBuffer(descriptor: fd); return nil } catch { return error }
 }
 
+/// How many of this process's descriptors refer to the map with `id` (from /proc/self/fdinfo).
+func descriptors(ofMap id: UInt32) -> Int {
+    guard let dir = opendir("/proc/self/fd") else { return -1 }
+    defer { closedir(dir) }
+    var count = 0
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard let info = try? String(contentsOfFile: "/proc/self/fdinfo/" + name, encoding: .utf8) else { continue }
+        if info.split(separator: "\n").contains("map_id:\t\(id)") { count += 1 }
+    }
+    return count
+}
+
 @Suite("Ring buffer reader", kernelTrait, .serialized)
 struct RingBufferTests {
+    @Test("as an AsyncSequence: the same records; leaving the loop stops the polling thread, which closes the reader")
+    func asyncRecords() async throws {
+        let object = try loadTestData("ringbuf.bpfel.o")
+        let events = try object.mapDescriptor(named: "events").required("events")
+        let mapID = try MapInfo(descriptor: events).id
+        #expect(descriptors(ofMap: mapID) == 1)
+        try emitRecords(object, count: 30)
+        let expected = expectedRecords(count: 30)
+        var seen: [(seq: UInt32, size: Int)] = []
+        for try await record in try RingBuffer(descriptor: events).records(pollInterval: 20) {
+            #expect(record.map == 0)
+            if seen.isEmpty { #expect(descriptors(ofMap: mapID) == 2, "the reader holds its own descriptor while it polls") }
+            seen.append((record.bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).littleEndian }, record.bytes.count))
+            if seen.count == expected.count { break }
+        }
+        #expect(seen.map(\.seq) == expected.map(\.seq) && seen.map(\.size) == expected.map(\.size))
+        // The poller notices within its interval, then closes its duplicate of the map.
+        for _ in 0..<200 where descriptors(ofMap: mapID) > 1 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(descriptors(ofMap: mapID) == 1)
+    }
+
     @Test("sees exactly the committed records, in order and at their sizes, across many wrap-arounds")
     func committedRecordsInOrder() throws {
         try KernelObjects.exclusively {
