@@ -101,7 +101,7 @@ public enum Attach {
 
     /// Attaches by the program's section name, as libbpf's `bpf_program__attach` does:
     /// `tracepoint/…`/`tp/…`, `raw_tp/…`/`raw_tracepoint/…`, `tp_btf/…`, `fentry/…` and friends,
-    /// `uprobe/BINARY:FUNCTION` and `uretprobe/…`.
+    /// `uprobe/BINARY:FUNCTION` and `uretprobe/…`, `iter/…`.
     /// Kinds that need a target the section cannot give (XDP, tc, cgroups, sockets) are an error.
     public static func auto(program: Int32, kind: ProgramKind) throws(AttachError) -> Link {
         let family = kind.pattern.prefix { $0 != "+" && $0 != "." }
@@ -122,6 +122,8 @@ public enum Attach {
             }
             return try uprobe(program: program, binary: String(target[..<colon]), symbol: String(target[target.index(after: colon)...]),
                               returnProbe: family == "uretprobe")
+        case "iter":
+            return try iterator(program: program)
         case "kprobe", "kretprobe", "ksyscall", "kretsyscall":
             guard Tracefs.kprobesAvailable else { throw .unsupported("kprobes (CONFIG_KPROBES is off)") }
             throw .unsupported("kprobe attachment is not implemented yet")

@@ -10,7 +10,7 @@ enum Command: Int32 {
     case mapLookupAndDeleteElement = 21, mapFreeze = 22, btfGetNextID = 23
     case mapLookupBatch = 24, mapLookupAndDeleteBatch, mapUpdateBatch, mapDeleteBatch
     case linkCreate = 28
-    case linkGetFDByID = 30, linkGetNextID, linkDetach = 34
+    case linkGetFDByID = 30, linkGetNextID, iteratorCreate = 33, linkDetach = 34
     case programBindMap = 35
 }
 

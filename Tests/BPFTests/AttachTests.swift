@@ -85,6 +85,27 @@ struct AttachTests {
         }
     }
 
+    @Test("an iterator (iter/task): attached by section name, read twice, lists this process's task")
+    func taskIterator() throws {
+        try KernelObjects.exclusively {
+            let before = KernelObjects.openCount()
+            do {
+                let object = try loadTestData("iter.bpfel.o")
+                let spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/iter.bpfel.o")
+                let kind = try spec.program(named: "list_tasks").required("list_tasks").kind.required("iter/task kind")
+                let link = try Attach.auto(program: try object.programDescriptor(named: "list_tasks").required("list_tasks"), kind: kind)
+                for _ in 0..<2 {
+                    let lines = String(decoding: try link.readIterator(), as: UTF8.self).split(separator: "\n")
+                    #expect(lines.first == "tgid pid comm")
+                    #expect(lines.contains { $0 == "2 2 kthreadd" }, "kthreadd is listed")
+                    #expect(lines.contains { $0.hasPrefix("\(getpid()) \(getpid()) ") }, "this process is listed")
+                    #expect(lines.count > 10)
+                }
+            }
+            #expect(KernelObjects.openCount() == before)
+        }
+    }
+
     @Test("kprobes: a clear 'not supported by this kernel' error here")
     func kprobe() throws {
         try KernelObjects.exclusively {

@@ -1,0 +1,42 @@
+import Glibc
+
+extension Attach {
+    /// An iterator program (`iter/task`, `iter/bpf_map`, …) as a link (`BPF_TRACE_ITER`), from
+    /// which ``Link/readIterator()`` reads: each read walks the kernel objects again.
+    public static func iterator(program: Int32) throws(AttachError) -> Link {
+        do { return Link(try LinkCommands.create(program: program, target: 0, attachType: LinkCommands.iteratorAttachType)) } catch {
+            throw .system(error)
+        }
+    }
+}
+
+extension LinkCommands {
+    /// `BPF_TRACE_ITER`.
+    public static let iteratorAttachType: UInt32 = 28
+
+    /// `BPF_ITER_CREATE`: a new descriptor that runs the iterator link's program as it is read.
+    public static func createIterator(link: Int32) throws(SyscallError) -> FileDescriptor {
+        var attr = Attribute(size: 8)
+        attr.set(UInt32(bitPattern: link), at: 0)
+        return try attr.callForDescriptor(.iteratorCreate, "BPF_ITER_CREATE")
+    }
+}
+
+extension Link {
+    /// Runs the iterator once (`BPF_ITER_CREATE`, then reads to the end) and returns what
+    /// its program printed with `bpf_seq_printf`/`bpf_seq_write`.
+    public func readIterator() throws(SyscallError) -> [UInt8] {
+        let iterator = try LinkCommands.createIterator(link: descriptor.rawValue)
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(iterator.rawValue, $0.baseAddress, $0.count) }
+            if count == 0 { return output }
+            guard count > 0 else {
+                if errno == EINTR || errno == EAGAIN { continue }
+                throw SyscallError(operation: "read of a BPF iterator", errno: errno)
+            }
+            output += chunk[..<count]
+        }
+    }
+}
