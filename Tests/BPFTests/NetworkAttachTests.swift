@@ -42,8 +42,67 @@ func currentCgroupV2() throws -> String {
     return mount + (path == "/" ? "" : path)
 }
 
+/// A veth pair whose peer lives in a fresh network namespace, for one test: the host end
+/// `host` (10.199.0.1/30) and, in namespace `namespace`, the peer (10.199.0.2/30).
+struct VethPair: ~Copyable {
+    let namespace: String, host: String
+
+    init() throws {
+        let id = getpid() % 100_000
+        namespace = "swiftbpf-\(id)"
+        host = "sbh\(id)"
+        let peer = "sbp\(id)"
+        for command in [["netns", "add", namespace],
+                        ["link", "add", host, "type", "veth", "peer", "name", peer],
+                        ["link", "set", peer, "netns", namespace],
+                        ["addr", "add", "10.199.0.1/30", "dev", host], ["link", "set", host, "up"],
+                        ["-n", namespace, "addr", "add", "10.199.0.2/30", "dev", peer],
+                        ["-n", namespace, "link", "set", peer, "up"], ["-n", namespace, "link", "set", "lo", "up"]] {
+            let result = try Host.capture("/usr/sbin/ip", command)
+            guard result.status == 0 else { throw MissingValue(what: "ip \(command.joined(separator: " ")): \(result.err)") }
+        }
+    }
+
+    /// Sends `count` UDP datagrams from inside the namespace to the host end, port `port`.
+    func sendFromPeer(to port: UInt16, count: Int) throws {
+        let script = "for i in $(seq \(count)); do echo x > /dev/udp/10.199.0.1/\(port); done"
+        let result = try Host.capture("/usr/sbin/ip", ["netns", "exec", namespace, "bash", "-c", script])
+        #expect(result.status == 0, "\(result.err)")
+    }
+
+    deinit {
+        _ = try? Host.capture("/usr/sbin/ip", ["netns", "del", namespace])  // takes the peer, and with it the pair
+        _ = try? Host.capture("/usr/sbin/ip", ["link", "del", host])
+    }
+}
+
 @Suite("Attaching to interfaces and cgroups", kernelTrait, .serialized)
 struct NetworkAttachTests {
+    @Test("XDP and tcx on a veth pair: UDP sent from another network namespace is counted while the links live")
+    func vethFromNamespace() throws {
+        try KernelObjects.exclusively {
+            let pair = try VethPair()
+            let object = try loadNetcount(port: 42430)
+            let globals = try GlobalData(object)
+            let xdpProgram = try object.programDescriptor(named: "count_udp").required("count_udp")
+            let tcProgram = try object.programDescriptor(named: "count_udp_tc").required("count_udp_tc")
+            let attachType = try (object.spec.program(named: "count_udp_tc")?.kind?.expectedAttachType).required("attach type")
+            do {
+                let xdp = try Attach.xdp(program: xdpProgram, interface: pair.host)
+                let tc = try Attach.tcx(program: tcProgram, interface: pair.host, attachType: attachType)
+                try pair.sendFromPeer(to: 42430, count: 6)
+                try pair.sendFromPeer(to: 42431, count: 2)
+                #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 6)
+                #expect(try globals.value(of: "tc_packets", as: UInt64.self) == 6)
+                xdp.detach()
+                tc.detach()
+            }
+            try pair.sendFromPeer(to: 42430, count: 3)
+            #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 6)
+            #expect(try globals.value(of: "tc_packets", as: UInt64.self) == 6)
+        }
+    }
+
     @Test("XDP on lo counts UDP packets while its link lives, and not after")
     func xdp() throws {
         try KernelObjects.exclusively {
