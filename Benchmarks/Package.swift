@@ -18,7 +18,7 @@ let package = Package(
             name: "parse-bench",
             dependencies: [
                 .product(name: "BTF", package: "SwiftBPF"), .product(name: "ELF64", package: "SwiftBPF"),
-                .product(name: "BPFObject", package: "SwiftBPF"),
+                .product(name: "BPFObject", package: "SwiftBPF"), .product(name: "BPF", package: "SwiftBPF"),
             ]
         ),
         .executableTarget(

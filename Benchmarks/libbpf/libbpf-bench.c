@@ -4,16 +4,19 @@
 // memory first, one warm-up call, then a loop of at least BENCH_SECONDS,
 // default 1, and 5 runs; median),
 // and prints the same line format:
-//   op=<op> input=<path> bytes=<n> median_us=<x> runs=<n>
+//   op=<op> input=<path> bytes=<n> median_us=<x> runs=<n> user_us=<x>
+// (user_us: user-space CPU time per run, from getrusage over the loop).
 // Operations: btf (btf__new on the file's bytes, or btf__parse_elf's work on
 // an object's .BTF via btf__new_split-free btf__parse for ELF), object
-// (bpf_object__open_mem), btf-lookup (1,000 btf__find_by_name_kind).
+// (bpf_object__open_mem), load (bpf_object__open_mem + bpf_object__load +
+// close: kernel time included), btf-lookup (1,000 btf__find_by_name_kind).
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static double now_us(void)
@@ -21,6 +24,13 @@ static double now_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static double user_us(void)
+{
+	struct rusage usage;
+	getrusage(RUSAGE_SELF, &usage);
+	return usage.ru_utime.tv_sec * 1e6 + usage.ru_utime.tv_usec;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -75,6 +85,15 @@ static int run_once(struct job *j)
 		if (!obj)
 			return -1;
 		bpf_object__close(obj);
+	} else if (!strcmp(j->op, "load")) {
+		LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "bench");
+		struct bpf_object *obj = bpf_object__open_mem(j->data, j->size, &opts);
+		if (!obj)
+			return -1;
+		int err = bpf_object__load(obj);
+		bpf_object__close(obj);
+		if (err)
+			return -1;
 	} else if (!strcmp(j->op, "btf-lookup")) {
 		volatile int sink = 0;
 		for (int i = 0; i < j->nnames; i++)
@@ -88,7 +107,7 @@ static int run_once(struct job *j)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: libbpf-bench btf|object|btf-lookup FILE...\n");
+		fprintf(stderr, "usage: libbpf-bench btf|object|load|btf-lookup FILE...\n");
 		return 2;
 	}
 	libbpf_set_print(silent);
@@ -135,7 +154,7 @@ int main(int argc, char **argv)
 		}
 		size_t cap = 1024, runs = 0;
 		double *samples = malloc(cap * sizeof(double));
-		double start = now_us();
+		double start = now_us(), user_start = user_us();
 		do {
 			double t0 = now_us();
 			run_once(&j);
@@ -143,8 +162,9 @@ int main(int argc, char **argv)
 				samples = realloc(samples, (cap *= 2) * sizeof(double));
 			samples[runs++] = now_us() - t0;
 		} while (now_us() - start < min_us || runs < 5);
+		double user_per_run = (user_us() - user_start) / runs;
 		qsort(samples, runs, sizeof(double), cmp_double);
-		printf("op=%s input=%s bytes=%zu median_us=%.1f runs=%zu\n", argv[1], argv[a], j.size, samples[runs / 2], runs);
+		printf("op=%s input=%s bytes=%zu median_us=%.1f runs=%zu user_us=%.1f\n", argv[1], argv[a], j.size, samples[runs / 2], runs, user_per_run);
 		free(samples);
 		free(j.data);
 	}

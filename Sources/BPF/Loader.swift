@@ -157,10 +157,8 @@ extension ObjectSpec {
     /// Loads the object's BTF (DATASECs fixed up); a refusal is a warning, as with libbpf: maps and programs then go without BTF.
     private func loadBTF(_ options: LoadOptions) -> Int32 {
         do {
-            guard var builder = try kernelBTF() else { return -1 }
-            let supported = options.btfKinds ?? Features.btfKinds
-            if supported != .all { builder.sanitize(for: supported) }
-            return try BTFCommands.load(builder.encode(byteOrder: .host)).release()
+            guard let bytes = try kernelBTFBytes(supporting: options.btfKinds ?? Features.btfKinds) else { return -1 }
+            return try BTFCommands.load(bytes).release()
         } catch {
             options.diagnostics("object BTF not loaded, continuing without it: \(error)")
             return -1

@@ -2,6 +2,62 @@ import BTF
 import ELF64
 
 extension ObjectSpec {
+    /// The bytes of the object's BTF to load into a kernel that knows `supported` kinds: the
+    /// types of ``kernelBTF()``, sanitized and encoded — or, when no extern and no kind needs
+    /// rewriting (the usual case), the object's own blob with its DATASECs patched in place,
+    /// as libbpf does, which keeps the load's user-space time down.
+    public func kernelBTFBytes(supporting supported: BTFKindSupport) throws(ObjectError) -> [UInt8]? {
+        guard let btf else { return nil }
+        if supported == .all, btf.byteOrder == .host, let patched = try dataSectionsPatchedInPlace(btf) { return patched }
+        guard var builder = try kernelBTF() else { return nil }
+        if supported != .all { builder.sanitize(for: supported) }
+        return builder.encode(byteOrder: .host)
+    }
+
+    /// The blob with each DATASEC's size and variable offsets filled in and its variables in
+    /// offset order; nil when the object has externs (their rewrites need ``kernelBTF()``).
+    private func dataSectionsPatchedInPlace(_ btf: BTF) throws(ObjectError) -> [UInt8]? {
+        guard ksymExterns.isEmpty, kconfigExterns.isEmpty, dataSections[".ksyms"] == nil, dataSections[".kconfig"] == nil else { return nil }
+        var sections: [(id: TypeID, name: ByteString)] = btf.types(ofKind: .dataSection)
+        do {
+            for (id, _) in btf.types(ofKind: .function) + btf.types(ofKind: .variable)
+                where try btf.type(id).linkage == Linkage.external.rawValue { return nil }
+        } catch { throw .btf(error) }
+        let table: SymbolTable?
+        do { table = try elf.symbolTable() } catch { throw .elf(error) }
+        guard let symbols = table else { return nil }
+        var bytes = Array(btf.bytes)
+        sections.sort { $0.id < $1.id }
+        for (id, name) in sections {
+            guard let section = elf.section(named: String(name)), let record = btf.recordOffset(of: id) else { continue }
+            let datasec: BTFType
+            do { datasec = try btf.type(id) } catch { throw .btf(error) }
+            var offsets: [ByteString: UInt32] = [:]
+            for symbol in symbols where symbol.section == .index(section.index) {
+                if offsets[symbol.name] == nil { offsets[symbol.name] = UInt32(truncatingIfNeeded: symbol.value) }
+            }
+            var entries: [(type: UInt32, offset: UInt32, size: UInt32)] = []
+            for variable in datasec.variables {
+                let variableName: ByteString
+                do { variableName = try btf.type(variable.type).name } catch { throw .btf(error) }
+                entries.append((variable.type, offsets[variableName] ?? variable.offset, variable.size))
+            }
+            entries.sort { $0.offset < $1.offset }
+            Self.store(UInt32(truncatingIfNeeded: section.size), at: record + 8, in: &bytes)
+            for (i, entry) in entries.enumerated() {
+                let at = record + 12 + 12 * i
+                Self.store(entry.type, at: at, in: &bytes)
+                Self.store(entry.offset, at: at + 4, in: &bytes)
+                Self.store(entry.size, at: at + 8, in: &bytes)
+            }
+        }
+        return bytes
+    }
+
+    private static func store(_ value: UInt32, at offset: Int, in bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value) { for (i, byte) in $0.enumerated() where offset + i < bytes.count { bytes[offset + i] = byte } }
+    }
+
     /// The object's BTF as the kernel must receive it: clang leaves each DATASEC's size and its
     /// variables' offsets at 0; they are filled in from the ELF section sizes and symbol values,
     /// as libbpf does. Returns the types in wire form, ready to be sanitized and encoded.

@@ -180,6 +180,12 @@ public final class BTF: @unchecked Sendable {
     /// The number of this blob's own types (void and base types excluded).
     public var ownTypeCount: Int { offsets.count }
 
+    /// Where own type `id`'s record starts in ``bytes`` (its name offset, then info, then size or type).
+    public func recordOffset(of id: TypeID) -> Int? {
+        guard id >= firstID, Int(id - firstID) < offsets.count, let start = bytes.baseAddress, let typeStart = types.baseAddress else { return nil }
+        return (typeStart - start) + Int(offsets[Int(id - firstID)])
+    }
+
     /// The type with `id`, decoded, its names checked. Id 0 (`void`) is not a type.
     public func type(_ id: TypeID) throws(BTFError) -> BTFType {
         if id < firstID {

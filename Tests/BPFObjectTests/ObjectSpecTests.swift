@@ -111,6 +111,19 @@ struct ObjectSpecTests {
             try Linker.link(s, program: "nope")
         }
     }
+
+    @Test("the BTF for the kernel: patched in place, it decodes to the same types as the rebuilt one",
+          arguments: TestPaths.testDataObjects.filter { $0.hasSuffix(".bpfel.o") })
+    func kernelBTFInPlace(_ path: String) throws {
+        let s = try ObjectSpec(contentsOfFile: path)
+        guard let rebuilt = try s.kernelBTF() else { return }
+        let bytes = try #require(try s.kernelBTFBytes(supporting: .all))
+        let loaded = try bytes.withUnsafeBytes { try BTFBuilder(decoding: try BTF(unsafeBytes: $0)).types }
+        let reference = try rebuilt.encode().withUnsafeBytes { try BTFBuilder(decoding: try BTF(unsafeBytes: $0)).types }
+        #expect(loaded == reference)
+        // Where no extern needs a rewrite, the bytes are the object's own blob: same length.
+        if s.ksymExterns.isEmpty, s.kconfigExterns.isEmpty, let btf = s.btf { #expect(bytes.count == btf.bytes.count) }
+    }
 }
 
 @Suite("Public corpus specs (../shared/corpus, when present)")

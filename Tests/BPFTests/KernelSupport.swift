@@ -77,3 +77,9 @@ func entries(_ path: String) -> [String] {
     }
     return names.sorted()
 }
+
+/// Every suite that makes kernel objects, nested here and run one test at a time: a test
+/// counting this process's BPF descriptors then sees its own alone, whether it is
+/// synchronous (under ``KernelObjects/exclusively(_:)``) or asynchronous (which cannot be).
+@Suite("On the kernel", .serialized)
+struct KernelTests {}

@@ -4,204 +4,212 @@ import Glibc
 import TestSupport
 import Testing
 
-@Suite("Loading objects into the kernel", kernelTrait)
-struct LoaderTests {
-    static let loadable = TestPaths.testDataObjects.map { String($0.split(separator: "/").last!) }
-        // rejected: the verifier must refuse it; ksym_variables: needs CONFIG_KALLSYMS_ALL (tested on its own).
-        .filter { $0.hasSuffix(".bpfel.o") && !$0.hasPrefix("rejected") && !$0.hasPrefix("ksym_variables") }
+extension KernelTests {
+    @Suite("Loading objects into the kernel", kernelTrait)
+    struct LoaderTests {
+        static let loadable = TestPaths.testDataObjects.map { String($0.split(separator: "/").last!) }
+            // rejected: the verifier must refuse it; ksym_variables: needs CONFIG_KALLSYMS_ALL (tested on its own).
+            .filter { $0.hasSuffix(".bpfel.o") && !$0.hasPrefix("rejected") && !$0.hasPrefix("ksym_variables") }
 
-    @Test("every TestData object loads, every entry program, with no descriptor left behind", arguments: loadable)
-    func loads(_ name: String) throws {
-        try KernelObjects.exclusively {
-            let before = KernelObjects.openCount()
-            try withPinRoot { root in
-                let object = try loadTestData(name, pinningUnder(root))
-                #expect(object.programNames == object.spec.entryPrograms.map(\.name))
-                for program in object.programNames {
-                    let info = try ProgramInfo(descriptor: try object.programDescriptor(named: program).required(program))
-                    #expect(info.type == object.spec.program(named: program)?.kind?.programType)
-                    #expect(info.name == String(program.prefix(15)))
-                }
-            }
-            #expect(KernelObjects.openCount() == before)
-        }
-    }
-
-    @Test("maps match their specs; global data reads back; .rodata is frozen; map_ids list what programs use")
-    func mapsInKernel() throws {
-        try KernelObjects.exclusively {
-            let object = try loadTestData("multi.bpfel.o")
-            for spec in object.spec.maps {
-                let info = try MapInfo(descriptor: try object.mapDescriptor(named: spec.name).required(spec.name))
-                #expect(info.type == spec.type && info.keySize == spec.keySize && info.valueSize == spec.valueSize)
-                #expect(info.maxEntries == spec.maxEntries && info.flags == spec.flags && info.name == spec.name)
-                if !spec.contents.isEmpty {
-                    #expect(try firstValue(try object.mapDescriptor(named: spec.name).required(spec.name), size: spec.contents.count) == spec.contents)
-                }
-            }
-            let rodata = try object.mapDescriptor(named: "multi.rodata").required("multi.rodata")
-            #expect(try MapInfo(descriptor: rodata).btfValueTypeID != 0)
-            #expect(throws: SyscallError(operation: "BPF_MAP_UPDATE_ELEM", errno: EPERM)) {
-                try MapCommands.update(descriptor: rodata, key: [0, 0, 0, 0], value: [1, 2, 3, 4])
-            }
-            let data = try object.mapDescriptor(named: "multi.data").required("multi.data")
-            try MapCommands.update(descriptor: data, key: [0, 0, 0, 0], value: [9, 0, 0, 0])
-
-            let linked = try Linker.link(object.spec, program: "count_packets")
-            let used = Set(linked.mapLoads.map { object.spec.maps[$0.map].name })
-            let ids = try Set(used.map { try MapInfo(descriptor: try object.mapDescriptor(named: $0).required($0)).id })
-            let info = try ProgramInfo(descriptor: try object.programDescriptor(named: "count_packets").required("count_packets"))
-            #expect(ids.isSubset(of: Set(info.mapIDs)))
-            #expect(info.gplCompatible && info.btfID != 0)
-        }
-    }
-
-    @Test("program arrays and maps of maps hold their initial values")
-    func slots() throws {
-        try KernelObjects.exclusively {
-            let object = try loadTestData("maps.bpfel.o")
-            let jumps = try object.mapDescriptor(named: "jumps").required("jumps")
-            let tail = try ProgramInfo(descriptor: try object.programDescriptor(named: "tail_target").required("tail_target"))
-            // User space reads back ids: of the program in a program array, of the map in a map of maps.
-            let slot = try MapCommands.lookup(descriptor: jumps, key: [1, 0, 0, 0], valueSize: 4)
-            #expect(slot.withUnsafeBytes { $0.load(as: UInt32.self) } == tail.id)
-            let outer = try object.mapDescriptor(named: "outer").required("outer")
-            let inner = try MapCommands.lookup(descriptor: outer, key: [2, 0, 0, 0], valueSize: 4)
-            let innerB = try MapInfo(descriptor: try object.mapDescriptor(named: "inner_b").required("inner_b"))
-            #expect(inner.withUnsafeBytes { $0.load(as: UInt32.self) } == innerB.id)
-            #expect(throws: SyscallError.self) { try MapCommands.lookup(descriptor: outer, key: [1, 0, 0, 0], valueSize: 4) }
-        }
-    }
-
-    @Test("a program the verifier rejects: the error carries the verifier's words; nothing leaks")
-    func verifierRejects() throws {
-        try KernelObjects.exclusively {
-            let before = KernelObjects.openCount()
-            do {
-                _ = try loadTestData("rejected.bpfel.o")
-                Issue.record("the verifier accepted a scalar dereference")
-            } catch let LoadError.program(error) {
-                #expect(error.program == "dereference_scalar")
-                #expect(error.error.errno == EACCES)
-                #expect(error.log.contains("invalid mem access 'scalar'"))
-                #expect("\(error)".contains("verifier log:"))
-            }
-            #expect(KernelObjects.openCount() == before)
-        }
-    }
-
-    @Test("big-endian objects read and link, but do not load on this host")
-    func foreignByteOrder() throws {
-        #expect(throws: LoadError.self) { try loadTestData("minimal.bpfeb.o") }
-    }
-}
-
-@Suite("Public corpus loads (../shared/corpus, when present)", kernelTrait)
-struct CorpusLoadTests {
-    @Test("every little-endian object loads or fails with a typed error; no descriptor leaks")
-    func corpus() throws {
-        let files = TestPaths.corpusFiles.filter {
-            ($0.relative.hasSuffix(".o") || $0.relative.hasSuffix(".elf")) && !$0.relative.contains("-eb.") && !$0.relative.contains("_bpfeb")
-        }
-        guard !files.isEmpty else { print("corpus: not present"); return }
-        try KernelObjects.exclusively {
-            let before = KernelObjects.openCount()
-            var loaded = 0, reasons: [String: Int] = [:]
-            for (_, path) in files {
-                do {
-                    // Maps pinned by name go to a pin root of their own, removed after each object.
-                    try withPinRoot { root in
-                        let object = try ObjectSpec(contentsOfFile: path).load(pinningUnder(root))
-                        loaded += 1
-                        _ = object.programNames
+        @Test("every TestData object loads, every entry program, with no descriptor left behind", arguments: loadable)
+        func loads(_ name: String) throws {
+            try KernelObjects.exclusively {
+                let before = KernelObjects.openCount()
+                try withPinRoot { root in
+                    let object = try loadTestData(name, pinningUnder(root))
+                    #expect(object.programNames == object.spec.entryPrograms.map(\.name))
+                    for program in object.programNames {
+                        let info = try ProgramInfo(descriptor: try object.programDescriptor(named: program).required(program))
+                        #expect(info.type == object.spec.program(named: program)?.kind?.programType)
+                        #expect(info.name == String(program.prefix(15)))
                     }
-                } catch let error as LoadError {
-                    reasons[Self.category(error), default: 0] += 1
-                } catch let error as ObjectError {
-                    reasons["spec: " + Self.words("\(error)"), default: 0] += 1
                 }
+                #expect(KernelObjects.openCount() == before)
             }
-            print("corpus loads: \(loaded) of \(files.count) loaded")
-            for (reason, count) in reasons.sorted(by: { $0.value > $1.value }) { print("  \(count)\t\(reason)") }
-            #expect(loaded >= 100)
-            #expect(KernelObjects.openCount() == before)
         }
-    }
 
-    static func category(_ error: LoadError) -> String {
-        switch error {
-        case let .spec(e): "spec: " + words("\(e)")
-        case .foreignByteOrder: "foreign byte order"
-        case let .map(_, e): "map creation: \(e.errnoName)"
-        case let .program(e): "program load: \(e.error.errnoName)"
-        case .missingProgramType: "section names no program type"
-        case .attachTarget: "attach target not in kernel BTF"
-        case .slot: "initial slot"
-        case let .pin(_, _, reason): "pinning: " + words(reason)
+        @Test("maps match their specs; global data reads back; .rodata is frozen; map_ids list what programs use")
+        func mapsInKernel() throws {
+            try KernelObjects.exclusively {
+                let object = try loadTestData("multi.bpfel.o")
+                for spec in object.spec.maps {
+                    let info = try MapInfo(descriptor: try object.mapDescriptor(named: spec.name).required(spec.name))
+                    #expect(info.type == spec.type && info.keySize == spec.keySize && info.valueSize == spec.valueSize)
+                    #expect(info.maxEntries == spec.maxEntries && info.flags == spec.flags && info.name == spec.name)
+                    if !spec.contents.isEmpty {
+                        #expect(try firstValue(try object.mapDescriptor(named: spec.name).required(spec.name), size: spec.contents.count) == spec.contents)
+                    }
+                }
+                let rodata = try object.mapDescriptor(named: "multi.rodata").required("multi.rodata")
+                #expect(try MapInfo(descriptor: rodata).btfValueTypeID != 0)
+                #expect(throws: SyscallError(operation: "BPF_MAP_UPDATE_ELEM", errno: EPERM)) {
+                    try MapCommands.update(descriptor: rodata, key: [0, 0, 0, 0], value: [1, 2, 3, 4])
+                }
+                let data = try object.mapDescriptor(named: "multi.data").required("multi.data")
+                try MapCommands.update(descriptor: data, key: [0, 0, 0, 0], value: [9, 0, 0, 0])
+
+                let linked = try Linker.link(object.spec, program: "count_packets")
+                let used = Set(linked.mapLoads.map { object.spec.maps[$0.map].name })
+                let ids = try Set(used.map { try MapInfo(descriptor: try object.mapDescriptor(named: $0).required($0)).id })
+                let info = try ProgramInfo(descriptor: try object.programDescriptor(named: "count_packets").required("count_packets"))
+                #expect(ids.isSubset(of: Set(info.mapIDs)))
+                #expect(info.gplCompatible && info.btfID != 0)
+            }
         }
-    }
 
-    /// The reason part of a message, without names and numbers.
-    static func words(_ text: String) -> String {
-        String((text.split(separator: ":").last ?? "").prefix(50)).filter { !$0.isNumber }
+        @Test("program arrays and maps of maps hold their initial values")
+        func slots() throws {
+            try KernelObjects.exclusively {
+                let object = try loadTestData("maps.bpfel.o")
+                let jumps = try object.mapDescriptor(named: "jumps").required("jumps")
+                let tail = try ProgramInfo(descriptor: try object.programDescriptor(named: "tail_target").required("tail_target"))
+                // User space reads back ids: of the program in a program array, of the map in a map of maps.
+                let slot = try MapCommands.lookup(descriptor: jumps, key: [1, 0, 0, 0], valueSize: 4)
+                #expect(slot.withUnsafeBytes { $0.load(as: UInt32.self) } == tail.id)
+                let outer = try object.mapDescriptor(named: "outer").required("outer")
+                let inner = try MapCommands.lookup(descriptor: outer, key: [2, 0, 0, 0], valueSize: 4)
+                let innerB = try MapInfo(descriptor: try object.mapDescriptor(named: "inner_b").required("inner_b"))
+                #expect(inner.withUnsafeBytes { $0.load(as: UInt32.self) } == innerB.id)
+                #expect(throws: SyscallError.self) { try MapCommands.lookup(descriptor: outer, key: [1, 0, 0, 0], valueSize: 4) }
+            }
+        }
+
+        @Test("a program the verifier rejects: the error carries the verifier's words; nothing leaks")
+        func verifierRejects() throws {
+            try KernelObjects.exclusively {
+                let before = KernelObjects.openCount()
+                do {
+                    _ = try loadTestData("rejected.bpfel.o")
+                    Issue.record("the verifier accepted a scalar dereference")
+                } catch let LoadError.program(error) {
+                    #expect(error.program == "dereference_scalar")
+                    #expect(error.error.errno == EACCES)
+                    #expect(error.log.contains("invalid mem access 'scalar'"))
+                    #expect("\(error)".contains("verifier log:"))
+                }
+                #expect(KernelObjects.openCount() == before)
+            }
+        }
+
+        @Test("big-endian objects read and link, but do not load on this host")
+        func foreignByteOrder() throws {
+            #expect(throws: LoadError.self) { try loadTestData("minimal.bpfeb.o") }
+        }
     }
 }
 
-@Suite("__kconfig externs on this kernel", kernelTrait)
-struct KconfigLoadTests {
-    @Test("LINUX_KERNEL_VERSION is the running kernel's, CONFIG_BPF_SYSCALL is true, a missing weak option is 0")
-    func values() throws {
-        try KernelObjects.exclusively {
-            let object = try loadTestData("kconfig.bpfel.o")
-            let spec = object.spec
-            let map = try object.mapDescriptor(named: "kconfig.kconfig").required(".kconfig map")
-            let index = try spec.kconfigMapIndex.required("index")
-            let bytes = try MapCommands.lookup(descriptor: map, key: [0, 0, 0, 0], valueSize: Int(spec.maps[index].valueSize))
-            func value(_ name: String) throws -> UInt64 {
-                let e = try spec.kconfigExterns.first { $0.name == name }.required(name)
-                return bytes[Int(e.offset)..<Int(e.offset + e.size)].reversed().reduce(0) { $0 << 8 | UInt64($1) }
+extension KernelTests {
+    @Suite("Public corpus loads (../shared/corpus, when present)", kernelTrait)
+    struct CorpusLoadTests {
+        @Test("every little-endian object loads or fails with a typed error; no descriptor leaks")
+        func corpus() throws {
+            let files = TestPaths.corpusFiles.filter {
+                ($0.relative.hasSuffix(".o") || $0.relative.hasSuffix(".elf")) && !$0.relative.contains("-eb.") && !$0.relative.contains("_bpfeb")
             }
-            var name = utsname()
-            uname(&name)
-            let release = withUnsafeBytes(of: name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            #expect(try value("LINUX_KERNEL_VERSION") == UInt64(try kernelVersionCode(release: release).required("version")))
-            #expect(try value("CONFIG_BPF_SYSCALL") == 1)
-            #expect(try value("CONFIG_SWIFTBPF_NO_SUCH_OPTION") == 0)
-            #expect(try value("LINUX_HAS_BPF_COOKIE") == 1)
-            // The map is frozen and read-only to programs.
-            #expect(throws: SyscallError.self) { try MapCommands.update(descriptor: map, key: [0, 0, 0, 0], value: bytes) }
-            #expect(object.btf != nil)
+            guard !files.isEmpty else { print("corpus: not present"); return }
+            try KernelObjects.exclusively {
+                let before = KernelObjects.openCount()
+                var loaded = 0, reasons: [String: Int] = [:]
+                for (_, path) in files {
+                    do {
+                        // Maps pinned by name go to a pin root of their own, removed after each object.
+                        try withPinRoot { root in
+                            let object = try ObjectSpec(contentsOfFile: path).load(pinningUnder(root))
+                            loaded += 1
+                            _ = object.programNames
+                        }
+                    } catch let error as LoadError {
+                        reasons[Self.category(error), default: 0] += 1
+                    } catch let error as ObjectError {
+                        reasons["spec: " + Self.words("\(error)"), default: 0] += 1
+                    }
+                }
+                print("corpus loads: \(loaded) of \(files.count) loaded")
+                for (reason, count) in reasons.sorted(by: { $0.value > $1.value }) { print("  \(count)\t\(reason)") }
+                #expect(loaded >= 100)
+                #expect(KernelObjects.openCount() == before)
+            }
+        }
+
+        static func category(_ error: LoadError) -> String {
+            switch error {
+            case let .spec(e): "spec: " + words("\(e)")
+            case .foreignByteOrder: "foreign byte order"
+            case let .map(_, e): "map creation: \(e.errnoName)"
+            case let .program(e): "program load: \(e.error.errnoName)"
+            case .missingProgramType: "section names no program type"
+            case .attachTarget: "attach target not in kernel BTF"
+            case .slot: "initial slot"
+            case let .pin(_, _, reason): "pinning: " + words(reason)
+            }
+        }
+
+        /// The reason part of a message, without names and numbers.
+        static func words(_ text: String) -> String {
+            String((text.split(separator: ":").last ?? "").prefix(50)).filter { !$0.isNumber }
         }
     }
 }
 
-@Suite("__ksym externs on this kernel", kernelTrait)
-struct KsymLoadTests {
-    @Test("a kfunc pair (bpf_task_acquire/bpf_task_release) in a tp_btf program loads, with its BTF")
-    func kfuncs() throws {
-        try KernelObjects.exclusively {
-            let warnings = WarningLog()
-            var options = LoadOptions()
-            options.diagnostics = { warnings.append($0) }
-            let object = try loadTestData("ksym.bpfel.o", options)
-            #expect(object.programNames == ["acquire_release"])
-            #expect(object.btf != nil, "\(warnings.all)")
+extension KernelTests {
+    @Suite("__kconfig externs on this kernel", kernelTrait)
+    struct KconfigLoadTests {
+        @Test("LINUX_KERNEL_VERSION is the running kernel's, CONFIG_BPF_SYSCALL is true, a missing weak option is 0")
+        func values() throws {
+            try KernelObjects.exclusively {
+                let object = try loadTestData("kconfig.bpfel.o")
+                let spec = object.spec
+                let map = try object.mapDescriptor(named: "kconfig.kconfig").required(".kconfig map")
+                let index = try spec.kconfigMapIndex.required("index")
+                let bytes = try MapCommands.lookup(descriptor: map, key: [0, 0, 0, 0], valueSize: Int(spec.maps[index].valueSize))
+                func value(_ name: String) throws -> UInt64 {
+                    let e = try spec.kconfigExterns.first { $0.name == name }.required(name)
+                    return bytes[Int(e.offset)..<Int(e.offset + e.size)].reversed().reduce(0) { $0 << 8 | UInt64($1) }
+                }
+                var name = utsname()
+                uname(&name)
+                let release = withUnsafeBytes(of: name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                #expect(try value("LINUX_KERNEL_VERSION") == UInt64(try kernelVersionCode(release: release).required("version")))
+                #expect(try value("CONFIG_BPF_SYSCALL") == 1)
+                #expect(try value("CONFIG_SWIFTBPF_NO_SUCH_OPTION") == 0)
+                #expect(try value("LINUX_HAS_BPF_COOKIE") == 1)
+                // The map is frozen and read-only to programs.
+                #expect(throws: SyscallError.self) { try MapCommands.update(descriptor: map, key: [0, 0, 0, 0], value: bytes) }
+                #expect(object.btf != nil)
+            }
         }
     }
+}
 
-    @Test("kernel variables need CONFIG_KALLSYMS_ALL: without it the load fails with a typed error naming the symbol")
-    func variables() throws {
-        try KernelObjects.exclusively {
-            let before = KernelObjects.openCount()
-            do {
-                _ = try loadTestData("ksym_variables.bpfel.o")
-                // A kernel with CONFIG_KALLSYMS_ALL resolves them: then the load succeeds, which is right too.
-            } catch let LoadError.program(error) {
-                #expect(error.log.contains("bpf_prog_active") || error.log.contains("bpf_init"), "\(error)")
-            } catch let LoadError.spec(error) {
-                #expect("\(error)".contains("bpf_init") || "\(error)".contains("bpf_prog_active"), "\(error)")
+extension KernelTests {
+    @Suite("__ksym externs on this kernel", kernelTrait)
+    struct KsymLoadTests {
+        @Test("a kfunc pair (bpf_task_acquire/bpf_task_release) in a tp_btf program loads, with its BTF")
+        func kfuncs() throws {
+            try KernelObjects.exclusively {
+                let warnings = WarningLog()
+                var options = LoadOptions()
+                options.diagnostics = { warnings.append($0) }
+                let object = try loadTestData("ksym.bpfel.o", options)
+                #expect(object.programNames == ["acquire_release"])
+                #expect(object.btf != nil, "\(warnings.all)")
             }
-            #expect(KernelObjects.openCount() == before)
+        }
+
+        @Test("kernel variables need CONFIG_KALLSYMS_ALL: without it the load fails with a typed error naming the symbol")
+        func variables() throws {
+            try KernelObjects.exclusively {
+                let before = KernelObjects.openCount()
+                do {
+                    _ = try loadTestData("ksym_variables.bpfel.o")
+                    // A kernel with CONFIG_KALLSYMS_ALL resolves them: then the load succeeds, which is right too.
+                } catch let LoadError.program(error) {
+                    #expect(error.log.contains("bpf_prog_active") || error.log.contains("bpf_init"), "\(error)")
+                } catch let LoadError.spec(error) {
+                    #expect("\(error)".contains("bpf_init") || "\(error)".contains("bpf_prog_active"), "\(error)")
+                }
+                #expect(KernelObjects.openCount() == before)
+            }
         }
     }
 }

@@ -16,129 +16,131 @@ func table(_ entries: [(key: [UInt8], value: [UInt8])]) -> [[UInt8]: [UInt8]] {
     Dictionary(entries.map { ($0.key, $0.value) }) { a, _ in a }
 }
 
-@Suite("Map operations on the kernel", kernelTrait, .serialized)
-struct MapTests {
-    @Test("hash, LRU hash and array: update, lookup, next-key walk, delete; batch reads equal one-by-one reads",
-          arguments: [MapType.hash, .lruHash, .array])
-    func keyedMaps(type: MapType) throws {
-        try KernelObjects.exclusively {
-            let before = KernelObjects.openCount()
-            do {
-                let map = try makeMap(type, entries: 100)
-                let fd = map.rawValue
-                try MapCommands.update(descriptor: fd, keys: (0..<100).map { u32($0) }, values: (0..<100).map { u64(UInt64($0) * 3) })
-                #expect(try MapCommands.lookup(descriptor: fd, key: u32(7), valueSize: 8) == u64(21))
-                let walked = try MapCommands.keys(descriptor: fd, keySize: 4)
-                #expect(Set(walked) == Set((0..<100).map { u32($0) }))
-                // The lazy walk: the same keys; stopping early reads no further.
-                #expect(try MapCommands.keySequence(descriptor: fd, keySize: 4).map { try $0.get() } == walked)
-                #expect(try MapCommands.keySequence(descriptor: fd, keySize: 4).prefix(3).map { try $0.get() } == Array(walked.prefix(3)))
-                // A failure is the last element (here: no such descriptor).
-                let failed = Array(MapCommands.keySequence(descriptor: -1, keySize: 4))
-                #expect(failed.count == 1)
-                #expect(throws: SyscallError.self) { try failed[0].get() }
-                let oneByOne = try walked.map { ($0, try MapCommands.lookup(descriptor: fd, key: $0, valueSize: 8)) }
-                for chunk in [1, 7, 256] {
-                    let batched = try MapCommands.entries(descriptor: fd, keySize: 4, valueSize: 8, chunk: chunk)
-                    #expect(batched.count == 100, "chunk \(chunk)")
-                    #expect(table(batched) == table(oneByOne), "chunk \(chunk)")
+extension KernelTests {
+    @Suite("Map operations on the kernel", kernelTrait, .serialized)
+    struct MapTests {
+        @Test("hash, LRU hash and array: update, lookup, next-key walk, delete; batch reads equal one-by-one reads",
+              arguments: [MapType.hash, .lruHash, .array])
+        func keyedMaps(type: MapType) throws {
+            try KernelObjects.exclusively {
+                let before = KernelObjects.openCount()
+                do {
+                    let map = try makeMap(type, entries: 100)
+                    let fd = map.rawValue
+                    try MapCommands.update(descriptor: fd, keys: (0..<100).map { u32($0) }, values: (0..<100).map { u64(UInt64($0) * 3) })
+                    #expect(try MapCommands.lookup(descriptor: fd, key: u32(7), valueSize: 8) == u64(21))
+                    let walked = try MapCommands.keys(descriptor: fd, keySize: 4)
+                    #expect(Set(walked) == Set((0..<100).map { u32($0) }))
+                    // The lazy walk: the same keys; stopping early reads no further.
+                    #expect(try MapCommands.keySequence(descriptor: fd, keySize: 4).map { try $0.get() } == walked)
+                    #expect(try MapCommands.keySequence(descriptor: fd, keySize: 4).prefix(3).map { try $0.get() } == Array(walked.prefix(3)))
+                    // A failure is the last element (here: no such descriptor).
+                    let failed = Array(MapCommands.keySequence(descriptor: -1, keySize: 4))
+                    #expect(failed.count == 1)
+                    #expect(throws: SyscallError.self) { try failed[0].get() }
+                    let oneByOne = try walked.map { ($0, try MapCommands.lookup(descriptor: fd, key: $0, valueSize: 8)) }
+                    for chunk in [1, 7, 256] {
+                        let batched = try MapCommands.entries(descriptor: fd, keySize: 4, valueSize: 8, chunk: chunk)
+                        #expect(batched.count == 100, "chunk \(chunk)")
+                        #expect(table(batched) == table(oneByOne), "chunk \(chunk)")
+                    }
+                    if type == .array {
+                        // Array entries cannot be deleted: EINVAL, as the kernel says.
+                        #expect(throws: SyscallError.self) { try MapCommands.delete(descriptor: fd, key: u32(1)) }
+                    } else {
+                        try MapCommands.delete(descriptor: fd, key: u32(1))
+                        try MapCommands.delete(descriptor: fd, keys: (2..<50).map { u32($0) })
+                        #expect(try MapCommands.keys(descriptor: fd, keySize: 4).count == 51)
+                        #expect(try MapCommands.nextKey(descriptor: fd, after: nil, keySize: 4) != nil)
+                        let taken = try MapCommands.entries(descriptor: fd, keySize: 4, valueSize: 8, deleting: true)
+                        #expect(taken.count == 51)
+                        #expect(try MapCommands.keys(descriptor: fd, keySize: 4).isEmpty)
+                        #expect(try MapCommands.nextKey(descriptor: fd, after: nil, keySize: 4) == nil)
+                    }
                 }
-                if type == .array {
-                    // Array entries cannot be deleted: EINVAL, as the kernel says.
-                    #expect(throws: SyscallError.self) { try MapCommands.delete(descriptor: fd, key: u32(1)) }
-                } else {
-                    try MapCommands.delete(descriptor: fd, key: u32(1))
-                    try MapCommands.delete(descriptor: fd, keys: (2..<50).map { u32($0) })
-                    #expect(try MapCommands.keys(descriptor: fd, keySize: 4).count == 51)
-                    #expect(try MapCommands.nextKey(descriptor: fd, after: nil, keySize: 4) != nil)
-                    let taken = try MapCommands.entries(descriptor: fd, keySize: 4, valueSize: 8, deleting: true)
-                    #expect(taken.count == 51)
-                    #expect(try MapCommands.keys(descriptor: fd, keySize: 4).isEmpty)
-                    #expect(try MapCommands.nextKey(descriptor: fd, after: nil, keySize: 4) == nil)
+                #expect(KernelObjects.openCount() == before)
+            }
+        }
+
+        @Test("update flags: NOEXIST refuses an existing key, EXIST a missing one")
+        func updateFlags() throws {
+            try KernelObjects.exclusively {
+                let map = try makeMap(.hash)
+                try MapCommands.update(descriptor: map.rawValue, key: u32(1), value: u64(1), flags: 1)
+                #expect(throws: SyscallError(operation: "BPF_MAP_UPDATE_ELEM", errno: EEXIST)) {
+                    try MapCommands.update(descriptor: map.rawValue, key: u32(1), value: u64(2), flags: 1)
+                }
+                #expect(throws: SyscallError(operation: "BPF_MAP_UPDATE_ELEM", errno: ENOENT)) {
+                    try MapCommands.update(descriptor: map.rawValue, key: u32(2), value: u64(2), flags: 2)
+                }
+                #expect(try MapCommands.lookupAndDelete(descriptor: map.rawValue, key: u32(1), valueSize: 8) == u64(1))
+                #expect(try MapCommands.lookupAndDelete(descriptor: map.rawValue, key: u32(1), valueSize: 8) == nil)
+            }
+        }
+
+        @Test("per-CPU hash and array: one value per possible CPU, written and read back per CPU",
+              arguments: [MapType.perCPUHash, .perCPUArray])
+        func perCPU(type: MapType) throws {
+            try KernelObjects.exclusively {
+                // A 12-byte value: each CPU's slot is padded to 16.
+                let map = try makeMap(type, value: 12, entries: 4)
+                let values = (0..<PossibleCPUs.count).map { cpu in (0..<12).map { UInt8(cpu * 16 + $0) } }
+                try MapCommands.updatePerCPU(descriptor: map.rawValue, key: u32(2), values: values, valueSize: 12)
+                #expect(try MapCommands.lookupPerCPU(descriptor: map.rawValue, key: u32(2), valueSize: 12) == values)
+                #expect(throws: SyscallError.self) {
+                    try MapCommands.updatePerCPU(descriptor: map.rawValue, key: u32(2), values: [[0]], valueSize: 12)
+                }
+                let stride = MapCommands.perCPUStride(valueSize: 12)
+                #expect(stride == 16)
+                let batched = try MapCommands.entries(descriptor: map.rawValue, keySize: 4, valueSize: stride * PossibleCPUs.count)
+                let entry = try #require(batched.first { $0.key == u32(2) })
+                #expect(Array(entry.value[0..<12]) == values[0])
+            }
+        }
+
+        @Test("queue and stack: push, then pop in FIFO and LIFO order; empty pops give nil")
+        func queueAndStack() throws {
+            try KernelObjects.exclusively {
+                for (type, order) in [(MapType.queue, [1, 2, 3]), (.stack, [3, 2, 1])] {
+                    let map = try makeMap(type, key: 0, value: 4, entries: 8)
+                    for v in 1...3 { try MapCommands.push(descriptor: map.rawValue, value: u32(UInt32(v))) }
+                    var popped: [[UInt8]] = []
+                    while let v = try MapCommands.lookupAndDelete(descriptor: map.rawValue, key: nil, valueSize: 4) { popped.append(v) }
+                    #expect(popped == order.map { u32(UInt32($0)) }, "\(type)")
                 }
             }
-            #expect(KernelObjects.openCount() == before)
         }
-    }
 
-    @Test("update flags: NOEXIST refuses an existing key, EXIST a missing one")
-    func updateFlags() throws {
-        try KernelObjects.exclusively {
-            let map = try makeMap(.hash)
-            try MapCommands.update(descriptor: map.rawValue, key: u32(1), value: u64(1), flags: 1)
-            #expect(throws: SyscallError(operation: "BPF_MAP_UPDATE_ELEM", errno: EEXIST)) {
-                try MapCommands.update(descriptor: map.rawValue, key: u32(1), value: u64(2), flags: 1)
-            }
-            #expect(throws: SyscallError(operation: "BPF_MAP_UPDATE_ELEM", errno: ENOENT)) {
-                try MapCommands.update(descriptor: map.rawValue, key: u32(2), value: u64(2), flags: 2)
-            }
-            #expect(try MapCommands.lookupAndDelete(descriptor: map.rawValue, key: u32(1), valueSize: 8) == u64(1))
-            #expect(try MapCommands.lookupAndDelete(descriptor: map.rawValue, key: u32(1), valueSize: 8) == nil)
-        }
-    }
-
-    @Test("per-CPU hash and array: one value per possible CPU, written and read back per CPU",
-          arguments: [MapType.perCPUHash, .perCPUArray])
-    func perCPU(type: MapType) throws {
-        try KernelObjects.exclusively {
-            // A 12-byte value: each CPU's slot is padded to 16.
-            let map = try makeMap(type, value: 12, entries: 4)
-            let values = (0..<PossibleCPUs.count).map { cpu in (0..<12).map { UInt8(cpu * 16 + $0) } }
-            try MapCommands.updatePerCPU(descriptor: map.rawValue, key: u32(2), values: values, valueSize: 12)
-            #expect(try MapCommands.lookupPerCPU(descriptor: map.rawValue, key: u32(2), valueSize: 12) == values)
-            #expect(throws: SyscallError.self) {
-                try MapCommands.updatePerCPU(descriptor: map.rawValue, key: u32(2), values: [[0]], valueSize: 12)
-            }
-            let stride = MapCommands.perCPUStride(valueSize: 12)
-            #expect(stride == 16)
-            let batched = try MapCommands.entries(descriptor: map.rawValue, keySize: 4, valueSize: stride * PossibleCPUs.count)
-            let entry = try #require(batched.first { $0.key == u32(2) })
-            #expect(Array(entry.value[0..<12]) == values[0])
-        }
-    }
-
-    @Test("queue and stack: push, then pop in FIFO and LIFO order; empty pops give nil")
-    func queueAndStack() throws {
-        try KernelObjects.exclusively {
-            for (type, order) in [(MapType.queue, [1, 2, 3]), (.stack, [3, 2, 1])] {
-                let map = try makeMap(type, key: 0, value: 4, entries: 8)
-                for v in 1...3 { try MapCommands.push(descriptor: map.rawValue, value: u32(UInt32(v))) }
-                var popped: [[UInt8]] = []
-                while let v = try MapCommands.lookupAndDelete(descriptor: map.rawValue, key: nil, valueSize: 4) { popped.append(v) }
-                #expect(popped == order.map { u32(UInt32($0)) }, "\(type)")
+        @Test("LPM trie: longest prefix wins")
+        func lpmTrie() throws {
+            try KernelObjects.exclusively {
+                // key: u32 prefix length + 4 address bytes; BPF_F_NO_PREALLOC is required.
+                let map = try makeMap(.lpmTrie, key: 8, value: 4, entries: 16, flags: 1)
+                try MapCommands.update(descriptor: map.rawValue, key: u32(8) + [10, 0, 0, 0], value: u32(8))
+                try MapCommands.update(descriptor: map.rawValue, key: u32(24) + [10, 1, 2, 0], value: u32(24))
+                #expect(try MapCommands.lookup(descriptor: map.rawValue, key: u32(32) + [10, 1, 2, 3], valueSize: 4) == u32(24))
+                #expect(try MapCommands.lookup(descriptor: map.rawValue, key: u32(32) + [10, 9, 9, 9], valueSize: 4) == u32(8))
+                #expect(throws: SyscallError.self) { try MapCommands.lookup(descriptor: map.rawValue, key: u32(32) + [11, 0, 0, 0], valueSize: 4) }
             }
         }
-    }
 
-    @Test("LPM trie: longest prefix wins")
-    func lpmTrie() throws {
-        try KernelObjects.exclusively {
-            // key: u32 prefix length + 4 address bytes; BPF_F_NO_PREALLOC is required.
-            let map = try makeMap(.lpmTrie, key: 8, value: 4, entries: 16, flags: 1)
-            try MapCommands.update(descriptor: map.rawValue, key: u32(8) + [10, 0, 0, 0], value: u32(8))
-            try MapCommands.update(descriptor: map.rawValue, key: u32(24) + [10, 1, 2, 0], value: u32(24))
-            #expect(try MapCommands.lookup(descriptor: map.rawValue, key: u32(32) + [10, 1, 2, 3], valueSize: 4) == u32(24))
-            #expect(try MapCommands.lookup(descriptor: map.rawValue, key: u32(32) + [10, 9, 9, 9], valueSize: 4) == u32(8))
-            #expect(throws: SyscallError.self) { try MapCommands.lookup(descriptor: map.rawValue, key: u32(32) + [11, 0, 0, 0], valueSize: 4) }
-        }
-    }
-
-    @Test("BPF_F_LOCK: a value holding a bpf_spin_lock is written and read under the lock, beside a program taking it")
-    func spinLock() throws {
-        try KernelObjects.exclusively {
-            let object = try loadTestData("spinlock.bpfel.o")
-            let map = try object.mapDescriptor(named: "locked").required("map locked")
-            let program = try object.programDescriptor(named: "add_one").required("program add_one")
-            let lock: UInt64 = 4  // BPF_F_LOCK
-            // struct counter { struct bpf_spin_lock lock; /* 4 bytes of padding */ __u64 count; }
-            func count(_ value: [UInt8]) -> UInt64 { value[8..<16].reversed().reduce(0) { $0 << 8 | UInt64($1) } }
-            try MapCommands.update(descriptor: map, key: u32(0), value: [UInt8](repeating: 0, count: 8) + [41, 0, 0, 0, 0, 0, 0, 0], flags: lock)
-            #expect(count(try MapCommands.lookup(descriptor: map, key: u32(0), valueSize: 16, flags: lock)) == 41)
-            #expect(try ProgramCommands.testRun(descriptor: program).returnValue == 0)
-            #expect(count(try MapCommands.lookup(descriptor: map, key: u32(0), valueSize: 16, flags: lock)) == 42)
-            // A map without a lock refuses the flag.
-            let plain = try makeMap(.array, key: 4, value: 8, entries: 1)
-            #expect(throws: SyscallError.self) { try MapCommands.lookup(descriptor: plain.rawValue, key: u32(0), valueSize: 8, flags: lock) }
+        @Test("BPF_F_LOCK: a value holding a bpf_spin_lock is written and read under the lock, beside a program taking it")
+        func spinLock() throws {
+            try KernelObjects.exclusively {
+                let object = try loadTestData("spinlock.bpfel.o")
+                let map = try object.mapDescriptor(named: "locked").required("map locked")
+                let program = try object.programDescriptor(named: "add_one").required("program add_one")
+                let lock: UInt64 = 4  // BPF_F_LOCK
+                // struct counter { struct bpf_spin_lock lock; /* 4 bytes of padding */ __u64 count; }
+                func count(_ value: [UInt8]) -> UInt64 { value[8..<16].reversed().reduce(0) { $0 << 8 | UInt64($1) } }
+                try MapCommands.update(descriptor: map, key: u32(0), value: [UInt8](repeating: 0, count: 8) + [41, 0, 0, 0, 0, 0, 0, 0], flags: lock)
+                #expect(count(try MapCommands.lookup(descriptor: map, key: u32(0), valueSize: 16, flags: lock)) == 41)
+                #expect(try ProgramCommands.testRun(descriptor: program).returnValue == 0)
+                #expect(count(try MapCommands.lookup(descriptor: map, key: u32(0), valueSize: 16, flags: lock)) == 42)
+                // A map without a lock refuses the flag.
+                let plain = try makeMap(.array, key: 4, value: 8, entries: 1)
+                #expect(throws: SyscallError.self) { try MapCommands.lookup(descriptor: plain.rawValue, key: u32(0), valueSize: 8, flags: lock) }
+            }
         }
     }
 }

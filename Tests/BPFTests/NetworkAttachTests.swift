@@ -76,147 +76,149 @@ struct VethPair: ~Copyable {
     }
 }
 
-@Suite("Attaching to interfaces and cgroups", kernelTrait, .serialized)
-struct NetworkAttachTests {
-    @Test("XDP and tcx on a veth pair: UDP sent from another network namespace is counted while the links live")
-    func vethFromNamespace() throws {
-        try KernelObjects.exclusively {
-            let pair = try VethPair()
-            let object = try loadNetcount(port: 42430)
-            let globals = try GlobalData(object)
-            let xdpProgram = try object.programDescriptor(named: "count_udp").required("count_udp")
-            let tcProgram = try object.programDescriptor(named: "count_udp_tc").required("count_udp_tc")
-            let attachType = try (object.spec.program(named: "count_udp_tc")?.kind?.expectedAttachType).required("attach type")
-            do {
-                let xdp = try Attach.xdp(program: xdpProgram, interface: pair.host)
-                let tc = try Attach.tcx(program: tcProgram, interface: pair.host, attachType: attachType)
-                try pair.sendFromPeer(to: 42430, count: 6)
-                try pair.sendFromPeer(to: 42431, count: 2)
+extension KernelTests {
+    @Suite("Attaching to interfaces and cgroups", kernelTrait, .serialized)
+    struct NetworkAttachTests {
+        @Test("XDP and tcx on a veth pair: UDP sent from another network namespace is counted while the links live")
+        func vethFromNamespace() throws {
+            try KernelObjects.exclusively {
+                let pair = try VethPair()
+                let object = try loadNetcount(port: 42430)
+                let globals = try GlobalData(object)
+                let xdpProgram = try object.programDescriptor(named: "count_udp").required("count_udp")
+                let tcProgram = try object.programDescriptor(named: "count_udp_tc").required("count_udp_tc")
+                let attachType = try (object.spec.program(named: "count_udp_tc")?.kind?.expectedAttachType).required("attach type")
+                do {
+                    let xdp = try Attach.xdp(program: xdpProgram, interface: pair.host)
+                    let tc = try Attach.tcx(program: tcProgram, interface: pair.host, attachType: attachType)
+                    try pair.sendFromPeer(to: 42430, count: 6)
+                    try pair.sendFromPeer(to: 42431, count: 2)
+                    #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 6)
+                    #expect(try globals.value(of: "tc_packets", as: UInt64.self) == 6)
+                    xdp.detach()
+                    tc.detach()
+                }
+                try pair.sendFromPeer(to: 42430, count: 3)
                 #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 6)
                 #expect(try globals.value(of: "tc_packets", as: UInt64.self) == 6)
-                xdp.detach()
-                tc.detach()
             }
-            try pair.sendFromPeer(to: 42430, count: 3)
-            #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 6)
-            #expect(try globals.value(of: "tc_packets", as: UInt64.self) == 6)
         }
-    }
 
-    @Test("XDP on lo counts UDP packets while its link lives, and not after")
-    func xdp() throws {
-        try KernelObjects.exclusively {
-            let object = try loadNetcount(port: 42424)
-            let globals = try GlobalData(object)
-            let program = try object.programDescriptor(named: "count_udp").required("count_udp")
-            do {
-                let link = try Attach.xdp(program: program, interface: "lo")
-                try udp(to: 42424, count: 5)
-                try udp(to: 42425, count: 2)
+        @Test("XDP on lo counts UDP packets while its link lives, and not after")
+        func xdp() throws {
+            try KernelObjects.exclusively {
+                let object = try loadNetcount(port: 42424)
+                let globals = try GlobalData(object)
+                let program = try object.programDescriptor(named: "count_udp").required("count_udp")
+                do {
+                    let link = try Attach.xdp(program: program, interface: "lo")
+                    try udp(to: 42424, count: 5)
+                    try udp(to: 42425, count: 2)
+                    #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 5)
+                    link.detach()
+                }
+                try udp(to: 42424, count: 3)
                 #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 5)
-                link.detach()
             }
-            try udp(to: 42424, count: 3)
-            #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 5)
         }
-    }
 
-    @Test("tcx ingress on lo counts UDP packets while its link lives, and not after")
-    func tcx() throws {
-        try KernelObjects.exclusively {
-            let object = try loadNetcount(port: 42427)
-            let globals = try GlobalData(object)
-            let program = try object.programDescriptor(named: "count_udp_tc").required("count_udp_tc")
-            let attachType = try (object.spec.program(named: "count_udp_tc")?.kind?.expectedAttachType).required("attach type")
-            #expect(attachType.description == "BPF_TCX_INGRESS")
-            do {
-                let link = try Attach.tcx(program: program, interface: "lo", attachType: attachType)
-                try udp(to: 42427, count: 4)
-                try udp(to: 42428, count: 2)
+        @Test("tcx ingress on lo counts UDP packets while its link lives, and not after")
+        func tcx() throws {
+            try KernelObjects.exclusively {
+                let object = try loadNetcount(port: 42427)
+                let globals = try GlobalData(object)
+                let program = try object.programDescriptor(named: "count_udp_tc").required("count_udp_tc")
+                let attachType = try (object.spec.program(named: "count_udp_tc")?.kind?.expectedAttachType).required("attach type")
+                #expect(attachType.description == "BPF_TCX_INGRESS")
+                do {
+                    let link = try Attach.tcx(program: program, interface: "lo", attachType: attachType)
+                    try udp(to: 42427, count: 4)
+                    try udp(to: 42428, count: 2)
+                    #expect(try globals.value(of: "tc_packets", as: UInt64.self) == 4)
+                    link.detach()
+                }
+                try udp(to: 42427, count: 3)
                 #expect(try globals.value(of: "tc_packets", as: UInt64.self) == 4)
-                link.detach()
             }
-            try udp(to: 42427, count: 3)
-            #expect(try globals.value(of: "tc_packets", as: UInt64.self) == 4)
         }
-    }
 
-    @Test("a pinned link stays attached after it is dropped, and detaches once re-opened, unpinned and dropped")
-    func pinnedLink() throws {
-        try KernelObjects.exclusively {
-            #expect(Host.ensureBPFFS())
-            let path = "/sys/fs/bpf/swiftbpf-test-link-\(getpid())"
-            let object = try loadNetcount(port: 42426)
-            let globals = try GlobalData(object)
-            let program = try object.programDescriptor(named: "count_udp").required("count_udp")
-            do {
+        @Test("a pinned link stays attached after it is dropped, and detaches once re-opened, unpinned and dropped")
+        func pinnedLink() throws {
+            try KernelObjects.exclusively {
+                #expect(Host.ensureBPFFS())
+                let path = "/sys/fs/bpf/swiftbpf-test-link-\(getpid())"
+                let object = try loadNetcount(port: 42426)
+                let globals = try GlobalData(object)
+                let program = try object.programDescriptor(named: "count_udp").required("count_udp")
+                do {
+                    let link = try Attach.xdp(program: program, interface: "lo")
+                    try link.pin(at: path)
+                }
+                try udp(to: 42426, count: 4)
+                #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 4)
+                do {
+                    let reopened = try Link(pinnedAt: path)
+                    #expect(unlink(path) == 0)
+                    try udp(to: 42426, count: 1)
+                    _ = reopened
+                }
+                try udp(to: 42426, count: 3)
+                #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 5)
+                #expect(access(path, F_OK) != 0)
+            }
+        }
+
+        @Test("swiftbpf link list/show print a live link as bpftool link show's first line does; link detach stops it")
+        func linkListing() throws {
+            try KernelObjects.exclusively {
+                let object = try loadNetcount(port: 42429)
+                let program = try object.programDescriptor(named: "count_udp").required("count_udp")
+                let programID = try ProgramInfo(descriptor: program).id
+                let path = "/sys/fs/bpf/swiftbpf-test-linkshow-\(getpid())"
                 let link = try Attach.xdp(program: program, interface: "lo")
                 try link.pin(at: path)
+                defer { unlink(path) }
+                let info = try LinkInfo(descriptor: link.descriptor.rawValue)
+                #expect(info.typeName == "xdp" && info.programID == programID)
+                let expected = "\(info.id): xdp  prog \(programID)  "
+                let listed = try Host.capture(Host.swiftbpf, ["link", "list"])
+                #expect(listed.status == 0)
+                #expect(listed.out.split(separator: "\n").contains { $0 == expected })
+                let shown = try Host.capture(Host.swiftbpf, ["link", "show", "--pinned", path, "--json"])
+                #expect(shown.out.contains("\"id\": \(info.id)") || shown.out.contains("\"id\":\(info.id)"))
+                if let bpftool = Host.find("bpftool") {
+                    let theirs = try Host.capture(bpftool, ["link", "show", "pinned", path])
+                    #expect(theirs.out.split(separator: "\n").first.map(String.init) == expected)
+                }
+                // Detached by id from another process while this one and the pin still hold the link.
+                let globals = try GlobalData(object)
+                try udp(to: 42429, count: 2)
+                #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 2)
+                #expect(try Host.capture(Host.swiftbpf, ["link", "detach", "\(info.id)"]).status == 0)
+                try udp(to: 42429, count: 3)
+                #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 2)
+                link.detach()
             }
-            try udp(to: 42426, count: 4)
-            #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 4)
-            do {
-                let reopened = try Link(pinnedAt: path)
-                #expect(unlink(path) == 0)
-                try udp(to: 42426, count: 1)
-                _ = reopened
-            }
-            try udp(to: 42426, count: 3)
-            #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 5)
-            #expect(access(path, F_OK) != 0)
         }
-    }
 
-    @Test("swiftbpf link list/show print a live link as bpftool link show's first line does; link detach stops it")
-    func linkListing() throws {
-        try KernelObjects.exclusively {
-            let object = try loadNetcount(port: 42429)
-            let program = try object.programDescriptor(named: "count_udp").required("count_udp")
-            let programID = try ProgramInfo(descriptor: program).id
-            let path = "/sys/fs/bpf/swiftbpf-test-linkshow-\(getpid())"
-            let link = try Attach.xdp(program: program, interface: "lo")
-            try link.pin(at: path)
-            defer { unlink(path) }
-            let info = try LinkInfo(descriptor: link.descriptor.rawValue)
-            #expect(info.typeName == "xdp" && info.programID == programID)
-            let expected = "\(info.id): xdp  prog \(programID)  "
-            let listed = try Host.capture(Host.swiftbpf, ["link", "list"])
-            #expect(listed.status == 0)
-            #expect(listed.out.split(separator: "\n").contains { $0 == expected })
-            let shown = try Host.capture(Host.swiftbpf, ["link", "show", "--pinned", path, "--json"])
-            #expect(shown.out.contains("\"id\": \(info.id)") || shown.out.contains("\"id\":\(info.id)"))
-            if let bpftool = Host.find("bpftool") {
-                let theirs = try Host.capture(bpftool, ["link", "show", "pinned", path])
-                #expect(theirs.out.split(separator: "\n").first.map(String.init) == expected)
-            }
-            // Detached by id from another process while this one and the pin still hold the link.
-            let globals = try GlobalData(object)
-            try udp(to: 42429, count: 2)
-            #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 2)
-            #expect(try Host.capture(Host.swiftbpf, ["link", "detach", "\(info.id)"]).status == 0)
-            try udp(to: 42429, count: 3)
-            #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 2)
-            link.detach()
-        }
-    }
-
-    @Test("cgroup/connect4 on this process's cgroup counts its connect() calls, until detached")
-    func cgroupConnect() throws {
-        try KernelObjects.exclusively {
-            let object = try loadNetcount(port: 0)
-            let globals = try GlobalData(object)
-            let spec = try object.spec.program(named: "count_connect").required("count_connect spec")
-            let attachType = try (spec.kind?.expectedAttachType).required("attach type")
-            #expect(attachType.description == "BPF_CGROUP_INET4_CONNECT")
-            let program = try object.programDescriptor(named: "count_connect").required("count_connect")
-            do {
-                let link = try Attach.cgroup(program: program, path: try currentCgroupV2(), attachType: attachType)
-                try udp(to: 9, count: 6, connecting: true)
+        @Test("cgroup/connect4 on this process's cgroup counts its connect() calls, until detached")
+        func cgroupConnect() throws {
+            try KernelObjects.exclusively {
+                let object = try loadNetcount(port: 0)
+                let globals = try GlobalData(object)
+                let spec = try object.spec.program(named: "count_connect").required("count_connect spec")
+                let attachType = try (spec.kind?.expectedAttachType).required("attach type")
+                #expect(attachType.description == "BPF_CGROUP_INET4_CONNECT")
+                let program = try object.programDescriptor(named: "count_connect").required("count_connect")
+                do {
+                    let link = try Attach.cgroup(program: program, path: try currentCgroupV2(), attachType: attachType)
+                    try udp(to: 9, count: 6, connecting: true)
+                    #expect(try globals.value(of: "connects", as: UInt64.self) == 6)
+                    _ = link
+                }
+                try udp(to: 9, count: 2, connecting: true)
                 #expect(try globals.value(of: "connects", as: UInt64.self) == 6)
-                _ = link
             }
-            try udp(to: 9, count: 2, connecting: true)
-            #expect(try globals.value(of: "connects", as: UInt64.self) == 6)
         }
     }
 }

@@ -34,68 +34,70 @@ func pinFailure(_ load: () throws(LoadError) -> LoadedObject) -> String? {
     }
 }
 
-@Suite("Maps pinned by name", kernelTrait, .serialized)
-struct PinningTests {
-    @Test("the first load pins, later loads reuse the same kernel map, and pins outlive the objects")
-    func pinAndReuse() throws {
-        try KernelObjects.exclusively {
-            try withPinRoot { root in
-                var firstID: UInt32 = 0
-                do {
-                    let first = try loadPinned(root: root)
-                    #expect(first.pinnedMaps == ["shared_counts": root + "/shared_counts", "shared_flags": root + "/shared_flags"])
-                    #expect(entries(root) == ["shared_counts", "shared_flags"])
-                    firstID = try MapInfo(descriptor: try first.mapDescriptor(named: "shared_counts").required("map")).id
-                    try bump(first)
-                    let second = try loadPinned(root: root)
-                    #expect(try MapInfo(descriptor: try second.mapDescriptor(named: "shared_counts").required("map")).id == firstID)
-                    try bump(second)
-                    #expect(try sharedCount(first) == 2)
-                }
-                let third = try loadPinned(root: root)
-                #expect(try MapInfo(descriptor: try third.mapDescriptor(named: "shared_counts").required("map")).id == firstID)
-                #expect(try sharedCount(third) == 2)
-            }
-        }
-    }
-
-    @Test("a pinned map of another shape is an error naming the difference; a failed load removes the pins it made")
-    func incompatible() throws {
-        try KernelObjects.exclusively {
-            try withPinRoot { root in
-                let before = KernelObjects.openCount()
-                // shared_flags is an array of 4 u32: pin an array of 8 in its place.
-                do {
-                    let other = try MapCommands.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 8))
-                    try ObjectCommands.pin(descriptor: other.rawValue, at: root + "/shared_flags")
-                }
-                let reason = pinFailure { () throws(LoadError) in try loadPinned(root: root) }
-                #expect(reason == "the pinned map differs: max entries 8 (object: 4)")
-                // shared_counts was created and pinned before shared_flags failed: its pin is gone again.
-                #expect(entries(root) == ["shared_flags"])
-                #expect(KernelObjects.openCount() == before)
-            }
-        }
-    }
-
-    @Test("names that would leave the pin root, and a pin root off bpffs, are refused before anything is made")
-    func refusedPaths() throws {
-        KernelObjects.exclusively {
-            withPinRoot { root in
-                let before = KernelObjects.openCount()
-                for name in ["../escape", "a/b", "..", ""] {
-                    let reason = pinFailure { () throws(LoadError) in
-                        try loadPinned(root: root) { spec in
-                            if let i = spec.maps.firstIndex(where: { $0.name == "shared_counts" }) { spec.maps[i].name = name }
-                        }
+extension KernelTests {
+    @Suite("Maps pinned by name", kernelTrait, .serialized)
+    struct PinningTests {
+        @Test("the first load pins, later loads reuse the same kernel map, and pins outlive the objects")
+        func pinAndReuse() throws {
+            try KernelObjects.exclusively {
+                try withPinRoot { root in
+                    var firstID: UInt32 = 0
+                    do {
+                        let first = try loadPinned(root: root)
+                        #expect(first.pinnedMaps == ["shared_counts": root + "/shared_counts", "shared_flags": root + "/shared_flags"])
+                        #expect(entries(root) == ["shared_counts", "shared_flags"])
+                        firstID = try MapInfo(descriptor: try first.mapDescriptor(named: "shared_counts").required("map")).id
+                        try bump(first)
+                        let second = try loadPinned(root: root)
+                        #expect(try MapInfo(descriptor: try second.mapDescriptor(named: "shared_counts").required("map")).id == firstID)
+                        try bump(second)
+                        #expect(try sharedCount(first) == 2)
                     }
-                    #expect(reason == "a map name must be one path component to be pinned by name", "name '\(name)'")
+                    let third = try loadPinned(root: root)
+                    #expect(try MapInfo(descriptor: try third.mapDescriptor(named: "shared_counts").required("map")).id == firstID)
+                    #expect(try sharedCount(third) == 2)
                 }
-                #expect(entries(root).isEmpty)
-                #expect(entries("/sys/fs/bpf").contains("escape") == false)
-                let reason = pinFailure { () throws(LoadError) in try loadPinned(root: "/tmp") }
-                #expect(reason?.hasPrefix("bpffs is not mounted at '/tmp'") == true)
-                #expect(KernelObjects.openCount() == before)
+            }
+        }
+
+        @Test("a pinned map of another shape is an error naming the difference; a failed load removes the pins it made")
+        func incompatible() throws {
+            try KernelObjects.exclusively {
+                try withPinRoot { root in
+                    let before = KernelObjects.openCount()
+                    // shared_flags is an array of 4 u32: pin an array of 8 in its place.
+                    do {
+                        let other = try MapCommands.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 8))
+                        try ObjectCommands.pin(descriptor: other.rawValue, at: root + "/shared_flags")
+                    }
+                    let reason = pinFailure { () throws(LoadError) in try loadPinned(root: root) }
+                    #expect(reason == "the pinned map differs: max entries 8 (object: 4)")
+                    // shared_counts was created and pinned before shared_flags failed: its pin is gone again.
+                    #expect(entries(root) == ["shared_flags"])
+                    #expect(KernelObjects.openCount() == before)
+                }
+            }
+        }
+
+        @Test("names that would leave the pin root, and a pin root off bpffs, are refused before anything is made")
+        func refusedPaths() throws {
+            KernelObjects.exclusively {
+                withPinRoot { root in
+                    let before = KernelObjects.openCount()
+                    for name in ["../escape", "a/b", "..", ""] {
+                        let reason = pinFailure { () throws(LoadError) in
+                            try loadPinned(root: root) { spec in
+                                if let i = spec.maps.firstIndex(where: { $0.name == "shared_counts" }) { spec.maps[i].name = name }
+                            }
+                        }
+                        #expect(reason == "a map name must be one path component to be pinned by name", "name '\(name)'")
+                    }
+                    #expect(entries(root).isEmpty)
+                    #expect(entries("/sys/fs/bpf").contains("escape") == false)
+                    let reason = pinFailure { () throws(LoadError) in try loadPinned(root: "/tmp") }
+                    #expect(reason?.hasPrefix("bpffs is not mounted at '/tmp'") == true)
+                    #expect(KernelObjects.openCount() == before)
+                }
             }
         }
     }

@@ -5,24 +5,26 @@ import Testing
 
 /// The README's Swift tour, statement for statement (paths made absolute, output checked),
 /// so that it stays true.
-@Suite("README tour", kernelTrait, .serialized)
-struct ReadmeTourTests {
-    @Test("the Swift snippet runs and prints what the README says")
-    func swiftSnippet() throws {
-        try KernelObjects.exclusively {
-            var spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/globals.bpfel.o")
-            try spec.setInitialValue(withUnsafeBytes(of: UInt32(3)) { Array($0) }, of: "step")  // the verifier sees 3
-            let object = try spec.load()
-            let globals = try GlobalData(object)
-            _ = try ProgramCommands.testRun(descriptor: object.programDescriptor(named: "advance")!)
-            #expect(try globals.value(of: "total", as: UInt64.self) == 8)
+extension KernelTests {
+    @Suite("README tour", kernelTrait, .serialized)
+    struct ReadmeTourTests {
+        @Test("the Swift snippet runs and prints what the README says")
+        func swiftSnippet() throws {
+            try KernelObjects.exclusively {
+                var spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/globals.bpfel.o")
+                try spec.setInitialValue(withUnsafeBytes(of: UInt32(3)) { Array($0) }, of: "step")  // the verifier sees 3
+                let object = try spec.load()
+                let globals = try GlobalData(object)
+                _ = try ProgramCommands.testRun(descriptor: object.programDescriptor(named: "advance")!)
+                #expect(try globals.value(of: "total", as: UInt64.self) == 8)
 
-            let ring = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/ringbuf.bpfel.o").load()
-            let events = try RingBuffer(descriptor: ring.mapDescriptor(named: "events")!)
-            _ = try ProgramCommands.testRun(descriptor: ring.programDescriptor(named: "emit")!, context: [10, 0, 0, 0])
-            var sizes: [Int] = []
-            try events.poll(timeout: 1000) { _, record in sizes.append(record.count) }
-            #expect(sizes.count == 7)
+                let ring = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/ringbuf.bpfel.o").load()
+                let events = try RingBuffer(descriptor: ring.mapDescriptor(named: "events")!)
+                _ = try ProgramCommands.testRun(descriptor: ring.programDescriptor(named: "emit")!, context: [10, 0, 0, 0])
+                var sizes: [Int] = []
+                try events.poll(timeout: 1000) { _, record in sizes.append(record.count) }
+                #expect(sizes.count == 7)
+            }
         }
     }
 }

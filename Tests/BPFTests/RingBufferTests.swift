@@ -36,105 +36,107 @@ func descriptors(ofMap id: UInt32) -> Int {
     return count
 }
 
-@Suite("Ring buffer reader", kernelTrait, .serialized)
-struct RingBufferTests {
-    @Test("as an AsyncSequence: the same records; leaving the loop stops the polling thread, which closes the reader")
-    func asyncRecords() async throws {
-        let object = try loadTestData("ringbuf.bpfel.o")
-        let events = try object.mapDescriptor(named: "events").required("events")
-        let mapID = try MapInfo(descriptor: events).id
-        #expect(descriptors(ofMap: mapID) == 1)
-        try emitRecords(object, count: 30)
-        let expected = expectedRecords(count: 30)
-        var seen: [(seq: UInt32, size: Int)] = []
-        for try await record in try RingBuffer(descriptor: events).records(pollInterval: 20) {
-            #expect(record.map == 0)
-            if seen.isEmpty { #expect(descriptors(ofMap: mapID) == 2, "the reader holds its own descriptor while it polls") }
-            seen.append((record.bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).littleEndian }, record.bytes.count))
-            if seen.count == expected.count { break }
-        }
-        #expect(seen.map(\.seq) == expected.map(\.seq) && seen.map(\.size) == expected.map(\.size))
-        // The poller notices within its interval, then closes its duplicate of the map.
-        for _ in 0..<200 where descriptors(ofMap: mapID) > 1 { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(descriptors(ofMap: mapID) == 1)
-    }
-
-    @Test("sees exactly the committed records, in order and at their sizes, across many wrap-arounds")
-    func committedRecordsInOrder() throws {
-        try KernelObjects.exclusively {
+extension KernelTests {
+    @Suite("Ring buffer reader", kernelTrait, .serialized)
+    struct RingBufferTests {
+        @Test("as an AsyncSequence: the same records; leaving the loop stops the polling thread, which closes the reader")
+        func asyncRecords() async throws {
             let object = try loadTestData("ringbuf.bpfel.o")
-            let reader = try RingBuffer(descriptor: try object.mapDescriptor(named: "events").required("events"))
-            // 16 KiB ring, ~1.5 KiB per run: 40 runs wrap it several times.
-            for run in 0..<40 {
-                let count = UInt32(20 + run % 21)
-                try emitRecords(object, count: count)
-                var seen: [(seq: UInt32, size: Int)] = []
-                let handed = try reader.poll(timeout: 1000) { ring, record in
-                    #expect(ring == 0)
-                    seen.append((record.load(as: UInt32.self).littleEndian, record.count))
-                }
-                let expected = expectedRecords(count: count)
-                #expect(handed == expected.count)
-                #expect(seen.map(\.seq) == expected.map(\.seq), "run \(run)")
-                #expect(seen.map(\.size) == expected.map(\.size), "run \(run)")
+            let events = try object.mapDescriptor(named: "events").required("events")
+            let mapID = try MapInfo(descriptor: events).id
+            #expect(descriptors(ofMap: mapID) == 1)
+            try emitRecords(object, count: 30)
+            let expected = expectedRecords(count: 30)
+            var seen: [(seq: UInt32, size: Int)] = []
+            for try await record in try RingBuffer(descriptor: events).records(pollInterval: 20) {
+                #expect(record.map == 0)
+                if seen.isEmpty { #expect(descriptors(ofMap: mapID) == 2, "the reader holds its own descriptor while it polls") }
+                seen.append((record.bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).littleEndian }, record.bytes.count))
+                if seen.count == expected.count { break }
             }
+            #expect(seen.map(\.seq) == expected.map(\.seq) && seen.map(\.size) == expected.map(\.size))
+            // The poller notices within its interval, then closes its duplicate of the map.
+            for _ in 0..<200 where descriptors(ofMap: mapID) > 1 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(descriptors(ofMap: mapID) == 1)
         }
-    }
 
-    @Test("waits for the timeout when nothing was written")
-    func timeout() throws {
-        try KernelObjects.exclusively {
-            let object = try loadTestData("ringbuf.bpfel.o")
-            let reader = try RingBuffer(descriptor: try object.mapDescriptor(named: "events").required("events"))
-            var start = timespec(), end = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &start)
-            let handed = try reader.poll(timeout: 100) { _, _ in Issue.record("no record was written") }
-            clock_gettime(CLOCK_MONOTONIC, &end)
-            let elapsed = (end.tv_sec - start.tv_sec) * 1000 + (end.tv_nsec - start.tv_nsec) / 1_000_000
-            #expect(handed == 0)
-            #expect(elapsed >= 90)
-        }
-    }
-
-    @Test("one reader serves several ring buffers and tells them apart")
-    func severalMaps() throws {
-        try KernelObjects.exclusively {
-            let first = try loadTestData("ringbuf.bpfel.o"), second = try loadTestData("ringbuf.bpfel.o")
-            let reader = try RingBuffer(descriptors: [
-                try first.mapDescriptor(named: "events").required("events"),
-                try second.mapDescriptor(named: "events").required("events"),
-            ])
-            try emitRecords(second, count: 6)
-            try emitRecords(first, count: 3)
-            var seen: [Int: [UInt32]] = [:]
-            reader.consume { ring, record in seen[ring, default: []].append(record.load(as: UInt32.self).littleEndian) }
-            #expect(seen[0] == [0, 1])
-            #expect(seen[1] == [0, 1, 3, 4])
-        }
-    }
-
-    @Test("outlives the object that made the map, refuses other map types, and leaks nothing")
-    func lifetimeAndErrors() throws {
-        try KernelObjects.exclusively {
-            let before = KernelObjects.openCount()
-            do {
-                var object = try loadTestData("ringbuf.bpfel.o")
-                guard let program = object.takeProgram(named: "emit") else { throw MissingValue(what: "emit") }
+        @Test("sees exactly the committed records, in order and at their sizes, across many wrap-arounds")
+        func committedRecordsInOrder() throws {
+            try KernelObjects.exclusively {
+                let object = try loadTestData("ringbuf.bpfel.o")
                 let reader = try RingBuffer(descriptor: try object.mapDescriptor(named: "events").required("events"))
-                _ = consume object
-                let result = try ProgramCommands.testRun(descriptor: program.rawValue, context: [5, 0, 0, 0])
-                #expect(result.returnValue == 0)
-                var seqs: [UInt32] = []
-                try reader.poll(timeout: 1000) { _, record in seqs.append(record.load(as: UInt32.self).littleEndian) }
-                #expect(seqs == [0, 1, 3, 4])
+                // 16 KiB ring, ~1.5 KiB per run: 40 runs wrap it several times.
+                for run in 0..<40 {
+                    let count = UInt32(20 + run % 21)
+                    try emitRecords(object, count: count)
+                    var seen: [(seq: UInt32, size: Int)] = []
+                    let handed = try reader.poll(timeout: 1000) { ring, record in
+                        #expect(ring == 0)
+                        seen.append((record.load(as: UInt32.self).littleEndian, record.count))
+                    }
+                    let expected = expectedRecords(count: count)
+                    #expect(handed == expected.count)
+                    #expect(seen.map(\.seq) == expected.map(\.seq), "run \(run)")
+                    #expect(seen.map(\.size) == expected.map(\.size), "run \(run)")
+                }
             }
-            let array = try MapCommands.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1))
-            let refusal = refusal(of: array.rawValue)
-            if case .notARingBuffer(index: 0, type: .array)? = refusal {} else {
-                Issue.record("an array map was not refused as a ring buffer: \(String(describing: refusal))")
+        }
+
+        @Test("waits for the timeout when nothing was written")
+        func timeout() throws {
+            try KernelObjects.exclusively {
+                let object = try loadTestData("ringbuf.bpfel.o")
+                let reader = try RingBuffer(descriptor: try object.mapDescriptor(named: "events").required("events"))
+                var start = timespec(), end = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &start)
+                let handed = try reader.poll(timeout: 100) { _, _ in Issue.record("no record was written") }
+                clock_gettime(CLOCK_MONOTONIC, &end)
+                let elapsed = (end.tv_sec - start.tv_sec) * 1000 + (end.tv_nsec - start.tv_nsec) / 1_000_000
+                #expect(handed == 0)
+                #expect(elapsed >= 90)
             }
-            _ = consume array
-            #expect(KernelObjects.openCount() == before)
+        }
+
+        @Test("one reader serves several ring buffers and tells them apart")
+        func severalMaps() throws {
+            try KernelObjects.exclusively {
+                let first = try loadTestData("ringbuf.bpfel.o"), second = try loadTestData("ringbuf.bpfel.o")
+                let reader = try RingBuffer(descriptors: [
+                    try first.mapDescriptor(named: "events").required("events"),
+                    try second.mapDescriptor(named: "events").required("events"),
+                ])
+                try emitRecords(second, count: 6)
+                try emitRecords(first, count: 3)
+                var seen: [Int: [UInt32]] = [:]
+                reader.consume { ring, record in seen[ring, default: []].append(record.load(as: UInt32.self).littleEndian) }
+                #expect(seen[0] == [0, 1])
+                #expect(seen[1] == [0, 1, 3, 4])
+            }
+        }
+
+        @Test("outlives the object that made the map, refuses other map types, and leaks nothing")
+        func lifetimeAndErrors() throws {
+            try KernelObjects.exclusively {
+                let before = KernelObjects.openCount()
+                do {
+                    var object = try loadTestData("ringbuf.bpfel.o")
+                    guard let program = object.takeProgram(named: "emit") else { throw MissingValue(what: "emit") }
+                    let reader = try RingBuffer(descriptor: try object.mapDescriptor(named: "events").required("events"))
+                    _ = consume object
+                    let result = try ProgramCommands.testRun(descriptor: program.rawValue, context: [5, 0, 0, 0])
+                    #expect(result.returnValue == 0)
+                    var seqs: [UInt32] = []
+                    try reader.poll(timeout: 1000) { _, record in seqs.append(record.load(as: UInt32.self).littleEndian) }
+                    #expect(seqs == [0, 1, 3, 4])
+                }
+                let array = try MapCommands.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1))
+                let refusal = refusal(of: array.rawValue)
+                if case .notARingBuffer(index: 0, type: .array)? = refusal {} else {
+                    Issue.record("an array map was not refused as a ring buffer: \(String(describing: refusal))")
+                }
+                _ = consume array
+                #expect(KernelObjects.openCount() == before)
+            }
         }
     }
 }

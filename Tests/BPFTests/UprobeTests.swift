@@ -18,51 +18,53 @@ func callProbed(_ times: Int) -> Int32 {
     (0..<times).reduce(0) { sum, i in sum &+ (fnmatch("a*", "a\(i)", 0) == 0 && i < 5 ? 1 : 0) }
 }
 
-@Suite("User-space probes", kernelTrait, .serialized)
-struct UprobeTests {
-    @Test("a function's file offset comes from its symbol and section")
-    func offset() throws {
-        let offset = try Attach.fileOffset(of: "fnmatch", in: libc)
-        #expect(offset > 0)
-        // llvm-nm's address of the dynamic symbol, where the reference tool is installed: libc's .text is
-        // mapped at file offset = address here, so the two agree.
-        if let nm = Host.find("llvm-nm") ?? Host.find("nm") {
-            let listing = try Host.capture(nm, ["-D", "--defined-only", libc]).out
-            // Lines read "00000000000dcb40 T fnmatch@@GLIBC_2.2.5".
-            let line = listing.split(separator: "\n").first { $0.split(separator: " ").last?.split(separator: "@").first == "fnmatch" }
-            let address = line.flatMap { UInt64($0.prefix { $0 != " " }, radix: 16) }
-            #expect(address == offset)
+extension KernelTests {
+    @Suite("User-space probes", kernelTrait, .serialized)
+    struct UprobeTests {
+        @Test("a function's file offset comes from its symbol and section")
+        func offset() throws {
+            let offset = try Attach.fileOffset(of: "fnmatch", in: libc)
+            #expect(offset > 0)
+            // llvm-nm's address of the dynamic symbol, where the reference tool is installed: libc's .text is
+            // mapped at file offset = address here, so the two agree.
+            if let nm = Host.find("llvm-nm") ?? Host.find("nm") {
+                let listing = try Host.capture(nm, ["-D", "--defined-only", libc]).out
+                // Lines read "00000000000dcb40 T fnmatch@@GLIBC_2.2.5".
+                let line = listing.split(separator: "\n").first { $0.split(separator: " ").last?.split(separator: "@").first == "fnmatch" }
+                let address = line.flatMap { UInt64($0.prefix { $0 != " " }, radix: 16) }
+                #expect(address == offset)
+            }
+            #expect(throws: AttachError.self) { try Attach.fileOffset(of: "no_such_function_here", in: libc) }
         }
-        #expect(throws: AttachError.self) { try Attach.fileOffset(of: "no_such_function_here", in: libc) }
-    }
 
-    @Test("uprobe and uretprobe on libc's fnmatch count this process's calls, until detached")
-    func entriesAndReturns() throws {
-        try KernelObjects.exclusively {
-            let before = KernelObjects.openCount()
-            do {
-                var spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/probes.bpfel.o")
-                try spec.setInitialValue(withUnsafeBytes(of: UInt32(getpid())) { Array($0) }, of: "pid")
-                let object = try spec.load()
-                let globals = try GlobalData(object)
-                let entry = try object.programDescriptor(named: "count_entry").required("count_entry")
-                let exit = try object.programDescriptor(named: "count_return").required("count_return")
-                var sum: Int32 = 0
+        @Test("uprobe and uretprobe on libc's fnmatch count this process's calls, until detached")
+        func entriesAndReturns() throws {
+            try KernelObjects.exclusively {
+                let before = KernelObjects.openCount()
                 do {
-                    let onEntry = try Attach.uprobe(program: entry, binary: libc, symbol: "fnmatch")
-                    let onReturn = try Attach.uprobe(program: exit, binary: libc, symbol: "fnmatch", returnProbe: true)
-                    sum &+= callProbed(7)
+                    var spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/probes.bpfel.o")
+                    try spec.setInitialValue(withUnsafeBytes(of: UInt32(getpid())) { Array($0) }, of: "pid")
+                    let object = try spec.load()
+                    let globals = try GlobalData(object)
+                    let entry = try object.programDescriptor(named: "count_entry").required("count_entry")
+                    let exit = try object.programDescriptor(named: "count_return").required("count_return")
+                    var sum: Int32 = 0
+                    do {
+                        let onEntry = try Attach.uprobe(program: entry, binary: libc, symbol: "fnmatch")
+                        let onReturn = try Attach.uprobe(program: exit, binary: libc, symbol: "fnmatch", returnProbe: true)
+                        sum &+= callProbed(7)
+                        #expect(try globals.value(of: "entries", as: UInt64.self) == 7)
+                        #expect(try globals.value(of: "returns", as: UInt64.self) == 7)
+                        onEntry.detach()
+                        onReturn.detach()
+                    }
+                    sum &+= callProbed(3)
+                    #expect(sum == 5 + 3)
                     #expect(try globals.value(of: "entries", as: UInt64.self) == 7)
                     #expect(try globals.value(of: "returns", as: UInt64.self) == 7)
-                    onEntry.detach()
-                    onReturn.detach()
                 }
-                sum &+= callProbed(3)
-                #expect(sum == 5 + 3)
-                #expect(try globals.value(of: "entries", as: UInt64.self) == 7)
-                #expect(try globals.value(of: "returns", as: UInt64.self) == 7)
+                #expect(KernelObjects.openCount() == before)
             }
-            #expect(KernelObjects.openCount() == before)
         }
     }
 }

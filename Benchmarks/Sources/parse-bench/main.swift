@@ -1,3 +1,4 @@
+import BPF
 import BPFObject
 import BTF
 import ELF64
@@ -6,16 +7,18 @@ import Glibc
 // parse-bench OP INPUT...
 //
 // Times one parse operation per input and prints one line each:
-//   op=<op> input=<path> bytes=<n> median_us=<x> runs=<n> peak_rss_kb=<n> rss_growth_kb=<n>
+//   op=<op> input=<path> bytes=<n> median_us=<x> runs=<n> user_us=<x> peak_rss_kb=<n> rss_growth_kb=<n>
 // The median is over an in-process loop of at least one second after one
 // warm-up call; bytes are read into memory first, so only parsing is timed.
-// peak_rss_kb is the process's high-water mark; rss_growth_kb what it grew by
+// user_us is the user-space CPU time per run (getrusage over the loop: for
+// `load`, the share that is not the kernel's); peak_rss_kb is the process's high-water mark; rss_growth_kb what it grew by
 // from just before the first call (the parse's own footprint plus the input).
 // A directory input sums over the files in it that the operation accepts.
 
 let operations: [String: String] = [
     "elf": "open an ELF64 file and walk every section, symbol and relocation",
     "object": "open a BPF object to a full spec: programs, maps, relocations, BTF and BTF.ext",
+    "load": "open, relocate and load a BPF object into the kernel (maps, programs through the verifier), then close it",
     "core": "CO-RE-relocate an object against /sys/kernel/btf/vmlinux (opened and indexed beforehand)",
     "btf": "open raw BTF (or an object's .BTF) to an id-indexed state",
     "btf-index": "build the name index of an opened BTF",
@@ -52,18 +55,27 @@ func peakRSSKB() -> Int {
 /// How long each measurement loops: `BENCH_SECONDS` (default 1).
 let minimumMicroseconds = (getenv("BENCH_SECONDS").flatMap { Double(String(cString: $0)) } ?? 1) * 1_000_000
 
-/// Runs `body` once to warm up, then for at least `BENCH_SECONDS` and 5 runs; returns (median µs, runs).
-func measure(_ body: () throws -> Void) rethrows -> (Double, Int) {
+/// User-space CPU time of this process so far, in µs.
+func userMicroseconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec) * 1e6 + Double(usage.ru_utime.tv_usec)
+}
+
+/// Runs `body` once to warm up, then for at least `BENCH_SECONDS` and 5 runs;
+/// returns the median µs, the runs, and the user-space CPU µs per run.
+func measure(_ body: () throws -> Void) rethrows -> (median: Double, runs: Int, user: Double) {
     try body()
     var samples: [Double] = []
-    let start = now()
+    let start = now(), userStart = userMicroseconds()
     repeat {
         let t0 = now()
         try body()
         samples.append(now() - t0)
     } while now() - start < minimumMicroseconds || samples.count < 5
+    let user = (userMicroseconds() - userStart) / Double(samples.count)
     samples.sort()
-    return (samples[samples.count / 2], samples.count)
+    return (samples[samples.count / 2], samples.count, user)
 }
 
 @inline(never) func keep<T>(_ value: T) { withExtendedLifetime(value) {} }
@@ -87,6 +99,14 @@ func job(_ op: String, _ storage: ByteStorage) throws -> (() throws -> Void)? {
             if let symbols = try file.symbolTable() { for s in symbols { n &+= s.name.count } }
             for s in file.relocationSections { for r in try file.relocations(in: s) { n &+= r.symbolIndex } }
             keep(n)
+        }
+    case "load":
+        // End to end: spec, maps, relocation, programs through the verifier, then everything closed.
+        guard let file = try? ELFFile(unsafeBytes: bytes), let spec = try? ObjectSpec(elf: file, name: "bench"),
+              (try? spec.load()) != nil else { return nil }
+        return {
+            let file = try ELFFile(unsafeBytes: bytes)
+            _ = try ObjectSpec(elf: file, name: "bench").load()
         }
     case "object":
         guard let file = try? ELFFile(unsafeBytes: bytes), (try? ObjectSpec(elf: file, name: "bench")) != nil else { return nil }
@@ -164,9 +184,9 @@ for input in args.dropFirst() {
         continue
     }
     // The jobs read the storages' bytes through raw pointers: keep the owners alive while they run.
-    let (median, runs) = try withExtendedLifetime(storages) { try measure { for j in jobs { try j() } } }
+    let (median, runs, user) = try withExtendedLifetime(storages) { try measure { for j in jobs { try j() } } }
     let files = isDirectory ? " files=\(jobs.count)" : ""
-    print("op=\(op) input=\(input) bytes=\(bytes) median_us=\(String(format: median)) runs=\(runs) peak_rss_kb=\(peakRSSKB()) rss_growth_kb=\(peakRSSKB() - rssBefore)\(files)")
+    print("op=\(op) input=\(input) bytes=\(bytes) median_us=\(String(format: median)) runs=\(runs) user_us=\(String(format: user)) peak_rss_kb=\(peakRSSKB()) rss_growth_kb=\(peakRSSKB() - rssBefore)\(files)")
 }
 
 func String(format value: Double) -> String {
