@@ -75,6 +75,31 @@ if [ ${#objects[@]} -gt 0 ]; then
     echo "           (of ${#objects[@]} objects: libbpf opens $(BENCH_SECONDS=0 "$work/libbpf-bench" object "${objects[@]}" | grep -vc skipped), SwiftBPF $(BENCH_SECONDS=0 "$ours" object "${objects[@]}" | grep -vc skipped))"
 fi
 
+# End-to-end loads (kernel time included; root needed), per object: wall time and the
+# user-space CPU time per load, whose ratio is what the loader itself costs.
+if [ "$(id -u)" = 0 ]; then
+    printf '%-10s %-44s %12s %12s %8s %10s %10s %8s\n' op input libbpf_us ours_us ratio libbpf_usr ours_usr usr_ratio
+    for name in ${LOAD_OBJECTS:-multi metadata globals counter ringbuf}; do
+        input=$root/TestData/obj/$name.bpfel.o
+        [ -f "$input" ] || continue
+        tw=() ow=() tu=() ou=()
+        for _ in $(seq "$rounds"); do
+            t=$(BENCH_SECONDS=${LOAD_SECONDS:-0.2} "$work/libbpf-bench" load "$input")
+            o=$(BENCH_SECONDS=${LOAD_SECONDS:-0.2} "$ours" load "$input")
+            tw+=("$(echo "$t" | field median_us)") ow+=("$(echo "$o" | field median_us)")
+            tu+=("$(echo "$t" | field user_us)") ou+=("$(echo "$o" | field user_us)")
+        done
+        if [ -z "${tw[0]}" ] || [ -z "${ow[0]}" ]; then
+            printf '%-10s %-44s %12s %12s %8s\n' load "$name.bpfel.o" "${tw[0]:--}" "${ow[0]:--}" "n/a"
+            continue
+        fi
+        a=$(printf '%s\n' "${tw[@]}" | median) b=$(printf '%s\n' "${ow[@]}" | median)
+        c=$(printf '%s\n' "${tu[@]}" | median) d=$(printf '%s\n' "${ou[@]}" | median)
+        printf '%-10s %-44s %12s %12s %8.2f %10s %10s %8.2f\n' load "$name.bpfel.o" "$a" "$b" "$(awk -v t="$a" -v o="$b" 'BEGIN {print t / o}')" \
+            "$c" "$d" "$(awk -v t="$c" -v o="$d" 'BEGIN {print t / o}')"
+    done
+fi
+
 for op in btf btf-lookup; do
     for input in "${inputs[@]}"; do
         [ -f "$input" ] || continue

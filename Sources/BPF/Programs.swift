@@ -67,9 +67,7 @@ public enum ProgramCommands {
     }
 
     private static func attempt(_ a: ProgramAttributes, logLevel: UInt32, log: UnsafeMutableRawBufferPointer?) throws(SyscallError) -> FileDescriptor {
-        var code: [UInt8] = []
-        code.reserveCapacity(a.instructions.count * Instruction.size)
-        for insn in a.instructions { insn.append(to: &code, order: .host) }
+        let code = Instruction.encode(a.instructions, order: .host)
         var functions: [UInt32] = []
         for f in a.functionInfo { functions += [UInt32(f.instruction), f.typeID] }
         var lines: [UInt32] = []

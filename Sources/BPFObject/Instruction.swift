@@ -71,6 +71,17 @@ public struct Instruction: Hashable, Sendable {
 
     private init(word: UInt64) { self.word = word }
 
+    /// The bytes of `instructions` in `order`: a copy of their words on a little-endian host.
+    public static func encode(_ instructions: [Instruction], order: ByteOrder) -> [UInt8] {
+        if order == .little, ByteOrder.host == .little, MemoryLayout<Instruction>.stride == size {
+            return instructions.withUnsafeBytes { Array($0) }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(instructions.count * size)
+        for insn in instructions { insn.append(to: &bytes, order: order) }
+        return bytes
+    }
+
     /// The 8 bytes of this instruction in `order`.
     public func encoded(_ order: ByteOrder) -> (UInt8, UInt8, UInt16, UInt32) {
         let registers = order == .little ? destination & 0xf | source << 4 : destination << 4 | source & 0xf

@@ -17,21 +17,20 @@ extension ObjectSpec {
     /// The blob with each DATASEC's size and variable offsets filled in and its variables in
     /// offset order; nil when the object has externs (their rewrites need ``kernelBTF()``).
     private func dataSectionsPatchedInPlace(_ btf: BTF) throws(ObjectError) -> [UInt8]? {
+        // Extern variables live in .ksyms and .kconfig; extern functions (kfuncs) may sit anywhere.
         guard ksymExterns.isEmpty, kconfigExterns.isEmpty, dataSections[".ksyms"] == nil, dataSections[".kconfig"] == nil else { return nil }
-        var sections: [(id: TypeID, name: ByteString)] = btf.types(ofKind: .dataSection)
         do {
-            for (id, _) in btf.types(ofKind: .function) + btf.types(ofKind: .variable)
-                where try btf.type(id).linkage == Linkage.external.rawValue { return nil }
+            for (id, _) in btf.types(ofKind: .function) where try btf.type(id).linkage == Linkage.external.rawValue { return nil }
         } catch { throw .btf(error) }
+
         let table: SymbolTable?
         do { table = try elf.symbolTable() } catch { throw .elf(error) }
         guard let symbols = table else { return nil }
         var bytes = Array(btf.bytes)
-        sections.sort { $0.id < $1.id }
-        for (id, name) in sections {
-            guard let section = elf.section(named: String(name)), let record = btf.recordOffset(of: id) else { continue }
+        for id in dataSections.values.sorted() {
             let datasec: BTFType
             do { datasec = try btf.type(id) } catch { throw .btf(error) }
+            guard let section = elf.section(named: String(datasec.name)), let record = btf.recordOffset(of: id) else { continue }
             var offsets: [ByteString: UInt32] = [:]
             for symbol in symbols where symbol.section == .index(section.index) {
                 if offsets[symbol.name] == nil { offsets[symbol.name] = UInt32(truncatingIfNeeded: symbol.value) }
