@@ -27,6 +27,7 @@ extension Harness {
                 builder.sanitize(for: [])
                 touched &+= builder.encode().count
             }
+            touched &+= (try? spec.kernelBTFBytes(supporting: .all))?.count ?? 0
             blackHole(touched)
             return nil
         } catch {
