@@ -14,11 +14,6 @@ public indirect enum FormattedValue: Sendable, Equatable, CustomStringConvertibl
     public struct Field: Sendable, Equatable {
         public let name: String
         public let value: FormattedValue
-
-        public init(name: String, value: FormattedValue) {
-            self.name = name
-            self.value = value
-        }
     }
 
     /// bpftool's plain-text form: strings quoted, numbers in decimal, `true`/`false`.

@@ -4,20 +4,7 @@ extension MapCommands {
     /// `BPF_MAP_LOOKUP_AND_DELETE_ELEM`: takes the value of `key` out of the map; with no key,
     /// pops the head of a queue or the top of a stack. Nil when there is nothing to take.
     public static func lookupAndDelete(descriptor fd: Int32, key: [UInt8]?, valueSize: Int) throws(SyscallError) -> [UInt8]? {
-        var value = [UInt8](repeating: 0, count: valueSize)
-        let keyBytes = key ?? []
-        let result = keyBytes.withUnsafeBytes { k in
-            value.withUnsafeMutableBytes { v -> Result<Bool, SyscallError> in
-                var attr = Attribute(size: 32)
-                attr.set(UInt32(bitPattern: fd), at: 0)
-                attr.set(key == nil ? nil : k.baseAddress, at: 8)
-                attr.set(UnsafeRawPointer(v.baseAddress), at: 16)
-                do throws(SyscallError) { _ = try attr.call(.mapLookupAndDeleteElement, "BPF_MAP_LOOKUP_AND_DELETE_ELEM"); return .success(true) } catch {
-                    return error.errno == ENOENT ? .success(false) : .failure(error)
-                }
-            }
-        }
-        return try result.get() ? value : nil
+        try keyed(.mapLookupAndDeleteElement, "BPF_MAP_LOOKUP_AND_DELETE_ELEM", fd, key: key, output: valueSize)
     }
 
     /// Pushes `value` onto a queue or stack map (`BPF_MAP_UPDATE_ELEM` without a key).

@@ -116,20 +116,25 @@ public enum MapCommands {
 
     /// `BPF_MAP_GET_NEXT_KEY`: the key after `key` (the first key when `key` is nil); nil at the end.
     public static func nextKey(descriptor fd: Int32, after key: [UInt8]?, keySize: Int) throws(SyscallError) -> [UInt8]? {
-        var next = [UInt8](repeating: 0, count: keySize)
-        let current = key ?? []
-        let result = current.withUnsafeBytes { k in
-            next.withUnsafeMutableBytes { n -> Result<Bool, SyscallError> in
+        try keyed(.mapGetNextKey, "BPF_MAP_GET_NEXT_KEY", fd, key: key, output: keySize)
+    }
+
+    /// A command on map `fd` with an optional `key` (nil: none) and an `output`-byte buffer the
+    /// kernel fills: the buffer, or nil when the kernel finds nothing (`ENOENT`).
+    static func keyed(_ command: Command, _ operation: String, _ fd: Int32, key: [UInt8]?, output size: Int) throws(SyscallError) -> [UInt8]? {
+        var output = [UInt8](repeating: 0, count: size)
+        let result = (key ?? []).withUnsafeBytes { k in
+            output.withUnsafeMutableBytes { o -> Result<Bool, SyscallError> in
                 var attr = Attribute(size: 32)
                 attr.set(UInt32(bitPattern: fd), at: 0)
                 attr.set(key == nil ? nil : k.baseAddress, at: 8)
-                attr.set(UnsafeRawPointer(n.baseAddress), at: 16)
-                do throws(SyscallError) { _ = try attr.call(.mapGetNextKey, "BPF_MAP_GET_NEXT_KEY"); return .success(true) } catch {
+                attr.set(UnsafeRawPointer(o.baseAddress), at: 16)
+                do throws(SyscallError) { _ = try attr.call(command, operation); return .success(true) } catch {
                     return error.errno == ENOENT ? .success(false) : .failure(error)
                 }
             }
         }
-        return try result.get() ? next : nil
+        return try result.get() ? output : nil
     }
 
     /// Every key of a map, in the kernel's iteration order (``keySequence(descriptor:keySize:)`` walks them lazily).

@@ -32,12 +32,13 @@ extension Attach {
             let file = try ELFFile(try ByteStorage(contentsOfFile: binary))
             var tables: [SymbolTable] = []
             if let table = try file.symbolTable() { tables.append(table) }
-            if let dynamic = file.section(named: ".dynsym") { tables.append(try file.symbols(in: dynamic)) }
+            if let dynamic = file.firstSection(ofType: .dynsym) { tables.append(try file.symbols(in: dynamic)) }
             for table in tables {
                 for entry in table where entry.type == .function && entry.name == symbol {
                     guard let index = entry.section.sectionIndex, index < file.sections.count else { continue }
                     let section = file.sections[index]
-                    guard entry.value >= section.address, entry.value - section.address < section.size else { continue }
+                    // A section with bytes in the file lies inside it (checked on open): the sum cannot overflow.
+                    guard section.hasFileData, entry.value >= section.address, entry.value - section.address < section.size else { continue }
                     return entry.value - section.address + section.offset
                 }
             }

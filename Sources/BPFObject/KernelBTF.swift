@@ -2,71 +2,79 @@ import BTF
 import ELF64
 
 extension ObjectSpec {
-    /// The bytes of the object's BTF to load into a kernel that knows `supported` kinds: the
-    /// types of ``kernelBTF()``, sanitized and encoded — or, when no extern and no kind needs
-    /// rewriting (the usual case), the object's own blob with its DATASECs patched in place,
-    /// as libbpf does, which keeps the load's user-space time down.
+    /// The bytes of the object's BTF to load into a kernel that knows `supported` kinds. When no
+    /// extern and no kind needs rewriting (the usual case) they are the object's own blob with
+    /// its DATASECs fixed in place, as libbpf does, which keeps the load's user-space time
+    /// down; otherwise the types of ``kernelBTF()``, sanitized and encoded.
     public func kernelBTFBytes(supporting supported: BTFKindSupport) throws(ObjectError) -> [UInt8]? {
         guard let btf else { return nil }
-        if supported == .all, btf.byteOrder == .host, let patched = try dataSectionsPatchedInPlace(btf) { return patched }
+        if supported == .all, btf.byteOrder == .host, try !hasExterns(btf) { return try dataSectionsFixed(btf) }
         guard var builder = try kernelBTF() else { return nil }
         if supported != .all { builder.sanitize(for: supported) }
         return builder.encode(byteOrder: .host)
     }
 
-    /// The blob with each DATASEC's size and variable offsets filled in and its variables in
-    /// offset order; nil when the object has externs (their rewrites need ``kernelBTF()``).
-    private func dataSectionsPatchedInPlace(_ btf: BTF) throws(ObjectError) -> [UInt8]? {
-        // Extern variables live in .ksyms and .kconfig; extern functions (kfuncs) may sit anywhere.
-        guard ksymExterns.isEmpty, kconfigExterns.isEmpty, dataSections[".ksyms"] == nil, dataSections[".kconfig"] == nil else { return nil }
+    /// Whether any type needs an extern's rewrite: the `.ksyms` and `.kconfig` variables, or an
+    /// extern FUNC (a kfunc declaration, wherever it sits).
+    private func hasExterns(_ btf: BTF) throws(ObjectError) -> Bool {
+        guard ksymExterns.isEmpty, kconfigExterns.isEmpty, dataSections[".ksyms"] == nil, dataSections[".kconfig"] == nil else { return true }
         do {
-            for (id, _) in btf.types(ofKind: .function) where try btf.type(id).linkage == Linkage.external.rawValue { return nil }
+            for (id, _) in btf.types(ofKind: .function) where try btf.type(id).linkage == Linkage.external.rawValue { return true }
         } catch { throw .btf(error) }
+        return false
+    }
 
+    /// The blob with each DATASEC that names an ELF section given that section's size, its
+    /// variables the offsets of their symbols (clang leaves both at 0), in offset order.
+    private func dataSectionsFixed(_ btf: BTF) throws(ObjectError) -> [UInt8] {
+        var bytes = Array(btf.bytes)
         let table: SymbolTable?
         do { table = try elf.symbolTable() } catch { throw .elf(error) }
-        guard let symbols = table else { return nil }
-        var bytes = Array(btf.bytes)
-        for id in dataSections.values.sorted() {
+        guard let symbols = table else { return bytes }
+        for (id, name) in btf.types(ofKind: .dataSection) {
+            guard let section = elf.section(named: String(name)), let record = btf.recordOffset(of: id) else { continue }
             let datasec: BTFType
             do { datasec = try btf.type(id) } catch { throw .btf(error) }
-            guard let section = elf.section(named: String(datasec.name)), let record = btf.recordOffset(of: id) else { continue }
             var offsets: [ByteString: UInt32] = [:]
             for symbol in symbols where symbol.section == .index(section.index) {
                 if offsets[symbol.name] == nil { offsets[symbol.name] = UInt32(truncatingIfNeeded: symbol.value) }
             }
             var entries: [(type: UInt32, offset: UInt32, size: UInt32)] = []
             for variable in datasec.variables {
-                let variableName: ByteString
-                do { variableName = try btf.type(variable.type).name } catch { throw .btf(error) }
-                entries.append((variable.type, offsets[variableName] ?? variable.offset, variable.size))
+                // A variable the symbols do not place (or an id hostile BTF gets wrong) keeps its offset.
+                let placed = (try? btf.type(variable.type)).flatMap { offsets[$0.name] }
+                entries.append((variable.type, placed ?? variable.offset, variable.size))
             }
             entries.sort { $0.offset < $1.offset }
-            Self.store(UInt32(truncatingIfNeeded: section.size), at: record + 8, in: &bytes)
+            store(UInt32(truncatingIfNeeded: section.size), at: record + 8, in: &bytes, order: btf.byteOrder)
             for (i, entry) in entries.enumerated() {
                 let at = record + 12 + 12 * i
-                Self.store(entry.type, at: at, in: &bytes)
-                Self.store(entry.offset, at: at + 4, in: &bytes)
-                Self.store(entry.size, at: at + 8, in: &bytes)
+                store(entry.type, at: at, in: &bytes, order: btf.byteOrder)
+                store(entry.offset, at: at + 4, in: &bytes, order: btf.byteOrder)
+                store(entry.size, at: at + 8, in: &bytes, order: btf.byteOrder)
             }
         }
         return bytes
     }
 
-    private static func store(_ value: UInt32, at offset: Int, in bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value) { for (i, byte) in $0.enumerated() where offset + i < bytes.count { bytes[offset + i] = byte } }
+    private func store(_ value: UInt32, at offset: Int, in bytes: inout [UInt8], order: ByteOrder) {
+        withUnsafeBytes(of: order == .little ? value.littleEndian : value.bigEndian) {
+            for (i, byte) in $0.enumerated() where offset + i < bytes.count { bytes[offset + i] = byte }
+        }
     }
 
-    /// The object's BTF as the kernel must receive it: clang leaves each DATASEC's size and its
-    /// variables' offsets at 0; they are filled in from the ELF section sizes and symbol values,
-    /// as libbpf does. Returns the types in wire form, ready to be sanitized and encoded.
+    /// The object's BTF as the kernel must receive it, in wire form ready to be sanitized and
+    /// encoded: DATASECs fixed (``kernelBTFBytes(supporting:)``), and externs made into what the
+    /// kernel takes, as libbpf does.
     public func kernelBTF() throws(ObjectError) -> BTFBuilder? {
         guard let btf else { return nil }
+        let fixed = try dataSectionsFixed(btf)
+        let decoded = fixed.withUnsafeBytes { raw -> Result<BTFBuilder, BTFError> in
+            do throws(BTFError) { return .success(try BTFBuilder(decoding: try BTF(unsafeBytes: raw))) } catch { return .failure(error) }
+        }
         var builder: BTFBuilder
-        do { builder = try BTFBuilder(decoding: btf) } catch { throw .btf(error) }
-        let symbols: SymbolTable?
-        do { symbols = try elf.symbolTable() } catch { throw .elf(error) }
-        // Nor extern FUNCs (kfunc declarations): they become global, and their unnamed
+        do { builder = try decoded.get() } catch { throw .btf(error) }
+        // Extern FUNCs (kfunc declarations) become global, and their unnamed
         // parameters get a name (the kernel checks global functions' arguments), as libbpf does.
         for index in builder.types.indices where builder.types[index].kind == .function && builder.types[index].vlen == UInt16(Linkage.external.rawValue) {
             builder.types[index].vlen = UInt16(Linkage.global.rawValue)
@@ -89,23 +97,6 @@ extension ObjectSpec {
                 if case let .value(variable) = entries[entry], variable >= 1, Int(variable) <= builder.types.count,
                    let extern = kconfigExterns.first(where: { $0.name == builder.types[Int(variable) - 1].name }) {
                     entries[entry + 1] = .value(extern.offset)
-                }
-                entry += 3
-            }
-            builder.types[index].trailing = entries
-        }
-        for index in builder.types.indices where builder.types[index].kind == .dataSection {
-            let name = builder.types[index].name
-            guard let section = elf.section(named: name) else { continue }
-            builder.types[index].sizeOrType = UInt32(truncatingIfNeeded: section.size)
-            var entries = builder.types[index].trailing
-            var entry = 0
-            while entry + 2 < entries.count {
-                if case let .value(variable) = entries[entry], variable >= 1, Int(variable) <= builder.types.count {
-                    let variableName = builder.types[Int(variable) - 1].name
-                    if let symbol = symbols?.first(where: { $0.section == .index(section.index) && $0.name == variableName }) {
-                        entries[entry + 1] = .value(UInt32(truncatingIfNeeded: symbol.value))
-                    }
                 }
                 entry += 3
             }
@@ -143,7 +134,7 @@ extension ObjectSpec {
             builder.types[ksyms].trailing = entries
             builder.types[ksyms].sizeOrType = offset
         }
-        // The kernel wants each DATASEC's variables in ascending offset order.
+        // The kernel wants each DATASEC's variables in ascending offset order (.kconfig's were just placed).
         for index in builder.types.indices where builder.types[index].kind == .dataSection {
             let words = builder.types[index].trailing
             var triples = stride(from: 0, to: words.count - words.count % 3, by: 3).map { Array(words[$0..<$0 + 3]) }

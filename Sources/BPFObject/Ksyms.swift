@@ -34,7 +34,18 @@ public struct KernelSymbols: Sendable {
     public init(text: String) {
         Self.forEachSymbol(in: text) { address, name in
             if addresses[name] == nil { addresses[name] = address }
+            return true
         }
+    }
+
+    /// The address of the first symbol named `name` in kallsyms `text`, reading no further.
+    public static func address(of name: String, in text: String) -> UInt64? {
+        var found: UInt64?
+        forEachSymbol(in: text) { address, symbol in
+            if symbol == name { found = address }
+            return found == nil
+        }
+        return found.flatMap { $0 == 0 ? nil : $0 }
     }
 
     /// The names of the symbols at the `wanted` addresses in kallsyms `text` (several symbols
@@ -43,15 +54,21 @@ public struct KernelSymbols: Sendable {
         var found: [UInt64: String] = [:]
         forEachSymbol(in: text) { address, name in
             if address != 0, wanted.contains(address), found[address] == nil { found[address] = name }
+            return true
         }
         return found
     }
 
-    private static func forEachSymbol(in text: String, _ body: (UInt64, String) -> Void) {
-        for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
+    /// Calls `body` with each line's address and name while it returns true.
+    private static func forEachSymbol(in text: String, _ body: (UInt64, String) -> Bool) {
+        var rest = text.utf8[...]
+        while !rest.isEmpty {
+            let end = rest.firstIndex(of: UInt8(ascii: "\n")) ?? rest.endIndex
+            let line = rest[..<end]
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
             let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 3, omittingEmptySubsequences: true)
             guard fields.count >= 3, let address = UInt64(String(decoding: fields[0], as: UTF8.self), radix: 16) else { continue }
-            body(address, String(decoding: fields[2].prefix { $0 != UInt8(ascii: "\t") }, as: UTF8.self))
+            guard body(address, String(decoding: fields[2].prefix { $0 != UInt8(ascii: "\t") }, as: UTF8.self)) else { return }
         }
     }
 

@@ -1,3 +1,5 @@
+import BPF
+
 /// A JSON value with keys kept in insertion order, so output is stable.
 enum JSON {
     case null
@@ -46,7 +48,8 @@ enum JSON {
         }
     }
 
-    private static func escape(_ s: String, into out: inout String) {
+    /// `s` as a JSON string literal, appended to `out`.
+    static func escape(_ s: String, into out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -62,5 +65,19 @@ enum JSON {
             }
         }
         out += "\""
+    }
+}
+
+extension JSON {
+    /// A BTF-formatted value as JSON.
+    init(_ value: FormattedValue) {
+        switch value {
+        case let .string(s), let .enumerator(s): self = .string(s)
+        case let .signed(v): self = .int(v)
+        case let .unsigned(v): self = .uint(v)
+        case let .bool(b): self = .bool(b)
+        case let .array(items): self = .array(items.map(JSON.init))
+        case let .structure(fields): self = .object(fields.map { ($0.name, JSON($0.value)) })
+        }
     }
 }

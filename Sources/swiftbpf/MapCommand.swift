@@ -163,7 +163,6 @@ enum MapCommand {
             guard error.errno == 524 || error.errno == EOPNOTSUPP || error.errno == EINVAL else { throw error }  // 524: ENOTSUPP
         }
         let progress = TerminalProgress()
-        defer { progress.finish() }
         for (index, key) in keys.enumerated() {
             progress.update("reading map \(info.id)", completed: index + 1, total: keys.count)
             guard let value = try? MapCommands.lookup(descriptor: fd, key: key, valueSize: slot * cpus) else { continue }
@@ -172,43 +171,34 @@ enum MapCommand {
         progress.finish()
         let btf = info.btfID != 0 && info.btfValueTypeID != 0 ? kernelBTF(id: info.btfID) : nil
         /// The formatted entry as bpftool builds it: key (when typed), then value, or one value per CPU.
-        func formatted(_ key: [UInt8], _ value: [UInt8], _ btf: BTF) -> [(String, FormattedValue)]? {
-            var fields: [(String, FormattedValue)] = []
+        func formatted(_ key: [UInt8], _ value: [UInt8], _ btf: BTF) -> JSON? {
+            var fields: [(String, JSON)] = []
             if info.btfKeyTypeID != 0 {
                 guard let k = try? btf.formattedValue(key, type: info.btfKeyTypeID) else { return nil }
-                fields.append(("key", k))
+                fields.append(("key", JSON(k)))
             }
-            var values: [FormattedValue] = []
+            var values: [JSON] = []
             for cpu in 0..<cpus {
                 let bytes = Array(value[cpu * slot..<cpu * slot + Int(info.valueSize)])
                 guard let v = try? btf.formattedValue(bytes, type: info.btfValueTypeID) else { return nil }
-                values.append(v)
+                values.append(JSON(v))
             }
             if perCPU.contains(info.type.rawValue) {
-                fields.append(("values", .array(values.enumerated().map {
-                    .structure([.init(name: "cpu", value: .unsigned(UInt64($0.offset))), .init(name: "value", value: $0.element)])
-                })))
+                fields.append(("values", .array(values.enumerated().map { .object([("cpu", .uint(UInt64($0.offset))), ("value", $0.element)]) })))
             } else if let v = values.first {
                 fields.append(("value", v))
             }
-            return fields
+            return .object(fields)
         }
         if asJSON {
             print(JSON.array(entries.map { key, value in
                 var object: [(String, JSON)] = [("key", .array(key.map { .string("0x" + hex($0, digits: 2)) })),
                                                 ("value", .array(value.map { .string("0x" + hex($0, digits: 2)) }))]
-                if let btf, let fields = formatted(key, value, btf) { object.append(("formatted", .object(fields.map { ($0.0, JSON($0.1)) }))) }
+                if let btf, let shown = formatted(key, value, btf) { object.append(("formatted", shown)) }
                 return .object(object)
             }).rendered())
         } else if let btf {
-            var writer = PrettyJSON()
-            writer.begin("[")
-            for (key, value) in entries {
-                guard let fields = formatted(key, value, btf) else { continue }
-                writer.value(.structure(fields.map { .init(name: $0.0, value: $0.1) }))
-            }
-            writer.end("]")
-            print(writer.text)
+            print(PrettyJSON.render(.array(entries.compactMap { formatted($0.0, $0.1, btf) })))
         } else {
             for (key, value) in entries { print("key: \(hexString(key))  value: \(hexString(value))") }
             print("Found \(entries.count) element\(entries.count == 1 ? "" : "s")")

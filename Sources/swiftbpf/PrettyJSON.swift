@@ -1,9 +1,14 @@
-import BPF
-
-/// bpftool's plain-text rendering of BTF-formatted values (its `json_writer` in pretty
+/// JSON laid out as bpftool lays out its plain-text BTF dumps (its `json_writer` in pretty
 /// mode): four-space indents, `[{` and `},{` between array elements, `"name": value`.
 struct PrettyJSON {
-    private(set) var text = ""
+    /// `value` in that layout.
+    static func render(_ value: JSON) -> String {
+        var writer = PrettyJSON()
+        writer.write(value)
+        return writer.text
+    }
+
+    private var text = ""
     private var depth = 0
     private var separator: Character?
 
@@ -17,79 +22,53 @@ struct PrettyJSON {
         separator = ","
     }
 
-    mutating func begin(_ bracket: Character) {
+    private mutating func begin(_ bracket: Character) {
         beginItem()
         text.append(bracket)
         depth += 1
         separator = nil
     }
 
-    mutating func end(_ bracket: Character) {
+    private mutating func end(_ bracket: Character) {
         depth -= 1
         if separator != nil { newline() }
         text.append(bracket)
         separator = ","
     }
 
-    mutating func name(_ name: String) {
+    private mutating func name(_ name: String) {
         beginItem()
         newline()
         separator = nil
-        text += Self.quoted(name) + ": "
+        JSON.escape(name, into: &text)
+        text += ": "
     }
 
-    mutating func scalar(_ literal: String) {
+    private mutating func scalar(_ literal: String) {
         beginItem()
         text += literal
     }
 
-    mutating func value(_ value: FormattedValue) {
+    private mutating func write(_ value: JSON) {
         switch value {
-        case let .string(s), let .enumerator(s): scalar(Self.quoted(s))
-        case let .signed(v): scalar(String(v))
-        case let .unsigned(v): scalar(String(v))
+        case .null: scalar("null")
         case let .bool(b): scalar(b ? "true" : "false")
+        case let .int(v): scalar(String(v))
+        case let .uint(v): scalar(String(v))
+        case let .string(s):
+            beginItem()
+            JSON.escape(s, into: &text)
         case let .array(items):
             begin("[")
-            for item in items { self.value(item) }
+            for item in items { write(item) }
             end("]")
-        case let .structure(fields):
+        case let .object(fields):
             begin("{")
-            for field in fields {
-                name(field.name)
-                self.value(field.value)
+            for (key, item) in fields {
+                name(key)
+                write(item)
             }
             end("}")
-        }
-    }
-
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 { out += "\\u" + hex(scalar.value, digits: 4) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
-    }
-}
-
-extension JSON {
-    /// A BTF-formatted value as JSON.
-    init(_ value: FormattedValue) {
-        switch value {
-        case let .string(s), let .enumerator(s): self = .string(s)
-        case let .signed(v): self = .int(v)
-        case let .unsigned(v): self = .uint(v)
-        case let .bool(b): self = .bool(b)
-        case let .array(items): self = .array(items.map(JSON.init))
-        case let .structure(fields): self = .object(fields.map { ($0.name, JSON($0.value)) })
         }
     }
 }

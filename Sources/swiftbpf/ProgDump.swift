@@ -116,7 +116,7 @@ enum ProgDump {
     static func kernelSymbols(_ program: TranslatedProgram) -> (names: [UInt64: String], callBase: UInt64?) {
         guard let storage = try? ByteStorage(contentsOfFile: "/proc/kallsyms") else { return ([:], nil) }
         let text = withExtendedLifetime(storage) { String(decoding: storage.bytes, as: UTF8.self) }
-        guard let base = KernelSymbols(text: text).address(of: "__bpf_call_base") else { return ([:], nil) }
+        guard let base = KernelSymbols.address(of: "__bpf_call_base", in: text) else { return ([:], nil) }
         var wanted = Set(program.functionAddresses)
         for insn in program.instructions where insn.isCall && insn.source == 0 {
             wanted.insert(base &+ UInt64(bitPattern: Int64(insn.immediate)))

@@ -123,6 +123,23 @@ struct ObjectSpecTests {
         #expect(loaded == reference)
         // Where no extern needs a rewrite, the bytes are the object's own blob: same length.
         if s.ksymExterns.isEmpty, s.kconfigExterns.isEmpty, let btf = s.btf { #expect(bytes.count == btf.bytes.count) }
+        // Each DATASEC naming an ELF section: that section's size, its variables at their symbols, in order.
+        let symbols = try #require(try s.elf.symbolTable())
+        try bytes.withUnsafeBytes { raw in
+            let fixed = try BTF(unsafeBytes: raw)
+            for (id, name) in fixed.types(ofKind: .dataSection) {
+                guard let section = s.elf.section(named: String(name)) else { continue }
+                let datasec = try fixed.type(id)
+                #expect(UInt64(datasec.size) == section.size, "\(name)")
+                let offsets = datasec.variables.map(\.offset)
+                #expect(offsets == offsets.sorted(), "\(name)")
+                for variable in datasec.variables {
+                    let variableName = try fixed.type(variable.type).name
+                    let symbol = symbols.first { $0.section == .index(section.index) && $0.name == variableName }
+                    #expect(symbol.map { UInt32($0.value) == variable.offset } ?? true, "\(name) \(variableName)")
+                }
+            }
+        }
     }
 }
 
