@@ -9,10 +9,25 @@ public struct Link: ~Copyable, Sendable {
     public let descriptor: FileDescriptor
     /// A perf event the link depends on (tracepoints, kprobes), closed with it.
     private let perfEvent: FileDescriptor?
+    /// Set when `descriptor` is a struct_ops map its update registered (no BPF link): dropping
+    /// the link deletes the map's one element, which unregisters it.
+    private var unregistersStructOps: Bool
 
     init(_ descriptor: consuming FileDescriptor, perfEvent: consuming FileDescriptor? = nil) {
         self.descriptor = descriptor
         self.perfEvent = perfEvent
+        unregistersStructOps = false
+    }
+
+    /// A struct_ops map registered by its update, unregistered when this is dropped.
+    init(registeredStructOps map: consuming FileDescriptor) {
+        descriptor = map
+        perfEvent = nil
+        unregistersStructOps = true
+    }
+
+    deinit {
+        if unregistersStructOps { try? MapCommands.delete(descriptor: descriptor.rawValue, key: [0, 0, 0, 0]) }
     }
 
     /// Re-opens a link pinned at `path` (by this or another process); dropping it then does not
@@ -20,15 +35,27 @@ public struct Link: ~Copyable, Sendable {
     public init(pinnedAt path: String) throws(SyscallError) {
         descriptor = try KernelObjectIDs.open(pinned: path)
         perfEvent = nil
+        unregistersStructOps = false
     }
 
-    /// Pins the link on a bpffs so that it outlives this process.
+    /// Pins the link on a bpffs so that it outlives this process. A struct_ops map registered
+    /// without a link (`SEC(".struct_ops")`) has no link to pin: use `SEC(".struct_ops.link")`.
     public func pin(at path: String) throws(SyscallError) {
+        guard !unregistersStructOps else {
+            throw SyscallError(operation: "pin: a struct_ops map registered without a link (declare it in SEC(\".struct_ops.link\"))", errno: EOPNOTSUPP)
+        }
         try ObjectCommands.pin(descriptor: descriptor.rawValue, at: path)
     }
 
     /// Detaches now (the same as dropping the link).
     public consuming func detach() {}
+
+    /// Closes the link's descriptors without unregistering a struct_ops map that its update
+    /// registered: it stays registered in the kernel until its element is deleted (what
+    /// `swiftbpf struct_ops unregister` does). For every other link this is the same as dropping it.
+    public consuming func leaveStructOpsRegistered() {
+        unregistersStructOps = false
+    }
 }
 
 /// `BPF_LINK_CREATE` and the other attach commands, thin.

@@ -4,6 +4,8 @@ public struct LinkInfo: Sendable, Equatable {
     public let type: UInt32
     public let id: UInt32
     public let programID: UInt32
+    /// The struct_ops map a `struct_ops` link registers, else nil.
+    public let structOpsMapID: UInt32?
 
     /// The link type as bpftool names it (`xdp`, `perf_event`, `tcx`…).
     public var typeName: String {
@@ -19,5 +21,6 @@ public struct LinkInfo: Sendable, Equatable {
         type = info.u32(at: 0)
         id = info.u32(at: 4)
         programID = info.u32(at: 8)
+        structOpsMapID = type == 9 ? info.u32(at: 16) : nil
     }
 }

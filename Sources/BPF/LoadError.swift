@@ -16,6 +16,8 @@ public enum LoadError: Error, Sendable, CustomStringConvertible {
     case pin(map: String, path: String, reason: String)
     /// An initial value of a program array or map of maps that cannot be set.
     case slot(map: String, key: UInt32, reason: String)
+    /// A program uses a map the load did not create (`autoCreate` off).
+    case mapNotCreated(map: String, program: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,7 @@ public enum LoadError: Error, Sendable, CustomStringConvertible {
         case let .attachTarget(program, target, reason): "program '\(program)': attach target '\(target)': \(reason)"
         case let .pin(map, path, reason): "map '\(map)' pinned at '\(path)': \(reason)"
         case let .slot(map, key, reason): "map '\(map)' slot \(key): \(reason)"
+        case let .mapNotCreated(map, program): "program '\(program)' uses map '\(map)', which is not created (autoCreate is off)"
         }
     }
 }

@@ -16,6 +16,8 @@ public struct LoadedObject: ~Copyable {
     var pinsMadeByLoad: [String] = []
     /// What became of each CO-RE relocation (poisoned ones have no value).
     public internal(set) var coreOutcomes: [COREOutcome] = []
+    /// struct_ops map values ready to register (program descriptors in place), by map index.
+    var structOpsValues: [Int: [UInt8]] = [:]
 
     init(spec: ObjectSpec) {
         self.spec = spec

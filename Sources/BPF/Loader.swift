@@ -81,12 +81,17 @@ extension ObjectSpec {
     private func loadRelocated(_ options: LoadOptions) throws(LoadError) -> LoadedObject {
         var object = LoadedObject(spec: self)
         object.btfDescriptor = loadBTF(options)
-        try createMaps(&object, options)
         var kernelBTF: BTF?
+        let structOps = try structOpsLayouts(kernelBTF: &kernelBTF, options)
+        try createMaps(&object, structOps: structOps, options)
         var ksyms: [String: KsymValue]?
-        let entryCount = programs.count { !$0.isSubprogram }
+        let entries = programsToLoad
+        for program in entryPrograms where entries.count < entryPrograms.count && !entries.contains(where: { $0.name == program.name }) {
+            options.diagnostics("program '\(program.name)': no struct_ops map names it; not loaded")
+        }
+        let entryCount = entries.count
         var loadedCount = 0
-        for program in programs where !program.isSubprogram {
+        for program in entries {
             defer {
                 loadedCount += 1
                 options.progress(LoadProgress(stage: .programs, completed: loadedCount, total: entryCount, name: program.name))
@@ -96,7 +101,10 @@ extension ObjectSpec {
             guard let type = program.kind?.programType ?? options.defaultProgramType else {
                 throw .missingProgramType(program: program.name, section: program.sectionName)
             }
-            for load in linked.mapLoads { linked.setMapDescriptor(object.mapDescriptors[load.map], for: load) }
+            for load in linked.mapLoads {
+                guard object.mapDescriptors[load.map] >= 0 else { throw .mapNotCreated(map: maps[load.map].name, program: program.name) }
+                linked.setMapDescriptor(object.mapDescriptors[load.map], for: load)
+            }
             if !linked.externUses.isEmpty {
                 if ksyms == nil { ksyms = try resolveKsyms(options) }
                 do { try linked.resolveKsyms(ksyms ?? [:]) } catch { throw .spec(error) }
@@ -110,6 +118,9 @@ extension ObjectSpec {
                 if kind.flags.contains(.xdpFragments) { attributes.flags |= ProgramCommands.xdpHasFragments }
                 if kind.flags.contains(.attachBTF) {
                     attributes.attachBTFID = try attachBTFID(kind, program: program.name, kernelBTF: &kernelBTF, options)
+                }
+                if kind.programType == .structOps {
+                    (attributes.attachBTFID, attributes.expectedAttachType) = try structOpsAttachment(of: program.name, structOps)
                 }
             }
             if object.btfDescriptor >= 0 {
@@ -128,6 +139,7 @@ extension ObjectSpec {
             object.programEntries.append((program.name, fd.release(), type))
         }
         try fillSlots(&object)
+        fillStructOps(&object, structOps)
         object.pinsMadeByLoad = []  // the load succeeded: its pins stay
         return object
     }
@@ -168,9 +180,14 @@ extension ObjectSpec {
     /// Map types whose key and value may carry BTF type ids.
     private static let btfCapable: Set<UInt32> = [1, 2, 5, 6, 9, 10, 19, 21, 24, 28, 29, 32]
 
-    private func createMaps(_ object: inout LoadedObject, _ options: LoadOptions) throws(LoadError) {
+    private func createMaps(_ object: inout LoadedObject, structOps: [Int: StructOpsLayout], _ options: LoadOptions) throws(LoadError) {
         for (index, spec) in maps.enumerated() {
             defer { options.progress(LoadProgress(stage: .maps, completed: index + 1, total: maps.count, name: spec.name)) }
+            guard spec.autoCreate else { continue }
+            if let layout = structOps[index] {
+                object.mapDescriptors[index] = try createStructOpsMap(spec, layout, btf: object.btfDescriptor).release()
+                continue
+            }
             let pinPath = try pinPath(spec, options)
             if let pinPath, let reused = try reusePinnedMap(spec, at: pinPath) {
                 object.mapDescriptors[index] = reused.release()
@@ -246,12 +263,10 @@ extension ObjectSpec {
         guard let target = kind.attachTarget else {
             throw .attachTarget(program: program, target: "", reason: "section '\(kind.pattern)' needs a target after '/'")
         }
-        if kernelBTF == nil {
-            do { kernelBTF = try BTF(contentsOfFile: options.kernelBTFPath) } catch {
-                throw .attachTarget(program: program, target: target, reason: "kernel BTF unavailable: \(error)")
-            }
+        let btf: BTF
+        do { btf = try Self.kernelBTF(&kernelBTF, options) } catch {
+            throw .attachTarget(program: program, target: target, reason: "kernel BTF unavailable: \(error)")
         }
-        guard let btf = kernelBTF else { return 0 }
         let (name, kindWanted): (String, Kind) = switch kind.pattern.prefix(while: { $0 != "." && $0 != "+" }) {
         case "tp_btf": ("btf_trace_" + target, .typedef)
         case "lsm", "lsm_cgroup": ("bpf_lsm_" + target, .function)

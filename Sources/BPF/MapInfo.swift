@@ -13,6 +13,8 @@ public struct MapInfo: Sendable {
     public let btfKeyTypeID: UInt32
     public let btfValueTypeID: UInt32
     public let mapExtra: UInt64
+    /// A struct_ops map's value type in the kernel's BTF (`bpf_struct_ops_<ops>`), else 0.
+    public let btfVmlinuxValueTypeID: UInt32
 
     /// Reads the info of the map behind `fd`.
     public init(descriptor fd: Int32) throws(SyscallError) {
@@ -25,6 +27,7 @@ public struct MapInfo: Sendable {
         maxEntries = info.u32(at: 16)
         flags = info.u32(at: 20)
         name = String(decoding: info.bytes(at: 24, count: 16).prefix { $0 != 0 }, as: UTF8.self)
+        btfVmlinuxValueTypeID = info.u32(at: 44)
         btfID = info.u32(at: 64)
         btfKeyTypeID = info.u32(at: 68)
         btfValueTypeID = info.u32(at: 72)

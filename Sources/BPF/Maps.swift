@@ -13,6 +13,8 @@ public struct MapAttributes: Sendable {
     public var mapExtra: UInt64 = 0
     public var btfKeyTypeID: UInt32 = 0
     public var btfValueTypeID: UInt32 = 0
+    /// The kernel's value type of a struct_ops map (`bpf_struct_ops_<ops>` in vmlinux BTF).
+    public var btfVmlinuxValueTypeID: UInt32 = 0
 
     public init(type: MapType, keySize: UInt32, valueSize: UInt32, maxEntries: UInt32, flags: UInt32 = 0, name: String = "") {
         self.type = type
@@ -37,10 +39,11 @@ public enum MapCommands {
         if let innerMap { attr.set(UInt32(bitPattern: innerMap), at: 20) }
         attr.set(a.numaNode, at: 24)
         attr.set(name: a.name, at: 28)
-        if let btf, a.btfValueTypeID != 0 {
+        if let btf, a.btfValueTypeID != 0 || a.btfVmlinuxValueTypeID != 0 {
             attr.set(UInt32(bitPattern: btf), at: 48)
             attr.set(a.btfKeyTypeID, at: 52)
             attr.set(a.btfValueTypeID, at: 56)
+            attr.set(a.btfVmlinuxValueTypeID, at: 60)
         }
         attr.set(a.mapExtra, at: 64)
         return try attr.callForDescriptor(.mapCreate, "BPF_MAP_CREATE '\(a.name)'")

@@ -40,6 +40,8 @@ public struct MapType: RawRepresentable, Hashable, Sendable, CustomStringConvert
 public enum MapFlag {
     public static let readOnlyProgram: UInt32 = 1 << 7
     public static let mmapable: UInt32 = 1 << 10
+    /// A struct_ops map registered through a BPF link rather than by its update.
+    public static let link: UInt32 = 1 << 13
 }
 
 /// Where a map's definition came from.
@@ -50,12 +52,15 @@ public enum MapOrigin: Hashable, Sendable, CustomStringConvertible {
     case legacy
     /// Global data: the bytes of an ELF section (`.data`, `.rodata.*`, `.bss`…), one array entry.
     case data(section: String, readOnly: Bool)
+    /// A variable of a kernel ops struct in `.struct_ops` or `.struct_ops.link`.
+    case structOps(section: String)
 
     public var description: String {
         switch self {
         case .btf: "BTF"
         case .legacy: "legacy"
         case let .data(section, readOnly): "data \(section)\(readOnly ? " (read-only)" : "")"
+        case let .structOps(section): section
         }
     }
 }
@@ -91,6 +96,10 @@ public struct MapSpec: Sendable {
     public var contents: [UInt8] = []
     /// Initial slots of a program array or map of maps: key → what goes there.
     public var slots: [UInt32: SlotReference] = [:]
+    /// The ops struct a struct_ops map fills and the programs it names.
+    public var structOps: StructOpsSpec?
+    /// Whether the loader creates the map (libbpf's `bpf_map__set_autocreate`; false for `SEC("?.struct_ops")`).
+    public var autoCreate = true
 
     public init(name: String, type: MapType, keySize: UInt32, valueSize: UInt32, maxEntries: UInt32, flags: UInt32,
                 origin: MapOrigin, sectionIndex: Int) {

@@ -127,12 +127,15 @@ extension ObjectSpec {
         var programSections: [Section] = []
         var legacyMapSections: [Section] = []
         var mapsSection: Section?
+        var structOpsSections: [Section] = []
         for section in sections where !Self.isIgnored(section) {
             let name = section.name
             if section.flags.contains(.execInstr), section.type == .progbits {
                 if section.size > 0 { programSections.append(section) }
             } else if name == ".maps" {
                 mapsSection = section
+            } else if Self.structOpsSection(name) != nil {
+                structOpsSections.append(section)
             } else if name == "maps" || name.hasPrefix("maps/") {
                 legacyMapSections.append(section)
             } else if Self.isData(name), section.type == .progbits || section.type == .nobits {
@@ -172,6 +175,7 @@ extension ObjectSpec {
         let relocationSections = sections.filter { $0.type == .rel || $0.type == .rela }
         try readReferences(symbols, relocationSections: relocationSections)
         if let mapsSection { try readMapSlots(mapsSection, symbols, relocationSections: relocationSections) }
+        for section in structOpsSections { try readStructOps(section, symbols, relocationSections: relocationSections) }
     }
 
     /// An internal map holding a global data section, named as libbpf names it.

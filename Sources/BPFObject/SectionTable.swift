@@ -116,6 +116,8 @@ extension AttachType {
     public static let skReuseportSelectOrMigrate = AttachType(rawValue: 40)
     public static let traceKprobeMulti = AttachType(rawValue: 42)
     public static let lsmCgroup = AttachType(rawValue: 43)
+    /// A struct_ops map's link (`BPF_STRUCT_OPS`).
+    public static let structOps = AttachType(rawValue: 44)
     public static let netfilter = AttachType(rawValue: 45)
     public static let tcxIngress = AttachType(rawValue: 46)
     public static let tcxEgress = AttachType(rawValue: 47)

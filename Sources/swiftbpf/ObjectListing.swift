@@ -20,6 +20,15 @@ struct ObjectListing {
             out += "  " + m.name.padding(20) + " " + m.type.description.padding(20) + " " + String(m.keySize).leftPadding(4)
                 + " " + String(m.valueSize).leftPadding(6) + " " + String(m.maxEntries).leftPadding(12) + "  0x" + hex(m.flags, digits: 8) + "  " + m.origin.description + "\n"
         }
+        let structOps = spec.maps.filter { $0.structOps != nil }
+        if !structOps.isEmpty {
+            out += "\nStruct ops:\n"
+            for m in structOps {
+                guard let ops = m.structOps else { continue }
+                out += "  \(m.name): struct \(ops.typeName)\(m.flags & MapFlag.link != 0 ? ", through a link" : "")\(m.autoCreate ? "" : ", not created by default")\n"
+                for f in ops.functions { out += "    .\(f.member) = \(f.program)\n" }
+            }
+        }
         out += "\nRelocations:\n"
         for p in spec.programs where !p.references.isEmpty {
             out += "  \(p.name):\n"
@@ -65,7 +74,12 @@ struct ObjectListing {
                     ("name", .string(m.name)), ("type", .string(m.type.description)), ("keySize", .uint(UInt64(m.keySize))),
                     ("valueSize", .uint(UInt64(m.valueSize))), ("maxEntries", .uint(UInt64(m.maxEntries))), ("flags", .uint(UInt64(m.flags))),
                     ("origin", .string(m.origin.description)),
-                ])
+                ] + (m.structOps.map { ops in
+                    [("structOps", JSON.object([
+                        ("type", .string(ops.typeName)),
+                        ("functions", .array(ops.functions.map { .object([("member", .string($0.member)), ("program", .string($0.program))]) })),
+                    ]))]
+                } ?? []))
             })),
             ("btfTypes", .uint(UInt64(spec.btf?.ownTypeCount ?? 0))),
         ])

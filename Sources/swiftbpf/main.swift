@@ -14,6 +14,7 @@ let commands: [(name: String, summary: String, run: (ArraySlice<String>) throws 
     ("prog", "load objects; list and show programs with their metadata", ProgCommand.run),
     ("map", "list, show and dump maps in the kernel", MapCommand.run),
     ("link", "list and show BPF links (attachments) in the kernel", LinkCommand.run),
+    ("struct_ops", "register, list and unregister struct_ops maps (kernel ops in BPF)", StructOpsCommand.run),
     ("feature", "probe which program and map types this kernel supports", FeatureCommand.run),
 ]
 

@@ -129,5 +129,31 @@ extension KernelTests {
                 #expect(dump.status == 0 && dump.out == reference.out)
             }
         }
+    
+        @Test("struct_ops register/list/unregister: registered as bpftool lists it, in the kernel's congestion controls, gone after")
+        func structOps() throws {
+            let bpftool = try #require(Host.find("bpftool"))
+            #expect(Host.ensureBPFFS())
+            let dir = "/sys/fs/bpf/swiftbpf-struct-ops-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let object = TestPaths.testData + "/obj/tcp_cc.bpfel.o"
+            let refused = try Host.capture(Host.swiftbpf, ["struct_ops", "register", object])
+            #expect(refused.status == 2 && refused.err.contains("needs LINK_DIR"), "\(refused.err)")
+            let register = try Host.capture(Host.swiftbpf, ["struct_ops", "register", object, dir])
+            try #require(register.status == 0, "\(register.err)")
+            #expect(register.out.contains("Registered tcp_congestion_ops swift_cc id ") && register.out.contains("(link pinned at \(dir)/swift_cc)"))
+            #expect(register.out.contains("Registered tcp_congestion_ops swift_cc_map id "))
+            #expect(availableCongestionControls().contains("swiftbpf_cc") && availableCongestionControls().contains("swiftbpf_cc_map"))
+            let ours = try Host.capture(Host.swiftbpf, ["struct_ops", "list"]).out.split(separator: "\n").filter { $0.contains("swift_cc") }
+            let theirs = try Host.capture(bpftool, ["struct_ops", "list"]).out.split(separator: "\n").filter { $0.contains("swift_cc") }
+            #expect(ours.count == 2 && ours == theirs)
+            for name in ["swift_cc", "swift_cc_map"] {
+                let unregister = try Host.capture(Host.swiftbpf, ["struct_ops", "unregister", "--name", name])
+                #expect(unregister.status == 0 && unregister.out.hasPrefix("Unregistered tcp_congestion_ops \(name) id "), "\(unregister.err)")
+            }
+            #expect(!availableCongestionControls().contains("swiftbpf_cc") && !availableCongestionControls().contains("swiftbpf_cc_map"))
+            let missing = try Host.capture(Host.swiftbpf, ["struct_ops", "unregister", "--name", "swift_cc_map"])
+            #expect(missing.status == 1 && missing.err.contains("no struct_ops map named 'swift_cc_map'"))
+        }
     }
 }

@@ -20,6 +20,34 @@ struct CommandTests {
         #expect(maps.contains { $0["name"] as? String == "multi.rodata" && $0["origin"] as? String == "data .rodata (read-only)" })
     }
 
+    @Test("inspect shows which program fills which member of a struct_ops map, in text and JSON", arguments: ["bpfel", "bpfeb"])
+    func inspectStructOps(_ order: String) throws {
+        let path = TestPaths.testData + "/obj/tcp_cc.\(order).o"
+        let text = try Host.capture(Host.swiftbpf, ["inspect", path])
+        #expect(text.status == 0 && text.out.contains("""
+
+            Struct ops:
+              swift_cc: struct tcp_congestion_ops, through a link
+                .ssthresh = swift_ssthresh
+                .cong_avoid = swift_cong_avoid
+                .undo_cwnd = swift_undo_cwnd
+                .init = swift_init
+              swift_cc_map: struct tcp_congestion_ops
+                .ssthresh = swift_ssthresh
+                .cong_avoid = swift_cong_avoid
+                .undo_cwnd = swift_undo_cwnd
+
+            """))
+        let json = try Host.capture(Host.swiftbpf, ["inspect", path, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        let maps = try #require((object["bpf"] as? [String: Any])?["maps"] as? [[String: Any]])
+        let ops = try #require(maps.first { $0["name"] as? String == "swift_cc" }?["structOps"] as? [String: Any])
+        #expect(ops["type"] as? String == "tcp_congestion_ops")
+        #expect((ops["functions"] as? [[String: String]])?.map { $0["member"]! + "=" + $0["program"]! }
+                == ["ssthresh=swift_ssthresh", "cong_avoid=swift_cong_avoid", "undo_cwnd=swift_undo_cwnd", "init=swift_init"])
+        #expect(maps.first { $0["name"] as? String == "tcp_cc.bss" }?["structOps"] == nil)
+    }
+
     @Test("disasm before and after relocation")
     func disasm() throws {
         let raw = try Host.capture(Host.swiftbpf, ["disasm", Self.multi, "--program", "count_packets"])

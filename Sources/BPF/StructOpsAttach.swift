@@ -1,0 +1,39 @@
+import BPFObject
+import Glibc
+
+extension Attach {
+    /// Registers the struct_ops map `name` of a loaded object with the kernel (a TCP congestion
+    /// control becomes selectable, a scheduler runs…), as libbpf's `bpf_map__attach_struct_ops`:
+    /// the map's value, with its programs in place, is written, then a map declared in
+    /// `SEC(".struct_ops.link")` gets a `BPF_STRUCT_OPS` link (pinnable); one in `SEC(".struct_ops")`
+    /// is registered by that write. Dropping the returned link unregisters it either way.
+    public static func structOps(map name: String, in object: borrowing LoadedObject) throws(AttachError) -> Link {
+        guard let index = object.spec.maps.firstIndex(where: { $0.name == name }), object.spec.maps[index].structOps != nil else {
+            throw .target("the object has no struct_ops map '\(name)'")
+        }
+        guard object.mapDescriptors[index] >= 0, let value = object.structOpsValues[index] else {
+            throw .target("struct_ops map '\(name)' was not created (autoCreate is off)")
+        }
+        let map = object.mapDescriptors[index]
+        let viaLink = object.spec.maps[index].flags & MapFlag.link != 0
+        do throws(SyscallError) {
+            do {
+                try MapCommands.update(descriptor: map, key: [0, 0, 0, 0], value: value)
+            } catch where viaLink && error.errno == EBUSY {
+                // Written by an earlier registration whose link is gone: the value stands, link again.
+            }
+            if viaLink {
+                return Link(try LinkCommands.create(program: map, target: 0, attachType: AttachType.structOps.rawValue))
+            }
+            let owned = fcntl(map, F_DUPFD_CLOEXEC, 1)
+            guard owned >= 0 else {
+                let error = SyscallError(operation: "dup", errno: errno)
+                try? MapCommands.delete(descriptor: map, key: [0, 0, 0, 0])
+                throw error
+            }
+            return Link(registeredStructOps: FileDescriptor(owning: owned))
+        } catch {
+            throw .system(error)
+        }
+    }
+}

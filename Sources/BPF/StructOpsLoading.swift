@@ -1,0 +1,67 @@
+import BPFObject
+import BTF
+import Glibc
+
+extension ObjectSpec {
+    /// The running kernel's BTF, read once per load.
+    static func kernelBTF(_ cache: inout BTF?, _ options: LoadOptions) throws(BTFError) -> BTF {
+        if let cache { return cache }
+        let btf = try BTF(contentsOfFile: options.kernelBTFPath)
+        cache = btf
+        return btf
+    }
+
+    /// Every created struct_ops map laid out against the kernel's BTF, by map index.
+    func structOpsLayouts(kernelBTF: inout BTF?, _ options: LoadOptions) throws(LoadError) -> [Int: StructOpsLayout] {
+        var layouts: [Int: StructOpsLayout] = [:]
+        for (index, map) in maps.enumerated() where map.autoCreate && map.structOps != nil {
+            let kernel: BTF
+            do { kernel = try Self.kernelBTF(&kernelBTF, options) } catch { throw .spec(.btf(error)) }
+            do { layouts[index] = try structOpsLayout(of: map, kernel: kernel) } catch { throw .spec(error) }
+        }
+        return layouts
+    }
+
+    /// A struct_ops map: the kernel's value type and size; it needs the object's BTF loaded.
+    func createStructOpsMap(_ spec: MapSpec, _ layout: StructOpsLayout, btf: Int32) throws(LoadError) -> FileDescriptor {
+        guard btf >= 0 else {
+            throw .map(name: spec.name, error: SyscallError(operation: "struct_ops map without the object's BTF in the kernel", errno: EINVAL))
+        }
+        var attributes = MapAttributes(type: .structOps, keySize: 4, valueSize: UInt32(layout.value.count), maxEntries: 1,
+                                       flags: spec.flags, name: spec.name)
+        attributes.btfVmlinuxValueTypeID = layout.valueTypeID
+        do { return try MapCommands.create(attributes, btf: btf) } catch { throw .map(name: spec.name, error: error) }
+    }
+
+    /// A struct_ops program's `attach_btf_id` (the kernel ops struct) and expected attach type (its
+    /// member index); a program two maps put at different members or in different structs is an error.
+    func structOpsAttachment(of program: String, _ layouts: [Int: StructOpsLayout]) throws(LoadError) -> (UInt32, AttachType) {
+        var found: (UInt32, UInt32)?
+        for (index, layout) in layouts.sorted(by: { $0.key < $1.key }) {
+            for slot in layout.slots where slot.program == program {
+                let here = (layout.kernelTypeID, slot.memberIndex)
+                if let found, found != here {
+                    throw .spec(.invalidMap(name: maps[index].name, section: "\(maps[index].origin)",
+                                            reason: "program '\(program)' is used at two different struct_ops members"))
+                }
+                found = here
+            }
+        }
+        guard let (typeID, member) = found else {
+            throw .spec(.invalidProgram(name: program, section: "struct_ops", reason: "no struct_ops map names it"))
+        }
+        return (typeID, AttachType(rawValue: member))
+    }
+
+    /// Puts each program's descriptor into its struct_ops values: what registration hands the kernel.
+    func fillStructOps(_ object: inout LoadedObject, _ layouts: [Int: StructOpsLayout]) {
+        for (index, layout) in layouts {
+            var value = layout.value
+            for slot in layout.slots {
+                let fd = UInt64(bitPattern: Int64(object.programDescriptor(named: slot.program) ?? -1))
+                withUnsafeBytes(of: fd) { value.replaceSubrange(slot.valueOffset..<slot.valueOffset + 8, with: $0) }
+            }
+            object.structOpsValues[index] = value
+        }
+    }
+}

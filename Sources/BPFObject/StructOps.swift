@@ -1,0 +1,149 @@
+import BTF
+import ELF64
+
+/// A `struct_ops` map as the object declares it: a variable of a kernel ops struct
+/// (`struct tcp_congestion_ops …` in `SEC(".struct_ops.link")`) whose function pointers
+/// name programs. The kernel layout is only known at load: see ``StructOpsLayout``.
+public struct StructOpsSpec: Sendable, Hashable {
+    /// The struct's name without a `___flavor` suffix: the kernel type it fills.
+    public var typeName: String
+    /// The struct in the object's BTF.
+    public var typeID: TypeID
+    /// The variable's bytes as the object lays them out (function pointers zero).
+    public var data: [UInt8]
+    /// The function-pointer members set to programs, in offset order.
+    public var functions: [StructOpsFunction]
+}
+
+/// A function-pointer member of a struct_ops variable and the program it names.
+public struct StructOpsFunction: Sendable, Hashable {
+    /// The member's name, e.g. `ssthresh`.
+    public var member: String
+    /// The member's byte offset in the object's struct.
+    public var offset: Int
+    /// The program (a function of a `struct_ops` section).
+    public var program: String
+}
+
+extension ObjectSpec {
+    /// Whether a section declares struct_ops maps, and whether they register through a link
+    /// (`.struct_ops.link`) and are created by default (a `?` prefix says not).
+    static func structOpsSection(_ name: ByteString) -> (link: Bool, autoCreate: Bool)? {
+        switch name {
+        case ".struct_ops": (false, true)
+        case ".struct_ops.link": (true, true)
+        case "?.struct_ops": (false, false)
+        case "?.struct_ops.link": (true, false)
+        default: nil
+        }
+    }
+
+    /// One map per variable of a struct_ops section, its function pointers resolved to programs
+    /// through the section's relocations (read after the programs).
+    mutating func readStructOps(_ section: Section, _ symbols: SymbolTable, relocationSections: [Section]) throws(ObjectError) {
+        let sectionName = String(section.name)
+        guard let (isLink, autoCreate) = Self.structOpsSection(section.name) else { return }
+        guard let btf, let datasec = dataSections[sectionName] else {
+            throw .invalidMap(name: "*", section: sectionName, reason: "struct_ops variables need the object's BTF (DATASEC \(sectionName))")
+        }
+        let variables = symbols.filter { $0.section == .index(section.index) && $0.type == .object && !$0.name.isEmpty }
+        var first = maps.count
+        do {
+            for entry in try btf.type(datasec).variables {
+                let variable = try btf.type(entry.type)
+                let name = String(variable.name)
+                guard variable.kind == .variable else {
+                    throw ObjectError.invalidMap(name: name, section: sectionName, reason: "DATASEC entry [\(variable.id)] is \(variable.kind), not VAR")
+                }
+                let structID = try btf.resolve(variable.referencedType)
+                let type = try btf.type(structID)
+                guard type.kind == .struct else {
+                    throw ObjectError.invalidMap(name: name, section: sectionName, reason: "a struct_ops variable must be a struct, not \(type.kind)")
+                }
+                // clang leaves DATASEC offsets at 0: the symbol says where the variable is.
+                guard let symbol = variables.first(where: { $0.name == name }) else {
+                    throw ObjectError.invalidMap(name: name, section: sectionName, reason: "no symbol for the struct_ops variable")
+                }
+                let size = try btf.size(of: structID)
+                let (end, overflow) = symbol.value.addingReportingOverflow(UInt64(size))
+                guard !overflow, end <= UInt64(section.data.count) else {
+                    throw ObjectError.invalidMap(name: name, section: sectionName,
+                                                 reason: "\(size) bytes at offset \(symbol.value) lie outside the \(section.data.count)-byte section")
+                }
+                var spec = MapSpec(name: name, type: .structOps, keySize: 4, valueSize: UInt32(truncatingIfNeeded: size), maxEntries: 1,
+                                   flags: isLink ? MapFlag.link : 0, origin: .structOps(section: sectionName), sectionIndex: section.index)
+                spec.offset = symbol.value
+                spec.valueTypeID = structID
+                spec.autoCreate = autoCreate
+                let data = Array(section.data[Int(symbol.value)..<Int(end)])
+                spec.structOps = StructOpsSpec(typeName: CORE.essentialName(String(type.name)), typeID: structID, data: data, functions: [])
+                maps.append(spec)
+            }
+        } catch let error as ObjectError {
+            throw error
+        } catch let error as BTFError {
+            throw .btf(error)
+        } catch {
+            throw .invalidMap(name: "*", section: sectionName, reason: "\(error)")
+        }
+        for relSection in relocationSections where Int(relSection.info) == section.index {
+            let table: RelocationTable
+            do { table = try elf.relocations(in: relSection) } catch { throw .elf(error) }
+            for r in table { try bindStructOpsFunction(r, section, symbols, maps: first..<maps.count, btf: btf) }
+        }
+        while first < maps.count {
+            maps[first].structOps?.functions.sort { $0.offset < $1.offset }
+            first += 1
+        }
+    }
+
+    /// Records the program a relocation of a struct_ops section puts into a function-pointer member.
+    private mutating func bindStructOpsFunction(_ r: Relocation, _ section: Section, _ symbols: SymbolTable,
+                                                maps candidates: Range<Int>, btf: BTF) throws(ObjectError) {
+        let sectionName = String(section.name)
+        let symbol = symbols[r.symbolIndex]
+        guard let index = candidates.first(where: { maps[$0].offset <= r.offset && r.offset - maps[$0].offset < UInt64(maps[$0].valueSize) }),
+              let ops = maps[index].structOps else {
+            throw .unresolvedRelocation(program: sectionName, instruction: Int(clamping: r.offset), symbol: Self.displayName(of: symbol, elf: elf),
+                                        reason: "the relocation lies in no struct_ops variable")
+        }
+        let mapName = maps[index].name
+        let offset = Int(r.offset - maps[index].offset)
+        func failure(_ reason: String) -> ObjectError { .invalidMap(name: mapName, section: sectionName, reason: reason) }
+        let member: Member
+        do {
+            guard let found = try btf.type(ops.typeID).members.first(where: { Int($0.bitOffset) == offset * 8 }),
+                  try btf.type(try btf.resolve(found.type)).kind == .pointer else {
+                throw failure("the relocation at byte \(offset) is not a function-pointer member")
+            }
+            member = found
+        } catch let error as ObjectError {
+            throw error
+        } catch {
+            throw failure("\(error)")
+        }
+        // A function symbol names its program; a section symbol (a static function) does with the stored addend.
+        var target = symbol.value
+        if symbol.type == .section, r.offset + 8 <= UInt64(section.data.count) {
+            target &+= Record(UnsafeRawBufferPointer(rebasing: section.data[Int(r.offset)..<Int(r.offset) + 8]), order: byteOrder).u64(0)
+        }
+        guard let sectionIndex = symbol.section.sectionIndex, target % UInt64(Instruction.size) == 0,
+              let program = programs.firstIndex(where: { $0.sectionIndex == sectionIndex && UInt64($0.sectionOffset) * UInt64(Instruction.size) == target }) else {
+            throw failure("member '\(member.name)' points to '\(Self.displayName(of: symbol, elf: elf))', which starts no program")
+        }
+        guard programs[program].kind?.programType == .structOps else {
+            throw failure("member '\(member.name)' points to program '\(programs[program].name)' of section '\(programs[program].sectionName)', not a struct_ops section")
+        }
+        maps[index].structOps?.functions.append(StructOpsFunction(member: String(member.name), offset: offset, program: programs[program].name))
+    }
+
+    /// Whether a struct_ops program is named by a map the loader creates (libbpf loads no other).
+    public func isUsedByStructOps(_ program: String) -> Bool {
+        maps.contains { $0.autoCreate && $0.structOps?.functions.contains { $0.program == program } == true }
+    }
+
+    /// The entry programs a load loads: all but struct_ops programs no created struct_ops map names.
+    public var programsToLoad: [ProgramSpec] {
+        entryPrograms.filter { $0.kind?.programType != .structOps || isUsedByStructOps($0.name) }
+    }
+}
