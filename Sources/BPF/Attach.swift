@@ -52,7 +52,20 @@ public enum Attach {
         }
     }
 
-    /// The index of network interface `name`: the target of XDP and tcx links.
+    /// A tc program on the netkit device `name` (`netkit/primary` → `BPF_NETKIT_PRIMARY`,
+    /// `netkit/peer` → `BPF_NETKIT_PEER`) through a netkit link. Needs Linux 6.7 with CONFIG_NETKIT.
+    public static func netkit(program: Int32, interface name: String, attachType: AttachType) throws(AttachError) -> Link {
+        let index = try interfaceIndex(name)
+        do {
+            return Link(try LinkCommands.create(program: program, target: index, attachType: attachType.rawValue))
+        } catch where error.errno == EINVAL || error.errno == ENXIO || error.errno == EOPNOTSUPP {
+            throw .unsupported("netkit links on '\(name)' (\(error); a netkit device and a kernel with CONFIG_NETKIT are needed)")
+        } catch {
+            throw .system(error)
+        }
+    }
+
+    /// The index of network interface `name`: the target of XDP, tcx and netkit links.
     private static func interfaceIndex(_ name: String) throws(AttachError) -> Int32 {
         let index = if_nametoindex(name)
         guard index > 0 else { throw .target("no network interface '\(name)'") }

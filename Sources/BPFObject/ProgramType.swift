@@ -26,6 +26,13 @@ public struct AttachType: RawRepresentable, Hashable, Sendable, CustomStringConv
 
     /// The uapi name, e.g. `BPF_CGROUP_INET_INGRESS`.
     public var description: String { Self.names[rawValue] ?? "attach type \(rawValue)" }
+
+    /// The type whose uapi name is `name`, with or without `BPF_` and in either case
+    /// (`BPF_CGROUP_INET4_CONNECT`, `cgroup_inet4_connect`).
+    public static func named(_ name: String) -> AttachType? {
+        let wanted = name.uppercased()
+        return names.first { $0.value == wanted || $0.value == "BPF_" + wanted }.map { AttachType(rawValue: $0.key) }
+    }
 }
 
 /// libbpf's `SEC_*` flags of a section definition.

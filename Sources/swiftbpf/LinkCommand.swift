@@ -32,7 +32,7 @@ enum LinkCommand {
         case "show", "detach":
             let fd = try args.openObject(.link, help: help)
             if args.positionals.first == "detach" {
-                try LinkCommands.detach(link: fd.rawValue)
+                try detach(fd.rawValue)
                 return
             }
             links = [try LinkInfo(descriptor: fd.rawValue)]
@@ -48,5 +48,13 @@ enum LinkCommand {
             // bpftool ends the header with two spaces before type-specific details.
             for link in links { print("\(link.id): \(link.typeName)  prog \(link.programID)  ") }
         }
+    }
+
+    /// `BPF_LINK_DETACH`, explaining the link types (perf_event…) that cannot be detached early.
+    static func detach(_ link: Int32) throws {
+        let result = Result { () throws(SyscallError) in try LinkCommands.detach(link: link) }
+        guard case let .failure(error) = result else { return }
+        guard error.errno == EOPNOTSUPP else { throw error }
+        throw CommandFailure(description: "\(error): this link type cannot be detached early; remove its pins and close its descriptors")
     }
 }

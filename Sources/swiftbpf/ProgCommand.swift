@@ -2,7 +2,7 @@ import BPF
 import BPFObject
 import Glibc
 
-/// `swiftbpf prog load|show|list`.
+/// `swiftbpf prog load|show|list|run|dump|attach`.
 enum ProgCommand {
     static let help = """
         usage: swiftbpf prog load FILE [--pin-dir DIR] [--type TYPE]
@@ -11,6 +11,7 @@ enum ProgCommand {
                swiftbpf prog run ID | --pinned PATH [--data-in FILE] [--data-out FILE]
                                  [--ctx-in FILE] [--ctx-out FILE] [--repeat N]
                swiftbpf prog dump xlated ID | --pinned PATH
+               swiftbpf prog attach ID | --pinned PATH TARGET… --pin LINK_PATH
 
         show/list print programs in the kernel as `bpftool prog show` does (id, type,
         name, tag, gpl, loaded_at, uid, xlated/jited sizes, memlock, map_ids,
@@ -34,15 +35,21 @@ enum ProgCommand {
         input/output), --repeat times, and prints its return value and run time
         as `bpftool prog run` does; --data-out/--ctx-out save what it left.
 
+        attach attaches a loaded program through a BPF link and pins the link at
+        LINK_PATH (required: an unpinned link would end with this command);
+        remove the pin, or `swiftbpf link detach`, to detach. TARGET is one of:
+        \(ProgAttach.targets)
+
         examples:
           swiftbpf prog load TestData/obj/multi.bpfel.o
           swiftbpf prog load prog.o --pin-dir /sys/fs/bpf/myprog
           swiftbpf prog run --pinned /sys/fs/bpf/myprog/xdp_pass --data-in packet.bin --repeat 1000
           swiftbpf prog dump xlated 42
+          swiftbpf prog attach --pinned /sys/fs/bpf/myprog/xdp_pass xdp eth0 --pin /sys/fs/bpf/xdp_link
         """
 
     static func run(_ words: ArraySlice<String>) throws {
-        let args = try Arguments(words, valued: ["pin-dir", "type", "pinned", "data-in", "data-out", "ctx-in", "ctx-out", "repeat"],
+        let args = try Arguments(words, valued: ["pin-dir", "type", "pinned", "data-in", "data-out", "ctx-in", "ctx-out", "repeat", "pin", "mode"],
                                  flags: ["help", "json"], help: help)
         if args.flag("help") { print(help); return }
         switch args.positionals.first {
@@ -50,7 +57,8 @@ enum ProgCommand {
         case "show", "list": try show(args)
         case "run": try testRun(args)
         case "dump": try ProgDump.run(args, help: help)
-        default: throw UsageError(message: "expected 'load', 'show', 'list', 'run' or 'dump'", help: help)
+        case "attach": try ProgAttach.run(args, help: help)
+        default: throw UsageError(message: "expected 'load', 'show', 'list', 'run', 'dump' or 'attach'", help: help)
         }
     }
 

@@ -130,6 +130,54 @@ extension KernelTests {
             }
         }
     
+        @Test("prog attach: a tracepoint program attached and pinned by the CLI counts this process's getpid calls until the pin goes; an iterator reads through its pinned link")
+        func progAttach() throws {
+            try withLoaded("counter.bpfel.o") { dir in
+                let show = try Host.capture(Host.swiftbpf, ["prog", "show", "--pinned", dir + "/count_getpid", "--json"])
+                let ids = try #require((try JSONSerialization.jsonObject(with: Data(show.out.utf8)) as? [String: Any])?["map_ids"] as? [Int])
+                func mapID(_ name: String) throws -> String {
+                    for id in ids.map(String.init) where try Host.capture(Host.swiftbpf, ["map", "show", id, "--json"]).out.contains("\"name\": \"\(name)\"") {
+                        return id
+                    }
+                    throw MissingValue(what: "map \(name)")
+                }
+                let pid = withUnsafeBytes(of: UInt32(getpid()).littleEndian) { $0.map { String($0, radix: 16) } }
+                let update = try Host.capture(Host.swiftbpf, ["map", "update", try mapID("target_pid"), "key", "0", "0", "0", "0", "value"] + pid)
+                #expect(update.status == 0, "\(update.err)")
+                func getpidCalls() throws -> UInt64 {
+                    let out = try Host.capture(Host.swiftbpf, ["map", "lookup", try mapID("counter.bss"), "key", "0", "0", "0", "0"]).out
+                    let bytes = out.components(separatedBy: "value: ").last?.split(separator: " ").prefix(8).compactMap { UInt8($0.trimmingCharacters(in: .whitespacesAndNewlines), radix: 16) } ?? []
+                    return bytes.reversed().reduce(0) { $0 << 8 | UInt64($1) }
+                }
+                let attach = try Host.capture(Host.swiftbpf, ["prog", "attach", "--pinned", dir + "/count_getpid", "tracepoint", "syscalls/sys_enter_getpid", "--pin", dir + "/getpid_link"])
+                try #require(attach.status == 0, "\(attach.err)")
+                #expect(attach.out.contains(": perf_event  prog ") && attach.out.hasSuffix("pinned \(dir)/getpid_link\n"))
+                for _ in 0..<5 { _ = getpid() }
+                #expect(try getpidCalls() >= 5)
+                // perf_event links cannot be detached early: they end with their last pin or descriptor.
+                let detach = try Host.capture(Host.swiftbpf, ["link", "detach", "--pinned", dir + "/getpid_link"])
+                #expect(detach.status == 1 && detach.err.contains("remove its pins"), "\(detach.err)")
+                #expect(unlink(dir + "/getpid_link") == 0)
+                // The kernel releases an unpinned link after an RCU grace period: wait for the count to settle.
+                var stable = false
+                for _ in 0..<40 where !stable {
+                    let counted = try getpidCalls()
+                    for _ in 0..<5 { _ = getpid() }
+                    usleep(50_000)
+                    stable = try getpidCalls() == counted
+                }
+                #expect(stable, "the unpinned link's program counts no more")
+                let noPin = try Host.capture(Host.swiftbpf, ["prog", "attach", "--pinned", dir + "/count_getpid", "tracepoint", "syscalls/sys_enter_getpid"])
+                #expect(noPin.status == 2 && noPin.err.contains("needs --pin"))
+            }
+            try withLoaded("iter.bpfel.o") { dir in
+                let attach = try Host.capture(Host.swiftbpf, ["prog", "attach", "--pinned", dir + "/list_tasks", "iter", "--pin", dir + "/tasks"])
+                try #require(attach.status == 0, "\(attach.err)")
+                let text = try String(contentsOfFile: dir + "/tasks", encoding: .utf8)
+                #expect(text.hasPrefix("tgid pid comm\n") && text.contains("\n2 2 kthreadd\n"))
+            }
+        }
+
         @Test("struct_ops register/list/unregister: registered as bpftool lists it, in the kernel's congestion controls, gone after")
         func structOps() throws {
             let bpftool = try #require(Host.find("bpftool"))

@@ -142,6 +142,25 @@ extension KernelTests {
             }
         }
 
+        @Test("netkit on a device that is not netkit (this host has no CONFIG_NETKIT): a clear 'not supported' error, nothing attached")
+        func netkit() throws {
+            try KernelObjects.exclusively {
+                let before = KernelObjects.openCount()
+                do {
+                    let object = try loadNetcount(port: 42429)
+                    let program = try object.programDescriptor(named: "count_udp_tc").required("count_udp_tc")
+                    #expect {
+                        _ = try Attach.netkit(program: program, interface: "lo", attachType: .netkitPrimary)
+                    } throws: { error in
+                        guard case let AttachError.unsupported(what) = error else { return false }
+                        return what.contains("netkit links on 'lo'") && what.contains("CONFIG_NETKIT")
+                    }
+                    #expect(throws: AttachError.self) { _ = try Attach.netkit(program: program, interface: "no-such-if0", attachType: .netkitPeer) }
+                }
+                #expect(KernelObjects.openCount() == before)
+            }
+        }
+
         @Test("a pinned link stays attached after it is dropped, and detaches once re-opened, unpinned and dropped")
         func pinnedLink() throws {
             try KernelObjects.exclusively {

@@ -1,0 +1,83 @@
+import BPF
+import BPFObject
+import Glibc
+
+/// `swiftbpf prog attach`: attaches a loaded program and pins the link so it outlives the command.
+enum ProgAttach {
+    static let targets = """
+          tracepoint CATEGORY/NAME        tracepoint programs (perf event link)
+          raw_tp NAME                     raw tracepoints
+          tracing                         tp_btf, fentry/fexit/fmod_ret, lsm (target set at load)
+          xdp IFACE [--mode generic|driver]
+          tcx_ingress IFACE | tcx_egress IFACE
+          netkit_primary IFACE | netkit_peer IFACE
+          cgroup DIR ATTACH_TYPE          e.g. cgroup /sys/fs/cgroup/unified/app cgroup_inet4_connect
+          uprobe BINARY:SYMBOL | uretprobe BINARY:SYMBOL
+          iter                            iterators (read the pin with cat)
+        """
+
+    static func run(_ args: Arguments, help: String) throws {
+        var words = Array(args.positionals.dropFirst())
+        let program: FileDescriptor
+        if let path = args.option("pinned") {
+            program = try KernelObjectIDs.open(pinned: path)
+        } else {
+            guard let first = words.first, let id = UInt32(first) else {
+                throw UsageError(message: "expected 'attach ID TARGET…' or 'attach --pinned PATH TARGET…'", help: help)
+            }
+            program = try KernelObjectIDs.open(.program, id: id)
+            words.removeFirst()
+        }
+        guard let pin = args.option("pin") else {
+            throw UsageError(message: "attach needs --pin PATH: the link ends with this command unless it is pinned", help: help)
+        }
+        let link = try attach(program.rawValue, words, mode: args.option("mode"), help: help)
+        try link.pin(at: pin)
+        let info = try LinkInfo(descriptor: link.descriptor.rawValue)
+        print("\(info.id): \(info.typeName)  prog \(info.programID)  pinned \(pin)")
+    }
+
+    /// The link for `words` (TARGET and its operands).
+    static func attach(_ program: Int32, _ words: [String], mode: String?, help: String) throws -> Link {
+        func operand(_ what: String) throws -> String {
+            guard words.count == 2 else { throw UsageError(message: "'\(words.first ?? "")' takes \(what)", help: help) }
+            return words[1]
+        }
+        switch words.first {
+        case "tracepoint":
+            let target = try operand("CATEGORY/NAME")
+            guard let slash = target.firstIndex(of: "/") else { throw UsageError(message: "expected CATEGORY/NAME, not '\(target)'", help: help) }
+            return try Attach.tracepoint(program: program, category: String(target[..<slash]), name: String(target[target.index(after: slash)...]))
+        case "raw_tp": return try Attach.rawTracepoint(program: program, name: try operand("a tracepoint NAME"))
+        case "tracing":
+            guard words.count == 1 else { throw UsageError(message: "'tracing' takes no operand", help: help) }
+            return try Attach.rawTracepoint(program: program, name: nil)
+        case "xdp":
+            let flags: UInt32 = switch mode {
+            case nil: 0
+            case "generic": 2  // XDP_FLAGS_SKB_MODE
+            case "driver": 4  // XDP_FLAGS_DRV_MODE
+            case let other?: throw UsageError(message: "--mode is 'generic' or 'driver', not '\(other)'", help: help)
+            }
+            return try Attach.xdp(program: program, interface: try operand("an interface name"), flags: flags)
+        case "tcx_ingress": return try Attach.tcx(program: program, interface: try operand("an interface name"), attachType: .tcxIngress)
+        case "tcx_egress": return try Attach.tcx(program: program, interface: try operand("an interface name"), attachType: .tcxEgress)
+        case "netkit_primary": return try Attach.netkit(program: program, interface: try operand("an interface name"), attachType: .netkitPrimary)
+        case "netkit_peer": return try Attach.netkit(program: program, interface: try operand("an interface name"), attachType: .netkitPeer)
+        case "cgroup":
+            guard words.count == 3 else { throw UsageError(message: "'cgroup' takes DIR ATTACH_TYPE", help: help) }
+            guard let type = AttachType.named(words[2]) else { throw UsageError(message: "unknown attach type '\(words[2])'", help: help) }
+            return try Attach.cgroup(program: program, path: words[1], attachType: type)
+        case "uprobe", "uretprobe":
+            let target = try operand("BINARY:SYMBOL")
+            guard let colon = target.lastIndex(of: ":") else { throw UsageError(message: "expected BINARY:SYMBOL, not '\(target)'", help: help) }
+            return try Attach.uprobe(program: program, binary: String(target[..<colon]), symbol: String(target[target.index(after: colon)...]),
+                                     returnProbe: words[0] == "uretprobe")
+        case "iter":
+            guard words.count == 1 else { throw UsageError(message: "'iter' takes no operand", help: help) }
+            return try Attach.iterator(program: program)
+        case let other:
+            throw UsageError(message: other.map { "unknown attach target '\($0)'" } ?? "attach needs a TARGET", help: help)
+        }
+    }
+}
