@@ -86,7 +86,7 @@ extension ObjectSpec {
         try createMaps(&object, structOps: structOps, options)
         var ksyms: [String: KsymValue]?
         let entries = programsToLoad
-        for program in entryPrograms where entries.count < entryPrograms.count && !entries.contains(where: { $0.name == program.name }) {
+        for program in entryPrograms where program.autoLoad && program.kind?.programType == .structOps && !isUsedByStructOps(program.name) {
             options.diagnostics("program '\(program.name)': no struct_ops map names it; not loaded")
         }
         let entryCount = entries.count

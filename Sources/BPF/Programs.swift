@@ -26,13 +26,20 @@ public struct ProgramAttributes: Sendable {
 /// A program the verifier (or the kernel) refused, with the verifier's log when there is one.
 public struct ProgramLoadError: Error, Sendable, CustomStringConvertible {
     public let program: String
+    public let type: ProgramType
     public let error: SyscallError
     /// The verifier log of the failed attempt (empty when the kernel refused before verifying).
     public let log: String
 
     public var description: String {
         let tail = log.isEmpty ? "" : "\nverifier log:\n" + log
-        return "loading program '\(program)' failed: \(error)\(tail)"
+        return "loading program '\(program)' failed: \(error)\(hint)\(tail)"
+    }
+
+    /// Why a kernel refuses a whole class of programs, where the refusal says it.
+    private var hint: String {
+        guard error.errno == EPERM, log.isEmpty, [.tracing, .lsm, .ext].contains(type) else { return "" }
+        return " (refused before verification: for a \(type) program this usually means the kernel cannot build or may not use its BPF trampoline)"
     }
 }
 
@@ -60,7 +67,7 @@ public enum ProgramCommands {
                         size *= 4
                         continue
                     }
-                    throw ProgramLoadError(program: a.name, error: error.errno == ENOSPC ? first : error, log: log)
+                    throw ProgramLoadError(program: a.name, type: a.type, error: error.errno == ENOSPC ? first : error, log: log)
                 }
             }
         }

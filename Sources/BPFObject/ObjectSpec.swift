@@ -102,6 +102,15 @@ public struct ObjectSpec: Sendable {
     public func map(named name: String) -> MapSpec? { maps.first { $0.name == name } }
     /// Entry programs: those outside `.text`.
     public var entryPrograms: [ProgramSpec] { programs.filter { !$0.isSubprogram } }
+
+    /// Chooses whether a load loads the entry program `name` (all do by default), as libbpf's
+    /// `bpf_program__set_autoload`: a program this kernel would refuse can stay out of a load.
+    public mutating func setAutoLoad(_ load: Bool, program name: String) throws(ObjectError) {
+        guard let index = programs.firstIndex(where: { $0.name == name && !$0.isSubprogram }) else {
+            throw .invalidProgram(name: name, section: "", reason: "no entry program of that name")
+        }
+        programs[index].autoLoad = load
+    }
 }
 
 extension ObjectSpec {

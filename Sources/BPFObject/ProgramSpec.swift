@@ -16,6 +16,8 @@ public struct ProgramSpec: Sendable {
     public var isGlobal: Bool
     /// Instructions that name something the loader must fill in.
     public var references: [Reference] = []
+    /// Whether a load loads this entry program (libbpf's `bpf_program__set_autoload`); see ``ObjectSpec/setAutoLoad(_:program:)``.
+    public internal(set) var autoLoad = true
     /// This function's `.BTF.ext` records, read from the object when asked.
     var functionRecords: ExtRun<FunctionInfo> = .empty
     var lineRecords: ExtRun<LineInfo> = .empty

@@ -142,8 +142,9 @@ extension ObjectSpec {
         maps.contains { $0.autoCreate && $0.structOps?.functions.contains { $0.program == program } == true }
     }
 
-    /// The entry programs a load loads: all but struct_ops programs no created struct_ops map names.
+    /// The entry programs a load loads: those left to load, but struct_ops programs only when a
+    /// created struct_ops map names them.
     public var programsToLoad: [ProgramSpec] {
-        entryPrograms.filter { $0.kind?.programType != .structOps || isUsedByStructOps($0.name) }
+        entryPrograms.filter { $0.autoLoad && ($0.kind?.programType != .structOps || isUsedByStructOps($0.name)) }
     }
 }

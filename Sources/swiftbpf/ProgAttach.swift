@@ -14,6 +14,7 @@ enum ProgAttach {
           cgroup DIR ATTACH_TYPE          e.g. cgroup /sys/fs/cgroup/unified/app cgroup_inet4_connect
           uprobe BINARY:SYMBOL | uretprobe BINARY:SYMBOL
           iter                            iterators (read the pin with cat)
+          perf_event cpu_clock|task_clock PERIOD_NS [CPU]   every process on CPU (default 0)
         """
 
     static func run(_ args: Arguments, help: String) throws {
@@ -73,6 +74,18 @@ enum ProgAttach {
             guard let colon = target.lastIndex(of: ":") else { throw UsageError(message: "expected BINARY:SYMBOL, not '\(target)'", help: help) }
             return try Attach.uprobe(program: program, binary: String(target[..<colon]), symbol: String(target[target.index(after: colon)...]),
                                      returnProbe: words[0] == "uretprobe")
+        case "perf_event":
+            guard words.count == 3 || words.count == 4, let period = UInt64(words[2]), period > 0,
+                  let cpu = words.count == 4 ? Int32(words[3]) : 0 else {
+                throw UsageError(message: "'perf_event' takes cpu_clock|task_clock PERIOD_NS [CPU]", help: help)
+            }
+            let source: PerfEventSource
+            switch words[1] {
+            case "cpu_clock": source = .cpuClock
+            case "task_clock": source = .taskClock
+            default: throw UsageError(message: "unknown perf event '\(words[1])' (cpu_clock or task_clock)", help: help)
+            }
+            return try Attach.perfEvent(program: program, source: source, samplePeriod: period, cpu: cpu)
         case "iter":
             guard words.count == 1 else { throw UsageError(message: "'iter' takes no operand", help: help) }
             return try Attach.iterator(program: program)

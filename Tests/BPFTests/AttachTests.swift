@@ -107,6 +107,31 @@ extension KernelTests {
             }
         }
 
+        @Test("perf_event on a software CPU clock (CPU 0, every 0.5 ms) runs while its link lives, and stops when it is dropped")
+        func perfEvent() throws {
+            try KernelObjects.exclusively {
+                let before = KernelObjects.openCount()
+                do {
+                    var spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/types.bpfel.o")
+                    for program in spec.entryPrograms where program.name != "on_perf_event" { try spec.setAutoLoad(false, program: program.name) }
+                    let object = try spec.load()
+                    #expect(object.programNames == ["on_perf_event"])
+                    let globals = try GlobalData(object)
+                    let program = try object.programDescriptor(named: "on_perf_event").required("on_perf_event")
+                    do {
+                        let link = try Attach.perfEvent(program: program, source: .cpuClock, samplePeriod: 500_000, cpu: 0)
+                        #expect(try LinkInfo(descriptor: link.descriptor.rawValue).typeName == "perf_event")
+                        usleep(100_000)
+                        #expect(try globals.value(of: "hits", as: UInt64.self) >= 20, "about 200 ticks in 100 ms")
+                    }
+                    let counted = try globals.value(of: "hits", as: UInt64.self)
+                    usleep(50_000)
+                    #expect(try globals.value(of: "hits", as: UInt64.self) == counted)
+                }
+                #expect(KernelObjects.openCount() == before)
+            }
+        }
+
         @Test("kprobes: a clear 'not supported by this kernel' error here")
         func kprobe() throws {
             try KernelObjects.exclusively {
