@@ -13,14 +13,16 @@ cd "$here"
 swift build -c release --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address --product "$target" >&2
 bin=$(swift build -c release --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address --show-bin-path)/$target
 
-# Seeds: objects (TestData, and ../shared/corpus when present) for ELF; the
-# BTF targets get blobs extracted from them by make-seeds.sh. The working
+# Seeds: objects (TestData, and ../shared/corpus when present, plus
+# debug-stripped copies of the large ones) for ELF and Object; the BTF targets
+# get blobs extracted from them by make-seeds.sh. The working
 # corpus grows in corpus/TARGET.
 work=corpus/$target
 mkdir -p "$work" "artifacts/$target"
 case "$target" in
     FuzzELF|FuzzObject)
-        seeds=("$root/TestData/obj")
+        [ -d seeds/Objects ] || ./make-seeds.sh >/dev/null
+        seeds=("$root/TestData/obj" seeds/Objects)
         [ -d "$root/../shared/corpus" ] && seeds+=("$root/../shared/corpus")
         dict=(-dict=dictionaries/elf.dict) ;;
     FuzzBTF|FuzzBTFExt)

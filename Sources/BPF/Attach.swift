@@ -137,6 +137,8 @@ public enum Attach {
                               returnProbe: family == "uretprobe")
         case "iter":
             return try iterator(program: program)
+        case "struct_ops":
+            throw .target("struct_ops programs run once their map is registered: Attach.structOps(map:in:)")
         case "kprobe", "kretprobe", "ksyscall", "kretsyscall":
             guard Tracefs.kprobesAvailable else { throw .unsupported("kprobes (CONFIG_KPROBES is off)") }
             throw .unsupported("kprobe attachment is not implemented yet")

@@ -3,7 +3,7 @@ import ELF64
 
 extension Harness {
     /// Builds an object spec from `bytes`, links every entry program (against abstract map
-    /// handles), disassembles every program and computes the kernel-bound BTF.
+    /// handles), disassembles every program, lays out struct_ops maps and computes the kernel-bound BTF.
     /// Returns the typed error when the object is rejected, `nil` when it reads.
     @discardableResult
     public static func object(_ bytes: UnsafeRawBufferPointer) -> ObjectError? {
@@ -22,6 +22,10 @@ extension Harness {
                 // CO-RE against the object's own types: every matching path runs.
                 var relocated = spec
                 touched &+= (try? relocated.relocateCORE(against: [btf]))?.count ?? 0
+                // struct_ops layouts against the object's own types (a kernel-like BTF may declare the wrappers).
+                for map in spec.maps where map.structOps != nil {
+                    touched &+= (try? spec.structOpsLayout(of: map, kernel: btf))?.value.count ?? 0
+                }
             }
             if var builder = try? spec.kernelBTF() {
                 builder.sanitize(for: [])

@@ -95,6 +95,10 @@ extension KernelTests {
                 let before = KernelObjects.openCount()
                 do {
                     let object = try loadTestData("tcp_cc.bpfel.o")
+                    let kind = try (object.spec.program(named: "swift_ssthresh")?.kind).required("kind")
+                    #expect { _ = try Attach.auto(program: try object.programDescriptor(named: "swift_ssthresh").required("program"), kind: kind) }
+                        throws: { "\($0)".contains("Attach.structOps(map:in:)") }
+                    #expect { _ = try Attach.structOps(map: "tcp_cc.bss", in: object) } throws: { "\($0)".contains("no struct_ops map 'tcp_cc.bss'") }
                     do {
                         let link = try Attach.structOps(map: "swift_cc_map", in: object)
                         #expect(availableCongestionControls().contains("swiftbpf_cc_map"))
