@@ -6,6 +6,8 @@ import PackageDescription
 // Dependencies point one way:
 //   swiftbpf → BPF → BPFObject → BTF → ELF64
 //              BPF → CBPFSyscall
+//   BPFAsync → BPF (async sequences; kept apart so that BPF alone never links the
+//              Swift Concurrency runtime and libdispatch, 0.7 MB of a static binary)
 // ELF64, BTF and BPFObject never call the kernel: they are what fuzzers touch.
 let package = Package(
     name: "SwiftBPF",
@@ -14,6 +16,7 @@ let package = Package(
         .library(name: "BTF", targets: ["BTF"]),
         .library(name: "BPFObject", targets: ["BPFObject"]),
         .library(name: "BPF", targets: ["BPF"]),
+        .library(name: "BPFAsync", targets: ["BPFAsync"]),
         .library(name: "ParserHarness", targets: ["ParserHarness"]),
         .executable(name: "swiftbpf", targets: ["swiftbpf"]),
     ],
@@ -24,6 +27,7 @@ let package = Package(
         // The C shim: bpf(), perf_event_open, ioctl (Swift cannot call variadic syscall()).
         .target(name: "CBPFSyscall"),
         .target(name: "BPF", dependencies: ["BPFObject", "BTF", "ELF64", "CBPFSyscall"]),
+        .target(name: "BPFAsync", dependencies: ["BPF"]),
         // Drives every parser over arbitrary bytes: used by Fuzz/ and by the regression replay tests.
         .target(name: "ParserHarness", dependencies: ["ELF64", "BTF", "BPFObject"]),
         .executableTarget(name: "swiftbpf", dependencies: ["ELF64", "BTF", "BPFObject", "BPF"]),
@@ -31,7 +35,7 @@ let package = Package(
         .testTarget(name: "ELF64Tests", dependencies: ["ELF64", "ParserHarness", "TestSupport"]),
         .testTarget(name: "BTFTests", dependencies: ["BTF", "ELF64", "TestSupport"]),
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "BTF", "ELF64", "TestSupport"]),
-        .testTarget(name: "BPFTests", dependencies: ["BPF", "BPFObject", "BTF", "ELF64", "TestSupport", "swiftbpf"]),
+        .testTarget(name: "BPFTests", dependencies: ["BPF", "BPFAsync", "BPFObject", "BTF", "ELF64", "TestSupport", "swiftbpf"]),
         .testTarget(name: "RegressionTests", dependencies: ["ParserHarness", "BTF", "ELF64", "TestSupport"]),
         .testTarget(name: "swiftbpfTests", dependencies: ["swiftbpf", "ELF64", "TestSupport"]),
     ]

@@ -10,7 +10,7 @@ cd "$root"
 graphs=$(swift package dump-symbol-graph --minimum-access-level public 2>&1 | sed -n 's/.*Files written to \(.*\)$/\1/p' | tail -1)
 [ -d "$graphs" ] || { echo "no symbol graphs were written" >&2; exit 1; }
 mkdir -p .build/docs
-for module in ELF64 BTF BPFObject BPF; do
+for module in ELF64 BTF BPFObject BPF BPFAsync; do
     work=$(mktemp -d)
     cp "$graphs/$module".symbols.json "$work/"
     cp "$graphs/$module"@*.symbols.json "$work/" 2>/dev/null || true

@@ -86,9 +86,7 @@ extension ObjectSpec {
         try createMaps(&object, structOps: structOps, options)
         var ksyms: [String: KsymValue]?
         let entries = programsToLoad
-        for program in entryPrograms where program.autoLoad && program.kind?.programType == .structOps && !isUsedByStructOps(program.name) {
-            options.diagnostics("program '\(program.name)': no struct_ops map names it; not loaded")
-        }
+        reportUnusedStructOpsPrograms(options)
         let entryCount = entries.count
         var loadedCount = 0
         for program in entries {
@@ -110,19 +108,7 @@ extension ObjectSpec {
                 do { try linked.resolveKsyms(ksyms ?? [:]) } catch { throw .spec(error) }
             }
             var attributes = ProgramAttributes(type: type, instructions: linked.instructions, license: license)
-            attributes.name = program.name
-            attributes.kernelVersion = kernelVersion
-            if let kind = program.kind {
-                attributes.expectedAttachType = kind.expectedAttachType
-                if kind.flags.contains(.sleepable) { attributes.flags |= ProgramCommands.sleepable }
-                if kind.flags.contains(.xdpFragments) { attributes.flags |= ProgramCommands.xdpHasFragments }
-                if kind.flags.contains(.attachBTF) {
-                    attributes.attachBTFID = try attachBTFID(kind, program: program.name, kernelBTF: &kernelBTF, options)
-                }
-                if kind.programType == .structOps {
-                    (attributes.attachBTFID, attributes.expectedAttachType) = try structOpsAttachment(of: program.name, structOps)
-                }
-            }
+            try describe(program, in: &attributes, kernelBTF: &kernelBTF, structOps: structOps, options)
             if object.btfDescriptor >= 0 {
                 attributes.btf = object.btfDescriptor
                 // func_info names FUNC types: without them (sanitized away) neither it nor line_info can go.
@@ -142,6 +128,24 @@ extension ObjectSpec {
         fillStructOps(&object, structOps)
         object.pinsMadeByLoad = []  // the load succeeded: its pins stay
         return object
+    }
+
+    /// What `BPF_PROG_LOAD` takes from a program's section: name, kernel version, expected attach
+    /// type, flags, and the kernel BTF id it attaches to (a function, tracepoint or ops struct).
+    private func describe(_ program: ProgramSpec, in attributes: inout ProgramAttributes, kernelBTF: inout BTF?,
+                          structOps: [Int: StructOpsLayout], _ options: LoadOptions) throws(LoadError) {
+        attributes.name = program.name
+        attributes.kernelVersion = kernelVersion
+        guard let kind = program.kind else { return }
+        attributes.expectedAttachType = kind.expectedAttachType
+        if kind.flags.contains(.sleepable) { attributes.flags |= ProgramCommands.sleepable }
+        if kind.flags.contains(.xdpFragments) { attributes.flags |= ProgramCommands.xdpHasFragments }
+        if kind.flags.contains(.attachBTF) {
+            attributes.attachBTFID = try attachBTFID(kind, program: program.name, kernelBTF: &kernelBTF, options)
+        }
+        if kind.programType == .structOps {
+            (attributes.attachBTFID, attributes.expectedAttachType) = try structOpsAttachment(of: program.name, structOps)
+        }
     }
 
     /// Binds the read-only data maps to a program: `EEXIST` (the program uses the map already)

@@ -22,6 +22,16 @@ extension ObjectSpec {
         return layouts
     }
 
+    /// Warns of struct_ops programs left out of the load because no created map names them.
+    func reportUnusedStructOpsPrograms(_ options: LoadOptions) {
+        // (Those left to load that a load skips. Written without `kind?.programType` in a `where`:
+        // Swift 6.3's optimizer crashes on that shape here.)
+        let loading = Set(programsToLoad.map(\.name))
+        for program in entryPrograms where program.autoLoad && !loading.contains(program.name) {
+            options.diagnostics("program '\(program.name)': no struct_ops map names it; not loaded")
+        }
+    }
+
     /// A struct_ops map: the kernel's value type and size; it needs the object's BTF loaded.
     func createStructOpsMap(_ spec: MapSpec, _ layout: StructOpsLayout, btf: Int32) throws(LoadError) -> FileDescriptor {
         guard btf >= 0 else {

@@ -7,43 +7,54 @@ import Musl
 /// `swiftbpf`: inspect, load and observe BPF objects.
 ///
 /// Exit codes: 0 success, 1 the operation failed, 2 the command line was wrong.
-let commands: [(name: String, summary: String, run: (ArraySlice<String>) throws -> Void)] = [
-    ("inspect", "show an object file's header, sections, symbols and relocations", Inspect.run),
-    ("disasm", "print programs' instructions, before or after relocation", DisasmCommand.run),
-    ("btf", "dump BTF types from an object or a raw BTF file, as bpftool does", BTFCommand.run),
-    ("prog", "load objects; list and show programs with their metadata", ProgCommand.run),
-    ("map", "list, show and dump maps in the kernel", MapCommand.run),
-    ("link", "list and show BPF links (attachments) in the kernel", LinkCommand.run),
-    ("struct_ops", "register, list and unregister struct_ops maps (kernel ops in BPF)", StructOpsCommand.run),
-    ("feature", "probe which program and map types this kernel supports", FeatureCommand.run),
-]
+enum SwiftBPF {
+    static let commands: [(name: String, summary: String, run: @Sendable (ArraySlice<String>) throws -> Void)] = [
+        ("inspect", "show an object file's header, sections, symbols and relocations", Inspect.run),
+        ("disasm", "print programs' instructions, before or after relocation", DisasmCommand.run),
+        ("btf", "dump BTF types from an object or a raw BTF file, as bpftool does", BTFCommand.run),
+        ("prog", "load objects; list and show programs with their metadata", ProgCommand.run),
+        ("map", "list, show and dump maps in the kernel", MapCommand.run),
+        ("link", "list and show BPF links (attachments) in the kernel", LinkCommand.run),
+        ("struct_ops", "register, list and unregister struct_ops maps (kernel ops in BPF)", StructOpsCommand.run),
+        ("feature", "probe which program and map types this kernel supports", FeatureCommand.run),
+    ]
 
-let mainHelp = """
-    usage: swiftbpf COMMAND [ARGS...]
+    static var help: String {
+        """
+        usage: swiftbpf COMMAND [ARGS...]
 
-    commands:
-    \(commands.map { "  \($0.name.padding(12))\($0.summary)" }.joined(separator: "\n"))
+        commands:
+        \(commands.map { "  \($0.name.padding(12))\($0.summary)" }.joined(separator: "\n"))
 
-    Run 'swiftbpf COMMAND --help' for a command's options.
-    Exit codes: 0 success, 1 the operation failed, 2 usage error.
-    """
+        Run 'swiftbpf COMMAND --help' for a command's options.
+        Exit codes: 0 success, 1 the operation failed, 2 usage error.
+        """
+    }
 
-var standardError = StandardError()
-let words = CommandLine.arguments.dropFirst()
-guard let verb = words.first, verb != "--help", verb != "-h", verb != "help" else {
-    print(mainHelp)
-    exit(words.isEmpty ? 2 : 0)
+    /// Runs the command `arguments` name and returns the exit code.
+    static func run(_ arguments: ArraySlice<String>) -> Int32 {
+        var standardError = StandardError()
+        guard let verb = arguments.first, verb != "--help", verb != "-h", verb != "help" else {
+            print(help)
+            return arguments.isEmpty ? 2 : 0
+        }
+        guard let command = commands.first(where: { $0.name == verb }) else {
+            print("swiftbpf: unknown command '\(verb)'\n\n\(help)", to: &standardError)
+            return 2
+        }
+        do {
+            try command.run(arguments.dropFirst())
+            return 0
+        } catch let error as UsageError {
+            print("swiftbpf \(verb): \(error.message)\n\n\(error.help)", to: &standardError)
+            return 2
+        } catch {
+            print("swiftbpf \(verb): \(error)", to: &standardError)
+            return 1
+        }
+    }
 }
-guard let command = commands.first(where: { $0.name == verb }) else {
-    print("swiftbpf: unknown command '\(verb)'\n\n\(mainHelp)", to: &standardError)
-    exit(2)
-}
-do {
-    try command.run(words.dropFirst())
-} catch let error as UsageError {
-    print("swiftbpf \(verb): \(error.message)\n\n\(error.help)", to: &standardError)
-    exit(2)
-} catch {
-    print("swiftbpf \(verb): \(error)", to: &standardError)
-    exit(1)
-}
+
+// No global variables here: in Swift 6 they would be main-actor isolated, and the main actor
+// alone links Swift Concurrency and libdispatch (0.7 MB) into the static binary.
+exit(SwiftBPF.run(CommandLine.arguments.dropFirst()))

@@ -1,4 +1,5 @@
 import BPF
+import BPFAsync
 import Foundation
 import BPFObject
 import Glibc
