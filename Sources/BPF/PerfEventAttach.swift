@@ -1,8 +1,11 @@
 /// What a `perf_event` program samples: a PMU type and its config (`perf_event_attr.type/config`).
 public struct PerfEventSource: Hashable, Sendable {
+    /// `PERF_TYPE_*`: 0 hardware, 1 software, 2 tracepoint, or a dynamic PMU's type.
     public let type: UInt32
+    /// The event within the type, e.g. `PERF_COUNT_SW_CPU_CLOCK` (0) for software events.
     public let config: UInt64
 
+    /// Any event `perf_event_open(2)` accepts.
     public init(type: UInt32, config: UInt64) {
         self.type = type
         self.config = config

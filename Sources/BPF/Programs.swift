@@ -26,6 +26,7 @@ public struct ProgramAttributes: Sendable {
 /// A program the verifier (or the kernel) refused, with the verifier's log when there is one.
 public struct ProgramLoadError: Error, Sendable, CustomStringConvertible {
     public let program: String
+    /// The program's type (a refusal can be specific to it: tracing programs need trampolines).
     public let type: ProgramType
     public let error: SyscallError
     /// The verifier log of the failed attempt (empty when the kernel refused before verifying).

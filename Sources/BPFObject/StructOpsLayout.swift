@@ -15,6 +15,7 @@ public struct StructOpsLayout: Sendable, Hashable {
 
     /// A function-pointer member of the kernel struct filled with a program.
     public struct Slot: Sendable, Hashable {
+        /// The program's name.
         public let program: String
         /// Where the program's descriptor goes in ``StructOpsLayout/value`` (8 bytes).
         public let valueOffset: Int
