@@ -85,11 +85,10 @@ extension ObjectSpec {
         let structOps = try structOpsLayouts(kernelBTF: &kernelBTF, options)
         try createMaps(&object, structOps: structOps, options)
         var ksyms: [String: KsymValue]?
-        let entries = programsToLoad
+        let entryCount = programs.count(where: loads)
         reportUnusedStructOpsPrograms(options)
-        let entryCount = entries.count
         var loadedCount = 0
-        for program in entries {
+        for program in programs where loads(program) {
             defer {
                 loadedCount += 1
                 options.progress(LoadProgress(stage: .programs, completed: loadedCount, total: entryCount, name: program.name))

@@ -138,25 +138,31 @@ public enum ProgramCommands {
 }
 
 public enum BTFCommands {
-    /// `BPF_BTF_LOAD`; on failure the kernel's BTF log is in the error's operation text.
+    /// `BPF_BTF_LOAD`; on failure the kernel's BTF log is in the error's operation text (a second
+    /// attempt asks for it: a log buffer on every load would cost each one a 64 KiB fill).
     public static func load(_ bytes: [UInt8]) throws(SyscallError) -> FileDescriptor {
+        if case let .success(fd) = attempt(bytes, log: nil) { return FileDescriptor(owning: fd) }
         var log = [UInt8](repeating: 0, count: 1 << 16)
-        let result: Result<Int32, SyscallError> = bytes.withUnsafeBytes { blob in
-            log.withUnsafeMutableBytes { logBuffer in
-                var attr = Attribute(size: 32)
-                attr.set(blob.baseAddress, at: 0)
-                attr.set(UnsafeRawPointer(logBuffer.baseAddress), at: 8)
-                attr.set(UInt32(blob.count), at: 16)
-                attr.set(UInt32(logBuffer.count), at: 20)
-                attr.set(UInt32(1), at: 24)
-                do throws(SyscallError) { return .success(try attr.call(.btfLoad, "BPF_BTF_LOAD")) } catch { return .failure(error) }
-            }
-        }
+        let result = log.withUnsafeMutableBytes { attempt(bytes, log: $0) }
         switch result {
         case let .success(fd): return FileDescriptor(owning: fd)
         case let .failure(error):
             let text = String(decoding: log.prefix { $0 != 0 }, as: UTF8.self)
             throw SyscallError(operation: "BPF_BTF_LOAD (\(text.split(separator: "\n").suffix(3).joined(separator: "; ")))", errno: error.errno)
+        }
+    }
+
+    private static func attempt(_ bytes: [UInt8], log: UnsafeMutableRawBufferPointer?) -> Result<Int32, SyscallError> {
+        bytes.withUnsafeBytes { blob in
+            var attr = Attribute(size: 32)
+            attr.set(blob.baseAddress, at: 0)
+            attr.set(UInt32(blob.count), at: 16)
+            if let log {
+                attr.set(UnsafeRawPointer(log.baseAddress), at: 8)
+                attr.set(UInt32(log.count), at: 20)
+                attr.set(UInt32(1), at: 24)
+            }
+            do throws(SyscallError) { return .success(try attr.call(.btfLoad, "BPF_BTF_LOAD")) } catch { return .failure(error) }
         }
     }
 }

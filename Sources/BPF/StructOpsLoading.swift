@@ -26,8 +26,7 @@ extension ObjectSpec {
     func reportUnusedStructOpsPrograms(_ options: LoadOptions) {
         // (Those left to load that a load skips. Written without `kind?.programType` in a `where`:
         // Swift 6.3's optimizer crashes on that shape here.)
-        let loading = Set(programsToLoad.map(\.name))
-        for program in entryPrograms where program.autoLoad && !loading.contains(program.name) {
+        for program in programs where !program.isSubprogram && program.autoLoad && !loads(program) {
             options.diagnostics("program '\(program.name)': no struct_ops map names it; not loaded")
         }
     }

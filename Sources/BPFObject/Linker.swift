@@ -38,21 +38,25 @@ public enum Linker {
         guard let entry = spec.programs.firstIndex(where: { $0.name == name }) else {
             throw .invalidProgram(name: name, section: "", reason: "no such program")
         }
-        let first = spec.programs[entry]
-        var linked = LinkedProgram(name: first.name, sectionName: first.sectionName, kind: first.kind, instructions: first.instructions)
-        var placed: [Int: Int] = [entry: 0]  // program index → first instruction in the linked program
+        var linked = LinkedProgram(name: spec.programs[entry].name, sectionName: spec.programs[entry].sectionName,
+                                   kind: spec.programs[entry].kind, instructions: spec.programs[entry].instructions)
+        // Program index → first instruction in the linked program (a handful: searched, not hashed).
+        var placed: [(program: Int, start: Int)] = [(entry, 0)]
         var pending = [entry]
         while let p = pending.popLast() {
             let program = spec.programs[p]
-            let base = placed[p] ?? 0
-            linked.functionInfo += program.functionInfo.map { FunctionRecord(instruction: $0.instruction + base, typeID: $0.typeID) }
-            linked.lineInfo += program.lineInfo.map {
-                LineRecord(instruction: $0.instruction + base, fileNameOffset: $0.fileNameOffset, lineOffset: $0.lineOffset, lineColumn: $0.lineColumn)
+            let base = placed.first { $0.program == p }?.start ?? 0
+            // func_info/line_info come from the records' byte offsets in their section, shifted to where the function sits.
+            let shift = base - program.sectionOffset
+            linked.functionInfo += program.functionRecords.map {
+                FunctionRecord(instruction: Int($0.instructionOffset) / Instruction.size + shift, typeID: $0.typeID)
             }
-            var referenced = Set<Int>()
+            linked.lineInfo += program.lineRecords.map {
+                LineRecord(instruction: Int($0.instructionOffset) / Instruction.size + shift, fileNameOffset: $0.fileNameOffset,
+                           lineOffset: $0.lineOffset, lineColumn: $0.lineColumn)
+            }
             for reference in program.references {
                 let at = base + reference.instruction
-                referenced.insert(reference.instruction)
                 switch reference.target {
                 case let .map(map):
                     setLoad(&linked, at: at, source: PseudoSource.mapFD, low: Int32(map), high: 0)
@@ -82,15 +86,19 @@ public enum Linker {
                 }
             }
             // Calls and callbacks within one section need no relocation: their immediates are already relative.
-            for (i, insn) in program.instructions.enumerated() where !referenced.contains(i) && (insn.isPseudoCall || insn.isPseudoFunction) {
+            // (One with a relocation was handled above.)
+            for (i, insn) in program.instructions.enumerated() where insn.isPseudoCall || insn.isPseudoFunction {
+                guard !program.references.contains(where: { $0.instruction == i }) else { continue }
                 let target = program.sectionOffset + i + Int(insn.immediate) + 1
                 let start = try place(spec, section: program.sectionIndex, instruction: target, from: program, at: i,
                                       linked: &linked, placed: &placed, pending: &pending)
                 linked.instructions[base + i].immediate = Int32(start - (base + i) - 1)
             }
         }
-        linked.functionInfo.sort { $0.instruction < $1.instruction }
-        linked.lineInfo.sort { $0.instruction < $1.instruction }
+        if !linked.subprograms.isEmpty {
+            linked.functionInfo.sort { $0.instruction < $1.instruction }
+            linked.lineInfo.sort { $0.instruction < $1.instruction }
+        }
         return linked
     }
 
@@ -102,14 +110,14 @@ public enum Linker {
 
     /// Where the function starting at `instruction` of `section` sits in the linked program, appending it on first use.
     private static func place(_ spec: ObjectSpec, section: Int, instruction: Int, from program: ProgramSpec, at index: Int,
-                              linked: inout LinkedProgram, placed: inout [Int: Int], pending: inout [Int]) throws(ObjectError) -> Int {
+                              linked: inout LinkedProgram, placed: inout [(program: Int, start: Int)], pending: inout [Int]) throws(ObjectError) -> Int {
         guard let callee = spec.programs.firstIndex(where: { $0.sectionIndex == section && $0.sectionOffset == instruction }) else {
             throw .invalidInstruction(program: program.name, instruction: index,
                                       reason: "call target (instruction \(instruction) of section \(spec.elf.sections[section].name)) is not the start of a function")
         }
-        if let start = placed[callee] { return start }
+        if let known = placed.first(where: { $0.program == callee }) { return known.start }
         let start = linked.instructions.count
-        placed[callee] = start
+        placed.append((callee, start))
         linked.instructions += spec.programs[callee].instructions
         linked.subprograms.append(spec.programs[callee].name)
         pending.append(callee)

@@ -142,9 +142,13 @@ extension ObjectSpec {
         maps.contains { $0.autoCreate && $0.structOps?.functions.contains { $0.program == program } == true }
     }
 
-    /// The entry programs a load loads: those left to load, but struct_ops programs only when a
-    /// created struct_ops map names them.
-    public var programsToLoad: [ProgramSpec] {
-        entryPrograms.filter { $0.autoLoad && ($0.kind?.programType != .structOps || isUsedByStructOps($0.name)) }
+    /// Whether a load loads `program`: an entry program left to load, and for a struct_ops
+    /// program, one a created struct_ops map names.
+    public func loads(_ program: ProgramSpec) -> Bool {
+        guard !program.isSubprogram, program.autoLoad else { return false }
+        return program.kind?.programType != .structOps || isUsedByStructOps(program.name)
     }
+
+    /// The entry programs a load loads (see ``loads(_:)``), in order.
+    public var programsToLoad: [ProgramSpec] { programs.filter(loads) }
 }

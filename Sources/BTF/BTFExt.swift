@@ -95,11 +95,18 @@ public struct ExtSection<R: ExtRecord>: Sendable {
     init(name: ByteString, records: ExtRecords<R>) {
         self.name = name
         self.records = records
+        // One pass over the first word of each record (a hot loop: objects carry thousands of line records).
         var sorted = true, previous: UInt32 = 0
-        for i in 0..<records.count {
-            let offset = records.instructionOffset(at: i)
-            if offset < previous { sorted = false; break }
-            previous = offset
+        if let base = records.bytes.baseAddress {
+            let swap = records.order != .host
+            var record = base
+            for _ in 0..<records.count {
+                let raw = record.loadUnaligned(as: UInt32.self)
+                let offset = swap ? raw.byteSwapped : raw
+                if offset < previous { sorted = false; break }
+                previous = offset
+                record += records.stride
+            }
         }
         isSorted = sorted
     }

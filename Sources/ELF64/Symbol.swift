@@ -80,10 +80,16 @@ public enum SymbolSection: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// One `Elf64_Sym`.
-public struct Symbol: Sendable {
+public struct Symbol: @unchecked Sendable {
     /// The symbol's index in its table.
     public let index: Int
-    public let name: ByteString
+    /// `st_name`: where the name starts in the linked string table (checked when the table was taken).
+    public let nameOffset: UInt32
+    /// The string table the name is in (a view of the file).
+    let strings: UnsafeRawBufferPointer
+    /// The name, found in the string table when asked (walks over a symbol table mostly look
+    /// at sections and types, and need no names).
+    public var name: ByteString { ByteString(in: strings, at: UInt64(nameOffset)) ?? .empty }
     public let binding: SymbolBinding
     public let type: SymbolType
     public let visibility: SymbolVisibility

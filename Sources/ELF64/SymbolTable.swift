@@ -28,7 +28,7 @@ public struct SymbolTable: RandomAccessCollection, @unchecked Sendable {
         default: location = .index(Int(raw))
         }
         return Symbol(
-            index: index, name: name(at: r.u32(0)),
+            index: index, nameOffset: r.u32(0), strings: strings.data,
             binding: SymbolBinding(rawValue: info >> 4), type: SymbolType(rawValue: info & 0xf),
             visibility: SymbolVisibility(rawValue: r.u8(5) & 3), section: location,
             value: r.u64(8), size: r.u64(16))
@@ -41,10 +41,6 @@ public struct SymbolTable: RandomAccessCollection, @unchecked Sendable {
 
     func extendedIndex(_ index: Int) -> UInt32 {
         Record(UnsafeRawBufferPointer(rebasing: extendedIndices[index * 4..<index * 4 + 4]), order: order).u32(0)
-    }
-
-    func name(at offset: UInt32) -> ByteString {
-        ByteString(in: strings.data, at: UInt64(offset)) ?? .empty
     }
 }
 

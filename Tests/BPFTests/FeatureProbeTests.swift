@@ -1,5 +1,6 @@
 import BPF
 import BPFObject
+import Glibc
 import TestSupport
 import Testing
 
@@ -34,6 +35,27 @@ extension KernelTests {
                 compared += 1
             }
             #expect(compared > 45)
+        }
+    }
+}
+
+extension KernelTests {
+    @Suite("BTF loading", kernelTrait)
+    struct BTFLoadTests {
+        /// A BTF blob of one `PTR` to type `target` (little-endian header, empty string table).
+        static func pointerBlob(to target: UInt32) -> [UInt8] {
+            var words: [UInt32] = [0x0001_eb9f, 24, 0, 12, 12, 1]  // magic/version/flags, hdr_len, type_off/len, str_off/len
+            words += [0, 2 << 24, target]  // PTR (anon) → target
+            return words.withUnsafeBytes { Array($0) } + [0]
+        }
+
+        @Test("valid BTF loads without a log; refused BTF is retried for the kernel's log, which the error quotes")
+        func logOnFailure() throws {
+            _ = try BTFCommands.load(Self.pointerBlob(to: 0))
+            #expect { _ = try BTFCommands.load(Self.pointerBlob(to: 99)) } throws: { error in
+                guard let error = error as? SyscallError else { return false }
+                return error.errno == EINVAL && error.operation.contains("type_id")
+            }
         }
     }
 }
