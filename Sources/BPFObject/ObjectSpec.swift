@@ -114,22 +114,44 @@ public struct ObjectSpec: Sendable {
 }
 
 extension ObjectSpec {
-    /// Section names that carry metadata or debug info, never programs or maps.
-    static func isIgnored(_ s: Section) -> Bool {
-        let name = s.name
-        switch s.type {
-        case .null, .symtab, .strtab, .rel, .rela, .llvmAddrsig, .symtabShndx, .group, .note: return true
-        default: break
-        }
-        return name == "license" || name == "version" || name == ".BTF" || name == ".BTF.ext"
-            || name.hasPrefix(".debug") || name == ".eh_frame" || name.hasPrefix(".note") || name == ".comment"
-            || name == ".llvm_addrsig" || name.hasPrefix(".llvm")
+    /// What a section is to the object spec, by type and name.
+    enum SectionRole {
+        /// Metadata or debug info (`license`, `.BTF`, `.debug_*`, relocations…): read elsewhere or never.
+        case ignored
+        case btfMaps, legacyMaps, structOps
+        /// Global data (`.data`, `.rodata`, `.bss`, `.data.*`…, `.metadata`): an internal array map.
+        case data
+        case other
     }
 
-    /// Whether a section holds global data that becomes an internal array map.
-    static func isData(_ name: ByteString) -> Bool {
-        name == ".metadata" || name == ".data" || name == ".rodata" || name == ".bss"
-            || name.hasPrefix(".data.") || name.hasPrefix(".rodata.") || name.hasPrefix(".bss.")
+    /// The role of a section: one look at its type, then at most a few comparisons chosen by the
+    /// name's second byte (objects carry dozens of `.debug_*` and `.rel*` sections; this runs for each).
+    static func role(of section: Section) -> SectionRole {
+        switch section.type {
+        case .null, .symtab, .strtab, .rel, .rela, .llvmAddrsig, .symtabShndx, .group, .note: return .ignored
+        default: break
+        }
+        let name = section.name, bytes = name.utf8
+        guard bytes.count >= 2, bytes[0] == UInt8(ascii: ".") else {
+            if name == "license" || name == "version" { return .ignored }
+            if name == "maps" || name.hasPrefix("maps/") { return .legacyMaps }
+            return structOpsSection(name) != nil ? .structOps : .other
+        }
+        switch bytes[1] {
+        case UInt8(ascii: "d"):
+            if name.hasPrefix(".debug") { return .ignored }
+            return name == ".data" || name.hasPrefix(".data.") ? .data : .other
+        case UInt8(ascii: "B"): return name == ".BTF" || name == ".BTF.ext" ? .ignored : .other
+        case UInt8(ascii: "l"): return name.hasPrefix(".llvm") ? .ignored : .other
+        case UInt8(ascii: "n"): return name.hasPrefix(".note") ? .ignored : .other
+        case UInt8(ascii: "c"): return name == ".comment" ? .ignored : .other
+        case UInt8(ascii: "e"): return name == ".eh_frame" ? .ignored : .other
+        case UInt8(ascii: "m"): return name == ".maps" ? .btfMaps : name == ".metadata" ? .data : .other
+        case UInt8(ascii: "r"): return name == ".rodata" || name.hasPrefix(".rodata.") ? .data : .other
+        case UInt8(ascii: "b"): return name == ".bss" || name.hasPrefix(".bss.") ? .data : .other
+        case UInt8(ascii: "s"): return structOpsSection(name) != nil ? .structOps : .other
+        default: return .other
+        }
     }
 
     private mutating func readSections(_ sections: [Section], _ symbols: SymbolTable) throws(ObjectError) {
@@ -137,24 +159,25 @@ extension ObjectSpec {
         var legacyMapSections: [Section] = []
         var mapsSection: Section?
         var structOpsSections: [Section] = []
-        for section in sections where !Self.isIgnored(section) {
-            let name = section.name
+        for section in sections {
+            let role = Self.role(of: section)
+            if role == .ignored { continue }
             if section.flags.contains(.execInstr), section.type == .progbits {
                 if section.size > 0 { programSections.append(section) }
-            } else if name == ".maps" {
-                mapsSection = section
-            } else if Self.structOpsSection(name) != nil {
-                structOpsSections.append(section)
-            } else if name == "maps" || name.hasPrefix("maps/") {
-                legacyMapSections.append(section)
-            } else if Self.isData(name), section.type == .progbits || section.type == .nobits {
+                continue
+            }
+            switch role {
+            case .btfMaps: mapsSection = section
+            case .structOps: structOpsSections.append(section)
+            case .legacyMaps: legacyMapSections.append(section)
+            case .data where section.type == .progbits || section.type == .nobits:
                 guard section.size <= UInt64(UInt32.max) else {
-                    throw .invalidMap(name: String(name), section: String(name),
+                    throw .invalidMap(name: String(section.name), section: String(section.name),
                                       reason: "\(section.size) bytes of global data exceed a map value's 32-bit size")
                 }
                 if section.size > 0 { maps.append(dataMap(section)) }
-            } else if section.flags.contains(.alloc) || section.type == .progbits {
-                unknownSections.append(String(name))
+            default:
+                if section.flags.contains(.alloc) || section.type == .progbits { unknownSections.append(String(section.name)) }
             }
         }
         for section in legacyMapSections { try readLegacyMaps(section, symbols) }
