@@ -200,6 +200,24 @@ public final class BTF: @unchecked Sendable {
         return try BTFType(id: id, record: record, strings: strings, typeSectionOffset: at)
     }
 
+    /// A type's kind and third word (its size or the type it refers to), read without decoding its
+    /// name: what chains through typedefs and qualifiers need, at a fraction of ``type(_:)``'s cost.
+    func header(_ id: TypeID) throws(BTFError) -> (kind: Kind, sizeOrType: UInt32) {
+        if id < firstID {
+            guard id > 0, let base else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID))) }
+            return try base.header(id)
+        }
+        let index = Int(id - firstID)
+        guard index < offsets.count else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID)), typeID: id) }
+        // The index pass checked that every type has at least its 12-byte header inside the section.
+        let record = Record(UnsafeRawBufferPointer(rebasing: types[Int(offsets[index])...].prefix(12)), order: byteOrder)
+        let info = record.u32(4)
+        guard let kind = Kind(rawValue: UInt8(truncatingIfNeeded: info >> 24) & 0x1f) else {
+            throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), typeID: id)
+        }
+        return (kind, record.u32(8))
+    }
+
     /// The string at `offset` in the string section (base strings first for split BTF).
     public func string(at offset: UInt32) throws(BTFError) -> ByteString {
         guard let s = strings.string(at: offset) else {

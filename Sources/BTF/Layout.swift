@@ -10,9 +10,9 @@ extension BTF {
         var current = id
         for _ in 0..<Self.maximumDepth {
             guard current != 0 else { return 0 }
-            let t = try type(current)
+            let t = try header(current)
             switch t.kind {
-            case .typedef, .const, .volatile, .restrict, .typeTag: current = t.referencedType
+            case .typedef, .const, .volatile, .restrict, .typeTag: current = t.sizeOrType
             default: return current
             }
         }
@@ -24,9 +24,9 @@ extension BTF {
         var current = id
         for _ in 0..<Self.maximumDepth {
             guard current != 0 else { return 0 }
-            let t = try type(current)
+            let t = try header(current)
             switch t.kind {
-            case .const, .volatile, .restrict, .typeTag: current = t.referencedType
+            case .const, .volatile, .restrict, .typeTag: current = t.sizeOrType
             default: return current
             }
         }
@@ -39,17 +39,18 @@ extension BTF {
         var multiplier = 1
         for _ in 0..<Self.maximumDepth {
             guard current != 0 else { throw BTFError(.invalidSize(id), typeID: id) }
-            let t = try type(current)
+            let t = try header(current)
             var size: Int
             switch t.kind {
             case .int, .struct, .union, .enum, .enum64, .dataSection, .float:
-                size = Int(t.size)
+                size = Int(t.sizeOrType)
             case .pointer:
                 size = pointerSize
             case .typedef, .const, .volatile, .restrict, .typeTag, .variable:
-                current = t.referencedType
+                current = t.sizeOrType
                 continue
             case .array:
+                let t = try type(current)
                 let (product, overflow) = multiplier.multipliedReportingOverflow(by: Int(t.arrayInfo.count))
                 guard !overflow, product <= Int(UInt32.max) else { throw BTFError(.invalidSize(id), typeID: id) }
                 multiplier = product

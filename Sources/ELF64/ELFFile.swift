@@ -169,11 +169,14 @@ public struct ELFFile: @unchecked Sendable {
     func decodeSection(_ index: Int) -> Section {
         let r = headerRecord(index)
         let type = SectionType(rawValue: r.u32(4))
-        let hasData = type != .nobits && type != .null
-        let data = hasData ? (ByteReader(bytes, order: header.byteOrder).slice(offset: r.u64(24), size: r.u64(32)) ?? UnsafeRawBufferPointer(start: nil, count: 0))
-                           : UnsafeRawBufferPointer(start: nil, count: 0)
+        // Every section's range was checked against the file on open.
+        let data = type != .nobits && type != .null
+            ? UnsafeRawBufferPointer(rebasing: bytes[Int(r.u64(24))..<Int(r.u64(24)) + Int(r.u64(32))])
+            : UnsafeRawBufferPointer(start: nil, count: 0)
+        let nameOffset = r.u32(0)
+        let name = nameOffset == 0 && sectionNames.isEmpty ? .empty : (ByteString(in: sectionNames, at: UInt64(nameOffset)) ?? .empty)
         return Section(
-            index: index, name: sectionName(index), type: type, flags: SectionFlags(rawValue: r.u64(8)),
+            index: index, name: name, type: type, flags: SectionFlags(rawValue: r.u64(8)),
             address: r.u64(16), offset: r.u64(24), size: r.u64(32), link: r.u32(40), info: r.u32(44),
             alignment: r.u64(48), entrySize: r.u64(56), data: data,
             headerOffset: Int(header.sectionHeaderOffset) + index * Section.headerSize)
