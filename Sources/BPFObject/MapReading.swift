@@ -34,7 +34,12 @@ extension ObjectSpec {
             guard let datasecID = dataSections[".maps"] else {
                 throw ObjectError.invalidMap(name: "*", section: ".maps", reason: "no DATASEC .maps in BTF")
             }
-            let mapSymbols = symbols.filter { $0.section == .index(section.index) }
+            // Where each map variable is: its symbol's value, by name (the first of a name wins).
+            var placement: [ByteString: UInt64] = [:]
+            for symbol in symbols where symbol.section == .index(section.index) {
+                let name = symbol.name
+                if placement[name] == nil { placement[name] = symbol.value }
+            }
             for variable in try btf.type(datasecID).variables {
                 let v = try btf.type(variable.type)
                 let name = String(v.name)
@@ -42,11 +47,11 @@ extension ObjectSpec {
                     throw ObjectError.invalidMap(name: name, section: ".maps", reason: "DATASEC entry [\(v.id)] is \(v.kind), not VAR")
                 }
                 // clang leaves DATASEC offsets at 0: the symbol says where the definition is.
-                guard let symbol = mapSymbols.first(where: { $0.name == name }) else {
+                guard let offset = placement[v.name] else {
                     throw ObjectError.invalidMap(name: name, section: ".maps", reason: "no symbol for the map variable")
                 }
                 var spec = try btfMapDefinition(btf, typeID: v.referencedType, name: name, sectionIndex: section.index)
-                spec.offset = symbol.value
+                spec.offset = offset
                 maps.append(spec)
             }
         } catch let error as ObjectError {
@@ -91,18 +96,18 @@ extension ObjectSpec {
             return (pointer.referencedType, UInt32(truncatingIfNeeded: try btf.size(of: pointer.referencedType)))
         }
         for m in definition.members {
-            switch m.name {
-            case "type": spec.type = MapType(rawValue: try number(m))
-            case "max_entries": spec.maxEntries = try number(m)
-            case "map_flags": spec.flags = try number(m)
-            case "numa_node": spec.numaNode = try number(m)
-            case "pinning": spec.pinning = try number(m)
-            case "map_extra": spec.mapExtra = try wide(m)
-            case "key_size": spec.keySize = try number(m)
-            case "value_size": spec.valueSize = try number(m)
-            case "key": (spec.keyTypeID, spec.keySize) = try typed(m)
-            case "value": (spec.valueTypeID, spec.valueSize) = try typed(m)
-            case "values":
+            switch MapField(m.name) {
+            case .type: spec.type = MapType(rawValue: try number(m))
+            case .maxEntries: spec.maxEntries = try number(m)
+            case .mapFlags: spec.flags = try number(m)
+            case .numaNode: spec.numaNode = try number(m)
+            case .pinning: spec.pinning = try number(m)
+            case .mapExtra: spec.mapExtra = try wide(m)
+            case .keySize: spec.keySize = try number(m)
+            case .valueSize: spec.valueSize = try number(m)
+            case .key: (spec.keyTypeID, spec.keySize) = try typed(m)
+            case .value: (spec.valueTypeID, spec.valueSize) = try typed(m)
+            case .values:
                 // __array(values, T): an array of pointers to an inner map definition (or to programs).
                 let array = try btf.type(try btf.resolve(m.type))
                 guard array.kind == .array else {
@@ -117,11 +122,33 @@ extension ObjectSpec {
                     spec.innerMap = InnerMapSpec(try btfMapDefinition(btf, typeID: target.id, name: name + ".inner", sectionIndex: sectionIndex))
                 }
                 if spec.valueSize == 0 { spec.valueSize = 4 }
-            default:
+            case nil:
                 throw ObjectError.invalidMap(name: name, section: ".maps", reason: "unknown map field '\(m.name)'")
             }
         }
         return spec
+    }
+
+    /// A member of a BTF map definition, told by length first (one comparison per member).
+    enum MapField {
+        case type, maxEntries, mapFlags, numaNode, pinning, mapExtra, keySize, valueSize, key, value, values
+
+        init?(_ name: ByteString) {
+            let field: MapField? = switch name.count {
+            case 3: name == "key" ? .key : nil
+            case 4: name == "type" ? .type : nil
+            case 5: name == "value" ? .value : nil
+            case 6: name == "values" ? .values : nil
+            case 7: name == "pinning" ? .pinning : nil
+            case 8: name == "key_size" ? .keySize : nil
+            case 9: name == "map_flags" ? .mapFlags : name == "numa_node" ? .numaNode : name == "map_extra" ? .mapExtra : nil
+            case 10: name == "value_size" ? .valueSize : nil
+            case 11: name == "max_entries" ? .maxEntries : nil
+            default: nil
+            }
+            guard let field else { return nil }
+            self = field
+        }
     }
 
     /// Initial values of program arrays and maps of maps: `.rel.maps` entries inside a map's `values`.

@@ -205,7 +205,7 @@ extension ObjectSpec {
                              fallback: firstSymbol[section.index] < 0 ? nil : symbols[firstSymbol[section.index]])
         }
         let relocationSections = sections.filter { $0.type == .rel || $0.type == .rela }
-        try readReferences(symbols, relocationSections: relocationSections)
+        try readReferences(sections, symbols, relocationSections: relocationSections)
         if let mapsSection { try readMapSlots(mapsSection, symbols, relocationSections: relocationSections) }
         for section in structOpsSections { try readStructOps(section, symbols, relocationSections: relocationSections) }
     }

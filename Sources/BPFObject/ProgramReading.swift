@@ -54,7 +54,7 @@ extension ObjectSpec {
     }
 
     /// Turns each relocation of a program section into a ``Reference`` of the program holding the instruction.
-    mutating func readReferences(_ symbols: SymbolTable, relocationSections: [Section]) throws(ObjectError) {
+    mutating func readReferences(_ sections: [Section], _ symbols: SymbolTable, relocationSections: [Section]) throws(ObjectError) {
         // Programs come in (section, offset) order (readPrograms appends them so): an instruction's
         // program is found by binary search, first for its section's programs, then by offset.
         assert(zip(programs, programs.dropFirst()).allSatisfy {
@@ -65,6 +65,8 @@ extension ObjectSpec {
             let end = Self.partition(programs.count) { programs[$0].sectionIndex > section }
             return start..<end
         }
+        // What each section is to a relocation against it, found once (objects carry thousands of relocations).
+        let targets = RelocationTargets(sections: sections, maps: maps)
         // Only relocations of program sections matter here (debug sections carry tens of thousands).
         for relSection in relocationSections {
             let candidates = programsOf(Int(relSection.info))
@@ -87,7 +89,7 @@ extension ObjectSpec {
                 let symbol = symbols[r.symbolIndex]
                 let reference: Reference
                 do {
-                    reference = try Self.reference(to: symbol, from: programs[p].instructions, at: index, elf: elf, maps: maps)
+                    reference = try Self.reference(to: symbol, from: programs[p].instructions, at: index, targets: targets, elf: elf, maps: maps)
                 } catch {
                     throw .unresolvedRelocation(program: programs[p].name, instruction: index,
                                                 symbol: Self.displayName(of: symbol, elf: elf), reason: error.reason)
@@ -128,8 +130,8 @@ extension ObjectSpec {
 
     /// What instruction `index` of `instructions`, relocated against `symbol`, refers to, following libbpf's rules.
     /// Static, and given only what it reads: relocations are many, and a method would copy the spec for each.
-    static func reference(to symbol: Symbol, from instructions: [Instruction], at index: Int, elf: ELFFile,
-                          maps: [MapSpec]) throws(UnresolvedReference) -> Reference {
+    static func reference(to symbol: Symbol, from instructions: [Instruction], at index: Int, targets: RelocationTargets,
+                          elf: ELFFile, maps: [MapSpec]) throws(UnresolvedReference) -> Reference {
         let insn = instructions[index]
         func fail(_ reason: String) -> UnresolvedReference { UnresolvedReference(reason: reason) }
         guard let sectionIndex = symbol.section.sectionIndex else {
@@ -138,11 +140,11 @@ extension ObjectSpec {
             }
             throw fail("symbol is not defined in a section (\(symbol.section))")
         }
-        let section = elf.sections[sectionIndex]
+        let section = targets.sections[sectionIndex]
         if insn.isCall {
             // BPF-to-BPF call: target = symbol offset + imm + 1 instructions (imm is -1 for global functions).
             guard insn.source == PseudoSource.call else { throw fail("relocated call is not a BPF-to-BPF call (src_reg \(insn.source))") }
-            guard section.flags.contains(.execInstr), symbol.value < section.size, symbol.value % UInt64(Instruction.size) == 0 else {
+            guard section.isCode, symbol.value < section.size, symbol.value % UInt64(Instruction.size) == 0 else {
                 throw fail("call target is not code")
             }
             let target = Int(symbol.value) / Instruction.size + Int(insn.immediate) + 1
@@ -151,26 +153,51 @@ extension ObjectSpec {
         guard insn.isLoadImmediate64, index + 1 < instructions.count else {
             throw fail("relocation of a \(String(insn.opcode, radix: 16)) instruction, expected ld_imm64 or call")
         }
-        if section.flags.contains(.execInstr) {
+        if section.isCode {
             // Callback: the address of a function, byte offset = symbol + imm.
             guard symbol.value < section.size else { throw fail("callback target lies outside its section") }
             let byteOffset = Int64(symbol.value) + Int64(insn.immediate)
             guard byteOffset >= 0, byteOffset % Int64(Instruction.size) == 0 else { throw fail("callback target is not an instruction") }
             return Reference(instruction: index, target: .function(section: sectionIndex, instruction: Int(byteOffset) / Instruction.size, callback: true))
         }
-        let name = section.name
-        if name == ".maps" || name == "maps" || name.hasPrefix("maps/") {
+        func name() -> ByteString { elf.sections[sectionIndex].name }  // for messages only
+        if section.holdsMapDefinitions {
             guard let map = maps.firstIndex(where: { $0.sectionIndex == sectionIndex && $0.offset == symbol.value }) else {
-                throw fail("no map is defined at offset \(symbol.value) of \(name)")
+                throw fail("no map is defined at offset \(symbol.value) of \(name())")
             }
             return Reference(instruction: index, target: .map(map))
         }
-        if let map = maps.firstIndex(where: { $0.sectionIndex == sectionIndex }) {
-            guard symbol.value <= UInt64(maps[map].valueSize) else { throw fail("offset \(symbol.value) outside section \(name)") }
+        if let map = section.dataMap {
+            guard symbol.value <= UInt64(maps[map].valueSize) else { throw fail("offset \(symbol.value) outside section \(name())") }
             let offset = Int64(symbol.value) + Int64(insn.immediate)
-            guard offset >= 0, offset < Int64(max(maps[map].valueSize, 1)) else { throw fail("offset \(offset) outside section \(name)") }
+            guard offset >= 0, offset < Int64(max(maps[map].valueSize, 1)) else { throw fail("offset \(offset) outside section \(name())") }
             return Reference(instruction: index, target: .mapValue(map, offset: UInt32(offset)))
         }
-        throw fail("section '\(name)' is neither code, maps nor global data")
+        throw fail("section '\(name())' is neither code, maps nor global data")
+    }
+}
+
+/// What each section of an object is to a relocation against a symbol in it, read once per object:
+/// code, map definitions, or the global data of a map.
+struct RelocationTargets {
+    struct Target {
+        var isCode = false
+        var size: UInt64 = 0
+        var holdsMapDefinitions = false
+        /// The internal map holding the section's global data, if any.
+        var dataMap: Int?
+    }
+
+    let sections: [Target]
+
+    init(sections: [Section], maps: [MapSpec]) {
+        var sections = sections.map { section in
+            Target(isCode: section.flags.contains(.execInstr), size: section.size,
+                   holdsMapDefinitions: section.name == ".maps" || section.name == "maps" || section.name.hasPrefix("maps/"))
+        }
+        for (index, map) in maps.enumerated().reversed() where map.sectionIndex >= 0 && map.sectionIndex < sections.count {
+            sections[map.sectionIndex].dataMap = index  // the first map of the section, as a search from the front finds
+        }
+        self.sections = sections
     }
 }

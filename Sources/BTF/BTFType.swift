@@ -1,12 +1,13 @@
 import ELF64
 
-/// One decoded BTF type: a view into the blob. Its own name is checked on decode; the names of
+/// One decoded BTF type: a view into the blob. Its own name offset is checked on decode (the name
+/// itself is found when asked: chains through pointers and typedefs never look at it); the names of
 /// its members, enumerators and parameters when asked (``validateNames()``), else a bad one reads as empty.
 public struct BTFType: @unchecked Sendable {
     public let id: TypeID
     public let kind: Kind
     /// The type's name; empty for anonymous types.
-    public let name: ByteString
+    public var name: ByteString { strings.string(at: nameOffset) ?? .empty }
     /// The name's offset in the string section; 0 for anonymous types.
     public let nameOffset: UInt32
     /// The number of trailing entries (members, enumerators, parameters, variables).
@@ -25,12 +26,12 @@ public struct BTFType: @unchecked Sendable {
             throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), typeID: id)
         }
         let nameOffset = record.u32(0)
-        guard let name = strings.string(at: nameOffset) else {
+        // The string section ends with NUL (checked on open): an offset inside it starts a whole name.
+        guard strings.contains(nameOffset) else {
             throw BTFError(.stringOffsetOutOfRange(nameOffset, size: strings.size), offset: typeSectionOffset, typeID: id)
         }
         self.id = id
         self.kind = kind
-        self.name = name
         self.nameOffset = nameOffset
         vlen = Int(info & 0xffff)
         kindFlag = info >> 31 == 1
