@@ -191,12 +191,12 @@ struct RelocationTargets {
     let sections: [Target]
 
     init(sections: [Section], maps: [MapSpec]) {
-        var sections = sections.map { section in
-            Target(isCode: section.flags.contains(.execInstr), size: section.size,
-                   holdsMapDefinitions: section.name == ".maps" || section.name == "maps" || section.name.hasPrefix("maps/"))
-        }
+        var sections = sections.map { Target(isCode: $0.flags.contains(.execInstr), size: $0.size) }
         for (index, map) in maps.enumerated().reversed() where map.sectionIndex >= 0 && map.sectionIndex < sections.count {
-            sections[map.sectionIndex].dataMap = index  // the first map of the section, as a search from the front finds
+            switch map.origin {
+            case .btf, .legacy: sections[map.sectionIndex].holdsMapDefinitions = true  // `.maps`, `maps`, `maps/…`
+            case .data, .structOps: sections[map.sectionIndex].dataMap = index  // the section's first map
+            }
         }
         self.sections = sections
     }
