@@ -1,4 +1,5 @@
 import ELF64
+import Glibc
 
 /// Type ids by name: an open-addressing hash table over a BTF blob's own
 /// named types, built in one pass and compared in place (no string copies).
@@ -33,14 +34,18 @@ public struct NameIndex: @unchecked Sendable {
         let mask = capacity - 1
         var slots = [UInt32](repeating: 0, count: capacity)
         var earlier: [UInt32: UInt32] = [:]
-        // Names are hashed a batch at a time, then placed: with only the
-        // stores in flight, the table's cache misses overlap (placing each
-        // name as it was hashed left them one at a time, half the build).
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Self.batch) { batch in
-          slots.withUnsafeMutableBufferPointer { table in
+        // First every named type's home slot and tagged id, in type order: on two threads for a
+        // large blob (hashing is most of the work), in one for a small one. Then placement, which
+        // only stores, so the table's cache misses overlap (placing each name as it was hashed
+        // left them one at a time).
+        let entries = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(offsets.count, 1))
+        defer { entries.deallocate() }
+        let hashing = Hashing(types: types, strings: strings, order: order, firstID: firstID, mask: mask, idBits: idBits)
+        let runs = offsets.withUnsafeBufferPointer { offsets in hashing.entries(offsets, into: entries) }
+        slots.withUnsafeMutableBufferPointer { table in
             offsets.withUnsafeBufferPointer { offsets in
-                func place(_ count: Int) {
-                    for entry in batch[..<count] {
+                for run in runs {
+                    for entry in entries[run] {
                         let tagged = UInt32(truncatingIfNeeded: entry)
                         var slot = Int(truncatingIfNeeded: entry >> 32)
                         while table[slot] != 0 {
@@ -57,20 +62,7 @@ public struct NameIndex: @unchecked Sendable {
                         table[slot] = tagged
                     }
                 }
-                var count = 0
-                for index in 0..<offsets.count {
-                    let nameOffset = Record.nameOffset(types, at: offsets[index], order: order)
-                    guard nameOffset != 0, let name = strings.terminated(at: nameOffset) else { continue }
-                    let (hash, isEmpty) = NameHash.hashTerminated(name.start, end: name.end)
-                    guard !isEmpty else { continue }
-                    let slot = UInt64(truncatingIfNeeded: Int(truncatingIfNeeded: hash) & mask)
-                    batch[count] = slot << 32 | UInt64(UInt32(firstID &+ TypeID(index)) | Self.tag(hash, shift: idBits))
-                    count &+= 1
-                    if count == Self.batch { place(count); count = 0 }
-                }
-                place(count)
             }
-          }
         }
         self.slots = slots
         self.mask = mask
@@ -83,7 +75,66 @@ public struct NameIndex: @unchecked Sendable {
         self.firstID = firstID
     }
 
-    private static let batch = 64
+    /// Computes index entries (home slot << 32 | tag | id) for named types; read-only over the blob,
+    /// so two threads can share it.
+    private struct Hashing: @unchecked Sendable {
+        let types: UnsafeRawBufferPointer
+        let strings: StringSection
+        let order: ByteOrder
+        let firstID: TypeID
+        let mask: Int
+        let idBits: UInt32
+
+        /// Blobs with fewer types are hashed on the calling thread alone (a thread costs tens of µs).
+        static let parallelThreshold = 16_384
+
+        /// The entries of types `range`, written from `out`; returns how many.
+        func entries(_ offsets: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into out: UnsafeMutablePointer<UInt64>) -> Int {
+            var count = 0
+            for index in range {
+                let nameOffset = Record.nameOffset(types, at: offsets[index], order: order)
+                guard nameOffset != 0, let name = strings.terminated(at: nameOffset) else { continue }
+                let (hash, isEmpty) = NameHash.hashTerminated(name.start, end: name.end)
+                guard !isEmpty else { continue }
+                let slot = UInt64(truncatingIfNeeded: Int(truncatingIfNeeded: hash) & mask)
+                out[count] = slot << 32 | UInt64(UInt32(firstID &+ TypeID(index)) | NameIndex.tag(hash, shift: idBits))
+                count &+= 1
+            }
+            return count
+        }
+
+        /// Every type's entry in `out`, the second half hashed on a thread of its own when the blob
+        /// is large and the machine has two CPUs; returns the ranges of `out` filled, in type order.
+        func entries(_ offsets: UnsafeBufferPointer<UInt32>, into out: UnsafeMutableBufferPointer<UInt64>) -> [Range<Int>] {
+            guard let base = out.baseAddress else { return [] }
+            let total = offsets.count
+            guard total >= Self.parallelThreshold, sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 else {
+                return [0..<entries(offsets, 0..<total, into: base)]
+            }
+            let half = total / 2
+            let job = SecondHalf { entries(offsets, half..<total, into: base + half) }
+            var thread = pthread_t()
+            let context = Unmanaged.passRetained(job).toOpaque()
+            guard pthread_create(&thread, nil, { context in
+                Unmanaged<SecondHalf>.fromOpaque(context.unsafelyUnwrapped).takeRetainedValue().run()
+                return nil
+            }, context) == 0 else {
+                Unmanaged<SecondHalf>.fromOpaque(context).release()
+                return [0..<entries(offsets, 0..<total, into: base)]
+            }
+            let first = entries(offsets, 0..<half, into: base)
+            pthread_join(thread, nil)
+            return [0..<first, half..<half + job.count]
+        }
+    }
+
+    /// The second half's hashing, run on its own thread; its count is read after the join.
+    private final class SecondHalf: @unchecked Sendable {
+        let work: () -> Int
+        var count = 0
+        init(_ work: @escaping () -> Int) { self.work = work }
+        func run() { count = work() }
+    }
 
     /// The bits of a name's hash (its upper 32 bits) kept beside the id in a slot.
     @inline(__always)
