@@ -18,7 +18,14 @@ enum ProgAttach {
         """
 
     static func run(_ args: Arguments, help: String) throws {
+        // The command line is checked before any kernel object is touched.
+        guard let pin = args.option("pin") else {
+            throw UsageError(message: "attach needs --pin PATH: the link ends with this command unless it is pinned", help: help)
+        }
         var words = Array(args.positionals.dropFirst())
+        if args.option("mode") != nil, !words.contains("xdp") {
+            throw UsageError(message: "--mode applies to xdp targets only", help: help)
+        }
         let program: FileDescriptor
         if let path = args.option("pinned") {
             program = try KernelObjectIDs.open(pinned: path)
@@ -28,9 +35,6 @@ enum ProgAttach {
             }
             program = try KernelObjectIDs.open(.program, id: id)
             words.removeFirst()
-        }
-        guard let pin = args.option("pin") else {
-            throw UsageError(message: "attach needs --pin PATH: the link ends with this command unless it is pinned", help: help)
         }
         let link = try attach(program.rawValue, words, mode: args.option("mode"), help: help)
         try link.pin(at: pin)

@@ -64,6 +64,9 @@ struct CommandTests {
         (["disasm", TestPaths.testData + "/obj/multi.bpfel.o", "--program", "nope"], 2, "no program named 'nope'"),
         (["inspect", "/nonexistent.o"], 1, "open /nonexistent.o"),
         (["btf", "dump", TestPaths.testData + "/src/multi.bpf.c"], 1, "bad magic"),
+        (["prog", "attach", "1", "tracepoint", "syscalls/sys_enter_getpid"], 2, "needs --pin PATH"),
+        (["prog", "attach", "1", "tracepoint", "a/b", "--pin", "/sys/fs/bpf/x", "--mode", "generic"], 2, "--mode applies to xdp targets only"),
+        (["struct_ops", "frobnicate"], 2, "expected 'register', 'list' or 'unregister'"),
     ])
     func exitCodes(_ arguments: [String], _ status: Int32, _ message: String) throws {
         let result = try Host.capture(Host.swiftbpf, arguments)
