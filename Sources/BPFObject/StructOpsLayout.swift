@@ -13,6 +13,9 @@ public struct StructOpsLayout: Sendable, Hashable {
     /// The programs the value names.
     public let slots: [Slot]
 
+    /// The largest value a layout builds (the kernel's own wrappers are far smaller).
+    public static let maximumValueSize = 1 << 20
+
     /// A function-pointer member of the kernel struct filled with a program.
     public struct Slot: Sendable, Hashable {
         /// The program's name.
@@ -48,7 +51,12 @@ extension ObjectSpec {
                 throw failure("bpf_struct_ops_\(ops.typeName) has no member of type \(ops.typeName)")
             }
             let dataOffset = Int(data.bitOffset / 8)
-            var value = [UInt8](repeating: 0, count: try kernel.size(of: valueTypeID))
+            // The kernel's wrappers are a few hundred bytes; a BTF file given for another kernel may say anything.
+            let valueSize = try kernel.size(of: valueTypeID)
+            guard valueSize <= StructOpsLayout.maximumValueSize else {
+                throw failure("bpf_struct_ops_\(ops.typeName) is \(valueSize) bytes, more than a struct_ops value can be")
+            }
+            var value = [UInt8](repeating: 0, count: valueSize)
             let kernelMembers = Array(try kernel.type(kernelTypeID).members)
             var slots: [StructOpsLayout.Slot] = []
             for member in try btf.type(ops.typeID).members {
@@ -68,6 +76,9 @@ extension ObjectSpec {
                     guard kernelMemberType.kind == .pointer,
                           try kernel.type(try kernel.resolve(kernelMemberType.referencedType)).kind == .functionProto else {
                         throw failure("member '\(name)' names program '\(function.program)', but the kernel's member is not a function pointer")
+                    }
+                    guard kernelOffset + 8 <= value.count else {
+                        throw failure("the kernel's member '\(name)' lies outside the \(value.count)-byte bpf_struct_ops_\(ops.typeName)")
                     }
                     slots.append(.init(program: function.program, valueOffset: kernelOffset, memberIndex: UInt32(index)))
                     continue

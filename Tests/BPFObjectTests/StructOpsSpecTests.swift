@@ -67,6 +67,21 @@ struct StructOpsSpecTests {
         #expect(throws: ObjectError.self) { try s.structOpsLayout(of: counter, kernel: kernel) }
     }
 
+    @Test("a hostile BTF file given as the kernel's: a member past the wrapper, a wrapper of gigabytes — typed errors, no trap",
+          arguments: [(UInt32(16), UInt32(8000), "lies outside the 16-byte"), (0xFFFF_FFF0, 0, "more than a struct_ops value can be")])
+    func hostileKernelBTF(wrapperSize: UInt32, memberBitOffset: UInt32, message: String) throws {
+        let s = try spec("tcp_cc.bpfel.o")
+        var builder = BTFBuilder()
+        let proto = builder.add(TypeRecord(kind: .functionProto, sizeOrType: 0))
+        let pointer = builder.add(.pointer(to: proto))
+        let ops = builder.add(.aggregate(.struct, "tcp_congestion_ops", size: 8, members: [("ssthresh", pointer, memberBitOffset)]))
+        _ = builder.add(.aggregate(.struct, "bpf_struct_ops_tcp_congestion_ops", size: wrapperSize, members: [("data", ops, 0)]))
+        try builder.encode().withUnsafeBytes { raw in
+            let kernel = try BTF(unsafeBytes: raw)
+            #expect { try s.structOpsLayout(of: try #require(s.map(named: "swift_cc")), kernel: kernel) } throws: { "\($0)".contains(message) }
+        }
+    }
+
     @Test("sched_ext's example (../shared/corpus, when present): read; this kernel has no sched_ext_ops",
           .enabled(if: access(vmlinux, R_OK) == 0, "no kernel BTF at \(vmlinux)"))
     func schedExt() throws {
