@@ -47,14 +47,25 @@ extension ObjectSpec {
         guard byteOrder == .host else { throw .foreignByteOrder }
         var relocated = self
         var outcomes: [COREOutcome] = []
+        // The running kernel's BTF, read once per load (with its name index) for CO-RE, attach targets and struct_ops.
+        var kernelBTF: BTF?
         if let ext = btfExt, !ext.coreRelocations.isEmpty {
             let targets = try Self.coreTargets(options)
+            if options.coreTargetBTFPath == nil { kernelBTF = targets.first }
             do { outcomes = try relocated.relocateCORE(against: targets) } catch { throw .spec(error) }
             for outcome in outcomes where outcome.value == nil { options.diagnostics("CO-RE: \(outcome)") }
         }
-        var object = try relocated.loadRelocated(options)
+        var object = try relocated.loadRelocated(options, kernelBTF: kernelBTF)
         object.coreOutcomes = outcomes
         return object
+    }
+
+    /// The running kernel's BTF, read once per load.
+    static func kernelBTF(_ cache: inout BTF?, _ options: LoadOptions) throws(BTFError) -> BTF {
+        if let cache { return cache }
+        let btf = try BTF(contentsOfFile: options.kernelBTFPath)
+        cache = btf
+        return btf
     }
 
     /// The BTF CO-RE relocates against: the caller's file, or the running kernel's vmlinux and module BTF.
@@ -78,10 +89,10 @@ extension ObjectSpec {
         }
     }
 
-    private func loadRelocated(_ options: LoadOptions) throws(LoadError) -> LoadedObject {
+    private func loadRelocated(_ options: LoadOptions, kernelBTF: BTF?) throws(LoadError) -> LoadedObject {
         var object = LoadedObject(spec: self)
         object.btfDescriptor = loadBTF(options)
-        var kernelBTF: BTF?
+        var kernelBTF = kernelBTF
         let structOps = try structOpsLayouts(kernelBTF: &kernelBTF, options)
         try createMaps(&object, structOps: structOps, options)
         var ksyms: [String: KsymValue]?

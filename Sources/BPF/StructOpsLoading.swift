@@ -3,14 +3,6 @@ import BTF
 import Glibc
 
 extension ObjectSpec {
-    /// The running kernel's BTF, read once per load.
-    static func kernelBTF(_ cache: inout BTF?, _ options: LoadOptions) throws(BTFError) -> BTF {
-        if let cache { return cache }
-        let btf = try BTF(contentsOfFile: options.kernelBTFPath)
-        cache = btf
-        return btf
-    }
-
     /// Every created struct_ops map laid out against the kernel's BTF, by map index.
     func structOpsLayouts(kernelBTF: inout BTF?, _ options: LoadOptions) throws(LoadError) -> [Int: StructOpsLayout] {
         var layouts: [Int: StructOpsLayout] = [:]

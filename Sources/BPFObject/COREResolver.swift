@@ -52,12 +52,8 @@ struct COREResolver {
                 default: 1
                 }
             }
-        } catch let error as ObjectError {
-            throw error
-        } catch let error as BTFError {
-            throw .btf(error)
         } catch {
-            throw fail("\(error)")
+            throw .converting(error, otherwise: fail)
         }
         func patchFailure(_ reason: String) -> ObjectError { fail("\(kind) \(spelled): \(reason)") }
         func outcome(_ value: UInt64?, _ reason: String = "") -> COREOutcome {

@@ -54,12 +54,8 @@ extension ObjectSpec {
                 spec.offset = offset
                 maps.append(spec)
             }
-        } catch let error as ObjectError {
-            throw error
-        } catch let error as BTFError {
-            throw .btf(error)
         } catch {
-            throw .invalidMap(name: "*", section: ".maps", reason: "\(error)")
+            throw .converting(error) { .invalidMap(name: "*", section: ".maps", reason: $0) }
         }
     }
 

@@ -37,3 +37,15 @@ public enum ObjectError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension ObjectError {
+    /// An error from code that throws both ``ObjectError`` and ``BTFError``: the first as it is, the
+    /// second wrapped, anything else described through `otherwise`.
+    static func converting(_ error: any Error, otherwise: (String) -> ObjectError) -> ObjectError {
+        switch error {
+        case let error as ObjectError: error
+        case let error as BTFError: .btf(error)
+        default: otherwise("\(error)")
+        }
+    }
+}

@@ -79,12 +79,8 @@ extension ObjectSpec {
                 spec.structOps = StructOpsSpec(typeName: CORE.essentialName(String(type.name)), typeID: structID, data: data, functions: [])
                 maps.append(spec)
             }
-        } catch let error as ObjectError {
-            throw error
-        } catch let error as BTFError {
-            throw .btf(error)
         } catch {
-            throw .invalidMap(name: "*", section: sectionName, reason: "\(error)")
+            throw .converting(error) { .invalidMap(name: "*", section: sectionName, reason: $0) }
         }
         for relSection in relocationSections where Int(relSection.info) == section.index {
             let table: RelocationTable
