@@ -86,9 +86,15 @@ public enum Linker {
                 }
             }
             // Calls and callbacks within one section need no relocation: their immediates are already relative.
-            // (One with a relocation was handled above.)
+            // (One with a relocation was handled above; which ones those are is marked on the first call met.)
+            var relocated: [Bool]?
             for (i, insn) in program.instructions.enumerated() where insn.isPseudoCall || insn.isPseudoFunction {
-                guard !program.references.contains(where: { $0.instruction == i }) else { continue }
+                if relocated == nil {
+                    var marks = [Bool](repeating: false, count: program.instructions.count)
+                    for reference in program.references { marks[reference.instruction] = true }
+                    relocated = marks
+                }
+                guard relocated?[i] == false else { continue }
                 let target = program.sectionOffset + i + Int(insn.immediate) + 1
                 let start = try place(spec, section: program.sectionIndex, instruction: target, from: program, at: i,
                                       linked: &linked, placed: &placed, pending: &pending)
