@@ -99,13 +99,13 @@ extension ObjectSpec {
         let entryCount = programs.count(where: loads)
         reportUnusedStructOpsPrograms(options)
         var loadedCount = 0
-        for program in programs where loads(program) {
+        for (index, program) in programs.enumerated() where loads(program) {
             defer {
                 loadedCount += 1
                 options.progress(LoadProgress(stage: .programs, completed: loadedCount, total: entryCount, name: program.name))
             }
             var linked: LinkedProgram
-            do { linked = try Linker.link(self, program: program.name) } catch { throw .spec(error) }
+            do { linked = try Linker.link(self, programAt: index) } catch { throw .spec(error) }
             guard let type = program.kind?.programType ?? options.defaultProgramType else {
                 throw .missingProgramType(program: program.name, section: program.sectionName)
             }

@@ -76,11 +76,25 @@ public enum ProgramCommands {
 
     private static func attempt(_ a: ProgramAttributes, logLevel: UInt32, log: UnsafeMutableRawBufferPointer?) throws(SyscallError) -> FileDescriptor {
         let code = Instruction.encode(a.instructions, order: .host)
-        var functions: [UInt32] = []
-        for f in a.functionInfo { functions += [UInt32(f.instruction), f.typeID] }
-        var lines: [UInt32] = []
-        for l in a.lineInfo { lines += [UInt32(l.instruction), l.fileNameOffset, l.lineOffset, l.lineColumn] }
-        let license = Array(a.license.utf8) + [0]
+        // bpf_func_info and bpf_line_info records, as the kernel lays them out (8 and 16 bytes).
+        let functions = [UInt32](unsafeUninitializedCapacity: 2 * a.functionInfo.count) { words, count in
+            for (i, f) in a.functionInfo.enumerated() {
+                words[2 * i] = UInt32(truncatingIfNeeded: f.instruction)
+                words[2 * i + 1] = f.typeID
+            }
+            count = 2 * a.functionInfo.count
+        }
+        let lines = [UInt32](unsafeUninitializedCapacity: 4 * a.lineInfo.count) { words, count in
+            for (i, l) in a.lineInfo.enumerated() {
+                words[4 * i] = UInt32(truncatingIfNeeded: l.instruction)
+                words[4 * i + 1] = l.fileNameOffset
+                words[4 * i + 2] = l.lineOffset
+                words[4 * i + 3] = l.lineColumn
+            }
+            count = 4 * a.lineInfo.count
+        }
+        var license = Array(a.license.utf8)
+        license.append(0)
         // Array.withUnsafeBytes rethrows untyped: the closures hand back a Result instead.
         let result = code.withUnsafeBytes { code in
             license.withUnsafeBytes { license in

@@ -8,7 +8,7 @@ extension ObjectSpec {
     /// down; otherwise the types of ``kernelBTF()``, sanitized and encoded.
     public func kernelBTFBytes(supporting supported: BTFKindSupport) throws(ObjectError) -> [UInt8]? {
         guard let btf else { return nil }
-        if supported == .all, btf.byteOrder == .host, try !hasExterns(btf) { return try dataSectionsFixed(btf) }
+        if supported == .all, btf.byteOrder == .host, !hasExterns(btf) { return try dataSectionsFixed(btf) }
         guard var builder = try kernelBTF() else { return nil }
         if supported != .all { builder.sanitize(for: supported) }
         return builder.encode(byteOrder: .host)
@@ -16,12 +16,9 @@ extension ObjectSpec {
 
     /// Whether any type needs an extern's rewrite: the `.ksyms` and `.kconfig` variables, or an
     /// extern FUNC (a kfunc declaration, wherever it sits).
-    private func hasExterns(_ btf: BTF) throws(ObjectError) -> Bool {
+    private func hasExterns(_ btf: BTF) -> Bool {
         guard ksymExterns.isEmpty, kconfigExterns.isEmpty, dataSections[".ksyms"] == nil, dataSections[".kconfig"] == nil else { return true }
-        do {
-            for (id, _) in btf.types(ofKind: .function) where try btf.type(id).linkage == Linkage.external.rawValue { return true }
-        } catch { throw .btf(error) }
-        return false
+        return btf.containsType(ofKind: .function, vlen: UInt16(Linkage.external.rawValue))
     }
 
     /// The blob with each DATASEC that names an ELF section given that section's size, its
@@ -31,24 +28,47 @@ extension ObjectSpec {
         let table: SymbolTable?
         do { table = try elf.symbolTable() } catch { throw .elf(error) }
         guard let symbols = table else { return bytes }
+        // The DATASECs to fix, each with its ELF section's size and symbol list (`listOf` a section's list).
+        var fixes: [(id: TypeID, record: Int, size: UInt64, list: Int)] = []
+        var lists: [[(name: ByteString, offset: UInt32)]] = []
+        var listOf = [Int](repeating: -1, count: elf.header.sectionCount)
         for (id, name) in btf.types(ofKind: .dataSection) {
             guard let section = elf.section(named: String(name)), let record = btf.recordOffset(of: id) else { continue }
+            if listOf[section.index] < 0 {
+                listOf[section.index] = lists.count
+                lists.append([])
+            }
+            fixes.append((id, record, section.size, listOf[section.index]))
+        }
+        guard !fixes.isEmpty else { return bytes }
+        // One pass over the symbols gathers each of those sections' names and offsets.
+        for symbol in symbols {
+            guard let section = symbol.section.sectionIndex, section < listOf.count, listOf[section] >= 0 else { continue }
+            lists[listOf[section]].append((symbol.name, UInt32(truncatingIfNeeded: symbol.value)))
+        }
+        for fix in fixes {
+            let symbols = lists[fix.list]
             let datasec: BTFType
-            do { datasec = try btf.type(id) } catch { throw .btf(error) }
-            var offsets: [ByteString: UInt32] = [:]
-            for symbol in symbols where symbol.section == .index(section.index) {
-                if offsets[symbol.name] == nil { offsets[symbol.name] = UInt32(truncatingIfNeeded: symbol.value) }
+            do { datasec = try btf.type(fix.id) } catch { throw .btf(error) }
+            // The first symbol of a name places it; a handful are searched, many hashed.
+            var byName: [ByteString: UInt32] = [:]
+            if symbols.count > 16 {
+                for (name, offset) in symbols where byName[name] == nil { byName[name] = offset }
+            }
+            func offset(of name: ByteString) -> UInt32? {
+                symbols.count > 16 ? byName[name] : symbols.first { $0.name == name }?.offset
             }
             var entries: [(type: UInt32, offset: UInt32, size: UInt32)] = []
+            entries.reserveCapacity(datasec.variables.count)
             for variable in datasec.variables {
                 // A variable the symbols do not place (or an id hostile BTF gets wrong) keeps its offset.
-                let placed = (try? btf.type(variable.type)).flatMap { offsets[$0.name] }
+                let placed = (try? btf.type(variable.type)).flatMap { offset(of: $0.name) }
                 entries.append((variable.type, placed ?? variable.offset, variable.size))
             }
             entries.sort { $0.offset < $1.offset }
-            store(UInt32(truncatingIfNeeded: section.size), at: record + 8, in: &bytes, order: btf.byteOrder)
+            store(UInt32(truncatingIfNeeded: fix.size), at: fix.record + 8, in: &bytes, order: btf.byteOrder)
             for (i, entry) in entries.enumerated() {
-                let at = record + 12 + 12 * i
+                let at = fix.record + 12 + 12 * i
                 store(entry.type, at: at, in: &bytes, order: btf.byteOrder)
                 store(entry.offset, at: at + 4, in: &bytes, order: btf.byteOrder)
                 store(entry.size, at: at + 8, in: &bytes, order: btf.byteOrder)

@@ -38,6 +38,11 @@ public enum Linker {
         guard let entry = spec.programs.firstIndex(where: { $0.name == name }) else {
             throw .invalidProgram(name: name, section: "", reason: "no such program")
         }
+        return try link(spec, programAt: entry)
+    }
+
+    /// Links the entry program at `entry` in ``ObjectSpec/programs``.
+    public static func link(_ spec: ObjectSpec, programAt entry: Int) throws(ObjectError) -> LinkedProgram {
         var linked = LinkedProgram(name: spec.programs[entry].name, sectionName: spec.programs[entry].sectionName,
                                    kind: spec.programs[entry].kind, instructions: spec.programs[entry].instructions)
         // Program index → first instruction in the linked program (a handful: searched, not hashed).

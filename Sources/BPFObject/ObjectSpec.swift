@@ -32,7 +32,7 @@ public struct ObjectSpec: Sendable {
     /// The ELF file, whose storage the spec's views keep alive.
     public let elf: ELFFile
     /// The object's DATASECs by name (found once, without building a name index).
-    let dataSections: [String: TypeID]
+    let dataSections: DataSections
 
     /// Reads the object at `path`, named after its file name.
     public init(contentsOfFile path: String) throws(ObjectError) {
@@ -84,9 +84,7 @@ public struct ObjectSpec: Sendable {
         }
         self.btf = btf
         self.btfExt = btfExt
-        var dataSections: [String: TypeID] = [:]
-        for (id, name) in btf?.types(ofKind: .dataSection) ?? [] where dataSections[String(name)] == nil { dataSections[String(name)] = id }
-        self.dataSections = dataSections
+        dataSections = DataSections(btf)
         programs = []
         maps = []
         try readSections(sections, symbols)
@@ -189,6 +187,7 @@ extension ObjectSpec {
         var isProgramSection = [Bool](repeating: false, count: sections.count)
         for section in programSections { isProgramSection[section.index] = true }
         var functions: [Symbol] = []
+        functions.reserveCapacity(min(symbols.count, 512))
         var firstSymbol = [Int](repeating: -1, count: sections.count)
         for index in symbols.indices {
             let symbol = symbols[index]
@@ -197,6 +196,7 @@ extension ObjectSpec {
             if symbol.value == 0, symbol.type != .section, !symbol.name.isEmpty, firstSymbol[section] < 0 { firstSymbol[section] = index }
         }
         functions.sort { ($0.section.sectionIndex ?? 0, $0.value) < ($1.section.sectionIndex ?? 0, $1.value) }
+        programs.reserveCapacity(functions.count + programSections.count)
         var next = functions.startIndex
         for section in programSections {
             let start = next
@@ -222,7 +222,7 @@ extension ObjectSpec {
                            origin: .data(section: sectionName, readOnly: readOnly), sectionIndex: section.index)
         // .bss has no bytes in the file; the kernel zero-fills array maps, so it needs none either.
         spec.contents = section.type == .nobits ? [] : Array(section.data)
-        if let datasec = dataSections[sectionName] { spec.valueTypeID = datasec }
+        if let datasec = dataSections[section.name] { spec.valueTypeID = datasec }
         return spec
     }
 
@@ -230,16 +230,24 @@ extension ObjectSpec {
     /// (at least 7 characters reserved for it), 15 at most; a section with a second dot
     /// (`.data.custom`) is named by itself alone; characters other than `[A-Za-z0-9_.]` become `_`.
     public static func internalMapName(object: String, section: String) -> String {
-        let object = Array(object.utf8), section = Array(section.utf8)
-        let suffixLength = min(max(section.count, 7), 15)
-        let prefixLength = section.dropFirst().contains(UInt8(ascii: ".")) ? 0 : min(15 - suffixLength, object.count)
-        let raw = (object.prefix(prefixLength) + section.prefix(suffixLength)).prefix(15)
-        return String(decoding: raw.map { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "_"), UInt8(ascii: "."): byte
-            default: UInt8(ascii: "_")
+        let suffixLength = min(max(section.utf8.count, 7), 15)
+        let prefixLength = section.utf8.dropFirst().contains(UInt8(ascii: ".")) ? 0 : min(15 - suffixLength, object.utf8.count)
+        var name: (UInt64, UInt64) = (0, 0)  // 15 bytes at most: built in place, a small String needs no allocation
+        return withUnsafeMutableBytes(of: &name) { out in
+            var count = 0
+            func append(_ bytes: Substring.UTF8View) {
+                for byte in bytes where count < 15 {
+                    switch byte {
+                    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                         UInt8(ascii: "_"), UInt8(ascii: "."): out[count] = byte
+                    default: out[count] = UInt8(ascii: "_")
+                    }
+                    count += 1
+                }
             }
-        }, as: UTF8.self)
+            append(object.utf8.prefix(prefixLength))
+            append(section.utf8.prefix(suffixLength))
+            return String(decoding: out.prefix(count), as: UTF8.self)
+        }
     }
 }

@@ -12,45 +12,41 @@ extension ObjectSpec {
         let kind = sectionName == ".text" ? nil : ProgramKind(section: sectionName)
         if kind == nil, sectionName != ".text" { untypedProgramSections.append(sectionName) }
         let count = Int(section.size) / Instruction.size
-        var functions = Array(functions)  // in offset order
+        // The section's BTF.ext records, found once for all its functions.
+        let functionInfo = btfExt?.functionInfo.first { $0.name == section.name }
+        let lineInfo = btfExt?.lineInfo.first { $0.name == section.name }
+        func append(_ name: String, isGlobal: Bool, start: Int, length: Int) throws(ObjectError) {
+            guard let code = ByteReader(section.data, order: byteOrder)
+                .slice(offset: UInt64(start * Instruction.size), size: UInt64(length * Instruction.size)) else {
+                throw .invalidProgram(name: name, section: sectionName, reason: "instructions \(start)..<\(start + length) lie outside the section")
+            }
+            var program = ProgramSpec(name: name, sectionName: sectionName, sectionIndex: section.index, kind: kind,
+                                      instructions: Instruction.decode(code, order: byteOrder), sectionOffset: start, isGlobal: isGlobal)
+            let range = start * Instruction.size..<(start + length) * Instruction.size
+            if let functionInfo { program.functionRecords = functionInfo.records(in: range) }
+            if let lineInfo { program.lineRecords = lineInfo.records(in: range) }
+            programs.append(program)
+        }
+        // Functions come in offset order; old compilers' objects carry no STT_FUNC: the whole section is one program.
+        let named = functions.filter { !$0.name.isEmpty }
         if functions.isEmpty {
-            // Objects from old compilers carry no STT_FUNC: the whole section is one program.
-            let named = fallback
-            let programName = named.map { String($0.name) } ?? sectionName.map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce("") { $0 + String($1) }
-            try appendProgram(name: programName, isGlobal: named?.binding != .local, start: 0, length: count, section, kind)
+            let programName = fallback.map { String($0.name) } ?? sectionName.map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce("") { $0 + String($1) }
+            try append(programName, isGlobal: fallback?.binding != .local, start: 0, length: count)
             return
         }
-        functions = functions.filter { !$0.name.isEmpty }
-        for (i, f) in functions.enumerated() {
+        for (i, f) in named.enumerated() {
             let name = String(f.name)
             guard f.value % UInt64(Instruction.size) == 0, f.value < section.size else {
                 throw .invalidProgram(name: name, section: sectionName, reason: "starts at byte \(f.value), not an instruction inside the section")
             }
             let start = Int(f.value) / Instruction.size
             let end = f.size > 0 ? start + Int(min(f.size, section.size) / UInt64(Instruction.size))
-                                 : (i + 1 < functions.count ? min(count, Int(clamping: functions[i + 1].value) / Instruction.size) : count)
+                                 : (i + 1 < named.count ? min(count, Int(clamping: named[i + 1].value) / Instruction.size) : count)
             guard f.size % UInt64(Instruction.size) == 0, end <= count, end > start else {
                 throw .invalidProgram(name: name, section: sectionName, reason: "size \(f.size) at byte \(f.value) crosses the section end")
             }
-            try appendProgram(name: name, isGlobal: f.binding != .local, start: start, length: end - start, section, kind)
+            try append(name, isGlobal: f.binding != .local, start: start, length: end - start)
         }
-    }
-
-    private mutating func appendProgram(name: String, isGlobal: Bool, start: Int, length: Int, _ section: Section,
-                                        _ kind: ProgramKind?) throws(ObjectError) {
-        guard let code = ByteReader(section.data, order: byteOrder)
-            .slice(offset: UInt64(start * Instruction.size), size: UInt64(length * Instruction.size)) else {
-            throw .invalidProgram(name: name, section: String(section.name), reason: "instructions \(start)..<\(start + length) lie outside the section")
-        }
-        let instructions = Instruction.decode(code, order: byteOrder)
-        var program = ProgramSpec(name: name, sectionName: String(section.name), sectionIndex: section.index, kind: kind,
-                                  instructions: instructions, sectionOffset: start, isGlobal: isGlobal)
-        if let btfExt {
-            let range = start * Instruction.size..<(start + length) * Instruction.size
-            if let ext = btfExt.functionInfo.first(where: { $0.name == section.name }) { program.functionRecords = ext.records(in: range) }
-            if let ext = btfExt.lineInfo.first(where: { $0.name == section.name }) { program.lineRecords = ext.records(in: range) }
-        }
-        programs.append(program)
     }
 
     /// Turns each relocation of a program section into a ``Reference`` of the program holding the instruction.

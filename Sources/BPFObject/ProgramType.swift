@@ -87,40 +87,60 @@ public struct ProgramKind: Hashable, Sendable {
     /// `prefix+` matches `prefix` or `prefix/…`, other patterns match exactly; failing all that,
     /// the pre-1.0 rule (a pattern's prefix starts the name). `nil` when no definition matches.
     public init?(section: String) {
-        let name = Array(section.utf8)
-        let slash = UInt8(ascii: "/")
-        guard let first = name.first, let candidates = Self.compiled[first] else { return nil }
-        for (prefix, plus, definition) in candidates {
-            if plus {
-                guard name.count >= prefix.count, name.starts(with: prefix) else { continue }
-                if name.count == prefix.count {
-                    self.init(definition, target: nil, legacy: false)
-                    return
-                }
-                if name[prefix.count] == slash {
-                    self.init(definition, target: String(decoding: name[(prefix.count + 1)...], as: UTF8.self), legacy: false)
-                    return
-                }
-            } else if name == prefix {
-                self.init(definition, target: nil, legacy: false)
-                return
-            }
-        }
-        for (prefix, _, definition) in candidates where name.starts(with: prefix) {
-            let rest = name[prefix.count...]
-            self.init(definition, target: rest.first == slash ? String(decoding: rest.dropFirst(), as: UTF8.self) : nil, legacy: true)
-            return
-        }
-        return nil
+        var section = section
+        guard let (definition, target, legacy) = section.withUTF8({ Self.match($0) }) else { return nil }
+        self.init(sectionDefinitions[definition], target: target, legacy: legacy)
     }
 
-    /// The section table with each pattern's prefix as bytes, grouped by first byte (order kept), built once.
-    private static let compiled: [UInt8: [(prefix: [UInt8], plus: Bool, definition: SectionDefinition)]] = {
-        var table: [UInt8: [(prefix: [UInt8], plus: Bool, definition: SectionDefinition)]] = [:]
-        for d in sectionDefinitions {
-            let prefix = Array(d.prefix.utf8)
-            guard let first = prefix.first else { continue }
-            table[first, default: []].append((prefix, d.pattern.hasSuffix("+"), d))
+    /// The index of the definition `name` matches, the target after its `/`, and whether only the legacy rule matched.
+    private static func match(_ name: UnsafeBufferPointer<UInt8>) -> (Int, String?, Bool)? {
+        let slash = UInt8(ascii: "/")
+        guard let first = name.first else { return nil }
+        let table = compiled
+        let candidates = table.byFirstByte[Int(first)]
+        return table.prefixes.withUnsafeBufferPointer { prefixes in
+            table.patterns.withUnsafeBufferPointer { patterns in
+                func prefix(_ p: Pattern) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: prefixes[p.start..<p.start + p.length]) }
+                func target(after length: Int) -> String? {
+                    length < name.count && name[length] == slash ? String(decoding: name[(length + 1)...], as: UTF8.self) : nil
+                }
+                for p in patterns[candidates] {
+                    let bytes = prefix(p)
+                    guard name.count >= bytes.count, name.starts(with: bytes) else { continue }
+                    if name.count == bytes.count { return (p.definition, nil, false) }
+                    if p.plus, name[bytes.count] == slash { return (p.definition, target(after: bytes.count), false) }
+                }
+                for p in patterns[candidates] where name.starts(with: prefix(p)) {
+                    return (p.definition, target(after: p.length), true)
+                }
+                return nil
+            }
+        }
+    }
+
+    /// One pattern of the section table: its prefix's place in ``Compiled/prefixes``, whether it ends in `+`, its row.
+    private struct Pattern {
+        let start: Int, length: Int
+        let plus: Bool
+        let definition: Int
+    }
+
+    /// The section table as bytes, patterns grouped by first byte (table order kept), built once.
+    private struct Compiled: Sendable {
+        var prefixes: [UInt8] = []
+        var patterns: [Pattern] = []
+        var byFirstByte = [Range<Int>](repeating: 0..<0, count: 256)
+    }
+
+    private static let compiled: Compiled = {
+        var table = Compiled()
+        for byte in 0...255 {
+            let start = table.patterns.count
+            for (index, d) in sectionDefinitions.enumerated() where d.prefix.utf8.first == UInt8(byte) {
+                table.patterns.append(Pattern(start: table.prefixes.count, length: d.prefix.utf8.count, plus: d.pattern.hasSuffix("+"), definition: index))
+                table.prefixes += d.prefix.utf8
+            }
+            table.byFirstByte[byte] = start..<table.patterns.count
         }
         return table
     }()

@@ -177,6 +177,18 @@ public final class BTF: @unchecked Sendable {
         return found
     }
 
+    /// Whether an own type of `kind` has `vlen` (for a FUNC, its linkage; for an aggregate, its
+    /// member count), found by scanning type headers alone.
+    public func containsType(ofKind kind: Kind, vlen: UInt16) -> Bool {
+        guard let base = types.baseAddress else { return false }
+        let wanted = UInt32(kind.rawValue) << 24 | UInt32(vlen)
+        for offset in offsets {
+            let rawInfo = base.loadUnaligned(fromByteOffset: Int(offset) + 4, as: UInt32.self)
+            if (byteOrder == .host ? rawInfo : rawInfo.byteSwapped) & 0x1f00_ffff == wanted { return true }
+        }
+        return false
+    }
+
     /// The number of this blob's own types (void and base types excluded).
     public var ownTypeCount: Int { offsets.count }
 
