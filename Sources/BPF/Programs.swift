@@ -77,34 +77,27 @@ public enum ProgramCommands {
     private static func attempt(_ a: ProgramAttributes, logLevel: UInt32, log: UnsafeMutableRawBufferPointer?) throws(SyscallError) -> FileDescriptor {
         let code = Instruction.encode(a.instructions, order: .host)
         // bpf_func_info and bpf_line_info records, as the kernel lays them out (8 and 16 bytes).
-        let functions = [UInt32](unsafeUninitializedCapacity: 2 * a.functionInfo.count) { words, count in
-            for (i, f) in a.functionInfo.enumerated() {
-                words[2 * i] = UInt32(truncatingIfNeeded: f.instruction)
-                words[2 * i + 1] = f.typeID
-            }
-            count = 2 * a.functionInfo.count
+        var functions: [UInt32] = []
+        functions.reserveCapacity(2 * a.functionInfo.count)
+        for f in a.functionInfo { functions.append(UInt32(truncatingIfNeeded: f.instruction)); functions.append(f.typeID) }
+        var lines: [UInt32] = []
+        lines.reserveCapacity(4 * a.lineInfo.count)
+        for l in a.lineInfo {
+            lines.append(UInt32(truncatingIfNeeded: l.instruction))
+            lines.append(l.fileNameOffset)
+            lines.append(l.lineOffset)
+            lines.append(l.lineColumn)
         }
-        let lines = [UInt32](unsafeUninitializedCapacity: 4 * a.lineInfo.count) { words, count in
-            for (i, l) in a.lineInfo.enumerated() {
-                words[4 * i] = UInt32(truncatingIfNeeded: l.instruction)
-                words[4 * i + 1] = l.fileNameOffset
-                words[4 * i + 2] = l.lineOffset
-                words[4 * i + 3] = l.lineColumn
-            }
-            count = 4 * a.lineInfo.count
-        }
-        var license = Array(a.license.utf8)
-        license.append(0)
         // Array.withUnsafeBytes rethrows untyped: the closures hand back a Result instead.
         let result = code.withUnsafeBytes { code in
-            license.withUnsafeBytes { license in
+            a.license.withCString { license in
                 functions.withUnsafeBytes { functions in
                     lines.withUnsafeBytes { lines -> Result<Int32, SyscallError> in
                         var attr = Attribute(size: 148)
                         attr.set(a.type.rawValue, at: 0)
                         attr.set(UInt32(a.instructions.count), at: 4)
                         attr.set(code.baseAddress, at: 8)
-                        attr.set(license.baseAddress, at: 16)
+                        attr.set(UnsafeRawPointer(license), at: 16)
                         if let log {
                             attr.set(logLevel, at: 24)
                             attr.set(UInt32(log.count), at: 28)

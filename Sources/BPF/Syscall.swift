@@ -17,20 +17,27 @@ enum Command: Int32 {
 /// A zeroed `union bpf_attr` whose fields are stored at the kernel's offsets,
 /// so that no installed kernel header is needed.
 struct Attribute {
-    private(set) var storage: [UInt64]
+    /// The attribute's bytes, held inline (no allocation per call); the largest sent is 148 bytes.
+    private var storage = InlineArray<20, UInt64>(repeating: 0)
     let size: Int
 
     init(size: Int) {
+        precondition(size <= 160, "bpf_attr larger than the inline storage")
         self.size = size
-        storage = [UInt64](repeating: 0, count: (size + 7) / 8)
+    }
+
+    /// The bytes as a raw buffer of `size` bytes.
+    private mutating func withRawBytes<R>(_ body: (UnsafeMutableRawBufferPointer) -> R) -> R {
+        let size = self.size
+        return Swift.withUnsafeMutableBytes(of: &storage) { body(UnsafeMutableRawBufferPointer(rebasing: $0[0..<size])) }
     }
 
     mutating func set(_ value: UInt32, at offset: Int) {
-        storage.withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: UInt32.self) }
+        withRawBytes { $0.storeBytes(of: value, toByteOffset: offset, as: UInt32.self) }
     }
 
     mutating func set(_ value: UInt64, at offset: Int) {
-        storage.withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: UInt64.self) }
+        withRawBytes { $0.storeBytes(of: value, toByteOffset: offset, as: UInt64.self) }
     }
 
     /// Stores a pointer; the memory must stay valid until the command returns.
@@ -40,29 +47,30 @@ struct Attribute {
 
     /// Stores a name, NUL-padded and truncated to `capacity - 1` bytes (`BPF_OBJ_NAME_LEN` is 16).
     mutating func set(name: String, at offset: Int, capacity: Int = 16) {
-        let bytes = Array(name.utf8.prefix(capacity - 1))
-        storage.withUnsafeMutableBytes { raw in
-            for (i, b) in bytes.enumerated() { raw[offset + i] = b }
+        withRawBytes { raw in
+            for (i, b) in name.utf8.prefix(capacity - 1).enumerated() { raw[offset + i] = b }
         }
     }
 
     func bytes(at offset: Int, count: Int) -> [UInt8] {
-        storage.withUnsafeBytes { Array($0[offset..<offset + count]) }
+        precondition(offset + count <= size, "read past the attribute")
+        return Swift.withUnsafeBytes(of: storage) { Array($0[offset..<offset + count]) }
     }
 
     /// The raw bytes, for structures the kernel fills in (info records).
     mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) -> R) -> R {
-        storage.withUnsafeMutableBytes(body)
+        withRawBytes(body)
     }
 
     func u32(at offset: Int) -> UInt32 {
-        storage.withUnsafeBytes { $0.load(fromByteOffset: offset, as: UInt32.self) }
+        precondition(offset + 4 <= size, "read past the attribute")
+        return Swift.withUnsafeBytes(of: storage) { $0.load(fromByteOffset: offset, as: UInt32.self) }
     }
 
     /// Issues `bpf(command, &attr, size)`; returns the non-negative result.
     mutating func call(_ command: Command, _ operation: @autoclosure () -> String) throws(SyscallError) -> Int32 {
         let size = UInt32(self.size)
-        let result = storage.withUnsafeMutableBytes { sbpf_bpf(command.rawValue, $0.baseAddress, size) }
+        let result = withRawBytes { sbpf_bpf(command.rawValue, $0.baseAddress, size) }
         guard result >= 0 else { throw SyscallError(operation: operation(), errno: Int32(-result)) }
         return Int32(truncatingIfNeeded: result)
     }

@@ -47,26 +47,27 @@ public struct Instruction: Hashable, Sendable {
     public static func decode(_ bytes: UnsafeRawBufferPointer, order: ByteOrder) -> [Instruction] {
         let count = bytes.count / size
         guard count > 0, let base = bytes.baseAddress else { return [] }
-        return [Instruction](unsafeUninitializedCapacity: count) { buffer, initialized in
+        var instructions = [Instruction](filling: count, with: Instruction(word: 0))
+        instructions.withUnsafeMutableBufferPointer { buffer in
             let out = buffer.baseAddress.unsafelyUnwrapped
             if order == .little, ByteOrder.host == .little, MemoryLayout<Instruction>.stride == size {
                 UnsafeMutableRawPointer(out).copyMemory(from: base, byteCount: count * size)
             } else if order == .little {
                 for i in 0..<count {
-                    (out + i).initialize(to: Instruction(word: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i * size, as: UInt64.self))))
+                    out[i] = Instruction(word: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i * size, as: UInt64.self)))
                 }
             } else {
                 for i in 0..<count {
                     let p = base + i * size
                     let registers = p.load(fromByteOffset: 1, as: UInt8.self)
-                    (out + i).initialize(to: Instruction(
+                    out[i] = Instruction(
                         opcode: p.load(as: UInt8.self), destination: registers >> 4, source: registers & 0xf,
                         offset: Int16(bitPattern: UInt16(bigEndian: p.loadUnaligned(fromByteOffset: 2, as: UInt16.self))),
-                        immediate: Int32(bitPattern: UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))))
+                        immediate: Int32(bitPattern: UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 4, as: UInt32.self))))
                 }
             }
-            initialized = count
         }
+        return instructions
     }
 
     private init(word: UInt64) { self.word = word }
@@ -74,7 +75,10 @@ public struct Instruction: Hashable, Sendable {
     /// The bytes of `instructions` in `order`: a copy of their words on a little-endian host.
     public static func encode(_ instructions: [Instruction], order: ByteOrder) -> [UInt8] {
         if order == .little, ByteOrder.host == .little, MemoryLayout<Instruction>.stride == size {
-            return instructions.withUnsafeBytes { Array($0) }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(instructions.count * size)  // specialized here, unlike Array(_:) of raw bytes
+            instructions.withUnsafeBytes { bytes.append(contentsOf: $0) }
+            return bytes
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(instructions.count * size)

@@ -30,8 +30,8 @@ extension ObjectSpec {
         guard let symbols = table else { return bytes }
         // The DATASECs to fix, each with its ELF section's size and symbol list (`listOf` a section's list).
         var fixes: [(id: TypeID, record: Int, size: UInt64, list: Int)] = []
-        var lists: [[(name: ByteString, offset: UInt32)]] = []
-        var listOf = [Int](repeating: -1, count: elf.header.sectionCount)
+        var lists: [[(name: ByteString, value: UInt32)]] = []
+        var listOf = [Int](filling: elf.header.sectionCount, with: -1)
         for (id, name) in btf.types(ofKind: .dataSection) {
             guard let section = elf.section(named: String(name)), let record = btf.recordOffset(of: id) else { continue }
             if listOf[section.index] < 0 {
@@ -47,22 +47,14 @@ extension ObjectSpec {
             lists[listOf[section]].append((symbol.name, UInt32(truncatingIfNeeded: symbol.value)))
         }
         for fix in fixes {
-            let symbols = lists[fix.list]
             let datasec: BTFType
             do { datasec = try btf.type(fix.id) } catch { throw .btf(error) }
-            // The first symbol of a name places it; a handful are searched, many hashed.
-            var byName: [ByteString: UInt32] = [:]
-            if symbols.count > 16 {
-                for (name, offset) in symbols where byName[name] == nil { byName[name] = offset }
-            }
-            func offset(of name: ByteString) -> UInt32? {
-                symbols.count > 16 ? byName[name] : symbols.first { $0.name == name }?.offset
-            }
+            let offsets = FirstByName(lists[fix.list])
             var entries: [(type: UInt32, offset: UInt32, size: UInt32)] = []
             entries.reserveCapacity(datasec.variables.count)
             for variable in datasec.variables {
                 // A variable the symbols do not place (or an id hostile BTF gets wrong) keeps its offset.
-                let placed = (try? btf.type(variable.type)).flatMap { offset(of: $0.name) }
+                let placed = (try? btf.type(variable.type)).flatMap { offsets[$0.name] }
                 entries.append((variable.type, placed ?? variable.offset, variable.size))
             }
             entries.sort { $0.offset < $1.offset }

@@ -95,7 +95,7 @@ public enum Linker {
             var relocated: [Bool]?
             for (i, insn) in program.instructions.enumerated() where insn.isPseudoCall || insn.isPseudoFunction {
                 if relocated == nil {
-                    var marks = [Bool](repeating: false, count: program.instructions.count)
+                    var marks = [Bool](filling: program.instructions.count, with: false)
                     for reference in program.references { marks[reference.instruction] = true }
                     relocated = marks
                 }

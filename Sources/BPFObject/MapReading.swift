@@ -35,11 +35,7 @@ extension ObjectSpec {
                 throw ObjectError.invalidMap(name: "*", section: ".maps", reason: "no DATASEC .maps in BTF")
             }
             // Where each map variable is: its symbol's value, by name (the first of a name wins).
-            var placement: [ByteString: UInt64] = [:]
-            for symbol in symbols where symbol.section == .index(section.index) {
-                let name = symbol.name
-                if placement[name] == nil { placement[name] = symbol.value }
-            }
+            let placement = FirstByName(symbols.compactMap { $0.section == .index(section.index) ? ($0.name, $0.value) : nil })
             for variable in try btf.type(datasecID).variables {
                 let v = try btf.type(variable.type)
                 let name = String(v.name)

@@ -184,16 +184,16 @@ extension ObjectSpec {
         try readKsymExterns(symbols)
         // Function symbols of program sections, gathered in one pass over the symbol table, then
         // put in section order; and the first named symbol at offset 0 of each (old compilers' programs).
-        var isProgramSection = [Bool](repeating: false, count: sections.count)
-        for section in programSections { isProgramSection[section.index] = true }
+        // firstSymbol: -2 for sections that hold no program, -1 for program sections until a symbol is found.
+        var firstSymbol = [Int](filling: sections.count, with: -2)
+        for section in programSections { firstSymbol[section.index] = -1 }
         var functions: [Symbol] = []
         functions.reserveCapacity(min(symbols.count, 512))
-        var firstSymbol = [Int](repeating: -1, count: sections.count)
         for index in symbols.indices {
             let symbol = symbols[index]
-            guard let section = symbol.section.sectionIndex, section < sections.count, isProgramSection[section] else { continue }
+            guard let section = symbol.section.sectionIndex, section < sections.count, firstSymbol[section] != -2 else { continue }
             if symbol.type == .function { functions.append(symbol) }
-            if symbol.value == 0, symbol.type != .section, !symbol.name.isEmpty, firstSymbol[section] < 0 { firstSymbol[section] = index }
+            if symbol.value == 0, symbol.type != .section, !symbol.name.isEmpty, firstSymbol[section] == -1 { firstSymbol[section] = index }
         }
         functions.sort { ($0.section.sectionIndex ?? 0, $0.value) < ($1.section.sectionIndex ?? 0, $1.value) }
         programs.reserveCapacity(functions.count + programSections.count)
