@@ -19,9 +19,6 @@ extension ObjectSpec {
     /// The named variables of the object's global data sections, from its symbol table, in
     /// section then offset order.
     public func globalVariables() throws(ObjectError) -> [GlobalVariable] {
-        let table: SymbolTable?
-        do { table = try elf.symbolTable() } catch { throw .elf(error) }
-        guard let symbols = table else { throw .missingSymbolTable }
         var mapBySection: [Int: Int] = [:]
         for (index, map) in maps.enumerated() {
             if case .data = map.origin { mapBySection[map.sectionIndex] = index }

@@ -24,16 +24,15 @@ extension ObjectSpec {
     /// The blob with each DATASEC that names an ELF section given that section's size, its
     /// variables the offsets of their symbols (clang leaves both at 0), in offset order.
     private func dataSectionsFixed(_ btf: BTF) throws(ObjectError) -> [UInt8] {
-        var bytes = Array(btf.bytes)
-        let table: SymbolTable?
-        do { table = try elf.symbolTable() } catch { throw .elf(error) }
-        guard let symbols = table else { return bytes }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(btf.bytes.count)  // specialized here, unlike Array(_:) of raw bytes
+        bytes.append(contentsOf: btf.bytes)
         // The DATASECs to fix, each with its ELF section's size and symbol list (`listOf` a section's list).
         var fixes: [(id: TypeID, record: Int, size: UInt64, list: Int)] = []
         var lists: [[(name: ByteString, value: UInt32)]] = []
         var listOf = [Int](filling: elf.header.sectionCount, with: -1)
         for (id, name) in btf.types(ofKind: .dataSection) {
-            guard let section = elf.section(named: String(name)), let record = btf.recordOffset(of: id) else { continue }
+            guard let section = elf.section(named: name), let record = btf.recordOffset(of: id) else { continue }
             if listOf[section.index] < 0 {
                 listOf[section.index] = lists.count
                 lists.append([])

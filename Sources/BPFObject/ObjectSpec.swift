@@ -31,6 +31,8 @@ public struct ObjectSpec: Sendable {
     public internal(set) var untypedProgramSections: [String] = []
     /// The ELF file, whose storage the spec's views keep alive.
     public let elf: ELFFile
+    /// Its symbol table, validated on open.
+    let symbols: SymbolTable
     /// The object's DATASECs by name (found once, without building a name index).
     let dataSections: DataSections
 
@@ -55,6 +57,7 @@ public struct ObjectSpec: Sendable {
         let table: SymbolTable?
         do { table = try elf.symbolTable() } catch { throw .elf(error) }
         guard let symbols = table else { throw .missingSymbolTable }
+        self.symbols = symbols
 
         // Every section header decoded once; the few sections read by name are found in the same pass.
         let sections = Array(elf.sections)

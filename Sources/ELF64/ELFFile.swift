@@ -122,12 +122,15 @@ public struct ELFFile: @unchecked Sendable {
     /// The first section named `name`, if any.
     public func section(named name: String) -> Section? {
         var name = name
-        return name.withUTF8 { utf8 in
-            for index in 0..<header.sectionCount where sectionName(index, is: utf8) {
-                return decodeSection(index)
-            }
-            return nil
+        return name.withUTF8 { section(named: ByteString($0)) }
+    }
+
+    /// The first section named `name` (a name viewed in another table, such as BTF's).
+    public func section(named name: ByteString) -> Section? {
+        for index in 0..<header.sectionCount where sectionName(index, is: name.utf8) {
+            return decodeSection(index)
         }
+        return nil
     }
 
     /// The section at an index read from the file, or a typed error naming `field` when it is out of range.
