@@ -17,12 +17,12 @@ enum Command: Int32 {
 /// A zeroed `union bpf_attr` whose fields are stored at the kernel's offsets,
 /// so that no installed kernel header is needed.
 struct Attribute {
-    /// The attribute's bytes, held inline (no allocation per call); the largest sent is 148 bytes.
-    private var storage = InlineArray<20, UInt64>(repeating: 0)
+    /// The attribute's bytes, held inline (no allocation per call); the largest is `bpf_prog_info`'s 228.
+    private var storage = InlineArray<32, UInt64>(repeating: 0)
     let size: Int
 
     init(size: Int) {
-        precondition(size <= 160, "bpf_attr larger than the inline storage")
+        precondition(size <= 256, "bpf_attr larger than the inline storage")
         self.size = size
     }
 
