@@ -161,13 +161,13 @@ extension ObjectSpec {
     /// Binds the read-only data maps to a program: `EEXIST` (the program uses the map already)
     /// is success; any other failure is a warning, never a load failure.
     private func bindReadOnlyData(program: Int32, _ object: borrowing LoadedObject, _ options: LoadOptions) {
-        for (index, map) in maps.enumerated() where map.isReadOnlyData && object.mapDescriptors[index] >= 0 {
+        for index in maps.indices where maps[index].isReadOnlyData && object.mapDescriptors[index] >= 0 {
             do {
                 try ProgramCommands.bindMap(program: program, map: object.mapDescriptors[index])
             } catch where error.errno == EEXIST {
                 continue
             } catch {
-                options.diagnostics("binding map '\(map.name)' to a program failed: \(error)")
+                options.diagnostics("binding map '\(maps[index].name)' to a program failed: \(error)")
             }
         }
     }

@@ -75,8 +75,6 @@ public enum ProgramCommands {
     }
 
     private static func attempt(_ a: ProgramAttributes, logLevel: UInt32, log: UnsafeMutableRawBufferPointer?) throws(SyscallError) -> FileDescriptor {
-        let code = Instruction.encode(a.instructions, order: .host)
-        // bpf_func_info and bpf_line_info records, as the kernel lays them out (8 and 16 bytes).
         var functions: [UInt32] = []
         functions.reserveCapacity(2 * a.functionInfo.count)
         for f in a.functionInfo { functions.append(UInt32(truncatingIfNeeded: f.instruction)); functions.append(f.typeID) }
@@ -89,7 +87,7 @@ public enum ProgramCommands {
             lines.append(l.lineColumn)
         }
         // Array.withUnsafeBytes rethrows untyped: the closures hand back a Result instead.
-        let result = code.withUnsafeBytes { code in
+        let result = Instruction.withHostBytes(of: a.instructions) { code in
             a.license.withCString { license in
                 functions.withUnsafeBytes { functions in
                     lines.withUnsafeBytes { lines -> Result<Int32, SyscallError> in

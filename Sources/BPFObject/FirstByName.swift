@@ -1,36 +1,45 @@
 import BTF
 import ELF64
 
-/// Values by name, the first of each name winning: a handful (the usual object) searched in
-/// place, more (large or hostile objects) hashed.
-struct FirstByName<Value: Sendable>: Sendable {
-    private let list: [(name: ByteString, value: Value)]
-    private let table: [ByteString: Value]
+/// Values by key (a name, or a name within a section), the first of each key winning: a
+/// handful (the usual object) searched in place, more (large or hostile objects) hashed.
+struct FirstByName<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    /// Every entry, in the order given (later duplicates included).
+    let entries: [(key: Key, value: Value)]
+    private let table: [Key: Value]
     private static var searchLimit: Int { 16 }
 
-    init(_ list: [(name: ByteString, value: Value)]) {
-        self.list = list
-        var table: [ByteString: Value] = [:]
-        if list.count > Self.searchLimit {
-            for (name, value) in list where table[name] == nil { table[name] = value }
+    init(_ entries: [(key: Key, value: Value)]) {
+        self.entries = entries
+        var table: [Key: Value] = [:]
+        if entries.count > Self.searchLimit {
+            for (key, value) in entries where table[key] == nil { table[key] = value }
         }
         self.table = table
     }
 
-    subscript(name: ByteString) -> Value? {
-        list.count > Self.searchLimit ? table[name] : list.first { $0.name == name }?.value
+    subscript(key: Key) -> Value? {
+        entries.count > Self.searchLimit ? table[key] : entries.first { $0.key == key }?.value
     }
+}
 
+extension FirstByName where Key == ByteString {
     subscript(name: String) -> Value? {
         var name = name
         return name.withUTF8 { self[ByteString($0)] }
     }
 }
 
-/// An object's DATASECs by name.
-typealias DataSections = FirstByName<TypeID>
+/// A symbol's name within its section.
+struct SectionSymbol: Hashable, Sendable {
+    let section: Int
+    let name: ByteString
+}
 
-extension FirstByName where Value == TypeID {
+/// An object's DATASECs by name.
+typealias DataSections = FirstByName<ByteString, TypeID>
+
+extension FirstByName where Key == ByteString, Value == TypeID {
     init(_ btf: BTF?) {
         self.init((btf?.types(ofKind: .dataSection) ?? []).map { ($0.name, $0.id) })
     }

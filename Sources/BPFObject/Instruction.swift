@@ -72,18 +72,21 @@ public struct Instruction: Hashable, Sendable {
 
     private init(word: UInt64) { self.word = word }
 
-    /// The bytes of `instructions` in `order`: a copy of their words on a little-endian host.
+    /// The bytes of `instructions` in `order`.
     public static func encode(_ instructions: [Instruction], order: ByteOrder) -> [UInt8] {
-        if order == .little, ByteOrder.host == .little, MemoryLayout<Instruction>.stride == size {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(instructions.count * size)  // specialized here, unlike Array(_:) of raw bytes
-            instructions.withUnsafeBytes { bytes.append(contentsOf: $0) }
-            return bytes
-        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(instructions.count * size)
         for insn in instructions { insn.append(to: &bytes, order: order) }
         return bytes
+    }
+
+    /// Calls `body` with the `struct bpf_insn` array of `instructions` for this host: their own
+    /// storage on a little-endian host (the words are the kernel's layout), else an encoded copy.
+    public static func withHostBytes<R>(of instructions: [Instruction], _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if ByteOrder.host == .little, MemoryLayout<Instruction>.stride == size {
+            return instructions.withUnsafeBytes(body)
+        }
+        return encode(instructions, order: .host).withUnsafeBytes(body)
     }
 
     /// The 8 bytes of this instruction in `order`.

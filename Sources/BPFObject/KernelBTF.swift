@@ -27,34 +27,33 @@ extension ObjectSpec {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(btf.bytes.count)  // specialized here, unlike Array(_:) of raw bytes
         bytes.append(contentsOf: btf.bytes)
-        // The DATASECs to fix, each with its ELF section's size and symbol list (`listOf` a section's list).
-        var fixes: [(id: TypeID, record: Int, size: UInt64, list: Int)] = []
-        var lists: [[(name: ByteString, value: UInt32)]] = []
-        var listOf = [Int](filling: elf.header.sectionCount, with: -1)
-        for (id, name) in btf.types(ofKind: .dataSection) {
+        // The DATASECs to fix (all of them, as the spec found them on open), each with its ELF section.
+        var fixes: [(id: TypeID, record: Int, size: UInt64, section: Int)] = []
+        fixes.reserveCapacity(dataSections.entries.count)
+        var wanted = [Bool](filling: elf.header.sectionCount, with: false)
+        for (name, id) in dataSections.entries {
             guard let section = elf.section(named: name), let record = btf.recordOffset(of: id) else { continue }
-            if listOf[section.index] < 0 {
-                listOf[section.index] = lists.count
-                lists.append([])
-            }
-            fixes.append((id, record, section.size, listOf[section.index]))
+            wanted[section.index] = true
+            fixes.append((id, record, section.size, section.index))
         }
         guard !fixes.isEmpty else { return bytes }
-        // One pass over the symbols gathers each of those sections' names and offsets.
+        // One pass over the symbols gathers those sections' names and offsets.
+        var placed: [(key: SectionSymbol, value: UInt32)] = []
+        placed.reserveCapacity(min(symbols.count, 1024))
         for symbol in symbols {
-            guard let section = symbol.section.sectionIndex, section < listOf.count, listOf[section] >= 0 else { continue }
-            lists[listOf[section]].append((symbol.name, UInt32(truncatingIfNeeded: symbol.value)))
+            guard let section = symbol.section.sectionIndex, section < wanted.count, wanted[section] else { continue }
+            placed.append((SectionSymbol(section: section, name: symbol.name), UInt32(truncatingIfNeeded: symbol.value)))
         }
+        let offsets = FirstByName(placed)
         for fix in fixes {
             let datasec: BTFType
             do { datasec = try btf.type(fix.id) } catch { throw .btf(error) }
-            let offsets = FirstByName(lists[fix.list])
             var entries: [(type: UInt32, offset: UInt32, size: UInt32)] = []
             entries.reserveCapacity(datasec.variables.count)
             for variable in datasec.variables {
                 // A variable the symbols do not place (or an id hostile BTF gets wrong) keeps its offset.
-                let placed = (try? btf.type(variable.type)).flatMap { offsets[$0.name] }
-                entries.append((variable.type, placed ?? variable.offset, variable.size))
+                let symbolOffset = (try? btf.type(variable.type)).flatMap { offsets[SectionSymbol(section: fix.section, name: $0.name)] }
+                entries.append((variable.type, symbolOffset ?? variable.offset, variable.size))
             }
             entries.sort { $0.offset < $1.offset }
             store(UInt32(truncatingIfNeeded: fix.size), at: fix.record + 8, in: &bytes, order: btf.byteOrder)

@@ -48,6 +48,7 @@ public enum Linker {
         // Program index → first instruction in the linked program (a handful: searched, not hashed).
         var placed: [(program: Int, start: Int)] = [(entry, 0)]
         var pending = [entry]
+        linked.mapLoads.reserveCapacity(spec.programs[entry].references.count)
         while let p = pending.popLast() {
             let program = spec.programs[p]
             let base = placed.first { $0.program == p }?.start ?? 0

@@ -65,27 +65,24 @@ extension ObjectSpec {
                            origin: .btf, sectionIndex: sectionIndex)
         /// `__uint(field, N)`: a pointer to an array of N elements; `__ulong(field, N)`: an enum whose one value is N.
         func wide(_ m: Member) throws -> UInt64 {
+            // The common shape, read from type headers: a pointer to an array of N.
+            if let target = try btf.pointerTarget(of: m.type), let count = try btf.arrayCount(of: target) { return UInt64(count) }
             let pointer = try btf.type(try btf.resolve(m.type))
             if pointer.kind == .enum || pointer.kind == .enum64, let first = pointer.enumerators.first { return first.value }
             guard pointer.kind == .pointer else {
                 throw ObjectError.invalidMap(name: name, section: ".maps", reason: "member '\(m.name)' is not __uint(...)")
             }
             let target = try btf.type(try btf.resolve(pointer.referencedType))
-            switch target.kind {
-            case .array: return UInt64(target.arrayInfo.count)
-            case .enum, .enum64: if let first = target.enumerators.first { return first.value }
-            default: break
-            }
+            if target.kind == .enum || target.kind == .enum64, let first = target.enumerators.first { return first.value }
             throw ObjectError.invalidMap(name: name, section: ".maps", reason: "member '\(m.name)' is not __uint(...) or __ulong(...)")
         }
         func number(_ m: Member) throws -> UInt32 { UInt32(truncatingIfNeeded: try wide(m)) }
         /// `__type(field, T)`: a pointer to T; returns T's id and size.
         func typed(_ m: Member) throws -> (TypeID, UInt32) {
-            let pointer = try btf.type(try btf.resolve(m.type))
-            guard pointer.kind == .pointer else {
+            guard let target = try btf.pointerTarget(of: m.type) else {
                 throw ObjectError.invalidMap(name: name, section: ".maps", reason: "member '\(m.name)' is not __type(...)")
             }
-            return (pointer.referencedType, UInt32(truncatingIfNeeded: try btf.size(of: pointer.referencedType)))
+            return (target, UInt32(truncatingIfNeeded: try btf.size(of: target)))
         }
         for m in definition.members {
             switch MapField(m.name) {
@@ -100,6 +97,7 @@ extension ObjectSpec {
             case .key: (spec.keyTypeID, spec.keySize) = try typed(m)
             case .value: (spec.valueTypeID, spec.valueSize) = try typed(m)
             case .values:
+                spec.valuesOffset = UInt64(m.bitOffset / 8)
                 // __array(values, T): an array of pointers to an inner map definition (or to programs).
                 let array = try btf.type(try btf.resolve(m.type))
                 guard array.kind == .array else {
@@ -145,7 +143,7 @@ extension ObjectSpec {
 
     /// Initial values of program arrays and maps of maps: `.rel.maps` entries inside a map's `values`.
     mutating func readMapSlots(_ mapsSection: Section, _ symbols: SymbolTable, relocationSections: [Section]) throws(ObjectError) {
-        guard let btf else { return }
+        guard btf != nil else { return }
         for relSection in relocationSections where Int(relSection.info) == mapsSection.index {
             let table: RelocationTable
             do { table = try elf.relocations(in: relSection) } catch { throw .elf(error) }
@@ -153,12 +151,17 @@ extension ObjectSpec {
             for r in table {
                 let symbol = symbols[r.symbolIndex]
                 // The slot belongs to the last map defined at or before it (`values` is a flexible array past the struct).
-                guard let index = maps.indices.filter({ maps[$0].origin == .btf && maps[$0].sectionIndex == mapsSection.index && maps[$0].offset <= r.offset })
-                    .max(by: { maps[$0].offset < maps[$1].offset }) else {
+                var owner: Int?
+                for i in maps.indices where maps[i].origin == .btf && maps[i].sectionIndex == mapsSection.index && maps[i].offset <= r.offset {
+                    if owner.map({ maps[$0].offset < maps[i].offset }) ?? true { owner = i }
+                }
+                guard let index = owner else {
                     throw .unresolvedRelocation(program: ".maps", instruction: Int(clamping: r.offset), symbol: String(symbol.name),
                                                 reason: "the relocation lies in no map definition")
                 }
-                let valuesOffset = try valuesMemberOffset(of: maps[index], btf)
+                guard let valuesOffset = maps[index].valuesOffset else {
+                    throw .invalidMap(name: maps[index].name, section: ".maps", reason: "relocated but has no 'values' member")
+                }
                 let (start, overflow) = maps[index].offset.addingReportingOverflow(valuesOffset)
                 guard !overflow, r.offset >= start, (r.offset - start) % 8 == 0 else {
                     throw .unresolvedRelocation(program: ".maps", instruction: Int(clamping: r.offset), symbol: String(symbol.name),
@@ -167,26 +170,6 @@ extension ObjectSpec {
                 let key = UInt32(truncatingIfNeeded: (r.offset - start) / 8)
                 maps[index].slots[key] = symbol.type == .function ? .program(String(symbol.name)) : .map(String(symbol.name))
             }
-        }
-    }
-
-    private func btfVariableType(named name: String, _ btf: BTF) -> TypeID? {
-        guard let id = btf.firstTypeID(named: name, kind: .variable) else { return nil }
-        return try? btf.type(id).referencedType
-    }
-
-    private func valuesMemberOffset(of map: MapSpec, _ btf: BTF) throws(ObjectError) -> UInt64 {
-        do {
-            guard let variableType = btfVariableType(named: map.name, btf) else { throw BTFError(.missingSection(map.name)) }
-            let definition = try btf.type(try btf.resolve(variableType))
-            guard let member = definition.members.first(where: { $0.name == "values" }) else {
-                throw ObjectError.invalidMap(name: map.name, section: ".maps", reason: "relocated but has no 'values' member")
-            }
-            return UInt64(member.bitOffset / 8)
-        } catch let error as ObjectError {
-            throw error
-        } catch {
-            throw .invalidMap(name: map.name, section: ".maps", reason: "\(error)")
         }
     }
 }

@@ -96,6 +96,8 @@ public struct MapSpec: Sendable {
     public var contents: [UInt8] = []
     /// Initial slots of a program array or map of maps: key → what goes there.
     public var slots: [UInt32: SlotReference] = [:]
+    /// Where a BTF definition's `values` member starts (its slots' relocations lie past it).
+    var valuesOffset: UInt64?
     /// The ops struct a struct_ops map fills and the programs it names.
     public var structOps: StructOpsSpec?
     /// Whether the loader creates the map (libbpf's `bpf_map__set_autocreate`; false for `SEC("?.struct_ops")`).

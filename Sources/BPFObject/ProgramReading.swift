@@ -188,10 +188,10 @@ struct RelocationTargets {
 
     init(sections: [Section], maps: [MapSpec]) {
         var sections = sections.map { Target(isCode: $0.flags.contains(.execInstr), size: $0.size) }
-        for (index, map) in maps.enumerated().reversed() where map.sectionIndex >= 0 && map.sectionIndex < sections.count {
-            switch map.origin {
-            case .btf, .legacy: sections[map.sectionIndex].holdsMapDefinitions = true  // `.maps`, `maps`, `maps/…`
-            case .data, .structOps: sections[map.sectionIndex].dataMap = index  // the section's first map
+        for index in maps.indices.reversed() where maps[index].sectionIndex >= 0 && maps[index].sectionIndex < sections.count {
+            switch maps[index].origin {
+            case .btf, .legacy: sections[maps[index].sectionIndex].holdsMapDefinitions = true  // `.maps`, `maps`, `maps/…`
+            case .data, .structOps: sections[maps[index].sectionIndex].dataMap = index  // the section's first map
             }
         }
         self.sections = sections

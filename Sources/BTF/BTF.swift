@@ -165,7 +165,7 @@ public final class BTF: @unchecked Sendable {
     /// The own types of `kind` with their names, found by scanning type headers (no name index):
     /// cheap for rare kinds such as DATASEC.
     public func types(ofKind kind: Kind) -> [(id: TypeID, name: ByteString)] {
-        var found: [(TypeID, ByteString)] = []
+        var found: [(id: TypeID, name: ByteString)] = []  // labelled as returned: a cast would copy the array
         guard let base = types.baseAddress else { return found }
         let swap = byteOrder != .host
         for (index, offset) in offsets.enumerated() {
@@ -222,12 +222,16 @@ public final class BTF: @unchecked Sendable {
         let index = Int(id - firstID)
         guard index < offsets.count else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID)), typeID: id) }
         // The index pass checked that every type has at least its 12-byte header inside the section.
-        let record = Record(UnsafeRawBufferPointer(rebasing: types[Int(offsets[index])...].prefix(12)), order: byteOrder)
-        let info = record.u32(4)
+        let at = types.baseAddress.unsafelyUnwrapped + Int(offsets[index])
+        var info = at.loadUnaligned(fromByteOffset: 4, as: UInt32.self), third = at.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+        if byteOrder != .host {
+            info = info.byteSwapped
+            third = third.byteSwapped
+        }
         guard let kind = Kind(rawValue: UInt8(truncatingIfNeeded: info >> 24) & 0x1f) else {
             throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), typeID: id)
         }
-        return (kind, record.u32(8))
+        return (kind, third)
     }
 
     /// The string at `offset` in the string section (base strings first for split BTF).

@@ -19,6 +19,22 @@ extension BTF {
         throw BTFError(.referenceLoop(id), typeID: id)
     }
 
+    /// The type a pointer points to, as declared (typedefs kept), typedefs and qualifiers followed
+    /// to the pointer; `nil` when `id` is no pointer. Read from type headers alone.
+    public func pointerTarget(of id: TypeID) throws(BTFError) -> TypeID? {
+        let resolved = try resolve(id)
+        guard resolved != 0 else { return nil }
+        let t = try header(resolved)
+        return t.kind == .pointer ? t.sizeOrType : nil
+    }
+
+    /// An ARRAY's element count, typedefs and qualifiers followed; `nil` when `id` is no array.
+    public func arrayCount(of id: TypeID) throws(BTFError) -> UInt32? {
+        let resolved = try resolve(id)
+        guard resolved != 0, try header(resolved).kind == .array else { return nil }
+        return try type(resolved).arrayInfo.count
+    }
+
     /// Follows qualifiers and type tags only (typedefs are kept).
     public func skipQualifiers(_ id: TypeID) throws(BTFError) -> TypeID {
         var current = id
