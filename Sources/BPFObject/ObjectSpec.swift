@@ -122,6 +122,8 @@ extension ObjectSpec {
         case btfMaps, legacyMaps, structOps
         /// Global data (`.data`, `.rodata`, `.bss`, `.data.*`…, `.metadata`): an internal array map.
         case data
+        /// Executable code with instructions (set by ``readSections``, not by ``role(of:)``).
+        case program
         case other
     }
 
@@ -156,32 +158,41 @@ extension ObjectSpec {
     }
 
     private mutating func readSections(_ sections: [Section], _ symbols: SymbolTable) throws(ObjectError) {
-        var programSections: [Section] = []
-        var legacyMapSections: [Section] = []
+        // Each section's role, found once; the lists below are then allocated at their exact sizes.
+        var roles = [SectionRole](filling: sections.count, with: .ignored)
+        var programCount = 0, relocationCount = 0
         var mapsSection: Section?
-        var structOpsSections: [Section] = []
         for section in sections {
-            let role = Self.role(of: section)
-            if role == .ignored { continue }
-            if section.flags.contains(.execInstr), section.type == .progbits {
-                if section.size > 0 { programSections.append(section) }
-                continue
+            var role = Self.role(of: section)
+            if section.type == .rel || section.type == .rela {
+                relocationCount += 1
+            } else if role != .ignored, section.flags.contains(.execInstr), section.type == .progbits {
+                role = section.size > 0 ? .program : .ignored
+                programCount += role == .program ? 1 : 0
             }
+            roles[section.index] = role
             switch role {
             case .btfMaps: mapsSection = section
-            case .structOps: structOpsSections.append(section)
-            case .legacyMaps: legacyMapSections.append(section)
             case .data where section.type == .progbits || section.type == .nobits:
                 guard section.size <= UInt64(UInt32.max) else {
                     throw .invalidMap(name: String(section.name), section: String(section.name),
                                       reason: "\(section.size) bytes of global data exceed a map value's 32-bit size")
                 }
                 if section.size > 0 { maps.append(dataMap(section)) }
-            default:
+            case .data, .other:
                 if section.flags.contains(.alloc) || section.type == .progbits { unknownSections.append(String(section.name)) }
+            default: break
             }
         }
-        for section in legacyMapSections { try readLegacyMaps(section, symbols) }
+        var programSections: [Section] = []
+        programSections.reserveCapacity(programCount)
+        var relocationSections: [Section] = []
+        relocationSections.reserveCapacity(relocationCount)
+        for section in sections {
+            if roles[section.index] == .program { programSections.append(section) }
+            if section.type == .rel || section.type == .rela { relocationSections.append(section) }
+        }
+        for section in sections where roles[section.index] == .legacyMaps { try readLegacyMaps(section, symbols) }
         if let mapsSection { try readBTFMaps(mapsSection, symbols) }
         try readKconfigExterns(symbols)
         try readKsymExterns(symbols)
@@ -207,10 +218,11 @@ extension ObjectSpec {
             try readPrograms(section, functions: functions[start..<next],
                              fallback: firstSymbol[section.index] < 0 ? nil : symbols[firstSymbol[section.index]])
         }
-        let relocationSections = sections.filter { $0.type == .rel || $0.type == .rela }
         try readReferences(sections, symbols, relocationSections: relocationSections)
         if let mapsSection { try readMapSlots(mapsSection, symbols, relocationSections: relocationSections) }
-        for section in structOpsSections { try readStructOps(section, symbols, relocationSections: relocationSections) }
+        for section in sections where roles[section.index] == .structOps {
+            try readStructOps(section, symbols, relocationSections: relocationSections)
+        }
     }
 
     /// An internal map holding a global data section, named as libbpf names it.

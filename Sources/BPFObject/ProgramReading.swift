@@ -28,20 +28,22 @@ extension ObjectSpec {
             programs.append(program)
         }
         // Functions come in offset order; old compilers' objects carry no STT_FUNC: the whole section is one program.
-        let named = functions.filter { !$0.name.isEmpty }
         if functions.isEmpty {
             let programName = fallback.map { String($0.name) } ?? sectionName.map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce("") { $0 + String($1) }
             try append(programName, isGlobal: fallback?.binding != .local, start: 0, length: count)
             return
         }
-        for (i, f) in named.enumerated() {
+        // Unnamed function symbols are skipped (walked as slices: no copy of the list).
+        var rest = functions.drop { $0.name.isEmpty }
+        while let f = rest.first {
+            rest = rest.dropFirst().drop { $0.name.isEmpty }
             let name = String(f.name)
             guard f.value % UInt64(Instruction.size) == 0, f.value < section.size else {
                 throw .invalidProgram(name: name, section: sectionName, reason: "starts at byte \(f.value), not an instruction inside the section")
             }
             let start = Int(f.value) / Instruction.size
             let end = f.size > 0 ? start + Int(min(f.size, section.size) / UInt64(Instruction.size))
-                                 : (i + 1 < named.count ? min(count, Int(clamping: named[i + 1].value) / Instruction.size) : count)
+                                 : rest.first.map { min(count, Int(clamping: $0.value) / Instruction.size) } ?? count
             guard f.size % UInt64(Instruction.size) == 0, end <= count, end > start else {
                 throw .invalidProgram(name: name, section: sectionName, reason: "size \(f.size) at byte \(f.value) crosses the section end")
             }

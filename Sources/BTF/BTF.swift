@@ -166,6 +166,7 @@ public final class BTF: @unchecked Sendable {
     /// cheap for rare kinds such as DATASEC.
     public func types(ofKind kind: Kind) -> [(id: TypeID, name: ByteString)] {
         var found: [(id: TypeID, name: ByteString)] = []  // labelled as returned: a cast would copy the array
+        found.reserveCapacity(4)
         guard let base = types.baseAddress else { return found }
         let swap = byteOrder != .host
         for (index, offset) in offsets.enumerated() {

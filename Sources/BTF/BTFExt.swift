@@ -66,6 +66,7 @@ public struct BTFExt: @unchecked Sendable {
             throw BTFError(.recordTooSmall(recordSize, minimum: R.minimumSize), offset: base)
         }
         var result: [ExtSection<R>] = []
+        result.reserveCapacity(min(part.count / 8, 16))  // a section's header takes 8 bytes; most objects have a few
         var at: UInt64 = 4
         while at < UInt64(part.count) {
             guard let head = part.record(at: at, size: 8) else {
