@@ -98,6 +98,7 @@ extension ObjectSpec {
         var ksyms: [String: KsymValue]?
         let entryCount = programs.count(where: loads)
         reportUnusedStructOpsPrograms(options)
+        object.programEntries.reserveCapacity(entryCount)
         var loadedCount = 0
         for (index, program) in programs.enumerated() where loads(program) {
             defer {

@@ -75,22 +75,11 @@ public enum ProgramCommands {
     }
 
     private static func attempt(_ a: ProgramAttributes, logLevel: UInt32, log: UnsafeMutableRawBufferPointer?) throws(SyscallError) -> FileDescriptor {
-        var functions: [UInt32] = []
-        functions.reserveCapacity(2 * a.functionInfo.count)
-        for f in a.functionInfo { functions.append(UInt32(truncatingIfNeeded: f.instruction)); functions.append(f.typeID) }
-        var lines: [UInt32] = []
-        lines.reserveCapacity(4 * a.lineInfo.count)
-        for l in a.lineInfo {
-            lines.append(UInt32(truncatingIfNeeded: l.instruction))
-            lines.append(l.fileNameOffset)
-            lines.append(l.lineOffset)
-            lines.append(l.lineColumn)
-        }
         // Array.withUnsafeBytes rethrows untyped: the closures hand back a Result instead.
         let result = Instruction.withHostBytes(of: a.instructions) { code in
             a.license.withCString { license in
-                functions.withUnsafeBytes { functions in
-                    lines.withUnsafeBytes { lines -> Result<Int32, SyscallError> in
+                a.functionInfo.withKernelRecords { functions in
+                    a.lineInfo.withKernelRecords { lines -> Result<Int32, SyscallError> in
                         var attr = Attribute(size: 148)
                         attr.set(a.type.rawValue, at: 0)
                         attr.set(UInt32(a.instructions.count), at: 4)

@@ -18,8 +18,8 @@ extension ObjectSpec {
     func reportUnusedStructOpsPrograms(_ options: LoadOptions) {
         // (Those left to load that a load skips. Written without `kind?.programType` in a `where`:
         // Swift 6.3's optimizer crashes on that shape here.)
-        for program in programs where !program.isSubprogram && program.autoLoad && !loads(program) {
-            options.diagnostics("program '\(program.name)': no struct_ops map names it; not loaded")
+        for index in programs.indices where !programs[index].isSubprogram && programs[index].autoLoad && !loads(programs[index]) {
+            options.diagnostics("program '\(programs[index].name)': no struct_ops map names it; not loaded")
         }
     }
 

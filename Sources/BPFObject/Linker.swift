@@ -45,13 +45,16 @@ public enum Linker {
     public static func link(_ spec: ObjectSpec, programAt entry: Int) throws(ObjectError) -> LinkedProgram {
         var linked = LinkedProgram(name: spec.programs[entry].name, sectionName: spec.programs[entry].sectionName,
                                    kind: spec.programs[entry].kind, instructions: spec.programs[entry].instructions)
-        // Program index → first instruction in the linked program (a handful: searched, not hashed).
-        var placed: [(program: Int, start: Int)] = [(entry, 0)]
-        var pending = [entry]
+        // Subprogram index → first instruction in the linked program (a handful: searched, not hashed);
+        // the entry sits at 0. Both lists stay unallocated for a program that calls nothing.
+        var placed: [(program: Int, start: Int)] = []
+        var pending: [Int] = []
+        var next: Int? = entry
         linked.mapLoads.reserveCapacity(spec.programs[entry].references.count)
-        while let p = pending.popLast() {
+        while let p = next ?? pending.popLast() {
+            next = nil
             let program = spec.programs[p]
-            let base = placed.first { $0.program == p }?.start ?? 0
+            let base = p == entry ? 0 : placed.first { $0.program == p }?.start ?? 0
             // func_info/line_info come from the records' byte offsets in their section, shifted to where the function sits.
             let shift = base - program.sectionOffset
             append(program.functionRecords.map {
@@ -71,8 +74,8 @@ public enum Linker {
                     setLoad(&linked, at: at, source: PseudoSource.mapValue, low: Int32(map), high: Int32(bitPattern: offset))
                     linked.mapLoads.append(MapLoad(instruction: at, map: map))
                 case let .function(section, instruction, callback):
-                    let start = try place(spec, section: section, instruction: instruction, from: program, at: reference.instruction,
-                                          linked: &linked, placed: &placed, pending: &pending)
+                    let start = try place(spec, section: section, instruction: instruction, from: program.name, at: reference.instruction,
+                                          entry: entry, linked: &linked, placed: &placed, pending: &pending)
                     if callback {
                         setLoad(&linked, at: at, source: PseudoSource.function, low: Int32(start - at - 1), high: 0)
                     } else {
@@ -102,8 +105,8 @@ public enum Linker {
                 }
                 guard relocated?[i] == false else { continue }
                 let target = program.sectionOffset + i + Int(insn.immediate) + 1
-                let start = try place(spec, section: program.sectionIndex, instruction: target, from: program, at: i,
-                                      linked: &linked, placed: &placed, pending: &pending)
+                let start = try place(spec, section: program.sectionIndex, instruction: target, from: program.name, at: i,
+                                      entry: entry, linked: &linked, placed: &placed, pending: &pending)
                 linked.instructions[base + i].immediate = Int32(start - (base + i) - 1)
             }
         }
@@ -126,12 +129,13 @@ public enum Linker {
     }
 
     /// Where the function starting at `instruction` of `section` sits in the linked program, appending it on first use.
-    private static func place(_ spec: ObjectSpec, section: Int, instruction: Int, from program: ProgramSpec, at index: Int,
-                              linked: inout LinkedProgram, placed: inout [(program: Int, start: Int)], pending: inout [Int]) throws(ObjectError) -> Int {
+    private static func place(_ spec: ObjectSpec, section: Int, instruction: Int, from program: String, at index: Int,
+                              entry: Int, linked: inout LinkedProgram, placed: inout [(program: Int, start: Int)], pending: inout [Int]) throws(ObjectError) -> Int {
         guard let callee = spec.programs.firstIndex(where: { $0.sectionIndex == section && $0.sectionOffset == instruction }) else {
-            throw .invalidInstruction(program: program.name, instruction: index,
+            throw .invalidInstruction(program: program, instruction: index,
                                       reason: "call target (instruction \(instruction) of section \(spec.elf.sections[section].name)) is not the start of a function")
         }
+        if callee == entry { return 0 }
         if let known = placed.first(where: { $0.program == callee }) { return known.start }
         let start = linked.instructions.count
         placed.append((callee, start))

@@ -62,12 +62,13 @@ public struct ObjectSpec: Sendable {
         // Every section header decoded once; the few sections read by name are found in the same pass.
         let sections = Array(elf.sections)
         var licenseSection: Section?, versionSection: Section?, btfSection: Section?, btfExtSection: Section?
-        for section in sections {
-            switch section.name.utf8.count {
-            case 4 where section.name == ".BTF": btfSection = btfSection ?? section
-            case 7 where section.name == "license": licenseSection = licenseSection ?? section
-            case 7 where section.name == "version": versionSection = versionSection ?? section
-            case 8 where section.name == ".BTF.ext": btfExtSection = btfExtSection ?? section
+        for index in sections.indices {
+            let name = sections[index].name
+            switch name.utf8.count {
+            case 4 where name == ".BTF": btfSection = btfSection ?? sections[index]
+            case 7 where name == "license": licenseSection = licenseSection ?? sections[index]
+            case 7 where name == "version": versionSection = versionSection ?? sections[index]
+            case 8 where name == ".BTF.ext": btfExtSection = btfExtSection ?? sections[index]
             default: break
             }
         }
@@ -188,11 +189,11 @@ extension ObjectSpec {
         programSections.reserveCapacity(programCount)
         var relocationSections: [Section] = []
         relocationSections.reserveCapacity(relocationCount)
-        for section in sections {
-            if roles[section.index] == .program { programSections.append(section) }
-            if section.type == .rel || section.type == .rela { relocationSections.append(section) }
+        for index in sections.indices {
+            if roles[index] == .program { programSections.append(sections[index]) }
+            if sections[index].type == .rel || sections[index].type == .rela { relocationSections.append(sections[index]) }
         }
-        for section in sections where roles[section.index] == .legacyMaps { try readLegacyMaps(section, symbols) }
+        for index in sections.indices where roles[index] == .legacyMaps { try readLegacyMaps(sections[index], symbols) }
         if let mapsSection { try readBTFMaps(mapsSection, symbols) }
         try readKconfigExterns(symbols)
         try readKsymExterns(symbols)
@@ -220,8 +221,8 @@ extension ObjectSpec {
         }
         try readReferences(sections, symbols, relocationSections: relocationSections)
         if let mapsSection { try readMapSlots(mapsSection, symbols, relocationSections: relocationSections) }
-        for section in sections where roles[section.index] == .structOps {
-            try readStructOps(section, symbols, relocationSections: relocationSections)
+        for index in sections.indices where roles[index] == .structOps {
+            try readStructOps(sections[index], symbols, relocationSections: relocationSections)
         }
     }
 

@@ -57,28 +57,64 @@ public struct Reference: Hashable, Sendable {
     }
 }
 
-/// A `bpf_func_info` with the instruction index relative to its function.
+/// A `bpf_func_info` with the instruction index relative to its function. Stored as the kernel's
+/// record (two 32-bit words), so that an array of them is what `BPF_PROG_LOAD` takes.
 public struct FunctionRecord: Hashable, Sendable {
-    public var instruction: Int
+    private var instructionWord: UInt32
     public var typeID: TypeID
 
+    public var instruction: Int {
+        get { Int(instructionWord) }
+        set { instructionWord = UInt32(truncatingIfNeeded: newValue) }
+    }
+
     public init(instruction: Int, typeID: TypeID) {
-        self.instruction = instruction
+        instructionWord = UInt32(truncatingIfNeeded: instruction)
         self.typeID = typeID
     }
+
+    /// Whether arrays of records are laid out as the kernel's `struct bpf_func_info`.
+    static let hasKernelLayout = MemoryLayout<Self>.stride == 8 && MemoryLayout<Self>.offset(of: \.typeID) == 4
 }
 
-/// A `bpf_line_info` with the instruction index relative to its function.
+/// A `bpf_line_info` with the instruction index relative to its function, stored as the kernel's
+/// record (four 32-bit words).
 public struct LineRecord: Hashable, Sendable {
-    public var instruction: Int
+    private var instructionWord: UInt32
     public var fileNameOffset: UInt32
     public var lineOffset: UInt32
     public var lineColumn: UInt32
 
+    public var instruction: Int {
+        get { Int(instructionWord) }
+        set { instructionWord = UInt32(truncatingIfNeeded: newValue) }
+    }
+
     public init(instruction: Int, fileNameOffset: UInt32, lineOffset: UInt32, lineColumn: UInt32) {
-        self.instruction = instruction
+        instructionWord = UInt32(truncatingIfNeeded: instruction)
         self.fileNameOffset = fileNameOffset
         self.lineOffset = lineOffset
         self.lineColumn = lineColumn
+    }
+
+    /// Whether arrays of records are laid out as the kernel's `struct bpf_line_info`.
+    static let hasKernelLayout =
+        MemoryLayout<Self>.stride == 16 && MemoryLayout<Self>.offset(of: \.fileNameOffset) == 4
+            && MemoryLayout<Self>.offset(of: \.lineOffset) == 8 && MemoryLayout<Self>.offset(of: \.lineColumn) == 12
+}
+
+extension Array where Element == FunctionRecord {
+    /// Calls `body` with the records as an array of `struct bpf_func_info`.
+    public func withKernelRecords<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if FunctionRecord.hasKernelLayout { return withUnsafeBytes(body) }
+        return flatMap { [UInt32(truncatingIfNeeded: $0.instruction), $0.typeID] }.withUnsafeBytes(body)
+    }
+}
+
+extension Array where Element == LineRecord {
+    /// Calls `body` with the records as an array of `struct bpf_line_info`.
+    public func withKernelRecords<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if LineRecord.hasKernelLayout { return withUnsafeBytes(body) }
+        return flatMap { [UInt32(truncatingIfNeeded: $0.instruction), $0.fileNameOffset, $0.lineOffset, $0.lineColumn] }.withUnsafeBytes(body)
     }
 }
