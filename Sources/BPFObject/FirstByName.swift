@@ -41,6 +41,11 @@ typealias DataSections = FirstByName<ByteString, TypeID>
 
 extension FirstByName where Key == ByteString, Value == TypeID {
     init(_ btf: BTF?) {
-        self.init((btf?.types(ofKind: .dataSection) ?? []).map { ($0.name, $0.id) })
+        var entries: [(key: ByteString, value: TypeID)] = []
+        if let btf {
+            entries.reserveCapacity(4)
+            btf.forEachType(ofKind: .dataSection) { entries.append(($1, $0)) }
+        }
+        self.init(entries)
     }
 }

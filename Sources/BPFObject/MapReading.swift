@@ -48,7 +48,7 @@ extension ObjectSpec {
                 }
                 var spec = try btfMapDefinition(btf, typeID: v.referencedType, name: name, sectionIndex: section.index)
                 spec.offset = offset
-                maps.append(spec)
+                maps.append(consume spec)
             }
         } catch {
             throw .converting(error) { .invalidMap(name: "*", section: ".maps", reason: $0) }

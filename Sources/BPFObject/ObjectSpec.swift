@@ -60,7 +60,10 @@ public struct ObjectSpec: Sendable {
         self.symbols = symbols
 
         // Every section header decoded once; the few sections read by name are found in the same pass.
-        let sections = Array(elf.sections)
+        let list = elf.sections
+        var sections: [Section] = []
+        sections.reserveCapacity(list.count)  // filled here: Array(_:) copies through the generic iterator
+        for index in list.indices { sections.append(list[index]) }
         var licenseSection: Section?, versionSection: Section?, btfSection: Section?, btfExtSection: Section?
         for index in sections.indices {
             let name = sections[index].name

@@ -165,17 +165,23 @@ public final class BTF: @unchecked Sendable {
     /// The own types of `kind` with their names, found by scanning type headers (no name index):
     /// cheap for rare kinds such as DATASEC.
     public func types(ofKind kind: Kind) -> [(id: TypeID, name: ByteString)] {
-        var found: [(id: TypeID, name: ByteString)] = []  // labelled as returned: a cast would copy the array
+        var found: [(id: TypeID, name: ByteString)] = []
         found.reserveCapacity(4)
-        guard let base = types.baseAddress else { return found }
+        forEachType(ofKind: kind) { found.append(($0, $1)) }
+        return found
+    }
+
+    /// Calls `body` with the id and name of each own type of `kind`, in id order, found by
+    /// scanning type headers (no name index, no array).
+    public func forEachType(ofKind kind: Kind, _ body: (TypeID, ByteString) -> Void) {
+        guard let base = types.baseAddress else { return }
         let swap = byteOrder != .host
         for (index, offset) in offsets.enumerated() {
             let rawInfo = base.loadUnaligned(fromByteOffset: Int(offset) + 4, as: UInt32.self)
             guard UInt8(truncatingIfNeeded: (swap ? rawInfo.byteSwapped : rawInfo) >> 24) & 0x1f == kind.rawValue else { continue }
             let rawName = base.loadUnaligned(fromByteOffset: Int(offset), as: UInt32.self)
-            found.append((firstID + TypeID(index), strings.string(at: swap ? rawName.byteSwapped : rawName) ?? .empty))
+            body(firstID + TypeID(index), strings.string(at: swap ? rawName.byteSwapped : rawName) ?? .empty)
         }
-        return found
     }
 
     /// Whether an own type of `kind` has `vlen` (for a FUNC, its linkage; for an aggregate, its
@@ -233,6 +239,18 @@ public final class BTF: @unchecked Sendable {
             throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), typeID: id)
         }
         return (kind, third)
+    }
+
+    /// An ARRAY's element count, typedefs and qualifiers followed; `nil` when `id` is no array.
+    /// Read from the record in place (the index pass checked each record whole).
+    public func arrayCount(of id: TypeID) throws(BTFError) -> UInt32? {
+        let resolved = try resolve(id)
+        guard resolved != 0, try header(resolved).kind == .array else { return nil }
+        guard resolved >= firstID else { return try base?.arrayCount(of: resolved) }
+        // `struct btf_array` follows the 12-byte header: element type, index type, element count.
+        let at = types.baseAddress.unsafelyUnwrapped + Int(offsets[Int(resolved - firstID)]) + 20
+        let raw = at.loadUnaligned(as: UInt32.self)
+        return byteOrder == .host ? raw : raw.byteSwapped
     }
 
     /// The string at `offset` in the string section (base strings first for split BTF).

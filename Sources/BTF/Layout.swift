@@ -28,12 +28,6 @@ extension BTF {
         return t.kind == .pointer ? t.sizeOrType : nil
     }
 
-    /// An ARRAY's element count, typedefs and qualifiers followed; `nil` when `id` is no array.
-    public func arrayCount(of id: TypeID) throws(BTFError) -> UInt32? {
-        let resolved = try resolve(id)
-        guard resolved != 0, try header(resolved).kind == .array else { return nil }
-        return try type(resolved).arrayInfo.count
-    }
 
     /// Follows qualifiers and type tags only (typedefs are kept).
     public func skipQualifiers(_ id: TypeID) throws(BTFError) -> TypeID {

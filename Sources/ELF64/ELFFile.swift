@@ -117,7 +117,10 @@ public struct ELFFile: @unchecked Sendable {
     public var byteOrder: ByteOrder { header.byteOrder }
 
     /// All sections in file order, section 0 (`SHT_NULL`) included.
-    public var sections: SectionList { SectionList(file: self) }
+    public var sections: SectionList {
+        SectionList(bytes: bytes, headers: sectionHeaders, names: sectionNames, order: header.byteOrder,
+                    headerTableOffset: Int(header.sectionHeaderOffset))
+    }
 
     /// The first section named `name`, if any.
     public func section(named name: String) -> Section? {
@@ -169,30 +172,5 @@ public struct ELFFile: @unchecked Sendable {
         return nil
     }
 
-    func decodeSection(_ index: Int) -> Section {
-        precondition(index >= 0 && index < header.sectionCount, "section index out of range")
-        // Loaded straight from the header (every section's range was checked against the file on open).
-        let at = sectionHeaders.baseAddress.unsafelyUnwrapped + index * Section.headerSize
-        let swap = header.byteOrder != .host
-        func u32(_ offset: Int) -> UInt32 {
-            let raw = at.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
-            return swap ? raw.byteSwapped : raw
-        }
-        func u64(_ offset: Int) -> UInt64 {
-            let raw = at.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            return swap ? raw.byteSwapped : raw
-        }
-        let type = SectionType(rawValue: u32(4))
-        let offset = u64(24), size = u64(32)
-        let data = type.rawValue != SectionType.nobits.rawValue && type.rawValue != SectionType.null.rawValue
-            ? UnsafeRawBufferPointer(start: bytes.baseAddress.unsafelyUnwrapped + Int(offset), count: Int(size))
-            : UnsafeRawBufferPointer(start: nil, count: 0)
-        let nameOffset = u32(0)
-        let name = nameOffset == 0 && sectionNames.isEmpty ? .empty : (ByteString(in: sectionNames, at: UInt64(nameOffset)) ?? .empty)
-        return Section(
-            index: index, name: name, type: type, flags: SectionFlags(rawValue: u64(8)),
-            address: u64(16), offset: offset, size: size, link: u32(40), info: u32(44),
-            alignment: u64(48), entrySize: u64(56), data: data,
-            headerOffset: Int(header.sectionHeaderOffset) + index * Section.headerSize)
-    }
+    func decodeSection(_ index: Int) -> Section { sections[index] }
 }

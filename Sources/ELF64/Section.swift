@@ -37,12 +37,45 @@ public struct Section: @unchecked Sendable {
     }
 }
 
-/// The sections of a file, in file order, decoded on access.
+/// The sections of a file, in file order, decoded on access. Like the sections it gives, it
+/// views the file's bytes without owning them (no reference count to touch per access).
 public struct SectionList: RandomAccessCollection, @unchecked Sendable {
-    let file: ELFFile
+    /// The whole file.
+    let bytes: UnsafeRawBufferPointer
+    /// The section header table and the section-name table, both checked on open.
+    let headers: UnsafeRawBufferPointer
+    let names: UnsafeRawBufferPointer
+    let order: ByteOrder
+    /// `e_shoff`, for each header's file offset.
+    let headerTableOffset: Int
 
     public var startIndex: Int { 0 }
-    public var endIndex: Int { file.header.sectionCount }
+    public var endIndex: Int { headers.count / Section.headerSize }
 
-    public subscript(index: Int) -> Section { file.decodeSection(index) }
+    public subscript(index: Int) -> Section {
+        precondition(index >= 0 && index < endIndex, "section index out of range")
+        // Loaded straight from the header (every section's range was checked against the file on open).
+        let at = headers.baseAddress.unsafelyUnwrapped + index * Section.headerSize
+        let swap = order != .host
+        func u32(_ offset: Int) -> UInt32 {
+            let raw = at.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+            return swap ? raw.byteSwapped : raw
+        }
+        func u64(_ offset: Int) -> UInt64 {
+            let raw = at.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            return swap ? raw.byteSwapped : raw
+        }
+        let type = SectionType(rawValue: u32(4))
+        let offset = u64(24), size = u64(32)
+        let data = type.rawValue != SectionType.nobits.rawValue && type.rawValue != SectionType.null.rawValue
+            ? UnsafeRawBufferPointer(start: bytes.baseAddress.unsafelyUnwrapped + Int(offset), count: Int(size))
+            : UnsafeRawBufferPointer(start: nil, count: 0)
+        let nameOffset = u32(0)
+        let name = nameOffset == 0 && names.isEmpty ? .empty : (ByteString(in: names, at: UInt64(nameOffset)) ?? .empty)
+        return Section(
+            index: index, name: name, type: type, flags: SectionFlags(rawValue: u64(8)),
+            address: u64(16), offset: offset, size: size, link: u32(40), info: u32(44),
+            alignment: u64(48), entrySize: u64(56), data: data,
+            headerOffset: headerTableOffset + index * Section.headerSize)
+    }
 }
