@@ -125,15 +125,15 @@ extension ObjectSpec {
 
         init?(_ name: ByteString) {
             let field: MapField? = switch name.count {
-            case 3: name == "key" ? .key : nil
-            case 4: name == "type" ? .type : nil
-            case 5: name == "value" ? .value : nil
-            case 6: name == "values" ? .values : nil
-            case 7: name == "pinning" ? .pinning : nil
-            case 8: name == "key_size" ? .keySize : nil
-            case 9: name == "map_flags" ? .mapFlags : name == "numa_node" ? .numaNode : name == "map_extra" ? .mapExtra : nil
-            case 10: name == "value_size" ? .valueSize : nil
-            case 11: name == "max_entries" ? .maxEntries : nil
+            case 3: name.matches("key") ? .key : nil
+            case 4: name.matches("type") ? .type : nil
+            case 5: name.matches("value") ? .value : nil
+            case 6: name.matches("values") ? .values : nil
+            case 7: name.matches("pinning") ? .pinning : nil
+            case 8: name.matches("key_size") ? .keySize : nil
+            case 9: name.matches("map_flags") ? .mapFlags : name.matches("numa_node") ? .numaNode : name.matches("map_extra") ? .mapExtra : nil
+            case 10: name.matches("value_size") ? .valueSize : nil
+            case 11: name.matches("max_entries") ? .maxEntries : nil
             default: nil
             }
             guard let field else { return nil }

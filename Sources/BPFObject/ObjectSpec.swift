@@ -68,10 +68,10 @@ public struct ObjectSpec: Sendable {
         for index in sections.indices {
             let name = sections[index].name
             switch name.utf8.count {
-            case 4 where name == ".BTF": btfSection = btfSection ?? sections[index]
-            case 7 where name == "license": licenseSection = licenseSection ?? sections[index]
-            case 7 where name == "version": versionSection = versionSection ?? sections[index]
-            case 8 where name == ".BTF.ext": btfExtSection = btfExtSection ?? sections[index]
+            case 4 where name.matches(".BTF"): btfSection = btfSection ?? sections[index]
+            case 7 where name.matches("license"): licenseSection = licenseSection ?? sections[index]
+            case 7 where name.matches("version"): versionSection = versionSection ?? sections[index]
+            case 8 where name.matches(".BTF.ext"): btfExtSection = btfExtSection ?? sections[index]
             default: break
             }
         }
@@ -140,22 +140,22 @@ extension ObjectSpec {
         }
         let name = section.name, bytes = name.utf8
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: ".") else {
-            if name == "license" || name == "version" { return .ignored }
-            if name == "maps" || name.hasPrefix("maps/") { return .legacyMaps }
+            if name.matches("license") || name.matches("version") { return .ignored }
+            if name.matches("maps") || name.starts(with: "maps/") { return .legacyMaps }
             return structOpsSection(name) != nil ? .structOps : .other
         }
         switch bytes[1] {
         case UInt8(ascii: "d"):
-            if name.hasPrefix(".debug") { return .ignored }
-            return name == ".data" || name.hasPrefix(".data.") ? .data : .other
-        case UInt8(ascii: "B"): return name == ".BTF" || name == ".BTF.ext" ? .ignored : .other
-        case UInt8(ascii: "l"): return name.hasPrefix(".llvm") ? .ignored : .other
-        case UInt8(ascii: "n"): return name.hasPrefix(".note") ? .ignored : .other
-        case UInt8(ascii: "c"): return name == ".comment" ? .ignored : .other
-        case UInt8(ascii: "e"): return name == ".eh_frame" ? .ignored : .other
-        case UInt8(ascii: "m"): return name == ".maps" ? .btfMaps : name == ".metadata" ? .data : .other
-        case UInt8(ascii: "r"): return name == ".rodata" || name.hasPrefix(".rodata.") ? .data : .other
-        case UInt8(ascii: "b"): return name == ".bss" || name.hasPrefix(".bss.") ? .data : .other
+            if name.starts(with: ".debug") { return .ignored }
+            return name.matches(".data") || name.starts(with: ".data.") ? .data : .other
+        case UInt8(ascii: "B"): return name.matches(".BTF") || name.matches(".BTF.ext") ? .ignored : .other
+        case UInt8(ascii: "l"): return name.starts(with: ".llvm") ? .ignored : .other
+        case UInt8(ascii: "n"): return name.starts(with: ".note") ? .ignored : .other
+        case UInt8(ascii: "c"): return name.matches(".comment") ? .ignored : .other
+        case UInt8(ascii: "e"): return name.matches(".eh_frame") ? .ignored : .other
+        case UInt8(ascii: "m"): return name.matches(".maps") ? .btfMaps : name.matches(".metadata") ? .data : .other
+        case UInt8(ascii: "r"): return name.matches(".rodata") || name.starts(with: ".rodata.") ? .data : .other
+        case UInt8(ascii: "b"): return name.matches(".bss") || name.starts(with: ".bss.") ? .data : .other
         case UInt8(ascii: "s"): return structOpsSection(name) != nil ? .structOps : .other
         default: return .other
         }

@@ -89,6 +89,23 @@ public struct ByteString: Hashable, Sendable, CustomStringConvertible, Comparabl
     }
 }
 
+extension ByteString {
+    /// Whether the string equals `literal` (compared in place: no String, no reference count).
+    @inlinable
+    public func matches(_ literal: StaticString) -> Bool {
+        literal.utf8CodeUnitCount == utf8.count
+            && ByteString.samePrefix(utf8, UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount), count: utf8.count)
+    }
+
+    /// Whether the string begins with `literal` (compared in place).
+    @inlinable
+    public func starts(with literal: StaticString) -> Bool {
+        literal.utf8CodeUnitCount <= utf8.count
+            && ByteString.samePrefix(utf8, UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount),
+                                     count: literal.utf8CodeUnitCount)
+    }
+}
+
 extension String {
     /// A copy of a string viewed in a file.
     public init(_ string: ByteString) { self = string.description }
