@@ -3,23 +3,23 @@ import BTF
 /// `enum bpf_map_type`.
 public struct MapType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
-    public static let hash = MapType(rawValue: 1)
-    public static let array = MapType(rawValue: 2)
-    public static let programArray = MapType(rawValue: 3)
-    public static let perfEventArray = MapType(rawValue: 4)
-    public static let perCPUHash = MapType(rawValue: 5)
-    public static let perCPUArray = MapType(rawValue: 6)
-    public static let lruHash = MapType(rawValue: 9)
-    public static let lpmTrie = MapType(rawValue: 11)
-    public static let arrayOfMaps = MapType(rawValue: 12)
-    public static let hashOfMaps = MapType(rawValue: 13)
-    public static let queue = MapType(rawValue: 22)
-    public static let stack = MapType(rawValue: 23)
-    public static let structOps = MapType(rawValue: 26)
-    public static let ringBuffer = MapType(rawValue: 27)
-    public static let arena = MapType(rawValue: 33)
+    @inlinable public static var hash: MapType { MapType(rawValue: 1) }
+    @inlinable public static var array: MapType { MapType(rawValue: 2) }
+    @inlinable public static var programArray: MapType { MapType(rawValue: 3) }
+    @inlinable public static var perfEventArray: MapType { MapType(rawValue: 4) }
+    @inlinable public static var perCPUHash: MapType { MapType(rawValue: 5) }
+    @inlinable public static var perCPUArray: MapType { MapType(rawValue: 6) }
+    @inlinable public static var lruHash: MapType { MapType(rawValue: 9) }
+    @inlinable public static var lpmTrie: MapType { MapType(rawValue: 11) }
+    @inlinable public static var arrayOfMaps: MapType { MapType(rawValue: 12) }
+    @inlinable public static var hashOfMaps: MapType { MapType(rawValue: 13) }
+    @inlinable public static var queue: MapType { MapType(rawValue: 22) }
+    @inlinable public static var stack: MapType { MapType(rawValue: 23) }
+    @inlinable public static var structOps: MapType { MapType(rawValue: 26) }
+    @inlinable public static var ringBuffer: MapType { MapType(rawValue: 27) }
+    @inlinable public static var arena: MapType { MapType(rawValue: 33) }
 
     static let names = [
         "unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash", "percpu_array", "stack_trace",

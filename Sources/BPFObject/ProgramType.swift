@@ -1,9 +1,9 @@
 /// `enum bpf_prog_type`.
 public struct ProgramType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
-    public static let unspecified = ProgramType(rawValue: 0)
+    @inlinable public static var unspecified: ProgramType { ProgramType(rawValue: 0) }
 
     /// The type whose short name (`xdp`) or uapi name (`BPF_PROG_TYPE_XDP`) is `name`.
     public static func named(_ name: String) -> ProgramType? {
@@ -22,7 +22,7 @@ public struct ProgramType: RawRepresentable, Hashable, Sendable, CustomStringCon
 /// `enum bpf_attach_type`.
 public struct AttachType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// The uapi name, e.g. `BPF_CGROUP_INET_INGRESS`.
     public var description: String { Self.names[rawValue] ?? "attach type \(rawValue)" }
@@ -38,19 +38,19 @@ public struct AttachType: RawRepresentable, Hashable, Sendable, CustomStringConv
 /// libbpf's `SEC_*` flags of a section definition.
 public struct SectionFlags: OptionSet, Hashable, Sendable {
     public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
     /// Load with `BPF_F_SLEEPABLE`.
-    public static let sleepable = SectionFlags(rawValue: 1)
+    @inlinable public static var sleepable: SectionFlags { SectionFlags(rawValue: 1) }
     /// Load with `BPF_F_XDP_HAS_FRAGS`.
-    public static let xdpFragments = SectionFlags(rawValue: 2)
+    @inlinable public static var xdpFragments: SectionFlags { SectionFlags(rawValue: 2) }
     /// `attach_btf_id` comes from the target named after the `/` in kernel BTF.
-    public static let attachBTF = SectionFlags(rawValue: 4)
+    @inlinable public static var attachBTF: SectionFlags { SectionFlags(rawValue: 4) }
     /// The expected attach type is sent at load.
-    public static let attachable = SectionFlags(rawValue: 8)
+    @inlinable public static var attachable: SectionFlags { SectionFlags(rawValue: 8) }
     /// The expected attach type is sent where the kernel accepts it.
-    public static let attachableOptional = SectionFlags(rawValue: 16)
+    @inlinable public static var attachableOptional: SectionFlags { SectionFlags(rawValue: 16) }
     /// A USDT program.
-    public static let usdt = SectionFlags(rawValue: 32)
+    @inlinable public static var usdt: SectionFlags { SectionFlags(rawValue: 32) }
 }
 
 /// One row of libbpf's section table.

@@ -2,38 +2,38 @@
 // (libbpf's program section definitions, kernel uapi numbers). Do not edit.
 
 extension ProgramType {
-    public static let socketFilter = ProgramType(rawValue: 1)
-    public static let kprobe = ProgramType(rawValue: 2)
-    public static let schedCls = ProgramType(rawValue: 3)
-    public static let schedAct = ProgramType(rawValue: 4)
-    public static let tracepoint = ProgramType(rawValue: 5)
-    public static let xdp = ProgramType(rawValue: 6)
-    public static let perfEvent = ProgramType(rawValue: 7)
-    public static let cgroupSkb = ProgramType(rawValue: 8)
-    public static let cgroupSock = ProgramType(rawValue: 9)
-    public static let lwtIn = ProgramType(rawValue: 10)
-    public static let lwtOut = ProgramType(rawValue: 11)
-    public static let lwtXmit = ProgramType(rawValue: 12)
-    public static let sockOps = ProgramType(rawValue: 13)
-    public static let skSkb = ProgramType(rawValue: 14)
-    public static let cgroupDevice = ProgramType(rawValue: 15)
-    public static let skMsg = ProgramType(rawValue: 16)
-    public static let rawTracepoint = ProgramType(rawValue: 17)
-    public static let cgroupSockAddr = ProgramType(rawValue: 18)
-    public static let lwtSeg6local = ProgramType(rawValue: 19)
-    public static let lircMode2 = ProgramType(rawValue: 20)
-    public static let skReuseport = ProgramType(rawValue: 21)
-    public static let flowDissector = ProgramType(rawValue: 22)
-    public static let cgroupSysctl = ProgramType(rawValue: 23)
-    public static let rawTracepointWritable = ProgramType(rawValue: 24)
-    public static let cgroupSockopt = ProgramType(rawValue: 25)
-    public static let tracing = ProgramType(rawValue: 26)
-    public static let structOps = ProgramType(rawValue: 27)
-    public static let ext = ProgramType(rawValue: 28)
-    public static let lsm = ProgramType(rawValue: 29)
-    public static let skLookup = ProgramType(rawValue: 30)
-    public static let syscall = ProgramType(rawValue: 31)
-    public static let netfilter = ProgramType(rawValue: 32)
+    @inlinable public static var socketFilter: ProgramType { ProgramType(rawValue: 1) }
+    @inlinable public static var kprobe: ProgramType { ProgramType(rawValue: 2) }
+    @inlinable public static var schedCls: ProgramType { ProgramType(rawValue: 3) }
+    @inlinable public static var schedAct: ProgramType { ProgramType(rawValue: 4) }
+    @inlinable public static var tracepoint: ProgramType { ProgramType(rawValue: 5) }
+    @inlinable public static var xdp: ProgramType { ProgramType(rawValue: 6) }
+    @inlinable public static var perfEvent: ProgramType { ProgramType(rawValue: 7) }
+    @inlinable public static var cgroupSkb: ProgramType { ProgramType(rawValue: 8) }
+    @inlinable public static var cgroupSock: ProgramType { ProgramType(rawValue: 9) }
+    @inlinable public static var lwtIn: ProgramType { ProgramType(rawValue: 10) }
+    @inlinable public static var lwtOut: ProgramType { ProgramType(rawValue: 11) }
+    @inlinable public static var lwtXmit: ProgramType { ProgramType(rawValue: 12) }
+    @inlinable public static var sockOps: ProgramType { ProgramType(rawValue: 13) }
+    @inlinable public static var skSkb: ProgramType { ProgramType(rawValue: 14) }
+    @inlinable public static var cgroupDevice: ProgramType { ProgramType(rawValue: 15) }
+    @inlinable public static var skMsg: ProgramType { ProgramType(rawValue: 16) }
+    @inlinable public static var rawTracepoint: ProgramType { ProgramType(rawValue: 17) }
+    @inlinable public static var cgroupSockAddr: ProgramType { ProgramType(rawValue: 18) }
+    @inlinable public static var lwtSeg6local: ProgramType { ProgramType(rawValue: 19) }
+    @inlinable public static var lircMode2: ProgramType { ProgramType(rawValue: 20) }
+    @inlinable public static var skReuseport: ProgramType { ProgramType(rawValue: 21) }
+    @inlinable public static var flowDissector: ProgramType { ProgramType(rawValue: 22) }
+    @inlinable public static var cgroupSysctl: ProgramType { ProgramType(rawValue: 23) }
+    @inlinable public static var rawTracepointWritable: ProgramType { ProgramType(rawValue: 24) }
+    @inlinable public static var cgroupSockopt: ProgramType { ProgramType(rawValue: 25) }
+    @inlinable public static var tracing: ProgramType { ProgramType(rawValue: 26) }
+    @inlinable public static var structOps: ProgramType { ProgramType(rawValue: 27) }
+    @inlinable public static var ext: ProgramType { ProgramType(rawValue: 28) }
+    @inlinable public static var lsm: ProgramType { ProgramType(rawValue: 29) }
+    @inlinable public static var skLookup: ProgramType { ProgramType(rawValue: 30) }
+    @inlinable public static var syscall: ProgramType { ProgramType(rawValue: 31) }
+    @inlinable public static var netfilter: ProgramType { ProgramType(rawValue: 32) }
 
     /// The uapi names, by value.
     static let names: [UInt32: String] = [
@@ -73,68 +73,68 @@ extension ProgramType {
 }
 
 extension AttachType {
-    public static let cgroupInetIngress = AttachType(rawValue: 0)
-    public static let cgroupInetEgress = AttachType(rawValue: 1)
-    public static let cgroupInetSockCreate = AttachType(rawValue: 2)
-    public static let cgroupSockOps = AttachType(rawValue: 3)
-    public static let skSkbStreamParser = AttachType(rawValue: 4)
-    public static let skSkbStreamVerdict = AttachType(rawValue: 5)
-    public static let cgroupDevice = AttachType(rawValue: 6)
-    public static let skMsgVerdict = AttachType(rawValue: 7)
-    public static let cgroupInet4Bind = AttachType(rawValue: 8)
-    public static let cgroupInet6Bind = AttachType(rawValue: 9)
-    public static let cgroupInet4Connect = AttachType(rawValue: 10)
-    public static let cgroupInet6Connect = AttachType(rawValue: 11)
-    public static let cgroupInet4PostBind = AttachType(rawValue: 12)
-    public static let cgroupInet6PostBind = AttachType(rawValue: 13)
-    public static let cgroupUdp4Sendmsg = AttachType(rawValue: 14)
-    public static let cgroupUdp6Sendmsg = AttachType(rawValue: 15)
-    public static let lircMode2 = AttachType(rawValue: 16)
-    public static let flowDissector = AttachType(rawValue: 17)
-    public static let cgroupSysctl = AttachType(rawValue: 18)
-    public static let cgroupUdp4Recvmsg = AttachType(rawValue: 19)
-    public static let cgroupUdp6Recvmsg = AttachType(rawValue: 20)
-    public static let cgroupGetsockopt = AttachType(rawValue: 21)
-    public static let cgroupSetsockopt = AttachType(rawValue: 22)
-    public static let traceRawTp = AttachType(rawValue: 23)
-    public static let traceFentry = AttachType(rawValue: 24)
-    public static let traceFexit = AttachType(rawValue: 25)
-    public static let modifyReturn = AttachType(rawValue: 26)
-    public static let lsmMac = AttachType(rawValue: 27)
-    public static let traceIter = AttachType(rawValue: 28)
-    public static let cgroupInet4Getpeername = AttachType(rawValue: 29)
-    public static let cgroupInet6Getpeername = AttachType(rawValue: 30)
-    public static let cgroupInet4Getsockname = AttachType(rawValue: 31)
-    public static let cgroupInet6Getsockname = AttachType(rawValue: 32)
-    public static let xdpDevmap = AttachType(rawValue: 33)
-    public static let cgroupInetSockRelease = AttachType(rawValue: 34)
-    public static let xdpCpumap = AttachType(rawValue: 35)
-    public static let skLookup = AttachType(rawValue: 36)
-    public static let xdp = AttachType(rawValue: 37)
-    public static let skSkbVerdict = AttachType(rawValue: 38)
-    public static let skReuseportSelect = AttachType(rawValue: 39)
-    public static let skReuseportSelectOrMigrate = AttachType(rawValue: 40)
-    public static let traceKprobeMulti = AttachType(rawValue: 42)
-    public static let lsmCgroup = AttachType(rawValue: 43)
+    @inlinable public static var cgroupInetIngress: AttachType { AttachType(rawValue: 0) }
+    @inlinable public static var cgroupInetEgress: AttachType { AttachType(rawValue: 1) }
+    @inlinable public static var cgroupInetSockCreate: AttachType { AttachType(rawValue: 2) }
+    @inlinable public static var cgroupSockOps: AttachType { AttachType(rawValue: 3) }
+    @inlinable public static var skSkbStreamParser: AttachType { AttachType(rawValue: 4) }
+    @inlinable public static var skSkbStreamVerdict: AttachType { AttachType(rawValue: 5) }
+    @inlinable public static var cgroupDevice: AttachType { AttachType(rawValue: 6) }
+    @inlinable public static var skMsgVerdict: AttachType { AttachType(rawValue: 7) }
+    @inlinable public static var cgroupInet4Bind: AttachType { AttachType(rawValue: 8) }
+    @inlinable public static var cgroupInet6Bind: AttachType { AttachType(rawValue: 9) }
+    @inlinable public static var cgroupInet4Connect: AttachType { AttachType(rawValue: 10) }
+    @inlinable public static var cgroupInet6Connect: AttachType { AttachType(rawValue: 11) }
+    @inlinable public static var cgroupInet4PostBind: AttachType { AttachType(rawValue: 12) }
+    @inlinable public static var cgroupInet6PostBind: AttachType { AttachType(rawValue: 13) }
+    @inlinable public static var cgroupUdp4Sendmsg: AttachType { AttachType(rawValue: 14) }
+    @inlinable public static var cgroupUdp6Sendmsg: AttachType { AttachType(rawValue: 15) }
+    @inlinable public static var lircMode2: AttachType { AttachType(rawValue: 16) }
+    @inlinable public static var flowDissector: AttachType { AttachType(rawValue: 17) }
+    @inlinable public static var cgroupSysctl: AttachType { AttachType(rawValue: 18) }
+    @inlinable public static var cgroupUdp4Recvmsg: AttachType { AttachType(rawValue: 19) }
+    @inlinable public static var cgroupUdp6Recvmsg: AttachType { AttachType(rawValue: 20) }
+    @inlinable public static var cgroupGetsockopt: AttachType { AttachType(rawValue: 21) }
+    @inlinable public static var cgroupSetsockopt: AttachType { AttachType(rawValue: 22) }
+    @inlinable public static var traceRawTp: AttachType { AttachType(rawValue: 23) }
+    @inlinable public static var traceFentry: AttachType { AttachType(rawValue: 24) }
+    @inlinable public static var traceFexit: AttachType { AttachType(rawValue: 25) }
+    @inlinable public static var modifyReturn: AttachType { AttachType(rawValue: 26) }
+    @inlinable public static var lsmMac: AttachType { AttachType(rawValue: 27) }
+    @inlinable public static var traceIter: AttachType { AttachType(rawValue: 28) }
+    @inlinable public static var cgroupInet4Getpeername: AttachType { AttachType(rawValue: 29) }
+    @inlinable public static var cgroupInet6Getpeername: AttachType { AttachType(rawValue: 30) }
+    @inlinable public static var cgroupInet4Getsockname: AttachType { AttachType(rawValue: 31) }
+    @inlinable public static var cgroupInet6Getsockname: AttachType { AttachType(rawValue: 32) }
+    @inlinable public static var xdpDevmap: AttachType { AttachType(rawValue: 33) }
+    @inlinable public static var cgroupInetSockRelease: AttachType { AttachType(rawValue: 34) }
+    @inlinable public static var xdpCpumap: AttachType { AttachType(rawValue: 35) }
+    @inlinable public static var skLookup: AttachType { AttachType(rawValue: 36) }
+    @inlinable public static var xdp: AttachType { AttachType(rawValue: 37) }
+    @inlinable public static var skSkbVerdict: AttachType { AttachType(rawValue: 38) }
+    @inlinable public static var skReuseportSelect: AttachType { AttachType(rawValue: 39) }
+    @inlinable public static var skReuseportSelectOrMigrate: AttachType { AttachType(rawValue: 40) }
+    @inlinable public static var traceKprobeMulti: AttachType { AttachType(rawValue: 42) }
+    @inlinable public static var lsmCgroup: AttachType { AttachType(rawValue: 43) }
     /// A struct_ops map's link (`BPF_STRUCT_OPS`).
-    public static let structOps = AttachType(rawValue: 44)
-    public static let netfilter = AttachType(rawValue: 45)
-    public static let tcxIngress = AttachType(rawValue: 46)
-    public static let tcxEgress = AttachType(rawValue: 47)
-    public static let traceUprobeMulti = AttachType(rawValue: 48)
-    public static let cgroupUnixConnect = AttachType(rawValue: 49)
-    public static let cgroupUnixSendmsg = AttachType(rawValue: 50)
-    public static let cgroupUnixRecvmsg = AttachType(rawValue: 51)
-    public static let cgroupUnixGetpeername = AttachType(rawValue: 52)
-    public static let cgroupUnixGetsockname = AttachType(rawValue: 53)
-    public static let netkitPrimary = AttachType(rawValue: 54)
-    public static let netkitPeer = AttachType(rawValue: 55)
-    public static let traceKprobeSession = AttachType(rawValue: 56)
-    public static let traceUprobeSession = AttachType(rawValue: 57)
-    public static let traceFsession = AttachType(rawValue: 58)
-    public static let traceFentryMulti = AttachType(rawValue: 59)
-    public static let traceFexitMulti = AttachType(rawValue: 60)
-    public static let traceFsessionMulti = AttachType(rawValue: 61)
+    @inlinable public static var structOps: AttachType { AttachType(rawValue: 44) }
+    @inlinable public static var netfilter: AttachType { AttachType(rawValue: 45) }
+    @inlinable public static var tcxIngress: AttachType { AttachType(rawValue: 46) }
+    @inlinable public static var tcxEgress: AttachType { AttachType(rawValue: 47) }
+    @inlinable public static var traceUprobeMulti: AttachType { AttachType(rawValue: 48) }
+    @inlinable public static var cgroupUnixConnect: AttachType { AttachType(rawValue: 49) }
+    @inlinable public static var cgroupUnixSendmsg: AttachType { AttachType(rawValue: 50) }
+    @inlinable public static var cgroupUnixRecvmsg: AttachType { AttachType(rawValue: 51) }
+    @inlinable public static var cgroupUnixGetpeername: AttachType { AttachType(rawValue: 52) }
+    @inlinable public static var cgroupUnixGetsockname: AttachType { AttachType(rawValue: 53) }
+    @inlinable public static var netkitPrimary: AttachType { AttachType(rawValue: 54) }
+    @inlinable public static var netkitPeer: AttachType { AttachType(rawValue: 55) }
+    @inlinable public static var traceKprobeSession: AttachType { AttachType(rawValue: 56) }
+    @inlinable public static var traceUprobeSession: AttachType { AttachType(rawValue: 57) }
+    @inlinable public static var traceFsession: AttachType { AttachType(rawValue: 58) }
+    @inlinable public static var traceFentryMulti: AttachType { AttachType(rawValue: 59) }
+    @inlinable public static var traceFexitMulti: AttachType { AttachType(rawValue: 60) }
+    @inlinable public static var traceFsessionMulti: AttachType { AttachType(rawValue: 61) }
 
     /// The uapi names, by value.
     static let names: [UInt32: String] = [

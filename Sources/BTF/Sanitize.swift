@@ -1,22 +1,22 @@
 /// BTF kinds a kernel may lack (each arrived in a later kernel than BTF itself).
 public struct BTFKindSupport: OptionSet, Hashable, Sendable {
     public let rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
 
     /// FUNC and FUNC_PROTO (5.0).
-    public static let functions = BTFKindSupport(rawValue: 1 << 0)
+    @inlinable public static var functions: BTFKindSupport { BTFKindSupport(rawValue: 1 << 0) }
     /// FUNC with global linkage (5.6).
-    public static let globalFunctions = BTFKindSupport(rawValue: 1 << 1)
+    @inlinable public static var globalFunctions: BTFKindSupport { BTFKindSupport(rawValue: 1 << 1) }
     /// VAR and DATASEC (5.2).
-    public static let dataSections = BTFKindSupport(rawValue: 1 << 2)
+    @inlinable public static var dataSections: BTFKindSupport { BTFKindSupport(rawValue: 1 << 2) }
     /// FLOAT (5.13).
-    public static let float = BTFKindSupport(rawValue: 1 << 3)
+    @inlinable public static var float: BTFKindSupport { BTFKindSupport(rawValue: 1 << 3) }
     /// DECL_TAG (5.16).
-    public static let declTag = BTFKindSupport(rawValue: 1 << 4)
+    @inlinable public static var declTag: BTFKindSupport { BTFKindSupport(rawValue: 1 << 4) }
     /// TYPE_TAG (5.17).
-    public static let typeTag = BTFKindSupport(rawValue: 1 << 5)
+    @inlinable public static var typeTag: BTFKindSupport { BTFKindSupport(rawValue: 1 << 5) }
     /// ENUM64 (6.0).
-    public static let enum64 = BTFKindSupport(rawValue: 1 << 6)
+    @inlinable public static var enum64: BTFKindSupport { BTFKindSupport(rawValue: 1 << 6) }
 
     public static let all: BTFKindSupport = [.functions, .globalFunctions, .dataSections, .float, .declTag, .typeTag, .enum64]
 }

@@ -1,28 +1,28 @@
 /// `sh_type`: what a section holds.
 public struct SectionType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
-    public static let null = SectionType(rawValue: 0)
-    public static let progbits = SectionType(rawValue: 1)
-    public static let symtab = SectionType(rawValue: 2)
-    public static let strtab = SectionType(rawValue: 3)
-    public static let rela = SectionType(rawValue: 4)
-    public static let hash = SectionType(rawValue: 5)
-    public static let dynamic = SectionType(rawValue: 6)
-    public static let note = SectionType(rawValue: 7)
-    public static let nobits = SectionType(rawValue: 8)
-    public static let rel = SectionType(rawValue: 9)
-    public static let dynsym = SectionType(rawValue: 11)
-    public static let initArray = SectionType(rawValue: 14)
-    public static let finiArray = SectionType(rawValue: 15)
-    public static let preinitArray = SectionType(rawValue: 16)
-    public static let group = SectionType(rawValue: 17)
-    public static let symtabShndx = SectionType(rawValue: 18)
-    public static let llvmAddrsig = SectionType(rawValue: 0x6fff_4c03)
-    public static let gnuHash = SectionType(rawValue: 0x6fff_fff6)
-    public static let gnuVersym = SectionType(rawValue: 0x6fff_ffff)
-    public static let gnuVerneed = SectionType(rawValue: 0x6fff_fffe)
+    @inlinable public static var null: SectionType { SectionType(rawValue: 0) }
+    @inlinable public static var progbits: SectionType { SectionType(rawValue: 1) }
+    @inlinable public static var symtab: SectionType { SectionType(rawValue: 2) }
+    @inlinable public static var strtab: SectionType { SectionType(rawValue: 3) }
+    @inlinable public static var rela: SectionType { SectionType(rawValue: 4) }
+    @inlinable public static var hash: SectionType { SectionType(rawValue: 5) }
+    @inlinable public static var dynamic: SectionType { SectionType(rawValue: 6) }
+    @inlinable public static var note: SectionType { SectionType(rawValue: 7) }
+    @inlinable public static var nobits: SectionType { SectionType(rawValue: 8) }
+    @inlinable public static var rel: SectionType { SectionType(rawValue: 9) }
+    @inlinable public static var dynsym: SectionType { SectionType(rawValue: 11) }
+    @inlinable public static var initArray: SectionType { SectionType(rawValue: 14) }
+    @inlinable public static var finiArray: SectionType { SectionType(rawValue: 15) }
+    @inlinable public static var preinitArray: SectionType { SectionType(rawValue: 16) }
+    @inlinable public static var group: SectionType { SectionType(rawValue: 17) }
+    @inlinable public static var symtabShndx: SectionType { SectionType(rawValue: 18) }
+    @inlinable public static var llvmAddrsig: SectionType { SectionType(rawValue: 0x6fff_4c03) }
+    @inlinable public static var gnuHash: SectionType { SectionType(rawValue: 0x6fff_fff6) }
+    @inlinable public static var gnuVersym: SectionType { SectionType(rawValue: 0x6fff_ffff) }
+    @inlinable public static var gnuVerneed: SectionType { SectionType(rawValue: 0x6fff_fffe) }
 
     /// The name `llvm-readelf` prints for this type.
     public var description: String {
@@ -55,22 +55,22 @@ public struct SectionType: RawRepresentable, Hashable, Sendable, CustomStringCon
 /// `sh_flags`.
 public struct SectionFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt64
-    public init(rawValue: UInt64) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt64) { self.rawValue = rawValue }
 
-    public static let write = SectionFlags(rawValue: 0x1)
-    public static let alloc = SectionFlags(rawValue: 0x2)
-    public static let execInstr = SectionFlags(rawValue: 0x4)
-    public static let merge = SectionFlags(rawValue: 0x10)
-    public static let strings = SectionFlags(rawValue: 0x20)
-    public static let infoLink = SectionFlags(rawValue: 0x40)
-    public static let linkOrder = SectionFlags(rawValue: 0x80)
-    public static let osNonconforming = SectionFlags(rawValue: 0x100)
-    public static let group = SectionFlags(rawValue: 0x200)
-    public static let tls = SectionFlags(rawValue: 0x400)
-    public static let compressed = SectionFlags(rawValue: 0x800)
-    public static let exclude = SectionFlags(rawValue: 0x8000_0000)
+    @inlinable public static var write: SectionFlags { SectionFlags(rawValue: 0x1) }
+    @inlinable public static var alloc: SectionFlags { SectionFlags(rawValue: 0x2) }
+    @inlinable public static var execInstr: SectionFlags { SectionFlags(rawValue: 0x4) }
+    @inlinable public static var merge: SectionFlags { SectionFlags(rawValue: 0x10) }
+    @inlinable public static var strings: SectionFlags { SectionFlags(rawValue: 0x20) }
+    @inlinable public static var infoLink: SectionFlags { SectionFlags(rawValue: 0x40) }
+    @inlinable public static var linkOrder: SectionFlags { SectionFlags(rawValue: 0x80) }
+    @inlinable public static var osNonconforming: SectionFlags { SectionFlags(rawValue: 0x100) }
+    @inlinable public static var group: SectionFlags { SectionFlags(rawValue: 0x200) }
+    @inlinable public static var tls: SectionFlags { SectionFlags(rawValue: 0x400) }
+    @inlinable public static var compressed: SectionFlags { SectionFlags(rawValue: 0x800) }
+    @inlinable public static var exclude: SectionFlags { SectionFlags(rawValue: 0x8000_0000) }
     /// `SHF_GNU_RETAIN`.
-    public static let retain = SectionFlags(rawValue: 0x20_0000)
+    @inlinable public static var retain: SectionFlags { SectionFlags(rawValue: 0x20_0000) }
 
     /// The flag letters `llvm-readelf -S` prints, in its order.
     public var description: String {
@@ -86,12 +86,12 @@ public struct SectionFlags: OptionSet, Hashable, Sendable, CustomStringConvertib
 /// `e_machine`.
 public struct Machine: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
 
-    public static let none = Machine(rawValue: 0)
-    public static let x86_64 = Machine(rawValue: 62)
-    public static let aarch64 = Machine(rawValue: 183)
-    public static let bpf = Machine(rawValue: 247)
+    @inlinable public static var none: Machine { Machine(rawValue: 0) }
+    @inlinable public static var x86_64: Machine { Machine(rawValue: 62) }
+    @inlinable public static var aarch64: Machine { Machine(rawValue: 183) }
+    @inlinable public static var bpf: Machine { Machine(rawValue: 247) }
 
     public var description: String {
         switch self {
@@ -107,13 +107,13 @@ public struct Machine: RawRepresentable, Hashable, Sendable, CustomStringConvert
 /// `e_type`.
 public struct FileType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
 
-    public static let none = FileType(rawValue: 0)
-    public static let relocatable = FileType(rawValue: 1)
-    public static let executable = FileType(rawValue: 2)
-    public static let shared = FileType(rawValue: 3)
-    public static let core = FileType(rawValue: 4)
+    @inlinable public static var none: FileType { FileType(rawValue: 0) }
+    @inlinable public static var relocatable: FileType { FileType(rawValue: 1) }
+    @inlinable public static var executable: FileType { FileType(rawValue: 2) }
+    @inlinable public static var shared: FileType { FileType(rawValue: 3) }
+    @inlinable public static var core: FileType { FileType(rawValue: 4) }
 
     public var description: String {
         switch self {

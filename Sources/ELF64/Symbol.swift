@@ -1,10 +1,10 @@
 /// `STB_*`: a symbol's binding.
 public struct SymbolBinding: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let local = SymbolBinding(rawValue: 0)
-    public static let global = SymbolBinding(rawValue: 1)
-    public static let weak = SymbolBinding(rawValue: 2)
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+    @inlinable public static var local: SymbolBinding { SymbolBinding(rawValue: 0) }
+    @inlinable public static var global: SymbolBinding { SymbolBinding(rawValue: 1) }
+    @inlinable public static var weak: SymbolBinding { SymbolBinding(rawValue: 2) }
     public var description: String {
         switch self {
         case .local: "LOCAL"
@@ -18,14 +18,14 @@ public struct SymbolBinding: RawRepresentable, Hashable, Sendable, CustomStringC
 /// `STT_*`: what a symbol names.
 public struct SymbolType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let notype = SymbolType(rawValue: 0)
-    public static let object = SymbolType(rawValue: 1)
-    public static let function = SymbolType(rawValue: 2)
-    public static let section = SymbolType(rawValue: 3)
-    public static let file = SymbolType(rawValue: 4)
-    public static let common = SymbolType(rawValue: 5)
-    public static let tls = SymbolType(rawValue: 6)
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+    @inlinable public static var notype: SymbolType { SymbolType(rawValue: 0) }
+    @inlinable public static var object: SymbolType { SymbolType(rawValue: 1) }
+    @inlinable public static var function: SymbolType { SymbolType(rawValue: 2) }
+    @inlinable public static var section: SymbolType { SymbolType(rawValue: 3) }
+    @inlinable public static var file: SymbolType { SymbolType(rawValue: 4) }
+    @inlinable public static var common: SymbolType { SymbolType(rawValue: 5) }
+    @inlinable public static var tls: SymbolType { SymbolType(rawValue: 6) }
     public var description: String {
         switch self {
         case .notype: "NOTYPE"
@@ -43,11 +43,11 @@ public struct SymbolType: RawRepresentable, Hashable, Sendable, CustomStringConv
 /// `STV_*`: a symbol's visibility.
 public struct SymbolVisibility: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
     public static let `default` = SymbolVisibility(rawValue: 0)
     public static let `internal` = SymbolVisibility(rawValue: 1)
-    public static let hidden = SymbolVisibility(rawValue: 2)
-    public static let protected = SymbolVisibility(rawValue: 3)
+    @inlinable public static var hidden: SymbolVisibility { SymbolVisibility(rawValue: 2) }
+    @inlinable public static var protected: SymbolVisibility { SymbolVisibility(rawValue: 3) }
     public var description: String { ["DEFAULT", "INTERNAL", "HIDDEN", "PROTECTED"][Int(rawValue & 3)] }
 }
 
