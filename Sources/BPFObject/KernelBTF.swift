@@ -42,17 +42,19 @@ extension ObjectSpec {
         placed.reserveCapacity(min(symbols.count, 1024))
         for symbol in symbols {
             guard let section = symbol.section.sectionIndex, section < wanted.count, wanted[section] else { continue }
-            placed.append((SectionSymbol(section: section, name: symbol.name), UInt32(truncatingIfNeeded: symbol.value)))
+            let name = symbol.name
+            if !name.isEmpty { placed.append((SectionSymbol(section: section, name: name), UInt32(truncatingIfNeeded: symbol.value))) }
         }
         let offsets = FirstByName(placed)
+        var entries: [(type: UInt32, offset: UInt32, size: UInt32)] = []  // one buffer, reused by each DATASEC
         for fix in fixes {
             let datasec: BTFType
             do { datasec = try btf.type(fix.id) } catch { throw .btf(error) }
-            var entries: [(type: UInt32, offset: UInt32, size: UInt32)] = []
+            entries.removeAll(keepingCapacity: true)
             entries.reserveCapacity(datasec.variables.count)
             for variable in datasec.variables {
                 // A variable the symbols do not place (or an id hostile BTF gets wrong) keeps its offset.
-                let symbolOffset = (try? btf.type(variable.type)).flatMap { offsets[SectionSymbol(section: fix.section, name: $0.name)] }
+                let symbolOffset = (try? btf.name(of: variable.type)).flatMap { offsets[SectionSymbol(section: fix.section, name: $0)] }
                 entries.append((variable.type, symbolOffset ?? variable.offset, variable.size))
             }
             entries.sort { $0.offset < $1.offset }

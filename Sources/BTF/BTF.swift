@@ -241,6 +241,19 @@ public final class BTF: @unchecked Sendable {
         return (kind, third)
     }
 
+    /// A type's name, read from its record without decoding the type (empty for anonymous types
+    /// and for a name offset outside the string section).
+    public func name(of id: TypeID) throws(BTFError) -> ByteString {
+        if id < firstID {
+            guard id > 0, let base else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID))) }
+            return try base.name(of: id)
+        }
+        let index = Int(id - firstID)
+        guard index < offsets.count else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID)), typeID: id) }
+        let raw = types.baseAddress.unsafelyUnwrapped.loadUnaligned(fromByteOffset: Int(offsets[index]), as: UInt32.self)
+        return strings.string(at: byteOrder == .host ? raw : raw.byteSwapped) ?? .empty
+    }
+
     /// An ARRAY's element count, typedefs and qualifiers followed; `nil` when `id` is no array.
     /// Read from the record in place (the index pass checked each record whole).
     public func arrayCount(of id: TypeID) throws(BTFError) -> UInt32? {
