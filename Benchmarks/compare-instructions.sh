@@ -14,15 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 2 ] || { echo "usage: $0 object|load FILE..." >&2; exit 2; }
 op=$1; shift
 command -v valgrind >/dev/null || { echo "installing valgrind" >&2; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
-if [ ! -f /usr/include/bpf/btf.h ]; then
-    echo "installing libbpf-dev (the reference side)" >&2
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libbpf-dev >/dev/null
-fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cc -O2 -o "$work/libbpf-bench" "$here/libbpf/libbpf-bench.c" -lbpf
-(cd "$here" && swift build -c release --product parse-bench >&2)
-ours="$(cd "$here" && swift build -c release --show-bin-path)/parse-bench"
+source "$here/build-both.sh"
 
 # Instructions per run of `$1 $op FILE`, start-up and warm-up excluded.
 per_run() {
@@ -39,7 +31,7 @@ per_run() {
 
 printf '%-8s %-44s %14s %14s %8s\n' op input libbpf_instr ours_instr ratio
 for f in "$@"; do
-    t=$(per_run "$work/libbpf-bench" "$f")
+    t=$(per_run "$theirs" "$f")
     o=$(per_run "$ours" "$f")
     if [ "$t" = - ] || [ "$o" = - ]; then
         printf '%-8s %-44s %14s %14s %8s\n' "$op" "$(basename "$f")" "$t" "$o" "n/a"

@@ -19,15 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 rounds=${ROUNDS:-7}
 
-if [ ! -f /usr/include/bpf/btf.h ]; then
-    echo "installing libbpf-dev (the reference side)" >&2
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libbpf-dev >/dev/null
-fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cc -O2 -o "$work/libbpf-bench" "$here/libbpf/libbpf-bench.c" -lbpf
-(cd "$here" && swift build -c release --product parse-bench >&2)
-ours="$(cd "$here" && swift build -c release --show-bin-path)/parse-bench"
+source "$here/build-both.sh"
 
 inputs=("$@")
 if [ ${#inputs[@]} -eq 0 ]; then
@@ -53,7 +45,7 @@ for input in "${inputs[@]}"; do
 done
 if [ ${#objects[@]} -gt 0 ]; then
     opened() { grep -v skipped | sed -n 's/.* input=\([^ ]*\) .*/\1/p' | sort; }
-    both=$(comm -12 <(BENCH_SECONDS=0 "$work/libbpf-bench" object "${objects[@]}" | opened) \
+    both=$(comm -12 <(BENCH_SECONDS=0 "$theirs" object "${objects[@]}" | opened) \
                     <(BENCH_SECONDS=0 "$ours" object "${objects[@]}" | opened))
     mapfile -t common <<< "$both"
     # Each round times every object on both sides, alternating per object, so that both sums see the same phases.
@@ -62,7 +54,7 @@ if [ ${#objects[@]} -gt 0 ]; then
     for _ in $(seq "$rounds"); do
         t=0 o=0
         for f in "${common[@]}"; do
-            t=$(awk -v s="$t" -v x="$(BENCH_SECONDS=$seconds "$work/libbpf-bench" object "$f" | field median_us)" 'BEGIN {print s + x}')
+            t=$(awk -v s="$t" -v x="$(BENCH_SECONDS=$seconds "$theirs" object "$f" | field median_us)" 'BEGIN {print s + x}')
             o=$(awk -v s="$o" -v x="$(BENCH_SECONDS=$seconds "$ours" object "$f" | field median_us)" 'BEGIN {print s + x}')
         done
         theirs_runs+=("$t") ours_runs+=("$o") ratios+=("$(awk -v t="$t" -v o="$o" 'BEGIN {printf "%.3f", t / o}')")
@@ -72,7 +64,7 @@ if [ ${#objects[@]} -gt 0 ]; then
     r=$(printf '%s\n' "${ratios[@]}" | median)
     printf '%-10s %-44s %12s %12s %8.2f\n' object "sum of ${#common[@]} objects both open" "$t" "$o" "$r"
     echo "           (per-round ratios: $(printf '%s ' "${ratios[@]}"))"
-    echo "           (of ${#objects[@]} objects: libbpf opens $(BENCH_SECONDS=0 "$work/libbpf-bench" object "${objects[@]}" | grep -vc skipped), SwiftBPF $(BENCH_SECONDS=0 "$ours" object "${objects[@]}" | grep -vc skipped))"
+    echo "           (of ${#objects[@]} objects: libbpf opens $(BENCH_SECONDS=0 "$theirs" object "${objects[@]}" | grep -vc skipped), SwiftBPF $(BENCH_SECONDS=0 "$ours" object "${objects[@]}" | grep -vc skipped))"
 fi
 
 # End-to-end loads (kernel time included; root needed), per object: wall time and the
@@ -84,7 +76,7 @@ if [ "$(id -u)" = 0 ]; then
         [ -f "$input" ] || continue
         tw=() ow=() tu=() ou=()
         for _ in $(seq "$rounds"); do
-            t=$(BENCH_SECONDS=${LOAD_SECONDS:-0.2} "$work/libbpf-bench" load "$input")
+            t=$(BENCH_SECONDS=${LOAD_SECONDS:-0.2} "$theirs" load "$input")
             o=$(BENCH_SECONDS=${LOAD_SECONDS:-0.2} "$ours" load "$input")
             tw+=("$(echo "$t" | field median_us)") ow+=("$(echo "$o" | field median_us)")
             tu+=("$(echo "$t" | field user_us)") ou+=("$(echo "$o" | field user_us)")
@@ -106,7 +98,7 @@ for op in btf btf-lookup; do
         if [ "$op" = btf-lookup ] && [[ "$input" != /sys/* ]]; then continue; fi
         theirs_runs=() ours_runs=() ratios=()
         for _ in $(seq "$rounds"); do
-            t=$(BENCH_SECONDS=${BTF_SECONDS:-0.3} "$work/libbpf-bench" "$op" "$input" | field median_us)
+            t=$(BENCH_SECONDS=${BTF_SECONDS:-0.3} "$theirs" "$op" "$input" | field median_us)
             o=$(BENCH_SECONDS=${BTF_SECONDS:-0.3} "$ours" "$op" "$input" | field median_us)
             [ -n "$t" ] && theirs_runs+=("$t")
             [ -n "$o" ] && ours_runs+=("$o")

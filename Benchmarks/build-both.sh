@@ -1,0 +1,13 @@
+# Sourced by the comparison scripts: builds libbpf's timing program (installing libbpf-dev if
+# missing) and parse-bench, and sets `work` (a temporary directory removed on exit), `theirs`
+# and `ours` (the two programs' paths). Expects `here` (the Benchmarks directory).
+if [ ! -f /usr/include/bpf/btf.h ]; then
+    echo "installing libbpf-dev (the reference side)" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libbpf-dev >/dev/null
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+theirs="$work/libbpf-bench"
+cc -O2 -o "$theirs" "$here/libbpf/libbpf-bench.c" -lbpf
+(cd "$here" && swift build -c release --product parse-bench >&2)
+ours="$(cd "$here" && swift build -c release --show-bin-path)/parse-bench"
