@@ -50,7 +50,7 @@ extension ObjectSpec {
         // The running kernel's BTF, read once per load (with its name index) for CO-RE, attach targets and struct_ops.
         var kernelBTF: BTF?
         if let ext = btfExt, !ext.coreRelocations.isEmpty {
-            let targets = try Self.coreTargets(options)
+            let targets = try Self.coreTargets(options).map(\.btf)
             if options.coreTargetBTFPath == nil { kernelBTF = targets.first }
             do { outcomes = try relocated.relocateCORE(against: targets) } catch { throw .spec(error) }
             for outcome in outcomes where outcome.value == nil { options.diagnostics("CO-RE: \(outcome)") }
@@ -68,19 +68,20 @@ extension ObjectSpec {
         return btf
     }
 
-    /// The BTF CO-RE relocates against: the caller's file, or the running kernel's vmlinux and module BTF.
-    static func coreTargets(_ options: LoadOptions) throws(LoadError) -> [BTF] {
+    /// The BTF CO-RE relocates against, each with its kernel name: the caller's file, or the
+    /// running kernel's vmlinux and module BTF.
+    static func coreTargets(_ options: LoadOptions) throws(LoadError) -> [(name: String, btf: BTF)] {
         do {
-            if let path = options.coreTargetBTFPath { return [try BTF(contentsOfFile: path)] }
+            if let path = options.coreTargetBTFPath { return [("vmlinux", try BTF(contentsOfFile: path))] }
             let vmlinux = try BTF(contentsOfFile: options.kernelBTFPath)
-            var targets = [vmlinux]
+            var targets = [("vmlinux", vmlinux)]
             let directory = String(options.kernelBTFPath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"))
             if let dir = opendir(directory) {
                 defer { closedir(dir) }
                 while let entry = readdir(dir) {
                     let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
                     guard name != ".", name != "..", name != "vmlinux" else { continue }
-                    if let module = try? BTF(contentsOfFile: directory + "/" + name, base: vmlinux) { targets.append(module) }
+                    if let module = try? BTF(contentsOfFile: directory + "/" + name, base: vmlinux) { targets.append((name, module)) }
                 }
             }
             return targets
@@ -95,7 +96,9 @@ extension ObjectSpec {
         var kernelBTF = kernelBTF
         let structOps = try structOpsLayouts(kernelBTF: &kernelBTF, options)
         try createMaps(&object, structOps: structOps, options)
-        var ksyms: [String: KsymValue]?
+        var ksyms: (values: [String: KsymValue], targets: [String])?
+        var moduleBTFs: [Int: Int32] = [:]  // module BTF descriptors, needed only until the programs are loaded
+        defer { for fd in moduleBTFs.values { close(fd) } }
         let entryCount = programs.count(where: loads)
         reportUnusedStructOpsPrograms(options)
         object.programEntries.reserveCapacity(entryCount)
@@ -116,9 +119,11 @@ extension ObjectSpec {
             }
             if !linked.externUses.isEmpty {
                 if ksyms == nil { ksyms = try resolveKsyms(options) }
-                do { try linked.resolveKsyms(ksyms ?? [:]) } catch { throw .spec(error) }
+                do { try linked.resolveKsyms(ksyms?.values ?? [:]) } catch { throw .spec(error) }
             }
+            let fdArray = try fdArray(&linked, targets: ksyms?.targets ?? [], opened: &moduleBTFs)
             var attributes = ProgramAttributes(type: type, instructions: linked.instructions, license: license)
+            attributes.fdArray = fdArray
             try describe(program, in: &attributes, kernelBTF: &kernelBTF, structOps: structOps, options)
             if object.btfDescriptor >= 0 {
                 attributes.btf = object.btfDescriptor
@@ -173,12 +178,38 @@ extension ObjectSpec {
         }
     }
 
-    /// Resolves `__ksym` externs against kernel BTF and, for typeless variables, /proc/kallsyms.
-    private func resolveKsyms(_ options: LoadOptions) throws(LoadError) -> [String: KsymValue] {
+    /// Resolves `__ksym` externs against kernel BTF and, for typeless variables, /proc/kallsyms;
+    /// also returns the targets' names (index 0 vmlinux, then modules) for `fd_array`.
+    private func resolveKsyms(_ options: LoadOptions) throws(LoadError) -> (values: [String: KsymValue], targets: [String]) {
         let targets = try Self.coreTargets(LoadOptions.kernel(options))
         let kallsyms = ksymExterns.contains { $0.kind == .typelessVariable }
             ? (try? ByteStorage(contentsOfFile: "/proc/kallsyms")).map { KernelSymbols(text: String(decoding: $0.bytes, as: UTF8.self)) } : nil
-        do { return try resolveKsyms(targets: targets, kallsyms: kallsyms) } catch { throw .spec(error) }
+        do { return (try resolveKsyms(targets: targets.map(\.btf), kallsyms: kallsyms), targets.map(\.name)) } catch { throw .spec(error) }
+    }
+
+    /// The `fd_array` of a program using module kfuncs or variables: slot 0 (vmlinux) unused,
+    /// then each module's BTF descriptor, opened once per load into `opened`; the module
+    /// variables' loads get their descriptor too.
+    private func fdArray(_ linked: inout LinkedProgram, targets: [String], opened: inout [Int: Int32]) throws(LoadError) -> [Int32] {
+        guard !linked.moduleBTFs.isEmpty else { return [] }
+        var array: [Int32] = [0]
+        for module in linked.moduleBTFs {
+            if opened[module] == nil {
+                let name = module < targets.count ? targets[module] : "?"
+                let fd: FileDescriptor?
+                do { fd = try KernelBTFObjects.open(named: name) } catch {
+                    throw .spec(.unresolvedRelocation(program: linked.name, instruction: 0, symbol: name, reason: "module BTF not opened: \(error)"))
+                }
+                guard let fd else {
+                    throw .spec(.unresolvedRelocation(program: linked.name, instruction: 0, symbol: name, reason: "no loaded module's BTF is named so"))
+                }
+                opened[module] = fd.release()
+            }
+            let fd = opened[module] ?? -1
+            array.append(fd)
+            linked.setModuleBTFDescriptor(fd, forModule: module)
+        }
+        return array
     }
 
     /// Loads the object's BTF (DATASECs fixed up); a refusal is a warning, as with libbpf: maps and programs then go without BTF.

@@ -15,6 +15,9 @@ public struct ProgramAttributes: Sendable {
     public var btf: Int32?
     public var functionInfo: [FunctionRecord] = []
     public var lineInfo: [LineRecord] = []
+    /// `fd_array`: descriptors that instructions name by index (module BTF for kfunc calls,
+    /// maps for `BPF_PSEUDO_MAP_IDX` loads). Empty: none.
+    public var fdArray: [Int32] = []
 
     public init(type: ProgramType, instructions: [Instruction], license: String) {
         self.type = type
@@ -79,36 +82,39 @@ public enum ProgramCommands {
         let result = Instruction.withHostBytes(of: a.instructions) { code in
             a.license.withCString { license in
                 a.functionInfo.withKernelRecords { functions in
-                    a.lineInfo.withKernelRecords { lines -> Result<Int32, SyscallError> in
-                        var attr = Attribute(size: 148)
-                        attr.set(a.type.rawValue, at: 0)
-                        attr.set(UInt32(a.instructions.count), at: 4)
-                        attr.set(code.baseAddress, at: 8)
-                        attr.set(UnsafeRawPointer(license), at: 16)
-                        if let log {
-                            attr.set(logLevel, at: 24)
-                            attr.set(UInt32(log.count), at: 28)
-                            attr.set(UnsafeRawPointer(log.baseAddress), at: 32)
-                        }
-                        attr.set(a.kernelVersion, at: 40)
-                        attr.set(a.flags, at: 44)
-                        attr.set(name: a.name, at: 48)
-                        if let t = a.expectedAttachType { attr.set(t.rawValue, at: 68) }
-                        if let btf = a.btf {
-                            attr.set(UInt32(bitPattern: btf), at: 72)
-                            if !a.functionInfo.isEmpty {
-                                attr.set(UInt32(8), at: 76)
-                                attr.set(functions.baseAddress, at: 80)
-                                attr.set(UInt32(a.functionInfo.count), at: 88)
+                    a.lineInfo.withKernelRecords { lines in
+                        a.fdArray.withUnsafeBytes { fdArray -> Result<Int32, SyscallError> in
+                            var attr = Attribute(size: 148)
+                            attr.set(a.type.rawValue, at: 0)
+                            attr.set(UInt32(a.instructions.count), at: 4)
+                            attr.set(code.baseAddress, at: 8)
+                            attr.set(UnsafeRawPointer(license), at: 16)
+                            if let log {
+                                attr.set(logLevel, at: 24)
+                                attr.set(UInt32(log.count), at: 28)
+                                attr.set(UnsafeRawPointer(log.baseAddress), at: 32)
                             }
-                            if !a.lineInfo.isEmpty {
-                                attr.set(UInt32(16), at: 92)
-                                attr.set(lines.baseAddress, at: 96)
-                                attr.set(UInt32(a.lineInfo.count), at: 104)
+                            attr.set(a.kernelVersion, at: 40)
+                            attr.set(a.flags, at: 44)
+                            attr.set(name: a.name, at: 48)
+                            if let t = a.expectedAttachType { attr.set(t.rawValue, at: 68) }
+                            if let btf = a.btf {
+                                attr.set(UInt32(bitPattern: btf), at: 72)
+                                if !a.functionInfo.isEmpty {
+                                    attr.set(UInt32(8), at: 76)
+                                    attr.set(functions.baseAddress, at: 80)
+                                    attr.set(UInt32(a.functionInfo.count), at: 88)
+                                }
+                                if !a.lineInfo.isEmpty {
+                                    attr.set(UInt32(16), at: 92)
+                                    attr.set(lines.baseAddress, at: 96)
+                                    attr.set(UInt32(a.lineInfo.count), at: 104)
+                                }
                             }
+                            attr.set(a.attachBTFID, at: 108)
+                            if !a.fdArray.isEmpty { attr.set(fdArray.baseAddress, at: 120) }
+                            do throws(SyscallError) { return .success(try attr.call(.programLoad, "BPF_PROG_LOAD '\(a.name)'")) } catch { return .failure(error) }
                         }
-                        attr.set(a.attachBTFID, at: 108)
-                        do throws(SyscallError) { return .success(try attr.call(.programLoad, "BPF_PROG_LOAD '\(a.name)'")) } catch { return .failure(error) }
                     }
                 }
             }

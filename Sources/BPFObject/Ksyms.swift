@@ -140,9 +140,26 @@ extension ObjectSpec {
 }
 
 extension LinkedProgram {
+    /// Puts module BTF `moduleBTF`'s descriptor in the `ld_imm64` of each of its typed variables.
+    public mutating func setModuleBTFDescriptor(_ fd: Int32, forModule moduleBTF: Int) {
+        for load in moduleVariableLoads where load.moduleBTF == moduleBTF { instructions[load.instruction + 1].immediate = fd }
+    }
+
+    /// The `fd_array` slot of module BTF `btfIndex` for this program (0 for vmlinux), allocated on first use.
+    mutating func fdArraySlot(of btfIndex: Int, instruction: Int, symbol: String) throws(ObjectError) -> Int16 {
+        guard btfIndex != 0 else { return 0 }
+        if let known = moduleBTFs.firstIndex(of: btfIndex) { return Int16(known + 1) }
+        guard moduleBTFs.count < Int(Int16.max) - 1 else {
+            throw .unresolvedRelocation(program: name, instruction: instruction, symbol: symbol, reason: "kfuncs of more modules than fd_array can index")
+        }
+        moduleBTFs.append(btfIndex)
+        return Int16(moduleBTFs.count)
+    }
+
     /// Fills the instructions that use `__ksym` externs: kfunc calls get the function's BTF id
-    /// (`BPF_PSEUDO_KFUNC_CALL`), typed variables their BTF id (`BPF_PSEUDO_BTF_ID`), typeless
-    /// ones their address; missing weak externs load 0, and calls to them are poisoned.
+    /// (`BPF_PSEUDO_KFUNC_CALL`, a module's through its ``moduleBTFs`` slot), typed variables
+    /// their BTF id (`BPF_PSEUDO_BTF_ID`), typeless ones their address; missing weak externs
+    /// load 0, and calls to them are poisoned.
     public mutating func resolveKsyms(_ values: [String: KsymValue]) throws(ObjectError) {
         for use in externUses {
             guard let value = values[use.name] else {
@@ -152,21 +169,19 @@ extension LinkedProgram {
             if instructions[i].isCall {
                 switch value {
                 case let .btf(id, btfIndex):
-                    guard btfIndex == 0 else {
-                        throw .unresolvedRelocation(program: name, instruction: i, symbol: use.name, reason: "kfuncs of kernel modules are not supported yet")
-                    }
                     instructions[i].source = PseudoSource.kfuncCall
                     instructions[i].immediate = Int32(bitPattern: id)
-                    instructions[i].offset = 0
+                    instructions[i].offset = try fdArraySlot(of: btfIndex, instruction: i, symbol: use.name)
                 case .missing, .address:
                     instructions[i] = Instruction(opcode: 0x85, immediate: CORE.poisonHelper)
                 }
             } else {
                 switch value {
-                case let .btf(id, _):
+                case let .btf(id, btfIndex):
                     instructions[i].source = PseudoSource.btfID
                     instructions[i].immediate = Int32(bitPattern: id)
-                    instructions[i + 1].immediate = 0
+                    instructions[i + 1].immediate = 0  // vmlinux; a module's BTF fd once the loader has it
+                    if btfIndex != 0 { moduleVariableLoads.append((i, btfIndex)) }
                 case let .address(address):
                     instructions[i].source = 0
                     instructions[i].immediate = Int32(bitPattern: UInt32(truncatingIfNeeded: address))

@@ -12,6 +12,13 @@ public struct LinkedProgram: Sendable {
     public internal(set) var lineInfo: [LineRecord] = []
     /// Instructions that use `__ksym` externs, filled by ``resolveKsyms(_:)`` once the kernel is known.
     public internal(set) var externUses: [ExternUse] = []
+    /// The kernel modules' BTF this program's kfuncs and variables come from, as indices into the
+    /// targets ``ObjectSpec/resolveKsyms(targets:kallsyms:)`` resolved against: module `i` goes to
+    /// `fd_array[i + 1]`, the slot its kfunc calls name in their offset (slot 0 means vmlinux).
+    public internal(set) var moduleBTFs: [Int] = []
+    /// `ld_imm64` of a module's typed variable: the loader puts that module's BTF fd in the
+    /// second half's immediate.
+    public internal(set) var moduleVariableLoads: [(instruction: Int, moduleBTF: Int)] = []
     /// Names of the functions placed after the entry program, in order.
     public internal(set) var subprograms: [String] = []
 }

@@ -70,4 +70,30 @@ struct KsymTests {
         }
         #expect(Set(linked.externUses.map(\.name)) == ["bpf_task_acquire", "bpf_task_release", "swiftbpf_no_such_kfunc"])
     }
+
+    @Test("kfuncs and variables of modules get fd_array slots: calls name their slot, variable loads wait for the module's fd")
+    func moduleKsyms() throws {
+        let spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/ksym.bpfel.o")
+        var linked = try Linker.link(spec, program: "acquire_release")
+        // As if bpf_task_acquire lived in target 2 (a module) and bpf_task_release in target 5.
+        try linked.resolveKsyms(["bpf_task_acquire": .btf(id: 70, btfIndex: 2), "bpf_task_release": .btf(id: 71, btfIndex: 5),
+                                 "swiftbpf_no_such_kfunc": .missing])
+        #expect(linked.moduleBTFs == [2, 5])
+        for use in linked.externUses where linked.instructions[use.instruction].isCall && use.name != "swiftbpf_no_such_kfunc" {
+            let insn = linked.instructions[use.instruction]
+            #expect(insn.source == PseudoSource.kfuncCall)
+            #expect(insn.offset == (use.name == "bpf_task_acquire" ? 1 : 2))
+            #expect(insn.immediate == (use.name == "bpf_task_acquire" ? 70 : 71))
+        }
+
+        let variables = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/ksym_variables.bpfel.o")
+        var reading = try Linker.link(variables, program: "read_kernel_variables")
+        try reading.resolveKsyms(["bpf_prog_active": .btf(id: 9, btfIndex: 3), "bpf_init": .address(0x1000)])
+        let use = try #require(reading.externUses.first { $0.name == "bpf_prog_active" })
+        #expect(reading.moduleVariableLoads.map(\.instruction) == [use.instruction])
+        #expect(reading.moduleBTFs.isEmpty)  // variables need no slot: the fd goes in the instruction
+        reading.setModuleBTFDescriptor(42, forModule: 3)
+        #expect(reading.instructions[use.instruction].source == PseudoSource.btfID && reading.instructions[use.instruction].immediate == 9)
+        #expect(reading.instructions[use.instruction + 1].immediate == 42)
+    }
 }
