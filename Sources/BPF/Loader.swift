@@ -45,16 +45,15 @@ extension ObjectSpec {
     /// program, then fills program arrays and maps of maps. On failure everything made is closed.
     public func load(_ options: LoadOptions = LoadOptions()) throws(LoadError) -> LoadedObject {
         guard byteOrder == .host else { throw .foreignByteOrder }
+        guard let ext = btfExt, !ext.coreRelocations.isEmpty else { return try loadRelocated(options, kernelBTF: nil) }
+        // CO-RE relocates a copy. The running kernel's BTF is read once per load (with its name
+        // index) for CO-RE, attach targets and struct_ops.
         var relocated = self
-        var outcomes: [COREOutcome] = []
-        // The running kernel's BTF, read once per load (with its name index) for CO-RE, attach targets and struct_ops.
-        var kernelBTF: BTF?
-        if let ext = btfExt, !ext.coreRelocations.isEmpty {
-            let targets = try Self.coreTargets(options).map(\.btf)
-            if options.coreTargetBTFPath == nil { kernelBTF = targets.first }
-            do { outcomes = try relocated.relocateCORE(against: targets) } catch { throw .spec(error) }
-            for outcome in outcomes where outcome.value == nil { options.diagnostics("CO-RE: \(outcome)") }
-        }
+        let targets = try Self.coreTargets(options).map(\.btf)
+        let kernelBTF = options.coreTargetBTFPath == nil ? targets.first : nil
+        let outcomes: [COREOutcome]
+        do { outcomes = try relocated.relocateCORE(against: targets) } catch { throw .spec(error) }
+        for outcome in outcomes where outcome.value == nil { options.diagnostics("CO-RE: \(outcome)") }
         var object = try relocated.loadRelocated(options, kernelBTF: kernelBTF)
         object.coreOutcomes = outcomes
         return object
