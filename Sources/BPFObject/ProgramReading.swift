@@ -134,6 +134,8 @@ extension ObjectSpec {
         func fail(_ reason: String) -> UnresolvedReference { UnresolvedReference(reason: reason) }
         guard let sectionIndex = symbol.section.sectionIndex else {
             if symbol.section == .undefined, insn.isLoadImmediate64 || insn.isCall {
+                // The loader writes an ld_imm64's second half too: it must be inside the function.
+                guard insn.isCall || index + 1 < instructions.count else { throw fail("ld_imm64 of an extern has no second half") }
                 return Reference(instruction: index, target: .external(displayName(of: symbol, elf: elf)))
             }
             throw fail("symbol is not defined in a section (\(symbol.section))")

@@ -1,5 +1,6 @@
 import BPFObject
 import BTF
+import ELF64
 import Foundation
 import TestSupport
 import Testing
@@ -95,5 +96,26 @@ struct KsymTests {
         reading.setModuleBTFDescriptor(42, forModule: 3)
         #expect(reading.instructions[use.instruction].source == PseudoSource.btfID && reading.instructions[use.instruction].immediate == 9)
         #expect(reading.instructions[use.instruction + 1].immediate == 42)
+    }
+
+    @Test("an extern ld_imm64 without its second half (the function's last instruction) is a typed error on open")
+    func truncatedExternLoad() throws {
+        // ksym_variables.bpfel.o with its last instruction (exit) made the first half of an
+        // ld_imm64 and its third relocation moved there, against bpf_prog_active.
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: TestPaths.testData + "/obj/ksym_variables.bpfel.o")))
+        let (code, relocations, symbol) = try bytes.withUnsafeBytes { raw in
+            let elf = try ELFFile(unsafeBytes: raw)
+            let code = try #require(elf.section(named: "raw_tp/sys_enter"))
+            let relocations = try #require(elf.section(named: ".relraw_tp/sys_enter"))
+            let symbols = try #require(try elf.symbolTable())
+            let symbol = try #require(symbols.first { $0.name == "bpf_prog_active" })
+            return (code, relocations, symbol)
+        }
+        let last = Int(code.size) - Instruction.size
+        bytes[Int(code.offset) + last] = 0x18
+        let entry = Int(relocations.offset) + 2 * 16  // Elf64_Rel: r_offset, then r_info (symbol << 32 | type)
+        withUnsafeBytes(of: UInt64(last).littleEndian) { for (i, b) in $0.enumerated() { bytes[entry + i] = b } }
+        withUnsafeBytes(of: (UInt64(symbol.index) << 32 | 1).littleEndian) { for (i, b) in $0.enumerated() { bytes[entry + 8 + i] = b } }
+        #expect(throws: ObjectError.self) { try ObjectSpec(elf: ELFFile(ByteStorage(copying: bytes)), name: "ksym_variables") }
     }
 }
