@@ -194,7 +194,8 @@ extension ObjectSpec {
         var array: [Int32] = [0]
         for module in linked.moduleBTFs {
             if opened[module] == nil {
-                let name = module < targets.count ? targets[module] : "?"
+                // Module indices come from resolving against `targets`: always in range.
+                let name = targets[module]
                 let fd: FileDescriptor?
                 do { fd = try KernelBTFObjects.open(named: name) } catch {
                     throw .spec(.unresolvedRelocation(program: linked.name, instruction: 0, symbol: name, reason: "module BTF not opened: \(error)"))

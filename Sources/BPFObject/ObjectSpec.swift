@@ -126,8 +126,8 @@ extension ObjectSpec {
         case btfMaps, legacyMaps, structOps
         /// Global data (`.data`, `.rodata`, `.bss`, `.data.*`…, `.metadata`): an internal array map.
         case data
-        /// Executable code with instructions (set by ``readSections``, not by ``role(of:)``).
-        case program
+        /// Executable code with instructions, and relocations (set by ``readSections``, not by ``role(of:)``).
+        case program, relocations
         case other
     }
 
@@ -169,6 +169,7 @@ extension ObjectSpec {
         for section in sections {
             var role = Self.role(of: section)
             if section.type == .rel || section.type == .rela {
+                role = .relocations
                 relocationCount += 1
             } else if role != .ignored, section.flags.contains(.execInstr), section.type == .progbits {
                 role = section.size > 0 ? .program : .ignored
@@ -194,7 +195,7 @@ extension ObjectSpec {
         relocationSections.reserveCapacity(relocationCount)
         for index in sections.indices {
             if roles[index] == .program { programSections.append(sections[index]) }
-            if sections[index].type == .rel || sections[index].type == .rela { relocationSections.append(sections[index]) }
+            if roles[index] == .relocations { relocationSections.append(sections[index]) }
         }
         for index in sections.indices where roles[index] == .legacyMaps { try readLegacyMaps(sections[index], symbols) }
         if let mapsSection { try readBTFMaps(mapsSection, symbols) }

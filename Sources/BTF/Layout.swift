@@ -28,7 +28,6 @@ extension BTF {
         return t.kind == .pointer ? t.sizeOrType : nil
     }
 
-
     /// Follows qualifiers and type tags only (typedefs are kept).
     public func skipQualifiers(_ id: TypeID) throws(BTFError) -> TypeID {
         var current = id

@@ -131,7 +131,7 @@ public struct ELFFile: @unchecked Sendable {
     /// The first section named `name` (a name viewed in another table, such as BTF's).
     public func section(named name: ByteString) -> Section? {
         for index in 0..<header.sectionCount where sectionName(index, is: name.utf8) {
-            return decodeSection(index)
+            return sections[index]
         }
         return nil
     }
@@ -141,7 +141,7 @@ public struct ELFFile: @unchecked Sendable {
         guard index < UInt64(header.sectionCount) else {
             throw ELFError(.indexOutOfRange(index, count: header.sectionCount), field: field(), offset: offset)
         }
-        return decodeSection(Int(index))
+        return sections[Int(index)]
     }
 
     func headerRecord(_ index: Int) -> Record {
@@ -149,15 +149,10 @@ public struct ELFFile: @unchecked Sendable {
         return Record(UnsafeRawBufferPointer(rebasing: sectionHeaders[at..<at + Section.headerSize]), order: header.byteOrder)
     }
 
-    func sectionName(_ index: Int) -> ByteString {
-        let offset = headerRecord(index).u32(0)
-        return offset == 0 && sectionNames.isEmpty ? .empty : (ByteString(in: sectionNames, at: UInt64(offset)) ?? .empty)
-    }
-
     /// Whether section `index` is named `wanted`: compared in place, without first finding the name's end.
     func sectionName(_ index: Int, is wanted: UnsafeBufferPointer<UInt8>) -> Bool {
         let offset = Int(headerRecord(index).u32(0))
-        guard !wanted.isEmpty else { return sectionName(index).utf8.isEmpty }
+        guard !wanted.isEmpty else { return sections[index].name.isEmpty }
         guard offset < sectionNames.count, sectionNames.count - offset > wanted.count,
               sectionNames[offset + wanted.count] == 0, let base = sectionNames.baseAddress else { return false }
         let name = UnsafeBufferPointer(start: (base + offset).assumingMemoryBound(to: UInt8.self), count: wanted.count)
@@ -167,10 +162,8 @@ public struct ELFFile: @unchecked Sendable {
     /// The first section of `type`, found from the headers alone.
     public func firstSection(ofType type: SectionType) -> Section? {
         for index in 0..<header.sectionCount where headerRecord(index).u32(4) == type.rawValue {
-            return decodeSection(index)
+            return sections[index]
         }
         return nil
     }
-
-    func decodeSection(_ index: Int) -> Section { sections[index] }
 }
