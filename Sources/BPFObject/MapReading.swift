@@ -146,7 +146,7 @@ extension ObjectSpec {
         guard btf != nil else { return }
         for relSection in relocationSections where Int(relSection.info) == mapsSection.index {
             let table: RelocationTable
-            do { table = try elf.relocations(in: relSection) } catch { throw .elf(error) }
+            do { table = try elf.relocations(in: relSection, against: symbols) } catch { throw .elf(error) }
             guard table.targetSectionIndex == mapsSection.index else { continue }
             for r in table {
                 let symbol = symbols[r.symbolIndex]

@@ -70,7 +70,7 @@ extension ObjectSpec {
             let candidates = programsOf(Int(relSection.info))
             guard !candidates.isEmpty else { continue }
             let table: RelocationTable
-            do { table = try elf.relocations(in: relSection) } catch { throw .elf(error) }
+            do { table = try elf.relocations(in: relSection, against: symbols) } catch { throw .elf(error) }
             let target = table.targetSectionIndex
             let targetSize = elf.sections[target].size
             for r in table {

@@ -84,7 +84,7 @@ extension ObjectSpec {
         }
         for relSection in relocationSections where Int(relSection.info) == section.index {
             let table: RelocationTable
-            do { table = try elf.relocations(in: relSection) } catch { throw .elf(error) }
+            do { table = try elf.relocations(in: relSection, against: symbols) } catch { throw .elf(error) }
             for r in table { try bindStructOpsFunction(r, section, symbols, maps: first..<maps.count, btf: btf) }
         }
         while first < maps.count {

@@ -28,6 +28,8 @@ public struct ELFError: Error, Hashable, Sendable, CustomStringConvertible {
         case sizeNotMultipleOfEntrySize(size: UInt64, entrySize: Int)
         /// A linked section has the wrong type.
         case wrongSectionType(found: UInt32, expected: UInt32)
+        /// A section links (`sh_link`) to another section than the one its reader uses (a second symbol table).
+        case unexpectedLink(found: UInt32, expected: Int)
     }
 
     public let reason: Reason
@@ -69,6 +71,8 @@ public struct ELFError: Error, Hashable, Sendable, CustomStringConvertible {
             why = "size \(size) is not a multiple of the entry size \(entrySize)"
         case let .wrongSectionType(found, expected):
             why = "linked section has type \(SectionType(rawValue: found)), expected \(SectionType(rawValue: expected))"
+        case let .unexpectedLink(found, expected):
+            why = "links section \(found), but the object's symbol table is section \(expected)"
         }
         return "\(field) at file offset \(hex(UInt64(max(offset, 0)))): \(why)"
     }

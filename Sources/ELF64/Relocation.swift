@@ -109,4 +109,15 @@ extension ELFFile {
         }
         return table
     }
+
+    /// The relocations in `section`, validated as by ``relocations(in:)`` and required to index
+    /// `symbols`: every symbol index is then in range of that table (an object may carry a
+    /// second `SHT_SYMTAB` or `SHT_DYNSYM` and link a relocation section to it).
+    public func relocations(in section: Section, against symbols: SymbolTable) throws(ELFError) -> RelocationTable {
+        guard Int(section.link) == symbols.section.index else {
+            throw ELFError(.unexpectedLink(found: section.link, expected: symbols.section.index),
+                           field: "section \(section.index) (\(section.name)) sh_link", offset: section.headerOffset + 40)
+        }
+        return try relocations(in: section)
+    }
 }

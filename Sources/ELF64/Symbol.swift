@@ -97,5 +97,5 @@ public struct Symbol: @unchecked Sendable {
     public let value: UInt64
     public let size: UInt64
 
-    static let entrySize = 24
+    public static let entrySize = 24
 }

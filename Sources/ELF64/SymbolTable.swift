@@ -14,7 +14,10 @@ public struct SymbolTable: RandomAccessCollection, @unchecked Sendable {
     public var startIndex: Int { 0 }
     public let endIndex: Int
 
+    /// The symbol at `index`, which must be in `indices` (checked in every build: an index read
+    /// from a file is proven in range first, e.g. by ``ELFFile/relocations(in:against:)``).
     public subscript(index: Int) -> Symbol {
+        precondition(index >= 0 && index < endIndex, "symbol index out of range")
         let r = entry(index)
         let info = r.u8(4)
         let raw = r.u16(6)
