@@ -55,8 +55,9 @@ extension ObjectSpec {
         }
     }
 
-    /// The map a BTF map-definition struct describes (also used for inner-map templates).
-    func btfMapDefinition(_ btf: BTF, typeID: TypeID, name: String, sectionIndex: Int) throws -> MapSpec {
+    /// The map a BTF map-definition struct describes (also used for inner-map templates, which
+    /// nest one level as in libbpf: an inner definition with `values` of its own is an error).
+    func btfMapDefinition(_ btf: BTF, typeID: TypeID, name: String, sectionIndex: Int, isInner: Bool = false) throws -> MapSpec {
         let definition = try btf.type(try btf.resolve(typeID))
         guard definition.kind == .struct else {
             throw ObjectError.invalidMap(name: name, section: ".maps", reason: "definition is \(definition.kind), not a struct")
@@ -97,6 +98,9 @@ extension ObjectSpec {
             case .key: (spec.keyTypeID, spec.keySize) = try typed(m)
             case .value: (spec.valueTypeID, spec.valueSize) = try typed(m)
             case .values:
+                guard !isInner else {
+                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: "an inner map definition has 'values' of its own: maps of maps nest one level")
+                }
                 spec.valuesOffset = UInt64(m.bitOffset / 8)
                 // __array(values, T): an array of pointers to an inner map definition (or to programs).
                 let array = try btf.type(try btf.resolve(m.type))
@@ -109,7 +113,7 @@ extension ObjectSpec {
                 }
                 let target = try btf.type(try btf.resolve(pointer.referencedType))
                 if target.kind == .struct {
-                    spec.innerMap = InnerMapSpec(try btfMapDefinition(btf, typeID: target.id, name: name + ".inner", sectionIndex: sectionIndex))
+                    spec.innerMap = InnerMapSpec(try btfMapDefinition(btf, typeID: target.id, name: name + ".inner", sectionIndex: sectionIndex, isInner: true))
                 }
                 if spec.valueSize == 0 { spec.valueSize = 4 }
             case nil:

@@ -1,3 +1,4 @@
+import BTF
 import ELF64
 
 /// Generators of hostile objects, one per class of bug found: each takes a real object and
@@ -22,6 +23,37 @@ public enum HostileObjects {
             let beyond = UInt64(copy.data.count / Symbol.entrySize - 1)
             editor.write(beyond << 32 | (info & 0xffff_ffff), width: 8, to: rel, at: 8)
             return editor.bytes
+        }
+    }
+
+    /// A BTF map definition whose `values` points back to itself (`struct S { values: S*[] }`):
+    /// the `values` element pointer of map `map` is retargeted to the map's own struct.
+    public static func recursiveMapDefinition(_ object: [UInt8], map: String = "outer") -> [UInt8]? {
+        editBTF(object) { btf, write in
+            guard let variable = btf.typeIDs(named: map, kind: .variable).first,
+                  let definition = try? btf.resolve(try btf.type(variable).referencedType),
+                  let values = try? btf.type(definition).members.first(where: { $0.name == "values" }),
+                  let array = try? btf.type(btf.resolve(values.type)), array.kind == .array,
+                  let pointer = try? btf.resolve(array.arrayInfo.element) else { return false }
+            return write(pointer, 8, definition)
+        }
+    }
+
+    /// Rewrites words of the `.BTF` section in place: `body` gets the BTF and a writer of one
+    /// 32-bit word at a byte offset of a type's record, and says whether it changed anything.
+    static func editBTF(_ object: [UInt8], _ body: (BTF, (TypeID, Int, UInt32) -> Bool) -> Bool) -> [UInt8]? {
+        object.withUnsafeBytes { raw -> [UInt8]? in
+            guard var editor = ELFEditor(raw), let index = editor.index(named: ".BTF") else { return nil }
+            let data = editor.sections[index].data
+            let changed = data.withUnsafeBytes { blob -> Bool in
+                guard let btf = try? BTF(unsafeBytes: blob) else { return false }
+                return body(btf) { id, offset, value in
+                    guard let at = btf.recordOffset(of: id) else { return false }
+                    editor.write(UInt64(value), width: 4, to: index, at: at + offset)
+                    return true
+                }
+            }
+            return changed ? editor.bytes : nil
         }
     }
 }

@@ -36,3 +36,18 @@ struct HostileObjectTests {
         }
     }
 }
+
+extension HostileObjectTests {
+    @Test("a map definition whose values point back to itself is refused (inner maps nest one level)")
+    func recursiveMapDefinition() throws {
+        for name in ["maps.bpfel.o", "maps.bpfeb.o"] {
+            let bytes = try #require(HostileObjects.recursiveMapDefinition(try testObject(name)))
+            #expect {
+                _ = try openSpec(bytes)
+            } throws: { error in
+                guard case let .invalidMap(map, _, reason) = error as? ObjectError else { return false }
+                return map == "outer.inner" && reason.contains("nest one level")
+            }
+        }
+    }
+}
