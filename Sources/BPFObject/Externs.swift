@@ -24,12 +24,15 @@ extension ObjectSpec {
                 let v = try btf.type(variable.type)
                 guard v.kind == .variable else { continue }
                 let name = String(v.name)
+                if let unsupported = try Self.unsupportedKconfigType(v.referencedType, btf) {
+                    throw ObjectError.invalidMap(name: name, section: ".kconfig", reason: "extern type is unsupported: \(unsupported)")
+                }
                 let symbol = undefined.first { $0.name == name }
                 entries.append((name, v.referencedType, try btf.size(of: v.referencedType), try btf.alignment(of: v.referencedType),
                                 symbol?.binding == .weak))
             }
         } catch {
-            throw .btf(error)
+            throw .converting(error) { .invalidMap(name: "*", section: ".kconfig", reason: $0) }
         }
         guard !entries.isEmpty else { return }
         entries.sort { ($0.align, -$0.size, $1.name) > ($1.align, -$1.size, $0.name) }
@@ -78,6 +81,26 @@ extension ObjectSpec {
 
     struct EncodingError: Error, CustomStringConvertible { let description: String }
 
+    /// Why a `__kconfig` extern's type cannot hold a configuration value (libbpf's `find_kcfg_type`):
+    /// a bool or char of 1 byte, an integer of 1, 2, 4 or 8 bytes, an enum of 4 or 8 (a tristate),
+    /// or an array of 1-byte chars (a string); `nil` when it can.
+    static func unsupportedKconfigType(_ type: TypeID, _ btf: BTF) throws(BTFError) -> String? {
+        let t = try btf.type(try btf.resolve(type))
+        switch t.kind {
+        case .int where t.intInfo.encoding.contains(.bool):
+            return t.size == 1 ? nil : "a \(t.size)-byte bool"
+        case .int:
+            return [1, 2, 4, 8].contains(t.size) ? nil : "a \(t.size)-byte integer"
+        case .enum, .enum64:
+            return t.size == 4 || t.size == 8 ? nil : "a \(t.size)-byte enum"
+        case .array:
+            let element = try btf.type(try btf.resolve(t.arrayInfo.element))
+            return element.kind == .int && element.size == 1 && t.arrayInfo.count > 0 ? nil : "an array of other than 1-byte chars"
+        default:
+            return "a \(t.kind)"
+        }
+    }
+
     static func encode(_ text: String, as type: TypeID, size: Int, _ btf: BTF) throws -> [UInt8] {
         let t = try btf.type(try btf.resolve(type))
         func littleOrBig(_ value: UInt64) -> [UInt8] {
@@ -93,6 +116,7 @@ extension ObjectSpec {
             return [UInt8(ascii: text.unicodeScalars.first!)]
         case .int:
             guard let value = parseNumber(text) else { throw EncodingError(description: "not a number") }
+            guard (1...8).contains(size) else { throw EncodingError(description: "a \(size)-byte integer") }
             if size < 8 {
                 let signed = t.intInfo.encoding.contains(.signed)
                 let bits = UInt64(size * 8)
@@ -119,6 +143,8 @@ extension ObjectSpec {
         if digits.hasPrefix("-") { negative = true; digits = digits.dropFirst() }
         let value = digits.hasPrefix("0x") || digits.hasPrefix("0X") ? UInt64(digits.dropFirst(2), radix: 16) : UInt64(digits)
         guard let value else { return nil }
-        return negative ? UInt64(bitPattern: -Int64(bitPattern: value)) : value
+        guard negative else { return value }
+        // Down to -2^63: the magnitude of Int64.min does not fit Int64, so negate with wrapping.
+        return value <= UInt64(Int64.max) + 1 ? 0 &- value : nil
     }
 }

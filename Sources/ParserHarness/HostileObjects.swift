@@ -56,4 +56,15 @@ public enum HostileObjects {
             return changed ? editor.bytes : nil
         }
     }
+
+    /// A `__kconfig` extern whose integer type claims 0 bytes (signed, 0 bits), as the
+    /// `LINUX_KERNEL_VERSION` of an object that has other externs beside it.
+    public static func zeroSizeKconfigExtern(_ object: [UInt8], extern: String = "LINUX_KERNEL_VERSION") -> [UInt8]? {
+        editBTF(object) { btf, write in
+            guard let variable = btf.typeIDs(named: extern, kind: .variable).first,
+                  let int = try? btf.resolve(try btf.type(variable).referencedType),
+                  (try? btf.type(int))?.kind == .int else { return false }
+            return write(int, 8, 0) && write(int, 12, UInt32(IntEncoding.signed.rawValue) << 24)
+        }
+    }
 }

@@ -51,3 +51,35 @@ extension HostileObjectTests {
         }
     }
 }
+
+extension HostileObjectTests {
+    @Test("a __kconfig extern of 0 bytes is refused on open (it underflowed a bit count at load)")
+    func zeroSizeKconfigExtern() throws {
+        for name in ["kconfig.bpfel.o", "kconfig.bpfeb.o"] {
+            let bytes = try #require(HostileObjects.zeroSizeKconfigExtern(try testObject(name)))
+            #expect {
+                _ = try openSpec(bytes).kconfigValues(KernelConfig(values: ["LINUX_KERNEL_VERSION": "1"]))
+            } throws: { error in
+                guard case let .invalidMap(map, section, reason) = error as? ObjectError else { return false }
+                return map == "LINUX_KERNEL_VERSION" && section == ".kconfig" && reason.contains("0-byte integer")
+            }
+        }
+    }
+
+    @Test("the most negative 64-bit number in a configuration value is read, not negated into a trap")
+    func mostNegativeConfigValue() throws {
+        let s = try spec("kconfig.bpfel.o")
+        let config = KernelConfig(values: ["LINUX_KERNEL_VERSION": "1", "CONFIG_BPF_SYSCALL": "y", "CONFIG_HZ": "-9223372036854775808"])
+        #expect {
+            _ = try s.kconfigValues(config)
+        } throws: { error in
+            guard case let .unresolvedRelocation(_, _, symbol, reason) = error as? ObjectError else { return false }
+            return symbol == "CONFIG_HZ" && reason.contains("out of range for 4 bytes")
+        }
+        var fits = config
+        fits["CONFIG_HZ"] = "-2147483648"
+        let bytes = try s.kconfigValues(fits)
+        let hz = try #require(s.kconfigExterns.first { $0.name == "CONFIG_HZ" })
+        #expect(Array(bytes[Int(hz.offset)..<Int(hz.offset) + 4]) == [0, 0, 0, 0x80])
+    }
+}
