@@ -45,6 +45,7 @@ extension ObjectSpec {
     /// program, then fills program arrays and maps of maps. On failure everything made is closed.
     public func load(_ options: LoadOptions = LoadOptions()) throws(LoadError) -> LoadedObject {
         guard byteOrder == .host else { throw .foreignByteOrder }
+        do { try checkMapsForLoad() } catch { throw .spec(error) }
         guard let ext = btfExt, !ext.coreRelocations.isEmpty else { return try loadRelocated(options, kernelBTF: nil) }
         // CO-RE relocates a copy. The running kernel's BTF is read once per load (with its name
         // index) for CO-RE, attach targets and struct_ops.
@@ -250,7 +251,7 @@ extension ObjectSpec {
             if !contents.isEmpty {
                 // A failure here drops `fd`, which closes it.
                 do {
-                    try MapCommands.update(fd, key: [0, 0, 0, 0], value: contents)
+                    try MapCommands.uncheckedUpdate(descriptor: fd.rawValue, key: [0, 0, 0, 0], value: contents)  // checkMapsForLoad
                     if spec.isReadOnlyData { try MapCommands.freeze(fd) }
                 } catch {
                     throw .map(name: spec.name, error: error)
@@ -337,7 +338,7 @@ extension ObjectSpec {
                 }
                 guard let fd = value else { throw .slot(map: spec.name, key: key, reason: "\(reference) was not loaded") }
                 do {
-                    try MapCommands.update(descriptor: map, key: Self.bytes(of: key), value: Self.bytes(of: UInt32(bitPattern: fd)))
+                    try MapCommands.uncheckedUpdate(descriptor: map, key: Self.bytes(of: key), value: Self.bytes(of: UInt32(bitPattern: fd)))  // checkMapsForLoad
                 } catch {
                     throw .slot(map: spec.name, key: key, reason: "\(error)")
                 }

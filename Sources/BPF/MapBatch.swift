@@ -4,11 +4,13 @@ extension MapCommands {
     /// `BPF_MAP_LOOKUP_AND_DELETE_ELEM`: takes the value of `key` out of the map; with no key,
     /// pops the head of a queue or the top of a stack. Nil when there is nothing to take.
     public static func lookupAndDelete(descriptor fd: Int32, key: [UInt8]?, valueSize: Int) throws(SyscallError) -> [UInt8]? {
-        try keyed(.mapLookupAndDeleteElement, "BPF_MAP_LOOKUP_AND_DELETE_ELEM", fd, key: key, output: valueSize)
+        try MapBufferSizes.check(fd, key: key?.count, value: valueSize, "BPF_MAP_LOOKUP_AND_DELETE_ELEM")
+        return try keyed(.mapLookupAndDeleteElement, "BPF_MAP_LOOKUP_AND_DELETE_ELEM", fd, key: key, output: valueSize)
     }
 
     /// Pushes `value` onto a queue or stack map (`BPF_MAP_UPDATE_ELEM` without a key).
     public static func push(descriptor fd: Int32, value: [UInt8], flags: UInt64 = 0) throws(SyscallError) {
+        try MapBufferSizes.check(fd, key: nil, value: value.count, "BPF_MAP_UPDATE_ELEM (push)")
         let result = value.withUnsafeBytes { v -> Result<Void, SyscallError> in
             var attr = Attribute(size: 32)
             attr.set(UInt32(bitPattern: fd), at: 0)
@@ -27,15 +29,18 @@ extension MapCommands {
     public static func entries(descriptor fd: Int32, keySize: Int, valueSize: Int, chunk: Int = 256, deleting: Bool = false)
         throws(SyscallError) -> [(key: [UInt8], value: [UInt8])]
     {
+        try MapBufferSizes.check(fd, key: keySize, value: valueSize, deleting ? "BPF_MAP_LOOKUP_AND_DELETE_BATCH" : "BPF_MAP_LOOKUP_BATCH")
         do {
             return try batchEntries(fd, keySize: keySize, valueSize: valueSize, chunk: max(1, chunk), deleting: deleting)
         } catch where Self.batchUnsupported(error) || (!deleting && error.errno == EINVAL) {
             var entries: [(key: [UInt8], value: [UInt8])] = []
-            for key in try keys(descriptor: fd, keySize: keySize) {
-                let value = deleting
-                    ? try lookupAndDelete(descriptor: fd, key: key, valueSize: valueSize)
-                    : try lookup(descriptor: fd, key: key, valueSize: valueSize)
-                if let value { entries.append((key, value)) }
+            for key in uncheckedKeySequence(descriptor: fd, keySize: keySize) {
+                let key = try key.get()
+                let command: Command = deleting ? .mapLookupAndDeleteElement : .mapLookupElement
+                if let value = try keyed(command, deleting ? "BPF_MAP_LOOKUP_AND_DELETE_ELEM" : "BPF_MAP_LOOKUP_ELEM", fd, key: key, output: valueSize) {
+                    entries.append((key, value))
+                }
+                if entries.count > 1 << 24 { break }  // a map being refilled as we walk it: stop somewhere
             }
             return entries
         }
@@ -98,20 +103,24 @@ extension MapCommands {
             throw SyscallError(operation: "BPF_MAP_UPDATE_BATCH (\(keys.count) keys, \(values.count) values)", errno: EINVAL)
         }
         guard !keys.isEmpty else { return }
+        let sizes = try MapBufferSizes(descriptor: fd)
+        for (key, value) in zip(keys, values) { try sizes.check(key: key.count, value: value.count, "BPF_MAP_UPDATE_BATCH") }
         do {
             try batch(.mapUpdateBatch, "BPF_MAP_UPDATE_BATCH", fd, keys: keys, values: values, flags: flags)
         } catch where Self.batchUnsupported(error) {
-            for (key, value) in zip(keys, values) { try update(descriptor: fd, key: key, value: value, flags: flags) }
+            for (key, value) in zip(keys, values) { try uncheckedUpdate(descriptor: fd, key: key, value: value, flags: flags) }
         }
     }
 
     /// `BPF_MAP_DELETE_BATCH` (falling back to one delete per key).
     public static func delete(descriptor fd: Int32, keys: [[UInt8]]) throws(SyscallError) {
         guard !keys.isEmpty else { return }
+        let sizes = try MapBufferSizes(descriptor: fd)
+        for key in keys { try sizes.check(key: key.count, value: nil, "BPF_MAP_DELETE_BATCH") }
         do {
             try batch(.mapDeleteBatch, "BPF_MAP_DELETE_BATCH", fd, keys: keys, values: nil, flags: 0)
         } catch where Self.batchUnsupported(error) {
-            for key in keys { try delete(descriptor: fd, key: key) }
+            for key in keys { try uncheckedDelete(descriptor: fd, key: key) }
         }
     }
 

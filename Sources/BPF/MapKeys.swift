@@ -3,8 +3,14 @@ extension MapCommands {
     ///
     /// Each element is a `Result`: the walk ends after the last key, or after the one
     /// failure it yields (`for key in … { try key.get() }` rethrows it).
+    /// The key size is checked against the map's once, before the first key.
     public static func keySequence(descriptor fd: Int32, keySize: Int) -> MapKeys {
-        MapKeys(descriptor: fd, keySize: keySize)
+        MapKeys(descriptor: fd, keySize: keySize, checked: false)
+    }
+
+    /// The keys of a map whose key size the caller has checked.
+    static func uncheckedKeySequence(descriptor fd: Int32, keySize: Int) -> MapKeys {
+        MapKeys(descriptor: fd, keySize: keySize, checked: true)
     }
 }
 
@@ -12,17 +18,23 @@ extension MapCommands {
 public struct MapKeys: Sequence, Sendable {
     let descriptor: Int32
     let keySize: Int
+    let checked: Bool
 
     public struct Iterator: IteratorProtocol {
         let descriptor: Int32
         let keySize: Int
         var previous: [UInt8]?
         var finished = false
+        var checked: Bool
 
         public mutating func next() -> Result<[UInt8], SyscallError>? {
             guard !finished else { return nil }
             do {
-                guard let key = try MapCommands.nextKey(descriptor: descriptor, after: previous, keySize: keySize) else {
+                if !checked {
+                    try MapBufferSizes.check(descriptor, key: keySize, value: nil, "BPF_MAP_GET_NEXT_KEY")
+                    checked = true
+                }
+                guard let key = try MapCommands.keyed(.mapGetNextKey, "BPF_MAP_GET_NEXT_KEY", descriptor, key: previous, output: keySize) else {
                     finished = true
                     return nil
                 }
@@ -35,5 +47,5 @@ public struct MapKeys: Sequence, Sendable {
         }
     }
 
-    public func makeIterator() -> Iterator { Iterator(descriptor: descriptor, keySize: keySize) }
+    public func makeIterator() -> Iterator { Iterator(descriptor: descriptor, keySize: keySize, checked: checked) }
 }

@@ -6,16 +6,17 @@ extension MapCommands {
 
     /// A per-CPU map's value for `key`: one `valueSize`-byte value per possible CPU.
     public static func lookupPerCPU(descriptor fd: Int32, key: [UInt8], valueSize: Int) throws(SyscallError) -> [[UInt8]] {
-        let stride = perCPUStride(valueSize: valueSize)
-        let all = try lookup(descriptor: fd, key: key, valueSize: stride * PossibleCPUs.count)
-        return (0..<PossibleCPUs.count).map { Array(all[$0 * stride..<$0 * stride + valueSize]) }
+        let stride = perCPUStride(valueSize: valueSize), cpus = try PossibleCPUs.count
+        let all = try lookup(descriptor: fd, key: key, valueSize: stride * cpus)
+        return (0..<cpus).map { Array(all[$0 * stride..<$0 * stride + valueSize]) }
     }
 
     /// Sets a per-CPU map's value for `key`, one value per possible CPU (`values.count` must be
     /// `PossibleCPUs.count`, each `valueSize` bytes).
     public static func updatePerCPU(descriptor fd: Int32, key: [UInt8], values: [[UInt8]], valueSize: Int, flags: UInt64 = 0) throws(SyscallError) {
-        guard values.count == PossibleCPUs.count, values.allSatisfy({ $0.count == valueSize }) else {
-            throw SyscallError(operation: "BPF_MAP_UPDATE_ELEM (per-CPU: \(PossibleCPUs.count) values of \(valueSize) bytes expected)", errno: EINVAL)
+        let cpus = try PossibleCPUs.count
+        guard values.count == cpus, values.allSatisfy({ $0.count == valueSize }) else {
+            throw SyscallError(operation: "BPF_MAP_UPDATE_ELEM (per-CPU: \(cpus) values of \(valueSize) bytes expected)", errno: EINVAL)
         }
         let stride = perCPUStride(valueSize: valueSize)
         var packed = [UInt8](repeating: 0, count: stride * values.count)

@@ -50,7 +50,9 @@ public enum MapCommands {
     }
 
     /// `BPF_MAP_UPDATE_ELEM` with `BPF_ANY` (0), `BPF_NOEXIST` (1), `BPF_EXIST` (2), or `BPF_F_LOCK` (4).
+    /// Like every map command here, checks the buffers' sizes against the map's before the call.
     public static func update(_ map: borrowing FileDescriptor, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, flags: UInt64 = 0) throws(SyscallError) {
+        try MapBufferSizes.check(map.rawValue, key: key.count, value: value.count, "BPF_MAP_UPDATE_ELEM")
         var attr = Attribute(size: 32)
         attr.set(UInt32(bitPattern: map.rawValue), at: 0)
         attr.set(key.baseAddress, at: 8)
@@ -66,6 +68,12 @@ public enum MapCommands {
 
     /// `BPF_MAP_UPDATE_ELEM` on a descriptor owned elsewhere (e.g. by a ``LoadedObject``).
     public static func update(descriptor fd: Int32, key: [UInt8], value: [UInt8], flags: UInt64 = 0) throws(SyscallError) {
+        try MapBufferSizes.check(fd, key: key.count, value: value.count, "BPF_MAP_UPDATE_ELEM")
+        try uncheckedUpdate(descriptor: fd, key: key, value: value, flags: flags)
+    }
+
+    /// `BPF_MAP_UPDATE_ELEM` with sizes the caller has proven to be the map's (the loader, from a checked spec).
+    static func uncheckedUpdate(descriptor fd: Int32, key: [UInt8], value: [UInt8], flags: UInt64 = 0) throws(SyscallError) {
         let result = key.withUnsafeBytes { k in
             value.withUnsafeBytes { v -> Result<Void, SyscallError> in
                 var attr = Attribute(size: 32)
@@ -81,6 +89,7 @@ public enum MapCommands {
 
     /// `BPF_MAP_LOOKUP_ELEM` into `value` (which must hold the map's value size).
     public static func lookup(_ map: borrowing FileDescriptor, key: UnsafeRawBufferPointer, value: UnsafeMutableRawBufferPointer, flags: UInt64 = 0) throws(SyscallError) {
+        try MapBufferSizes.check(map.rawValue, key: key.count, value: value.count, "BPF_MAP_LOOKUP_ELEM")
         var attr = Attribute(size: 32)
         attr.set(UInt32(bitPattern: map.rawValue), at: 0)
         attr.set(key.baseAddress, at: 8)
@@ -91,6 +100,7 @@ public enum MapCommands {
 
     /// `BPF_MAP_LOOKUP_ELEM` on a descriptor owned elsewhere; returns the `valueSize` bytes of the value.
     public static func lookup(descriptor fd: Int32, key: [UInt8], valueSize: Int, flags: UInt64 = 0) throws(SyscallError) -> [UInt8] {
+        try MapBufferSizes.check(fd, key: key.count, value: valueSize, "BPF_MAP_LOOKUP_ELEM")
         var value = [UInt8](repeating: 0, count: valueSize)
         let result = key.withUnsafeBytes { k in
             value.withUnsafeMutableBytes { v -> Result<Void, SyscallError> in
@@ -108,6 +118,12 @@ public enum MapCommands {
 
     /// `BPF_MAP_DELETE_ELEM`.
     public static func delete(descriptor fd: Int32, key: [UInt8]) throws(SyscallError) {
+        try MapBufferSizes.check(fd, key: key.count, value: nil, "BPF_MAP_DELETE_ELEM")
+        try uncheckedDelete(descriptor: fd, key: key)
+    }
+
+    /// `BPF_MAP_DELETE_ELEM` with a key the caller has proven to be the map's size.
+    static func uncheckedDelete(descriptor fd: Int32, key: [UInt8]) throws(SyscallError) {
         let result = key.withUnsafeBytes { k -> Result<Void, SyscallError> in
             var attr = Attribute(size: 32)
             attr.set(UInt32(bitPattern: fd), at: 0)
@@ -119,7 +135,10 @@ public enum MapCommands {
 
     /// `BPF_MAP_GET_NEXT_KEY`: the key after `key` (the first key when `key` is nil); nil at the end.
     public static func nextKey(descriptor fd: Int32, after key: [UInt8]?, keySize: Int) throws(SyscallError) -> [UInt8]? {
-        try keyed(.mapGetNextKey, "BPF_MAP_GET_NEXT_KEY", fd, key: key, output: keySize)
+        let sizes = try MapBufferSizes(descriptor: fd)
+        try sizes.check(key: keySize, value: nil, "BPF_MAP_GET_NEXT_KEY")
+        try sizes.check(key: key?.count, value: nil, "BPF_MAP_GET_NEXT_KEY")
+        return try keyed(.mapGetNextKey, "BPF_MAP_GET_NEXT_KEY", fd, key: key, output: keySize)
     }
 
     /// A command on map `fd` with an optional `key` (nil: none) and an `output`-byte buffer the
@@ -142,8 +161,9 @@ public enum MapCommands {
 
     /// Every key of a map, in the kernel's iteration order (``keySequence(descriptor:keySize:)`` walks them lazily).
     public static func keys(descriptor fd: Int32, keySize: Int) throws(SyscallError) -> [[UInt8]] {
+        try MapBufferSizes.check(fd, key: keySize, value: nil, "BPF_MAP_GET_NEXT_KEY")
         var keys: [[UInt8]] = []
-        for key in keySequence(descriptor: fd, keySize: keySize) {
+        for key in uncheckedKeySequence(descriptor: fd, keySize: keySize) {
             keys.append(try key.get())
             if keys.count > 1 << 24 { break }  // a map being refilled as we walk it: stop somewhere
         }

@@ -42,11 +42,14 @@ public struct PerfBuffer: ~Copyable {
         var rings: [Ring] = []
         do throws(RingBufferError) {
             guard owned >= 0 else { throw .system(SyscallError(operation: "dup perf event array", errno: errno)) }
-            for cpu in 0..<min(Int(info.maxEntries), PossibleCPUs.count) {
+            let cpus: Int
+            do { cpus = try PossibleCPUs.count } catch { throw .system(error) }
+            for cpu in 0..<min(Int(info.maxEntries), cpus) {
                 guard let ring = try Self.open(cpu: cpu, pages: pages) else { continue }  // an offline CPU
                 rings.append(ring)
                 do {
-                    try MapCommands.update(descriptor: owned, key: Self.bytes(UInt32(cpu)), value: Self.bytes(ring.event))
+                    // A perf event array's keys and values are 4 bytes (the kernel allows no other).
+                    try MapCommands.uncheckedUpdate(descriptor: owned, key: Self.bytes(UInt32(cpu)), value: Self.bytes(ring.event))
                 } catch { throw .system(error) }
                 do { try Epoll.add(epoll, ring.event, token: UInt32(rings.count - 1), what: "cpu \(cpu)") } catch { throw .system(error) }
                 guard sbpf_ioctl(ring.event, Self.enable, 0) >= 0 else {

@@ -61,6 +61,7 @@ extension ObjectSpec {
     /// A missing strong extern is an error; a missing weak one stays zero.
     public func kconfigValues(_ config: KernelConfig) throws(ObjectError) -> [UInt8] {
         guard let index = kconfigMapIndex, let btf else { return [] }
+        try checkMapsForLoad()
         var bytes = [UInt8](repeating: 0, count: Int(maps[index].valueSize))
         for e in kconfigExterns {
             func fail(_ reason: String) -> ObjectError {

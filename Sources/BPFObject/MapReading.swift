@@ -115,10 +115,19 @@ extension ObjectSpec {
                 if target.kind == .struct {
                     spec.innerMap = InnerMapSpec(try btfMapDefinition(btf, typeID: target.id, name: name + ".inner", sectionIndex: sectionIndex, isInner: true))
                 }
-                if spec.valueSize == 0 { spec.valueSize = 4 }
             case nil:
                 throw ObjectError.invalidMap(name: name, section: ".maps", reason: "unknown map field '\(m.name)'")
             }
+        }
+        if spec.valuesOffset != nil {
+            // As libbpf: slots go only into program arrays and maps of maps, whose values are 4-byte ids.
+            guard spec.type == .programArray || spec.type.holdsMaps else {
+                throw ObjectError.invalidMap(name: name, section: ".maps", reason: "'values' on a \(spec.type) map: only prog_array, array_of_maps and hash_of_maps take it")
+            }
+            guard spec.valueSize == 0 || spec.valueSize == 4 else {
+                throw ObjectError.invalidMap(name: name, section: ".maps", reason: "value size \(spec.valueSize) conflicts with 'values' (4-byte ids)")
+            }
+            spec.valueSize = 4
         }
         return spec
     }

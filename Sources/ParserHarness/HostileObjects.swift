@@ -67,4 +67,34 @@ public enum HostileObjects {
             return write(int, 8, 0) && write(int, 12, UInt32(IntEncoding.signed.rawValue) << 24)
         }
     }
+
+    /// Map `map`'s definition member `member` renamed `renamed` and given the type that map
+    /// `donor`'s member `donorMember` has: e.g. a program array's `max_entries` turned into
+    /// `__uint(value_size, 64)` beside its `values` (slot values larger than the ids written).
+    public static func rewrittenMapMember(_ object: [UInt8], map: String, member: String, renamed: String,
+                                          typeOf donorMember: String, in donor: String) -> [UInt8]? {
+        editBTF(object) { btf, write in
+            func definition(_ name: String) -> BTFType? {
+                guard let variable = btf.typeIDs(named: name, kind: .variable).first,
+                      let id = try? btf.resolve(try btf.type(variable).referencedType) else { return nil }
+                return try? btf.type(id)
+            }
+            guard let target = definition(map), let donor = definition(donor),
+                  let index = target.members.firstIndex(where: { $0.name == member }),
+                  let type = donor.members.first(where: { $0.name == donorMember })?.type,
+                  let name = stringOffset(renamed, in: btf) else { return false }
+            // Members follow the 12-byte header: name offset, type, bit offset.
+            return write(target.id, 12 + 12 * index, name) && write(target.id, 16 + 12 * index, type)
+        }
+    }
+
+    /// The offset of `string` in the BTF's string section, found among member names.
+    static func stringOffset(_ string: String, in btf: BTF) -> UInt32? {
+        var id = btf.firstID
+        while id < btf.endID {
+            if let t = try? btf.type(id), let m = t.members.first(where: { $0.name == string }) { return m.nameOffset }
+            id += 1
+        }
+        return nil
+    }
 }

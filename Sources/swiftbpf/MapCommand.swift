@@ -86,8 +86,7 @@ enum MapCommand {
         }
         switch verb {
         case "lookup":
-            let valueSize = perCPU.contains(info.type.rawValue) ? Int((info.valueSize + 7) / 8 * 8) * PossibleCPUs.count : Int(info.valueSize)
-            let found = try MapCommands.lookup(descriptor: fd.rawValue, key: key, valueSize: valueSize)
+            let found = try MapCommands.lookup(descriptor: fd.rawValue, key: key, valueSize: try info.valueBufferSize())
             print("key: \(hexString(key))  value: \(hexString(found))")
         case "update":
             guard value.count == Int(info.valueSize) else {
@@ -147,13 +146,10 @@ enum MapCommand {
         return .object(fields)
     }
 
-    /// Map types whose lookups return one value per possible CPU.
-    static let perCPU: Set<UInt32> = [5, 6, 10, 21]
-
     static func dump(_ fd: Int32, json asJSON: Bool) throws {
         let info = try MapInfo(descriptor: fd)
-        let cpus = perCPU.contains(info.type.rawValue) ? PossibleCPUs.count : 1
-        let slot = perCPU.contains(info.type.rawValue) ? Int((info.valueSize + 7) / 8 * 8) : Int(info.valueSize)
+        let cpus = info.isPerCPU ? try PossibleCPUs.count : 1
+        let slot = info.isPerCPU ? MapCommands.perCPUStride(valueSize: Int(info.valueSize)) : Int(info.valueSize)
         var entries: [([UInt8], [UInt8])] = []
         // Maps without keys to walk (ring buffers, queues) have no elements to show, as with bpftool.
         var keys: [[UInt8]] = []
@@ -183,7 +179,7 @@ enum MapCommand {
                 guard let v = try? btf.formattedValue(bytes, type: info.btfValueTypeID) else { return nil }
                 values.append(JSON(v))
             }
-            if perCPU.contains(info.type.rawValue) {
+            if info.isPerCPU {
                 fields.append(("values", .array(values.enumerated().map { .object([("cpu", .uint(UInt64($0.offset))), ("value", $0.element)]) })))
             } else if let v = values.first {
                 fields.append(("value", v))

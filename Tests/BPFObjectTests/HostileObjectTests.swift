@@ -83,3 +83,50 @@ extension HostileObjectTests {
         #expect(Array(bytes[Int(hz.offset)..<Int(hz.offset) + 4]) == [0, 0, 0, 0x80])
     }
 }
+
+extension HostileObjectTests {
+    @Test("'values' beside a value size other than 4, or on a map that takes no slots, is refused on open")
+    func oversizedSlotValues() throws {
+        for name in ["maps.bpfel.o", "maps.bpfeb.o"] {
+            let object = try testObject(name)
+            let oversized = try #require(HostileObjects.rewrittenMapMember(object, map: "jumps", member: "max_entries", renamed: "value_size",
+                                                                            typeOf: "max_entries", in: "hash"))
+            #expect {
+                _ = try openSpec(oversized)
+            } throws: { error in
+                guard case let .invalidMap(map, _, reason) = error as? ObjectError else { return false }
+                return map == "jumps" && reason.contains("value size 64 conflicts with 'values'")
+            }
+            let hash = try #require(HostileObjects.rewrittenMapMember(object, map: "jumps", member: "type", renamed: "type",
+                                                                       typeOf: "type", in: "hash"))
+            #expect {
+                _ = try openSpec(hash)
+            } throws: { error in
+                guard case let .invalidMap(map, _, reason) = error as? ObjectError else { return false }
+                return map == "jumps" && reason.contains("'values' on a hash map")
+            }
+        }
+    }
+
+    @Test("sizes changed after open are checked before the loader writes contents, slots or kconfig values")
+    func adjustedSizes() throws {
+        var s = try spec("maps.bpfel.o")
+        try s.checkMapsForLoad()
+        let jumps = try #require(s.maps.firstIndex { $0.name == "jumps" })
+        s.maps[jumps].valueSize = 64
+        #expect(throws: ObjectError.self) { try s.checkMapsForLoad() }
+        s.maps[jumps].valueSize = 4
+        s.maps[jumps].type = .hash
+        #expect(throws: ObjectError.self) { try s.checkMapsForLoad() }
+
+        var globals = try spec("globals.bpfel.o")
+        let data = try #require(globals.maps.firstIndex { !$0.contents.isEmpty })
+        globals.maps[data].valueSize += 64
+        #expect(throws: ObjectError.self) { try globals.checkMapsForLoad() }
+
+        var kconfig = try spec("kconfig.bpfel.o")
+        let map = try #require(kconfig.kconfigMapIndex)
+        kconfig.maps[map].valueSize = 4
+        #expect(throws: ObjectError.self) { try kconfig.kconfigValues(KernelConfig(values: [:])) }
+    }
+}

@@ -84,7 +84,7 @@ extension KernelTests {
             try KernelObjects.exclusively {
                 // A 12-byte value: each CPU's slot is padded to 16.
                 let map = try makeMap(type, value: 12, entries: 4)
-                let values = (0..<PossibleCPUs.count).map { cpu in (0..<12).map { UInt8(cpu * 16 + $0) } }
+                let values = (0..<(try PossibleCPUs.count)).map { cpu in (0..<12).map { UInt8(cpu * 16 + $0) } }
                 try MapCommands.updatePerCPU(descriptor: map.rawValue, key: u32(2), values: values, valueSize: 12)
                 #expect(try MapCommands.lookupPerCPU(descriptor: map.rawValue, key: u32(2), valueSize: 12) == values)
                 #expect(throws: SyscallError.self) {
@@ -92,9 +92,56 @@ extension KernelTests {
                 }
                 let stride = MapCommands.perCPUStride(valueSize: 12)
                 #expect(stride == 16)
-                let batched = try MapCommands.entries(descriptor: map.rawValue, keySize: 4, valueSize: stride * PossibleCPUs.count)
+                let batched = try MapCommands.entries(descriptor: map.rawValue, keySize: 4, valueSize: stride * (try PossibleCPUs.count))
                 let entry = try #require(batched.first { $0.key == u32(2) })
                 #expect(Array(entry.value[0..<12]) == values[0])
+            }
+        }
+
+        @Test("a key or value buffer of another size than the map's is refused before the kernel reads or writes it")
+        func bufferSizesChecked() throws {
+            try KernelObjects.exclusively {
+                let map = try makeMap(.hash, key: 8, value: 64, entries: 4)
+                func refused(_ body: () throws -> Void) -> Bool {
+                    do { try body(); return false } catch {
+                        guard let error = error as? SyscallError else { return false }
+                        return error.errno == EINVAL && error.operation.contains("refused before the call")
+                    }
+                }
+                #expect(refused { try MapCommands.update(descriptor: map.rawValue, key: u32(1), value: [UInt8](repeating: 0, count: 64)) })
+                #expect(refused { try MapCommands.update(descriptor: map.rawValue, key: u64(1), value: u64(1)) })
+                #expect(refused { _ = try MapCommands.lookup(descriptor: map.rawValue, key: u64(1), valueSize: 8) })
+                #expect(refused { _ = try MapCommands.lookupAndDelete(descriptor: map.rawValue, key: u64(1), valueSize: 8) })
+                #expect(refused { _ = try MapCommands.nextKey(descriptor: map.rawValue, after: nil, keySize: 4) })
+                #expect(refused { _ = try MapCommands.nextKey(descriptor: map.rawValue, after: u32(0), keySize: 8) })
+                #expect(refused { _ = try MapCommands.keys(descriptor: map.rawValue, keySize: 4) })
+                #expect(refused { _ = try MapCommands.entries(descriptor: map.rawValue, keySize: 8, valueSize: 8) })
+                #expect(refused { try MapCommands.delete(descriptor: map.rawValue, key: u32(1)) })
+                #expect(refused { try MapCommands.update(descriptor: map.rawValue, keys: [u64(1), u32(2)], values: [[UInt8](repeating: 0, count: 64), u64(0)]) })
+                #expect(refused { _ = try MapCommands.lookupPerCPU(descriptor: map.rawValue, key: u64(1), valueSize: 64) })
+                let key = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 8), value = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 8)
+                defer { key.deallocate(); value.deallocate() }
+                #expect(refused { try MapCommands.lookup(map, key: UnsafeRawBufferPointer(key), value: value) })
+                // The right sizes still work.
+                try MapCommands.update(descriptor: map.rawValue, key: u64(1), value: [UInt8](repeating: 7, count: 64))
+                #expect(try MapCommands.lookup(descriptor: map.rawValue, key: u64(1), valueSize: 64) == [UInt8](repeating: 7, count: 64))
+            }
+        }
+
+        @Test("a spec whose map sizes were changed after open fails before any kernel object is made")
+        func adjustedSpecRefusedBeforeLoad() throws {
+            try KernelObjects.exclusively {
+                var spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/maps.bpfel.o")
+                let jumps = try #require(spec.maps.firstIndex { $0.name == "jumps" })
+                spec.maps[jumps].valueSize = 64
+                let before = KernelObjects.openCount()
+                #expect {
+                    _ = try spec.load()
+                } throws: { error in
+                    guard case let .spec(.invalidMap(name, _, _)) = error as? LoadError else { return false }
+                    return name == "jumps"
+                }
+                #expect(KernelObjects.openCount() == before)
             }
         }
 

@@ -1,0 +1,31 @@
+/// What the loader writes into a map from its spec — global data, `.kconfig` values, program
+/// array and map-of-maps slots — checked against the map's sizes before any kernel object exists:
+/// the kernel reads `key_size` and `value_size` bytes whatever buffer it is handed.
+extension ObjectSpec {
+    /// Throws for the first created map whose spec (as the caller may have adjusted it) asks the
+    /// loader to write a key or value of another size than the map's.
+    public func checkMapsForLoad() throws(ObjectError) {
+        for (index, map) in maps.enumerated() where map.autoCreate {
+            func fail(_ reason: String) -> ObjectError { .invalidMap(name: map.name, section: map.origin.description, reason: reason) }
+            if !map.contents.isEmpty {
+                guard map.type == .array, map.keySize == 4, map.contents.count == Int(map.valueSize) else {
+                    throw fail("\(map.contents.count) bytes of initial contents for a \(map.type) map of \(map.keySize)-byte keys and \(map.valueSize)-byte values (an array of 4-byte keys and values of the contents' size is needed)")
+                }
+            }
+            if !map.slots.isEmpty {
+                guard map.type == .programArray || map.type.holdsMaps else {
+                    throw fail("initial 'values' slots on a \(map.type) map (only prog_array, array_of_maps and hash_of_maps take them)")
+                }
+                guard map.keySize == 4, map.valueSize == 4 else {
+                    throw fail("slots need 4-byte keys and values; the map has \(map.keySize)-byte keys and \(map.valueSize)-byte values")
+                }
+            }
+            if index == kconfigMapIndex {
+                let end = kconfigExterns.map { Int($0.offset) + Int($0.size) }.max() ?? 0
+                guard map.type == .array, map.keySize == 4, end <= Int(map.valueSize) else {
+                    throw fail("the __kconfig externs take \(end) bytes; the map holds \(map.valueSize)-byte values under \(map.keySize)-byte keys")
+                }
+            }
+        }
+    }
+}
