@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "ELF64Tests", dependencies: ["ELF64", "ParserHarness", "TestSupport"]),
         .testTarget(name: "BTFTests", dependencies: ["BTF", "ELF64", "TestSupport"]),
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "BTF", "ELF64", "ParserHarness", "TestSupport"]),
-        .testTarget(name: "BPFTests", dependencies: ["BPF", "BPFAsync", "BPFObject", "BTF", "ELF64", "TestSupport", "swiftbpf"]),
+        .testTarget(name: "BPFTests", dependencies: ["BPF", "BPFAsync", "BPFObject", "BTF", "ELF64", "ParserHarness", "TestSupport", "swiftbpf"]),
         .testTarget(name: "RegressionTests", dependencies: ["ParserHarness", "BTF", "ELF64", "TestSupport"]),
         .testTarget(name: "swiftbpfTests", dependencies: ["swiftbpf", "ELF64", "TestSupport"]),
     ]

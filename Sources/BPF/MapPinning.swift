@@ -11,10 +11,9 @@ extension ObjectSpec {
     /// single path component, so that no map can place a pin outside the pin root.
     func pinPath(_ spec: MapSpec, _ options: LoadOptions) throws(LoadError) -> String? {
         guard spec.origin == .btf, spec.pinning == Self.pinByName else { return nil }
-        let path = options.pinRoot + "/" + spec.name
-        guard !spec.name.isEmpty, spec.name != ".", spec.name != "..", !spec.name.utf8.contains(UInt8(ascii: "/")),
-            !spec.name.utf8.contains(0)
-        else { throw .pin(map: spec.name, path: path, reason: "a map name must be one path component to be pinned by name") }
+        guard let path = ObjectCommands.path(in: options.pinRoot, named: spec.name) else {
+            throw .pin(map: spec.name, path: options.pinRoot + "/" + spec.name, reason: "a map name must be one path component to be pinned by name")
+        }
         var fs = statfs()
         guard statfs(options.pinRoot, &fs) == 0 else {
             throw .pin(map: spec.name, path: path, reason: "pin root: \(String(cString: strerror(errno)))")
@@ -25,7 +24,7 @@ extension ObjectSpec {
         return path
     }
 
-    /// The map pinned at `path` when it matches `spec` (type, key and value size, entries, flags);
+    /// The map pinned at `path` when it matches `spec` (type, key and value size, entries, flags, map_extra: libbpf's checks);
     /// nil when nothing is pinned there; an error for anything else.
     func reusePinnedMap(_ spec: MapSpec, at path: String) throws(LoadError) -> FileDescriptor? {
         let fd: FileDescriptor
@@ -47,6 +46,7 @@ extension ObjectSpec {
         compare("value size", info.valueSize, ring ? 0 : spec.valueSize)
         compare("max entries", info.maxEntries, spec.maxEntries)
         compare("flags", info.flags, spec.flags)
+        if info.mapExtra != spec.mapExtra { differences.append("map_extra \(info.mapExtra) (object: \(spec.mapExtra))") }
         guard differences.isEmpty else {
             throw .pin(map: spec.name, path: path, reason: "the pinned map differs: " + differences.joined(separator: ", "))
         }

@@ -168,6 +168,13 @@ public enum BTFCommands {
 }
 
 public enum ObjectCommands {
+    /// `directory/name`, when `name` (read from an object, so untrusted) is one path component:
+    /// not empty, `.` or `..`, without `/` or NUL. Nil otherwise: no pin may land outside `directory`.
+    public static func path(in directory: String, named name: String) -> String? {
+        guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(UInt8(ascii: "/")), !name.utf8.contains(0) else { return nil }
+        return directory + "/" + name
+    }
+
     /// `BPF_OBJ_PIN`: pins a map, program or link at `path` on a bpffs.
     public static func pin(descriptor fd: Int32, at path: String) throws(SyscallError) {
         let bytes = Array(path.utf8) + [0]

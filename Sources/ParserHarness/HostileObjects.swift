@@ -97,4 +97,18 @@ public enum HostileObjects {
         }
         return nil
     }
+
+    /// The symbol named `name` renamed `renamed` (appended to the symbol string table): e.g. a
+    /// program named `../../escape`, for tools that build paths from program names.
+    public static func renamedSymbol(_ object: [UInt8], _ name: String, to renamed: String) -> [UInt8]? {
+        object.withUnsafeBytes { raw -> [UInt8]? in
+            guard var editor = ELFEditor(raw), let file = try? ELFFile(unsafeBytes: raw),
+                  let symbols = try? file.symbolTable(), let symbol = symbols.first(where: { $0.name == name }) else { return nil }
+            let strings = symbols.strings.index
+            let offset = editor.sections[strings].data.count
+            editor.sections[strings].data += Array(renamed.utf8) + [0]
+            editor.write(UInt64(offset), width: 4, to: symbols.section.index, at: symbol.index * Symbol.entrySize)
+            return editor.bytes
+        }
+    }
 }

@@ -111,15 +111,23 @@ enum ProgCommand {
         }
         var pinned: [String] = []
         if let dir = args.option("pin-dir") {
-            mkdir(dir, 0o755)
+            // Program names come from the object: each must be one path component, checked before any pin.
+            let paths = try object.programNames.map { name in
+                guard let path = ObjectCommands.path(in: dir, named: name) else {
+                    throw CommandFailure(description: "program '\(name)' cannot be pinned in \(dir): its name is not one path component")
+                }
+                return (name, path)
+            }
+            let created = mkdir(dir, 0o755) == 0
             do {
-                for name in object.programNames {
+                for (name, path) in paths {
                     guard let fd = object.programDescriptor(named: name) else { continue }
-                    try ObjectCommands.pin(descriptor: fd, at: dir + "/" + name)
-                    pinned.append(dir + "/" + name)
+                    try ObjectCommands.pin(descriptor: fd, at: path)
+                    pinned.append(path)
                 }
             } catch {
                 for path in pinned { unlink(path) }
+                if created { rmdir(dir) }
                 throw error
             }
         }

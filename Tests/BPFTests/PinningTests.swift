@@ -79,6 +79,24 @@ extension KernelTests {
             }
         }
 
+        @Test("a pinned map with another map_extra is not reused (libbpf compares it too)")
+        func mapExtraCompared() throws {
+            try KernelObjects.exclusively {
+                try withPinRoot { root in
+                    do {
+                        let same = try MapCommands.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 4))
+                        try ObjectCommands.pin(descriptor: same.rawValue, at: root + "/shared_flags")
+                    }
+                    let reason = pinFailure { () throws(LoadError) in
+                        try loadPinned(root: root) { spec in
+                            if let i = spec.maps.firstIndex(where: { $0.name == "shared_flags" }) { spec.maps[i].mapExtra = 3 }
+                        }
+                    }
+                    #expect(reason == "the pinned map differs: map_extra 0 (object: 3)")
+                }
+            }
+        }
+
         @Test("names that would leave the pin root, and a pin root off bpffs, are refused before anything is made")
         func refusedPaths() throws {
             KernelObjects.exclusively {

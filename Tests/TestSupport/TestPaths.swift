@@ -104,6 +104,14 @@ extension Host {
 
     /// Runs a command (in `directory`, when given) and returns its standard output as text, its standard error and its status.
     public static func capture(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> (out: String, err: String, status: Int32) {
+        let result = try captureEnding(executable, arguments, in: directory)
+        return (result.out, result.err, result.status)
+    }
+
+    /// As ``capture(_:_:in:)``, also saying whether the command ended by a signal (a trap) rather than an exit.
+    public static func captureEnding(_ executable: String, _ arguments: [String], in directory: String? = nil) throws
+        -> (out: String, err: String, status: Int32, signaled: Bool)
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -114,6 +122,7 @@ extension Host {
         try process.run()
         let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self), process.terminationStatus)
+        return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self), process.terminationStatus,
+                process.terminationReason == .uncaughtSignal)
     }
 }

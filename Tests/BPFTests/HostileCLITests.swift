@@ -1,0 +1,56 @@
+import Foundation
+import ParserHarness
+import TestSupport
+import Testing
+
+/// Every hostile object the generators build, through every verb that reads objects:
+/// a typed error (exit 1 with a message) or a result, never a signal, and no pin left behind.
+extension KernelTests {
+    @Suite("swiftbpf on hostile objects", kernelTrait, .serialized)
+    struct HostileCLITests {
+        static func object(_ name: String) -> [UInt8] {
+            (try? Array(Data(contentsOf: URL(fileURLWithPath: TestPaths.testData + "/obj/" + name)))) ?? []
+        }
+
+        static let escaping = "aaaaaaaaaaaaaaa/../../escape"
+
+        /// (what it is, the bytes, whether `prog load` must refuse it).
+        static var cases: [(String, [UInt8]?, Bool)] {
+            [
+                ("second symbol table", HostileObjects.secondSymbolTable(object("multi.bpfel.o")), true),
+                ("second dynamic symbol table", HostileObjects.secondSymbolTable(object("counter.bpfel.o"), dynamic: true), true),
+                ("recursive map definition", HostileObjects.recursiveMapDefinition(object("maps.bpfel.o")), true),
+                ("oversized slot values", HostileObjects.rewrittenMapMember(object("maps.bpfel.o"), map: "jumps", member: "max_entries",
+                                                                             renamed: "value_size", typeOf: "max_entries", in: "hash"), true),
+                ("0-byte kconfig extern", HostileObjects.zeroSizeKconfigExtern(object("kconfig.bpfel.o")), true),
+                // The kernel takes the first 15 characters (no '/' among them); the pin path took the whole name.
+                ("program named past the pin directory", HostileObjects.renamedSymbol(object("minimal.bpfel.o"), "accept_all", to: Self.escaping), true),
+            ]
+        }
+
+        @Test("inspect, disasm, btf dump and prog load end in an exit, never a signal", arguments: 0..<6)
+        func verbs(_ index: Int) throws {
+            let (what, built, refused) = Self.cases[index]
+            let bytes = try #require(built, "the generator applies to its TestData object: \(what)")
+            #expect(Host.ensureBPFFS())
+            let file = NSTemporaryDirectory() + "hostile-\(getpid())-\(index).o"
+            try Data(bytes).write(to: URL(fileURLWithPath: file))
+            defer { unlink(file) }
+            let dir = "/sys/fs/bpf/swiftbpf-hostile-\(getpid())-\(index)/a/b"
+            // A directory an escaping name can walk through (a layout the attacker knows).
+            try FileManager.default.createDirectory(atPath: dir + "/aaaaaaaaaaaaaaa", withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: "/sys/fs/bpf/swiftbpf-hostile-\(getpid())-\(index)") }
+            for verb in [["inspect", file], ["disasm", file], ["disasm", file, "--relocated"], ["btf", "dump", file],
+                         ["btf", "dump", file, "--format", "c"], ["prog", "load", file, "--pin-dir", dir]] {
+                let run = try Host.captureEnding(Host.swiftbpf, verb)
+                #expect(!run.signaled, "\(what): swiftbpf \(verb.joined(separator: " ")) ended by signal \(run.status)")
+                #expect(run.status == 0 || (run.status == 1 && !run.err.isEmpty), "\(what): \(verb[0]) exit \(run.status) \(run.err)")
+                if verb[0] == "prog", refused { #expect(run.status == 1, "\(what): the load must be refused") }
+            }
+            // Nothing was pinned, inside the directory or above it.
+            #expect((try? FileManager.default.contentsOfDirectory(atPath: dir)) == ["aaaaaaaaaaaaaaa"])
+            #expect((try? FileManager.default.contentsOfDirectory(atPath: dir + "/aaaaaaaaaaaaaaa")) == [])
+            #expect(!FileManager.default.fileExists(atPath: "/sys/fs/bpf/swiftbpf-hostile-\(getpid())-\(index)/a/escape"))
+        }
+    }
+}
