@@ -37,6 +37,6 @@ let package = Package(
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "BTF", "ELF64", "ParserHarness", "TestSupport"]),
         .testTarget(name: "BPFTests", dependencies: ["BPF", "BPFAsync", "BPFObject", "BTF", "ELF64", "ParserHarness", "TestSupport", "swiftbpf"]),
         .testTarget(name: "RegressionTests", dependencies: ["ParserHarness", "BTF", "ELF64", "TestSupport"]),
-        .testTarget(name: "swiftbpfTests", dependencies: ["swiftbpf", "ELF64", "TestSupport"]),
+        .testTarget(name: "swiftbpfTests", dependencies: ["swiftbpf", "BPFObject", "ELF64", "TestSupport"]),
     ]
 )

@@ -224,6 +224,7 @@ extension ObjectSpec {
                              fallback: firstSymbol[section.index] < 0 ? nil : symbols[firstSymbol[section.index]])
         }
         try readReferences(sections, symbols, relocationSections: relocationSections)
+        try checkPseudoSources()
         if let mapsSection { try readMapSlots(mapsSection, symbols, relocationSections: relocationSections) }
         for index in sections.indices where roles[index] == .structOps {
             try readStructOps(sections[index], symbols, relocationSections: relocationSections)

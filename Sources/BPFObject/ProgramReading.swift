@@ -79,10 +79,9 @@ extension ObjectSpec {
                                               reason: "relocation at byte \(r.offset) is not an instruction of the \(targetSize)-byte section")
                 }
                 let sectionInstruction = Int(r.offset) / Instruction.size
-                guard let p = Self.program(containing: sectionInstruction, among: candidates, programs) else {
-                    throw .invalidInstruction(program: String(elf.sections[target].name), instruction: sectionInstruction,
-                                              reason: "relocation outside every function of the section")
-                }
+                // Outside every function: bytes of a weak function another object overrode (`bpftool gen
+                // object` leaves them, with their relocations, between functions). libbpf skips these too.
+                guard let p = Self.program(containing: sectionInstruction, among: candidates, programs) else { continue }
                 let index = sectionInstruction - programs[p].sectionOffset
                 let symbol = symbols[r.symbolIndex]
                 let reference: Reference
@@ -93,6 +92,30 @@ extension ObjectSpec {
                                                 symbol: Self.displayName(of: symbol, elf: elf), reason: error.reason)
                 }
                 programs[p].references.append(reference)
+            }
+        }
+    }
+
+    /// Refuses instructions that arrive carrying a kernel reference without a relocation to justify
+    /// it: an `ld_imm64` whose source names a map fd or index, a BTF id or a function, or a kfunc
+    /// call. Passed on as they are (libbpf does, but for `BPF_PSEUDO_FUNC`), the kernel would bind
+    /// whatever map the loading process has open at that number, or read past `fd_array`.
+    /// A `BPF_PSEUDO_CALL` without relocation stays: older compilers emit calls within a section so.
+    mutating func checkPseudoSources() throws(ObjectError) {
+        for program in programs {
+            var relocated = program.references.map(\.instruction)
+            relocated.sort()
+            var next = 0, index = 0
+            let instructions = program.instructions
+            while index < instructions.count {
+                let insn = instructions[index]
+                while next < relocated.count, relocated[next] < index { next += 1 }
+                let isRelocated = next < relocated.count && relocated[next] == index
+                if !isRelocated, (insn.isLoadImmediate64 && insn.source != 0) || (insn.isCall && insn.source == PseudoSource.kfuncCall) {
+                    throw .invalidInstruction(program: program.name, instruction: index,
+                                              reason: "\(insn.isCall ? "call" : "ld_imm64") with src_reg \(insn.source) (a kernel reference) but no relocation: refused, as no object may name the loader's descriptors or BTF ids")
+                }
+                index += insn.isLoadImmediate64 ? 2 : 1
             }
         }
     }

@@ -26,7 +26,7 @@ public struct SymbolTable: RandomAccessCollection, @unchecked Sendable {
         case SpecialSectionIndex.undefined: location = .undefined
         case SpecialSectionIndex.absolute: location = .absolute
         case SpecialSectionIndex.common: location = .common
-        case SpecialSectionIndex.extended: location = .index(Int(extendedIndex(index)))
+        case SpecialSectionIndex.extended: location = extendedIndex(index).map { .index(Int($0)) } ?? .reserved(raw)
         case SpecialSectionIndex.loReserve...: location = .reserved(raw)
         default: location = .index(Int(raw))
         }
@@ -42,8 +42,10 @@ public struct SymbolTable: RandomAccessCollection, @unchecked Sendable {
         return Record(UnsafeRawBufferPointer(rebasing: section.data[at..<at + Symbol.entrySize]), order: order)
     }
 
-    func extendedIndex(_ index: Int) -> UInt32 {
-        Record(UnsafeRawBufferPointer(rebasing: extendedIndices[index * 4..<index * 4 + 4]), order: order).u32(0)
+    /// The `SHT_SYMTAB_SHNDX` entry of symbol `index`; nil where the table has none (unvalidated tables only).
+    func extendedIndex(_ index: Int) -> UInt32? {
+        guard index * 4 + 4 <= extendedIndices.count else { return nil }
+        return Record(UnsafeRawBufferPointer(rebasing: extendedIndices[index * 4..<index * 4 + 4]), order: order).u32(0)
     }
 }
 
@@ -56,6 +58,17 @@ extension ELFFile {
 
     /// The symbol table in `section`, validated.
     public func symbols(in section: Section) throws(ELFError) -> SymbolTable {
+        try symbols(in: section, validatingEntries: true)
+    }
+
+    /// The symbol table in `section` with only its layout checked (type, entry size, string table),
+    /// for listings that show corrupt entries as llvm-readelf does: a name outside the string table
+    /// reads as empty (``Symbol/nameOffset`` tells), a section index may lie past the sections.
+    public func unvalidatedSymbols(in section: Section) throws(ELFError) -> SymbolTable {
+        try symbols(in: section, validatingEntries: false)
+    }
+
+    private func symbols(in section: Section, validatingEntries: Bool) throws(ELFError) -> SymbolTable {
         func where_() -> String { "section \(section.index) (\(section.name))" }
         guard section.type == .symtab || section.type == .dynsym else {
             throw ELFError(.wrongSectionType(found: section.type.rawValue, expected: SectionType.symtab.rawValue),
@@ -73,6 +86,10 @@ extension ELFFile {
         let count = Int(section.size) / Symbol.entrySize
         var extended = UnsafeRawBufferPointer(start: nil, count: 0)
         let table = SymbolTable(section: section, strings: strings, extendedIndices: extended, order: byteOrder, endIndex: count)
+        guard validatingEntries else {
+            let extended = (try? extendedIndexTable(for: section, symbolCount: count)) ?? extended
+            return SymbolTable(section: section, strings: strings, extendedIndices: extended, order: byteOrder, endIndex: count)
+        }
         for index in 0..<count {
             let r = table.entry(index)
             let entryOffset = Int(section.offset) + index * Symbol.entrySize

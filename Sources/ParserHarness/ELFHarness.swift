@@ -18,6 +18,11 @@ public enum Harness {
             if let symbols = try file.symbolTable() {
                 for symbol in symbols { touched &+= symbol.name.count &+ (symbol.section.sectionIndex ?? 0) }
             }
+            for section in file.sections where section.type == .symtab || section.type == .dynsym {
+                // The listing view (inspect's): every entry decodes, whatever it holds.
+                guard let symbols = try? file.unvalidatedSymbols(in: section) else { continue }
+                for symbol in symbols { touched &+= symbol.name.count &+ (symbol.section.sectionIndex ?? 0) }
+            }
             for section in file.relocationSections {
                 for relocation in try file.relocations(in: section) { touched &+= relocation.symbolIndex }
             }

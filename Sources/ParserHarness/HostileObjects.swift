@@ -111,4 +111,28 @@ public enum HostileObjects {
             return editor.bytes
         }
     }
+
+    /// The first two instructions of the first program section no relocation touches there,
+    /// rewritten as `ld_imm64 r1` (or, with `call`, a call in the first) carrying kernel source
+    /// `source` and immediate `immediate`: e.g. `BPF_PSEUDO_MAP_FD` naming descriptor 3 of the loader.
+    public static func pseudoSourceWithoutRelocation(_ object: [UInt8], source: UInt8, immediate: Int32, call: Bool = false) -> [UInt8]? {
+        object.withUnsafeBytes { raw -> [UInt8]? in
+            guard var editor = ELFEditor(raw) else { return nil }
+            let exec = SectionFlags.execInstr.rawValue
+            let touched = Set(editor.sections.indices.filter { editor.sections[$0].type == SectionType.rel.rawValue }.flatMap { rel in
+                stride(from: 0, to: editor.sections[rel].data.count - 15, by: 16).compactMap { at in
+                    editor.read(rel, at: at, width: 8) < 16 ? Int(editor.sections[rel].info) : nil
+                }
+            })
+            guard let code = editor.sections.indices.first(where: {
+                editor.sections[$0].flags & exec != 0 && editor.sections[$0].data.count >= 24 && !touched.contains($0)
+            }) else { return nil }
+            let registers = UInt64(source) << (editor.order == .little ? 4 : 0) | (call ? 0 : UInt64(1) << (editor.order == .little ? 0 : 4))
+            editor.write(UInt64(call ? 0x85 : 0x18), width: 1, to: code, at: 0)
+            editor.write(registers, width: 1, to: code, at: 1)
+            editor.write(UInt64(UInt32(bitPattern: immediate)), width: 4, to: code, at: 4)
+            if !call { editor.write(0, width: 8, to: code, at: 8) }
+            return editor.bytes
+        }
+    }
 }

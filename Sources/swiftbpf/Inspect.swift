@@ -35,22 +35,37 @@ enum Inspect {
             throw UsageError(message: args.positionals.isEmpty ? "missing FILE" : "expected one FILE", help: help)
         }
         let file = try ELFFile(ByteStorage(contentsOfFile: path))
-        // Files that are ELF but not BPF objects still get the ELF view.
+        // Every ELF file gets the ELF view; a BPF object's spec follows it, or, when the object is
+        // not a loadable spec, the reason does (on standard error, and in the exit status).
         let base = path.split(separator: "/").last.map(String.init) ?? path
-        let spec = file.header.machine == .bpf || file.header.machine == .none
-            ? try ObjectSpec(elf: file, name: String(base.prefix { $0 != "." })) : nil
+        var spec: Result<ObjectSpec, ObjectError>?
+        if file.header.machine == .bpf || file.header.machine == .none {
+            do throws(ObjectError) { spec = .success(try ObjectSpec(elf: file, name: String(base.prefix { $0 != "." }))) } catch {
+                spec = .failure(error)
+            }
+        }
+        var problems: [ELFError] = []
         if args.flag("json") {
-            var object = try json(file, path: path)
-            if case var .object(fields) = object, let spec {
-                fields.append(("bpf", ObjectListing(spec: spec).json))
+            var object = json(file, path: path, problems: &problems)
+            if case var .object(fields) = object {
+                switch spec {
+                case let .success(spec): fields.append(("bpf", ObjectListing(spec: spec).json))
+                case let .failure(error): fields.append(("bpfError", .string(error.description)))
+                case nil: break
+                }
                 object = .object(fields)
             }
             print(object.rendered())
         } else {
             print(headerText(file), terminator: "")
-            print(try ReadelfListing(file: file).render(), terminator: "")
-            if let spec { print(ObjectListing(spec: spec).text, terminator: "") }
+            let listing = ReadelfListing(file: file).render()
+            problems = listing.problems
+            print(listing.text, terminator: "")
+            if case let .success(spec) = spec { print(ObjectListing(spec: spec).text, terminator: "") }
         }
+        var failures = problems.map { "not listed: \($0)" }
+        if case let .failure(error) = spec { failures.append("not a loadable BPF object: \(error)") }
+        if !failures.isEmpty { throw CommandFailure(description: failures.joined(separator: "\n")) }
     }
 
     static func headerText(_ file: ELFFile) -> String {
@@ -71,7 +86,7 @@ enum Inspect {
             """
     }
 
-    static func json(_ file: ELFFile, path: String) throws(ELFError) -> JSON {
+    static func json(_ file: ELFFile, path: String, problems: inout [ELFError]) -> JSON {
         let h = file.header
         let header = JSON.object([
             ("class", .string("ELF64")),
@@ -92,7 +107,9 @@ enum Inspect {
             ])
         }
         var symbols: [JSON] = []
-        if let table = try file.symbolTable() {
+        var symbolTable: SymbolTable?
+        do { symbolTable = try file.symbolTable() } catch { problems.append(error) }
+        if let table = symbolTable {
             symbols = table.map { s in
                 JSON.object([
                     ("index", .uint(UInt64(s.index))), ("name", .string(String(s.name))),
@@ -104,7 +121,11 @@ enum Inspect {
         }
         var relocationSections: [JSON] = []
         for section in file.relocationSections {
-            let table = try file.relocations(in: section)
+            let table: RelocationTable
+            do { table = try file.relocations(in: section) } catch {
+                problems.append(error)
+                continue
+            }
             let entries = table.map { r in
                 JSON.object([
                     ("offset", .uint(r.offset)), ("type", .uint(UInt64(r.type))),

@@ -5,11 +5,17 @@ import ELF64
 struct ReadelfListing {
     let file: ELFFile
 
-    func render() throws(ELFError) -> String {
+    /// The listing, and what could not be listed (a relocation section or symbol table that does not
+    /// read): the rest is still listed, as llvm-readelf warns and goes on.
+    func render() -> (text: String, problems: [ELFError]) {
+        var problems: [ELFError] = []
         var out = sectionHeaders()
-        out += try relocations()
-        out += try symbols()
-        return out
+        out += relocations(problems: &problems)
+        do { out += try symbols(problems: &problems) } catch {
+            if !problems.contains(error) { problems.append(error) }
+            out += "\nThe symbol table cannot be listed: \(error)\n"
+        }
+        return (out, problems)
     }
 
     func sectionHeaders() -> String {
@@ -43,13 +49,24 @@ struct ReadelfListing {
         return out
     }
 
-    func relocations() throws(ELFError) -> String {
+    func relocations(problems: inout [ELFError]) -> String {
         let sections = file.relocationSections
         guard !sections.isEmpty else { return "\nThere are no relocations in this file.\n" }
         var out = ""
+        var symbolTables: [Int: Result<SymbolTable, ELFError>] = [:]  // each validated (or refused) once
         for section in sections {
-            let table = try file.relocations(in: section)
-            let symbols = try file.symbols(in: file.sections[table.symbolTableIndex])
+            let table: RelocationTable, symbols: SymbolTable
+            do throws(ELFError) {
+                table = try file.relocations(in: section)
+                let index = table.symbolTableIndex
+                let read = symbolTables[index] ?? Result { () throws(ELFError) in try file.unvalidatedSymbols(in: file.sections[index]) }
+                symbolTables[index] = read
+                symbols = try read.get()
+            } catch {
+                if !problems.contains(error) { problems.append(error) }
+                out += "\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) cannot be listed: \(error)\n"
+                continue
+            }
             out += "\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) contains \(table.count) entries:\n"
             out += "    Offset             Info             Type               Symbol's Value  Symbol's Name"
             out += table.hasAddends ? " + Addend\n" : "\n"
@@ -76,8 +93,9 @@ struct ReadelfListing {
         return out
     }
 
-    func symbols() throws(ELFError) -> String {
-        guard let table = try file.symbolTable() else { return "" }
+    func symbols(problems: inout [ELFError]) throws(ELFError) -> String {
+        guard let section = file.firstSection(ofType: .symtab) else { return "" }
+        let table = try file.unvalidatedSymbols(in: section)
         var out = "\nSymbol table '\(table.section.name)' contains \(table.count) entries:\n"
         out += "   Num:    Value          Size Type    Bind   Vis       Ndx Name\n"
         for s in table {
@@ -89,7 +107,14 @@ struct ReadelfListing {
             line.put(s.binding.description, at: 39)
             line.put(s.visibility.description, at: 46)
             line.put(s.section.description.leftPadding(3), at: 56)
-            line.put(displayName(s), at: 59)
+            if s.nameOffset != 0, Int(s.nameOffset) >= table.strings.data.count {
+                // llvm-readelf warns and shows <corrupt>; so do we.
+                problems.append(ELFError(.stringOffsetOutOfRange(UInt64(s.nameOffset), tableSize: table.strings.data.count),
+                                         field: "symbol \(s.index) st_name", offset: Int(section.offset) + s.index * Symbol.entrySize))
+                line.put("<corrupt>", at: 59)
+            } else {
+                line.put(displayName(s), at: 59)
+            }
             out += line.text + "\n"
         }
         return out
@@ -97,7 +122,7 @@ struct ReadelfListing {
 
     /// A section symbol without a name shows its section's name, as readelf does.
     private func displayName(_ symbol: Symbol) -> String {
-        if symbol.type == .section, symbol.name.isEmpty, let index = symbol.section.sectionIndex {
+        if symbol.type == .section, symbol.name.isEmpty, let index = symbol.section.sectionIndex, index < file.sections.count {
             return String(file.sections[index].name)
         }
         return String(symbol.name)

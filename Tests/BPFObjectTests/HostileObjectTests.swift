@@ -130,3 +130,20 @@ extension HostileObjectTests {
         #expect(throws: ObjectError.self) { try kconfig.kconfigValues(KernelConfig(values: [:])) }
     }
 }
+
+extension HostileObjectTests {
+    @Test("instructions that carry a map fd or index, a BTF id, a function or a kfunc call without a relocation are refused",
+          arguments: [(PseudoSource.mapFD, false), (PseudoSource.mapValue, false), (PseudoSource.btfID, false), (PseudoSource.function, false),
+                      (PseudoSource.mapIndex, false), (PseudoSource.mapIndexValue, false), (PseudoSource.kfuncCall, true)])
+    func pseudoSourceWithoutRelocation(source: UInt8, call: Bool) throws {
+        for name in ["multi.bpfel.o", "multi.bpfeb.o"] {
+            let bytes = try #require(HostileObjects.pseudoSourceWithoutRelocation(try testObject(name), source: source, immediate: 3, call: call))
+            #expect {
+                _ = try openSpec(bytes)
+            } throws: { error in
+                guard case let .invalidInstruction(_, instruction, reason) = error as? ObjectError else { return false }
+                return instruction == 0 && reason.contains("src_reg \(source)") && reason.contains("no relocation")
+            }
+        }
+    }
+}

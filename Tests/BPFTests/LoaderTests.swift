@@ -1,5 +1,6 @@
 import BPF
 import BPFObject
+import Foundation
 import Glibc
 import TestSupport
 import Testing
@@ -24,6 +25,26 @@ extension KernelTests {
                         let info = try ProgramInfo(descriptor: try object.programDescriptor(named: program).required(program))
                         #expect(info.type == object.spec.program(named: program)?.kind?.programType)
                         #expect(info.name == String(program.prefix(15)))
+                    }
+                }
+                #expect(KernelObjects.openCount() == before)
+            }
+        }
+
+        @Test("an object linked with overridden weak functions (relocations left between functions) opens, loads and runs")
+        func overriddenWeakFunctions() throws {
+            let path = TestPaths.corpus + "/cilium-ebpf/testdata/linked-el.elf"
+            try #require(FileManager.default.fileExists(atPath: path) || !Host.required, "the shared corpus is required under SWIFTBPF_REQUIRE_KERNEL=1")
+            guard FileManager.default.fileExists(atPath: path) else { return }
+            try KernelObjects.exclusively {
+                let before = KernelObjects.openCount()
+                do {
+                    let object = try ObjectSpec(contentsOfFile: path).load()
+                    #expect(object.programNames.sorted() == ["entry_l1", "entry_l1_s", "entry_l1_w", "entry_l2", "entry_ww"])
+                    for name in object.programNames {
+                        let run = try ProgramCommands.testRun(descriptor: try object.programDescriptor(named: name).required(name),
+                                                              data: [UInt8](repeating: 0, count: 64))
+                        #expect(run.returnValue == 0, "\(name)")
                     }
                 }
                 #expect(KernelObjects.openCount() == before)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Locations of the repository's test inputs, found from this source file.
 public enum TestPaths {
@@ -64,7 +65,6 @@ public enum Host {
     }
 }
 
-import Synchronization
 
 /// Serializes tests that create kernel objects, so that counting this process's BPF
 /// descriptors before and after an operation measures that operation alone.
@@ -120,7 +120,17 @@ extension Host {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        // Standard error is drained beside standard output: a child that fills one pipe while the
+        // other is read would wait forever.
+        let errors = Mutex(Data()), drained = DispatchSemaphore(value: 0), errorHandle = err.fileHandleForReading
+        Thread {
+            let data = errorHandle.readDataToEndOfFile()
+            errors.withLock { $0 = data }
+            drained.signal()
+        }.start()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
+        let e = errors.withLock { $0 }
         process.waitUntilExit()
         return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self), process.terminationStatus,
                 process.terminationReason == .uncaughtSignal)
