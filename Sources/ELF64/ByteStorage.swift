@@ -6,30 +6,45 @@ import Musl
 
 /// An owner of bytes that readers view without copying.
 ///
-/// Either a read-only private mapping of a file (with a `read()` fallback for
-/// files that refuse `mmap`, such as some sysfs and procfs files) or a heap
-/// copy of caller-supplied bytes. Views taken from ``bytes`` stay valid for
-/// the lifetime of the storage.
+/// Either a read-only private mapping of a large regular file, or the file's bytes read into
+/// memory (small files, files that are not regular — pipes, devices, procfs — and files that
+/// refuse `mmap`), or a heap copy of caller-supplied bytes. Views taken from ``bytes`` stay
+/// valid for the lifetime of the storage.
+///
+/// A mapping reflects the file: if another process truncates a mapped file, reading the lost
+/// pages raises `SIGBUS`. Files below ``mappingThreshold`` are therefore read, never mapped; pass
+/// `mapping: false` to read a file whatever its size (e.g. objects in a directory others write).
 public final class ByteStorage: @unchecked Sendable {
     /// The stored bytes. Immutable for the life of the storage.
     public let bytes: UnsafeRawBufferPointer
     private let mapped: Bool
 
-    /// Maps the file at `path` read-only, or reads it whole where mapping is refused.
-    public init(contentsOfFile path: String) throws(SystemError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// Regular files at least this large are mapped (when `mapping` allows); smaller ones are read.
+    public static let mappingThreshold = 1 << 20
+    /// The most a read accepts by default (256 MiB): `/dev/zero` or an endless pipe ends in `EFBIG`.
+    public static let defaultMaximumSize = 256 << 20
+
+    /// The file at `path`: large regular files mapped read-only (unless `mapping` is false), anything
+    /// else read whole. A file (or stream) longer than `maximumSize` bytes is an `EFBIG` error.
+    public init(contentsOfFile path: String, mapping: Bool = true, maximumSize: Int = ByteStorage.defaultMaximumSize) throws(SystemError) {
+        // O_NONBLOCK: opening a FIFO no writer holds must not wait; reads block again below.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw SystemError(call: "open", path: path, errno: errno) }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw SystemError(call: "fstat", path: path, errno: errno) }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw SystemError(call: "open", path: path, errno: EISDIR) }
+        let type = st.st_mode & S_IFMT
+        if type == S_IFDIR { throw SystemError(call: "open", path: path, errno: EISDIR) }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         let size = Int(st.st_size)
-        if size > 0, let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED {
+        if type == S_IFREG, size > maximumSize { throw SystemError(call: "read", path: path, errno: EFBIG) }
+        if mapping, type == S_IFREG, size >= Self.mappingThreshold,
+           let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED {
             bytes = UnsafeRawBufferPointer(start: address, count: size)
             mapped = true
             return
         }
-        bytes = try Self.readAll(fd: fd, sizeHint: size, path: path)
+        bytes = try Self.readAll(fd: fd, sizeHint: type == S_IFREG ? size : 0, maximumSize: maximumSize, path: path)
         mapped = false
     }
 
@@ -49,14 +64,21 @@ public final class ByteStorage: @unchecked Sendable {
         }
     }
 
-    /// Reads `fd` to its end, growing the buffer as needed (sysfs sizes may be approximate).
-    private static func readAll(fd: Int32, sizeHint: Int, path: String) throws(SystemError) -> UnsafeRawBufferPointer {
-        var capacity = max(sizeHint, 4096)
+    /// Reads `fd` to its end, growing the buffer as needed (sysfs sizes may be approximate), up to
+    /// `maximumSize` bytes: one byte more is an `EFBIG` error.
+    private static func readAll(fd: Int32, sizeHint: Int, maximumSize: Int, path: String) throws(SystemError) -> UnsafeRawBufferPointer {
+        // Room for the hint and one byte more, so that a file of exactly its stat size ends in one read of 0.
+        let limit = maximumSize < Int.max ? max(maximumSize, 0) + 1 : Int.max
+        var capacity = min(max(sizeHint + 1, 4096), limit)
         var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
         var used = 0
         while true {
             if used == capacity {
-                capacity *= 2
+                guard used <= maximumSize else {
+                    buffer.deallocate()
+                    throw SystemError(call: "read", path: path, errno: EFBIG)
+                }
+                capacity = min(capacity * 2, limit)
                 let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
                 bigger.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[0..<used]))
                 buffer.deallocate()
