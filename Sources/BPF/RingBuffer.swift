@@ -74,7 +74,9 @@ public struct RingBuffer: ~Copyable {
     }
 
     /// Hands every committed record available now to `body` (index of its map, bytes valid
-    /// only during the call), in order per map; returns how many it handed over.
+    /// only during the call), in order per map; returns how many it handed over. Records a
+    /// producer commits meanwhile wait for the next call: the work of one call is bounded by
+    /// what the rings held when it began, however fast programs write.
     @discardableResult
     public func consume<E: Error>(_ body: (Int, UnsafeRawBufferPointer) throws(E) -> Void) throws(E) -> Int {
         var count = 0
@@ -106,28 +108,27 @@ public struct RingBuffer: ~Copyable {
         let mask = UInt64(ring.dataSize - 1)
         var position = consumerPosition.pointee.load(ordering: .acquiring)
         var count = 0
-        while true {
-            let end = producerPosition.pointee.load(ordering: .acquiring)
-            guard position < end else { return count }
-            while position < end {
-                let header = ring.data + Int(position & mask)
-                let word = UnsafeMutableRawPointer(mutating: header).assumingMemoryBound(to: Atomic<UInt32>.self)
-                    .pointee.load(ordering: .acquiring)
-                if word & busyBit != 0 { return count }
-                let length = min(Int(word & ~(busyBit | discardBit)), ring.dataSize - headerSize)
-                position += UInt64((length + headerSize + 7) & ~7)
-                // The space goes back to the kernel after the handler (it reads the ring in place),
-                // also when the handler throws: a record is handed over once.
-                if word & discardBit == 0 {
-                    let outcome = Result { () throws(E) in try body(index, UnsafeRawBufferPointer(start: header + headerSize, count: length)) }
-                    consumerPosition.pointee.store(position, ordering: .releasing)
-                    try outcome.get()
-                    count += 1
-                } else {
-                    consumerPosition.pointee.store(position, ordering: .releasing)
-                }
+        // One look at the producer: records past it are the next call's.
+        let end = producerPosition.pointee.load(ordering: .acquiring)
+        while position < end {
+            let header = ring.data + Int(position & mask)
+            let word = UnsafeMutableRawPointer(mutating: header).assumingMemoryBound(to: Atomic<UInt32>.self)
+                .pointee.load(ordering: .acquiring)
+            if word & busyBit != 0 { return count }
+            let length = min(Int(word & ~(busyBit | discardBit)), ring.dataSize - headerSize)
+            position += UInt64((length + headerSize + 7) & ~7)
+            // The space goes back to the kernel after the handler (it reads the ring in place),
+            // also when the handler throws: a record is handed over once.
+            if word & discardBit == 0 {
+                let outcome = Result { () throws(E) in try body(index, UnsafeRawBufferPointer(start: header + headerSize, count: length)) }
+                consumerPosition.pointee.store(position, ordering: .releasing)
+                try outcome.get()
+                count += 1
+            } else {
+                consumerPosition.pointee.store(position, ordering: .releasing)
             }
         }
+        return count
     }
 
     private static func map(_ fd: Int32, index: Int) throws(RingBufferError) -> Ring {

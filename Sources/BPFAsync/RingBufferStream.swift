@@ -16,8 +16,13 @@ extension RingBuffer {
     /// `break`, or the consuming task being cancelled — stops that thread within
     /// `pollInterval` milliseconds and closes the reader; a failed wait ends the stream
     /// with its error.
-    public consuming func records(pollInterval: Int32 = 100) -> AsyncThrowingStream<RingRecord, any Error> {
-        let (stream, continuation) = AsyncThrowingStream<RingRecord, any Error>.makeStream()
+    ///
+    /// Buffering is bounded: at most `buffer` records wait for the iteration. When they do, the
+    /// thread stops taking records from the kernel's rings until the iteration takes one, so the
+    /// rings fill and programs' `bpf_ringbuf_reserve` fails (programs see, and may count, what is
+    /// lost); no record is dropped in user space.
+    public consuming func records(pollInterval: Int32 = 100, buffer: Int = 1024) -> AsyncThrowingStream<RingRecord, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<RingRecord, any Error>.makeStream(bufferingPolicy: .bufferingOldest(max(1, buffer)))
         let poller = RingPoller(ring: self, continuation: continuation, interval: pollInterval)
         continuation.onTermination = { _ in poller.stopped.store(true, ordering: .relaxed) }
         var thread = pthread_t()
@@ -42,6 +47,9 @@ private final class RingPoller: @unchecked Sendable {
     let interval: Int32
     let stopped = Atomic<Bool>(false)
 
+    /// Thrown by the record handler to leave the rest in the kernel's ring: the stream's buffer is full.
+    struct Full: Error {}
+
     init(ring: consuming RingBuffer, continuation: AsyncThrowingStream<RingRecord, any Error>.Continuation, interval: Int32) {
         self.ring = ring
         self.continuation = continuation
@@ -49,14 +57,38 @@ private final class RingPoller: @unchecked Sendable {
     }
 
     func run() {
+        // A record taken from the ring that the full buffer refused: offered again before any other.
+        var pending: RingRecord?
         while !stopped.load(ordering: .relaxed) {
+            if let record = pending {
+                switch continuation.yield(record) {
+                case .enqueued: pending = nil
+                case .dropped:
+                    usleep(UInt32(min(max(interval, 1), 10)) * 1000)  // the iteration is behind: wait for it
+                    continue
+                case .terminated: return
+                @unknown default: return
+                }
+            }
             do {
-                try ring.poll(timeout: interval) { map, bytes in
-                    _ = continuation.yield(RingRecord(map: map, bytes: Array(bytes)))
+                try ring.poll(timeout: interval) { map, bytes throws(Full) in
+                    let record = RingRecord(map: map, bytes: Array(bytes))
+                    switch continuation.yield(record) {
+                    case .enqueued: break
+                    case .dropped:
+                        pending = record
+                        throw Full()
+                    case .terminated: throw Full()
+                    @unknown default: throw Full()
+                    }
                 }
             } catch {
-                if case let .system(failure) = error { continuation.finish(throwing: failure) }
-                return
+                switch error {
+                case .handler: continue
+                case let .system(failure):
+                    continuation.finish(throwing: failure)
+                    return
+                }
             }
         }
         continuation.finish()

@@ -3,6 +3,7 @@ import BPFAsync
 import Foundation
 import BPFObject
 import Glibc
+import Synchronization
 import TestSupport
 import Testing
 
@@ -59,6 +60,76 @@ extension KernelTests {
             // The poller notices within its interval, then closes its duplicate of the map.
             for _ in 0..<200 where descriptors(ofMap: mapID) > 1 { try await Task.sleep(for: .milliseconds(10)) }
             #expect(descriptors(ofMap: mapID) == 1)
+        }
+
+        @Test("one consume takes what the ring held when it began, though every record it hands over makes another")
+        func consumeIsBoundedUnderAProducer() throws {
+            try KernelObjects.exclusively {
+                let object = try loadTestData("ringbuf.bpfel.o")
+                let reader = try RingBuffer(descriptor: try object.mapDescriptor(named: "events").required("events"))
+                try emitRecords(object, count: 10)
+                var handled = 0
+                let handed = try reader.consume { _, _ throws in
+                    handled += 1
+                    if handled < 1000 { try emitRecords(object, count: 1) }  // a producer as fast as the reader
+                }
+                #expect(handed == expectedRecords(count: 10).count)
+                #expect(reader.consume { _, _ in } == handed, "the records made meanwhile wait for the next call")
+            }
+        }
+
+        @Test("the stream holds at most its buffer: a reader that falls behind leaves records in the kernel's ring, loses none")
+        func streamBufferIsBounded() async throws {
+            let object = try loadTestData("ringbuf.bpfel.o")
+            let events = try object.mapDescriptor(named: "events").required("events")
+            let stream = try RingBuffer(descriptor: events).records(pollInterval: 10, buffer: 4)
+            // 16 KiB ring, ~2.4 KiB of records per run of 64: with the stream not read, the ring fills
+            // and emit's bpf_ringbuf_reserve fails (it returns -1); an unbounded buffer would drain it.
+            let program = try object.programDescriptor(named: "emit").required("emit")
+            var refused = 0, runs = 0
+            for _ in 0..<40 where refused == 0 {
+                let result = try ProgramCommands.testRun(descriptor: program, context: withUnsafeBytes(of: UInt32(64).littleEndian) { Array($0) })
+                refused += result.returnValue != 0 ? 1 : 0
+                runs += 1
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(refused == 1, "the ring filled up behind the full buffer")
+            // What was written before the ring filled comes out whole and in order.
+            let run = expectedRecords(count: 64).map(\.seq)
+            var seqs: [UInt32] = []
+            for try await record in stream {
+                seqs.append(record.bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).littleEndian })
+                if seqs.count == 2 * run.count { break }  // the first two runs, whole
+            }
+            #expect(seqs == run + run)
+            #expect(runs > 2)
+        }
+
+        @Test("cancelled under a steady producer, the stream's thread stops within its interval and closes the reader")
+        func streamStopsUnderSteadyProducer() async throws {
+            let object = try loadTestData("ringbuf.bpfel.o")
+            let events = try object.mapDescriptor(named: "events").required("events")
+            let mapID = try MapInfo(descriptor: events).id
+            let program = try object.programDescriptor(named: "emit").required("emit")
+            let producing = Atomic<Bool>(true)
+            let producer = Thread {
+                while producing.load(ordering: .relaxed) {
+                    _ = try? ProgramCommands.testRun(descriptor: program, context: withUnsafeBytes(of: UInt32(8).littleEndian) { Array($0) })
+                }
+            }
+            producer.start()
+            defer { producing.store(false, ordering: .relaxed) }
+            let task = Task {
+                var count = 0
+                for try await _ in try RingBuffer(descriptor: events).records(pollInterval: 20) { count += 1 }
+                return count
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(descriptors(ofMap: mapID) == 2)
+            task.cancel()
+            _ = try? await task.value
+            for _ in 0..<100 where descriptors(ofMap: mapID) > 1 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(descriptors(ofMap: mapID) == 1, "the poller closed its descriptor while the producer kept writing")
         }
 
         @Test("sees exactly the committed records, in order and at their sizes, across many wrap-arounds")
