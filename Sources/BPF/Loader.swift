@@ -99,11 +99,13 @@ extension ObjectSpec {
         var ksyms: (values: [String: KsymValue], targets: [String])?
         var moduleBTFs: [Int: Int32] = [:]  // module BTF descriptors, needed only until the programs are loaded
         defer { for fd in moduleBTFs.values { close(fd) } }
-        let entryCount = programs.count(where: loads)
-        reportUnusedStructOpsPrograms(options)
+        let loading = programIndicesToLoad
+        let entryCount = loading.count
+        reportUnusedStructOpsPrograms(loading: loading, options)
         object.programEntries.reserveCapacity(entryCount)
         var loadedCount = 0
-        for (index, program) in programs.enumerated() where loads(program) {
+        for index in loading {
+            let program = programs[index]
             defer {
                 loadedCount += 1
                 options.progress(LoadProgress(stage: .programs, completed: loadedCount, total: entryCount, name: program.name))
@@ -328,13 +330,18 @@ extension ObjectSpec {
 
     /// Puts programs into program arrays and maps into maps of maps, by name.
     private func fillSlots(_ object: inout LoadedObject) throws(LoadError) {
+        guard maps.contains(where: { !$0.slots.isEmpty }) else { return }
+        // Descriptors by name, found once for every slot (the first of a name wins, as the lookups by name do).
+        var programs: [String: Int32] = [:], created: [String: Int32] = [:]
+        for entry in object.programEntries where entry.fd >= 0 && programs[entry.name] == nil { programs[entry.name] = entry.fd }
+        for (index, map) in maps.enumerated() where created[map.name] == nil { created[map.name] = object.mapDescriptors[index] }
         for (index, spec) in maps.enumerated() where !spec.slots.isEmpty {
             let map = object.mapDescriptors[index]
             for (key, reference) in spec.slots.sorted(by: { $0.key < $1.key }) {
                 let value: Int32?
                 switch reference {
-                case let .program(name): value = object.programDescriptor(named: name)
-                case let .map(name): value = object.mapDescriptor(named: name)
+                case let .program(name): value = programs[name]
+                case let .map(name): value = created[name].flatMap { $0 >= 0 ? $0 : nil }
                 }
                 guard let fd = value else { throw .slot(map: spec.name, key: key, reason: "\(reference) was not loaded") }
                 do {

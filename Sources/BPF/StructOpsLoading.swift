@@ -15,10 +15,12 @@ extension ObjectSpec {
     }
 
     /// Warns of struct_ops programs left out of the load because no created map names them.
-    func reportUnusedStructOpsPrograms(_ options: LoadOptions) {
+    func reportUnusedStructOpsPrograms(loading: [Int], _ options: LoadOptions) {
         // (Those left to load that a load skips. Written without `kind?.programType` in a `where`:
         // Swift 6.3's optimizer crashes on that shape here.)
-        for index in programs.indices where !programs[index].isSubprogram && programs[index].autoLoad && !loads(programs[index]) {
+        var loaded = [Bool](repeating: false, count: programs.count)
+        for index in loading { loaded[index] = true }
+        for index in programs.indices where !programs[index].isSubprogram && programs[index].autoLoad && !loaded[index] {
             options.diagnostics("program '\(programs[index].name)': no struct_ops map names it; not loaded")
         }
     }

@@ -58,6 +58,9 @@ public enum CORE {
     /// the program only if that instruction is reachable.
     public static let poisonHelper: Int32 = 0xbad2310
 
+    /// The most steps an access string may have (libbpf's `BPF_CORE_SPEC_MAX_LEN`).
+    public static let maximumAccessLength = 64
+
     /// A type name without its `___flavor` suffix.
     public static func essentialName(_ name: String) -> String {
         let utf8 = Array(name.utf8)
@@ -77,14 +80,24 @@ extension ObjectSpec {
         guard let btf, let ext = btfExt, !ext.coreRelocations.isEmpty else { return [] }
         var outcomes: [COREOutcome] = []
         var resolver = COREResolver(local: btf, targets: targets)
+        // The programs of the first section of each name (contiguous, by offset): a record's program
+        // is then found by binary search, not by a scan of every program.
+        var sectionPrograms: [String: Range<Int>] = [:]
+        for (index, program) in programs.enumerated() {
+            if let range = sectionPrograms[program.sectionName] {
+                if range.upperBound == index, programs[range.lowerBound].sectionIndex == program.sectionIndex {
+                    sectionPrograms[program.sectionName] = range.lowerBound..<index + 1
+                }
+            } else {
+                sectionPrograms[program.sectionName] = index..<index + 1
+            }
+        }
         for section in ext.coreRelocations {
+            let candidates = sectionPrograms[String(section.name)] ?? 0..<0
             for record in section.records {
                 let byteOffset = Int(record.instructionOffset)
                 guard byteOffset % Instruction.size == 0,
-                      let p = programs.firstIndex(where: {
-                          $0.sectionName == section.name && $0.sectionOffset * Instruction.size <= byteOffset
-                              && byteOffset < ($0.sectionOffset + $0.instructions.count) * Instruction.size
-                      }) else {
+                      let p = Self.program(containing: byteOffset / Instruction.size, among: candidates, programs) else {
                     throw .invalidInstruction(program: String(section.name), instruction: byteOffset / Instruction.size,
                                               reason: "CO-RE relocation outside every function of the section")
                 }

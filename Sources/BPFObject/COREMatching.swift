@@ -114,7 +114,7 @@ extension COREResolver {
                         throw Miss(reason: "no member '\(name)' in \(t.kind) \(t.name.isEmpty ? "[\(t.id)]" : String(t.name))")
                     }
                     let localMember = l.members[step]
-                    guard try compatible(local, localMember.type, btf, found.type, depth: 0) else {
+                    guard try compatible(local, localMember.type, btf, found.type) else {
                         throw Miss(reason: "member '\(name)' has an incompatible type")
                     }
                     bitOffset += offset
@@ -140,7 +140,7 @@ extension COREResolver {
             }
             return (kind == .enumValueExists ? 1 : (target.isSigned && target.kind == .enum ? UInt64(bitPattern: e.signedValue) : e.value), nil)
         default:
-            guard try compatible(local, localRoot, btf, root, depth: 0, strict: kind == .typeMatches) else {
+            guard try compatible(local, localRoot, btf, root, strict: kind == .typeMatches) else {
                 throw Miss(reason: "type [\(root)] is not compatible")
             }
             switch kind {
@@ -169,34 +169,84 @@ extension COREResolver {
     /// libbpf's compatibility of a local and a target type: same kind after modifiers and typedefs,
     /// names equal up to flavors, pointers and arrays by what they hold, any integer with any integer;
     /// `strict` (TYPE_MATCHES) also wants every local member present in a target aggregate.
-    static func compatible(_ local: BTF, _ localID: TypeID, _ target: BTF, _ targetID: TypeID, depth: Int, strict: Bool = false) throws -> Bool {
-        guard depth < BTF.maximumDepth else { return false }
-        let l = localID == 0 ? 0 : try local.resolve(localID), t = targetID == 0 ? 0 : try target.resolve(targetID)
-        if l == 0 || t == 0 { return l == t }
-        let a = try local.type(l), b = try target.type(t)
-        let enums: Set<Kind> = [.enum, .enum64]
-        guard a.kind == b.kind || (enums.contains(a.kind) && enums.contains(b.kind)) || (a.kind == .forward && (b.kind == .struct || b.kind == .union)) else {
-            return false
+    static func compatible(_ local: BTF, _ localID: TypeID, _ target: BTF, _ targetID: TypeID, strict: Bool = false) throws -> Bool {
+        var check = Compatibility(local: local, target: target)
+        return try check.compatible(localID, targetID, strict: strict, depth: 0)
+    }
+
+    /// One compatibility question, each pair of types answered once: a shared type reached along
+    /// many paths (function prototypes whose parameters point to prototypes, in a DAG) costs one
+    /// visit, not one per path; a pair met again while it is being answered (a cycle) is assumed to hold.
+    struct Compatibility {
+        let local: BTF, target: BTF
+        private var known: [UInt64: Bool] = [:]
+        /// Target aggregates' members by name, anonymous members' members included (first wins, as findMember).
+        private var members: [TypeID: [String: TypeID]] = [:]
+
+        init(local: BTF, target: BTF) {
+            self.local = local
+            self.target = target
         }
-        func namesMatch() -> Bool { a.name.isEmpty || b.name.isEmpty || CORE.essentialName(String(a.name)) == CORE.essentialName(String(b.name)) }
-        switch a.kind {
-        case .int, .float: return !strict || a.size == b.size
-        case .enum, .enum64, .forward: return namesMatch()
-        case .pointer: return try compatible(local, a.referencedType, target, b.referencedType, depth: depth + 1, strict: strict)
-        case .array: return try compatible(local, a.arrayInfo.element, target, b.arrayInfo.element, depth: depth + 1, strict: strict)
-        case .struct, .union:
-            guard namesMatch() else { return false }
-            guard strict else { return true }
-            for m in a.members where !m.name.isEmpty {
-                guard let (found, _) = try findMember(named: String(m.name), in: b, target, depth: 0),
-                      try compatible(local, m.type, target, found.type, depth: depth + 1, strict: false) else { return false }
+
+        mutating func compatible(_ localID: TypeID, _ targetID: TypeID, strict: Bool, depth: Int) throws -> Bool {
+            guard depth < BTF.maximumDepth else { return false }
+            let l = localID == 0 ? 0 : try local.resolve(localID), t = targetID == 0 ? 0 : try target.resolve(targetID)
+            if l == 0 || t == 0 { return l == t }
+            let key = (strict ? 1 << 63 : 0) | UInt64(l) << 32 | UInt64(t)
+            if let answer = known[key] { return answer }
+            known[key] = true
+            let answer = try answer(l, t, strict: strict, depth: depth)
+            known[key] = answer
+            return answer
+        }
+
+        private mutating func answer(_ l: TypeID, _ t: TypeID, strict: Bool, depth: Int) throws -> Bool {
+            let a = try local.type(l), b = try target.type(t)
+            let enums: Set<Kind> = [.enum, .enum64]
+            guard a.kind == b.kind || (enums.contains(a.kind) && enums.contains(b.kind)) || (a.kind == .forward && (b.kind == .struct || b.kind == .union)) else {
+                return false
             }
-            return true
-        case .functionProto:
-            guard a.vlen == b.vlen else { return false }
-            for (p, q) in zip(a.parameters, b.parameters) where !(try compatible(local, p.type, target, q.type, depth: depth + 1)) { return false }
-            return try compatible(local, a.referencedType, target, b.referencedType, depth: depth + 1)
-        default: return true
+            func namesMatch() -> Bool { a.name.isEmpty || b.name.isEmpty || CORE.essentialName(String(a.name)) == CORE.essentialName(String(b.name)) }
+            switch a.kind {
+            case .int, .float: return !strict || a.size == b.size
+            case .enum, .enum64, .forward: return namesMatch()
+            case .pointer: return try compatible(a.referencedType, b.referencedType, strict: strict, depth: depth + 1)
+            case .array: return try compatible(a.arrayInfo.element, b.arrayInfo.element, strict: strict, depth: depth + 1)
+            case .struct, .union:
+                guard namesMatch() else { return false }
+                guard strict else { return true }
+                let named = try members(of: b)
+                for m in a.members where !m.name.isEmpty {
+                    guard let found = named[String(m.name)], try compatible(m.type, found, strict: false, depth: depth + 1) else { return false }
+                }
+                return true
+            case .functionProto:
+                guard a.vlen == b.vlen else { return false }
+                for (p, q) in zip(a.parameters, b.parameters) where !(try compatible(p.type, q.type, strict: false, depth: depth + 1)) { return false }
+                return try compatible(a.referencedType, b.referencedType, strict: false, depth: depth + 1)
+            default: return true
+            }
+        }
+
+        /// The members of target aggregate `t` by name, found once per aggregate.
+        private mutating func members(of t: BTFType) throws -> [String: TypeID] {
+            if let known = members[t.id] { return known }
+            var named: [String: TypeID] = [:]
+            func add(_ aggregate: BTFType, depth: Int) throws {
+                guard depth < BTF.maximumDepth else { throw Miss(reason: "anonymous members nest too deep") }
+                for m in aggregate.members {
+                    if !m.name.isEmpty {
+                        let name = String(m.name)
+                        if named[name] == nil { named[name] = m.type }
+                    } else {
+                        let inner = try target.type(try target.resolve(m.type))
+                        if inner.kind == .struct || inner.kind == .union { try add(inner, depth: depth + 1) }
+                    }
+                }
+            }
+            try add(t, depth: 0)
+            members[t.id] = named
+            return named
         }
     }
 

@@ -22,7 +22,11 @@ struct COREResolver {
         let accessText: String
         do { accessText = String(try local.string(at: record.accessStringOffset)) } catch { throw .btf(error) }
         let indices = accessText.split(separator: ":").map { Int($0) }
-        guard !indices.isEmpty, indices.allSatisfy({ $0 != nil && $0! >= 0 }) else { throw fail("malformed access string '\(accessText)'") }
+        guard !indices.isEmpty, indices.allSatisfy({ $0 != nil && $0! >= 0 }) else { throw fail("malformed access string '\(accessText.prefix(80))'") }
+        // libbpf's BPF_CORE_SPEC_MAX_LEN: longer accesses (through a self-containing struct, say) are refused.
+        guard indices.count <= CORE.maximumAccessLength else {
+            throw fail("access string of \(indices.count) steps (at most \(CORE.maximumAccessLength))")
+        }
         let steps = indices.compactMap { $0 }
         // The local side: the value the compiler assumed, and the path spelled as C.
         let localValue: UInt64, localField: FieldLocation?, spelled: String, localNames: [String?]

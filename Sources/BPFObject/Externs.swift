@@ -18,7 +18,7 @@ extension ObjectSpec {
     mutating func readKconfigExterns(_ symbols: SymbolTable) throws(ObjectError) {
         guard let btf, let datasec = dataSections[".kconfig"] else { return }
         var entries: [(name: String, type: TypeID, size: Int, align: Int, weak: Bool)] = []
-        let undefined = symbols.filter { $0.section == .undefined }
+        let undefined = FirstByName(symbols.compactMap { $0.section == .undefined ? ($0.name, $0) : nil })
         do {
             for variable in try btf.type(datasec).variables {
                 let v = try btf.type(variable.type)
@@ -27,7 +27,7 @@ extension ObjectSpec {
                 if let unsupported = try Self.unsupportedKconfigType(v.referencedType, btf) {
                     throw ObjectError.invalidMap(name: name, section: ".kconfig", reason: "extern type is unsupported: \(unsupported)")
                 }
-                let symbol = undefined.first { $0.name == name }
+                let symbol = undefined[v.name]
                 entries.append((name, v.referencedType, try btf.size(of: v.referencedType), try btf.alignment(of: v.referencedType),
                                 symbol?.binding == .weak))
             }
@@ -147,5 +147,17 @@ extension ObjectSpec {
         guard negative else { return value }
         // Down to -2^63: the magnitude of Int64.min does not fit Int64, so negate with wrapping.
         return value <= UInt64(Int64.max) + 1 ? 0 &- value : nil
+    }
+}
+
+/// The object's externs by name, found once: the linker resolves every reference through it.
+struct ExternIndex: Sendable {
+    /// Index into ``ObjectSpec/kconfigExterns``.
+    let kconfig: FirstByName<String, Int>
+    let ksym: FirstByName<String, Bool>
+
+    init(kconfig: [KconfigExtern] = [], ksym: [KsymExtern] = []) {
+        self.kconfig = FirstByName(kconfig.enumerated().map { ($1.name, $0) })
+        self.ksym = FirstByName(ksym.map { ($0.name, true) })
     }
 }

@@ -31,8 +31,10 @@ extension ObjectSpec {
         var fixes: [(id: TypeID, record: Int, size: UInt64, section: Int)] = []
         fixes.reserveCapacity(dataSections.entries.count)
         var wanted = [Bool](filling: elf.header.sectionCount, with: false)
+        // Sections by name, found once (a DATASEC each searching the section headers was DATASECs × sections).
+        let sectionsByName = dataSections.entries.count > 1 ? FirstByName(elf.sections.map { ($0.name, $0) }) : nil
         for (name, id) in dataSections.entries {
-            guard let section = elf.section(named: name), let record = btf.recordOffset(of: id) else { continue }
+            guard let section = sectionsByName.map({ $0[name] }) ?? elf.section(named: name), let record = btf.recordOffset(of: id) else { continue }
             wanted[section.index] = true
             fixes.append((id, record, section.size, section.index))
         }
@@ -105,9 +107,10 @@ extension ObjectSpec {
             builder.types[index].sizeOrType = maps[map].valueSize
             var entries = builder.types[index].trailing
             var entry = 0
+            let externs = FirstByName(kconfigExterns.map { ($0.name, $0) })
             while entry + 2 < entries.count {
                 if case let .value(variable) = entries[entry], variable >= 1, Int(variable) <= builder.types.count,
-                   let extern = kconfigExterns.first(where: { $0.name == builder.types[Int(variable) - 1].name }) {
+                   let extern = externs[builder.types[Int(variable) - 1].name] {
                     entries[entry + 1] = .value(extern.offset)
                 }
                 entry += 3

@@ -88,12 +88,12 @@ extension ObjectSpec {
     /// The `.ksyms` externs named by the object's BTF.
     mutating func readKsymExterns(_ symbols: SymbolTable) throws(ObjectError) {
         guard let btf, let datasec = dataSections[".ksyms"] else { return }
-        let undefined = symbols.filter { $0.section == .undefined }
+        let undefined = FirstByName(symbols.compactMap { $0.section == .undefined ? ($0.name, $0) : nil })
         do {
             for entry in try btf.type(datasec).variables {
                 let t = try btf.type(entry.type)
                 let name = String(t.name)
-                let weak = undefined.first { $0.name == name }?.binding == .weak
+                let weak = undefined[t.name]?.binding == .weak
                 switch t.kind {
                 case .function: ksymExterns.append(KsymExtern(name: name, kind: .function, isWeak: weak))
                 case .variable:

@@ -52,16 +52,16 @@ public enum Linker {
     public static func link(_ spec: ObjectSpec, programAt entry: Int) throws(ObjectError) -> LinkedProgram {
         var linked = LinkedProgram(name: spec.programs[entry].name, sectionName: spec.programs[entry].sectionName,
                                    kind: spec.programs[entry].kind, instructions: spec.programs[entry].instructions)
-        // Subprogram index → first instruction in the linked program (a handful: searched, not hashed);
-        // the entry sits at 0. Both lists stay unallocated for a program that calls nothing.
-        var placed: [(program: Int, start: Int)] = []
+        // Subprogram index → first instruction in the linked program; the entry sits at 0. Both stay
+        // unallocated for a program that calls nothing.
+        var placed = PlacedFunctions()
         var pending: [Int] = []
         var next: Int? = entry
         linked.mapLoads.reserveCapacity(spec.programs[entry].references.count)
         while let p = next ?? pending.popLast() {
             next = nil
             let program = spec.programs[p]
-            let base = p == entry ? 0 : placed.first { $0.program == p }?.start ?? 0
+            let base = p == entry ? 0 : placed[p] ?? 0
             // func_info/line_info come from the records' byte offsets in their section, shifted to where the function sits.
             let shift = base - program.sectionOffset
             append(program.functionRecords.map {
@@ -89,11 +89,11 @@ public enum Linker {
                         linked.instructions[at].immediate = Int32(start - at - 1)
                     }
                 case let .external(symbol):
-                    if let map = spec.kconfigMapIndex, let extern = spec.kconfigExterns.first(where: { $0.name == symbol }),
+                    if let map = spec.kconfigMapIndex, let extern = spec.externIndex.kconfig[symbol].map({ spec.kconfigExterns[$0] }),
                        program.instructions[reference.instruction].isLoadImmediate64 {
                         setLoad(&linked, at: at, source: PseudoSource.mapValue, low: Int32(map), high: Int32(bitPattern: extern.offset))
                         linked.mapLoads.append(MapLoad(instruction: at, map: map))
-                    } else if spec.ksymExterns.contains(where: { $0.name == symbol }) {
+                    } else if spec.externIndex.ksym[symbol] != nil {
                         linked.externUses.append(ExternUse(instruction: at, name: symbol))
                     } else {
                         throw .unresolvedRelocation(program: program.name, instruction: reference.instruction, symbol: symbol,
@@ -137,18 +137,35 @@ public enum Linker {
 
     /// Where the function starting at `instruction` of `section` sits in the linked program, appending it on first use.
     private static func place(_ spec: ObjectSpec, section: Int, instruction: Int, from program: String, at index: Int,
-                              entry: Int, linked: inout LinkedProgram, placed: inout [(program: Int, start: Int)], pending: inout [Int]) throws(ObjectError) -> Int {
-        guard let callee = spec.programs.firstIndex(where: { $0.sectionIndex == section && $0.sectionOffset == instruction }) else {
+                              entry: Int, linked: inout LinkedProgram, placed: inout PlacedFunctions, pending: inout [Int]) throws(ObjectError) -> Int {
+        guard let callee = ObjectSpec.program(startingAt: instruction, inSection: section, spec.programs) else {
             throw .invalidInstruction(program: program, instruction: index,
                                       reason: "call target (instruction \(instruction) of section \(spec.elf.sections[section].name)) is not the start of a function")
         }
         if callee == entry { return 0 }
-        if let known = placed.first(where: { $0.program == callee }) { return known.start }
+        if let known = placed[callee] { return known }
         let start = linked.instructions.count
-        placed.append((callee, start))
+        placed[callee] = start
         linked.instructions += spec.programs[callee].instructions
         linked.subprograms.append(spec.programs[callee].name)
         pending.append(callee)
         return start
+    }
+}
+
+/// Where each placed subprogram starts in a linked program: a handful searched in place (the usual
+/// program), more (a hostile one calling thousands of functions) hashed, so that calls × functions stays linear.
+struct PlacedFunctions {
+    private var few: [(program: Int, start: Int)] = []
+    private var many: [Int: Int] = [:]
+
+    subscript(program: Int) -> Int? {
+        get { many.isEmpty ? few.first { $0.program == program }?.start : many[program] }
+        set {
+            guard let start = newValue else { return }
+            if many.isEmpty, few.count < 16 { few.append((program, start)); return }
+            if many.isEmpty { for (p, s) in few { many[p] = s } }
+            many[program] = start
+        }
     }
 }

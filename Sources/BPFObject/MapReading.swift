@@ -2,11 +2,24 @@ import BTF
 import ELF64
 
 extension ObjectSpec {
-    /// `struct bpf_map_def` (20 bytes) or iproute2's `struct bpf_elf_map` (pinning at byte 24), one per symbol.
-    mutating func readLegacyMaps(_ section: Section, _ symbols: SymbolTable) throws(ObjectError) {
+    /// `struct bpf_map_def` (20 bytes) or iproute2's `struct bpf_elf_map` (pinning at byte 24), one per symbol,
+    /// in every legacy maps section (`symbols` walked once for all of them).
+    mutating func readLegacyMaps(_ sections: [Section], _ symbols: SymbolTable) throws(ObjectError) {
+        guard let last = sections.map(\.index).max() else { return }
+        var slot = [Int](filling: last + 1, with: -1)
+        for (i, section) in sections.enumerated() { slot[section.index] = i }
+        var defined = [[Symbol]](filling: sections.count, with: [])
+        for symbol in symbols where symbol.type != .section {
+            guard let index = symbol.section.sectionIndex, index <= last, slot[index] >= 0, !symbol.name.isEmpty else { continue }
+            defined[slot[index]].append(symbol)
+        }
+        for (i, section) in sections.enumerated() {
+            try readLegacyMaps(section, defined: defined[i].sorted { $0.value < $1.value })
+        }
+    }
+
+    private mutating func readLegacyMaps(_ section: Section, defined: [Symbol]) throws(ObjectError) {
         let sectionName = String(section.name)
-        let defined = symbols.filter { $0.section == .index(section.index) && $0.type != .section && !$0.name.isEmpty }
-            .sorted { $0.value < $1.value }
         guard !defined.isEmpty else { return }
         let reader = ByteReader(section.data, order: byteOrder)
         for symbol in defined {
@@ -157,18 +170,21 @@ extension ObjectSpec {
     /// Initial values of program arrays and maps of maps: `.rel.maps` entries inside a map's `values`.
     mutating func readMapSlots(_ mapsSection: Section, _ symbols: SymbolTable, relocationSections: [Section]) throws(ObjectError) {
         guard btf != nil else { return }
+        // The section's BTF maps by offset: a slot belongs to the last one at or before it.
+        let owners = maps.indices.filter { maps[$0].origin == .btf && maps[$0].sectionIndex == mapsSection.index }
+            .sorted { (maps[$0].offset, $0) < (maps[$1].offset, $1) }
         for relSection in relocationSections where Int(relSection.info) == mapsSection.index {
             let table: RelocationTable
             do { table = try elf.relocations(in: relSection, against: symbols) } catch { throw .elf(error) }
             guard table.targetSectionIndex == mapsSection.index else { continue }
             for r in table {
                 let symbol = symbols[r.symbolIndex]
-                // The slot belongs to the last map defined at or before it (`values` is a flexible array past the struct).
-                var owner: Int?
-                for i in maps.indices where maps[i].origin == .btf && maps[i].sectionIndex == mapsSection.index && maps[i].offset <= r.offset {
-                    if owner.map({ maps[$0].offset < maps[i].offset }) ?? true { owner = i }
-                }
-                guard let index = owner else {
+                // The slot belongs to the last map defined at or before it (`values` is a flexible array past the struct;
+                // of maps at one offset, the first).
+                let after = Self.partition(owners.count) { maps[owners[$0]].offset > r.offset }
+                var owner = after > 0 ? after - 1 : nil
+                while let o = owner, o > 0, maps[owners[o - 1]].offset == maps[owners[o]].offset { owner = o - 1 }
+                guard let index = owner.map({ owners[$0] }) else {
                     throw .unresolvedRelocation(program: ".maps", instruction: Int(clamping: r.offset), symbol: String(symbol.name),
                                                 reason: "the relocation lies in no map definition")
                 }

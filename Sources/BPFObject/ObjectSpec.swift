@@ -25,6 +25,8 @@ public struct ObjectSpec: Sendable {
     public internal(set) var ksymExterns: [KsymExtern] = []
     /// `__kconfig` externs and where the `.kconfig` map holds them.
     public internal(set) var kconfigExterns: [KconfigExtern] = []
+    /// `__kconfig` externs (index into ``kconfigExterns``) and `__ksym` externs by name, for the linker.
+    var externIndex = ExternIndex()
     /// Sections that are neither programs, maps, data nor metadata the loader knows (reported, not fatal).
     public internal(set) var unknownSections: [String] = []
     /// Executable sections no section definition matches (their functions load only with an explicit type).
@@ -197,10 +199,11 @@ extension ObjectSpec {
             if roles[index] == .program { programSections.append(sections[index]) }
             if roles[index] == .relocations { relocationSections.append(sections[index]) }
         }
-        for index in sections.indices where roles[index] == .legacyMaps { try readLegacyMaps(sections[index], symbols) }
+        try readLegacyMaps(sections.indices.compactMap { roles[$0] == .legacyMaps ? sections[$0] : nil }, symbols)
         if let mapsSection { try readBTFMaps(mapsSection, symbols) }
         try readKconfigExterns(symbols)
         try readKsymExterns(symbols)
+        externIndex = ExternIndex(kconfig: kconfigExterns, ksym: ksymExterns)
         // Function symbols of program sections, gathered in one pass over the symbol table, then
         // put in section order; and the first named symbol at offset 0 of each (old compilers' programs).
         // firstSymbol: -2 for sections that hold no program, -1 for program sections until a symbol is found.
@@ -217,16 +220,22 @@ extension ObjectSpec {
         functions.sort { ($0.section.sectionIndex ?? 0, $0.value) < ($1.section.sectionIndex ?? 0, $1.value) }
         programs.reserveCapacity(functions.count + programSections.count)
         var next = functions.startIndex
+        let extSections = ExtSectionsByName(btfExt)
         for section in programSections {
             let start = next
             while next < functions.endIndex, functions[next].section.sectionIndex == section.index { next += 1 }
             try readPrograms(section, functions: functions[start..<next],
-                             fallback: firstSymbol[section.index] < 0 ? nil : symbols[firstSymbol[section.index]])
+                             fallback: firstSymbol[section.index] < 0 ? nil : symbols[firstSymbol[section.index]], extSections: extSections)
         }
         try readReferences(sections, symbols, relocationSections: relocationSections)
         try checkPseudoSources()
         if let mapsSection { try readMapSlots(mapsSection, symbols, relocationSections: relocationSections) }
+        // One section of each struct_ops name (its DATASEC is found by name): a second would declare its maps again.
+        var structOpsNames: Set<String> = []
         for index in sections.indices where roles[index] == .structOps {
+            guard structOpsNames.insert(String(sections[index].name)).inserted else {
+                throw .invalidMap(name: "*", section: String(sections[index].name), reason: "a second section of that name (section \(index))")
+            }
             try readStructOps(sections[index], symbols, relocationSections: relocationSections)
         }
     }

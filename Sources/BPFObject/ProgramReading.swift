@@ -3,7 +3,7 @@ import ELF64
 
 extension ObjectSpec {
     /// Cuts the functions of an executable section into programs, with their BTF.ext records.
-    mutating func readPrograms(_ section: Section, functions: ArraySlice<Symbol>, fallback: Symbol?) throws(ObjectError) {
+    mutating func readPrograms(_ section: Section, functions: ArraySlice<Symbol>, fallback: Symbol?, extSections: ExtSectionsByName) throws(ObjectError) {
         let sectionName = String(section.name)
         guard section.size % UInt64(Instruction.size) == 0 else {
             throw .invalidProgram(name: sectionName, section: sectionName,
@@ -13,8 +13,8 @@ extension ObjectSpec {
         if kind == nil, sectionName != ".text" { untypedProgramSections.append(sectionName) }
         let count = Int(section.size) / Instruction.size
         // The section's BTF.ext records, found once for all its functions.
-        let functionInfo = btfExt?.functionInfo.first { $0.name == section.name }
-        let lineInfo = btfExt?.lineInfo.first { $0.name == section.name }
+        let functionInfo = extSections.functions[section.name].map { btfExt?.functionInfo[$0] } ?? nil
+        let lineInfo = extSections.lines[section.name].map { btfExt?.lineInfo[$0] } ?? nil
         func append(_ name: String, isGlobal: Bool, start: Int, length: Int) throws(ObjectError) {
             guard let code = ByteReader(section.data, order: byteOrder)
                 .slice(offset: UInt64(start * Instruction.size), size: UInt64(length * Instruction.size)) else {
@@ -128,6 +128,13 @@ extension ObjectSpec {
         return instruction < programs[p].sectionOffset + programs[p].instructions.count ? p : nil
     }
 
+    /// The program of section `section` that starts at `instruction`, found by binary search
+    /// (programs are in section, then offset order).
+    static func program(startingAt instruction: Int, inSection section: Int, _ programs: [ProgramSpec]) -> Int? {
+        let p = partition(programs.count) { (programs[$0].sectionIndex, programs[$0].sectionOffset) >= (section, instruction) }
+        return p < programs.count && programs[p].sectionIndex == section && programs[p].sectionOffset == instruction ? p : nil
+    }
+
     /// The first index in `0..<count` for which `isAfter` holds, `isAfter` being false then true along the range.
     static func partition(_ count: Int, _ isAfter: (Int) -> Bool) -> Int {
         var low = 0, high = count
@@ -185,7 +192,7 @@ extension ObjectSpec {
         }
         func name() -> ByteString { elf.sections[sectionIndex].name }  // for messages only
         if section.holdsMapDefinitions {
-            guard let map = maps.firstIndex(where: { $0.sectionIndex == sectionIndex && $0.offset == symbol.value }) else {
+            guard let map = targets.maps[MapPlace(section: sectionIndex, offset: symbol.value)] else {
                 throw fail("no map is defined at offset \(symbol.value) of \(name())")
             }
             return Reference(instruction: index, target: .map(map))
@@ -197,6 +204,23 @@ extension ObjectSpec {
             return Reference(instruction: index, target: .mapValue(map, offset: UInt32(offset)))
         }
         throw fail("section '\(name())' is neither code, maps nor global data")
+    }
+}
+
+/// Where a map definition is: its section and byte offset.
+struct MapPlace: Hashable, Sendable {
+    let section: Int
+    let offset: UInt64
+}
+
+/// The `.BTF.ext` func_info and line_info sections by ELF section name (the first of a name wins), found once per object.
+struct ExtSectionsByName {
+    let functions: FirstByName<ByteString, Int>
+    let lines: FirstByName<ByteString, Int>
+
+    init(_ ext: BTFExt?) {
+        functions = FirstByName(ext?.functionInfo.enumerated().map { ($1.name, $0) } ?? [])
+        lines = FirstByName(ext?.lineInfo.enumerated().map { ($1.name, $0) } ?? [])
     }
 }
 
@@ -212,8 +236,11 @@ struct RelocationTargets {
     }
 
     let sections: [Target]
+    /// Map definitions by where they are (the first map at a place wins).
+    let maps: FirstByName<MapPlace, Int>
 
     init(sections: [Section], maps: [MapSpec]) {
+        self.maps = FirstByName(maps.indices.map { (MapPlace(section: maps[$0].sectionIndex, offset: maps[$0].offset), $0) })
         var sections = sections.map { Target(isCode: $0.flags.contains(.execInstr), size: $0.size) }
         for index in maps.indices.reversed() where maps[index].sectionIndex >= 0 && maps[index].sectionIndex < sections.count {
             switch maps[index].origin {

@@ -46,7 +46,7 @@ extension ObjectSpec {
         guard let btf, let datasec = dataSections[sectionName] else {
             throw .invalidMap(name: "*", section: sectionName, reason: "struct_ops variables need the object's BTF (DATASEC \(sectionName))")
         }
-        let variables = symbols.filter { $0.section == .index(section.index) && $0.type == .object && !$0.name.isEmpty }
+        let variables = FirstByName(symbols.compactMap { $0.section == .index(section.index) && $0.type == .object && !$0.name.isEmpty ? ($0.name, $0) : nil })
         var first = maps.count
         do {
             for entry in try btf.type(datasec).variables {
@@ -61,7 +61,7 @@ extension ObjectSpec {
                     throw ObjectError.invalidMap(name: name, section: sectionName, reason: "a struct_ops variable must be a struct, not \(type.kind)")
                 }
                 // clang leaves DATASEC offsets at 0: the symbol says where the variable is.
-                guard let symbol = variables.first(where: { $0.name == name }) else {
+                guard let symbol = variables[variable.name] else {
                     throw ObjectError.invalidMap(name: name, section: sectionName, reason: "no symbol for the struct_ops variable")
                 }
                 let size = try btf.size(of: structID)
@@ -82,10 +82,13 @@ extension ObjectSpec {
         } catch {
             throw .converting(error) { .invalidMap(name: "*", section: sectionName, reason: $0) }
         }
+        // The section's maps by offset, and each ops struct's members by offset, found once for all relocations.
+        let byOffset = (first..<maps.count).sorted { (maps[$0].offset, $0) < (maps[$1].offset, $1) }
+        var members: [TypeID: [UInt32: Member]] = [:]
         for relSection in relocationSections where Int(relSection.info) == section.index {
             let table: RelocationTable
             do { table = try elf.relocations(in: relSection, against: symbols) } catch { throw .elf(error) }
-            for r in table { try bindStructOpsFunction(r, section, symbols, maps: first..<maps.count, btf: btf) }
+            for r in table { try bindStructOpsFunction(r, section, symbols, maps: byOffset, members: &members, btf: btf) }
         }
         while first < maps.count {
             maps[first].structOps?.functions.sort { $0.offset < $1.offset }
@@ -95,10 +98,12 @@ extension ObjectSpec {
 
     /// Records the program a relocation of a struct_ops section puts into a function-pointer member.
     private mutating func bindStructOpsFunction(_ r: Relocation, _ section: Section, _ symbols: SymbolTable,
-                                                maps candidates: Range<Int>, btf: BTF) throws(ObjectError) {
+                                                maps candidates: [Int], members: inout [TypeID: [UInt32: Member]], btf: BTF) throws(ObjectError) {
         let sectionName = String(section.name)
         let symbol = symbols[r.symbolIndex]
-        guard let index = candidates.first(where: { maps[$0].offset <= r.offset && r.offset - maps[$0].offset < UInt64(maps[$0].valueSize) }),
+        // The last variable starting at or before the relocation (variables do not overlap).
+        let after = Self.partition(candidates.count) { maps[candidates[$0]].offset > r.offset }
+        guard after > 0, case let index = candidates[after - 1], r.offset - maps[index].offset < UInt64(maps[index].valueSize),
               let ops = maps[index].structOps else {
             throw .unresolvedRelocation(program: sectionName, instruction: Int(clamping: r.offset), symbol: Self.displayName(of: symbol, elf: elf),
                                         reason: "the relocation lies in no struct_ops variable")
@@ -108,7 +113,12 @@ extension ObjectSpec {
         func failure(_ reason: String) -> ObjectError { .invalidMap(name: mapName, section: sectionName, reason: reason) }
         let member: Member
         do {
-            guard let found = try btf.type(ops.typeID).members.first(where: { Int($0.bitOffset) == offset * 8 }),
+            if members[ops.typeID] == nil {
+                var byBit: [UInt32: Member] = [:]
+                for m in try btf.type(ops.typeID).members where byBit[m.bitOffset] == nil { byBit[m.bitOffset] = m }
+                members[ops.typeID] = byBit
+            }
+            guard offset <= Int(UInt32.max) / 8, let found = members[ops.typeID]?[UInt32(offset * 8)],
                   try btf.type(try btf.resolve(found.type)).kind == .pointer else {
                 throw failure("the relocation at byte \(offset) is not a function-pointer member")
             }
@@ -123,8 +133,8 @@ extension ObjectSpec {
         if symbol.type == .section, r.offset + 8 <= UInt64(section.data.count) {
             target &+= Record(UnsafeRawBufferPointer(rebasing: section.data[Int(r.offset)..<Int(r.offset) + 8]), order: byteOrder).u64(0)
         }
-        guard let sectionIndex = symbol.section.sectionIndex, target % UInt64(Instruction.size) == 0,
-              let program = programs.firstIndex(where: { $0.sectionIndex == sectionIndex && UInt64($0.sectionOffset) * UInt64(Instruction.size) == target }) else {
+        guard let sectionIndex = symbol.section.sectionIndex, target % UInt64(Instruction.size) == 0, target / 8 <= UInt64(Int.max),
+              let program = Self.program(startingAt: Int(target / UInt64(Instruction.size)), inSection: sectionIndex, programs) else {
             throw failure("member '\(member.name)' points to '\(Self.displayName(of: symbol, elf: elf))', which starts no program")
         }
         guard programs[program].kind?.programType == .structOps else {
@@ -141,10 +151,26 @@ extension ObjectSpec {
     /// Whether a load loads `program`: an entry program left to load, and for a struct_ops
     /// program, one a created struct_ops map names.
     public func loads(_ program: ProgramSpec) -> Bool {
+        loads(program, named: program.kind?.programType == .structOps ? structOpsProgramNames : [])
+    }
+
+    private func loads(_ program: ProgramSpec, named: Set<String>) -> Bool {
         guard !program.isSubprogram, program.autoLoad else { return false }
-        return program.kind?.programType != .structOps || isUsedByStructOps(program.name)
+        return program.kind?.programType != .structOps || named.contains(program.name)
+    }
+
+    /// The programs that created struct_ops maps name.
+    private var structOpsProgramNames: Set<String> {
+        Set(maps.lazy.filter(\.autoCreate).flatMap { $0.structOps?.functions.map(\.program) ?? [] })
+    }
+
+    /// Where in ``programs`` the entry programs a load loads are (see ``loads(_:)``), in order;
+    /// the maps are looked at once, not once per program.
+    public var programIndicesToLoad: [Int] {
+        let named = structOpsProgramNames
+        return programs.indices.filter { loads(programs[$0], named: named) }
     }
 
     /// The entry programs a load loads (see ``loads(_:)``), in order.
-    public var programsToLoad: [ProgramSpec] { programs.filter(loads) }
+    public var programsToLoad: [ProgramSpec] { programIndicesToLoad.map { programs[$0] } }
 }

@@ -58,14 +58,17 @@ extension ObjectSpec {
             }
             var value = [UInt8](repeating: 0, count: valueSize)
             let kernelMembers = Array(try kernel.type(kernelTypeID).members)
+            // Kernel members by name and programs by offset, found once (members × members on a hostile BTF otherwise).
+            let kernelIndex = FirstByName(kernelMembers.enumerated().map { ($1.name, $0) })
+            let functions = FirstByName(ops.functions.map { ($0.offset, $0) })
             var slots: [StructOpsLayout.Slot] = []
             for member in try btf.type(ops.typeID).members {
                 let offset = Int(member.bitOffset / 8)
                 let name = String(member.name)
-                let function = ops.functions.first { $0.offset == offset }
+                let function = functions[offset]
                 let localSize = try btf.size(of: member.type)
                 let isZero = offset + localSize <= ops.data.count && ops.data[offset..<offset + localSize].allSatisfy { $0 == 0 }
-                guard let index = kernelMembers.firstIndex(where: { $0.name == member.name }) else {
+                guard let index = kernelIndex[member.name] else {
                     if function == nil, isZero, member.bitfieldSize == 0 { continue }
                     throw failure("member '\(name)' is set, but the kernel's struct \(ops.typeName) has no such member")
                 }

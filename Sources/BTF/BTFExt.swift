@@ -92,6 +92,9 @@ public struct ExtSection<R: ExtRecord>: Sendable {
     public let records: ExtRecords<R>
     /// Whether instruction offsets never decrease (as compilers write them): ranges can be binary-searched.
     public let isSorted: Bool
+    /// For a section out of order, its record indices sorted by instruction offset (stable), found
+    /// once: ranges of it are binary-searched too, so that programs × records stays N log N.
+    @usableFromInline let sortedOrder: [Int]
 
     init(name: ByteString, records: ExtRecords<R>) {
         self.name = name
@@ -110,22 +113,25 @@ public struct ExtSection<R: ExtRecord>: Sendable {
             }
         }
         isSorted = sorted
+        sortedOrder = sorted ? [] : records.indices.sorted { (records[$0].instructionOffset, $0) < (records[$1].instructionOffset, $1) }
     }
 
-    /// The records whose instruction byte offsets fall in `range`: a view of the blob when
-    /// the section is sorted (binary search, no copy), a filtered copy otherwise.
+    /// The records whose instruction byte offsets fall in `range`, by offset: a view of the blob when
+    /// the section is sorted (binary search, no copy), a copy otherwise (binary search of ``sortedOrder``).
     @inlinable
     public func records(in range: Range<Int>) -> ExtRun<R> {
-        guard isSorted else { return .copied(records.filter { range.contains(Int($0.instructionOffset)) }) }
-        func firstIndex(atOrAfter offset: Int) -> Int {
-            var low = 0, high = records.count
+        let count = records.count
+        func offset(_ i: Int) -> Int { Int(records[isSorted ? i : sortedOrder[i]].instructionOffset) }
+        func firstIndex(atOrAfter wanted: Int) -> Int {
+            var low = 0, high = count
             while low < high {
                 let mid = (low + high) / 2
-                if Int(records[mid].instructionOffset) < offset { low = mid + 1 } else { high = mid }
+                if offset(mid) < wanted { low = mid + 1 } else { high = mid }
             }
             return low
         }
-        return .view(records, firstIndex(atOrAfter: range.lowerBound)..<firstIndex(atOrAfter: range.upperBound))
+        let found = firstIndex(atOrAfter: range.lowerBound)..<firstIndex(atOrAfter: range.upperBound)
+        return isSorted ? .view(records, found) : .copied(found.map { records[sortedOrder[$0]] })
     }
 }
 
