@@ -29,8 +29,14 @@ public struct TypeRecord: Hashable, Sendable {
 
     /// The wire form of a decoded type.
     public init(_ t: BTFType) {
+        var names = NameInterning()
+        self.init(t, names: &names)
+    }
+
+    /// The wire form of a decoded type, its names shared with earlier types' through `names`.
+    init(_ t: BTFType, names: inout NameInterning) {
         kind = t.kind
-        name = String(t.name)
+        name = names.string(at: t.nameOffset, in: t.strings)
         vlen = UInt16(t.vlen)
         kindFlag = t.kindFlag
         sizeOrType = t.sizeOrType
@@ -42,9 +48,7 @@ public struct TypeRecord: Hashable, Sendable {
         default: stride = 0
         }
         trailing = (0..<words).map { i in
-            stride != 0 && i % stride == 0
-                ? .name(String(t.strings.string(at: t.trailing.u32(i * 4)) ?? .empty))
-                : .value(t.trailing.u32(i * 4))
+            stride != 0 && i % stride == 0 ? .name(names.string(at: t.trailing.u32(i * 4), in: t.strings)) : .value(t.trailing.u32(i * 4))
         }
     }
 
@@ -82,9 +86,10 @@ public struct BTFBuilder: Sendable {
     public init(decoding btf: BTF) throws(BTFError) {
         var types: [TypeRecord] = []
         types.reserveCapacity(btf.ownTypeCount)
+        var names = NameInterning()
         var id = btf.firstID
         while id < btf.endID {
-            types.append(TypeRecord(try btf.type(id)))
+            types.append(TypeRecord(try btf.type(id), names: &names))
             id += 1
         }
         self.types = types
@@ -108,12 +113,22 @@ public struct BTFBuilder: Sendable {
             if offsets[s] == nil { offsets[s] = UInt32(start) }
             start = i + 1
         }
+        // A long name shared by many references (decoded names are interned) is hashed once: later
+        // uses are found by their storage, so that N references to an L-byte name cost N + L, not N × L.
+        var byStorage: [NameInterning.Storage: UInt32] = [:]
         func offset(of s: String) -> UInt32 {
-            if let known = offsets[s] { return known }
-            let at = UInt32(strings.count)
-            strings += s.utf8
-            strings.append(0)
-            offsets[s] = at
+            let storage = NameInterning.Storage(s)
+            if let storage, let known = byStorage[storage] { return known }
+            let at: UInt32
+            if let known = offsets[s] {
+                at = known
+            } else {
+                at = UInt32(strings.count)
+                strings += s.utf8
+                strings.append(0)
+                offsets[s] = at
+            }
+            if let storage { byStorage[storage] = at }
             return at
         }
         var body = Writer(order: byteOrder)
@@ -147,5 +162,30 @@ struct Writer {
     mutating func put(_ value: UInt32) {
         let v = order == .little ? value.littleEndian : value.bigEndian
         withUnsafeBytes(of: v) { bytes += $0 }
+    }
+}
+
+/// One `String` per distinct string offset of a decoded BTF, shared by every type and member that
+/// names it: a hostile blob giving thousands of members one long name costs that name once.
+struct NameInterning {
+    private var strings: [UInt32: String] = [:]
+
+    mutating func string(at offset: UInt32, in table: StringSection) -> String {
+        if let known = strings[offset] { return known }
+        let string = String(table.string(at: offset) ?? .empty)
+        strings[offset] = string
+        return string
+    }
+
+    /// Where a long string's bytes are stored: equal for copies of one `String`, which share them.
+    struct Storage: Hashable {
+        let address: UInt
+        let count: Int
+
+        init?(_ string: String) {
+            guard string.utf8.count > 15 else { return nil }  // small strings live inline, and hash cheaply
+            guard let found = string.utf8.withContiguousStorageIfAvailable({ (UInt(bitPattern: $0.baseAddress), $0.count) }) else { return nil }
+            (address, count) = found
+        }
     }
 }

@@ -47,16 +47,28 @@ struct CDumper {
     /// Anonymous enums used by some declaration: they are written inline there, once.
     private var usedAnonymousEnums: Set<TypeID> = []
     private var inlinedEnums: Set<TypeID> = []
+    /// Types already required by value, and behind a pointer: a type shared along many paths
+    /// (anonymous aggregates in a DAG) is walked once, not once per path.
+    private var requiredByValue: Set<TypeID> = []
+    private var requiredByReference: Set<TypeID> = []
+    /// The most text a dump may write: anonymous aggregates are written inline wherever they are
+    /// used, so hostile BTF sharing them in a DAG would otherwise grow the header exponentially.
+    let textLimit: Int
 
     /// Deeper nesting than this is treated as a reference loop in hostile input.
     static let maximumNesting = 512
 
-    init(btf: BTF) { self.btf = btf }
+    init(btf: BTF) {
+        self.btf = btf
+        // Far above what real BTF gives (vmlinux: 5.5 MB of BTF, 3.5 MB of C).
+        textLimit = 64 * btf.bytes.count + (1 << 20)
+    }
 
     mutating func dumpAll() throws(BTFError) {
         try assignNames()
         var id = btf.firstID
         while id < btf.endID {
+            guard text.utf8.count <= textLimit else { throw BTFError(.outputTooLarge(limit: textLimit), typeID: id) }
             let t = try btf.type(id)
             switch t.kind {
             case .struct, .union, .enum, .enum64, .typedef:
@@ -138,7 +150,7 @@ struct CDumper {
         switch t.kind {
         case .struct, .union:
             for m in t.members { try require(m.type, byValue: true, depth: depth + 1) }
-            text += (try aggregate(t, indent: 0)) + ";\n\n"
+            text += (try aggregate(t, indent: 0, depth: depth)) + ";\n\n"
         case .enum, .enum64:
             text += t.vlen == 0 ? "enum \(name(of: id, t));\n\n" : "enum \(name(of: id, t)) " + (try enumBody(t, indent: 0)) + ";\n\n"
         case .typedef where String(t.name) == "__builtin_va_list":
@@ -156,6 +168,11 @@ struct CDumper {
     private mutating func require(_ id: TypeID, byValue: Bool, depth: Int) throws(BTFError) {
         guard id >= btf.firstID else { return }
         guard depth < Self.maximumNesting else { throw BTFError(.referenceLoop(id), typeID: id) }
+        if byValue {
+            guard requiredByValue.insert(id).inserted else { return }
+        } else {
+            guard !requiredByValue.contains(id), requiredByReference.insert(id).inserted else { return }
+        }
         let t = try btf.type(id)
         switch t.kind {
         case .pointer:
@@ -196,6 +213,7 @@ struct CDumper {
 
     /// `specifiers declarator` for a value of type `id` named `declarator` (empty for abstract declarators).
     private mutating func declaration(_ id: TypeID, _ declarator: String, indent: Int, depth: Int) throws(BTFError) -> String {
+        guard depth < Self.maximumNesting else { throw BTFError(.referenceLoop(id), typeID: id) }
         var decl = declarator
         var qualifiers: [String] = []
         var current = id
@@ -229,6 +247,7 @@ struct CDumper {
                 for (i, p) in t.parameters.enumerated() {
                     if p.type == 0, i == t.vlen - 1 { params.append("..."); continue }
                     params.append(try declaration(p.type, String(p.name), indent: indent, depth: depth + 1))
+                    try checkSize(params.last, id: current)
                 }
                 decl += "(" + (params.isEmpty ? "void" : params.joined(separator: ", ")) + ")"
                 current = t.referencedType
@@ -237,7 +256,7 @@ struct CDumper {
             case .int, .float:
                 return finish(String(t.name))
             case .struct, .union:
-                if t.name.isEmpty { return finish(try aggregate(t, indent: indent)) }
+                if t.name.isEmpty { return finish(try aggregate(t, indent: indent, depth: depth + 1)) }
                 return finish("\(t.kind == .union ? "union" : "struct") \(name(of: current, t))")
             case .forward:
                 return finish("\(t.kindFlag ? "union" : "struct") \(name(of: current, t))")
@@ -265,7 +284,7 @@ struct CDumper {
     // MARK: Bodies
 
     /// `struct NAME { … }` with padding, or `union …`; `NAME` omitted for anonymous ones.
-    private mutating func aggregate(_ t: BTFType, indent: Int) throws(BTFError) -> String {
+    private mutating func aggregate(_ t: BTFType, indent: Int, depth: Int) throws(BTFError) -> String {
         let keyword = t.kind == .union ? "union" : "struct"
         let head = t.name.isEmpty ? keyword : "\(keyword) \(name(of: t.id, t))"
         if t.vlen == 0 && t.size == 0 { return head + " {}" }
@@ -291,9 +310,10 @@ struct CDumper {
                 if target > natural { body += Self.padding(from: offset, to: target, indent: pad) }
                 offset = target + (bits > 0 ? bits : try btf.size(of: m.type) * 8)
             }
-            var member = try memberType(m.type, name: String(m.name), indent: indent + 1)
+            var member = try memberType(m.type, name: String(m.name), indent: indent + 1, depth: depth + 1)
             if bits > 0 { member += ": \(bits)" }
             body += pad + member + ";\n"
+            try checkSize(body, id: t.id)
         }
         if t.kind == .struct {
             let end = Int(t.size) * 8
@@ -308,7 +328,7 @@ struct CDumper {
     }
 
     /// A member's declaration; an enum whose C size would differ from its recorded size becomes an integer of that size.
-    private mutating func memberType(_ id: TypeID, name: String, indent: Int) throws(BTFError) -> String {
+    private mutating func memberType(_ id: TypeID, name: String, indent: Int, depth: Int) throws(BTFError) -> String {
         let resolved = try btf.resolve(id)
         if resolved != 0 {
             let t = try btf.type(resolved)
@@ -316,7 +336,12 @@ struct CDumper {
                 return Self.integer(ofSize: Int(t.size), signed: t.isSigned) + " " + name
             }
         }
-        return try declaration(id, name, indent: indent, depth: 0)
+        return try declaration(id, name, indent: indent, depth: depth)
+    }
+
+    /// Throws once a piece of text being built passes the dump's limit.
+    private func checkSize(_ piece: String?, id: TypeID) throws(BTFError) {
+        guard let piece, piece.utf8.count + text.utf8.count <= textLimit else { throw BTFError(.outputTooLarge(limit: textLimit), typeID: id) }
     }
 
     /// The size a C compiler gives an enum with these values.

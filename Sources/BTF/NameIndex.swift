@@ -20,6 +20,7 @@ public struct NameIndex: @unchecked Sendable {
     private let strings: StringSection
     private let order: ByteOrder
     private let firstID: TypeID
+    private let key: NameHash.Key
 
     /// Builds the index of `btf`'s own named types (``BTF/nameIndex`` caches one).
     public init(_ btf: BTF) {
@@ -40,7 +41,8 @@ public struct NameIndex: @unchecked Sendable {
         // left them one at a time).
         let entries = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(offsets.count, 1))
         defer { entries.deallocate() }
-        let hashing = Hashing(types: types, strings: strings, order: order, firstID: firstID, mask: mask, idBits: idBits)
+        let key = NameHash.Key.process
+        let hashing = Hashing(types: types, strings: strings, order: order, firstID: firstID, mask: mask, idBits: idBits, key: key)
         let runs = offsets.withUnsafeBufferPointer { offsets in hashing.entries(offsets, into: entries) }
         slots.withUnsafeMutableBufferPointer { table in
             offsets.withUnsafeBufferPointer { offsets in
@@ -73,6 +75,7 @@ public struct NameIndex: @unchecked Sendable {
         self.strings = strings
         self.order = order
         self.firstID = firstID
+        self.key = key
     }
 
     /// Computes index entries (home slot << 32 | tag | id) for named types; read-only over the blob,
@@ -84,6 +87,7 @@ public struct NameIndex: @unchecked Sendable {
         let firstID: TypeID
         let mask: Int
         let idBits: UInt32
+        let key: NameHash.Key
 
         /// Blobs with fewer types are hashed on the calling thread alone (a thread costs tens of µs).
         static let parallelThreshold = 16_384
@@ -94,7 +98,7 @@ public struct NameIndex: @unchecked Sendable {
             for index in range {
                 let nameOffset = Record.nameOffset(types, at: offsets[index], order: order)
                 guard nameOffset != 0, let name = strings.terminated(at: nameOffset) else { continue }
-                let (hash, isEmpty) = NameHash.hashTerminated(name.start, end: name.end)
+                let (hash, isEmpty) = NameHash.hashTerminated(name.start, end: name.end, key: key)
                 guard !isEmpty else { continue }
                 let slot = UInt64(truncatingIfNeeded: Int(truncatingIfNeeded: hash) & mask)
                 out[count] = slot << 32 | UInt64(UInt32(firstID &+ TypeID(index)) | NameIndex.tag(hash, shift: idBits))
@@ -145,7 +149,7 @@ public struct NameIndex: @unchecked Sendable {
     /// Calls `body` with each own type id named `name` (of `kind`, when given), latest first.
     func forEach(named name: UnsafeBufferPointer<UInt8>, kind: Kind?, _ body: (TypeID) -> Void) {
         guard !name.isEmpty else { return }
-        let hash = NameHash.hash(name)
+        let hash = NameHash.hash(name, key: key)
         let tag = Self.tag(hash, shift: idBits)
         let idMask: UInt32 = idBits >= 32 ? .max : (1 << idBits) - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
@@ -215,6 +219,10 @@ extension StringSection {
 /// A fast 64-bit hash of names, 32 bytes at a time: the same value whether
 /// the name's length is known (a query) or found by its NUL (a name in BTF).
 ///
+/// Keyed per process (every lane of every block mixes a secret word), so that names crafted to
+/// collide cannot be computed offline: an unkeyed hash let a hostile BTF put every name in one
+/// probe cluster and make the index build quadratic.
+///
 /// A name is hashed as zero-padded 32-byte blocks up to and including the
 /// block that holds its end, so most kernel names (90% are under 32 bytes)
 /// take one block whose NUL is masked without a branch: the per-name
@@ -229,9 +237,24 @@ enum NameHash {
         return product.high ^ product.low
     }
 
+    /// The secret words, drawn once per process from the standard library's random hashing seed
+    /// (no system call in this module); `SWIFT_DETERMINISTIC_HASHING` makes them fixed.
+    struct Key: Sendable {
+        let k0: UInt64, k1: UInt64, k2: UInt64, k3: UInt64
+
+        static let process: Key = {
+            func word(_ n: UInt64) -> UInt64 {
+                var hasher = Hasher()
+                hasher.combine(n)
+                return UInt64(bitPattern: Int64(hasher.finalize()))
+            }
+            return Key(k0: word(0), k1: word(1), k2: word(2), k3: word(3))
+        }()
+    }
+
     @inline(__always)
-    private static func block(_ h: UInt64, _ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) -> UInt64 {
-        fold(a ^ s0 ^ h, b ^ s1) ^ fold(c ^ s2, d ^ s3)
+    private static func block(_ h: UInt64, _ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64, _ key: Key) -> UInt64 {
+        fold(a ^ s0 ^ h, b ^ s1 ^ key.k1) ^ fold(c ^ s2 ^ key.k2, d ^ s3 ^ key.k3)
     }
 
     @inline(__always)
@@ -249,18 +272,18 @@ enum NameHash {
     }
 
     /// Continues `h` over the `count` bytes at `p`, zero-padded to whole blocks, the end included.
-    private static func blocks(_ h: UInt64, _ p: UnsafeRawPointer, count: Int) -> UInt64 {
+    private static func blocks(_ h: UInt64, _ p: UnsafeRawPointer, count: Int, key: Key) -> UInt64 {
         var h = h, at = 0
         repeat {
             h = block(h, word(p + at, count: count - at), word(p + at + 8, count: count - at - 8),
-                      word(p + at + 16, count: count - at - 16), word(p + at + 24, count: count - at - 24))
+                      word(p + at + 16, count: count - at - 16), word(p + at + 24, count: count - at - 24), key)
             at += 32
         } while at <= count
         return h
     }
 
-    static func hash(_ name: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        finish(blocks(0, UnsafeRawPointer(name.baseAddress.unsafelyUnwrapped), count: name.count))
+    static func hash(_ name: UnsafeBufferPointer<UInt8>, key: Key) -> UInt64 {
+        finish(blocks(key.k0, UnsafeRawPointer(name.baseAddress.unsafelyUnwrapped), count: name.count, key: key))
     }
 
     /// The bytes of `w` before its first NUL, and all-ones when `w` has none.
@@ -272,8 +295,8 @@ enum NameHash {
 
     /// Hashes the NUL-terminated name at `start` (a NUL is known to lie before `end`); also says whether it is empty.
     @inline(__always)
-    static func hashTerminated(_ start: UnsafeRawPointer, end: UnsafeRawPointer) -> (UInt64, isEmpty: Bool) {
-        var h: UInt64 = 0
+    static func hashTerminated(_ start: UnsafeRawPointer, end: UnsafeRawPointer, key: Key) -> (UInt64, isEmpty: Bool) {
+        var h = key.k0
         var p = start
         while end - p >= 32 {
             let w0 = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
@@ -287,13 +310,13 @@ enum NameHash {
             let m2 = beforeNUL(w2) & live2
             let live3 = 0 &- (m2 >> 63)
             let m3 = beforeNUL(w3) & live3
-            h = block(h, w0 & m0, w1 & m1, w2 & m2, w3 & m3)
+            h = block(h, w0 & m0, w1 & m1, w2 & m2, w3 & m3, key)
             if m3 >> 63 == 0 { return (finish(h), p == start && w0 & 0xff == 0) }
             p += 32
         }
         var n = 0
         while p.load(fromByteOffset: n, as: UInt8.self) != 0 { n += 1 }
-        return (finish(blocks(h, p, count: n)), p == start && n == 0)
+        return (finish(blocks(h, p, count: n, key: key)), p == start && n == 0)
     }
 }
 

@@ -1,4 +1,5 @@
 import BPF
+import BTF
 
 /// A JSON value with keys kept in insertion order, so output is stable.
 enum JSON {

@@ -1,5 +1,6 @@
 import BPF
 import BPFObject
+import BTF
 import Glibc
 
 /// One program as `bpftool prog show` prints it, in text or JSON.

@@ -1,4 +1,3 @@
-import BTF
 import ELF64
 
 /// A value decoded through BTF as bpftool prints it: program metadata, map keys and values.
@@ -34,12 +33,19 @@ extension BTF {
     /// `bytes`, a value of type `id` of this BTF, decoded as bpftool's BTF dumper prints it:
     /// integers, booleans, enumerator names, character arrays as strings, structs and unions
     /// by member, and a DATASEC as `{"section": [{"variable": value}, ...]}`.
+    ///
+    /// Unions are printed member by member, so nested unions multiply what one byte shows; the
+    /// values decoded are bounded by the bytes given (4096 + 64 per byte), past which the answer
+    /// is an `outputTooLarge` error rather than an exponential walk.
     public func formattedValue(_ bytes: [UInt8], type id: TypeID) throws(BTFError) -> FormattedValue {
-        try decode(bytes, type: id, depth: 0)
+        var budget = 4096 + 64 * bytes.count
+        return try decode(bytes, type: id, depth: 0, budget: &budget)
     }
 
-    private func decode(_ bytes: [UInt8], type id: TypeID, depth: Int) throws(BTFError) -> FormattedValue {
+    private func decode(_ bytes: [UInt8], type id: TypeID, depth: Int, budget: inout Int) throws(BTFError) -> FormattedValue {
         guard depth < 16 else { throw BTFError(.referenceLoop(id)) }
+        budget -= 1
+        guard budget >= 0 else { throw BTFError(.outputTooLarge(limit: 4096 + 64 * bytes.count), typeID: id) }
         let t = try type(try resolve(id))
         switch t.kind {
         case .int:
@@ -60,7 +66,7 @@ extension BTF {
             guard size > 0 else { return .array([]) }
             var items: [FormattedValue] = []
             for start in stride(from: 0, to: bytes.count - size + 1, by: size) {
-                items.append(try decode(Array(bytes[start..<start + size]), type: t.arrayInfo.element, depth: depth + 1))
+                items.append(try decode(Array(bytes[start..<start + size]), type: t.arrayInfo.element, depth: depth + 1, budget: &budget))
             }
             return .array(items)
         case .struct, .union:
@@ -74,11 +80,13 @@ extension BTF {
                     let raw = Self.word(Array(bytes[first...last])) >> UInt64(shift) & (width >= 64 ? .max : (1 << UInt64(width)) - 1)
                     let member = try type(try resolve(m.type))
                     fields.append(.init(name: String(m.name), value: Self.integer(raw, bits: width, signed: member.kind == .int && member.intInfo.0.contains(.signed))))
+                    budget -= 1
+                    guard budget >= 0 else { throw BTFError(.outputTooLarge(limit: 4096 + 64 * bytes.count), typeID: id) }
                     continue
                 }
                 let start = Int(m.bitOffset / 8), size = try size(of: m.type)
                 guard start + size <= bytes.count else { continue }
-                fields.append(.init(name: String(m.name), value: try decode(Array(bytes[start..<start + size]), type: m.type, depth: depth + 1)))
+                fields.append(.init(name: String(m.name), value: try decode(Array(bytes[start..<start + size]), type: m.type, depth: depth + 1, budget: &budget)))
             }
             return .structure(fields)
         case .dataSection:
@@ -87,7 +95,7 @@ extension BTF {
                 let v = try type(entry.type)
                 let start = Int(entry.offset), end = start + Int(entry.size)
                 guard v.kind == .variable, end <= bytes.count else { continue }
-                variables.append(.structure([.init(name: String(v.name), value: try decode(Array(bytes[start..<end]), type: v.referencedType, depth: depth + 1))]))
+                variables.append(.structure([.init(name: String(v.name), value: try decode(Array(bytes[start..<end]), type: v.referencedType, depth: depth + 1, budget: &budget))]))
             }
             return .structure([.init(name: String(t.name), value: .array(variables))])
         default:
