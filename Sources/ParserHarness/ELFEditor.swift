@@ -43,6 +43,21 @@ public struct ELFEditor: Sendable {
     /// `e_shstrndx`.
     public var namesIndex: Int
 
+    /// An empty relocatable file of `machine` (EM_BPF by default): the null section and a section-name table.
+    public init(order: ByteOrder, machine: UInt16 = 247) {
+        var h = Writer(order: order)
+        h.bytes = [0x7f, 0x45, 0x4c, 0x46, 2, order == .little ? 1 : 2, 1, 0] + [UInt8](repeating: 0, count: 8)
+        h.put(UInt16(1)); h.put(machine); h.put(UInt32(1))                   // e_type REL, e_machine, e_version
+        h.put(UInt64(0)); h.put(UInt64(0)); h.put(UInt64(0))                 // e_entry, e_phoff, e_shoff (written by bytes)
+        h.put(UInt32(0)); h.put(UInt16(64)); h.put(UInt16(0)); h.put(UInt16(0))
+        h.put(UInt16(64)); h.put(UInt16(0)); h.put(UInt16(0))                // e_shentsize, e_shnum, e_shstrndx (written by bytes)
+        header = h.bytes
+        self.order = order
+        sections = [Entry(type: SectionType.null.rawValue, alignment: 0),
+                    Entry(nameOffset: 1, type: SectionType.strtab.rawValue, alignment: 1, data: Array("\0.shstrtab\0".utf8))]
+        namesIndex = 1
+    }
+
     /// Takes apart a file that ``ELFFile`` reads; `nil` otherwise.
     public init?(_ bytes: UnsafeRawBufferPointer) {
         guard let file = try? ELFFile(unsafeBytes: bytes), bytes.count >= ELFHeader.size else { return nil }

@@ -1,0 +1,52 @@
+@testable import BPFObject
+import BTF
+import ELF64
+import ParserHarness
+import TestSupport
+import Testing
+
+/// Walks over objects whose cost grows with their programs, calls, relocations, records and
+/// sections, timed on synthetic objects at N and 8N: linear or N log N (a quadratic one takes 64×).
+@Suite("Object walks scale linearly")
+struct ScalingTests {
+    @Test("a synthetic object of N calls opens, links and disassembles correctly")
+    func manyCallsAreRight() throws {
+        let spec = try openSpec(SyntheticObjects.manyCalls(count: 50, legacyMapSections: 5))
+        #expect(spec.entryPrograms.map(\.name) == ["entry"])
+        #expect(spec.programs.count == 51)
+        #expect(spec.maps.map(\.name) == (0..<5).map { "map\($0)" })
+        let linked = try Linker.link(spec, program: "entry")
+        #expect(linked.subprograms == (0..<50).map { "f\($0)" })
+        #expect(linked.instructions.count == 52 + 100)
+        // Call i reaches f<i>, placed at 52 + 2i.
+        for i in 0..<50 { #expect(i + Int(linked.instructions[i].immediate) + 1 == 52 + 2 * i) }
+        // Line records, given last first, come out in instruction order.
+        #expect(linked.lineInfo.map(\.instruction) == (0..<50).map { 52 + 2 * $0 })
+    }
+
+    @Test("open + link of N calls to N functions with out-of-order line info, and N legacy map sections: linear")
+    func manyCalls() {
+        let ratio = Scaling.ratio(300, make: { SyntheticObjects.manyCalls(count: $0, legacyMapSections: $0) }) { bytes in
+            guard let spec = try? openSpec(bytes) else { Issue.record("the synthetic object does not open"); return }
+            _ = try? Linker.link(spec, program: "entry")
+        }
+        #expect(ratio < 16, "at 8× the calls: \(ratio)× the time")
+    }
+
+    @Test("CO-RE compatibility of function prototypes sharing their parameters (width^depth paths): linear in depth")
+    func prototypeDAG() throws {
+        let ratio = Scaling.ratio(3, make: { HostileBTF.prototypeDAG(depth: $0, width: 2) }) { input in
+            input.blob.withUnsafeBytes { raw in
+                guard let btf = try? BTF(unsafeBytes: raw) else { return }
+                _ = try? COREResolver.compatible(btf, input.top, btf, input.top)
+            }
+        }
+        #expect(ratio < 16, "at 8× the depth: \(ratio)× the time")
+        let (bytes, top) = HostileBTF.prototypeDAG(depth: 14, width: 4)
+        try bytes.withUnsafeBytes { raw in
+            let btf = try BTF(unsafeBytes: raw)
+            #expect(try COREResolver.compatible(btf, top, btf, top) == true)
+            #expect(try COREResolver.compatible(btf, top, btf, top - 2) == false, "a prototype one level shallower differs at the bottom")
+        }
+    }
+}
