@@ -8,10 +8,12 @@ let package = Package(
     name: "SwiftBPFFuzz",
     dependencies: [.package(name: "SwiftBPF", path: "..")],
     targets: [
-        .executableTarget(name: "FuzzELF", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF")]),
-        .executableTarget(name: "FuzzBTF", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF")]),
+        // Declares libFuzzer's LLVMFuzzerMutate for the structure-aware custom mutators.
+        .target(name: "CFuzzSupport"),
+        .executableTarget(name: "FuzzELF", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF"), "CFuzzSupport"]),
+        .executableTarget(name: "FuzzBTF", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF"), "CFuzzSupport"]),
         .executableTarget(name: "FuzzKconfig", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF")]),
-        .executableTarget(name: "FuzzObject", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF")]),
-        .executableTarget(name: "FuzzBTFExt", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF")]),
+        .executableTarget(name: "FuzzObject", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF"), "CFuzzSupport"]),
+        .executableTarget(name: "FuzzBTFExt", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF"), "CFuzzSupport"]),
     ]
 )

@@ -51,8 +51,13 @@ extension Harness {
             touched &+= t.enumerators.count &+ t.parameters.count &+ t.variables.count
             if !t.name.isEmpty { touched &+= btf.typeIDs(named: String(t.name), kind: t.kind).count }
             _ = try? btf.resolve(id)
-            _ = try? btf.size(of: id)
+            let size = try? btf.size(of: id)
             _ = try? btf.alignment(of: id)
+            // A value of the type (bytes counting up), formatted as map dumps and metadata are (for the
+            // first types only: each formatting may visit thousands of union members, within its bound).
+            if let size, size <= 256, id < btf.firstID + 128 {
+                touched &+= (try? btf.formattedValue((0..<size).map { UInt8(truncatingIfNeeded: $0) }, type: id))?.description.utf8.count ?? 0
+            }
             id += 1
         }
         var raw = ""

@@ -27,6 +27,17 @@ extension Harness {
                     touched &+= (try? spec.structOpsLayout(of: map, kernel: btf))?.value.count ?? 0
                 }
             }
+            // The pure parts of a load: map sizes checked, .kconfig values encoded from a recorded
+            // configuration, ksyms resolved against the object's own BTF and a recorded kallsyms,
+            // global data formatted through its BTF (as `map dump` and metadata do).
+            _ = try? spec.checkMapsForLoad()
+            touched &+= (try? spec.kconfigValues(Self.recordedConfig))?.count ?? 0
+            if let btf = spec.btf {
+                touched &+= (try? spec.resolveKsyms(targets: [btf], kallsyms: Self.recordedKallsyms))?.count ?? 0
+                for map in spec.maps where map.valueTypeID != 0 && !map.contents.isEmpty {
+                    touched &+= (try? btf.formattedValue(map.contents, type: map.valueTypeID))?.description.utf8.count ?? 0
+                }
+            }
             if var builder = try? spec.kernelBTF() {
                 builder.sanitize(for: [])
                 touched &+= builder.encode().count
@@ -38,4 +49,20 @@ extension Harness {
             return error
         }
     }
+
+    /// A kernel configuration as `.kconfig` externs read it: values of every kind, and a few hostile ones.
+    static let recordedConfig = KernelConfig(values: [
+        "LINUX_KERNEL_VERSION": "398336", "LINUX_HAS_BPF_COOKIE": "y", "LINUX_HAS_SYSCALL_WRAPPER": "y",
+        "CONFIG_BPF_SYSCALL": "y", "CONFIG_BPF_JIT": "m", "CONFIG_HZ": "-9223372036854775808", "CONFIG_NR_CPUS": "0xffffffffffffffff",
+        "CONFIG_DEFAULT_HOSTNAME": "\"(none)\"", "CONFIG_SWIFTBPF_EMPTY": "\"\"",
+    ])
+
+    /// `/proc/kallsyms` lines, as a kernel without CONFIG_KALLSYMS_ALL shows them, and a few odd ones.
+    static let recordedKallsyms = KernelSymbols(text: """
+        ffffffff81000000 T _stext
+        ffffffff82a1b2c0 D bpf_prog_active
+        0000000000000000 D hidden_symbol
+        ffffffffc0001000 t module_function\t[some_module]
+        not-a-line
+        """)
 }

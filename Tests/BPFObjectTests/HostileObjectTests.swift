@@ -147,3 +147,42 @@ extension HostileObjectTests {
         }
     }
 }
+
+extension HostileObjectTests {
+    @Test("structure-aware mutations of TestData objects, chained, end in a spec or a typed error through the whole harness")
+    func structureMutations() throws {
+        var seed: UInt32 = 1
+        var edited = 0, rejected = 0
+        for name in ["multi.bpfel.o", "maps.bpfeb.o", "kconfig.bpfel.o", "ksym.bpfel.o", "tcp_cc.bpfel.o", "legacy.bpfel.o"] {
+            let original = try testObject(name)
+            for _ in 0..<40 {
+                var bytes = original
+                for _ in 0..<3 {
+                    var mutator = StructureMutator(seed: seed)
+                    seed &+= 1
+                    if let next = mutator.mutateELF(bytes) { bytes = next; edited += 1 }
+                }
+                let start = ContinuousClock.now
+                rejected += bytes.withUnsafeBytes { Harness.object($0) } == nil ? 0 : 1
+                #expect(ContinuousClock.now - start < .seconds(2), "\(name) seed \(seed)")
+            }
+        }
+        #expect(edited > 400, "the mutator edits most inputs it is given")
+        #expect(rejected > 0 && rejected < 240, "some mutants are refused, some still read")
+    }
+
+    @Test("BTF mutations: retargeted references, kinds, vlens, sizes and copies stay inside the blob and parse or fail typed")
+    func btfMutations() throws {
+        let btf = try #require(try ELFFile(ByteStorage(copying: try testObject("core.bpfel.o"))).section(named: ".BTF"))
+        let original = Array(btf.data)
+        var seed: UInt32 = 7, edited = 0
+        for _ in 0..<300 {
+            var mutator = StructureMutator(seed: seed)
+            seed &+= 1
+            guard let bytes = mutator.mutateBTF(original) else { continue }
+            edited += 1
+            bytes.withUnsafeBytes { _ = Harness.btf($0) }
+        }
+        #expect(edited > 250)
+    }
+}
