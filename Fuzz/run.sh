@@ -34,6 +34,8 @@ case "$target" in
         dict=() ;;
     *) seeds=(); dict=() ;;
 esac
+# Every reproducer kept for the target seeds it too (the hostile generators' shapes among them).
+seeds+=("$root/Tests/Regressions/$target")
 SWIFT_BACKTRACE=enable=no "$bin" "$work" "${seeds[@]}" "${dict[@]}" \
     -max_total_time="$seconds" -timeout=1 -rss_limit_mb=2048 -max_len=65536 \
     -artifact_prefix="artifacts/$target/" -print_final_stats=1 "$@"

@@ -168,12 +168,17 @@ struct CDumper {
     private mutating func require(_ id: TypeID, byValue: Bool, depth: Int) throws(BTFError) {
         guard id >= btf.firstID else { return }
         guard depth < Self.maximumNesting else { throw BTFError(.referenceLoop(id), typeID: id) }
-        if byValue {
-            guard requiredByValue.insert(id).inserted else { return }
-        } else {
-            guard !requiredByValue.contains(id), requiredByReference.insert(id).inserted else { return }
-        }
         let t = try btf.type(id)
+        // Types without a name of their own are only walked through: once each suffices. (Named ones
+        // have their own state — defined, declared, in progress — and must be looked at each time: one
+        // required again while its definition is in progress needs the forward declaration then.)
+        if t.name.isEmpty || t.kind == .pointer || t.kind == .array || t.kind == .functionProto {
+            if byValue {
+                guard requiredByValue.insert(id).inserted else { return }
+            } else {
+                guard !requiredByValue.contains(id), requiredByReference.insert(id).inserted else { return }
+            }
+        }
         switch t.kind {
         case .pointer:
             try require(t.referencedType, byValue: false, depth: depth + 1)

@@ -140,8 +140,9 @@ public struct ELFEditor: Sendable {
         var h = Writer(order: order)
         h.bytes = out
         h.patch(UInt64(shoff), at: 40)
-        h.patch(UInt16(sections.count), at: 60)
-        h.patch(UInt16(namesIndex), at: 62)
+        // (A file of 65,280 sections or more would need extended numbering: the editor writes the low bits, a hostile header.)
+        h.patch(UInt16(truncatingIfNeeded: sections.count), at: 60)
+        h.patch(UInt16(truncatingIfNeeded: namesIndex), at: 62)
         return h.bytes
     }
 

@@ -20,6 +20,7 @@ public enum HostileObjects {
             let second = editor.append(copy, named: dynamic ? ".dynsym" : ".symtab2")
             editor.sections[rel].link = UInt32(second)
             let info = editor.read(rel, at: 8, width: 8)
+            guard copy.data.count >= Symbol.entrySize else { return nil }
             let beyond = UInt64(copy.data.count / Symbol.entrySize - 1)
             editor.write(beyond << 32 | (info & 0xffff_ffff), width: 8, to: rel, at: 8)
             return editor.bytes

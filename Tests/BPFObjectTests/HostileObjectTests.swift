@@ -186,3 +186,20 @@ extension HostileObjectTests {
         #expect(edited > 250)
     }
 }
+
+extension HostileObjectTests {
+    @Test("the mutator itself never traps: an object with an empty symbol table and relocations (a fuzzer finding)")
+    func mutatorOnEmptyTables() throws {
+        var editor = ELFEditor(order: .little)
+        let code = editor.append(.init(type: SectionType.progbits.rawValue, flags: SectionFlags.execInstr.rawValue, data: [UInt8](repeating: 0, count: 16)), named: "socket")
+        let symtab = editor.append(.init(type: SectionType.symtab.rawValue, link: 5, entrySize: 24), named: ".symtab")
+        editor.append(.init(type: SectionType.rel.rawValue, link: UInt32(symtab), info: UInt32(code), entrySize: 16, data: [UInt8](repeating: 0, count: 16)), named: ".relsocket")
+        editor.append(.init(type: SectionType.strtab.rawValue, alignment: 1, data: [0]), named: ".strtab")
+        let bytes = editor.bytes
+        #expect(HostileObjects.secondSymbolTable(bytes, extra: 0) == nil)
+        for seed in UInt32(0)..<2000 {
+            var mutator = StructureMutator(seed: seed)
+            if let mutated = mutator.mutateELF(bytes) { mutated.withUnsafeBytes { _ = Harness.object($0) } }
+        }
+    }
+}

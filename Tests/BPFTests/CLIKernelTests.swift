@@ -100,7 +100,7 @@ extension KernelTests {
         }
 
         @Test("prog load shows progress on a terminal only (script(1) gives it one)",
-              .enabled(if: Host.find("script") != nil, "script(1) is not installed"))
+              .enabled(if: Host.find("script") != nil || Host.required, "script(1) is not installed"))
         func progress() throws {
             let object = TestPaths.testData + "/obj/multi.bpfel.o"
             let plain = try Host.capture(Host.swiftbpf, ["prog", "load", object])

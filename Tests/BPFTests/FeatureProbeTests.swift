@@ -18,6 +18,7 @@ extension KernelTests {
             #expect(report.programTypes.first { $0.type == .socketFilter }?.result == .supported)
             #expect(report.mapTypes.first { $0.type == .ringBuffer }?.result == .supported)
             #expect(report.features.contains { $0.name == "BPF_PROG_BIND_MAP" && $0.supported })
+            if let missing = Host.missing("bpftool", present: Host.find("bpftool") != nil) { Issue.record(Comment(rawValue: missing)) }
             guard let bpftool = Host.find("bpftool") else { return }
             // Lines read "eBPF program_type xdp is available" or "… is NOT available".
             var theirs: [String: Bool] = [:]

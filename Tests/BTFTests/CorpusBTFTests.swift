@@ -9,7 +9,8 @@ struct CorpusBTFTests {
     @Test("every .BTF section and raw blob reads without a trap; counts by outcome")
     func everyBlob() throws {
         let files = TestPaths.corpusFiles
-        guard !files.isEmpty else { print("corpus: not present; nothing to read"); return }
+        if let missing = Host.missing("../shared/corpus", present: !files.isEmpty) { Issue.record(Comment(rawValue: missing)) }
+        guard !files.isEmpty else { return }
         var read = 0, rejected: [String] = [], invalidRejected = 0, noBTF = 0, extRead = 0
         for (relative, path) in files {
             let storage = try ByteStorage(contentsOfFile: path)
@@ -34,7 +35,9 @@ struct CorpusBTFTests {
     @Test("split BTF: btf_testmod over its base, ids and strings continuing the base's")
     func splitPair() throws {
         let dir = TestPaths.corpus + "/cilium-ebpf/btf/testdata/"
-        guard FileManager.default.fileExists(atPath: dir + "btf_testmod.btf") else { return }
+        let present = FileManager.default.fileExists(atPath: dir + "btf_testmod.btf")
+        if let missing = Host.missing("../shared/corpus", present: present) { Issue.record(Comment(rawValue: missing)) }
+        guard present else { return }
         let base = try BTF(contentsOfFile: dir + "btf_testmod.btf.base")
         let module = try BTF(contentsOfFile: dir + "btf_testmod.btf", base: base)
         #expect(module.firstID == base.endID)
@@ -50,10 +53,12 @@ struct CorpusBTFTests {
         #expect(throws: BTFError.self) { try BTF(contentsOfFile: dir + "btf_testmod.btf") }
     }
 
-    @Test("cilium's gzipped vmlinux BTF reads whole", .enabled(if: Host.find("gzip") != nil, "gzip is not installed"))
+    @Test("cilium's gzipped vmlinux BTF reads whole", .enabled(if: Host.find("gzip") != nil || Host.required, "gzip is not installed"))
     func gzippedVmlinux() throws {
         let path = TestPaths.corpus + "/cilium-ebpf/btf/testdata/vmlinux.btf.gz"
-        guard FileManager.default.fileExists(atPath: path) else { return }
+        let present = FileManager.default.fileExists(atPath: path)
+        if let missing = Host.missing("../shared/corpus", present: present) { Issue.record(Comment(rawValue: missing)) }
+        guard present else { return }
         let (data, status) = try Host.run(try #require(Host.find("gzip")), ["-dc", path])
         #expect(status == 0)
         let btf = try BTF(ByteStorage(copying: data))

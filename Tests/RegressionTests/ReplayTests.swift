@@ -29,6 +29,11 @@ struct ReplayTests {
 
     static var cases: [String] { targets.flatMap { target in inputs(target.0) } }
 
+    @Test("every target keeps reproducers: a missing or empty directory means they were lost", arguments: targets.map(\.0))
+    func reproducersPresent(target: String) {
+        #expect(!Self.inputs(target).isEmpty, "Tests/Regressions/\(target) is missing or empty")
+    }
+
     @Test("each reproducer reads or is rejected within a second", arguments: cases)
     func replay(path: String) throws {
         let target = try #require(Self.targets.first { path.contains("/\($0.0)/") })

@@ -136,3 +136,33 @@ extension Host {
                 process.terminationReason == .uncaughtSignal)
     }
 }
+
+extension Host {
+    /// The features CI declares this host refuses (`SWIFTBPF_HOST_REFUSES`, comma-separated names
+    /// such as `fentry,kprobe,netkit`): .ci/run states them, so that the list is a fact checked on
+    /// every run, not an assumption in a test.
+    public static var declaredRefusals: Set<String> {
+        Set((ProcessInfo.processInfo.environment["SWIFTBPF_HOST_REFUSES"] ?? "").split(separator: ",").map(String.init))
+    }
+
+    /// For a test that accepts "`feature` works" or "this host refuses `feature`": prints which it
+    /// saw and, under SWIFTBPF_REQUIRE_KERNEL=1, returns a failure message when that differs from
+    /// what CI declared (a refusal not declared means the feature went unexercised on a host that
+    /// should run it; a declared refusal that worked means the declaration is stale). Nil when fine.
+    public static func unexpectedOutcome(_ feature: String, refused: Bool) -> String? {
+        print("host outcome: \(feature) \(refused ? "refused" : "exercised")")
+        guard required else { return nil }
+        let declared = declaredRefusals.contains(feature)
+        if refused, !declared { return "\(feature) was refused, but SWIFTBPF_HOST_REFUSES does not declare it: the feature went unexercised" }
+        if !refused, declared { return "\(feature) worked, but SWIFTBPF_HOST_REFUSES declares it refused: update .ci/run" }
+        return nil
+    }
+
+    /// Fails (returns a message) under SWIFTBPF_REQUIRE_KERNEL=1 when `what` is missing; nil otherwise, so that a
+    /// test may skip its body on a laptop but never in CI.
+    public static func missing(_ what: String, present: Bool) -> String? {
+        guard !present else { return nil }
+        print("\(what): not present")
+        return required ? "\(what) is required under SWIFTBPF_REQUIRE_KERNEL=1" : nil
+    }
+}
