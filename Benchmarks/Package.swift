@@ -6,6 +6,7 @@ import PackageDescription
 //   swift package benchmark                       package-benchmark suites (wall time, mallocs)
 //   swift run -c release parse-bench btf FILE      one line per input, for any file
 //   ./compare-libbpf.sh                            side by side with libbpf, as ratios
+//   swift run -c release hostile-bench [CASE...]   crafted worst cases at N, 8N, 64N (time ratios)
 let package = Package(
     name: "SwiftBPFBenchmarks",
     platforms: [.macOS(.v13)],
@@ -19,6 +20,14 @@ let package = Package(
             dependencies: [
                 .product(name: "BTF", package: "SwiftBPF"), .product(name: "ELF64", package: "SwiftBPF"),
                 .product(name: "BPFObject", package: "SwiftBPF"), .product(name: "BPF", package: "SwiftBPF"),
+            ]
+        ),
+        // The worst case of each walk that was super-linear on crafted input, at N, 8N and 64N.
+        .executableTarget(
+            name: "hostile-bench",
+            dependencies: [
+                .product(name: "BTF", package: "SwiftBPF"), .product(name: "ELF64", package: "SwiftBPF"),
+                .product(name: "BPFObject", package: "SwiftBPF"), .product(name: "ParserHarness", package: "SwiftBPF"),
             ]
         ),
         .executableTarget(

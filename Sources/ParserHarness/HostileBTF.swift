@@ -52,13 +52,19 @@ public enum HostileBTF {
     /// with width^depth paths, which CO-RE compatibility walked one by one.
     public static func prototypeDAG(depth: Int, width: Int = 2) -> (blob: [UInt8], top: TypeID) {
         var blob = Blob()
+        let top = prototypeDAG(in: &blob, depth: depth, width: width)
+        return (blob.bytes, top)
+    }
+
+    /// The prototype chain written into `blob`; returns the last prototype.
+    static func prototypeDAG(in blob: inout Blob, depth: Int, width: Int) -> TypeID {
         let int = blob.add(blob.name(Array("int".utf8)), .int, 4, [UInt32(IntEncoding.signed.rawValue) << 24 | 32])
         var previous = blob.add(0, .functionProto, int)
         for _ in 0..<depth {
             let pointer = blob.add(0, .pointer, previous)
             previous = blob.add(0, .functionProto, vlen: width, int, Array(repeating: [0, pointer], count: width).flatMap { $0 })
         }
-        return (blob.bytes, previous)
+        return previous
     }
 
     /// A chain of `depth` anonymous structs (or unions), each holding `width` of the one before by

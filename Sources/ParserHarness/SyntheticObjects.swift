@@ -64,4 +64,34 @@ public enum SyntheticObjects {
         elf.append(.init(type: SectionType.progbits.rawValue, alignment: 4, data: ext + lines), named: ".BTF.ext")
         return elf.bytes
     }
+
+    /// A socket program whose one instruction (`r0 = 1`) carries a CO-RE `type_exists` relocation
+    /// of a typedef of the prototype DAG of ``HostileBTF/prototypeDAG(depth:width:)``: relocated
+    /// against its own BTF, the compatibility check walks the DAG (width^depth paths, one by one before).
+    public static func coreOverPrototypeDAG(depth: Int, width: Int = 2) -> [UInt8] {
+        func word(_ v: UInt64, _ width: Int) -> [UInt8] { (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+        var blob = HostileBTF.Blob()
+        let top = HostileBTF.prototypeDAG(in: &blob, depth: depth, width: width)
+        let typedef = blob.add(blob.name(Array("dag_fn".utf8)), .typedef, top)
+        let socket = blob.name(Array("socket".utf8)), access = blob.name(Array("0".utf8))
+        var elf = ELFEditor(order: .little)
+        let exec = SectionFlags.execInstr.rawValue | SectionFlags.alloc.rawValue
+        let code = elf.append(.init(type: SectionType.progbits.rawValue, flags: exec, data: [0xb7, 0, 0, 0, 1, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]),
+                              named: "socket")
+        elf.append(.init(type: SectionType.progbits.rawValue, flags: SectionFlags.alloc.rawValue | 1, alignment: 1, data: Array("GPL\0".utf8)),
+                   named: "license")
+        var symbols = [UInt8](repeating: 0, count: Symbol.entrySize)
+        symbols += word(1, 4) + [0x12, 0] + word(UInt64(code), 2) + word(0, 8) + word(16, 8)
+        let symtab = elf.append(.init(type: SectionType.symtab.rawValue, link: UInt32(elf.sections.count + 1), info: 1,
+                                      entrySize: UInt64(Symbol.entrySize), data: symbols), named: ".symtab")
+        elf.append(.init(type: SectionType.strtab.rawValue, alignment: 1, data: Array("\0entry\0".utf8)), named: ".strtab")
+        _ = symtab
+        elf.append(.init(type: SectionType.progbits.rawValue, alignment: 4, data: blob.bytes), named: ".BTF")
+        var core: [UInt8] = word(16, 4) + word(UInt64(socket), 4) + word(1, 4)
+        for field: UInt64 in [0, UInt64(typedef), UInt64(access), 8] { core += word(field, 4) }  // BPF_CORE_TYPE_EXISTS
+        var ext: [UInt8] = [0x9f, 0xeb, 1, 0]
+        for field: UInt64 in [32, 0, 0, 0, 0, 0, UInt64(core.count)] { ext += word(field, 4) }
+        elf.append(.init(type: SectionType.progbits.rawValue, alignment: 4, data: ext + core), named: ".BTF.ext")
+        return elf.bytes
+    }
 }

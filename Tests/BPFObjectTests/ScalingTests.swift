@@ -33,15 +33,16 @@ struct ScalingTests {
         #expect(ratio < 16, "at 8× the calls: \(ratio)× the time")
     }
 
-    @Test("CO-RE compatibility of function prototypes sharing their parameters (width^depth paths): linear in depth")
+    @Test("CO-RE over function prototypes sharing their parameters (width^depth paths): linear in depth, right answer")
     func prototypeDAG() throws {
-        let ratio = Scaling.ratio(3, make: { HostileBTF.prototypeDAG(depth: $0, width: 2) }) { input in
-            input.blob.withUnsafeBytes { raw in
-                guard let btf = try? BTF(unsafeBytes: raw) else { return }
-                _ = try? COREResolver.compatible(btf, input.top, btf, input.top)
-            }
+        let ratio = Scaling.ratio(1, make: { SyntheticObjects.coreOverPrototypeDAG(depth: $0 + 2, width: 2) }) { bytes in
+            guard var spec = try? openSpec(bytes), let btf = spec.btf else { Issue.record("the synthetic object does not open"); return }
+            _ = try? spec.relocateCORE(against: [btf])
         }
         #expect(ratio < 16, "at 8× the depth: \(ratio)× the time")
+        var spec = try openSpec(SyntheticObjects.coreOverPrototypeDAG(depth: 14, width: 8))
+        let outcomes = try spec.relocateCORE(against: [try #require(spec.btf)])
+        #expect(outcomes.map(\.value) == [1], "\(outcomes)")
         let (bytes, top) = HostileBTF.prototypeDAG(depth: 14, width: 4)
         try bytes.withUnsafeBytes { raw in
             let btf = try BTF(unsafeBytes: raw)
