@@ -1,3 +1,4 @@
+import BTF
 import ELF64
 
 /// BPF objects written from scratch at any size, for the walks whose cost grows with the number of
@@ -69,14 +70,32 @@ public enum SyntheticObjects {
     /// of a typedef of the prototype DAG of ``HostileBTF/prototypeDAG(depth:width:)``: relocated
     /// against its own BTF, the compatibility check walks the DAG (width^depth paths, one by one before).
     public static func coreOverPrototypeDAG(depth: Int, width: Int = 2) -> [UInt8] {
-        func word(_ v: UInt64, _ width: Int) -> [UInt8] { (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
         var blob = HostileBTF.Blob()
         let top = HostileBTF.prototypeDAG(in: &blob, depth: depth, width: width)
         let typedef = blob.add(blob.name(Array("dag_fn".utf8)), .typedef, top)
-        let socket = blob.name(Array("socket".utf8)), access = blob.name(Array("0".utf8))
+        return coreObject(blob, root: typedef, access: "0", kind: 8, records: 1)  // BPF_CORE_TYPE_EXISTS
+    }
+
+    /// `records` CO-RE field relocations (byte offset) whose access string walks `steps` times
+    /// through `struct S { struct S s; }`: a self-containing struct makes any length valid, so
+    /// each record's spelled access (kept per outcome) grew with it: records × steps memory.
+    public static func coreThroughSelfContainingStruct(steps: Int, records: Int = 1) -> [UInt8] {
+        var blob = HostileBTF.Blob()
+        let member = blob.name(Array("s".utf8))
+        let s = blob.add(blob.name(Array("S".utf8)), .struct, vlen: 1, 4, [member, 1, 0])  // the first type: id 1, itself
+        return coreObject(blob, root: s, access: Array(repeating: "0", count: steps).joined(separator: ":"), kind: 0, records: records)
+    }
+
+    /// A socket program `r0 = 1; exit` (`r0 = 0` for a byte offset) with `records` CO-RE relocations of `kind` on its first
+    /// instruction, against `root` with access string `access`, in an object whose BTF is `blob`.
+    static func coreObject(_ btfTypes: HostileBTF.Blob, root: TypeID, access accessString: String, kind: UInt32, records: Int) -> [UInt8] {
+        func word(_ v: UInt64, _ width: Int) -> [UInt8] { (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+        var blob = btfTypes
+        let typedef = root
+        let socket = blob.name(Array("socket".utf8)), access = blob.name(Array(accessString.utf8))
         var elf = ELFEditor(order: .little)
         let exec = SectionFlags.execInstr.rawValue | SectionFlags.alloc.rawValue
-        let code = elf.append(.init(type: SectionType.progbits.rawValue, flags: exec, data: [0xb7, 0, 0, 0, 1, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]),
+        let code = elf.append(.init(type: SectionType.progbits.rawValue, flags: exec, data: [0xb7, 0, 0, 0, kind == 0 ? 0 : 1, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]),
                               named: "socket")
         elf.append(.init(type: SectionType.progbits.rawValue, flags: SectionFlags.alloc.rawValue | 1, alignment: 1, data: Array("GPL\0".utf8)),
                    named: "license")
@@ -87,8 +106,10 @@ public enum SyntheticObjects {
         elf.append(.init(type: SectionType.strtab.rawValue, alignment: 1, data: Array("\0entry\0".utf8)), named: ".strtab")
         _ = symtab
         elf.append(.init(type: SectionType.progbits.rawValue, alignment: 4, data: blob.bytes), named: ".BTF")
-        var core: [UInt8] = word(16, 4) + word(UInt64(socket), 4) + word(1, 4)
-        for field: UInt64 in [0, UInt64(typedef), UInt64(access), 8] { core += word(field, 4) }  // BPF_CORE_TYPE_EXISTS
+        var core: [UInt8] = word(16, 4) + word(UInt64(socket), 4) + word(UInt64(records), 4)
+        for _ in 0..<records {
+            for field: UInt64 in [0, UInt64(typedef), UInt64(access), UInt64(kind)] { core += word(field, 4) }
+        }
         var ext: [UInt8] = [0x9f, 0xeb, 1, 0]
         for field: UInt64 in [32, 0, 0, 0, 0, 0, UInt64(core.count)] { ext += word(field, 4) }
         elf.append(.init(type: SectionType.progbits.rawValue, alignment: 4, data: ext + core), named: ".BTF.ext")

@@ -51,3 +51,19 @@ struct ScalingTests {
         }
     }
 }
+
+extension ScalingTests {
+    @Test("access strings longer than 64 steps (through a self-containing struct) are refused; 64 resolve")
+    func selfContainingAccess() throws {
+        var long = try openSpec(SyntheticObjects.coreThroughSelfContainingStruct(steps: 65, records: 3))
+        #expect {
+            _ = try long.relocateCORE(against: [try #require(long.btf)])
+        } throws: { error in
+            guard case let .invalidInstruction(_, _, reason) = error as? ObjectError else { return false }
+            return reason.contains("access string of 65 steps")
+        }
+        var fits = try openSpec(SyntheticObjects.coreThroughSelfContainingStruct(steps: 64, records: 3))
+        let outcomes = try fits.relocateCORE(against: [try #require(fits.btf)])
+        #expect(outcomes.count == 3 && outcomes.allSatisfy { $0.value == 0 })
+    }
+}

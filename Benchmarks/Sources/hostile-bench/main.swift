@@ -31,6 +31,9 @@ func median(_ body: () -> Void) -> Double {
     return samples[samples.count / 2]
 }
 
+/// `x` with one decimal.
+func tenths(_ x: Double) -> String { String((x * 10).rounded() / 10) }
+
 func openSpec(_ bytes: [UInt8]) -> ObjectSpec? {
     bytes.withUnsafeBytes { raw in (try? ELFFile(unsafeBytes: raw)).flatMap { try? ObjectSpec(elf: $0, name: "hostile") } }
 }
@@ -71,8 +74,8 @@ for (name, base, make, run) in cases where wanted.isEmpty || wanted.contains(nam
     for n in [base, 8 * base, 64 * base] {
         let input = make(n)
         let us = median { run(input) }
-        let ratio = previous.map { String(format: "%.1f", us / $0) } ?? "-"
-        print("case=\(name) n=\(n) bytes=\(input.count) median_us=\(String(format: "%.1f", us)) ratio=\(ratio)")
+        let ratio = previous.map { tenths(us / $0) } ?? "-"
+        print("case=\(name) n=\(n) bytes=\(input.count) median_us=\(tenths(us)) ratio=\(ratio)")
         previous = us
     }
 }
