@@ -173,6 +173,9 @@ extension ObjectSpec {
         // The section's BTF maps by offset: a slot belongs to the last one at or before it.
         let owners = maps.indices.filter { maps[$0].origin == .btf && maps[$0].sectionIndex == mapsSection.index }
             .sorted { (maps[$0].offset, $0) < (maps[$1].offset, $1) }
+        // Of maps at one offset, the first owns the slot: where each run of equal offsets starts.
+        var runStart = Array(owners.indices)
+        for i in owners.indices.dropFirst() where maps[owners[i]].offset == maps[owners[i - 1]].offset { runStart[i] = runStart[i - 1] }
         for relSection in relocationSections where Int(relSection.info) == mapsSection.index {
             let table: RelocationTable
             do { table = try elf.relocations(in: relSection, against: symbols) } catch { throw .elf(error) }
@@ -182,9 +185,7 @@ extension ObjectSpec {
                 // The slot belongs to the last map defined at or before it (`values` is a flexible array past the struct;
                 // of maps at one offset, the first).
                 let after = Self.partition(owners.count) { maps[owners[$0]].offset > r.offset }
-                var owner = after > 0 ? after - 1 : nil
-                while let o = owner, o > 0, maps[owners[o - 1]].offset == maps[owners[o]].offset { owner = o - 1 }
-                guard let index = owner.map({ owners[$0] }) else {
+                guard after > 0, case let index = owners[runStart[after - 1]] else {
                     throw .unresolvedRelocation(program: ".maps", instruction: Int(clamping: r.offset), symbol: String(symbol.name),
                                                 reason: "the relocation lies in no map definition")
                 }
