@@ -60,8 +60,8 @@ struct CDumper {
 
     init(btf: BTF) {
         self.btf = btf
-        // Far above what real BTF gives (vmlinux: 5.5 MB of BTF, 3.5 MB of C).
-        textLimit = 64 * btf.bytes.count + (1 << 20)
+        // Far above what real BTF gives (vmlinux: 5.5 MB of BTF, 3.5 MB of C; a small object's: a few times its BTF).
+        textLimit = 64 * btf.bytes.count + (1 << 16)
     }
 
     mutating func dumpAll() throws(BTFError) {

@@ -55,7 +55,7 @@ extension Harness {
             _ = try? btf.alignment(of: id)
             // A value of the type (bytes counting up), formatted as map dumps and metadata are (for the
             // first types only: each formatting may visit thousands of union members, within its bound).
-            if let size, size <= 256, id < btf.firstID + 128 {
+            if let size, size <= 64, id < btf.firstID + 32 {
                 touched &+= (try? btf.formattedValue((0..<size).map { UInt8(truncatingIfNeeded: $0) }, type: id))?.description.utf8.count ?? 0
             }
             id += 1
