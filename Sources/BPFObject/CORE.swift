@@ -60,6 +60,8 @@ public enum CORE {
 
     /// The most steps an access string may have (libbpf's `BPF_CORE_SPEC_MAX_LEN`).
     public static let maximumAccessLength = 64
+    /// The longest access string read: 64 ten-digit steps and their colons.
+    public static let maximumAccessStringLength = 64 * 11
 
     /// A type name without its `___flavor` suffix.
     public static func essentialName(_ name: String) -> String {

@@ -19,8 +19,14 @@ struct COREResolver {
     mutating func resolve(_ record: CORERelocation, kind: CORERelocationKind, program: String, instruction index: Int,
                           in instructions: inout [Instruction]) throws(ObjectError) -> COREOutcome {
         func fail(_ reason: String) -> ObjectError { .invalidInstruction(program: program, instruction: index, reason: "CO-RE: \(reason)") }
-        let accessText: String
-        do { accessText = String(try local.string(at: record.accessStringOffset)) } catch { throw .btf(error) }
+        let access: ByteString
+        do { access = try local.string(at: record.accessStringOffset) } catch { throw .btf(error) }
+        // 64 steps of at most 10 digits each and their colons fit; longer (leading zeros, say) is refused
+        // before it is copied and split once per record.
+        guard access.count <= CORE.maximumAccessStringLength else {
+            throw fail("access string of \(access.count) bytes (at most \(CORE.maximumAccessStringLength))")
+        }
+        let accessText = String(access)
         let indices = accessText.split(separator: ":").map { Int($0) }
         guard !indices.isEmpty, indices.allSatisfy({ $0 != nil && $0! >= 0 }) else { throw fail("malformed access string '\(accessText.prefix(80))'") }
         // libbpf's BPF_CORE_SPEC_MAX_LEN: longer accesses (through a self-containing struct, say) are refused.

@@ -19,11 +19,15 @@ extension ObjectSpec {
         guard let btf, let datasec = dataSections[".kconfig"] else { return }
         var entries: [(name: String, type: TypeID, size: Int, align: Int, weak: Bool)] = []
         let undefined = FirstByName(symbols.compactMap { $0.section == .undefined ? ($0.name, $0) : nil })
+        var seen: Set<String> = []
         do {
             for variable in try btf.type(datasec).variables {
                 let v = try btf.type(variable.type)
                 guard v.kind == .variable else { continue }
-                let name = String(v.name)
+                let name = try Self.name(v.name, of: "__kconfig extern", in: ".kconfig")
+                guard seen.insert(name).inserted else {
+                    throw ObjectError.invalidMap(name: name, section: ".kconfig", reason: "the extern is listed twice")
+                }
                 if let unsupported = try Self.unsupportedKconfigType(v.referencedType, btf) {
                     throw ObjectError.invalidMap(name: name, section: ".kconfig", reason: "extern type is unsupported: \(unsupported)")
                 }

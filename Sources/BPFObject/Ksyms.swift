@@ -89,10 +89,15 @@ extension ObjectSpec {
     mutating func readKsymExterns(_ symbols: SymbolTable) throws(ObjectError) {
         guard let btf, let datasec = dataSections[".ksyms"] else { return }
         let undefined = FirstByName(symbols.compactMap { $0.section == .undefined ? ($0.name, $0) : nil })
+        var seen: Set<String> = []
         do {
             for entry in try btf.type(datasec).variables {
                 let t = try btf.type(entry.type)
-                let name = String(t.name)
+                let name = try Self.name(t.name, of: "__ksym extern", in: ".ksyms")
+                // Each extern is resolved once against the kernel: a name listed twice would be looked up twice.
+                guard seen.insert(name).inserted else {
+                    throw ObjectError.invalidMap(name: name, section: ".ksyms", reason: "the extern is listed twice")
+                }
                 let weak = undefined[t.name]?.binding == .weak
                 switch t.kind {
                 case .function: ksymExterns.append(KsymExtern(name: name, kind: .function, isWeak: weak))
@@ -103,7 +108,7 @@ extension ObjectSpec {
                 }
             }
         } catch {
-            throw .btf(error)
+            throw .converting(error) { .invalidMap(name: "*", section: ".ksyms", reason: $0) }
         }
     }
 

@@ -23,7 +23,7 @@ extension ObjectSpec {
         guard !defined.isEmpty else { return }
         let reader = ByteReader(section.data, order: byteOrder)
         for symbol in defined {
-            let name = String(symbol.name)
+            let name = try Self.name(symbol.name, of: "map", in: sectionName)
             let size = symbol.size > 0 ? symbol.size : section.size / UInt64(defined.count)
             guard size >= 16, let r = reader.record(at: symbol.value, size: Int(min(size, 64))) else {
                 throw .invalidMap(name: name, section: sectionName,
@@ -49,9 +49,16 @@ extension ObjectSpec {
             }
             // Where each map variable is: its symbol's value, by name (the first of a name wins).
             let placement = FirstByName(symbols.compactMap { $0.section == .index(section.index) ? ($0.name, $0.value) : nil })
+            // Definitions by struct type, each walked once (maps sharing a definition, as `struct inner a, b`,
+            // or a DATASEC listing one variable many times, would walk its members once per map).
+            var definitions: [TypeID: MapSpec] = [:]
+            var seen: Set<TypeID> = []
             for variable in try btf.type(datasecID).variables {
                 let v = try btf.type(variable.type)
-                let name = String(v.name)
+                let name = try Self.name(v.name, of: "map", in: ".maps")
+                guard seen.insert(v.id).inserted else {
+                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: "the DATASEC lists variable [\(v.id)] twice")
+                }
                 guard v.kind == .variable else {
                     throw ObjectError.invalidMap(name: name, section: ".maps", reason: "DATASEC entry [\(v.id)] is \(v.kind), not VAR")
                 }
@@ -59,9 +66,21 @@ extension ObjectSpec {
                 guard let offset = placement[v.name] else {
                     throw ObjectError.invalidMap(name: name, section: ".maps", reason: "no symbol for the map variable")
                 }
-                var spec = try btfMapDefinition(btf, typeID: v.referencedType, name: name, sectionIndex: section.index)
+                var spec: MapSpec
+                if let known = definitions[v.referencedType] {
+                    spec = known
+                    spec.name = name
+                    if let inner = known.innerMap?.spec {
+                        var renamed = inner
+                        renamed.name = name + ".inner"
+                        spec.innerMap = InnerMapSpec(renamed)
+                    }
+                } else {
+                    spec = try btfMapDefinition(btf, typeID: v.referencedType, name: name, sectionIndex: section.index)
+                    definitions[v.referencedType] = spec
+                }
                 spec.offset = offset
-                maps.append(consume spec)
+                maps.append(spec)
             }
         } catch {
             throw .converting(error) { .invalidMap(name: "*", section: ".maps", reason: $0) }
@@ -98,7 +117,11 @@ extension ObjectSpec {
             }
             return (target, UInt32(truncatingIfNeeded: try btf.size(of: target)))
         }
+        var fields: Set<MapField> = []
         for m in definition.members {
+            if let field = MapField(m.name), !fields.insert(field).inserted {
+                throw ObjectError.invalidMap(name: name, section: ".maps", reason: "member '\(m.name)' appears twice")
+            }
             switch MapField(m.name) {
             case .type: spec.type = MapType(rawValue: try number(m))
             case .maxEntries: spec.maxEntries = try number(m)

@@ -49,3 +49,23 @@ extension ObjectError {
         }
     }
 }
+
+extension ObjectSpec {
+    /// The longest name a program, map, extern or struct_ops variable may have. Names become
+    /// Strings, one per symbol: symbols naming suffixes of one long string would otherwise cost
+    /// symbols × length bytes. (The kernel keeps 15 bytes of a program or map name, and refuses
+    /// BTF names past KSYM_NAME_LEN, 512.)
+    public static let maximumNameLength = 1024
+
+    /// `name` as a String, or a typed error naming `what` and `section` when it is longer than ``maximumNameLength``.
+    static func name(_ name: ByteString, of what: String, in section: String) throws(ObjectError) -> String {
+        guard name.count <= maximumNameLength else {
+            let shown = String(decoding: name.utf8.prefix(40), as: UTF8.self) + "…"
+            switch what {
+            case "program": throw .invalidProgram(name: shown, section: section, reason: "a \(name.count)-byte name (at most \(maximumNameLength))")
+            default: throw .invalidMap(name: shown, section: section, reason: "a \(name.count)-byte \(what) name (at most \(maximumNameLength))")
+            }
+        }
+        return String(name)
+    }
+}

@@ -29,7 +29,8 @@ extension ObjectSpec {
         }
         // Functions come in offset order; old compilers' objects carry no STT_FUNC: the whole section is one program.
         if functions.isEmpty {
-            let programName = fallback.map { String($0.name) } ?? sectionName.map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce("") { $0 + String($1) }
+            let programName = try fallback.map { symbol throws(ObjectError) in try Self.name(symbol.name, of: "program", in: sectionName) }
+                ?? String(sectionName.map { $0.isLetter || $0.isNumber ? $0 : "_" })
             try append(programName, isGlobal: fallback?.binding != .local, start: 0, length: count)
             return
         }
@@ -37,7 +38,7 @@ extension ObjectSpec {
         var rest = functions.drop { $0.name.isEmpty }
         while let f = rest.first {
             rest = rest.dropFirst().drop { $0.name.isEmpty }
-            let name = String(f.name)
+            let name = try Self.name(f.name, of: "program", in: sectionName)
             guard f.value % UInt64(Instruction.size) == 0, f.value < section.size else {
                 throw .invalidProgram(name: name, section: sectionName, reason: "starts at byte \(f.value), not an instruction inside the section")
             }

@@ -48,10 +48,11 @@ extension ObjectSpec {
         }
         let variables = FirstByName(symbols.compactMap { $0.section == .index(section.index) && $0.type == .object && !$0.name.isEmpty ? ($0.name, $0) : nil })
         var first = maps.count
+        var ranges: [(bytes: Range<Int>, map: Int)] = []
         do {
             for entry in try btf.type(datasec).variables {
                 let variable = try btf.type(entry.type)
-                let name = String(variable.name)
+                let name = try Self.name(variable.name, of: "struct_ops variable", in: sectionName)
                 guard variable.kind == .variable else {
                     throw ObjectError.invalidMap(name: name, section: sectionName, reason: "DATASEC entry [\(variable.id)] is \(variable.kind), not VAR")
                 }
@@ -75,10 +76,18 @@ extension ObjectSpec {
                 spec.offset = symbol.value
                 spec.valueTypeID = structID
                 spec.autoCreate = autoCreate
-                let data = Array(section.data[Int(symbol.value)..<Int(end)])
-                spec.structOps = StructOpsSpec(typeName: CORE.essentialName(String(type.name)), typeID: structID, data: data, functions: [])
+                spec.structOps = StructOpsSpec(typeName: CORE.essentialName(String(type.name)), typeID: structID, data: [], functions: [])
+                ranges.append((Int(symbol.value)..<Int(end), maps.count))
                 maps.append(spec)
             }
+            // Variables do not overlap (a variable listed twice, or two symbols on the same bytes, would
+            // copy those bytes once per entry): checked in offset order, then each copies its own bytes.
+            ranges.sort { ($0.bytes.lowerBound, $0.map) < ($1.bytes.lowerBound, $1.map) }
+            for (previous, next) in zip(ranges, ranges.dropFirst()) where next.bytes.lowerBound < previous.bytes.upperBound {
+                throw ObjectError.invalidMap(name: maps[next.map].name, section: sectionName,
+                                             reason: "its bytes overlap struct_ops variable '\(maps[previous.map].name)'")
+            }
+            for (bytes, map) in ranges { maps[map].structOps?.data = Array(section.data[bytes]) }
         } catch {
             throw .converting(error) { .invalidMap(name: "*", section: sectionName, reason: $0) }
         }

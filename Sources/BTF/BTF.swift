@@ -269,7 +269,8 @@ public final class BTF: @unchecked Sendable {
     /// The string at `offset` in the string section (base strings first for split BTF).
     public func string(at offset: UInt32) throws(BTFError) -> ByteString {
         guard let s = strings.string(at: offset) else {
-            throw BTFError(.stringOffsetOutOfRange(offset, size: strings.size))
+            guard strings.contains(offset) else { throw BTFError(.stringOffsetOutOfRange(offset, size: strings.size)) }
+            throw BTFError(.stringTooLong(offset, limit: ByteString.maximumLength))
         }
         return s
     }

@@ -24,6 +24,8 @@ public struct BTFError: Error, Hashable, Sendable, CustomStringConvertible {
         case stringOffsetOutOfRange(UInt32, size: Int)
         /// A chain of type references loops back on itself or exceeds the depth limit.
         case referenceLoop(TypeID)
+        /// The string at this offset runs past `limit` bytes without its NUL (see `ByteString.maximumLength`).
+        case stringTooLong(UInt32, limit: Int)
         /// A dump would write more than `limit` bytes (anonymous types shared in a DAG are written where used).
         case outputTooLarge(limit: Int)
         /// The type has the wrong kind for the question asked.
@@ -72,6 +74,7 @@ public struct BTFError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .typeIDOutOfRange(id, count): why = "type id \(id) out of range (\(count) types)"
         case let .stringOffsetOutOfRange(o, s): why = "string offset \(o) outside the \(s)-byte string section"
         case let .referenceLoop(id): why = "type reference chain through [\(id)] loops or is too deep"
+        case let .stringTooLong(offset, limit): why = "the string at offset \(offset) is longer than \(limit) bytes"
         case let .outputTooLarge(limit): why = "the dump would pass \(limit) bytes (anonymous types shared along many paths)"
         case let .unexpectedKind(id, k): why = "type [\(id)] is \(k), not the kind expected here"
         case let .invalidSize(id): why = "type [\(id)] has no valid size"

@@ -29,7 +29,7 @@ public struct TypeRecord: Hashable, Sendable {
 
     /// The wire form of a decoded type.
     public init(_ t: BTFType) {
-        var names = NameInterning()
+        var names = NameInterning(limit: .max)
         self.init(t, names: &names)
     }
 
@@ -82,14 +82,17 @@ public struct BTFBuilder: Sendable {
         preservedStrings = [0]
     }
 
-    /// Every own type of `btf`, in wire form.
+    /// Every own type of `btf`, in wire form. Names are Strings, one per distinct string offset:
+    /// their bytes together may be at most 64 times the blob's size and 64 KiB (types naming suffixes
+    /// of one long string would otherwise cost types × length), past which this is `outputTooLarge`.
     public init(decoding btf: BTF) throws(BTFError) {
         var types: [TypeRecord] = []
         types.reserveCapacity(btf.ownTypeCount)
-        var names = NameInterning()
+        var names = NameInterning(limit: 64 * btf.bytes.count + (1 << 16))
         var id = btf.firstID
         while id < btf.endID {
             types.append(TypeRecord(try btf.type(id), names: &names))
+            guard names.bytes <= names.limit else { throw BTFError(.outputTooLarge(limit: names.limit), typeID: id) }
             id += 1
         }
         self.types = types
@@ -169,10 +172,19 @@ struct Writer {
 /// names it: a hostile blob giving thousands of members one long name costs that name once.
 struct NameInterning {
     private var strings: [UInt32: String] = [:]
+    /// The bytes of the names made so far, and how many the caller allows (checked by the caller per type).
+    private(set) var bytes = 0
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
 
     mutating func string(at offset: UInt32, in table: StringSection) -> String {
         if let known = strings[offset] { return known }
-        let string = String(table.string(at: offset) ?? .empty)
+        // Past the limit, names read as empty: the caller stops at the end of this type.
+        guard bytes <= limit else { return "" }
+        let found = table.string(at: offset) ?? .empty
+        bytes += found.count
+        let string = bytes <= limit ? String(found) : ""
         strings[offset] = string
         return string
     }

@@ -87,9 +87,18 @@ struct CDumper {
 
     private mutating func assignNames() throws(BTFError) {
         var forwards: [BTFType] = []
+        // The first struct and union of each name, for forward declarations (looked up in the index
+        // per forward, a name shared by thousands of types was walked once per forward).
+        var firstStruct: [String: TypeID] = [:], firstUnion: [String: TypeID] = [:]
+        var nameBytes = 0
         var id = btf.firstID
         while id < btf.endID {
             let t = try btf.type(id)
+            // Names become Strings: many types naming suffixes of one long string count against the dump's limit.
+            nameBytes += t.name.count
+            guard nameBytes <= textLimit else { throw BTFError(.outputTooLarge(limit: textLimit), typeID: id) }
+            if t.kind == .struct, !t.name.isEmpty, firstStruct[String(t.name)] == nil { firstStruct[String(t.name)] = id }
+            if t.kind == .union, !t.name.isEmpty, firstUnion[String(t.name)] == nil { firstUnion[String(t.name)] = id }
             switch t.kind {
             case .struct, .union, .enum, .enum64:
                 if !t.name.isEmpty { names[id] = Self.unique(String(t.name), in: &tags) }
@@ -108,8 +117,7 @@ struct CDumper {
         }
         // A forward declaration shares the name of the struct or union it announces.
         for f in forwards {
-            let kind: Kind = f.kindFlag ? .union : .struct
-            if let full = btf.firstTypeID(named: String(f.name), kind: kind), let name = names[full] {
+            if let full = (f.kindFlag ? firstUnion : firstStruct)[String(f.name)], let name = names[full] {
                 names[f.id] = name
             } else {
                 names[f.id] = Self.unique(String(f.name), in: &tags)

@@ -299,6 +299,8 @@ enum NameHash {
         var h = key.k0
         var p = start
         while end - p >= 32 {
+            // A name past ByteString's limit is not a name the index holds (nor can a lookup ask for it).
+            guard p - start < ByteString.maximumLength else { return (0, true) }
             let w0 = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
             let w1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
             let w2 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16, as: UInt64.self))

@@ -2,17 +2,32 @@ import ELF64
 
 extension BTF {
     /// Writes every own type in the text layout of `bpftool btf dump file … format raw`.
+    /// At most 64 times the blob's size and 64 KiB of text (members naming suffixes of one long string
+    /// would print members × length): past that, `outputTooLarge`.
     public func dumpRaw(to out: inout some TextOutputStream) throws(BTFError) {
+        let limit = 64 * bytes.count + (1 << 16)
+        var written = 0
         var id = firstID
         while id < endID {
-            out.write(try rawLine(for: type(id)))
+            let line = try rawLine(for: type(id), budget: limit - written)
+            written += line.utf8.count
+            guard written <= limit else { throw BTFError(.outputTooLarge(limit: limit), typeID: id) }
+            out.write(line)
             id += 1
         }
     }
 
     /// One type as bpftool prints it, with its trailing newline.
     public func rawLine(for t: BTFType) throws(BTFError) -> String {
+        try rawLine(for: t, budget: .max)
+    }
+
+    /// One type's line, an `outputTooLarge` error once it passes `budget` bytes (checked per entry).
+    func rawLine(for t: BTFType, budget: Int) throws(BTFError) -> String {
         try t.validateNames()
+        func check(_ line: String) throws(BTFError) {
+            guard line.utf8.count <= budget else { throw BTFError(.outputTooLarge(limit: budget), typeID: t.id) }
+        }
         var line = "[\(t.id)] \(t.kind) '\(Self.quoted(t.name, offset: t.nameOffset))'"
         switch t.kind {
         case .int:
@@ -28,6 +43,7 @@ extension BTF {
             for m in t.members {
                 line += "\n\t'\(Self.quoted(m.name, offset: m.nameOffset))' type_id=\(m.type) bits_offset=\(m.bitOffset)"
                 if m.bitfieldSize != 0 { line += " bitfield_size=\(m.bitfieldSize)" }
+                try check(line)
             }
         case .enum, .enum64:
             line += " encoding=\(t.isSigned ? "SIGNED" : "UNSIGNED") size=\(t.size) vlen=\(t.vlen)"
@@ -39,6 +55,7 @@ extension BTF {
                 case (_, true): line += "\n\t'\(name)' val=\(e.signedValue)LL"
                 default: line += "\n\t'\(name)' val=\(e.value)ULL"
                 }
+                try check(line)
             }
         case .forward:
             line += " fwd_kind=\(t.kindFlag ? "union" : "struct")"
@@ -48,6 +65,7 @@ extension BTF {
             line += " ret_type_id=\(t.referencedType) vlen=\(t.vlen)"
             for p in t.parameters {
                 line += "\n\t'\(Self.quoted(p.name, offset: p.nameOffset))' type_id=\(p.type)"
+                try check(line)
             }
         case .variable:
             line += " type_id=\(t.referencedType), linkage=\(Self.linkageName(t.linkage))"
@@ -61,6 +79,7 @@ extension BTF {
                     let target = try type(v.type)
                     line += " (\(target.kind) '\(Self.quoted(target.name, offset: target.nameOffset))')"
                 }
+                try check(line)
             }
         case .float:
             line += " size=\(t.size)"

@@ -14,14 +14,19 @@ public struct ByteString: Hashable, Sendable, CustomStringConvertible, Comparabl
     @inlinable
     public init(_ utf8: UnsafeBufferPointer<UInt8>) { self.utf8 = utf8 }
 
-    /// The NUL-terminated string starting at `offset` in `table`, or `nil` when
-    /// `offset` lies outside the table or no NUL follows it inside the table.
+    /// The longest string read from a table: 4 KiB. Every name access scans for its NUL, so many
+    /// names that are suffixes of one long string would cost names × length; bounded, a walk over
+    /// names stays linear. (No compiler writes such names: the kernel refuses BTF names past 512.)
+    public static let maximumLength = 4096
+
+    /// The NUL-terminated string starting at `offset` in `table`, or `nil` when `offset` lies
+    /// outside the table or no NUL follows it, inside the table, within ``maximumLength`` bytes.
     @inlinable
     public init?(in table: UnsafeRawBufferPointer, at offset: UInt64) {
         guard offset < UInt64(table.count), let base = table.baseAddress else { return nil }
         let start = base + Int(offset)
         let remaining = table.count - Int(offset)
-        guard let nul = memchr(start, 0, remaining) else { return nil }
+        guard let nul = memchr(start, 0, min(remaining, Self.maximumLength + 1)) else { return nil }
         let length = UnsafeRawPointer(nul) - start
         utf8 = UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt8.self), count: length)
     }

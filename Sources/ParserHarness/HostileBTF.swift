@@ -94,4 +94,26 @@ public enum HostileBTF {
         blob.add(blob.name(Array("wide".utf8)), .struct, vlen: members, 4, (0..<members).flatMap { _ in [name, int, 0] })
         return blob.bytes
     }
+
+    /// `count` forward declarations all named `x`, and one `struct x`: the C dump looked the name up
+    /// per forward, walking every type of that name each time.
+    public static func forwardsSharingAName(count: Int) -> [UInt8] {
+        var blob = Blob()
+        let x = blob.name(Array("x".utf8))
+        for _ in 0..<count { blob.add(x, .forward, 0) }
+        let int = blob.add(blob.name(Array("int".utf8)), .int, 4, [UInt32(IntEncoding.signed.rawValue) << 24 | 32])
+        blob.add(x, .struct, vlen: 1, 4, [blob.name(Array("m".utf8)), int, 0])
+        return blob.bytes
+    }
+
+    /// One struct of `members` members named by successive suffixes of one `length`-byte string:
+    /// interning by offset cannot share them, each name is a new copy (members × length).
+    public static func suffixNames(members: Int, length: Int) -> [UInt8] {
+        var blob = Blob()
+        let int = blob.add(blob.name(Array("int".utf8)), .int, 4, [UInt32(IntEncoding.signed.rawValue) << 24 | 32])
+        let long = blob.name([UInt8](repeating: UInt8(ascii: "s"), count: length))
+        blob.add(blob.name(Array("suffixes".utf8)), .struct, vlen: members, 4,
+                 (0..<members).flatMap { [long + UInt32($0 % max(length, 1)), int, 0] })
+        return blob.bytes
+    }
 }

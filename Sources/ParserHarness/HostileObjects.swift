@@ -136,4 +136,15 @@ public enum HostileObjects {
             return editor.bytes
         }
     }
+
+    /// The `.maps` DATASEC's second entry made to list the first entry's variable again: each
+    /// entry walked the definition (a DATASEC of V entries over one M-member struct: V × M).
+    public static func mapListedTwice(_ object: [UInt8]) -> [UInt8]? {
+        editBTF(object) { btf, write in
+            guard let datasec = btf.typeIDs(named: ".maps", kind: .dataSection).first,
+                  let entries = try? btf.type(datasec).variables, entries.count >= 2 else { return false }
+            // DATASEC entries follow the 12-byte header: type, offset, size.
+            return write(datasec, 12 + 12, entries[0].type)
+        }
+    }
 }

@@ -79,11 +79,13 @@ public enum SyntheticObjects {
     /// `records` CO-RE field relocations (byte offset) whose access string walks `steps` times
     /// through `struct S { struct S s; }`: a self-containing struct makes any length valid, so
     /// each record's spelled access (kept per outcome) grew with it: records × steps memory.
-    public static func coreThroughSelfContainingStruct(steps: Int, records: Int = 1) -> [UInt8] {
+    /// `leadingZeros` pads the first step (`000…0`, one step of any length: each record copied and split it).
+    public static func coreThroughSelfContainingStruct(steps: Int, records: Int = 1, leadingZeros: Int = 0) -> [UInt8] {
         var blob = HostileBTF.Blob()
         let member = blob.name(Array("s".utf8))
         let s = blob.add(blob.name(Array("S".utf8)), .struct, vlen: 1, 4, [member, 1, 0])  // the first type: id 1, itself
-        return coreObject(blob, root: s, access: Array(repeating: "0", count: steps).joined(separator: ":"), kind: 0, records: records)
+        let access = ([String(repeating: "0", count: leadingZeros + 1)] + Array(repeating: "0", count: max(steps - 1, 0))).joined(separator: ":")
+        return coreObject(blob, root: s, access: access, kind: 0, records: records)
     }
 
     /// A socket program `r0 = 1; exit` (`r0 = 0` for a byte offset) with `records` CO-RE relocations of `kind` on its first
@@ -114,5 +116,61 @@ public enum SyntheticObjects {
         for field: UInt64 in [32, 0, 0, 0, 0, 0, UInt64(core.count)] { ext += word(field, 4) }
         elf.append(.init(type: SectionType.progbits.rawValue, alignment: 4, data: ext + core), named: ".BTF.ext")
         return elf.bytes
+    }
+
+    /// An object from parts: sections (name, type, flags, data), then `.symtab` of `symbols`
+    /// (name, info, section index, value, size; a name `@N` is string offset N) and `.strtab`
+    /// (`extra` bytes after its first NUL), then the `after` sections; returns the file.
+    static func object(sections: [(String, SectionType, UInt64, [UInt8])], symbols: [(String, UInt8, Int, UInt64, UInt64)],
+                       strings extra: [UInt8] = [], after: [(String, [UInt8])] = []) -> [UInt8] {
+        func word(_ v: UInt64, _ width: Int) -> [UInt8] { (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+        var elf = ELFEditor(order: .little)
+        for (name, type, flags, data) in sections { elf.append(.init(type: type.rawValue, flags: flags, data: data), named: name) }
+        var names: [UInt8] = [0] + extra
+        var table = [UInt8](repeating: 0, count: Symbol.entrySize)
+        for (name, info, section, value, size) in symbols {
+            let at: UInt64
+            if name.hasPrefix("@") { at = UInt64(name.dropFirst()) ?? 0 } else { at = UInt64(names.count); names += Array(name.utf8) + [0] }
+            table += word(at, 4) + [info, 0] + word(UInt64(section), 2) + word(value, 8) + word(size, 8)
+        }
+        let strtab = elf.sections.count + 1
+        elf.append(.init(type: SectionType.symtab.rawValue, link: UInt32(strtab), info: 1, entrySize: UInt64(Symbol.entrySize), data: table),
+                   named: ".symtab")
+        elf.append(.init(type: SectionType.strtab.rawValue, alignment: 1, data: names), named: ".strtab")
+        for (name, data) in after { elf.append(.init(type: SectionType.progbits.rawValue, alignment: 4, data: data), named: name) }
+        return elf.bytes
+    }
+
+    /// An executable section whose name is `length` bytes and which no symbol names: its one
+    /// program is named after the section (that name was built one character at a time, quadratically).
+    public static func longSectionName(length: Int) -> [UInt8] {
+        let code: [UInt8] = [0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]
+        return object(sections: [(String(repeating: "x", count: length), .progbits, SectionFlags.execInstr.rawValue | SectionFlags.alloc.rawValue, code)],
+                      symbols: [])
+    }
+
+    /// A legacy `maps` section of `count` map definitions whose symbols name successive suffixes of
+    /// one `length`-byte string (each name a copy of up to `length` bytes: count × length before).
+    public static func legacyMapsWithSuffixNames(count: Int, length: Int) -> [UInt8] {
+        func word(_ v: UInt64, _ width: Int) -> [UInt8] { (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+        let definition = word(2, 4) + word(4, 4) + word(8, 4) + word(1, 4) + word(0, 4)
+        let maps = (0..<count).flatMap { _ in definition }
+        // .strtab: NUL, then the long string at offset 1; symbol i is named from offset 1 + i.
+        return object(sections: [("maps", .progbits, SectionFlags.alloc.rawValue | 1, maps)],
+                      symbols: (0..<count).map { ("@\(1 + $0 % max(length, 1))", 0x11, 2, UInt64(20 * $0), 20) },
+                      strings: [UInt8](repeating: UInt8(ascii: "m"), count: length) + [0])
+    }
+
+    /// A `.struct_ops` section holding one `size`-byte variable, listed `entries` times by its DATASEC:
+    /// each entry copied the variable's bytes (entries × size).
+    public static func structOpsListedTwice(entries: Int, size: Int) -> [UInt8] {
+        var blob = HostileBTF.Blob()
+        let int = blob.add(blob.name(Array("int".utf8)), .int, 4, [UInt32(IntEncoding.signed.rawValue) << 24 | 32])
+        let ops = blob.add(blob.name(Array("some_ops".utf8)), .struct, vlen: 1, UInt32(size), [blob.name(Array("x".utf8)), int, 0])
+        let variable = blob.add(blob.name(Array("v".utf8)), .variable, ops, [1])
+        blob.add(blob.name(Array(".struct_ops".utf8)), .dataSection, vlen: entries, UInt32(size),
+                 (0..<entries).flatMap { _ in [variable, 0, UInt32(size)] })
+        return object(sections: [(".struct_ops", .progbits, SectionFlags.alloc.rawValue | 1, [UInt8](repeating: 0, count: size))],
+                      symbols: [("v", 0x11, 2, 0, UInt64(size))], after: [(".BTF", blob.bytes)])
     }
 }
