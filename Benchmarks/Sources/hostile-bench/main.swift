@@ -62,6 +62,16 @@ let cases: [(String, Int, (Int) -> [UInt8], ([UInt8]) -> Void)] = [
         guard let spec = openSpec(bytes) else { return }
         _ = try? Linker.link(spec, program: "entry")
     }),
+    ("btf-c-dump-forwards-sharing-a-name", 500, { HostileBTF.forwardsSharingAName(count: $0) }, { bytes in
+        bytes.withUnsafeBytes { raw in var text = ""; _ = try? BTF(unsafeBytes: raw).dumpC(to: &text) }
+    }),
+    ("btf-raw-dump-suffix-names", 250, { HostileBTF.suffixNames(members: $0, length: 4_000) }, { bytes in
+        bytes.withUnsafeBytes { raw in var text = ""; _ = try? BTF(unsafeBytes: raw).dumpRaw(to: &text) }
+    }),
+    ("object-core-long-access-strings", 100, { SyntheticObjects.coreThroughSelfContainingStruct(steps: 1, records: $0, leadingZeros: 700) }, { bytes in
+        guard var spec = openSpec(bytes), let btf = spec.btf else { return }
+        _ = try? spec.relocateCORE(against: [btf])
+    }),
     ("object-core-prototype-dag", 2, { SyntheticObjects.coreOverPrototypeDAG(depth: $0, width: 2) }, { bytes in
         guard var spec = openSpec(bytes), let btf = spec.btf else { return }
         _ = try? spec.relocateCORE(against: [btf])
