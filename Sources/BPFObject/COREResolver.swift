@@ -5,7 +5,13 @@ import ELF64
 struct COREResolver {
     let local: BTF
     let targets: [BTF]
-    private var candidates: [TypeID: [(btf: BTF, id: TypeID)]] = [:]
+    /// Candidates by the local root's essential name and kind (local types sharing a name share the walk).
+    private var candidates: [CandidateKey: [(btf: BTF, id: TypeID)]] = [:]
+
+    struct CandidateKey: Hashable {
+        let name: String
+        let kind: Kind
+    }
 
     init(local: BTF, targets: [BTF]) {
         self.local = local
@@ -107,19 +113,20 @@ struct COREResolver {
 
     /// Target types with the local root's essential name and a compatible kind, from every target BTF.
     private mutating func candidatesFor(_ localRoot: TypeID, kind: CORERelocationKind) -> [(btf: BTF, id: TypeID)] {
-        if let cached = candidates[localRoot] { return cached }
+        guard let root = try? local.type(localRoot), !root.name.isEmpty else { return [] }
+        let name = CORE.essentialName(String(root.name))
+        // enum and enum64 match each other: one key for both.
+        let key = CandidateKey(name: name, kind: root.kind == .enum64 ? .enum : root.kind)
+        if let cached = candidates[key] { return cached }
         var found: [(BTF, TypeID)] = []
-        if let root = try? local.type(localRoot), !root.name.isEmpty {
-            let name = CORE.essentialName(String(root.name))
-            for btf in targets {
-                // Split BTF lists its base's types too: take only its own, the base is a target of its own.
-                for id in btf.typeIDs(named: name) where btf.base == nil || id >= btf.firstID {
-                    guard let t = try? btf.type(id) else { continue }
-                    if t.kind == root.kind || (Set([t.kind, root.kind]).isSubset(of: [.enum, .enum64])) { found.append((btf, id)) }
-                }
+        for btf in targets {
+            // Split BTF lists its base's types too: take only its own, the base is a target of its own.
+            for id in btf.typeIDs(named: name) where btf.base == nil || id >= btf.firstID {
+                guard let t = try? btf.type(id) else { continue }
+                if t.kind == root.kind || (Set([t.kind, root.kind]).isSubset(of: [.enum, .enum64])) { found.append((btf, id)) }
             }
         }
-        candidates[localRoot] = found
+        candidates[key] = found
         return found
     }
 }

@@ -44,12 +44,15 @@ extension Harness {
     /// Everything a consumer may ask of a BTF: each type and its entries, names, layout, dumps.
     static func walk(_ btf: BTF) throws(BTFError) {
         var touched = 0
+        // Each distinct name looked up once, as a consumer would (a name carried by k types answers
+        // with k ids: asking once per type would make the harness itself quadratic).
+        var looked: Set<String> = []
         var id = btf.firstID
         while id < btf.endID {
             let t = try btf.type(id)
             touched &+= t.members.reduce(0) { $0 &+ $1.name.count }
             touched &+= t.enumerators.count &+ t.parameters.count &+ t.variables.count
-            if !t.name.isEmpty { touched &+= btf.typeIDs(named: String(t.name), kind: t.kind).count }
+            if !t.name.isEmpty, looked.insert(String(t.name)).inserted { touched &+= btf.typeIDs(named: String(t.name), kind: t.kind).count }
             _ = try? btf.resolve(id)
             let size = try? btf.size(of: id)
             _ = try? btf.alignment(of: id)
