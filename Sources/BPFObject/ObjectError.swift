@@ -57,15 +57,23 @@ extension ObjectSpec {
     /// BTF names past KSYM_NAME_LEN, 512.)
     public static let maximumNameLength = 1024
 
-    /// `name` as a String, or a typed error naming `what` and `section` when it is longer than ``maximumNameLength``.
+    /// `name` (of a map, extern or struct_ops variable: `what`) as a String, or an `invalidMap` error
+    /// when it is longer than ``maximumNameLength``.
     static func name(_ name: ByteString, of what: String, in section: String) throws(ObjectError) -> String {
         guard name.count <= maximumNameLength else {
-            let shown = String(decoding: name.utf8.prefix(40), as: UTF8.self) + "…"
-            switch what {
-            case "program": throw .invalidProgram(name: shown, section: section, reason: "a \(name.count)-byte name (at most \(maximumNameLength))")
-            default: throw .invalidMap(name: shown, section: section, reason: "a \(name.count)-byte \(what) name (at most \(maximumNameLength))")
-            }
+            throw .invalidMap(name: shown(name), section: section, reason: "a \(name.count)-byte \(what) name (at most \(maximumNameLength))")
         }
         return String(name)
     }
+
+    /// A program's `name` as a String, or an `invalidProgram` error when it is longer than ``maximumNameLength``.
+    static func programName(_ name: ByteString, in section: String) throws(ObjectError) -> String {
+        guard name.count <= maximumNameLength else {
+            throw .invalidProgram(name: shown(name), section: section, reason: "a \(name.count)-byte name (at most \(maximumNameLength))")
+        }
+        return String(name)
+    }
+
+    /// The start of an overlong name, for its error.
+    private static func shown(_ name: ByteString) -> String { String(decoding: name.utf8.prefix(40), as: UTF8.self) + "…" }
 }

@@ -29,7 +29,7 @@ extension ObjectSpec {
         }
         // Functions come in offset order; old compilers' objects carry no STT_FUNC: the whole section is one program.
         if functions.isEmpty {
-            let programName = try fallback.map { symbol throws(ObjectError) in try Self.name(symbol.name, of: "program", in: sectionName) }
+            let programName = try fallback.map { symbol throws(ObjectError) in try Self.programName(symbol.name, in: sectionName) }
                 ?? String(sectionName.map { $0.isLetter || $0.isNumber ? $0 : "_" })
             try append(programName, isGlobal: fallback?.binding != .local, start: 0, length: count)
             return
@@ -38,7 +38,7 @@ extension ObjectSpec {
         var rest = functions.drop { $0.name.isEmpty }
         while let f = rest.first {
             rest = rest.dropFirst().drop { $0.name.isEmpty }
-            let name = try Self.name(f.name, of: "program", in: sectionName)
+            let name = try Self.programName(f.name, in: sectionName)
             guard f.value % UInt64(Instruction.size) == 0, f.value < section.size else {
                 throw .invalidProgram(name: name, section: sectionName, reason: "starts at byte \(f.value), not an instruction inside the section")
             }
