@@ -14,6 +14,9 @@ public struct LoadedObject: ~Copyable {
     public internal(set) var pinnedMaps: [String: String] = [:]
     /// Pins this load made, removed again if the load fails.
     var pinsMadeByLoad: [String] = []
+    /// The map pins this load created (not those it reused): what a caller that fails after the
+    /// load removes so as to leave nothing behind.
+    public internal(set) var createdPins: [String] = []
     /// What became of each CO-RE relocation (poisoned ones have no value).
     public internal(set) var coreOutcomes: [COREOutcome] = []
     /// struct_ops map values ready to register (program descriptors in place), by map index.

@@ -265,6 +265,7 @@ extension ObjectSpec {
                 }
                 object.pinnedMaps[spec.name] = pinPath
                 object.pinsMadeByLoad.append(pinPath)
+                object.createdPins.append(pinPath)
             }
             object.mapDescriptors[index] = fd.release()
         }

@@ -31,7 +31,8 @@ extension MapCommands {
     {
         try MapBufferSizes.check(fd, key: keySize, value: valueSize, deleting ? "BPF_MAP_LOOKUP_AND_DELETE_BATCH" : "BPF_MAP_LOOKUP_BATCH")
         do {
-            return try batchEntries(fd, keySize: keySize, valueSize: valueSize, chunk: max(1, chunk), deleting: deleting)
+            // The sizes are the map's (checked): a chunk of at most 65,536 entries keeps the buffers' sizes in range.
+            return try batchEntries(fd, keySize: keySize, valueSize: valueSize, chunk: min(max(1, chunk), 1 << 16), deleting: deleting)
         } catch where Self.batchUnsupported(error) || (!deleting && error.errno == EINVAL) {
             var entries: [(key: [UInt8], value: [UInt8])] = []
             for key in uncheckedKeySequence(descriptor: fd, keySize: keySize) {

@@ -21,7 +21,9 @@ struct MapBufferSizes {
     /// Throws unless `key` (when given, for a map that takes keys) and `value` (a byte count, when
     /// given) are exactly the map's sizes: checked before `operation` reaches the kernel.
     func check(key: Int?, value: Int?, _ operation: String) throws(SyscallError) {
-        if let key, self.key > 0, key != self.key {
+        // Exact, also for maps without keys (queues, stacks, bloom filters take 0): a negative or
+        // oversized size is refused here, before any buffer is sized by it.
+        if let key, key != self.key {
             throw SyscallError(operation: "\(operation): a \(key)-byte key for map '\(name)', whose keys are \(self.key) bytes (refused before the call)", errno: EINVAL)
         }
         if let value, value != self.value {

@@ -2,11 +2,15 @@ import Glibc
 
 extension MapCommands {
     /// The bytes one CPU's value takes in a per-CPU map's value buffer: the value size rounded up to 8.
-    public static func perCPUStride(valueSize: Int) -> Int { (valueSize + 7) & ~7 }
+    /// (A size outside a map value's 32 bits, which no map has, is clamped into them.)
+    public static func perCPUStride(valueSize: Int) -> Int { (min(max(valueSize, 0), Int(UInt32.max)) + 7) & ~7 }
 
     /// A per-CPU map's value for `key`: one `valueSize`-byte value per possible CPU.
     public static func lookupPerCPU(descriptor fd: Int32, key: [UInt8], valueSize: Int) throws(SyscallError) -> [[UInt8]] {
         let stride = perCPUStride(valueSize: valueSize), cpus = try PossibleCPUs.count
+        guard (0...Int(UInt32.max)).contains(valueSize) else {
+            throw SyscallError(operation: "BPF_MAP_LOOKUP_ELEM (per-CPU): value size \(valueSize) (refused before the call)", errno: EINVAL)
+        }
         let all = try lookup(descriptor: fd, key: key, valueSize: stride * cpus)
         return (0..<cpus).map { Array(all[$0 * stride..<$0 * stride + valueSize]) }
     }

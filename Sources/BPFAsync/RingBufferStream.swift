@@ -23,7 +23,8 @@ extension RingBuffer {
     /// lost); no record is dropped in user space.
     public consuming func records(pollInterval: Int32 = 100, buffer: Int = 1024) -> AsyncThrowingStream<RingRecord, any Error> {
         let (stream, continuation) = AsyncThrowingStream<RingRecord, any Error>.makeStream(bufferingPolicy: .bufferingOldest(max(1, buffer)))
-        let poller = RingPoller(ring: self, continuation: continuation, interval: pollInterval)
+        // At least 1 ms (0 would spin, -1 would wait forever and never notice the end), at most 10 s.
+        let poller = RingPoller(ring: self, continuation: continuation, interval: min(max(pollInterval, 1), 10_000))
         continuation.onTermination = { _ in poller.stopped.store(true, ordering: .relaxed) }
         var thread = pthread_t()
         let started = pthread_create(&thread, nil, { context in

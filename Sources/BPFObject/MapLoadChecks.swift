@@ -7,6 +7,10 @@ extension ObjectSpec {
     public func checkMapsForLoad() throws(ObjectError) {
         for (index, map) in maps.enumerated() where map.autoCreate {
             func fail(_ reason: String) -> ObjectError { .invalidMap(name: map.name, section: map.origin.description, reason: reason) }
+            // A struct_ops map is created at the kernel's value size and filled by its own layout: nothing else goes in.
+            guard map.structOps == nil || (map.contents.isEmpty && map.slots.isEmpty) else {
+                throw fail("a struct_ops map takes no initial contents or slots")
+            }
             if !map.contents.isEmpty {
                 guard map.type == .array, map.keySize == 4, map.contents.count == Int(map.valueSize) else {
                     throw fail("\(map.contents.count) bytes of initial contents for a \(map.type) map of \(map.keySize)-byte keys and \(map.valueSize)-byte values (an array of 4-byte keys and values of the contents' size is needed)")

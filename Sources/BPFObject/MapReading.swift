@@ -10,7 +10,12 @@ extension ObjectSpec {
         for (i, section) in sections.enumerated() { slot[section.index] = i }
         var defined = [[Symbol]](filling: sections.count, with: [])
         for symbol in symbols where symbol.type != .section {
-            guard let index = symbol.section.sectionIndex, index <= last, slot[index] >= 0, !symbol.name.isEmpty else { continue }
+            guard let index = symbol.section.sectionIndex, index <= last, slot[index] >= 0 else { continue }
+            if symbol.nameIsTooLong {
+                throw .invalidMap(name: "symbol \(symbol.index)", section: String(sections[slot[index]].name),
+                                  reason: "a name longer than \(ByteString.maximumLength) bytes")
+            }
+            guard !symbol.name.isEmpty else { continue }
             defined[slot[index]].append(symbol)
         }
         for (i, section) in sections.enumerated() {

@@ -34,7 +34,12 @@ extension ObjectSpec {
             try append(programName, isGlobal: fallback?.binding != .local, start: 0, length: count)
             return
         }
-        // Unnamed function symbols are skipped (walked as slices: no copy of the list).
+        // Unnamed function symbols are skipped (walked as slices: no copy of the list); one whose name
+        // is too long to read is refused, not skipped (its program would vanish silently).
+        if let long = functions.first(where: \.nameIsTooLong) {
+            throw .invalidProgram(name: "symbol \(long.index)", section: sectionName,
+                                  reason: "a name longer than \(ByteString.maximumLength) bytes")
+        }
         var rest = functions.drop { $0.name.isEmpty }
         while let f = rest.first {
             rest = rest.dropFirst().drop { $0.name.isEmpty }

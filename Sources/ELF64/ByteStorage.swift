@@ -37,13 +37,14 @@ public final class ByteStorage: @unchecked Sendable {
         if type == S_IFDIR { throw SystemError(call: "open", path: path, errno: EISDIR) }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         let size = Int(st.st_size)
-        if type == S_IFREG, size > maximumSize { throw SystemError(call: "read", path: path, errno: EFBIG) }
+        // A mapping costs no memory up front: the limit bounds what is read (a large binary for a uprobe is mapped).
         if mapping, type == S_IFREG, size >= Self.mappingThreshold,
            let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED {
             bytes = UnsafeRawBufferPointer(start: address, count: size)
             mapped = true
             return
         }
+        if type == S_IFREG, size > maximumSize { throw SystemError(call: "read", path: path, errno: EFBIG) }
         bytes = try Self.readAll(fd: fd, sizeHint: type == S_IFREG ? size : 0, maximumSize: maximumSize, path: path)
         mapped = false
     }
@@ -69,7 +70,8 @@ public final class ByteStorage: @unchecked Sendable {
     private static func readAll(fd: Int32, sizeHint: Int, maximumSize: Int, path: String) throws(SystemError) -> UnsafeRawBufferPointer {
         // Room for the hint and one byte more, so that a file of exactly its stat size ends in one read of 0.
         let limit = maximumSize < Int.max ? max(maximumSize, 0) + 1 : Int.max
-        var capacity = min(max(sizeHint + 1, 4096), limit)
+        // The stat size is a hint (sparse or changing files): at most 64 MiB is allocated before bytes arrive.
+        var capacity = min(max(min(sizeHint, 1 << 26) + 1, 4096), limit)
         var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
         var used = 0
         while true {

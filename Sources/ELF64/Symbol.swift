@@ -90,6 +90,11 @@ public struct Symbol: @unchecked Sendable {
     /// The name, found in the string table when asked (walks over a symbol table mostly look
     /// at sections and types, and need no names).
     public var name: ByteString { ByteString(in: strings, at: UInt64(nameOffset)) ?? .empty }
+    /// Whether the name exceeds ``ByteString/maximumLength`` (it then reads as empty; readers that
+    /// skip unnamed symbols ask this so as to refuse it instead).
+    public var nameIsTooLong: Bool {
+        Int(nameOffset) < strings.count && strings[Int(nameOffset)] != 0 && name.isEmpty
+    }
     public let binding: SymbolBinding
     public let type: SymbolType
     public let visibility: SymbolVisibility

@@ -104,6 +104,16 @@ enum ProgCommand {
             progress.update(step.stage == .maps ? "creating maps" : "loading programs", completed: step.completed, total: step.total)
         }
         let spec = try ObjectSpec(contentsOfFile: args.positionals[1])
+        // Program names come from the object: each must be one path component, checked before anything is made.
+        var paths: [(String, String)] = []
+        if let dir = args.option("pin-dir") {
+            paths = try spec.programsToLoad.map { program in
+                guard let path = ObjectCommands.path(in: dir, named: program.name) else {
+                    throw CommandFailure(description: "program '\(program.name)' cannot be pinned in \(dir): its name is not one path component")
+                }
+                return (program.name, path)
+            }
+        }
         let object: LoadedObject
         do {
             defer { progress.finish() }
@@ -111,13 +121,6 @@ enum ProgCommand {
         }
         var pinned: [String] = []
         if let dir = args.option("pin-dir") {
-            // Program names come from the object: each must be one path component, checked before any pin.
-            let paths = try object.programNames.map { name in
-                guard let path = ObjectCommands.path(in: dir, named: name) else {
-                    throw CommandFailure(description: "program '\(name)' cannot be pinned in \(dir): its name is not one path component")
-                }
-                return (name, path)
-            }
             let created = mkdir(dir, 0o755) == 0
             do {
                 for (name, path) in paths {
@@ -126,7 +129,8 @@ enum ProgCommand {
                     pinned.append(path)
                 }
             } catch {
-                for path in pinned { unlink(path) }
+                // Nothing stays behind: the programs' pins, the directory, and the maps this load pinned by name.
+                for path in pinned + object.createdPins { unlink(path) }
                 if created { rmdir(dir) }
                 throw error
             }

@@ -140,3 +140,30 @@ extension ReviewFindingTests {
         #expect(spec.map(named: "outer_hash")?.innerMap?.spec.name == "outer_hash.inner")
     }
 }
+
+/// The kernel-side review's findings that a pure test can show.
+@Suite("Hostile review findings, second round")
+struct SecondReviewFindingTests {
+    @Test("a struct_ops map given slots or contents is refused before load (its value is the kernel's size)")
+    func structOpsSlots() throws {
+        var spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/tcp_cc.bpfel.o")
+        try spec.checkMapsForLoad()
+        let index = try #require(spec.maps.firstIndex { $0.structOps != nil })
+        spec.maps[index].type = .programArray
+        spec.maps[index].keySize = 4
+        spec.maps[index].valueSize = 4
+        spec.maps[index].slots = [0: .program("x")]
+        #expect(throws: ObjectError.self) { try spec.checkMapsForLoad() }
+    }
+
+    @Test("a function whose name is longer than 4 KiB is refused, not silently dropped")
+    func overlongProgramName() throws {
+        let bytes = try #require(HostileObjects.renamedSymbol(try testObject("minimal.bpfel.o"), "accept_all", to: String(repeating: "a", count: 5000)))
+        #expect {
+            _ = try openSpec(bytes)
+        } throws: { error in
+            guard case let .invalidProgram(_, _, reason) = error as? ObjectError else { return false }
+            return reason.contains("longer than 4096")
+        }
+    }
+}

@@ -63,5 +63,22 @@ extension KernelTests {
             #expect((try? FileManager.default.contentsOfDirectory(atPath: dir + "/aaaaaaaaaaaaaaa")) == [])
             #expect(!FileManager.default.fileExists(atPath: "/sys/fs/bpf/swiftbpf-hostile-\(getpid())-\(index)/a/escape"))
         }
+
+        @Test("a program name refused by --pin-dir is refused before the load: no map pinned by name stays behind")
+        func refusedBeforeMapPins() throws {
+            #expect(Host.ensureBPFFS())
+            let bytes = try #require(HostileObjects.renamedSymbol(Self.object("pinned.bpfel.o"), "bump", to: Self.escaping))
+            let file = NSTemporaryDirectory() + "hostile-pinned-\(getpid()).o"
+            try Data(bytes).write(to: URL(fileURLWithPath: file))
+            defer { unlink(file) }
+            let pins = ["/sys/fs/bpf/shared_counts", "/sys/fs/bpf/shared_flags"]
+            try #require(pins.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "maps already pinned by someone else")
+            let dir = "/sys/fs/bpf/swiftbpf-hostile-pins-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: dir); for pin in pins { unlink(pin) } }
+            let run = try Host.captureEnding(Host.swiftbpf, ["prog", "load", file, "--pin-dir", dir])
+            #expect(run.status == 1 && run.err.contains("not one path component"), "\(run.err)")
+            #expect(pins.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "a map pinned by name stayed")
+            #expect(!FileManager.default.fileExists(atPath: dir))
+        }
     }
 }

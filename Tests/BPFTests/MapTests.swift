@@ -122,6 +122,13 @@ extension KernelTests {
                 let key = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 8), value = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 8)
                 defer { key.deallocate(); value.deallocate() }
                 #expect(refused { try MapCommands.lookup(map, key: UnsafeRawBufferPointer(key), value: value) })
+                // Sizes that would overflow or trap in the buffers they size are refused too.
+                let queue = try makeMap(.queue, key: 0, value: 4, entries: 4)
+                #expect(refused { _ = try MapCommands.nextKey(descriptor: queue.rawValue, after: nil, keySize: -1) })
+                #expect(refused { _ = try MapCommands.keys(descriptor: queue.rawValue, keySize: 1 << 40) })
+                #expect(refused { _ = try MapCommands.entries(descriptor: queue.rawValue, keySize: -1, valueSize: 4) })
+                #expect(throws: SyscallError.self) { _ = try MapCommands.lookupPerCPU(descriptor: map.rawValue, key: u64(1), valueSize: Int.max) }
+                #expect(try MapCommands.entries(descriptor: map.rawValue, keySize: 8, valueSize: 64, chunk: Int.max).isEmpty)
                 // The right sizes still work.
                 try MapCommands.update(descriptor: map.rawValue, key: u64(1), value: [UInt8](repeating: 7, count: 64))
                 #expect(try MapCommands.lookup(descriptor: map.rawValue, key: u64(1), valueSize: 64) == [UInt8](repeating: 7, count: 64))

@@ -112,13 +112,21 @@ extension KernelTests {
             let mapID = try MapInfo(descriptor: events).id
             let program = try object.programDescriptor(named: "emit").required("emit")
             let producing = Atomic<Bool>(true)
+            let stopped = DispatchSemaphore(value: 0)
             let producer = Thread {
                 while producing.load(ordering: .relaxed) {
                     _ = try? ProgramCommands.testRun(descriptor: program, context: withUnsafeBytes(of: UInt32(8).littleEndian) { Array($0) })
                 }
+                stopped.signal()
             }
             producer.start()
-            defer { producing.store(false, ordering: .relaxed) }
+            // The producer is stopped and joined before the object closes: its descriptor number would
+            // otherwise name the next test's program, which it would go on running.
+            defer {
+                producing.store(false, ordering: .relaxed)
+                stopped.wait()
+                _ = object.programNames  // the object (and the program's descriptor) lives until then
+            }
             let task = Task {
                 var count = 0
                 for try await _ in try RingBuffer(descriptor: events).records(pollInterval: 20) { count += 1 }
@@ -130,6 +138,21 @@ extension KernelTests {
             _ = try? await task.value
             for _ in 0..<100 where descriptors(ofMap: mapID) > 1 { try await Task.sleep(for: .milliseconds(10)) }
             #expect(descriptors(ofMap: mapID) == 1, "the poller closed its descriptor while the producer kept writing")
+        }
+
+        @Test("a stream asked to poll without limit (-1) or not at all (0) still stops: the interval is clamped to 1 ms…10 s")
+        func streamIntervalClamped() async throws {
+            let object = try loadTestData("ringbuf.bpfel.o")
+            let events = try object.mapDescriptor(named: "events").required("events")
+            let mapID = try MapInfo(descriptor: events).id
+            for interval: Int32 in [-1, 0] {
+                let task = Task { for try await _ in try RingBuffer(descriptor: events).records(pollInterval: interval) {} }
+                try await Task.sleep(for: .milliseconds(50))
+                task.cancel()
+                _ = try? await task.value
+                for _ in 0..<300 where descriptors(ofMap: mapID) > 1 { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(descriptors(ofMap: mapID) == 1, "pollInterval \(interval)")
+            }
         }
 
         @Test("sees exactly the committed records, in order and at their sizes, across many wrap-arounds")

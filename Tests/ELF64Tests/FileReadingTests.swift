@@ -28,6 +28,17 @@ struct FileReadingTests {
         #expect(read.bytes.count == ByteStorage.mappingThreshold + 4096 && read.bytes.last == 0xa5)
     }
 
+    @Test("the read limit bounds reads, not mappings: a large file maps whatever the limit (uprobes on big binaries)")
+    func limitIsForReads() throws {
+        let path = Self.temporary("mapped-large.o")
+        defer { unlink(path) }
+        try Data(repeating: 1, count: 2 << 20).write(to: URL(fileURLWithPath: path))
+        #expect(try ByteStorage(contentsOfFile: path, maximumSize: 1 << 20).bytes.count == 2 << 20)
+        #expect(throws: SystemError(call: "read", path: path, errno: EFBIG)) {
+            _ = try ByteStorage(contentsOfFile: path, mapping: false, maximumSize: 1 << 20)
+        }
+    }
+
     @Test("a device or stream longer than the limit is an EFBIG error, not an unbounded read")
     func unboundedSources() throws {
         #expect(throws: SystemError(call: "read", path: "/dev/zero", errno: EFBIG)) {
