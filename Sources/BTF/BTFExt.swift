@@ -117,7 +117,7 @@ public struct ExtSection<R: ExtRecord>: Sendable {
     }
 
     /// The records whose instruction byte offsets fall in `range`, by offset: a view of the blob when
-    /// the section is sorted (binary search, no copy), a copy otherwise (binary search of ``sortedOrder``).
+    /// the section is sorted (binary search, no copy), a copy otherwise (binary search of the sorted order found on open).
     @inlinable
     public func records(in range: Range<Int>) -> ExtRun<R> {
         let count = records.count
