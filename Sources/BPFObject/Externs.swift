@@ -18,7 +18,7 @@ extension ObjectSpec {
     mutating func readKconfigExterns(_ symbols: SymbolTable) throws(ObjectError) {
         guard let btf, let datasec = dataSections[".kconfig"] else { return }
         var entries: [(name: String, type: TypeID, size: Int, align: Int, weak: Bool)] = []
-        let undefined = FirstByName(symbols.compactMap { $0.section == .undefined ? ($0.name, $0) : nil })
+        let undefined = FirstByName(symbols.compactMap { $0.section == .undefined ? ($0.name, UInt32($0.binding.rawValue)) : nil })
         var seen: Set<String> = []
         do {
             for variable in try btf.type(datasec).variables {
@@ -31,9 +31,8 @@ extension ObjectSpec {
                 if let unsupported = try Self.unsupportedKconfigType(v.referencedType, btf) {
                     throw ObjectError.invalidMap(name: name, section: ".kconfig", reason: "extern type is unsupported: \(unsupported)")
                 }
-                let symbol = undefined[v.name]
                 entries.append((name, v.referencedType, try btf.size(of: v.referencedType), try btf.alignment(of: v.referencedType),
-                                symbol?.binding == .weak))
+                                undefined[v.name] == UInt32(SymbolBinding.weak.rawValue)))
             }
         } catch {
             throw .converting(error) { .invalidMap(name: "*", section: ".kconfig", reason: $0) }
@@ -156,12 +155,12 @@ extension ObjectSpec {
 
 /// The object's externs by name, found once: the linker resolves every reference through it.
 struct ExternIndex: Sendable {
-    /// Index into ``ObjectSpec/kconfigExterns``.
-    let kconfig: FirstByName<String, Int>
-    let ksym: FirstByName<String, Bool>
+    /// Index into ``ObjectSpec/kconfigExterns`` and ``ObjectSpec/ksymExterns``.
+    let kconfig: FirstByName<String, UInt32>
+    let ksym: FirstByName<String, UInt32>
 
     init(kconfig: [KconfigExtern] = [], ksym: [KsymExtern] = []) {
-        self.kconfig = FirstByName(kconfig.enumerated().map { ($1.name, $0) })
-        self.ksym = FirstByName(ksym.map { ($0.name, true) })
+        self.kconfig = FirstByName(kconfig.enumerated().map { ($1.name, UInt32($0)) })
+        self.ksym = FirstByName(ksym.enumerated().map { ($1.name, UInt32($0)) })
     }
 }

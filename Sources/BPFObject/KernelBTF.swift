@@ -32,9 +32,10 @@ extension ObjectSpec {
         fixes.reserveCapacity(dataSections.entries.count)
         var wanted = [Bool](filling: elf.header.sectionCount, with: false)
         // Sections by name, found once (a DATASEC each searching the section headers was DATASECs × sections).
-        let sectionsByName = dataSections.entries.count > 1 ? FirstByName(elf.sections.map { ($0.name, $0) }) : nil
+        let sectionsByName = dataSections.entries.count > 1 ? FirstByName(elf.sections.map { ($0.name, UInt32($0.index)) }) : nil
         for (name, id) in dataSections.entries {
-            guard let section = sectionsByName.map({ $0[name] }) ?? elf.section(named: name), let record = btf.recordOffset(of: id) else { continue }
+            let found = sectionsByName.map { $0[name].map { elf.sections[Int($0)] } } ?? elf.section(named: name)
+            guard let section = found, let record = btf.recordOffset(of: id) else { continue }
             wanted[section.index] = true
             fixes.append((id, record, section.size, section.index))
         }
@@ -107,10 +108,9 @@ extension ObjectSpec {
             builder.types[index].sizeOrType = maps[map].valueSize
             var entries = builder.types[index].trailing
             var entry = 0
-            let externs = FirstByName(kconfigExterns.map { ($0.name, $0) })
             while entry + 2 < entries.count {
                 if case let .value(variable) = entries[entry], variable >= 1, Int(variable) <= builder.types.count,
-                   let extern = externs[builder.types[Int(variable) - 1].name] {
+                   let extern = externIndex.kconfig[builder.types[Int(variable) - 1].name].map({ kconfigExterns[Int($0)] }) {
                     entries[entry + 1] = .value(extern.offset)
                 }
                 entry += 3

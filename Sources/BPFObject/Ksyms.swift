@@ -88,7 +88,7 @@ extension ObjectSpec {
     /// The `.ksyms` externs named by the object's BTF.
     mutating func readKsymExterns(_ symbols: SymbolTable) throws(ObjectError) {
         guard let btf, let datasec = dataSections[".ksyms"] else { return }
-        let undefined = FirstByName(symbols.compactMap { $0.section == .undefined ? ($0.name, $0) : nil })
+        let undefined = FirstByName(symbols.compactMap { $0.section == .undefined ? ($0.name, UInt32($0.binding.rawValue)) : nil })
         var seen: Set<String> = []
         do {
             for entry in try btf.type(datasec).variables {
@@ -98,7 +98,7 @@ extension ObjectSpec {
                 guard seen.insert(name).inserted else {
                     throw ObjectError.invalidMap(name: name, section: ".ksyms", reason: "the extern is listed twice")
                 }
-                let weak = undefined[t.name]?.binding == .weak
+                let weak = undefined[t.name] == UInt32(SymbolBinding.weak.rawValue)
                 switch t.kind {
                 case .function: ksymExterns.append(KsymExtern(name: name, kind: .function, isWeak: weak))
                 case .variable:

@@ -89,7 +89,7 @@ public enum Linker {
                         linked.instructions[at].immediate = Int32(start - at - 1)
                     }
                 case let .external(symbol):
-                    if let map = spec.kconfigMapIndex, let extern = spec.externIndex.kconfig[symbol].map({ spec.kconfigExterns[$0] }),
+                    if let map = spec.kconfigMapIndex, let extern = spec.externIndex.kconfig[symbol].map({ spec.kconfigExterns[Int($0)] }),
                        program.instructions[reference.instruction].isLoadImmediate64 {
                         setLoad(&linked, at: at, source: PseudoSource.mapValue, low: Int32(map), high: Int32(bitPattern: extern.offset))
                         linked.mapLoads.append(MapLoad(instruction: at, map: map))

@@ -122,10 +122,13 @@ extension ObjectSpec {
             }
             return (target, UInt32(truncatingIfNeeded: try btf.size(of: target)))
         }
-        var fields: Set<MapField> = []
+        var fields: UInt32 = 0  // one bit per MapField seen
         for m in definition.members {
-            if let field = MapField(m.name), !fields.insert(field).inserted {
-                throw ObjectError.invalidMap(name: name, section: ".maps", reason: "member '\(m.name)' appears twice")
+            if let field = MapField(m.name) {
+                guard fields & 1 << field.rawValue == 0 else {
+                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: "member '\(m.name)' appears twice")
+                }
+                fields |= 1 << field.rawValue
             }
             switch MapField(m.name) {
             case .type: spec.type = MapType(rawValue: try number(m))
@@ -174,7 +177,7 @@ extension ObjectSpec {
     }
 
     /// A member of a BTF map definition, told by length first (one comparison per member).
-    enum MapField {
+    enum MapField: UInt32 {
         case type, maxEntries, mapFlags, numaNode, pinning, mapExtra, keySize, valueSize, key, value, values
 
         init?(_ name: ByteString) {

@@ -59,6 +59,7 @@ extension ObjectSpec {
 
     /// `name` (of a map, extern or struct_ops variable: `what`) as a String, or an `invalidMap` error
     /// when it is longer than ``maximumNameLength``.
+    @inline(never)
     static func name(_ name: ByteString, of what: String, in section: String) throws(ObjectError) -> String {
         guard name.count <= maximumNameLength else {
             throw .invalidMap(name: shown(name), section: section, reason: "a \(name.count)-byte \(what) name (at most \(maximumNameLength))")
@@ -67,6 +68,7 @@ extension ObjectSpec {
     }
 
     /// A program's `name` as a String, or an `invalidProgram` error when it is longer than ``maximumNameLength``.
+    @inline(never)
     static func programName(_ name: ByteString, in section: String) throws(ObjectError) -> String {
         guard name.count <= maximumNameLength else {
             throw .invalidProgram(name: shown(name), section: section, reason: "a \(name.count)-byte name (at most \(maximumNameLength))")

@@ -13,8 +13,8 @@ extension ObjectSpec {
         if kind == nil, sectionName != ".text" { untypedProgramSections.append(sectionName) }
         let count = Int(section.size) / Instruction.size
         // The section's BTF.ext records, found once for all its functions.
-        let functionInfo = extSections.functions[section.name].map { btfExt?.functionInfo[$0] } ?? nil
-        let lineInfo = extSections.lines[section.name].map { btfExt?.lineInfo[$0] } ?? nil
+        let functionInfo = extSections.functions[section.name].map { btfExt?.functionInfo[Int($0)] } ?? nil
+        let lineInfo = extSections.lines[section.name].map { btfExt?.lineInfo[Int($0)] } ?? nil
         func append(_ name: String, isGlobal: Bool, start: Int, length: Int) throws(ObjectError) {
             guard let code = ByteReader(section.data, order: byteOrder)
                 .slice(offset: UInt64(start * Instruction.size), size: UInt64(length * Instruction.size)) else {
@@ -30,7 +30,7 @@ extension ObjectSpec {
         // Functions come in offset order; old compilers' objects carry no STT_FUNC: the whole section is one program.
         if functions.isEmpty {
             let programName = try fallback.map { symbol throws(ObjectError) in try Self.programName(symbol.name, in: sectionName) }
-                ?? String(sectionName.map { $0.isLetter || $0.isNumber ? $0 : "_" })
+                ?? String(decoding: sectionName.utf8.map { Self.isIdentifierByte($0) ? $0 : UInt8(ascii: "_") }, as: UTF8.self)
             try append(programName, isGlobal: fallback?.binding != .local, start: 0, length: count)
             return
         }
@@ -55,6 +55,11 @@ extension ObjectSpec {
             }
             try append(name, isGlobal: f.binding != .local, start: start, length: end - start)
         }
+    }
+
+    /// ASCII letters and digits: what a program named after its section keeps of the name (the rest become `_`).
+    static func isIdentifierByte(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
     /// Turns each relocation of a program section into a ``Reference`` of the program holding the instruction.
@@ -221,12 +226,12 @@ struct MapPlace: Hashable, Sendable {
 
 /// The `.BTF.ext` func_info and line_info sections by ELF section name (the first of a name wins), found once per object.
 struct ExtSectionsByName {
-    let functions: FirstByName<ByteString, Int>
-    let lines: FirstByName<ByteString, Int>
+    let functions: FirstByName<ByteString, UInt32>
+    let lines: FirstByName<ByteString, UInt32>
 
     init(_ ext: BTFExt?) {
-        functions = FirstByName(ext?.functionInfo.enumerated().map { ($1.name, $0) } ?? [])
-        lines = FirstByName(ext?.lineInfo.enumerated().map { ($1.name, $0) } ?? [])
+        functions = FirstByName(ext?.functionInfo.enumerated().map { ($1.name, UInt32($0)) } ?? [])
+        lines = FirstByName(ext?.lineInfo.enumerated().map { ($1.name, UInt32($0)) } ?? [])
     }
 }
 

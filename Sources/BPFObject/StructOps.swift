@@ -46,7 +46,9 @@ extension ObjectSpec {
         guard let btf, let datasec = dataSections[sectionName] else {
             throw .invalidMap(name: "*", section: sectionName, reason: "struct_ops variables need the object's BTF (DATASEC \(sectionName))")
         }
-        let variables = FirstByName(symbols.compactMap { $0.section == .index(section.index) && $0.type == .object && !$0.name.isEmpty ? ($0.name, $0) : nil })
+        let variables = FirstByName(symbols.compactMap {
+            $0.section == .index(section.index) && $0.type == .object && !$0.name.isEmpty ? ($0.name, UInt32($0.index)) : nil
+        })
         var first = maps.count
         var ranges: [(bytes: Range<Int>, map: Int)] = []
         do {
@@ -62,7 +64,7 @@ extension ObjectSpec {
                     throw ObjectError.invalidMap(name: name, section: sectionName, reason: "a struct_ops variable must be a struct, not \(type.kind)")
                 }
                 // clang leaves DATASEC offsets at 0: the symbol says where the variable is.
-                guard let symbol = variables[variable.name] else {
+                guard let symbol = variables[variable.name].map({ symbols[Int($0)] }) else {
                     throw ObjectError.invalidMap(name: name, section: sectionName, reason: "no symbol for the struct_ops variable")
                 }
                 let size = try btf.size(of: structID)
@@ -93,7 +95,7 @@ extension ObjectSpec {
         }
         // The section's maps by offset, and each ops struct's members by offset, found once for all relocations.
         let byOffset = (first..<maps.count).sorted { (maps[$0].offset, $0) < (maps[$1].offset, $1) }
-        var members: [TypeID: [UInt32: Member]] = [:]
+        var members: [Int: Int] = [:]  // (ops type << 32 | member bit offset) → member index, the first at each offset
         for relSection in relocationSections where Int(relSection.info) == section.index {
             let table: RelocationTable
             do { table = try elf.relocations(in: relSection, against: symbols) } catch { throw .elf(error) }
@@ -107,7 +109,7 @@ extension ObjectSpec {
 
     /// Records the program a relocation of a struct_ops section puts into a function-pointer member.
     private mutating func bindStructOpsFunction(_ r: Relocation, _ section: Section, _ symbols: SymbolTable,
-                                                maps candidates: [Int], members: inout [TypeID: [UInt32: Member]], btf: BTF) throws(ObjectError) {
+                                                maps candidates: [Int], members: inout [Int: Int], btf: BTF) throws(ObjectError) {
         let sectionName = String(section.name)
         let symbol = symbols[r.symbolIndex]
         // The last variable starting at or before the relocation (variables do not overlap).
@@ -122,12 +124,14 @@ extension ObjectSpec {
         func failure(_ reason: String) -> ObjectError { .invalidMap(name: mapName, section: sectionName, reason: reason) }
         let member: Member
         do {
-            if members[ops.typeID] == nil {
-                var byBit: [UInt32: Member] = [:]
-                for m in try btf.type(ops.typeID).members where byBit[m.bitOffset] == nil { byBit[m.bitOffset] = m }
-                members[ops.typeID] = byBit
+            let opsMembers = try btf.type(ops.typeID).members
+            // Each ops type's members are indexed once (marked by an entry at bit offset 2^32, past any real one).
+            let typeKey = Int(ops.typeID) << 33
+            if members[typeKey | 1 << 32] == nil {
+                members[typeKey | 1 << 32] = 0
+                for (i, m) in opsMembers.enumerated() where members[typeKey | Int(m.bitOffset)] == nil { members[typeKey | Int(m.bitOffset)] = i }
             }
-            guard offset <= Int(UInt32.max) / 8, let found = members[ops.typeID]?[UInt32(offset * 8)],
+            guard offset <= Int(UInt32.max) / 8, let found = members[typeKey | offset * 8].map({ opsMembers[$0] }),
                   try btf.type(try btf.resolve(found.type)).kind == .pointer else {
                 throw failure("the relocation at byte \(offset) is not a function-pointer member")
             }

@@ -59,16 +59,17 @@ extension ObjectSpec {
             var value = [UInt8](repeating: 0, count: valueSize)
             let kernelMembers = Array(try kernel.type(kernelTypeID).members)
             // Kernel members by name and programs by offset, found once (members × members on a hostile BTF otherwise).
-            let kernelIndex = FirstByName(kernelMembers.enumerated().map { ($1.name, $0) })
-            let functions = FirstByName(ops.functions.map { ($0.offset, $0) })
+            let kernelIndex = FirstByName(kernelMembers.enumerated().map { ($1.name, UInt32($0)) })
+            var functions: [Int: Int] = [:]  // member offset → index into ops.functions, the first at each
+            for (i, f) in ops.functions.enumerated() where functions[f.offset] == nil { functions[f.offset] = i }
             var slots: [StructOpsLayout.Slot] = []
             for member in try btf.type(ops.typeID).members {
                 let offset = Int(member.bitOffset / 8)
                 let name = String(member.name)
-                let function = functions[offset]
+                let function = functions[offset].map { ops.functions[$0] }
                 let localSize = try btf.size(of: member.type)
                 let isZero = offset + localSize <= ops.data.count && ops.data[offset..<offset + localSize].allSatisfy { $0 == 0 }
-                guard let index = kernelIndex[member.name] else {
+                guard let index = kernelIndex[member.name].map({ Int($0) }) else {
                     if function == nil, isZero, member.bitfieldSize == 0 { continue }
                     throw failure("member '\(name)' is set, but the kernel's struct \(ops.typeName) has no such member")
                 }

@@ -113,7 +113,7 @@ public struct ExtSection<R: ExtRecord>: Sendable {
             }
         }
         isSorted = sorted
-        sortedOrder = sorted ? [] : records.indices.sorted { (records[$0].instructionOffset, $0) < (records[$1].instructionOffset, $1) }
+        sortedOrder = sorted ? [] : stableOrder(of: records.map(\.instructionOffset))
     }
 
     /// The records whose instruction byte offsets fall in `range`, by offset: a view of the blob when
@@ -216,4 +216,10 @@ public struct CORERelocation: ExtRecord, Hashable {
     public let kind: UInt32
     public static let minimumSize = 16
     @inlinable public init(_ r: Record) { instructionOffset = r.u32(0); typeID = r.u32(4); accessStringOffset = r.u32(8); kind = r.u32(12) }
+}
+
+/// The indices of `keys` in ascending key order, equal keys in index order (one sort, for every record kind).
+@usableFromInline
+func stableOrder(of keys: [UInt32]) -> [Int] {
+    keys.indices.sorted { (keys[$0], $0) < (keys[$1], $1) }
 }

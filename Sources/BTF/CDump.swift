@@ -353,6 +353,7 @@ struct CDumper {
     }
 
     /// Throws once a piece of text being built passes the dump's limit.
+    @inline(never)
     private func checkSize(_ piece: String?, id: TypeID) throws(BTFError) {
         guard let piece, piece.utf8.count + text.utf8.count <= textLimit else { throw BTFError(.outputTooLarge(limit: textLimit), typeID: id) }
     }

@@ -45,7 +45,7 @@ extension BTF {
     private func decode(_ bytes: [UInt8], type id: TypeID, depth: Int, budget: inout Int) throws(BTFError) -> FormattedValue {
         guard depth < 16 else { throw BTFError(.referenceLoop(id)) }
         budget -= 1
-        guard budget >= 0 else { throw BTFError(.outputTooLarge(limit: 4096 + 64 * bytes.count), typeID: id) }
+        guard budget >= 0 else { throw Self.overBudget(id, bytes: bytes.count) }
         let t = try type(try resolve(id))
         switch t.kind {
         case .int:
@@ -81,7 +81,7 @@ extension BTF {
                     let member = try type(try resolve(m.type))
                     fields.append(.init(name: String(m.name), value: Self.integer(raw, bits: width, signed: member.kind == .int && member.intInfo.0.contains(.signed))))
                     budget -= 1
-                    guard budget >= 0 else { throw BTFError(.outputTooLarge(limit: 4096 + 64 * bytes.count), typeID: id) }
+                    guard budget >= 0 else { throw Self.overBudget(id, bytes: bytes.count) }
                     continue
                 }
                 let start = Int(m.bitOffset / 8), size = try size(of: m.type)
@@ -102,6 +102,10 @@ extension BTF {
             return .unsigned(Self.word(bytes))
         }
     }
+
+    /// The error of a formatting past its budget (one place builds it).
+    @inline(never)
+    static func overBudget(_ id: TypeID, bytes: Int) -> BTFError { BTFError(.outputTooLarge(limit: 4096 + 64 * bytes), typeID: id) }
 
     /// An integer of `bits` bits held in the low bits of `raw`.
     static func integer(_ raw: UInt64, bits: Int, signed: Bool) -> FormattedValue {

@@ -25,9 +25,6 @@ extension BTF {
     /// One type's line, an `outputTooLarge` error once it passes `budget` bytes (checked per entry).
     func rawLine(for t: BTFType, budget: Int) throws(BTFError) -> String {
         try t.validateNames()
-        func check(_ line: String) throws(BTFError) {
-            guard line.utf8.count <= budget else { throw BTFError(.outputTooLarge(limit: budget), typeID: t.id) }
-        }
         var line = "[\(t.id)] \(t.kind) '\(Self.quoted(t.name, offset: t.nameOffset))'"
         switch t.kind {
         case .int:
@@ -43,7 +40,7 @@ extension BTF {
             for m in t.members {
                 line += "\n\t'\(Self.quoted(m.name, offset: m.nameOffset))' type_id=\(m.type) bits_offset=\(m.bitOffset)"
                 if m.bitfieldSize != 0 { line += " bitfield_size=\(m.bitfieldSize)" }
-                try check(line)
+                if line.utf8.count > budget { break }  // thrown below
             }
         case .enum, .enum64:
             line += " encoding=\(t.isSigned ? "SIGNED" : "UNSIGNED") size=\(t.size) vlen=\(t.vlen)"
@@ -55,7 +52,7 @@ extension BTF {
                 case (_, true): line += "\n\t'\(name)' val=\(e.signedValue)LL"
                 default: line += "\n\t'\(name)' val=\(e.value)ULL"
                 }
-                try check(line)
+                if line.utf8.count > budget { break }  // thrown below
             }
         case .forward:
             line += " fwd_kind=\(t.kindFlag ? "union" : "struct")"
@@ -65,7 +62,7 @@ extension BTF {
             line += " ret_type_id=\(t.referencedType) vlen=\(t.vlen)"
             for p in t.parameters {
                 line += "\n\t'\(Self.quoted(p.name, offset: p.nameOffset))' type_id=\(p.type)"
-                try check(line)
+                if line.utf8.count > budget { break }  // thrown below
             }
         case .variable:
             line += " type_id=\(t.referencedType), linkage=\(Self.linkageName(t.linkage))"
@@ -79,13 +76,14 @@ extension BTF {
                     let target = try type(v.type)
                     line += " (\(target.kind) '\(Self.quoted(target.name, offset: target.nameOffset))')"
                 }
-                try check(line)
+                if line.utf8.count > budget { break }  // thrown below
             }
         case .float:
             line += " size=\(t.size)"
         case .declTag:
             line += " type_id=\(t.referencedType) component_idx=\(t.componentIndex)"
         }
+        guard line.utf8.count < budget else { throw BTFError(.outputTooLarge(limit: budget), typeID: t.id) }
         return line + "\n"
     }
 

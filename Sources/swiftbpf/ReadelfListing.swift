@@ -12,7 +12,7 @@ struct ReadelfListing {
         var out = sectionHeaders()
         out += relocations(problems: &problems)
         do { out += try symbols(problems: &problems) } catch {
-            if !problems.contains(error) { problems.append(error) }
+            if !problems.contains(where: { $0.field == error.field }) { problems.append(error) }
             out += "\nThe symbol table cannot be listed: \(error)\n"
         }
         return (out, problems)
@@ -55,16 +55,20 @@ struct ReadelfListing {
         var out = ""
         var symbolTables: [Int: Result<SymbolTable, ELFError>] = [:]  // each validated (or refused) once
         for section in sections {
-            let table: RelocationTable, symbols: SymbolTable
-            do throws(ELFError) {
-                table = try file.relocations(in: section)
-                let index = table.symbolTableIndex
-                let read = symbolTables[index] ?? Result { () throws(ELFError) in try file.unvalidatedSymbols(in: file.sections[index]) }
-                symbolTables[index] = read
-                symbols = try read.get()
-            } catch {
-                if !problems.contains(error) { problems.append(error) }
+            let table: RelocationTable
+            do { table = try file.relocations(in: section) } catch {
+                problems.append(error)
                 out += "\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) cannot be listed: \(error)\n"
+                continue
+            }
+            let index = table.symbolTableIndex
+            if symbolTables[index] == nil {
+                let read = Result { () throws(ELFError) in try file.unvalidatedSymbols(in: file.sections[index]) }
+                symbolTables[index] = read
+                if case let .failure(error) = read { problems.append(error) }  // told once per table
+            }
+            guard case let .success(symbols)? = symbolTables[index] else {
+                out += "\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) cannot be listed: its symbol table cannot\n"
                 continue
             }
             out += "\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) contains \(table.count) entries:\n"
