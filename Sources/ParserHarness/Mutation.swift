@@ -30,7 +30,9 @@ extension Harness {
                        UInt8(truncatingIfNeeded: length >> 24)] + btf + input[(4 + split)...]
         }
         guard let mutated, mutated.count <= maxSize else { return bytes(data, size, maxSize) }
-        mutated.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: mutated.count) }
+        mutated.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { data.update(from: base, count: source.count) }
+        }
         return mutated.count
     }
 }
