@@ -32,10 +32,13 @@ let package = Package(
         .target(name: "ParserHarness", dependencies: ["ELF64", "BTF", "BPFObject"]),
         .executableTarget(name: "swiftbpf", dependencies: ["ELF64", "BTF", "BPFObject", "BPF"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // The kernel's own C definitions of the bpf(2) structures, compiled: what KernelLayoutTests checks against.
+        .target(name: "CKernelLayouts", path: "Tests/CKernelLayouts"),
         .testTarget(name: "ELF64Tests", dependencies: ["ELF64", "ParserHarness", "TestSupport"]),
         .testTarget(name: "BTFTests", dependencies: ["BTF", "ELF64", "TestSupport"]),
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "BTF", "ELF64", "ParserHarness", "TestSupport"]),
-        .testTarget(name: "BPFTests", dependencies: ["BPF", "BPFAsync", "BPFObject", "BTF", "ELF64", "ParserHarness", "TestSupport", "swiftbpf"]),
+        .testTarget(name: "BPFTests", dependencies: ["BPF", "BPFAsync", "BPFObject", "BTF", "ELF64", "ParserHarness", "TestSupport", "swiftbpf",
+                                                 "CKernelLayouts"]),
         .testTarget(name: "RegressionTests", dependencies: ["ParserHarness", "BTF", "ELF64", "TestSupport"]),
         .testTarget(name: "swiftbpfTests", dependencies: ["swiftbpf", "BPFObject", "ELF64", "TestSupport"]),
     ]

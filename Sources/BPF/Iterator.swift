@@ -16,9 +16,9 @@ extension LinkCommands {
 
     /// `BPF_ITER_CREATE`: a new descriptor that runs the iterator link's program as it is read.
     public static func createIterator(link: Int32) throws(SyscallError) -> FileDescriptor {
-        var attr = Attribute(size: 8)
-        attr.set(UInt32(bitPattern: link), at: 0)
-        return try attr.callForDescriptor(.iteratorCreate, "BPF_ITER_CREATE")
+        var attr = IterCreateAttr()
+        attr.linkFD = UInt32(bitPattern: link)
+        return try Syscall.bpfDescriptor(.iteratorCreate, &attr, "BPF_ITER_CREATE")
     }
 }
 
@@ -30,12 +30,10 @@ extension Link {
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(iterator.rawValue, $0.baseAddress, $0.count) }
-            if count == 0 { return output }
-            guard count > 0 else {
-                if errno == EINTR || errno == EAGAIN { continue }
-                throw SyscallError(operation: "read of a BPF iterator", errno: errno)
+            let count = try Syscall.call("read of a BPF iterator") {
+                chunk.withUnsafeMutableBytes { read(iterator.rawValue, $0.baseAddress, $0.count) }
             }
+            if count == 0 { return output }
             output += chunk[..<count]
         }
     }

@@ -30,30 +30,31 @@ public enum KernelObjectIDs {
         var ids: [UInt32] = []
         var current: UInt32 = 0
         while true {
-            var attr = Attribute(size: 8)
-            attr.set(current, at: 0)
-            do { _ = try attr.call(kind.nextID, "BPF_*_GET_NEXT_ID") } catch where error.errno == ENOENT { return ids }
-            current = attr.u32(at: 4)
+            var attr = GetIDAttr()
+            attr.startID = current
+            do { _ = try Syscall.bpf(kind.nextID, &attr, "BPF_*_GET_NEXT_ID") } catch where error.errno == ENOENT { return ids }
+            // Ascending by the kernel's contract; a repeat would loop forever.
+            guard attr.nextID > current else { return ids }
+            current = attr.nextID
             ids.append(current)
         }
     }
 
     /// A new descriptor for the object with `id`.
     public static func open(_ kind: KernelObjectKind, id: UInt32) throws(SyscallError) -> FileDescriptor {
-        var attr = Attribute(size: 12)
-        attr.set(id, at: 0)
-        return try attr.callForDescriptor(kind.fdByID, "BPF_*_GET_FD_BY_ID \(id)")
+        var attr = GetIDAttr()
+        attr.startID = id
+        return try Syscall.bpfDescriptor(kind.fdByID, &attr, "BPF_*_GET_FD_BY_ID \(id)")
     }
 
     /// A pinned object's descriptor (`BPF_OBJ_GET`).
     public static func open(pinned path: String) throws(SyscallError) -> FileDescriptor {
-        let bytes = Array(path.utf8) + [0]
-        let result = bytes.withUnsafeBytes { p -> Result<Int32, SyscallError> in
-            var attr = Attribute(size: 16)
-            attr.set(p.baseAddress, at: 0)
-            do throws(SyscallError) { return .success(try attr.call(.objectGet, "BPF_OBJ_GET \(path)")) } catch { return .failure(error) }
+        let fd = try path.withKernelString { (p) throws(SyscallError) in
+            var attr = ObjectAttr()
+            attr.pathname = kernelAddress(p)
+            return try Syscall.bpf(.objectGet, &attr, "BPF_OBJ_GET \(path)")
         }
-        return FileDescriptor(owning: try result.get())
+        return FileDescriptor(owning: fd)
     }
 }
 
@@ -66,24 +67,23 @@ public struct KernelBTF: Sendable {
     public let bytes: [UInt8]
 
     public init(descriptor fd: Int32) throws(SyscallError) {
-        var info = Attribute(size: 32)
-        try ObjectInfo.get(fd, into: &info)
-        let size = Int(info.u32(at: 8))
-        var data = [UInt8](repeating: 0, count: size)
+        var sizes = BTFInfoLayout()
+        try ObjectInfo.get(fd, into: &sizes)
+        var data = [UInt8](repeating: 0, count: Int(sizes.btfSize))
         var name = [UInt8](repeating: 0, count: 64)
-        let result = data.withUnsafeMutableBytes { d in
-            name.withUnsafeMutableBytes { n -> Result<Attribute, SyscallError> in
-                var second = Attribute(size: 32)
-                second.set(UnsafeRawPointer(d.baseAddress), at: 0)
-                second.set(UInt32(d.count), at: 8)
-                second.set(UnsafeRawPointer(n.baseAddress), at: 16)
-                second.set(UInt32(n.count), at: 24)
-                do throws(SyscallError) { try ObjectInfo.get(fd, into: &second); return .success(second) } catch { return .failure(error) }
+        let info = try data.withMutableBytes { (d) throws(SyscallError) in
+            try name.withMutableBytes { (n) throws(SyscallError) in
+                var info = BTFInfoLayout()
+                info.btf = kernelAddress(d.baseAddress)
+                info.btfSize = UInt32(d.count)
+                info.name = kernelAddress(n.baseAddress)
+                info.nameLen = UInt32(n.count)
+                try ObjectInfo.get(fd, into: &info)
+                return info
             }
         }
-        let filled = try result.get()
-        id = filled.u32(at: 12)
-        isKernel = filled.u32(at: 28) != 0
+        id = info.id
+        isKernel = info.kernelBTF != 0
         self.name = String(decoding: name.prefix { $0 != 0 }, as: UTF8.self)
         bytes = data
     }

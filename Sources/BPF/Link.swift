@@ -66,33 +66,30 @@ public enum LinkCommands {
 
     /// `BPF_LINK_CREATE`: attaches `program` to `target` (a perf event, cgroup or interface index).
     public static func create(program: Int32, target: Int32, attachType: UInt32, flags: UInt32 = 0) throws(SyscallError) -> FileDescriptor {
-        var attr = Attribute(size: 64)
-        attr.set(UInt32(bitPattern: program), at: 0)
-        attr.set(UInt32(bitPattern: target), at: 4)
-        attr.set(attachType, at: 8)
-        attr.set(flags, at: 12)
-        return try attr.callForDescriptor(.linkCreate, "BPF_LINK_CREATE")
+        var attr = LinkCreateAttr()
+        attr.progFD = UInt32(bitPattern: program)
+        attr.targetFD = UInt32(bitPattern: target)
+        attr.attachType = attachType
+        attr.flags = flags
+        return try Syscall.bpfDescriptor(.linkCreate, &attr, "BPF_LINK_CREATE")
     }
 
     /// `BPF_LINK_DETACH`: detaches the link's program now, even while other descriptors or pins
     /// keep the link object alive.
     public static func detach(link: Int32) throws(SyscallError) {
-        var attr = Attribute(size: 4)
-        attr.set(UInt32(bitPattern: link), at: 0)
-        _ = try attr.call(.linkDetach, "BPF_LINK_DETACH")
+        var attr = LinkDetachAttr()
+        attr.linkFD = UInt32(bitPattern: link)
+        _ = try Syscall.bpf(.linkDetach, &attr, "BPF_LINK_DETACH")
     }
 
     /// `BPF_RAW_TRACEPOINT_OPEN`: raw tracepoints by name, and `tp_btf`/tracing programs (name nil).
     public static func openRawTracepoint(program: Int32, name: String?) throws(SyscallError) -> FileDescriptor {
-        let bytes: [UInt8] = name.map { Array($0.utf8) + [0] } ?? []
-        let result = bytes.withUnsafeBytes { p -> Result<Int32, SyscallError> in
-            var attr = Attribute(size: 16)
-            attr.set(name == nil ? nil : p.baseAddress, at: 0)
-            attr.set(UInt32(bitPattern: program), at: 8)
-            do throws(SyscallError) { return .success(try attr.call(.rawTracepointOpen, "BPF_RAW_TRACEPOINT_OPEN \(name ?? "")")) } catch {
-                return .failure(error)
-            }
+        let fd = try (name ?? "").withKernelString { (p) throws(SyscallError) in
+            var attr = RawTracepointOpenAttr()
+            attr.name = name == nil ? 0 : kernelAddress(p)
+            attr.progFD = UInt32(bitPattern: program)
+            return try Syscall.bpf(.rawTracepointOpen, &attr, "BPF_RAW_TRACEPOINT_OPEN \(name ?? "")")
         }
-        return FileDescriptor(owning: try result.get())
+        return FileDescriptor(owning: fd)
     }
 }

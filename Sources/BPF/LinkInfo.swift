@@ -16,11 +16,11 @@ public struct LinkInfo: Sendable, Equatable {
 
     /// Reads the info of the link behind `fd`.
     public init(descriptor fd: Int32) throws(SyscallError) {
-        var info = Attribute(size: 64)
+        var info = LinkInfoLayout()
         try ObjectInfo.get(fd, into: &info)
-        type = info.u32(at: 0)
-        id = info.u32(at: 4)
-        programID = info.u32(at: 8)
-        structOpsMapID = type == 9 ? info.u32(at: 16) : nil
+        type = info.type
+        id = info.id
+        programID = info.progID
+        structOpsMapID = type == 9 ? info.structOpsMapID : nil
     }
 }

@@ -11,14 +11,9 @@ extension MapCommands {
     /// Pushes `value` onto a queue or stack map (`BPF_MAP_UPDATE_ELEM` without a key).
     public static func push(descriptor fd: Int32, value: [UInt8], flags: UInt64 = 0) throws(SyscallError) {
         try MapBufferSizes.check(fd, key: nil, value: value.count, "BPF_MAP_UPDATE_ELEM (push)")
-        let result = value.withUnsafeBytes { v -> Result<Void, SyscallError> in
-            var attr = Attribute(size: 32)
-            attr.set(UInt32(bitPattern: fd), at: 0)
-            attr.set(v.baseAddress, at: 16)
-            attr.set(flags, at: 24)
-            do throws(SyscallError) { _ = try attr.call(.mapUpdateElement, "BPF_MAP_UPDATE_ELEM (push)"); return .success(()) } catch { return .failure(error) }
+        try value.withBytes { (v) throws(SyscallError) in
+            try element(.mapUpdateElement, fd, key: nil, value: v.baseAddress, flags: flags, "BPF_MAP_UPDATE_ELEM (push)")
         }
-        try result.get()
     }
 
     /// Every entry of a map, read `chunk` at a time with `BPF_MAP_LOOKUP_BATCH` (or
@@ -58,31 +53,10 @@ extension MapCommands {
         var first = true
         let command: Command = deleting ? .mapLookupAndDeleteBatch : .mapLookupBatch
         while true {
-            let outcome = inBatch.withUnsafeBytes { i in
-                outBatch.withUnsafeMutableBytes { o in
-                    keys.withUnsafeMutableBytes { k in
-                        values.withUnsafeMutableBytes { v -> Result<(Int, Bool), SyscallError> in
-                            var attr = Attribute(size: 56)
-                            attr.set(first ? nil : i.baseAddress, at: 0)
-                            attr.set(UnsafeRawPointer(o.baseAddress), at: 8)
-                            attr.set(UnsafeRawPointer(k.baseAddress), at: 16)
-                            attr.set(UnsafeRawPointer(v.baseAddress), at: 24)
-                            attr.set(UInt32(chunk), at: 32)
-                            attr.set(UInt32(bitPattern: fd), at: 36)
-                            do throws(SyscallError) {
-                                _ = try attr.call(command, deleting ? "BPF_MAP_LOOKUP_AND_DELETE_BATCH" : "BPF_MAP_LOOKUP_BATCH")
-                                return .success((Int(attr.u32(at: 32)), false))
-                            } catch where error.errno == ENOENT {
-                                return .success((Int(attr.u32(at: 32)), true))  // the last chunk
-                            } catch {
-                                return .failure(error)
-                            }
-                        }
-                    }
-                }
-            }
             let count: Int, done: Bool
-            do { (count, done) = try outcome.get() } catch where error.errno == ENOSPC && chunk < 1 << 20 {
+            do {
+                (count, done) = try lookupBatch(command, fd, from: first ? nil : inBatch, into: &outBatch, keys: &keys, values: &values, chunk: chunk)
+            } catch where error.errno == ENOSPC && chunk < 1 << 20 {
                 // A hash bucket holds more entries than `chunk`: retry the same bucket with more room.
                 chunk *= 2
                 keys = [UInt8](repeating: 0, count: keySize * chunk)
@@ -95,6 +69,34 @@ extension MapCommands {
             if done { return entries }
             inBatch = outBatch
             first = false
+        }
+    }
+
+    /// One `BPF_MAP_LOOKUP(_AND_DELETE)_BATCH` of up to `chunk` entries after the batch token `from`
+    /// (nil: from the start): how many it read, and whether that was the last chunk.
+    private static func lookupBatch(_ command: Command, _ fd: Int32, from inBatch: [UInt8]?, into outBatch: inout [UInt8],
+                                    keys: inout [UInt8], values: inout [UInt8], chunk: Int) throws(SyscallError) -> (Int, Bool) {
+        try (inBatch ?? []).withBytes { (i) throws(SyscallError) in
+            try outBatch.withMutableBytes { (o) throws(SyscallError) in
+                try keys.withMutableBytes { (k) throws(SyscallError) in
+                    try values.withMutableBytes { (v) throws(SyscallError) -> (Int, Bool) in
+                        var attr = MapBatchAttr()
+                        attr.inBatch = inBatch == nil ? 0 : kernelAddress(i.baseAddress)
+                        attr.outBatch = kernelAddress(o.baseAddress)
+                        attr.keys = kernelAddress(k.baseAddress)
+                        attr.values = kernelAddress(v.baseAddress)
+                        attr.count = UInt32(chunk)
+                        attr.mapFD = UInt32(bitPattern: fd)
+                        let operation = command == .mapLookupBatch ? "BPF_MAP_LOOKUP_BATCH" : "BPF_MAP_LOOKUP_AND_DELETE_BATCH"
+                        do throws(SyscallError) {
+                            _ = try Syscall.bpf(command, &attr, operation)
+                            return (Int(attr.count), false)
+                        } catch where error.errno == ENOENT {
+                            return (Int(attr.count), true)  // the last chunk
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -132,17 +134,16 @@ extension MapCommands {
 
     private static func batch(_ command: Command, _ operation: String, _ fd: Int32, keys: [[UInt8]], values: [[UInt8]]?, flags: UInt64) throws(SyscallError) {
         let packedKeys = keys.flatMap { $0 }, packedValues = values?.flatMap { $0 } ?? []
-        let outcome = packedKeys.withUnsafeBytes { k in
-            packedValues.withUnsafeBytes { v -> Result<Void, SyscallError> in
-                var attr = Attribute(size: 56)
-                attr.set(k.baseAddress, at: 16)
-                attr.set(values == nil ? nil : v.baseAddress, at: 24)
-                attr.set(UInt32(keys.count), at: 32)
-                attr.set(UInt32(bitPattern: fd), at: 36)
-                attr.set(flags, at: 40)
-                do throws(SyscallError) { _ = try attr.call(command, operation); return .success(()) } catch { return .failure(error) }
+        try packedKeys.withBytes { (k) throws(SyscallError) in
+            try packedValues.withBytes { (v) throws(SyscallError) in
+                var attr = MapBatchAttr()
+                attr.keys = kernelAddress(k.baseAddress)
+                attr.values = values == nil ? 0 : kernelAddress(v.baseAddress)
+                attr.count = UInt32(keys.count)
+                attr.mapFD = UInt32(bitPattern: fd)
+                attr.elemFlags = flags
+                _ = try Syscall.bpf(command, &attr, operation)
             }
         }
-        try outcome.get()
     }
 }

@@ -18,19 +18,19 @@ public struct MapInfo: Sendable {
 
     /// Reads the info of the map behind `fd`.
     public init(descriptor fd: Int32) throws(SyscallError) {
-        var info = Attribute(size: 88)
+        var info = MapInfoLayout()
         try ObjectInfo.get(fd, into: &info)
-        type = MapType(rawValue: info.u32(at: 0))
-        id = info.u32(at: 4)
-        keySize = info.u32(at: 8)
-        valueSize = info.u32(at: 12)
-        maxEntries = info.u32(at: 16)
-        flags = info.u32(at: 20)
-        name = String(decoding: info.bytes(at: 24, count: 16).prefix { $0 != 0 }, as: UTF8.self)
-        btfVmlinuxValueTypeID = info.u32(at: 44)
-        btfID = info.u32(at: 64)
-        btfKeyTypeID = info.u32(at: 68)
-        btfValueTypeID = info.u32(at: 72)
-        mapExtra = UInt64(info.u32(at: 80)) | UInt64(info.u32(at: 84)) << 32
+        type = MapType(rawValue: info.type)
+        id = info.id
+        keySize = info.keySize
+        valueSize = info.valueSize
+        maxEntries = info.maxEntries
+        flags = info.mapFlags
+        name = info.name
+        btfVmlinuxValueTypeID = info.btfVmlinuxValueTypeID
+        btfID = info.btfID
+        btfKeyTypeID = info.btfKeyTypeID
+        btfValueTypeID = info.btfValueTypeID
+        mapExtra = info.mapExtra
     }
 }

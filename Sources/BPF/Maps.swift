@@ -30,35 +30,30 @@ public struct MapAttributes: Sendable {
 public enum MapCommands {
     /// `BPF_MAP_CREATE`; `btf` and `innerMap` are descriptors the caller keeps open during the call.
     public static func create(_ a: MapAttributes, btf: Int32? = nil, innerMap: Int32? = nil) throws(SyscallError) -> FileDescriptor {
-        var attr = Attribute(size: 72)
-        attr.set(a.type.rawValue, at: 0)
-        attr.set(a.keySize, at: 4)
-        attr.set(a.valueSize, at: 8)
-        attr.set(a.maxEntries, at: 12)
-        attr.set(a.flags, at: 16)
-        if let innerMap { attr.set(UInt32(bitPattern: innerMap), at: 20) }
-        attr.set(a.numaNode, at: 24)
-        attr.set(name: a.name, at: 28)
+        var attr = MapCreateAttr()
+        attr.mapType = a.type.rawValue
+        attr.keySize = a.keySize
+        attr.valueSize = a.valueSize
+        attr.maxEntries = a.maxEntries
+        attr.mapFlags = a.flags
+        if let innerMap { attr.innerMapFD = UInt32(bitPattern: innerMap) }
+        attr.numaNode = a.numaNode
+        attr.mapName = a.name
         if let btf, a.btfValueTypeID != 0 || a.btfVmlinuxValueTypeID != 0 {
-            attr.set(UInt32(bitPattern: btf), at: 48)
-            attr.set(a.btfKeyTypeID, at: 52)
-            attr.set(a.btfValueTypeID, at: 56)
-            attr.set(a.btfVmlinuxValueTypeID, at: 60)
+            attr.btfFD = UInt32(bitPattern: btf)
+            attr.btfKeyTypeID = a.btfKeyTypeID
+            attr.btfValueTypeID = a.btfValueTypeID
+            attr.btfVmlinuxValueTypeID = a.btfVmlinuxValueTypeID
         }
-        attr.set(a.mapExtra, at: 64)
-        return try attr.callForDescriptor(.mapCreate, "BPF_MAP_CREATE '\(a.name)'")
+        attr.mapExtra = a.mapExtra
+        return try Syscall.bpfDescriptor(.mapCreate, &attr, "BPF_MAP_CREATE '\(a.name)'")
     }
 
     /// `BPF_MAP_UPDATE_ELEM` with `BPF_ANY` (0), `BPF_NOEXIST` (1), `BPF_EXIST` (2), or `BPF_F_LOCK` (4).
     /// Like every map command here, checks the buffers' sizes against the map's before the call.
     public static func update(_ map: borrowing FileDescriptor, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, flags: UInt64 = 0) throws(SyscallError) {
         try MapBufferSizes.check(map.rawValue, key: key.count, value: value.count, "BPF_MAP_UPDATE_ELEM")
-        var attr = Attribute(size: 32)
-        attr.set(UInt32(bitPattern: map.rawValue), at: 0)
-        attr.set(key.baseAddress, at: 8)
-        attr.set(value.baseAddress, at: 16)
-        attr.set(flags, at: 24)
-        _ = try attr.call(.mapUpdateElement, "BPF_MAP_UPDATE_ELEM")
+        try element(.mapUpdateElement, map.rawValue, key: key.baseAddress, value: value.baseAddress, flags: flags, "BPF_MAP_UPDATE_ELEM")
     }
 
     /// `BPF_MAP_UPDATE_ELEM` from byte arrays.
@@ -74,45 +69,28 @@ public enum MapCommands {
 
     /// `BPF_MAP_UPDATE_ELEM` with sizes the caller has proven to be the map's (the loader, from a checked spec).
     static func uncheckedUpdate(descriptor fd: Int32, key: [UInt8], value: [UInt8], flags: UInt64 = 0) throws(SyscallError) {
-        let result = key.withUnsafeBytes { k in
-            value.withUnsafeBytes { v -> Result<Void, SyscallError> in
-                var attr = Attribute(size: 32)
-                attr.set(UInt32(bitPattern: fd), at: 0)
-                attr.set(k.baseAddress, at: 8)
-                attr.set(v.baseAddress, at: 16)
-                attr.set(flags, at: 24)
-                do throws(SyscallError) { _ = try attr.call(.mapUpdateElement, "BPF_MAP_UPDATE_ELEM"); return .success(()) } catch { return .failure(error) }
+        try key.withBytes { (k) throws(SyscallError) in
+            try value.withBytes { (v) throws(SyscallError) in
+                try element(.mapUpdateElement, fd, key: k.baseAddress, value: v.baseAddress, flags: flags, "BPF_MAP_UPDATE_ELEM")
             }
         }
-        try result.get()
     }
 
     /// `BPF_MAP_LOOKUP_ELEM` into `value` (which must hold the map's value size).
     public static func lookup(_ map: borrowing FileDescriptor, key: UnsafeRawBufferPointer, value: UnsafeMutableRawBufferPointer, flags: UInt64 = 0) throws(SyscallError) {
         try MapBufferSizes.check(map.rawValue, key: key.count, value: value.count, "BPF_MAP_LOOKUP_ELEM")
-        var attr = Attribute(size: 32)
-        attr.set(UInt32(bitPattern: map.rawValue), at: 0)
-        attr.set(key.baseAddress, at: 8)
-        attr.set(UnsafeRawPointer(value.baseAddress), at: 16)
-        attr.set(flags, at: 24)
-        _ = try attr.call(.mapLookupElement, "BPF_MAP_LOOKUP_ELEM")
+        try element(.mapLookupElement, map.rawValue, key: key.baseAddress, value: value.baseAddress, flags: flags, "BPF_MAP_LOOKUP_ELEM")
     }
 
     /// `BPF_MAP_LOOKUP_ELEM` on a descriptor owned elsewhere; returns the `valueSize` bytes of the value.
     public static func lookup(descriptor fd: Int32, key: [UInt8], valueSize: Int, flags: UInt64 = 0) throws(SyscallError) -> [UInt8] {
         try MapBufferSizes.check(fd, key: key.count, value: valueSize, "BPF_MAP_LOOKUP_ELEM")
         var value = [UInt8](repeating: 0, count: valueSize)
-        let result = key.withUnsafeBytes { k in
-            value.withUnsafeMutableBytes { v -> Result<Void, SyscallError> in
-                var attr = Attribute(size: 32)
-                attr.set(UInt32(bitPattern: fd), at: 0)
-                attr.set(k.baseAddress, at: 8)
-                attr.set(UnsafeRawPointer(v.baseAddress), at: 16)
-                attr.set(flags, at: 24)
-                do throws(SyscallError) { _ = try attr.call(.mapLookupElement, "BPF_MAP_LOOKUP_ELEM"); return .success(()) } catch { return .failure(error) }
+        try key.withBytes { (k) throws(SyscallError) in
+            try value.withMutableBytes { (v) throws(SyscallError) in
+                try element(.mapLookupElement, fd, key: k.baseAddress, value: v.baseAddress, flags: flags, "BPF_MAP_LOOKUP_ELEM")
             }
         }
-        try result.get()
         return value
     }
 
@@ -124,13 +102,9 @@ public enum MapCommands {
 
     /// `BPF_MAP_DELETE_ELEM` with a key the caller has proven to be the map's size.
     static func uncheckedDelete(descriptor fd: Int32, key: [UInt8]) throws(SyscallError) {
-        let result = key.withUnsafeBytes { k -> Result<Void, SyscallError> in
-            var attr = Attribute(size: 32)
-            attr.set(UInt32(bitPattern: fd), at: 0)
-            attr.set(k.baseAddress, at: 8)
-            do throws(SyscallError) { _ = try attr.call(.mapDeleteElement, "BPF_MAP_DELETE_ELEM"); return .success(()) } catch { return .failure(error) }
+        try key.withBytes { (k) throws(SyscallError) in
+            try element(.mapDeleteElement, fd, key: k.baseAddress, value: nil, "BPF_MAP_DELETE_ELEM")
         }
-        try result.get()
     }
 
     /// `BPF_MAP_GET_NEXT_KEY`: the key after `key` (the first key when `key` is nil); nil at the end.
@@ -145,18 +119,15 @@ public enum MapCommands {
     /// kernel fills: the buffer, or nil when the kernel finds nothing (`ENOENT`).
     static func keyed(_ command: Command, _ operation: String, _ fd: Int32, key: [UInt8]?, output size: Int) throws(SyscallError) -> [UInt8]? {
         var output = [UInt8](repeating: 0, count: size)
-        let result = (key ?? []).withUnsafeBytes { k in
-            output.withUnsafeMutableBytes { o -> Result<Bool, SyscallError> in
-                var attr = Attribute(size: 32)
-                attr.set(UInt32(bitPattern: fd), at: 0)
-                attr.set(key == nil ? nil : k.baseAddress, at: 8)
-                attr.set(UnsafeRawPointer(o.baseAddress), at: 16)
-                do throws(SyscallError) { _ = try attr.call(command, operation); return .success(true) } catch {
-                    return error.errno == ENOENT ? .success(false) : .failure(error)
+        let found = try (key ?? []).withBytes { (k) throws(SyscallError) in
+            try output.withMutableBytes { (o) throws(SyscallError) -> Bool in
+                do throws(SyscallError) { try element(command, fd, key: key == nil ? nil : k.baseAddress, value: o.baseAddress, operation) } catch where error.errno == ENOENT {
+                    return false
                 }
+                return true
             }
         }
-        return try result.get() ? output : nil
+        return found ? output : nil
     }
 
     /// Every key of a map, in the kernel's iteration order (``keySequence(descriptor:keySize:)`` walks them lazily).
@@ -172,8 +143,19 @@ public enum MapCommands {
 
     /// `BPF_MAP_FREEZE`: user space can no longer write the map.
     public static func freeze(_ map: borrowing FileDescriptor) throws(SyscallError) {
-        var attr = Attribute(size: 8)
-        attr.set(UInt32(bitPattern: map.rawValue), at: 0)
-        _ = try attr.call(.mapFreeze, "BPF_MAP_FREEZE")
+        var attr = MapElementAttr()
+        attr.mapFD = UInt32(bitPattern: map.rawValue)
+        _ = try Syscall.bpf(.mapFreeze, &attr, "BPF_MAP_FREEZE")
+    }
+
+    /// A `BPF_MAP_*_ELEM` command on map `fd` (the buffers sized by the caller: the map's key and value sizes).
+    static func element(_ command: Command, _ fd: Int32, key: UnsafeRawPointer?, value: UnsafeRawPointer?, flags: UInt64 = 0,
+                        _ operation: @autoclosure () -> String) throws(SyscallError) {
+        var attr = MapElementAttr()
+        attr.mapFD = UInt32(bitPattern: fd)
+        attr.key = kernelAddress(key)
+        attr.value = kernelAddress(value)
+        attr.flags = flags
+        _ = try Syscall.bpf(command, &attr, operation())
     }
 }

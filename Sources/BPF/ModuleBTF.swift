@@ -17,14 +17,14 @@ public enum KernelBTFObjects {
     /// The name of the kernel BTF object behind `fd`; `nil` for a program's BTF.
     public static func kernelName(of fd: Int32) throws(SyscallError) -> String? {
         var name = [UInt8](repeating: 0, count: 64)
-        let result = name.withUnsafeMutableBytes { buffer -> Result<Bool, SyscallError> in
-            // struct bpf_btf_info: name pointer at 16, its length at 24, kernel_btf at 28.
-            var info = Attribute(size: 32)
-            info.set(UnsafeRawPointer(buffer.baseAddress), at: 16)
-            info.set(UInt32(buffer.count), at: 24)
-            do throws(SyscallError) { try ObjectInfo.get(fd, into: &info); return .success(info.u32(at: 28) != 0) } catch { return .failure(error) }
+        let isKernel = try name.withMutableBytes { (buffer) throws(SyscallError) in
+            var info = BTFInfoLayout()
+            info.name = kernelAddress(buffer.baseAddress)
+            info.nameLen = UInt32(buffer.count)
+            try ObjectInfo.get(fd, into: &info)
+            return info.kernelBTF != 0
         }
-        guard try result.get() else { return nil }
+        guard isKernel else { return nil }
         return String(decoding: name.prefix { $0 != 0 }, as: UTF8.self)
     }
 }

@@ -5,7 +5,6 @@ import Glibc
 /// link that ties a program to one.
 enum PerfEvent {
     static let tracepointType: UInt32 = 2  // PERF_TYPE_TRACEPOINT
-    static let attributeSize = 136  // PERF_ATTR_SIZE_VER8
 
     static let softwareType: UInt32 = 1  // PERF_TYPE_SOFTWARE
     static let bpfOutputConfig: UInt64 = 10  // PERF_COUNT_SW_BPF_OUTPUT
@@ -16,22 +15,24 @@ enum PerfEvent {
     static func open(type: UInt32, config: UInt64, config1: UInt64 = 0, config2: UInt64 = 0,
                      pid: Int32 = -1, cpu: Int32? = nil, sampleType: UInt64 = 0, samplePeriod: UInt64 = 0, wakeupEvents: UInt32 = 0,
                      what: @autoclosure () -> String) throws(AttachError) -> FileDescriptor {
-        var attr = [UInt8](repeating: 0, count: attributeSize)
-        func put<T: FixedWidthInteger>(_ value: T, at offset: Int) {
-            withUnsafeBytes(of: value) { for (i, b) in $0.enumerated() { attr[offset + i] = b } }
-        }
-        put(type, at: 0)
-        put(UInt32(attributeSize), at: 4)
-        put(config, at: 8)
-        put(samplePeriod, at: 16)
-        put(sampleType, at: 24)
-        put(wakeupEvents, at: 48)
-        put(config1, at: 56)
-        put(config2, at: 64)
+        var attr = PerfEventAttr()
+        attr.type = type
+        attr.size = UInt32(PerfEventAttr.size)
+        attr.config = config
+        attr.samplePeriod = samplePeriod
+        attr.sampleType = sampleType
+        attr.wakeupEvents = wakeupEvents
+        attr.config1 = config1
+        attr.config2 = config2
         let cpu: Int32 = cpu ?? (pid == -1 ? 0 : -1)
-        let fd = attr.withUnsafeMutableBytes { sbpf_perf_event_open($0.baseAddress, pid, cpu, -1, 8 /* PERF_FLAG_FD_CLOEXEC */) }
-        guard fd >= 0 else { throw .system(SyscallError(operation: "perf_event_open \(what())", errno: Int32(-fd))) }
-        return FileDescriptor(owning: Int32(fd))
+        do {
+            let fd = try Syscall.shim("perf_event_open \(what())") {
+                attr.withUnsafeMutableBytes { sbpf_perf_event_open($0.baseAddress, pid, cpu, -1, 8 /* PERF_FLAG_FD_CLOEXEC */) }
+            }
+            return FileDescriptor(owning: Int32(truncatingIfNeeded: fd))
+        } catch {
+            throw .system(error)
+        }
     }
 
     /// Attaches `program` to `event` with `BPF_LINK_CREATE`; the link owns the event.

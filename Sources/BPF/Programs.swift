@@ -78,42 +78,44 @@ public enum ProgramCommands {
     }
 
     private static func attempt(_ a: ProgramAttributes, logLevel: UInt32, log: UnsafeMutableRawBufferPointer?) throws(SyscallError) -> FileDescriptor {
-        // Array.withUnsafeBytes rethrows untyped: the closures hand back a Result instead.
+        // The record helpers take untyped closures: the innermost hands back a Result.
         let result = Instruction.withHostBytes(of: a.instructions) { code in
-            a.license.withCString { license in
-                a.functionInfo.withKernelRecords { functions in
-                    a.lineInfo.withKernelRecords { lines in
-                        a.fdArray.withUnsafeBytes { fdArray -> Result<Int32, SyscallError> in
-                            var attr = Attribute(size: 148)
-                            attr.set(a.type.rawValue, at: 0)
-                            attr.set(UInt32(a.instructions.count), at: 4)
-                            attr.set(code.baseAddress, at: 8)
-                            attr.set(UnsafeRawPointer(license), at: 16)
-                            if let log {
-                                attr.set(logLevel, at: 24)
-                                attr.set(UInt32(log.count), at: 28)
-                                attr.set(UnsafeRawPointer(log.baseAddress), at: 32)
-                            }
-                            attr.set(a.kernelVersion, at: 40)
-                            attr.set(a.flags, at: 44)
-                            attr.set(name: a.name, at: 48)
-                            if let t = a.expectedAttachType { attr.set(t.rawValue, at: 68) }
-                            if let btf = a.btf {
-                                attr.set(UInt32(bitPattern: btf), at: 72)
-                                if !a.functionInfo.isEmpty {
-                                    attr.set(UInt32(8), at: 76)
-                                    attr.set(functions.baseAddress, at: 80)
-                                    attr.set(UInt32(a.functionInfo.count), at: 88)
+            a.functionInfo.withKernelRecords { functions in
+                a.lineInfo.withKernelRecords { lines in
+                    Result { () throws(SyscallError) -> Int32 in
+                        try a.license.withKernelString { (license) throws(SyscallError) in
+                            try a.fdArray.withBytes { (fdArray) throws(SyscallError) in
+                                var attr = ProgLoadAttr()
+                                attr.progType = a.type.rawValue
+                                attr.insnCount = UInt32(a.instructions.count)
+                                attr.insns = kernelAddress(code.baseAddress)
+                                attr.license = kernelAddress(license)
+                                if let log {
+                                    attr.logLevel = logLevel
+                                    attr.logSize = UInt32(log.count)
+                                    attr.logBuf = kernelAddress(log.baseAddress)
                                 }
-                                if !a.lineInfo.isEmpty {
-                                    attr.set(UInt32(16), at: 92)
-                                    attr.set(lines.baseAddress, at: 96)
-                                    attr.set(UInt32(a.lineInfo.count), at: 104)
+                                attr.kernVersion = a.kernelVersion
+                                attr.progFlags = a.flags
+                                attr.progName = a.name
+                                if let t = a.expectedAttachType { attr.expectedAttachType = t.rawValue }
+                                if let btf = a.btf {
+                                    attr.progBTFFD = UInt32(bitPattern: btf)
+                                    if !a.functionInfo.isEmpty {
+                                        attr.funcInfoRecSize = 8
+                                        attr.funcInfo = kernelAddress(functions.baseAddress)
+                                        attr.funcInfoCount = UInt32(a.functionInfo.count)
+                                    }
+                                    if !a.lineInfo.isEmpty {
+                                        attr.lineInfoRecSize = 16
+                                        attr.lineInfo = kernelAddress(lines.baseAddress)
+                                        attr.lineInfoCount = UInt32(a.lineInfo.count)
+                                    }
                                 }
+                                attr.attachBTFID = a.attachBTFID
+                                if !a.fdArray.isEmpty { attr.fdArray = kernelAddress(fdArray.baseAddress) }
+                                return try Syscall.bpf(.programLoad, &attr, "BPF_PROG_LOAD '\(a.name)'")
                             }
-                            attr.set(a.attachBTFID, at: 108)
-                            if !a.fdArray.isEmpty { attr.set(fdArray.baseAddress, at: 120) }
-                            do throws(SyscallError) { return .success(try attr.call(.programLoad, "BPF_PROG_LOAD '\(a.name)'")) } catch { return .failure(error) }
                         }
                     }
                 }
@@ -129,11 +131,11 @@ public enum ProgramCommands {
 
     /// `BPF_PROG_BIND_MAP` on descriptors owned elsewhere (e.g. by a ``LoadedObject``).
     public static func bindMap(program: Int32, map: Int32, flags: UInt32 = 0) throws(SyscallError) {
-        var attr = Attribute(size: 12)
-        attr.set(UInt32(bitPattern: program), at: 0)
-        attr.set(UInt32(bitPattern: map), at: 4)
-        attr.set(flags, at: 8)
-        _ = try attr.call(.programBindMap, "BPF_PROG_BIND_MAP")
+        var attr = ProgBindMapAttr()
+        attr.progFD = UInt32(bitPattern: program)
+        attr.mapFD = UInt32(bitPattern: map)
+        attr.flags = flags
+        _ = try Syscall.bpf(.programBindMap, &attr, "BPF_PROG_BIND_MAP")
     }
 }
 
@@ -141,28 +143,27 @@ public enum BTFCommands {
     /// `BPF_BTF_LOAD`; on failure the kernel's BTF log is in the error's operation text (a second
     /// attempt asks for it: a log buffer on every load would cost each one a 64 KiB fill).
     public static func load(_ bytes: [UInt8]) throws(SyscallError) -> FileDescriptor {
-        if case let .success(fd) = attempt(bytes, log: nil) { return FileDescriptor(owning: fd) }
+        if let fd = try? attempt(bytes, log: nil) { return FileDescriptor(owning: fd) }
         var log = [UInt8](repeating: 0, count: 1 << 16)
-        let result = log.withUnsafeMutableBytes { attempt(bytes, log: $0) }
-        switch result {
-        case let .success(fd): return FileDescriptor(owning: fd)
-        case let .failure(error):
+        do throws(SyscallError) {
+            return FileDescriptor(owning: try log.withMutableBytes { (buffer) throws(SyscallError) in try attempt(bytes, log: buffer) })
+        } catch {
             let text = String(decoding: log.prefix { $0 != 0 }, as: UTF8.self)
             throw SyscallError(operation: "BPF_BTF_LOAD (\(text.split(separator: "\n").suffix(3).joined(separator: "; ")))", errno: error.errno)
         }
     }
 
-    private static func attempt(_ bytes: [UInt8], log: UnsafeMutableRawBufferPointer?) -> Result<Int32, SyscallError> {
-        bytes.withUnsafeBytes { blob in
-            var attr = Attribute(size: 32)
-            attr.set(blob.baseAddress, at: 0)
-            attr.set(UInt32(blob.count), at: 16)
+    private static func attempt(_ bytes: [UInt8], log: UnsafeMutableRawBufferPointer?) throws(SyscallError) -> Int32 {
+        try bytes.withBytes { (blob) throws(SyscallError) in
+            var attr = BTFLoadAttr()
+            attr.btf = kernelAddress(blob.baseAddress)
+            attr.btfSize = UInt32(blob.count)
             if let log {
-                attr.set(UnsafeRawPointer(log.baseAddress), at: 8)
-                attr.set(UInt32(log.count), at: 20)
-                attr.set(UInt32(1), at: 24)
+                attr.btfLogBuf = kernelAddress(log.baseAddress)
+                attr.btfLogSize = UInt32(log.count)
+                attr.btfLogLevel = 1
             }
-            do throws(SyscallError) { return .success(try attr.call(.btfLoad, "BPF_BTF_LOAD")) } catch { return .failure(error) }
+            return try Syscall.bpf(.btfLoad, &attr, "BPF_BTF_LOAD")
         }
     }
 }
@@ -177,13 +178,11 @@ public enum ObjectCommands {
 
     /// `BPF_OBJ_PIN`: pins a map, program or link at `path` on a bpffs.
     public static func pin(descriptor fd: Int32, at path: String) throws(SyscallError) {
-        let bytes = Array(path.utf8) + [0]
-        let result = bytes.withUnsafeBytes { p -> Result<Void, SyscallError> in
-            var attr = Attribute(size: 16)
-            attr.set(p.baseAddress, at: 0)
-            attr.set(UInt32(bitPattern: fd), at: 8)
-            do throws(SyscallError) { _ = try attr.call(.objectPin, "BPF_OBJ_PIN \(path)"); return .success(()) } catch { return .failure(error) }
+        try path.withKernelString { (p) throws(SyscallError) in
+            var attr = ObjectAttr()
+            attr.pathname = kernelAddress(p)
+            attr.bpfFD = UInt32(bitPattern: fd)
+            _ = try Syscall.bpf(.objectPin, &attr, "BPF_OBJ_PIN \(path)")
         }
-        try result.get()
     }
 }

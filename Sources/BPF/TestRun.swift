@@ -22,27 +22,24 @@ extension ProgramCommands {
     ) throws(SyscallError) -> TestRunResult {
         var dataOut = [UInt8](repeating: 0, count: data.isEmpty ? 0 : (dataCapacity ?? data.count + 256))
         var contextInOut = context
-        let outcome = data.withUnsafeBytes { dataIn in
-            dataOut.withUnsafeMutableBytes { dataOutBytes in
-                contextInOut.withUnsafeMutableBytes { contextBytes -> Result<(UInt32, UInt32, Int), SyscallError> in
-                    var attr = Attribute(size: 80)
-                    attr.set(UInt32(bitPattern: fd), at: 0)
-                    attr.set(UInt32(dataIn.count), at: 8)
-                    attr.set(UInt32(dataOutBytes.count), at: 12)
-                    attr.set(dataIn.isEmpty ? nil : dataIn.baseAddress, at: 16)
-                    attr.set(dataOutBytes.isEmpty ? nil : UnsafeRawPointer(dataOutBytes.baseAddress), at: 24)
-                    attr.set(count, at: 32)
-                    attr.set(UInt32(contextBytes.count), at: 40)
-                    attr.set(contextBytes.isEmpty ? nil : UnsafeRawPointer(contextBytes.baseAddress), at: 48)
-                    attr.set(flags, at: 64)
-                    do throws(SyscallError) {
-                        _ = try attr.call(.programTestRun, "BPF_PROG_TEST_RUN")
-                        return .success((attr.u32(at: 4), attr.u32(at: 36), Int(attr.u32(at: 12))))
-                    } catch { return .failure(error) }
+        let (returnValue, duration, dataSize) = try data.withBytes { (dataIn) throws(SyscallError) in
+            try dataOut.withMutableBytes { (dataOutBytes) throws(SyscallError) in
+                try contextInOut.withMutableBytes { (contextBytes) throws(SyscallError) in
+                    var attr = TestRunAttr()
+                    attr.progFD = UInt32(bitPattern: fd)
+                    attr.dataSizeIn = UInt32(dataIn.count)
+                    attr.dataSizeOut = UInt32(dataOutBytes.count)
+                    attr.dataIn = dataIn.isEmpty ? 0 : kernelAddress(dataIn.baseAddress)
+                    attr.dataOut = dataOutBytes.isEmpty ? 0 : kernelAddress(dataOutBytes.baseAddress)
+                    attr.repeatCount = count
+                    attr.ctxSizeIn = UInt32(contextBytes.count)
+                    attr.ctxIn = contextBytes.isEmpty ? 0 : kernelAddress(contextBytes.baseAddress)
+                    attr.flags = flags
+                    _ = try Syscall.bpf(.programTestRun, &attr, "BPF_PROG_TEST_RUN")
+                    return (attr.retval, attr.duration, Int(attr.dataSizeOut))
                 }
             }
         }
-        let (returnValue, duration, dataSize) = try outcome.get()
         return TestRunResult(
             returnValue: returnValue, duration: duration,
             data: Array(dataOut.prefix(dataSize)), context: contextInOut)

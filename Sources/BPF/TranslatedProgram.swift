@@ -16,43 +16,41 @@ public struct TranslatedProgram: Sendable {
 
     /// Reads it back from the kernel (`BPF_OBJ_GET_INFO_BY_FD` twice: sizes, then contents).
     public init(descriptor fd: Int32) throws(SyscallError) {
-        var sizes = Attribute(size: ProgramInfo.size)
+        var sizes = ProgInfoLayout()
         try ObjectInfo.get(fd, into: &sizes)
-        let instructionBytes = Int(sizes.u32(at: 20))
-        let functionCount = Int(sizes.u32(at: 144)), functionRecordSize = Int(sizes.u32(at: 132))
-        let lineCount = Int(sizes.u32(at: 148)), lineRecordSize = Int(sizes.u32(at: 172))
-        let addressCount = Int(sizes.u32(at: 104))
-        var code = [UInt8](repeating: 0, count: instructionBytes)
-        var functions = [UInt8](repeating: 0, count: functionCount * functionRecordSize)
-        var lines = [UInt8](repeating: 0, count: lineCount * lineRecordSize)
-        var addresses = [UInt64](repeating: 0, count: addressCount)
-        let result = code.withUnsafeMutableBytes { code in
-            functions.withUnsafeMutableBytes { functions in
-                lines.withUnsafeMutableBytes { lines in
-                    addresses.withUnsafeMutableBytes { addresses -> Result<Attribute, SyscallError> in
-                        var info = Attribute(size: ProgramInfo.size)
-                        info.set(UInt32(code.count), at: 20)
-                        info.set(UnsafeRawPointer(code.baseAddress), at: 32)
-                        info.set(UInt32(addressCount), at: 104)
-                        info.set(UnsafeRawPointer(addresses.baseAddress), at: 112)
-                        info.set(UInt32(functionRecordSize), at: 132)
-                        info.set(UnsafeRawPointer(functions.baseAddress), at: 136)
-                        info.set(UInt32(functionCount), at: 144)
-                        info.set(UInt32(lineCount), at: 148)
-                        info.set(UnsafeRawPointer(lines.baseAddress), at: 152)
-                        info.set(UInt32(lineRecordSize), at: 172)
-                        do throws(SyscallError) { try ObjectInfo.get(fd, into: &info); return .success(info) } catch { return .failure(error) }
+        let functionRecordSize = Int(sizes.funcInfoRecSize), lineRecordSize = Int(sizes.lineInfoRecSize)
+        var code = [UInt8](repeating: 0, count: Int(sizes.xlatedProgLen))
+        var functions = [UInt8](repeating: 0, count: Int(sizes.nrFuncInfo) * functionRecordSize)
+        var lines = [UInt8](repeating: 0, count: Int(sizes.nrLineInfo) * lineRecordSize)
+        var addresses = [UInt64](repeating: 0, count: Int(sizes.nrJitedKsyms))
+        // Each buffer is exactly as long as the count the kernel is told.
+        let info = try code.withMutableBytes { (code) throws(SyscallError) in
+            try functions.withMutableBytes { (functions) throws(SyscallError) in
+                try lines.withMutableBytes { (lines) throws(SyscallError) in
+                    try addresses.withMutableBytes { (addresses) throws(SyscallError) in
+                        var info = ProgInfoLayout()
+                        info.xlatedProgLen = UInt32(code.count)
+                        info.xlatedProgInsns = kernelAddress(code.baseAddress)
+                        info.nrJitedKsyms = UInt32(addresses.count / 8)
+                        info.jitedKsyms = kernelAddress(addresses.baseAddress)
+                        info.funcInfoRecSize = UInt32(functionRecordSize)
+                        info.funcInfo = kernelAddress(functions.baseAddress)
+                        info.nrFuncInfo = UInt32(functionRecordSize == 0 ? 0 : functions.count / functionRecordSize)
+                        info.nrLineInfo = UInt32(lineRecordSize == 0 ? 0 : lines.count / lineRecordSize)
+                        info.lineInfo = kernelAddress(lines.baseAddress)
+                        info.lineInfoRecSize = UInt32(lineRecordSize)
+                        try ObjectInfo.get(fd, into: &info)
+                        return info
                     }
                 }
             }
         }
-        let info = try result.get()
         instructions = code.withUnsafeBytes { Instruction.decode($0, order: .host) }
         functionInfo = Self.records(functions, size: functionRecordSize) { FunctionRecord(instruction: Int($0[0]), typeID: $0[1]) }
         lineInfo = Self.records(lines, size: lineRecordSize) {
             LineRecord(instruction: Int($0[0]), fileNameOffset: $0[1], lineOffset: $0[2], lineColumn: $0[3])
         }
-        btfID = info.u32(at: 128)
+        btfID = info.btfID
         functionAddresses = addresses
     }
 
