@@ -64,6 +64,7 @@ extension ObjectSpec {
     static func kernelBTF(_ cache: inout BTF?, _ options: LoadOptions) throws(BTFError) -> BTF {
         if let cache { return cache }
         let btf = try BTF(contentsOfFile: options.kernelBTFPath)
+        btf.nameIndex(concurrently: Threads.pair)
         cache = btf
         return btf
     }
@@ -74,6 +75,7 @@ extension ObjectSpec {
         do {
             if let path = options.coreTargetBTFPath { return [("vmlinux", try BTF(contentsOfFile: path))] }
             let vmlinux = try BTF(contentsOfFile: options.kernelBTFPath)
+            vmlinux.nameIndex(concurrently: Threads.pair)
             var targets = [("vmlinux", vmlinux)]
             let directory = String(options.kernelBTFPath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"))
             if let dir = opendir(directory) {

@@ -276,10 +276,14 @@ public final class BTF: @unchecked Sendable {
     }
 
     /// The name index, built on first use and shared by all threads.
-    public var nameIndex: NameIndex {
+    public var nameIndex: NameIndex { nameIndex(concurrently: nil) }
+
+    /// The name index, built now (with `concurrently`'s second thread for a large blob) unless it exists.
+    @discardableResult
+    public func nameIndex(concurrently: NameIndex.Pair?) -> NameIndex {
         names.withLock { cached in
             if let cached { return cached }
-            let built = NameIndex(self)
+            let built = NameIndex(self, concurrently: concurrently)
             cached = built
             return built
         }

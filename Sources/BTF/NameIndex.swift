@@ -1,5 +1,4 @@
 import ELF64
-import Glibc
 
 /// Type ids by name: an open-addressing hash table over a BTF blob's own
 /// named types, built in one pass and compared in place (no string copies).
@@ -22,8 +21,13 @@ public struct NameIndex: @unchecked Sendable {
     private let firstID: TypeID
     private let key: NameHash.Key
 
-    /// Builds the index of `btf`'s own named types (``BTF/nameIndex`` caches one).
-    public init(_ btf: BTF) {
+    /// Runs `first` on the calling thread and `second` on another, returning when both are done.
+    /// This module starts no thread of its own: a caller with threads to spare passes one in.
+    public typealias Pair = (_ first: () -> Void, _ second: @escaping @Sendable () -> Void) -> Void
+
+    /// Builds the index of `btf`'s own named types (``BTF/nameIndex`` caches one); with
+    /// `concurrently`, a large blob's names are hashed in two halves at once.
+    public init(_ btf: BTF, concurrently: Pair? = nil) {
         let offsets = btf.offsets, strings = btf.strings, firstID = btf.firstID, order = btf.byteOrder
         let idBits = UInt32(UInt32.bitWidth - btf.endID.leadingZeroBitCount)
         let idMask: UInt32 = idBits >= 32 ? .max : (1 << idBits) - 1
@@ -43,7 +47,7 @@ public struct NameIndex: @unchecked Sendable {
         defer { entries.deallocate() }
         let key = NameHash.Key.process
         let hashing = Hashing(types: types, strings: strings, order: order, firstID: firstID, mask: mask, idBits: idBits, key: key)
-        let runs = offsets.withUnsafeBufferPointer { offsets in hashing.entries(offsets, into: entries) }
+        let runs = offsets.withUnsafeBufferPointer { offsets in hashing.entries(offsets, into: entries, concurrently: concurrently) }
         slots.withUnsafeMutableBufferPointer { table in
             offsets.withUnsafeBufferPointer { offsets in
                 for run in runs {
@@ -107,32 +111,23 @@ public struct NameIndex: @unchecked Sendable {
             return count
         }
 
-        /// Every type's entry in `out`, the second half hashed on a thread of its own when the blob
-        /// is large and the machine has two CPUs; returns the ranges of `out` filled, in type order.
-        func entries(_ offsets: UnsafeBufferPointer<UInt32>, into out: UnsafeMutableBufferPointer<UInt64>) -> [Range<Int>] {
+        /// Every type's entry in `out`, the second half hashed concurrently when the blob is large
+        /// and the caller offers a second thread; returns the ranges of `out` filled, in type order.
+        func entries(_ offsets: UnsafeBufferPointer<UInt32>, into out: UnsafeMutableBufferPointer<UInt64>,
+                     concurrently: Pair?) -> [Range<Int>] {
             guard let base = out.baseAddress else { return [] }
             let total = offsets.count
-            guard total >= Self.parallelThreshold, sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 else {
-                return [0..<entries(offsets, 0..<total, into: base)]
-            }
+            guard total >= Self.parallelThreshold, let concurrently else { return [0..<entries(offsets, 0..<total, into: base)] }
             let half = total / 2
+            // The buffers outlive the call (`concurrently` returns when both halves are done).
             let job = SecondHalf { entries(offsets, half..<total, into: base + half) }
-            var thread = pthread_t()
-            let context = Unmanaged.passRetained(job).toOpaque()
-            guard pthread_create(&thread, nil, { context in
-                Unmanaged<SecondHalf>.fromOpaque(context.unsafelyUnwrapped).takeRetainedValue().run()
-                return nil
-            }, context) == 0 else {
-                Unmanaged<SecondHalf>.fromOpaque(context).release()
-                return [0..<entries(offsets, 0..<total, into: base)]
-            }
-            let first = entries(offsets, 0..<half, into: base)
-            pthread_join(thread, nil)
+            var first = 0
+            concurrently({ first = entries(offsets, 0..<half, into: base) }, { job.run() })
             return [0..<first, half..<half + job.count]
         }
     }
 
-    /// The second half's hashing, run on its own thread; its count is read after the join.
+    /// The second half's hashing, run on the caller's other thread; its count is read after both end.
     private final class SecondHalf: @unchecked Sendable {
         let work: () -> Int
         var count = 0
