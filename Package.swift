@@ -40,6 +40,6 @@ let package = Package(
         .testTarget(name: "BPFTests", dependencies: ["BPF", "BPFAsync", "BPFObject", "BTF", "ELF64", "ParserHarness", "TestSupport", "swiftbpf",
                                                  "CKernelLayouts"]),
         .testTarget(name: "RegressionTests", dependencies: ["ParserHarness", "BTF", "ELF64", "TestSupport"]),
-        .testTarget(name: "swiftbpfTests", dependencies: ["swiftbpf", "BPFObject", "ELF64", "TestSupport"]),
+        .testTarget(name: "swiftbpfTests", dependencies: ["swiftbpf", "BPFObject", "ELF64", "ParserHarness", "TestSupport"]),
     ]
 )

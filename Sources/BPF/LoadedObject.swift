@@ -7,7 +7,10 @@ public struct LoadedObject: ~Copyable {
     public let spec: ObjectSpec
     /// Descriptors of `spec.maps`, in the same order (-1: not created).
     var mapDescriptors: [Int32]
-    var programEntries: [(name: String, fd: Int32, type: ProgramType)] = []
+    private(set) var programEntries: [(name: String, fd: Int32, type: ProgramType)] = []
+    /// The first program and map of each name, by index (lookups by name cost one probe).
+    private var programsByName: [String: Int] = [:]
+    private let mapsByName: [String: Int]
     /// The object's BTF in the kernel (-1: none).
     var btfDescriptor: Int32 = -1
     /// Maps pinned by name (`LIBBPF_PIN_BY_NAME`), created or reused: map name → pin path.
@@ -25,7 +28,16 @@ public struct LoadedObject: ~Copyable {
     init(spec: ObjectSpec) {
         self.spec = spec
         mapDescriptors = Array(repeating: -1, count: spec.maps.count)
+        mapsByName = Dictionary(spec.maps.enumerated().map { ($1.name, $0) }) { first, _ in first }
     }
+
+    /// Records a loaded program, which this object now owns.
+    mutating func append(program name: String, _ fd: consuming FileDescriptor, type: ProgramType) {
+        if programsByName[name] == nil { programsByName[name] = programEntries.count }
+        programEntries.append((name, fd.release(), type))
+    }
+
+    mutating func reserveProgramCapacity(_ count: Int) { programEntries.reserveCapacity(count) }
 
     deinit {
         for path in pinsMadeByLoad { unlink(path) }
@@ -39,12 +51,12 @@ public struct LoadedObject: ~Copyable {
 
     /// The descriptor of a loaded program, valid while this object lives.
     public func programDescriptor(named name: String) -> Int32? {
-        programEntries.first { $0.name == name && $0.fd >= 0 }?.fd
+        programsByName[name].flatMap { programEntries[$0].fd >= 0 ? programEntries[$0].fd : nil }
     }
 
     /// The descriptor of a created map, valid while this object lives.
     public func mapDescriptor(named name: String) -> Int32? {
-        spec.maps.firstIndex { $0.name == name }.flatMap { mapDescriptors[$0] >= 0 ? mapDescriptors[$0] : nil }
+        mapsByName[name].flatMap { mapDescriptors[$0] >= 0 ? mapDescriptors[$0] : nil }
     }
 
     /// The object's BTF descriptor, if its BTF was loaded.
@@ -52,7 +64,7 @@ public struct LoadedObject: ~Copyable {
 
     /// Moves a program's descriptor out: the caller owns it from now on.
     public mutating func takeProgram(named name: String) -> FileDescriptor? {
-        guard let i = programEntries.firstIndex(where: { $0.name == name && $0.fd >= 0 }) else { return nil }
+        guard let i = programsByName[name], programEntries[i].fd >= 0 else { return nil }
         let fd = programEntries[i].fd
         programEntries[i].fd = -1
         return FileDescriptor(owning: fd)
@@ -60,7 +72,7 @@ public struct LoadedObject: ~Copyable {
 
     /// Moves a map's descriptor out: the caller owns it from now on.
     public mutating func takeMap(named name: String) -> FileDescriptor? {
-        guard let i = spec.maps.firstIndex(where: { $0.name == name }), mapDescriptors[i] >= 0 else { return nil }
+        guard let i = mapsByName[name], mapDescriptors[i] >= 0 else { return nil }
         let fd = mapDescriptors[i]
         mapDescriptors[i] = -1
         return FileDescriptor(owning: fd)

@@ -16,9 +16,9 @@ public struct LoadOptions: Sendable {
     /// The BTF kinds to assume the kernel accepts; `nil` probes the kernel. Kinds outside it
     /// are rewritten before the object's BTF is loaded.
     public var btfKinds: BTFKindSupport?
-    /// Bind every read-only data map (`.rodata*`, `.metadata`) to every program with
-    /// `BPF_PROG_BIND_MAP`, as libbpf does, so that tools find program metadata even
-    /// when the program never reads it. Skipped where the kernel lacks the command.
+    /// Bind the `.rodata` and `.metadata` maps to every program with `BPF_PROG_BIND_MAP`, as libbpf
+    /// binds `.rodata`, so that tools find program metadata even when the program never reads it
+    /// (two binds per program at most). Skipped where the kernel lacks the command.
     public var bindReadOnlyData = true
     /// Where maps declared with `__uint(pinning, LIBBPF_PIN_BY_NAME)` are pinned, each at
     /// `pinRoot/<map name>`; a compatible map already pinned there is reused instead of created.
@@ -104,7 +104,8 @@ extension ObjectSpec {
         let loading = programIndicesToLoad
         let entryCount = loading.count
         reportUnusedStructOpsPrograms(loading: loading, options)
-        object.programEntries.reserveCapacity(entryCount)
+        let metadataMaps = maps.indices.filter { maps[$0].holdsProgramMetadata }
+        object.reserveProgramCapacity(entryCount)
         var loadedCount = 0
         for index in loading {
             let program = programs[index]
@@ -140,9 +141,9 @@ extension ObjectSpec {
             let fd: FileDescriptor
             do { fd = try ProgramCommands.load(attributes) } catch { throw .program(error) }
             if options.bindReadOnlyData, Features.programBindMap {
-                bindReadOnlyData(program: fd.rawValue, object, options)
+                bindMetadata(metadataMaps, program: fd.rawValue, object, options)
             }
-            object.programEntries.append((program.name, fd.release(), type))
+            object.append(program: program.name, fd, type: type)
         }
         try fillSlots(&object)
         fillStructOps(&object, structOps)
@@ -168,10 +169,10 @@ extension ObjectSpec {
         }
     }
 
-    /// Binds the read-only data maps to a program: `EEXIST` (the program uses the map already)
+    /// Binds the metadata maps to a program: `EEXIST` (the program uses the map already)
     /// is success; any other failure is a warning, never a load failure.
-    private func bindReadOnlyData(program: Int32, _ object: borrowing LoadedObject, _ options: LoadOptions) {
-        for index in maps.indices where maps[index].isReadOnlyData && object.mapDescriptors[index] >= 0 {
+    private func bindMetadata(_ metadataMaps: [Int], program: Int32, _ object: borrowing LoadedObject, _ options: LoadOptions) {
+        for index in metadataMaps where object.mapDescriptors[index] >= 0 {
             do {
                 try ProgramCommands.bindMap(program: program, map: object.mapDescriptors[index])
             } catch where error.errno == EEXIST {
@@ -331,15 +332,18 @@ extension ObjectSpec {
         return id
     }
 
-    /// Puts programs into program arrays and maps into maps of maps, by name.
+    /// Puts programs into program arrays and maps into maps of maps, by name. Every slot is resolved
+    /// before any is written (``ObjectSpec/checkMapsForLoad()`` refused names the load lacks); when the
+    /// kernel refuses a write, this load's writes into maps reused from pins are deleted again, so a
+    /// failed load leaves no program or map of its own inside a map that outlives it.
     private func fillSlots(_ object: inout LoadedObject) throws(LoadError) {
         guard maps.contains(where: { !$0.slots.isEmpty }) else { return }
         // Descriptors by name, found once for every slot (the first of a name wins, as the lookups by name do).
         var programs: [String: Int32] = [:], created: [String: Int32] = [:]
         for entry in object.programEntries where entry.fd >= 0 && programs[entry.name] == nil { programs[entry.name] = entry.fd }
         for (index, map) in maps.enumerated() where created[map.name] == nil { created[map.name] = object.mapDescriptors[index] }
-        for (index, spec) in maps.enumerated() where !spec.slots.isEmpty {
-            let map = object.mapDescriptors[index]
+        var writes: [(map: Int, key: UInt32, value: Int32)] = []
+        for (index, spec) in maps.enumerated() where !spec.slots.isEmpty && object.mapDescriptors[index] >= 0 {
             for (key, reference) in spec.slots.sorted(by: { $0.key < $1.key }) {
                 let value: Int32?
                 switch reference {
@@ -347,12 +351,21 @@ extension ObjectSpec {
                 case let .map(name): value = created[name].flatMap { $0 >= 0 ? $0 : nil }
                 }
                 guard let fd = value else { throw .slot(map: spec.name, key: key, reason: "\(reference) was not loaded") }
-                do {
-                    try MapCommands.uncheckedUpdate(descriptor: map, key: Self.bytes(of: key), value: Self.bytes(of: UInt32(bitPattern: fd)))  // checkMapsForLoad
-                } catch {
-                    throw .slot(map: spec.name, key: key, reason: "\(error)")
-                }
+                writes.append((index, key, fd))
             }
+        }
+        let createdPins = Set(object.createdPins)
+        var undo: [(map: Int32, key: UInt32)] = []
+        for write in writes {
+            let map = object.mapDescriptors[write.map]
+            do {
+                // checkMapsForLoad: 4-byte keys and values.
+                try MapCommands.uncheckedUpdate(descriptor: map, key: Self.bytes(of: write.key), value: Self.bytes(of: UInt32(bitPattern: write.value)))
+            } catch {
+                for (map, key) in undo.reversed() { try? MapCommands.uncheckedDelete(descriptor: map, key: Self.bytes(of: key)) }
+                throw .slot(map: maps[write.map].name, key: write.key, reason: "\(error)")
+            }
+            if let pin = object.pinnedMaps[maps[write.map].name], !createdPins.contains(pin) { undo.append((map, write.key)) }
         }
     }
 }

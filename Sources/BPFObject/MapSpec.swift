@@ -120,6 +120,13 @@ public struct MapSpec: Sendable {
         if case .data(_, true) = origin { return true }
         return false
     }
+
+    /// The map of `.rodata` or `.metadata`, where program metadata (`bpf_metadata_*`) lives: what a
+    /// load binds to every program, as libbpf binds `.rodata` (custom `.rodata.*` sections are not).
+    public var holdsProgramMetadata: Bool {
+        if case let .data(section, true) = origin { return section == ".rodata" || section == ".metadata" }
+        return false
+    }
 }
 
 /// The inner-map template of a map of maps (a class, since a spec cannot hold itself).

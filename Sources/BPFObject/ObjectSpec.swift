@@ -105,6 +105,12 @@ public struct ObjectSpec: Sendable {
 
     /// The program or subprogram named `name`.
     public func program(named name: String) -> ProgramSpec? { programs.first { $0.name == name } }
+
+    /// The index of the program that starts at `instruction` of section `section` (what a call
+    /// relocation targets), by binary search.
+    public func programIndex(startingAt instruction: Int, inSection section: Int) -> Int? {
+        Self.program(startingAt: instruction, inSection: section, programs)
+    }
     /// The map named `name`.
     public func map(named name: String) -> MapSpec? { maps.first { $0.name == name } }
     /// Entry programs: those outside `.text`.

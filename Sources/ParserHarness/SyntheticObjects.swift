@@ -174,3 +174,61 @@ public enum SyntheticObjects {
                       symbols: [("v", 0x11, 2, 0, UInt64(size))], after: [(".BTF", blob.bytes)])
     }
 }
+
+/// Objects whose listing or load cost grew with the product of two counts (found by a hostile review).
+extension SyntheticObjects {
+    private static let exec = SectionFlags.execInstr.rawValue | SectionFlags.alloc.rawValue
+    private static let returnZero: [UInt8] = [0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]
+    private static let license = ("license", SectionType.progbits, SectionFlags.alloc.rawValue | 1, Array("GPL\0".utf8))
+
+    private static func word(_ v: UInt64, _ width: Int) -> [UInt8] { (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+
+    /// `count` two-instruction entry programs in one `socket` section, and `dataSections` 4-byte
+    /// read-only data sections: `.rodata`, `.metadata`, then `.rodata.rN` (each a map of the object).
+    public static func manyEntries(count: Int, dataSections: Int = 0) -> [UInt8] {
+        var sections = [("socket", SectionType.progbits, exec, (0..<count).flatMap { _ in returnZero }), license]
+        for r in 0..<dataSections {
+            let name = r == 0 ? ".rodata" : r == 1 ? ".metadata" : ".rodata.r\(r)"
+            sections.append((name, .progbits, SectionFlags.alloc.rawValue, [1, 2, 3, 4]))
+        }
+        return object(sections: sections, symbols: (0..<count).map { ("p\($0)", 0x12, firstSection, UInt64(16 * $0), 16) })
+    }
+
+    /// `count` subprograms in `.text` and an entry program making `count` relocated calls to the
+    /// second instruction of the first, where no program starts: every call names no program.
+    public static func callsToNowhere(count: Int) -> [UInt8] {
+        let call: [UInt8] = [0x85, 0x10, 0, 0, 0, 0, 0, 0]
+        var symbols = (0..<count).map { ("f\($0)", UInt8(0x12), firstSection, UInt64(16 * $0), UInt64(16)) }
+        symbols.append(("entry", 0x12, firstSection + 1, 0, UInt64(8 * (count + 2))))
+        let base = object(sections: [(".text", .progbits, exec, (0..<count).flatMap { _ in returnZero }),
+                                     ("socket", .progbits, exec, (0..<count).flatMap { _ in call } + returnZero), license],
+                          symbols: symbols)
+        let relocations = (0..<count).flatMap { i in word(UInt64(8 * i), 8) + word(UInt64(1) << 32 | 10, 8) }
+        return appending(relocations, to: "socket", of: base)
+    }
+
+    /// One symbol with a `length`-byte name and `count` relocations against it (a listing repeats
+    /// the name per relocation), or with `sharedBy` more symbols carrying the same name.
+    public static func relocationsToLongName(count: Int, length: Int = 4000, sharedBy: Int = 0) -> [UInt8] {
+        let name = String(repeating: "A", count: length)
+        var symbols = [(name, UInt8(0x10), firstSection, UInt64(0), UInt64(0))]
+        symbols += (0..<sharedBy).map { _ in ("@1", UInt8(0x01), firstSection, UInt64(0), UInt64(0)) }
+        let base = object(sections: [("socket", .progbits, exec, returnZero), license], symbols: symbols)
+        let relocations = (0..<count).flatMap { _ in word(0, 8) + word(UInt64(1) << 32 | 1, 8) }
+        return appending(relocations, to: "socket", of: base)
+    }
+
+    /// The index of the first section ``object(sections:symbols:strings:after:)`` appends (after the
+    /// null section and the section names).
+    private static let firstSection = 2
+
+    /// `object` with the relocation section `.rel<target>` of `relocations` against its `.symtab`.
+    private static func appending(_ relocations: [UInt8], to target: String, of object: [UInt8]) -> [UInt8] {
+        // Written just above: it reads, and has both sections.
+        guard var elf = object.withUnsafeBytes({ ELFEditor($0) }), let symtab = elf.index(named: ".symtab"),
+              let section = elf.index(named: target) else { return object }
+        elf.append(.init(type: SectionType.rel.rawValue, link: UInt32(symtab), info: UInt32(section), entrySize: 16, data: relocations),
+                   named: ".rel" + target)
+        return elf.bytes
+    }
+}

@@ -26,11 +26,11 @@ enum DisasmCommand {
             throw UsageError(message: "no program named '\(wanted)' (programs: \(spec.programs.map(\.name).joined(separator: ", ")))", help: help)
         }
         let relocated = args.flag("relocated")
-        for program in spec.programs where wanted == nil || program.name == wanted {
+        for (index, program) in spec.programs.enumerated() where wanted == nil || program.name == wanted {
             if relocated && program.isSubprogram && wanted == nil { continue }
             print("\(program.name) (section \(program.sectionName)\(program.isSubprogram ? ", subprogram" : "")):")
             if relocated {
-                let linked = try Linker.link(spec, program: program.name)
+                let linked = try Linker.link(spec, programAt: index)
                 let maps = Dictionary(linked.mapLoads.map { ($0.instruction, spec.maps[$0.map].name) }, uniquingKeysWith: { a, _ in a })
                 let names = Disassembler { index, insn in
                     guard let map = maps[index] else { return nil }

@@ -46,7 +46,7 @@ enum Inspect {
         }
         var problems: [ELFError] = []
         if args.flag("json") {
-            var object = json(file, path: path, problems: &problems)
+            var object = try json(file, path: path, problems: &problems)
             if case var .object(fields) = object {
                 switch spec {
                 case let .success(spec): fields.append(("bpf", ObjectListing(spec: spec).json))
@@ -57,11 +57,11 @@ enum Inspect {
             }
             print(object.rendered())
         } else {
-            print(headerText(file), terminator: "")
-            let listing = ReadelfListing(file: file).render()
-            problems = listing.problems
-            print(listing.text, terminator: "")
-            if case let .success(spec) = spec { print(ObjectListing(spec: spec).text, terminator: "") }
+            var out = BufferedStandardOutput()
+            out.write(headerText(file))
+            problems = ReadelfListing(file: file).render(to: &out)
+            if case let .success(spec) = spec { out.write(ObjectListing(spec: spec).text) }
+            out.flush()
         }
         var failures = problems.map { "not listed: \($0)" }
         if case let .failure(error) = spec { failures.append("not a loadable BPF object: \(error)") }
@@ -86,7 +86,9 @@ enum Inspect {
             """
     }
 
-    static func json(_ file: ELFFile, path: String, problems: inout [ELFError]) -> JSON {
+    /// The JSON view; refused when it would hold names of more than 64 times the file's size (a
+    /// name is repeated per symbol, and the whole document is built before it is printed).
+    static func json(_ file: ELFFile, path: String, problems: inout [ELFError]) throws(CommandFailure) -> JSON {
         let h = file.header
         let header = JSON.object([
             ("class", .string("ELF64")),
@@ -110,6 +112,10 @@ enum Inspect {
         var symbolTable: SymbolTable?
         do { symbolTable = try file.symbolTable() } catch { problems.append(error) }
         if let table = symbolTable {
+            let budget = 64 * file.bytes.count + 65_536
+            guard table.reduce(0, { $0 + $1.name.count }) <= budget else {
+                throw CommandFailure(description: "the JSON listing's symbol names would exceed \(budget) bytes (64 times the file): use the text listing")
+            }
             symbols = table.map { s in
                 JSON.object([
                     ("index", .uint(UInt64(s.index))), ("name", .string(String(s.name))),

@@ -52,7 +52,7 @@ struct ObjectListing {
         case let .map(m): "map \(spec.maps[m].name)"
         case let .mapValue(m, offset): "data \(spec.maps[m].name)+\(offset)"
         case let .function(section, instruction, callback):
-            "\(callback ? "callback" : "call") \(spec.programs.first { $0.sectionIndex == section && $0.sectionOffset == instruction }?.name ?? "instruction \(instruction) of section \(section)")"
+            "\(callback ? "callback" : "call") \(spec.programIndex(startingAt: instruction, inSection: section).map { spec.programs[$0].name } ?? "instruction \(instruction) of section \(section)")"
         case let .external(name): "extern \(name)"
         }
     }

@@ -5,24 +5,25 @@ import ELF64
 struct ReadelfListing {
     let file: ELFFile
 
-    /// The listing, and what could not be listed (a relocation section or symbol table that does not
-    /// read): the rest is still listed, as llvm-readelf warns and goes on.
-    func render() -> (text: String, problems: [ELFError]) {
+    /// Writes the listing to `out` as it goes (a file's names may be repeated in thousands of lines:
+    /// nothing is held beyond one line) and returns what could not be listed (a relocation section or
+    /// symbol table that does not read): the rest is still listed, as llvm-readelf warns and goes on.
+    func render<Out: TextOutputStream>(to out: inout Out) -> [ELFError] {
         var problems: [ELFError] = []
-        var out = sectionHeaders()
-        out += relocations(problems: &problems)
-        do { out += try symbols(problems: &problems) } catch {
+        sectionHeaders(to: &out)
+        relocations(to: &out, problems: &problems)
+        do { try symbols(to: &out, problems: &problems) } catch {
             if !problems.contains(where: { $0.field == error.field }) { problems.append(error) }
-            out += "\nThe symbol table cannot be listed: \(error)\n"
+            out.write("\nThe symbol table cannot be listed: \(error)\n")
         }
-        return (out, problems)
+        return problems
     }
 
-    func sectionHeaders() -> String {
+    private func sectionHeaders<Out: TextOutputStream>(to out: inout Out) {
         let h = file.header
-        var out = "There are \(h.sectionCount) section headers, starting at offset 0x\(String(h.sectionHeaderOffset, radix: 16)):\n\n"
-        out += "Section Headers:\n"
-        out += "  [Nr] Name              Type            Address          Off    Size   ES Flg Lk Inf Al\n"
+        out.write("There are \(h.sectionCount) section headers, starting at offset 0x\(String(h.sectionHeaderOffset, radix: 16)):\n\n")
+        out.write("Section Headers:\n")
+        out.write("  [Nr] Name              Type            Address          Off    Size   ES Flg Lk Inf Al\n")
         for s in file.sections {
             var line = ColumnLine()
             line.put("[\(String(s.index).leftPadding(2))]", at: 2)
@@ -36,29 +37,27 @@ struct ReadelfListing {
             line.put(String(s.link).leftPadding(2), at: 79)
             line.put(String(s.info).leftPadding(3), at: 82)
             line.put(String(s.alignment).leftPadding(2), at: 86)
-            out += line.text + "\n"
+            out.write(line.text + "\n")
         }
-        out += """
+        out.write("""
             Key to Flags:
               W (write), A (alloc), X (execute), M (merge), S (strings), I (info),
               L (link order), O (extra OS processing required), G (group), T (TLS),
               C (compressed), x (unknown), o (OS specific), E (exclude),
               R (retain),\(h.machine == .x86_64 ? " l (large)," : "") p (processor specific)
 
-            """
-        return out
+            """)
     }
 
-    func relocations(problems: inout [ELFError]) -> String {
+    private func relocations<Out: TextOutputStream>(to out: inout Out, problems: inout [ELFError]) {
         let sections = file.relocationSections
-        guard !sections.isEmpty else { return "\nThere are no relocations in this file.\n" }
-        var out = ""
+        guard !sections.isEmpty else { return out.write("\nThere are no relocations in this file.\n") }
         var symbolTables: [Int: Result<SymbolTable, ELFError>] = [:]  // each validated (or refused) once
         for section in sections {
             let table: RelocationTable
             do { table = try file.relocations(in: section) } catch {
                 problems.append(error)
-                out += "\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) cannot be listed: \(error)\n"
+                out.write("\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) cannot be listed: \(error)\n")
                 continue
             }
             let index = table.symbolTableIndex
@@ -68,12 +67,12 @@ struct ReadelfListing {
                 if case let .failure(error) = read { problems.append(error) }  // told once per table
             }
             guard case let .success(symbols)? = symbolTables[index] else {
-                out += "\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) cannot be listed: its symbol table cannot\n"
+                out.write("\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) cannot be listed: its symbol table cannot\n")
                 continue
             }
-            out += "\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) contains \(table.count) entries:\n"
-            out += "    Offset             Info             Type               Symbol's Value  Symbol's Name"
-            out += table.hasAddends ? " + Addend\n" : "\n"
+            out.write("\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) contains \(table.count) entries:\n")
+            out.write("    Offset             Info             Type               Symbol's Value  Symbol's Name")
+            out.write(table.hasAddends ? " + Addend\n" : "\n")
             for r in table {
                 var line = ColumnLine()
                 line.put(hex(r.offset, digits: 16), at: 0)
@@ -91,17 +90,16 @@ struct ReadelfListing {
                     let sign = name.isEmpty ? "" : (r.addend < 0 ? " - " : " + ")
                     line.append(sign + String(magnitude, radix: 16))
                 }
-                out += line.text + "\n"
+                out.write(line.text + "\n")
             }
         }
-        return out
     }
 
-    func symbols(problems: inout [ELFError]) throws(ELFError) -> String {
-        guard let section = file.firstSection(ofType: .symtab) else { return "" }
+    private func symbols<Out: TextOutputStream>(to out: inout Out, problems: inout [ELFError]) throws(ELFError) {
+        guard let section = file.firstSection(ofType: .symtab) else { return }
         let table = try file.unvalidatedSymbols(in: section)
-        var out = "\nSymbol table '\(table.section.name)' contains \(table.count) entries:\n"
-        out += "   Num:    Value          Size Type    Bind   Vis       Ndx Name\n"
+        out.write("\nSymbol table '\(table.section.name)' contains \(table.count) entries:\n")
+        out.write("   Num:    Value          Size Type    Bind   Vis       Ndx Name\n")
         for s in table {
             var line = ColumnLine()
             line.put(String(s.index).leftPadding(6) + ":", at: 0)
@@ -119,9 +117,8 @@ struct ReadelfListing {
             } else {
                 line.put(displayName(s), at: 59)
             }
-            out += line.text + "\n"
+            out.write(line.text + "\n")
         }
-        return out
     }
 
     /// A section symbol without a name shows its section's name, as readelf does.

@@ -166,4 +166,21 @@ struct SecondReviewFindingTests {
             return reason.contains("longer than 4096")
         }
     }
+
+    @Test("slots naming a program the load does not load, a map it does not create, or the wrong kind are refused before any slot is written",
+          arguments: [("jumps", SlotReference.program("add_index")), ("jumps", .program("no_such_program")), ("jumps", .map("inner_a")),
+                      ("outer", .map("no_such_map")), ("outer", .program("tail_target"))])
+    func slotReferences(map: String, reference: SlotReference) throws {
+        var spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/maps.bpfel.o")
+        try spec.checkMapsForLoad()
+        let index = try #require(spec.maps.firstIndex { $0.name == map })
+        spec.maps[index].slots[3] = reference
+        #expect {
+            try spec.checkMapsForLoad()
+        } throws: { error in
+            guard case let .invalidMap(name, _, reason) = error as? ObjectError else { return false }
+            return name == map && reason.hasPrefix("slot 3 ")
+        }
+    }
 }
+

@@ -80,5 +80,23 @@ extension KernelTests {
             #expect(pins.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "a map pinned by name stayed")
             #expect(!FileManager.default.fileExists(atPath: dir))
         }
+
+        @Test("disasm --relocated over N entry programs links each by its index: linear, not N lookups by name")
+        func relocatedListingIsLinear() throws {
+            let small = NSTemporaryDirectory() + "entries-small-\(getpid()).o", large = NSTemporaryDirectory() + "entries-large-\(getpid()).o"
+            try Data(SyntheticObjects.manyEntries(count: 2_000)).write(to: URL(fileURLWithPath: small))
+            try Data(SyntheticObjects.manyEntries(count: 16_000)).write(to: URL(fileURLWithPath: large))
+            defer { unlink(small); unlink(large) }
+            func seconds(_ file: String) throws -> Double {
+                let start = ContinuousClock.now
+                let run = try Host.captureEnding(Host.swiftbpf, ["disasm", "--relocated", file])
+                #expect(run.status == 0, "\(run.err)")
+                let elapsed = ContinuousClock.now - start
+                return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            }
+            // The process's start is in both: the quadratic walk took 53× at these sizes.
+            let ratio = try seconds(large) / seconds(small)
+            #expect(ratio < 16, "at 8× the programs: \(ratio)× the time")
+        }
     }
 }

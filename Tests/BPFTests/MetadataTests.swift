@@ -1,8 +1,10 @@
 import BPF
 import BPFObject
 import BTF
+import ELF64
 import Foundation
 import Glibc
+import ParserHarness
 import TestSupport
 import Testing
 
@@ -53,6 +55,24 @@ extension KernelTests {
                 let metadata = try ProgramMetadata.read(program: fd).required("metadata")
                 #expect(metadata.entries.map(\.name) == ["revision", "schema"])
                 #expect(metadata.entries.map(\.value) == [.string("4f2c9e1"), .unsigned(3)])
+            }
+        }
+
+        @Test("only .rodata and .metadata are bound: custom .rodata.* sections are not (P programs × R sections made P×R binds)")
+        func onlyMetadataMapsBound() throws {
+            try KernelObjects.exclusively {
+                let bytes = SyntheticObjects.manyEntries(count: 3, dataSections: 5)
+                let spec = try ObjectSpec(elf: ELFFile(ByteStorage(copying: bytes)), name: "entries")
+                #expect(spec.maps.filter(\.isReadOnlyData).count == 5)
+                let object = try spec.load()
+                var bound: Set<UInt32> = []
+                for name in ["entries.rodata", "metadata.rodata"] {
+                    bound.insert(try MapInfo(descriptor: try object.mapDescriptor(named: name).required(name)).id)
+                }
+                for program in ["p0", "p1", "p2"] {
+                    let ids = try ProgramInfo(descriptor: try object.programDescriptor(named: program).required(program)).mapIDs
+                    #expect(Set(ids) == bound, "\(program) is bound to \(ids), not only to .rodata and .metadata")
+                }
             }
         }
 

@@ -118,5 +118,30 @@ extension KernelTests {
                 }
             }
         }
+
+        @Test("a load whose slot the kernel refuses takes its writes back out of a map reused from a pin")
+        func slotRollback() throws {
+            try KernelObjects.exclusively {
+                try withPinRoot { root in
+                    func spec(slots: [UInt32: SlotReference]? = nil) throws -> ObjectSpec {
+                        var spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/maps.bpfel.o")
+                        let outer = try spec.maps.firstIndex { $0.name == "outer" }.required("outer")
+                        spec.maps[outer].pinning = 1  // LIBBPF_PIN_BY_NAME
+                        if let slots { spec.maps[outer].slots = slots }
+                        return spec
+                    }
+                    do {
+                        // The first load creates and pins `outer` with its two slots, then empties them.
+                        let first = try spec().load(pinningUnder(root))
+                        try MapCommands.delete(descriptor: try first.mapDescriptor(named: "outer").required("outer"), keys: [[0, 0, 0, 0], [2, 0, 0, 0]])
+                    }
+                    // The second reuses the pin; slot 1 names a hash map, which an array of arrays refuses.
+                    #expect(throws: LoadError.self) { _ = try spec(slots: [0: .map("inner_a"), 1: .map("hash")]).load(pinningUnder(root)) }
+                    let outer = try KernelObjectIDs.open(pinned: root + "/outer")
+                    let error = #expect(throws: SyscallError.self) { _ = try MapCommands.lookup(descriptor: outer.rawValue, key: [0, 0, 0, 0], valueSize: 4) }
+                    #expect(error?.errno == ENOENT, "slot 0 still holds the failed load's inner_a")
+                }
+            }
+        }
     }
 }

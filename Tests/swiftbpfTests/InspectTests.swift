@@ -13,7 +13,8 @@ struct InspectTests {
     func readelfGolden(object: String) throws {
         let file = try ELFFile(ByteStorage(contentsOfFile: TestPaths.testData + "/obj/" + object))
         let golden = try String(contentsOfFile: TestPaths.testData + "/golden/" + object.replacingOccurrences(of: ".o", with: ".readelf.txt"), encoding: .utf8)
-        let ours = ReadelfListing(file: file).render().text
+        var ours = ""
+        _ = ReadelfListing(file: file).render(to: &ours)
         let diff = zip(ours.split(separator: "\n", omittingEmptySubsequences: false), golden.split(separator: "\n", omittingEmptySubsequences: false))
             .enumerated().first { $0.element.0 != $0.element.1 }
         #expect(ours == golden, "first difference at line \(diff.map { "\($0.offset + 1): ours '\($0.element.0)' vs '\($0.element.1)'" } ?? "end")")
@@ -23,7 +24,7 @@ struct InspectTests {
     func json() throws {
         let file = try ELFFile(ByteStorage(contentsOfFile: TestPaths.testData + "/obj/multi.bpfeb.o"))
         var problems: [ELFError] = []
-        let text = Inspect.json(file, path: "multi.bpfeb.o", problems: &problems).rendered()
+        let text = try Inspect.json(file, path: "multi.bpfeb.o", problems: &problems).rendered()
         #expect(problems.isEmpty)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         let header = try #require(object["header"] as? [String: Any])
@@ -72,7 +73,8 @@ struct InspectCoverageTests {
             let reference = try Host.capture(readelf, ["-h", "-S", "-r", "-s", "--wide", path])
             guard reference.status == 0 else { continue }
             let file = try ELFFile(ByteStorage(contentsOfFile: path))
-            let listing = ReadelfListing(file: file).render()
+            var text = ""
+            let listing = (problems: ReadelfListing(file: file).render(to: &text), text: text)
             // Listed whole where llvm-readelf reads without a warning; where it warns (corrupt symbol
             // tables in ebpf-samples/invalid), the rest is listed and each unreadable part named in place.
             #expect(listing.problems.isEmpty == reference.err.isEmpty, "\(path): \(listing.problems) vs \(reference.err.prefix(300))")
