@@ -23,17 +23,17 @@ public enum AttachError: Error, Sendable, CustomStringConvertible {
 public enum Attach {
     /// A tracepoint (`category/name`, e.g. `syscalls/sys_enter_openat`): its id from tracefs,
     /// a perf event for it, and a BPF link on that event.
-    public static func tracepoint(program: Int32, category: String, name: String) throws(AttachError) -> Link {
+    public static func tracepoint(program: borrowing FileDescriptor, category: String, name: String) throws(AttachError) -> Link {
         let id = try Tracefs.tracepointID(category: category, name: name)
         let event = try PerfEvent.open(type: PerfEvent.tracepointType, config: id, what: "tracepoint \(category)/\(name)")
-        return try PerfEvent.attach(program: program, to: event)
+        return try PerfEvent.attach(program: program.rawValue, to: event)
     }
 
     /// XDP on the network interface `name` through a BPF link; the kernel picks driver mode,
     /// or generic (skb) mode where the driver has no XDP support. `flags` are `XDP_FLAGS_*`.
-    public static func xdp(program: Int32, interface name: String, flags: UInt32 = 0) throws(AttachError) -> Link {
+    public static func xdp(program: borrowing FileDescriptor, interface name: String, flags: UInt32 = 0) throws(AttachError) -> Link {
         let index = try interfaceIndex(name)
-        do { return Link(try LinkCommands.create(program: program, target: index, attachType: LinkCommands.xdpAttachType, flags: flags)) } catch {
+        do { return Link(try LinkCommands.create(program: program.rawValue, target: index, attachType: LinkCommands.xdpAttachType, flags: flags)) } catch {
             throw .system(error)
         }
     }
@@ -41,10 +41,10 @@ public enum Attach {
     /// A tc program on the interface `name` through a tcx link (`tcx/ingress` → `BPF_TCX_INGRESS`,
     /// `tcx/egress` → `BPF_TCX_EGRESS`: the program's expected attach type), after the programs
     /// already there. Needs Linux 6.6 or newer.
-    public static func tcx(program: Int32, interface name: String, attachType: AttachType) throws(AttachError) -> Link {
+    public static func tcx(program: borrowing FileDescriptor, interface name: String, attachType: AttachType) throws(AttachError) -> Link {
         let index = try interfaceIndex(name)
         do {
-            return Link(try LinkCommands.create(program: program, target: index, attachType: attachType.rawValue))
+            return Link(try LinkCommands.create(program: program.rawValue, target: index, attachType: attachType.rawValue))
         } catch where error.errno == EINVAL {
             throw .unsupported("tcx links on '\(name)' (\(error); Linux 6.6 or newer needed)")
         } catch {
@@ -54,10 +54,10 @@ public enum Attach {
 
     /// A tc program on the netkit device `name` (`netkit/primary` → `BPF_NETKIT_PRIMARY`,
     /// `netkit/peer` → `BPF_NETKIT_PEER`) through a netkit link. Needs Linux 6.7 with CONFIG_NETKIT.
-    public static func netkit(program: Int32, interface name: String, attachType: AttachType) throws(AttachError) -> Link {
+    public static func netkit(program: borrowing FileDescriptor, interface name: String, attachType: AttachType) throws(AttachError) -> Link {
         let index = try interfaceIndex(name)
         do {
-            return Link(try LinkCommands.create(program: program, target: index, attachType: attachType.rawValue))
+            return Link(try LinkCommands.create(program: program.rawValue, target: index, attachType: attachType.rawValue))
         } catch where error.errno == EINVAL || error.errno == ENXIO || error.errno == EOPNOTSUPP {
             throw .unsupported("netkit links on '\(name)' (\(error); a netkit device and a kernel with CONFIG_NETKIT are needed)")
         } catch {
@@ -74,20 +74,21 @@ public enum Attach {
 
     /// A cgroup program (`cgroup/connect4`, `cgroup_skb/ingress`, `sockops`, …) on the cgroup v2
     /// directory at `path` through a BPF link, at `attachType` (the program's expected attach type).
-    public static func cgroup(program: Int32, path: String, attachType: AttachType) throws(AttachError) -> Link {
-        let directory = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directory >= 0 else { throw .target("cgroup '\(path)': \(String(cString: strerror(errno)))") }
-        let cgroup = FileDescriptor(owning: directory)
+    public static func cgroup(program: borrowing FileDescriptor, path: String, attachType: AttachType) throws(AttachError) -> Link {
+        let cgroup: FileDescriptor
+        do { cgroup = try FileDescriptor(owning: try Syscall.call("open") { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }) } catch {
+            throw .target("cgroup '\(path)': \(String(cString: strerror(error.errno)))")
+        }
         do {
-            return Link(try LinkCommands.create(program: program, target: cgroup.rawValue, attachType: attachType.rawValue))
+            return Link(try LinkCommands.create(program: program.rawValue, target: cgroup.rawValue, attachType: attachType.rawValue))
         } catch {
             throw .system(error)
         }
     }
 
     /// A raw tracepoint by name (`raw_tp/sys_enter`), or a `tp_btf`/`fentry`/… program (name nil).
-    public static func rawTracepoint(program: Int32, name: String?) throws(AttachError) -> Link {
-        do { return Link(try LinkCommands.openRawTracepoint(program: program, name: name)) } catch {
+    public static func rawTracepoint(program: borrowing FileDescriptor, name: String?) throws(AttachError) -> Link {
+        do { return Link(try LinkCommands.openRawTracepoint(program: program.rawValue, name: name)) } catch {
             if error.errno == EPERM || error.errno == ENOTSUPP_ {
                 throw .unsupported("\(error) (BPF trampolines may be unavailable)")
             }
@@ -97,8 +98,8 @@ public enum Attach {
 
     /// A socket filter on `socket` (`SO_ATTACH_BPF`); it stays until the socket closes or
     /// ``detachSocketFilter(socket:)``.
-    public static func socketFilter(program: Int32, socket: Int32) throws(AttachError) {
-        var fd = program
+    public static func socketFilter(program: borrowing FileDescriptor, socket: Int32) throws(AttachError) {
+        var fd = program.rawValue
         guard setsockopt(socket, SOL_SOCKET, 50 /* SO_ATTACH_BPF */, &fd, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
             throw .system(SyscallError(operation: "setsockopt SO_ATTACH_BPF", errno: errno))
         }
@@ -116,7 +117,7 @@ public enum Attach {
     /// `tracepoint/…`/`tp/…`, `raw_tp/…`/`raw_tracepoint/…`, `tp_btf/…`, `fentry/…` and friends,
     /// `uprobe/BINARY:FUNCTION` and `uretprobe/…`, `iter/…`.
     /// Kinds that need a target the section cannot give (XDP, tc, cgroups, sockets) are an error.
-    public static func auto(program: Int32, kind: ProgramKind) throws(AttachError) -> Link {
+    public static func auto(program: borrowing FileDescriptor, kind: ProgramKind) throws(AttachError) -> Link {
         let family = kind.pattern.prefix { $0 != "+" && $0 != "." }
         switch family {
         case "tracepoint", "tp":

@@ -20,7 +20,7 @@ public enum Features {
             ], license: "GPL")
             attributes.name = "sbpf_probe_bind"
             let program = try ProgramCommands.load(attributes)
-            try ProgramCommands.bindMap(program: program, map: map)
+            try ProgramCommands.bindMap(program: program.rawValue, map: map.rawValue)
             return true
         } catch {
             return false

@@ -27,35 +27,34 @@ public enum GlobalDataError: Error, Sendable, Equatable, CustomStringConvertible
 /// `skel->bss->x`. `.data` and `.bss` are mapped read-write, frozen `.rodata` read-only.
 /// Values are in the host's byte order (the loader only loads objects of that order).
 public struct GlobalData: ~Copyable {
-    private struct Region {
-        let base: UnsafeMutableRawPointer
-        let length: Int
-        let descriptor: Int32
+    /// A map's mapping (a class: dictionaries cannot hold noncopyable values); it keeps the map alive.
+    private final class Region: Sendable {
+        let mapping: MappedRegion
+        init(_ mapping: consuming MappedRegion) { self.mapping = mapping }
+        var base: UnsafeMutableRawPointer { mapping.base }
     }
 
     private let regions: [Int: Region]
     public let variables: [String: GlobalVariable]
 
-    /// Maps every global data map of `object`; the mappings hold their own descriptors.
+    /// Maps every global data map of `object`; the mappings keep their maps alive by themselves.
     public init(_ object: borrowing LoadedObject) throws(GlobalDataError) {
         let all: [GlobalVariable]
         do { all = try object.spec.globalVariables() } catch { throw .object(error) }
         var regions: [Int: Region] = [:]
-        do throws(GlobalDataError) {
-            for mapIndex in Set(all.map(\.mapIndex)).sorted() {
-                let fd = object.mapDescriptors[mapIndex]
-                guard fd >= 0 else { continue }
-                regions[mapIndex] = try Self.map(fd, spec: object.spec.maps[mapIndex])
+        for mapIndex in Set(all.map(\.mapIndex)).sorted() {
+            guard let map = object.maps[mapIndex] else { continue }
+            let spec = object.spec.maps[mapIndex]
+            do throws(SyscallError) {
+                regions[mapIndex] = Region(try MappedRegion(map.descriptor, length: max(Int(spec.valueSize), 1),
+                                                            writable: !spec.isReadOnlyData, "map '\(spec.name)'"))
+            } catch {
+                throw .system(error)  // the regions made so far are unmapped as they go
             }
-        } catch {
-            regions.values.forEach(Self.unmap)
-            throw error
         }
         self.regions = regions
         variables = Dictionary(all.filter { regions[$0.mapIndex] != nil }.map { ($0.name, $0) }) { first, _ in first }
     }
-
-    deinit { regions.values.forEach(Self.unmap) }
 
     /// The current bytes of a variable.
     public func bytes(of name: String) throws(GlobalDataError) -> [UInt8] {
@@ -88,23 +87,5 @@ public struct GlobalData: ~Copyable {
     private func locate(_ name: String) throws(GlobalDataError) -> (GlobalVariable, Region) {
         guard let variable = variables[name], let region = regions[variable.mapIndex] else { throw .unknownVariable(name) }
         return (variable, region)
-    }
-
-    private static func map(_ fd: Int32, spec: MapSpec) throws(GlobalDataError) -> Region {
-        let owned = fcntl(fd, F_DUPFD_CLOEXEC, 1)
-        guard owned >= 0 else { throw .system(SyscallError(operation: "dup map '\(spec.name)'", errno: errno)) }
-        let length = max(Int(spec.valueSize), 1)
-        let protection = spec.isReadOnlyData ? PROT_READ : PROT_READ | PROT_WRITE
-        guard let base = mmap(nil, length, protection, MAP_SHARED, owned, 0), base != MAP_FAILED else {
-            let error = errno
-            close(owned)
-            throw .system(SyscallError(operation: "mmap map '\(spec.name)'", errno: error))
-        }
-        return Region(base: base, length: length, descriptor: owned)
-    }
-
-    private static func unmap(_ region: Region) {
-        munmap(region.base, region.length)
-        close(region.descriptor)
     }
 }

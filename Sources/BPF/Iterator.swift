@@ -3,8 +3,8 @@ import Glibc
 extension Attach {
     /// An iterator program (`iter/task`, `iter/bpf_map`, …) as a link (`BPF_TRACE_ITER`), from
     /// which ``Link/readIterator()`` reads: each read walks the kernel objects again.
-    public static func iterator(program: Int32) throws(AttachError) -> Link {
-        do { return Link(try LinkCommands.create(program: program, target: 0, attachType: LinkCommands.iteratorAttachType)) } catch {
+    public static func iterator(program: borrowing FileDescriptor) throws(AttachError) -> Link {
+        do { return Link(try LinkCommands.create(program: program.rawValue, target: 0, attachType: LinkCommands.iteratorAttachType)) } catch {
             throw .system(error)
         }
     }
@@ -12,10 +12,10 @@ extension Attach {
 
 extension LinkCommands {
     /// `BPF_TRACE_ITER`.
-    public static let iteratorAttachType: UInt32 = 28
+    package static let iteratorAttachType: UInt32 = 28
 
     /// `BPF_ITER_CREATE`: a new descriptor that runs the iterator link's program as it is read.
-    public static func createIterator(link: Int32) throws(SyscallError) -> FileDescriptor {
+    package static func createIterator(link: Int32) throws(SyscallError) -> FileDescriptor {
         var attr = IterCreateAttr()
         attr.linkFD = UInt32(bitPattern: link)
         return try Syscall.bpfDescriptor(.iteratorCreate, &attr, "BPF_ITER_CREATE")

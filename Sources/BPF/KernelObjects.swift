@@ -54,7 +54,7 @@ public enum KernelObjectIDs {
             attr.pathname = kernelAddress(p)
             return try Syscall.bpf(.objectGet, &attr, "BPF_OBJ_GET \(path)")
         }
-        return FileDescriptor(owning: fd)
+        return try FileDescriptor(owning: fd)
     }
 }
 
@@ -66,7 +66,8 @@ public struct KernelBTF: Sendable {
     public let isKernel: Bool
     public let bytes: [UInt8]
 
-    public init(descriptor fd: Int32) throws(SyscallError) {
+    public init(of object: borrowing FileDescriptor) throws(SyscallError) {
+        let fd = object.rawValue
         var sizes = BTFInfoLayout()
         try ObjectInfo.get(fd, into: &sizes)
         var data = [UInt8](repeating: 0, count: Int(sizes.btfSize))

@@ -27,7 +27,8 @@ public struct Link: ~Copyable, Sendable {
     }
 
     deinit {
-        if unregistersStructOps { try? MapCommands.delete(descriptor: descriptor.rawValue, key: [0, 0, 0, 0]) }
+        // A struct_ops map has 4-byte keys and one element.
+        if unregistersStructOps { try? MapCommands.uncheckedDelete(descriptor: descriptor.rawValue, key: [0, 0, 0, 0]) }
     }
 
     /// Re-opens a link pinned at `path` (by this or another process); dropping it then does not
@@ -44,7 +45,7 @@ public struct Link: ~Copyable, Sendable {
         guard !unregistersStructOps else {
             throw SyscallError(operation: "pin: a struct_ops map registered without a link (declare it in SEC(\".struct_ops.link\"))", errno: EOPNOTSUPP)
         }
-        try ObjectCommands.pin(descriptor: descriptor.rawValue, at: path)
+        try ObjectCommands.pin(descriptor, at: path)
     }
 
     /// Detaches now (the same as dropping the link).
@@ -59,13 +60,13 @@ public struct Link: ~Copyable, Sendable {
 }
 
 /// `BPF_LINK_CREATE` and the other attach commands, thin.
-public enum LinkCommands {
+package enum LinkCommands {
     /// `enum bpf_attach_type` values used by links.
-    public static let perfEventAttachType: UInt32 = 41
-    public static let xdpAttachType: UInt32 = 37
+    package static let perfEventAttachType: UInt32 = 41
+    package static let xdpAttachType: UInt32 = 37
 
     /// `BPF_LINK_CREATE`: attaches `program` to `target` (a perf event, cgroup or interface index).
-    public static func create(program: Int32, target: Int32, attachType: UInt32, flags: UInt32 = 0) throws(SyscallError) -> FileDescriptor {
+    package static func create(program: Int32, target: Int32, attachType: UInt32, flags: UInt32 = 0) throws(SyscallError) -> FileDescriptor {
         var attr = LinkCreateAttr()
         attr.progFD = UInt32(bitPattern: program)
         attr.targetFD = UInt32(bitPattern: target)
@@ -76,20 +77,20 @@ public enum LinkCommands {
 
     /// `BPF_LINK_DETACH`: detaches the link's program now, even while other descriptors or pins
     /// keep the link object alive.
-    public static func detach(link: Int32) throws(SyscallError) {
+    package static func detach(link: Int32) throws(SyscallError) {
         var attr = LinkDetachAttr()
         attr.linkFD = UInt32(bitPattern: link)
         _ = try Syscall.bpf(.linkDetach, &attr, "BPF_LINK_DETACH")
     }
 
     /// `BPF_RAW_TRACEPOINT_OPEN`: raw tracepoints by name, and `tp_btf`/tracing programs (name nil).
-    public static func openRawTracepoint(program: Int32, name: String?) throws(SyscallError) -> FileDescriptor {
+    package static func openRawTracepoint(program: Int32, name: String?) throws(SyscallError) -> FileDescriptor {
         let fd = try (name ?? "").withKernelString { (p) throws(SyscallError) in
             var attr = RawTracepointOpenAttr()
             attr.name = name == nil ? 0 : kernelAddress(p)
             attr.progFD = UInt32(bitPattern: program)
             return try Syscall.bpf(.rawTracepointOpen, &attr, "BPF_RAW_TRACEPOINT_OPEN \(name ?? "")")
         }
-        return FileDescriptor(owning: fd)
+        return try FileDescriptor(owning: fd)
     }
 }

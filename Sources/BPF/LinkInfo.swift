@@ -15,7 +15,8 @@ public struct LinkInfo: Sendable, Equatable {
     }
 
     /// Reads the info of the link behind `fd`.
-    public init(descriptor fd: Int32) throws(SyscallError) {
+    public init(of object: borrowing FileDescriptor) throws(SyscallError) {
+        let fd = object.rawValue
         var info = LinkInfoLayout()
         try ObjectInfo.get(fd, into: &info)
         type = info.type

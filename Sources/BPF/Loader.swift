@@ -94,13 +94,13 @@ extension ObjectSpec {
 
     private func loadRelocated(_ options: LoadOptions, kernelBTF: BTF?) throws(LoadError) -> LoadedObject {
         var object = LoadedObject(spec: self)
-        object.btfDescriptor = loadBTF(options)
+        object.btf = loadBTF(options)
+        let btf = object.btf?.rawValue ?? -1
         var kernelBTF = kernelBTF
         let structOps = try structOpsLayouts(kernelBTF: &kernelBTF, options)
-        try createMaps(&object, structOps: structOps, options)
+        try createMaps(&object, btf: btf, structOps: structOps, options)
         var ksyms: (values: [String: KsymValue], targets: [String])?
-        var moduleBTFs: [Int: Int32] = [:]  // module BTF descriptors, needed only until the programs are loaded
-        defer { for fd in moduleBTFs.values { close(fd) } }
+        var moduleBTFs: [Int: SharedDescriptor] = [:]  // module BTF descriptors, needed only until the programs are loaded
         let loading = programIndicesToLoad
         let entryCount = loading.count
         reportUnusedStructOpsPrograms(loading: loading, options)
@@ -119,8 +119,8 @@ extension ObjectSpec {
                 throw .missingProgramType(program: program.name, section: program.sectionName)
             }
             for load in linked.mapLoads {
-                guard object.mapDescriptors[load.map] >= 0 else { throw .mapNotCreated(map: maps[load.map].name, program: program.name) }
-                linked.setMapDescriptor(object.mapDescriptors[load.map], for: load)
+                guard let map = object.mapDescriptor(at: load.map) else { throw .mapNotCreated(map: maps[load.map].name, program: program.name) }
+                linked.setMapDescriptor(map, for: load)
             }
             if !linked.externUses.isEmpty {
                 if ksyms == nil { ksyms = try resolveKsyms(options) }
@@ -130,8 +130,8 @@ extension ObjectSpec {
             var attributes = ProgramAttributes(type: type, instructions: linked.instructions, license: license)
             attributes.fdArray = fdArray
             try describe(program, in: &attributes, kernelBTF: &kernelBTF, structOps: structOps, options)
-            if object.btfDescriptor >= 0 {
-                attributes.btf = object.btfDescriptor
+            if btf >= 0 {
+                attributes.btf = btf
                 // func_info names FUNC types: without them (sanitized away) neither it nor line_info can go.
                 if (options.btfKinds ?? Features.btfKinds).contains(.functions) {
                     attributes.functionInfo = linked.functionInfo
@@ -143,7 +143,7 @@ extension ObjectSpec {
             if options.bindReadOnlyData, Features.programBindMap {
                 bindMetadata(metadataMaps, program: fd.rawValue, object, options)
             }
-            object.append(program: program.name, fd, type: type)
+            object.append(Program(name: program.name, type: type, descriptor: fd))
         }
         try fillSlots(&object)
         fillStructOps(&object, structOps)
@@ -172,9 +172,10 @@ extension ObjectSpec {
     /// Binds the metadata maps to a program: `EEXIST` (the program uses the map already)
     /// is success; any other failure is a warning, never a load failure.
     private func bindMetadata(_ metadataMaps: [Int], program: Int32, _ object: borrowing LoadedObject, _ options: LoadOptions) {
-        for index in metadataMaps where object.mapDescriptors[index] >= 0 {
+        for index in metadataMaps {
+            guard let map = object.mapDescriptor(at: index) else { continue }
             do {
-                try ProgramCommands.bindMap(program: program, map: object.mapDescriptors[index])
+                try ProgramCommands.bindMap(program: program, map: map)
             } catch where error.errno == EEXIST {
                 continue
             } catch {
@@ -195,7 +196,7 @@ extension ObjectSpec {
     /// The `fd_array` of a program using module kfuncs or variables: slot 0 (vmlinux) unused,
     /// then each module's BTF descriptor, opened once per load into `opened`; the module
     /// variables' loads get their descriptor too.
-    private func fdArray(_ linked: inout LinkedProgram, targets: [String], opened: inout [Int: Int32]) throws(LoadError) -> [Int32] {
+    private func fdArray(_ linked: inout LinkedProgram, targets: [String], opened: inout [Int: SharedDescriptor]) throws(LoadError) -> [Int32] {
         guard !linked.moduleBTFs.isEmpty else { return [] }
         var array: [Int32] = [0]
         for module in linked.moduleBTFs {
@@ -209,9 +210,9 @@ extension ObjectSpec {
                 guard let fd else {
                     throw .spec(.unresolvedRelocation(program: linked.name, instruction: 0, symbol: name, reason: "no loaded module's BTF is named so"))
                 }
-                opened[module] = fd.release()
+                opened[module] = SharedDescriptor(fd)
             }
-            let fd = opened[module] ?? -1
+            let fd = opened[module]?.rawValue ?? -1
             array.append(fd)
             linked.setModuleBTFDescriptor(fd, forModule: module)
         }
@@ -219,34 +220,34 @@ extension ObjectSpec {
     }
 
     /// Loads the object's BTF (DATASECs fixed up); a refusal is a warning, as with libbpf: maps and programs then go without BTF.
-    private func loadBTF(_ options: LoadOptions) -> Int32 {
+    private func loadBTF(_ options: LoadOptions) -> SharedDescriptor? {
         do {
-            guard let bytes = try kernelBTFBytes(supporting: options.btfKinds ?? Features.btfKinds) else { return -1 }
-            return try BTFCommands.load(bytes).release()
+            guard let bytes = try kernelBTFBytes(supporting: options.btfKinds ?? Features.btfKinds) else { return nil }
+            return SharedDescriptor(try BTFCommands.load(bytes))
         } catch {
             options.diagnostics("object BTF not loaded, continuing without it: \(error)")
-            return -1
+            return nil
         }
     }
 
     /// Map types whose key and value may carry BTF type ids.
     private static let btfCapable: Set<UInt32> = [1, 2, 5, 6, 9, 10, 19, 21, 24, 28, 29, 32]
 
-    private func createMaps(_ object: inout LoadedObject, structOps: [Int: StructOpsLayout], _ options: LoadOptions) throws(LoadError) {
+    private func createMaps(_ object: inout LoadedObject, btf: Int32, structOps: [Int: StructOpsLayout], _ options: LoadOptions) throws(LoadError) {
         for (index, spec) in maps.enumerated() {
             defer { options.progress(LoadProgress(stage: .maps, completed: index + 1, total: maps.count, name: spec.name)) }
             guard spec.autoCreate else { continue }
             if let layout = structOps[index] {
-                object.mapDescriptors[index] = try createStructOpsMap(spec, layout, btf: object.btfDescriptor).release()
+                object.set(try createStructOpsMap(spec, layout, btf: btf), at: index)
                 continue
             }
             let pinPath = try pinPath(spec, options)
             if let pinPath, let reused = try reusePinnedMap(spec, at: pinPath) {
-                object.mapDescriptors[index] = reused.release()
+                object.set(reused, at: index)
                 object.pinnedMaps[spec.name] = pinPath
                 continue
             }
-            let fd = try createMap(spec, btf: object.btfDescriptor, options)
+            let map = try createMap(spec, btf: btf, options)
             var contents = spec.contents
             if index == kconfigMapIndex {
                 do { contents = try kconfigValues(options.kernelConfig ?? .running(kernelBTFPath: options.kernelBTFPath)) } catch {
@@ -254,27 +255,27 @@ extension ObjectSpec {
                 }
             }
             if !contents.isEmpty {
-                // A failure here drops `fd`, which closes it.
+                // A failure here drops `map`, which closes it.
                 do {
-                    try MapCommands.uncheckedUpdate(descriptor: fd.rawValue, key: [0, 0, 0, 0], value: contents)  // checkMapsForLoad
-                    if spec.isReadOnlyData { try MapCommands.freeze(fd) }
+                    try MapCommands.uncheckedUpdate(descriptor: map.descriptor.rawValue, key: [0, 0, 0, 0], value: contents)  // checkMapsForLoad
+                    if spec.isReadOnlyData { try map.freeze() }
                 } catch {
                     throw .map(name: spec.name, error: error)
                 }
             }
             if let pinPath {
-                do { try ObjectCommands.pin(descriptor: fd.rawValue, at: pinPath) } catch {
+                do { try map.pin(at: pinPath) } catch {
                     throw .pin(map: spec.name, path: pinPath, reason: error.description)
                 }
                 object.pinnedMaps[spec.name] = pinPath
                 object.pinsMadeByLoad.append(pinPath)
                 object.createdPins.append(pinPath)
             }
-            object.mapDescriptors[index] = fd.release()
+            object.set(map, at: index)
         }
     }
 
-    private func createMap(_ spec: MapSpec, btf: Int32, _ options: LoadOptions) throws(LoadError) -> FileDescriptor {
+    private func createMap(_ spec: MapSpec, btf: Int32, _ options: LoadOptions) throws(LoadError) -> Map {
         var attributes = MapAttributes(type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize,
                                        maxEntries: spec.maxEntries, flags: spec.flags, name: spec.name)
         attributes.numaNode = spec.numaNode
@@ -294,18 +295,17 @@ extension ObjectSpec {
             attributes.btfKeyTypeID = spec.keyTypeID
             attributes.btfValueTypeID = spec.valueTypeID
         }
-        var inner: Int32?
-        if let template = spec.innerMap?.spec {
-            do { inner = try createMap(template, btf: -1, options).release() }
-        }
-        defer { if let inner { close(inner) } }
+        // The inner template is needed only during the outer map's creation.
+        let inner = try spec.innerMap.map { (template) throws(LoadError) in try createMap(template.spec, btf: -1, options) }
         do {
-            return try MapCommands.create(attributes, btf: withBTF ? btf : nil, innerMap: inner)
+            return Map(attributes, descriptor: try MapCommands.create(attributes, btf: withBTF ? btf : nil, innerMap: inner?.descriptor.rawValue))
         } catch let error where withBTF && error.errno == EINVAL {
             options.diagnostics("map '\(spec.name)': the kernel refused its BTF (\(error)); retrying without BTF")
             attributes.btfKeyTypeID = 0
             attributes.btfValueTypeID = 0
-            do { return try MapCommands.create(attributes, innerMap: inner) } catch { throw .map(name: spec.name, error: error) }
+            do { return Map(attributes, descriptor: try MapCommands.create(attributes, innerMap: inner?.descriptor.rawValue)) } catch {
+                throw .map(name: spec.name, error: error)
+            }
         } catch {
             throw .map(name: spec.name, error: error)
         }
@@ -339,16 +339,13 @@ extension ObjectSpec {
     private func fillSlots(_ object: inout LoadedObject) throws(LoadError) {
         guard maps.contains(where: { !$0.slots.isEmpty }) else { return }
         // Descriptors by name, found once for every slot (the first of a name wins, as the lookups by name do).
-        var programs: [String: Int32] = [:], created: [String: Int32] = [:]
-        for entry in object.programEntries where entry.fd >= 0 && programs[entry.name] == nil { programs[entry.name] = entry.fd }
-        for (index, map) in maps.enumerated() where created[map.name] == nil { created[map.name] = object.mapDescriptors[index] }
         var writes: [(map: Int, key: UInt32, value: Int32)] = []
-        for (index, spec) in maps.enumerated() where !spec.slots.isEmpty && object.mapDescriptors[index] >= 0 {
+        for (index, spec) in maps.enumerated() where !spec.slots.isEmpty && object.maps[index] != nil {
             for (key, reference) in spec.slots.sorted(by: { $0.key < $1.key }) {
                 let value: Int32?
                 switch reference {
-                case let .program(name): value = programs[name]
-                case let .map(name): value = created[name].flatMap { $0 >= 0 ? $0 : nil }
+                case let .program(name): value = object.program(named: name)?.descriptor.rawValue
+                case let .map(name): value = object.map(named: name)?.descriptor.rawValue
                 }
                 guard let fd = value else { throw .slot(map: spec.name, key: key, reason: "\(reference) was not loaded") }
                 writes.append((index, key, fd))
@@ -357,7 +354,7 @@ extension ObjectSpec {
         let createdPins = Set(object.createdPins)
         var undo: [(map: Int32, key: UInt32)] = []
         for write in writes {
-            let map = object.mapDescriptors[write.map]
+            guard let map = object.mapDescriptor(at: write.map) else { continue }  // created: it has slots to write
             do {
                 // checkMapsForLoad: 4-byte keys and values.
                 try MapCommands.uncheckedUpdate(descriptor: map, key: Self.bytes(of: write.key), value: Self.bytes(of: UInt32(bitPattern: write.value)))

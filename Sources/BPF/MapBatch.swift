@@ -1,37 +1,22 @@
 import Glibc
 
 extension MapCommands {
-    /// `BPF_MAP_LOOKUP_AND_DELETE_ELEM`: takes the value of `key` out of the map; with no key,
-    /// pops the head of a queue or the top of a stack. Nil when there is nothing to take.
-    public static func lookupAndDelete(descriptor fd: Int32, key: [UInt8]?, valueSize: Int) throws(SyscallError) -> [UInt8]? {
-        try MapBufferSizes.check(fd, key: key?.count, value: valueSize, "BPF_MAP_LOOKUP_AND_DELETE_ELEM")
-        return try keyed(.mapLookupAndDeleteElement, "BPF_MAP_LOOKUP_AND_DELETE_ELEM", fd, key: key, output: valueSize)
-    }
-
-    /// Pushes `value` onto a queue or stack map (`BPF_MAP_UPDATE_ELEM` without a key).
-    public static func push(descriptor fd: Int32, value: [UInt8], flags: UInt64 = 0) throws(SyscallError) {
-        try MapBufferSizes.check(fd, key: nil, value: value.count, "BPF_MAP_UPDATE_ELEM (push)")
-        try value.withBytes { (v) throws(SyscallError) in
-            try element(.mapUpdateElement, fd, key: nil, value: v.baseAddress, flags: flags, "BPF_MAP_UPDATE_ELEM (push)")
-        }
-    }
-
     /// Every entry of a map, read `chunk` at a time with `BPF_MAP_LOOKUP_BATCH` (or
     /// `…_AND_DELETE_BATCH` when `deleting`); where the kernel or map type has no batch
-    /// support (`EINVAL`, `ENOTSUPP`), one key at a time instead. `valueSize` is the whole
-    /// value buffer (for per-CPU maps: stride × possible CPUs). A deleting read falls back only
-    /// on `ENOTSUPP`, so that it never deletes twice.
-    public static func entries(descriptor fd: Int32, keySize: Int, valueSize: Int, chunk: Int = 256, deleting: Bool = false)
+    /// support (`EINVAL`, `ENOTSUPP`), one key at a time instead. `keySize` and `valueSize` are
+    /// the map's (`valueSize` the whole value buffer: for per-CPU maps stride × possible CPUs). A
+    /// deleting read falls back only on `ENOTSUPP`, so that it never deletes twice.
+    static func entries(_ fd: Int32, keySize: Int, valueSize: Int, chunk: Int = 256, deleting: Bool = false)
         throws(SyscallError) -> [(key: [UInt8], value: [UInt8])]
     {
-        try MapBufferSizes.check(fd, key: keySize, value: valueSize, deleting ? "BPF_MAP_LOOKUP_AND_DELETE_BATCH" : "BPF_MAP_LOOKUP_BATCH")
         do {
             // The sizes are the map's (checked): a chunk of at most 65,536 entries keeps the buffers' sizes in range.
             return try batchEntries(fd, keySize: keySize, valueSize: valueSize, chunk: min(max(1, chunk), 1 << 16), deleting: deleting)
         } catch where Self.batchUnsupported(error) || (!deleting && error.errno == EINVAL) {
             var entries: [(key: [UInt8], value: [UInt8])] = []
-            for key in uncheckedKeySequence(descriptor: fd, keySize: keySize) {
-                let key = try key.get()
+            var previous: [UInt8]?
+            while let key = try keyed(.mapGetNextKey, "BPF_MAP_GET_NEXT_KEY", fd, key: previous, output: keySize) {
+                previous = key
                 let command: Command = deleting ? .mapLookupAndDeleteElement : .mapLookupElement
                 if let value = try keyed(command, deleting ? "BPF_MAP_LOOKUP_AND_DELETE_ELEM" : "BPF_MAP_LOOKUP_ELEM", fd, key: key, output: valueSize) {
                     entries.append((key, value))
@@ -101,13 +86,8 @@ extension MapCommands {
     }
 
     /// `BPF_MAP_UPDATE_BATCH` (falling back to one update per key): `keys` and `values` pair up.
-    public static func update(descriptor fd: Int32, keys: [[UInt8]], values: [[UInt8]], flags: UInt64 = 0) throws(SyscallError) {
-        guard keys.count == values.count else {
-            throw SyscallError(operation: "BPF_MAP_UPDATE_BATCH (\(keys.count) keys, \(values.count) values)", errno: EINVAL)
-        }
+    static func update(_ fd: Int32, keys: [[UInt8]], values: [[UInt8]], flags: UInt64 = 0) throws(SyscallError) {
         guard !keys.isEmpty else { return }
-        let sizes = try MapBufferSizes(descriptor: fd)
-        for (key, value) in zip(keys, values) { try sizes.check(key: key.count, value: value.count, "BPF_MAP_UPDATE_BATCH") }
         do {
             try batch(.mapUpdateBatch, "BPF_MAP_UPDATE_BATCH", fd, keys: keys, values: values, flags: flags)
         } catch where Self.batchUnsupported(error) {
@@ -116,10 +96,8 @@ extension MapCommands {
     }
 
     /// `BPF_MAP_DELETE_BATCH` (falling back to one delete per key).
-    public static func delete(descriptor fd: Int32, keys: [[UInt8]]) throws(SyscallError) {
+    static func delete(_ fd: Int32, keys: [[UInt8]]) throws(SyscallError) {
         guard !keys.isEmpty else { return }
-        let sizes = try MapBufferSizes(descriptor: fd)
-        for key in keys { try sizes.check(key: key.count, value: nil, "BPF_MAP_DELETE_BATCH") }
         do {
             try batch(.mapDeleteBatch, "BPF_MAP_DELETE_BATCH", fd, keys: keys, values: nil, flags: 0)
         } catch where Self.batchUnsupported(error) {

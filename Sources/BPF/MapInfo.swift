@@ -17,7 +17,8 @@ public struct MapInfo: Sendable {
     public let btfVmlinuxValueTypeID: UInt32
 
     /// Reads the info of the map behind `fd`.
-    public init(descriptor fd: Int32) throws(SyscallError) {
+    public init(of object: borrowing FileDescriptor) throws(SyscallError) {
+        let fd = object.rawValue
         var info = MapInfoLayout()
         try ObjectInfo.get(fd, into: &info)
         type = MapType(rawValue: info.type)

@@ -1,40 +1,20 @@
-extension MapCommands {
-    /// The keys of a map, walked lazily with `BPF_MAP_GET_NEXT_KEY` as the loop asks for them.
-    ///
-    /// Each element is a `Result`: the walk ends after the last key, or after the one
-    /// failure it yields (`for key in … { try key.get() }` rethrows it).
-    /// The key size is checked against the map's once, before the first key.
-    public static func keySequence(descriptor fd: Int32, keySize: Int) -> MapKeys {
-        MapKeys(descriptor: fd, keySize: keySize, checked: false)
-    }
-
-    /// The keys of a map whose key size the caller has checked.
-    static func uncheckedKeySequence(descriptor fd: Int32, keySize: Int) -> MapKeys {
-        MapKeys(descriptor: fd, keySize: keySize, checked: true)
-    }
-}
-
-/// A map's keys, read from the kernel one `BPF_MAP_GET_NEXT_KEY` at a time.
+/// A map's keys, read from the kernel one `BPF_MAP_GET_NEXT_KEY` at a time as the loop asks.
+///
+/// Each element is a `Result`: the walk ends after the last key, or after the one failure it
+/// yields (`for key in map.keys { try key.get() }` rethrows it).
 public struct MapKeys: Sequence, Sendable {
-    let descriptor: Int32
-    let keySize: Int
-    let checked: Bool
+    let map: Map
 
     public struct Iterator: IteratorProtocol {
-        let descriptor: Int32
-        let keySize: Int
+        let map: Map
         var previous: [UInt8]?
         var finished = false
-        var checked: Bool
 
         public mutating func next() -> Result<[UInt8], SyscallError>? {
             guard !finished else { return nil }
-            do {
-                if !checked {
-                    try MapBufferSizes.check(descriptor, key: keySize, value: nil, "BPF_MAP_GET_NEXT_KEY")
-                    checked = true
-                }
-                guard let key = try MapCommands.keyed(.mapGetNextKey, "BPF_MAP_GET_NEXT_KEY", descriptor, key: previous, output: keySize) else {
+            do throws(SyscallError) {
+                guard let key = try MapCommands.keyed(.mapGetNextKey, "BPF_MAP_GET_NEXT_KEY", map.descriptor.rawValue,
+                                                      key: previous, output: map.keySize) else {
                     finished = true
                     return nil
                 }
@@ -47,5 +27,5 @@ public struct MapKeys: Sequence, Sendable {
         }
     }
 
-    public func makeIterator() -> Iterator { Iterator(descriptor: descriptor, keySize: keySize, checked: checked) }
+    public func makeIterator() -> Iterator { Iterator(map: map) }
 }

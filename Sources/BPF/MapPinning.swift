@@ -26,14 +26,14 @@ extension ObjectSpec {
 
     /// The map pinned at `path` when it matches `spec` (type, key and value size, entries, flags, map_extra: libbpf's checks);
     /// nil when nothing is pinned there; an error for anything else.
-    func reusePinnedMap(_ spec: MapSpec, at path: String) throws(LoadError) -> FileDescriptor? {
+    func reusePinnedMap(_ spec: MapSpec, at path: String) throws(LoadError) -> Map? {
         let fd: FileDescriptor
         do { fd = try KernelObjectIDs.open(pinned: path) } catch {
             if error.errno == ENOENT { return nil }
             throw .pin(map: spec.name, path: path, reason: error.description)
         }
         let info: MapInfo
-        do { info = try MapInfo(descriptor: fd.rawValue) } catch {
+        do { info = try MapInfo(of: fd) } catch {
             throw .pin(map: spec.name, path: path, reason: "the pinned object is not a map (\(error))")
         }
         var differences: [String] = []
@@ -50,6 +50,6 @@ extension ObjectSpec {
         guard differences.isEmpty else {
             throw .pin(map: spec.name, path: path, reason: "the pinned map differs: " + differences.joined(separator: ", "))
         }
-        return fd
+        return Map(info, name: spec.name, descriptor: fd)
     }
 }

@@ -17,16 +17,17 @@ public struct ProgramMetadata: Sendable {
     /// loaded by anyone (libbpf, bpftool, SwiftBPF): the map is an ARRAY with a 4-byte key, one
     /// entry, a BTF value type and `.rodata` in its name (bpftool's rule); its value is decoded
     /// through the BTF the kernel holds for it.
-    public static func read(program fd: Int32) throws(SyscallError) -> ProgramMetadata? {
-        for id in try ProgramInfo(descriptor: fd).mapIDs {
+    public static func read(program: borrowing FileDescriptor) throws(SyscallError) -> ProgramMetadata? {
+        for id in try ProgramInfo(of: program).mapIDs {
             let map: FileDescriptor
             do { map = try KernelObjectIDs.open(.map, id: id) } catch where error.errno == ENOENT { continue }
-            let info = try MapInfo(descriptor: map.rawValue)
+            let info = try MapInfo(of: map)
             guard info.type == .array, info.keySize == 4, info.maxEntries == 1, info.btfValueTypeID != 0,
                   info.name.includes(".rodata") else { continue }
-            let value = try MapCommands.lookup(descriptor: map.rawValue, key: [0, 0, 0, 0], valueSize: Int(info.valueSize))
-            let btfFD = try KernelObjectIDs.open(.btf, id: info.btfID)
-            let kernelBTF = try KernelBTF(descriptor: btfFD.rawValue)
+            // A 4-byte key and a non-per-CPU value of value_size (checked above: an array).
+            guard let value = try MapCommands.keyed(.mapLookupElement, "BPF_MAP_LOOKUP_ELEM", map.rawValue, key: [0, 0, 0, 0],
+                                                    output: Int(info.valueSize)) else { continue }
+            let kernelBTF = try KernelBTF(of: try KernelObjectIDs.open(.btf, id: info.btfID))
             guard let btf = try? BTF(ByteStorage(copying: kernelBTF.bytes)),
                   let entries = try? decode(value, datasec: info.btfValueTypeID, btf) else { return nil }
             return ProgramMetadata(mapID: info.id, entries: entries)

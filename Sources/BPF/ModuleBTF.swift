@@ -9,13 +9,14 @@ public enum KernelBTFObjects {
         for id in try KernelObjectIDs.all(.btf) {
             let fd: FileDescriptor
             do { fd = try KernelObjectIDs.open(.btf, id: id) } catch where error.errno == ENOENT { continue }  // unloaded meanwhile
-            if try kernelName(of: fd.rawValue) == name { return fd }
+            if try kernelName(of: fd) == name { return fd }
         }
         return nil
     }
 
     /// The name of the kernel BTF object behind `fd`; `nil` for a program's BTF.
-    public static func kernelName(of fd: Int32) throws(SyscallError) -> String? {
+    public static func kernelName(of btf: borrowing FileDescriptor) throws(SyscallError) -> String? {
+        let fd = btf.rawValue
         var name = [UInt8](repeating: 0, count: 64)
         let isKernel = try name.withMutableBytes { (buffer) throws(SyscallError) in
             var info = BTFInfoLayout()

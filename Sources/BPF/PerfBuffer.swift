@@ -15,63 +15,67 @@ public enum PerfRecord {
 /// mmapped ring per online CPU, stored in the map at that CPU's index, woken through epoll.
 /// Records that wrap around the end of a ring are reassembled; lost-sample records are reported.
 public struct PerfBuffer: ~Copyable {
-    private struct Ring {
+    /// One CPU's event and its mapped ring (a class: an array cannot hold noncopyable values).
+    private final class Ring: Sendable {
         let cpu: Int
-        let event: Int32
-        let base: UnsafeMutableRawPointer
+        let event: FileDescriptor
+        let pages: MappedRegion
         let dataSize: Int
+        init(cpu: Int, event: consuming FileDescriptor, pages: consuming MappedRegion, dataSize: Int) {
+            self.cpu = cpu
+            self.event = event
+            self.pages = pages
+            self.dataSize = dataSize
+        }
+        var base: UnsafeMutableRawPointer { pages.base }
     }
 
     private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
     private static let enable: UInt = 0x2400  // PERF_EVENT_IOC_ENABLE
     private let rings: [Ring]
-    private let epoll: Int32
-    private let mapDescriptor: Int32
+    private let epoll: EpollSet
+    private let map: Map
 
-    /// Opens a ring of `pages` pages (a power of two) for every CPU the map and this machine have.
-    public init(descriptor map: Int32, pages: Int = 8) throws(RingBufferError) {
-        guard pages > 0, pages & (pages - 1) == 0 else {
+    /// Opens a ring of `pages` pages (a power of two) for every CPU the map and this machine have,
+    /// each stored in `map` at its CPU's index until this reader is dropped.
+    public init(_ map: Map, pages: Int = 8) throws(RingBufferError) {
+        guard pages > 0, pages <= 1 << 16, pages & (pages - 1) == 0 else {
             throw .system(SyscallError(operation: "perf buffer: \(pages) pages is not a power of two", errno: EINVAL))
         }
-        let info: MapInfo
-        do { info = try MapInfo(descriptor: map) } catch { throw .system(error) }
-        guard info.type == .perfEventArray else { throw .notARingBuffer(index: 0, type: info.type) }
-        let epoll: Int32
-        do { epoll = try Epoll.create() } catch { throw .system(error) }
-        let owned = fcntl(map, F_DUPFD_CLOEXEC, 1)
+        guard map.type == .perfEventArray else { throw .notARingBuffer(index: 0, type: map.type) }
+        let epoll: EpollSet
+        do { epoll = try EpollSet() } catch { throw .system(error) }
+        let cpus: Int
+        do { cpus = try PossibleCPUs.count } catch { throw .system(error) }
         var rings: [Ring] = []
         do throws(RingBufferError) {
-            guard owned >= 0 else { throw .system(SyscallError(operation: "dup perf event array", errno: errno)) }
-            let cpus: Int
-            do { cpus = try PossibleCPUs.count } catch { throw .system(error) }
-            for cpu in 0..<min(Int(info.maxEntries), cpus) {
+            for cpu in 0..<min(Int(map.maxEntries), cpus) {
                 guard let ring = try Self.open(cpu: cpu, pages: pages) else { continue }  // an offline CPU
                 rings.append(ring)
-                do {
+                do throws(SyscallError) {
                     // A perf event array's keys and values are 4 bytes (the kernel allows no other).
-                    try MapCommands.uncheckedUpdate(descriptor: owned, key: Self.bytes(UInt32(cpu)), value: Self.bytes(ring.event))
-                } catch { throw .system(error) }
-                do { try Epoll.add(epoll, ring.event, token: UInt32(rings.count - 1), what: "cpu \(cpu)") } catch { throw .system(error) }
-                guard sbpf_ioctl(ring.event, Self.enable, 0) >= 0 else {
-                    throw .system(SyscallError(operation: "PERF_EVENT_IOC_ENABLE cpu \(cpu)", errno: errno))
+                    try MapCommands.uncheckedUpdate(descriptor: map.descriptor.rawValue, key: Self.bytes(UInt32(cpu)),
+                                                    value: Self.bytes(ring.event.rawValue))
+                    try epoll.add(ring.event, token: UInt32(rings.count - 1), "cpu \(cpu)")
+                    _ = try Syscall.shim("PERF_EVENT_IOC_ENABLE cpu \(cpu)") { sbpf_ioctl(ring.event.rawValue, Self.enable, 0) }
+                } catch {
+                    throw .system(error)
                 }
             }
         } catch {
-            rings.forEach(Self.close)
-            Glibc.close(epoll)
-            if owned >= 0 { Glibc.close(owned) }
+            Self.remove(rings, from: map)
             throw error
         }
         self.rings = rings
         self.epoll = epoll
-        mapDescriptor = owned
+        self.map = map
     }
 
-    deinit {
-        for ring in rings { try? MapCommands.delete(descriptor: mapDescriptor, key: Self.bytes(UInt32(ring.cpu))) }
-        rings.forEach(Self.close)
-        Glibc.close(epoll)
-        Glibc.close(mapDescriptor)
+    deinit { Self.remove(rings, from: map) }
+
+    /// Takes the rings' events out of the map (their slots were this reader's).
+    private static func remove(_ rings: [Ring], from map: Map) {
+        for ring in rings { try? MapCommands.uncheckedDelete(descriptor: map.descriptor.rawValue, key: bytes(UInt32(ring.cpu))) }
     }
 
     /// Hands every record available now to `body`, ring by ring; returns how many samples it handed over.
@@ -88,7 +92,7 @@ public struct PerfBuffer: ~Copyable {
         var handled: Int
         do { handled = try consume(body) } catch { throw .handler(error) }
         if handled > 0 { return handled }
-        do { try Epoll.wait(epoll, capacity: rings.count, milliseconds: milliseconds) } catch { throw .system(error) }
+        do { try epoll.wait(capacity: rings.count, milliseconds: milliseconds) } catch { throw .system(error) }
         do { handled = try consume(body) } catch { throw .handler(error) }
         return handled
     }
@@ -151,15 +155,12 @@ public struct PerfBuffer: ~Copyable {
             throw .system(e)
         }
         let dataSize = pages * pageSize
-        guard let base = mmap(nil, pageSize + dataSize, PROT_READ | PROT_WRITE, MAP_SHARED, event.rawValue, 0), base != MAP_FAILED else {
-            throw .system(SyscallError(operation: "mmap perf ring cpu \(cpu)", errno: errno))
+        do {
+            let ring = try MappedRegion(event, length: pageSize + dataSize, writable: true, "perf ring cpu \(cpu)")
+            return Ring(cpu: cpu, event: event, pages: ring, dataSize: dataSize)
+        } catch {
+            throw .system(error)
         }
-        return Ring(cpu: cpu, event: event.release(), base: base, dataSize: dataSize)
-    }
-
-    private static func close(_ ring: Ring) {
-        munmap(ring.base, pageSize + ring.dataSize)
-        Glibc.close(ring.event)
     }
 
     private static func bytes<T: FixedWidthInteger>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value) { Array($0) } }

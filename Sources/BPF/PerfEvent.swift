@@ -29,7 +29,7 @@ enum PerfEvent {
             let fd = try Syscall.shim("perf_event_open \(what())") {
                 attr.withUnsafeMutableBytes { sbpf_perf_event_open($0.baseAddress, pid, cpu, -1, 8 /* PERF_FLAG_FD_CLOEXEC */) }
             }
-            return FileDescriptor(owning: Int32(truncatingIfNeeded: fd))
+            return try FileDescriptor(owning: Int32(truncatingIfNeeded: fd))
         } catch {
             throw .system(error)
         }

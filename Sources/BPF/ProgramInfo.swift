@@ -18,7 +18,8 @@ public struct ProgramInfo: Sendable {
     public let verifiedInstructions: UInt32
 
     /// Reads the info of the program behind `fd` (two passes: the second fetches `map_ids`).
-    public init(descriptor fd: Int32) throws(SyscallError) {
+    public init(of object: borrowing FileDescriptor) throws(SyscallError) {
+        let fd = object.rawValue
         var info = ProgInfoLayout()
         try ObjectInfo.get(fd, into: &info)
         var ids = [UInt32](repeating: 0, count: Int(info.nrMapIDs))

@@ -2,24 +2,24 @@ import BPFObject
 import ELF64
 import Glibc
 
-/// `BPF_PROG_LOAD`'s fields.
-public struct ProgramAttributes: Sendable {
-    public var type: ProgramType
-    public var instructions: [Instruction]
-    public var license: String
-    public var name: String = ""
-    public var kernelVersion: UInt32 = 0
-    public var flags: UInt32 = 0
-    public var expectedAttachType: AttachType?
-    public var attachBTFID: UInt32 = 0
-    public var btf: Int32?
-    public var functionInfo: [FunctionRecord] = []
-    public var lineInfo: [LineRecord] = []
+/// `BPF_PROG_LOAD`'s fields. The descriptors (`btf`, `fdArray`) are the caller's, open during the load.
+package struct ProgramAttributes: Sendable {
+    package var type: ProgramType
+    package var instructions: [Instruction]
+    package var license: String
+    package var name: String = ""
+    package var kernelVersion: UInt32 = 0
+    package var flags: UInt32 = 0
+    package var expectedAttachType: AttachType?
+    package var attachBTFID: UInt32 = 0
+    package var btf: Int32?
+    package var functionInfo: [FunctionRecord] = []
+    package var lineInfo: [LineRecord] = []
     /// `fd_array`: descriptors that instructions name by index (module BTF for kfunc calls,
     /// maps for `BPF_PSEUDO_MAP_IDX` loads). Empty: none.
-    public var fdArray: [Int32] = []
+    package var fdArray: [Int32] = []
 
-    public init(type: ProgramType, instructions: [Instruction], license: String) {
+    package init(type: ProgramType, instructions: [Instruction], license: String) {
         self.type = type
         self.instructions = instructions
         self.license = license
@@ -47,13 +47,13 @@ public struct ProgramLoadError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-public enum ProgramCommands {
+package enum ProgramCommands {
     /// `BPF_F_SLEEPABLE` and `BPF_F_XDP_HAS_FRAGS`.
-    public static let sleepable: UInt32 = 1 << 4
-    public static let xdpHasFragments: UInt32 = 1 << 5
+    package static let sleepable: UInt32 = 1 << 4
+    package static let xdpHasFragments: UInt32 = 1 << 5
 
     /// Loads a program: first without a log; on failure again with a verifier log that grows until the whole log fits.
-    public static func load(_ a: ProgramAttributes) throws(ProgramLoadError) -> FileDescriptor {
+    package static func load(_ a: ProgramAttributes) throws(ProgramLoadError) -> FileDescriptor {
         do {
             return try attempt(a, logLevel: 0, log: nil)
         } catch let first {
@@ -121,16 +121,11 @@ public enum ProgramCommands {
                 }
             }
         }
-        return FileDescriptor(owning: try result.get())
+        return try FileDescriptor(owning: try result.get())
     }
 
     /// `BPF_PROG_BIND_MAP`: ties `map` to the program's lifetime and `map_ids`.
-    public static func bindMap(program: borrowing FileDescriptor, map: borrowing FileDescriptor, flags: UInt32 = 0) throws(SyscallError) {
-        try bindMap(program: program.rawValue, map: map.rawValue, flags: flags)
-    }
-
-    /// `BPF_PROG_BIND_MAP` on descriptors owned elsewhere (e.g. by a ``LoadedObject``).
-    public static func bindMap(program: Int32, map: Int32, flags: UInt32 = 0) throws(SyscallError) {
+    package static func bindMap(program: Int32, map: Int32, flags: UInt32 = 0) throws(SyscallError) {
         var attr = ProgBindMapAttr()
         attr.progFD = UInt32(bitPattern: program)
         attr.mapFD = UInt32(bitPattern: map)
@@ -139,14 +134,14 @@ public enum ProgramCommands {
     }
 }
 
-public enum BTFCommands {
+package enum BTFCommands {
     /// `BPF_BTF_LOAD`; on failure the kernel's BTF log is in the error's operation text (a second
     /// attempt asks for it: a log buffer on every load would cost each one a 64 KiB fill).
-    public static func load(_ bytes: [UInt8]) throws(SyscallError) -> FileDescriptor {
-        if let fd = try? attempt(bytes, log: nil) { return FileDescriptor(owning: fd) }
+    package static func load(_ bytes: [UInt8]) throws(SyscallError) -> FileDescriptor {
+        if let fd = try? attempt(bytes, log: nil) { return try FileDescriptor(owning: fd) }
         var log = [UInt8](repeating: 0, count: 1 << 16)
         do throws(SyscallError) {
-            return FileDescriptor(owning: try log.withMutableBytes { (buffer) throws(SyscallError) in try attempt(bytes, log: buffer) })
+            return try FileDescriptor(owning: try log.withMutableBytes { (buffer) throws(SyscallError) in try attempt(bytes, log: buffer) })
         } catch {
             let text = String(decoding: log.prefix { $0 != 0 }, as: UTF8.self)
             throw SyscallError(operation: "BPF_BTF_LOAD (\(text.split(separator: "\n").suffix(3).joined(separator: "; ")))", errno: error.errno)
@@ -168,20 +163,20 @@ public enum BTFCommands {
     }
 }
 
-public enum ObjectCommands {
+package enum ObjectCommands {
     /// `directory/name`, when `name` (read from an object, so untrusted) is one path component:
     /// not empty, `.` or `..`, without `/` or NUL. Nil otherwise: no pin may land outside `directory`.
-    public static func path(in directory: String, named name: String) -> String? {
+    package static func path(in directory: String, named name: String) -> String? {
         guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(UInt8(ascii: "/")), !name.utf8.contains(0) else { return nil }
         return directory + "/" + name
     }
 
     /// `BPF_OBJ_PIN`: pins a map, program or link at `path` on a bpffs.
-    public static func pin(descriptor fd: Int32, at path: String) throws(SyscallError) {
+    package static func pin(_ object: borrowing FileDescriptor, at path: String) throws(SyscallError) {
         try path.withKernelString { (p) throws(SyscallError) in
             var attr = ObjectAttr()
             attr.pathname = kernelAddress(p)
-            attr.bpfFD = UInt32(bitPattern: fd)
+            attr.bpfFD = UInt32(bitPattern: object.rawValue)
             _ = try Syscall.bpf(.objectPin, &attr, "BPF_OBJ_PIN \(path)")
         }
     }

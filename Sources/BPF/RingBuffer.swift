@@ -23,16 +23,24 @@ public enum RingBufferError: Error, Sendable, CustomStringConvertible {
 /// Each map's consumer page is mapped read-write and its producer page plus data
 /// area (mapped twice by the kernel, so a record that wraps is contiguous) read-only.
 /// Records are 8-byte aligned behind an 8-byte header whose busy bit means "not yet
-/// committed" and whose discard bit means "skip". The reader owns duplicates of the
-/// map descriptors, so the maps outlive the object that created them for as long as
-/// it reads.
+/// committed" and whose discard bit means "skip". The reader holds the maps, so they
+/// outlive the object that created them for as long as it reads.
 public struct RingBuffer: ~Copyable {
-    private struct Ring {
-        let descriptor: Int32
-        let consumer: UnsafeMutableRawPointer
-        let producer: UnsafeMutableRawPointer
+    /// One map's pages (a class: an array cannot hold noncopyable values).
+    private final class Ring: Sendable {
+        let map: Map
+        let consumerPage: MappedRegion
+        let producerPages: MappedRegion
         let dataSize: Int
-        var data: UnsafeRawPointer { UnsafeRawPointer(producer) + pageSize }
+        init(map: Map, consumer: consuming MappedRegion, producer: consuming MappedRegion, dataSize: Int) {
+            self.map = map
+            consumerPage = consumer
+            producerPages = producer
+            self.dataSize = dataSize
+        }
+        var consumer: UnsafeMutableRawPointer { consumerPage.base }
+        var producer: UnsafeMutableRawPointer { producerPages.base }
+        var data: UnsafeRawPointer { UnsafeRawPointer(producerPages.base) + pageSize }
     }
 
     private static let busyBit: UInt32 = 1 << 31
@@ -41,36 +49,25 @@ public struct RingBuffer: ~Copyable {
     private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     private let rings: [Ring]
-    private let epoll: Int32
+    private let epoll: EpollSet
 
-    /// A reader of the ring buffer map behind `descriptor`.
-    public init(descriptor: Int32) throws(RingBufferError) {
-        try self.init(descriptors: [descriptor])
+    /// A reader of a ring buffer map.
+    public init(_ map: Map) throws(RingBufferError) {
+        try self.init([map])
     }
 
     /// One reader over several ring buffer maps; records carry the index of their map.
-    public init(descriptors: [Int32]) throws(RingBufferError) {
+    public init(_ maps: [Map]) throws(RingBufferError) {
+        let epoll: EpollSet
+        do { epoll = try EpollSet() } catch { throw .system(error) }
         var rings: [Ring] = []
-        let epoll: Int32
-        do { epoll = try Epoll.create() } catch { throw .system(error) }
-        do throws(RingBufferError) {
-            for (index, fd) in descriptors.enumerated() {
-                let ring = try Self.map(fd, index: index)
-                rings.append(ring)
-                do { try Epoll.add(epoll, ring.descriptor, token: UInt32(index), what: "map \(index)") } catch { throw .system(error) }
-            }
-        } catch {
-            rings.forEach(Self.unmap)
-            close(epoll)
-            throw error
+        for (index, map) in maps.enumerated() {
+            let ring = try Self.ring(map, index: index)
+            do { try epoll.add(map.descriptor, token: UInt32(index), "map \(index)") } catch { throw .system(error) }
+            rings.append(ring)
         }
         self.rings = rings
         self.epoll = epoll
-    }
-
-    deinit {
-        rings.forEach(Self.unmap)
-        close(epoll)
     }
 
     /// Hands every committed record available now to `body` (index of its map, bytes valid
@@ -96,7 +93,7 @@ public struct RingBuffer: ~Copyable {
         let ready: Int
         do { ready = try consume(body) } catch { throw .handler(error) }
         if ready > 0 { return ready }
-        do { try Epoll.wait(epoll, capacity: rings.count, milliseconds: milliseconds) } catch { throw .system(error) }
+        do { try epoll.wait(capacity: rings.count, milliseconds: milliseconds) } catch { throw .system(error) }
         do { return try consume(body) } catch { throw .handler(error) }
     }
 
@@ -131,33 +128,23 @@ public struct RingBuffer: ~Copyable {
         return count
     }
 
-    private static func map(_ fd: Int32, index: Int) throws(RingBufferError) -> Ring {
-        let info: MapInfo
-        do { info = try MapInfo(descriptor: fd) } catch { throw .system(error) }
-        guard info.type == .ringBuffer else { throw .notARingBuffer(index: index, type: info.type) }
-        let owned = fcntl(fd, F_DUPFD_CLOEXEC, 1)
-        guard owned >= 0 else { throw .system(SyscallError(operation: "dup ringbuf \(index)", errno: errno)) }
-        let dataSize = Int(info.maxEntries)
-        guard let consumer = mmap(nil, pageSize, PROT_READ | PROT_WRITE, MAP_SHARED, owned, 0), consumer != MAP_FAILED else {
-            let error = errno
-            close(owned)
-            throw .system(SyscallError(operation: "mmap ringbuf \(index) consumer page", errno: error))
+    /// Maps `map`'s consumer page read-write and its producer page and data (twice) read-only.
+    private static func ring(_ map: Map, index: Int) throws(RingBufferError) -> Ring {
+        guard map.type == .ringBuffer else { throw .notARingBuffer(index: index, type: map.type) }
+        // The data size is the kernel's (a power of two, a multiple of the page size): read it, not the spec's.
+        let dataSize: Int
+        do { dataSize = Int(try map.info().maxEntries) } catch { throw .system(error) }
+        guard dataSize > 0, dataSize & (dataSize - 1) == 0 else {
+            throw .system(SyscallError(operation: "ringbuf \(index): the kernel reports \(dataSize) data bytes, not a power of two", errno: EINVAL))
         }
-        guard let producer = mmap(nil, pageSize + 2 * dataSize, PROT_READ, MAP_SHARED, owned, off_t(pageSize)),
-            producer != MAP_FAILED
-        else {
-            let error = errno
-            munmap(consumer, pageSize)
-            close(owned)
-            throw .system(SyscallError(operation: "mmap ringbuf \(index) data", errno: error))
+        do throws(SyscallError) {
+            let consumer = try MappedRegion(map.descriptor, length: pageSize, writable: true, "ringbuf \(index) consumer page")
+            let producer = try MappedRegion(map.descriptor, length: pageSize + 2 * dataSize, offset: pageSize, writable: false,
+                                            "ringbuf \(index) data")
+            return Ring(map: map, consumer: consumer, producer: producer, dataSize: dataSize)
+        } catch {
+            throw .system(error)
         }
-        return Ring(descriptor: owned, consumer: consumer, producer: producer, dataSize: dataSize)
-    }
-
-    private static func unmap(_ ring: Ring) {
-        munmap(ring.consumer, pageSize)
-        munmap(ring.producer, pageSize + 2 * ring.dataSize)
-        close(ring.descriptor)
     }
 }
 

@@ -11,27 +11,23 @@ extension Attach {
         guard let index = object.spec.maps.firstIndex(where: { $0.name == name }), object.spec.maps[index].structOps != nil else {
             throw .target("the object has no struct_ops map '\(name)'")
         }
-        guard object.mapDescriptors[index] >= 0, let value = object.structOpsValues[index] else {
+        guard let map = object.maps[index], let value = object.structOpsValues[index] else {
             throw .target("struct_ops map '\(name)' was not created (autoCreate is off)")
         }
-        let map = object.mapDescriptors[index]
         let viaLink = object.spec.maps[index].flags & MapFlag.link != 0
         do throws(SyscallError) {
             do {
-                try MapCommands.update(descriptor: map, key: [0, 0, 0, 0], value: value)
+                try map.update([0, 0, 0, 0], value)
             } catch where viaLink && error.errno == EBUSY {
                 // Written by an earlier registration whose link is gone: the value stands, link again.
             }
             if viaLink {
-                return Link(try LinkCommands.create(program: map, target: 0, attachType: AttachType.structOps.rawValue))
+                return Link(try LinkCommands.create(program: map.descriptor.rawValue, target: 0, attachType: AttachType.structOps.rawValue))
             }
-            let owned = fcntl(map, F_DUPFD_CLOEXEC, 1)
-            guard owned >= 0 else {
-                let error = SyscallError(operation: "dup", errno: errno)
-                try? MapCommands.delete(descriptor: map, key: [0, 0, 0, 0])
+            do { return Link(registeredStructOps: try map.descriptor.duplicate()) } catch {
+                try? map.delete([0, 0, 0, 0])
                 throw error
             }
-            return Link(registeredStructOps: FileDescriptor(owning: owned))
         } catch {
             throw .system(error)
         }

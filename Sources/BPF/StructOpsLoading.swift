@@ -26,14 +26,14 @@ extension ObjectSpec {
     }
 
     /// A struct_ops map: the kernel's value type and size; it needs the object's BTF loaded.
-    func createStructOpsMap(_ spec: MapSpec, _ layout: StructOpsLayout, btf: Int32) throws(LoadError) -> FileDescriptor {
+    func createStructOpsMap(_ spec: MapSpec, _ layout: StructOpsLayout, btf: Int32) throws(LoadError) -> Map {
         guard btf >= 0 else {
             throw .map(name: spec.name, error: SyscallError(operation: "struct_ops map without the object's BTF in the kernel", errno: EINVAL))
         }
         var attributes = MapAttributes(type: .structOps, keySize: 4, valueSize: UInt32(layout.value.count), maxEntries: 1,
                                        flags: spec.flags, name: spec.name)
         attributes.btfVmlinuxValueTypeID = layout.valueTypeID
-        do { return try MapCommands.create(attributes, btf: btf) } catch { throw .map(name: spec.name, error: error) }
+        do { return Map(attributes, descriptor: try MapCommands.create(attributes, btf: btf)) } catch { throw .map(name: spec.name, error: error) }
     }
 
     /// A struct_ops program's `attach_btf_id` (the kernel ops struct) and expected attach type (its
@@ -61,7 +61,7 @@ extension ObjectSpec {
         for (index, layout) in layouts {
             var value = layout.value
             for slot in layout.slots {
-                let fd = UInt64(bitPattern: Int64(object.programDescriptor(named: slot.program) ?? -1))
+                let fd = UInt64(bitPattern: Int64(object.program(named: slot.program)?.descriptor.rawValue ?? -1))
                 withUnsafeBytes(of: fd) { value.replaceSubrange(slot.valueOffset..<slot.valueOffset + 8, with: $0) }
             }
             object.structOpsValues[index] = value

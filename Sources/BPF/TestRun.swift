@@ -11,15 +11,14 @@ public struct TestRunResult: Sendable, Equatable {
     public var context: [UInt8]
 }
 
-extension ProgramCommands {
-    /// `BPF_PROG_TEST_RUN`: runs a loaded program in the kernel on `data` (packet programs)
-    /// and/or `context` (e.g. a `syscall` program's argument struct). `repeat` 0 means once
-    /// (the only value `syscall` programs accept); `dataCapacity` bounds the packet the
-    /// program may grow into (default: `data.count + 256`).
-    public static func testRun(
-        descriptor fd: Int32, data: [UInt8] = [], context: [UInt8] = [], repeat count: UInt32 = 0,
-        dataCapacity: Int? = nil, flags: UInt32 = 0
-    ) throws(SyscallError) -> TestRunResult {
+extension Program {
+    /// `BPF_PROG_TEST_RUN`: runs the program in the kernel on `data` (packet programs) and/or
+    /// `context` (e.g. a `syscall` program's argument struct). `repeat` 0 means once (the only
+    /// value `syscall` programs accept); `dataCapacity` bounds the packet the program may grow
+    /// into (default: `data.count + 256`).
+    public func testRun(data: [UInt8] = [], context: [UInt8] = [], repeat count: UInt32 = 0,
+                        dataCapacity: Int? = nil, flags: UInt32 = 0) throws(SyscallError) -> TestRunResult {
+        let fd = descriptor.rawValue
         var dataOut = [UInt8](repeating: 0, count: data.isEmpty ? 0 : (dataCapacity ?? data.count + 256))
         var contextInOut = context
         let (returnValue, duration, dataSize) = try data.withBytes { (dataIn) throws(SyscallError) in

@@ -15,7 +15,8 @@ public struct TranslatedProgram: Sendable {
     public let functionAddresses: [UInt64]
 
     /// Reads it back from the kernel (`BPF_OBJ_GET_INFO_BY_FD` twice: sizes, then contents).
-    public init(descriptor fd: Int32) throws(SyscallError) {
+    public init(of object: borrowing FileDescriptor) throws(SyscallError) {
+        let fd = object.rawValue
         var sizes = ProgInfoLayout()
         try ObjectInfo.get(fd, into: &sizes)
         let functionRecordSize = Int(sizes.funcInfoRecSize), lineRecordSize = Int(sizes.lineInfoRecSize)

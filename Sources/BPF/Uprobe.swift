@@ -4,23 +4,20 @@ import Glibc
 extension Attach {
     /// A uprobe (or, with `returnProbe`, a uretprobe) at byte `offset` of the file `binary`,
     /// in process `pid` or every process (-1), through the `uprobe` PMU and a BPF link.
-    public static func uprobe(program: Int32, binary: String, offset: UInt64, returnProbe: Bool = false, pid: Int32 = -1) throws(AttachError) -> Link {
+    public static func uprobe(program: borrowing FileDescriptor, binary: String, offset: UInt64, returnProbe: Bool = false, pid: Int32 = -1) throws(AttachError) -> Link {
         let type = try Self.uprobePMUType()
-        let path = Array(binary.utf8) + [0]
         // The kernel reads the path during perf_event_open only.
-        let opened = path.withUnsafeBytes { p -> Result<Int32, AttachError> in
-            do throws(AttachError) {
-                return .success(try PerfEvent.open(
-                    type: type, config: returnProbe ? 1 : 0, config1: UInt64(UInt(bitPattern: p.baseAddress)), config2: offset,
-                    pid: pid, what: "\(returnProbe ? "uretprobe" : "uprobe") \(binary)+\(offset)"
-                ).release())
-            } catch { return .failure(error) }
+        let opened = try binary.withKernelString { (path) throws(AttachError) in
+            try PerfEvent.open(type: type, config: returnProbe ? 1 : 0, config1: kernelAddress(path), config2: offset,
+                               pid: pid, what: "\(returnProbe ? "uretprobe" : "uprobe") \(binary)+\(offset)").release()
         }
-        return try PerfEvent.attach(program: program, to: FileDescriptor(owning: try opened.get()))
+        let event: FileDescriptor
+        do { event = try FileDescriptor(owning: opened) } catch { throw .system(error) }  // not 0: already owned once
+        return try PerfEvent.attach(program: program.rawValue, to: event)
     }
 
     /// A uprobe on the function `symbol` of the ELF file `binary` (its `.symtab`, else `.dynsym`).
-    public static func uprobe(program: Int32, binary: String, symbol: String, returnProbe: Bool = false, pid: Int32 = -1) throws(AttachError) -> Link {
+    public static func uprobe(program: borrowing FileDescriptor, binary: String, symbol: String, returnProbe: Bool = false, pid: Int32 = -1) throws(AttachError) -> Link {
         let offset = try fileOffset(of: symbol, in: binary)
         return try uprobe(program: program, binary: binary, offset: offset, returnProbe: returnProbe, pid: pid)
     }

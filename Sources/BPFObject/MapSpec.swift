@@ -34,6 +34,8 @@ public struct MapType: RawRepresentable, Hashable, Sendable, CustomStringConvert
 
     /// Whether values are maps (array or hash of maps).
     public var holdsMaps: Bool { self == .arrayOfMaps || self == .hashOfMaps }
+    /// Lookups return one value per possible CPU (per-CPU hash, array, LRU hash, cgroup storage).
+    public var isPerCPU: Bool { [5, 6, 10, 21].contains(rawValue) }
 }
 
 /// `BPF_F_*` map flags the loader sets or checks.

@@ -56,7 +56,7 @@ enum BTFCommand {
         if args.positionals.count == 3, args.positionals[1] == "id" {
             guard let id = UInt32(args.positionals[2]) else { throw UsageError(message: "'\(args.positionals[2])' is not a BTF id", help: help) }
             let fd = try KernelObjectIDs.open(.btf, id: id)
-            let object = try KernelBTF(descriptor: fd.rawValue)
+            let object = try KernelBTF(of: fd)
             let base = object.isKernel && object.name != "vmlinux" ? try BTF(contentsOfFile: vmlinux) : nil
             return try BTF(ByteStorage(copying: object.bytes), base: base)
         }
@@ -72,18 +72,18 @@ enum BTFCommand {
         // Which programs and maps use each BTF object, as bpftool shows them.
         var programs: [UInt32: [UInt32]] = [:], maps: [UInt32: [UInt32]] = [:]
         for id in try KernelObjectIDs.all(.program) {
-            guard let fd = try? KernelObjectIDs.open(.program, id: id), let info = try? ProgramInfo(descriptor: fd.rawValue),
+            guard let fd = try? KernelObjectIDs.open(.program, id: id), let info = try? ProgramInfo(of: fd),
                   info.btfID != 0 else { continue }
             programs[info.btfID, default: []].append(id)
         }
         for id in try KernelObjectIDs.all(.map) {
-            guard let fd = try? KernelObjectIDs.open(.map, id: id), let info = try? MapInfo(descriptor: fd.rawValue),
+            guard let fd = try? KernelObjectIDs.open(.map, id: id), let info = try? MapInfo(of: fd),
                   info.btfID != 0 else { continue }
             maps[info.btfID, default: []].append(id)
         }
         var items: [JSON] = []
         for id in try KernelObjectIDs.all(.btf) {
-            guard let fd = try? KernelObjectIDs.open(.btf, id: id), let object = try? KernelBTF(descriptor: fd.rawValue) else { continue }
+            guard let fd = try? KernelObjectIDs.open(.btf, id: id), let object = try? KernelBTF(of: fd) else { continue }
             let programIDs = programs[id] ?? [], mapIDs = maps[id] ?? []
             if asJSON {
                 items.append(.object([

@@ -27,7 +27,7 @@ enum LinkCommand {
         case "list":
             for id in try KernelObjectIDs.all(.link) {
                 guard let fd = try? KernelObjectIDs.open(.link, id: id) else { continue }  // detached since listed
-                links.append(try LinkInfo(descriptor: fd.rawValue))
+                links.append(try LinkInfo(of: fd))
             }
         case "show", "detach":
             let fd = try args.openObject(.link, help: help)
@@ -35,7 +35,7 @@ enum LinkCommand {
                 try detach(fd.rawValue)
                 return
             }
-            links = [try LinkInfo(descriptor: fd.rawValue)]
+            links = [try LinkInfo(of: fd)]
         default:
             throw UsageError(message: "expected 'list', 'show' or 'detach'", help: help)
         }

@@ -45,7 +45,7 @@ enum MapCommand {
             var listings: [(MapInfo, String?)] = []
             for id in ids {
                 guard let fd = try? KernelObjectIDs.open(.map, id: id) else { continue }
-                listings.append((try MapInfo(descriptor: fd.rawValue), ProgramListing.fdinfo(fd.rawValue, field: "memlock")))
+                listings.append((try MapInfo(of: fd), ProgramListing.fdinfo(fd.rawValue, field: "memlock")))
             }
             if args.flag("json") {
                 let items = listings.map { json($0.0, memlock: $0.1) }
@@ -54,8 +54,7 @@ enum MapCommand {
                 for (info, memlock) in listings { print(text(info, memlock: memlock), terminator: "") }
             }
         case "dump":
-            let fd = try args.openObject(.map, help: help)
-            try dump(fd.rawValue, json: args.flag("json"))
+            try dump(try Map(opened: try args.openObject(.map, help: help)), json: args.flag("json"))
         case "lookup", "update", "delete":
             try element(args)
         default:
@@ -79,14 +78,14 @@ enum MapCommand {
         }
         let key = try hexBytes(words[..<valueAt])
         let value = try hexBytes(words[valueAt...].dropFirst())
-        let fd = try target.openObject(.map, help: help)
-        let info = try MapInfo(descriptor: fd.rawValue)
+        let map = try Map(opened: try target.openObject(.map, help: help))
+        let info = try map.info()
         guard key.count == Int(info.keySize) else {
             throw CommandFailure(description: "the key has \(key.count) bytes; map \(info.id) (\(info.name)) takes \(info.keySize)")
         }
         switch verb {
         case "lookup":
-            let found = try MapCommands.lookup(descriptor: fd.rawValue, key: key, valueSize: try info.valueBufferSize())
+            guard let found = try map.lookup(key) else { throw SyscallError(operation: "BPF_MAP_LOOKUP_ELEM", errno: ENOENT) }
             print("key: \(hexString(key))  value: \(hexString(found))")
         case "update":
             guard value.count == Int(info.valueSize) else {
@@ -99,9 +98,9 @@ enum MapCommand {
             case "exist": flags = 2
             case let other: throw UsageError(message: "unknown --flags '\(other)' (expected any, noexist or exist)", help: help)
             }
-            try MapCommands.update(descriptor: fd.rawValue, key: key, value: value, flags: flags)
+            try map.update(key, value, flags: flags)
         default:
-            try MapCommands.delete(descriptor: fd.rawValue, key: key)
+            try map.delete(key)
         }
     }
 
@@ -146,22 +145,22 @@ enum MapCommand {
         return .object(fields)
     }
 
-    static func dump(_ fd: Int32, json asJSON: Bool) throws {
-        let info = try MapInfo(descriptor: fd)
-        let cpus = info.isPerCPU ? try PossibleCPUs.count : 1
-        let slot = info.isPerCPU ? MapCommands.perCPUStride(valueSize: Int(info.valueSize)) : Int(info.valueSize)
+    static func dump(_ map: Map, json asJSON: Bool) throws {
+        let info = try map.info()
+        let cpus = map.isPerCPU ? try PossibleCPUs.count : 1
+        let slot = map.isPerCPU ? MapCommands.perCPUStride(valueSize: map.valueSize) : map.valueSize
         var entries: [([UInt8], [UInt8])] = []
         // Maps without keys to walk (ring buffers, queues) have no elements to show, as with bpftool.
         var keys: [[UInt8]] = []
         do {
-            keys = try MapCommands.keys(descriptor: fd, keySize: Int(info.keySize))
+            keys = try map.allKeys()
         } catch {
             guard error.errno == 524 || error.errno == EOPNOTSUPP || error.errno == EINVAL else { throw error }  // 524: ENOTSUPP
         }
         let progress = TerminalProgress()
         for (index, key) in keys.enumerated() {
             progress.update("reading map \(info.id)", completed: index + 1, total: keys.count)
-            guard let value = try? MapCommands.lookup(descriptor: fd, key: key, valueSize: slot * cpus) else { continue }
+            guard let value = try? map.lookup(key) else { continue }
             entries.append((key, value))
         }
         progress.finish()
@@ -179,7 +178,7 @@ enum MapCommand {
                 guard let v = try? btf.formattedValue(bytes, type: info.btfValueTypeID) else { return nil }
                 values.append(JSON(v))
             }
-            if info.isPerCPU {
+            if map.isPerCPU {
                 fields.append(("values", .array(values.enumerated().map { .object([("cpu", .uint(UInt64($0.offset))), ("value", $0.element)]) })))
             } else if let v = values.first {
                 fields.append(("value", v))
@@ -203,7 +202,7 @@ enum MapCommand {
 
     /// The kernel's BTF object `id`, read (nil when it cannot be).
     static func kernelBTF(id: UInt32) -> BTF? {
-        guard let fd = try? KernelObjectIDs.open(.btf, id: id), let object = try? KernelBTF(descriptor: fd.rawValue) else { return nil }
+        guard let fd = try? KernelObjectIDs.open(.btf, id: id), let object = try? KernelBTF(of: fd) else { return nil }
         return try? BTF(ByteStorage(copying: object.bytes))
     }
 }

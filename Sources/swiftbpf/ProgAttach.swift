@@ -36,14 +36,14 @@ enum ProgAttach {
             program = try KernelObjectIDs.open(.program, id: id)
             words.removeFirst()
         }
-        let link = try attach(program.rawValue, words, mode: args.option("mode"), help: help)
+        let link = try attach(program, words, mode: args.option("mode"), help: help)
         try link.pin(at: pin)
-        let info = try LinkInfo(descriptor: link.descriptor.rawValue)
+        let info = try LinkInfo(of: link.descriptor)
         print("\(info.id): \(info.typeName)  prog \(info.programID)  pinned \(pin)")
     }
 
     /// The link for `words` (TARGET and its operands).
-    static func attach(_ program: Int32, _ words: [String], mode: String?, help: String) throws -> Link {
+    static func attach(_ program: borrowing FileDescriptor, _ words: [String], mode: String?, help: String) throws -> Link {
         func operand(_ what: String) throws -> String {
             guard words.count == 2 else { throw UsageError(message: "'\(words.first ?? "")' takes \(what)", help: help) }
             return words[1]

@@ -66,16 +66,16 @@ enum ProgCommand {
         var listings: [ProgramListing] = []
         if let path = args.option("pinned") {
             let fd = try KernelObjectIDs.open(pinned: path)
-            listings.append(try ProgramListing(descriptor: fd.rawValue))
+            listings.append(try ProgramListing(fd))
         } else if args.positionals.count == 2 {
             guard let id = UInt32(args.positionals[1]) else { throw UsageError(message: "'\(args.positionals[1])' is not a program id", help: help) }
             let fd = try KernelObjectIDs.open(.program, id: id)
-            listings.append(try ProgramListing(descriptor: fd.rawValue))
+            listings.append(try ProgramListing(fd))
         } else {
             for id in try KernelObjectIDs.all(.program) {
                 // Programs may vanish between listing and opening.
                 guard let fd = try? KernelObjectIDs.open(.program, id: id) else { continue }
-                listings.append(try ProgramListing(descriptor: fd.rawValue))
+                listings.append(try ProgramListing(fd))
             }
         }
         if args.flag("json") {
@@ -124,8 +124,8 @@ enum ProgCommand {
             let created = mkdir(dir, 0o755) == 0
             do {
                 for (name, path) in paths {
-                    guard let fd = object.programDescriptor(named: name) else { continue }
-                    try ObjectCommands.pin(descriptor: fd, at: path)
+                    guard let program = object.program(named: name) else { continue }
+                    try program.pin(at: path)
                     pinned.append(path)
                 }
             } catch {
@@ -135,8 +135,9 @@ enum ProgCommand {
                 throw error
             }
         }
-        for name in object.programNames {
-            guard let fd = object.programDescriptor(named: name), let info = try? ProgramInfo(descriptor: fd) else { continue }
+        for program in object.programs {
+            guard let info = try? program.info() else { continue }
+            let name = program.name
             print("\(info.id): \(info.type)  name \(name)\(pinned.isEmpty ? "" : "  pinned \(args.option("pin-dir") ?? "")/\(name)")")
         }
     }

@@ -12,10 +12,10 @@ enum ProgDump {
             throw UsageError(message: "expected 'dump xlated ID' or 'dump xlated --pinned PATH'", help: help)
         }
         let fd = try args.with(positionals: ["dump xlated"] + args.positionals.dropFirst(2)).openObject(.program, help: help)
-        let program = try TranslatedProgram(descriptor: fd.rawValue)
+        let program = try TranslatedProgram(of: fd)
         var btf: BTF?
         if program.btfID != 0, let btfFD = try? KernelObjectIDs.open(.btf, id: program.btfID),
-           let object = try? KernelBTF(descriptor: btfFD.rawValue) {
+           let object = try? KernelBTF(of: btfFD) {
             btf = try? BTF(ByteStorage(copying: object.bytes))
         }
         var out = BufferedStandardOutput()
@@ -130,7 +130,7 @@ enum ProgDump {
         for insn in program.instructions where insn.isLoadImmediate64
             && (insn.source == PseudoSource.mapFD || insn.source == PseudoSource.mapValue) {
             let id = UInt32(bitPattern: insn.immediate)
-            guard names[id] == nil, let fd = try? KernelObjectIDs.open(.map, id: id), let info = try? MapInfo(descriptor: fd.rawValue) else { continue }
+            guard names[id] == nil, let fd = try? KernelObjectIDs.open(.map, id: id), let info = try? MapInfo(of: fd) else { continue }
             names[id] = info.name
         }
         return names

@@ -6,7 +6,7 @@ extension ProgCommand {
     /// `prog run ID | --pinned PATH [--data-in FILE] [--data-out FILE] [--ctx-in FILE] [--ctx-out FILE] [--repeat N]`:
     /// a `BPF_PROG_TEST_RUN`, reported as `bpftool prog run` reports it.
     static func testRun(_ args: Arguments) throws {
-        let fd = try args.openObject(.program, help: help)
+        let program = try Program(opened: try args.openObject(.program, help: help))
         var repeatCount: UInt32 = 0
         if let text = args.option("repeat") {
             guard let n = UInt32(text) else { throw UsageError(message: "--repeat takes a count, not '\(text)'", help: help) }
@@ -14,7 +14,7 @@ extension ProgCommand {
         }
         let data = try args.option("data-in").map(readFile) ?? []
         let context = try args.option("ctx-in").map(readFile) ?? []
-        let result = try ProgramCommands.testRun(descriptor: fd.rawValue, data: data, context: context, repeat: repeatCount)
+        let result = try program.testRun(data: data, context: context, repeat: repeatCount)
         if let path = args.option("data-out") { try writeFile(path, result.data) }
         if let path = args.option("ctx-out") { try writeFile(path, result.context) }
         print("Return value: \(result.returnValue), duration\(repeatCount > 1 ? " (average)" : ""): \(result.duration)ns")

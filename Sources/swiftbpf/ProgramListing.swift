@@ -9,10 +9,10 @@ struct ProgramListing {
     let memlock: String?
     let metadata: ProgramMetadata?
 
-    init(descriptor fd: Int32) throws {
-        info = try ProgramInfo(descriptor: fd)
-        memlock = Self.fdinfo(fd, field: "memlock")
-        metadata = try ProgramMetadata.read(program: fd)
+    init(_ program: borrowing FileDescriptor) throws {
+        info = try ProgramInfo(of: program)
+        memlock = Self.fdinfo(program.rawValue, field: "memlock")
+        metadata = try ProgramMetadata.read(program: program)
     }
 
     var tag: String { info.tag.map { hex($0, digits: 2) }.joined() }

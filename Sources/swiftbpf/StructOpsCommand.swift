@@ -59,13 +59,13 @@ enum StructOpsCommand {
         let object = try spec.load(options)
         if let linkDirectory { mkdir(linkDirectory, 0o755) }
         // What to undo if a later map fails: pins (their links die with them) and registered values.
-        var pins: [String] = [], registered: [Int32] = []
+        var pins: [String] = [], registered: [Map] = []
         var lines: [String] = []
         do throws(any Error) {
             for map in chosen {
-                guard let descriptor = object.mapDescriptor(named: map.name) else { continue }
+                guard let created = object.map(named: map.name) else { continue }
                 let link = try Attach.structOps(map: map.name, in: object)
-                let info = try MapInfo(descriptor: descriptor)
+                let info = try created.info()
                 let typeName = map.structOps?.typeName ?? "struct_ops"
                 if map.flags & MapFlag.link != 0, let linkDirectory {
                     let path = linkDirectory + "/" + map.name
@@ -73,14 +73,14 @@ enum StructOpsCommand {
                     pins.append(path)
                     lines.append("Registered \(typeName) \(map.name) id \(info.id) (link pinned at \(path))")
                 } else {
-                    registered.append(descriptor)
+                    registered.append(created)
                     link.leaveStructOpsRegistered()
                     lines.append("Registered \(typeName) \(map.name) id \(info.id)")
                 }
             }
         } catch {
             for path in pins { unlink(path) }
-            for map in registered { try? MapCommands.delete(descriptor: map, key: [0, 0, 0, 0]) }
+            for map in registered { try? map.delete([0, 0, 0, 0]) }
             throw error
         }
         for line in lines { print(line) }
@@ -91,7 +91,7 @@ enum StructOpsCommand {
         let vmlinux = try? BTF(contentsOfFile: "/sys/kernel/btf/vmlinux")
         var maps: [(MapInfo, String)] = []
         for id in try KernelObjectIDs.all(.map) {
-            guard let fd = try? KernelObjectIDs.open(.map, id: id), let info = try? MapInfo(descriptor: fd.rawValue),
+            guard let fd = try? KernelObjectIDs.open(.map, id: id), let info = try? MapInfo(of: fd),
                   info.type == .structOps else { continue }
             let wrapper = (try? vmlinux?.type(info.btfVmlinuxValueTypeID)).map { String($0.name) } ?? ""
             maps.append((info, wrapper.hasPrefix("bpf_struct_ops_") ? String(wrapper.dropFirst(15)) : "type \(info.btfVmlinuxValueTypeID)"))
@@ -128,14 +128,13 @@ enum StructOpsCommand {
         }
         var detached = 0
         for id in try KernelObjectIDs.all(.link) {
-            guard let fd = try? KernelObjectIDs.open(.link, id: id), let info = try? LinkInfo(descriptor: fd.rawValue),
+            guard let fd = try? KernelObjectIDs.open(.link, id: id), let info = try? LinkInfo(of: fd),
                   info.structOpsMapID == target.info.id else { continue }
             try LinkCommands.detach(link: fd.rawValue)
             detached += 1
         }
         if detached == 0 {
-            let map = try KernelObjectIDs.open(.map, id: target.info.id)
-            try MapCommands.delete(descriptor: map.rawValue, key: [0, 0, 0, 0])
+            try Map(id: target.info.id).delete([0, 0, 0, 0])
         }
         print("Unregistered \(target.kernelStruct) \(target.info.name) id \(target.info.id)")
     }

@@ -6,17 +6,17 @@ import Testing
 
 /// The `.bss` counter `name` of a loaded counter.bpf.c.
 func counter(_ object: borrowing LoadedObject, _ name: String) throws -> UInt64 {
-    let bss = try object.mapDescriptor(named: "counter.bss").required("counter.bss")
-    let value = try MapCommands.lookup(descriptor: bss, key: [0, 0, 0, 0], valueSize: 16)
+    let bss = try object.map(named: "counter.bss").required("counter.bss")
+    let value = try bss.value([0, 0, 0, 0])
     // getpid_calls and syscalls are the only .bss variables: offsets 0 and 8.
     let offset = name == "getpid_calls" ? 0 : 8
     return value[offset..<offset + 8].reversed().reduce(0) { $0 << 8 | UInt64($1) }
 }
 
 func targetThisProcess(_ object: borrowing LoadedObject) throws {
-    let map = try object.mapDescriptor(named: "target_pid").required("target_pid")
+    let map = try object.map(named: "target_pid").required("target_pid")
     var pid = UInt32(getpid())
-    try MapCommands.update(descriptor: map, key: [0, 0, 0, 0], value: withUnsafeBytes(of: &pid) { Array($0) })
+    try map.update([0, 0, 0, 0], withUnsafeBytes(of: &pid) { Array($0) })
 }
 
 extension KernelTests {
@@ -27,9 +27,9 @@ extension KernelTests {
             try KernelObjects.exclusively {
                 let object = try loadTestData("counter.bpfel.o")
                 try targetThisProcess(object)
-                let program = try object.programDescriptor(named: "count_getpid").required("count_getpid")
+                let program = try object.program(named: "count_getpid").required("count_getpid")
                 do {
-                    let link = try Attach.auto(program: program, kind: try (object.spec.program(named: "count_getpid")?.kind).required("kind"))
+                    let link = try Attach.auto(program: program.descriptor, kind: try (object.spec.program(named: "count_getpid")?.kind).required("kind"))
                     for _ in 0..<10 { _ = getpid() }
                     #expect(try counter(object, "getpid_calls") >= 10)
                     link.detach()
@@ -45,9 +45,9 @@ extension KernelTests {
             try KernelObjects.exclusively {
                 let object = try loadTestData("counter.bpfel.o")
                 try targetThisProcess(object)
-                let program = try object.programDescriptor(named: "count_syscalls").required("count_syscalls")
+                let program = try object.program(named: "count_syscalls").required("count_syscalls")
                 do {
-                    let link = try Attach.rawTracepoint(program: program, name: "sys_enter")
+                    let link = try Attach.rawTracepoint(program: program.descriptor, name: "sys_enter")
                     for _ in 0..<5 { _ = getppid() }
                     #expect(try counter(object, "syscalls") >= 5)
                     _ = link
@@ -62,7 +62,7 @@ extension KernelTests {
         func socketFilter() throws {
             try KernelObjects.exclusively {
                 let object = try loadTestData("counter.bpfel.o")
-                let program = try object.programDescriptor(named: "drop_all").required("drop_all")
+                let program = try object.program(named: "drop_all").required("drop_all")
                 let receiver = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0), sender = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
                 defer { close(receiver); close(sender) }
                 var address = sockaddr_in()
@@ -79,7 +79,7 @@ extension KernelTests {
                     return recv(receiver, &buffer, 16, Int32(MSG_DONTWAIT)) == 3
                 }
                 #expect(roundTrip())
-                try Attach.socketFilter(program: program, socket: receiver)
+                try Attach.socketFilter(program: program.descriptor, socket: receiver)
                 #expect(!roundTrip())
                 try Attach.detachSocketFilter(socket: receiver)
                 #expect(roundTrip())
@@ -94,7 +94,7 @@ extension KernelTests {
                     let object = try loadTestData("iter.bpfel.o")
                     let spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/iter.bpfel.o")
                     let kind = try spec.program(named: "list_tasks").required("list_tasks").kind.required("iter/task kind")
-                    let link = try Attach.auto(program: try object.programDescriptor(named: "list_tasks").required("list_tasks"), kind: kind)
+                    let link = try Attach.auto(program: try object.program(named: "list_tasks").required("list_tasks").descriptor, kind: kind)
                     for _ in 0..<2 {
                         let lines = String(decoding: try link.readIterator(), as: UTF8.self).split(separator: "\n")
                         #expect(lines.first == "tgid pid comm")
@@ -117,10 +117,10 @@ extension KernelTests {
                     let object = try spec.load()
                     #expect(object.programNames == ["on_perf_event"])
                     let globals = try GlobalData(object)
-                    let program = try object.programDescriptor(named: "on_perf_event").required("on_perf_event")
+                    let program = try object.program(named: "on_perf_event").required("on_perf_event")
                     do {
-                        let link = try Attach.perfEvent(program: program, source: .cpuClock, samplePeriod: 500_000, cpu: 0)
-                        #expect(try LinkInfo(descriptor: link.descriptor.rawValue).typeName == "perf_event")
+                        let link = try Attach.perfEvent(program: program.descriptor, source: .cpuClock, samplePeriod: 500_000, cpu: 0)
+                        #expect(try LinkInfo(of: link.descriptor).typeName == "perf_event")
                         usleep(100_000)
                         #expect(try globals.value(of: "hits", as: UInt64.self) >= 20, "about 200 ticks in 100 ms")
                     }
@@ -136,10 +136,10 @@ extension KernelTests {
         func kprobe() throws {
             try KernelObjects.exclusively {
                 let object = try loadTestData("counter.bpfel.o")
-                let program = try object.programDescriptor(named: "probe_open").required("probe_open")
+                let program = try object.program(named: "probe_open").required("probe_open")
                 do {
                     // A kernel with CONFIG_KPROBES attaches: then the program must count the opens it sees.
-                    let link = try Attach.auto(program: program, kind: try (object.spec.program(named: "probe_open")?.kind).required("kind"))
+                    let link = try Attach.auto(program: program.descriptor, kind: try (object.spec.program(named: "probe_open")?.kind).required("kind"))
                     link.detach()
                     if let unexpected = Host.unexpectedOutcome("kprobe", refused: false) { Issue.record(Comment(rawValue: unexpected)) }
                 } catch let AttachError.unsupported(what) {
@@ -153,12 +153,12 @@ extension KernelTests {
         func cycles() throws {
             try KernelObjects.exclusively {
                 let object = try loadTestData("counter.bpfel.o")
-                let program = try object.programDescriptor(named: "count_syscalls").required("count_syscalls")
+                let program = try object.program(named: "count_syscalls").required("count_syscalls")
                 let before = KernelObjects.openCount()
                 var fds = 0
                 // Raw tracepoint links: a perf-event tracepoint costs an RCU grace period (~75 ms) per detach.
                 for _ in 0..<1000 {
-                    let link = try Attach.rawTracepoint(program: program, name: "sys_enter")
+                    let link = try Attach.rawTracepoint(program: program.descriptor, name: "sys_enter")
                     fds = max(fds, Int(link.descriptor.rawValue))
                 }
                 #expect(KernelObjects.openCount() == before)

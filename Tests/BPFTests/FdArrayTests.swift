@@ -17,7 +17,7 @@ extension KernelTests {
                 Issue.record("no kernel BTF object named vmlinux")
                 return
             }
-            #expect(try KernelBTFObjects.kernelName(of: fd.rawValue) == "vmlinux")
+            #expect(try KernelBTFObjects.kernelName(of: fd) == "vmlinux")
             let missing = try KernelBTFObjects.open(named: "swiftbpf_no_such_module")?.release()
             #expect(missing == nil)
             if let missing { close(missing) }
@@ -25,13 +25,13 @@ extension KernelTests {
 
         @Test("a map named by its fd_array index (BPF_PSEUDO_MAP_IDX) is the program's map")
         func mapByIndex() throws {
-            let map = try MapCommands.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1, name: "fd_array_map"))
+            let map = try Map.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1, name: "fd_array_map"))
             let load = Instruction(opcode: 0x18, destination: 1, source: PseudoSource.mapIndex, immediate: 1)
             var attributes = ProgramAttributes(type: .socketFilter, instructions: [load, Instruction(opcode: 0)] + Self.returnZero, license: "GPL")
-            attributes.fdArray = [-1, map.rawValue]
+            attributes.fdArray = [-1, map.descriptor.rawValue]
             let program = try ProgramCommands.load(attributes)
-            let info = try ProgramInfo(descriptor: program.rawValue)
-            #expect(info.mapIDs == [try MapInfo(descriptor: map.rawValue).id])
+            let info = try ProgramInfo(of: program)
+            #expect(info.mapIDs == [try map.info().id])
         }
 
         @Test("a kfunc call's offset names its fd_array slot: the verifier reads that slot as a module's BTF")

@@ -16,17 +16,17 @@ extension KernelTests {
                     try spec.setInitialValue(withUnsafeBytes(of: UInt32(3)) { Array($0) }, of: "step")
                     let object = try spec.load()
                     let globals = try GlobalData(object)
-                    let program = try object.programDescriptor(named: "advance").required("advance")
+                    let program = try object.program(named: "advance").required("advance")
                     #expect(try globals.value(of: "step", as: UInt32.self) == 3)
                     #expect(try globals.value(of: "total", as: UInt64.self) == 5)
                     #expect(try globals.value(of: "runs", as: UInt64.self) == 0)
                     #expect(try globals.bytes(of: "label") == Array("counter\0".utf8))
-                    for _ in 0..<2 { _ = try ProgramCommands.testRun(descriptor: program) }
+                    for _ in 0..<2 { _ = try program.testRun() }
                     #expect(try globals.value(of: "total", as: UInt64.self) == 11)
                     #expect(try globals.value(of: "runs", as: UInt64.self) == 2)
                     #expect(try globals.bytes(of: "label") == Array("Counter\0".utf8))
                     try globals.set(UInt64(100), of: "total")
-                    _ = try ProgramCommands.testRun(descriptor: program)
+                    _ = try program.testRun()
                     #expect(try globals.value(of: "total", as: UInt64.self) == 103)
                     #expect(try globals.value(of: "runs", as: UInt64.self) == 3)
 

@@ -9,7 +9,7 @@ import Testing
 /// `SWIFTBPF_REQUIRE_KERNEL=1` (CI), where they run and fail.
 let kernelAvailable: Bool = {
     do {
-        _ = try MapCommands.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1, name: "probe"))
+        _ = try Map.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1, name: "probe"))
         return true
     } catch {
         print("kernel tests: bpf() refused (\(error)); they skip unless SWIFTBPF_REQUIRE_KERNEL=1")
@@ -31,8 +31,8 @@ func pinningUnder(_ root: String) -> LoadOptions {
 }
 
 /// The value of key 0 of an array map.
-func firstValue(_ fd: Int32, size: Int) throws -> [UInt8] {
-    try MapCommands.lookup(descriptor: fd, key: [0, 0, 0, 0], valueSize: size)
+func firstValue(_ fd: Map, size: Int) throws -> [UInt8] {
+    try fd.value([0, 0, 0, 0]).prefix(size).map { $0 }
 }
 
 extension Optional {
@@ -83,3 +83,11 @@ func entries(_ path: String) -> [String] {
 /// synchronous (under ``KernelObjects/exclusively(_:)``) or asynchronous (which cannot be).
 @Suite("On the kernel", .serialized)
 struct KernelTests {}
+
+extension Map {
+    /// The value of `key`, which must be there (`ENOENT` otherwise, as the raw command reports it).
+    func value(_ key: [UInt8]) throws(SyscallError) -> [UInt8] {
+        guard let value = try lookup(key) else { throw SyscallError(operation: "BPF_MAP_LOOKUP_ELEM", errno: ENOENT) }
+        return value
+    }
+}

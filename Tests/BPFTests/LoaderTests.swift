@@ -22,7 +22,7 @@ extension KernelTests {
                     #expect(object.programNames == object.spec.programsToLoad.map(\.name))
                     #expect(object.programNames.count == object.spec.entryPrograms.count - (name.hasPrefix("tcp_cc") ? 1 : 0))
                     for program in object.programNames {
-                        let info = try ProgramInfo(descriptor: try object.programDescriptor(named: program).required(program))
+                        let info = try ProgramInfo(of: try object.program(named: program).required(program).descriptor)
                         #expect(info.type == object.spec.program(named: program)?.kind?.programType)
                         #expect(info.name == String(program.prefix(15)))
                     }
@@ -42,8 +42,7 @@ extension KernelTests {
                     let object = try ObjectSpec(contentsOfFile: path).load()
                     #expect(object.programNames.sorted() == ["entry_l1", "entry_l1_s", "entry_l1_w", "entry_l2", "entry_ww"])
                     for name in object.programNames {
-                        let run = try ProgramCommands.testRun(descriptor: try object.programDescriptor(named: name).required(name),
-                                                              data: [UInt8](repeating: 0, count: 64))
+                        let run = try try object.program(named: name).required(name).testRun(data: [UInt8](repeating: 0, count: 64))
                         #expect(run.returnValue == 0, "\(name)")
                     }
                 }
@@ -56,25 +55,25 @@ extension KernelTests {
             try KernelObjects.exclusively {
                 let object = try loadTestData("multi.bpfel.o")
                 for spec in object.spec.maps {
-                    let info = try MapInfo(descriptor: try object.mapDescriptor(named: spec.name).required(spec.name))
+                    let info = try MapInfo(of: try object.map(named: spec.name).required(spec.name).descriptor)
                     #expect(info.type == spec.type && info.keySize == spec.keySize && info.valueSize == spec.valueSize)
                     #expect(info.maxEntries == spec.maxEntries && info.flags == spec.flags && info.name == spec.name)
                     if !spec.contents.isEmpty {
-                        #expect(try firstValue(try object.mapDescriptor(named: spec.name).required(spec.name), size: spec.contents.count) == spec.contents)
+                        #expect(try firstValue(try object.map(named: spec.name).required(spec.name), size: spec.contents.count) == spec.contents)
                     }
                 }
-                let rodata = try object.mapDescriptor(named: "multi.rodata").required("multi.rodata")
-                #expect(try MapInfo(descriptor: rodata).btfValueTypeID != 0)
+                let rodata = try object.map(named: "multi.rodata").required("multi.rodata")
+                #expect(try rodata.info().btfValueTypeID != 0)
                 #expect(throws: SyscallError(operation: "BPF_MAP_UPDATE_ELEM", errno: EPERM)) {
-                    try MapCommands.update(descriptor: rodata, key: [0, 0, 0, 0], value: [1, 2, 3, 4])
+                    try rodata.update([0, 0, 0, 0], [1, 2, 3, 4])
                 }
-                let data = try object.mapDescriptor(named: "multi.data").required("multi.data")
-                try MapCommands.update(descriptor: data, key: [0, 0, 0, 0], value: [9, 0, 0, 0])
+                let data = try object.map(named: "multi.data").required("multi.data")
+                try data.update([0, 0, 0, 0], [9, 0, 0, 0])
 
                 let linked = try Linker.link(object.spec, program: "count_packets")
                 let used = Set(linked.mapLoads.map { object.spec.maps[$0.map].name })
-                let ids = try Set(used.map { try MapInfo(descriptor: try object.mapDescriptor(named: $0).required($0)).id })
-                let info = try ProgramInfo(descriptor: try object.programDescriptor(named: "count_packets").required("count_packets"))
+                let ids = try Set(used.map { try MapInfo(of: try object.map(named: $0).required($0).descriptor).id })
+                let info = try ProgramInfo(of: try object.program(named: "count_packets").required("count_packets").descriptor)
                 #expect(ids.isSubset(of: Set(info.mapIDs)))
                 #expect(info.gplCompatible && info.btfID != 0)
             }
@@ -84,16 +83,16 @@ extension KernelTests {
         func slots() throws {
             try KernelObjects.exclusively {
                 let object = try loadTestData("maps.bpfel.o")
-                let jumps = try object.mapDescriptor(named: "jumps").required("jumps")
-                let tail = try ProgramInfo(descriptor: try object.programDescriptor(named: "tail_target").required("tail_target"))
+                let jumps = try object.map(named: "jumps").required("jumps")
+                let tail = try ProgramInfo(of: try object.program(named: "tail_target").required("tail_target").descriptor)
                 // User space reads back ids: of the program in a program array, of the map in a map of maps.
-                let slot = try MapCommands.lookup(descriptor: jumps, key: [1, 0, 0, 0], valueSize: 4)
+                let slot = try jumps.value([1, 0, 0, 0])
                 #expect(slot.withUnsafeBytes { $0.load(as: UInt32.self) } == tail.id)
-                let outer = try object.mapDescriptor(named: "outer").required("outer")
-                let inner = try MapCommands.lookup(descriptor: outer, key: [2, 0, 0, 0], valueSize: 4)
-                let innerB = try MapInfo(descriptor: try object.mapDescriptor(named: "inner_b").required("inner_b"))
+                let outer = try object.map(named: "outer").required("outer")
+                let inner = try outer.value([2, 0, 0, 0])
+                let innerB = try MapInfo(of: try object.map(named: "inner_b").required("inner_b").descriptor)
                 #expect(inner.withUnsafeBytes { $0.load(as: UInt32.self) } == innerB.id)
-                #expect(throws: SyscallError.self) { try MapCommands.lookup(descriptor: outer, key: [1, 0, 0, 0], valueSize: 4) }
+                #expect(throws: SyscallError.self) { try outer.value([1, 0, 0, 0]) }
             }
         }
 
@@ -184,9 +183,9 @@ extension KernelTests {
             try KernelObjects.exclusively {
                 let object = try loadTestData("kconfig.bpfel.o")
                 let spec = object.spec
-                let map = try object.mapDescriptor(named: "kconfig.kconfig").required(".kconfig map")
+                let map = try object.map(named: "kconfig.kconfig").required(".kconfig map")
                 let index = try spec.kconfigMapIndex.required("index")
-                let bytes = try MapCommands.lookup(descriptor: map, key: [0, 0, 0, 0], valueSize: Int(spec.maps[index].valueSize))
+                let bytes = try map.value([0, 0, 0, 0])
                 func value(_ name: String) throws -> UInt64 {
                     let e = try spec.kconfigExterns.first { $0.name == name }.required(name)
                     return bytes[Int(e.offset)..<Int(e.offset + e.size)].reversed().reduce(0) { $0 << 8 | UInt64($1) }
@@ -199,8 +198,8 @@ extension KernelTests {
                 #expect(try value("CONFIG_SWIFTBPF_NO_SUCH_OPTION") == 0)
                 #expect(try value("LINUX_HAS_BPF_COOKIE") == 1)
                 // The map is frozen and read-only to programs.
-                #expect(throws: SyscallError.self) { try MapCommands.update(descriptor: map, key: [0, 0, 0, 0], value: bytes) }
-                #expect(object.btf != nil)
+                #expect(throws: SyscallError.self) { try map.update([0, 0, 0, 0], bytes) }
+                #expect(object.hasBTF == true)
             }
         }
     }
@@ -217,7 +216,7 @@ extension KernelTests {
                 options.diagnostics = { warnings.append($0) }
                 let object = try loadTestData("ksym.bpfel.o", options)
                 #expect(object.programNames == ["acquire_release"])
-                #expect(object.btf != nil, "\(warnings.all)")
+                #expect(object.hasBTF == true, "\(warnings.all)")
             }
         }
 

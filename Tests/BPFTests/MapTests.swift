@@ -7,8 +7,8 @@ import Testing
 func u32(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v) { Array($0) } }
 func u64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v) { Array($0) } }
 
-func makeMap(_ type: MapType, key: UInt32 = 4, value: UInt32 = 8, entries: UInt32 = 256, flags: UInt32 = 0) throws -> FileDescriptor {
-    try MapCommands.create(MapAttributes(type: type, keySize: key, valueSize: value, maxEntries: entries, flags: flags, name: "test_map"))
+func makeMap(_ type: MapType, key: UInt32 = 4, value: UInt32 = 8, entries: UInt32 = 256, flags: UInt32 = 0) throws -> Map {
+    try Map.create(MapAttributes(type: type, keySize: key, valueSize: value, maxEntries: entries, flags: flags, name: "test_map"))
 }
 
 /// Entries as a dictionary, for order-free comparison.
@@ -25,37 +25,36 @@ extension KernelTests {
             try KernelObjects.exclusively {
                 let before = KernelObjects.openCount()
                 do {
-                    let map = try makeMap(type, entries: 100)
-                    let fd = map.rawValue
-                    try MapCommands.update(descriptor: fd, keys: (0..<100).map { u32($0) }, values: (0..<100).map { u64(UInt64($0) * 3) })
-                    #expect(try MapCommands.lookup(descriptor: fd, key: u32(7), valueSize: 8) == u64(21))
-                    let walked = try MapCommands.keys(descriptor: fd, keySize: 4)
+                    let fd = try makeMap(type, entries: 100)
+                    try fd.update(keys: (0..<100).map { u32($0) }, values: (0..<100).map { u64(UInt64($0) * 3) })
+                    #expect(try fd.value(u32(7)) == u64(21))
+                    let walked = try fd.allKeys()
                     #expect(Set(walked) == Set((0..<100).map { u32($0) }))
                     // The lazy walk: the same keys; stopping early reads no further.
-                    #expect(try MapCommands.keySequence(descriptor: fd, keySize: 4).map { try $0.get() } == walked)
-                    #expect(try MapCommands.keySequence(descriptor: fd, keySize: 4).prefix(3).map { try $0.get() } == Array(walked.prefix(3)))
-                    // A failure is the last element (here: no such descriptor).
-                    let failed = Array(MapCommands.keySequence(descriptor: -1, keySize: 4))
+                    #expect(try fd.keys.map { try $0.get() } == walked)
+                    #expect(try fd.keys.prefix(3).map { try $0.get() } == Array(walked.prefix(3)))
+                    // A failure is the last element (here: a queue, which has no keys to walk).
+                    let failed = Array(try makeMap(.queue, key: 0, value: 4, entries: 4).keys)
                     #expect(failed.count == 1)
                     #expect(throws: SyscallError.self) { try failed[0].get() }
-                    let oneByOne = try walked.map { ($0, try MapCommands.lookup(descriptor: fd, key: $0, valueSize: 8)) }
+                    let oneByOne = try walked.map { ($0, try fd.value($0)) }
                     for chunk in [1, 7, 256] {
-                        let batched = try MapCommands.entries(descriptor: fd, keySize: 4, valueSize: 8, chunk: chunk)
+                        let batched = try fd.entries(chunk: chunk)
                         #expect(batched.count == 100, "chunk \(chunk)")
                         #expect(table(batched) == table(oneByOne), "chunk \(chunk)")
                     }
                     if type == .array {
                         // Array entries cannot be deleted: EINVAL, as the kernel says.
-                        #expect(throws: SyscallError.self) { try MapCommands.delete(descriptor: fd, key: u32(1)) }
+                        #expect(throws: SyscallError.self) { try fd.delete(u32(1)) }
                     } else {
-                        try MapCommands.delete(descriptor: fd, key: u32(1))
-                        try MapCommands.delete(descriptor: fd, keys: (2..<50).map { u32($0) })
-                        #expect(try MapCommands.keys(descriptor: fd, keySize: 4).count == 51)
-                        #expect(try MapCommands.nextKey(descriptor: fd, after: nil, keySize: 4) != nil)
-                        let taken = try MapCommands.entries(descriptor: fd, keySize: 4, valueSize: 8, deleting: true)
+                        try fd.delete(u32(1))
+                        try fd.delete(keys: (2..<50).map { u32($0) })
+                        #expect(try fd.allKeys().count == 51)
+                        #expect(try fd.nextKey(after: nil) != nil)
+                        let taken = try fd.entries(deleting: true)
                         #expect(taken.count == 51)
-                        #expect(try MapCommands.keys(descriptor: fd, keySize: 4).isEmpty)
-                        #expect(try MapCommands.nextKey(descriptor: fd, after: nil, keySize: 4) == nil)
+                        #expect(try fd.allKeys().isEmpty)
+                        #expect(try fd.nextKey(after: nil) == nil)
                     }
                 }
                 #expect(KernelObjects.openCount() == before)
@@ -66,15 +65,15 @@ extension KernelTests {
         func updateFlags() throws {
             try KernelObjects.exclusively {
                 let map = try makeMap(.hash)
-                try MapCommands.update(descriptor: map.rawValue, key: u32(1), value: u64(1), flags: 1)
+                try map.update(u32(1), u64(1), flags: 1)
                 #expect(throws: SyscallError(operation: "BPF_MAP_UPDATE_ELEM", errno: EEXIST)) {
-                    try MapCommands.update(descriptor: map.rawValue, key: u32(1), value: u64(2), flags: 1)
+                    try map.update(u32(1), u64(2), flags: 1)
                 }
                 #expect(throws: SyscallError(operation: "BPF_MAP_UPDATE_ELEM", errno: ENOENT)) {
-                    try MapCommands.update(descriptor: map.rawValue, key: u32(2), value: u64(2), flags: 2)
+                    try map.update(u32(2), u64(2), flags: 2)
                 }
-                #expect(try MapCommands.lookupAndDelete(descriptor: map.rawValue, key: u32(1), valueSize: 8) == u64(1))
-                #expect(try MapCommands.lookupAndDelete(descriptor: map.rawValue, key: u32(1), valueSize: 8) == nil)
+                #expect(try map.lookupAndDelete(u32(1)) == u64(1))
+                #expect(try map.lookupAndDelete(u32(1)) == nil)
             }
         }
 
@@ -85,14 +84,12 @@ extension KernelTests {
                 // A 12-byte value: each CPU's slot is padded to 16.
                 let map = try makeMap(type, value: 12, entries: 4)
                 let values = (0..<(try PossibleCPUs.count)).map { cpu in (0..<12).map { UInt8(cpu * 16 + $0) } }
-                try MapCommands.updatePerCPU(descriptor: map.rawValue, key: u32(2), values: values, valueSize: 12)
-                #expect(try MapCommands.lookupPerCPU(descriptor: map.rawValue, key: u32(2), valueSize: 12) == values)
+                try map.updatePerCPU(u32(2), values: values)
+                #expect(try map.lookupPerCPU(u32(2)) == values)
                 #expect(throws: SyscallError.self) {
-                    try MapCommands.updatePerCPU(descriptor: map.rawValue, key: u32(2), values: [[0]], valueSize: 12)
+                    try map.updatePerCPU(u32(2), values: [[0]])
                 }
-                let stride = MapCommands.perCPUStride(valueSize: 12)
-                #expect(stride == 16)
-                let batched = try MapCommands.entries(descriptor: map.rawValue, keySize: 4, valueSize: stride * (try PossibleCPUs.count))
+                let batched = try map.entries()
                 let entry = try #require(batched.first { $0.key == u32(2) })
                 #expect(Array(entry.value[0..<12]) == values[0])
             }
@@ -108,30 +105,23 @@ extension KernelTests {
                         return error.errno == EINVAL && error.operation.contains("refused before the call")
                     }
                 }
-                #expect(refused { try MapCommands.update(descriptor: map.rawValue, key: u32(1), value: [UInt8](repeating: 0, count: 64)) })
-                #expect(refused { try MapCommands.update(descriptor: map.rawValue, key: u64(1), value: u64(1)) })
-                #expect(refused { _ = try MapCommands.lookup(descriptor: map.rawValue, key: u64(1), valueSize: 8) })
-                #expect(refused { _ = try MapCommands.lookupAndDelete(descriptor: map.rawValue, key: u64(1), valueSize: 8) })
-                #expect(refused { _ = try MapCommands.nextKey(descriptor: map.rawValue, after: nil, keySize: 4) })
-                #expect(refused { _ = try MapCommands.nextKey(descriptor: map.rawValue, after: u32(0), keySize: 8) })
-                #expect(refused { _ = try MapCommands.keys(descriptor: map.rawValue, keySize: 4) })
-                #expect(refused { _ = try MapCommands.entries(descriptor: map.rawValue, keySize: 8, valueSize: 8) })
-                #expect(refused { try MapCommands.delete(descriptor: map.rawValue, key: u32(1)) })
-                #expect(refused { try MapCommands.update(descriptor: map.rawValue, keys: [u64(1), u32(2)], values: [[UInt8](repeating: 0, count: 64), u64(0)]) })
-                #expect(refused { _ = try MapCommands.lookupPerCPU(descriptor: map.rawValue, key: u64(1), valueSize: 64) })
-                let key = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 8), value = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 8)
-                defer { key.deallocate(); value.deallocate() }
-                #expect(refused { try MapCommands.lookup(map, key: UnsafeRawBufferPointer(key), value: value) })
-                // Sizes that would overflow or trap in the buffers they size are refused too.
+                #expect(refused { try map.update(u32(1), [UInt8](repeating: 0, count: 64)) })
+                #expect(refused { try map.update(u64(1), u64(1)) })
+                #expect(refused { _ = try map.value(u32(1)) })
+                #expect(refused { _ = try map.lookupAndDelete(u32(1)) })
+                #expect(refused { _ = try map.nextKey(after: u32(0)) })
+                #expect(refused { try map.delete(u32(1)) })
+                #expect(refused { try map.update(keys: [u64(1), u32(2)], values: [[UInt8](repeating: 0, count: 64), u64(0)]) })
+                #expect(refused { _ = try map.lookupPerCPU(u64(1)) })
+                // Walks size their buffers from the map: a queue's keyless walk is the kernel's refusal, not a short buffer.
                 let queue = try makeMap(.queue, key: 0, value: 4, entries: 4)
-                #expect(refused { _ = try MapCommands.nextKey(descriptor: queue.rawValue, after: nil, keySize: -1) })
-                #expect(refused { _ = try MapCommands.keys(descriptor: queue.rawValue, keySize: 1 << 40) })
-                #expect(refused { _ = try MapCommands.entries(descriptor: queue.rawValue, keySize: -1, valueSize: 4) })
-                #expect(throws: SyscallError.self) { _ = try MapCommands.lookupPerCPU(descriptor: map.rawValue, key: u64(1), valueSize: Int.max) }
-                #expect(try MapCommands.entries(descriptor: map.rawValue, keySize: 8, valueSize: 64, chunk: Int.max).isEmpty)
+                #expect(throws: SyscallError.self) { _ = try queue.allKeys() }
+                #expect(refused { try queue.push(u64(1)) })
+                #expect(throws: SyscallError.self) { _ = try map.lookupPerCPU(u64(1)) }
+                #expect(try map.entries(chunk: Int.max).isEmpty)
                 // The right sizes still work.
-                try MapCommands.update(descriptor: map.rawValue, key: u64(1), value: [UInt8](repeating: 7, count: 64))
-                #expect(try MapCommands.lookup(descriptor: map.rawValue, key: u64(1), valueSize: 64) == [UInt8](repeating: 7, count: 64))
+                try map.update(u64(1), [UInt8](repeating: 7, count: 64))
+                #expect(try map.value(u64(1)) == [UInt8](repeating: 7, count: 64))
             }
         }
 
@@ -157,9 +147,9 @@ extension KernelTests {
             try KernelObjects.exclusively {
                 for (type, order) in [(MapType.queue, [1, 2, 3]), (.stack, [3, 2, 1])] {
                     let map = try makeMap(type, key: 0, value: 4, entries: 8)
-                    for v in 1...3 { try MapCommands.push(descriptor: map.rawValue, value: u32(UInt32(v))) }
+                    for v in 1...3 { try map.push(u32(UInt32(v))) }
                     var popped: [[UInt8]] = []
-                    while let v = try MapCommands.lookupAndDelete(descriptor: map.rawValue, key: nil, valueSize: 4) { popped.append(v) }
+                    while let v = try map.lookupAndDelete(nil) { popped.append(v) }
                     #expect(popped == order.map { u32(UInt32($0)) }, "\(type)")
                 }
             }
@@ -170,11 +160,11 @@ extension KernelTests {
             try KernelObjects.exclusively {
                 // key: u32 prefix length + 4 address bytes; BPF_F_NO_PREALLOC is required.
                 let map = try makeMap(.lpmTrie, key: 8, value: 4, entries: 16, flags: 1)
-                try MapCommands.update(descriptor: map.rawValue, key: u32(8) + [10, 0, 0, 0], value: u32(8))
-                try MapCommands.update(descriptor: map.rawValue, key: u32(24) + [10, 1, 2, 0], value: u32(24))
-                #expect(try MapCommands.lookup(descriptor: map.rawValue, key: u32(32) + [10, 1, 2, 3], valueSize: 4) == u32(24))
-                #expect(try MapCommands.lookup(descriptor: map.rawValue, key: u32(32) + [10, 9, 9, 9], valueSize: 4) == u32(8))
-                #expect(throws: SyscallError.self) { try MapCommands.lookup(descriptor: map.rawValue, key: u32(32) + [11, 0, 0, 0], valueSize: 4) }
+                try map.update(u32(8) + [10, 0, 0, 0], u32(8))
+                try map.update(u32(24) + [10, 1, 2, 0], u32(24))
+                #expect(try map.lookup(u32(32) + [10, 1, 2, 3]) == u32(24))
+                #expect(try map.lookup(u32(32) + [10, 9, 9, 9]) == u32(8))
+                #expect(try map.lookup(u32(32) + [11, 0, 0, 0]) == nil)
             }
         }
 
@@ -182,18 +172,18 @@ extension KernelTests {
         func spinLock() throws {
             try KernelObjects.exclusively {
                 let object = try loadTestData("spinlock.bpfel.o")
-                let map = try object.mapDescriptor(named: "locked").required("map locked")
-                let program = try object.programDescriptor(named: "add_one").required("program add_one")
+                let map = try object.map(named: "locked").required("map locked")
+                let program = try object.program(named: "add_one").required("program add_one")
                 let lock: UInt64 = 4  // BPF_F_LOCK
                 // struct counter { struct bpf_spin_lock lock; /* 4 bytes of padding */ __u64 count; }
                 func count(_ value: [UInt8]) -> UInt64 { value[8..<16].reversed().reduce(0) { $0 << 8 | UInt64($1) } }
-                try MapCommands.update(descriptor: map, key: u32(0), value: [UInt8](repeating: 0, count: 8) + [41, 0, 0, 0, 0, 0, 0, 0], flags: lock)
-                #expect(count(try MapCommands.lookup(descriptor: map, key: u32(0), valueSize: 16, flags: lock)) == 41)
-                #expect(try ProgramCommands.testRun(descriptor: program).returnValue == 0)
-                #expect(count(try MapCommands.lookup(descriptor: map, key: u32(0), valueSize: 16, flags: lock)) == 42)
+                try map.update(u32(0), [UInt8](repeating: 0, count: 8) + [41, 0, 0, 0, 0, 0, 0, 0], flags: lock)
+                #expect(count(try #require(try map.lookup(u32(0), flags: lock))) == 41)
+                #expect(try program.testRun().returnValue == 0)
+                #expect(count(try #require(try map.lookup(u32(0), flags: lock))) == 42)
                 // A map without a lock refuses the flag.
                 let plain = try makeMap(.array, key: 4, value: 8, entries: 1)
-                #expect(throws: SyscallError.self) { try MapCommands.lookup(descriptor: plain.rawValue, key: u32(0), valueSize: 8, flags: lock) }
+                #expect(throws: SyscallError.self) { try plain.lookup(u32(0), flags: lock) }
             }
         }
     }

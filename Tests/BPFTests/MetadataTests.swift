@@ -27,19 +27,18 @@ extension KernelTests {
         func bound() throws {
             try KernelObjects.exclusively {
                 let object = try loadTestData("metadata.bpfel.o")
-                let rodata = try MapInfo(descriptor: try object.mapDescriptor(named: "metadata.rodata").required("metadata.rodata"))
+                let rodata = try MapInfo(of: try object.map(named: "metadata.rodata").required("metadata.rodata").descriptor)
                 for program in ["quiet", "reads_limit"] {
-                    let fd = try object.programDescriptor(named: program).required(program)
-                    #expect(try ProgramInfo(descriptor: fd).mapIDs.contains(rodata.id), "\(program) lacks the .rodata map")
-                    let metadata = try ProgramMetadata.read(program: fd).required("metadata of \(program)")
+                    let fd = try object.program(named: program).required(program)
+                    #expect(try fd.info().mapIDs.contains(rodata.id), "\(program) lacks the .rodata map")
+                    let metadata = try ProgramMetadata.read(program: fd.descriptor).required("metadata of \(program)")
                     #expect(metadata.mapID == rodata.id)
                     #expect(metadata.entries.map(\.name) == ["owner", "build", "debug"])
                     #expect(metadata.entries.map(\.value) == [.string("team-observability"), .signed(20_261_129), .bool(true)])
                 }
                 // The map is frozen: user space cannot change the metadata.
                 #expect(throws: SyscallError.self) {
-                    try MapCommands.update(descriptor: try object.mapDescriptor(named: "metadata.rodata").required("map"),
-                                           key: [0, 0, 0, 0], value: [UInt8](repeating: 0, count: Int(rodata.valueSize)))
+                    try object.map(named: "metadata.rodata").required("map").update([0, 0, 0, 0], [UInt8](repeating: 0, count: Int(rodata.valueSize)))
                 }
             }
         }
@@ -48,11 +47,11 @@ extension KernelTests {
         func metadataSection() throws {
             try KernelObjects.exclusively {
                 let object = try loadTestData("metadata_section.bpfel.o")
-                let map = try MapInfo(descriptor: try object.mapDescriptor(named: "metadata.rodata").required("metadata map"))
+                let map = try MapInfo(of: try object.map(named: "metadata.rodata").required("metadata map").descriptor)
                 #expect(map.type == .array && map.keySize == 4 && map.maxEntries == 1 && map.btfValueTypeID != 0)
                 #expect(map.flags & (MapFlag.readOnlyProgram | MapFlag.mmapable) == MapFlag.readOnlyProgram | MapFlag.mmapable)
-                let fd = try object.programDescriptor(named: "tagged").required("tagged")
-                let metadata = try ProgramMetadata.read(program: fd).required("metadata")
+                let fd = try object.program(named: "tagged").required("tagged")
+                let metadata = try ProgramMetadata.read(program: fd.descriptor).required("metadata")
                 #expect(metadata.entries.map(\.name) == ["revision", "schema"])
                 #expect(metadata.entries.map(\.value) == [.string("4f2c9e1"), .unsigned(3)])
             }
@@ -67,10 +66,10 @@ extension KernelTests {
                 let object = try spec.load()
                 var bound: Set<UInt32> = []
                 for name in ["entries.rodata", "metadata.rodata"] {
-                    bound.insert(try MapInfo(descriptor: try object.mapDescriptor(named: name).required(name)).id)
+                    bound.insert(try MapInfo(of: try object.map(named: name).required(name).descriptor).id)
                 }
                 for program in ["p0", "p1", "p2"] {
-                    let ids = try ProgramInfo(descriptor: try object.programDescriptor(named: program).required(program)).mapIDs
+                    let ids = try ProgramInfo(of: try object.program(named: program).required(program).descriptor).mapIDs
                     #expect(Set(ids) == bound, "\(program) is bound to \(ids), not only to .rodata and .metadata")
                 }
             }
@@ -82,16 +81,16 @@ extension KernelTests {
                 var options = LoadOptions()
                 options.bindReadOnlyData = false
                 let object = try loadTestData("metadata.bpfel.o", options)
-                let rodata = try MapInfo(descriptor: try object.mapDescriptor(named: "metadata.rodata").required("map"))
-                let quiet = try object.programDescriptor(named: "quiet").required("quiet")
-                #expect(!(try ProgramInfo(descriptor: quiet).mapIDs.contains(rodata.id)))
-                #expect(try ProgramMetadata.read(program: quiet) == nil)
+                let rodata = try MapInfo(of: try object.map(named: "metadata.rodata").required("map").descriptor)
+                let quiet = try object.program(named: "quiet").required("quiet")
+                #expect(!(try quiet.info().mapIDs.contains(rodata.id)))
+                #expect(try ProgramMetadata.read(program: quiet.descriptor) == nil)
                 // A program that reads .rodata holds it regardless.
-                let reads = try object.programDescriptor(named: "reads_limit").required("reads_limit")
-                #expect(try ProgramInfo(descriptor: reads).mapIDs.contains(rodata.id))
+                let reads = try object.program(named: "reads_limit").required("reads_limit")
+                #expect(try reads.info().mapIDs.contains(rodata.id))
                 // The explicit API binds any map to any program.
-                try ProgramCommands.bindMap(program: quiet, map: try object.mapDescriptor(named: "metadata.rodata").required("map"))
-                #expect(try ProgramInfo(descriptor: quiet).mapIDs.contains(rodata.id))
+                try ProgramCommands.bindMap(program: quiet.descriptor.rawValue, map: try object.map(named: "metadata.rodata").required("map").descriptor.rawValue)
+                #expect(try quiet.info().mapIDs.contains(rodata.id))
             }
         }
     }
@@ -184,7 +183,7 @@ extension KernelTests {
                 let warnings = WarningLog()
                 options.diagnostics = { warnings.append($0) }
                 let object = try loadTestData("metadata.bpfel.o", options)
-                #expect(object.btf != nil, "the kernel refused the sanitized BTF: \(warnings.all)")
+                #expect(object.hasBTF == true, "the kernel refused the sanitized BTF: \(warnings.all)")
                 #expect(object.programNames == ["quiet", "reads_limit"])
             }
         }

@@ -85,12 +85,12 @@ extension KernelTests {
                 let pair = try VethPair()
                 let object = try loadNetcount(port: 42430)
                 let globals = try GlobalData(object)
-                let xdpProgram = try object.programDescriptor(named: "count_udp").required("count_udp")
-                let tcProgram = try object.programDescriptor(named: "count_udp_tc").required("count_udp_tc")
+                let xdpProgram = try object.program(named: "count_udp").required("count_udp")
+                let tcProgram = try object.program(named: "count_udp_tc").required("count_udp_tc")
                 let attachType = try (object.spec.program(named: "count_udp_tc")?.kind?.expectedAttachType).required("attach type")
                 do {
-                    let xdp = try Attach.xdp(program: xdpProgram, interface: pair.host)
-                    let tc = try Attach.tcx(program: tcProgram, interface: pair.host, attachType: attachType)
+                    let xdp = try Attach.xdp(program: xdpProgram.descriptor, interface: pair.host)
+                    let tc = try Attach.tcx(program: tcProgram.descriptor, interface: pair.host, attachType: attachType)
                     try pair.sendFromPeer(to: 42430, count: 6)
                     try pair.sendFromPeer(to: 42431, count: 2)
                     #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 6)
@@ -109,9 +109,9 @@ extension KernelTests {
             try KernelObjects.exclusively {
                 let object = try loadNetcount(port: 42424)
                 let globals = try GlobalData(object)
-                let program = try object.programDescriptor(named: "count_udp").required("count_udp")
+                let program = try object.program(named: "count_udp").required("count_udp")
                 do {
-                    let link = try Attach.xdp(program: program, interface: "lo")
+                    let link = try Attach.xdp(program: program.descriptor, interface: "lo")
                     try udp(to: 42424, count: 5)
                     try udp(to: 42425, count: 2)
                     #expect(try globals.value(of: "udp_packets", as: UInt64.self) == 5)
@@ -127,11 +127,11 @@ extension KernelTests {
             try KernelObjects.exclusively {
                 let object = try loadNetcount(port: 42427)
                 let globals = try GlobalData(object)
-                let program = try object.programDescriptor(named: "count_udp_tc").required("count_udp_tc")
+                let program = try object.program(named: "count_udp_tc").required("count_udp_tc")
                 let attachType = try (object.spec.program(named: "count_udp_tc")?.kind?.expectedAttachType).required("attach type")
                 #expect(attachType.description == "BPF_TCX_INGRESS")
                 do {
-                    let link = try Attach.tcx(program: program, interface: "lo", attachType: attachType)
+                    let link = try Attach.tcx(program: program.descriptor, interface: "lo", attachType: attachType)
                     try udp(to: 42427, count: 4)
                     try udp(to: 42428, count: 2)
                     #expect(try globals.value(of: "tc_packets", as: UInt64.self) == 4)
@@ -148,9 +148,9 @@ extension KernelTests {
                 let before = KernelObjects.openCount()
                 do {
                     let object = try loadNetcount(port: 42429)
-                    let program = try object.programDescriptor(named: "count_udp_tc").required("count_udp_tc")
+                    let program = try object.program(named: "count_udp_tc").required("count_udp_tc")
                     #expect {
-                        _ = try Attach.netkit(program: program, interface: "lo", attachType: .netkitPrimary)
+                        _ = try Attach.netkit(program: program.descriptor, interface: "lo", attachType: .netkitPrimary)
                     } throws: { error in
                         guard case let AttachError.unsupported(what) = error else { return false }
                         return what.contains("netkit links on 'lo'") && what.contains("CONFIG_NETKIT")
@@ -158,7 +158,7 @@ extension KernelTests {
                     // Whether the kernel has netkit at all decides what 'lo' is refused for: say which.
                     let hasNetkit = (try? String(contentsOfFile: "/proc/kallsyms", encoding: .utf8))?.contains(" netkit_") ?? false
                     if let unexpected = Host.unexpectedOutcome("netkit", refused: !hasNetkit) { Issue.record(Comment(rawValue: unexpected)) }
-                    #expect(throws: AttachError.self) { _ = try Attach.netkit(program: program, interface: "no-such-if0", attachType: .netkitPeer) }
+                    #expect(throws: AttachError.self) { _ = try Attach.netkit(program: program.descriptor, interface: "no-such-if0", attachType: .netkitPeer) }
                 }
                 #expect(KernelObjects.openCount() == before)
             }
@@ -171,9 +171,9 @@ extension KernelTests {
                 let path = "/sys/fs/bpf/swiftbpf-test-link-\(getpid())"
                 let object = try loadNetcount(port: 42426)
                 let globals = try GlobalData(object)
-                let program = try object.programDescriptor(named: "count_udp").required("count_udp")
+                let program = try object.program(named: "count_udp").required("count_udp")
                 do {
-                    let link = try Attach.xdp(program: program, interface: "lo")
+                    let link = try Attach.xdp(program: program.descriptor, interface: "lo")
                     try link.pin(at: path)
                 }
                 try udp(to: 42426, count: 4)
@@ -194,13 +194,13 @@ extension KernelTests {
         func linkListing() throws {
             try KernelObjects.exclusively {
                 let object = try loadNetcount(port: 42429)
-                let program = try object.programDescriptor(named: "count_udp").required("count_udp")
-                let programID = try ProgramInfo(descriptor: program).id
+                let program = try object.program(named: "count_udp").required("count_udp")
+                let programID = try program.info().id
                 let path = "/sys/fs/bpf/swiftbpf-test-linkshow-\(getpid())"
-                let link = try Attach.xdp(program: program, interface: "lo")
+                let link = try Attach.xdp(program: program.descriptor, interface: "lo")
                 try link.pin(at: path)
                 defer { unlink(path) }
-                let info = try LinkInfo(descriptor: link.descriptor.rawValue)
+                let info = try LinkInfo(of: link.descriptor)
                 #expect(info.typeName == "xdp" && info.programID == programID)
                 let expected = "\(info.id): xdp  prog \(programID)  "
                 let listed = try Host.capture(Host.swiftbpf, ["link", "list"])
@@ -231,9 +231,9 @@ extension KernelTests {
                 let spec = try object.spec.program(named: "count_connect").required("count_connect spec")
                 let attachType = try (spec.kind?.expectedAttachType).required("attach type")
                 #expect(attachType.description == "BPF_CGROUP_INET4_CONNECT")
-                let program = try object.programDescriptor(named: "count_connect").required("count_connect")
+                let program = try object.program(named: "count_connect").required("count_connect")
                 do {
-                    let link = try Attach.cgroup(program: program, path: try currentCgroupV2(), attachType: attachType)
+                    let link = try Attach.cgroup(program: program.descriptor, path: try currentCgroupV2(), attachType: attachType)
                     try udp(to: 9, count: 6, connecting: true)
                     #expect(try globals.value(of: "connects", as: UInt64.self) == 6)
                     _ = link

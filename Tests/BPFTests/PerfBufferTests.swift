@@ -9,9 +9,9 @@ func withPerfbuf(pages: Int, _ body: (borrowing PerfBuffer) throws -> Void) thro
     var spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/perfbuf.bpfel.o")
     try spec.setInitialValue(withUnsafeBytes(of: UInt32(getpid())) { Array($0) }, of: "pid")
     let object = try spec.load()
-    let reader = try PerfBuffer(descriptor: try object.mapDescriptor(named: "events").required("events"), pages: pages)
-    let program = try object.programDescriptor(named: "emit").required("emit")
-    let link = try Attach.tracepoint(program: program, category: "syscalls", name: "sys_enter_getppid")
+    let reader = try PerfBuffer(try object.map(named: "events").required("events"), pages: pages)
+    let program = try object.program(named: "emit").required("emit")
+    let link = try Attach.tracepoint(program: program.descriptor, category: "syscalls", name: "sys_enter_getppid")
     try body(reader)
     link.detach()
 }

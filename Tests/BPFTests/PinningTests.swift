@@ -14,12 +14,12 @@ func loadPinned(root: String, adjust: (inout ObjectSpec) -> Void = { _ in }) thr
 }
 
 func sharedCount(_ object: borrowing LoadedObject) throws -> UInt64 {
-    let map = try object.mapDescriptor(named: "shared_counts").required("shared_counts")
-    return try MapCommands.lookup(descriptor: map, key: [0, 0, 0, 0], valueSize: 8).withUnsafeBytes { $0.load(as: UInt64.self) }
+    let map = try object.map(named: "shared_counts").required("shared_counts")
+    return try map.value([0, 0, 0, 0]).withUnsafeBytes { $0.load(as: UInt64.self) }
 }
 
 func bump(_ object: borrowing LoadedObject) throws {
-    _ = try ProgramCommands.testRun(descriptor: try object.programDescriptor(named: "bump").required("bump"))
+    _ = try object.program(named: "bump").required("bump").testRun()
 }
 
 /// The reason of a `.pin` load error, or a test failure.
@@ -46,15 +46,15 @@ extension KernelTests {
                         let first = try loadPinned(root: root)
                         #expect(first.pinnedMaps == ["shared_counts": root + "/shared_counts", "shared_flags": root + "/shared_flags"])
                         #expect(entries(root) == ["shared_counts", "shared_flags"])
-                        firstID = try MapInfo(descriptor: try first.mapDescriptor(named: "shared_counts").required("map")).id
+                        firstID = try MapInfo(of: try first.map(named: "shared_counts").required("map").descriptor).id
                         try bump(first)
                         let second = try loadPinned(root: root)
-                        #expect(try MapInfo(descriptor: try second.mapDescriptor(named: "shared_counts").required("map")).id == firstID)
+                        #expect(try MapInfo(of: try second.map(named: "shared_counts").required("map").descriptor).id == firstID)
                         try bump(second)
                         #expect(try sharedCount(first) == 2)
                     }
                     let third = try loadPinned(root: root)
-                    #expect(try MapInfo(descriptor: try third.mapDescriptor(named: "shared_counts").required("map")).id == firstID)
+                    #expect(try try third.map(named: "shared_counts").required("map").info().id == firstID)
                     #expect(try sharedCount(third) == 2)
                 }
             }
@@ -67,8 +67,8 @@ extension KernelTests {
                     let before = KernelObjects.openCount()
                     // shared_flags is an array of 4 u32: pin an array of 8 in its place.
                     do {
-                        let other = try MapCommands.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 8))
-                        try ObjectCommands.pin(descriptor: other.rawValue, at: root + "/shared_flags")
+                        let other = try Map.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 8))
+                        try other.pin(at: root + "/shared_flags")
                     }
                     let reason = pinFailure { () throws(LoadError) in try loadPinned(root: root) }
                     #expect(reason == "the pinned map differs: max entries 8 (object: 4)")
@@ -84,8 +84,8 @@ extension KernelTests {
             try KernelObjects.exclusively {
                 try withPinRoot { root in
                     do {
-                        let same = try MapCommands.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 4))
-                        try ObjectCommands.pin(descriptor: same.rawValue, at: root + "/shared_flags")
+                        let same = try Map.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 4))
+                        try same.pin(at: root + "/shared_flags")
                     }
                     let reason = pinFailure { () throws(LoadError) in
                         try loadPinned(root: root) { spec in
@@ -133,13 +133,12 @@ extension KernelTests {
                     do {
                         // The first load creates and pins `outer` with its two slots, then empties them.
                         let first = try spec().load(pinningUnder(root))
-                        try MapCommands.delete(descriptor: try first.mapDescriptor(named: "outer").required("outer"), keys: [[0, 0, 0, 0], [2, 0, 0, 0]])
+                        try try first.map(named: "outer").required("outer").delete(keys: [[0, 0, 0, 0], [2, 0, 0, 0]])
                     }
                     // The second reuses the pin; slot 1 names a hash map, which an array of arrays refuses.
                     #expect(throws: LoadError.self) { _ = try spec(slots: [0: .map("inner_a"), 1: .map("hash")]).load(pinningUnder(root)) }
-                    let outer = try KernelObjectIDs.open(pinned: root + "/outer")
-                    let error = #expect(throws: SyscallError.self) { _ = try MapCommands.lookup(descriptor: outer.rawValue, key: [0, 0, 0, 0], valueSize: 4) }
-                    #expect(error?.errno == ENOENT, "slot 0 still holds the failed load's inner_a")
+                    let outer = try Map(pinnedAt: root + "/outer")
+                    #expect(try outer.lookup([0, 0, 0, 0]) == nil, "slot 0 still holds the failed load's inner_a")
                 }
             }
         }

@@ -15,12 +15,12 @@ extension KernelTests {
                 try spec.setInitialValue(withUnsafeBytes(of: UInt32(3)) { Array($0) }, of: "step")  // the verifier sees 3
                 let object = try spec.load()
                 let globals = try GlobalData(object)
-                _ = try ProgramCommands.testRun(descriptor: object.programDescriptor(named: "advance")!)
+                _ = try object.program(named: "advance")!.testRun()
                 #expect(try globals.value(of: "total", as: UInt64.self) == 8)
 
                 let ring = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/ringbuf.bpfel.o").load()
-                let events = try RingBuffer(descriptor: ring.mapDescriptor(named: "events")!)
-                _ = try ProgramCommands.testRun(descriptor: ring.programDescriptor(named: "emit")!, context: [10, 0, 0, 0])
+                let events = try RingBuffer(ring.map(named: "events")!)
+                _ = try ring.program(named: "emit")!.testRun(context: [10, 0, 0, 0])
                 var sizes: [Int] = []
                 try events.poll(timeout: 1000) { _, record in sizes.append(record.count) }
                 #expect(sizes.count == 7)

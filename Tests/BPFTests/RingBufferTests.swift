@@ -9,8 +9,8 @@ import Testing
 
 /// Runs ringbuf.bpf.c's `emit` once: it writes `count` records (every third discarded).
 func emitRecords(_ object: borrowing LoadedObject, count: UInt32) throws {
-    let program = try object.programDescriptor(named: "emit").required("emit")
-    let result = try ProgramCommands.testRun(descriptor: program, context: withUnsafeBytes(of: count.littleEndian) { Array($0) })
+    let program = try object.program(named: "emit").required("emit")
+    let result = try program.testRun(context: withUnsafeBytes(of: count.littleEndian) { Array($0) })
     #expect(result.returnValue == 0)
 }
 
@@ -20,9 +20,9 @@ func expectedRecords(count: UInt32) -> [(seq: UInt32, size: Int)] {
     return (0..<count).filter { $0 % 3 != 2 }.map { (seq: $0, size: sizes[Int($0 % 4)]) }
 }
 
-/// The error a ring buffer reader over `fd` fails with, if any.
-func refusal(of fd: Int32) -> RingBufferError? {
-    do { _ = try RingBuffer(descriptor: fd); return nil } catch { return error }
+/// The error a ring buffer reader over `map` fails with, if any.
+func refusal(of map: Map) -> RingBufferError? {
+    do throws(RingBufferError) { _ = try RingBuffer(map); return nil } catch { return error }
 }
 
 /// How many of this process's descriptors refer to the map with `id` (from /proc/self/fdinfo).
@@ -44,15 +44,16 @@ extension KernelTests {
         @Test("as an AsyncSequence: the same records; leaving the loop stops the polling thread, which closes the reader")
         func asyncRecords() async throws {
             let object = try loadTestData("ringbuf.bpfel.o")
-            let events = try object.mapDescriptor(named: "events").required("events")
-            let mapID = try MapInfo(descriptor: events).id
+            let events = try object.map(named: "events").required("events")
+            let mapID = try events.info().id
             #expect(descriptors(ofMap: mapID) == 1)
             try emitRecords(object, count: 30)
             let expected = expectedRecords(count: 30)
             var seen: [(seq: UInt32, size: Int)] = []
-            for try await record in try RingBuffer(descriptor: events).records(pollInterval: 20) {
+            // The reader gets a map of its own (opened by id), which it holds alone: the stream's end closes it.
+            for try await record in try RingBuffer(try Map(id: mapID)).records(pollInterval: 20) {
                 #expect(record.map == 0)
-                if seen.isEmpty { #expect(descriptors(ofMap: mapID) == 2, "the reader holds its own descriptor while it polls") }
+                if seen.isEmpty { #expect(descriptors(ofMap: mapID) == 2, "the reader holds its map while it polls") }
                 seen.append((record.bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).littleEndian }, record.bytes.count))
                 if seen.count == expected.count { break }
             }
@@ -66,7 +67,7 @@ extension KernelTests {
         func consumeIsBoundedUnderAProducer() throws {
             try KernelObjects.exclusively {
                 let object = try loadTestData("ringbuf.bpfel.o")
-                let reader = try RingBuffer(descriptor: try object.mapDescriptor(named: "events").required("events"))
+                let reader = try RingBuffer(try object.map(named: "events").required("events"))
                 try emitRecords(object, count: 10)
                 var handled = 0
                 let handed = try reader.consume { _, _ throws in
@@ -81,14 +82,14 @@ extension KernelTests {
         @Test("the stream holds at most its buffer: a reader that falls behind leaves records in the kernel's ring, loses none")
         func streamBufferIsBounded() async throws {
             let object = try loadTestData("ringbuf.bpfel.o")
-            let events = try object.mapDescriptor(named: "events").required("events")
-            let stream = try RingBuffer(descriptor: events).records(pollInterval: 10, buffer: 4)
+            let events = try object.map(named: "events").required("events")
+            let stream = try RingBuffer(events).records(pollInterval: 10, buffer: 4)
             // 16 KiB ring, ~2.4 KiB of records per run of 64: with the stream not read, the ring fills
             // and emit's bpf_ringbuf_reserve fails (it returns -1); an unbounded buffer would drain it.
-            let program = try object.programDescriptor(named: "emit").required("emit")
+            let program = try object.program(named: "emit").required("emit")
             var refused = 0, runs = 0
             for _ in 0..<40 where refused == 0 {
-                let result = try ProgramCommands.testRun(descriptor: program, context: withUnsafeBytes(of: UInt32(64).littleEndian) { Array($0) })
+                let result = try program.testRun(context: withUnsafeBytes(of: UInt32(64).littleEndian) { Array($0) })
                 refused += result.returnValue != 0 ? 1 : 0
                 runs += 1
                 try await Task.sleep(for: .milliseconds(5))
@@ -108,14 +109,14 @@ extension KernelTests {
         @Test("cancelled under a steady producer, the stream's thread stops within its interval and closes the reader")
         func streamStopsUnderSteadyProducer() async throws {
             let object = try loadTestData("ringbuf.bpfel.o")
-            let events = try object.mapDescriptor(named: "events").required("events")
-            let mapID = try MapInfo(descriptor: events).id
-            let program = try object.programDescriptor(named: "emit").required("emit")
+            let events = try object.map(named: "events").required("events")
+            let mapID = try events.info().id
+            let program = try object.program(named: "emit").required("emit")
             let producing = Atomic<Bool>(true)
             let stopped = DispatchSemaphore(value: 0)
             let producer = Thread {
                 while producing.load(ordering: .relaxed) {
-                    _ = try? ProgramCommands.testRun(descriptor: program, context: withUnsafeBytes(of: UInt32(8).littleEndian) { Array($0) })
+                    _ = try? program.testRun(context: withUnsafeBytes(of: UInt32(8).littleEndian) { Array($0) })
                 }
                 stopped.signal()
             }
@@ -129,7 +130,7 @@ extension KernelTests {
             }
             let task = Task {
                 var count = 0
-                for try await _ in try RingBuffer(descriptor: events).records(pollInterval: 20) { count += 1 }
+                for try await _ in try RingBuffer(try Map(id: mapID)).records(pollInterval: 20) { count += 1 }
                 return count
             }
             try await Task.sleep(for: .milliseconds(200))
@@ -143,10 +144,10 @@ extension KernelTests {
         @Test("a stream asked to poll without limit (-1) or not at all (0) still stops: the interval is clamped to 1 ms…10 s")
         func streamIntervalClamped() async throws {
             let object = try loadTestData("ringbuf.bpfel.o")
-            let events = try object.mapDescriptor(named: "events").required("events")
-            let mapID = try MapInfo(descriptor: events).id
+            let events = try object.map(named: "events").required("events")
+            let mapID = try events.info().id
             for interval: Int32 in [-1, 0] {
-                let task = Task { for try await _ in try RingBuffer(descriptor: events).records(pollInterval: interval) {} }
+                let task = Task { for try await _ in try RingBuffer(events).records(pollInterval: interval) {} }
                 try await Task.sleep(for: .milliseconds(50))
                 task.cancel()
                 _ = try? await task.value
@@ -159,7 +160,7 @@ extension KernelTests {
         func committedRecordsInOrder() throws {
             try KernelObjects.exclusively {
                 let object = try loadTestData("ringbuf.bpfel.o")
-                let reader = try RingBuffer(descriptor: try object.mapDescriptor(named: "events").required("events"))
+                let reader = try RingBuffer(try object.map(named: "events").required("events"))
                 // 16 KiB ring, ~1.5 KiB per run: 40 runs wrap it several times.
                 for run in 0..<40 {
                     let count = UInt32(20 + run % 21)
@@ -181,7 +182,7 @@ extension KernelTests {
         func timeout() throws {
             try KernelObjects.exclusively {
                 let object = try loadTestData("ringbuf.bpfel.o")
-                let reader = try RingBuffer(descriptor: try object.mapDescriptor(named: "events").required("events"))
+                let reader = try RingBuffer(try object.map(named: "events").required("events"))
                 var start = timespec(), end = timespec()
                 clock_gettime(CLOCK_MONOTONIC, &start)
                 let handed = try reader.poll(timeout: 100) { _, _ in Issue.record("no record was written") }
@@ -196,9 +197,9 @@ extension KernelTests {
         func severalMaps() throws {
             try KernelObjects.exclusively {
                 let first = try loadTestData("ringbuf.bpfel.o"), second = try loadTestData("ringbuf.bpfel.o")
-                let reader = try RingBuffer(descriptors: [
-                    try first.mapDescriptor(named: "events").required("events"),
-                    try second.mapDescriptor(named: "events").required("events"),
+                let reader = try RingBuffer([
+                    try first.map(named: "events").required("events"),
+                    try second.map(named: "events").required("events"),
                 ])
                 try emitRecords(second, count: 6)
                 try emitRecords(first, count: 3)
@@ -215,17 +216,17 @@ extension KernelTests {
                 let before = KernelObjects.openCount()
                 do {
                     var object = try loadTestData("ringbuf.bpfel.o")
-                    guard let program = object.takeProgram(named: "emit") else { throw MissingValue(what: "emit") }
-                    let reader = try RingBuffer(descriptor: try object.mapDescriptor(named: "events").required("events"))
+                    guard let program = object.program(named: "emit") else { throw MissingValue(what: "emit") }
+                    let reader = try RingBuffer(try object.map(named: "events").required("events"))
                     _ = consume object
-                    let result = try ProgramCommands.testRun(descriptor: program.rawValue, context: [5, 0, 0, 0])
+                    let result = try program.testRun(context: [5, 0, 0, 0])
                     #expect(result.returnValue == 0)
                     var seqs: [UInt32] = []
                     try reader.poll(timeout: 1000) { _, record in seqs.append(record.load(as: UInt32.self).littleEndian) }
                     #expect(seqs == [0, 1, 3, 4])
                 }
-                let array = try MapCommands.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1))
-                let refusal = refusal(of: array.rawValue)
+                let array = try Map.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1))
+                let refusal = refusal(of: array)
                 if case .notARingBuffer(index: 0, type: .array)? = refusal {} else {
                     Issue.record("an array map was not refused as a ring buffer: \(String(describing: refusal))")
                 }

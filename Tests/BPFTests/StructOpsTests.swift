@@ -51,8 +51,8 @@ extension KernelTests {
     struct StructOpsTests {
         /// `init_calls` of a loaded tcp_cc.bpf.c.
         func initCalls(_ object: borrowing LoadedObject) throws -> UInt64 {
-            let bss = try object.mapDescriptor(named: "tcp_cc.bss").required("tcp_cc.bss")
-            return try MapCommands.lookup(descriptor: bss, key: [0, 0, 0, 0], valueSize: 8).withUnsafeBytes { $0.load(as: UInt64.self) }
+            let bss = try object.map(named: "tcp_cc.bss").required("tcp_cc.bss")
+            return try bss.value([0, 0, 0, 0]).withUnsafeBytes { $0.load(as: UInt64.self) }
         }
 
         @Test("a TCP congestion control in .struct_ops.link: registered by a link, used by a connection, gone when the link drops")
@@ -69,7 +69,7 @@ extension KernelTests {
                     #expect(!availableCongestionControls().contains("swiftbpf_cc"))
                     do {
                         let link = try Attach.structOps(map: "swift_cc", in: object)
-                        #expect(try LinkInfo(descriptor: link.descriptor.rawValue).typeName == "struct_ops")
+                        #expect(try LinkInfo(of: link.descriptor).typeName == "struct_ops")
                         #expect(availableCongestionControls().contains("swiftbpf_cc"))
                         #expect(try initCalls(object) == 0)
                         #expect(try connectOverLoopback(congestionControl: "swiftbpf_cc"))
@@ -96,7 +96,7 @@ extension KernelTests {
                 do {
                     let object = try loadTestData("tcp_cc.bpfel.o")
                     let kind = try (object.spec.program(named: "swift_ssthresh")?.kind).required("kind")
-                    #expect { _ = try Attach.auto(program: try object.programDescriptor(named: "swift_ssthresh").required("program"), kind: kind) }
+                    #expect { _ = try Attach.auto(program: try object.program(named: "swift_ssthresh").required("program").descriptor, kind: kind) }
                         throws: { "\($0)".contains("Attach.structOps(map:in:)") }
                     #expect { _ = try Attach.structOps(map: "tcp_cc.bss", in: object) } throws: { "\($0)".contains("no struct_ops map 'tcp_cc.bss'") }
                     do {

@@ -33,8 +33,8 @@ extension KernelTests {
                     let globals = try GlobalData(object)
                     let kind = try (object.spec.program(named: "enter_syscall")?.kind).required("kind")
                     do {
-                        let link = try Attach.auto(program: try object.programDescriptor(named: "enter_syscall").required("enter_syscall"), kind: kind)
-                        #expect(try LinkInfo(descriptor: link.descriptor.rawValue).typeName == "raw_tracepoint")
+                        let link = try Attach.auto(program: try object.program(named: "enter_syscall").required("enter_syscall").descriptor, kind: kind)
+                        #expect(try LinkInfo(of: link.descriptor).typeName == "raw_tracepoint")
                         for _ in 0..<3 { trigger() }
                         #expect(try globals.value(of: "sys_enter_calls", as: UInt64.self) >= 9)
                     }
@@ -58,7 +58,7 @@ extension KernelTests {
                     let object = try loadTracing(program)
                     // A kernel that builds trampolines: the program must then work end to end.
                     let kind = try (object.spec.program(named: program)?.kind).required("kind")
-                    let link = try Attach.auto(program: try object.programDescriptor(named: program).required(program), kind: kind)
+                    let link = try Attach.auto(program: try object.program(named: program).required(program).descriptor, kind: kind)
                     for _ in 0..<3 { trigger() }
                     let counter = ["enter_nanosleep": "fentry_calls", "exit_nanosleep": "fexit_calls", "check_file_open": "file_open_calls"][program]!
                     #expect(try GlobalData(object).value(of: counter, as: UInt64.self) >= 3)

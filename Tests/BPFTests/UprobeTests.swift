@@ -46,12 +46,12 @@ extension KernelTests {
                     try spec.setInitialValue(withUnsafeBytes(of: UInt32(getpid())) { Array($0) }, of: "pid")
                     let object = try spec.load()
                     let globals = try GlobalData(object)
-                    let entry = try object.programDescriptor(named: "count_entry").required("count_entry")
-                    let exit = try object.programDescriptor(named: "count_return").required("count_return")
+                    let entry = try object.program(named: "count_entry").required("count_entry")
+                    let exit = try object.program(named: "count_return").required("count_return")
                     var sum: Int32 = 0
                     do {
-                        let onEntry = try Attach.uprobe(program: entry, binary: libc, symbol: "fnmatch")
-                        let onReturn = try Attach.uprobe(program: exit, binary: libc, symbol: "fnmatch", returnProbe: true)
+                        let onEntry = try Attach.uprobe(program: entry.descriptor, binary: libc, symbol: "fnmatch")
+                        let onReturn = try Attach.uprobe(program: exit.descriptor, binary: libc, symbol: "fnmatch", returnProbe: true)
                         sum &+= callProbed(7)
                         #expect(try globals.value(of: "entries", as: UInt64.self) == 7)
                         #expect(try globals.value(of: "returns", as: UInt64.self) == 7)

@@ -36,7 +36,7 @@ enum Syscall {
     /// A `bpf` command that returns a new file descriptor, owned from here on.
     static func bpfDescriptor<L: KernelLayout>(_ command: Command, _ attr: inout L,
                                                 _ operation: @autoclosure () -> String) throws(SyscallError) -> FileDescriptor {
-        FileDescriptor(owning: try bpf(command, &attr, operation()))
+        try FileDescriptor(owning: try bpf(command, &attr, operation()))
     }
 
     /// Runs a libc call that returns -1 and sets `errno` on failure, again while it fails with `EINTR`.

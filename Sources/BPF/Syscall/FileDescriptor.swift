@@ -2,19 +2,24 @@ import Glibc
 
 /// The one owner of a kernel object's file descriptor: closes it when dropped.
 ///
-/// Never 0: a descriptor the kernel hands out as 0 is moved up (as cilium/ebpf
-/// does), so that a stray `0` can never be mistaken for a BPF object.
+/// Never 0: a descriptor the kernel hands out as 0 is moved up (as cilium/ebpf does), so that a
+/// stray `0` can never be mistaken for a BPF object. Public API borrows it (`borrowing
+/// FileDescriptor`); ``rawValue`` is for calls this library does not make, valid while the owner lives.
 public struct FileDescriptor: ~Copyable, Sendable {
     public let rawValue: Int32
 
-    /// Takes ownership of `raw`.
-    public init(owning raw: Int32) {
-        if raw == 0, case let moved = fcntl(0, F_DUPFD_CLOEXEC, 1), moved > 0 {
-            close(0)
-            rawValue = moved
-        } else {
+    /// Takes ownership of `raw` (a descriptor of 0 is moved to the lowest free number above it;
+    /// when that fails, it is closed and the error thrown).
+    public init(owning raw: Int32) throws(SyscallError) {
+        guard raw == 0 else {
             rawValue = raw
+            return
         }
+        let moved = fcntl(0, F_DUPFD_CLOEXEC, 1)
+        let error = errno
+        close(0)
+        guard moved > 0 else { throw SyscallError(operation: "moving descriptor 0 up", errno: error) }
+        rawValue = moved
     }
 
     deinit { close(rawValue) }
@@ -28,9 +33,7 @@ public struct FileDescriptor: ~Copyable, Sendable {
 
     /// A new descriptor for the same kernel object, owned separately.
     public borrowing func duplicate() throws(SyscallError) -> FileDescriptor {
-        let raw = fcntl(rawValue, F_DUPFD_CLOEXEC, 1)
-        guard raw >= 0 else { throw SyscallError(operation: "dup", errno: errno) }
-        return FileDescriptor(owning: raw)
+        try FileDescriptor(owning: try Syscall.call("dup") { fcntl(rawValue, F_DUPFD_CLOEXEC, 1) })
     }
 }
 
@@ -61,3 +64,11 @@ public struct SyscallError: Error, Hashable, Sendable, CustomStringConvertible {
 
 /// The kernel-internal ENOTSUPP (524) that BPF commands sometimes return.
 let ENOTSUPP_: Int32 = 524
+
+/// A descriptor shared by reference, for owners that arrays and optionals must hold (a
+/// noncopyable value cannot be an array's element): closed when the last reference goes.
+final class SharedDescriptor: Sendable {
+    let descriptor: FileDescriptor
+    init(_ descriptor: consuming FileDescriptor) { self.descriptor = descriptor }
+    var rawValue: Int32 { descriptor.rawValue }
+}
