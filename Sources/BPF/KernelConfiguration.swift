@@ -8,6 +8,11 @@ extension KernelConfig {
     /// plus the values libbpf defines for every kernel: `LINUX_KERNEL_VERSION`,
     /// `LINUX_HAS_BPF_COOKIE` and `LINUX_HAS_SYSCALL_WRAPPER`.
     public static func running(kernelBTFPath: String = "/sys/kernel/btf/vmlinux") -> KernelConfig {
+        running(kernelBTF: try? BTF(contentsOfFile: kernelBTFPath))
+    }
+
+    /// The running kernel's configuration, its feature values read from `btf` (vmlinux's, already open).
+    static func running(kernelBTF btf: BTF?) -> KernelConfig {
         var name = utsname()
         uname(&name)
         let release = withUnsafeBytes(of: name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
@@ -19,7 +24,6 @@ extension KernelConfig {
             config = KernelConfig(text: String(decoding: text.bytes, as: UTF8.self))
         }
         if let code = kernelVersionCode(release: release) { config["LINUX_KERNEL_VERSION"] = String(code) }
-        let btf = try? BTF(contentsOfFile: kernelBTFPath)
         // bpf_get_attach_cookie came with BPF cookies (5.15); syscall wrappers are named __<arch>_sys_*.
         config["LINUX_HAS_BPF_COOKIE"] = btf?.firstTypeID(named: "bpf_get_attach_cookie_trace", kind: .function) != nil
             || btf?.firstTypeID(named: "bpf_get_attach_cookie", kind: .function) != nil ? "y" : "n"

@@ -1,4 +1,5 @@
 import BPFObject
+import BTF
 
 /// Why loading an object failed; everything created before the failure has been closed.
 public enum LoadError: Error, Sendable, CustomStringConvertible {
@@ -18,6 +19,10 @@ public enum LoadError: Error, Sendable, CustomStringConvertible {
     case slot(map: String, key: UInt32, reason: String)
     /// A program uses a map the load did not create (`autoCreate` off).
     case mapNotCreated(map: String, program: String)
+    /// The kernel's BTF (or the CO-RE target file given instead) does not read.
+    case kernelBTF(path: String, error: BTFError)
+    /// A kernel object the load needs could not be opened: the step, and the kernel's error.
+    case kernel(step: String, error: SyscallError)
 
     public var description: String {
         switch self {
@@ -31,6 +36,8 @@ public enum LoadError: Error, Sendable, CustomStringConvertible {
         case let .pin(map, path, reason): "map '\(map)' pinned at '\(path)': \(reason)"
         case let .slot(map, key, reason): "map '\(map)' slot \(key): \(reason)"
         case let .mapNotCreated(map, program): "program '\(program)' uses map '\(map)', which is not created (autoCreate is off)"
+        case let .kernelBTF(path, error): "kernel BTF '\(path)': \(error)"
+        case let .kernel(step, error): "\(step): \(error)"
         }
     }
 }

@@ -46,59 +46,25 @@ extension ObjectSpec {
     public func load(_ options: LoadOptions = LoadOptions()) throws(LoadError) -> LoadedObject {
         guard byteOrder == .host else { throw .foreignByteOrder }
         do { try checkMapsForLoad() } catch { throw .spec(error) }
-        guard let ext = btfExt, !ext.coreRelocations.isEmpty else { return try loadRelocated(options, kernelBTF: nil) }
-        // CO-RE relocates a copy. The running kernel's BTF is read once per load (with its name
-        // index) for CO-RE, attach targets and struct_ops.
+        let kernel = KernelTargets(options)
+        guard let ext = btfExt, !ext.coreRelocations.isEmpty else { return try loadRelocated(options, kernel: kernel) }
+        // CO-RE relocates a copy.
         var relocated = self
-        let targets = try Self.coreTargets(options).map(\.btf)
-        let kernelBTF = options.coreTargetBTFPath == nil ? targets.first : nil
+        let targets = try kernel.coreTargets()
         let outcomes: [COREOutcome]
         do { outcomes = try relocated.relocateCORE(against: targets) } catch { throw .spec(error) }
         for outcome in outcomes where outcome.value == nil { options.diagnostics("CO-RE: \(outcome)") }
-        var object = try relocated.loadRelocated(options, kernelBTF: kernelBTF)
+        var object = try relocated.loadRelocated(options, kernel: kernel)
         object.coreOutcomes = outcomes
         return object
     }
 
-    /// The running kernel's BTF, read once per load.
-    static func kernelBTF(_ cache: inout BTF?, _ options: LoadOptions) throws(BTFError) -> BTF {
-        if let cache { return cache }
-        let btf = try BTF(contentsOfFile: options.kernelBTFPath)
-        btf.nameIndex(concurrently: Threads.pair)
-        cache = btf
-        return btf
-    }
-
-    /// The BTF CO-RE relocates against, each with its kernel name: the caller's file, or the
-    /// running kernel's vmlinux and module BTF.
-    static func coreTargets(_ options: LoadOptions) throws(LoadError) -> [(name: String, btf: BTF)] {
-        do {
-            if let path = options.coreTargetBTFPath { return [("vmlinux", try BTF(contentsOfFile: path))] }
-            let vmlinux = try BTF(contentsOfFile: options.kernelBTFPath)
-            vmlinux.nameIndex(concurrently: Threads.pair)
-            var targets = [("vmlinux", vmlinux)]
-            let directory = String(options.kernelBTFPath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"))
-            if let dir = opendir(directory) {
-                defer { closedir(dir) }
-                while let entry = readdir(dir) {
-                    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                    guard name != ".", name != "..", name != "vmlinux" else { continue }
-                    if let module = try? BTF(contentsOfFile: directory + "/" + name, base: vmlinux) { targets.append((name, module)) }
-                }
-            }
-            return targets
-        } catch {
-            throw .spec(.btf(error))
-        }
-    }
-
-    private func loadRelocated(_ options: LoadOptions, kernelBTF: BTF?) throws(LoadError) -> LoadedObject {
+    private func loadRelocated(_ options: LoadOptions, kernel: KernelTargets) throws(LoadError) -> LoadedObject {
         var object = LoadedObject(spec: self)
         object.btf = loadBTF(options)
         let btf = object.btf?.rawValue ?? -1
-        var kernelBTF = kernelBTF
-        let structOps = try structOpsLayouts(kernelBTF: &kernelBTF, options)
-        try createMaps(&object, btf: btf, structOps: structOps, options)
+        let structOps = try structOpsLayouts(kernel)
+        try createMaps(&object, btf: btf, structOps: structOps, kernel: kernel, options)
         var ksyms: (values: [String: KsymValue], targets: [String])?
         var moduleBTFs: [Int: SharedDescriptor] = [:]  // module BTF descriptors, needed only until the programs are loaded
         let loading = programIndicesToLoad
@@ -123,13 +89,13 @@ extension ObjectSpec {
                 linked.setMapDescriptor(map, for: load)
             }
             if !linked.externUses.isEmpty {
-                if ksyms == nil { ksyms = try resolveKsyms(options) }
+                if ksyms == nil { ksyms = try resolveKsyms(kernel) }
                 do { try linked.resolveKsyms(ksyms?.values ?? [:]) } catch { throw .spec(error) }
             }
             let fdArray = try fdArray(&linked, targets: ksyms?.targets ?? [], opened: &moduleBTFs)
             var attributes = ProgramAttributes(type: type, instructions: linked.instructions, license: license)
             attributes.fdArray = fdArray
-            try describe(program, in: &attributes, kernelBTF: &kernelBTF, structOps: structOps, options)
+            try describe(program, in: &attributes, kernel: kernel, structOps: structOps)
             if btf >= 0 {
                 attributes.btf = btf
                 // func_info names FUNC types: without them (sanitized away) neither it nor line_info can go.
@@ -153,8 +119,8 @@ extension ObjectSpec {
 
     /// What `BPF_PROG_LOAD` takes from a program's section: name, kernel version, expected attach
     /// type, flags, and the kernel BTF id it attaches to (a function, tracepoint or ops struct).
-    private func describe(_ program: ProgramSpec, in attributes: inout ProgramAttributes, kernelBTF: inout BTF?,
-                          structOps: [Int: StructOpsLayout], _ options: LoadOptions) throws(LoadError) {
+    private func describe(_ program: ProgramSpec, in attributes: inout ProgramAttributes, kernel: KernelTargets,
+                          structOps: [Int: StructOpsLayout]) throws(LoadError) {
         attributes.name = program.name
         attributes.kernelVersion = kernelVersion
         guard let kind = program.kind else { return }
@@ -162,7 +128,7 @@ extension ObjectSpec {
         if kind.flags.contains(.sleepable) { attributes.flags |= ProgramCommands.sleepable }
         if kind.flags.contains(.xdpFragments) { attributes.flags |= ProgramCommands.xdpHasFragments }
         if kind.flags.contains(.attachBTF) {
-            attributes.attachBTFID = try attachBTFID(kind, program: program.name, kernelBTF: &kernelBTF, options)
+            attributes.attachBTFID = try attachBTFID(kind, program: program.name, kernel: kernel)
         }
         if kind.programType == .structOps {
             (attributes.attachBTFID, attributes.expectedAttachType) = try structOpsAttachment(of: program.name, structOps)
@@ -186,8 +152,8 @@ extension ObjectSpec {
 
     /// Resolves `__ksym` externs against kernel BTF and, for typeless variables, /proc/kallsyms;
     /// also returns the targets' names (index 0 vmlinux, then modules) for `fd_array`.
-    private func resolveKsyms(_ options: LoadOptions) throws(LoadError) -> (values: [String: KsymValue], targets: [String]) {
-        let targets = try Self.coreTargets(LoadOptions.kernel(options))
+    private func resolveKsyms(_ kernel: KernelTargets) throws(LoadError) -> (values: [String: KsymValue], targets: [String]) {
+        let targets = try kernel.kernelObjects()
         let kallsyms = ksymExterns.contains { $0.kind == .typelessVariable }
             ? (try? ByteStorage(contentsOfFile: "/proc/kallsyms")).map { KernelSymbols(text: String(decoding: $0.bytes, as: UTF8.self)) } : nil
         do { return (try resolveKsyms(targets: targets.map(\.btf), kallsyms: kallsyms), targets.map(\.name)) } catch { throw .spec(error) }
@@ -205,10 +171,11 @@ extension ObjectSpec {
                 let name = targets[module]
                 let fd: FileDescriptor?
                 do { fd = try KernelBTFObjects.open(named: name) } catch {
-                    throw .spec(.unresolvedRelocation(program: linked.name, instruction: 0, symbol: name, reason: "module BTF not opened: \(error)"))
+                    throw .kernel(step: "opening the BTF of module '\(name)' for program '\(linked.name)'", error: error)
                 }
                 guard let fd else {
-                    throw .spec(.unresolvedRelocation(program: linked.name, instruction: 0, symbol: name, reason: "no loaded module's BTF is named so"))
+                    throw .kernel(step: "opening the BTF of module '\(name)' for program '\(linked.name)'",
+                                  error: SyscallError(operation: "no loaded module's BTF is named '\(name)'", errno: ENOENT))
                 }
                 opened[module] = SharedDescriptor(fd)
             }
@@ -233,7 +200,8 @@ extension ObjectSpec {
     /// Map types whose key and value may carry BTF type ids.
     private static let btfCapable: Set<UInt32> = [1, 2, 5, 6, 9, 10, 19, 21, 24, 28, 29, 32]
 
-    private func createMaps(_ object: inout LoadedObject, btf: Int32, structOps: [Int: StructOpsLayout], _ options: LoadOptions) throws(LoadError) {
+    private func createMaps(_ object: inout LoadedObject, btf: Int32, structOps: [Int: StructOpsLayout], kernel: KernelTargets,
+                            _ options: LoadOptions) throws(LoadError) {
         for (index, spec) in maps.enumerated() {
             defer { options.progress(LoadProgress(stage: .maps, completed: index + 1, total: maps.count, name: spec.name)) }
             guard spec.autoCreate else { continue }
@@ -250,7 +218,7 @@ extension ObjectSpec {
             let map = try createMap(spec, btf: btf, options)
             var contents = spec.contents
             if index == kconfigMapIndex {
-                do { contents = try kconfigValues(options.kernelConfig ?? .running(kernelBTFPath: options.kernelBTFPath)) } catch {
+                do { contents = try kconfigValues(kernel.kernelConfig()) } catch {
                     throw .spec(error)
                 }
             }
@@ -312,12 +280,12 @@ extension ObjectSpec {
     }
 
     /// The kernel BTF id a `tp_btf`, `fentry`/`fexit`/`fmod_ret`, `lsm` or `iter` program attaches to.
-    private func attachBTFID(_ kind: ProgramKind, program: String, kernelBTF: inout BTF?, _ options: LoadOptions) throws(LoadError) -> UInt32 {
+    private func attachBTFID(_ kind: ProgramKind, program: String, kernel: KernelTargets) throws(LoadError) -> UInt32 {
         guard let target = kind.attachTarget else {
             throw .attachTarget(program: program, target: "", reason: "section '\(kind.pattern)' needs a target after '/'")
         }
         let btf: BTF
-        do { btf = try Self.kernelBTF(&kernelBTF, options) } catch {
+        do { btf = try kernel.vmlinux() } catch {
             throw .attachTarget(program: program, target: target, reason: "kernel BTF unavailable: \(error)")
         }
         let (name, kindWanted): (String, Kind) = switch kind.pattern.prefix(while: { $0 != "." && $0 != "+" }) {
@@ -364,15 +332,6 @@ extension ObjectSpec {
             }
             if let pin = object.pinnedMaps[maps[write.map].name], !createdPins.contains(pin) { undo.append((map, write.key)) }
         }
-    }
-}
-
-extension LoadOptions {
-    /// The options with the running kernel's BTF as target (ignoring a caller's CO-RE target file).
-    static func kernel(_ options: LoadOptions) -> LoadOptions {
-        var copy = options
-        copy.coreTargetBTFPath = nil
-        return copy
     }
 }
 

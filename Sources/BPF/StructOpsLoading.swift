@@ -4,12 +4,11 @@ import Glibc
 
 extension ObjectSpec {
     /// Every created struct_ops map laid out against the kernel's BTF, by map index.
-    func structOpsLayouts(kernelBTF: inout BTF?, _ options: LoadOptions) throws(LoadError) -> [Int: StructOpsLayout] {
+    func structOpsLayouts(_ kernel: KernelTargets) throws(LoadError) -> [Int: StructOpsLayout] {
         var layouts: [Int: StructOpsLayout] = [:]
         for (index, map) in maps.enumerated() where map.autoCreate && map.structOps != nil {
-            let kernel: BTF
-            do { kernel = try Self.kernelBTF(&kernelBTF, options) } catch { throw .spec(.btf(error)) }
-            do { layouts[index] = try structOpsLayout(of: map, kernel: kernel) } catch { throw .spec(error) }
+            let vmlinux = try kernel.vmlinux()
+            do { layouts[index] = try structOpsLayout(of: map, kernel: vmlinux) } catch { throw .spec(error) }
         }
         return layouts
     }

@@ -1,4 +1,4 @@
-import BPF
+@testable import BPF
 import BPFObject
 import Foundation
 import Glibc
@@ -154,6 +154,20 @@ extension KernelTests {
             }
         }
 
+        @Test("the running kernel's BTF is read once per load, whoever asks: CO-RE, ksyms, attach targets, kconfig",
+              arguments: ["task_info.bpfel.o", "ksym.bpfel.o", "kconfig.bpfel.o", "core.bpfel.o"])
+        func kernelBTFReadOnce(object: String) throws {
+            // A vmlinux of its own, so that the count is this load's (no module files beside it).
+            let directory = NSTemporaryDirectory() + "kernel-btf-\(getpid())-\(object)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            try FileManager.default.copyItem(atPath: "/sys/kernel/btf/vmlinux", toPath: directory + "/vmlinux")
+            var options = LoadOptions()
+            options.kernelBTFPath = directory + "/vmlinux"
+            _ = try KernelObjects.exclusively { try loadTestData(object, options).programNames }
+            #expect(KernelTargets.reads.withLock { $0[options.kernelBTFPath] } == 1)
+        }
+
         static func category(_ error: LoadError) -> String {
             switch error {
             case let .spec(e): "spec: " + words("\(e)")
@@ -165,6 +179,8 @@ extension KernelTests {
             case .slot: "initial slot"
             case .mapNotCreated: "map not created"
             case let .pin(_, _, reason): "pinning: " + words(reason)
+            case .kernelBTF: "kernel BTF unreadable"
+            case let .kernel(_, e): "kernel object: \(e.errnoName)"
             }
         }
 
