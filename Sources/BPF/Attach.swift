@@ -118,33 +118,18 @@ public enum Attach {
     /// `uprobe/BINARY:FUNCTION` and `uretprobe/…`, `iter/…`.
     /// Kinds that need a target the section cannot give (XDP, tc, cgroups, sockets) are an error.
     public static func auto(program: borrowing FileDescriptor, kind: ProgramKind) throws(AttachError) -> Link {
-        let family = kind.pattern.prefix { $0 != "+" && $0 != "." }
-        switch family {
-        case "tracepoint", "tp":
-            guard let target = kind.attachTarget, let slash = target.firstIndex(of: "/") else {
-                throw .target("'\(kind.pattern)' needs category/name")
-            }
-            return try tracepoint(program: program, category: String(target[..<slash]), name: String(target[target.index(after: slash)...]))
-        case "raw_tp", "raw_tracepoint":
-            guard let name = kind.attachTarget else { throw .target("'\(kind.pattern)' needs a tracepoint name") }
-            return try rawTracepoint(program: program, name: name)
-        case "tp_btf", "fentry", "fexit", "fmod_ret", "lsm":
-            return try rawTracepoint(program: program, name: nil)
-        case "uprobe", "uretprobe":
-            guard let target = kind.attachTarget, let colon = target.lastIndex(of: ":") else {
-                throw .target("'\(kind.pattern)' needs 'binary:function' after '/' to attach by section")
-            }
-            return try uprobe(program: program, binary: String(target[..<colon]), symbol: String(target[target.index(after: colon)...]),
-                              returnProbe: family == "uretprobe")
-        case "iter":
-            return try iterator(program: program)
-        case "struct_ops":
-            throw .target("struct_ops programs run once their map is registered: Attach.structOps(map:in:)")
-        case "kprobe", "kretprobe", "ksyscall", "kretsyscall":
+        switch kind.autoAttach {
+        case let .tracepoint(category, name): return try tracepoint(program: program, category: category, name: name)
+        case let .rawTracepoint(name): return try rawTracepoint(program: program, name: name)
+        case .tracing: return try rawTracepoint(program: program, name: nil)
+        case let .uprobe(binary, function, returnProbe):
+            return try uprobe(program: program, binary: binary, symbol: function, returnProbe: returnProbe)
+        case .iterator: return try iterator(program: program)
+        case .structOps: throw .target("struct_ops programs run once their map is registered: Attach.structOps(map:in:)")
+        case .kprobe:
             guard Tracefs.kprobesAvailable else { throw .unsupported("kprobes (CONFIG_KPROBES is off)") }
             throw .unsupported("kprobe attachment is not implemented yet")
-        default:
-            throw .target("programs of '\(kind.pattern)' attach to an explicit target (interface, cgroup, socket)")
+        case let .needsTarget(reason): throw .target(reason)
         }
     }
 }

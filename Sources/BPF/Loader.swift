@@ -89,8 +89,8 @@ extension ObjectSpec {
                 linked.setMapDescriptor(map, for: load)
             }
             if !linked.externUses.isEmpty {
-                if ksyms == nil { ksyms = try resolveKsyms(kernel) }
-                do { try linked.resolveKsyms(ksyms?.values ?? [:]) } catch { throw .spec(error) }
+                if ksyms == nil { ksyms = try kernelKsyms(kernel) }
+                do { try linked.apply(ksyms: ksyms?.values ?? [:]) } catch { throw .spec(error) }
             }
             let fdArray = try fdArray(&linked, targets: ksyms?.targets ?? [], opened: &moduleBTFs)
             var attributes = ProgramAttributes(type: type, instructions: linked.instructions, license: license)
@@ -152,11 +152,11 @@ extension ObjectSpec {
 
     /// Resolves `__ksym` externs against kernel BTF and, for typeless variables, /proc/kallsyms;
     /// also returns the targets' names (index 0 vmlinux, then modules) for `fd_array`.
-    private func resolveKsyms(_ kernel: KernelTargets) throws(LoadError) -> (values: [String: KsymValue], targets: [String]) {
+    private func kernelKsyms(_ kernel: KernelTargets) throws(LoadError) -> (values: [String: KsymValue], targets: [String]) {
         let targets = try kernel.kernelObjects()
         let kallsyms = ksymExterns.contains { $0.kind == .typelessVariable }
             ? (try? ByteStorage(contentsOfFile: "/proc/kallsyms")).map { KernelSymbols(text: String(decoding: $0.bytes, as: UTF8.self)) } : nil
-        do { return (try resolveKsyms(targets: targets.map(\.btf), kallsyms: kallsyms), targets.map(\.name)) } catch { throw .spec(error) }
+        do { return (try ksymValues(targets: targets.map(\.btf), kallsyms: kallsyms), targets.map(\.name)) } catch { throw .spec(error) }
     }
 
     /// The `fd_array` of a program using module kfuncs or variables: slot 0 (vmlinux) unused,
@@ -170,7 +170,7 @@ extension ObjectSpec {
                 // Module indices come from resolving against `targets`: always in range.
                 let name = targets[module]
                 let fd: FileDescriptor?
-                do { fd = try KernelBTFObjects.open(named: name) } catch {
+                do { fd = try KernelBTFObject.open(named: name) } catch {
                     throw .kernel(step: "opening the BTF of module '\(name)' for program '\(linked.name)'", error: error)
                 }
                 guard let fd else {
@@ -189,7 +189,7 @@ extension ObjectSpec {
     /// Loads the object's BTF (DATASECs fixed up); a refusal is a warning, as with libbpf: maps and programs then go without BTF.
     private func loadBTF(_ options: LoadOptions) -> SharedDescriptor? {
         do {
-            guard let bytes = try kernelBTFBytes(supporting: options.btfKinds ?? Features.btfKinds) else { return nil }
+            guard let bytes = try btfBytesForKernel(supporting: options.btfKinds ?? Features.btfKinds) else { return nil }
             return SharedDescriptor(try BTFCommands.load(bytes))
         } catch {
             options.diagnostics("object BTF not loaded, continuing without it: \(error)")
@@ -281,18 +281,12 @@ extension ObjectSpec {
 
     /// The kernel BTF id a `tp_btf`, `fentry`/`fexit`/`fmod_ret`, `lsm` or `iter` program attaches to.
     private func attachBTFID(_ kind: ProgramKind, program: String, kernel: KernelTargets) throws(LoadError) -> UInt32 {
-        guard let target = kind.attachTarget else {
+        guard let target = kind.attachTarget, let (name, kindWanted) = kind.attachBTFName else {
             throw .attachTarget(program: program, target: "", reason: "section '\(kind.pattern)' needs a target after '/'")
         }
         let btf: BTF
         do { btf = try kernel.vmlinux() } catch {
             throw .attachTarget(program: program, target: target, reason: "kernel BTF unavailable: \(error)")
-        }
-        let (name, kindWanted): (String, Kind) = switch kind.pattern.prefix(while: { $0 != "." && $0 != "+" }) {
-        case "tp_btf": ("btf_trace_" + target, .typedef)
-        case "lsm", "lsm_cgroup": ("bpf_lsm_" + target, .function)
-        case "iter": ("bpf_iter_" + target, .function)
-        default: (target, .function)
         }
         guard let id = btf.firstTypeID(named: name, kind: kindWanted) else {
             throw .attachTarget(program: program, target: target, reason: "no \(kindWanted) '\(name)' in kernel BTF")

@@ -27,7 +27,7 @@ public struct ProgramMetadata: Sendable {
             // A 4-byte key and a non-per-CPU value of value_size (checked above: an array).
             guard let value = try MapCommands.keyed(.mapLookupElement, "BPF_MAP_LOOKUP_ELEM", map.rawValue, key: [0, 0, 0, 0],
                                                     output: Int(info.valueSize)) else { continue }
-            let kernelBTF = try KernelBTF(of: try KernelObjectIDs.open(.btf, id: info.btfID))
+            let kernelBTF = try KernelBTFObject(of: try KernelObjectIDs.open(.btf, id: info.btfID))
             guard let btf = try? BTF(ByteStorage(copying: kernelBTF.bytes)),
                   let entries = try? decode(value, datasec: info.btfValueTypeID, btf) else { return nil }
             return ProgramMetadata(mapID: info.id, entries: entries)

@@ -114,7 +114,7 @@ extension ObjectSpec {
 
     /// Resolves every `__ksym` extern against kernel BTF (`targets[0]` vmlinux, then modules) and,
     /// for typeless variables, kallsyms. A missing strong extern is an error naming it.
-    public func resolveKsyms(targets: [BTF], kallsyms: KernelSymbols?) throws(ObjectError) -> [String: KsymValue] {
+    public func ksymValues(targets: [BTF], kallsyms: KernelSymbols?) throws(ObjectError) -> [String: KsymValue] {
         var values: [String: KsymValue] = [:]
         for extern in ksymExterns {
             var found: KsymValue?
@@ -165,7 +165,7 @@ extension LinkedProgram {
     /// (`BPF_PSEUDO_KFUNC_CALL`, a module's through its ``moduleBTFs`` slot), typed variables
     /// their BTF id (`BPF_PSEUDO_BTF_ID`), typeless ones their address; missing weak externs
     /// load 0, and calls to them are poisoned.
-    public mutating func resolveKsyms(_ values: [String: KsymValue]) throws(ObjectError) {
+    public mutating func apply(ksyms values: [String: KsymValue]) throws(ObjectError) {
         for use in externUses {
             guard let value = values[use.name] else {
                 throw .unresolvedRelocation(program: name, instruction: use.instruction, symbol: use.name, reason: "extern was not resolved")

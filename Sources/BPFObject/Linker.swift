@@ -10,10 +10,10 @@ public struct LinkedProgram: Sendable {
     public internal(set) var mapLoads: [MapLoad] = []
     public internal(set) var functionInfo: [FunctionRecord] = []
     public internal(set) var lineInfo: [LineRecord] = []
-    /// Instructions that use `__ksym` externs, filled by ``resolveKsyms(_:)`` once the kernel is known.
+    /// Instructions that use `__ksym` externs, filled by ``apply(ksyms:)`` once the kernel is known.
     public internal(set) var externUses: [ExternUse] = []
     /// The kernel modules' BTF this program's kfuncs and variables come from, as indices into the
-    /// targets ``ObjectSpec/resolveKsyms(targets:kallsyms:)`` resolved against: module `i` goes to
+    /// targets ``ObjectSpec/ksymValues(targets:kallsyms:)`` resolved against: module `i` goes to
     /// `fd_array[i + 1]`, the slot its kfunc calls name in their offset (slot 0 means vmlinux).
     public internal(set) var moduleBTFs: [Int] = []
     /// `ld_imm64` of a module's typed variable: the loader puts that module's BTF fd in the

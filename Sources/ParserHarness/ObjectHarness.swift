@@ -33,16 +33,16 @@ extension Harness {
             _ = try? spec.checkMapsForLoad()
             touched &+= (try? spec.kconfigValues(Self.recordedConfig))?.count ?? 0
             if let btf = spec.btf {
-                touched &+= (try? spec.resolveKsyms(targets: [btf], kallsyms: Self.recordedKallsyms))?.count ?? 0
+                touched &+= (try? spec.ksymValues(targets: [btf], kallsyms: Self.recordedKallsyms))?.count ?? 0
                 for map in spec.maps where map.valueTypeID != 0 && !map.contents.isEmpty {
                     touched &+= (try? btf.formattedValue(map.contents, type: map.valueTypeID))?.description.utf8.count ?? 0
                 }
             }
-            if var builder = try? spec.kernelBTF() {
+            if var builder = try? spec.btfForKernel() {
                 builder.sanitize(for: [])
                 touched &+= builder.encode().count
             }
-            touched &+= (try? spec.kernelBTFBytes(supporting: .all))?.count ?? 0
+            touched &+= (try? spec.btfBytesForKernel(supporting: .all))?.count ?? 0
             blackHole(touched)
             return nil
         } catch {

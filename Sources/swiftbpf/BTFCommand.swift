@@ -56,7 +56,7 @@ enum BTFCommand {
         if args.positionals.count == 3, args.positionals[1] == "id" {
             guard let id = UInt32(args.positionals[2]) else { throw UsageError(message: "'\(args.positionals[2])' is not a BTF id", help: help) }
             let fd = try KernelObjectIDs.open(.btf, id: id)
-            let object = try KernelBTF(of: fd)
+            let object = try KernelBTFObject(of: fd)
             let base = object.isKernel && object.name != "vmlinux" ? try BTF(contentsOfFile: vmlinux) : nil
             return try BTF(ByteStorage(copying: object.bytes), base: base)
         }
@@ -83,7 +83,7 @@ enum BTFCommand {
         }
         var items: [JSON] = []
         for id in try KernelObjectIDs.all(.btf) {
-            guard let fd = try? KernelObjectIDs.open(.btf, id: id), let object = try? KernelBTF(of: fd) else { continue }
+            guard let fd = try? KernelObjectIDs.open(.btf, id: id), let object = try? KernelBTFObject(of: fd) else { continue }
             let programIDs = programs[id] ?? [], mapIDs = maps[id] ?? []
             if asJSON {
                 items.append(.object([

@@ -202,7 +202,7 @@ enum MapCommand {
 
     /// The kernel's BTF object `id`, read (nil when it cannot be).
     static func kernelBTF(id: UInt32) -> BTF? {
-        guard let fd = try? KernelObjectIDs.open(.btf, id: id), let object = try? KernelBTF(of: fd) else { return nil }
+        guard let fd = try? KernelObjectIDs.open(.btf, id: id), let object = try? KernelBTFObject(of: fd) else { return nil }
         return try? BTF(ByteStorage(copying: object.bytes))
     }
 }

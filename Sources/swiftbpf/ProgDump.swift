@@ -15,7 +15,7 @@ enum ProgDump {
         let program = try TranslatedProgram(of: fd)
         var btf: BTF?
         if program.btfID != 0, let btfFD = try? KernelObjectIDs.open(.btf, id: program.btfID),
-           let object = try? KernelBTF(of: btfFD) {
+           let object = try? KernelBTFObject(of: btfFD) {
             btf = try? BTF(ByteStorage(copying: object.bytes))
         }
         var out = BufferedStandardOutput()

@@ -1,6 +1,7 @@
 import BPF
 import BPFObject
 import BTF
+import ELF64
 import Glibc
 
 /// One program as `bpftool prog show` prints it, in text or JSON.
@@ -77,7 +78,8 @@ struct ProgramListing {
 
     /// A field of `/proc/self/fdinfo/FD` (e.g. `memlock`).
     static func fdinfo(_ fd: Int32, field: String) -> String? {
-        guard let text = try? String(readingFile: "/proc/self/fdinfo/\(fd)") else { return nil }
+        guard let file = try? ByteStorage(contentsOfFile: "/proc/self/fdinfo/\(fd)") else { return nil }
+        let text = String(decoding: file.bytes, as: UTF8.self)
         for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
             return line.dropFirst(field.count + 1).trimmingCharacters(in: " \t")
         }
@@ -86,20 +88,6 @@ struct ProgramListing {
 }
 
 extension String {
-    /// A small text file, read whole (procfs reports size 0, so read until EOF).
-    init(readingFile path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SyscallError(operation: "open \(path)", errno: errno) }
-        defer { close(fd) }
-        var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = read(fd, &chunk, chunk.count)
-            guard n > 0 else { break }
-            bytes += chunk[0..<n]
-        }
-        self = String(decoding: bytes, as: UTF8.self)
-    }
-
     func trimmingCharacters(in set: String) -> String {
         String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
     }

@@ -28,19 +28,19 @@ struct KsymTests {
         let vmlinux = try BTF(contentsOfFile: "/sys/kernel/btf/vmlinux")
         let spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/ksym_variables.bpfel.o")
         #expect(spec.ksymExterns.map(\.kind).sorted { "\($0)" < "\($1)" } == [.typedVariable, .typelessVariable])
-        let values = try spec.resolveKsyms(targets: [vmlinux], kallsyms: KernelSymbols(text: Self.recordedKallsyms))
+        let values = try spec.ksymValues(targets: [vmlinux], kallsyms: KernelSymbols(text: Self.recordedKallsyms))
         let active = try #require(vmlinux.firstTypeID(named: "bpf_prog_active", kind: .variable))
         #expect(values["bpf_prog_active"] == .btf(id: active, btfIndex: 0))
         #expect(values["bpf_init"] == .address(0xffff_ffff_82a4_c000))
         // Without the symbol in kallsyms, a strong typeless extern is an error naming it.
         do {
-            _ = try spec.resolveKsyms(targets: [vmlinux], kallsyms: KernelSymbols(text: ""))
+            _ = try spec.ksymValues(targets: [vmlinux], kallsyms: KernelSymbols(text: ""))
             Issue.record("resolved without kallsyms")
         } catch {
             #expect("\(error)".contains("bpf_init") && "\(error)".contains("/proc/kallsyms"))
         }
         var linked = try Linker.link(spec, program: "read_kernel_variables")
-        try linked.resolveKsyms(values)
+        try linked.apply(ksyms: values)
         let uses = linked.externUses
         #expect(uses.count == 2)
         for use in uses {
@@ -54,12 +54,12 @@ struct KsymTests {
     func kfuncs() throws {
         let vmlinux = try BTF(contentsOfFile: "/sys/kernel/btf/vmlinux")
         let spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/ksym.bpfel.o")
-        let values = try spec.resolveKsyms(targets: [vmlinux], kallsyms: nil)
+        let values = try spec.ksymValues(targets: [vmlinux], kallsyms: nil)
         let acquire = try #require(vmlinux.firstTypeID(named: "bpf_task_acquire", kind: .function))
         #expect(values["bpf_task_acquire"] == .btf(id: acquire, btfIndex: 0))
         #expect(values["swiftbpf_no_such_kfunc"] == .missing)
         var linked = try Linker.link(spec, program: "acquire_release")
-        try linked.resolveKsyms(values)
+        try linked.apply(ksyms: values)
         for use in linked.externUses {
             let insn = linked.instructions[use.instruction]
             switch (use.name, insn.isCall) {
@@ -77,7 +77,7 @@ struct KsymTests {
         let spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/ksym.bpfel.o")
         var linked = try Linker.link(spec, program: "acquire_release")
         // As if bpf_task_acquire lived in target 2 (a module) and bpf_task_release in target 5.
-        try linked.resolveKsyms(["bpf_task_acquire": .btf(id: 70, btfIndex: 2), "bpf_task_release": .btf(id: 71, btfIndex: 5),
+        try linked.apply(ksyms: ["bpf_task_acquire": .btf(id: 70, btfIndex: 2), "bpf_task_release": .btf(id: 71, btfIndex: 5),
                                  "swiftbpf_no_such_kfunc": .missing])
         #expect(linked.moduleBTFs == [2, 5])
         for use in linked.externUses where linked.instructions[use.instruction].isCall && use.name != "swiftbpf_no_such_kfunc" {
@@ -89,7 +89,7 @@ struct KsymTests {
 
         let variables = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/ksym_variables.bpfel.o")
         var reading = try Linker.link(variables, program: "read_kernel_variables")
-        try reading.resolveKsyms(["bpf_prog_active": .btf(id: 9, btfIndex: 3), "bpf_init": .address(0x1000)])
+        try reading.apply(ksyms: ["bpf_prog_active": .btf(id: 9, btfIndex: 3), "bpf_init": .address(0x1000)])
         let use = try #require(reading.externUses.first { $0.name == "bpf_prog_active" })
         #expect(reading.moduleVariableLoads.map(\.instruction) == [use.instruction])
         #expect(reading.moduleBTFs.isEmpty)  // variables need no slot: the fd goes in the instruction

@@ -116,8 +116,8 @@ struct ObjectSpecTests {
           arguments: TestPaths.testDataObjects.filter { $0.hasSuffix(".bpfel.o") })
     func kernelBTFInPlace(_ path: String) throws {
         let s = try ObjectSpec(contentsOfFile: path)
-        guard let rebuilt = try s.kernelBTF() else { return }
-        let bytes = try #require(try s.kernelBTFBytes(supporting: .all))
+        guard let rebuilt = try s.btfForKernel() else { return }
+        let bytes = try #require(try s.btfBytesForKernel(supporting: .all))
         let loaded = try bytes.withUnsafeBytes { try BTFBuilder(decoding: try BTF(unsafeBytes: $0)).types }
         let reference = try rebuilt.encode().withUnsafeBytes { try BTFBuilder(decoding: try BTF(unsafeBytes: $0)).types }
         #expect(loaded == reference)

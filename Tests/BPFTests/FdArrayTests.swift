@@ -13,12 +13,12 @@ extension KernelTests {
 
         @Test("kernel BTF objects are found by name: vmlinux is, an unknown module is not")
         func kernelBTFByName() throws {
-            guard let fd = try KernelBTFObjects.open(named: "vmlinux") else {
+            guard let fd = try KernelBTFObject.open(named: "vmlinux") else {
                 Issue.record("no kernel BTF object named vmlinux")
                 return
             }
-            #expect(try KernelBTFObjects.kernelName(of: fd) == "vmlinux")
-            let missing = try KernelBTFObjects.open(named: "swiftbpf_no_such_module")?.release()
+            #expect(try KernelBTFObject.kernelName(of: fd) == "vmlinux")
+            let missing = try KernelBTFObject.open(named: "swiftbpf_no_such_module")?.release()
             #expect(missing == nil)
             if let missing { close(missing) }
         }
@@ -40,7 +40,7 @@ extension KernelTests {
             // must refuse as a module BTF: proof that the offset and fd_array reach it.
             let vmlinux = try BTF(contentsOfFile: "/sys/kernel/btf/vmlinux")
             let acquire = try #require(vmlinux.firstTypeID(named: "bpf_task_acquire", kind: .function))
-            guard let btf = try KernelBTFObjects.open(named: "vmlinux") else {
+            guard let btf = try KernelBTFObject.open(named: "vmlinux") else {
                 Issue.record("no kernel BTF object named vmlinux")
                 return
             }

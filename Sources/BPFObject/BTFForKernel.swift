@@ -5,11 +5,11 @@ extension ObjectSpec {
     /// The bytes of the object's BTF to load into a kernel that knows `supported` kinds. When no
     /// extern and no kind needs rewriting (the usual case) they are the object's own blob with
     /// its DATASECs fixed in place, as libbpf does, which keeps the load's user-space time
-    /// down; otherwise the types of ``kernelBTF()``, sanitized and encoded.
-    public func kernelBTFBytes(supporting supported: BTFKindSupport) throws(ObjectError) -> [UInt8]? {
+    /// down; otherwise the types of ``btfForKernel()``, sanitized and encoded.
+    public func btfBytesForKernel(supporting supported: BTFKindSupport) throws(ObjectError) -> [UInt8]? {
         guard let btf else { return nil }
         if supported == .all, btf.byteOrder == .host, !hasExterns(btf) { return try dataSectionsFixed(btf) }
-        guard var builder = try kernelBTF() else { return nil }
+        guard var builder = try btfForKernel() else { return nil }
         if supported != .all { builder.sanitize(for: supported) }
         return builder.encode(byteOrder: .host)
     }
@@ -79,9 +79,9 @@ extension ObjectSpec {
     }
 
     /// The object's BTF as the kernel must receive it, in wire form ready to be sanitized and
-    /// encoded: DATASECs fixed (``kernelBTFBytes(supporting:)``), and externs made into what the
+    /// encoded: DATASECs fixed (``btfBytesForKernel(supporting:)``), and externs made into what the
     /// kernel takes, as libbpf does.
-    public func kernelBTF() throws(ObjectError) -> BTFBuilder? {
+    public func btfForKernel() throws(ObjectError) -> BTFBuilder? {
         guard let btf else { return nil }
         let fixed = try dataSectionsFixed(btf)
         let decoded = fixed.withUnsafeBytes { raw -> Result<BTFBuilder, BTFError> in

@@ -1,9 +1,41 @@
 import Glibc
 
+/// A BTF object in the kernel: its raw bytes, read back with `BPF_OBJ_GET_INFO_BY_FD`.
+public struct KernelBTFObject: Sendable {
+    public let id: UInt32
+    public let name: String
+    /// Whether it is the kernel's or a module's BTF (rather than a program's).
+    public let isKernel: Bool
+    public let bytes: [UInt8]
+
+    public init(of object: borrowing FileDescriptor) throws(SyscallError) {
+        let fd = object.rawValue
+        var sizes = BTFInfoLayout()
+        try ObjectInfo.get(fd, into: &sizes)
+        var data = [UInt8](repeating: 0, count: Int(sizes.btfSize))
+        var name = [UInt8](repeating: 0, count: 64)
+        let info = try data.withMutableBytes { (d) throws(SyscallError) in
+            try name.withMutableBytes { (n) throws(SyscallError) in
+                var info = BTFInfoLayout()
+                info.btf = kernelAddress(d.baseAddress)
+                info.btfSize = UInt32(d.count)
+                info.name = kernelAddress(n.baseAddress)
+                info.nameLen = UInt32(n.count)
+                try ObjectInfo.get(fd, into: &info)
+                return info
+            }
+        }
+        id = info.id
+        isKernel = info.kernelBTF != 0
+        self.name = String(decoding: name.prefix { $0 != 0 }, as: UTF8.self)
+        bytes = data
+    }
+}
+
 /// Kernel BTF objects by name ("vmlinux", or a module's), found among the kernel's BTF ids as
 /// libbpf's `load_module_btfs` does: `fd_array` hands their descriptors to the verifier for the
 /// kfuncs and variables of modules.
-public enum KernelBTFObjects {
+extension KernelBTFObject {
     /// A new descriptor for the kernel BTF object named `name`; `nil` when no loaded module has that name.
     public static func open(named name: String) throws(SyscallError) -> FileDescriptor? {
         for id in try KernelObjectIDs.all(.btf) {
