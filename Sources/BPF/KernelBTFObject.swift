@@ -12,7 +12,7 @@ public struct KernelBTFObject: Sendable {
         let fd = object.rawValue
         var sizes = BTFInfoLayout()
         try ObjectInfo.get(fd, into: &sizes)
-        var data = [UInt8](repeating: 0, count: Int(sizes.btfSize))
+        var data = [UInt8](repeating: 0, count: try kernelReportedSize(sizes.btfSize, "BTF object \(sizes.id)"))
         var name = [UInt8](repeating: 0, count: 64)
         let info = try data.withMutableBytes { (d) throws(SyscallError) in
             try name.withMutableBytes { (n) throws(SyscallError) in

@@ -22,7 +22,7 @@ public struct ProgramInfo: Sendable {
         let fd = object.rawValue
         var info = ProgInfoLayout()
         try ObjectInfo.get(fd, into: &info)
-        var ids = [UInt32](repeating: 0, count: Int(info.nrMapIDs))
+        var ids = [UInt32](repeating: 0, count: try kernelReportedSize(info.nrMapIDs, each: 4, "map_ids") / 4)
         if !ids.isEmpty {
             info = try ids.withMutableBytes { (buffer) throws(SyscallError) in
                 var second = ProgInfoLayout()

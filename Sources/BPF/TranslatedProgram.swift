@@ -20,10 +20,10 @@ public struct TranslatedProgram: Sendable {
         var sizes = ProgInfoLayout()
         try ObjectInfo.get(fd, into: &sizes)
         let functionRecordSize = Int(sizes.funcInfoRecSize), lineRecordSize = Int(sizes.lineInfoRecSize)
-        var code = [UInt8](repeating: 0, count: Int(sizes.xlatedProgLen))
-        var functions = [UInt8](repeating: 0, count: Int(sizes.nrFuncInfo) * functionRecordSize)
-        var lines = [UInt8](repeating: 0, count: Int(sizes.nrLineInfo) * lineRecordSize)
-        var addresses = [UInt64](repeating: 0, count: Int(sizes.nrJitedKsyms))
+        var code = [UInt8](repeating: 0, count: try kernelReportedSize(sizes.xlatedProgLen, "translated program"))
+        var functions = [UInt8](repeating: 0, count: try kernelReportedSize(sizes.nrFuncInfo, each: sizes.funcInfoRecSize, "func_info"))
+        var lines = [UInt8](repeating: 0, count: try kernelReportedSize(sizes.nrLineInfo, each: sizes.lineInfoRecSize, "line_info"))
+        var addresses = [UInt64](repeating: 0, count: try kernelReportedSize(sizes.nrJitedKsyms, each: 8, "jited_ksyms") / 8)
         // Each buffer is exactly as long as the count the kernel is told.
         let info = try code.withMutableBytes { (code) throws(SyscallError) in
             try functions.withMutableBytes { (functions) throws(SyscallError) in

@@ -60,6 +60,17 @@ enum Syscall {
     }
 }
 
+/// A buffer size the kernel reported (`btf_size`, `nr_func_info` × `func_info_rec_size`…), checked
+/// before anything is allocated by it: the kernel's answers are input too.
+func kernelReportedSize(_ count: UInt32, each size: UInt32 = 1, limit: Int = 1 << 28,
+                        _ what: @autoclosure () -> String) throws(SyscallError) -> Int {
+    let bytes = Int(count) * Int(size)  // two 32-bit factors: no overflow in 64 bits
+    guard bytes <= limit else {
+        throw SyscallError(operation: "\(what()): the kernel reports \(count) × \(size) bytes, more than \(limit)", errno: E2BIG)
+    }
+    return bytes
+}
+
 /// A pointer as the kernel's `__aligned_u64` fields take it.
 func kernelAddress(_ pointer: UnsafeRawPointer?) -> UInt64 { UInt64(UInt(bitPattern: pointer)) }
 
