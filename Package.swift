@@ -35,7 +35,7 @@ let package = Package(
         // The kernel's own C definitions of the bpf(2) structures, compiled: what KernelLayoutTests checks against.
         .target(name: "CKernelLayouts", path: "Tests/CKernelLayouts"),
         .testTarget(name: "ELF64Tests", dependencies: ["ELF64", "ParserHarness", "TestSupport"]),
-        .testTarget(name: "BTFTests", dependencies: ["BTF", "ELF64", "TestSupport"]),
+        .testTarget(name: "BTFTests", dependencies: ["BTF", "ELF64", "ParserHarness", "TestSupport"]),
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "BTF", "ELF64", "ParserHarness", "TestSupport"]),
         .testTarget(name: "BPFTests", dependencies: ["BPF", "BPFAsync", "BPFObject", "BTF", "ELF64", "ParserHarness", "TestSupport", "swiftbpf",
                                                  "CKernelLayouts"]),

@@ -64,7 +64,7 @@ extension ObjectSpec {
         object.btf = loadBTF(options)
         let btf = object.btf?.rawValue ?? -1
         let structOps = try structOpsLayouts(kernel)
-        try createMaps(&object, btf: btf, structOps: structOps, kernel: kernel, options)
+        let reusedMaps = try createMaps(&object, btf: btf, structOps: structOps, kernel: kernel, options)
         var ksyms: (values: [String: KsymValue], targets: [String])?
         var moduleBTFs: [Int: SharedDescriptor] = [:]  // module BTF descriptors, needed only until the programs are loaded
         let loading = programIndicesToLoad
@@ -111,7 +111,7 @@ extension ObjectSpec {
             }
             object.append(Program(name: program.name, type: type, descriptor: fd))
         }
-        try fillSlots(&object)
+        try fillSlots(&object, reused: reusedMaps)
         fillStructOps(&object, structOps)
         object.pinsMadeByLoad = []  // the load succeeded: its pins stay
         return object
@@ -200,8 +200,10 @@ extension ObjectSpec {
     /// Map types whose key and value may carry BTF type ids.
     private static let btfCapable: Set<UInt32> = [1, 2, 5, 6, 9, 10, 19, 21, 24, 28, 29, 32]
 
+    /// Creates (or reuses from pins) every map to create; returns the indices of those reused.
     private func createMaps(_ object: inout LoadedObject, btf: Int32, structOps: [Int: StructOpsLayout], kernel: KernelTargets,
-                            _ options: LoadOptions) throws(LoadError) {
+                            _ options: LoadOptions) throws(LoadError) -> Set<Int> {
+        var reused: Set<Int> = []
         for (index, spec) in maps.enumerated() {
             defer { options.progress(LoadProgress(stage: .maps, completed: index + 1, total: maps.count, name: spec.name)) }
             guard spec.autoCreate else { continue }
@@ -210,8 +212,9 @@ extension ObjectSpec {
                 continue
             }
             let pinPath = try pinPath(spec, options)
-            if let pinPath, let reused = try reusePinnedMap(spec, at: pinPath) {
-                object.set(reused, at: index)
+            if let pinPath, let map = try reusePinnedMap(spec, at: pinPath) {
+                object.set(map, at: index)
+                reused.insert(index)
                 object.pinnedMaps[spec.name] = pinPath
                 continue
             }
@@ -241,6 +244,7 @@ extension ObjectSpec {
             }
             object.set(map, at: index)
         }
+        return reused
     }
 
     private func createMap(_ spec: MapSpec, btf: Int32, _ options: LoadOptions) throws(LoadError) -> Map {
@@ -294,15 +298,16 @@ extension ObjectSpec {
         return id
     }
 
-    /// Puts programs into program arrays and maps into maps of maps, by name. Every slot is resolved
-    /// before any is written (``ObjectSpec/checkMapsForLoad()`` refused names the load lacks); when the
-    /// kernel refuses a write, this load's writes into maps reused from pins are deleted again, so a
-    /// failed load leaves no program or map of its own inside a map that outlives it.
-    private func fillSlots(_ object: inout LoadedObject) throws(LoadError) {
+    /// Puts programs into program arrays and maps into maps of maps, by name, in the maps this load
+    /// created: a map reused from a pin keeps the entries it has (as libbpf leaves it), so a load
+    /// never changes another live object's slots, and a failed one leaves nothing of its own there.
+    /// Every slot is resolved before any is written (``ObjectSpec/checkMapsForLoad()`` refused names
+    /// the load lacks).
+    private func fillSlots(_ object: inout LoadedObject, reused: Set<Int>) throws(LoadError) {
         guard maps.contains(where: { !$0.slots.isEmpty }) else { return }
-        // Descriptors by name, found once for every slot (the first of a name wins, as the lookups by name do).
-        var writes: [(map: Int, key: UInt32, value: Int32)] = []
-        for (index, spec) in maps.enumerated() where !spec.slots.isEmpty && object.maps[index] != nil {
+        var writes: [(map: Int32, name: String, key: UInt32, value: Int32)] = []
+        for (index, spec) in maps.enumerated() where !spec.slots.isEmpty && !reused.contains(index) {
+            guard let map = object.mapDescriptor(at: index) else { continue }
             for (key, reference) in spec.slots.sorted(by: { $0.key < $1.key }) {
                 let value: Int32?
                 switch reference {
@@ -310,21 +315,16 @@ extension ObjectSpec {
                 case let .map(name): value = object.map(named: name)?.descriptor.rawValue
                 }
                 guard let fd = value else { throw .slot(map: spec.name, key: key, reason: "\(reference) was not loaded") }
-                writes.append((index, key, fd))
+                writes.append((map, spec.name, key, fd))
             }
         }
-        let createdPins = Set(object.createdPins)
-        var undo: [(map: Int32, key: UInt32)] = []
         for write in writes {
-            guard let map = object.mapDescriptor(at: write.map) else { continue }  // created: it has slots to write
             do {
                 // checkMapsForLoad: 4-byte keys and values.
-                try MapCommands.uncheckedUpdate(descriptor: map, key: Self.bytes(of: write.key), value: Self.bytes(of: UInt32(bitPattern: write.value)))
+                try MapCommands.uncheckedUpdate(descriptor: write.map, key: Self.bytes(of: write.key), value: Self.bytes(of: UInt32(bitPattern: write.value)))
             } catch {
-                for (map, key) in undo.reversed() { try? MapCommands.uncheckedDelete(descriptor: map, key: Self.bytes(of: key)) }
-                throw .slot(map: maps[write.map].name, key: write.key, reason: "\(error)")
+                throw .slot(map: write.name, key: write.key, reason: "\(error)")
             }
-            if let pin = object.pinnedMaps[maps[write.map].name], !createdPins.contains(pin) { undo.append((map, write.key)) }
         }
     }
 }

@@ -9,10 +9,13 @@ public struct Disassembler: Sendable {
     }
 
     /// One line per instruction slot: `index: (opcode) text`; the second slot of `ld_imm64` is skipped.
-    public func lines(_ instructions: [Instruction]) -> [String] {
+    public func lines(_ instructions: [Instruction]) -> [String] { lines(instructions, in: instructions.indices) }
+
+    /// The lines of the instructions in `range` only, numbered by their index in `instructions`.
+    public func lines(_ instructions: [Instruction], in range: Range<Int>) -> [String] {
         var out: [String] = []
-        var i = 0
-        while i < instructions.count {
+        var i = range.lowerBound
+        while i < range.upperBound {
             let insn = instructions[i]
             let opcode = String(insn.opcode, radix: 16)
             let prefix = "\(i): (\(opcode.count < 2 ? "0" + opcode : opcode)) "

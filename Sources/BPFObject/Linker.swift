@@ -21,6 +21,8 @@ public struct LinkedProgram: Sendable {
     public internal(set) var moduleVariableLoads: [(instruction: Int, moduleBTF: Int)] = []
     /// Names of the functions placed after the entry program, in order.
     public internal(set) var subprograms: [String] = []
+    /// Where each of ``subprograms`` starts, and its index in ``ObjectSpec/programs``.
+    public internal(set) var placements: [(program: Int, start: Int)] = []
 }
 
 extension LinkedProgram {
@@ -148,6 +150,7 @@ public enum Linker {
         placed[callee] = start
         linked.instructions += spec.programs[callee].instructions
         linked.subprograms.append(spec.programs[callee].name)
+        linked.placements.append((callee, start))
         pending.append(callee)
         return start
     }

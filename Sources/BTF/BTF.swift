@@ -280,7 +280,7 @@ public final class BTF: @unchecked Sendable {
 
     /// The name index, built now (with `concurrently`'s second thread for a large blob) unless it exists.
     @discardableResult
-    public func nameIndex(concurrently: NameIndex.Pair?) -> NameIndex {
+    package func nameIndex(concurrently: NameIndex.Pair?) -> NameIndex {
         names.withLock { cached in
             if let cached { return cached }
             let built = NameIndex(self, concurrently: concurrently)

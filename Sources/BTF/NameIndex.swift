@@ -21,13 +21,16 @@ public struct NameIndex: @unchecked Sendable {
     private let firstID: TypeID
     private let key: NameHash.Key
 
-    /// Runs `first` on the calling thread and `second` on another, returning when both are done.
-    /// This module starts no thread of its own: a caller with threads to spare passes one in.
-    public typealias Pair = (_ first: () -> Void, _ second: @escaping @Sendable () -> Void) -> Void
+    /// Runs `first` on the calling thread and `second` on another, returning only when both are
+    /// done (the halves write into memory freed after it returns). This module starts no thread of
+    /// its own: the package's kernel side passes one in; the contract is why this is not public.
+    package typealias Pair = (_ first: () -> Void, _ second: @escaping @Sendable () -> Void) -> Void
 
-    /// Builds the index of `btf`'s own named types (``BTF/nameIndex`` caches one); with
-    /// `concurrently`, a large blob's names are hashed in two halves at once.
-    public init(_ btf: BTF, concurrently: Pair? = nil) {
+    /// Builds the index of `btf`'s own named types (``BTF/nameIndex`` caches one).
+    public init(_ btf: BTF) { self.init(btf, concurrently: nil) }
+
+    /// Builds the index, a large blob's names hashed in two halves at once with `concurrently`.
+    package init(_ btf: BTF, concurrently: Pair?) {
         let offsets = btf.offsets, strings = btf.strings, firstID = btf.firstID, order = btf.byteOrder
         let idBits = UInt32(UInt32.bitWidth - btf.endID.leadingZeroBitCount)
         let idMask: UInt32 = idBits >= 32 ? .max : (1 << idBits) - 1

@@ -207,6 +207,20 @@ extension SyntheticObjects {
         return appending(relocations, to: "socket", of: base)
     }
 
+    /// `entries` entry programs in `socket`, each calling (through a relocation) one `size`-instruction
+    /// function in `.text`: every linked program carries its own copy of it (entries × size).
+    public static func sharedSubprogram(entries: Int, size: Int) -> [UInt8] {
+        let call: [UInt8] = [0x85, 0x10, 0, 0, 0xff, 0xff, 0xff, 0xff]
+        let body = (0..<max(size - 1, 0)).flatMap { _ in returnZero[0..<8] } + returnZero[8..<16]
+        var symbols = [("f0", UInt8(0x12), firstSection, UInt64(0), UInt64(8 * max(size, 1)))]
+        symbols += (0..<entries).map { ("p\($0)", UInt8(0x12), firstSection + 1, UInt64(24 * $0), UInt64(24)) }
+        let base = object(sections: [(".text", .progbits, exec, body), ("socket", .progbits, exec, (0..<entries).flatMap { _ in call + returnZero }),
+                                     license], symbols: symbols)
+        // Against f0, symbol 1.
+        let relocations = (0..<entries).flatMap { i in word(UInt64(24 * i), 8) + word(UInt64(1) << 32 | 10, 8) }
+        return appending(relocations, to: "socket", of: base)
+    }
+
     /// One symbol with a `length`-byte name and `count` relocations against it (a listing repeats
     /// the name per relocation), or with `sharedBy` more symbols carrying the same name.
     public static func relocationsToLongName(count: Int, length: Int = 4000, sharedBy: Int = 0) -> [UInt8] {

@@ -26,6 +26,9 @@ enum DisasmCommand {
             throw UsageError(message: "no program named '\(wanted)' (programs: \(spec.programs.map(\.name).joined(separator: ", ")))", help: help)
         }
         let relocated = args.flag("relocated")
+        // Each subprogram's relocated copy is listed under the first program that appends it; later
+        // programs name it (every program gets a copy: listing them all grew as programs × subprograms).
+        var listedUnder: [Int: String] = [:]
         for (index, program) in spec.programs.enumerated() where wanted == nil || program.name == wanted {
             if relocated && program.isSubprogram && wanted == nil { continue }
             print("\(program.name) (section \(program.sectionName)\(program.isSubprogram ? ", subprogram" : "")):")
@@ -36,8 +39,20 @@ enum DisasmCommand {
                     guard let map = maps[index] else { return nil }
                     return insn.source == PseudoSource.mapValue ? "map[\(map)]+\(linked.instructions[index + 1].immediate)" : "map[\(map)]"
                 }
-                for line in names.lines(linked.instructions) { print("  " + line) }
-                if !linked.subprograms.isEmpty { print("  ; subprograms appended: \(linked.subprograms.joined(separator: ", "))") }
+                let ends = linked.placements.map(\.start) + [linked.instructions.count]
+                for line in names.lines(linked.instructions, in: 0..<ends[0]) { print("  " + line) }
+                var appended: [String] = []
+                for (i, placement) in linked.placements.enumerated() {
+                    let name = linked.subprograms[i]
+                    if let first = listedUnder[placement.program] {
+                        appended.append("\(name) (listed under \(first))")
+                        continue
+                    }
+                    listedUnder[placement.program] = program.name
+                    appended.append(name)
+                    for line in names.lines(linked.instructions, in: placement.start..<ends[i + 1]) { print("  " + line) }
+                }
+                if !appended.isEmpty { print("  ; subprograms appended: \(appended.joined(separator: ", "))") }
             } else {
                 for line in Disassembler().lines(program.instructions) { print("  " + line) }
             }

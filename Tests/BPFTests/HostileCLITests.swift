@@ -98,5 +98,26 @@ extension KernelTests {
             let ratio = try seconds(large) / seconds(small)
             #expect(ratio < 16, "at 8× the programs: \(ratio)× the time")
         }
+
+        @Test("disasm --relocated over N programs sharing an N-instruction function lists it once: linear output")
+        func sharedSubprogramListedOnce() throws {
+            func run(_ n: Int) throws -> (seconds: Double, lines: Int) {
+                let file = NSTemporaryDirectory() + "shared-\(getpid())-\(n).o"
+                try Data(SyntheticObjects.sharedSubprogram(entries: n, size: n)).write(to: URL(fileURLWithPath: file))
+                defer { unlink(file) }
+                let start = ContinuousClock.now
+                let result = try Host.captureEnding(Host.swiftbpf, ["disasm", "--relocated", file])
+                let elapsed = ContinuousClock.now - start
+                #expect(result.status == 0, "\(result.err)")
+                return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                        result.out.split(separator: "\n").count)
+            }
+            // N programs of 3 instructions and one N-instruction function, each line once: ~5N lines
+            // (listing every copy printed N² lines). Linking still copies the function into each
+            // program, as a load must: that work is the programs' total size, not the listing's.
+            let large = try run(2_400)
+            #expect(large.lines < 6 * 2_400 + 100, "\(large.lines) lines for 2,400 programs")
+        }
     }
 }
+

@@ -17,9 +17,15 @@ struct EpollSet: ~Copyable, Sendable {
         _ = try Syscall.call("epoll_ctl(ADD) \(what())") { epoll_ctl(descriptor.rawValue, EPOLL_CTL_ADD, fd.rawValue, &event) }
     }
 
-    /// Waits up to `milliseconds` (-1: without limit) for any watched descriptor.
+    /// Waits up to `milliseconds` (-1: without limit) for any watched descriptor. A signal ends
+    /// the wait early, as a wakeup with nothing (waiting again for the whole time under periodic
+    /// signals would never end).
     func wait(capacity: Int, milliseconds: Int32) throws(SyscallError) {
         var events = [epoll_event](repeating: epoll_event(), count: max(capacity, 1))
-        _ = try Syscall.call("epoll_wait") { epoll_wait(descriptor.rawValue, &events, Int32(events.count), milliseconds) }
+        guard epoll_wait(descriptor.rawValue, &events, Int32(events.count), milliseconds) >= 0 else {
+            let error = errno
+            if error == EINTR { return }
+            throw SyscallError(operation: "epoll_wait", errno: error)
+        }
     }
 }

@@ -14,11 +14,14 @@ enum Command: Int32 {
     case programBindMap = 35
 }
 
-/// The one way into the kernel: every system call of this module goes through here, is retried
-/// when a signal interrupts it (`EINTR`), and fails with a ``SyscallError`` naming the operation.
+/// The one way into the kernel: every system call of this module goes through here and fails
+/// with a ``SyscallError`` naming the operation. A call interrupted by a signal (`EINTR`) is issued
+/// again only where that cannot repeat work the first one did.
 enum Syscall {
-    /// `bpf(command, &attr, size)`: the non-negative result. `BPF_PROG_LOAD` is also retried a few
-    /// times on `EAGAIN`, which the verifier returns when interrupted (as libbpf does).
+    /// `bpf(command, &attr, size)`: the non-negative result. `BPF_PROG_LOAD` is retried a few times
+    /// on `EAGAIN`, which the verifier returns when a signal interrupts it, as libbpf does;
+    /// `BPF_PROG_TEST_RUN`, which stops with `EINTR` after running the program some number of
+    /// times, is never re-issued (the caller sees `EINTR`); other commands are retried on `EINTR`.
     static func bpf<L: KernelLayout>(_ command: Command, _ attr: inout L,
                                       _ operation: @autoclosure () -> String) throws(SyscallError) -> Int32 {
         var againAttempts = command == .programLoad ? 5 : 1
@@ -26,7 +29,7 @@ enum Syscall {
             let result = attr.withUnsafeMutableBytes { sbpf_bpf(command.rawValue, $0.baseAddress, UInt32($0.count)) }
             if result >= 0 { return Int32(truncatingIfNeeded: result) }
             let error = Int32(-result)
-            if error == EINTR { continue }
+            if error == EINTR, command != .programTestRun { continue }
             againAttempts -= 1
             if error == EAGAIN, againAttempts > 0 { continue }
             throw SyscallError(operation: operation(), errno: error)
