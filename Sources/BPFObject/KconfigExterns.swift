@@ -42,9 +42,11 @@ extension ObjectSpec {
         var offset = 0
         for e in entries {
             offset = (offset + e.align - 1) / e.align * e.align
-            // Each size fits 32 bits (BTF says so); their sum must too, and stay a sane map value.
-            guard offset + e.size <= Int(UInt32.max) - 8 else {
-                throw .invalidMap(name: e.name, section: ".kconfig", reason: "externs add up to more than a map value can hold")
+            // The map's value is allocated at this size before the kernel sees it: no more than the
+            // kernel takes for an array's value (KMALLOC_MAX_SIZE), whatever sizes the BTF declares.
+            guard offset + e.size <= Self.maximumKconfigSize else {
+                throw .invalidMap(name: e.name, section: ".kconfig",
+                                  reason: "externs add up to more than a map value can hold (\(Self.maximumKconfigSize) bytes)")
             }
             kconfigExterns.append(KconfigExtern(name: e.name, typeID: e.type, offset: UInt32(offset), size: UInt32(e.size), isWeak: e.weak))
             offset += e.size
@@ -55,6 +57,9 @@ extension ObjectSpec {
         map.valueTypeID = datasec
         maps.append(map)
     }
+
+    /// The largest `.kconfig` map value: the kernel's limit for an array map's value (4 MiB).
+    public static let maximumKconfigSize = 1 << 22
 
     /// The index of the `.kconfig` map, if the object has externs.
     public var kconfigMapIndex: Int? { maps.firstIndex { $0.origin == .data(section: ".kconfig", readOnly: true) } }

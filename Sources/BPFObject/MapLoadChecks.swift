@@ -45,8 +45,8 @@ extension ObjectSpec {
             }
             if index == kconfigMapIndex {
                 let end = kconfigExterns.map { Int($0.offset) + Int($0.size) }.max() ?? 0
-                guard map.type == .array, map.keySize == 4, end <= Int(map.valueSize) else {
-                    throw fail("the __kconfig externs take \(end) bytes; the map holds \(map.valueSize)-byte values under \(map.keySize)-byte keys")
+                guard map.type == .array, map.keySize == 4, end <= Int(map.valueSize), Int(map.valueSize) <= Self.maximumKconfigSize else {
+                    throw fail("the __kconfig externs take \(end) bytes; the map holds \(map.valueSize)-byte values under \(map.keySize)-byte keys (at most \(Self.maximumKconfigSize))")
                 }
             }
         }

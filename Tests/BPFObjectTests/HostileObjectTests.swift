@@ -66,6 +66,22 @@ extension HostileObjectTests {
         }
     }
 
+    @Test("__kconfig externs declaring gigabytes are refused on open, and a .kconfig map grown after open before its bytes are made (fuzzer: a 4 GiB allocation)")
+    func hugeKconfigExterns() throws {
+        // Found by FuzzObject: a char array extern of ~4 GiB made kconfigValues allocate the map's value.
+        let found = try Array(Data(contentsOf: URL(fileURLWithPath: TestPaths.root + "/Tests/Regressions/FuzzObject/kconfig-4gib-extern")))
+        #expect {
+            _ = try openSpec(found)
+        } throws: { error in
+            guard case let .invalidMap(_, section, reason) = error as? ObjectError else { return false }
+            return section == ".kconfig" && reason.contains("more than a map value can hold")
+        }
+        var s = try spec("kconfig.bpfel.o")
+        let index = try #require(s.kconfigMapIndex)
+        s.maps[index].valueSize = UInt32.max - 7
+        #expect(throws: ObjectError.self) { _ = try s.kconfigValues(KernelConfig(values: [:])) }
+    }
+
     @Test("the most negative 64-bit number in a configuration value is read, not negated into a trap")
     func mostNegativeConfigValue() throws {
         let s = try spec("kconfig.bpfel.o")
