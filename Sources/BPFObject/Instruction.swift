@@ -52,18 +52,11 @@ public struct Instruction: Hashable, Sendable {
             let out = buffer.baseAddress.unsafelyUnwrapped
             if order == .little, ByteOrder.host == .little, MemoryLayout<Instruction>.stride == size {
                 UnsafeMutableRawPointer(out).copyMemory(from: base, byteCount: count * size)
-            } else if order == .little {
-                for i in 0..<count {
-                    out[i] = Instruction(word: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i * size, as: UInt64.self)))
-                }
             } else {
+                // `count` whole instructions lie in `bytes`.
+                let words = Record(bytes, order: order)
                 for i in 0..<count {
-                    let p = base + i * size
-                    let registers = p.load(fromByteOffset: 1, as: UInt8.self)
-                    out[i] = Instruction(
-                        opcode: p.load(as: UInt8.self), destination: registers >> 4, source: registers & 0xf,
-                        offset: Int16(bitPattern: UInt16(bigEndian: p.loadUnaligned(fromByteOffset: 2, as: UInt16.self))),
-                        immediate: Int32(bitPattern: UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 4, as: UInt32.self))))
+                    out[i] = order == .little ? Instruction(word: words.u64(i * size)) : Instruction(words.record(at: i * size, size: size))
                 }
             }
         }

@@ -23,6 +23,9 @@ public final class BTF: @unchecked Sendable {
     public let flags: UInt8
 
     let types: UnsafeRawBufferPointer
+    /// The type section's words: each of ``offsets`` starts a record the index pass proved whole
+    /// (its 12-byte header and its trailing entries), so reads inside one need no check.
+    var typeWords: Record { Record(types, order: byteOrder) }
     let strings: StringSection
     let offsets: [UInt32]
     /// How many own types have a nonzero name offset: sizes the name index.
@@ -123,8 +126,8 @@ public final class BTF: @unchecked Sendable {
         var failure: (at: Int, count: Int, needed: Int?, info: UInt32)?
         var named = 0
         let offsets = [UInt32](unsafeUninitializedCapacity: types.count / 12 + 1) { buffer, count in
-            let outcome = order == .host ? indexTypes(types, into: buffer, swapped: NativeWords.self)
-                                         : indexTypes(types, into: buffer, swapped: SwappedWords.self)
+                let outcome = order == .host ? indexTypes(types, into: buffer, HostOrder.self)
+                                         : indexTypes(types, into: buffer, SwappedOrder.self)
             count = outcome.count
             named = outcome.named
             if let stop = outcome.stop { failure = (stop.at, outcome.count, stop.needed, stop.info) }
@@ -144,18 +147,20 @@ public final class BTF: @unchecked Sendable {
     /// Returns how many types it indexed and how many of them are named and, if it stopped early,
     /// where and why (bytes needed, or an unknown kind).
     @inline(__always)
-    private static func indexTypes<W: WordOrder>(_ types: UnsafeRawBufferPointer, into buffer: UnsafeMutableBufferPointer<UInt32>,
-                                                swapped: W.Type) -> (count: Int, named: Int, stop: (at: Int, needed: Int?, info: UInt32)?) {
-        guard let start = types.baseAddress, let out = buffer.baseAddress else { return (0, 0, nil) }
+    private static func indexTypes<Order: WordOrder>(_ types: UnsafeRawBufferPointer, into buffer: UnsafeMutableBufferPointer<UInt32>,
+                                                    _: Order.Type) -> (count: Int, named: Int, stop: (at: Int, needed: Int?, info: UInt32)?) {
+        guard types.baseAddress != nil, let out = buffer.baseAddress else { return (0, 0, nil) }
+        // Each word is read only after `length - at` was checked to hold it.
+        let words = Record(types, order: .host)  // read in Order's byte order
         let length = types.count
         var at = 0, count = 0, named = 0
         while at < length {
             guard length &- at >= 12 else { return (count, named, (at, 12, 0)) }
-            let info = W.load(start, at &+ 4)
+            let info = words.u32(at &+ 4, Order.self)
             guard let size = Kind.recordSize(info: info) else { return (count, named, (at, nil, info)) }
             guard length &- at >= size else { return (count, named, (at, size, info)) }
             out[count] = UInt32(truncatingIfNeeded: at)
-            named &+= W.load(start, at) == 0 ? 0 : 1
+            named &+= words.u32(at, Order.self) == 0 ? 0 : 1
             count &+= 1
             at &+= size
         }
@@ -174,26 +179,18 @@ public final class BTF: @unchecked Sendable {
     /// Calls `body` with the id and name of each own type of `kind`, in id order, found by
     /// scanning type headers (no name index, no array).
     public func forEachType(ofKind kind: Kind, _ body: (TypeID, ByteString) -> Void) {
-        guard let base = types.baseAddress else { return }
-        let swap = byteOrder != .host
+        let words = typeWords
         for (index, offset) in offsets.enumerated() {
-            let rawInfo = base.loadUnaligned(fromByteOffset: Int(offset) + 4, as: UInt32.self)
-            guard UInt8(truncatingIfNeeded: (swap ? rawInfo.byteSwapped : rawInfo) >> 24) & 0x1f == kind.rawValue else { continue }
-            let rawName = base.loadUnaligned(fromByteOffset: Int(offset), as: UInt32.self)
-            body(firstID + TypeID(index), strings.string(at: swap ? rawName.byteSwapped : rawName) ?? .empty)
+            guard UInt8(truncatingIfNeeded: words.u32(Int(offset) + 4) >> 24) & 0x1f == kind.rawValue else { continue }
+            body(firstID + TypeID(index), strings.string(at: words.u32(Int(offset))) ?? .empty)
         }
     }
 
     /// Whether an own type of `kind` has `vlen` (for a FUNC, its linkage; for an aggregate, its
     /// member count), found by scanning type headers alone.
     public func containsType(ofKind kind: Kind, vlen: UInt16) -> Bool {
-        guard let base = types.baseAddress else { return false }
-        let wanted = UInt32(kind.rawValue) << 24 | UInt32(vlen)
-        for offset in offsets {
-            let rawInfo = base.loadUnaligned(fromByteOffset: Int(offset) + 4, as: UInt32.self)
-            if (byteOrder == .host ? rawInfo : rawInfo.byteSwapped) & 0x1f00_ffff == wanted { return true }
-        }
-        return false
+        let wanted = UInt32(kind.rawValue) << 24 | UInt32(vlen), words = typeWords
+        return offsets.contains { words.u32(Int($0) + 4) & 0x1f00_ffff == wanted }
     }
 
     /// The number of this blob's own types (void and base types excluded).
@@ -228,13 +225,8 @@ public final class BTF: @unchecked Sendable {
         }
         let index = Int(id - firstID)
         guard index < offsets.count else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID)), typeID: id) }
-        // The index pass checked that every type has at least its 12-byte header inside the section.
-        let at = types.baseAddress.unsafelyUnwrapped + Int(offsets[index])
-        var info = at.loadUnaligned(fromByteOffset: 4, as: UInt32.self), third = at.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
-        if byteOrder != .host {
-            info = info.byteSwapped
-            third = third.byteSwapped
-        }
+        let at = Int(offsets[index]), words = typeWords
+        let info = words.u32(at + 4), third = words.u32(at + 8)
         guard let kind = Kind(rawValue: UInt8(truncatingIfNeeded: info >> 24) & 0x1f) else {
             throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), typeID: id)
         }
@@ -250,8 +242,7 @@ public final class BTF: @unchecked Sendable {
         }
         let index = Int(id - firstID)
         guard index < offsets.count else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID)), typeID: id) }
-        let raw = types.baseAddress.unsafelyUnwrapped.loadUnaligned(fromByteOffset: Int(offsets[index]), as: UInt32.self)
-        return strings.string(at: byteOrder == .host ? raw : raw.byteSwapped) ?? .empty
+        return strings.string(at: typeWords.u32(Int(offsets[index]))) ?? .empty
     }
 
     /// An ARRAY's element count, typedefs and qualifiers followed; `nil` when `id` is no array.
@@ -261,9 +252,7 @@ public final class BTF: @unchecked Sendable {
         guard resolved != 0, try header(resolved).kind == .array else { return nil }
         guard resolved >= firstID else { return try base?.arrayCount(of: resolved) }
         // `struct btf_array` follows the 12-byte header: element type, index type, element count.
-        let at = types.baseAddress.unsafelyUnwrapped + Int(offsets[Int(resolved - firstID)]) + 20
-        let raw = at.loadUnaligned(as: UInt32.self)
-        return byteOrder == .host ? raw : raw.byteSwapped
+        return typeWords.u32(Int(offsets[Int(resolved - firstID)]) + 20)
     }
 
     /// The string at `offset` in the string section (base strings first for split BTF).
@@ -287,22 +276,5 @@ public final class BTF: @unchecked Sendable {
             cached = built
             return built
         }
-    }
-}
-
-/// Loads a 32-bit word in one byte order, chosen at compile time.
-protocol WordOrder {
-    static func load(_ base: UnsafeRawPointer, _ offset: Int) -> UInt32
-}
-
-enum NativeWords: WordOrder {
-    @inline(__always) static func load(_ base: UnsafeRawPointer, _ offset: Int) -> UInt32 {
-        base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
-    }
-}
-
-enum SwappedWords: WordOrder {
-    @inline(__always) static func load(_ base: UnsafeRawPointer, _ offset: Int) -> UInt32 {
-        base.loadUnaligned(fromByteOffset: offset, as: UInt32.self).byteSwapped
     }
 }

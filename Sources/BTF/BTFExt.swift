@@ -101,16 +101,10 @@ public struct ExtSection<R: ExtRecord>: Sendable {
         self.records = records
         // One pass over the first word of each record (a hot loop: objects carry thousands of line records).
         var sorted = true, previous: UInt32 = 0
-        if let base = records.bytes.baseAddress {
-            let swap = records.order != .host
-            var record = base
-            for _ in 0..<records.count {
-                let raw = record.loadUnaligned(as: UInt32.self)
-                let offset = swap ? raw.byteSwapped : raw
-                if offset < previous { sorted = false; break }
-                previous = offset
-                record += records.stride
-            }
+        for index in 0..<records.count {
+            let offset = records.instructionOffset(at: index)
+            if offset < previous { sorted = false; break }
+            previous = offset
         }
         isSorted = sorted
         sortedOrder = sorted ? [] : stableOrder(of: records.map(\.instructionOffset))
@@ -171,13 +165,12 @@ public struct ExtRecords<R: ExtRecord>: RandomAccessCollection, @unchecked Senda
     @inlinable public var startIndex: Int { 0 }
     @inlinable public var endIndex: Int { count }
     @inlinable public subscript(i: Int) -> R {
-        R(Record(UnsafeRawBufferPointer(rebasing: bytes[i * stride..<(i + 1) * stride]), order: order))
+        R(Record(bytes, order: order).record(at: i * stride, size: stride))
     }
 
     /// Record `i`'s instruction byte offset (every kind of record starts with it), without decoding the rest.
     @inlinable func instructionOffset(at i: Int) -> UInt32 {
-        let raw = bytes.loadUnaligned(fromByteOffset: i * stride, as: UInt32.self)
-        return order == .host ? raw : raw.byteSwapped
+        Record(bytes, order: order).u32(i * stride)  // `bytes` holds `count` whole records
     }
 }
 

@@ -171,17 +171,16 @@ public struct NameIndex: @unchecked Sendable {
 
     private func kind(of id: TypeID) -> UInt8 {
         let offset = Int(offsets[Int(id &- firstID)])
-        let info = Record(UnsafeRawBufferPointer(rebasing: types[offset..<offset + 12]), order: order).u32(4)
+        let info = Record(types, order: order).u32(offset + 4)  // the index pass proved the record whole
         return UInt8(truncatingIfNeeded: info >> 24) & 0x1f
     }
 }
 
 extension Record {
-    /// The name offset that starts the type record at `offset` (validated when the blob was opened).
+    /// The name offset that starts the type record at `offset` of a type section (the BTF index pass proved the record whole).
     @inline(__always)
     static func nameOffset(_ types: UnsafeRawBufferPointer, at offset: UInt32, order: ByteOrder) -> UInt32 {
-        let raw = types.baseAddress.unsafelyUnwrapped.loadUnaligned(fromByteOffset: Int(offset), as: UInt32.self)
-        return order == .host ? raw : raw.byteSwapped
+        Record(types, order: order).u32(Int(offset))
     }
 }
 
@@ -263,7 +262,7 @@ enum NameHash {
     /// The little-endian word of `count` (0...8) bytes at `p`, zero-padded.
     @inline(__always)
     private static func word(_ p: UnsafeRawPointer, count: Int) -> UInt64 {
-        if count >= 8 { return UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)) }
+        if count >= 8 { return Record(UnsafeRawBufferPointer(start: p, count: 8), order: .little).u64(0) }
         var w: UInt64 = 0
         for i in 0..<max(count, 0) { w |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << (8 * UInt64(i)) }
         return w
@@ -299,10 +298,8 @@ enum NameHash {
         while end - p >= 32 {
             // A name past ByteString's limit is not a name the index holds (nor can a lookup ask for it).
             guard p - start < ByteString.maximumLength else { return (0, true) }
-            let w0 = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
-            let w1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-            let w2 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
-            let w3 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+            let words = Record(UnsafeRawBufferPointer(start: p, count: 32), order: .little)  // 32 bytes before `end`
+            let w0 = words.u64(0), w1 = words.u64(8), w2 = words.u64(16), w3 = words.u64(24)
             let m0 = beforeNUL(w0)
             let live1 = 0 &- (m0 >> 63)
             let m1 = beforeNUL(w1) & live1

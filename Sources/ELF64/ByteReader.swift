@@ -49,10 +49,11 @@ public struct ByteReader: @unchecked Sendable {
     }
 }
 
-/// A run of bytes already known to lie inside the input.
+/// A run of bytes already known to lie inside the input: the one place whose reads are unchecked.
 ///
-/// Field offsets passed to its accessors are constants of a format's layout,
-/// never values read from a file; they are checked only in debug builds.
+/// Offsets passed to its accessors are constants of a format's layout, or offsets its maker proved
+/// in range before making it (ELF64's section table on open, BTF's index pass, BTF.ext's record
+/// count), named at the use. They are checked in debug builds only, in ``uncheckedLoad(_:as:)``.
 public struct Record: @unchecked Sendable {
     public let bytes: UnsafeRawBufferPointer
     public let order: ByteOrder
@@ -63,10 +64,18 @@ public struct Record: @unchecked Sendable {
         self.order = order
     }
 
-    @inlinable
+    /// The raw bytes of a `T` at `offset`, in file order. Every read of a word from input goes
+    /// through here. Precondition (asserted in debug builds, unchecked in release): the `T` lies
+    /// inside ``bytes``, which the record's maker proved.
+    @inlinable @inline(__always)
+    func uncheckedLoad<T: FixedWidthInteger>(_ offset: Int, as: T.Type) -> T {
+        assert(offset >= 0 && offset <= bytes.count - MemoryLayout<T>.size, "record field outside record")
+        return bytes.baseAddress.unsafelyUnwrapped.loadUnaligned(fromByteOffset: offset, as: T.self)
+    }
+
+    @inlinable @inline(__always)
     func load<T: FixedWidthInteger>(_ offset: Int, as: T.Type) -> T {
-        assert(offset >= 0 && offset + MemoryLayout<T>.size <= bytes.count, "record field outside record")
-        let raw = bytes.baseAddress.unsafelyUnwrapped.loadUnaligned(fromByteOffset: offset, as: T.self)
+        let raw = uncheckedLoad(offset, as: T.self)
         return order == .little ? T(littleEndian: raw) : T(bigEndian: raw)
     }
 
@@ -76,4 +85,35 @@ public struct Record: @unchecked Sendable {
     @inlinable public func u64(_ offset: Int) -> UInt64 { load(offset, as: UInt64.self) }
     @inlinable public func i32(_ offset: Int) -> Int32 { load(offset, as: Int32.self) }
     @inlinable public func i64(_ offset: Int) -> Int64 { load(offset, as: Int64.self) }
+
+    /// The 32-bit word at `offset` in the byte order `Order` fixes at compile time (``order`` is
+    /// not consulted): a hot loop specialised on `Order` carries no branch per word.
+    @inlinable @inline(__always)
+    public func u32<Order: WordOrder>(_ offset: Int, _: Order.Type) -> UInt32 {
+        let raw = uncheckedLoad(offset, as: UInt32.self)
+        return Order.isSwapped ? raw.byteSwapped : raw
+    }
+
+    /// The `size` bytes at `offset` as a record of their own (the same precondition as a read).
+    @inlinable
+    public func record(at offset: Int, size: Int) -> Record {
+        assert(offset >= 0 && size >= 0 && offset <= bytes.count - size, "record outside record")
+        return Record(UnsafeRawBufferPointer(start: bytes.baseAddress.map { $0 + offset }, count: size), order: order)
+    }
+}
+
+/// A byte order fixed at compile time, for loops specialised on it (``Record/u32(_:_:)``).
+public protocol WordOrder {
+    /// Whether words in this order are byte-swapped relative to the host.
+    static var isSwapped: Bool { get }
+}
+
+/// Words in the host's byte order.
+public enum HostOrder: WordOrder {
+    @inlinable public static var isSwapped: Bool { false }
+}
+
+/// Words in the other byte order.
+public enum SwappedOrder: WordOrder {
+    @inlinable public static var isSwapped: Bool { true }
 }
