@@ -5,10 +5,10 @@ import PackageDescription
 //
 // Dependencies point one way:
 //   swiftbpf → BPF → BPFObject → BTF → ELF64
-//              BPF → CBPFSyscall
+//              BPF → CBPFSyscall, Inflate (gzip for /proc/config.gz; pure, fuzzed by FuzzKconfig)
 //   BPFAsync → BPF (async sequences; kept apart so that BPF alone never links the
 //              Swift Concurrency runtime and libdispatch, 0.7 MB of a static binary)
-// ELF64, BTF and BPFObject never call the kernel: they are what fuzzers touch.
+// ELF64, BTF, BPFObject and Inflate never call the kernel: they are what fuzzers touch.
 let package = Package(
     name: "SwiftBPF",
     products: [
@@ -24,18 +24,20 @@ let package = Package(
         .target(name: "ELF64"),
         .target(name: "BTF", dependencies: ["ELF64"]),
         .target(name: "BPFObject", dependencies: ["BTF", "ELF64"]),
+        .target(name: "Inflate"),
         // The C shim: bpf(), perf_event_open, ioctl (Swift cannot call variadic syscall()).
         .target(name: "CBPFSyscall"),
-        .target(name: "BPF", dependencies: ["BPFObject", "BTF", "ELF64", "CBPFSyscall"]),
+        .target(name: "BPF", dependencies: ["BPFObject", "BTF", "ELF64", "Inflate", "CBPFSyscall"]),
         .target(name: "BPFAsync", dependencies: ["BPF"]),
         // Drives every parser over arbitrary bytes: used by Fuzz/ and by the regression replay tests.
-        .target(name: "ParserHarness", dependencies: ["ELF64", "BTF", "BPFObject"]),
+        .target(name: "ParserHarness", dependencies: ["ELF64", "BTF", "BPFObject", "Inflate"]),
         .executableTarget(name: "swiftbpf", dependencies: ["ELF64", "BTF", "BPFObject", "BPF"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // The kernel's own C definitions of the bpf(2) structures, compiled: what KernelLayoutTests checks against.
         .target(name: "CKernelLayouts", path: "Tests/CKernelLayouts"),
         .testTarget(name: "ELF64Tests", dependencies: ["ELF64", "ParserHarness", "TestSupport"]),
         .testTarget(name: "BTFTests", dependencies: ["BTF", "ELF64", "ParserHarness", "TestSupport"]),
+        .testTarget(name: "InflateTests", dependencies: ["Inflate", "TestSupport"]),
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "BTF", "ELF64", "ParserHarness", "TestSupport"]),
         .testTarget(name: "BPFTests", dependencies: ["BPF", "BPFAsync", "BPFObject", "BTF", "ELF64", "ParserHarness", "TestSupport", "swiftbpf",
                                                  "CKernelLayouts"]),

@@ -2,6 +2,7 @@ import BPFObject
 import BTF
 import ELF64
 import Glibc
+import Inflate
 
 extension KernelConfig {
     /// The running kernel's configuration (`/proc/config.gz`, else `/boot/config-<release>`),
@@ -18,8 +19,8 @@ extension KernelConfig {
         let release = withUnsafeBytes(of: name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let machine = withUnsafeBytes(of: name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         var config = KernelConfig(values: [:])
-        if let gz = try? ByteStorage(contentsOfFile: "/proc/config.gz"), let parsed = try? KernelConfig(gzip: Array(gz.bytes)) {
-            config = parsed
+        if let gz = try? ByteStorage(contentsOfFile: "/proc/config.gz"), let text = try? Gzip.decompress(Array(gz.bytes)) {
+            config = KernelConfig(text: String(decoding: text, as: UTF8.self))
         } else if let text = try? ByteStorage(contentsOfFile: "/boot/config-" + release) {
             config = KernelConfig(text: String(decoding: text.bytes, as: UTF8.self))
         }

@@ -35,11 +35,6 @@ public struct KernelConfig: Sendable {
         return values
     }
 
-    /// Reads a gzip-compressed configuration, as `/proc/config.gz` holds it.
-    public init(gzip bytes: [UInt8]) throws(Gzip.Failure) {
-        self.init(text: String(decoding: try Gzip.decompress(bytes), as: UTF8.self))
-    }
-
     public init(values: [String: String]) { self.values = values }
 
     public subscript(name: String) -> String? {

@@ -1,4 +1,5 @@
 import BPFObject
+import Inflate
 
 extension Harness {
     /// Inflates `bytes` as gzip (bounded output), then parses them, raw or inflated, as kernel configuration text.

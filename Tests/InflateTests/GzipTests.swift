@@ -1,4 +1,4 @@
-import BPFObject
+import Inflate
 import Foundation
 import TestSupport
 import Testing
