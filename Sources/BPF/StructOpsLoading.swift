@@ -39,18 +39,17 @@ extension ObjectSpec {
     /// member index); a program two maps put at different members or in different structs is an error.
     func structOpsAttachment(of program: String, _ layouts: [Int: StructOpsLayout]) throws(LoadError) -> (UInt32, AttachType) {
         var found: (UInt32, UInt32)?
-        for (index, layout) in layouts.sorted(by: { $0.key < $1.key }) {
+        for (_, layout) in layouts.sorted(by: { $0.key < $1.key }) {
             for slot in layout.slots where slot.program == program {
                 let here = (layout.kernelTypeID, slot.memberIndex)
                 if let found, found != here {
-                    throw .spec(.invalidMap(name: maps[index].name, section: "\(maps[index].origin)",
-                                            reason: "program '\(program)' is used at two different struct_ops members"))
+                    throw .spec(.invalidProgram(name: program, section: "struct_ops", reason: .structOpsMemberTwice))
                 }
                 found = here
             }
         }
         guard let (typeID, member) = found else {
-            throw .spec(.invalidProgram(name: program, section: "struct_ops", reason: "no struct_ops map names it"))
+            throw .spec(.invalidProgram(name: program, section: "struct_ops", reason: .structOpsUnused))
         }
         return (typeID, AttachType(rawValue: member))
     }

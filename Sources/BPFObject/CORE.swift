@@ -101,11 +101,11 @@ extension ObjectSpec {
                 guard byteOffset % Instruction.size == 0,
                       let p = Self.program(containing: byteOffset / Instruction.size, among: candidates, programs) else {
                     throw .invalidInstruction(program: String(section.name), instruction: byteOffset / Instruction.size,
-                                              reason: "CO-RE relocation outside every function of the section")
+                                              reason: .coreOutsideFunctions)
                 }
                 let index = byteOffset / Instruction.size - programs[p].sectionOffset
                 guard let kind = CORERelocationKind(rawValue: record.kind) else {
-                    throw .invalidInstruction(program: programs[p].name, instruction: index, reason: "unknown CO-RE relocation kind \(record.kind)")
+                    throw .invalidInstruction(program: programs[p].name, instruction: index, reason: .unknownCOREKind(record.kind))
                 }
                 let outcome = try resolver.resolve(record, kind: kind, program: programs[p].name, instruction: index,
                                                    in: &programs[p].instructions)

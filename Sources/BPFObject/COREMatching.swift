@@ -253,32 +253,32 @@ extension COREResolver {
     /// Writes `value` into the instruction (immediate, memory offset, or both halves of `ld_imm64`),
     /// after checking that it held the local value the compiler computed (`nil`: not checked).
     static func patch(_ instructions: inout [Instruction], at i: Int, value: UInt64, expected expectedValue: UInt64?,
-                      sizes: (local: Int, target: Int, bitfield: Bool)?, fail: (String) -> ObjectError) throws(ObjectError) {
+                      sizes: (local: Int, target: Int, bitfield: Bool)?, fail: (COREProblem.PatchProblem) -> ObjectError) throws(ObjectError) {
         let insn = instructions[i]
         // Compilers compute bitfield loads their own way: like libbpf, only non-bitfield values are checked.
         let expected = expectedValue ?? (insn.isLoadImmediate64 ? 0 : UInt64(UInt32(bitPattern: insn.immediate)))
         switch insn.instructionClass {
         case 0x04, 0x07:  // ALU, ALU64 with an immediate
-            guard insn.opcode & 0x08 == 0 else { throw fail("relocated ALU instruction has no immediate") }
+            guard insn.opcode & 0x08 == 0 else { throw fail(.aluWithoutImmediate) }
             guard expectedValue == nil || UInt64(UInt32(bitPattern: insn.immediate)) == expected & 0xffff_ffff else {
-                throw fail("instruction holds \(insn.immediate), the local BTF says \(expected)")
+                throw fail(.immediateDiffers(found: insn.immediate, local: expected))
             }
-            guard value <= UInt64(UInt32.max) else { throw fail("value \(value) does not fit a 32-bit immediate") }
+            guard value <= UInt64(UInt32.max) else { throw fail(.valueTooWide(value)) }
             instructions[i].immediate = Int32(bitPattern: UInt32(value))
         case 0x01, 0x02, 0x03:  // LDX, ST, STX: the memory offset
-            guard expectedValue == nil || UInt64(bitPattern: Int64(insn.offset)) == expected else { throw fail("offset \(insn.offset) differs from the local \(expected)") }
-            guard value <= UInt64(Int16.max) else { throw fail("offset \(value) does not fit 16 bits") }
+            guard expectedValue == nil || UInt64(bitPattern: Int64(insn.offset)) == expected else { throw fail(.offsetDiffers(found: insn.offset, local: expected)) }
+            guard value <= UInt64(Int16.max) else { throw fail(.offsetTooWide(value)) }
             instructions[i].offset = Int16(value)
             if let sizes, sizes.local != sizes.target, !sizes.bitfield {
                 let code: [Int: UInt8] = [1: 0x10, 2: 0x08, 4: 0x00, 8: 0x18]
-                guard let newSize = code[sizes.target] else { throw fail("field size \(sizes.target) cannot be loaded directly") }
+                guard let newSize = code[sizes.target] else { throw fail(.fieldSize(sizes.target)) }
                 instructions[i].opcode = insn.opcode & ~0x18 | newSize
             }
         case 0x00 where insn.isLoadImmediate64 && i + 1 < instructions.count:
             instructions[i].immediate = Int32(bitPattern: UInt32(truncatingIfNeeded: value))
             instructions[i + 1].immediate = Int32(bitPattern: UInt32(truncatingIfNeeded: value >> 32))
         default:
-            throw fail("cannot relocate opcode 0x\(String(insn.opcode, radix: 16))")
+            throw fail(.opcode(insn.opcode))
         }
     }
 

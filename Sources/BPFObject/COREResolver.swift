@@ -24,20 +24,20 @@ struct COREResolver {
     /// Resolves one record and patches (or poisons) its instruction.
     mutating func resolve(_ record: CORERelocation, kind: CORERelocationKind, program: String, instruction index: Int,
                           in instructions: inout [Instruction]) throws(ObjectError) -> COREOutcome {
-        func fail(_ reason: String) -> ObjectError { .invalidInstruction(program: program, instruction: index, reason: "CO-RE: \(reason)") }
+        func fail(_ problem: COREProblem) -> ObjectError { .invalidInstruction(program: program, instruction: index, reason: .core(problem)) }
         let access: ByteString
         do { access = try local.string(at: record.accessStringOffset) } catch { throw .btf(error) }
         // 64 steps of at most 10 digits each and their colons fit; longer (leading zeros, say) is refused
         // before it is copied and split once per record.
         guard access.count <= CORE.maximumAccessStringLength else {
-            throw fail("access string of \(access.count) bytes (at most \(CORE.maximumAccessStringLength))")
+            throw fail(.accessStringTooLong(bytes: access.count, limit: CORE.maximumAccessStringLength))
         }
         let accessText = String(access)
         let indices = accessText.split(separator: ":").map { Int($0) }
-        guard !indices.isEmpty, indices.allSatisfy({ $0 != nil && $0! >= 0 }) else { throw fail("malformed access string '\(accessText.prefix(80))'") }
+        guard !indices.isEmpty, indices.allSatisfy({ $0 != nil && $0! >= 0 }) else { throw fail(.malformedAccess(String(accessText.prefix(80)))) }
         // libbpf's BPF_CORE_SPEC_MAX_LEN: longer accesses (through a self-containing struct, say) are refused.
         guard indices.count <= CORE.maximumAccessLength else {
-            throw fail("access string of \(indices.count) steps (at most \(CORE.maximumAccessLength))")
+            throw fail(.accessTooLong(steps: indices.count, limit: CORE.maximumAccessLength))
         }
         let steps = indices.compactMap { $0 }
         // The local side: the value the compiler assumed, and the path spelled as C.
@@ -52,14 +52,14 @@ struct COREResolver {
             case _ where kind.isEnum:
                 let enumType = try local.type(try local.resolve(record.typeID))
                 guard enumType.kind == .enum || enumType.kind == .enum64, steps.count == 1, steps[0] < enumType.vlen else {
-                    throw fail("access '\(accessText)' is not an enumerator of [\(record.typeID)]")
+                    throw fail(.notEnumerator(access: accessText, typeID: record.typeID))
                 }
                 let enumerator = enumType.enumerators[steps[0]]
                 (localField, localNames) = (nil, [String(enumerator.name)])
                 spelled = "\(CORE.essentialName(String(localRoot.name)))::\(enumerator.name)"
                 localValue = kind == .enumValueExists ? 1 : enumerator.value
             default:
-                guard steps == [0] else { throw fail("type relocation with access '\(accessText)'") }
+                guard steps == [0] else { throw fail(.typeRelocationAccess(accessText)) }
                 (localField, localNames) = (nil, [])
                 spelled = localRoot.name.isEmpty ? "[\(record.typeID)]" : String(localRoot.name)
                 localValue = switch kind {
@@ -69,9 +69,9 @@ struct COREResolver {
                 }
             }
         } catch {
-            throw .converting(error, otherwise: fail)
+            throw .converting(error)
         }
-        func patchFailure(_ reason: String) -> ObjectError { fail("\(kind) \(spelled): \(reason)") }
+        func patchFailure(_ problem: COREProblem.PatchProblem) -> ObjectError { fail(.patch(kind: kind, access: spelled, problem)) }
         func outcome(_ value: UInt64?, _ reason: String = "") -> COREOutcome {
             COREOutcome(program: program, instruction: index, kind: kind, access: spelled, value: value, reason: reason)
         }
@@ -95,7 +95,8 @@ struct COREResolver {
         }
         if let first = results.first {
             if let other = results.first(where: { $0.value != first.value }) {
-                throw fail("ambiguous \(kind) for \(spelled): candidates \(first.candidate) and \(other.candidate) give \(first.value) and \(other.value)")
+                throw fail(.ambiguous(kind: kind, access: spelled, first: first.candidate, firstValue: first.value,
+                                      second: other.candidate, secondValue: other.value))
             }
             try Self.patch(&instructions, at: index, value: first.value, expected: localField?.isBitfield == true ? nil : localValue,
                            sizes: localField.flatMap { l in first.field.map { (l.byteSize, $0.byteSize, $0.isBitfield) } }, fail: patchFailure)

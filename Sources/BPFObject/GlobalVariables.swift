@@ -46,10 +46,10 @@ extension ObjectSpec {
     /// variable's size, in the object's byte order.
     public mutating func setInitialValue(_ bytes: [UInt8], of name: String) throws(ObjectError) {
         guard let variable = try globalVariable(named: name) else {
-            throw .invalidGlobal(name: name, reason: "no global variable of that name in a data section")
+            throw .invalidGlobal(name: name, reason: .noSuchVariable)
         }
         guard bytes.count == variable.size else {
-            throw .invalidGlobal(name: name, reason: "\(bytes.count) bytes given for a \(variable.size)-byte variable")
+            throw .invalidGlobal(name: name, reason: .sizeMismatch(given: bytes.count, size: variable.size))
         }
         var contents = maps[variable.mapIndex].contents
         if contents.isEmpty { contents = [UInt8](repeating: 0, count: Int(maps[variable.mapIndex].valueSize)) }

@@ -24,18 +24,18 @@ extension ObjectSpec {
             for variable in try btf.type(datasec).variables {
                 let v = try btf.type(variable.type)
                 guard v.kind == .variable else { continue }
-                let name = try Self.name(v.name, of: "__kconfig extern", in: ".kconfig")
+                let name = try Self.name(v.name, in: ".kconfig")
                 guard seen.insert(name).inserted else {
-                    throw ObjectError.invalidMap(name: name, section: ".kconfig", reason: "the extern is listed twice")
+                    throw ObjectError.invalidMap(name: name, section: ".kconfig", reason: .listedTwice)
                 }
                 if let unsupported = try Self.unsupportedKconfigType(v.referencedType, btf) {
-                    throw ObjectError.invalidMap(name: name, section: ".kconfig", reason: "extern type is unsupported: \(unsupported)")
+                    throw ObjectError.invalidMap(name: name, section: ".kconfig", reason: .unsupportedExternType(unsupported))
                 }
                 entries.append((name, v.referencedType, try btf.size(of: v.referencedType), try btf.alignment(of: v.referencedType),
                                 undefined[v.name] == UInt32(SymbolBinding.weak.rawValue)))
             }
         } catch {
-            throw .converting(error) { .invalidMap(name: "*", section: ".kconfig", reason: $0) }
+            throw .converting(error)
         }
         guard !entries.isEmpty else { return }
         entries.sort { ($0.align, -$0.size, $1.name) > ($1.align, -$1.size, $0.name) }
@@ -46,7 +46,7 @@ extension ObjectSpec {
             // kernel takes for an array's value (KMALLOC_MAX_SIZE), whatever sizes the BTF declares.
             guard offset + e.size <= Self.maximumKconfigSize else {
                 throw .invalidMap(name: e.name, section: ".kconfig",
-                                  reason: "externs add up to more than a map value can hold (\(Self.maximumKconfigSize) bytes)")
+                                  reason: .externsTooLarge(limit: Self.maximumKconfigSize))
             }
             kconfigExterns.append(KconfigExtern(name: e.name, typeID: e.type, offset: UInt32(offset), size: UInt32(e.size), isWeak: e.weak))
             offset += e.size
@@ -72,41 +72,41 @@ extension ObjectSpec {
         try checkMapsForLoad()
         var bytes = [UInt8](repeating: 0, count: Int(maps[index].valueSize))
         for e in kconfigExterns {
-            func fail(_ reason: String) -> ObjectError {
+            func fail(_ reason: RelocationProblem) -> ObjectError {
                 .unresolvedRelocation(program: ".kconfig", instruction: Int(e.offset), symbol: e.name, reason: reason)
             }
             guard let text = config[e.name] else {
                 if e.isWeak { continue }
-                throw fail("the kernel configuration has no \(e.name) and the extern is not __weak")
+                throw fail(.configMissing)
             }
             let encoded: [UInt8]
-            do { encoded = try Self.encode(text, as: e.typeID, size: Int(e.size), btf) } catch {
-                throw fail("value '\(text)' does not fit its type: \(error)")
+            do { encoded = try Self.encode(text, as: e.typeID, size: Int(e.size), btf) } catch let problem as RelocationProblem.ConfigValueProblem {
+                throw fail(.configValue(text, problem))
+            } catch {
+                throw .converting(error)
             }
             for (i, b) in encoded.prefix(Int(e.size)).enumerated() { bytes[Int(e.offset) + i] = b }
         }
         return bytes
     }
 
-    struct EncodingError: Error, CustomStringConvertible { let description: String }
-
     /// Why a `__kconfig` extern's type cannot hold a configuration value (libbpf's `find_kcfg_type`):
     /// a bool or char of 1 byte, an integer of 1, 2, 4 or 8 bytes, an enum of 4 or 8 (a tristate),
     /// or an array of 1-byte chars (a string); `nil` when it can.
-    static func unsupportedKconfigType(_ type: TypeID, _ btf: BTF) throws(BTFError) -> String? {
+    static func unsupportedKconfigType(_ type: TypeID, _ btf: BTF) throws(BTFError) -> MapProblem.ExternType? {
         let t = try btf.type(try btf.resolve(type))
         switch t.kind {
         case .int where t.intInfo.encoding.contains(.bool):
-            return t.size == 1 ? nil : "a \(t.size)-byte bool"
+            return t.size == 1 ? nil : .bool(bytes: t.size)
         case .int:
-            return [1, 2, 4, 8].contains(t.size) ? nil : "a \(t.size)-byte integer"
+            return [1, 2, 4, 8].contains(t.size) ? nil : .integer(bytes: t.size)
         case .enum, .enum64:
-            return t.size == 4 || t.size == 8 ? nil : "a \(t.size)-byte enum"
+            return t.size == 4 || t.size == 8 ? nil : .enumeration(bytes: t.size)
         case .array:
             let element = try btf.type(try btf.resolve(t.arrayInfo.element))
-            return element.kind == .int && element.size == 1 && t.arrayInfo.count > 0 ? nil : "an array of other than 1-byte chars"
+            return element.kind == .int && element.size == 1 && t.arrayInfo.count > 0 ? nil : .arrayOfNonChars
         default:
-            return "a \(t.kind)"
+            return .other(t.kind)
         }
     }
 
@@ -119,30 +119,30 @@ extension ObjectSpec {
         let tristate: [String: UInt64] = ["n": 0, "y": 1, "m": 2]
         switch t.kind {
         case .int where t.intInfo.encoding.contains(.bool):
-            guard text == "y" || text == "n" || text == "m" else { throw EncodingError(description: "not a bool") }
+            guard text == "y" || text == "n" || text == "m" else { throw RelocationProblem.ConfigValueProblem.notBool }
             return [text == "n" ? 0 : 1]
         case .int where size == 1 && (text == "y" || text == "n" || text == "m"):
             return [UInt8(ascii: text.unicodeScalars.first!)]
         case .int:
-            guard let value = parseNumber(text) else { throw EncodingError(description: "not a number") }
-            guard (1...8).contains(size) else { throw EncodingError(description: "a \(size)-byte integer") }
+            guard let value = parseNumber(text) else { throw RelocationProblem.ConfigValueProblem.notNumber }
+            guard (1...8).contains(size) else { throw RelocationProblem.ConfigValueProblem.integerSize(size) }
             if size < 8 {
                 let signed = t.intInfo.encoding.contains(.signed)
                 let bits = UInt64(size * 8)
                 let fits = signed ? (Int64(bitPattern: value) >= -(1 << (bits - 1)) && Int64(bitPattern: value) < (1 << (bits - 1)))
                                   : value < (1 << bits)
-                guard fits else { throw EncodingError(description: "out of range for \(size) bytes") }
+                guard fits else { throw RelocationProblem.ConfigValueProblem.outOfRange(bytes: size) }
             }
             return littleOrBig(value)
         case .enum, .enum64:
             // enum libbpf_tristate { TRI_NO = 0, TRI_YES = 1, TRI_MODULE = 2 }
-            guard let value = tristate[text] else { throw EncodingError(description: "not a tristate") }
+            guard let value = tristate[text] else { throw RelocationProblem.ConfigValueProblem.notTristate }
             return littleOrBig(value)
         case .array:
-            guard text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 else { throw EncodingError(description: "not a string") }
+            guard text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 else { throw RelocationProblem.ConfigValueProblem.notString }
             return Array(text.dropFirst().dropLast().utf8.prefix(max(0, size - 1))) + [0]
         default:
-            throw EncodingError(description: "a \(t.kind) cannot hold a kernel configuration value")
+            throw RelocationProblem.ConfigValueProblem.kindHoldsNoValue(t.kind)
         }
     }
 

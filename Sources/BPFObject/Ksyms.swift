@@ -93,10 +93,10 @@ extension ObjectSpec {
         do {
             for entry in try btf.type(datasec).variables {
                 let t = try btf.type(entry.type)
-                let name = try Self.name(t.name, of: "__ksym extern", in: ".ksyms")
+                let name = try Self.name(t.name, in: ".ksyms")
                 // Each extern is resolved once against the kernel: a name listed twice would be looked up twice.
                 guard seen.insert(name).inserted else {
-                    throw ObjectError.invalidMap(name: name, section: ".ksyms", reason: "the extern is listed twice")
+                    throw ObjectError.invalidMap(name: name, section: ".ksyms", reason: .listedTwice)
                 }
                 let weak = undefined[t.name] == UInt32(SymbolBinding.weak.rawValue)
                 switch t.kind {
@@ -108,7 +108,7 @@ extension ObjectSpec {
                 }
             }
         } catch {
-            throw .converting(error) { .invalidMap(name: "*", section: ".ksyms", reason: $0) }
+            throw .converting(error)
         }
     }
 
@@ -135,9 +135,8 @@ extension ObjectSpec {
             } else if extern.isWeak {
                 values[extern.name] = .missing
             } else {
-                let where_ = extern.kind == .typelessVariable ? "/proc/kallsyms" : "kernel BTF"
                 throw .unresolvedRelocation(program: ".ksyms", instruction: 0, symbol: extern.name,
-                                            reason: "\(extern.kind == .function ? "kernel function" : "kernel variable") not found in \(where_) (and the extern is not __weak)")
+                                            reason: .ksymMissing(function: extern.kind == .function, inKallsyms: extern.kind == .typelessVariable))
             }
         }
         return values
@@ -155,7 +154,7 @@ extension LinkedProgram {
         guard btfIndex != 0 else { return 0 }
         if let known = moduleBTFs.firstIndex(of: btfIndex) { return Int16(known + 1) }
         guard moduleBTFs.count < Int(Int16.max) - 1 else {
-            throw .unresolvedRelocation(program: name, instruction: instruction, symbol: symbol, reason: "kfuncs of more modules than fd_array can index")
+            throw .unresolvedRelocation(program: name, instruction: instruction, symbol: symbol, reason: .tooManyModules)
         }
         moduleBTFs.append(btfIndex)
         return Int16(moduleBTFs.count)
@@ -168,7 +167,7 @@ extension LinkedProgram {
     public mutating func apply(ksyms values: [String: KsymValue]) throws(ObjectError) {
         for use in externUses {
             guard let value = values[use.name] else {
-                throw .unresolvedRelocation(program: name, instruction: use.instruction, symbol: use.name, reason: "extern was not resolved")
+                throw .unresolvedRelocation(program: name, instruction: use.instruction, symbol: use.name, reason: .externNotResolved)
             }
             let i = use.instruction
             if instructions[i].isCall {

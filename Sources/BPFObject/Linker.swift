@@ -45,7 +45,7 @@ public enum Linker {
     /// Links the entry program named `name`.
     public static func link(_ spec: ObjectSpec, program name: String) throws(ObjectError) -> LinkedProgram {
         guard let entry = spec.programs.firstIndex(where: { $0.name == name }) else {
-            throw .invalidProgram(name: name, section: "", reason: "no such program")
+            throw .invalidProgram(name: name, section: "", reason: .noSuchProgram)
         }
         return try link(spec, programAt: entry)
     }
@@ -99,7 +99,7 @@ public enum Linker {
                         linked.externUses.append(ExternUse(instruction: at, name: symbol))
                     } else {
                         throw .unresolvedRelocation(program: program.name, instruction: reference.instruction, symbol: symbol,
-                                                    reason: "undefined symbol that is neither __kconfig nor __ksym")
+                                                    reason: .undefinedSymbol)
                     }
                 }
             }
@@ -142,7 +142,7 @@ public enum Linker {
                               entry: Int, linked: inout LinkedProgram, placed: inout PlacedFunctions, pending: inout [Int]) throws(ObjectError) -> Int {
         guard let callee = ObjectSpec.program(startingAt: instruction, inSection: section, spec.programs) else {
             throw .invalidInstruction(program: program, instruction: index,
-                                      reason: "call target (instruction \(instruction) of section \(spec.elf.sections[section].name)) is not the start of a function")
+                                      reason: .callTargetNotFunction(instruction: instruction, section: String(spec.elf.sections[section].name)))
         }
         if callee == entry { return 0 }
         if let known = placed[callee] { return known }

@@ -14,31 +14,31 @@ extension ObjectSpec {
             for map in maps where seenMaps.insert(map.name).inserted && map.autoCreate { created.insert(map.name) }
         }
         for (index, map) in maps.enumerated() where map.autoCreate {
-            func fail(_ reason: String) -> ObjectError { .invalidMap(name: map.name, section: map.origin.description, reason: reason) }
+            func fail(_ reason: MapProblem) -> ObjectError { .invalidMap(name: map.name, section: map.origin.description, reason: reason) }
             // A struct_ops map is created at the kernel's value size and filled by its own layout: nothing else goes in.
             guard map.structOps == nil || (map.contents.isEmpty && map.slots.isEmpty) else {
-                throw fail("a struct_ops map takes no initial contents or slots")
+                throw fail(.structOpsContents)
             }
             if !map.contents.isEmpty {
                 guard map.type == .array, map.keySize == 4, map.contents.count == Int(map.valueSize) else {
-                    throw fail("\(map.contents.count) bytes of initial contents for a \(map.type) map of \(map.keySize)-byte keys and \(map.valueSize)-byte values (an array of 4-byte keys and values of the contents' size is needed)")
+                    throw fail(.contentsMismatch(bytes: map.contents.count, type: map.type, keySize: map.keySize, valueSize: map.valueSize))
                 }
             }
             if !map.slots.isEmpty {
                 guard map.type == .programArray || map.type.holdsMaps else {
-                    throw fail("initial 'values' slots on a \(map.type) map (only prog_array, array_of_maps and hash_of_maps take them)")
+                    throw fail(.valuesOnMapType(map.type))
                 }
                 guard map.keySize == 4, map.valueSize == 4 else {
-                    throw fail("slots need 4-byte keys and values; the map has \(map.keySize)-byte keys and \(map.valueSize)-byte values")
+                    throw fail(.slotSizes(keySize: map.keySize, valueSize: map.valueSize))
                 }
                 for (key, reference) in map.slots {
                     switch reference {
                     case .program where map.type != .programArray, .map where map.type == .programArray:
-                        throw fail("slot \(key) holds \(reference): a prog_array holds programs, a map of maps holds maps")
+                        throw fail(.slotKind(key: key, reference))
                     case let .program(name) where !loaded.contains(name):
-                        throw fail("slot \(key) names program '\(name)', which the load does not load (a subprogram, or not set to load)")
+                        throw fail(.slotProgramNotLoaded(key: key, program: name))
                     case let .map(name) where !created.contains(name):
-                        throw fail("slot \(key) names map '\(name)', which the load does not create")
+                        throw fail(.slotMapNotCreated(key: key, map: name))
                     default: continue
                     }
                 }
@@ -46,7 +46,7 @@ extension ObjectSpec {
             if index == kconfigMapIndex {
                 let end = kconfigExterns.map { Int($0.offset) + Int($0.size) }.max() ?? 0
                 guard map.type == .array, map.keySize == 4, end <= Int(map.valueSize), Int(map.valueSize) <= Self.maximumKconfigSize else {
-                    throw fail("the __kconfig externs take \(end) bytes; the map holds \(map.valueSize)-byte values under \(map.keySize)-byte keys (at most \(Self.maximumKconfigSize))")
+                    throw fail(.kconfigMapSize(needed: end, keySize: map.keySize, valueSize: map.valueSize, limit: Self.maximumKconfigSize))
                 }
             }
         }

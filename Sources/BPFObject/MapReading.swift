@@ -13,7 +13,7 @@ extension ObjectSpec {
             guard let index = symbol.section.sectionIndex, index <= last, slot[index] >= 0 else { continue }
             if symbol.nameIsTooLong {
                 throw .invalidMap(name: "symbol \(symbol.index)", section: String(sections[slot[index]].name),
-                                  reason: "a name longer than \(ByteString.maximumLength) bytes")
+                                  reason: .nameLongerThan(limit: ByteString.maximumLength))
             }
             guard !symbol.name.isEmpty else { continue }
             defined[slot[index]].append(symbol)
@@ -28,11 +28,11 @@ extension ObjectSpec {
         guard !defined.isEmpty else { return }
         let reader = ByteReader(section.data, order: byteOrder)
         for symbol in defined {
-            let name = try Self.name(symbol.name, of: "map", in: sectionName)
+            let name = try Self.name(symbol.name, in: sectionName)
             let size = symbol.size > 0 ? symbol.size : section.size / UInt64(defined.count)
             guard size >= 16, let r = reader.record(at: symbol.value, size: Int(min(size, 64))) else {
                 throw .invalidMap(name: name, section: sectionName,
-                                  reason: "definition of \(size) bytes at offset \(symbol.value) does not fit a bpf_map_def in the \(section.size)-byte section")
+                                  reason: .outsideSection(size: UInt64(size), offset: symbol.value, sectionSize: section.size))
             }
             var spec = MapSpec(name: name, type: MapType(rawValue: r.u32(0)), keySize: r.u32(4), valueSize: r.u32(8),
                                maxEntries: r.u32(12), flags: size >= 20 ? r.u32(16) : 0, origin: .legacy, sectionIndex: section.index)
@@ -46,11 +46,11 @@ extension ObjectSpec {
     /// (`__uint(x, N)` as a pointer to an array of N; `__type(x, T)` as a pointer to T).
     mutating func readBTFMaps(_ section: Section, _ symbols: SymbolTable) throws(ObjectError) {
         guard let btf else {
-            throw .invalidMap(name: "*", section: ".maps", reason: "the object has .maps but no BTF to describe them")
+            throw .invalidMap(name: "*", section: ".maps", reason: .needsBTF)
         }
         do {
             guard let datasecID = dataSections[".maps"] else {
-                throw ObjectError.invalidMap(name: "*", section: ".maps", reason: "no DATASEC .maps in BTF")
+                throw ObjectError.invalidMap(name: "*", section: ".maps", reason: .noDataSection)
             }
             // Where each map variable is: its symbol's value, by name (the first of a name wins).
             let placement = FirstByName(symbols.compactMap { $0.section == .index(section.index) ? ($0.name, $0.value) : nil })
@@ -60,16 +60,16 @@ extension ObjectSpec {
             var seen: Set<TypeID> = []
             for variable in try btf.type(datasecID).variables {
                 let v = try btf.type(variable.type)
-                let name = try Self.name(v.name, of: "map", in: ".maps")
+                let name = try Self.name(v.name, in: ".maps")
                 guard seen.insert(v.id).inserted else {
-                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: "the DATASEC lists variable [\(v.id)] twice")
+                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: .listedTwice)
                 }
                 guard v.kind == .variable else {
-                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: "DATASEC entry [\(v.id)] is \(v.kind), not VAR")
+                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: .entryNotVariable(v.id, v.kind))
                 }
                 // clang leaves DATASEC offsets at 0: the symbol says where the definition is.
                 guard let offset = placement[v.name] else {
-                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: "no symbol for the map variable")
+                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: .noSymbol)
                 }
                 var spec: MapSpec
                 if let known = definitions[v.referencedType] {
@@ -88,7 +88,7 @@ extension ObjectSpec {
                 maps.append(spec)
             }
         } catch {
-            throw .converting(error) { .invalidMap(name: "*", section: ".maps", reason: $0) }
+            throw .converting(error)
         }
     }
 
@@ -97,7 +97,7 @@ extension ObjectSpec {
     func btfMapDefinition(_ btf: BTF, typeID: TypeID, name: String, sectionIndex: Int, isInner: Bool = false) throws -> MapSpec {
         let definition = try btf.type(try btf.resolve(typeID))
         guard definition.kind == .struct else {
-            throw ObjectError.invalidMap(name: name, section: ".maps", reason: "definition is \(definition.kind), not a struct")
+            throw ObjectError.invalidMap(name: name, section: ".maps", reason: .notStruct(definition.kind))
         }
         var spec = MapSpec(name: name, type: MapType(rawValue: 0), keySize: 0, valueSize: 0, maxEntries: 0, flags: 0,
                            origin: .btf, sectionIndex: sectionIndex)
@@ -108,17 +108,17 @@ extension ObjectSpec {
             let pointer = try btf.type(try btf.resolve(m.type))
             if pointer.kind == .enum || pointer.kind == .enum64, let first = pointer.enumerators.first { return first.value }
             guard pointer.kind == .pointer else {
-                throw ObjectError.invalidMap(name: name, section: ".maps", reason: "member '\(m.name)' is not __uint(...)")
+                throw ObjectError.invalidMap(name: name, section: ".maps", reason: .memberForm(member: String(m.name), expected: .uint))
             }
             let target = try btf.type(try btf.resolve(pointer.referencedType))
             if target.kind == .enum || target.kind == .enum64, let first = target.enumerators.first { return first.value }
-            throw ObjectError.invalidMap(name: name, section: ".maps", reason: "member '\(m.name)' is not __uint(...) or __ulong(...)")
+            throw ObjectError.invalidMap(name: name, section: ".maps", reason: .memberForm(member: String(m.name), expected: .uintOrULong))
         }
         func number(_ m: Member) throws -> UInt32 { UInt32(truncatingIfNeeded: try wide(m)) }
         /// `__type(field, T)`: a pointer to T; returns T's id and size.
         func typed(_ m: Member) throws -> (TypeID, UInt32) {
             guard let target = try btf.pointerTarget(of: m.type) else {
-                throw ObjectError.invalidMap(name: name, section: ".maps", reason: "member '\(m.name)' is not __type(...)")
+                throw ObjectError.invalidMap(name: name, section: ".maps", reason: .memberForm(member: String(m.name), expected: .type))
             }
             return (target, UInt32(truncatingIfNeeded: try btf.size(of: target)))
         }
@@ -126,7 +126,7 @@ extension ObjectSpec {
         for m in definition.members {
             if let field = MapField(m.name) {
                 guard fields & 1 << field.rawValue == 0 else {
-                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: "member '\(m.name)' appears twice")
+                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: .memberTwice(String(m.name)))
                 }
                 fields |= 1 << field.rawValue
             }
@@ -143,33 +143,33 @@ extension ObjectSpec {
             case .value: (spec.valueTypeID, spec.valueSize) = try typed(m)
             case .values:
                 guard !isInner else {
-                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: "an inner map definition has 'values' of its own: maps of maps nest one level")
+                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: .innerMapHasValues)
                 }
                 spec.valuesOffset = UInt64(m.bitOffset / 8)
                 // __array(values, T): an array of pointers to an inner map definition (or to programs).
                 let array = try btf.type(try btf.resolve(m.type))
                 guard array.kind == .array else {
-                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: "'values' is not an array")
+                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: .valuesNotArray)
                 }
                 let pointer = try btf.type(try btf.resolve(array.arrayInfo.element))
                 guard pointer.kind == .pointer else {
-                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: "'values' elements are not pointers")
+                    throw ObjectError.invalidMap(name: name, section: ".maps", reason: .valuesNotPointers)
                 }
                 let target = try btf.type(try btf.resolve(pointer.referencedType))
                 if target.kind == .struct {
                     spec.innerMap = InnerMapSpec(try btfMapDefinition(btf, typeID: target.id, name: name + ".inner", sectionIndex: sectionIndex, isInner: true))
                 }
             case nil:
-                throw ObjectError.invalidMap(name: name, section: ".maps", reason: "unknown map field '\(m.name)'")
+                throw ObjectError.invalidMap(name: name, section: ".maps", reason: .unknownField(String(m.name)))
             }
         }
         if spec.valuesOffset != nil {
             // As libbpf: slots go only into program arrays and maps of maps, whose values are 4-byte ids.
             guard spec.type == .programArray || spec.type.holdsMaps else {
-                throw ObjectError.invalidMap(name: name, section: ".maps", reason: "'values' on a \(spec.type) map: only prog_array, array_of_maps and hash_of_maps take it")
+                throw ObjectError.invalidMap(name: name, section: ".maps", reason: .valuesOnMapType(spec.type))
             }
             guard spec.valueSize == 0 || spec.valueSize == 4 else {
-                throw ObjectError.invalidMap(name: name, section: ".maps", reason: "value size \(spec.valueSize) conflicts with 'values' (4-byte ids)")
+                throw ObjectError.invalidMap(name: name, section: ".maps", reason: .valueSizeConflictsWithValues(spec.valueSize))
             }
             spec.valueSize = 4
         }
@@ -218,15 +218,15 @@ extension ObjectSpec {
                 let after = Self.partition(owners.count) { maps[owners[$0]].offset > r.offset }
                 guard after > 0, case let index = owners[runStart[after - 1]] else {
                     throw .unresolvedRelocation(program: ".maps", instruction: Int(clamping: r.offset), symbol: String(symbol.name),
-                                                reason: "the relocation lies in no map definition")
+                                                reason: .outsideMapDefinitions)
                 }
                 guard let valuesOffset = maps[index].valuesOffset else {
-                    throw .invalidMap(name: maps[index].name, section: ".maps", reason: "relocated but has no 'values' member")
+                    throw .invalidMap(name: maps[index].name, section: ".maps", reason: .relocatedWithoutValues)
                 }
                 let (start, overflow) = maps[index].offset.addingReportingOverflow(valuesOffset)
                 guard !overflow, r.offset >= start, (r.offset - start) % 8 == 0 else {
                     throw .unresolvedRelocation(program: ".maps", instruction: Int(clamping: r.offset), symbol: String(symbol.name),
-                                                reason: "the relocation is not a slot of map '\(maps[index].name)' values")
+                                                reason: .notMapSlot(map: maps[index].name))
                 }
                 let key = UInt32(truncatingIfNeeded: (r.offset - start) / 8)
                 maps[index].slots[key] = symbol.type == .function ? .program(String(symbol.name)) : .map(String(symbol.name))

@@ -11,15 +11,18 @@ public enum ObjectError: Error, Hashable, Sendable, CustomStringConvertible {
     case unsupportedMachine(UInt16)
     case missingSymbolTable
     /// A map definition that cannot be read.
-    case invalidMap(name: String, section: String, reason: String)
+    case invalidMap(name: String, section: String, reason: MapProblem)
     /// A program that cannot be cut out of its section.
-    case invalidProgram(name: String, section: String, reason: String)
+    case invalidProgram(name: String, section: String, reason: ProgramProblem)
     /// A relocation that names something the loader cannot satisfy.
-    case unresolvedRelocation(program: String, instruction: Int, symbol: String, reason: String)
+    case unresolvedRelocation(program: String, instruction: Int, symbol: String, reason: RelocationProblem)
     /// An instruction that cannot be relocated (wrong opcode for its relocation, call out of range…).
-    case invalidInstruction(program: String, instruction: Int, reason: String)
+    case invalidInstruction(program: String, instruction: Int, reason: InstructionProblem)
     /// A global variable that does not exist or cannot take the value given.
-    case invalidGlobal(name: String, reason: String)
+    case invalidGlobal(name: String, reason: GlobalProblem)
+    /// An error of a kind the reading step does not expect (its calls throw only BTF and object
+    /// errors today): reported as it describes itself rather than trapping.
+    case unexpected(String)
 
     public var description: String {
         switch self {
@@ -34,18 +37,19 @@ public enum ObjectError: Error, Hashable, Sendable, CustomStringConvertible {
             "program '\(program)', instruction \(instruction): relocation against '\(symbol)': \(reason)"
         case let .invalidInstruction(program, instruction, reason): "program '\(program)', instruction \(instruction): \(reason)"
         case let .invalidGlobal(name, reason): "global variable '\(name)': \(reason)"
+        case let .unexpected(what): "unexpected error: \(what)"
         }
     }
 }
 
 extension ObjectError {
     /// An error from code that throws both ``ObjectError`` and ``BTFError``: the first as it is, the
-    /// second wrapped, anything else described through `otherwise`.
-    static func converting(_ error: any Error, otherwise: (String) -> ObjectError) -> ObjectError {
+    /// second wrapped, anything else as ``unexpected(_:)``.
+    static func converting(_ error: any Error) -> ObjectError {
         switch error {
         case let error as ObjectError: error
         case let error as BTFError: .btf(error)
-        default: otherwise("\(error)")
+        default: .unexpected("\(error)")
         }
     }
 }
@@ -57,12 +61,12 @@ extension ObjectSpec {
     /// BTF names past KSYM_NAME_LEN, 512.)
     public static let maximumNameLength = 1024
 
-    /// `name` (of a map, extern or struct_ops variable: `what`) as a String, or an `invalidMap` error
+    /// `name` (of a map, extern or struct_ops variable) as a String, or an `invalidMap` error
     /// when it is longer than ``maximumNameLength``.
     @inline(never)
-    static func name(_ name: ByteString, of what: String, in section: String) throws(ObjectError) -> String {
+    static func name(_ name: ByteString, in section: String) throws(ObjectError) -> String {
         guard name.count <= maximumNameLength else {
-            throw .invalidMap(name: shown(name), section: section, reason: "a \(name.count)-byte \(what) name (at most \(maximumNameLength))")
+            throw .invalidMap(name: shown(name), section: section, reason: .nameTooLong(bytes: name.count, limit: maximumNameLength))
         }
         return String(name)
     }
@@ -71,7 +75,7 @@ extension ObjectSpec {
     @inline(never)
     static func programName(_ name: ByteString, in section: String) throws(ObjectError) -> String {
         guard name.count <= maximumNameLength else {
-            throw .invalidProgram(name: shown(name), section: section, reason: "a \(name.count)-byte name (at most \(maximumNameLength))")
+            throw .invalidProgram(name: shown(name), section: section, reason: .nameTooLong(bytes: name.count, limit: maximumNameLength))
         }
         return String(name)
     }

@@ -120,7 +120,7 @@ public struct ObjectSpec: Sendable {
     /// `bpf_program__set_autoload`: a program this kernel would refuse can stay out of a load.
     public mutating func setAutoLoad(_ load: Bool, program name: String) throws(ObjectError) {
         guard let index = programs.firstIndex(where: { $0.name == name && !$0.isSubprogram }) else {
-            throw .invalidProgram(name: name, section: "", reason: "no entry program of that name")
+            throw .invalidProgram(name: name, section: "", reason: .noSuchProgram)
         }
         programs[index].autoLoad = load
     }
@@ -189,7 +189,7 @@ extension ObjectSpec {
             case .data where section.type == .progbits || section.type == .nobits:
                 guard section.size <= UInt64(UInt32.max) else {
                     throw .invalidMap(name: String(section.name), section: String(section.name),
-                                      reason: "\(section.size) bytes of global data exceed a map value's 32-bit size")
+                                      reason: .dataTooLarge(bytes: section.size))
                 }
                 if section.size > 0 { maps.append(dataMap(section)) }
             case .data, .other:
@@ -240,7 +240,7 @@ extension ObjectSpec {
         var structOpsNames: Set<String> = []
         for index in sections.indices where roles[index] == .structOps {
             guard structOpsNames.insert(String(sections[index].name)).inserted else {
-                throw .invalidMap(name: "*", section: String(sections[index].name), reason: "a second section of that name (section \(index))")
+                throw .invalidMap(name: "*", section: String(sections[index].name), reason: .secondSection(index: index))
             }
             try readStructOps(sections[index], symbols, relocationSections: relocationSections)
         }

@@ -7,7 +7,7 @@ extension ObjectSpec {
         let sectionName = String(section.name)
         guard section.size % UInt64(Instruction.size) == 0 else {
             throw .invalidProgram(name: sectionName, section: sectionName,
-                                  reason: "section size \(section.size) is not a whole number of 8-byte instructions")
+                                  reason: .sectionNotInstructions(size: section.size))
         }
         let kind = sectionName == ".text" ? nil : ProgramKind(section: sectionName)
         if kind == nil, sectionName != ".text" { untypedProgramSections.append(sectionName) }
@@ -18,7 +18,7 @@ extension ObjectSpec {
         func append(_ name: String, isGlobal: Bool, start: Int, length: Int) throws(ObjectError) {
             guard let code = ByteReader(section.data, order: byteOrder)
                 .slice(offset: UInt64(start * Instruction.size), size: UInt64(length * Instruction.size)) else {
-                throw .invalidProgram(name: name, section: sectionName, reason: "instructions \(start)..<\(start + length) lie outside the section")
+                throw .invalidProgram(name: name, section: sectionName, reason: .instructionsOutsideSection(start..<start + length))
             }
             var program = ProgramSpec(name: name, sectionName: sectionName, sectionIndex: section.index, kind: kind,
                                       instructions: Instruction.decode(code, order: byteOrder), sectionOffset: start, isGlobal: isGlobal)
@@ -38,20 +38,20 @@ extension ObjectSpec {
         // is too long to read is refused, not skipped (its program would vanish silently).
         if let long = functions.first(where: \.nameIsTooLong) {
             throw .invalidProgram(name: "symbol \(long.index)", section: sectionName,
-                                  reason: "a name longer than \(ByteString.maximumLength) bytes")
+                                  reason: .nameLongerThan(limit: ByteString.maximumLength))
         }
         var rest = functions.drop { $0.name.isEmpty }
         while let f = rest.first {
             rest = rest.dropFirst().drop { $0.name.isEmpty }
             let name = try Self.programName(f.name, in: sectionName)
             guard f.value % UInt64(Instruction.size) == 0, f.value < section.size else {
-                throw .invalidProgram(name: name, section: sectionName, reason: "starts at byte \(f.value), not an instruction inside the section")
+                throw .invalidProgram(name: name, section: sectionName, reason: .startNotInstruction(offset: f.value))
             }
             let start = Int(f.value) / Instruction.size
             let end = f.size > 0 ? start + Int(min(f.size, section.size) / UInt64(Instruction.size))
                                  : rest.first.map { min(count, Int(clamping: $0.value) / Instruction.size) } ?? count
             guard f.size % UInt64(Instruction.size) == 0, end <= count, end > start else {
-                throw .invalidProgram(name: name, section: sectionName, reason: "size \(f.size) at byte \(f.value) crosses the section end")
+                throw .invalidProgram(name: name, section: sectionName, reason: .crossesSectionEnd(size: f.size, offset: f.value))
             }
             try append(name, isGlobal: f.binding != .local, start: start, length: end - start)
         }
@@ -87,7 +87,7 @@ extension ObjectSpec {
             for r in table {
                 guard r.offset < targetSize, r.offset % UInt64(Instruction.size) == 0 else {
                     throw .invalidInstruction(program: String(elf.sections[target].name), instruction: Int(r.offset / 8),
-                                              reason: "relocation at byte \(r.offset) is not an instruction of the \(targetSize)-byte section")
+                                              reason: .relocationNotInstruction(offset: r.offset, sectionSize: targetSize))
                 }
                 let sectionInstruction = Int(r.offset) / Instruction.size
                 // Outside every function: bytes of a weak function another object overrode (`bpftool gen
@@ -124,7 +124,7 @@ extension ObjectSpec {
                 let isRelocated = next < relocated.count && relocated[next] == index
                 if !isRelocated, (insn.isLoadImmediate64 && insn.source != 0) || (insn.isCall && insn.source == PseudoSource.kfuncCall) {
                     throw .invalidInstruction(program: program.name, instruction: index,
-                                              reason: "\(insn.isCall ? "call" : "ld_imm64") with src_reg \(insn.source) (a kernel reference) but no relocation: refused, as no object may name the loader's descriptors or BTF ids")
+                                              reason: .kernelReferenceWithoutRelocation(call: insn.isCall, source: insn.source))
                 }
                 index += insn.isLoadImmediate64 ? 2 : 1
             }
@@ -158,7 +158,7 @@ extension ObjectSpec {
 
     /// Why a relocation names nothing an instruction can refer to.
     struct UnresolvedReference: Error {
-        let reason: String
+        let reason: RelocationProblem
     }
 
     /// A symbol's name, or its section's for a section symbol.
@@ -172,49 +172,49 @@ extension ObjectSpec {
     static func reference(to symbol: Symbol, from instructions: [Instruction], at index: Int, targets: RelocationTargets,
                           elf: ELFFile, maps: [MapSpec]) throws(UnresolvedReference) -> Reference {
         let insn = instructions[index]
-        func fail(_ reason: String) -> UnresolvedReference { UnresolvedReference(reason: reason) }
+        func fail(_ reason: RelocationProblem) -> UnresolvedReference { UnresolvedReference(reason: reason) }
         guard let sectionIndex = symbol.section.sectionIndex else {
             if symbol.section == .undefined, insn.isLoadImmediate64 || insn.isCall {
                 // The loader writes an ld_imm64's second half too: it must be inside the function.
-                guard insn.isCall || index + 1 < instructions.count else { throw fail("ld_imm64 of an extern has no second half") }
+                guard insn.isCall || index + 1 < instructions.count else { throw fail(.externWithoutSecondHalf) }
                 return Reference(instruction: index, target: .external(displayName(of: symbol, elf: elf)))
             }
-            throw fail("symbol is not defined in a section (\(symbol.section))")
+            throw fail(.symbolNotInSection(symbol.section))
         }
         let section = targets.sections[sectionIndex]
         if insn.isCall {
             // BPF-to-BPF call: target = symbol offset + imm + 1 instructions (imm is -1 for global functions).
-            guard insn.source == PseudoSource.call else { throw fail("relocated call is not a BPF-to-BPF call (src_reg \(insn.source))") }
+            guard insn.source == PseudoSource.call else { throw fail(.callNotBPFToBPF(source: insn.source)) }
             guard section.isCode, symbol.value < section.size, symbol.value % UInt64(Instruction.size) == 0 else {
-                throw fail("call target is not code")
+                throw fail(.callTargetNotCode)
             }
             let target = Int(symbol.value) / Instruction.size + Int(insn.immediate) + 1
             return Reference(instruction: index, target: .function(section: sectionIndex, instruction: target, callback: false))
         }
         guard insn.isLoadImmediate64, index + 1 < instructions.count else {
-            throw fail("relocation of a \(String(insn.opcode, radix: 16)) instruction, expected ld_imm64 or call")
+            throw fail(.unexpectedInstruction(opcode: insn.opcode))
         }
         if section.isCode {
             // Callback: the address of a function, byte offset = symbol + imm.
-            guard symbol.value < section.size else { throw fail("callback target lies outside its section") }
+            guard symbol.value < section.size else { throw fail(.callbackOutsideSection) }
             let byteOffset = Int64(symbol.value) + Int64(insn.immediate)
-            guard byteOffset >= 0, byteOffset % Int64(Instruction.size) == 0 else { throw fail("callback target is not an instruction") }
+            guard byteOffset >= 0, byteOffset % Int64(Instruction.size) == 0 else { throw fail(.callbackNotInstruction) }
             return Reference(instruction: index, target: .function(section: sectionIndex, instruction: Int(byteOffset) / Instruction.size, callback: true))
         }
         func name() -> ByteString { elf.sections[sectionIndex].name }  // for messages only
         if section.holdsMapDefinitions {
             guard let map = targets.maps[MapPlace(section: sectionIndex, offset: symbol.value)] else {
-                throw fail("no map is defined at offset \(symbol.value) of \(name())")
+                throw fail(.noMapAt(offset: symbol.value, section: String(name())))
             }
             return Reference(instruction: index, target: .map(map))
         }
         if let map = section.dataMap {
-            guard symbol.value <= UInt64(maps[map].valueSize) else { throw fail("offset \(symbol.value) outside section \(name())") }
+            guard symbol.value <= UInt64(maps[map].valueSize) else { throw fail(.offsetOutsideSection(offset: Int64(symbol.value), section: String(name()))) }
             let offset = Int64(symbol.value) + Int64(insn.immediate)
-            guard offset >= 0, offset < Int64(max(maps[map].valueSize, 1)) else { throw fail("offset \(offset) outside section \(name())") }
+            guard offset >= 0, offset < Int64(max(maps[map].valueSize, 1)) else { throw fail(.offsetOutsideSection(offset: offset, section: String(name()))) }
             return Reference(instruction: index, target: .mapValue(map, offset: UInt32(offset)))
         }
-        throw fail("section '\(name())' is neither code, maps nor global data")
+        throw fail(.sectionNotReferable(String(name())))
     }
 }
 

@@ -44,7 +44,7 @@ extension ObjectSpec {
         let sectionName = String(section.name)
         guard let (isLink, autoCreate) = Self.structOpsSection(section.name) else { return }
         guard let btf, let datasec = dataSections[sectionName] else {
-            throw .invalidMap(name: "*", section: sectionName, reason: "struct_ops variables need the object's BTF (DATASEC \(sectionName))")
+            throw .invalidMap(name: "*", section: sectionName, reason: .needsBTF)
         }
         let variables = FirstByName(symbols.compactMap {
             $0.section == .index(section.index) && $0.type == .object && !$0.name.isEmpty ? ($0.name, UInt32($0.index)) : nil
@@ -54,24 +54,24 @@ extension ObjectSpec {
         do {
             for entry in try btf.type(datasec).variables {
                 let variable = try btf.type(entry.type)
-                let name = try Self.name(variable.name, of: "struct_ops variable", in: sectionName)
+                let name = try Self.name(variable.name, in: sectionName)
                 guard variable.kind == .variable else {
-                    throw ObjectError.invalidMap(name: name, section: sectionName, reason: "DATASEC entry [\(variable.id)] is \(variable.kind), not VAR")
+                    throw ObjectError.invalidMap(name: name, section: sectionName, reason: .entryNotVariable(variable.id, variable.kind))
                 }
                 let structID = try btf.resolve(variable.referencedType)
                 let type = try btf.type(structID)
                 guard type.kind == .struct else {
-                    throw ObjectError.invalidMap(name: name, section: sectionName, reason: "a struct_ops variable must be a struct, not \(type.kind)")
+                    throw ObjectError.invalidMap(name: name, section: sectionName, reason: .notStruct(type.kind))
                 }
                 // clang leaves DATASEC offsets at 0: the symbol says where the variable is.
                 guard let symbol = variables[variable.name].map({ symbols[Int($0)] }) else {
-                    throw ObjectError.invalidMap(name: name, section: sectionName, reason: "no symbol for the struct_ops variable")
+                    throw ObjectError.invalidMap(name: name, section: sectionName, reason: .noSymbol)
                 }
                 let size = try btf.size(of: structID)
                 let (end, overflow) = symbol.value.addingReportingOverflow(UInt64(size))
                 guard !overflow, end <= UInt64(section.data.count) else {
                     throw ObjectError.invalidMap(name: name, section: sectionName,
-                                                 reason: "\(size) bytes at offset \(symbol.value) lie outside the \(section.data.count)-byte section")
+                                                 reason: .outsideSection(size: UInt64(size), offset: symbol.value, sectionSize: UInt64(section.data.count)))
                 }
                 var spec = MapSpec(name: name, type: .structOps, keySize: 4, valueSize: UInt32(truncatingIfNeeded: size), maxEntries: 1,
                                    flags: isLink ? MapFlag.link : 0, origin: .structOps(section: sectionName), sectionIndex: section.index)
@@ -87,11 +87,11 @@ extension ObjectSpec {
             ranges.sort { ($0.bytes.lowerBound, $0.map) < ($1.bytes.lowerBound, $1.map) }
             for (previous, next) in zip(ranges, ranges.dropFirst()) where next.bytes.lowerBound < previous.bytes.upperBound {
                 throw ObjectError.invalidMap(name: maps[next.map].name, section: sectionName,
-                                             reason: "its bytes overlap struct_ops variable '\(maps[previous.map].name)'")
+                                             reason: .overlaps(other: maps[previous.map].name))
             }
             for (bytes, map) in ranges { maps[map].structOps?.data = Array(section.data[bytes]) }
         } catch {
-            throw .converting(error) { .invalidMap(name: "*", section: sectionName, reason: $0) }
+            throw .converting(error)
         }
         // The section's maps by offset, and each ops struct's members by offset, found once for all relocations.
         let byOffset = (first..<maps.count).sorted { (maps[$0].offset, $0) < (maps[$1].offset, $1) }
@@ -117,11 +117,11 @@ extension ObjectSpec {
         guard after > 0, case let index = candidates[after - 1], r.offset - maps[index].offset < UInt64(maps[index].valueSize),
               let ops = maps[index].structOps else {
             throw .unresolvedRelocation(program: sectionName, instruction: Int(clamping: r.offset), symbol: Self.displayName(of: symbol, elf: elf),
-                                        reason: "the relocation lies in no struct_ops variable")
+                                        reason: .outsideStructOpsVariables)
         }
         let mapName = maps[index].name
         let offset = Int(r.offset - maps[index].offset)
-        func failure(_ reason: String) -> ObjectError { .invalidMap(name: mapName, section: sectionName, reason: reason) }
+        func failure(_ reason: MapProblem) -> ObjectError { .invalidMap(name: mapName, section: sectionName, reason: reason) }
         let member: Member
         do {
             let opsMembers = try btf.type(ops.typeID).members
@@ -133,13 +133,11 @@ extension ObjectSpec {
             }
             guard offset <= Int(UInt32.max) / 8, let found = members[typeKey | offset * 8].map({ opsMembers[$0] }),
                   try btf.type(try btf.resolve(found.type)).kind == .pointer else {
-                throw failure("the relocation at byte \(offset) is not a function-pointer member")
+                throw failure(.notFunctionPointerMember(offset: offset))
             }
             member = found
-        } catch let error as ObjectError {
-            throw error
         } catch {
-            throw failure("\(error)")
+            throw .converting(error)
         }
         // A function symbol names its program; a section symbol (a static function) does with the stored addend.
         var target = symbol.value
@@ -148,10 +146,10 @@ extension ObjectSpec {
         }
         guard let sectionIndex = symbol.section.sectionIndex, target % UInt64(Instruction.size) == 0, target / 8 <= UInt64(Int.max),
               let program = Self.program(startingAt: Int(target / UInt64(Instruction.size)), inSection: sectionIndex, programs) else {
-            throw failure("member '\(member.name)' points to '\(Self.displayName(of: symbol, elf: elf))', which starts no program")
+            throw failure(.memberTargetNotProgram(member: String(member.name), symbol: Self.displayName(of: symbol, elf: elf)))
         }
         guard programs[program].kind?.programType == .structOps else {
-            throw failure("member '\(member.name)' points to program '\(programs[program].name)' of section '\(programs[program].sectionName)', not a struct_ops section")
+            throw failure(.memberProgramNotStructOps(member: String(member.name), program: programs[program].name, section: programs[program].sectionName))
         }
         maps[index].structOps?.functions.append(StructOpsFunction(member: String(member.name), offset: offset, program: programs[program].name))
     }

@@ -33,28 +33,28 @@ extension ObjectSpec {
     /// a function member must be a function pointer in the kernel too.
     public func structOpsLayout(of map: MapSpec, kernel: BTF) throws(ObjectError) -> StructOpsLayout {
         guard let ops = map.structOps, let btf else {
-            throw .invalidMap(name: map.name, section: "\(map.origin)", reason: "not a struct_ops map")
+            throw .invalidMap(name: map.name, section: "\(map.origin)", reason: .notStructOps)
         }
-        func failure(_ reason: String) -> ObjectError {
+        func failure(_ reason: MapProblem) -> ObjectError {
             .invalidMap(name: map.name, section: "\(map.origin)", reason: reason)
         }
         do {
             guard let kernelTypeID = kernel.firstTypeID(named: ops.typeName, kind: .struct) else {
-                throw failure("the kernel has no struct \(ops.typeName) (no such struct_ops type here)")
+                throw failure(.kernelStructOpsMissing(type: ops.typeName, .type))
             }
             guard let valueTypeID = kernel.firstTypeID(named: "bpf_struct_ops_" + ops.typeName, kind: .struct) else {
-                throw failure("the kernel has no struct bpf_struct_ops_\(ops.typeName): \(ops.typeName) is not a struct_ops type")
+                throw failure(.kernelStructOpsMissing(type: ops.typeName, .wrapper))
             }
             guard let data = try kernel.type(valueTypeID).members.first(where: { member throws(BTFError) in
                 try kernel.resolve(member.type) == kernelTypeID
             }) else {
-                throw failure("bpf_struct_ops_\(ops.typeName) has no member of type \(ops.typeName)")
+                throw failure(.kernelStructOpsMissing(type: ops.typeName, .wrapperMember))
             }
             let dataOffset = Int(data.bitOffset / 8)
             // The kernel's wrappers are a few hundred bytes; a BTF file given for another kernel may say anything.
             let valueSize = try kernel.size(of: valueTypeID)
             guard valueSize <= StructOpsLayout.maximumValueSize else {
-                throw failure("bpf_struct_ops_\(ops.typeName) is \(valueSize) bytes, more than a struct_ops value can be")
+                throw failure(.kernelValueTooLarge(type: ops.typeName, size: valueSize))
             }
             var value = [UInt8](repeating: 0, count: valueSize)
             let kernelMembers = Array(try kernel.type(kernelTypeID).members)
@@ -71,7 +71,7 @@ extension ObjectSpec {
                 let isZero = offset + localSize <= ops.data.count && ops.data[offset..<offset + localSize].allSatisfy { $0 == 0 }
                 guard let index = kernelIndex[member.name].map({ Int($0) }) else {
                     if function == nil, isZero, member.bitfieldSize == 0 { continue }
-                    throw failure("member '\(name)' is set, but the kernel's struct \(ops.typeName) has no such member")
+                    throw failure(.kernelMemberMissing(member: name, type: ops.typeName))
                 }
                 let kernelMember = kernelMembers[index]
                 let kernelOffset = dataOffset + Int(kernelMember.bitOffset / 8)
@@ -79,33 +79,31 @@ extension ObjectSpec {
                 if let function {
                     guard kernelMemberType.kind == .pointer,
                           try kernel.type(try kernel.resolve(kernelMemberType.referencedType)).kind == .functionProto else {
-                        throw failure("member '\(name)' names program '\(function.program)', but the kernel's member is not a function pointer")
+                        throw failure(.kernelMemberNotFunctionPointer(member: name, program: function.program))
                     }
                     guard kernelOffset + 8 <= value.count else {
-                        throw failure("the kernel's member '\(name)' lies outside the \(value.count)-byte bpf_struct_ops_\(ops.typeName)")
+                        throw failure(.kernelMemberOutside(member: name, valueSize: value.count, type: ops.typeName))
                     }
                     slots.append(.init(program: function.program, valueOffset: kernelOffset, memberIndex: UInt32(index)))
                     continue
                 }
                 if try btf.type(try btf.resolve(member.type)).kind == .pointer {
-                    guard isZero else { throw failure("pointer member '\(name)' holds a value that is not a program") }
+                    guard isZero else { throw failure(.pointerNotProgram(member: name)) }
                     continue
                 }
                 guard member.bitfieldSize == 0, kernelMember.bitfieldSize == 0 else {
                     if isZero { continue }
-                    throw failure("bitfield member '\(name)' cannot be set")
+                    throw failure(.bitfieldMember(name))
                 }
                 let kernelSize = try kernel.size(of: kernelMember.type)
                 guard kernelSize == localSize, kernelOffset + kernelSize <= value.count, offset + localSize <= ops.data.count else {
-                    throw failure("member '\(name)' is \(localSize) bytes here but \(kernelSize) in the kernel")
+                    throw failure(.memberSizeDiffers(member: name, local: localSize, kernel: kernelSize))
                 }
                 value.replaceSubrange(kernelOffset..<kernelOffset + kernelSize, with: ops.data[offset..<offset + localSize])
             }
             return StructOpsLayout(kernelTypeID: kernelTypeID, valueTypeID: valueTypeID, value: value, slots: slots)
-        } catch let error as ObjectError {
-            throw error
         } catch {
-            throw failure("\(error)")
+            throw .converting(error)
         }
     }
 }

@@ -53,7 +53,7 @@ public struct ByteReader: @unchecked Sendable {
 ///
 /// Offsets passed to its accessors are constants of a format's layout, or offsets its maker proved
 /// in range before making it (ELF64's section table on open, BTF's index pass, BTF.ext's record
-/// count), named at the use. They are checked in debug builds only, in ``uncheckedLoad(_:as:)``.
+/// count), named at the use. They are checked in debug builds only, in `uncheckedLoad(_:as:)`.
 public struct Record: @unchecked Sendable {
     public let bytes: UnsafeRawBufferPointer
     public let order: ByteOrder

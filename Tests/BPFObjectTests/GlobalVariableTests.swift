@@ -25,10 +25,10 @@ struct GlobalVariableTests {
         let rodata = try #require(s.map(named: "globals.rodata")), bss = try #require(s.map(named: "globals.bss"))
         #expect(rodata.contents == [3, 0, 0, 0])
         #expect(bss.contents == [7, 0, 0, 0, 0, 0, 0, 0])
-        #expect(throws: ObjectError.invalidGlobal(name: "nope", reason: "no global variable of that name in a data section")) {
+        #expect(throws: ObjectError.invalidGlobal(name: "nope", reason: .noSuchVariable)) {
             try s.setInitialValue([0], of: "nope")
         }
-        #expect(throws: ObjectError.invalidGlobal(name: "total", reason: "2 bytes given for a 8-byte variable")) {
+        #expect(throws: ObjectError.invalidGlobal(name: "total", reason: .sizeMismatch(given: 2, size: 8))) {
             try s.setInitialValue([1, 2], of: "total")
         }
         // Functions and map definitions are not global data.

@@ -46,7 +46,7 @@ extension HostileObjectTests {
                 _ = try openSpec(bytes)
             } throws: { error in
                 guard case let .invalidMap(map, _, reason) = error as? ObjectError else { return false }
-                return map == "outer.inner" && reason.contains("nest one level")
+                return map == "outer.inner" && reason == .innerMapHasValues
             }
         }
     }
@@ -61,7 +61,7 @@ extension HostileObjectTests {
                 _ = try openSpec(bytes).kconfigValues(KernelConfig(values: ["LINUX_KERNEL_VERSION": "1"]))
             } throws: { error in
                 guard case let .invalidMap(map, section, reason) = error as? ObjectError else { return false }
-                return map == "LINUX_KERNEL_VERSION" && section == ".kconfig" && reason.contains("0-byte integer")
+                return map == "LINUX_KERNEL_VERSION" && section == ".kconfig" && reason == .unsupportedExternType(.integer(bytes: 0))
             }
         }
     }
@@ -74,7 +74,7 @@ extension HostileObjectTests {
             _ = try openSpec(found)
         } throws: { error in
             guard case let .invalidMap(_, section, reason) = error as? ObjectError else { return false }
-            return section == ".kconfig" && reason.contains("more than a map value can hold")
+            return section == ".kconfig" && reason == .externsTooLarge(limit: ObjectSpec.maximumKconfigSize)
         }
         var s = try spec("kconfig.bpfel.o")
         let index = try #require(s.kconfigMapIndex)
@@ -90,7 +90,7 @@ extension HostileObjectTests {
             _ = try s.kconfigValues(config)
         } throws: { error in
             guard case let .unresolvedRelocation(_, _, symbol, reason) = error as? ObjectError else { return false }
-            return symbol == "CONFIG_HZ" && reason.contains("out of range for 4 bytes")
+            return symbol == "CONFIG_HZ" && reason == .configValue("-9223372036854775808", .outOfRange(bytes: 4))
         }
         var fits = config
         fits["CONFIG_HZ"] = "-2147483648"
@@ -111,7 +111,7 @@ extension HostileObjectTests {
                 _ = try openSpec(oversized)
             } throws: { error in
                 guard case let .invalidMap(map, _, reason) = error as? ObjectError else { return false }
-                return map == "jumps" && reason.contains("value size 64 conflicts with 'values'")
+                return map == "jumps" && reason == .valueSizeConflictsWithValues(64)
             }
             let hash = try #require(HostileObjects.rewrittenMapMember(object, map: "jumps", member: "type", renamed: "type",
                                                                        typeOf: "type", in: "hash"))
@@ -119,7 +119,7 @@ extension HostileObjectTests {
                 _ = try openSpec(hash)
             } throws: { error in
                 guard case let .invalidMap(map, _, reason) = error as? ObjectError else { return false }
-                return map == "jumps" && reason.contains("'values' on a hash map")
+                return map == "jumps" && reason == .valuesOnMapType(.hash)
             }
         }
     }
@@ -158,7 +158,7 @@ extension HostileObjectTests {
                 _ = try openSpec(bytes)
             } throws: { error in
                 guard case let .invalidInstruction(_, instruction, reason) = error as? ObjectError else { return false }
-                return instruction == 0 && reason.contains("src_reg \(source)") && reason.contains("no relocation")
+                return instruction == 0 && reason == .kernelReferenceWithoutRelocation(call: call, source: source)
             }
         }
     }

@@ -107,7 +107,7 @@ struct ObjectSpecTests {
     @Test("a relocation against something that is not code, maps or data is a typed error naming the place")
     func unknownProgramByName() throws {
         let s = try spec("multi.bpfel.o")
-        #expect(throws: ObjectError.invalidProgram(name: "nope", section: "", reason: "no such program")) {
+        #expect(throws: ObjectError.invalidProgram(name: "nope", section: "", reason: .noSuchProgram)) {
             try Linker.link(s, program: "nope")
         }
     }

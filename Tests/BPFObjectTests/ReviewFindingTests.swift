@@ -23,7 +23,7 @@ struct ReviewFindingTests {
             _ = try openSpec(SyntheticObjects.structOpsListedTwice(entries: 2, size: 64))
         } throws: { error in
             guard case let .invalidMap(name, _, reason) = error as? ObjectError else { return false }
-            return name == "v" && reason.contains("overlap struct_ops variable 'v'")
+            return name == "v" && reason == .overlaps(other: "v")
         }
         let single = try openSpec(SyntheticObjects.structOpsListedTwice(entries: 1, size: 64))
         #expect(single.maps.map(\.name) == ["v"] && single.maps.first?.structOps?.data.count == 64)
@@ -35,7 +35,7 @@ struct ReviewFindingTests {
             _ = try openSpec(SyntheticObjects.legacyMapsWithSuffixNames(count: 10, length: 3000))
         } throws: { error in
             guard case let .invalidMap(_, _, reason) = error as? ObjectError else { return false }
-            return reason.contains("3000-byte map name")
+            return reason == .nameTooLong(bytes: 3000, limit: ObjectSpec.maximumNameLength)
         }
         let ratio = Scaling.ratio(300, make: { SyntheticObjects.legacyMapsWithSuffixNames(count: $0, length: 1024 + $0) }) { bytes in
             _ = try? openSpec(bytes)
@@ -52,7 +52,7 @@ struct ReviewFindingTests {
             _ = try spec.relocateCORE(against: [try #require(spec.btf)])
         } throws: { error in
             guard case let .invalidInstruction(_, _, reason) = error as? ObjectError else { return false }
-            return reason.contains("access string of 801 bytes")
+            return reason == .core(.accessStringTooLong(bytes: 801, limit: CORE.maximumAccessStringLength))
         }
         let ratio = Scaling.ratio(500, make: { SyntheticObjects.coreThroughSelfContainingStruct(steps: 1, records: $0, leadingZeros: 700) }) { bytes in
             guard var spec = try? openSpec(bytes), let btf = spec.btf else { return }
@@ -120,7 +120,7 @@ extension ReviewFindingTests {
             _ = try openSpec(try #require(HostileObjects.mapListedTwice(object)))
         } throws: { error in
             guard case let .invalidMap(_, _, reason) = error as? ObjectError else { return false }
-            return reason.contains("lists variable") && reason.contains("twice")
+            return reason == .listedTwice
         }
         let twice = try #require(HostileObjects.rewrittenMapMember(object, map: "hash", member: "max_entries", renamed: "type",
                                                                    typeOf: "type", in: "hash"))
@@ -128,7 +128,7 @@ extension ReviewFindingTests {
             _ = try openSpec(twice)
         } throws: { error in
             guard case let .invalidMap(name, _, reason) = error as? ObjectError else { return false }
-            return name == "hash" && reason.contains("member 'type' appears twice")
+            return name == "hash" && reason == .memberTwice("type")
         }
         // inner_a and inner_b share `struct inner`: both read right from the one walk.
         let spec = try openSpec(object)
@@ -163,7 +163,7 @@ struct SecondReviewFindingTests {
             _ = try openSpec(bytes)
         } throws: { error in
             guard case let .invalidProgram(_, _, reason) = error as? ObjectError else { return false }
-            return reason.contains("longer than 4096")
+            return reason == .nameLongerThan(limit: 4096)
         }
     }
 
@@ -179,7 +179,10 @@ struct SecondReviewFindingTests {
             try spec.checkMapsForLoad()
         } throws: { error in
             guard case let .invalidMap(name, _, reason) = error as? ObjectError else { return false }
-            return name == map && reason.hasPrefix("slot 3 ")
+            switch reason {
+            case .slotKind(key: 3, _), .slotProgramNotLoaded(key: 3, _), .slotMapNotCreated(key: 3, _): return name == map
+            default: return false
+            }
         }
     }
 }

@@ -60,7 +60,7 @@ extension ScalingTests {
             _ = try long.relocateCORE(against: [try #require(long.btf)])
         } throws: { error in
             guard case let .invalidInstruction(_, _, reason) = error as? ObjectError else { return false }
-            return reason.contains("access string of 65 steps")
+            return reason == .core(.accessTooLong(steps: 65, limit: CORE.maximumAccessLength))
         }
         var fits = try openSpec(SyntheticObjects.coreThroughSelfContainingStruct(steps: 64, records: 3))
         let outcomes = try fits.relocateCORE(against: [try #require(fits.btf)])
