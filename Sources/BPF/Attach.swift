@@ -6,9 +6,9 @@ import Glibc
 public enum AttachError: Error, Sendable, CustomStringConvertible {
     case system(SyscallError)
     /// The kernel lacks what this attachment needs (e.g. kprobes without CONFIG_KPROBES).
-    case unsupported(String)
+    case unsupported(Unsupported)
     /// The section or target does not say where to attach.
-    case target(String)
+    case target(TargetProblem)
 
     public var description: String {
         switch self {
@@ -46,7 +46,7 @@ public enum Attach {
         do {
             return Link(try LinkCommands.create(program: program.rawValue, target: index, attachType: attachType.rawValue))
         } catch where error.errno == EINVAL {
-            throw .unsupported("tcx links on '\(name)' (\(error); Linux 6.6 or newer needed)")
+            throw .unsupported(.tcx(interface: name, error))
         } catch {
             throw .system(error)
         }
@@ -59,7 +59,7 @@ public enum Attach {
         do {
             return Link(try LinkCommands.create(program: program.rawValue, target: index, attachType: attachType.rawValue))
         } catch where error.errno == EINVAL || error.errno == ENXIO || error.errno == EOPNOTSUPP {
-            throw .unsupported("netkit links on '\(name)' (\(error); a netkit device and a kernel with CONFIG_NETKIT are needed)")
+            throw .unsupported(.netkit(interface: name, error))
         } catch {
             throw .system(error)
         }
@@ -68,7 +68,7 @@ public enum Attach {
     /// The index of network interface `name`: the target of XDP, tcx and netkit links.
     private static func interfaceIndex(_ name: String) throws(AttachError) -> Int32 {
         let index = if_nametoindex(name)
-        guard index > 0 else { throw .target("no network interface '\(name)'") }
+        guard index > 0 else { throw .target(.noInterface(name)) }
         return Int32(bitPattern: index)
     }
 
@@ -77,7 +77,7 @@ public enum Attach {
     public static func cgroup(program: borrowing FileDescriptor, path: String, attachType: AttachType) throws(AttachError) -> Link {
         let cgroup: FileDescriptor
         do { cgroup = try FileDescriptor(owning: try Syscall.call("open") { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }) } catch {
-            throw .target("cgroup '\(path)': \(String(cString: strerror(error.errno)))")
+            throw .target(.cgroup(path: path, error))
         }
         do {
             return Link(try LinkCommands.create(program: program.rawValue, target: cgroup.rawValue, attachType: attachType.rawValue))
@@ -90,7 +90,7 @@ public enum Attach {
     public static func rawTracepoint(program: borrowing FileDescriptor, name: String?) throws(AttachError) -> Link {
         do { return Link(try LinkCommands.openRawTracepoint(program: program.rawValue, name: name)) } catch {
             if error.errno == EPERM || error.errno == ENOTSUPP_ {
-                throw .unsupported("\(error) (BPF trampolines may be unavailable)")
+                throw .unsupported(.trampolines(error))
             }
             throw .system(error)
         }
@@ -125,11 +125,11 @@ public enum Attach {
         case let .uprobe(binary, function, returnProbe):
             return try uprobe(program: program, binary: binary, symbol: function, returnProbe: returnProbe)
         case .iterator: return try iterator(program: program)
-        case .structOps: throw .target("struct_ops programs run once their map is registered: Attach.structOps(map:in:)")
+        case .structOps: throw .target(.structOpsProgram)
         case .kprobe:
-            guard Tracefs.kprobesAvailable else { throw .unsupported("kprobes (CONFIG_KPROBES is off)") }
-            throw .unsupported("kprobe attachment is not implemented yet")
-        case let .needsTarget(reason): throw .target(reason)
+            guard Tracefs.kprobesAvailable else { throw .unsupported(.kprobes) }
+            throw .unsupported(.kprobeAttachment)
+        case let .needsTarget(missing): throw .target(.section(kind.pattern, missing))
         }
     }
 }

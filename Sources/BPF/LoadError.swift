@@ -11,12 +11,12 @@ public enum LoadError: Error, Sendable, CustomStringConvertible {
     /// A program whose section names no program type, and none was given.
     case missingProgramType(program: String, section: String)
     /// An attach target (`tp_btf/…`, `fentry/…`, `lsm/…`, `iter/…`) not found in kernel BTF.
-    case attachTarget(program: String, target: String, reason: String)
+    case attachTarget(program: String, target: String, reason: AttachTargetProblem)
     /// A map pinned by name: a name that would leave the pin root, no bpffs there, a pinned map of
     /// another shape, or a failed pin.
-    case pin(map: String, path: String, reason: String)
+    case pin(map: String, path: String, reason: PinProblem)
     /// An initial value of a program array or map of maps that cannot be set.
-    case slot(map: String, key: UInt32, reason: String)
+    case slot(map: String, key: UInt32, reason: SlotProblem)
     /// A program uses a map the load did not create (`autoCreate` off).
     case mapNotCreated(map: String, program: String)
     /// The kernel's BTF (or the CO-RE target file given instead) does not read.

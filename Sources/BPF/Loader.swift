@@ -236,7 +236,7 @@ extension ObjectSpec {
             }
             if let pinPath {
                 do { try map.pin(at: pinPath) } catch {
-                    throw .pin(map: spec.name, path: pinPath, reason: error.description)
+                    throw .pin(map: spec.name, path: pinPath, reason: .system(error))
                 }
                 object.pinnedMaps[spec.name] = pinPath
                 object.pinsMadeByLoad.append(pinPath)
@@ -286,14 +286,10 @@ extension ObjectSpec {
     /// The kernel BTF id a `tp_btf`, `fentry`/`fexit`/`fmod_ret`, `lsm` or `iter` program attaches to.
     private func attachBTFID(_ kind: ProgramKind, program: String, kernel: KernelTargets) throws(LoadError) -> UInt32 {
         guard let target = kind.attachTarget, let (name, kindWanted) = kind.attachBTFName else {
-            throw .attachTarget(program: program, target: "", reason: "section '\(kind.pattern)' needs a target after '/'")
+            throw .attachTarget(program: program, target: "", reason: .missing(section: kind.pattern))
         }
-        let btf: BTF
-        do { btf = try kernel.vmlinux() } catch {
-            throw .attachTarget(program: program, target: target, reason: "kernel BTF unavailable: \(error)")
-        }
-        guard let id = btf.firstTypeID(named: name, kind: kindWanted) else {
-            throw .attachTarget(program: program, target: target, reason: "no \(kindWanted) '\(name)' in kernel BTF")
+        guard let id = try kernel.vmlinux().firstTypeID(named: name, kind: kindWanted) else {
+            throw .attachTarget(program: program, target: target, reason: .notInKernelBTF(name: name, kind: kindWanted))
         }
         return id
     }
@@ -314,7 +310,7 @@ extension ObjectSpec {
                 case let .program(name): value = object.program(named: name)?.descriptor.rawValue
                 case let .map(name): value = object.map(named: name)?.descriptor.rawValue
                 }
-                guard let fd = value else { throw .slot(map: spec.name, key: key, reason: "\(reference) was not loaded") }
+                guard let fd = value else { throw .slot(map: spec.name, key: key, reason: .notLoaded(reference)) }
                 writes.append((map, spec.name, key, fd))
             }
         }
@@ -323,7 +319,7 @@ extension ObjectSpec {
                 // checkMapsForLoad: 4-byte keys and values.
                 try MapCommands.uncheckedUpdate(descriptor: write.map, key: Self.bytes(of: write.key), value: Self.bytes(of: UInt32(bitPattern: write.value)))
             } catch {
-                throw .slot(map: write.name, key: write.key, reason: "\(error)")
+                throw .slot(map: write.name, key: write.key, reason: .update(error))
             }
         }
     }

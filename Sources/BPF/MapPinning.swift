@@ -12,14 +12,14 @@ extension ObjectSpec {
     func pinPath(_ spec: MapSpec, _ options: LoadOptions) throws(LoadError) -> String? {
         guard spec.origin == .btf, spec.pinning == Self.pinByName else { return nil }
         guard let path = ObjectCommands.path(in: options.pinRoot, named: spec.name) else {
-            throw .pin(map: spec.name, path: options.pinRoot + "/" + spec.name, reason: "a map name must be one path component to be pinned by name")
+            throw .pin(map: spec.name, path: options.pinRoot + "/" + spec.name, reason: .nameNotOneComponent)
         }
         var fs = statfs()
         guard statfs(options.pinRoot, &fs) == 0 else {
-            throw .pin(map: spec.name, path: path, reason: "pin root: \(String(cString: strerror(errno)))")
+            throw .pin(map: spec.name, path: path, reason: .pinRoot(SyscallError(operation: "statfs \(options.pinRoot)", errno: errno)))
         }
         guard UInt(bitPattern: Int(fs.f_type)) == Self.bpffsMagic else {
-            throw .pin(map: spec.name, path: path, reason: "bpffs is not mounted at '\(options.pinRoot)' (mount -t bpf bpf \(options.pinRoot))")
+            throw .pin(map: spec.name, path: path, reason: .notBPFFS(root: options.pinRoot))
         }
         return path
     }
@@ -30,26 +30,24 @@ extension ObjectSpec {
         let fd: FileDescriptor
         do { fd = try KernelObjectIDs.open(pinned: path) } catch {
             if error.errno == ENOENT { return nil }
-            throw .pin(map: spec.name, path: path, reason: error.description)
+            throw .pin(map: spec.name, path: path, reason: .system(error))
         }
         let info: MapInfo
         do { info = try MapInfo(of: fd) } catch {
-            throw .pin(map: spec.name, path: path, reason: "the pinned object is not a map (\(error))")
+            throw .pin(map: spec.name, path: path, reason: .notAMap(error))
         }
-        var differences: [String] = []
-        func compare(_ what: String, _ pinned: UInt32, _ wanted: UInt32) {
-            if pinned != wanted { differences.append("\(what) \(pinned) (object: \(wanted))") }
+        var differences: [LoadError.PinnedMapDifference] = []
+        func compare(_ field: LoadError.PinnedMapDifference.Field, _ pinned: some FixedWidthInteger, _ wanted: some FixedWidthInteger) {
+            if pinned != wanted { differences.append(.init(field: field, pinned: UInt64(pinned), object: UInt64(wanted))) }
         }
-        if info.type != spec.type { differences.append("type \(info.type) (object: \(spec.type))") }
         let ring = spec.type == .ringBuffer
-        compare("key size", info.keySize, ring ? 0 : spec.keySize)
-        compare("value size", info.valueSize, ring ? 0 : spec.valueSize)
-        compare("max entries", info.maxEntries, spec.maxEntries)
-        compare("flags", info.flags, spec.flags)
-        if info.mapExtra != spec.mapExtra { differences.append("map_extra \(info.mapExtra) (object: \(spec.mapExtra))") }
-        guard differences.isEmpty else {
-            throw .pin(map: spec.name, path: path, reason: "the pinned map differs: " + differences.joined(separator: ", "))
-        }
+        compare(.type, info.type.rawValue, spec.type.rawValue)
+        compare(.keySize, info.keySize, ring ? 0 : spec.keySize)
+        compare(.valueSize, info.valueSize, ring ? 0 : spec.valueSize)
+        compare(.maxEntries, info.maxEntries, spec.maxEntries)
+        compare(.flags, info.flags, spec.flags)
+        compare(.mapExtra, info.mapExtra, spec.mapExtra)
+        guard differences.isEmpty else { throw .pin(map: spec.name, path: path, reason: .differs(differences)) }
         return Map(info, name: spec.name, descriptor: fd)
     }
 }

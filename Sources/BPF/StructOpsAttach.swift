@@ -9,10 +9,10 @@ extension Attach {
     /// is registered by that write. Dropping the returned link unregisters it either way.
     public static func structOps(map name: String, in object: borrowing LoadedObject) throws(AttachError) -> Link {
         guard let index = object.spec.maps.firstIndex(where: { $0.name == name }), object.spec.maps[index].structOps != nil else {
-            throw .target("the object has no struct_ops map '\(name)'")
+            throw .target(.noStructOpsMap(name))
         }
         guard let map = object.maps[index], let value = object.structOpsValues[index] else {
-            throw .target("struct_ops map '\(name)' was not created (autoCreate is off)")
+            throw .target(.structOpsMapNotCreated(name))
         }
         let viaLink = object.spec.maps[index].flags & MapFlag.link != 0
         do throws(SyscallError) {

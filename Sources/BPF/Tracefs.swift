@@ -8,7 +8,7 @@ enum Tracefs {
     /// The id of a tracepoint, mounting tracefs at /sys/kernel/tracing if it is not mounted.
     static func tracepointID(category: String, name: String) throws(AttachError) -> UInt64 {
         guard !category.includes(".."), !name.includes(".."), !category.includes("/"), !name.includes("/") else {
-            throw .target("bad tracepoint \(category)/\(name)")
+            throw .target(.badTracepoint(category: category, name: name))
         }
         if !roots.contains(where: { access($0 + "/events", F_OK) == 0 }) {
             mkdir(roots[0], 0o755)
@@ -22,7 +22,7 @@ enum Tracefs {
             let text = String(decoding: storage.bytes, as: UTF8.self).split(separator: "\n").first ?? ""
             if let id = UInt64(text) { return id }
         }
-        throw .target("no tracepoint \(category)/\(name) in tracefs")
+        throw .target(.noTracepoint(category: category, name: name))
     }
 
     /// Whether the kernel offers kprobes (a kprobe PMU or tracefs kprobe_events).

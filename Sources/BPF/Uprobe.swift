@@ -40,16 +40,16 @@ extension Attach {
                 }
             }
         } catch {
-            throw .target("'\(binary)': \(error)")
+            throw .target(.binary(path: binary, error: "\(error)"))
         }
-        throw .target("no function '\(symbol)' in '\(binary)'")
+        throw .target(.noFunction(symbol, binary: binary))
     }
 
     /// The `uprobe` PMU's type number from sysfs.
     static func uprobePMUType() throws(AttachError) -> UInt32 {
         guard let storage = try? ByteStorage(contentsOfFile: "/sys/bus/event_source/devices/uprobe/type"),
             let type = UInt32(String(decoding: storage.bytes, as: UTF8.self).filter(\.isNumber))
-        else { throw .unsupported("uprobes (no uprobe PMU in /sys/bus/event_source/devices)") }
+        else { throw .unsupported(.uprobes) }
         return type
     }
 }

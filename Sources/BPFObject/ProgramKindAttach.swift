@@ -30,31 +30,47 @@ extension ProgramKind {
         /// Runs once its struct_ops map is registered.
         case structOps
         case kprobe
-        /// The section does not say enough (`reason`), or the kind attaches to an explicit target
+        /// The section does not say enough, or the kind attaches to an explicit target
         /// (an interface, a cgroup, a socket).
-        case needsTarget(reason: String)
+        case needsTarget(Missing)
+
+        /// What a section name lacks to attach by itself.
+        public enum Missing: Hashable, Sendable, CustomStringConvertible {
+            case tracepointName, rawTracepointName, uprobeFunction
+            /// The kind attaches to an explicit target (an interface, a cgroup, a socket).
+            case explicitTarget
+
+            public var description: String {
+                switch self {
+                case .tracepointName: "needs category/name"
+                case .rawTracepointName: "needs a tracepoint name"
+                case .uprobeFunction: "needs 'binary:function' after '/' to attach by section"
+                case .explicitTarget: "programs attach to an explicit target (interface, cgroup, socket)"
+                }
+            }
+        }
     }
 
     /// The attachment the section name alone describes.
     public var autoAttach: AutoAttach {
         switch family {
         case "tracepoint", "tp":
-            guard let target = attachTarget, let slash = target.firstIndex(of: "/") else { return .needsTarget(reason: "'\(pattern)' needs category/name") }
+            guard let target = attachTarget, let slash = target.firstIndex(of: "/") else { return .needsTarget(.tracepointName) }
             return .tracepoint(category: String(target[..<slash]), name: String(target[target.index(after: slash)...]))
         case "raw_tp", "raw_tracepoint":
-            guard let name = attachTarget else { return .needsTarget(reason: "'\(pattern)' needs a tracepoint name") }
+            guard let name = attachTarget else { return .needsTarget(.rawTracepointName) }
             return .rawTracepoint(name: name)
         case "tp_btf", "fentry", "fexit", "fmod_ret", "lsm":
             return .tracing
         case "uprobe", "uretprobe":
             guard let target = attachTarget, let colon = target.lastIndex(of: ":") else {
-                return .needsTarget(reason: "'\(pattern)' needs 'binary:function' after '/' to attach by section")
+                return .needsTarget(.uprobeFunction)
             }
             return .uprobe(binary: String(target[..<colon]), function: String(target[target.index(after: colon)...]), returnProbe: family == "uretprobe")
         case "iter": return .iterator
         case "struct_ops": return .structOps
         case "kprobe", "kretprobe", "ksyscall", "kretsyscall": return .kprobe
-        default: return .needsTarget(reason: "programs of '\(pattern)' attach to an explicit target (interface, cgroup, socket)")
+        default: return .needsTarget(.explicitTarget)
         }
     }
 }

@@ -178,7 +178,7 @@ extension KernelTests {
             case .attachTarget: "attach target not in kernel BTF"
             case .slot: "initial slot"
             case .mapNotCreated: "map not created"
-            case let .pin(_, _, reason): "pinning: " + words(reason)
+            case let .pin(_, _, reason): "pinning: " + words(reason.description)
             case .kernelBTF: "kernel BTF unreadable"
             case let .kernel(_, e): "kernel object: \(e.errnoName)"
             }

@@ -23,7 +23,7 @@ func bump(_ object: borrowing LoadedObject) throws {
 }
 
 /// The reason of a `.pin` load error, or a test failure.
-func pinFailure(_ load: () throws(LoadError) -> LoadedObject) -> String? {
+func pinFailure(_ load: () throws(LoadError) -> LoadedObject) -> LoadError.PinProblem? {
     do {
         _ = try load()
         Issue.record("the load succeeded")
@@ -71,7 +71,8 @@ extension KernelTests {
                         try other.pin(at: root + "/shared_flags")
                     }
                     let reason = pinFailure { () throws(LoadError) in try loadPinned(root: root) }
-                    #expect(reason == "the pinned map differs: max entries 8 (object: 4)")
+                    #expect(reason == .differs([.init(field: .maxEntries, pinned: 8, object: 4)]))
+                    #expect(reason?.description == "the pinned map differs: max entries 8 (object: 4)")
                     // shared_counts was created and pinned before shared_flags failed: its pin is gone again.
                     #expect(entries(root) == ["shared_flags"])
                     #expect(KernelObjects.openCount() == before)
@@ -92,7 +93,7 @@ extension KernelTests {
                             if let i = spec.maps.firstIndex(where: { $0.name == "shared_flags" }) { spec.maps[i].mapExtra = 3 }
                         }
                     }
-                    #expect(reason == "the pinned map differs: map_extra 0 (object: 3)")
+                    #expect(reason == .differs([.init(field: .mapExtra, pinned: 0, object: 3)]))
                 }
             }
         }
@@ -108,12 +109,12 @@ extension KernelTests {
                                 if let i = spec.maps.firstIndex(where: { $0.name == "shared_counts" }) { spec.maps[i].name = name }
                             }
                         }
-                        #expect(reason == "a map name must be one path component to be pinned by name", "name '\(name)'")
+                        #expect(reason == .nameNotOneComponent, "name '\(name)'")
                     }
                     #expect(entries(root).isEmpty)
                     #expect(entries("/sys/fs/bpf").contains("escape") == false)
                     let reason = pinFailure { () throws(LoadError) in try loadPinned(root: "/tmp") }
-                    #expect(reason?.hasPrefix("bpffs is not mounted at '/tmp'") == true)
+                    #expect(reason == .notBPFFS(root: "/tmp"))
                     #expect(KernelObjects.openCount() == before)
                 }
             }
