@@ -23,17 +23,26 @@ public enum AttachError: Error, Sendable, CustomStringConvertible {
 public enum Attach {
     /// A tracepoint (`category/name`, e.g. `syscalls/sys_enter_openat`): its id from tracefs,
     /// a perf event for it, and a BPF link on that event.
-    public static func tracepoint(program: borrowing FileDescriptor, category: String, name: String) throws(AttachError) -> Link {
+    public static func tracepoint(
+        program: borrowing FileDescriptor, category: String, name: String
+    ) throws(AttachError) -> Link {
         let id = try Tracefs.tracepointID(category: category, name: name)
-        let event = try PerfEvent.open(type: PerfEvent.tracepointType, config: id, what: "tracepoint \(category)/\(name)")
+        let event = try PerfEvent.open(
+            type: PerfEvent.tracepointType, config: id, what: "tracepoint \(category)/\(name)")
         return try PerfEvent.attach(program: program.rawValue, to: event)
     }
 
     /// XDP on the network interface `name` through a BPF link; the kernel picks driver mode,
     /// or generic (skb) mode where the driver has no XDP support. `flags` are `XDP_FLAGS_*`.
-    public static func xdp(program: borrowing FileDescriptor, interface name: String, flags: UInt32 = 0) throws(AttachError) -> Link {
+    public static func xdp(
+        program: borrowing FileDescriptor, interface name: String, flags: UInt32 = 0
+    ) throws(AttachError) -> Link {
         let index = try interfaceIndex(name)
-        do { return Link(try LinkCommands.create(program: program.rawValue, target: index, attachType: LinkCommands.xdpAttachType, flags: flags)) } catch {
+        do {
+            return Link(
+                try LinkCommands.create(
+                    program: program.rawValue, target: index, attachType: LinkCommands.xdpAttachType, flags: flags))
+        } catch {
             throw .system(error)
         }
     }
@@ -41,11 +50,14 @@ public enum Attach {
     /// A tc program on the interface `name` through a tcx link (`tcx/ingress` → `BPF_TCX_INGRESS`,
     /// `tcx/egress` → `BPF_TCX_EGRESS`: the program's expected attach type), after the programs
     /// already there. Needs Linux 6.6 or newer.
-    public static func tcx(program: borrowing FileDescriptor, interface name: String, attachType: AttachType) throws(AttachError) -> Link {
+    public static func tcx(
+        program: borrowing FileDescriptor, interface name: String, attachType: AttachType
+    ) throws(AttachError) -> Link {
         let index = try interfaceIndex(name)
         do {
-            return Link(try LinkCommands.create(program: program.rawValue, target: index, attachType: attachType.rawValue))
-        } catch where error.errno == EINVAL {
+            return Link(
+                try LinkCommands.create(program: program.rawValue, target: index, attachType: attachType.rawValue))
+        } catch  where error.errno == EINVAL {
             throw .unsupported(.tcx(interface: name, error))
         } catch {
             throw .system(error)
@@ -54,11 +66,14 @@ public enum Attach {
 
     /// A tc program on the netkit device `name` (`netkit/primary` → `BPF_NETKIT_PRIMARY`,
     /// `netkit/peer` → `BPF_NETKIT_PEER`) through a netkit link. Needs Linux 6.7 with CONFIG_NETKIT.
-    public static func netkit(program: borrowing FileDescriptor, interface name: String, attachType: AttachType) throws(AttachError) -> Link {
+    public static func netkit(
+        program: borrowing FileDescriptor, interface name: String, attachType: AttachType
+    ) throws(AttachError) -> Link {
         let index = try interfaceIndex(name)
         do {
-            return Link(try LinkCommands.create(program: program.rawValue, target: index, attachType: attachType.rawValue))
-        } catch where error.errno == EINVAL || error.errno == ENXIO || error.errno == EOPNOTSUPP {
+            return Link(
+                try LinkCommands.create(program: program.rawValue, target: index, attachType: attachType.rawValue))
+        } catch  where error.errno == EINVAL || error.errno == ENXIO || error.errno == EOPNOTSUPP {
             throw .unsupported(.netkit(interface: name, error))
         } catch {
             throw .system(error)
@@ -74,13 +89,20 @@ public enum Attach {
 
     /// A cgroup program (`cgroup/connect4`, `cgroup_skb/ingress`, `sockops`, …) on the cgroup v2
     /// directory at `path` through a BPF link, at `attachType` (the program's expected attach type).
-    public static func cgroup(program: borrowing FileDescriptor, path: String, attachType: AttachType) throws(AttachError) -> Link {
+    public static func cgroup(
+        program: borrowing FileDescriptor, path: String, attachType: AttachType
+    ) throws(AttachError) -> Link {
         let cgroup: FileDescriptor
-        do { cgroup = try FileDescriptor(owning: try Syscall.call("open") { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }) } catch {
+        do {
+            cgroup = try FileDescriptor(
+                owning: try Syscall.call("open") { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) })
+        } catch {
             throw .target(.cgroup(path: path, error))
         }
         do {
-            return Link(try LinkCommands.create(program: program.rawValue, target: cgroup.rawValue, attachType: attachType.rawValue))
+            return Link(
+                try LinkCommands.create(
+                    program: program.rawValue, target: cgroup.rawValue, attachType: attachType.rawValue))
         } catch {
             throw .system(error)
         }
@@ -100,7 +122,8 @@ public enum Attach {
     /// ``detachSocketFilter(socket:)``.
     public static func socketFilter(program: borrowing FileDescriptor, socket: Int32) throws(AttachError) {
         var fd = program.rawValue
-        guard setsockopt(socket, SOL_SOCKET, 50 /* SO_ATTACH_BPF */, &fd, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+        guard setsockopt(socket, SOL_SOCKET, 50 /* SO_ATTACH_BPF */, &fd, socklen_t(MemoryLayout<Int32>.size)) == 0
+        else {
             throw .system(SyscallError(operation: "setsockopt SO_ATTACH_BPF", errno: errno))
         }
     }
@@ -108,7 +131,11 @@ public enum Attach {
     /// Removes the socket filter from `socket` (`SO_DETACH_BPF`).
     public static func detachSocketFilter(socket: Int32) throws(AttachError) {
         var unused: Int32 = 0
-        guard setsockopt(socket, SOL_SOCKET, 27 /* SO_DETACH_BPF = SO_DETACH_FILTER */, &unused, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+        guard
+            setsockopt(
+                socket, SOL_SOCKET, 27 /* SO_DETACH_BPF = SO_DETACH_FILTER */, &unused,
+                socklen_t(MemoryLayout<Int32>.size)) == 0
+        else {
             throw .system(SyscallError(operation: "setsockopt SO_DETACH_BPF", errno: errno))
         }
     }

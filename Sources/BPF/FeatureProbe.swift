@@ -47,10 +47,12 @@ extension Features {
 
     private static func probe(_ type: ProgramType) -> ProbeResult {
         if needsTarget.contains(type.rawValue) { return .notProbed }
-        var attributes = ProgramAttributes(type: type, instructions: [
-            Instruction(opcode: 0xb7, destination: 0, immediate: 0),  // r0 = 0
-            Instruction(opcode: 0x95),  // exit
-        ], license: "GPL")
+        var attributes = ProgramAttributes(
+            type: type,
+            instructions: [
+                Instruction(opcode: 0xb7, destination: 0, immediate: 0),  // r0 = 0
+                Instruction(opcode: 0x95),  // exit
+            ], license: "GPL")
         attributes.name = "sbpf_probe"
         // Types that refuse a load without these (connect4, getsockopt, sk_lookup, netfilter; syscall is sleepable-only).
         let attachTypes: [UInt32: UInt32] = [18: 10, 25: 21, 30: 36, 32: 45]
@@ -66,13 +68,17 @@ extension Features {
         case 24, 26, 28, 29, 32, 33: return .notProbed  // sk/inode/task/cgrp storage, struct_ops, arena: need BTF
         case 7: attributes.valueSize = 8  // stack_trace: one u64 ip
         case 11: (attributes.keySize, attributes.flags) = (8, 1)  // lpm_trie: prefix + u32, BPF_F_NO_PREALLOC
-        case 19, 21: (attributes.keySize, attributes.maxEntries) = (16, 0)  // cgroup storage: struct bpf_cgroup_storage_key
+        // cgroup storage: struct bpf_cgroup_storage_key
+        case 19, 21: (attributes.keySize, attributes.maxEntries) = (16, 0)
         case 22, 23, 30: attributes.keySize = 0  // queue, stack, bloom filter
         case 27, 31: (attributes.keySize, attributes.valueSize, attributes.maxEntries) = (0, 0, page)  // ring buffers
         default: break
         }
         if type.holdsMaps {
-            guard let inner = try? MapCommands.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1, name: "sbpf_probe")) else {
+            guard
+                let inner = try? MapCommands.create(
+                    MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1, name: "sbpf_probe"))
+            else {
                 return .unsupported
             }
             return (try? MapCommands.create(attributes, innerMap: inner.rawValue)) != nil ? .supported : .unsupported

@@ -13,11 +13,14 @@ public enum Features {
     public static let programBindMap: Bool = {
         bindProbes.add(1, ordering: .relaxed)
         do {
-            let map = try MapCommands.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1, name: "sbpf_probe_bind"))
-            var attributes = ProgramAttributes(type: .socketFilter, instructions: [
-                Instruction(opcode: 0xb7, destination: 0, immediate: 0),  // r0 = 0
-                Instruction(opcode: 0x95),  // exit
-            ], license: "GPL")
+            let map = try MapCommands.create(
+                MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1, name: "sbpf_probe_bind"))
+            var attributes = ProgramAttributes(
+                type: .socketFilter,
+                instructions: [
+                    Instruction(opcode: 0xb7, destination: 0, immediate: 0),  // r0 = 0
+                    Instruction(opcode: 0x95),  // exit
+                ], license: "GPL")
             attributes.name = "sbpf_probe_bind"
             let program = try ProgramCommands.load(attributes)
             try ProgramCommands.bindMap(program: program.rawValue, map: map.rawValue)
@@ -35,16 +38,36 @@ public enum Features {
         let candidates: [(BTFKindSupport, [TypeRecord])] = [
             (.functions, [int, proto, TypeRecord(kind: .function, name: "f", vlen: 0, sizeOrType: 2)]),
             (.globalFunctions, [int, proto, TypeRecord(kind: .function, name: "f", vlen: 1, sizeOrType: 2)]),
-            (.dataSections, [int, TypeRecord(kind: .variable, name: "v", sizeOrType: 1, trailing: [.value(0)]),
-                             TypeRecord(kind: .dataSection, name: ".data", vlen: 1, sizeOrType: 4, trailing: [.value(2), .value(0), .value(4)])]),
+            (
+                .dataSections,
+                [
+                    int, TypeRecord(kind: .variable, name: "v", sizeOrType: 1, trailing: [.value(0)]),
+                    TypeRecord(
+                        kind: .dataSection, name: ".data", vlen: 1, sizeOrType: 4,
+                        trailing: [.value(2), .value(0), .value(4)]),
+                ]
+            ),
             (.float, [TypeRecord(kind: .float, name: "float", sizeOrType: 4)]),
-            (.declTag, [int, TypeRecord(kind: .variable, name: "v", sizeOrType: 1, trailing: [.value(0)]),
-                        TypeRecord(kind: .declTag, name: "tag", sizeOrType: 2, trailing: [.value(UInt32(bitPattern: -1))])]),
+            (
+                .declTag,
+                [
+                    int, TypeRecord(kind: .variable, name: "v", sizeOrType: 1, trailing: [.value(0)]),
+                    TypeRecord(kind: .declTag, name: "tag", sizeOrType: 2, trailing: [.value(UInt32(bitPattern: -1))]),
+                ]
+            ),
             (.typeTag, [int, TypeRecord(kind: .typeTag, name: "tag", sizeOrType: 1), .pointer(to: 2)]),
-            (.enum64, [TypeRecord(kind: .enum64, name: "e", vlen: 1, sizeOrType: 8, trailing: [.name("A"), .value(1), .value(1)])]),
+            (
+                .enum64,
+                [
+                    TypeRecord(
+                        kind: .enum64, name: "e", vlen: 1, sizeOrType: 8, trailing: [.name("A"), .value(1), .value(1)])
+                ]
+            ),
         ]
         for (feature, types) in candidates {
-            if (try? BTFCommands.load(BTFBuilder(types: types).encode(byteOrder: .host))) != nil { supported.insert(feature) }
+            if (try? BTFCommands.load(BTFBuilder(types: types).encode(byteOrder: .host))) != nil {
+                supported.insert(feature)
+            }
         }
         return supported
     }()

@@ -46,8 +46,10 @@ public struct GlobalData: ~Copyable {
             guard let map = object.maps[mapIndex] else { continue }
             let spec = object.spec.maps[mapIndex]
             do throws(SyscallError) {
-                regions[mapIndex] = Region(try MappedRegion(map.descriptor, length: max(Int(spec.valueSize), 1),
-                                                            writable: !spec.isReadOnlyData, "map '\(spec.name)'"))
+                regions[mapIndex] = Region(
+                    try MappedRegion(
+                        map.descriptor, length: max(Int(spec.valueSize), 1),
+                        writable: !spec.isReadOnlyData, "map '\(spec.name)'"))
             } catch {
                 throw .system(error)  // the regions made so far are unmapped as they go
             }
@@ -66,8 +68,13 @@ public struct GlobalData: ~Copyable {
     public func set(_ bytes: [UInt8], of name: String) throws(GlobalDataError) {
         let (variable, region) = try locate(name)
         guard !variable.isReadOnly else { throw .readOnly(name) }
-        guard bytes.count == variable.size else { throw .sizeMismatch(variable: name, size: variable.size, given: bytes.count) }
-        bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(start: region.base + variable.offset, count: variable.size).copyMemory(from: $0) }
+        guard bytes.count == variable.size else {
+            throw .sizeMismatch(variable: name, size: variable.size, given: bytes.count)
+        }
+        bytes.withUnsafeBytes {
+            UnsafeMutableRawBufferPointer(start: region.base + variable.offset, count: variable.size).copyMemory(
+                from: $0)
+        }
     }
 
     /// A variable read as `T`, which must have the variable's size.
@@ -85,7 +92,9 @@ public struct GlobalData: ~Copyable {
     }
 
     private func locate(_ name: String) throws(GlobalDataError) -> (GlobalVariable, Region) {
-        guard let variable = variables[name], let region = regions[variable.mapIndex] else { throw .unknownVariable(name) }
+        guard let variable = variables[name], let region = regions[variable.mapIndex] else {
+            throw .unknownVariable(name)
+        }
         return (variable, region)
     }
 }

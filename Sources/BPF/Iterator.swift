@@ -4,7 +4,11 @@ extension Attach {
     /// An iterator program (`iter/task`, `iter/bpf_map`, …) as a link (`BPF_TRACE_ITER`), from
     /// which ``Link/readIterator()`` reads: each read walks the kernel objects again.
     public static func iterator(program: borrowing FileDescriptor) throws(AttachError) -> Link {
-        do { return Link(try LinkCommands.create(program: program.rawValue, target: 0, attachType: LinkCommands.iteratorAttachType)) } catch {
+        do {
+            return Link(
+                try LinkCommands.create(
+                    program: program.rawValue, target: 0, attachType: LinkCommands.iteratorAttachType))
+        } catch {
             throw .system(error)
         }
     }

@@ -40,7 +40,8 @@ extension KernelBTFObject {
     public static func open(named name: String) throws(SyscallError) -> FileDescriptor? {
         for id in try KernelObjectIDs.all(.btf) {
             let fd: FileDescriptor
-            do { fd = try KernelObjectIDs.open(.btf, id: id) } catch where error.errno == ENOENT { continue }  // unloaded meanwhile
+            // unloaded meanwhile
+            do { fd = try KernelObjectIDs.open(.btf, id: id) } catch  where error.errno == ENOENT { continue }
             if try kernelName(of: fd) == name { return fd }
         }
         return nil

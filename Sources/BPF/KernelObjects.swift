@@ -32,7 +32,9 @@ public enum KernelObjectIDs {
         while true {
             var attr = GetIDAttr()
             attr.startID = current
-            do { _ = try Syscall.bpf(kind.nextID, &attr, "BPF_*_GET_NEXT_ID") } catch where error.errno == ENOENT { return ids }
+            do { _ = try Syscall.bpf(kind.nextID, &attr, "BPF_*_GET_NEXT_ID") } catch  where error.errno == ENOENT {
+                return ids
+            }
             // Ascending by the kernel's contract; a repeat would loop forever.
             guard attr.nextID > current else { return ids }
             current = attr.nextID

@@ -24,7 +24,9 @@ final class KernelTargets {
         if let vmlinuxBTF { return vmlinuxBTF }
         let btf: BTF
         Self.reads.withLock { $0[options.kernelBTFPath, default: 0] += 1 }
-        do { btf = try BTF(contentsOfFile: options.kernelBTFPath) } catch { throw .kernelBTF(path: options.kernelBTFPath, error: error) }
+        do { btf = try BTF(contentsOfFile: options.kernelBTFPath) } catch {
+            throw .kernelBTF(path: options.kernelBTFPath, error: error)
+        }
         btf.nameIndex(concurrently: Threads.pair)
         vmlinuxBTF = btf
         return btf
@@ -36,13 +38,19 @@ final class KernelTargets {
         if let modules { return modules }
         let vmlinux = try vmlinux()
         var objects = [("vmlinux", vmlinux)]
-        let directory = String(options.kernelBTFPath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"))
+        let directory = String(
+            options.kernelBTFPath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
+                separator: "/"))
         if let dir = opendir(directory) {
             defer { closedir(dir) }
             while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                }
                 guard name != ".", name != "..", name != "vmlinux" else { continue }
-                if let module = try? BTF(contentsOfFile: directory + "/" + name, base: vmlinux) { objects.append((name, module)) }
+                if let module = try? BTF(contentsOfFile: directory + "/" + name, base: vmlinux) {
+                    objects.append((name, module))
+                }
             }
         }
         modules = objects

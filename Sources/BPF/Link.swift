@@ -28,7 +28,9 @@ public struct Link: ~Copyable, Sendable {
 
     deinit {
         // A struct_ops map has 4-byte keys and one element.
-        if unregistersStructOps { try? MapCommands.uncheckedDelete(descriptor: descriptor.rawValue, key: [0, 0, 0, 0]) }
+        if unregistersStructOps {
+            try? MapCommands.uncheckedDelete(descriptor: descriptor.rawValue, key: [0, 0, 0, 0])
+        }
     }
 
     /// Re-opens a link pinned at `path` (by this or another process); dropping it then does not
@@ -43,7 +45,9 @@ public struct Link: ~Copyable, Sendable {
     /// without a link (`SEC(".struct_ops")`) has no link to pin: use `SEC(".struct_ops.link")`.
     public func pin(at path: String) throws(SyscallError) {
         guard !unregistersStructOps else {
-            throw SyscallError(operation: "pin: a struct_ops map registered without a link (declare it in SEC(\".struct_ops.link\"))", errno: EOPNOTSUPP)
+            throw SyscallError(
+                operation: "pin: a struct_ops map registered without a link (declare it in SEC(\".struct_ops.link\"))",
+                errno: EOPNOTSUPP)
         }
         try ObjectCommands.pin(descriptor, at: path)
     }
@@ -66,7 +70,9 @@ package enum LinkCommands {
     package static let xdpAttachType: UInt32 = 37
 
     /// `BPF_LINK_CREATE`: attaches `program` to `target` (a perf event, cgroup or interface index).
-    package static func create(program: Int32, target: Int32, attachType: UInt32, flags: UInt32 = 0) throws(SyscallError) -> FileDescriptor {
+    package static func create(
+        program: Int32, target: Int32, attachType: UInt32, flags: UInt32 = 0
+    ) throws(SyscallError) -> FileDescriptor {
         var attr = LinkCreateAttr()
         attr.progFD = UInt32(bitPattern: program)
         attr.targetFD = UInt32(bitPattern: target)

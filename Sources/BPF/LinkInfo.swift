@@ -9,8 +9,10 @@ public struct LinkInfo: Sendable, Equatable {
 
     /// The link type as bpftool names it (`xdp`, `perf_event`, `tcx`…).
     public var typeName: String {
-        let names = ["unspec", "raw_tracepoint", "tracing", "cgroup", "iter", "netns", "xdp", "perf_event",
-                     "kprobe_multi", "struct_ops", "netfilter", "tcx", "uprobe_multi", "netkit", "sockmap"]
+        let names = [
+            "unspec", "raw_tracepoint", "tracing", "cgroup", "iter", "netns", "xdp", "perf_event",
+            "kprobe_multi", "struct_ops", "netfilter", "tcx", "uprobe_multi", "netkit", "sockmap",
+        ]
         return Int(type) < names.count ? names[Int(type)] : "type \(type)"
     }
 

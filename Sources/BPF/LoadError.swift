@@ -35,7 +35,8 @@ public enum LoadError: Error, Sendable, CustomStringConvertible {
         case let .attachTarget(program, target, reason): "program '\(program)': attach target '\(target)': \(reason)"
         case let .pin(map, path, reason): "map '\(map)' pinned at '\(path)': \(reason)"
         case let .slot(map, key, reason): "map '\(map)' slot \(key): \(reason)"
-        case let .mapNotCreated(map, program): "program '\(program)' uses map '\(map)', which is not created (autoCreate is off)"
+        case let .mapNotCreated(map, program):
+            "program '\(program)' uses map '\(map)', which is not created (autoCreate is off)"
         case let .kernelBTF(path, error): "kernel BTF '\(path)': \(error)"
         case let .kernel(step, error): "\(step): \(error)"
         }

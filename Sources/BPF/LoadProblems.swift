@@ -39,7 +39,8 @@ extension LoadError {
             case let .notBPFFS(root): "bpffs is not mounted at '\(root)' (mount -t bpf bpf \(root))"
             case let .system(error): "\(error)"
             case let .notAMap(error): "the pinned object is not a map (\(error))"
-            case let .differs(differences): "the pinned map differs: " + differences.map(\.description).joined(separator: ", ")
+            case let .differs(differences):
+                "the pinned map differs: " + differences.map(\.description).joined(separator: ", ")
             }
         }
     }
@@ -47,7 +48,8 @@ extension LoadError {
     /// One attribute in which a pinned map differs from the object's definition.
     public struct PinnedMapDifference: Hashable, Sendable, CustomStringConvertible {
         public enum Field: String, Hashable, Sendable {
-            case type, keySize = "key size", valueSize = "value size", maxEntries = "max entries", flags, mapExtra = "map_extra"
+            case type, keySize = "key size", valueSize = "value size", maxEntries = "max entries", flags, mapExtra =
+                "map_extra"
         }
         public let field: Field
         public let pinned: UInt64
@@ -58,8 +60,9 @@ extension LoadError {
         }
 
         public var description: String {
-            field == .type ? "type \(MapType(rawValue: UInt32(pinned))) (object: \(MapType(rawValue: UInt32(object))))"
-                           : "\(field.rawValue) \(pinned) (object: \(object))"
+            field == .type
+                ? "type \(MapType(rawValue: UInt32(pinned))) (object: \(MapType(rawValue: UInt32(object))))"
+                : "\(field.rawValue) \(pinned) (object: \(object))"
         }
     }
 

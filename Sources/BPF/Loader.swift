@@ -66,7 +66,8 @@ extension ObjectSpec {
         let structOps = try structOpsLayouts(kernel)
         let reusedMaps = try createMaps(&object, btf: btf, structOps: structOps, kernel: kernel, options)
         var ksyms: (values: [String: KsymValue], targets: [String])?
-        var moduleBTFs: [Int: SharedDescriptor] = [:]  // module BTF descriptors, needed only until the programs are loaded
+        // module BTF descriptors, needed only until the programs are loaded
+        var moduleBTFs: [Int: SharedDescriptor] = [:]
         let loading = programIndicesToLoad
         let entryCount = loading.count
         reportUnusedStructOpsPrograms(loading: loading, options)
@@ -77,7 +78,8 @@ extension ObjectSpec {
             let program = programs[index]
             defer {
                 loadedCount += 1
-                options.progress(LoadProgress(stage: .programs, completed: loadedCount, total: entryCount, name: program.name))
+                options.progress(
+                    LoadProgress(stage: .programs, completed: loadedCount, total: entryCount, name: program.name))
             }
             var linked: LinkedProgram
             do { linked = try Linker.link(self, programAt: index) } catch { throw .spec(error) }
@@ -85,7 +87,9 @@ extension ObjectSpec {
                 throw .missingProgramType(program: program.name, section: program.sectionName)
             }
             for load in linked.mapLoads {
-                guard let map = object.mapDescriptor(at: load.map) else { throw .mapNotCreated(map: maps[load.map].name, program: program.name) }
+                guard let map = object.mapDescriptor(at: load.map) else {
+                    throw .mapNotCreated(map: maps[load.map].name, program: program.name)
+                }
                 linked.setMapDescriptor(map, for: load)
             }
             if !linked.externUses.isEmpty {
@@ -119,8 +123,10 @@ extension ObjectSpec {
 
     /// What `BPF_PROG_LOAD` takes from a program's section: name, kernel version, expected attach
     /// type, flags, and the kernel BTF id it attaches to (a function, tracepoint or ops struct).
-    private func describe(_ program: ProgramSpec, in attributes: inout ProgramAttributes, kernel: KernelTargets,
-                          structOps: [Int: StructOpsLayout]) throws(LoadError) {
+    private func describe(
+        _ program: ProgramSpec, in attributes: inout ProgramAttributes, kernel: KernelTargets,
+        structOps: [Int: StructOpsLayout]
+    ) throws(LoadError) {
         attributes.name = program.name
         attributes.kernelVersion = kernelVersion
         guard let kind = program.kind else { return }
@@ -131,18 +137,21 @@ extension ObjectSpec {
             attributes.attachBTFID = try attachBTFID(kind, program: program.name, kernel: kernel)
         }
         if kind.programType == .structOps {
-            (attributes.attachBTFID, attributes.expectedAttachType) = try structOpsAttachment(of: program.name, structOps)
+            (attributes.attachBTFID, attributes.expectedAttachType) = try structOpsAttachment(
+                of: program.name, structOps)
         }
     }
 
     /// Binds the metadata maps to a program: `EEXIST` (the program uses the map already)
     /// is success; any other failure is a warning, never a load failure.
-    private func bindMetadata(_ metadataMaps: [Int], program: Int32, _ object: borrowing LoadedObject, _ options: LoadOptions) {
+    private func bindMetadata(
+        _ metadataMaps: [Int], program: Int32, _ object: borrowing LoadedObject, _ options: LoadOptions
+    ) {
         for index in metadataMaps {
             guard let map = object.mapDescriptor(at: index) else { continue }
             do {
                 try ProgramCommands.bindMap(program: program, map: map)
-            } catch where error.errno == EEXIST {
+            } catch  where error.errno == EEXIST {
                 continue
             } catch {
                 options.diagnostics("binding map '\(maps[index].name)' to a program failed: \(error)")
@@ -152,17 +161,26 @@ extension ObjectSpec {
 
     /// Resolves `__ksym` externs against kernel BTF and, for typeless variables, /proc/kallsyms;
     /// also returns the targets' names (index 0 vmlinux, then modules) for `fd_array`.
-    private func kernelKsyms(_ kernel: KernelTargets) throws(LoadError) -> (values: [String: KsymValue], targets: [String]) {
+    private func kernelKsyms(
+        _ kernel: KernelTargets
+    ) throws(LoadError) -> (values: [String: KsymValue], targets: [String]) {
         let targets = try kernel.kernelObjects()
-        let kallsyms = ksymExterns.contains { $0.kind == .typelessVariable }
-            ? (try? ByteStorage(contentsOfFile: "/proc/kallsyms")).map { KernelSymbols(text: String(decoding: $0.bytes, as: UTF8.self)) } : nil
-        do { return (try ksymValues(targets: targets.map(\.btf), kallsyms: kallsyms), targets.map(\.name)) } catch { throw .spec(error) }
+        let kallsyms =
+            ksymExterns.contains { $0.kind == .typelessVariable }
+            ? (try? ByteStorage(contentsOfFile: "/proc/kallsyms")).map {
+                KernelSymbols(text: String(decoding: $0.bytes, as: UTF8.self))
+            } : nil
+        do { return (try ksymValues(targets: targets.map(\.btf), kallsyms: kallsyms), targets.map(\.name)) } catch {
+            throw .spec(error)
+        }
     }
 
     /// The `fd_array` of a program using module kfuncs or variables: slot 0 (vmlinux) unused,
     /// then each module's BTF descriptor, opened once per load into `opened`; the module
     /// variables' loads get their descriptor too.
-    private func fdArray(_ linked: inout LinkedProgram, targets: [String], opened: inout [Int: SharedDescriptor]) throws(LoadError) -> [Int32] {
+    private func fdArray(
+        _ linked: inout LinkedProgram, targets: [String], opened: inout [Int: SharedDescriptor]
+    ) throws(LoadError) -> [Int32] {
         guard !linked.moduleBTFs.isEmpty else { return [] }
         var array: [Int32] = [0]
         for module in linked.moduleBTFs {
@@ -171,11 +189,13 @@ extension ObjectSpec {
                 let name = targets[module]
                 let fd: FileDescriptor?
                 do { fd = try KernelBTFObject.open(named: name) } catch {
-                    throw .kernel(step: "opening the BTF of module '\(name)' for program '\(linked.name)'", error: error)
+                    throw .kernel(
+                        step: "opening the BTF of module '\(name)' for program '\(linked.name)'", error: error)
                 }
                 guard let fd else {
-                    throw .kernel(step: "opening the BTF of module '\(name)' for program '\(linked.name)'",
-                                  error: SyscallError(operation: "no loaded module's BTF is named '\(name)'", errno: ENOENT))
+                    throw .kernel(
+                        step: "opening the BTF of module '\(name)' for program '\(linked.name)'",
+                        error: SyscallError(operation: "no loaded module's BTF is named '\(name)'", errno: ENOENT))
                 }
                 opened[module] = SharedDescriptor(fd)
             }
@@ -189,7 +209,9 @@ extension ObjectSpec {
     /// Loads the object's BTF (DATASECs fixed up); a refusal is a warning, as with libbpf: maps and programs then go without BTF.
     private func loadBTF(_ options: LoadOptions) -> SharedDescriptor? {
         do {
-            guard let bytes = try btfBytesForKernel(supporting: options.btfKinds ?? Features.btfKinds) else { return nil }
+            guard let bytes = try btfBytesForKernel(supporting: options.btfKinds ?? Features.btfKinds) else {
+                return nil
+            }
             return SharedDescriptor(try BTFCommands.load(bytes))
         } catch {
             options.diagnostics("object BTF not loaded, continuing without it: \(error)")
@@ -201,11 +223,15 @@ extension ObjectSpec {
     private static let btfCapable: Set<UInt32> = [1, 2, 5, 6, 9, 10, 19, 21, 24, 28, 29, 32]
 
     /// Creates (or reuses from pins) every map to create; returns the indices of those reused.
-    private func createMaps(_ object: inout LoadedObject, btf: Int32, structOps: [Int: StructOpsLayout], kernel: KernelTargets,
-                            _ options: LoadOptions) throws(LoadError) -> Set<Int> {
+    private func createMaps(
+        _ object: inout LoadedObject, btf: Int32, structOps: [Int: StructOpsLayout], kernel: KernelTargets,
+        _ options: LoadOptions
+    ) throws(LoadError) -> Set<Int> {
         var reused: Set<Int> = []
         for (index, spec) in maps.enumerated() {
-            defer { options.progress(LoadProgress(stage: .maps, completed: index + 1, total: maps.count, name: spec.name)) }
+            defer {
+                options.progress(LoadProgress(stage: .maps, completed: index + 1, total: maps.count, name: spec.name))
+            }
             guard spec.autoCreate else { continue }
             if let layout = structOps[index] {
                 object.set(try createStructOpsMap(spec, layout, btf: btf), at: index)
@@ -228,7 +254,8 @@ extension ObjectSpec {
             if !contents.isEmpty {
                 // A failure here drops `map`, which closes it.
                 do {
-                    try MapCommands.uncheckedUpdate(descriptor: map.descriptor.rawValue, key: [0, 0, 0, 0], value: contents)  // checkMapsForLoad
+                    try MapCommands.uncheckedUpdate(
+                        descriptor: map.descriptor.rawValue, key: [0, 0, 0, 0], value: contents)  // checkMapsForLoad
                     if spec.isReadOnlyData { try map.freeze() }
                 } catch {
                     throw .map(name: spec.name, error: error)
@@ -248,8 +275,9 @@ extension ObjectSpec {
     }
 
     private func createMap(_ spec: MapSpec, btf: Int32, _ options: LoadOptions) throws(LoadError) -> Map {
-        var attributes = MapAttributes(type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize,
-                                       maxEntries: spec.maxEntries, flags: spec.flags, name: spec.name)
+        var attributes = MapAttributes(
+            type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize,
+            maxEntries: spec.maxEntries, flags: spec.flags, name: spec.name)
         attributes.numaNode = spec.numaNode
         attributes.mapExtra = spec.mapExtra
         if spec.type == .ringBuffer {
@@ -260,7 +288,9 @@ extension ObjectSpec {
         if spec.type == .perfEventArray {
             if attributes.keySize == 0 { attributes.keySize = 4 }
             if attributes.valueSize == 0 { attributes.valueSize = 4 }
-            if attributes.maxEntries == 0 { attributes.maxEntries = UInt32(max(1, sysconf(Int32(_SC_NPROCESSORS_CONF)))) }
+            if attributes.maxEntries == 0 {
+                attributes.maxEntries = UInt32(max(1, sysconf(Int32(_SC_NPROCESSORS_CONF))))
+            }
         }
         let withBTF = btf >= 0 && Self.btfCapable.contains(spec.type.rawValue) && spec.valueTypeID != 0
         if withBTF {
@@ -268,14 +298,22 @@ extension ObjectSpec {
             attributes.btfValueTypeID = spec.valueTypeID
         }
         // The inner template is needed only during the outer map's creation.
-        let inner = try spec.innerMap.map { (template) throws(LoadError) in try createMap(template.spec, btf: -1, options) }
+        let inner = try spec.innerMap.map { (template) throws(LoadError) in
+            try createMap(template.spec, btf: -1, options)
+        }
         do {
-            return Map(attributes, descriptor: try MapCommands.create(attributes, btf: withBTF ? btf : nil, innerMap: inner?.descriptor.rawValue))
+            return Map(
+                attributes,
+                descriptor: try MapCommands.create(
+                    attributes, btf: withBTF ? btf : nil, innerMap: inner?.descriptor.rawValue))
         } catch let error where withBTF && error.errno == EINVAL {
             options.diagnostics("map '\(spec.name)': the kernel refused its BTF (\(error)); retrying without BTF")
             attributes.btfKeyTypeID = 0
             attributes.btfValueTypeID = 0
-            do { return Map(attributes, descriptor: try MapCommands.create(attributes, innerMap: inner?.descriptor.rawValue)) } catch {
+            do {
+                return Map(
+                    attributes, descriptor: try MapCommands.create(attributes, innerMap: inner?.descriptor.rawValue))
+            } catch {
                 throw .map(name: spec.name, error: error)
             }
         } catch {
@@ -317,7 +355,9 @@ extension ObjectSpec {
         for write in writes {
             do {
                 // checkMapsForLoad: 4-byte keys and values.
-                try MapCommands.uncheckedUpdate(descriptor: write.map, key: Self.bytes(of: write.key), value: Self.bytes(of: UInt32(bitPattern: write.value)))
+                try MapCommands.uncheckedUpdate(
+                    descriptor: write.map, key: Self.bytes(of: write.key),
+                    value: Self.bytes(of: UInt32(bitPattern: write.value)))
             } catch {
                 throw .slot(map: write.name, key: write.key, reason: .update(error))
             }

@@ -16,8 +16,10 @@ public final class Map: Sendable {
     /// The map's descriptor, for as long as this map lives: borrow it.
     public let descriptor: FileDescriptor
 
-    init(name: String, type: MapType, keySize: Int, valueSize: Int, maxEntries: UInt32, flags: UInt32,
-         descriptor: consuming FileDescriptor) {
+    init(
+        name: String, type: MapType, keySize: Int, valueSize: Int, maxEntries: UInt32, flags: UInt32,
+        descriptor: consuming FileDescriptor
+    ) {
         self.name = name
         self.type = type
         self.keySize = keySize
@@ -45,8 +47,9 @@ public final class Map: Sendable {
 
     /// The map behind `descriptor`, whose info is `info`, under `name` (the kernel keeps 15 bytes of it).
     convenience init(_ info: MapInfo, name: String, descriptor: consuming FileDescriptor) {
-        self.init(name: name, type: info.type, keySize: Int(info.keySize), valueSize: Int(info.valueSize),
-                  maxEntries: info.maxEntries, flags: info.flags, descriptor: descriptor)
+        self.init(
+            name: name, type: info.type, keySize: Int(info.keySize), valueSize: Int(info.valueSize),
+            maxEntries: info.maxEntries, flags: info.flags, descriptor: descriptor)
     }
 
     /// What the kernel reports about the map now (`bpf_map_info`).
@@ -65,10 +68,16 @@ public final class Map: Sendable {
     /// sizes: checked before `operation` reaches the kernel. Keys are exact also for keyless maps.
     func check(key: Int?, value: Int?, _ operation: @autoclosure () -> String) throws(SyscallError) {
         if let key, key != keySize {
-            throw SyscallError(operation: "\(operation()): a \(key)-byte key for map '\(name)', whose keys are \(keySize) bytes (refused before the call)", errno: EINVAL)
+            throw SyscallError(
+                operation:
+                    "\(operation()): a \(key)-byte key for map '\(name)', whose keys are \(keySize) bytes (refused before the call)",
+                errno: EINVAL)
         }
         if let value, case let size = try valueBufferSize(), value != size {
-            throw SyscallError(operation: "\(operation()): a \(value)-byte value buffer for map '\(name)', whose values take \(size) bytes (refused before the call)", errno: EINVAL)
+            throw SyscallError(
+                operation:
+                    "\(operation()): a \(value)-byte value buffer for map '\(name)', whose values take \(size) bytes (refused before the call)",
+                errno: EINVAL)
         }
     }
 
@@ -76,7 +85,8 @@ public final class Map: Sendable {
     public func lookup(_ key: [UInt8], flags: UInt64 = 0) throws(SyscallError) -> [UInt8]? {
         let size = try valueBufferSize()
         try check(key: key.count, value: size, "BPF_MAP_LOOKUP_ELEM")
-        return try MapCommands.keyed(.mapLookupElement, "BPF_MAP_LOOKUP_ELEM", descriptor.rawValue, key: key, output: size, flags: flags)
+        return try MapCommands.keyed(
+            .mapLookupElement, "BPF_MAP_LOOKUP_ELEM", descriptor.rawValue, key: key, output: size, flags: flags)
     }
 
     /// Sets `key` to `value`: flags `BPF_ANY` (0), `BPF_NOEXIST` (1), `BPF_EXIST` (2), or `BPF_F_LOCK` (4).
@@ -94,7 +104,8 @@ public final class Map: Sendable {
     /// The key after `key` (the first key when `key` is nil); nil at the end.
     public func nextKey(after key: [UInt8]?) throws(SyscallError) -> [UInt8]? {
         try check(key: key?.count, value: nil, "BPF_MAP_GET_NEXT_KEY")
-        return try MapCommands.keyed(.mapGetNextKey, "BPF_MAP_GET_NEXT_KEY", descriptor.rawValue, key: key, output: keySize)
+        return try MapCommands.keyed(
+            .mapGetNextKey, "BPF_MAP_GET_NEXT_KEY", descriptor.rawValue, key: key, output: keySize)
     }
 
     /// The keys, walked lazily with `BPF_MAP_GET_NEXT_KEY` as the loop asks for them.
@@ -115,27 +126,34 @@ public final class Map: Sendable {
     public func lookupAndDelete(_ key: [UInt8]?) throws(SyscallError) -> [UInt8]? {
         let size = try valueBufferSize()
         try check(key: key?.count, value: size, "BPF_MAP_LOOKUP_AND_DELETE_ELEM")
-        return try MapCommands.keyed(.mapLookupAndDeleteElement, "BPF_MAP_LOOKUP_AND_DELETE_ELEM", descriptor.rawValue, key: key, output: size)
+        return try MapCommands.keyed(
+            .mapLookupAndDeleteElement, "BPF_MAP_LOOKUP_AND_DELETE_ELEM", descriptor.rawValue, key: key, output: size)
     }
 
     /// Pushes `value` onto a queue or stack.
     public func push(_ value: [UInt8], flags: UInt64 = 0) throws(SyscallError) {
         try check(key: 0, value: value.count, "BPF_MAP_UPDATE_ELEM (push)")
         try value.withBytes { (v) throws(SyscallError) in
-            try MapCommands.element(.mapUpdateElement, descriptor.rawValue, key: nil, value: v.baseAddress, flags: flags, "BPF_MAP_UPDATE_ELEM (push)")
+            try MapCommands.element(
+                .mapUpdateElement, descriptor.rawValue, key: nil, value: v.baseAddress, flags: flags,
+                "BPF_MAP_UPDATE_ELEM (push)")
         }
     }
 
     /// Every entry, read `chunk` at a time with `BPF_MAP_LOOKUP_BATCH` (or `…_AND_DELETE_BATCH`
     /// when `deleting`), one key at a time where the kernel or map type has no batches.
-    public func entries(chunk: Int = 256, deleting: Bool = false) throws(SyscallError) -> [(key: [UInt8], value: [UInt8])] {
-        try MapCommands.entries(descriptor.rawValue, keySize: keySize, valueSize: try valueBufferSize(), chunk: chunk, deleting: deleting)
+    public func entries(
+        chunk: Int = 256, deleting: Bool = false
+    ) throws(SyscallError) -> [(key: [UInt8], value: [UInt8])] {
+        try MapCommands.entries(
+            descriptor.rawValue, keySize: keySize, valueSize: try valueBufferSize(), chunk: chunk, deleting: deleting)
     }
 
     /// Sets each of `keys` to the value at the same index (`BPF_MAP_UPDATE_BATCH`, or one by one).
     public func update(keys: [[UInt8]], values: [[UInt8]], flags: UInt64 = 0) throws(SyscallError) {
         guard keys.count == values.count else {
-            throw SyscallError(operation: "BPF_MAP_UPDATE_BATCH (\(keys.count) keys, \(values.count) values)", errno: EINVAL)
+            throw SyscallError(
+                operation: "BPF_MAP_UPDATE_BATCH (\(keys.count) keys, \(values.count) values)", errno: EINVAL)
         }
         for (key, value) in zip(keys, values) { try check(key: key.count, value: value.count, "BPF_MAP_UPDATE_BATCH") }
         try MapCommands.update(descriptor.rawValue, keys: keys, values: values, flags: flags)
@@ -149,7 +167,10 @@ public final class Map: Sendable {
 
     /// A per-CPU map's value for `key`: one `valueSize`-byte value per possible CPU; nil when absent.
     public func lookupPerCPU(_ key: [UInt8]) throws(SyscallError) -> [[UInt8]]? {
-        guard isPerCPU else { throw SyscallError(operation: "per-CPU lookup on \(type) map '\(name)' (refused before the call)", errno: EINVAL) }
+        guard isPerCPU else {
+            throw SyscallError(
+                operation: "per-CPU lookup on \(type) map '\(name)' (refused before the call)", errno: EINVAL)
+        }
         let stride = MapCommands.perCPUStride(valueSize: valueSize)
         guard let all = try lookup(key) else { return nil }
         return (0..<all.count / stride).map { Array(all[$0 * stride..<$0 * stride + valueSize]) }
@@ -159,11 +180,15 @@ public final class Map: Sendable {
     public func updatePerCPU(_ key: [UInt8], values: [[UInt8]], flags: UInt64 = 0) throws(SyscallError) {
         let cpus = try PossibleCPUs.count
         guard isPerCPU, values.count == cpus, values.allSatisfy({ $0.count == valueSize }) else {
-            throw SyscallError(operation: "BPF_MAP_UPDATE_ELEM (per-CPU map '\(name)': \(cpus) values of \(valueSize) bytes expected)", errno: EINVAL)
+            throw SyscallError(
+                operation: "BPF_MAP_UPDATE_ELEM (per-CPU map '\(name)': \(cpus) values of \(valueSize) bytes expected)",
+                errno: EINVAL)
         }
         let stride = MapCommands.perCPUStride(valueSize: valueSize)
         var packed = [UInt8](repeating: 0, count: stride * cpus)
-        for (cpu, value) in values.enumerated() { packed.replaceSubrange(cpu * stride..<cpu * stride + valueSize, with: value) }
+        for (cpu, value) in values.enumerated() {
+            packed.replaceSubrange(cpu * stride..<cpu * stride + valueSize, with: value)
+        }
         try update(key, packed, flags: flags)
     }
 

@@ -13,8 +13,11 @@ public struct MapKeys: Sequence, Sendable {
         public mutating func next() -> Result<[UInt8], SyscallError>? {
             guard !finished else { return nil }
             do throws(SyscallError) {
-                guard let key = try MapCommands.keyed(.mapGetNextKey, "BPF_MAP_GET_NEXT_KEY", map.descriptor.rawValue,
-                                                      key: previous, output: map.keySize) else {
+                guard
+                    let key = try MapCommands.keyed(
+                        .mapGetNextKey, "BPF_MAP_GET_NEXT_KEY", map.descriptor.rawValue,
+                        key: previous, output: map.keySize)
+                else {
                     finished = true
                     return nil
                 }

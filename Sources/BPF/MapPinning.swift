@@ -16,7 +16,9 @@ extension ObjectSpec {
         }
         var fs = statfs()
         guard statfs(options.pinRoot, &fs) == 0 else {
-            throw .pin(map: spec.name, path: path, reason: .pinRoot(SyscallError(operation: "statfs \(options.pinRoot)", errno: errno)))
+            throw .pin(
+                map: spec.name, path: path,
+                reason: .pinRoot(SyscallError(operation: "statfs \(options.pinRoot)", errno: errno)))
         }
         guard UInt(bitPattern: Int(fs.f_type)) == Self.bpffsMagic else {
             throw .pin(map: spec.name, path: path, reason: .notBPFFS(root: options.pinRoot))
@@ -37,8 +39,13 @@ extension ObjectSpec {
             throw .pin(map: spec.name, path: path, reason: .notAMap(error))
         }
         var differences: [LoadError.PinnedMapDifference] = []
-        func compare(_ field: LoadError.PinnedMapDifference.Field, _ pinned: some FixedWidthInteger, _ wanted: some FixedWidthInteger) {
-            if pinned != wanted { differences.append(.init(field: field, pinned: UInt64(pinned), object: UInt64(wanted))) }
+        func compare(
+            _ field: LoadError.PinnedMapDifference.Field, _ pinned: some FixedWidthInteger,
+            _ wanted: some FixedWidthInteger
+        ) {
+            if pinned != wanted {
+                differences.append(.init(field: field, pinned: UInt64(pinned), object: UInt64(wanted)))
+            }
         }
         let ring = spec.type == .ringBuffer
         compare(.type, info.type.rawValue, spec.type.rawValue)

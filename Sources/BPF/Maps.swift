@@ -16,7 +16,9 @@ public struct MapAttributes: Sendable {
     /// The kernel's value type of a struct_ops map (`bpf_struct_ops_<ops>` in vmlinux BTF).
     public var btfVmlinuxValueTypeID: UInt32 = 0
 
-    public init(type: MapType, keySize: UInt32, valueSize: UInt32, maxEntries: UInt32, flags: UInt32 = 0, name: String = "") {
+    public init(
+        type: MapType, keySize: UInt32, valueSize: UInt32, maxEntries: UInt32, flags: UInt32 = 0, name: String = ""
+    ) {
         self.type = type
         self.keySize = keySize
         self.valueSize = valueSize
@@ -34,8 +36,10 @@ extension Map {
 
     /// The map just created from `attributes`.
     convenience init(_ attributes: MapAttributes, descriptor: consuming FileDescriptor) {
-        self.init(name: attributes.name, type: attributes.type, keySize: Int(attributes.keySize), valueSize: Int(attributes.valueSize),
-                  maxEntries: attributes.maxEntries, flags: attributes.flags, descriptor: descriptor)
+        self.init(
+            name: attributes.name, type: attributes.type, keySize: Int(attributes.keySize),
+            valueSize: Int(attributes.valueSize),
+            maxEntries: attributes.maxEntries, flags: attributes.flags, descriptor: descriptor)
     }
 }
 
@@ -43,7 +47,9 @@ extension Map {
 /// the buffers' sizes against the map's.
 package enum MapCommands {
     /// `BPF_MAP_CREATE`; `btf` and `innerMap` are descriptors the caller keeps open during the call.
-    package static func create(_ a: MapAttributes, btf: Int32? = nil, innerMap: Int32? = nil) throws(SyscallError) -> FileDescriptor {
+    package static func create(
+        _ a: MapAttributes, btf: Int32? = nil, innerMap: Int32? = nil
+    ) throws(SyscallError) -> FileDescriptor {
         var attr = MapCreateAttr()
         attr.mapType = a.type.rawValue
         attr.keySize = a.keySize
@@ -64,10 +70,14 @@ package enum MapCommands {
     }
 
     /// `BPF_MAP_UPDATE_ELEM` from byte arrays of the map's sizes.
-    package static func uncheckedUpdate(descriptor fd: Int32, key: [UInt8], value: [UInt8], flags: UInt64 = 0) throws(SyscallError) {
+    package static func uncheckedUpdate(
+        descriptor fd: Int32, key: [UInt8], value: [UInt8], flags: UInt64 = 0
+    ) throws(SyscallError) {
         try key.withBytes { (k) throws(SyscallError) in
             try value.withBytes { (v) throws(SyscallError) in
-                try element(.mapUpdateElement, fd, key: k.baseAddress, value: v.baseAddress, flags: flags, "BPF_MAP_UPDATE_ELEM")
+                try element(
+                    .mapUpdateElement, fd, key: k.baseAddress, value: v.baseAddress, flags: flags, "BPF_MAP_UPDATE_ELEM"
+                )
             }
         }
     }
@@ -81,14 +91,18 @@ package enum MapCommands {
 
     /// A command on map `fd` with an optional `key` (nil: none) and an `output`-byte buffer the
     /// kernel fills: the buffer, or nil when the kernel finds nothing (`ENOENT`).
-    static func keyed(_ command: Command, _ operation: String, _ fd: Int32, key: [UInt8]?, output size: Int,
-                      flags: UInt64 = 0) throws(SyscallError) -> [UInt8]? {
+    static func keyed(
+        _ command: Command, _ operation: String, _ fd: Int32, key: [UInt8]?, output size: Int,
+        flags: UInt64 = 0
+    ) throws(SyscallError) -> [UInt8]? {
         var output = [UInt8](repeating: 0, count: size)
         let found = try (key ?? []).withBytes { (k) throws(SyscallError) in
             try output.withMutableBytes { (o) throws(SyscallError) -> Bool in
                 do throws(SyscallError) {
-                    try element(command, fd, key: key == nil ? nil : k.baseAddress, value: o.baseAddress, flags: flags, operation)
-                } catch where error.errno == ENOENT {
+                    try element(
+                        command, fd, key: key == nil ? nil : k.baseAddress, value: o.baseAddress, flags: flags,
+                        operation)
+                } catch  where error.errno == ENOENT {
                     return false
                 }
                 return true
@@ -105,8 +119,10 @@ package enum MapCommands {
     }
 
     /// A `BPF_MAP_*_ELEM` command on map `fd` (the buffers sized by the caller: the map's key and value sizes).
-    static func element(_ command: Command, _ fd: Int32, key: UnsafeRawPointer?, value: UnsafeRawPointer?, flags: UInt64 = 0,
-                        _ operation: @autoclosure () -> String) throws(SyscallError) {
+    static func element(
+        _ command: Command, _ fd: Int32, key: UnsafeRawPointer?, value: UnsafeRawPointer?, flags: UInt64 = 0,
+        _ operation: @autoclosure () -> String
+    ) throws(SyscallError) {
         var attr = MapElementAttr()
         attr.mapFD = UInt32(bitPattern: fd)
         attr.key = kernelAddress(key)

@@ -20,16 +20,21 @@ public struct ProgramMetadata: Sendable {
     public static func read(program: borrowing FileDescriptor) throws(SyscallError) -> ProgramMetadata? {
         for id in try ProgramInfo(of: program).mapIDs {
             let map: FileDescriptor
-            do { map = try KernelObjectIDs.open(.map, id: id) } catch where error.errno == ENOENT { continue }
+            do { map = try KernelObjectIDs.open(.map, id: id) } catch  where error.errno == ENOENT { continue }
             let info = try MapInfo(of: map)
             guard info.type == .array, info.keySize == 4, info.maxEntries == 1, info.btfValueTypeID != 0,
-                  info.name.includes(".rodata") else { continue }
+                info.name.includes(".rodata")
+            else { continue }
             // A 4-byte key and a non-per-CPU value of value_size (checked above: an array).
-            guard let value = try MapCommands.keyed(.mapLookupElement, "BPF_MAP_LOOKUP_ELEM", map.rawValue, key: [0, 0, 0, 0],
-                                                    output: Int(info.valueSize)) else { continue }
+            guard
+                let value = try MapCommands.keyed(
+                    .mapLookupElement, "BPF_MAP_LOOKUP_ELEM", map.rawValue, key: [0, 0, 0, 0],
+                    output: Int(info.valueSize))
+            else { continue }
             let kernelBTF = try KernelBTFObject(of: try KernelObjectIDs.open(.btf, id: info.btfID))
             guard let btf = try? BTF(ByteStorage(copying: kernelBTF.bytes)),
-                  let entries = try? decode(value, datasec: info.btfValueTypeID, btf) else { return nil }
+                let entries = try? decode(value, datasec: info.btfValueTypeID, btf)
+            else { return nil }
             return ProgramMetadata(mapID: info.id, entries: entries)
         }
         return nil

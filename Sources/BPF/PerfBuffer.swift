@@ -54,10 +54,13 @@ public struct PerfBuffer: ~Copyable {
                 rings.append(ring)
                 do throws(SyscallError) {
                     // A perf event array's keys and values are 4 bytes (the kernel allows no other).
-                    try MapCommands.uncheckedUpdate(descriptor: map.descriptor.rawValue, key: Self.bytes(UInt32(cpu)),
-                                                    value: Self.bytes(ring.event.rawValue))
+                    try MapCommands.uncheckedUpdate(
+                        descriptor: map.descriptor.rawValue, key: Self.bytes(UInt32(cpu)),
+                        value: Self.bytes(ring.event.rawValue))
                     try epoll.add(ring.event, token: UInt32(rings.count - 1), "cpu \(cpu)")
-                    _ = try Syscall.shim("PERF_EVENT_IOC_ENABLE cpu \(cpu)") { sbpf_ioctl(ring.event.rawValue, Self.enable, 0) }
+                    _ = try Syscall.shim("PERF_EVENT_IOC_ENABLE cpu \(cpu)") {
+                        sbpf_ioctl(ring.event.rawValue, Self.enable, 0)
+                    }
                 } catch {
                     throw .system(error)
                 }
@@ -75,7 +78,9 @@ public struct PerfBuffer: ~Copyable {
 
     /// Takes the rings' events out of the map (their slots were this reader's).
     private static func remove(_ rings: [Ring], from map: Map) {
-        for ring in rings { try? MapCommands.uncheckedDelete(descriptor: map.descriptor.rawValue, key: bytes(UInt32(ring.cpu))) }
+        for ring in rings {
+            try? MapCommands.uncheckedDelete(descriptor: map.descriptor.rawValue, key: bytes(UInt32(ring.cpu)))
+        }
     }
 
     /// Hands every record available now to `body`, ring by ring; returns how many samples it handed over.
@@ -88,7 +93,9 @@ public struct PerfBuffer: ~Copyable {
 
     /// Waits up to `timeout` milliseconds (-1: without limit) for data, then consumes it.
     @discardableResult
-    public func poll<E: Error>(timeout milliseconds: Int32, _ body: (PerfRecord) throws(E) -> Void) throws(RingBufferPollError<E>) -> Int {
+    public func poll<E: Error>(
+        timeout milliseconds: Int32, _ body: (PerfRecord) throws(E) -> Void
+    ) throws(RingBufferPollError<E>) -> Int {
         var handled: Int
         do { handled = try consume(body) } catch { throw .handler(error) }
         if handled > 0 { return handled }
@@ -116,12 +123,16 @@ public struct PerfBuffer: ~Copyable {
             // also when the handler throws: a record is handed over once.
             let outcome: Result<Int, E>
             if start + size <= ring.dataSize {
-                outcome = Result { () throws(E) in try handle(type, UnsafeRawBufferPointer(start: data + start, count: size), cpu: ring.cpu, body) }
+                outcome = Result { () throws(E) in
+                    try handle(type, UnsafeRawBufferPointer(start: data + start, count: size), cpu: ring.cpu, body)
+                }
             } else {
                 // A record that wraps around the end of the ring is copied out in two pieces.
                 var record = Array(UnsafeRawBufferPointer(start: data + start, count: ring.dataSize - start))
                 record += UnsafeRawBufferPointer(start: data, count: size - (ring.dataSize - start))
-                outcome = record.withUnsafeBytes { bytes in Result { () throws(E) in try handle(type, bytes, cpu: ring.cpu, body) } }
+                outcome = record.withUnsafeBytes { bytes in
+                    Result { () throws(E) in try handle(type, bytes, cpu: ring.cpu, body) }
+                }
             }
             tail.pointee.store(position, ordering: .releasing)
             samples += try outcome.get()
@@ -130,7 +141,9 @@ public struct PerfBuffer: ~Copyable {
     }
 
     /// Hands one record to `body`: 1 for a sample, 0 for anything else.
-    private static func handle<E: Error>(_ type: UInt32, _ record: UnsafeRawBufferPointer, cpu: Int, _ body: (PerfRecord) throws(E) -> Void) throws(E) -> Int {
+    private static func handle<E: Error>(
+        _ type: UInt32, _ record: UnsafeRawBufferPointer, cpu: Int, _ body: (PerfRecord) throws(E) -> Void
+    ) throws(E) -> Int {
         switch type {
         case 9 where record.count >= 12:  // PERF_RECORD_SAMPLE with PERF_SAMPLE_RAW: u32 size, then the bytes
             let length = min(Int(record.loadUnaligned(fromByteOffset: 8, as: UInt32.self)), record.count - 12)
@@ -147,8 +160,9 @@ public struct PerfBuffer: ~Copyable {
     private static func open(cpu: Int, pages: Int) throws(RingBufferError) -> Ring? {
         let event: FileDescriptor
         do {
-            event = try PerfEvent.open(type: PerfEvent.softwareType, config: PerfEvent.bpfOutputConfig, cpu: Int32(cpu),
-                                       sampleType: PerfEvent.sampleRaw, samplePeriod: 1, wakeupEvents: 1, what: "bpf output cpu \(cpu)")
+            event = try PerfEvent.open(
+                type: PerfEvent.softwareType, config: PerfEvent.bpfOutputConfig, cpu: Int32(cpu),
+                sampleType: PerfEvent.sampleRaw, samplePeriod: 1, wakeupEvents: 1, what: "bpf output cpu \(cpu)")
         } catch {
             guard case .system(let e) = error else { throw .system(SyscallError(operation: "\(error)", errno: EINVAL)) }
             if e.errno == ENODEV { return nil }  // the CPU is offline

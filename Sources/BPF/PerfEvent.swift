@@ -12,9 +12,11 @@ enum PerfEvent {
 
     /// Opens an event of PMU `type`; `pid` -1 with no `cpu` watches every process (cpu 0, as
     /// libbpf does). Sampling fields are for `bpf_perf_event_output` rings.
-    static func open(type: UInt32, config: UInt64, config1: UInt64 = 0, config2: UInt64 = 0,
-                     pid: Int32 = -1, cpu: Int32? = nil, sampleType: UInt64 = 0, samplePeriod: UInt64 = 0, wakeupEvents: UInt32 = 0,
-                     what: @autoclosure () -> String) throws(AttachError) -> FileDescriptor {
+    static func open(
+        type: UInt32, config: UInt64, config1: UInt64 = 0, config2: UInt64 = 0,
+        pid: Int32 = -1, cpu: Int32? = nil, sampleType: UInt64 = 0, samplePeriod: UInt64 = 0, wakeupEvents: UInt32 = 0,
+        what: @autoclosure () -> String
+    ) throws(AttachError) -> FileDescriptor {
         var attr = PerfEventAttr()
         attr.type = type
         attr.size = UInt32(PerfEventAttr.size)
@@ -27,7 +29,9 @@ enum PerfEvent {
         let cpu: Int32 = cpu ?? (pid == -1 ? 0 : -1)
         do {
             let fd = try Syscall.shim("perf_event_open \(what())") {
-                attr.withUnsafeMutableBytes { sbpf_perf_event_open($0.baseAddress, pid, cpu, -1, 8 /* PERF_FLAG_FD_CLOEXEC */) }
+                attr.withUnsafeMutableBytes {
+                    sbpf_perf_event_open($0.baseAddress, pid, cpu, -1, 8 /* PERF_FLAG_FD_CLOEXEC */)
+                }
             }
             return try FileDescriptor(owning: Int32(truncatingIfNeeded: fd))
         } catch {
@@ -38,7 +42,8 @@ enum PerfEvent {
     /// Attaches `program` to `event` with `BPF_LINK_CREATE`; the link owns the event.
     static func attach(program: Int32, to event: consuming FileDescriptor) throws(AttachError) -> Link {
         do {
-            let link = try LinkCommands.create(program: program, target: event.rawValue, attachType: LinkCommands.perfEventAttachType)
+            let link = try LinkCommands.create(
+                program: program, target: event.rawValue, attachType: LinkCommands.perfEventAttachType)
             return Link(link, perfEvent: event)
         } catch {
             throw .system(error)

@@ -23,10 +23,13 @@ extension Attach {
     /// A `perf_event` program run on every `samplePeriod`-th event of `source` (nanoseconds for
     /// the clocks), for process `pid` on any CPU, or for every process on `cpu` (pid -1), through
     /// a BPF link that owns the event — one CPU per link, as libbpf's `bpf_program__attach_perf_event`.
-    public static func perfEvent(program: borrowing FileDescriptor, source: PerfEventSource, samplePeriod: UInt64,
-                                 pid: Int32 = -1, cpu: Int32 = 0) throws(AttachError) -> Link {
-        let event = try PerfEvent.open(type: source.type, config: source.config, pid: pid, cpu: pid == -1 ? cpu : -1,
-                                       samplePeriod: samplePeriod, what: "type \(source.type) config \(source.config)")
+    public static func perfEvent(
+        program: borrowing FileDescriptor, source: PerfEventSource, samplePeriod: UInt64,
+        pid: Int32 = -1, cpu: Int32 = 0
+    ) throws(AttachError) -> Link {
+        let event = try PerfEvent.open(
+            type: source.type, config: source.config, pid: pid, cpu: pid == -1 ? cpu : -1,
+            samplePeriod: samplePeriod, what: "type \(source.type) config \(source.config)")
         return try PerfEvent.attach(program: program.rawValue, to: event)
     }
 }

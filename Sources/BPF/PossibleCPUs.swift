@@ -14,7 +14,8 @@ public enum PossibleCPUs {
         let path = "/sys/devices/system/cpu/possible"
         let storage: ByteStorage
         do throws(SystemError) { storage = try ByteStorage(contentsOfFile: path) } catch {
-            return .failure(SyscallError(operation: "reading \(path) (possible CPUs, for per-CPU values)", errno: error.errno))
+            return .failure(
+                SyscallError(operation: "reading \(path) (possible CPUs, for per-CPU values)", errno: error.errno))
         }
         let count = parse(String(decoding: storage.bytes, as: UTF8.self))
         guard count > 0 else { return .failure(SyscallError(operation: "\(path) lists no CPU", errno: EINVAL)) }
@@ -27,7 +28,11 @@ public enum PossibleCPUs {
         for part in text.split(whereSeparator: { $0 == "," || $0 == "\n" }) {
             // Bounded far above any kernel's NR_CPUS, so that no list overflows the count.
             let bounds = part.split(separator: "-").compactMap { Int($0) }.map { min($0, 1 << 20) }
-            if bounds.count == 2, bounds[1] >= bounds[0] { total += bounds[1] - bounds[0] + 1 } else if bounds.count == 1 { total += 1 }
+            if bounds.count == 2, bounds[1] >= bounds[0] {
+                total += bounds[1] - bounds[0] + 1
+            } else if bounds.count == 1 {
+                total += 1
+            }
             total = min(total, 1 << 20)
         }
         return total

@@ -41,8 +41,10 @@ public final class Program: Sendable {
 
 extension Program {
     /// Loads instructions written by hand (no object): a program of `type` under `license`.
-    public static func load(_ instructions: [Instruction], type: ProgramType, license: String, name: String = "",
-                            expectedAttachType: AttachType? = nil) throws(ProgramLoadError) -> Program {
+    public static func load(
+        _ instructions: [Instruction], type: ProgramType, license: String, name: String = "",
+        expectedAttachType: AttachType? = nil
+    ) throws(ProgramLoadError) -> Program {
         var attributes = ProgramAttributes(type: type, instructions: instructions, license: license)
         attributes.name = name
         attributes.expectedAttachType = expectedAttachType

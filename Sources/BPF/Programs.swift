@@ -43,7 +43,8 @@ public struct ProgramLoadError: Error, Sendable, CustomStringConvertible {
     /// Why a kernel refuses a whole class of programs, where the refusal says it.
     private var hint: String {
         guard error.errno == EPERM, log.isEmpty, [.tracing, .lsm, .ext].contains(type) else { return "" }
-        return " (refused before verification: for a \(type) program this usually means the kernel cannot build or may not use its BPF trampoline)"
+        return
+            " (refused before verification: for a \(type) program this usually means the kernel cannot build or may not use its BPF trampoline)"
     }
 }
 
@@ -71,13 +72,16 @@ package enum ProgramCommands {
                         size *= 4
                         continue
                     }
-                    throw ProgramLoadError(program: a.name, type: a.type, error: error.errno == ENOSPC ? first : error, log: log)
+                    throw ProgramLoadError(
+                        program: a.name, type: a.type, error: error.errno == ENOSPC ? first : error, log: log)
                 }
             }
         }
     }
 
-    private static func attempt(_ a: ProgramAttributes, logLevel: UInt32, log: UnsafeMutableRawBufferPointer?) throws(SyscallError) -> FileDescriptor {
+    private static func attempt(
+        _ a: ProgramAttributes, logLevel: UInt32, log: UnsafeMutableRawBufferPointer?
+    ) throws(SyscallError) -> FileDescriptor {
         // The record helpers take untyped closures: the innermost hands back a Result.
         let result = Instruction.withHostBytes(of: a.instructions) { code in
             a.functionInfo.withKernelRecords { functions in
@@ -141,10 +145,13 @@ package enum BTFCommands {
         if let fd = try? attempt(bytes, log: nil) { return try FileDescriptor(owning: fd) }
         var log = [UInt8](repeating: 0, count: 1 << 16)
         do throws(SyscallError) {
-            return try FileDescriptor(owning: try log.withMutableBytes { (buffer) throws(SyscallError) in try attempt(bytes, log: buffer) })
+            return try FileDescriptor(
+                owning: try log.withMutableBytes { (buffer) throws(SyscallError) in try attempt(bytes, log: buffer) })
         } catch {
             let text = String(decoding: log.prefix { $0 != 0 }, as: UTF8.self)
-            throw SyscallError(operation: "BPF_BTF_LOAD (\(text.split(separator: "\n").suffix(3).joined(separator: "; ")))", errno: error.errno)
+            throw SyscallError(
+                operation: "BPF_BTF_LOAD (\(text.split(separator: "\n").suffix(3).joined(separator: "; ")))",
+                errno: error.errno)
         }
     }
 
@@ -167,7 +174,8 @@ package enum ObjectCommands {
     /// `directory/name`, when `name` (read from an object, so untrusted) is one path component:
     /// not empty, `.` or `..`, without `/` or NUL. Nil otherwise: no pin may land outside `directory`.
     package static func path(in directory: String, named name: String) -> String? {
-        guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(UInt8(ascii: "/")), !name.utf8.contains(0) else { return nil }
+        guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(UInt8(ascii: "/")), !name.utf8.contains(0)
+        else { return nil }
         return directory + "/" + name
     }
 

@@ -117,7 +117,9 @@ public struct RingBuffer: ~Copyable {
             // The space goes back to the kernel after the handler (it reads the ring in place),
             // also when the handler throws: a record is handed over once.
             if word & discardBit == 0 {
-                let outcome = Result { () throws(E) in try body(index, UnsafeRawBufferPointer(start: header + headerSize, count: length)) }
+                let outcome = Result { () throws(E) in
+                    try body(index, UnsafeRawBufferPointer(start: header + headerSize, count: length))
+                }
                 consumerPosition.pointee.store(position, ordering: .releasing)
                 try outcome.get()
                 count += 1
@@ -135,12 +137,17 @@ public struct RingBuffer: ~Copyable {
         let dataSize: Int
         do { dataSize = Int(try map.info().maxEntries) } catch { throw .system(error) }
         guard dataSize > 0, dataSize & (dataSize - 1) == 0 else {
-            throw .system(SyscallError(operation: "ringbuf \(index): the kernel reports \(dataSize) data bytes, not a power of two", errno: EINVAL))
+            throw .system(
+                SyscallError(
+                    operation: "ringbuf \(index): the kernel reports \(dataSize) data bytes, not a power of two",
+                    errno: EINVAL))
         }
         do throws(SyscallError) {
-            let consumer = try MappedRegion(map.descriptor, length: pageSize, writable: true, "ringbuf \(index) consumer page")
-            let producer = try MappedRegion(map.descriptor, length: pageSize + 2 * dataSize, offset: pageSize, writable: false,
-                                            "ringbuf \(index) data")
+            let consumer = try MappedRegion(
+                map.descriptor, length: pageSize, writable: true, "ringbuf \(index) consumer page")
+            let producer = try MappedRegion(
+                map.descriptor, length: pageSize + 2 * dataSize, offset: pageSize, writable: false,
+                "ringbuf \(index) data")
             return Ring(map: map, consumer: consumer, producer: producer, dataSize: dataSize)
         } catch {
             throw .system(error)

@@ -19,17 +19,21 @@ extension KernelConfig {
         let release = withUnsafeBytes(of: name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let machine = withUnsafeBytes(of: name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         var config = KernelConfig(values: [:])
-        if let gz = try? ByteStorage(contentsOfFile: "/proc/config.gz"), let text = try? Gzip.decompress(Array(gz.bytes)) {
+        if let gz = try? ByteStorage(contentsOfFile: "/proc/config.gz"),
+            let text = try? Gzip.decompress(Array(gz.bytes))
+        {
             config = KernelConfig(text: String(decoding: text, as: UTF8.self))
         } else if let text = try? ByteStorage(contentsOfFile: "/boot/config-" + release) {
             config = KernelConfig(text: String(decoding: text.bytes, as: UTF8.self))
         }
         if let code = kernelVersionCode(release: release) { config["LINUX_KERNEL_VERSION"] = String(code) }
         // bpf_get_attach_cookie came with BPF cookies (5.15); syscall wrappers are named __<arch>_sys_*.
-        config["LINUX_HAS_BPF_COOKIE"] = btf?.firstTypeID(named: "bpf_get_attach_cookie_trace", kind: .function) != nil
-            || btf?.firstTypeID(named: "bpf_get_attach_cookie", kind: .function) != nil ? "y" : "n"
+        config["LINUX_HAS_BPF_COOKIE"] =
+            btf?.firstTypeID(named: "bpf_get_attach_cookie_trace", kind: .function) != nil
+                || btf?.firstTypeID(named: "bpf_get_attach_cookie", kind: .function) != nil ? "y" : "n"
         let prefix = machine == "x86_64" ? "__x64" : machine == "aarch64" ? "__arm64" : "__\(machine)"
-        config["LINUX_HAS_SYSCALL_WRAPPER"] = btf?.firstTypeID(named: prefix + "_sys_bpf", kind: .function) != nil ? "y" : "n"
+        config["LINUX_HAS_SYSCALL_WRAPPER"] =
+            btf?.firstTypeID(named: prefix + "_sys_bpf", kind: .function) != nil ? "y" : "n"
         return config
     }
 }

@@ -8,7 +8,9 @@ extension Attach {
     /// `SEC(".struct_ops.link")` gets a `BPF_STRUCT_OPS` link (pinnable); one in `SEC(".struct_ops")`
     /// is registered by that write. Dropping the returned link unregisters it either way.
     public static func structOps(map name: String, in object: borrowing LoadedObject) throws(AttachError) -> Link {
-        guard let index = object.spec.maps.firstIndex(where: { $0.name == name }), object.spec.maps[index].structOps != nil else {
+        guard let index = object.spec.maps.firstIndex(where: { $0.name == name }),
+            object.spec.maps[index].structOps != nil
+        else {
             throw .target(.noStructOpsMap(name))
         }
         guard let map = object.maps[index], let value = object.structOpsValues[index] else {
@@ -18,11 +20,13 @@ extension Attach {
         do throws(SyscallError) {
             do {
                 try map.update([0, 0, 0, 0], value)
-            } catch where viaLink && error.errno == EBUSY {
+            } catch  where viaLink && error.errno == EBUSY {
                 // Written by an earlier registration whose link is gone: the value stands, link again.
             }
             if viaLink {
-                return Link(try LinkCommands.create(program: map.descriptor.rawValue, target: 0, attachType: AttachType.structOps.rawValue))
+                return Link(
+                    try LinkCommands.create(
+                        program: map.descriptor.rawValue, target: 0, attachType: AttachType.structOps.rawValue))
             }
             do { return Link(registeredStructOps: try map.descriptor.duplicate()) } catch {
                 try? map.delete([0, 0, 0, 0])

@@ -19,7 +19,8 @@ extension ObjectSpec {
         // Swift 6.3's optimizer crashes on that shape here.)
         var loaded = [Bool](repeating: false, count: programs.count)
         for index in loading { loaded[index] = true }
-        for index in programs.indices where !programs[index].isSubprogram && programs[index].autoLoad && !loaded[index] {
+        for index in programs.indices where !programs[index].isSubprogram && programs[index].autoLoad && !loaded[index]
+        {
             options.diagnostics("program '\(programs[index].name)': no struct_ops map names it; not loaded")
         }
     }
@@ -27,17 +28,24 @@ extension ObjectSpec {
     /// A struct_ops map: the kernel's value type and size; it needs the object's BTF loaded.
     func createStructOpsMap(_ spec: MapSpec, _ layout: StructOpsLayout, btf: Int32) throws(LoadError) -> Map {
         guard btf >= 0 else {
-            throw .map(name: spec.name, error: SyscallError(operation: "struct_ops map without the object's BTF in the kernel", errno: EINVAL))
+            throw .map(
+                name: spec.name,
+                error: SyscallError(operation: "struct_ops map without the object's BTF in the kernel", errno: EINVAL))
         }
-        var attributes = MapAttributes(type: .structOps, keySize: 4, valueSize: UInt32(layout.value.count), maxEntries: 1,
-                                       flags: spec.flags, name: spec.name)
+        var attributes = MapAttributes(
+            type: .structOps, keySize: 4, valueSize: UInt32(layout.value.count), maxEntries: 1,
+            flags: spec.flags, name: spec.name)
         attributes.btfVmlinuxValueTypeID = layout.valueTypeID
-        do { return Map(attributes, descriptor: try MapCommands.create(attributes, btf: btf)) } catch { throw .map(name: spec.name, error: error) }
+        do { return Map(attributes, descriptor: try MapCommands.create(attributes, btf: btf)) } catch {
+            throw .map(name: spec.name, error: error)
+        }
     }
 
     /// A struct_ops program's `attach_btf_id` (the kernel ops struct) and expected attach type (its
     /// member index); a program two maps put at different members or in different structs is an error.
-    func structOpsAttachment(of program: String, _ layouts: [Int: StructOpsLayout]) throws(LoadError) -> (UInt32, AttachType) {
+    func structOpsAttachment(
+        of program: String, _ layouts: [Int: StructOpsLayout]
+    ) throws(LoadError) -> (UInt32, AttachType) {
         var found: (UInt32, UInt32)?
         for (_, layout) in layouts.sorted(by: { $0.key < $1.key }) {
             for slot in layout.slots where slot.program == program {

@@ -16,8 +16,10 @@ extension Program {
     /// `context` (e.g. a `syscall` program's argument struct). `repeat` 0 means once (the only
     /// value `syscall` programs accept); `dataCapacity` bounds the packet the program may grow
     /// into (default: `data.count + 256`).
-    public func testRun(data: [UInt8] = [], context: [UInt8] = [], repeat count: UInt32 = 0,
-                        dataCapacity: Int? = nil, flags: UInt32 = 0) throws(SyscallError) -> TestRunResult {
+    public func testRun(
+        data: [UInt8] = [], context: [UInt8] = [], repeat count: UInt32 = 0,
+        dataCapacity: Int? = nil, flags: UInt32 = 0
+    ) throws(SyscallError) -> TestRunResult {
         let fd = descriptor.rawValue
         var dataOut = [UInt8](repeating: 0, count: data.isEmpty ? 0 : (dataCapacity ?? data.count + 256))
         var contextInOut = context

@@ -21,9 +21,12 @@ public struct TranslatedProgram: Sendable {
         try ObjectInfo.get(fd, into: &sizes)
         let functionRecordSize = Int(sizes.funcInfoRecSize), lineRecordSize = Int(sizes.lineInfoRecSize)
         var code = [UInt8](repeating: 0, count: try kernelReportedSize(sizes.xlatedProgLen, "translated program"))
-        var functions = [UInt8](repeating: 0, count: try kernelReportedSize(sizes.nrFuncInfo, each: sizes.funcInfoRecSize, "func_info"))
-        var lines = [UInt8](repeating: 0, count: try kernelReportedSize(sizes.nrLineInfo, each: sizes.lineInfoRecSize, "line_info"))
-        var addresses = [UInt64](repeating: 0, count: try kernelReportedSize(sizes.nrJitedKsyms, each: 8, "jited_ksyms") / 8)
+        var functions = [UInt8](
+            repeating: 0, count: try kernelReportedSize(sizes.nrFuncInfo, each: sizes.funcInfoRecSize, "func_info"))
+        var lines = [UInt8](
+            repeating: 0, count: try kernelReportedSize(sizes.nrLineInfo, each: sizes.lineInfoRecSize, "line_info"))
+        var addresses = [UInt64](
+            repeating: 0, count: try kernelReportedSize(sizes.nrJitedKsyms, each: 8, "jited_ksyms") / 8)
         // Each buffer is exactly as long as the count the kernel is told.
         let info = try code.withMutableBytes { (code) throws(SyscallError) in
             try functions.withMutableBytes { (functions) throws(SyscallError) in
@@ -47,7 +50,9 @@ public struct TranslatedProgram: Sendable {
             }
         }
         instructions = code.withUnsafeBytes { Instruction.decode($0, order: .host) }
-        functionInfo = Self.records(functions, size: functionRecordSize) { FunctionRecord(instruction: Int($0[0]), typeID: $0[1]) }
+        functionInfo = Self.records(functions, size: functionRecordSize) {
+            FunctionRecord(instruction: Int($0[0]), typeID: $0[1])
+        }
         lineInfo = Self.records(lines, size: lineRecordSize) {
             LineRecord(instruction: Int($0[0]), fileNameOffset: $0[1], lineOffset: $0[2], lineColumn: $0[3])
         }
@@ -59,9 +64,11 @@ public struct TranslatedProgram: Sendable {
     private static func records<R>(_ bytes: [UInt8], size: Int, fields: Int = 4, _ make: ([UInt32]) -> R) -> [R] {
         guard size >= 8 else { return [] }
         return stride(from: 0, to: bytes.count - size + 1, by: size).map { start in
-            make((0..<fields).map { i in
-                i * 4 + 4 <= size ? bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: start + i * 4, as: UInt32.self) } : 0
-            })
+            make(
+                (0..<fields).map { i in
+                    i * 4 + 4 <= size
+                        ? bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: start + i * 4, as: UInt32.self) } : 0
+                })
         }
     }
 }

@@ -4,12 +4,16 @@ import Glibc
 extension Attach {
     /// A uprobe (or, with `returnProbe`, a uretprobe) at byte `offset` of the file `binary`,
     /// in process `pid` or every process (-1), through the `uprobe` PMU and a BPF link.
-    public static func uprobe(program: borrowing FileDescriptor, binary: String, offset: UInt64, returnProbe: Bool = false, pid: Int32 = -1) throws(AttachError) -> Link {
+    public static func uprobe(
+        program: borrowing FileDescriptor, binary: String, offset: UInt64, returnProbe: Bool = false, pid: Int32 = -1
+    ) throws(AttachError) -> Link {
         let type = try Self.uprobePMUType()
         // The kernel reads the path during perf_event_open only.
         let opened = try binary.withKernelString { (path) throws(AttachError) in
-            try PerfEvent.open(type: type, config: returnProbe ? 1 : 0, config1: kernelAddress(path), config2: offset,
-                               pid: pid, what: "\(returnProbe ? "uretprobe" : "uprobe") \(binary)+\(offset)").release()
+            try PerfEvent.open(
+                type: type, config: returnProbe ? 1 : 0, config1: kernelAddress(path), config2: offset,
+                pid: pid, what: "\(returnProbe ? "uretprobe" : "uprobe") \(binary)+\(offset)"
+            ).release()
         }
         let event: FileDescriptor
         do { event = try FileDescriptor(owning: opened) } catch { throw .system(error) }  // not 0: already owned once
@@ -17,7 +21,9 @@ extension Attach {
     }
 
     /// A uprobe on the function `symbol` of the ELF file `binary` (its `.symtab`, else `.dynsym`).
-    public static func uprobe(program: borrowing FileDescriptor, binary: String, symbol: String, returnProbe: Bool = false, pid: Int32 = -1) throws(AttachError) -> Link {
+    public static func uprobe(
+        program: borrowing FileDescriptor, binary: String, symbol: String, returnProbe: Bool = false, pid: Int32 = -1
+    ) throws(AttachError) -> Link {
         let offset = try fileOffset(of: symbol, in: binary)
         return try uprobe(program: program, binary: binary, offset: offset, returnProbe: returnProbe, pid: pid)
     }
@@ -35,7 +41,9 @@ extension Attach {
                     guard let index = entry.section.sectionIndex, index < file.sections.count else { continue }
                     let section = file.sections[index]
                     // A section with bytes in the file lies inside it (checked on open): the sum cannot overflow.
-                    guard section.hasFileData, entry.value >= section.address, entry.value - section.address < section.size else { continue }
+                    guard section.hasFileData, entry.value >= section.address,
+                        entry.value - section.address < section.size
+                    else { continue }
                     return entry.value - section.address + section.offset
                 }
             }

@@ -21,21 +21,27 @@ extension RingBuffer {
     /// thread stops taking records from the kernel's rings until the iteration takes one, so the
     /// rings fill and programs' `bpf_ringbuf_reserve` fails (programs see, and may count, what is
     /// lost); no record is dropped in user space.
-    public consuming func records(pollInterval: Int32 = 100, buffer: Int = 1024) -> AsyncThrowingStream<RingRecord, any Error> {
-        let (stream, continuation) = AsyncThrowingStream<RingRecord, any Error>.makeStream(bufferingPolicy: .bufferingOldest(max(1, buffer)))
+    public consuming func records(
+        pollInterval: Int32 = 100, buffer: Int = 1024
+    ) -> AsyncThrowingStream<RingRecord, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<RingRecord, any Error>.makeStream(
+            bufferingPolicy: .bufferingOldest(max(1, buffer)))
         // At least 1 ms (0 would spin, -1 would wait forever and never notice the end), at most 10 s.
         let poller = RingPoller(ring: self, continuation: continuation, interval: min(max(pollInterval, 1), 10_000))
         continuation.onTermination = { _ in poller.stopped.store(true, ordering: .relaxed) }
         var thread = pthread_t()
-        let started = pthread_create(&thread, nil, { context in
-            Unmanaged<RingPoller>.fromOpaque(context.unsafelyUnwrapped).takeRetainedValue().run()
-            return nil
-        }, Unmanaged.passRetained(poller).toOpaque())
+        let started = pthread_create(
+            &thread, nil,
+            { context in
+                Unmanaged<RingPoller>.fromOpaque(context.unsafelyUnwrapped).takeRetainedValue().run()
+                return nil
+            }, Unmanaged.passRetained(poller).toOpaque())
         if started == 0 {
             pthread_detach(thread)
         } else {
             Unmanaged.passUnretained(poller).release()
-            continuation.finish(throwing: RingBufferError.system(SyscallError(operation: "pthread_create", errno: started)))
+            continuation.finish(
+                throwing: RingBufferError.system(SyscallError(operation: "pthread_create", errno: started)))
         }
         return stream
     }
@@ -51,7 +57,10 @@ private final class RingPoller: @unchecked Sendable {
     /// Thrown by the record handler to leave the rest in the kernel's ring: the stream's buffer is full.
     struct Full: Error {}
 
-    init(ring: consuming RingBuffer, continuation: AsyncThrowingStream<RingRecord, any Error>.Continuation, interval: Int32) {
+    init(
+        ring: consuming RingBuffer, continuation: AsyncThrowingStream<RingRecord, any Error>.Continuation,
+        interval: Int32
+    ) {
         self.ring = ring
         self.continuation = continuation
         self.interval = interval

@@ -17,7 +17,9 @@ extension ObjectSpec {
     /// Whether any type needs an extern's rewrite: the `.ksyms` and `.kconfig` variables, or an
     /// extern FUNC (a kfunc declaration, wherever it sits).
     private func hasExterns(_ btf: BTF) -> Bool {
-        guard ksymExterns.isEmpty, kconfigExterns.isEmpty, dataSections[".ksyms"] == nil, dataSections[".kconfig"] == nil else { return true }
+        guard ksymExterns.isEmpty, kconfigExterns.isEmpty, dataSections[".ksyms"] == nil,
+            dataSections[".kconfig"] == nil
+        else { return true }
         return btf.containsType(ofKind: .function, vlen: UInt16(Linkage.external.rawValue))
     }
 
@@ -32,7 +34,8 @@ extension ObjectSpec {
         fixes.reserveCapacity(dataSections.entries.count)
         var wanted = [Bool](filling: elf.header.sectionCount, with: false)
         // Sections by name, found once (a DATASEC each searching the section headers was DATASECs × sections).
-        let sectionsByName = dataSections.entries.count > 1 ? FirstByName(elf.sections.map { ($0.name, UInt32($0.index)) }) : nil
+        let sectionsByName =
+            dataSections.entries.count > 1 ? FirstByName(elf.sections.map { ($0.name, UInt32($0.index)) }) : nil
         for (name, id) in dataSections.entries {
             let found = sectionsByName.map { $0[name].map { elf.sections[Int($0)] } } ?? elf.section(named: name)
             guard let section = found, let record = btf.recordOffset(of: id) else { continue }
@@ -46,7 +49,9 @@ extension ObjectSpec {
         for symbol in symbols {
             guard let section = symbol.section.sectionIndex, section < wanted.count, wanted[section] else { continue }
             let name = symbol.name
-            if !name.isEmpty { placed.append((SectionSymbol(section: section, name: name), UInt32(truncatingIfNeeded: symbol.value))) }
+            if !name.isEmpty {
+                placed.append((SectionSymbol(section: section, name: name), UInt32(truncatingIfNeeded: symbol.value)))
+            }
         }
         let offsets = FirstByName(placed)
         var entries: [(type: UInt32, offset: UInt32, size: UInt32)] = []  // one buffer, reused by each DATASEC
@@ -57,7 +62,9 @@ extension ObjectSpec {
             entries.reserveCapacity(datasec.variables.count)
             for variable in datasec.variables {
                 // A variable the symbols do not place (or an id hostile BTF gets wrong) keeps its offset.
-                let symbolOffset = (try? btf.name(of: variable.type)).flatMap { offsets[SectionSymbol(section: fix.section, name: $0)] }
+                let symbolOffset = (try? btf.name(of: variable.type)).flatMap {
+                    offsets[SectionSymbol(section: fix.section, name: $0)]
+                }
                 entries.append((variable.type, symbolOffset ?? variable.offset, variable.size))
             }
             entries.sort { $0.offset < $1.offset }
@@ -85,32 +92,43 @@ extension ObjectSpec {
         guard let btf else { return nil }
         let fixed = try dataSectionsFixed(btf)
         let decoded = fixed.withUnsafeBytes { raw -> Result<BTFBuilder, BTFError> in
-            do throws(BTFError) { return .success(try BTFBuilder(decoding: try BTF(unsafeBytes: raw))) } catch { return .failure(error) }
+            do throws(BTFError) { return .success(try BTFBuilder(decoding: try BTF(unsafeBytes: raw))) } catch {
+                return .failure(error)
+            }
         }
         var builder: BTFBuilder
         do { builder = try decoded.get() } catch { throw .btf(error) }
         // Extern FUNCs (kfunc declarations) become global, and their unnamed
         // parameters get a name (the kernel checks global functions' arguments), as libbpf does.
-        for index in builder.types.indices where builder.types[index].kind == .function && builder.types[index].vlen == UInt16(Linkage.external.rawValue) {
+        for index in builder.types.indices
+        where builder.types[index].kind == .function && builder.types[index].vlen == UInt16(Linkage.external.rawValue) {
             builder.types[index].vlen = UInt16(Linkage.global.rawValue)
             let proto = Int(builder.types[index].sizeOrType) - 1
             guard proto >= 0, proto < builder.types.count, builder.types[proto].kind == .functionProto else { continue }
-            for word in stride(from: 0, to: builder.types[proto].trailing.count, by: 2) where builder.types[proto].trailing[word] == .name("") {
+            for word in stride(from: 0, to: builder.types[proto].trailing.count, by: 2)
+            where builder.types[proto].trailing[word] == .name("") {
                 builder.types[proto].trailing[word] = .name("dummy_ksym")
             }
         }
         // The kernel takes no extern VARs: they become allocated globals, placed where the loader put them.
-        for index in builder.types.indices where builder.types[index].kind == .variable && builder.types[index].trailing == [.value(Linkage.external.rawValue)] {
+        for index in builder.types.indices
+        where builder.types[index].kind == .variable
+            && builder.types[index].trailing == [.value(Linkage.external.rawValue)]
+        {
             builder.types[index].trailing = [.value(Linkage.global.rawValue)]
         }
-        for index in builder.types.indices where builder.types[index].kind == .dataSection && builder.types[index].name == ".kconfig" {
+        for index in builder.types.indices
+        where builder.types[index].kind == .dataSection && builder.types[index].name == ".kconfig" {
             guard let map = kconfigMapIndex else { continue }
             builder.types[index].sizeOrType = maps[map].valueSize
             var entries = builder.types[index].trailing
             var entry = 0
             while entry + 2 < entries.count {
                 if case let .value(variable) = entries[entry], variable >= 1, Int(variable) <= builder.types.count,
-                   let extern = externIndex.kconfig[builder.types[Int(variable) - 1].name].map({ kconfigExterns[Int($0)] }) {
+                    let extern = externIndex.kconfig[builder.types[Int(variable) - 1].name].map({
+                        kconfigExterns[Int($0)]
+                    })
+                {
                     entries[entry + 1] = .value(extern.offset)
                 }
                 entry += 3
@@ -121,7 +139,9 @@ extension ObjectSpec {
         // becomes a 4-byte allocated int variable (functions share one dummy variable).
         if let ksyms = builder.types.firstIndex(where: { $0.kind == .dataSection && $0.name == ".ksyms" }) {
             let int: TypeID
-            if let existing = builder.types.firstIndex(where: { $0.kind == .int && $0.name == "int" && $0.sizeOrType == 4 }) {
+            if let existing = builder.types.firstIndex(where: {
+                $0.kind == .int && $0.name == "int" && $0.sizeOrType == 4
+            }) {
                 int = TypeID(existing + 1)
             } else {
                 int = builder.add(.int("int", size: 4, encoding: .signed))
@@ -133,7 +153,10 @@ extension ObjectSpec {
                 if case let .value(id) = entries[entry], id >= 1, Int(id) <= builder.types.count {
                     if builder.types[Int(id) - 1].kind == .function {
                         if dummy == nil {
-                            dummy = builder.add(TypeRecord(kind: .variable, name: "dummy_ksym", sizeOrType: int, trailing: [.value(Linkage.global.rawValue)]))
+                            dummy = builder.add(
+                                TypeRecord(
+                                    kind: .variable, name: "dummy_ksym", sizeOrType: int,
+                                    trailing: [.value(Linkage.global.rawValue)]))
                         }
                         entries[entry] = .value(dummy ?? id)
                     } else if builder.types[Int(id) - 1].kind == .variable {

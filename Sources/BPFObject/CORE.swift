@@ -7,8 +7,10 @@ public enum CORERelocationKind: UInt32, Sendable, CustomStringConvertible {
     case typeIDLocal, typeIDTarget, typeExists, typeSize, enumValueExists, enumValue, typeMatches
 
     public var description: String {
-        ["byte_off", "byte_sz", "field_exists", "signed", "lshift_u64", "rshift_u64", "local_type_id",
-         "target_type_id", "type_exists", "type_size", "enumval_exists", "enumval_value", "type_matches"][Int(rawValue)]
+        [
+            "byte_off", "byte_sz", "field_exists", "signed", "lshift_u64", "rshift_u64", "local_type_id",
+            "target_type_id", "type_exists", "type_size", "enumval_exists", "enumval_value", "type_matches",
+        ][Int(rawValue)]
     }
 
     var isField: Bool { rawValue <= 5 }
@@ -99,16 +101,20 @@ extension ObjectSpec {
             for record in section.records {
                 let byteOffset = Int(record.instructionOffset)
                 guard byteOffset % Instruction.size == 0,
-                      let p = Self.program(containing: byteOffset / Instruction.size, among: candidates, programs) else {
-                    throw .invalidInstruction(program: String(section.name), instruction: byteOffset / Instruction.size,
-                                              reason: .coreOutsideFunctions)
+                    let p = Self.program(containing: byteOffset / Instruction.size, among: candidates, programs)
+                else {
+                    throw .invalidInstruction(
+                        program: String(section.name), instruction: byteOffset / Instruction.size,
+                        reason: .coreOutsideFunctions)
                 }
                 let index = byteOffset / Instruction.size - programs[p].sectionOffset
                 guard let kind = CORERelocationKind(rawValue: record.kind) else {
-                    throw .invalidInstruction(program: programs[p].name, instruction: index, reason: .unknownCOREKind(record.kind))
+                    throw .invalidInstruction(
+                        program: programs[p].name, instruction: index, reason: .unknownCOREKind(record.kind))
                 }
-                let outcome = try resolver.resolve(record, kind: kind, program: programs[p].name, instruction: index,
-                                                   in: &programs[p].instructions)
+                let outcome = try resolver.resolve(
+                    record, kind: kind, program: programs[p].name, instruction: index,
+                    in: &programs[p].instructions)
                 outcomes.append(outcome)
             }
         }

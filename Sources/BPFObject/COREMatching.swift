@@ -41,7 +41,9 @@ extension COREResolver {
     static func bits(_ index: Int, elementsOf size: Int) throws -> Int {
         let (bytes, o1) = index.multipliedReportingOverflow(by: size)
         let (bits, o2) = bytes.multipliedReportingOverflow(by: 8)
-        guard !o1, !o2, bits <= Int(UInt32.max) * 8 else { throw Miss(reason: "array index \(index) reaches past any object") }
+        guard !o1, !o2, bits <= Int(UInt32.max) * 8 else {
+            throw Miss(reason: "array index \(index) reaches past any object")
+        }
         return bits
     }
 
@@ -56,10 +58,13 @@ extension COREResolver {
         let resolved = try btf.resolve(type)
         let t = try btf.type(resolved)
         let byteSize = try btf.size(of: type)
-        let signed = (t.kind == .int && t.intInfo.encoding.contains(.signed)) || ((t.kind == .enum || t.kind == .enum64) && t.isSigned)
+        let signed =
+            (t.kind == .int && t.intInfo.encoding.contains(.signed))
+            || ((t.kind == .enum || t.kind == .enum64) && t.isSigned)
         let bits = Int(member?.bitfieldSize ?? 0)
-        return FieldLocation(bitOffset: bitOffset, bitSize: bits > 0 ? bits : byteSize * 8, byteSize: byteSize,
-                             isBitfield: bits > 0, isSigned: signed, typeID: resolved)
+        return FieldLocation(
+            bitOffset: bitOffset, bitSize: bits > 0 ? bits : byteSize * 8, byteSize: byteSize,
+            isBitfield: bits > 0, isSigned: signed, typeID: resolved)
     }
 
     /// The value a field relocation writes, from the field's location (libbpf's bpf_core_calc_field_relo).
@@ -84,16 +89,19 @@ extension COREResolver {
         case .fieldSigned: return field.isSigned ? 1 : 0
         case .fieldLShiftU64:
             // Wider-than-64-bit fields make these negative: wrap, as libbpf's u64 arithmetic does.
-            return order == .little ? UInt64(bitPattern: Int64(64 - (field.bitOffset + field.bitSize - byteOffset * 8)))
-                                    : UInt64(bitPattern: Int64((8 - byteSize) * 8 + (field.bitOffset - byteOffset * 8)))
+            return order == .little
+                ? UInt64(bitPattern: Int64(64 - (field.bitOffset + field.bitSize - byteOffset * 8)))
+                : UInt64(bitPattern: Int64((8 - byteSize) * 8 + (field.bitOffset - byteOffset * 8)))
         case .fieldRShiftU64: return UInt64(bitPattern: Int64(64 - field.bitSize))
         default: throw Miss(reason: "\(kind) is not a field relocation")
         }
     }
 
     /// The value of a relocation for one target candidate, or a `Miss` saying why it does not match.
-    static func targetValue(_ kind: CORERelocationKind, btf: BTF, root: TypeID, steps: [Int], names: [String?],
-                            local: BTF, localRoot: TypeID) throws -> (UInt64, FieldLocation?) {
+    static func targetValue(
+        _ kind: CORERelocationKind, btf: BTF, root: TypeID, steps: [Int], names: [String?],
+        local: BTF, localRoot: TypeID
+    ) throws -> (UInt64, FieldLocation?) {
         switch kind {
         case _ where kind.isField:
             var current = root
@@ -109,9 +117,12 @@ extension COREResolver {
                 }
                 let t = try btf.type(try btf.resolve(current))
                 if let name = names[i] {
-                    guard t.kind == .struct || t.kind == .union else { throw Miss(reason: "\(name) is looked up in a \(t.kind)") }
+                    guard t.kind == .struct || t.kind == .union else {
+                        throw Miss(reason: "\(name) is looked up in a \(t.kind)")
+                    }
                     guard let (found, offset) = try findMember(named: name, in: t, btf, depth: 0) else {
-                        throw Miss(reason: "no member '\(name)' in \(t.kind) \(t.name.isEmpty ? "[\(t.id)]" : String(t.name))")
+                        throw Miss(
+                            reason: "no member '\(name)' in \(t.kind) \(t.name.isEmpty ? "[\(t.id)]" : String(t.name))")
                     }
                     let localMember = l.members[step]
                     guard try compatible(local, localMember.type, btf, found.type) else {
@@ -124,7 +135,9 @@ extension COREResolver {
                 } else {
                     guard t.kind == .array else { throw Miss(reason: "index [\(step)] of a \(t.kind)") }
                     let count = Int(t.arrayInfo.count)
-                    guard step < count || count == 0 else { throw Miss(reason: "index [\(step)] past \(count) elements") }
+                    guard step < count || count == 0 else {
+                        throw Miss(reason: "index [\(step)] past \(count) elements")
+                    }
                     bitOffset = try add(bitOffset, try bits(step, elementsOf: try btf.size(of: t.arrayInfo.element)))
                     current = t.arrayInfo.element
                     member = nil
@@ -138,7 +151,10 @@ extension COREResolver {
             guard let name = names.first ?? nil, let e = target.enumerators.first(where: { $0.name == name }) else {
                 throw Miss(reason: "no enumerator '\(names.first.flatMap { $0 } ?? "?")' in \(target.name)")
             }
-            return (kind == .enumValueExists ? 1 : (target.isSigned && target.kind == .enum ? UInt64(bitPattern: e.signedValue) : e.value), nil)
+            return (
+                kind == .enumValueExists
+                    ? 1 : (target.isSigned && target.kind == .enum ? UInt64(bitPattern: e.signedValue) : e.value), nil
+            )
         default:
             guard try compatible(local, localRoot, btf, root, strict: kind == .typeMatches) else {
                 throw Miss(reason: "type [\(root)] is not compatible")
@@ -158,7 +174,9 @@ extension COREResolver {
             if m.name == name { return (m, Int(m.bitOffset)) }
             if m.name.isEmpty {
                 let inner = try btf.type(try btf.resolve(m.type))
-                if inner.kind == .struct || inner.kind == .union, let (found, offset) = try findMember(named: name, in: inner, btf, depth: depth + 1) {
+                if inner.kind == .struct || inner.kind == .union,
+                    let (found, offset) = try findMember(named: name, in: inner, btf, depth: depth + 1)
+                {
                     return (found, Int(m.bitOffset) + offset)
                 }
             }
@@ -169,7 +187,9 @@ extension COREResolver {
     /// libbpf's compatibility of a local and a target type: same kind after modifiers and typedefs,
     /// names equal up to flavors, pointers and arrays by what they hold, any integer with any integer;
     /// `strict` (TYPE_MATCHES) also wants every local member present in a target aggregate.
-    static func compatible(_ local: BTF, _ localID: TypeID, _ target: BTF, _ targetID: TypeID, strict: Bool = false) throws -> Bool {
+    static func compatible(
+        _ local: BTF, _ localID: TypeID, _ target: BTF, _ targetID: TypeID, strict: Bool = false
+    ) throws -> Bool {
         var check = Compatibility(local: local, target: target)
         return try check.compatible(localID, targetID, strict: strict, depth: 0)
     }
@@ -203,26 +223,36 @@ extension COREResolver {
         private mutating func answer(_ l: TypeID, _ t: TypeID, strict: Bool, depth: Int) throws -> Bool {
             let a = try local.type(l), b = try target.type(t)
             let enums: Set<Kind> = [.enum, .enum64]
-            guard a.kind == b.kind || (enums.contains(a.kind) && enums.contains(b.kind)) || (a.kind == .forward && (b.kind == .struct || b.kind == .union)) else {
+            guard
+                a.kind == b.kind || (enums.contains(a.kind) && enums.contains(b.kind))
+                    || (a.kind == .forward && (b.kind == .struct || b.kind == .union))
+            else {
                 return false
             }
-            func namesMatch() -> Bool { a.name.isEmpty || b.name.isEmpty || CORE.essentialName(String(a.name)) == CORE.essentialName(String(b.name)) }
+            func namesMatch() -> Bool {
+                a.name.isEmpty || b.name.isEmpty
+                    || CORE.essentialName(String(a.name)) == CORE.essentialName(String(b.name))
+            }
             switch a.kind {
             case .int, .float: return !strict || a.size == b.size
             case .enum, .enum64, .forward: return namesMatch()
             case .pointer: return try compatible(a.referencedType, b.referencedType, strict: strict, depth: depth + 1)
-            case .array: return try compatible(a.arrayInfo.element, b.arrayInfo.element, strict: strict, depth: depth + 1)
+            case .array:
+                return try compatible(a.arrayInfo.element, b.arrayInfo.element, strict: strict, depth: depth + 1)
             case .struct, .union:
                 guard namesMatch() else { return false }
                 guard strict else { return true }
                 let named = try members(of: b)
                 for m in a.members where !m.name.isEmpty {
-                    guard let found = named[String(m.name)], try compatible(m.type, found, strict: false, depth: depth + 1) else { return false }
+                    guard let found = named[String(m.name)],
+                        try compatible(m.type, found, strict: false, depth: depth + 1)
+                    else { return false }
                 }
                 return true
             case .functionProto:
                 guard a.vlen == b.vlen else { return false }
-                for (p, q) in zip(a.parameters, b.parameters) where !(try compatible(p.type, q.type, strict: false, depth: depth + 1)) { return false }
+                for (p, q) in zip(a.parameters, b.parameters)
+                where !(try compatible(p.type, q.type, strict: false, depth: depth + 1)) { return false }
                 return try compatible(a.referencedType, b.referencedType, strict: false, depth: depth + 1)
             default: return true
             }
@@ -252,8 +282,10 @@ extension COREResolver {
 
     /// Writes `value` into the instruction (immediate, memory offset, or both halves of `ld_imm64`),
     /// after checking that it held the local value the compiler computed (`nil`: not checked).
-    static func patch(_ instructions: inout [Instruction], at i: Int, value: UInt64, expected expectedValue: UInt64?,
-                      sizes: (local: Int, target: Int, bitfield: Bool)?, fail: (COREProblem.PatchProblem) -> ObjectError) throws(ObjectError) {
+    static func patch(
+        _ instructions: inout [Instruction], at i: Int, value: UInt64, expected expectedValue: UInt64?,
+        sizes: (local: Int, target: Int, bitfield: Bool)?, fail: (COREProblem.PatchProblem) -> ObjectError
+    ) throws(ObjectError) {
         let insn = instructions[i]
         // Compilers compute bitfield loads their own way: like libbpf, only non-bitfield values are checked.
         let expected = expectedValue ?? (insn.isLoadImmediate64 ? 0 : UInt64(UInt32(bitPattern: insn.immediate)))
@@ -266,7 +298,9 @@ extension COREResolver {
             guard value <= UInt64(UInt32.max) else { throw fail(.valueTooWide(value)) }
             instructions[i].immediate = Int32(bitPattern: UInt32(value))
         case 0x01, 0x02, 0x03:  // LDX, ST, STX: the memory offset
-            guard expectedValue == nil || UInt64(bitPattern: Int64(insn.offset)) == expected else { throw fail(.offsetDiffers(found: insn.offset, local: expected)) }
+            guard expectedValue == nil || UInt64(bitPattern: Int64(insn.offset)) == expected else {
+                throw fail(.offsetDiffers(found: insn.offset, local: expected))
+            }
             guard value <= UInt64(Int16.max) else { throw fail(.offsetTooWide(value)) }
             instructions[i].offset = Int16(value)
             if let sizes, sizes.local != sizes.target, !sizes.bitfield {
@@ -286,6 +320,8 @@ extension COREResolver {
     static func poison(_ instructions: inout [Instruction], at i: Int) {
         let wasWide = instructions[i].isLoadImmediate64
         instructions[i] = Instruction(opcode: 0x85, immediate: CORE.poisonHelper)
-        if wasWide, i + 1 < instructions.count { instructions[i + 1] = Instruction(opcode: 0x85, immediate: CORE.poisonHelper) }
+        if wasWide, i + 1 < instructions.count {
+            instructions[i + 1] = Instruction(opcode: 0x85, immediate: CORE.poisonHelper)
+        }
     }
 }

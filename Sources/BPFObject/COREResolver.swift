@@ -22,9 +22,13 @@ struct COREResolver {
     struct Miss: Error { let reason: String }
 
     /// Resolves one record and patches (or poisons) its instruction.
-    mutating func resolve(_ record: CORERelocation, kind: CORERelocationKind, program: String, instruction index: Int,
-                          in instructions: inout [Instruction]) throws(ObjectError) -> COREOutcome {
-        func fail(_ problem: COREProblem) -> ObjectError { .invalidInstruction(program: program, instruction: index, reason: .core(problem)) }
+    mutating func resolve(
+        _ record: CORERelocation, kind: CORERelocationKind, program: String, instruction index: Int,
+        in instructions: inout [Instruction]
+    ) throws(ObjectError) -> COREOutcome {
+        func fail(_ problem: COREProblem) -> ObjectError {
+            .invalidInstruction(program: program, instruction: index, reason: .core(problem))
+        }
         let access: ByteString
         do { access = try local.string(at: record.accessStringOffset) } catch { throw .btf(error) }
         // 64 steps of at most 10 digits each and their colons fit; longer (leading zeros, say) is refused
@@ -34,7 +38,9 @@ struct COREResolver {
         }
         let accessText = String(access)
         let indices = accessText.split(separator: ":").map { Int($0) }
-        guard !indices.isEmpty, indices.allSatisfy({ $0 != nil && $0! >= 0 }) else { throw fail(.malformedAccess(String(accessText.prefix(80)))) }
+        guard !indices.isEmpty, indices.allSatisfy({ $0 != nil && $0! >= 0 }) else {
+            throw fail(.malformedAccess(String(accessText.prefix(80))))
+        }
         // libbpf's BPF_CORE_SPEC_MAX_LEN: longer accesses (through a self-containing struct, say) are refused.
         guard indices.count <= CORE.maximumAccessLength else {
             throw fail(.accessTooLong(steps: indices.count, limit: CORE.maximumAccessLength))
@@ -51,7 +57,8 @@ struct COREResolver {
                 localValue = try Self.fieldValue(kind, location, order: local.byteOrder)
             case _ where kind.isEnum:
                 let enumType = try local.type(try local.resolve(record.typeID))
-                guard enumType.kind == .enum || enumType.kind == .enum64, steps.count == 1, steps[0] < enumType.vlen else {
+                guard enumType.kind == .enum || enumType.kind == .enum64, steps.count == 1, steps[0] < enumType.vlen
+                else {
                     throw fail(.notEnumerator(access: accessText, typeID: record.typeID))
                 }
                 let enumerator = enumType.enumerators[steps[0]]
@@ -62,21 +69,25 @@ struct COREResolver {
                 guard steps == [0] else { throw fail(.typeRelocationAccess(accessText)) }
                 (localField, localNames) = (nil, [])
                 spelled = localRoot.name.isEmpty ? "[\(record.typeID)]" : String(localRoot.name)
-                localValue = switch kind {
-                case .typeIDLocal, .typeIDTarget: UInt64(record.typeID)
-                case .typeSize: UInt64(try local.size(of: record.typeID))
-                default: 1
-                }
+                localValue =
+                    switch kind {
+                    case .typeIDLocal, .typeIDTarget: UInt64(record.typeID)
+                    case .typeSize: UInt64(try local.size(of: record.typeID))
+                    default: 1
+                    }
             }
         } catch {
             throw .converting(error)
         }
-        func patchFailure(_ problem: COREProblem.PatchProblem) -> ObjectError { fail(.patch(kind: kind, access: spelled, problem)) }
+        func patchFailure(_ problem: COREProblem.PatchProblem) -> ObjectError {
+            fail(.patch(kind: kind, access: spelled, problem))
+        }
         func outcome(_ value: UInt64?, _ reason: String = "") -> COREOutcome {
             COREOutcome(program: program, instruction: index, kind: kind, access: spelled, value: value, reason: reason)
         }
         if kind == .typeIDLocal {
-            try Self.patch(&instructions, at: index, value: localValue, expected: localValue, sizes: nil, fail: patchFailure)
+            try Self.patch(
+                &instructions, at: index, value: localValue, expected: localValue, sizes: nil, fail: patchFailure)
             return outcome(localValue)
         }
         // The target side: every candidate of the same essential name and kind must agree.
@@ -85,7 +96,8 @@ struct COREResolver {
         var lastMiss = "no type named '\(CORE.essentialName(rootName))' in the target BTF"
         for (btf, id) in candidatesFor(record.typeID, kind: kind) {
             do {
-                let (value, field) = try Self.targetValue(kind, btf: btf, root: id, steps: steps, names: localNames, local: local, localRoot: record.typeID)
+                let (value, field) = try Self.targetValue(
+                    kind, btf: btf, root: id, steps: steps, names: localNames, local: local, localRoot: record.typeID)
                 results.append((value, field, "[\(id)]"))
             } catch let miss as Miss {
                 lastMiss = miss.reason
@@ -95,16 +107,23 @@ struct COREResolver {
         }
         if let first = results.first {
             if let other = results.first(where: { $0.value != first.value }) {
-                throw fail(.ambiguous(kind: kind, access: spelled, first: first.candidate, firstValue: first.value,
-                                      second: other.candidate, secondValue: other.value))
+                throw fail(
+                    .ambiguous(
+                        kind: kind, access: spelled, first: first.candidate, firstValue: first.value,
+                        second: other.candidate, secondValue: other.value))
             }
-            try Self.patch(&instructions, at: index, value: first.value, expected: localField?.isBitfield == true ? nil : localValue,
-                           sizes: localField.flatMap { l in first.field.map { (l.byteSize, $0.byteSize, $0.isBitfield) } }, fail: patchFailure)
+            try Self.patch(
+                &instructions, at: index, value: first.value,
+                expected: localField?.isBitfield == true ? nil : localValue,
+                sizes: localField.flatMap { l in first.field.map { (l.byteSize, $0.byteSize, $0.isBitfield) } },
+                fail: patchFailure)
             return outcome(first.value)
         }
         switch kind {
         case .fieldExists, .typeExists, .enumValueExists, .typeMatches, .typeIDTarget:
-            try Self.patch(&instructions, at: index, value: 0, expected: localField?.isBitfield == true ? nil : localValue, sizes: nil, fail: patchFailure)
+            try Self.patch(
+                &instructions, at: index, value: 0, expected: localField?.isBitfield == true ? nil : localValue,
+                sizes: nil, fail: patchFailure)
             return outcome(0)
         default:
             Self.poison(&instructions, at: index)
@@ -124,7 +143,9 @@ struct COREResolver {
             // Split BTF lists its base's types too: take only its own, the base is a target of its own.
             for id in btf.typeIDs(named: name) where btf.base == nil || id >= btf.firstID {
                 guard let t = try? btf.type(id) else { continue }
-                if t.kind == root.kind || (Set([t.kind, root.kind]).isSubset(of: [.enum, .enum64])) { found.append((btf, id)) }
+                if t.kind == root.kind || (Set([t.kind, root.kind]).isSubset(of: [.enum, .enum64])) {
+                    found.append((btf, id))
+                }
             }
         }
         candidates[key] = found

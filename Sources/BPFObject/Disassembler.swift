@@ -63,7 +63,9 @@ public struct Disassembler: Sendable {
                 return "\(r)\(dst) = \(kind)\(imm) \(r)\(dst)"
             }
             if op == 0xb0, usesRegister, off != 0 { return "\(r)\(dst) = (s\(off))\(r)\(src)" }
-            guard var symbol = Self.aluOperators[op] else { return "invalid alu opcode 0x\(String(insn.opcode, radix: 16))" }
+            guard var symbol = Self.aluOperators[op] else {
+                return "invalid alu opcode 0x\(String(insn.opcode, radix: 16))"
+            }
             if off == 1, op == 0x30 { symbol = "s/=" }
             if off == 1, op == 0x90 { symbol = "s%=" }
             return "\(r)\(dst) \(symbol) " + (usesRegister ? "\(r)\(src)" : "\(imm)")
@@ -82,7 +84,9 @@ public struct Disassembler: Sendable {
         case 0x05, 0x06:  // JMP, JMP32
             let r = insn.instructionClass == 0x05 ? "r" : "w"
             switch op {
-            case 0x00: return insn.instructionClass == 0x06 ? "gotol pc\(imm < 0 ? "\(imm)" : "+\(imm)")" : "goto pc\(signed(off))"
+            case 0x00:
+                return insn.instructionClass == 0x06
+                    ? "gotol pc\(imm < 0 ? "\(imm)" : "+\(imm)")" : "goto pc\(signed(off))"
             case 0x80:
                 if src == PseudoSource.call { return "call pc\(imm < 0 ? "\(imm)" : "+\(imm)")" }
                 if src == PseudoSource.kfuncCall { return "call kfunc#\(imm)" }
@@ -90,7 +94,9 @@ public struct Disassembler: Sendable {
                 return "call \(name)#\(imm)"
             case 0x90: return "exit"
             default:
-                guard let symbol = Self.jumpOperators[op] else { return "invalid jmp opcode 0x\(String(insn.opcode, radix: 16))" }
+                guard let symbol = Self.jumpOperators[op] else {
+                    return "invalid jmp opcode 0x\(String(insn.opcode, radix: 16))"
+                }
                 let right = usesRegister ? "\(r)\(src)" : "0x\(String(UInt32(bitPattern: imm), radix: 16))"
                 return "if \(r)\(dst) \(symbol) \(right) goto pc\(signed(off))"
             }
@@ -103,7 +109,9 @@ public struct Disassembler: Sendable {
         let width = size == 3 ? "64" : "", kind = Self.sizes[size]
         let place = "(\(kind) *)(r\(insn.destination) \(insn.offset < 0 ? "\(insn.offset)" : "+\(insn.offset)"))"
         let operation = insn.immediate & ~0x01
-        let names: [Int32: (String, String)] = [0x00: ("+=", "add"), 0x40: ("|=", "or"), 0x50: ("&=", "and"), 0xa0: ("^=", "xor")]
+        let names: [Int32: (String, String)] = [
+            0x00: ("+=", "add"), 0x40: ("|=", "or"), 0x50: ("&=", "and"), 0xa0: ("^=", "xor"),
+        ]
         if let (symbol, word) = names[operation] {
             if insn.immediate & 0x01 != 0 {
                 return "r\(insn.source) = atomic\(width)_fetch_\(word)(\(place), r\(insn.source))"

@@ -26,12 +26,15 @@ extension ObjectSpec {
         var variables: [GlobalVariable] = []
         for symbol in symbols where symbol.type == .object && !symbol.name.isEmpty {
             guard let sectionIndex = symbol.section.sectionIndex, let mapIndex = mapBySection[sectionIndex],
-                case .data(let section, let readOnly) = maps[mapIndex].origin else { continue }
+                case .data(let section, let readOnly) = maps[mapIndex].origin
+            else { continue }
             // Symbols pointing outside their section are skipped: the map could not hold them.
             let (end, overflow) = symbol.value.addingReportingOverflow(symbol.size)
             guard !overflow, end <= UInt64(maps[mapIndex].valueSize) else { continue }
-            variables.append(GlobalVariable(name: String(symbol.name), section: section, mapIndex: mapIndex,
-                                            offset: Int(symbol.value), size: Int(symbol.size), isReadOnly: readOnly))
+            variables.append(
+                GlobalVariable(
+                    name: String(symbol.name), section: section, mapIndex: mapIndex,
+                    offset: Int(symbol.value), size: Int(symbol.size), isReadOnly: readOnly))
         }
         return variables.sorted { ($0.mapIndex, $0.offset) < ($1.mapIndex, $1.offset) }
     }

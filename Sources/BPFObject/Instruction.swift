@@ -30,17 +30,19 @@ public struct Instruction: Hashable, Sendable {
     public static let size = 8
 
     public init(opcode: UInt8, destination: UInt8 = 0, source: UInt8 = 0, offset: Int16 = 0, immediate: Int32 = 0) {
-        word = UInt64(opcode) | UInt64(destination & 0xf) << 8 | UInt64(source & 0xf) << 12
+        word =
+            UInt64(opcode) | UInt64(destination & 0xf) << 8 | UInt64(source & 0xf) << 12
             | UInt64(UInt16(bitPattern: offset)) << 16 | UInt64(UInt32(bitPattern: immediate)) << 32
     }
 
     /// Decodes an instruction stored in `order` (the register nibbles swap places in big-endian objects).
     public init(_ r: Record) {
         let registers = r.u8(1)
-        self.init(opcode: r.u8(0),
-                  destination: r.order == .little ? registers & 0xf : registers >> 4,
-                  source: r.order == .little ? registers >> 4 : registers & 0xf,
-                  offset: Int16(bitPattern: r.u16(2)), immediate: r.i32(4))
+        self.init(
+            opcode: r.u8(0),
+            destination: r.order == .little ? registers & 0xf : registers >> 4,
+            source: r.order == .little ? registers >> 4 : registers & 0xf,
+            offset: Int16(bitPattern: r.u16(2)), immediate: r.i32(4))
     }
 
     /// Decodes `bytes` (a whole number of instructions) stored in `order`.
@@ -56,7 +58,9 @@ public struct Instruction: Hashable, Sendable {
                 // `count` whole instructions lie in `bytes`.
                 let words = Record(bytes, order: order)
                 for i in 0..<count {
-                    out[i] = order == .little ? Instruction(word: words.u64(i * size)) : Instruction(words.record(at: i * size, size: size))
+                    out[i] =
+                        order == .little
+                        ? Instruction(word: words.u64(i * size)) : Instruction(words.record(at: i * size, size: size))
                 }
             }
         }
@@ -86,8 +90,9 @@ public struct Instruction: Hashable, Sendable {
     public func encoded(_ order: ByteOrder) -> (UInt8, UInt8, UInt16, UInt32) {
         let registers = order == .little ? destination & 0xf | source << 4 : destination << 4 | source & 0xf
         let off = UInt16(bitPattern: offset), imm = UInt32(bitPattern: immediate)
-        return order == .little ? (opcode, registers, off.littleEndian, imm.littleEndian)
-                                : (opcode, registers, off.bigEndian, imm.bigEndian)
+        return order == .little
+            ? (opcode, registers, off.littleEndian, imm.littleEndian)
+            : (opcode, registers, off.bigEndian, imm.bigEndian)
     }
 
     /// Appends the instruction's bytes in `order`.

@@ -18,7 +18,8 @@ extension ObjectSpec {
     mutating func readKconfigExterns(_ symbols: SymbolTable) throws(ObjectError) {
         guard let btf, let datasec = dataSections[".kconfig"] else { return }
         var entries: [(name: String, type: TypeID, size: Int, align: Int, weak: Bool)] = []
-        let undefined = FirstByName(symbols.compactMap { $0.section == .undefined ? ($0.name, UInt32($0.binding.rawValue)) : nil })
+        let undefined = FirstByName(
+            symbols.compactMap { $0.section == .undefined ? ($0.name, UInt32($0.binding.rawValue)) : nil })
         var seen: Set<String> = []
         do {
             for variable in try btf.type(datasec).variables {
@@ -29,10 +30,15 @@ extension ObjectSpec {
                     throw ObjectError.invalidMap(name: name, section: ".kconfig", reason: .listedTwice)
                 }
                 if let unsupported = try Self.unsupportedKconfigType(v.referencedType, btf) {
-                    throw ObjectError.invalidMap(name: name, section: ".kconfig", reason: .unsupportedExternType(unsupported))
+                    throw ObjectError.invalidMap(
+                        name: name, section: ".kconfig", reason: .unsupportedExternType(unsupported))
                 }
-                entries.append((name, v.referencedType, try btf.size(of: v.referencedType), try btf.alignment(of: v.referencedType),
-                                undefined[v.name] == UInt32(SymbolBinding.weak.rawValue)))
+                entries.append(
+                    (
+                        name, v.referencedType, try btf.size(of: v.referencedType),
+                        try btf.alignment(of: v.referencedType),
+                        undefined[v.name] == UInt32(SymbolBinding.weak.rawValue)
+                    ))
             }
         } catch {
             throw .converting(error)
@@ -45,15 +51,19 @@ extension ObjectSpec {
             // The map's value is allocated at this size before the kernel sees it: no more than the
             // kernel takes for an array's value (KMALLOC_MAX_SIZE), whatever sizes the BTF declares.
             guard offset + e.size <= Self.maximumKconfigSize else {
-                throw .invalidMap(name: e.name, section: ".kconfig",
-                                  reason: .externsTooLarge(limit: Self.maximumKconfigSize))
+                throw .invalidMap(
+                    name: e.name, section: ".kconfig",
+                    reason: .externsTooLarge(limit: Self.maximumKconfigSize))
             }
-            kconfigExterns.append(KconfigExtern(name: e.name, typeID: e.type, offset: UInt32(offset), size: UInt32(e.size), isWeak: e.weak))
+            kconfigExterns.append(
+                KconfigExtern(
+                    name: e.name, typeID: e.type, offset: UInt32(offset), size: UInt32(e.size), isWeak: e.weak))
             offset += e.size
         }
-        var map = MapSpec(name: Self.internalMapName(object: name, section: ".kconfig"), type: .array, keySize: 4,
-                          valueSize: UInt32((offset + 7) / 8 * 8), maxEntries: 1, flags: MapFlag.mmapable | MapFlag.readOnlyProgram,
-                          origin: .data(section: ".kconfig", readOnly: true), sectionIndex: -1)
+        var map = MapSpec(
+            name: Self.internalMapName(object: name, section: ".kconfig"), type: .array, keySize: 4,
+            valueSize: UInt32((offset + 7) / 8 * 8), maxEntries: 1, flags: MapFlag.mmapable | MapFlag.readOnlyProgram,
+            origin: .data(section: ".kconfig", readOnly: true), sectionIndex: -1)
         map.valueTypeID = datasec
         maps.append(map)
     }
@@ -80,7 +90,9 @@ extension ObjectSpec {
                 throw fail(.configMissing)
             }
             let encoded: [UInt8]
-            do { encoded = try Self.encode(text, as: e.typeID, size: Int(e.size), btf) } catch let problem as RelocationProblem.ConfigValueProblem {
+            do { encoded = try Self.encode(text, as: e.typeID, size: Int(e.size), btf) } catch let problem
+                as RelocationProblem.ConfigValueProblem
+            {
                 throw fail(.configValue(text, problem))
             } catch {
                 throw .converting(error)
@@ -129,8 +141,10 @@ extension ObjectSpec {
             if size < 8 {
                 let signed = t.intInfo.encoding.contains(.signed)
                 let bits = UInt64(size * 8)
-                let fits = signed ? (Int64(bitPattern: value) >= -(1 << (bits - 1)) && Int64(bitPattern: value) < (1 << (bits - 1)))
-                                  : value < (1 << bits)
+                let fits =
+                    signed
+                    ? (Int64(bitPattern: value) >= -(1 << (bits - 1)) && Int64(bitPattern: value) < (1 << (bits - 1)))
+                    : value < (1 << bits)
                 guard fits else { throw RelocationProblem.ConfigValueProblem.outOfRange(bytes: size) }
             }
             return littleOrBig(value)
@@ -139,7 +153,9 @@ extension ObjectSpec {
             guard let value = tristate[text] else { throw RelocationProblem.ConfigValueProblem.notTristate }
             return littleOrBig(value)
         case .array:
-            guard text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 else { throw RelocationProblem.ConfigValueProblem.notString }
+            guard text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 else {
+                throw RelocationProblem.ConfigValueProblem.notString
+            }
             return Array(text.dropFirst().dropLast().utf8.prefix(max(0, size - 1))) + [0]
         default:
             throw RelocationProblem.ConfigValueProblem.kindHoldsNoValue(t.kind)
@@ -150,7 +166,8 @@ extension ObjectSpec {
     static func parseNumber(_ text: String) -> UInt64? {
         var digits = Substring(text), negative = false
         if digits.hasPrefix("-") { negative = true; digits = digits.dropFirst() }
-        let value = digits.hasPrefix("0x") || digits.hasPrefix("0X") ? UInt64(digits.dropFirst(2), radix: 16) : UInt64(digits)
+        let value =
+            digits.hasPrefix("0x") || digits.hasPrefix("0X") ? UInt64(digits.dropFirst(2), radix: 16) : UInt64(digits)
         guard let value else { return nil }
         guard negative else { return value }
         // Down to -2^63: the magnitude of Int64.min does not fit Int64, so negate with wrapping.

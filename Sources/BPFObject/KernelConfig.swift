@@ -19,17 +19,20 @@ public struct KernelConfig: Sendable {
         var start = 0
         while start < text.count {
             // memchr finds line ends a word at a time (and, fuzzed, without tracing each byte).
-            let end = memchr(base + start, Int32(UInt8(ascii: "\n")), text.count - start)
+            let end =
+                memchr(base + start, Int32(UInt8(ascii: "\n")), text.count - start)
                 .map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - base } ?? text.count
             var line = text[start..<end]
             start = end + 1
             if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
             guard !line.isEmpty else { continue }
             if line.starts(with: commentedName), line.count >= commentedName.count + notSet.count,
-               line.suffix(notSet.count).elementsEqual(notSet) {
+                line.suffix(notSet.count).elementsEqual(notSet)
+            {
                 values[String(decoding: line.dropFirst(2).dropLast(notSet.count), as: UTF8.self)] = "n"
             } else if line.starts(with: name), let eq = line.firstIndex(of: UInt8(ascii: "=")) {
-                values[String(decoding: line[..<eq], as: UTF8.self)] = String(decoding: line[(eq + 1)...], as: UTF8.self)
+                values[String(decoding: line[..<eq], as: UTF8.self)] = String(
+                    decoding: line[(eq + 1)...], as: UTF8.self)
             }
         }
         return values

@@ -67,8 +67,12 @@ public struct KernelSymbols: Sendable {
             let line = rest[..<end]
             rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
             let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 3, omittingEmptySubsequences: true)
-            guard fields.count >= 3, let address = UInt64(String(decoding: fields[0], as: UTF8.self), radix: 16) else { continue }
-            guard body(address, String(decoding: fields[2].prefix { $0 != UInt8(ascii: "\t") }, as: UTF8.self)) else { return }
+            guard fields.count >= 3, let address = UInt64(String(decoding: fields[0], as: UTF8.self), radix: 16) else {
+                continue
+            }
+            guard body(address, String(decoding: fields[2].prefix { $0 != UInt8(ascii: "\t") }, as: UTF8.self)) else {
+                return
+            }
         }
     }
 
@@ -88,7 +92,8 @@ extension ObjectSpec {
     /// The `.ksyms` externs named by the object's BTF.
     mutating func readKsymExterns(_ symbols: SymbolTable) throws(ObjectError) {
         guard let btf, let datasec = dataSections[".ksyms"] else { return }
-        let undefined = FirstByName(symbols.compactMap { $0.section == .undefined ? ($0.name, UInt32($0.binding.rawValue)) : nil })
+        let undefined = FirstByName(
+            symbols.compactMap { $0.section == .undefined ? ($0.name, UInt32($0.binding.rawValue)) : nil })
         var seen: Set<String> = []
         do {
             for entry in try btf.type(datasec).variables {
@@ -103,7 +108,8 @@ extension ObjectSpec {
                 case .function: ksymExterns.append(KsymExtern(name: name, kind: .function, isWeak: weak))
                 case .variable:
                     let typeless = try btf.resolve(t.referencedType) == 0
-                    ksymExterns.append(KsymExtern(name: name, kind: typeless ? .typelessVariable : .typedVariable, isWeak: weak))
+                    ksymExterns.append(
+                        KsymExtern(name: name, kind: typeless ? .typelessVariable : .typedVariable, isWeak: weak))
                 default: continue
                 }
             }
@@ -122,7 +128,9 @@ extension ObjectSpec {
             case .function, .typedVariable:
                 let kind: Kind = extern.kind == .function ? .function : .variable
                 for (index, btf) in targets.enumerated() {
-                    if let id = btf.typeIDs(named: extern.name, kind: kind).first(where: { btf.base == nil || $0 >= btf.firstID }) {
+                    if let id = btf.typeIDs(named: extern.name, kind: kind).first(where: {
+                        btf.base == nil || $0 >= btf.firstID
+                    }) {
                         found = .btf(id: id, btfIndex: index)
                         break
                     }
@@ -135,8 +143,10 @@ extension ObjectSpec {
             } else if extern.isWeak {
                 values[extern.name] = .missing
             } else {
-                throw .unresolvedRelocation(program: ".ksyms", instruction: 0, symbol: extern.name,
-                                            reason: .ksymMissing(function: extern.kind == .function, inKallsyms: extern.kind == .typelessVariable))
+                throw .unresolvedRelocation(
+                    program: ".ksyms", instruction: 0, symbol: extern.name,
+                    reason: .ksymMissing(
+                        function: extern.kind == .function, inKallsyms: extern.kind == .typelessVariable))
             }
         }
         return values
@@ -146,7 +156,9 @@ extension ObjectSpec {
 extension LinkedProgram {
     /// Puts module BTF `moduleBTF`'s descriptor in the `ld_imm64` of each of its typed variables.
     public mutating func setModuleBTFDescriptor(_ fd: Int32, forModule moduleBTF: Int) {
-        for load in moduleVariableLoads where load.moduleBTF == moduleBTF { instructions[load.instruction + 1].immediate = fd }
+        for load in moduleVariableLoads where load.moduleBTF == moduleBTF {
+            instructions[load.instruction + 1].immediate = fd
+        }
     }
 
     /// The `fd_array` slot of module BTF `btfIndex` for this program (0 for vmlinux), allocated on first use.
@@ -154,7 +166,8 @@ extension LinkedProgram {
         guard btfIndex != 0 else { return 0 }
         if let known = moduleBTFs.firstIndex(of: btfIndex) { return Int16(known + 1) }
         guard moduleBTFs.count < Int(Int16.max) - 1 else {
-            throw .unresolvedRelocation(program: name, instruction: instruction, symbol: symbol, reason: .tooManyModules)
+            throw .unresolvedRelocation(
+                program: name, instruction: instruction, symbol: symbol, reason: .tooManyModules)
         }
         moduleBTFs.append(btfIndex)
         return Int16(moduleBTFs.count)
@@ -167,7 +180,8 @@ extension LinkedProgram {
     public mutating func apply(ksyms values: [String: KsymValue]) throws(ObjectError) {
         for use in externUses {
             guard let value = values[use.name] else {
-                throw .unresolvedRelocation(program: name, instruction: use.instruction, symbol: use.name, reason: .externNotResolved)
+                throw .unresolvedRelocation(
+                    program: name, instruction: use.instruction, symbol: use.name, reason: .externNotResolved)
             }
             let i = use.instruction
             if instructions[i].isCall {

@@ -52,8 +52,9 @@ public enum Linker {
 
     /// Links the entry program at `entry` in ``ObjectSpec/programs``.
     public static func link(_ spec: ObjectSpec, programAt entry: Int) throws(ObjectError) -> LinkedProgram {
-        var linked = LinkedProgram(name: spec.programs[entry].name, sectionName: spec.programs[entry].sectionName,
-                                   kind: spec.programs[entry].kind, instructions: spec.programs[entry].instructions)
+        var linked = LinkedProgram(
+            name: spec.programs[entry].name, sectionName: spec.programs[entry].sectionName,
+            kind: spec.programs[entry].kind, instructions: spec.programs[entry].instructions)
         // Subprogram index → first instruction in the linked program; the entry sits at 0. Both stay
         // unallocated for a program that calls nothing.
         var placed = PlacedFunctions()
@@ -66,13 +67,17 @@ public enum Linker {
             let base = p == entry ? 0 : placed[p] ?? 0
             // func_info/line_info come from the records' byte offsets in their section, shifted to where the function sits.
             let shift = base - program.sectionOffset
-            append(program.functionRecords.map {
-                FunctionRecord(instruction: Int($0.instructionOffset) / Instruction.size + shift, typeID: $0.typeID)
-            }, to: &linked.functionInfo)
-            append(program.lineRecords.map {
-                LineRecord(instruction: Int($0.instructionOffset) / Instruction.size + shift, fileNameOffset: $0.fileNameOffset,
-                           lineOffset: $0.lineOffset, lineColumn: $0.lineColumn)
-            }, to: &linked.lineInfo)
+            append(
+                program.functionRecords.map {
+                    FunctionRecord(instruction: Int($0.instructionOffset) / Instruction.size + shift, typeID: $0.typeID)
+                }, to: &linked.functionInfo)
+            append(
+                program.lineRecords.map {
+                    LineRecord(
+                        instruction: Int($0.instructionOffset) / Instruction.size + shift,
+                        fileNameOffset: $0.fileNameOffset,
+                        lineOffset: $0.lineOffset, lineColumn: $0.lineColumn)
+                }, to: &linked.lineInfo)
             for reference in program.references {
                 let at = base + reference.instruction
                 switch reference.target {
@@ -80,26 +85,34 @@ public enum Linker {
                     setLoad(&linked, at: at, source: PseudoSource.mapFD, low: Int32(map), high: 0)
                     linked.mapLoads.append(MapLoad(instruction: at, map: map))
                 case let .mapValue(map, offset):
-                    setLoad(&linked, at: at, source: PseudoSource.mapValue, low: Int32(map), high: Int32(bitPattern: offset))
+                    setLoad(
+                        &linked, at: at, source: PseudoSource.mapValue, low: Int32(map), high: Int32(bitPattern: offset)
+                    )
                     linked.mapLoads.append(MapLoad(instruction: at, map: map))
                 case let .function(section, instruction, callback):
-                    let start = try place(spec, section: section, instruction: instruction, from: program.name, at: reference.instruction,
-                                          entry: entry, linked: &linked, placed: &placed, pending: &pending)
+                    let start = try place(
+                        spec, section: section, instruction: instruction, from: program.name, at: reference.instruction,
+                        entry: entry, linked: &linked, placed: &placed, pending: &pending)
                     if callback {
                         setLoad(&linked, at: at, source: PseudoSource.function, low: Int32(start - at - 1), high: 0)
                     } else {
                         linked.instructions[at].immediate = Int32(start - at - 1)
                     }
                 case let .external(symbol):
-                    if let map = spec.kconfigMapIndex, let extern = spec.externIndex.kconfig[symbol].map({ spec.kconfigExterns[Int($0)] }),
-                       program.instructions[reference.instruction].isLoadImmediate64 {
-                        setLoad(&linked, at: at, source: PseudoSource.mapValue, low: Int32(map), high: Int32(bitPattern: extern.offset))
+                    if let map = spec.kconfigMapIndex,
+                        let extern = spec.externIndex.kconfig[symbol].map({ spec.kconfigExterns[Int($0)] }),
+                        program.instructions[reference.instruction].isLoadImmediate64
+                    {
+                        setLoad(
+                            &linked, at: at, source: PseudoSource.mapValue, low: Int32(map),
+                            high: Int32(bitPattern: extern.offset))
                         linked.mapLoads.append(MapLoad(instruction: at, map: map))
                     } else if spec.externIndex.ksym[symbol] != nil {
                         linked.externUses.append(ExternUse(instruction: at, name: symbol))
                     } else {
-                        throw .unresolvedRelocation(program: program.name, instruction: reference.instruction, symbol: symbol,
-                                                    reason: .undefinedSymbol)
+                        throw .unresolvedRelocation(
+                            program: program.name, instruction: reference.instruction, symbol: symbol,
+                            reason: .undefinedSymbol)
                     }
                 }
             }
@@ -114,8 +127,9 @@ public enum Linker {
                 }
                 guard relocated?[i] == false else { continue }
                 let target = program.sectionOffset + i + Int(insn.immediate) + 1
-                let start = try place(spec, section: program.sectionIndex, instruction: target, from: program.name, at: i,
-                                      entry: entry, linked: &linked, placed: &placed, pending: &pending)
+                let start = try place(
+                    spec, section: program.sectionIndex, instruction: target, from: program.name, at: i,
+                    entry: entry, linked: &linked, placed: &placed, pending: &pending)
                 linked.instructions[base + i].immediate = Int32(start - (base + i) - 1)
             }
         }
@@ -138,11 +152,15 @@ public enum Linker {
     }
 
     /// Where the function starting at `instruction` of `section` sits in the linked program, appending it on first use.
-    private static func place(_ spec: ObjectSpec, section: Int, instruction: Int, from program: String, at index: Int,
-                              entry: Int, linked: inout LinkedProgram, placed: inout PlacedFunctions, pending: inout [Int]) throws(ObjectError) -> Int {
+    private static func place(
+        _ spec: ObjectSpec, section: Int, instruction: Int, from program: String, at index: Int,
+        entry: Int, linked: inout LinkedProgram, placed: inout PlacedFunctions, pending: inout [Int]
+    ) throws(ObjectError) -> Int {
         guard let callee = ObjectSpec.program(startingAt: instruction, inSection: section, spec.programs) else {
-            throw .invalidInstruction(program: program, instruction: index,
-                                      reason: .callTargetNotFunction(instruction: instruction, section: String(spec.elf.sections[section].name)))
+            throw .invalidInstruction(
+                program: program, instruction: index,
+                reason: .callTargetNotFunction(
+                    instruction: instruction, section: String(spec.elf.sections[section].name)))
         }
         if callee == entry { return 0 }
         if let known = placed[callee] { return known }

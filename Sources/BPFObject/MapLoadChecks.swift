@@ -14,14 +14,18 @@ extension ObjectSpec {
             for map in maps where seenMaps.insert(map.name).inserted && map.autoCreate { created.insert(map.name) }
         }
         for (index, map) in maps.enumerated() where map.autoCreate {
-            func fail(_ reason: MapProblem) -> ObjectError { .invalidMap(name: map.name, section: map.origin.description, reason: reason) }
+            func fail(_ reason: MapProblem) -> ObjectError {
+                .invalidMap(name: map.name, section: map.origin.description, reason: reason)
+            }
             // A struct_ops map is created at the kernel's value size and filled by its own layout: nothing else goes in.
             guard map.structOps == nil || (map.contents.isEmpty && map.slots.isEmpty) else {
                 throw fail(.structOpsContents)
             }
             if !map.contents.isEmpty {
                 guard map.type == .array, map.keySize == 4, map.contents.count == Int(map.valueSize) else {
-                    throw fail(.contentsMismatch(bytes: map.contents.count, type: map.type, keySize: map.keySize, valueSize: map.valueSize))
+                    throw fail(
+                        .contentsMismatch(
+                            bytes: map.contents.count, type: map.type, keySize: map.keySize, valueSize: map.valueSize))
                 }
             }
             if !map.slots.isEmpty {
@@ -45,8 +49,13 @@ extension ObjectSpec {
             }
             if index == kconfigMapIndex {
                 let end = kconfigExterns.map { Int($0.offset) + Int($0.size) }.max() ?? 0
-                guard map.type == .array, map.keySize == 4, end <= Int(map.valueSize), Int(map.valueSize) <= Self.maximumKconfigSize else {
-                    throw fail(.kconfigMapSize(needed: end, keySize: map.keySize, valueSize: map.valueSize, limit: Self.maximumKconfigSize))
+                guard map.type == .array, map.keySize == 4, end <= Int(map.valueSize),
+                    Int(map.valueSize) <= Self.maximumKconfigSize
+                else {
+                    throw fail(
+                        .kconfigMapSize(
+                            needed: end, keySize: map.keySize, valueSize: map.valueSize, limit: Self.maximumKconfigSize)
+                    )
                 }
             }
         }

@@ -116,7 +116,8 @@ public enum MapProblem: Hashable, Sendable, CustomStringConvertible {
         case .innerMapHasValues: "an inner map definition has 'values' of its own: maps of maps nest one level"
         case .valuesNotArray: "'values' is not an array"
         case .valuesNotPointers: "'values' elements are not pointers"
-        case let .valuesOnMapType(type): "'values' on a \(type) map: only prog_array, array_of_maps and hash_of_maps take them"
+        case let .valuesOnMapType(type):
+            "'values' on a \(type) map: only prog_array, array_of_maps and hash_of_maps take them"
         case let .valueSizeConflictsWithValues(size): "value size \(size) conflicts with 'values' (4-byte ids)"
         case .relocatedWithoutValues: "relocated but has no 'values' member"
         case let .unsupportedExternType(type):
@@ -132,7 +133,8 @@ public enum MapProblem: Hashable, Sendable, CustomStringConvertible {
         case let .secondSection(index): "a second section of that name (section \(index))"
         case let .overlaps(other): "its bytes overlap struct_ops variable '\(other)'"
         case let .notFunctionPointerMember(offset): "the relocation at byte \(offset) is not a function-pointer member"
-        case let .memberTargetNotProgram(member, symbol): "member '\(member)' points to '\(symbol)', which starts no program"
+        case let .memberTargetNotProgram(member, symbol):
+            "member '\(member)' points to '\(symbol)', which starts no program"
         case let .memberProgramNotStructOps(member, program, section):
             "member '\(member)' points to program '\(program)' of section '\(section)', not a struct_ops section"
         case .notStructOps: "not a struct_ops map"
@@ -142,22 +144,26 @@ public enum MapProblem: Hashable, Sendable, CustomStringConvertible {
             case .wrapper: "the kernel has no struct bpf_struct_ops_\(type): \(type) is not a struct_ops type"
             case .wrapperMember: "bpf_struct_ops_\(type) has no member of type \(type)"
             }
-        case let .kernelValueTooLarge(type, size): "bpf_struct_ops_\(type) is \(size) bytes, more than a struct_ops value can be"
-        case let .kernelMemberMissing(member, type): "member '\(member)' is set, but the kernel's struct \(type) has no such member"
+        case let .kernelValueTooLarge(type, size):
+            "bpf_struct_ops_\(type) is \(size) bytes, more than a struct_ops value can be"
+        case let .kernelMemberMissing(member, type):
+            "member '\(member)' is set, but the kernel's struct \(type) has no such member"
         case let .kernelMemberNotFunctionPointer(member, program):
             "member '\(member)' names program '\(program)', but the kernel's member is not a function pointer"
         case let .kernelMemberOutside(member, valueSize, type):
             "the kernel's member '\(member)' lies outside the \(valueSize)-byte bpf_struct_ops_\(type)"
         case let .pointerNotProgram(member): "pointer member '\(member)' holds a value that is not a program"
         case let .bitfieldMember(member): "bitfield member '\(member)' cannot be set"
-        case let .memberSizeDiffers(member, local, kernel): "member '\(member)' is \(local) bytes here but \(kernel) in the kernel"
+        case let .memberSizeDiffers(member, local, kernel):
+            "member '\(member)' is \(local) bytes here but \(kernel) in the kernel"
         case .structOpsContents: "a struct_ops map takes no initial contents or slots"
         case let .contentsMismatch(bytes, type, keySize, valueSize):
             "\(bytes) bytes of initial contents for a \(type) map of \(keySize)-byte keys and \(valueSize)-byte values"
                 + " (an array of 4-byte keys and values of the contents' size is needed)"
         case let .slotSizes(keySize, valueSize):
             "slots need 4-byte keys and values; the map has \(keySize)-byte keys and \(valueSize)-byte values"
-        case let .slotKind(key, reference): "slot \(key) holds \(reference): a prog_array holds programs, a map of maps holds maps"
+        case let .slotKind(key, reference):
+            "slot \(key) holds \(reference): a prog_array holds programs, a map of maps holds maps"
         case let .slotProgramNotLoaded(key, program):
             "slot \(key) names program '\(program)', which the load does not load (a subprogram, or not set to load)"
         case let .slotMapNotCreated(key, map): "slot \(key) names map '\(map)', which the load does not create"

@@ -12,8 +12,9 @@ extension ObjectSpec {
         for symbol in symbols where symbol.type != .section {
             guard let index = symbol.section.sectionIndex, index <= last, slot[index] >= 0 else { continue }
             if symbol.nameIsTooLong {
-                throw .invalidMap(name: "symbol \(symbol.index)", section: String(sections[slot[index]].name),
-                                  reason: .nameLongerThan(limit: ByteString.maximumLength))
+                throw .invalidMap(
+                    name: "symbol \(symbol.index)", section: String(sections[slot[index]].name),
+                    reason: .nameLongerThan(limit: ByteString.maximumLength))
             }
             guard !symbol.name.isEmpty else { continue }
             defined[slot[index]].append(symbol)
@@ -31,11 +32,13 @@ extension ObjectSpec {
             let name = try Self.name(symbol.name, in: sectionName)
             let size = symbol.size > 0 ? symbol.size : section.size / UInt64(defined.count)
             guard size >= 16, let r = reader.record(at: symbol.value, size: Int(min(size, 64))) else {
-                throw .invalidMap(name: name, section: sectionName,
-                                  reason: .outsideSection(size: UInt64(size), offset: symbol.value, sectionSize: section.size))
+                throw .invalidMap(
+                    name: name, section: sectionName,
+                    reason: .outsideSection(size: UInt64(size), offset: symbol.value, sectionSize: section.size))
             }
-            var spec = MapSpec(name: name, type: MapType(rawValue: r.u32(0)), keySize: r.u32(4), valueSize: r.u32(8),
-                               maxEntries: r.u32(12), flags: size >= 20 ? r.u32(16) : 0, origin: .legacy, sectionIndex: section.index)
+            var spec = MapSpec(
+                name: name, type: MapType(rawValue: r.u32(0)), keySize: r.u32(4), valueSize: r.u32(8),
+                maxEntries: r.u32(12), flags: size >= 20 ? r.u32(16) : 0, origin: .legacy, sectionIndex: section.index)
             spec.offset = symbol.value
             if size >= 28 { spec.pinning = r.u32(24) }
             maps.append(spec)
@@ -53,7 +56,8 @@ extension ObjectSpec {
                 throw ObjectError.invalidMap(name: "*", section: ".maps", reason: .noDataSection)
             }
             // Where each map variable is: its symbol's value, by name (the first of a name wins).
-            let placement = FirstByName(symbols.compactMap { $0.section == .index(section.index) ? ($0.name, $0.value) : nil })
+            let placement = FirstByName(
+                symbols.compactMap { $0.section == .index(section.index) ? ($0.name, $0.value) : nil })
             // Definitions by struct type, each walked once (maps sharing a definition, as `struct inner a, b`,
             // or a DATASEC listing one variable many times, would walk its members once per map).
             var definitions: [TypeID: MapSpec] = [:]
@@ -94,31 +98,43 @@ extension ObjectSpec {
 
     /// The map a BTF map-definition struct describes (also used for inner-map templates, which
     /// nest one level as in libbpf: an inner definition with `values` of its own is an error).
-    func btfMapDefinition(_ btf: BTF, typeID: TypeID, name: String, sectionIndex: Int, isInner: Bool = false) throws -> MapSpec {
+    func btfMapDefinition(
+        _ btf: BTF, typeID: TypeID, name: String, sectionIndex: Int, isInner: Bool = false
+    ) throws -> MapSpec {
         let definition = try btf.type(try btf.resolve(typeID))
         guard definition.kind == .struct else {
             throw ObjectError.invalidMap(name: name, section: ".maps", reason: .notStruct(definition.kind))
         }
-        var spec = MapSpec(name: name, type: MapType(rawValue: 0), keySize: 0, valueSize: 0, maxEntries: 0, flags: 0,
-                           origin: .btf, sectionIndex: sectionIndex)
+        var spec = MapSpec(
+            name: name, type: MapType(rawValue: 0), keySize: 0, valueSize: 0, maxEntries: 0, flags: 0,
+            origin: .btf, sectionIndex: sectionIndex)
         /// `__uint(field, N)`: a pointer to an array of N elements; `__ulong(field, N)`: an enum whose one value is N.
         func wide(_ m: Member) throws -> UInt64 {
             // The common shape, read from type headers: a pointer to an array of N.
-            if let target = try btf.pointerTarget(of: m.type), let count = try btf.arrayCount(of: target) { return UInt64(count) }
+            if let target = try btf.pointerTarget(of: m.type), let count = try btf.arrayCount(of: target) {
+                return UInt64(count)
+            }
             let pointer = try btf.type(try btf.resolve(m.type))
-            if pointer.kind == .enum || pointer.kind == .enum64, let first = pointer.enumerators.first { return first.value }
+            if pointer.kind == .enum || pointer.kind == .enum64, let first = pointer.enumerators.first {
+                return first.value
+            }
             guard pointer.kind == .pointer else {
-                throw ObjectError.invalidMap(name: name, section: ".maps", reason: .memberForm(member: String(m.name), expected: .uint))
+                throw ObjectError.invalidMap(
+                    name: name, section: ".maps", reason: .memberForm(member: String(m.name), expected: .uint))
             }
             let target = try btf.type(try btf.resolve(pointer.referencedType))
-            if target.kind == .enum || target.kind == .enum64, let first = target.enumerators.first { return first.value }
-            throw ObjectError.invalidMap(name: name, section: ".maps", reason: .memberForm(member: String(m.name), expected: .uintOrULong))
+            if target.kind == .enum || target.kind == .enum64, let first = target.enumerators.first {
+                return first.value
+            }
+            throw ObjectError.invalidMap(
+                name: name, section: ".maps", reason: .memberForm(member: String(m.name), expected: .uintOrULong))
         }
         func number(_ m: Member) throws -> UInt32 { UInt32(truncatingIfNeeded: try wide(m)) }
         /// `__type(field, T)`: a pointer to T; returns T's id and size.
         func typed(_ m: Member) throws -> (TypeID, UInt32) {
             guard let target = try btf.pointerTarget(of: m.type) else {
-                throw ObjectError.invalidMap(name: name, section: ".maps", reason: .memberForm(member: String(m.name), expected: .type))
+                throw ObjectError.invalidMap(
+                    name: name, section: ".maps", reason: .memberForm(member: String(m.name), expected: .type))
             }
             return (target, UInt32(truncatingIfNeeded: try btf.size(of: target)))
         }
@@ -157,7 +173,9 @@ extension ObjectSpec {
                 }
                 let target = try btf.type(try btf.resolve(pointer.referencedType))
                 if target.kind == .struct {
-                    spec.innerMap = InnerMapSpec(try btfMapDefinition(btf, typeID: target.id, name: name + ".inner", sectionIndex: sectionIndex, isInner: true))
+                    spec.innerMap = InnerMapSpec(
+                        try btfMapDefinition(
+                            btf, typeID: target.id, name: name + ".inner", sectionIndex: sectionIndex, isInner: true))
                 }
             case nil:
                 throw ObjectError.invalidMap(name: name, section: ".maps", reason: .unknownField(String(m.name)))
@@ -169,7 +187,8 @@ extension ObjectSpec {
                 throw ObjectError.invalidMap(name: name, section: ".maps", reason: .valuesOnMapType(spec.type))
             }
             guard spec.valueSize == 0 || spec.valueSize == 4 else {
-                throw ObjectError.invalidMap(name: name, section: ".maps", reason: .valueSizeConflictsWithValues(spec.valueSize))
+                throw ObjectError.invalidMap(
+                    name: name, section: ".maps", reason: .valueSizeConflictsWithValues(spec.valueSize))
             }
             spec.valueSize = 4
         }
@@ -181,32 +200,40 @@ extension ObjectSpec {
         case type, maxEntries, mapFlags, numaNode, pinning, mapExtra, keySize, valueSize, key, value, values
 
         init?(_ name: ByteString) {
-            let field: MapField? = switch name.count {
-            case 3: name.matches("key") ? .key : nil
-            case 4: name.matches("type") ? .type : nil
-            case 5: name.matches("value") ? .value : nil
-            case 6: name.matches("values") ? .values : nil
-            case 7: name.matches("pinning") ? .pinning : nil
-            case 8: name.matches("key_size") ? .keySize : nil
-            case 9: name.matches("map_flags") ? .mapFlags : name.matches("numa_node") ? .numaNode : name.matches("map_extra") ? .mapExtra : nil
-            case 10: name.matches("value_size") ? .valueSize : nil
-            case 11: name.matches("max_entries") ? .maxEntries : nil
-            default: nil
-            }
+            let field: MapField? =
+                switch name.count {
+                case 3: name.matches("key") ? .key : nil
+                case 4: name.matches("type") ? .type : nil
+                case 5: name.matches("value") ? .value : nil
+                case 6: name.matches("values") ? .values : nil
+                case 7: name.matches("pinning") ? .pinning : nil
+                case 8: name.matches("key_size") ? .keySize : nil
+                case 9:
+                    name.matches("map_flags")
+                        ? .mapFlags
+                        : name.matches("numa_node") ? .numaNode : name.matches("map_extra") ? .mapExtra : nil
+                case 10: name.matches("value_size") ? .valueSize : nil
+                case 11: name.matches("max_entries") ? .maxEntries : nil
+                default: nil
+                }
             guard let field else { return nil }
             self = field
         }
     }
 
     /// Initial values of program arrays and maps of maps: `.rel.maps` entries inside a map's `values`.
-    mutating func readMapSlots(_ mapsSection: Section, _ symbols: SymbolTable, relocationSections: [Section]) throws(ObjectError) {
+    mutating func readMapSlots(
+        _ mapsSection: Section, _ symbols: SymbolTable, relocationSections: [Section]
+    ) throws(ObjectError) {
         guard btf != nil else { return }
         // The section's BTF maps by offset: a slot belongs to the last one at or before it.
         let owners = maps.indices.filter { maps[$0].origin == .btf && maps[$0].sectionIndex == mapsSection.index }
             .sorted { (maps[$0].offset, $0) < (maps[$1].offset, $1) }
         // Of maps at one offset, the first owns the slot: where each run of equal offsets starts.
         var runStart = Array(owners.indices)
-        for i in owners.indices.dropFirst() where maps[owners[i]].offset == maps[owners[i - 1]].offset { runStart[i] = runStart[i - 1] }
+        for i in owners.indices.dropFirst() where maps[owners[i]].offset == maps[owners[i - 1]].offset {
+            runStart[i] = runStart[i - 1]
+        }
         for relSection in relocationSections where Int(relSection.info) == mapsSection.index {
             let table: RelocationTable
             do { table = try elf.relocations(in: relSection, against: symbols) } catch { throw .elf(error) }
@@ -217,19 +244,22 @@ extension ObjectSpec {
                 // of maps at one offset, the first).
                 let after = Self.partition(owners.count) { maps[owners[$0]].offset > r.offset }
                 guard after > 0, case let index = owners[runStart[after - 1]] else {
-                    throw .unresolvedRelocation(program: ".maps", instruction: Int(clamping: r.offset), symbol: String(symbol.name),
-                                                reason: .outsideMapDefinitions)
+                    throw .unresolvedRelocation(
+                        program: ".maps", instruction: Int(clamping: r.offset), symbol: String(symbol.name),
+                        reason: .outsideMapDefinitions)
                 }
                 guard let valuesOffset = maps[index].valuesOffset else {
                     throw .invalidMap(name: maps[index].name, section: ".maps", reason: .relocatedWithoutValues)
                 }
                 let (start, overflow) = maps[index].offset.addingReportingOverflow(valuesOffset)
                 guard !overflow, r.offset >= start, (r.offset - start) % 8 == 0 else {
-                    throw .unresolvedRelocation(program: ".maps", instruction: Int(clamping: r.offset), symbol: String(symbol.name),
-                                                reason: .notMapSlot(map: maps[index].name))
+                    throw .unresolvedRelocation(
+                        program: ".maps", instruction: Int(clamping: r.offset), symbol: String(symbol.name),
+                        reason: .notMapSlot(map: maps[index].name))
                 }
                 let key = UInt32(truncatingIfNeeded: (r.offset - start) / 8)
-                maps[index].slots[key] = symbol.type == .function ? .program(String(symbol.name)) : .map(String(symbol.name))
+                maps[index].slots[key] =
+                    symbol.type == .function ? .program(String(symbol.name)) : .map(String(symbol.name))
             }
         }
     }

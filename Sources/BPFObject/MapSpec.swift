@@ -105,8 +105,10 @@ public struct MapSpec: Sendable {
     /// Whether the loader creates the map (libbpf's `bpf_map__set_autocreate`; false for `SEC("?.struct_ops")`).
     public var autoCreate = true
 
-    public init(name: String, type: MapType, keySize: UInt32, valueSize: UInt32, maxEntries: UInt32, flags: UInt32,
-                origin: MapOrigin, sectionIndex: Int) {
+    public init(
+        name: String, type: MapType, keySize: UInt32, valueSize: UInt32, maxEntries: UInt32, flags: UInt32,
+        origin: MapOrigin, sectionIndex: Int
+    ) {
         self.name = name
         self.type = type
         self.keySize = keySize

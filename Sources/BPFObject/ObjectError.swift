@@ -35,7 +35,8 @@ public enum ObjectError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .invalidProgram(name, section, reason): "program '\(name)' in section '\(section)': \(reason)"
         case let .unresolvedRelocation(program, instruction, symbol, reason):
             "program '\(program)', instruction \(instruction): relocation against '\(symbol)': \(reason)"
-        case let .invalidInstruction(program, instruction, reason): "program '\(program)', instruction \(instruction): \(reason)"
+        case let .invalidInstruction(program, instruction, reason):
+            "program '\(program)', instruction \(instruction): \(reason)"
         case let .invalidGlobal(name, reason): "global variable '\(name)': \(reason)"
         case let .unexpected(what): "unexpected error: \(what)"
         }
@@ -66,7 +67,8 @@ extension ObjectSpec {
     @inline(never)
     static func name(_ name: ByteString, in section: String) throws(ObjectError) -> String {
         guard name.count <= maximumNameLength else {
-            throw .invalidMap(name: shown(name), section: section, reason: .nameTooLong(bytes: name.count, limit: maximumNameLength))
+            throw .invalidMap(
+                name: shown(name), section: section, reason: .nameTooLong(bytes: name.count, limit: maximumNameLength))
         }
         return String(name)
     }
@@ -75,11 +77,14 @@ extension ObjectSpec {
     @inline(never)
     static func programName(_ name: ByteString, in section: String) throws(ObjectError) -> String {
         guard name.count <= maximumNameLength else {
-            throw .invalidProgram(name: shown(name), section: section, reason: .nameTooLong(bytes: name.count, limit: maximumNameLength))
+            throw .invalidProgram(
+                name: shown(name), section: section, reason: .nameTooLong(bytes: name.count, limit: maximumNameLength))
         }
         return String(name)
     }
 
     /// The start of an overlong name, for its error.
-    private static func shown(_ name: ByteString) -> String { String(decoding: name.utf8.prefix(40), as: UTF8.self) + "…" }
+    private static func shown(_ name: ByteString) -> String {
+        String(decoding: name.utf8.prefix(40), as: UTF8.self) + "…"
+    }
 }

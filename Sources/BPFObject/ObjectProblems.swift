@@ -21,7 +21,8 @@ public enum ProgramProblem: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .sectionNotInstructions(size): "section size \(size) is not a whole number of 8-byte instructions"
-        case let .instructionsOutsideSection(range): "instructions \(range.lowerBound)..<\(range.upperBound) lie outside the section"
+        case let .instructionsOutsideSection(range):
+            "instructions \(range.lowerBound)..<\(range.upperBound) lie outside the section"
         case let .nameTooLong(bytes, limit): "a \(bytes)-byte name (at most \(limit))"
         case let .nameLongerThan(limit): "a name longer than \(limit) bytes"
         case let .startNotInstruction(offset): "starts at byte \(offset), not an instruction inside the section"
@@ -90,7 +91,8 @@ public enum RelocationProblem: Hashable, Sendable, CustomStringConvertible {
         case let .symbolNotInSection(section): "symbol is not defined in a section (\(section))"
         case let .callNotBPFToBPF(source): "relocated call is not a BPF-to-BPF call (src_reg \(source))"
         case .callTargetNotCode: "call target is not code"
-        case let .unexpectedInstruction(opcode): "relocation of a \(String(opcode, radix: 16)) instruction, expected ld_imm64 or call"
+        case let .unexpectedInstruction(opcode):
+            "relocation of a \(String(opcode, radix: 16)) instruction, expected ld_imm64 or call"
         case .callbackOutsideSection: "callback target lies outside its section"
         case .callbackNotInstruction: "callback target is not an instruction"
         case let .noMapAt(offset, section): "no map is defined at offset \(offset) of \(section)"
@@ -148,7 +150,9 @@ public enum COREProblem: Hashable, Sendable, CustomStringConvertible {
     case notEnumerator(access: String, typeID: TypeID)
     case typeRelocationAccess(String)
     /// Candidates of the target BTF that disagree on the value.
-    case ambiguous(kind: CORERelocationKind, access: String, first: String, firstValue: UInt64, second: String, secondValue: UInt64)
+    case ambiguous(
+        kind: CORERelocationKind, access: String, first: String, firstValue: UInt64, second: String, secondValue: UInt64
+    )
     /// The relocated instruction cannot take the value (`kind` and `access` name the relocation).
     case patch(kind: CORERelocationKind, access: String, PatchProblem)
 

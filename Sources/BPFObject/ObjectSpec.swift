@@ -88,7 +88,9 @@ public struct ObjectSpec: Sendable {
             do {
                 let read = try BTF(section: btfSection, of: elf)
                 btf = read
-                btfExt = try btfExtSection.map { section throws(BTFError) in try BTFExt(section: section, of: elf, btf: read) }
+                btfExt = try btfExtSection.map { section throws(BTFError) in
+                    try BTFExt(section: section, of: elf, btf: read)
+                }
             } catch { throw .btf(error) }
         }
         self.btf = btf
@@ -188,12 +190,15 @@ extension ObjectSpec {
             case .btfMaps: mapsSection = section
             case .data where section.type == .progbits || section.type == .nobits:
                 guard section.size <= UInt64(UInt32.max) else {
-                    throw .invalidMap(name: String(section.name), section: String(section.name),
-                                      reason: .dataTooLarge(bytes: section.size))
+                    throw .invalidMap(
+                        name: String(section.name), section: String(section.name),
+                        reason: .dataTooLarge(bytes: section.size))
                 }
                 if section.size > 0 { maps.append(dataMap(section)) }
             case .data, .other:
-                if section.flags.contains(.alloc) || section.type == .progbits { unknownSections.append(String(section.name)) }
+                if section.flags.contains(.alloc) || section.type == .progbits {
+                    unknownSections.append(String(section.name))
+                }
             default: break
             }
         }
@@ -219,9 +224,13 @@ extension ObjectSpec {
         functions.reserveCapacity(min(symbols.count, 512))
         for index in symbols.indices {
             let symbol = symbols[index]
-            guard let section = symbol.section.sectionIndex, section < sections.count, firstSymbol[section] != -2 else { continue }
+            guard let section = symbol.section.sectionIndex, section < sections.count, firstSymbol[section] != -2 else {
+                continue
+            }
             if symbol.type == .function { functions.append(symbol) }
-            if symbol.value == 0, symbol.type != .section, !symbol.name.isEmpty, firstSymbol[section] == -1 { firstSymbol[section] = index }
+            if symbol.value == 0, symbol.type != .section, !symbol.name.isEmpty, firstSymbol[section] == -1 {
+                firstSymbol[section] = index
+            }
         }
         functions.sort { ($0.section.sectionIndex ?? 0, $0.value) < ($1.section.sectionIndex ?? 0, $1.value) }
         programs.reserveCapacity(functions.count + programSections.count)
@@ -230,8 +239,10 @@ extension ObjectSpec {
         for section in programSections {
             let start = next
             while next < functions.endIndex, functions[next].section.sectionIndex == section.index { next += 1 }
-            try readPrograms(section, functions: functions[start..<next],
-                             fallback: firstSymbol[section.index] < 0 ? nil : symbols[firstSymbol[section.index]], extSections: extSections)
+            try readPrograms(
+                section, functions: functions[start..<next],
+                fallback: firstSymbol[section.index] < 0 ? nil : symbols[firstSymbol[section.index]],
+                extSections: extSections)
         }
         try readReferences(sections, symbols, relocationSections: relocationSections)
         try checkPseudoSources()
@@ -240,7 +251,8 @@ extension ObjectSpec {
         var structOpsNames: Set<String> = []
         for index in sections.indices where roles[index] == .structOps {
             guard structOpsNames.insert(String(sections[index].name)).inserted else {
-                throw .invalidMap(name: "*", section: String(sections[index].name), reason: .secondSection(index: index))
+                throw .invalidMap(
+                    name: "*", section: String(sections[index].name), reason: .secondSection(index: index))
             }
             try readStructOps(sections[index], symbols, relocationSections: relocationSections)
         }
@@ -251,11 +263,13 @@ extension ObjectSpec {
         let sectionName = String(section.name)
         let readOnly = sectionName == ".rodata" || sectionName.hasPrefix(".rodata.") || sectionName == ".metadata"
         // The original metadata proposal's section: its map name must hold ".rodata" for bpftool to find it.
-        let mapName = sectionName == ".metadata" ? "metadata.rodata" : Self.internalMapName(object: name, section: sectionName)
-        var spec = MapSpec(name: mapName, type: .array, keySize: 4,
-                           valueSize: UInt32(truncatingIfNeeded: section.size), maxEntries: 1,
-                           flags: MapFlag.mmapable | (readOnly ? MapFlag.readOnlyProgram : 0),
-                           origin: .data(section: sectionName, readOnly: readOnly), sectionIndex: section.index)
+        let mapName =
+            sectionName == ".metadata" ? "metadata.rodata" : Self.internalMapName(object: name, section: sectionName)
+        var spec = MapSpec(
+            name: mapName, type: .array, keySize: 4,
+            valueSize: UInt32(truncatingIfNeeded: section.size), maxEntries: 1,
+            flags: MapFlag.mmapable | (readOnly ? MapFlag.readOnlyProgram : 0),
+            origin: .data(section: sectionName, readOnly: readOnly), sectionIndex: section.index)
         // .bss has no bytes in the file; the kernel zero-fills array maps, so it needs none either.
         spec.contents = section.type == .nobits ? [] : Array(section.data)
         if let datasec = dataSections[section.name] { spec.valueTypeID = datasec }
@@ -267,15 +281,18 @@ extension ObjectSpec {
     /// (`.data.custom`) is named by itself alone; characters other than `[A-Za-z0-9_.]` become `_`.
     public static func internalMapName(object: String, section: String) -> String {
         let suffixLength = min(max(section.utf8.count, 7), 15)
-        let prefixLength = section.utf8.dropFirst().contains(UInt8(ascii: ".")) ? 0 : min(15 - suffixLength, object.utf8.count)
+        let prefixLength =
+            section.utf8.dropFirst().contains(UInt8(ascii: ".")) ? 0 : min(15 - suffixLength, object.utf8.count)
         var name: (UInt64, UInt64) = (0, 0)  // 15 bytes at most: built in place, a small String needs no allocation
         return withUnsafeMutableBytes(of: &name) { out in
             var count = 0
             func append(_ bytes: Substring.UTF8View) {
                 for byte in bytes where count < 15 {
                     switch byte {
-                    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                         UInt8(ascii: "_"), UInt8(ascii: "."): out[count] = byte
+                    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                        UInt8(ascii: "0")...UInt8(ascii: "9"),
+                        UInt8(ascii: "_"), UInt8(ascii: "."):
+                        out[count] = byte
                     default: out[count] = UInt8(ascii: "_")
                     }
                     count += 1

@@ -55,7 +55,9 @@ extension ProgramKind {
     public var autoAttach: AutoAttach {
         switch family {
         case "tracepoint", "tp":
-            guard let target = attachTarget, let slash = target.firstIndex(of: "/") else { return .needsTarget(.tracepointName) }
+            guard let target = attachTarget, let slash = target.firstIndex(of: "/") else {
+                return .needsTarget(.tracepointName)
+            }
             return .tracepoint(category: String(target[..<slash]), name: String(target[target.index(after: slash)...]))
         case "raw_tp", "raw_tracepoint":
             guard let name = attachTarget else { return .needsTarget(.rawTracepointName) }
@@ -66,7 +68,9 @@ extension ProgramKind {
             guard let target = attachTarget, let colon = target.lastIndex(of: ":") else {
                 return .needsTarget(.uprobeFunction)
             }
-            return .uprobe(binary: String(target[..<colon]), function: String(target[target.index(after: colon)...]), returnProbe: family == "uretprobe")
+            return .uprobe(
+                binary: String(target[..<colon]), function: String(target[target.index(after: colon)...]),
+                returnProbe: family == "uretprobe")
         case "iter": return .iterator
         case "struct_ops": return .structOps
         case "kprobe", "kretprobe", "ksyscall", "kretsyscall": return .kprobe

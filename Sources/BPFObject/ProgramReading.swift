@@ -3,11 +3,14 @@ import ELF64
 
 extension ObjectSpec {
     /// Cuts the functions of an executable section into programs, with their BTF.ext records.
-    mutating func readPrograms(_ section: Section, functions: ArraySlice<Symbol>, fallback: Symbol?, extSections: ExtSectionsByName) throws(ObjectError) {
+    mutating func readPrograms(
+        _ section: Section, functions: ArraySlice<Symbol>, fallback: Symbol?, extSections: ExtSectionsByName
+    ) throws(ObjectError) {
         let sectionName = String(section.name)
         guard section.size % UInt64(Instruction.size) == 0 else {
-            throw .invalidProgram(name: sectionName, section: sectionName,
-                                  reason: .sectionNotInstructions(size: section.size))
+            throw .invalidProgram(
+                name: sectionName, section: sectionName,
+                reason: .sectionNotInstructions(size: section.size))
         }
         let kind = sectionName == ".text" ? nil : ProgramKind(section: sectionName)
         if kind == nil, sectionName != ".text" { untypedProgramSections.append(sectionName) }
@@ -16,12 +19,16 @@ extension ObjectSpec {
         let functionInfo = extSections.functions[section.name].map { btfExt?.functionInfo[Int($0)] } ?? nil
         let lineInfo = extSections.lines[section.name].map { btfExt?.lineInfo[Int($0)] } ?? nil
         func append(_ name: String, isGlobal: Bool, start: Int, length: Int) throws(ObjectError) {
-            guard let code = ByteReader(section.data, order: byteOrder)
-                .slice(offset: UInt64(start * Instruction.size), size: UInt64(length * Instruction.size)) else {
-                throw .invalidProgram(name: name, section: sectionName, reason: .instructionsOutsideSection(start..<start + length))
+            guard
+                let code = ByteReader(section.data, order: byteOrder)
+                    .slice(offset: UInt64(start * Instruction.size), size: UInt64(length * Instruction.size))
+            else {
+                throw .invalidProgram(
+                    name: name, section: sectionName, reason: .instructionsOutsideSection(start..<start + length))
             }
-            var program = ProgramSpec(name: name, sectionName: sectionName, sectionIndex: section.index, kind: kind,
-                                      instructions: Instruction.decode(code, order: byteOrder), sectionOffset: start, isGlobal: isGlobal)
+            var program = ProgramSpec(
+                name: name, sectionName: sectionName, sectionIndex: section.index, kind: kind,
+                instructions: Instruction.decode(code, order: byteOrder), sectionOffset: start, isGlobal: isGlobal)
             let range = start * Instruction.size..<(start + length) * Instruction.size
             if let functionInfo { program.functionRecords = functionInfo.records(in: range) }
             if let lineInfo { program.lineRecords = lineInfo.records(in: range) }
@@ -29,16 +36,20 @@ extension ObjectSpec {
         }
         // Functions come in offset order; old compilers' objects carry no STT_FUNC: the whole section is one program.
         if functions.isEmpty {
-            let programName = try fallback.map { symbol throws(ObjectError) in try Self.programName(symbol.name, in: sectionName) }
-                ?? String(decoding: sectionName.utf8.map { Self.isIdentifierByte($0) ? $0 : UInt8(ascii: "_") }, as: UTF8.self)
+            let programName =
+                try fallback.map { symbol throws(ObjectError) in try Self.programName(symbol.name, in: sectionName) }
+                ?? String(
+                    decoding: sectionName.utf8.map { Self.isIdentifierByte($0) ? $0 : UInt8(ascii: "_") }, as: UTF8.self
+                )
             try append(programName, isGlobal: fallback?.binding != .local, start: 0, length: count)
             return
         }
         // Unnamed function symbols are skipped (walked as slices: no copy of the list); one whose name
         // is too long to read is refused, not skipped (its program would vanish silently).
         if let long = functions.first(where: \.nameIsTooLong) {
-            throw .invalidProgram(name: "symbol \(long.index)", section: sectionName,
-                                  reason: .nameLongerThan(limit: ByteString.maximumLength))
+            throw .invalidProgram(
+                name: "symbol \(long.index)", section: sectionName,
+                reason: .nameLongerThan(limit: ByteString.maximumLength))
         }
         var rest = functions.drop { $0.name.isEmpty }
         while let f = rest.first {
@@ -48,10 +59,13 @@ extension ObjectSpec {
                 throw .invalidProgram(name: name, section: sectionName, reason: .startNotInstruction(offset: f.value))
             }
             let start = Int(f.value) / Instruction.size
-            let end = f.size > 0 ? start + Int(min(f.size, section.size) / UInt64(Instruction.size))
-                                 : rest.first.map { min(count, Int(clamping: $0.value) / Instruction.size) } ?? count
+            let end =
+                f.size > 0
+                ? start + Int(min(f.size, section.size) / UInt64(Instruction.size))
+                : rest.first.map { min(count, Int(clamping: $0.value) / Instruction.size) } ?? count
             guard f.size % UInt64(Instruction.size) == 0, end <= count, end > start else {
-                throw .invalidProgram(name: name, section: sectionName, reason: .crossesSectionEnd(size: f.size, offset: f.value))
+                throw .invalidProgram(
+                    name: name, section: sectionName, reason: .crossesSectionEnd(size: f.size, offset: f.value))
             }
             try append(name, isGlobal: f.binding != .local, start: start, length: end - start)
         }
@@ -59,16 +73,20 @@ extension ObjectSpec {
 
     /// ASCII letters and digits: what a program named after its section keeps of the name (the rest become `_`).
     static func isIdentifierByte(_ byte: UInt8) -> Bool {
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
     /// Turns each relocation of a program section into a ``Reference`` of the program holding the instruction.
-    mutating func readReferences(_ sections: [Section], _ symbols: SymbolTable, relocationSections: [Section]) throws(ObjectError) {
+    mutating func readReferences(
+        _ sections: [Section], _ symbols: SymbolTable, relocationSections: [Section]
+    ) throws(ObjectError) {
         // Programs come in (section, offset) order (readPrograms appends them so): an instruction's
         // program is found by binary search, first for its section's programs, then by offset.
-        assert(zip(programs, programs.dropFirst()).allSatisfy {
-            ($0.sectionIndex, $0.sectionOffset) <= ($1.sectionIndex, $1.sectionOffset)
-        })
+        assert(
+            zip(programs, programs.dropFirst()).allSatisfy {
+                ($0.sectionIndex, $0.sectionOffset) <= ($1.sectionIndex, $1.sectionOffset)
+            })
         func programsOf(_ section: Int) -> Range<Int> {
             let start = Self.partition(programs.count) { programs[$0].sectionIndex >= section }
             let end = Self.partition(programs.count) { programs[$0].sectionIndex > section }
@@ -86,21 +104,26 @@ extension ObjectSpec {
             let targetSize = elf.sections[target].size
             for r in table {
                 guard r.offset < targetSize, r.offset % UInt64(Instruction.size) == 0 else {
-                    throw .invalidInstruction(program: String(elf.sections[target].name), instruction: Int(r.offset / 8),
-                                              reason: .relocationNotInstruction(offset: r.offset, sectionSize: targetSize))
+                    throw .invalidInstruction(
+                        program: String(elf.sections[target].name), instruction: Int(r.offset / 8),
+                        reason: .relocationNotInstruction(offset: r.offset, sectionSize: targetSize))
                 }
                 let sectionInstruction = Int(r.offset) / Instruction.size
                 // Outside every function: bytes of a weak function another object overrode (`bpftool gen
                 // object` leaves them, with their relocations, between functions). libbpf skips these too.
-                guard let p = Self.program(containing: sectionInstruction, among: candidates, programs) else { continue }
+                guard let p = Self.program(containing: sectionInstruction, among: candidates, programs) else {
+                    continue
+                }
                 let index = sectionInstruction - programs[p].sectionOffset
                 let symbol = symbols[r.symbolIndex]
                 let reference: Reference
                 do {
-                    reference = try Self.reference(to: symbol, from: programs[p].instructions, at: index, targets: targets, elf: elf, maps: maps)
+                    reference = try Self.reference(
+                        to: symbol, from: programs[p].instructions, at: index, targets: targets, elf: elf, maps: maps)
                 } catch {
-                    throw .unresolvedRelocation(program: programs[p].name, instruction: index,
-                                                symbol: Self.displayName(of: symbol, elf: elf), reason: error.reason)
+                    throw .unresolvedRelocation(
+                        program: programs[p].name, instruction: index,
+                        symbol: Self.displayName(of: symbol, elf: elf), reason: error.reason)
                 }
                 programs[p].references.append(reference)
             }
@@ -122,9 +145,13 @@ extension ObjectSpec {
                 let insn = instructions[index]
                 while next < relocated.count, relocated[next] < index { next += 1 }
                 let isRelocated = next < relocated.count && relocated[next] == index
-                if !isRelocated, (insn.isLoadImmediate64 && insn.source != 0) || (insn.isCall && insn.source == PseudoSource.kfuncCall) {
-                    throw .invalidInstruction(program: program.name, instruction: index,
-                                              reason: .kernelReferenceWithoutRelocation(call: insn.isCall, source: insn.source))
+                if !isRelocated,
+                    (insn.isLoadImmediate64 && insn.source != 0)
+                        || (insn.isCall && insn.source == PseudoSource.kfuncCall)
+                {
+                    throw .invalidInstruction(
+                        program: program.name, instruction: index,
+                        reason: .kernelReferenceWithoutRelocation(call: insn.isCall, source: insn.source))
                 }
                 index += insn.isLoadImmediate64 ? 2 : 1
             }
@@ -133,7 +160,9 @@ extension ObjectSpec {
 
     /// The program among `candidates` (indices of one section's programs, in offset order) whose instructions include `instruction`.
     static func program(containing instruction: Int, among candidates: Range<Int>, _ programs: [ProgramSpec]) -> Int? {
-        let next = candidates.lowerBound + partition(candidates.count) { programs[candidates.lowerBound + $0].sectionOffset > instruction }
+        let next =
+            candidates.lowerBound
+            + partition(candidates.count) { programs[candidates.lowerBound + $0].sectionOffset > instruction }
         guard next > candidates.lowerBound else { return nil }
         let p = next - 1
         return instruction < programs[p].sectionOffset + programs[p].instructions.count ? p : nil
@@ -142,8 +171,11 @@ extension ObjectSpec {
     /// The program of section `section` that starts at `instruction`, found by binary search
     /// (programs are in section, then offset order).
     static func program(startingAt instruction: Int, inSection section: Int, _ programs: [ProgramSpec]) -> Int? {
-        let p = partition(programs.count) { (programs[$0].sectionIndex, programs[$0].sectionOffset) >= (section, instruction) }
-        return p < programs.count && programs[p].sectionIndex == section && programs[p].sectionOffset == instruction ? p : nil
+        let p = partition(programs.count) {
+            (programs[$0].sectionIndex, programs[$0].sectionOffset) >= (section, instruction)
+        }
+        return p < programs.count && programs[p].sectionIndex == section && programs[p].sectionOffset == instruction
+            ? p : nil
     }
 
     /// The first index in `0..<count` for which `isAfter` holds, `isAfter` being false then true along the range.
@@ -169,8 +201,10 @@ extension ObjectSpec {
 
     /// What instruction `index` of `instructions`, relocated against `symbol`, refers to, following libbpf's rules.
     /// Static, and given only what it reads: relocations are many, and a method would copy the spec for each.
-    static func reference(to symbol: Symbol, from instructions: [Instruction], at index: Int, targets: RelocationTargets,
-                          elf: ELFFile, maps: [MapSpec]) throws(UnresolvedReference) -> Reference {
+    static func reference(
+        to symbol: Symbol, from instructions: [Instruction], at index: Int, targets: RelocationTargets,
+        elf: ELFFile, maps: [MapSpec]
+    ) throws(UnresolvedReference) -> Reference {
         let insn = instructions[index]
         func fail(_ reason: RelocationProblem) -> UnresolvedReference { UnresolvedReference(reason: reason) }
         guard let sectionIndex = symbol.section.sectionIndex else {
@@ -189,7 +223,8 @@ extension ObjectSpec {
                 throw fail(.callTargetNotCode)
             }
             let target = Int(symbol.value) / Instruction.size + Int(insn.immediate) + 1
-            return Reference(instruction: index, target: .function(section: sectionIndex, instruction: target, callback: false))
+            return Reference(
+                instruction: index, target: .function(section: sectionIndex, instruction: target, callback: false))
         }
         guard insn.isLoadImmediate64, index + 1 < instructions.count else {
             throw fail(.unexpectedInstruction(opcode: insn.opcode))
@@ -198,8 +233,13 @@ extension ObjectSpec {
             // Callback: the address of a function, byte offset = symbol + imm.
             guard symbol.value < section.size else { throw fail(.callbackOutsideSection) }
             let byteOffset = Int64(symbol.value) + Int64(insn.immediate)
-            guard byteOffset >= 0, byteOffset % Int64(Instruction.size) == 0 else { throw fail(.callbackNotInstruction) }
-            return Reference(instruction: index, target: .function(section: sectionIndex, instruction: Int(byteOffset) / Instruction.size, callback: true))
+            guard byteOffset >= 0, byteOffset % Int64(Instruction.size) == 0 else {
+                throw fail(.callbackNotInstruction)
+            }
+            return Reference(
+                instruction: index,
+                target: .function(
+                    section: sectionIndex, instruction: Int(byteOffset) / Instruction.size, callback: true))
         }
         func name() -> ByteString { elf.sections[sectionIndex].name }  // for messages only
         if section.holdsMapDefinitions {
@@ -209,9 +249,13 @@ extension ObjectSpec {
             return Reference(instruction: index, target: .map(map))
         }
         if let map = section.dataMap {
-            guard symbol.value <= UInt64(maps[map].valueSize) else { throw fail(.offsetOutsideSection(offset: Int64(symbol.value), section: String(name()))) }
+            guard symbol.value <= UInt64(maps[map].valueSize) else {
+                throw fail(.offsetOutsideSection(offset: Int64(symbol.value), section: String(name())))
+            }
             let offset = Int64(symbol.value) + Int64(insn.immediate)
-            guard offset >= 0, offset < Int64(max(maps[map].valueSize, 1)) else { throw fail(.offsetOutsideSection(offset: offset, section: String(name()))) }
+            guard offset >= 0, offset < Int64(max(maps[map].valueSize, 1)) else {
+                throw fail(.offsetOutsideSection(offset: offset, section: String(name())))
+            }
             return Reference(instruction: index, target: .mapValue(map, offset: UInt32(offset)))
         }
         throw fail(.sectionNotReferable(String(name())))
@@ -251,11 +295,14 @@ struct RelocationTargets {
     let maps: FirstByName<MapPlace, Int>
 
     init(sections: [Section], maps: [MapSpec]) {
-        self.maps = FirstByName(maps.indices.map { (MapPlace(section: maps[$0].sectionIndex, offset: maps[$0].offset), $0) })
+        self.maps = FirstByName(
+            maps.indices.map { (MapPlace(section: maps[$0].sectionIndex, offset: maps[$0].offset), $0) })
         var sections = sections.map { Target(isCode: $0.flags.contains(.execInstr), size: $0.size) }
-        for index in maps.indices.reversed() where maps[index].sectionIndex >= 0 && maps[index].sectionIndex < sections.count {
+        for index in maps.indices.reversed()
+        where maps[index].sectionIndex >= 0 && maps[index].sectionIndex < sections.count {
             switch maps[index].origin {
-            case .btf, .legacy: sections[maps[index].sectionIndex].holdsMapDefinitions = true  // `.maps`, `maps`, `maps/…`
+            // `.maps`, `maps`, `maps/…`
+            case .btf, .legacy: sections[maps[index].sectionIndex].holdsMapDefinitions = true
             case .data, .structOps: sections[maps[index].sectionIndex].dataMap = index  // the section's first map
             }
         }

@@ -24,14 +24,17 @@ public struct ProgramSpec: Sendable {
 
     /// `.BTF.ext` func_info of this function, with instruction indices relative to its start.
     public var functionInfo: [FunctionRecord] {
-        functionRecords.map { FunctionRecord(instruction: Int($0.instructionOffset) / Instruction.size - sectionOffset, typeID: $0.typeID) }
+        functionRecords.map {
+            FunctionRecord(instruction: Int($0.instructionOffset) / Instruction.size - sectionOffset, typeID: $0.typeID)
+        }
     }
 
     /// `.BTF.ext` line_info of this function, with instruction indices relative to its start.
     public var lineInfo: [LineRecord] {
         lineRecords.map {
-            LineRecord(instruction: Int($0.instructionOffset) / Instruction.size - sectionOffset,
-                       fileNameOffset: $0.fileNameOffset, lineOffset: $0.lineOffset, lineColumn: $0.lineColumn)
+            LineRecord(
+                instruction: Int($0.instructionOffset) / Instruction.size - sectionOffset,
+                fileNameOffset: $0.fileNameOffset, lineOffset: $0.lineOffset, lineColumn: $0.lineColumn)
         }
     }
 
@@ -100,7 +103,7 @@ public struct LineRecord: Hashable, Sendable {
     /// Whether arrays of records are laid out as the kernel's `struct bpf_line_info`.
     static let hasKernelLayout =
         MemoryLayout<Self>.stride == 16 && MemoryLayout<Self>.offset(of: \.fileNameOffset) == 4
-            && MemoryLayout<Self>.offset(of: \.lineOffset) == 8 && MemoryLayout<Self>.offset(of: \.lineColumn) == 12
+        && MemoryLayout<Self>.offset(of: \.lineOffset) == 8 && MemoryLayout<Self>.offset(of: \.lineColumn) == 12
 }
 
 extension Array where Element == FunctionRecord {
@@ -115,6 +118,8 @@ extension Array where Element == LineRecord {
     /// Calls `body` with the records as an array of `struct bpf_line_info`.
     public func withKernelRecords<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
         if LineRecord.hasKernelLayout { return withUnsafeBytes(body) }
-        return flatMap { [UInt32(truncatingIfNeeded: $0.instruction), $0.fileNameOffset, $0.lineOffset, $0.lineColumn] }.withUnsafeBytes(body)
+        return flatMap {
+            [UInt32(truncatingIfNeeded: $0.instruction), $0.fileNameOffset, $0.lineOffset, $0.lineColumn]
+        }.withUnsafeBytes(body)
     }
 }

@@ -7,7 +7,9 @@ public struct ProgramType: RawRepresentable, Hashable, Sendable, CustomStringCon
 
     /// The type whose short name (`xdp`) or uapi name (`BPF_PROG_TYPE_XDP`) is `name`.
     public static func named(_ name: String) -> ProgramType? {
-        names.first { $0.value == name || $0.value == "BPF_PROG_TYPE_" + name.uppercased() }.map { ProgramType(rawValue: $0.key) }
+        names.first { $0.value == name || $0.value == "BPF_PROG_TYPE_" + name.uppercased() }.map {
+            ProgramType(rawValue: $0.key)
+        }
     }
 
     /// The uapi name, e.g. `BPF_PROG_TYPE_XDP`.
@@ -100,9 +102,12 @@ public struct ProgramKind: Hashable, Sendable {
         let candidates = table.byFirstByte[Int(first)]
         return table.prefixes.withUnsafeBufferPointer { prefixes in
             table.patterns.withUnsafeBufferPointer { patterns in
-                func prefix(_ p: Pattern) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: prefixes[p.start..<p.start + p.length]) }
+                func prefix(_ p: Pattern) -> UnsafeBufferPointer<UInt8> {
+                    UnsafeBufferPointer(rebasing: prefixes[p.start..<p.start + p.length])
+                }
                 func target(after length: Int) -> String? {
-                    length < name.count && name[length] == slash ? String(decoding: name[(length + 1)...], as: UTF8.self) : nil
+                    length < name.count && name[length] == slash
+                        ? String(decoding: name[(length + 1)...], as: UTF8.self) : nil
                 }
                 for p in patterns[candidates] {
                     let bytes = prefix(p)
@@ -137,7 +142,10 @@ public struct ProgramKind: Hashable, Sendable {
         for byte in 0...255 {
             let start = table.patterns.count
             for (index, d) in sectionDefinitions.enumerated() where d.prefix.utf8.first == UInt8(byte) {
-                table.patterns.append(Pattern(start: table.prefixes.count, length: d.prefix.utf8.count, plus: d.pattern.hasSuffix("+"), definition: index))
+                table.patterns.append(
+                    Pattern(
+                        start: table.prefixes.count, length: d.prefix.utf8.count, plus: d.pattern.hasSuffix("+"),
+                        definition: index))
                 table.prefixes += d.prefix.utf8
             }
             table.byFirstByte[byte] = start..<table.patterns.count

@@ -40,15 +40,19 @@ extension ObjectSpec {
 
     /// One map per variable of a struct_ops section, its function pointers resolved to programs
     /// through the section's relocations (read after the programs).
-    mutating func readStructOps(_ section: Section, _ symbols: SymbolTable, relocationSections: [Section]) throws(ObjectError) {
+    mutating func readStructOps(
+        _ section: Section, _ symbols: SymbolTable, relocationSections: [Section]
+    ) throws(ObjectError) {
         let sectionName = String(section.name)
         guard let (isLink, autoCreate) = Self.structOpsSection(section.name) else { return }
         guard let btf, let datasec = dataSections[sectionName] else {
             throw .invalidMap(name: "*", section: sectionName, reason: .needsBTF)
         }
-        let variables = FirstByName(symbols.compactMap {
-            $0.section == .index(section.index) && $0.type == .object && !$0.name.isEmpty ? ($0.name, UInt32($0.index)) : nil
-        })
+        let variables = FirstByName(
+            symbols.compactMap {
+                $0.section == .index(section.index) && $0.type == .object && !$0.name.isEmpty
+                    ? ($0.name, UInt32($0.index)) : nil
+            })
         var first = maps.count
         var ranges: [(bytes: Range<Int>, map: Int)] = []
         do {
@@ -56,7 +60,8 @@ extension ObjectSpec {
                 let variable = try btf.type(entry.type)
                 let name = try Self.name(variable.name, in: sectionName)
                 guard variable.kind == .variable else {
-                    throw ObjectError.invalidMap(name: name, section: sectionName, reason: .entryNotVariable(variable.id, variable.kind))
+                    throw ObjectError.invalidMap(
+                        name: name, section: sectionName, reason: .entryNotVariable(variable.id, variable.kind))
                 }
                 let structID = try btf.resolve(variable.referencedType)
                 let type = try btf.type(structID)
@@ -70,24 +75,32 @@ extension ObjectSpec {
                 let size = try btf.size(of: structID)
                 let (end, overflow) = symbol.value.addingReportingOverflow(UInt64(size))
                 guard !overflow, end <= UInt64(section.data.count) else {
-                    throw ObjectError.invalidMap(name: name, section: sectionName,
-                                                 reason: .outsideSection(size: UInt64(size), offset: symbol.value, sectionSize: UInt64(section.data.count)))
+                    throw ObjectError.invalidMap(
+                        name: name, section: sectionName,
+                        reason: .outsideSection(
+                            size: UInt64(size), offset: symbol.value, sectionSize: UInt64(section.data.count)))
                 }
-                var spec = MapSpec(name: name, type: .structOps, keySize: 4, valueSize: UInt32(truncatingIfNeeded: size), maxEntries: 1,
-                                   flags: isLink ? MapFlag.link : 0, origin: .structOps(section: sectionName), sectionIndex: section.index)
+                var spec = MapSpec(
+                    name: name, type: .structOps, keySize: 4, valueSize: UInt32(truncatingIfNeeded: size),
+                    maxEntries: 1,
+                    flags: isLink ? MapFlag.link : 0, origin: .structOps(section: sectionName),
+                    sectionIndex: section.index)
                 spec.offset = symbol.value
                 spec.valueTypeID = structID
                 spec.autoCreate = autoCreate
-                spec.structOps = StructOpsSpec(typeName: CORE.essentialName(String(type.name)), typeID: structID, data: [], functions: [])
+                spec.structOps = StructOpsSpec(
+                    typeName: CORE.essentialName(String(type.name)), typeID: structID, data: [], functions: [])
                 ranges.append((Int(symbol.value)..<Int(end), maps.count))
                 maps.append(spec)
             }
             // Variables do not overlap (a variable listed twice, or two symbols on the same bytes, would
             // copy those bytes once per entry): checked in offset order, then each copies its own bytes.
             ranges.sort { ($0.bytes.lowerBound, $0.map) < ($1.bytes.lowerBound, $1.map) }
-            for (previous, next) in zip(ranges, ranges.dropFirst()) where next.bytes.lowerBound < previous.bytes.upperBound {
-                throw ObjectError.invalidMap(name: maps[next.map].name, section: sectionName,
-                                             reason: .overlaps(other: maps[previous.map].name))
+            for (previous, next) in zip(ranges, ranges.dropFirst())
+            where next.bytes.lowerBound < previous.bytes.upperBound {
+                throw ObjectError.invalidMap(
+                    name: maps[next.map].name, section: sectionName,
+                    reason: .overlaps(other: maps[previous.map].name))
             }
             for (bytes, map) in ranges { maps[map].structOps?.data = Array(section.data[bytes]) }
         } catch {
@@ -99,7 +112,9 @@ extension ObjectSpec {
         for relSection in relocationSections where Int(relSection.info) == section.index {
             let table: RelocationTable
             do { table = try elf.relocations(in: relSection, against: symbols) } catch { throw .elf(error) }
-            for r in table { try bindStructOpsFunction(r, section, symbols, maps: byOffset, members: &members, btf: btf) }
+            for r in table {
+                try bindStructOpsFunction(r, section, symbols, maps: byOffset, members: &members, btf: btf)
+            }
         }
         while first < maps.count {
             maps[first].structOps?.functions.sort { $0.offset < $1.offset }
@@ -108,20 +123,28 @@ extension ObjectSpec {
     }
 
     /// Records the program a relocation of a struct_ops section puts into a function-pointer member.
-    private mutating func bindStructOpsFunction(_ r: Relocation, _ section: Section, _ symbols: SymbolTable,
-                                                maps candidates: [Int], members: inout [Int: Int], btf: BTF) throws(ObjectError) {
+    private mutating func bindStructOpsFunction(
+        _ r: Relocation, _ section: Section, _ symbols: SymbolTable,
+        maps candidates: [Int], members: inout [Int: Int], btf: BTF
+    ) throws(ObjectError) {
         let sectionName = String(section.name)
         let symbol = symbols[r.symbolIndex]
         // The last variable starting at or before the relocation (variables do not overlap).
         let after = Self.partition(candidates.count) { maps[candidates[$0]].offset > r.offset }
-        guard after > 0, case let index = candidates[after - 1], r.offset - maps[index].offset < UInt64(maps[index].valueSize),
-              let ops = maps[index].structOps else {
-            throw .unresolvedRelocation(program: sectionName, instruction: Int(clamping: r.offset), symbol: Self.displayName(of: symbol, elf: elf),
-                                        reason: .outsideStructOpsVariables)
+        guard after > 0, case let index = candidates[after - 1],
+            r.offset - maps[index].offset < UInt64(maps[index].valueSize),
+            let ops = maps[index].structOps
+        else {
+            throw .unresolvedRelocation(
+                program: sectionName, instruction: Int(clamping: r.offset),
+                symbol: Self.displayName(of: symbol, elf: elf),
+                reason: .outsideStructOpsVariables)
         }
         let mapName = maps[index].name
         let offset = Int(r.offset - maps[index].offset)
-        func failure(_ reason: MapProblem) -> ObjectError { .invalidMap(name: mapName, section: sectionName, reason: reason) }
+        func failure(_ reason: MapProblem) -> ObjectError {
+            .invalidMap(name: mapName, section: sectionName, reason: reason)
+        }
         let member: Member
         do {
             let opsMembers = try btf.type(ops.typeID).members
@@ -129,10 +152,13 @@ extension ObjectSpec {
             let typeKey = Int(ops.typeID) << 33
             if members[typeKey | 1 << 32] == nil {
                 members[typeKey | 1 << 32] = 0
-                for (i, m) in opsMembers.enumerated() where members[typeKey | Int(m.bitOffset)] == nil { members[typeKey | Int(m.bitOffset)] = i }
+                for (i, m) in opsMembers.enumerated() where members[typeKey | Int(m.bitOffset)] == nil {
+                    members[typeKey | Int(m.bitOffset)] = i
+                }
             }
             guard offset <= Int(UInt32.max) / 8, let found = members[typeKey | offset * 8].map({ opsMembers[$0] }),
-                  try btf.type(try btf.resolve(found.type)).kind == .pointer else {
+                try btf.type(try btf.resolve(found.type)).kind == .pointer
+            else {
                 throw failure(.notFunctionPointerMember(offset: offset))
             }
             member = found
@@ -142,16 +168,26 @@ extension ObjectSpec {
         // A function symbol names its program; a section symbol (a static function) does with the stored addend.
         var target = symbol.value
         if symbol.type == .section, r.offset + 8 <= UInt64(section.data.count) {
-            target &+= Record(UnsafeRawBufferPointer(rebasing: section.data[Int(r.offset)..<Int(r.offset) + 8]), order: byteOrder).u64(0)
+            target &+= Record(
+                UnsafeRawBufferPointer(rebasing: section.data[Int(r.offset)..<Int(r.offset) + 8]), order: byteOrder
+            ).u64(0)
         }
-        guard let sectionIndex = symbol.section.sectionIndex, target % UInt64(Instruction.size) == 0, target / 8 <= UInt64(Int.max),
-              let program = Self.program(startingAt: Int(target / UInt64(Instruction.size)), inSection: sectionIndex, programs) else {
-            throw failure(.memberTargetNotProgram(member: String(member.name), symbol: Self.displayName(of: symbol, elf: elf)))
+        guard let sectionIndex = symbol.section.sectionIndex, target % UInt64(Instruction.size) == 0,
+            target / 8 <= UInt64(Int.max),
+            let program = Self.program(
+                startingAt: Int(target / UInt64(Instruction.size)), inSection: sectionIndex, programs)
+        else {
+            throw failure(
+                .memberTargetNotProgram(member: String(member.name), symbol: Self.displayName(of: symbol, elf: elf)))
         }
         guard programs[program].kind?.programType == .structOps else {
-            throw failure(.memberProgramNotStructOps(member: String(member.name), program: programs[program].name, section: programs[program].sectionName))
+            throw failure(
+                .memberProgramNotStructOps(
+                    member: String(member.name), program: programs[program].name, section: programs[program].sectionName
+                ))
         }
-        maps[index].structOps?.functions.append(StructOpsFunction(member: String(member.name), offset: offset, program: programs[program].name))
+        maps[index].structOps?.functions.append(
+            StructOpsFunction(member: String(member.name), offset: offset, program: programs[program].name))
     }
 
     /// Whether a struct_ops program is named by a map the loader creates (libbpf loads no other).

@@ -45,9 +45,11 @@ extension ObjectSpec {
             guard let valueTypeID = kernel.firstTypeID(named: "bpf_struct_ops_" + ops.typeName, kind: .struct) else {
                 throw failure(.kernelStructOpsMissing(type: ops.typeName, .wrapper))
             }
-            guard let data = try kernel.type(valueTypeID).members.first(where: { member throws(BTFError) in
-                try kernel.resolve(member.type) == kernelTypeID
-            }) else {
+            guard
+                let data = try kernel.type(valueTypeID).members.first(where: { member throws(BTFError) in
+                    try kernel.resolve(member.type) == kernelTypeID
+                })
+            else {
                 throw failure(.kernelStructOpsMissing(type: ops.typeName, .wrapperMember))
             }
             let dataOffset = Int(data.bitOffset / 8)
@@ -68,7 +70,8 @@ extension ObjectSpec {
                 let name = String(member.name)
                 let function = functions[offset].map { ops.functions[$0] }
                 let localSize = try btf.size(of: member.type)
-                let isZero = offset + localSize <= ops.data.count && ops.data[offset..<offset + localSize].allSatisfy { $0 == 0 }
+                let isZero =
+                    offset + localSize <= ops.data.count && ops.data[offset..<offset + localSize].allSatisfy { $0 == 0 }
                 guard let index = kernelIndex[member.name].map({ Int($0) }) else {
                     if function == nil, isZero, member.bitfieldSize == 0 { continue }
                     throw failure(.kernelMemberMissing(member: name, type: ops.typeName))
@@ -78,13 +81,15 @@ extension ObjectSpec {
                 let kernelMemberType = try kernel.type(try kernel.resolve(kernelMember.type))
                 if let function {
                     guard kernelMemberType.kind == .pointer,
-                          try kernel.type(try kernel.resolve(kernelMemberType.referencedType)).kind == .functionProto else {
+                        try kernel.type(try kernel.resolve(kernelMemberType.referencedType)).kind == .functionProto
+                    else {
                         throw failure(.kernelMemberNotFunctionPointer(member: name, program: function.program))
                     }
                     guard kernelOffset + 8 <= value.count else {
                         throw failure(.kernelMemberOutside(member: name, valueSize: value.count, type: ops.typeName))
                     }
-                    slots.append(.init(program: function.program, valueOffset: kernelOffset, memberIndex: UInt32(index)))
+                    slots.append(
+                        .init(program: function.program, valueOffset: kernelOffset, memberIndex: UInt32(index)))
                     continue
                 }
                 if try btf.type(try btf.resolve(member.type)).kind == .pointer {
@@ -96,10 +101,13 @@ extension ObjectSpec {
                     throw failure(.bitfieldMember(name))
                 }
                 let kernelSize = try kernel.size(of: kernelMember.type)
-                guard kernelSize == localSize, kernelOffset + kernelSize <= value.count, offset + localSize <= ops.data.count else {
+                guard kernelSize == localSize, kernelOffset + kernelSize <= value.count,
+                    offset + localSize <= ops.data.count
+                else {
                     throw failure(.memberSizeDiffers(member: name, local: localSize, kernel: kernelSize))
                 }
-                value.replaceSubrange(kernelOffset..<kernelOffset + kernelSize, with: ops.data[offset..<offset + localSize])
+                value.replaceSubrange(
+                    kernelOffset..<kernelOffset + kernelSize, with: ops.data[offset..<offset + localSize])
             }
             return StructOpsLayout(kernelTypeID: kernelTypeID, valueTypeID: valueTypeID, value: value, slots: slots)
         } catch {

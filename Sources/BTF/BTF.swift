@@ -81,16 +81,19 @@ public final class BTF: @unchecked Sendable {
         flags = bytes[3]
         let reader = ByteReader(bytes, order: byteOrder)
         guard headerLength >= UInt32(Self.headerSize), let header = reader.record(at: 0, size: Self.headerSize),
-              UInt64(headerLength) <= UInt64(bytes.count) else {
+            UInt64(headerLength) <= UInt64(bytes.count)
+        else {
             throw BTFError(.badHeaderLength(headerLength), offset: 4)
         }
         let typeOffset = UInt64(headerLength) + UInt64(header.u32(8)), typeLength = UInt64(header.u32(12))
         let stringOffset = UInt64(headerLength) + UInt64(header.u32(16)), stringLength = UInt64(header.u32(20))
         guard let types = reader.slice(offset: typeOffset, size: typeLength) else {
-            throw BTFError(.sectionOutOfBounds(offset: typeOffset, length: typeLength, available: bytes.count), offset: 8)
+            throw BTFError(
+                .sectionOutOfBounds(offset: typeOffset, length: typeLength, available: bytes.count), offset: 8)
         }
         guard let own = reader.slice(offset: stringOffset, size: stringLength) else {
-            throw BTFError(.sectionOutOfBounds(offset: stringOffset, length: stringLength, available: bytes.count), offset: 16)
+            throw BTFError(
+                .sectionOutOfBounds(offset: stringOffset, length: stringLength, available: bytes.count), offset: 16)
         }
         // A split blob's strings continue the base's: its first string is the base's last + 1, so it need not start with NUL.
         let startsWell = own.first == 0 || (base != nil && !own.isEmpty)
@@ -101,9 +104,12 @@ public final class BTF: @unchecked Sendable {
         self.types = types
         strings = StringSection(own: own, base: base?.strings.own ?? UnsafeRawBufferPointer(start: nil, count: 0))
         firstID = base?.endID ?? 1
-        (offsets, namedCount) = try Self.index(types, order: byteOrder, typeSectionOffset: Int(typeOffset), firstID: base?.endID ?? 1)
+        (offsets, namedCount) = try Self.index(
+            types, order: byteOrder, typeSectionOffset: Int(typeOffset), firstID: base?.endID ?? 1)
         let (end, overflow) = firstID.addingReportingOverflow(TypeID(truncatingIfNeeded: offsets.count))
-        guard !overflow, offsets.count <= Int(UInt32.max) else { throw BTFError(.typeIDOutOfRange(.max, count: offsets.count)) }
+        guard !overflow, offsets.count <= Int(UInt32.max) else {
+            throw BTFError(.typeIDOutOfRange(.max, count: offsets.count))
+        }
         endID = end
     }
 
@@ -121,13 +127,17 @@ public final class BTF: @unchecked Sendable {
     }
 
     /// One pass over the type section: the offset of each type, with each type's extent checked.
-    private static func index(_ types: UnsafeRawBufferPointer, order: ByteOrder, typeSectionOffset: Int, firstID: TypeID) throws(BTFError) -> ([UInt32], named: Int) {
+    private static func index(
+        _ types: UnsafeRawBufferPointer, order: ByteOrder, typeSectionOffset: Int, firstID: TypeID
+    ) throws(BTFError) -> ([UInt32], named: Int) {
         // Every type takes at least 12 bytes: that bounds the count (the untouched tail of the buffer costs no memory).
         var failure: (at: Int, count: Int, needed: Int?, info: UInt32)?
         var named = 0
         let offsets = [UInt32](unsafeUninitializedCapacity: types.count / 12 + 1) { buffer, count in
-                let outcome = order == .host ? indexTypes(types, into: buffer, HostOrder.self)
-                                         : indexTypes(types, into: buffer, SwappedOrder.self)
+            let outcome =
+                order == .host
+                ? indexTypes(types, into: buffer, HostOrder.self)
+                : indexTypes(types, into: buffer, SwappedOrder.self)
             count = outcome.count
             named = outcome.named
             if let stop = outcome.stop { failure = (stop.at, outcome.count, stop.needed, stop.info) }
@@ -136,9 +146,11 @@ public final class BTF: @unchecked Sendable {
             let id = firstID &+ TypeID(truncatingIfNeeded: failure.count)
             let offset = typeSectionOffset + failure.at
             if let needed = failure.needed {
-                throw BTFError(.typePastEnd(needed: needed, available: types.count - failure.at), offset: offset, typeID: id)
+                throw BTFError(
+                    .typePastEnd(needed: needed, available: types.count - failure.at), offset: offset, typeID: id)
             }
-            throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: failure.info >> 24) & 0x1f), offset: offset, typeID: id)
+            throw BTFError(
+                .unknownKind(UInt8(truncatingIfNeeded: failure.info >> 24) & 0x1f), offset: offset, typeID: id)
         }
         return (offsets, named)
     }
@@ -147,8 +159,10 @@ public final class BTF: @unchecked Sendable {
     /// Returns how many types it indexed and how many of them are named and, if it stopped early,
     /// where and why (bytes needed, or an unknown kind).
     @inline(__always)
-    private static func indexTypes<Order: WordOrder>(_ types: UnsafeRawBufferPointer, into buffer: UnsafeMutableBufferPointer<UInt32>,
-                                                    _: Order.Type) -> (count: Int, named: Int, stop: (at: Int, needed: Int?, info: UInt32)?) {
+    private static func indexTypes<Order: WordOrder>(
+        _ types: UnsafeRawBufferPointer, into buffer: UnsafeMutableBufferPointer<UInt32>,
+        _: Order.Type
+    ) -> (count: Int, named: Int, stop: (at: Int, needed: Int?, info: UInt32)?) {
         guard types.baseAddress != nil, let out = buffer.baseAddress else { return (0, 0, nil) }
         // Each word is read only after `length - at` was checked to hold it.
         let words = Record(types, order: .host)  // read in Order's byte order
@@ -198,7 +212,9 @@ public final class BTF: @unchecked Sendable {
 
     /// Where own type `id`'s record starts in ``bytes`` (its name offset, then info, then size or type).
     public func recordOffset(of id: TypeID) -> Int? {
-        guard id >= firstID, Int(id - firstID) < offsets.count, let start = bytes.baseAddress, let typeStart = types.baseAddress else { return nil }
+        guard id >= firstID, Int(id - firstID) < offsets.count, let start = bytes.baseAddress,
+            let typeStart = types.baseAddress
+        else { return nil }
         return (typeStart - start) + Int(offsets[Int(id - firstID)])
     }
 

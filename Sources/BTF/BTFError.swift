@@ -75,7 +75,8 @@ public struct BTFError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .stringOffsetOutOfRange(o, s): why = "string offset \(o) outside the \(s)-byte string section"
         case let .referenceLoop(id): why = "type reference chain through [\(id)] loops or is too deep"
         case let .stringTooLong(offset, limit): why = "the string at offset \(offset) is longer than \(limit) bytes"
-        case let .outputTooLarge(limit): why = "the dump would pass \(limit) bytes (anonymous types shared along many paths)"
+        case let .outputTooLarge(limit):
+            why = "the dump would pass \(limit) bytes (anonymous types shared along many paths)"
         case let .unexpectedKind(id, k): why = "type [\(id)] is \(k), not the kind expected here"
         case let .invalidSize(id): why = "type [\(id)] has no valid size"
         case let .recordTooSmall(s, m): why = "record size \(s) is smaller than \(m)"

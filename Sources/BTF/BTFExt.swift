@@ -38,7 +38,8 @@ public struct BTFExt: @unchecked Sendable {
         (byteOrder, headerLength) = try BTF.prologue(bytes)
         let reader = ByteReader(bytes, order: byteOrder)
         guard headerLength >= UInt32(Self.minimumHeader), UInt64(headerLength) <= UInt64(bytes.count),
-              let header = reader.record(at: 0, size: Int(headerLength)) else {
+            let header = reader.record(at: 0, size: Int(headerLength))
+        else {
             throw BTFError(.badHeaderLength(headerLength), offset: 4)
         }
         func part(_ field: Int) throws(BTFError) -> ByteReader? {
@@ -46,17 +47,21 @@ public struct BTFExt: @unchecked Sendable {
             let offset = UInt64(headerLength) + UInt64(header.u32(field)), length = UInt64(header.u32(field + 4))
             guard length > 0 else { return nil }
             guard let sub = reader.subReader(offset: offset, size: length) else {
-                throw BTFError(.sectionOutOfBounds(offset: offset, length: length, available: bytes.count), offset: field)
+                throw BTFError(
+                    .sectionOutOfBounds(offset: offset, length: length, available: bytes.count), offset: field)
             }
             return sub
         }
         functionInfo = try Self.sections(part(8), base: Int(headerLength) + Int(header.u32(8)), btf: btf)
         lineInfo = try Self.sections(part(16), base: Int(headerLength) + Int(header.u32(16)), btf: btf)
-        coreRelocations = try Self.sections(part(24), base: Int(headerLength) + (Int(headerLength) >= 32 ? Int(header.u32(24)) : 0), btf: btf)
+        coreRelocations = try Self.sections(
+            part(24), base: Int(headerLength) + (Int(headerLength) >= 32 ? Int(header.u32(24)) : 0), btf: btf)
     }
 
     /// Splits one info part (`u32 record_size`, then `{sec_name_off, num_info, records…}`…) into sections.
-    private static func sections<R: ExtRecord>(_ part: ByteReader?, base: Int, btf: BTF) throws(BTFError) -> [ExtSection<R>] {
+    private static func sections<R: ExtRecord>(
+        _ part: ByteReader?, base: Int, btf: BTF
+    ) throws(BTFError) -> [ExtSection<R>] {
         guard let part else { return [] }
         guard let sizeRecord = part.record(at: 0, size: 4) else {
             throw BTFError(.truncated(needed: 4, available: part.count), offset: base)
@@ -75,10 +80,15 @@ public struct BTFExt: @unchecked Sendable {
             let count = UInt64(head.u32(4))
             let (length, overflow) = count.multipliedReportingOverflow(by: UInt64(recordSize))
             guard !overflow, let records = part.slice(offset: at + 8, size: length) else {
-                throw BTFError(.truncated(needed: at + 8 + (overflow ? .max / 2 : length), available: part.count), offset: base + Int(at))
+                throw BTFError(
+                    .truncated(needed: at + 8 + (overflow ? .max / 2 : length), available: part.count),
+                    offset: base + Int(at))
             }
             let name = try btf.string(at: head.u32(0))
-            result.append(ExtSection(name: name, records: ExtRecords(bytes: records, order: part.order, stride: Int(recordSize), count: Int(count))))
+            result.append(
+                ExtSection(
+                    name: name,
+                    records: ExtRecords(bytes: records, order: part.order, stride: Int(recordSize), count: Int(count))))
             at += 8 + length
         }
         return result
@@ -181,7 +191,9 @@ public struct FunctionInfo: ExtRecord, Hashable {
     public let typeID: TypeID
     public static let minimumSize = 8
     @inlinable public init(_ r: Record) { instructionOffset = r.u32(0); typeID = r.u32(4) }
-    public init(instructionOffset: UInt32, typeID: TypeID) { self.instructionOffset = instructionOffset; self.typeID = typeID }
+    public init(instructionOffset: UInt32, typeID: TypeID) {
+        self.instructionOffset = instructionOffset; self.typeID = typeID
+    }
 }
 
 /// `bpf_line_info`: the source line of an instruction.
@@ -195,7 +207,9 @@ public struct LineInfo: ExtRecord, Hashable {
     public var line: UInt32 { lineColumn >> 10 }
     public var column: UInt32 { lineColumn & 0x3ff }
     public static let minimumSize = 16
-    @inlinable public init(_ r: Record) { instructionOffset = r.u32(0); fileNameOffset = r.u32(4); lineOffset = r.u32(8); lineColumn = r.u32(12) }
+    @inlinable public init(_ r: Record) {
+        instructionOffset = r.u32(0); fileNameOffset = r.u32(4); lineOffset = r.u32(8); lineColumn = r.u32(12)
+    }
 }
 
 /// `bpf_core_relo`: a CO-RE relocation of one instruction.
@@ -208,7 +222,9 @@ public struct CORERelocation: ExtRecord, Hashable {
     /// `enum bpf_core_relo_kind`.
     public let kind: UInt32
     public static let minimumSize = 16
-    @inlinable public init(_ r: Record) { instructionOffset = r.u32(0); typeID = r.u32(4); accessStringOffset = r.u32(8); kind = r.u32(12) }
+    @inlinable public init(_ r: Record) {
+        instructionOffset = r.u32(0); typeID = r.u32(4); accessStringOffset = r.u32(8); kind = r.u32(12)
+    }
 }
 
 /// The indices of `keys` in ascending key order, equal keys in index order (one sort, for every record kind).

@@ -28,7 +28,8 @@ public struct BTFType: @unchecked Sendable {
         let nameOffset = record.u32(0)
         // The string section ends with NUL (checked on open): an offset inside it starts a whole name.
         guard strings.contains(nameOffset) else {
-            throw BTFError(.stringOffsetOutOfRange(nameOffset, size: strings.size), offset: typeSectionOffset, typeID: id)
+            throw BTFError(
+                .stringOffsetOutOfRange(nameOffset, size: strings.size), offset: typeSectionOffset, typeID: id)
         }
         self.id = id
         self.kind = kind
@@ -100,7 +101,9 @@ public struct BTFType: @unchecked Sendable {
     public var variables: Entries<SectionVariable> { entries(.dataSection, .dataSection) }
 
     private func entries<E: Entry>(_ a: Kind, _ b: Kind) -> Entries<E> {
-        Entries(trailing: trailing, strings: strings, count: kind == a || kind == b ? vlen : 0, kind: kind, kindFlag: kindFlag)
+        Entries(
+            trailing: trailing, strings: strings, count: kind == a || kind == b ? vlen : 0, kind: kind,
+            kindFlag: kindFlag)
     }
 }
 

@@ -18,7 +18,10 @@ public struct TypeRecord: Hashable, Sendable {
     public var sizeOrType: UInt32
     public var trailing: [Word]
 
-    public init(kind: Kind, name: String = "", vlen: UInt16 = 0, kindFlag: Bool = false, sizeOrType: UInt32, trailing: [Word] = []) {
+    public init(
+        kind: Kind, name: String = "", vlen: UInt16 = 0, kindFlag: Bool = false, sizeOrType: UInt32,
+        trailing: [Word] = []
+    ) {
         self.kind = kind
         self.name = name
         self.vlen = vlen
@@ -48,14 +51,16 @@ public struct TypeRecord: Hashable, Sendable {
         default: stride = 0
         }
         trailing = (0..<words).map { i in
-            stride != 0 && i % stride == 0 ? .name(names.string(at: t.trailing.u32(i * 4), in: t.strings)) : .value(t.trailing.u32(i * 4))
+            stride != 0 && i % stride == 0
+                ? .name(names.string(at: t.trailing.u32(i * 4), in: t.strings)) : .value(t.trailing.u32(i * 4))
         }
     }
 
     /// `BTF_KIND_INT`.
     public static func int(_ name: String, size: UInt32, encoding: IntEncoding = [], bits: UInt8? = nil) -> TypeRecord {
-        TypeRecord(kind: .int, name: name, sizeOrType: size,
-                   trailing: [.value(UInt32(encoding.rawValue) << 24 | UInt32(bits ?? UInt8(truncatingIfNeeded: size * 8)))])
+        TypeRecord(
+            kind: .int, name: name, sizeOrType: size,
+            trailing: [.value(UInt32(encoding.rawValue) << 24 | UInt32(bits ?? UInt8(truncatingIfNeeded: size * 8)))])
     }
 
     /// `BTF_KIND_PTR`.
@@ -64,9 +69,12 @@ public struct TypeRecord: Hashable, Sendable {
     }
 
     /// `BTF_KIND_STRUCT` / `BTF_KIND_UNION` with byte-aligned members (name, type, bit offset).
-    public static func aggregate(_ kind: Kind, _ name: String, size: UInt32, members: [(String, TypeID, UInt32)]) -> TypeRecord {
-        TypeRecord(kind: kind, name: name, vlen: UInt16(members.count), sizeOrType: size,
-                   trailing: members.flatMap { [.name($0.0), .value($0.1), .value($0.2)] })
+    public static func aggregate(
+        _ kind: Kind, _ name: String, size: UInt32, members: [(String, TypeID, UInt32)]
+    ) -> TypeRecord {
+        TypeRecord(
+            kind: kind, name: name, vlen: UInt16(members.count), sizeOrType: size,
+            trailing: members.flatMap { [.name($0.0), .value($0.1), .value($0.2)] })
     }
 }
 
@@ -196,7 +204,11 @@ struct NameInterning {
 
         init?(_ string: String) {
             guard string.utf8.count > 15 else { return nil }  // small strings live inline, and hash cheaply
-            guard let found = string.utf8.withContiguousStorageIfAvailable({ (UInt(bitPattern: $0.baseAddress), $0.count) }) else { return nil }
+            guard
+                let found = string.utf8.withContiguousStorageIfAvailable({
+                    (UInt(bitPattern: $0.baseAddress), $0.count)
+                })
+            else { return nil }
             (address, count) = found
         }
     }

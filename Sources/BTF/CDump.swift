@@ -12,7 +12,8 @@ extension BTF {
     public func dumpC(to out: inout some TextOutputStream, guardName: String = "__VMLINUX_H__") throws(BTFError) {
         var dumper = CDumper(btf: self)
         try dumper.dumpAll()
-        out.write("""
+        out.write(
+            """
             #ifndef \(guardName)
             #define \(guardName)
 
@@ -23,7 +24,8 @@ extension BTF {
 
             """)
         out.write(dumper.text)
-        out.write("""
+        out.write(
+            """
             #ifndef BPF_NO_PRESERVE_ACCESS_INDEX
             #pragma clang attribute pop
             #endif
@@ -97,7 +99,9 @@ struct CDumper {
             // Names become Strings: many types naming suffixes of one long string count against the dump's limit.
             nameBytes += t.name.count
             guard nameBytes <= textLimit else { throw BTFError(.outputTooLarge(limit: textLimit), typeID: id) }
-            if t.kind == .struct, !t.name.isEmpty, firstStruct[String(t.name)] == nil { firstStruct[String(t.name)] = id }
+            if t.kind == .struct, !t.name.isEmpty, firstStruct[String(t.name)] == nil {
+                firstStruct[String(t.name)] = id
+            }
             if t.kind == .union, !t.name.isEmpty, firstUnion[String(t.name)] == nil { firstUnion[String(t.name)] = id }
             switch t.kind {
             case .struct, .union, .enum, .enum64:
@@ -111,7 +115,9 @@ struct CDumper {
             }
             for reference in try references(of: t) where reference >= btf.firstID {
                 let target = try btf.type(reference)
-                if (target.kind == .enum || target.kind == .enum64), target.name.isEmpty { usedAnonymousEnums.insert(reference) }
+                if (target.kind == .enum || target.kind == .enum64), target.name.isEmpty {
+                    usedAnonymousEnums.insert(reference)
+                }
             }
             id += 1
         }
@@ -160,7 +166,9 @@ struct CDumper {
             for m in t.members { try require(m.type, byValue: true, depth: depth + 1) }
             text += (try aggregate(t, indent: 0, depth: depth)) + ";\n\n"
         case .enum, .enum64:
-            text += t.vlen == 0 ? "enum \(name(of: id, t));\n\n" : "enum \(name(of: id, t)) " + (try enumBody(t, indent: 0)) + ";\n\n"
+            text +=
+                t.vlen == 0
+                ? "enum \(name(of: id, t));\n\n" : "enum \(name(of: id, t)) " + (try enumBody(t, indent: 0)) + ";\n\n"
         case .typedef where String(t.name) == "__builtin_va_list":
             break  // the compiler's own: declaring it again is an error
         case .typedef:
@@ -225,14 +233,17 @@ struct CDumper {
     // MARK: Declarations
 
     /// `specifiers declarator` for a value of type `id` named `declarator` (empty for abstract declarators).
-    private mutating func declaration(_ id: TypeID, _ declarator: String, indent: Int, depth: Int) throws(BTFError) -> String {
+    private mutating func declaration(
+        _ id: TypeID, _ declarator: String, indent: Int, depth: Int
+    ) throws(BTFError) -> String {
         guard depth < Self.maximumNesting else { throw BTFError(.referenceLoop(id), typeID: id) }
         var decl = declarator
         var qualifiers: [String] = []
         var current = id
         for _ in 0..<Self.maximumNesting {
             func finish(_ base: String) -> String {
-                (qualifiers.isEmpty ? "" : qualifiers.joined(separator: " ") + " ") + base + (decl.isEmpty ? "" : " " + decl)
+                (qualifiers.isEmpty ? "" : qualifiers.joined(separator: " ") + " ") + base
+                    + (decl.isEmpty ? "" : " " + decl)
             }
             if current == 0 { return finish("void") }
             let t = try btf.type(current)
@@ -285,12 +296,13 @@ struct CDumper {
     }
 
     static func integer(ofSize size: Int, signed: Bool) -> String {
-        let base = switch size {
-        case 1: "char"
-        case 2: "short"
-        case 8: "long long"
-        default: "int"
-        }
+        let base =
+            switch size {
+            case 1: "char"
+            case 2: "short"
+            case 8: "long long"
+            default: "int"
+            }
         return (signed ? "signed " : "unsigned ") + base
     }
 
@@ -315,7 +327,9 @@ struct CDumper {
                 if bits > 0 {
                     let unit = max(8, try btf.size(of: m.type) * 8)
                     natural = offset
-                    if !packed, natural / unit != (natural + bits - 1) / unit { natural = (natural + unit - 1) / unit * unit }
+                    if !packed, natural / unit != (natural + bits - 1) / unit {
+                        natural = (natural + unit - 1) / unit * unit
+                    }
                 } else {
                     let align = packed ? 8 : try btf.alignment(of: m.type) * 8
                     natural = (offset + align - 1) / align * align
@@ -355,7 +369,9 @@ struct CDumper {
     /// Throws once a piece of text being built passes the dump's limit.
     @inline(never)
     private func checkSize(_ piece: String?, id: TypeID) throws(BTFError) {
-        guard let piece, piece.utf8.count + text.utf8.count <= textLimit else { throw BTFError(.outputTooLarge(limit: textLimit), typeID: id) }
+        guard let piece, piece.utf8.count + text.utf8.count <= textLimit else {
+            throw BTFError(.outputTooLarge(limit: textLimit), typeID: id)
+        }
     }
 
     /// The size a C compiler gives an enum with these values.
@@ -399,9 +415,12 @@ struct CDumper {
         while at < to {
             let remaining = to - at
             if remaining < 8 { out += indent + "char: \(remaining);\n"; break }
-            let (word, width) = at % 64 == 0 && remaining >= 64 ? ("long", 64)
-                : at % 32 == 0 && remaining >= 32 ? ("int", 32)
-                : at % 16 == 0 && remaining >= 16 ? ("short", 16) : ("char", 8)
+            let (word, width) =
+                at % 64 == 0 && remaining >= 64
+                ? ("long", 64)
+                : at % 32 == 0 && remaining >= 32
+                    ? ("int", 32)
+                    : at % 16 == 0 && remaining >= 16 ? ("short", 16) : ("char", 8)
             out += indent + "\(word): \(width);\n"
             at += width
         }

@@ -42,7 +42,9 @@ extension BTF {
         return try decode(bytes, type: id, depth: 0, budget: &budget)
     }
 
-    private func decode(_ bytes: [UInt8], type id: TypeID, depth: Int, budget: inout Int) throws(BTFError) -> FormattedValue {
+    private func decode(
+        _ bytes: [UInt8], type id: TypeID, depth: Int, budget: inout Int
+    ) throws(BTFError) -> FormattedValue {
         guard depth < 16 else { throw BTFError(.referenceLoop(id)) }
         budget -= 1
         guard budget >= 0 else { throw Self.overBudget(id, bytes: bytes.count) }
@@ -66,7 +68,10 @@ extension BTF {
             guard size > 0 else { return .array([]) }
             var items: [FormattedValue] = []
             for start in stride(from: 0, to: bytes.count - size + 1, by: size) {
-                items.append(try decode(Array(bytes[start..<start + size]), type: t.arrayInfo.element, depth: depth + 1, budget: &budget))
+                items.append(
+                    try decode(
+                        Array(bytes[start..<start + size]), type: t.arrayInfo.element, depth: depth + 1, budget: &budget
+                    ))
             }
             return .array(items)
         case .struct, .union:
@@ -77,16 +82,26 @@ extension BTF {
                     let first = Int(m.bitOffset / 8), shift = Int(m.bitOffset % 8), width = Int(m.bitfieldSize)
                     let last = (Int(m.bitOffset) + width - 1) / 8
                     guard last < bytes.count, last - first < 8 else { continue }
-                    let raw = Self.word(Array(bytes[first...last])) >> UInt64(shift) & (width >= 64 ? .max : (1 << UInt64(width)) - 1)
+                    let raw =
+                        Self.word(Array(bytes[first...last])) >> UInt64(shift)
+                        & (width >= 64 ? .max : (1 << UInt64(width)) - 1)
                     let member = try type(try resolve(m.type))
-                    fields.append(.init(name: String(m.name), value: Self.integer(raw, bits: width, signed: member.kind == .int && member.intInfo.0.contains(.signed))))
+                    fields.append(
+                        .init(
+                            name: String(m.name),
+                            value: Self.integer(
+                                raw, bits: width, signed: member.kind == .int && member.intInfo.0.contains(.signed))))
                     budget -= 1
                     guard budget >= 0 else { throw Self.overBudget(id, bytes: bytes.count) }
                     continue
                 }
                 let start = Int(m.bitOffset / 8), size = try size(of: m.type)
                 guard start + size <= bytes.count else { continue }
-                fields.append(.init(name: String(m.name), value: try decode(Array(bytes[start..<start + size]), type: m.type, depth: depth + 1, budget: &budget)))
+                fields.append(
+                    .init(
+                        name: String(m.name),
+                        value: try decode(
+                            Array(bytes[start..<start + size]), type: m.type, depth: depth + 1, budget: &budget)))
             }
             return .structure(fields)
         case .dataSection:
@@ -95,7 +110,13 @@ extension BTF {
                 let v = try type(entry.type)
                 let start = Int(entry.offset), end = start + Int(entry.size)
                 guard v.kind == .variable, end <= bytes.count else { continue }
-                variables.append(.structure([.init(name: String(v.name), value: try decode(Array(bytes[start..<end]), type: v.referencedType, depth: depth + 1, budget: &budget))]))
+                variables.append(
+                    .structure([
+                        .init(
+                            name: String(v.name),
+                            value: try decode(
+                                Array(bytes[start..<end]), type: v.referencedType, depth: depth + 1, budget: &budget))
+                    ]))
             }
             return .structure([.init(name: String(t.name), value: .array(variables))])
         default:
@@ -105,7 +126,9 @@ extension BTF {
 
     /// The error of a formatting past its budget (one place builds it).
     @inline(never)
-    static func overBudget(_ id: TypeID, bytes: Int) -> BTFError { BTFError(.outputTooLarge(limit: 4096 + 64 * bytes), typeID: id) }
+    static func overBudget(_ id: TypeID, bytes: Int) -> BTFError {
+        BTFError(.outputTooLarge(limit: 4096 + 64 * bytes), typeID: id)
+    }
 
     /// An integer of `bits` bits held in the low bits of `raw`.
     static func integer(_ raw: UInt64, bits: Int, signed: Bool) -> FormattedValue {
@@ -118,7 +141,9 @@ extension BTF {
     /// Up to 8 bytes as an unsigned integer in host order.
     static func word(_ bytes: [UInt8]) -> UInt64 {
         var v: UInt64 = 0
-        for (i, b) in bytes.prefix(8).enumerated() { v |= UInt64(b) << (8 * UInt64(ByteOrder.host == .little ? i : bytes.count - 1 - i)) }
+        for (i, b) in bytes.prefix(8).enumerated() {
+            v |= UInt64(b) << (8 * UInt64(ByteOrder.host == .little ? i : bytes.count - 1 - i))
+        }
         return v
     }
 }

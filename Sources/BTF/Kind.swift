@@ -73,7 +73,8 @@ public enum Kind: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertib
     /// Whether the kind refers to another type through its third header word.
     public var hasTypeReference: Bool {
         switch self {
-        case .pointer, .typedef, .volatile, .const, .restrict, .function, .functionProto, .variable, .declTag, .typeTag: true
+        case .pointer, .typedef, .volatile, .const, .restrict, .function, .functionProto, .variable, .declTag, .typeTag:
+            true
         default: false
         }
     }

@@ -49,8 +49,11 @@ public struct NameIndex: @unchecked Sendable {
         let entries = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(offsets.count, 1))
         defer { entries.deallocate() }
         let key = NameHash.Key.process
-        let hashing = Hashing(types: types, strings: strings, order: order, firstID: firstID, mask: mask, idBits: idBits, key: key)
-        let runs = offsets.withUnsafeBufferPointer { offsets in hashing.entries(offsets, into: entries, concurrently: concurrently) }
+        let hashing = Hashing(
+            types: types, strings: strings, order: order, firstID: firstID, mask: mask, idBits: idBits, key: key)
+        let runs = offsets.withUnsafeBufferPointer { offsets in
+            hashing.entries(offsets, into: entries, concurrently: concurrently)
+        }
         slots.withUnsafeMutableBufferPointer { table in
             offsets.withUnsafeBufferPointer { offsets in
                 for run in runs {
@@ -60,9 +63,14 @@ public struct NameIndex: @unchecked Sendable {
                         while table[slot] != 0 {
                             let other = table[slot]
                             if other & ~idMask == tagged & ~idMask,
-                               let name = strings.terminated(at: Record.nameOffset(types, at: offsets[Int((tagged & idMask) &- firstID)], order: order)),
-                               let otherName = strings.terminated(at: Record.nameOffset(types, at: offsets[Int((other & idMask) &- firstID)], order: order)),
-                               name.equals(otherName) {
+                                let name = strings.terminated(
+                                    at: Record.nameOffset(
+                                        types, at: offsets[Int((tagged & idMask) &- firstID)], order: order)),
+                                let otherName = strings.terminated(
+                                    at: Record.nameOffset(
+                                        types, at: offsets[Int((other & idMask) &- firstID)], order: order)),
+                                name.equals(otherName)
+                            {
                                 earlier[tagged & idMask] = other & idMask
                                 break
                             }
@@ -100,7 +108,9 @@ public struct NameIndex: @unchecked Sendable {
         static let parallelThreshold = 16_384
 
         /// The entries of types `range`, written from `out`; returns how many.
-        func entries(_ offsets: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into out: UnsafeMutablePointer<UInt64>) -> Int {
+        func entries(
+            _ offsets: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into out: UnsafeMutablePointer<UInt64>
+        ) -> Int {
             var count = 0
             for index in range {
                 let nameOffset = Record.nameOffset(types, at: offsets[index], order: order)
@@ -116,11 +126,15 @@ public struct NameIndex: @unchecked Sendable {
 
         /// Every type's entry in `out`, the second half hashed concurrently when the blob is large
         /// and the caller offers a second thread; returns the ranges of `out` filled, in type order.
-        func entries(_ offsets: UnsafeBufferPointer<UInt32>, into out: UnsafeMutableBufferPointer<UInt64>,
-                     concurrently: Pair?) -> [Range<Int>] {
+        func entries(
+            _ offsets: UnsafeBufferPointer<UInt32>, into out: UnsafeMutableBufferPointer<UInt64>,
+            concurrently: Pair?
+        ) -> [Range<Int>] {
             guard let base = out.baseAddress else { return [] }
             let total = offsets.count
-            guard total >= Self.parallelThreshold, let concurrently else { return [0..<entries(offsets, 0..<total, into: base)] }
+            guard total >= Self.parallelThreshold, let concurrently else {
+                return [0..<entries(offsets, 0..<total, into: base)]
+            }
             let half = total / 2
             // The buffers outlive the call (`concurrently` returns when both halves are done).
             let job = SecondHalf { entries(offsets, half..<total, into: base + half) }
@@ -272,8 +286,9 @@ enum NameHash {
     private static func blocks(_ h: UInt64, _ p: UnsafeRawPointer, count: Int, key: Key) -> UInt64 {
         var h = h, at = 0
         repeat {
-            h = block(h, word(p + at, count: count - at), word(p + at + 8, count: count - at - 8),
-                      word(p + at + 16, count: count - at - 16), word(p + at + 24, count: count - at - 24), key)
+            h = block(
+                h, word(p + at, count: count - at), word(p + at + 8, count: count - at - 8),
+                word(p + at + 16, count: count - at - 16), word(p + at + 24, count: count - at - 24), key)
             at += 32
         } while at <= count
         return h

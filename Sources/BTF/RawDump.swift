@@ -38,7 +38,8 @@ extension BTF {
         case .struct, .union:
             line += " size=\(t.size) vlen=\(t.vlen)"
             for m in t.members {
-                line += "\n\t'\(Self.quoted(m.name, offset: m.nameOffset))' type_id=\(m.type) bits_offset=\(m.bitOffset)"
+                line +=
+                    "\n\t'\(Self.quoted(m.name, offset: m.nameOffset))' type_id=\(m.type) bits_offset=\(m.bitOffset)"
                 if m.bitfieldSize != 0 { line += " bitfield_size=\(m.bitfieldSize)" }
                 if line.utf8.count > budget { break }  // thrown below
             }

@@ -18,7 +18,9 @@ public struct BTFKindSupport: OptionSet, Hashable, Sendable {
     /// ENUM64 (6.0).
     @inlinable public static var enum64: BTFKindSupport { BTFKindSupport(rawValue: 1 << 6) }
 
-    public static let all: BTFKindSupport = [.functions, .globalFunctions, .dataSections, .float, .declTag, .typeTag, .enum64]
+    public static let all: BTFKindSupport = [
+        .functions, .globalFunctions, .dataSections, .float, .declTag, .typeTag, .enum64,
+    ]
 }
 
 extension BTFBuilder {
@@ -39,14 +41,20 @@ extension BTFBuilder {
                 while i + 2 < t.trailing.count {
                     if case let .value(type) = t.trailing[i], case let .value(offset) = t.trailing[i + 1] {
                         let name = type >= 1 && Int(type) <= types.count ? types[Int(type) - 1].name : ""
-                        members += [.name(String(name.map { $0 == "." ? "_" : $0 })), .value(type), .value(offset &* 8)]
+                        members += [
+                            .name(String(name.map { $0 == "." ? "_" : $0 })), .value(type), .value(offset &* 8),
+                        ]
                     }
                     i += 3
                 }
-                t = TypeRecord(kind: .struct, name: String(t.name.map { $0 == "." ? "_" : $0 }), vlen: t.vlen, sizeOrType: t.sizeOrType, trailing: members)
+                t = TypeRecord(
+                    kind: .struct, name: String(t.name.map { $0 == "." ? "_" : $0 }), vlen: t.vlen,
+                    sizeOrType: t.sizeOrType, trailing: members)
             case .functionProto where !supported.contains(.functions):
                 let values = stride(from: 0, to: t.trailing.count, by: 2).map { t.trailing[$0] }
-                t = TypeRecord(kind: .enum, name: t.name, vlen: t.vlen, sizeOrType: 4, trailing: values.flatMap { [$0, .value(0)] })
+                t = TypeRecord(
+                    kind: .enum, name: t.name, vlen: t.vlen, sizeOrType: 4,
+                    trailing: values.flatMap { [$0, .value(0)] })
             case .function where !supported.contains(.functions):
                 t = TypeRecord(kind: .typedef, name: t.name, sizeOrType: t.sizeOrType)
             case .function where !supported.contains(.globalFunctions) && t.vlen == Linkage.global.rawValue:

@@ -22,7 +22,9 @@ public final class ByteStorage: @unchecked Sendable {
 
     /// The file at `path`: large regular files mapped read-only (unless `mapping` is false), anything
     /// else read whole. A file (or stream) longer than `maximumSize` bytes is an `EFBIG` error.
-    public init(contentsOfFile path: String, mapping: Bool = true, maximumSize: Int = ByteStorage.defaultMaximumSize) throws(SystemError) {
+    public init(
+        contentsOfFile path: String, mapping: Bool = true, maximumSize: Int = ByteStorage.defaultMaximumSize
+    ) throws(SystemError) {
         // O_NONBLOCK: opening a FIFO no writer holds must not wait; reads block again below.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw SystemError(call: "open", path: path, errno: errno) }
@@ -35,7 +37,8 @@ public final class ByteStorage: @unchecked Sendable {
         let size = Int(st.st_size)
         // A mapping costs no memory up front: the limit bounds what is read (a large binary for a uprobe is mapped).
         if mapping, type == S_IFREG, size >= Self.mappingThreshold,
-           let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED {
+            let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED
+        {
             bytes = UnsafeRawBufferPointer(start: address, count: size)
             mapped = true
             return
@@ -63,7 +66,9 @@ public final class ByteStorage: @unchecked Sendable {
 
     /// Reads `fd` to its end, growing the buffer as needed (sysfs sizes may be approximate), up to
     /// `maximumSize` bytes: one byte more is an `EFBIG` error.
-    private static func readAll(fd: Int32, sizeHint: Int, maximumSize: Int, path: String) throws(SystemError) -> UnsafeRawBufferPointer {
+    private static func readAll(
+        fd: Int32, sizeHint: Int, maximumSize: Int, path: String
+    ) throws(SystemError) -> UnsafeRawBufferPointer {
         // Room for the hint and one byte more, so that a file of exactly its stat size ends in one read of 0.
         let limit = maximumSize < Int.max ? max(maximumSize, 0) + 1 : Int.max
         // The stat size is a hint (sparse or changing files): at most 64 MiB is allocated before bytes arrive.

@@ -95,15 +95,18 @@ extension ByteString {
     @inlinable
     public func matches(_ literal: StaticString) -> Bool {
         literal.utf8CodeUnitCount == utf8.count
-            && ByteString.samePrefix(utf8, UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount), count: utf8.count)
+            && ByteString.samePrefix(
+                utf8, UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount), count: utf8.count
+            )
     }
 
     /// Whether the string begins with `literal` (compared in place).
     @inlinable
     public func starts(with literal: StaticString) -> Bool {
         literal.utf8CodeUnitCount <= utf8.count
-            && ByteString.samePrefix(utf8, UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount),
-                                     count: literal.utf8CodeUnitCount)
+            && ByteString.samePrefix(
+                utf8, UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount),
+                count: literal.utf8CodeUnitCount)
     }
 }
 

@@ -44,16 +44,21 @@ public struct ELFFile: @unchecked Sendable {
         }
         let entrySize = fields.u16(58)
         guard entrySize == UInt16(Section.headerSize) else {
-            throw ELFError(.invalidEntrySize(found: UInt64(entrySize), expected: Section.headerSize), field: "e_shentsize", offset: 58)
+            throw ELFError(
+                .invalidEntrySize(found: UInt64(entrySize), expected: Section.headerSize), field: "e_shentsize",
+                offset: 58)
         }
         guard header.sectionHeaderOffset >= UInt64(ELFHeader.size) else {
-            throw ELFError(.outOfBounds(offset: header.sectionHeaderOffset, size: UInt64(Section.headerSize), fileSize: bytes.count),
-                           field: "e_shoff (overlaps the ELF header)", offset: 40)
+            throw ELFError(
+                .outOfBounds(
+                    offset: header.sectionHeaderOffset, size: UInt64(Section.headerSize), fileSize: bytes.count),
+                field: "e_shoff (overlaps the ELF header)", offset: 40)
         }
         // Section 0 carries the real count and name-table index when they overflow the header's 16-bit fields.
         guard let zero = reader.record(at: header.sectionHeaderOffset, size: Section.headerSize) else {
             let (end, overflow) = header.sectionHeaderOffset.addingReportingOverflow(UInt64(Section.headerSize))
-            throw ELFError(.truncated(needed: overflow ? .max : end, available: bytes.count), field: "e_shoff", offset: 40)
+            throw ELFError(
+                .truncated(needed: overflow ? .max : end, available: bytes.count), field: "e_shoff", offset: 40)
         }
         var count = UInt64(rawCount)
         if rawCount == 0 { count = zero.u64(32) }
@@ -62,12 +67,17 @@ public struct ELFFile: @unchecked Sendable {
 
         let (tableSize, overflow) = count.multipliedReportingOverflow(by: UInt64(Section.headerSize))
         guard !overflow, let table = reader.slice(offset: header.sectionHeaderOffset, size: tableSize) else {
-            throw ELFError(.outOfBounds(offset: header.sectionHeaderOffset, size: overflow ? .max : tableSize, fileSize: bytes.count),
-                           field: rawCount == 0 ? "section 0 sh_size (extended e_shnum)" : "e_shnum", offset: rawCount == 0 ? Int(header.sectionHeaderOffset) + 32 : 60)
+            throw ELFError(
+                .outOfBounds(
+                    offset: header.sectionHeaderOffset, size: overflow ? .max : tableSize, fileSize: bytes.count),
+                field: rawCount == 0 ? "section 0 sh_size (extended e_shnum)" : "e_shnum",
+                offset: rawCount == 0 ? Int(header.sectionHeaderOffset) + 32 : 60)
         }
         guard nameIndex == 0 || nameIndex < count else {
-            throw ELFError(.indexOutOfRange(nameIndex, count: Int(count)),
-                           field: rawNameIndex == SpecialSectionIndex.extended ? "section 0 sh_link (extended e_shstrndx)" : "e_shstrndx", offset: 62)
+            throw ELFError(
+                .indexOutOfRange(nameIndex, count: Int(count)),
+                field: rawNameIndex == SpecialSectionIndex.extended
+                    ? "section 0 sh_link (extended e_shstrndx)" : "e_shstrndx", offset: 62)
         }
         header.sectionCount = Int(count)
         header.sectionNameTableIndex = Int(nameIndex)
@@ -77,18 +87,22 @@ public struct ELFFile: @unchecked Sendable {
         var names = UnsafeRawBufferPointer(start: nil, count: 0)
         if nameIndex != 0 {
             let at = Int(nameIndex) * Section.headerSize
-            let r = Record(UnsafeRawBufferPointer(rebasing: table[at..<at + Section.headerSize]), order: header.byteOrder)
+            let r = Record(
+                UnsafeRawBufferPointer(rebasing: table[at..<at + Section.headerSize]), order: header.byteOrder)
             let fileOffset = Int(header.sectionHeaderOffset) + at
             guard r.u32(4) == SectionType.strtab.rawValue else {
-                throw ELFError(.wrongSectionType(found: r.u32(4), expected: SectionType.strtab.rawValue),
-                               field: "e_shstrndx section \(nameIndex) sh_type", offset: fileOffset + 4)
+                throw ELFError(
+                    .wrongSectionType(found: r.u32(4), expected: SectionType.strtab.rawValue),
+                    field: "e_shstrndx section \(nameIndex) sh_type", offset: fileOffset + 4)
             }
             guard let slice = reader.slice(offset: r.u64(24), size: r.u64(32)) else {
-                throw ELFError(.outOfBounds(offset: r.u64(24), size: r.u64(32), fileSize: bytes.count),
-                               field: "section \(nameIndex) (section names) sh_offset/sh_size", offset: fileOffset + 24)
+                throw ELFError(
+                    .outOfBounds(offset: r.u64(24), size: r.u64(32), fileSize: bytes.count),
+                    field: "section \(nameIndex) (section names) sh_offset/sh_size", offset: fileOffset + 24)
             }
             guard slice.isEmpty || slice[slice.count - 1] == 0 else {
-                throw ELFError(.unterminatedStringTable, field: "section \(nameIndex) (section names)", offset: Int(r.u64(24)))
+                throw ELFError(
+                    .unterminatedStringTable, field: "section \(nameIndex) (section names)", offset: Int(r.u64(24)))
             }
             names = slice
         }
@@ -97,18 +111,21 @@ public struct ELFFile: @unchecked Sendable {
 
         for index in 0..<Int(count) {
             let at = index * Section.headerSize
-            let r = Record(UnsafeRawBufferPointer(rebasing: table[at..<at + Section.headerSize]), order: header.byteOrder)
+            let r = Record(
+                UnsafeRawBufferPointer(rebasing: table[at..<at + Section.headerSize]), order: header.byteOrder)
             let fileOffset = Int(header.sectionHeaderOffset) + at
             let nameOffset = r.u32(0)
             guard nameOffset == 0 || UInt64(nameOffset) < UInt64(names.count) else {
-                throw ELFError(.stringOffsetOutOfRange(UInt64(nameOffset), tableSize: names.count),
-                               field: "section \(index) sh_name", offset: fileOffset)
+                throw ELFError(
+                    .stringOffsetOutOfRange(UInt64(nameOffset), tableSize: names.count),
+                    field: "section \(index) sh_name", offset: fileOffset)
             }
             let type = r.u32(4)
             if type != SectionType.nobits.rawValue && type != SectionType.null.rawValue {
                 guard reader.contains(offset: r.u64(24), size: r.u64(32)) else {
-                    throw ELFError(.outOfBounds(offset: r.u64(24), size: r.u64(32), fileSize: bytes.count),
-                                   field: "section \(index) sh_offset/sh_size", offset: fileOffset + 24)
+                    throw ELFError(
+                        .outOfBounds(offset: r.u64(24), size: r.u64(32), fileSize: bytes.count),
+                        field: "section \(index) sh_offset/sh_size", offset: fileOffset + 24)
                 }
             }
         }
@@ -118,8 +135,9 @@ public struct ELFFile: @unchecked Sendable {
 
     /// All sections in file order, section 0 (`SHT_NULL`) included.
     public var sections: SectionList {
-        SectionList(bytes: bytes, headers: sectionHeaders, names: sectionNames, order: header.byteOrder,
-                    headerTableOffset: Int(header.sectionHeaderOffset))
+        SectionList(
+            bytes: bytes, headers: sectionHeaders, names: sectionNames, order: header.byteOrder,
+            headerTableOffset: Int(header.sectionHeaderOffset))
     }
 
     /// The first section named `name`, if any.
@@ -146,7 +164,8 @@ public struct ELFFile: @unchecked Sendable {
 
     func headerRecord(_ index: Int) -> Record {
         let at = index * Section.headerSize
-        return Record(UnsafeRawBufferPointer(rebasing: sectionHeaders[at..<at + Section.headerSize]), order: header.byteOrder)
+        return Record(
+            UnsafeRawBufferPointer(rebasing: sectionHeaders[at..<at + Section.headerSize]), order: header.byteOrder)
     }
 
     /// Whether section `index` is named `wanted`: compared in place, without first finding the name's end.
@@ -154,7 +173,8 @@ public struct ELFFile: @unchecked Sendable {
         let offset = Int(headerRecord(index).u32(0))
         guard !wanted.isEmpty else { return sections[index].name.isEmpty }
         guard offset < sectionNames.count, sectionNames.count - offset > wanted.count,
-              sectionNames[offset + wanted.count] == 0, let base = sectionNames.baseAddress else { return false }
+            sectionNames[offset + wanted.count] == 0, let base = sectionNames.baseAddress
+        else { return false }
         let name = UnsafeBufferPointer(start: (base + offset).assumingMemoryBound(to: UInt8.self), count: wanted.count)
         return ByteString.samePrefix(name, wanted, count: wanted.count)
     }

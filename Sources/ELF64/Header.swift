@@ -22,9 +22,13 @@ extension ELFHeader {
     /// Reads and validates the identification and fixed header fields (section 0 is consulted by ``ELFFile``).
     static func read(_ bytes: UnsafeRawBufferPointer) throws(ELFError) -> (ELFHeader, Record) {
         guard bytes.count >= 4, bytes[0] == 0x7f, bytes[1] == 0x45, bytes[2] == 0x4c, bytes[3] == 0x46 else {
-            throw ELFError(bytes.count < 4 ? .truncated(needed: 4, available: bytes.count) : .notELF, field: "e_ident[EI_MAG]", offset: 0)
+            throw ELFError(
+                bytes.count < 4 ? .truncated(needed: 4, available: bytes.count) : .notELF, field: "e_ident[EI_MAG]",
+                offset: 0)
         }
-        guard bytes.count >= 16 else { throw ELFError(.truncated(needed: 16, available: bytes.count), field: "e_ident", offset: 0) }
+        guard bytes.count >= 16 else {
+            throw ELFError(.truncated(needed: 16, available: bytes.count), field: "e_ident", offset: 0)
+        }
         guard bytes[4] == 2 else { throw ELFError(.unsupportedClass(bytes[4]), field: "e_ident[EI_CLASS]", offset: 4) }
         let order: ByteOrder
         switch bytes[5] {
@@ -32,7 +36,9 @@ extension ELFHeader {
         case 2: order = .big
         default: throw ELFError(.invalidByteOrder(bytes[5]), field: "e_ident[EI_DATA]", offset: 5)
         }
-        guard bytes[6] == 1 else { throw ELFError(.unsupportedVersion(UInt32(bytes[6])), field: "e_ident[EI_VERSION]", offset: 6) }
+        guard bytes[6] == 1 else {
+            throw ELFError(.unsupportedVersion(UInt32(bytes[6])), field: "e_ident[EI_VERSION]", offset: 6)
+        }
         guard let r = ByteReader(bytes, order: order).record(at: 0, size: size) else {
             throw ELFError(.truncated(needed: UInt64(size), available: bytes.count), field: "ELF header", offset: 0)
         }

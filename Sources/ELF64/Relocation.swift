@@ -67,8 +67,9 @@ public struct RelocationTable: RandomAccessCollection, @unchecked Sendable {
         let at = index * entrySize
         let r = Record(UnsafeRawBufferPointer(rebasing: section.data[at..<at + entrySize]), order: order)
         let info = r.u64(8)
-        return Relocation(offset: r.u64(0), symbolIndex: Int(info >> 32), type: UInt32(truncatingIfNeeded: info),
-                          addend: hasAddends ? r.i64(16) : 0)
+        return Relocation(
+            offset: r.u64(0), symbolIndex: Int(info >> 32), type: UInt32(truncatingIfNeeded: info),
+            addend: hasAddends ? r.i64(16) : 0)
     }
 }
 
@@ -86,25 +87,35 @@ extension ELFFile {
         case .rel: entrySize = 16
         case .rela: entrySize = 24
         default:
-            throw ELFError(.wrongSectionType(found: section.type.rawValue, expected: SectionType.rel.rawValue),
-                           field: "\(where_()) sh_type", offset: section.headerOffset + 4)
+            throw ELFError(
+                .wrongSectionType(found: section.type.rawValue, expected: SectionType.rel.rawValue),
+                field: "\(where_()) sh_type", offset: section.headerOffset + 4)
         }
         try section.requireEntries(of: entrySize)
-        let target = try self.section(at: UInt64(section.info), field: "\(where_()) sh_info", offset: section.headerOffset + 44)
-        let symbols = try self.section(at: UInt64(section.link), field: "\(where_()) sh_link", offset: section.headerOffset + 40)
+        let target = try self.section(
+            at: UInt64(section.info), field: "\(where_()) sh_info", offset: section.headerOffset + 44)
+        let symbols = try self.section(
+            at: UInt64(section.link), field: "\(where_()) sh_link", offset: section.headerOffset + 40)
         guard symbols.type == .symtab || symbols.type == .dynsym else {
-            throw ELFError(.wrongSectionType(found: symbols.type.rawValue, expected: SectionType.symtab.rawValue),
-                           field: "\(where_()) sh_link → section \(symbols.index) sh_type", offset: symbols.headerOffset + 4)
+            throw ELFError(
+                .wrongSectionType(found: symbols.type.rawValue, expected: SectionType.symtab.rawValue),
+                field: "\(where_()) sh_link → section \(symbols.index) sh_type", offset: symbols.headerOffset + 4)
         }
         try symbols.requireEntries(of: Symbol.entrySize)
         let symbolCount = UInt64(symbols.data.count / Symbol.entrySize)
-        let table = RelocationTable(section: section, targetSectionIndex: target.index, symbolTableIndex: symbols.index,
-                                    order: byteOrder, entrySize: entrySize, endIndex: Int(section.size) / entrySize)
+        let table = RelocationTable(
+            section: section, targetSectionIndex: target.index, symbolTableIndex: symbols.index,
+            order: byteOrder, entrySize: entrySize, endIndex: Int(section.size) / entrySize)
         for index in table.indices {
-            let info = Record(UnsafeRawBufferPointer(rebasing: section.data[index * entrySize..<(index + 1) * entrySize]), order: byteOrder).u64(8)
+            let info = Record(
+                UnsafeRawBufferPointer(rebasing: section.data[index * entrySize..<(index + 1) * entrySize]),
+                order: byteOrder
+            ).u64(8)
             guard info >> 32 < symbolCount else {
-                throw ELFError(.indexOutOfRange(info >> 32, count: Int(symbolCount)),
-                               field: "\(where_()) relocation \(index) r_info symbol", offset: Int(section.offset) + index * entrySize + 8)
+                throw ELFError(
+                    .indexOutOfRange(info >> 32, count: Int(symbolCount)),
+                    field: "\(where_()) relocation \(index) r_info symbol",
+                    offset: Int(section.offset) + index * entrySize + 8)
             }
         }
         return table
@@ -115,8 +126,9 @@ extension ELFFile {
     /// second `SHT_SYMTAB` or `SHT_DYNSYM` and link a relocation section to it).
     public func relocations(in section: Section, against symbols: SymbolTable) throws(ELFError) -> RelocationTable {
         guard Int(section.link) == symbols.section.index else {
-            throw ELFError(.unexpectedLink(found: section.link, expected: symbols.section.index),
-                           field: "section \(section.index) (\(section.name)) sh_link", offset: section.headerOffset + 40)
+            throw ELFError(
+                .unexpectedLink(found: section.link, expected: symbols.section.index),
+                field: "section \(section.index) (\(section.name)) sh_link", offset: section.headerOffset + 40)
         }
         return try relocations(in: section)
     }

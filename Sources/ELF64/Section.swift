@@ -27,12 +27,14 @@ public struct Section: @unchecked Sendable {
     /// Checks that the section is a table of whole `size`-byte entries, as `sh_entsize` declares.
     func requireEntries(of size: Int) throws(ELFError) {
         guard entrySize == UInt64(size) else {
-            throw ELFError(.invalidEntrySize(found: entrySize, expected: size),
-                           field: "section \(index) (\(name)) sh_entsize", offset: headerOffset + 56)
+            throw ELFError(
+                .invalidEntrySize(found: entrySize, expected: size),
+                field: "section \(index) (\(name)) sh_entsize", offset: headerOffset + 56)
         }
         guard self.size % UInt64(size) == 0 else {
-            throw ELFError(.sizeNotMultipleOfEntrySize(size: self.size, entrySize: size),
-                           field: "section \(index) (\(name)) sh_size", offset: headerOffset + 32)
+            throw ELFError(
+                .sizeNotMultipleOfEntrySize(size: self.size, entrySize: size),
+                field: "section \(index) (\(name)) sh_size", offset: headerOffset + 32)
         }
     }
 }
@@ -58,7 +60,8 @@ public struct SectionList: RandomAccessCollection, @unchecked Sendable {
         let header = Record(headers, order: order).record(at: index * Section.headerSize, size: Section.headerSize)
         let type = SectionType(rawValue: header.u32(4))
         let offset = header.u64(24), size = header.u64(32)
-        let data = type.rawValue != SectionType.nobits.rawValue && type.rawValue != SectionType.null.rawValue
+        let data =
+            type.rawValue != SectionType.nobits.rawValue && type.rawValue != SectionType.null.rawValue
             ? UnsafeRawBufferPointer(start: bytes.baseAddress.unsafelyUnwrapped + Int(offset), count: Int(size))
             : UnsafeRawBufferPointer(start: nil, count: 0)
         let nameOffset = header.u32(0)

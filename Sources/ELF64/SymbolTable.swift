@@ -71,59 +71,73 @@ extension ELFFile {
     private func symbols(in section: Section, validatingEntries: Bool) throws(ELFError) -> SymbolTable {
         func where_() -> String { "section \(section.index) (\(section.name))" }
         guard section.type == .symtab || section.type == .dynsym else {
-            throw ELFError(.wrongSectionType(found: section.type.rawValue, expected: SectionType.symtab.rawValue),
-                           field: "\(where_()) sh_type", offset: section.headerOffset + 4)
+            throw ELFError(
+                .wrongSectionType(found: section.type.rawValue, expected: SectionType.symtab.rawValue),
+                field: "\(where_()) sh_type", offset: section.headerOffset + 4)
         }
         try section.requireEntries(of: Symbol.entrySize)
-        let strings = try self.section(at: UInt64(section.link), field: "\(where_()) sh_link", offset: section.headerOffset + 40)
+        let strings = try self.section(
+            at: UInt64(section.link), field: "\(where_()) sh_link", offset: section.headerOffset + 40)
         guard strings.type == .strtab else {
-            throw ELFError(.wrongSectionType(found: strings.type.rawValue, expected: SectionType.strtab.rawValue),
-                           field: "\(where_()) sh_link → section \(strings.index) sh_type", offset: strings.headerOffset + 4)
+            throw ELFError(
+                .wrongSectionType(found: strings.type.rawValue, expected: SectionType.strtab.rawValue),
+                field: "\(where_()) sh_link → section \(strings.index) sh_type", offset: strings.headerOffset + 4)
         }
         guard strings.data.isEmpty || strings.data[strings.data.count - 1] == 0 else {
-            throw ELFError(.unterminatedStringTable, field: "section \(strings.index) (\(strings.name))", offset: Int(strings.offset))
+            throw ELFError(
+                .unterminatedStringTable, field: "section \(strings.index) (\(strings.name))",
+                offset: Int(strings.offset))
         }
         let count = Int(section.size) / Symbol.entrySize
         var extended = UnsafeRawBufferPointer(start: nil, count: 0)
-        let table = SymbolTable(section: section, strings: strings, extendedIndices: extended, order: byteOrder, endIndex: count)
+        let table = SymbolTable(
+            section: section, strings: strings, extendedIndices: extended, order: byteOrder, endIndex: count)
         guard validatingEntries else {
             let extended = (try? extendedIndexTable(for: section, symbolCount: count)) ?? extended
-            return SymbolTable(section: section, strings: strings, extendedIndices: extended, order: byteOrder, endIndex: count)
+            return SymbolTable(
+                section: section, strings: strings, extendedIndices: extended, order: byteOrder, endIndex: count)
         }
         for index in 0..<count {
             let r = table.entry(index)
             let entryOffset = Int(section.offset) + index * Symbol.entrySize
             let nameOffset = r.u32(0)
             guard nameOffset == 0 || UInt64(nameOffset) < UInt64(strings.data.count) else {
-                throw ELFError(.stringOffsetOutOfRange(UInt64(nameOffset), tableSize: strings.data.count),
-                               field: "symbol \(index) st_name", offset: entryOffset)
+                throw ELFError(
+                    .stringOffsetOutOfRange(UInt64(nameOffset), tableSize: strings.data.count),
+                    field: "symbol \(index) st_name", offset: entryOffset)
             }
             let raw = r.u16(6)
             var sectionIndex = UInt64(raw)
             if raw == SpecialSectionIndex.extended {
                 if extended.isEmpty { extended = try extendedIndexTable(for: section, symbolCount: count) }
-                sectionIndex = UInt64(Record(UnsafeRawBufferPointer(rebasing: extended[index * 4..<index * 4 + 4]), order: byteOrder).u32(0))
+                sectionIndex = UInt64(
+                    Record(UnsafeRawBufferPointer(rebasing: extended[index * 4..<index * 4 + 4]), order: byteOrder).u32(
+                        0))
             } else if raw >= SpecialSectionIndex.loReserve || raw == SpecialSectionIndex.undefined {
                 continue
             }
             guard sectionIndex < UInt64(header.sectionCount) else {
-                throw ELFError(.indexOutOfRange(sectionIndex, count: header.sectionCount),
-                               field: "symbol \(index) st_shndx", offset: entryOffset + 6)
+                throw ELFError(
+                    .indexOutOfRange(sectionIndex, count: header.sectionCount),
+                    field: "symbol \(index) st_shndx", offset: entryOffset + 6)
             }
         }
-        return SymbolTable(section: section, strings: strings, extendedIndices: extended, order: byteOrder, endIndex: count)
+        return SymbolTable(
+            section: section, strings: strings, extendedIndices: extended, order: byteOrder, endIndex: count)
     }
 
     /// The `SHT_SYMTAB_SHNDX` section linked to `symbols`, checked to cover every symbol.
     private func extendedIndexTable(for symbols: Section, symbolCount: Int) throws(ELFError) -> UnsafeRawBufferPointer {
         guard let table = sections.first(where: { $0.type == .symtabShndx && Int($0.link) == symbols.index }) else {
-            throw ELFError(.indexOutOfRange(UInt64(SpecialSectionIndex.extended), count: header.sectionCount),
-                           field: "st_shndx SHN_XINDEX without a SHT_SYMTAB_SHNDX section for section \(symbols.index)",
-                           offset: Int(symbols.offset))
+            throw ELFError(
+                .indexOutOfRange(UInt64(SpecialSectionIndex.extended), count: header.sectionCount),
+                field: "st_shndx SHN_XINDEX without a SHT_SYMTAB_SHNDX section for section \(symbols.index)",
+                offset: Int(symbols.offset))
         }
         guard table.size >= UInt64(symbolCount) * 4 else {
-            throw ELFError(.truncated(needed: UInt64(symbolCount) * 4, available: table.data.count),
-                           field: "section \(table.index) (\(table.name)) SHT_SYMTAB_SHNDX", offset: table.headerOffset + 32)
+            throw ELFError(
+                .truncated(needed: UInt64(symbolCount) * 4, available: table.data.count),
+                field: "section \(table.index) (\(table.name)) SHT_SYMTAB_SHNDX", offset: table.headerOffset + 32)
         }
         return table.data
     }

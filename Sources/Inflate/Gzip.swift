@@ -24,7 +24,8 @@ public enum Gzip {
             case let .invalidCode(at): "deflate: invalid Huffman code or table at byte \(at)"
             case let .invalidDistance(at): "deflate: distance reaches before the output at byte \(at)"
             case let .outputTooLarge(limit): "deflate: output exceeds \(limit) bytes"
-            case let .checksumMismatch(expected, found): "gzip: CRC-32 0x\(String(found, radix: 16)) differs from the stored 0x\(String(expected, radix: 16))"
+            case let .checksumMismatch(expected, found):
+                "gzip: CRC-32 0x\(String(found, radix: 16)) differs from the stored 0x\(String(expected, radix: 16))"
             case let .sizeMismatch(expected, found): "gzip: \(found) bytes inflated, the trailer says \(expected)"
             }
         }
@@ -51,10 +52,14 @@ public enum Gzip {
         let output = try inflater.run()
         let trailer = inflater.byteOffset
         guard trailer + 8 <= bytes.count else { throw .truncated(at: trailer) }
-        let word = { (i: Int) in UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24 }
+        let word = { (i: Int) in
+            UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
+        }
         let crc = CRC32.checksum(output)
         guard crc == word(trailer) else { throw .checksumMismatch(expected: word(trailer), found: crc) }
-        guard UInt32(truncatingIfNeeded: output.count) == word(trailer + 4) else { throw .sizeMismatch(expected: word(trailer + 4), found: output.count) }
+        guard UInt32(truncatingIfNeeded: output.count) == word(trailer + 4) else {
+            throw .sizeMismatch(expected: word(trailer + 4), found: output.count)
+        }
         return output
     }
 
@@ -135,11 +140,18 @@ struct Inflater {
         throw .invalidCode(at: position)
     }
 
-    static let lengthBase = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
+    static let lengthBase = [
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227,
+        258,
+    ]
     static let lengthExtra = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
-    static let distanceBase = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
-                               2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577]
-    static let distanceExtra = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
+    static let distanceBase = [
+        1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
+        2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
+    ]
+    static let distanceExtra = [
+        0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
+    ]
 
     static let fixed: (Huffman, Huffman) = {
         var lengths = [Int](repeating: 8, count: 288)
@@ -198,8 +210,9 @@ struct Inflater {
             }
         }
         guard lengths.count == literalCount + distanceCount, lengths[256] != 0,
-              let literals = Huffman(lengths: lengths[..<literalCount]),
-              let distances = Huffman(lengths: lengths[literalCount...]) else { throw .invalidCode(at: position) }
+            let literals = Huffman(lengths: lengths[..<literalCount]),
+            let distances = Huffman(lengths: lengths[literalCount...])
+        else { throw .invalidCode(at: position) }
         return (literals, distances)
     }
 

@@ -52,14 +52,18 @@ extension Harness {
             let t = try btf.type(id)
             touched &+= t.members.reduce(0) { $0 &+ $1.name.count }
             touched &+= t.enumerators.count &+ t.parameters.count &+ t.variables.count
-            if !t.name.isEmpty, looked.insert(String(t.name)).inserted { touched &+= btf.typeIDs(named: String(t.name), kind: t.kind).count }
+            if !t.name.isEmpty, looked.insert(String(t.name)).inserted {
+                touched &+= btf.typeIDs(named: String(t.name), kind: t.kind).count
+            }
             _ = try? btf.resolve(id)
             let size = try? btf.size(of: id)
             _ = try? btf.alignment(of: id)
             // A value of the type (bytes counting up), formatted as map dumps and metadata are (for the
             // first types only: each formatting may visit thousands of union members, within its bound).
             if let size, size <= 64, id < btf.firstID + 32 {
-                touched &+= (try? btf.formattedValue((0..<size).map { UInt8(truncatingIfNeeded: $0) }, type: id))?.description.utf8.count ?? 0
+                touched &+=
+                    (try? btf.formattedValue((0..<size).map { UInt8(truncatingIfNeeded: $0) }, type: id))?.description
+                    .utf8.count ?? 0
             }
             id += 1
         }

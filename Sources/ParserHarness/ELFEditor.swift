@@ -20,8 +20,10 @@ public struct ELFEditor: Sendable {
         /// `sh_size` for sections without file bytes; for the others the data's count is written.
         public var memorySize: UInt64
 
-        public init(nameOffset: UInt32 = 0, type: UInt32, flags: UInt64 = 0, link: UInt32 = 0, info: UInt32 = 0,
-                    alignment: UInt64 = 8, entrySize: UInt64 = 0, data: [UInt8] = [], memorySize: UInt64 = 0) {
+        public init(
+            nameOffset: UInt32 = 0, type: UInt32, flags: UInt64 = 0, link: UInt32 = 0, info: UInt32 = 0,
+            alignment: UInt64 = 8, entrySize: UInt64 = 0, data: [UInt8] = [], memorySize: UInt64 = 0
+        ) {
             self.nameOffset = nameOffset
             self.type = type
             self.flags = flags
@@ -47,14 +49,16 @@ public struct ELFEditor: Sendable {
     public init(order: ByteOrder, machine: UInt16 = 247) {
         var h = Writer(order: order)
         h.bytes = [0x7f, 0x45, 0x4c, 0x46, 2, order == .little ? 1 : 2, 1, 0] + [UInt8](repeating: 0, count: 8)
-        h.put(UInt16(1)); h.put(machine); h.put(UInt32(1))                   // e_type REL, e_machine, e_version
-        h.put(UInt64(0)); h.put(UInt64(0)); h.put(UInt64(0))                 // e_entry, e_phoff, e_shoff (written by bytes)
+        h.put(UInt16(1)); h.put(machine); h.put(UInt32(1))  // e_type REL, e_machine, e_version
+        h.put(UInt64(0)); h.put(UInt64(0)); h.put(UInt64(0))  // e_entry, e_phoff, e_shoff (written by bytes)
         h.put(UInt32(0)); h.put(UInt16(64)); h.put(UInt16(0)); h.put(UInt16(0))
-        h.put(UInt16(64)); h.put(UInt16(0)); h.put(UInt16(0))                // e_shentsize, e_shnum, e_shstrndx (written by bytes)
+        h.put(UInt16(64)); h.put(UInt16(0)); h.put(UInt16(0))  // e_shentsize, e_shnum, e_shstrndx (written by bytes)
         header = h.bytes
         self.order = order
-        sections = [Entry(type: SectionType.null.rawValue, alignment: 0),
-                    Entry(nameOffset: 1, type: SectionType.strtab.rawValue, alignment: 1, data: Array("\0.shstrtab\0".utf8))]
+        sections = [
+            Entry(type: SectionType.null.rawValue, alignment: 0),
+            Entry(nameOffset: 1, type: SectionType.strtab.rawValue, alignment: 1, data: Array("\0.shstrtab\0".utf8)),
+        ]
         namesIndex = 1
     }
 
@@ -67,10 +71,13 @@ public struct ELFEditor: Sendable {
         sections = file.sections.map { s in
             var name: UInt32 = 0
             if s.headerOffset + 4 <= bytes.count {
-                name = Record(UnsafeRawBufferPointer(rebasing: bytes[s.headerOffset..<s.headerOffset + 4]), order: file.byteOrder).u32(0)
+                name = Record(
+                    UnsafeRawBufferPointer(rebasing: bytes[s.headerOffset..<s.headerOffset + 4]), order: file.byteOrder
+                ).u32(0)
             }
-            return Entry(nameOffset: name, type: s.type.rawValue, flags: s.flags.rawValue, link: s.link, info: s.info,
-                         alignment: s.alignment, entrySize: s.entrySize, data: Array(s.data), memorySize: s.size)
+            return Entry(
+                nameOffset: name, type: s.type.rawValue, flags: s.flags.rawValue, link: s.link, info: s.info,
+                alignment: s.alignment, entrySize: s.entrySize, data: Array(s.data), memorySize: s.size)
         }
     }
 
@@ -115,7 +122,8 @@ public struct ELFEditor: Sendable {
     public mutating func write(_ value: UInt64, width: Int, to index: Int, at offset: Int) {
         guard offset >= 0, offset + width <= sections[index].data.count else { return }
         for i in 0..<width {
-            sections[index].data[offset + (order == .little ? i : width - 1 - i)] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))
+            sections[index].data[offset + (order == .little ? i : width - 1 - i)] = UInt8(
+                truncatingIfNeeded: value >> (8 * UInt64(i)))
         }
     }
 

@@ -18,7 +18,9 @@ public enum HostileBTF {
 
         /// Appends a type (name offset, kind, vlen, size or type, trailing words); returns its id.
         @discardableResult
-        mutating func add(_ name: UInt32, _ kind: Kind, vlen: Int = 0, _ sizeOrType: UInt32, _ trailing: [UInt32] = []) -> TypeID {
+        mutating func add(
+            _ name: UInt32, _ kind: Kind, vlen: Int = 0, _ sizeOrType: UInt32, _ trailing: [UInt32] = []
+        ) -> TypeID {
             types += [name, UInt32(kind.rawValue) << 24 | UInt32(vlen), sizeOrType] + trailing
             count += 1
             return count
@@ -62,7 +64,8 @@ public enum HostileBTF {
         var previous = blob.add(0, .functionProto, int)
         for _ in 0..<depth {
             let pointer = blob.add(0, .pointer, previous)
-            previous = blob.add(0, .functionProto, vlen: width, int, Array(repeating: [0, pointer], count: width).flatMap { $0 })
+            previous = blob.add(
+                0, .functionProto, vlen: width, int, Array(repeating: [0, pointer], count: width).flatMap { $0 })
         }
         return previous
     }
@@ -91,7 +94,8 @@ public enum HostileBTF {
         var blob = Blob()
         let int = blob.add(blob.name(Array("int".utf8)), .int, 4, [UInt32(IntEncoding.signed.rawValue) << 24 | 32])
         let name = blob.name([UInt8](repeating: UInt8(ascii: "n"), count: length))
-        blob.add(blob.name(Array("wide".utf8)), .struct, vlen: members, 4, (0..<members).flatMap { _ in [name, int, 0] })
+        blob.add(
+            blob.name(Array("wide".utf8)), .struct, vlen: members, 4, (0..<members).flatMap { _ in [name, int, 0] })
         return blob.bytes
     }
 
@@ -112,8 +116,9 @@ public enum HostileBTF {
         var blob = Blob()
         let int = blob.add(blob.name(Array("int".utf8)), .int, 4, [UInt32(IntEncoding.signed.rawValue) << 24 | 32])
         let long = blob.name([UInt8](repeating: UInt8(ascii: "s"), count: length))
-        blob.add(blob.name(Array("suffixes".utf8)), .struct, vlen: members, 4,
-                 (0..<members).flatMap { [long + UInt32($0 % max(length, 1)), int, 0] })
+        blob.add(
+            blob.name(Array("suffixes".utf8)), .struct, vlen: members, 4,
+            (0..<members).flatMap { [long + UInt32($0 % max(length, 1)), int, 0] })
         return blob.bytes
     }
 }

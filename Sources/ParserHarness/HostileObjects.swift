@@ -11,9 +11,12 @@ public enum HostileObjects {
     public static func secondSymbolTable(_ object: [UInt8], dynamic: Bool = false, extra: Int = 1000) -> [UInt8]? {
         object.withUnsafeBytes { raw in
             guard var editor = ELFEditor(raw), let symtab = editor.index(ofType: .symtab),
-                  let rel = editor.sections.firstIndex(where: { $0.type == SectionType.rel.rawValue && Int($0.link) == symtab
-                      && $0.data.count >= 16 && editor.sections.indices.contains(Int($0.info))
-                      && editor.sections[Int($0.info)].flags & SectionFlags.execInstr.rawValue != 0 }) else { return nil }
+                let rel = editor.sections.firstIndex(where: {
+                    $0.type == SectionType.rel.rawValue && Int($0.link) == symtab
+                        && $0.data.count >= 16 && editor.sections.indices.contains(Int($0.info))
+                        && editor.sections[Int($0.info)].flags & SectionFlags.execInstr.rawValue != 0
+                })
+            else { return nil }
             var copy = editor.sections[symtab]
             copy.type = dynamic ? SectionType.dynsym.rawValue : SectionType.symtab.rawValue
             copy.data += [UInt8](repeating: 0, count: extra * Symbol.entrySize)
@@ -32,10 +35,11 @@ public enum HostileObjects {
     public static func recursiveMapDefinition(_ object: [UInt8], map: String = "outer") -> [UInt8]? {
         editBTF(object) { btf, write in
             guard let variable = btf.typeIDs(named: map, kind: .variable).first,
-                  let definition = try? btf.resolve(try btf.type(variable).referencedType),
-                  let values = try? btf.type(definition).members.first(where: { $0.name == "values" }),
-                  let array = try? btf.type(btf.resolve(values.type)), array.kind == .array,
-                  let pointer = try? btf.resolve(array.arrayInfo.element) else { return false }
+                let definition = try? btf.resolve(try btf.type(variable).referencedType),
+                let values = try? btf.type(definition).members.first(where: { $0.name == "values" }),
+                let array = try? btf.type(btf.resolve(values.type)), array.kind == .array,
+                let pointer = try? btf.resolve(array.arrayInfo.element)
+            else { return false }
             return write(pointer, 8, definition)
         }
     }
@@ -63,8 +67,9 @@ public enum HostileObjects {
     public static func zeroSizeKconfigExtern(_ object: [UInt8], extern: String = "LINUX_KERNEL_VERSION") -> [UInt8]? {
         editBTF(object) { btf, write in
             guard let variable = btf.typeIDs(named: extern, kind: .variable).first,
-                  let int = try? btf.resolve(try btf.type(variable).referencedType),
-                  (try? btf.type(int))?.kind == .int else { return false }
+                let int = try? btf.resolve(try btf.type(variable).referencedType),
+                (try? btf.type(int))?.kind == .int
+            else { return false }
             return write(int, 8, 0) && write(int, 12, UInt32(IntEncoding.signed.rawValue) << 24)
         }
     }
@@ -72,18 +77,22 @@ public enum HostileObjects {
     /// Map `map`'s definition member `member` renamed `renamed` and given the type that map
     /// `donor`'s member `donorMember` has: e.g. a program array's `max_entries` turned into
     /// `__uint(value_size, 64)` beside its `values` (slot values larger than the ids written).
-    public static func rewrittenMapMember(_ object: [UInt8], map: String, member: String, renamed: String,
-                                          typeOf donorMember: String, in donor: String) -> [UInt8]? {
+    public static func rewrittenMapMember(
+        _ object: [UInt8], map: String, member: String, renamed: String,
+        typeOf donorMember: String, in donor: String
+    ) -> [UInt8]? {
         editBTF(object) { btf, write in
             func definition(_ name: String) -> BTFType? {
                 guard let variable = btf.typeIDs(named: name, kind: .variable).first,
-                      let id = try? btf.resolve(try btf.type(variable).referencedType) else { return nil }
+                    let id = try? btf.resolve(try btf.type(variable).referencedType)
+                else { return nil }
                 return try? btf.type(id)
             }
             guard let target = definition(map), let donor = definition(donor),
-                  let index = target.members.firstIndex(where: { $0.name == member }),
-                  let type = donor.members.first(where: { $0.name == donorMember })?.type,
-                  let name = stringOffset(renamed, in: btf) else { return false }
+                let index = target.members.firstIndex(where: { $0.name == member }),
+                let type = donor.members.first(where: { $0.name == donorMember })?.type,
+                let name = stringOffset(renamed, in: btf)
+            else { return false }
             // Members follow the 12-byte header: name offset, type, bit offset.
             return write(target.id, 12 + 12 * index, name) && write(target.id, 16 + 12 * index, type)
         }
@@ -104,7 +113,8 @@ public enum HostileObjects {
     public static func renamedSymbol(_ object: [UInt8], _ name: String, to renamed: String) -> [UInt8]? {
         object.withUnsafeBytes { raw -> [UInt8]? in
             guard var editor = ELFEditor(raw), let file = try? ELFFile(unsafeBytes: raw),
-                  let symbols = try? file.symbolTable(), let symbol = symbols.first(where: { $0.name == name }) else { return nil }
+                let symbols = try? file.symbolTable(), let symbol = symbols.first(where: { $0.name == name })
+            else { return nil }
             let strings = symbols.strings.index
             let offset = editor.sections[strings].data.count
             editor.sections[strings].data += Array(renamed.utf8) + [0]
@@ -116,19 +126,27 @@ public enum HostileObjects {
     /// The first two instructions of the first program section no relocation touches there,
     /// rewritten as `ld_imm64 r1` (or, with `call`, a call in the first) carrying kernel source
     /// `source` and immediate `immediate`: e.g. `BPF_PSEUDO_MAP_FD` naming descriptor 3 of the loader.
-    public static func pseudoSourceWithoutRelocation(_ object: [UInt8], source: UInt8, immediate: Int32, call: Bool = false) -> [UInt8]? {
+    public static func pseudoSourceWithoutRelocation(
+        _ object: [UInt8], source: UInt8, immediate: Int32, call: Bool = false
+    ) -> [UInt8]? {
         object.withUnsafeBytes { raw -> [UInt8]? in
             guard var editor = ELFEditor(raw) else { return nil }
             let exec = SectionFlags.execInstr.rawValue
-            let touched = Set(editor.sections.indices.filter { editor.sections[$0].type == SectionType.rel.rawValue }.flatMap { rel in
-                stride(from: 0, to: editor.sections[rel].data.count - 15, by: 16).compactMap { at in
-                    editor.read(rel, at: at, width: 8) < 16 ? Int(editor.sections[rel].info) : nil
-                }
-            })
-            guard let code = editor.sections.indices.first(where: {
-                editor.sections[$0].flags & exec != 0 && editor.sections[$0].data.count >= 24 && !touched.contains($0)
-            }) else { return nil }
-            let registers = UInt64(source) << (editor.order == .little ? 4 : 0) | (call ? 0 : UInt64(1) << (editor.order == .little ? 0 : 4))
+            let touched = Set(
+                editor.sections.indices.filter { editor.sections[$0].type == SectionType.rel.rawValue }.flatMap { rel in
+                    stride(from: 0, to: editor.sections[rel].data.count - 15, by: 16).compactMap { at in
+                        editor.read(rel, at: at, width: 8) < 16 ? Int(editor.sections[rel].info) : nil
+                    }
+                })
+            guard
+                let code = editor.sections.indices.first(where: {
+                    editor.sections[$0].flags & exec != 0 && editor.sections[$0].data.count >= 24
+                        && !touched.contains($0)
+                })
+            else { return nil }
+            let registers =
+                UInt64(source) << (editor.order == .little ? 4 : 0)
+                | (call ? 0 : UInt64(1) << (editor.order == .little ? 0 : 4))
             editor.write(UInt64(call ? 0x85 : 0x18), width: 1, to: code, at: 0)
             editor.write(registers, width: 1, to: code, at: 1)
             editor.write(UInt64(UInt32(bitPattern: immediate)), width: 4, to: code, at: 4)
@@ -142,7 +160,8 @@ public enum HostileObjects {
     public static func mapListedTwice(_ object: [UInt8]) -> [UInt8]? {
         editBTF(object) { btf, write in
             guard let datasec = btf.typeIDs(named: ".maps", kind: .dataSection).first,
-                  let entries = try? btf.type(datasec).variables, entries.count >= 2 else { return false }
+                let entries = try? btf.type(datasec).variables, entries.count >= 2
+            else { return false }
             // DATASEC entries follow the 12-byte header: type, offset, size.
             return write(datasec, 12 + 12, entries[0].type)
         }

@@ -12,8 +12,10 @@ extension Harness {
     /// libFuzzer's custom mutator: half of the time (by `seed`) a structural edit of the input in
     /// place, falling back to `bytes` — libFuzzer's own `LLVMFuzzerMutate` — when the input has no
     /// structure to edit or the edit would not fit `maxSize`. Returns the new size.
-    public static func mutate(_ data: UnsafeMutablePointer<UInt8>, size: Int, maxSize: Int, seed: UInt32, shape: InputShape,
-                              bytes: (UnsafeMutablePointer<UInt8>, Int, Int) -> Int) -> Int {
+    public static func mutate(
+        _ data: UnsafeMutablePointer<UInt8>, size: Int, maxSize: Int, seed: UInt32, shape: InputShape,
+        bytes: (UnsafeMutablePointer<UInt8>, Int, Int) -> Int
+    ) -> Int {
         var mutator = StructureMutator(seed: seed)
         guard mutator.next(2) == 0 else { return bytes(data, size, maxSize) }
         let input = Array(UnsafeBufferPointer(start: data, count: size))
@@ -24,10 +26,16 @@ extension Harness {
         case .btfThenExt:
             guard input.count >= 4 else { return bytes(data, size, maxSize) }
             let split = Int(UInt32(input[0]) | UInt32(input[1]) << 8 | UInt32(input[2]) << 16 | UInt32(input[3]) << 24)
-            guard split <= input.count - 4, let btf = mutator.mutateBTF(Array(input[4..<4 + split])) else { return bytes(data, size, maxSize) }
+            guard split <= input.count - 4, let btf = mutator.mutateBTF(Array(input[4..<4 + split])) else {
+                return bytes(data, size, maxSize)
+            }
             let length = UInt32(btf.count)
-            mutated = [UInt8(truncatingIfNeeded: length), UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length >> 16),
-                       UInt8(truncatingIfNeeded: length >> 24)] + btf + input[(4 + split)...]
+            mutated =
+                [
+                    UInt8(truncatingIfNeeded: length), UInt8(truncatingIfNeeded: length >> 8),
+                    UInt8(truncatingIfNeeded: length >> 16),
+                    UInt8(truncatingIfNeeded: length >> 24),
+                ] + btf + input[(4 + split)...]
         }
         guard let mutated, mutated.count <= maxSize else { return bytes(data, size, maxSize) }
         mutated.withUnsafeBufferPointer { source in

@@ -35,7 +35,8 @@ extension Harness {
             if let btf = spec.btf {
                 touched &+= (try? spec.ksymValues(targets: [btf], kallsyms: Self.recordedKallsyms))?.count ?? 0
                 for map in spec.maps where map.valueTypeID != 0 && !map.contents.isEmpty {
-                    touched &+= (try? btf.formattedValue(map.contents, type: map.valueTypeID))?.description.utf8.count ?? 0
+                    touched &+=
+                        (try? btf.formattedValue(map.contents, type: map.valueTypeID))?.description.utf8.count ?? 0
                 }
             }
             if var builder = try? spec.btfForKernel() {
@@ -53,16 +54,18 @@ extension Harness {
     /// A kernel configuration as `.kconfig` externs read it: values of every kind, and a few hostile ones.
     static let recordedConfig = KernelConfig(values: [
         "LINUX_KERNEL_VERSION": "398336", "LINUX_HAS_BPF_COOKIE": "y", "LINUX_HAS_SYSCALL_WRAPPER": "y",
-        "CONFIG_BPF_SYSCALL": "y", "CONFIG_BPF_JIT": "m", "CONFIG_HZ": "-9223372036854775808", "CONFIG_NR_CPUS": "0xffffffffffffffff",
+        "CONFIG_BPF_SYSCALL": "y", "CONFIG_BPF_JIT": "m", "CONFIG_HZ": "-9223372036854775808",
+        "CONFIG_NR_CPUS": "0xffffffffffffffff",
         "CONFIG_DEFAULT_HOSTNAME": "\"(none)\"", "CONFIG_SWIFTBPF_EMPTY": "\"\"",
     ])
 
     /// `/proc/kallsyms` lines, as a kernel without CONFIG_KALLSYMS_ALL shows them, and a few odd ones.
-    static let recordedKallsyms = KernelSymbols(text: """
-        ffffffff81000000 T _stext
-        ffffffff82a1b2c0 D bpf_prog_active
-        0000000000000000 D hidden_symbol
-        ffffffffc0001000 t module_function\t[some_module]
-        not-a-line
-        """)
+    static let recordedKallsyms = KernelSymbols(
+        text: """
+            ffffffff81000000 T _stext
+            ffffffff82a1b2c0 D bpf_prog_active
+            0000000000000000 D hidden_symbol
+            ffffffffc0001000 t module_function\t[some_module]
+            not-a-line
+            """)
 }

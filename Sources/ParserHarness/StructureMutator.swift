@@ -27,18 +27,25 @@ public struct StructureMutator {
         case 0: editor.sections[pick].link = UInt32(next(sections + 2))
         case 1: editor.sections[pick].info = UInt32(next(sections + 2))
         case 2:
-            let types: [SectionType] = [.progbits, .symtab, .strtab, .rel, .rela, .nobits, .dynsym, .symtabShndx, .llvmAddrsig]
+            let types: [SectionType] = [
+                .progbits, .symtab, .strtab, .rel, .rela, .nobits, .dynsym, .symtabShndx, .llvmAddrsig,
+            ]
             editor.sections[pick].type = types[next(types.count)].rawValue
         case 3:
             // Grow or cut a section's bytes (sizes stay consistent: the writer lays sections out anew).
             let data = editor.sections[pick].data
-            editor.sections[pick].data = next(2) == 0 ? Array(data.prefix(next(data.count + 1))) : data + data.prefix(next(64) * 8)
+            editor.sections[pick].data =
+                next(2) == 0 ? Array(data.prefix(next(data.count + 1))) : data + data.prefix(next(64) * 8)
         case 4:
             // A second symbol table (or a dynamic one) some relocation section links to.
             return HostileObjects.secondSymbolTable(bytes, dynamic: next(2) == 0, extra: next(64))
         case 5:
             // A relocation names another symbol (possibly past the table) or lands elsewhere.
-            guard let rel = editor.sections.indices.filter({ editor.sections[$0].type == SectionType.rel.rawValue && editor.sections[$0].data.count >= 16 }).randomElement(using: &self) else { return nil }
+            guard
+                let rel = editor.sections.indices.filter({
+                    editor.sections[$0].type == SectionType.rel.rawValue && editor.sections[$0].data.count >= 16
+                }).randomElement(using: &self)
+            else { return nil }
             let at = 16 * next(editor.sections[rel].data.count / 16)
             if next(2) == 0 {
                 let info = editor.read(rel, at: at + 8, width: 8)
@@ -48,7 +55,9 @@ public struct StructureMutator {
             }
         case 6:
             // A symbol moves to another section, value or size.
-            guard let symtab = editor.index(ofType: .symtab), editor.sections[symtab].data.count >= 48 else { return nil }
+            guard let symtab = editor.index(ofType: .symtab), editor.sections[symtab].data.count >= 48 else {
+                return nil
+            }
             let at = Symbol.entrySize * (1 + next(editor.sections[symtab].data.count / Symbol.entrySize - 1))
             switch next(3) {
             case 0: editor.write(UInt64(next(sections + 2)), width: 2, to: symtab, at: at + 6)
@@ -60,12 +69,19 @@ public struct StructureMutator {
             editor.sections.append(editor.sections[pick])
         case 8:
             // An instruction's source register set: a pseudo source without relocation, or a call kind.
-            guard let code = editor.sections.indices.filter({ editor.sections[$0].flags & SectionFlags.execInstr.rawValue != 0 && editor.sections[$0].data.count >= 16 }).randomElement(using: &self) else { return nil }
+            guard
+                let code = editor.sections.indices.filter({
+                    editor.sections[$0].flags & SectionFlags.execInstr.rawValue != 0
+                        && editor.sections[$0].data.count >= 16
+                }).randomElement(using: &self)
+            else { return nil }
             let at = 8 * next(editor.sections[code].data.count / 8)
             editor.write(UInt64(next(7)) << (editor.order == .little ? 4 : 0), width: 1, to: code, at: at + 1)
         default:
             // The object's BTF, edited as BTF.
-            guard let btf = editor.index(named: ".BTF"), let mutated = mutateBTF(editor.sections[btf].data) else { return nil }
+            guard let btf = editor.index(named: ".BTF"), let mutated = mutateBTF(editor.sections[btf].data) else {
+                return nil
+            }
             editor.sections[btf].data = mutated
         }
         return editor.bytes
@@ -98,7 +114,8 @@ public struct StructureMutator {
             guard at >= 0, at + 4 <= blob.count else { return }
             for i in 0..<4 { blob[at + (little ? i : 3 - i)] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(i))) }
         }
-        let headerLength = Int(read(4)), typeOffset = Int(read(8)), typeLength = Int(read(12)), stringOffset = Int(read(16))
+        let headerLength = Int(read(4)), typeOffset = Int(read(8)), typeLength = Int(read(12)),
+            stringOffset = Int(read(16))
         let typesEnd = headerLength + typeOffset + typeLength
         let count = recordStarts.count
         let index = next(count), at = recordStarts[index]

@@ -15,19 +15,31 @@ public enum SyntheticObjects {
             defer { names += Array(s.utf8) + [0] }
             return UInt32(names.count)
         }
-        func word(_ v: UInt64, _ width: Int) -> [UInt8] { (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+        func word(_ v: UInt64, _ width: Int) -> [UInt8] {
+            (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) }
+        }
         let exec = SectionFlags.execInstr.rawValue | SectionFlags.alloc.rawValue
         let ret0: [UInt8] = [0xb7, 0, 0, 0, 0, 0, 0, 0], exit: [UInt8] = [0x95, 0, 0, 0, 0, 0, 0, 0]
         let call: [UInt8] = [0x85, 0x10, 0, 0, 0xff, 0xff, 0xff, 0xff]
-        let text = elf.append(.init(type: SectionType.progbits.rawValue, flags: exec, data: (0..<count).flatMap { _ in ret0 + exit }), named: ".text")
-        let socket = elf.append(.init(type: SectionType.progbits.rawValue, flags: exec,
-                                      data: (0..<count).flatMap { _ in call } + ret0 + exit), named: "socket")
-        elf.append(.init(type: SectionType.progbits.rawValue, flags: SectionFlags.alloc.rawValue | 1, alignment: 1, data: Array("GPL\0".utf8)),
-                   named: "license")
+        let text = elf.append(
+            .init(type: SectionType.progbits.rawValue, flags: exec, data: (0..<count).flatMap { _ in ret0 + exit }),
+            named: ".text")
+        let socket = elf.append(
+            .init(
+                type: SectionType.progbits.rawValue, flags: exec,
+                data: (0..<count).flatMap { _ in call } + ret0 + exit), named: "socket")
+        elf.append(
+            .init(
+                type: SectionType.progbits.rawValue, flags: SectionFlags.alloc.rawValue | 1, alignment: 1,
+                data: Array("GPL\0".utf8)),
+            named: "license")
         var mapSections: [Int] = []
         for m in 0..<legacyMapSections {
-            mapSections.append(elf.append(.init(type: SectionType.progbits.rawValue, flags: SectionFlags.alloc.rawValue | 1,
-                                                data: word(2, 4) + word(4, 4) + word(8, 4) + word(1, 4) + word(0, 4)), named: "maps/m\(m)"))
+            mapSections.append(
+                elf.append(
+                    .init(
+                        type: SectionType.progbits.rawValue, flags: SectionFlags.alloc.rawValue | 1,
+                        data: word(2, 4) + word(4, 4) + word(8, 4) + word(1, 4) + word(0, 4)), named: "maps/m\(m)"))
         }
         // Symbols: null, subprograms, the entry, one map per legacy section, and as many objects in .text's neighbours.
         var symbols = [UInt8](repeating: 0, count: Symbol.entrySize)
@@ -41,15 +53,20 @@ public enum SyntheticObjects {
             symbol("other\(m)", info: 0x11, section: text, value: 0, size: 0)
         }
         let strtab = elf.sections.count + 2  // after .symtab and .rel below
-        let symtab = elf.append(.init(type: SectionType.symtab.rawValue, link: UInt32(strtab), info: 1, entrySize: UInt64(Symbol.entrySize),
-                                      data: symbols), named: ".symtab")
+        let symtab = elf.append(
+            .init(
+                type: SectionType.symtab.rawValue, link: UInt32(strtab), info: 1, entrySize: UInt64(Symbol.entrySize),
+                data: symbols), named: ".symtab")
         var relocations: [UInt8] = []
         for i in 0..<count {
             relocations += word(UInt64(8 * i), 8)
             relocations += word(UInt64(i + 1) << 32 | 10, 8)  // R_BPF_64_32 against f<i>
         }
-        elf.append(.init(type: SectionType.rel.rawValue, link: UInt32(symtab), info: UInt32(socket), entrySize: 16, data: relocations),
-                   named: ".relsocket")
+        elf.append(
+            .init(
+                type: SectionType.rel.rawValue, link: UInt32(symtab), info: UInt32(socket), entrySize: 16,
+                data: relocations),
+            named: ".relsocket")
         elf.append(.init(type: SectionType.strtab.rawValue, alignment: 1, data: names), named: ".strtab")
         // .BTF: no types, the strings ".text" and "a.c"; .BTF.ext: line info of .text, last record first.
         let btfStrings: [UInt8] = Array("\0.text\0a.c\0".utf8)
@@ -83,29 +100,45 @@ public enum SyntheticObjects {
     public static func coreThroughSelfContainingStruct(steps: Int, records: Int = 1, leadingZeros: Int = 0) -> [UInt8] {
         var blob = HostileBTF.Blob()
         let member = blob.name(Array("s".utf8))
-        let s = blob.add(blob.name(Array("S".utf8)), .struct, vlen: 1, 4, [member, 1, 0])  // the first type: id 1, itself
-        let access = ([String(repeating: "0", count: leadingZeros + 1)] + Array(repeating: "0", count: max(steps - 1, 0))).joined(separator: ":")
+        // the first type: id 1, itself
+        let s = blob.add(blob.name(Array("S".utf8)), .struct, vlen: 1, 4, [member, 1, 0])
+        let access =
+            ([String(repeating: "0", count: leadingZeros + 1)] + Array(repeating: "0", count: max(steps - 1, 0)))
+            .joined(separator: ":")
         return coreObject(blob, root: s, access: access, kind: 0, records: records)
     }
 
     /// A socket program `r0 = 1; exit` (`r0 = 0` for a byte offset) with `records` CO-RE relocations of `kind` on its first
     /// instruction, against `root` with access string `access`, in an object whose BTF is `blob`.
-    static func coreObject(_ btfTypes: HostileBTF.Blob, root: TypeID, access accessString: String, kind: UInt32, records: Int) -> [UInt8] {
-        func word(_ v: UInt64, _ width: Int) -> [UInt8] { (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+    static func coreObject(
+        _ btfTypes: HostileBTF.Blob, root: TypeID, access accessString: String, kind: UInt32, records: Int
+    ) -> [UInt8] {
+        func word(_ v: UInt64, _ width: Int) -> [UInt8] {
+            (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) }
+        }
         var blob = btfTypes
         let typedef = root
         let socket = blob.name(Array("socket".utf8)), access = blob.name(Array(accessString.utf8))
         var elf = ELFEditor(order: .little)
         let exec = SectionFlags.execInstr.rawValue | SectionFlags.alloc.rawValue
-        let code = elf.append(.init(type: SectionType.progbits.rawValue, flags: exec, data: [0xb7, 0, 0, 0, kind == 0 ? 0 : 1, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]),
-                              named: "socket")
-        elf.append(.init(type: SectionType.progbits.rawValue, flags: SectionFlags.alloc.rawValue | 1, alignment: 1, data: Array("GPL\0".utf8)),
-                   named: "license")
+        let code = elf.append(
+            .init(
+                type: SectionType.progbits.rawValue, flags: exec,
+                data: [0xb7, 0, 0, 0, kind == 0 ? 0 : 1, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]),
+            named: "socket")
+        elf.append(
+            .init(
+                type: SectionType.progbits.rawValue, flags: SectionFlags.alloc.rawValue | 1, alignment: 1,
+                data: Array("GPL\0".utf8)),
+            named: "license")
         var symbols = [UInt8](repeating: 0, count: Symbol.entrySize)
         symbols += word(1, 4) + [0x12, 0] + word(UInt64(code), 2) + word(0, 8) + word(16, 8)
-        let symtab = elf.append(.init(type: SectionType.symtab.rawValue, link: UInt32(elf.sections.count + 1), info: 1,
-                                      entrySize: UInt64(Symbol.entrySize), data: symbols), named: ".symtab")
-        elf.append(.init(type: SectionType.strtab.rawValue, alignment: 1, data: Array("\0entry\0".utf8)), named: ".strtab")
+        let symtab = elf.append(
+            .init(
+                type: SectionType.symtab.rawValue, link: UInt32(elf.sections.count + 1), info: 1,
+                entrySize: UInt64(Symbol.entrySize), data: symbols), named: ".symtab")
+        elf.append(
+            .init(type: SectionType.strtab.rawValue, alignment: 1, data: Array("\0entry\0".utf8)), named: ".strtab")
         _ = symtab
         elf.append(.init(type: SectionType.progbits.rawValue, alignment: 4, data: blob.bytes), named: ".BTF")
         var core: [UInt8] = word(16, 4) + word(UInt64(socket), 4) + word(UInt64(records), 4)
@@ -121,23 +154,38 @@ public enum SyntheticObjects {
     /// An object from parts: sections (name, type, flags, data), then `.symtab` of `symbols`
     /// (name, info, section index, value, size; a name `@N` is string offset N) and `.strtab`
     /// (`extra` bytes after its first NUL), then the `after` sections; returns the file.
-    static func object(sections: [(String, SectionType, UInt64, [UInt8])], symbols: [(String, UInt8, Int, UInt64, UInt64)],
-                       strings extra: [UInt8] = [], after: [(String, [UInt8])] = []) -> [UInt8] {
-        func word(_ v: UInt64, _ width: Int) -> [UInt8] { (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+    static func object(
+        sections: [(String, SectionType, UInt64, [UInt8])], symbols: [(String, UInt8, Int, UInt64, UInt64)],
+        strings extra: [UInt8] = [], after: [(String, [UInt8])] = []
+    ) -> [UInt8] {
+        func word(_ v: UInt64, _ width: Int) -> [UInt8] {
+            (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) }
+        }
         var elf = ELFEditor(order: .little)
-        for (name, type, flags, data) in sections { elf.append(.init(type: type.rawValue, flags: flags, data: data), named: name) }
+        for (name, type, flags, data) in sections {
+            elf.append(.init(type: type.rawValue, flags: flags, data: data), named: name)
+        }
         var names: [UInt8] = [0] + extra
         var table = [UInt8](repeating: 0, count: Symbol.entrySize)
         for (name, info, section, value, size) in symbols {
             let at: UInt64
-            if name.hasPrefix("@") { at = UInt64(name.dropFirst()) ?? 0 } else { at = UInt64(names.count); names += Array(name.utf8) + [0] }
+            if name.hasPrefix("@") {
+                at = UInt64(name.dropFirst()) ?? 0
+            } else {
+                at = UInt64(names.count); names += Array(name.utf8) + [0]
+            }
             table += word(at, 4) + [info, 0] + word(UInt64(section), 2) + word(value, 8) + word(size, 8)
         }
         let strtab = elf.sections.count + 1
-        elf.append(.init(type: SectionType.symtab.rawValue, link: UInt32(strtab), info: 1, entrySize: UInt64(Symbol.entrySize), data: table),
-                   named: ".symtab")
+        elf.append(
+            .init(
+                type: SectionType.symtab.rawValue, link: UInt32(strtab), info: 1, entrySize: UInt64(Symbol.entrySize),
+                data: table),
+            named: ".symtab")
         elf.append(.init(type: SectionType.strtab.rawValue, alignment: 1, data: names), named: ".strtab")
-        for (name, data) in after { elf.append(.init(type: SectionType.progbits.rawValue, alignment: 4, data: data), named: name) }
+        for (name, data) in after {
+            elf.append(.init(type: SectionType.progbits.rawValue, alignment: 4, data: data), named: name)
+        }
         return elf.bytes
     }
 
@@ -145,20 +193,29 @@ public enum SyntheticObjects {
     /// program is named after the section (that name was built one character at a time, quadratically).
     public static func longSectionName(length: Int) -> [UInt8] {
         let code: [UInt8] = [0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]
-        return object(sections: [(String(repeating: "x", count: length), .progbits, SectionFlags.execInstr.rawValue | SectionFlags.alloc.rawValue, code)],
-                      symbols: [])
+        return object(
+            sections: [
+                (
+                    String(repeating: "x", count: length), .progbits,
+                    SectionFlags.execInstr.rawValue | SectionFlags.alloc.rawValue, code
+                )
+            ],
+            symbols: [])
     }
 
     /// A legacy `maps` section of `count` map definitions whose symbols name successive suffixes of
     /// one `length`-byte string (each name a copy of up to `length` bytes: count × length before).
     public static func legacyMapsWithSuffixNames(count: Int, length: Int) -> [UInt8] {
-        func word(_ v: UInt64, _ width: Int) -> [UInt8] { (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+        func word(_ v: UInt64, _ width: Int) -> [UInt8] {
+            (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) }
+        }
         let definition = word(2, 4) + word(4, 4) + word(8, 4) + word(1, 4) + word(0, 4)
         let maps = (0..<count).flatMap { _ in definition }
         // .strtab: NUL, then the long string at offset 1; symbol i is named from offset 1 + i.
-        return object(sections: [("maps", .progbits, SectionFlags.alloc.rawValue | 1, maps)],
-                      symbols: (0..<count).map { ("@\(1 + $0 % max(length, 1))", 0x11, 2, UInt64(20 * $0), 20) },
-                      strings: [UInt8](repeating: UInt8(ascii: "m"), count: length) + [0])
+        return object(
+            sections: [("maps", .progbits, SectionFlags.alloc.rawValue | 1, maps)],
+            symbols: (0..<count).map { ("@\(1 + $0 % max(length, 1))", 0x11, 2, UInt64(20 * $0), 20) },
+            strings: [UInt8](repeating: UInt8(ascii: "m"), count: length) + [0])
     }
 
     /// A `.struct_ops` section holding one `size`-byte variable, listed `entries` times by its DATASEC:
@@ -166,12 +223,15 @@ public enum SyntheticObjects {
     public static func structOpsListedTwice(entries: Int, size: Int) -> [UInt8] {
         var blob = HostileBTF.Blob()
         let int = blob.add(blob.name(Array("int".utf8)), .int, 4, [UInt32(IntEncoding.signed.rawValue) << 24 | 32])
-        let ops = blob.add(blob.name(Array("some_ops".utf8)), .struct, vlen: 1, UInt32(size), [blob.name(Array("x".utf8)), int, 0])
+        let ops = blob.add(
+            blob.name(Array("some_ops".utf8)), .struct, vlen: 1, UInt32(size), [blob.name(Array("x".utf8)), int, 0])
         let variable = blob.add(blob.name(Array("v".utf8)), .variable, ops, [1])
-        blob.add(blob.name(Array(".struct_ops".utf8)), .dataSection, vlen: entries, UInt32(size),
-                 (0..<entries).flatMap { _ in [variable, 0, UInt32(size)] })
-        return object(sections: [(".struct_ops", .progbits, SectionFlags.alloc.rawValue | 1, [UInt8](repeating: 0, count: size))],
-                      symbols: [("v", 0x11, 2, 0, UInt64(size))], after: [(".BTF", blob.bytes)])
+        blob.add(
+            blob.name(Array(".struct_ops".utf8)), .dataSection, vlen: entries, UInt32(size),
+            (0..<entries).flatMap { _ in [variable, 0, UInt32(size)] })
+        return object(
+            sections: [(".struct_ops", .progbits, SectionFlags.alloc.rawValue | 1, [UInt8](repeating: 0, count: size))],
+            symbols: [("v", 0x11, 2, 0, UInt64(size))], after: [(".BTF", blob.bytes)])
     }
 }
 
@@ -181,7 +241,9 @@ extension SyntheticObjects {
     private static let returnZero: [UInt8] = [0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]
     private static let license = ("license", SectionType.progbits, SectionFlags.alloc.rawValue | 1, Array("GPL\0".utf8))
 
-    private static func word(_ v: UInt64, _ width: Int) -> [UInt8] { (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+    private static func word(_ v: UInt64, _ width: Int) -> [UInt8] {
+        (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) }
+    }
 
     /// `count` two-instruction entry programs in one `socket` section, and `dataSections` 4-byte
     /// read-only data sections: `.rodata`, `.metadata`, then `.rodata.rN` (each a map of the object).
@@ -191,7 +253,8 @@ extension SyntheticObjects {
             let name = r == 0 ? ".rodata" : r == 1 ? ".metadata" : ".rodata.r\(r)"
             sections.append((name, .progbits, SectionFlags.alloc.rawValue, [1, 2, 3, 4]))
         }
-        return object(sections: sections, symbols: (0..<count).map { ("p\($0)", 0x12, firstSection, UInt64(16 * $0), 16) })
+        return object(
+            sections: sections, symbols: (0..<count).map { ("p\($0)", 0x12, firstSection, UInt64(16 * $0), 16) })
     }
 
     /// `count` subprograms in `.text` and an entry program making `count` relocated calls to the
@@ -200,9 +263,12 @@ extension SyntheticObjects {
         let call: [UInt8] = [0x85, 0x10, 0, 0, 0, 0, 0, 0]
         var symbols = (0..<count).map { ("f\($0)", UInt8(0x12), firstSection, UInt64(16 * $0), UInt64(16)) }
         symbols.append(("entry", 0x12, firstSection + 1, 0, UInt64(8 * (count + 2))))
-        let base = object(sections: [(".text", .progbits, exec, (0..<count).flatMap { _ in returnZero }),
-                                     ("socket", .progbits, exec, (0..<count).flatMap { _ in call } + returnZero), license],
-                          symbols: symbols)
+        let base = object(
+            sections: [
+                (".text", .progbits, exec, (0..<count).flatMap { _ in returnZero }),
+                ("socket", .progbits, exec, (0..<count).flatMap { _ in call } + returnZero), license,
+            ],
+            symbols: symbols)
         let relocations = (0..<count).flatMap { i in word(UInt64(8 * i), 8) + word(UInt64(1) << 32 | 10, 8) }
         return appending(relocations, to: "socket", of: base)
     }
@@ -214,8 +280,12 @@ extension SyntheticObjects {
         let body = (0..<max(size - 1, 0)).flatMap { _ in returnZero[0..<8] } + returnZero[8..<16]
         var symbols = [("f0", UInt8(0x12), firstSection, UInt64(0), UInt64(8 * max(size, 1)))]
         symbols += (0..<entries).map { ("p\($0)", UInt8(0x12), firstSection + 1, UInt64(24 * $0), UInt64(24)) }
-        let base = object(sections: [(".text", .progbits, exec, body), ("socket", .progbits, exec, (0..<entries).flatMap { _ in call + returnZero }),
-                                     license], symbols: symbols)
+        let base = object(
+            sections: [
+                (".text", .progbits, exec, body),
+                ("socket", .progbits, exec, (0..<entries).flatMap { _ in call + returnZero }),
+                license,
+            ], symbols: symbols)
         // Against f0, symbol 1.
         let relocations = (0..<entries).flatMap { i in word(UInt64(24 * i), 8) + word(UInt64(1) << 32 | 10, 8) }
         return appending(relocations, to: "socket", of: base)
@@ -240,9 +310,13 @@ extension SyntheticObjects {
     private static func appending(_ relocations: [UInt8], to target: String, of object: [UInt8]) -> [UInt8] {
         // Written just above: it reads, and has both sections.
         guard var elf = object.withUnsafeBytes({ ELFEditor($0) }), let symtab = elf.index(named: ".symtab"),
-              let section = elf.index(named: target) else { return object }
-        elf.append(.init(type: SectionType.rel.rawValue, link: UInt32(symtab), info: UInt32(section), entrySize: 16, data: relocations),
-                   named: ".rel" + target)
+            let section = elf.index(named: target)
+        else { return object }
+        elf.append(
+            .init(
+                type: SectionType.rel.rawValue, link: UInt32(symtab), info: UInt32(section), entrySize: 16,
+                data: relocations),
+            named: ".rel" + target)
         return elf.bytes
     }
 }

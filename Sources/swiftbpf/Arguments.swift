@@ -17,7 +17,9 @@ struct Arguments {
     private var flags: Set<String> = []
 
     /// Parses `words` given which names take a value and which are bare flags; unknown names are usage errors.
-    init(_ words: ArraySlice<String>, valued: Set<String> = [], flags known: Set<String> = [], help: String) throws(UsageError) {
+    init(
+        _ words: ArraySlice<String>, valued: Set<String> = [], flags known: Set<String> = [], help: String
+    ) throws(UsageError) {
         var rest = words[...]
         while let word = rest.popFirst() {
             if word == "--" { positionals += rest; break }

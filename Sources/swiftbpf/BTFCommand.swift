@@ -34,7 +34,9 @@ enum BTFCommand {
         if args.flag("help") { print(help); return }
         switch args.positionals.first {
         case "list":
-            guard args.positionals.count == 1 else { throw UsageError(message: "'list' takes no arguments", help: help) }
+            guard args.positionals.count == 1 else {
+                throw UsageError(message: "'list' takes no arguments", help: help)
+            }
             try list(json: args.flag("json"))
         case "dump":
             let format = args.option("format") ?? "raw"
@@ -54,13 +56,17 @@ enum BTFCommand {
     static func read(_ args: Arguments) throws -> BTF {
         let vmlinux = "/sys/kernel/btf/vmlinux"
         if args.positionals.count == 3, args.positionals[1] == "id" {
-            guard let id = UInt32(args.positionals[2]) else { throw UsageError(message: "'\(args.positionals[2])' is not a BTF id", help: help) }
+            guard let id = UInt32(args.positionals[2]) else {
+                throw UsageError(message: "'\(args.positionals[2])' is not a BTF id", help: help)
+            }
             let fd = try KernelObjectIDs.open(.btf, id: id)
             let object = try KernelBTFObject(of: fd)
             let base = object.isKernel && object.name != "vmlinux" ? try BTF(contentsOfFile: vmlinux) : nil
             return try BTF(ByteStorage(copying: object.bytes), base: base)
         }
-        guard args.positionals.count == 2 else { throw UsageError(message: "expected 'dump FILE' or 'dump id ID'", help: help) }
+        guard args.positionals.count == 2 else {
+            throw UsageError(message: "expected 'dump FILE' or 'dump id ID'", help: help)
+        }
         let path = args.positionals[1]
         var basePath = args.option("base")
         if basePath == nil, path.hasPrefix("/sys/kernel/btf/"), path != vmlinux { basePath = vmlinux }
@@ -73,24 +79,30 @@ enum BTFCommand {
         var programs: [UInt32: [UInt32]] = [:], maps: [UInt32: [UInt32]] = [:]
         for id in try KernelObjectIDs.all(.program) {
             guard let fd = try? KernelObjectIDs.open(.program, id: id), let info = try? ProgramInfo(of: fd),
-                  info.btfID != 0 else { continue }
+                info.btfID != 0
+            else { continue }
             programs[info.btfID, default: []].append(id)
         }
         for id in try KernelObjectIDs.all(.map) {
             guard let fd = try? KernelObjectIDs.open(.map, id: id), let info = try? MapInfo(of: fd),
-                  info.btfID != 0 else { continue }
+                info.btfID != 0
+            else { continue }
             maps[info.btfID, default: []].append(id)
         }
         var items: [JSON] = []
         for id in try KernelObjectIDs.all(.btf) {
-            guard let fd = try? KernelObjectIDs.open(.btf, id: id), let object = try? KernelBTFObject(of: fd) else { continue }
+            guard let fd = try? KernelObjectIDs.open(.btf, id: id), let object = try? KernelBTFObject(of: fd) else {
+                continue
+            }
             let programIDs = programs[id] ?? [], mapIDs = maps[id] ?? []
             if asJSON {
-                items.append(.object([
-                    ("id", .uint(UInt64(id))), ("size", .uint(UInt64(object.bytes.count))),
-                    ("prog_ids", .array(programIDs.map { .uint(UInt64($0)) })), ("map_ids", .array(mapIDs.map { .uint(UInt64($0)) })),
-                    ("name", .string(object.name)), ("kernel", .bool(object.isKernel)),
-                ]))
+                items.append(
+                    .object([
+                        ("id", .uint(UInt64(id))), ("size", .uint(UInt64(object.bytes.count))),
+                        ("prog_ids", .array(programIDs.map { .uint(UInt64($0)) })),
+                        ("map_ids", .array(mapIDs.map { .uint(UInt64($0)) })),
+                        ("name", .string(object.name)), ("kernel", .bool(object.isKernel)),
+                    ]))
                 continue
             }
             var line = "\(id): name \(object.name.isEmpty ? "<anon>" : "[\(object.name)]")  size \(object.bytes.count)B"

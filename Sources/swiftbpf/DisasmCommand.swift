@@ -23,7 +23,10 @@ enum DisasmCommand {
         let spec = try ObjectSpec(contentsOfFile: args.positionals[0])
         let wanted = args.option("program")
         if let wanted, spec.program(named: wanted) == nil {
-            throw UsageError(message: "no program named '\(wanted)' (programs: \(spec.programs.map(\.name).joined(separator: ", ")))", help: help)
+            throw UsageError(
+                message:
+                    "no program named '\(wanted)' (programs: \(spec.programs.map(\.name).joined(separator: ", ")))",
+                help: help)
         }
         let relocated = args.flag("relocated")
         // Each subprogram's relocated copy is listed under the first program that appends it; later
@@ -34,10 +37,12 @@ enum DisasmCommand {
             print("\(program.name) (section \(program.sectionName)\(program.isSubprogram ? ", subprogram" : "")):")
             if relocated {
                 let linked = try Linker.link(spec, programAt: index)
-                let maps = Dictionary(linked.mapLoads.map { ($0.instruction, spec.maps[$0.map].name) }, uniquingKeysWith: { a, _ in a })
+                let maps = Dictionary(
+                    linked.mapLoads.map { ($0.instruction, spec.maps[$0.map].name) }, uniquingKeysWith: { a, _ in a })
                 let names = Disassembler { index, insn in
                     guard let map = maps[index] else { return nil }
-                    return insn.source == PseudoSource.mapValue ? "map[\(map)]+\(linked.instructions[index + 1].immediate)" : "map[\(map)]"
+                    return insn.source == PseudoSource.mapValue
+                        ? "map[\(map)]+\(linked.instructions[index + 1].immediate)" : "map[\(map)]"
                 }
                 let ends = linked.placements.map(\.start) + [linked.instructions.count]
                 for line in names.lines(linked.instructions, in: 0..<ends[0]) { print("  " + line) }
@@ -50,7 +55,9 @@ enum DisasmCommand {
                     }
                     listedUnder[placement.program] = program.name
                     appended.append(name)
-                    for line in names.lines(linked.instructions, in: placement.start..<ends[i + 1]) { print("  " + line) }
+                    for line in names.lines(linked.instructions, in: placement.start..<ends[i + 1]) {
+                        print("  " + line)
+                    }
                 }
                 if !appended.isEmpty { print("  ; subprograms appended: \(appended.joined(separator: ", "))") }
             } else {

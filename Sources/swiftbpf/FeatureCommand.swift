@@ -22,11 +22,15 @@ enum FeatureCommand {
         guard args.positionals == ["probe"] else { throw UsageError(message: "expected 'probe'", help: help) }
         let report = Features.probe()
         if args.flag("json") {
-            print(JSON.object([
-                ("program_types", .object(report.programTypes.map { ($0.type.description, .string($0.result.rawValue)) })),
-                ("map_types", .object(report.mapTypes.map { ($0.type.description, .string($0.result.rawValue)) })),
-                ("features", .object(report.features.map { ($0.name, .bool($0.supported)) })),
-            ]).rendered())
+            print(
+                JSON.object([
+                    (
+                        "program_types",
+                        .object(report.programTypes.map { ($0.type.description, .string($0.result.rawValue)) })
+                    ),
+                    ("map_types", .object(report.mapTypes.map { ($0.type.description, .string($0.result.rawValue)) })),
+                    ("features", .object(report.features.map { ($0.name, .bool($0.supported)) })),
+                ]).rendered())
             return
         }
         print("program types:")

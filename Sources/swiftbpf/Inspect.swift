@@ -40,7 +40,9 @@ enum Inspect {
         let base = path.split(separator: "/").last.map(String.init) ?? path
         var spec: Result<ObjectSpec, ObjectError>?
         if file.header.machine == .bpf || file.header.machine == .none {
-            do throws(ObjectError) { spec = .success(try ObjectSpec(elf: file, name: String(base.prefix { $0 != "." }))) } catch {
+            do throws(ObjectError) {
+                spec = .success(try ObjectSpec(elf: file, name: String(base.prefix { $0 != "." })))
+            } catch {
                 spec = .failure(error)
             }
         }
@@ -114,7 +116,10 @@ enum Inspect {
         if let table = symbolTable {
             let budget = 64 * file.bytes.count + 65_536
             guard table.reduce(0, { $0 + $1.name.count }) <= budget else {
-                throw CommandFailure(description: "the JSON listing's symbol names would exceed \(budget) bytes (64 times the file): use the text listing")
+                throw CommandFailure(
+                    description:
+                        "the JSON listing's symbol names would exceed \(budget) bytes (64 times the file): use the text listing"
+                )
             }
             symbols = table.map { s in
                 JSON.object([
@@ -138,11 +143,13 @@ enum Inspect {
                     ("symbol", .uint(UInt64(r.symbolIndex))), ("addend", .int(r.addend)),
                 ])
             }
-            relocationSections.append(.object([
-                ("name", .string(String(section.name))), ("index", .uint(UInt64(section.index))),
-                ("target", .uint(UInt64(table.targetSectionIndex))), ("symbolTable", .uint(UInt64(table.symbolTableIndex))),
-                ("count", .uint(UInt64(table.count))), ("relocations", .array(entries)),
-            ]))
+            relocationSections.append(
+                .object([
+                    ("name", .string(String(section.name))), ("index", .uint(UInt64(section.index))),
+                    ("target", .uint(UInt64(table.targetSectionIndex))),
+                    ("symbolTable", .uint(UInt64(table.symbolTableIndex))),
+                    ("count", .uint(UInt64(table.count))), ("relocations", .array(entries)),
+                ]))
         }
         return .object([
             ("file", .string(path)), ("header", header), ("sections", .array(sections)),

@@ -41,7 +41,10 @@ enum LinkCommand {
         }
         if args.flag("json") {
             let items = links.map { link -> JSON in
-                .object([("id", .uint(UInt64(link.id))), ("type", .string(link.typeName)), ("prog_id", .uint(UInt64(link.programID)))])
+                .object([
+                    ("id", .uint(UInt64(link.id))), ("type", .string(link.typeName)),
+                    ("prog_id", .uint(UInt64(link.programID))),
+                ])
             }
             print((args.positionals.first == "show" ? items.first ?? .null : .array(items)).rendered())
         } else {
@@ -55,6 +58,7 @@ enum LinkCommand {
         let result = Result { () throws(SyscallError) in try LinkCommands.detach(link: link) }
         guard case let .failure(error) = result else { return }
         guard error.errno == EOPNOTSUPP else { throw error }
-        throw CommandFailure(description: "\(error): this link type cannot be detached early; remove its pins and close its descriptors")
+        throw CommandFailure(
+            description: "\(error): this link type cannot be detached early; remove its pins and close its descriptors")
     }
 }

@@ -39,7 +39,9 @@ enum MapCommand {
         case "list", "show":
             var ids = try KernelObjectIDs.all(.map)
             if args.positionals.first == "show" {
-                guard args.positionals.count == 2, let id = UInt32(args.positionals[1]) else { throw UsageError(message: "expected 'show ID'", help: help) }
+                guard args.positionals.count == 2, let id = UInt32(args.positionals[1]) else {
+                    throw UsageError(message: "expected 'show ID'", help: help)
+                }
                 ids = [id]
             }
             var listings: [(MapInfo, String?)] = []
@@ -68,35 +70,46 @@ enum MapCommand {
         var words = args.positionals.dropFirst()
         var target = args
         if args.option("pinned") == nil {
-            guard let id = words.popFirst() else { throw UsageError(message: "expected '\(verb) ID' or '\(verb) --pinned PATH'", help: help) }
+            guard let id = words.popFirst() else {
+                throw UsageError(message: "expected '\(verb) ID' or '\(verb) --pinned PATH'", help: help)
+            }
             target = args.with(positionals: [verb, id])
         } else {
             target = args.with(positionals: [verb])
         }
-        guard words.popFirst() == "key", let valueAt = verb == "update" ? words.firstIndex(of: "value") : words.endIndex else {
-            throw UsageError(message: verb == "update" ? "expected 'key BYTES... value BYTES...'" : "expected 'key BYTES...'", help: help)
+        guard words.popFirst() == "key", let valueAt = verb == "update" ? words.firstIndex(of: "value") : words.endIndex
+        else {
+            throw UsageError(
+                message: verb == "update" ? "expected 'key BYTES... value BYTES...'" : "expected 'key BYTES...'",
+                help: help)
         }
         let key = try hexBytes(words[..<valueAt])
         let value = try hexBytes(words[valueAt...].dropFirst())
         let map = try Map(opened: try target.openObject(.map, help: help))
         let info = try map.info()
         guard key.count == Int(info.keySize) else {
-            throw CommandFailure(description: "the key has \(key.count) bytes; map \(info.id) (\(info.name)) takes \(info.keySize)")
+            throw CommandFailure(
+                description: "the key has \(key.count) bytes; map \(info.id) (\(info.name)) takes \(info.keySize)")
         }
         switch verb {
         case "lookup":
-            guard let found = try map.lookup(key) else { throw SyscallError(operation: "BPF_MAP_LOOKUP_ELEM", errno: ENOENT) }
+            guard let found = try map.lookup(key) else {
+                throw SyscallError(operation: "BPF_MAP_LOOKUP_ELEM", errno: ENOENT)
+            }
             print("key: \(hexString(key))  value: \(hexString(found))")
         case "update":
             guard value.count == Int(info.valueSize) else {
-                throw CommandFailure(description: "the value has \(value.count) bytes; map \(info.id) (\(info.name)) takes \(info.valueSize)")
+                throw CommandFailure(
+                    description:
+                        "the value has \(value.count) bytes; map \(info.id) (\(info.name)) takes \(info.valueSize)")
             }
             let flags: UInt64
             switch args.option("flags") ?? "any" {
             case "any": flags = 0
             case "noexist": flags = 1
             case "exist": flags = 2
-            case let other: throw UsageError(message: "unknown --flags '\(other)' (expected any, noexist or exist)", help: help)
+            case let other:
+                throw UsageError(message: "unknown --flags '\(other)' (expected any, noexist or exist)", help: help)
             }
             try map.update(key, value, flags: flags)
         default:
@@ -111,11 +124,15 @@ enum MapCommand {
             var digits = Substring(word)
             if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
             if digits.count == 1 { digits = "0" + digits }
-            guard !digits.isEmpty, digits.count % 2 == 0 else { throw UsageError(message: "'\(word)' is not hex bytes", help: help) }
+            guard !digits.isEmpty, digits.count % 2 == 0 else {
+                throw UsageError(message: "'\(word)' is not hex bytes", help: help)
+            }
             var at = digits.startIndex
             while at < digits.endIndex {
                 let next = digits.index(at, offsetBy: 2)
-                guard let byte = UInt8(digits[at..<next], radix: 16) else { throw UsageError(message: "'\(word)' is not hex bytes", help: help) }
+                guard let byte = UInt8(digits[at..<next], radix: 16) else {
+                    throw UsageError(message: "'\(word)' is not hex bytes", help: help)
+                }
                 bytes.append(byte)
                 at = next
             }
@@ -155,7 +172,8 @@ enum MapCommand {
         do {
             keys = try map.allKeys()
         } catch {
-            guard error.errno == 524 || error.errno == EOPNOTSUPP || error.errno == EINVAL else { throw error }  // 524: ENOTSUPP
+            // 524: ENOTSUPP
+            guard error.errno == 524 || error.errno == EOPNOTSUPP || error.errno == EINVAL else { throw error }
         }
         let progress = TerminalProgress()
         for (index, key) in keys.enumerated() {
@@ -179,19 +197,31 @@ enum MapCommand {
                 values.append(JSON(v))
             }
             if map.isPerCPU {
-                fields.append(("values", .array(values.enumerated().map { .object([("cpu", .uint(UInt64($0.offset))), ("value", $0.element)]) })))
+                fields.append(
+                    (
+                        "values",
+                        .array(
+                            values.enumerated().map {
+                                .object([("cpu", .uint(UInt64($0.offset))), ("value", $0.element)])
+                            })
+                    ))
             } else if let v = values.first {
                 fields.append(("value", v))
             }
             return .object(fields)
         }
         if asJSON {
-            print(JSON.array(entries.map { key, value in
-                var object: [(String, JSON)] = [("key", .array(key.map { .string("0x" + hex($0, digits: 2)) })),
-                                                ("value", .array(value.map { .string("0x" + hex($0, digits: 2)) }))]
-                if let btf, let shown = formatted(key, value, btf) { object.append(("formatted", shown)) }
-                return .object(object)
-            }).rendered())
+            print(
+                JSON.array(
+                    entries.map { key, value in
+                        var object: [(String, JSON)] = [
+                            ("key", .array(key.map { .string("0x" + hex($0, digits: 2)) })),
+                            ("value", .array(value.map { .string("0x" + hex($0, digits: 2)) })),
+                        ]
+                        if let btf, let shown = formatted(key, value, btf) { object.append(("formatted", shown)) }
+                        return .object(object)
+                    }
+                ).rendered())
         } else if let btf {
             print(PrettyJSON.render(.array(entries.compactMap { formatted($0.0, $0.1, btf) })))
         } else {
@@ -202,7 +232,9 @@ enum MapCommand {
 
     /// The kernel's BTF object `id`, read (nil when it cannot be).
     static func kernelBTF(id: UInt32) -> BTF? {
-        guard let fd = try? KernelObjectIDs.open(.btf, id: id), let object = try? KernelBTFObject(of: fd) else { return nil }
+        guard let fd = try? KernelObjectIDs.open(.btf, id: id), let object = try? KernelBTFObject(of: fd) else {
+            return nil
+        }
         return try? BTF(ByteStorage(copying: object.bytes))
     }
 }

@@ -20,7 +20,8 @@ enum ProgAttach {
     static func run(_ args: Arguments, help: String) throws {
         // The command line is checked before any kernel object is touched.
         guard let pin = args.option("pin") else {
-            throw UsageError(message: "attach needs --pin PATH: the link ends with this command unless it is pinned", help: help)
+            throw UsageError(
+                message: "attach needs --pin PATH: the link ends with this command unless it is pinned", help: help)
         }
         var words = Array(args.positionals.dropFirst())
         if args.option("mode") != nil, !words.contains("xdp") {
@@ -43,44 +44,68 @@ enum ProgAttach {
     }
 
     /// The link for `words` (TARGET and its operands).
-    static func attach(_ program: borrowing FileDescriptor, _ words: [String], mode: String?, help: String) throws -> Link {
+    static func attach(
+        _ program: borrowing FileDescriptor, _ words: [String], mode: String?, help: String
+    ) throws -> Link {
         func operand(_ what: String) throws -> String {
-            guard words.count == 2 else { throw UsageError(message: "'\(words.first ?? "")' takes \(what)", help: help) }
+            guard words.count == 2 else {
+                throw UsageError(message: "'\(words.first ?? "")' takes \(what)", help: help)
+            }
             return words[1]
         }
         switch words.first {
         case "tracepoint":
             let target = try operand("CATEGORY/NAME")
-            guard let slash = target.firstIndex(of: "/") else { throw UsageError(message: "expected CATEGORY/NAME, not '\(target)'", help: help) }
-            return try Attach.tracepoint(program: program, category: String(target[..<slash]), name: String(target[target.index(after: slash)...]))
+            guard let slash = target.firstIndex(of: "/") else {
+                throw UsageError(message: "expected CATEGORY/NAME, not '\(target)'", help: help)
+            }
+            return try Attach.tracepoint(
+                program: program, category: String(target[..<slash]),
+                name: String(target[target.index(after: slash)...]))
         case "raw_tp": return try Attach.rawTracepoint(program: program, name: try operand("a tracepoint NAME"))
         case "tracing":
             guard words.count == 1 else { throw UsageError(message: "'tracing' takes no operand", help: help) }
             return try Attach.rawTracepoint(program: program, name: nil)
         case "xdp":
-            let flags: UInt32 = switch mode {
-            case nil: 0
-            case "generic": 2  // XDP_FLAGS_SKB_MODE
-            case "driver": 4  // XDP_FLAGS_DRV_MODE
-            case let other?: throw UsageError(message: "--mode is 'generic' or 'driver', not '\(other)'", help: help)
-            }
+            let flags: UInt32 =
+                switch mode {
+                case nil: 0
+                case "generic": 2  // XDP_FLAGS_SKB_MODE
+                case "driver": 4  // XDP_FLAGS_DRV_MODE
+                case let other?:
+                    throw UsageError(message: "--mode is 'generic' or 'driver', not '\(other)'", help: help)
+                }
             return try Attach.xdp(program: program, interface: try operand("an interface name"), flags: flags)
-        case "tcx_ingress": return try Attach.tcx(program: program, interface: try operand("an interface name"), attachType: .tcxIngress)
-        case "tcx_egress": return try Attach.tcx(program: program, interface: try operand("an interface name"), attachType: .tcxEgress)
-        case "netkit_primary": return try Attach.netkit(program: program, interface: try operand("an interface name"), attachType: .netkitPrimary)
-        case "netkit_peer": return try Attach.netkit(program: program, interface: try operand("an interface name"), attachType: .netkitPeer)
+        case "tcx_ingress":
+            return try Attach.tcx(
+                program: program, interface: try operand("an interface name"), attachType: .tcxIngress)
+        case "tcx_egress":
+            return try Attach.tcx(program: program, interface: try operand("an interface name"), attachType: .tcxEgress)
+        case "netkit_primary":
+            return try Attach.netkit(
+                program: program, interface: try operand("an interface name"), attachType: .netkitPrimary)
+        case "netkit_peer":
+            return try Attach.netkit(
+                program: program, interface: try operand("an interface name"), attachType: .netkitPeer)
         case "cgroup":
             guard words.count == 3 else { throw UsageError(message: "'cgroup' takes DIR ATTACH_TYPE", help: help) }
-            guard let type = AttachType.named(words[2]) else { throw UsageError(message: "unknown attach type '\(words[2])'", help: help) }
+            guard let type = AttachType.named(words[2]) else {
+                throw UsageError(message: "unknown attach type '\(words[2])'", help: help)
+            }
             return try Attach.cgroup(program: program, path: words[1], attachType: type)
         case "uprobe", "uretprobe":
             let target = try operand("BINARY:SYMBOL")
-            guard let colon = target.lastIndex(of: ":") else { throw UsageError(message: "expected BINARY:SYMBOL, not '\(target)'", help: help) }
-            return try Attach.uprobe(program: program, binary: String(target[..<colon]), symbol: String(target[target.index(after: colon)...]),
-                                     returnProbe: words[0] == "uretprobe")
+            guard let colon = target.lastIndex(of: ":") else {
+                throw UsageError(message: "expected BINARY:SYMBOL, not '\(target)'", help: help)
+            }
+            return try Attach.uprobe(
+                program: program, binary: String(target[..<colon]),
+                symbol: String(target[target.index(after: colon)...]),
+                returnProbe: words[0] == "uretprobe")
         case "perf_event":
             guard words.count == 3 || words.count == 4, let period = UInt64(words[2]), period > 0,
-                  let cpu = words.count == 4 ? Int32(words[3]) : 0 else {
+                let cpu = words.count == 4 ? Int32(words[3]) : 0
+            else {
                 throw UsageError(message: "'perf_event' takes cpu_clock|task_clock PERIOD_NS [CPU]", help: help)
             }
             let source: PerfEventSource
@@ -94,7 +119,8 @@ enum ProgAttach {
             guard words.count == 1 else { throw UsageError(message: "'iter' takes no operand", help: help) }
             return try Attach.iterator(program: program)
         case let other:
-            throw UsageError(message: other.map { "unknown attach target '\($0)'" } ?? "attach needs a TARGET", help: help)
+            throw UsageError(
+                message: other.map { "unknown attach target '\($0)'" } ?? "attach needs a TARGET", help: help)
         }
     }
 }

@@ -49,8 +49,10 @@ enum ProgCommand {
         """
 
     static func run(_ words: ArraySlice<String>) throws {
-        let args = try Arguments(words, valued: ["pin-dir", "type", "pinned", "data-in", "data-out", "ctx-in", "ctx-out", "repeat", "pin", "mode"],
-                                 flags: ["help", "json"], help: help)
+        let args = try Arguments(
+            words,
+            valued: ["pin-dir", "type", "pinned", "data-in", "data-out", "ctx-in", "ctx-out", "repeat", "pin", "mode"],
+            flags: ["help", "json"], help: help)
         if args.flag("help") { print(help); return }
         switch args.positionals.first {
         case "load": try load(args)
@@ -68,7 +70,9 @@ enum ProgCommand {
             let fd = try KernelObjectIDs.open(pinned: path)
             listings.append(try ProgramListing(fd))
         } else if args.positionals.count == 2 {
-            guard let id = UInt32(args.positionals[1]) else { throw UsageError(message: "'\(args.positionals[1])' is not a program id", help: help) }
+            guard let id = UInt32(args.positionals[1]) else {
+                throw UsageError(message: "'\(args.positionals[1])' is not a program id", help: help)
+            }
             let fd = try KernelObjectIDs.open(.program, id: id)
             listings.append(try ProgramListing(fd))
         } else {
@@ -79,8 +83,9 @@ enum ProgCommand {
             }
         }
         if args.flag("json") {
-            print(args.positionals.count == 2 || args.option("pinned") != nil
-                ? (listings.first?.json ?? .null).rendered() : JSON.array(listings.map(\.json)).rendered())
+            print(
+                args.positionals.count == 2 || args.option("pinned") != nil
+                    ? (listings.first?.json ?? .null).rendered() : JSON.array(listings.map(\.json)).rendered())
         } else {
             print(listings.map(\.text).joined(), terminator: "")
         }
@@ -101,7 +106,9 @@ enum ProgCommand {
         }
         let progress = TerminalProgress()
         options.progress = { step in
-            progress.update(step.stage == .maps ? "creating maps" : "loading programs", completed: step.completed, total: step.total)
+            progress.update(
+                step.stage == .maps ? "creating maps" : "loading programs", completed: step.completed, total: step.total
+            )
         }
         let spec = try ObjectSpec(contentsOfFile: args.positionals[1])
         // Program names come from the object: each must be one path component, checked before anything is made.
@@ -109,7 +116,9 @@ enum ProgCommand {
         if let dir = args.option("pin-dir") {
             paths = try spec.programsToLoad.map { program in
                 guard let path = ObjectCommands.path(in: dir, named: program.name) else {
-                    throw CommandFailure(description: "program '\(program.name)' cannot be pinned in \(dir): its name is not one path component")
+                    throw CommandFailure(
+                        description:
+                            "program '\(program.name)' cannot be pinned in \(dir): its name is not one path component")
                 }
                 return (program.name, path)
             }
@@ -138,7 +147,9 @@ enum ProgCommand {
         for program in object.programs {
             guard let info = try? program.info() else { continue }
             let name = program.name
-            print("\(info.id): \(info.type)  name \(name)\(pinned.isEmpty ? "" : "  pinned \(args.option("pin-dir") ?? "")/\(name)")")
+            print(
+                "\(info.id): \(info.type)  name \(name)\(pinned.isEmpty ? "" : "  pinned \(args.option("pin-dir") ?? "")/\(name)")"
+            )
         }
     }
 }

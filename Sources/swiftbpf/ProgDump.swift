@@ -11,50 +11,66 @@ enum ProgDump {
         guard args.positionals.count >= 2, args.positionals[1] == "xlated" else {
             throw UsageError(message: "expected 'dump xlated ID' or 'dump xlated --pinned PATH'", help: help)
         }
-        let fd = try args.with(positionals: ["dump xlated"] + args.positionals.dropFirst(2)).openObject(.program, help: help)
+        let fd = try args.with(positionals: ["dump xlated"] + args.positionals.dropFirst(2)).openObject(
+            .program, help: help)
         let program = try TranslatedProgram(of: fd)
         var btf: BTF?
         if program.btfID != 0, let btfFD = try? KernelObjectIDs.open(.btf, id: program.btfID),
-           let object = try? KernelBTFObject(of: btfFD) {
+            let object = try? KernelBTFObject(of: btfFD)
+        {
             btf = try? BTF(ByteStorage(copying: object.bytes))
         }
         var out = BufferedStandardOutput()
         defer { out.flush() }
         let (symbols, callBase) = kernelSymbols(program)
-        for line in lines(program, btf: btf, symbols: symbols, callBase: callBase, mapNames: mapNames(program)) { print(line, to: &out) }
+        for line in lines(program, btf: btf, symbols: symbols, callBase: callBase, mapNames: mapNames(program)) {
+            print(line, to: &out)
+        }
     }
 
     /// The lines `bpftool prog dump xlated` would print, map names appended as `// name`.
-    static func lines(_ program: TranslatedProgram, btf: BTF?, symbols: [UInt64: String], callBase: UInt64?,
-                      mapNames: [UInt32: String]) -> [String] {
-        let functions = Dictionary(program.functionInfo.map { ($0.instruction, $0.typeID) }, uniquingKeysWith: { first, _ in first })
+    static func lines(
+        _ program: TranslatedProgram, btf: BTF?, symbols: [UInt64: String], callBase: UInt64?,
+        mapNames: [UInt32: String]
+    ) -> [String] {
+        let functions = Dictionary(
+            program.functionInfo.map { ($0.instruction, $0.typeID) }, uniquingKeysWith: { first, _ in first })
         var lineRecords = program.lineInfo[...]
         let disassembler = Disassembler()
         var out: [String] = []
         var i = 0
         let insns = program.instructions
         while i < insns.count {
-            if let btf, let typeID = functions[i], let signature = try? signature(btf, function: typeID) { out.append(signature + ":") }
+            if let btf, let typeID = functions[i], let signature = try? signature(btf, function: typeID) {
+                out.append(signature + ":")
+            }
             while let record = lineRecords.first, record.instruction <= i {
                 lineRecords = lineRecords.dropFirst()
-                guard record.instruction == i, let btf, let text = try? btf.string(at: record.lineOffset) else { continue }
+                guard record.instruction == i, let btf, let text = try? btf.string(at: record.lineOffset) else {
+                    continue
+                }
                 out.append("; " + String(text).drop { $0 == " " || $0 == "\t" })
             }
             let insn = insns[i]
             let opcode = String(insn.opcode, radix: 16)
-            var line = "\(String(repeating: " ", count: max(0, 4 - String(i).count)))\(i): (\(opcode.count < 2 ? "0" + opcode : opcode)) "
+            var line =
+                "\(String(repeating: " ", count: max(0, 4 - String(i).count)))\(i): (\(opcode.count < 2 ? "0" + opcode : opcode)) "
             if insn.isLoadImmediate64, i + 1 < insns.count {
                 let high = insns[i + 1].immediate
                 switch insn.source {
                 case PseudoSource.mapFD:
                     line += "r\(insn.destination) = map[id:\(UInt32(bitPattern: insn.immediate))]"
                 case PseudoSource.mapValue:
-                    line += "r\(insn.destination) = map[id:\(UInt32(bitPattern: insn.immediate))][0]+\(UInt32(bitPattern: high))"
+                    line +=
+                        "r\(insn.destination) = map[id:\(UInt32(bitPattern: insn.immediate))][0]+\(UInt32(bitPattern: high))"
                 default:
                     line += disassembler.text(load: insn, high: high, at: i)
                 }
                 if insn.source == PseudoSource.mapFD || insn.source == PseudoSource.mapValue,
-                   let name = mapNames[UInt32(bitPattern: insn.immediate)] { line += "  // \(name)" }
+                    let name = mapNames[UInt32(bitPattern: insn.immediate)]
+                {
+                    line += "  // \(name)"
+                }
                 i += 2
             } else if insn.isCall, insn.source == 0, let callBase {
                 let address = callBase &+ UInt64(bitPattern: Int64(insn.immediate))
@@ -63,7 +79,9 @@ enum ProgDump {
             } else if insn.isPseudoCall {
                 // After the JIT the kernel keeps the pc-relative target in `off` and the function's index in `imm`.
                 let function = Int(insn.immediate)
-                let name = function >= 0 && function < program.functionAddresses.count ? symbols[program.functionAddresses[function]] : nil
+                let name =
+                    function >= 0 && function < program.functionAddresses.count
+                    ? symbols[program.functionAddresses[function]] : nil
                 line += "call pc\(insn.offset < 0 ? "" : "+")\(insn.offset)" + (name.map { "#" + $0 } ?? "")
                 i += 1
             } else {
@@ -85,7 +103,11 @@ enum ProgDump {
             if i > 0 { text += ", " }
             if parameter.type == 0 { text += "..."; continue }
             text += try typeOnly(btf, parameter.type, depth: 0)
-            if parameter.name.isEmpty { if text.hasSuffix(" ") { text.removeLast() } } else { text += String(parameter.name) }
+            if parameter.name.isEmpty {
+                if text.hasSuffix(" ") { text.removeLast() }
+            } else {
+                text += String(parameter.name)
+            }
         }
         return text + ")"
     }
@@ -127,10 +149,13 @@ enum ProgDump {
     /// The names of the maps the program refers to, by id.
     static func mapNames(_ program: TranslatedProgram) -> [UInt32: String] {
         var names: [UInt32: String] = [:]
-        for insn in program.instructions where insn.isLoadImmediate64
-            && (insn.source == PseudoSource.mapFD || insn.source == PseudoSource.mapValue) {
+        for insn in program.instructions
+        where insn.isLoadImmediate64
+            && (insn.source == PseudoSource.mapFD || insn.source == PseudoSource.mapValue)
+        {
             let id = UInt32(bitPattern: insn.immediate)
-            guard names[id] == nil, let fd = try? KernelObjectIDs.open(.map, id: id), let info = try? MapInfo(of: fd) else { continue }
+            guard names[id] == nil, let fd = try? KernelObjectIDs.open(.map, id: id), let info = try? MapInfo(of: fd)
+            else { continue }
             names[id] = info.name
         }
         return names

@@ -9,7 +9,9 @@ extension ProgCommand {
         let program = try Program(opened: try args.openObject(.program, help: help))
         var repeatCount: UInt32 = 0
         if let text = args.option("repeat") {
-            guard let n = UInt32(text) else { throw UsageError(message: "--repeat takes a count, not '\(text)'", help: help) }
+            guard let n = UInt32(text) else {
+                throw UsageError(message: "--repeat takes a count, not '\(text)'", help: help)
+            }
             repeatCount = n
         }
         let data = try args.option("data-in").map(readFile) ?? []
@@ -17,7 +19,8 @@ extension ProgCommand {
         let result = try program.testRun(data: data, context: context, repeat: repeatCount)
         if let path = args.option("data-out") { try writeFile(path, result.data) }
         if let path = args.option("ctx-out") { try writeFile(path, result.context) }
-        print("Return value: \(result.returnValue), duration\(repeatCount > 1 ? " (average)" : ""): \(result.duration)ns")
+        print(
+            "Return value: \(result.returnValue), duration\(repeatCount > 1 ? " (average)" : ""): \(result.duration)ns")
     }
 
     static func readFile(_ path: String) throws -> [UInt8] {
@@ -33,12 +36,16 @@ extension ProgCommand {
     /// Writes `bytes` to `path` (`-`: standard output).
     static func writeFile(_ path: String, _ bytes: [UInt8]) throws {
         let fd = path == "-" ? 1 : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CommandFailure(description: "cannot create \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw CommandFailure(description: "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
         defer { if fd != 1 { close(fd) } }
         var written = 0
         while written < bytes.count {
             let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            guard n > 0 else { throw CommandFailure(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
+            guard n > 0 else {
+                throw CommandFailure(description: "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
             written += n
         }
     }

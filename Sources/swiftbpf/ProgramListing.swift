@@ -35,7 +35,8 @@ struct ProgramListing {
             localtime_r(&seconds, &parts)
             var buffer = [CChar](repeating: 0, count: 64)
             strftime(&buffer, buffer.count, "%FT%T%z", &parts)
-            out += "\tloaded_at \(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))  uid \(info.createdByUID)\n"
+            out +=
+                "\tloaded_at \(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))  uid \(info.createdByUID)\n"
         }
         out += "\txlated \(info.translatedSize)B" + (info.jitedSize > 0 ? "  jited \(info.jitedSize)B" : "  not jited")
         if let memlock { out += "  memlock \(memlock)B" }

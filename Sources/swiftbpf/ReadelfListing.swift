@@ -21,7 +21,9 @@ struct ReadelfListing {
 
     private func sectionHeaders<Out: TextOutputStream>(to out: inout Out) {
         let h = file.header
-        out.write("There are \(h.sectionCount) section headers, starting at offset 0x\(String(h.sectionHeaderOffset, radix: 16)):\n\n")
+        out.write(
+            "There are \(h.sectionCount) section headers, starting at offset 0x\(String(h.sectionHeaderOffset, radix: 16)):\n\n"
+        )
         out.write("Section Headers:\n")
         out.write("  [Nr] Name              Type            Address          Off    Size   ES Flg Lk Inf Al\n")
         for s in file.sections {
@@ -39,7 +41,8 @@ struct ReadelfListing {
             line.put(String(s.alignment).leftPadding(2), at: 86)
             out.write(line.text + "\n")
         }
-        out.write("""
+        out.write(
+            """
             Key to Flags:
               W (write), A (alloc), X (execute), M (merge), S (strings), I (info),
               L (link order), O (extra OS processing required), G (group), T (TLS),
@@ -57,7 +60,9 @@ struct ReadelfListing {
             let table: RelocationTable
             do { table = try file.relocations(in: section) } catch {
                 problems.append(error)
-                out.write("\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) cannot be listed: \(error)\n")
+                out.write(
+                    "\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) cannot be listed: \(error)\n"
+                )
                 continue
             }
             let index = table.symbolTableIndex
@@ -67,10 +72,14 @@ struct ReadelfListing {
                 if case let .failure(error) = read { problems.append(error) }  // told once per table
             }
             guard case let .success(symbols)? = symbolTables[index] else {
-                out.write("\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) cannot be listed: its symbol table cannot\n")
+                out.write(
+                    "\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) cannot be listed: its symbol table cannot\n"
+                )
                 continue
             }
-            out.write("\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) contains \(table.count) entries:\n")
+            out.write(
+                "\nRelocation section '\(section.name)' at offset 0x\(String(section.offset, radix: 16)) contains \(table.count) entries:\n"
+            )
             out.write("    Offset             Info             Type               Symbol's Value  Symbol's Name")
             out.write(table.hasAddends ? " + Addend\n" : "\n")
             for r in table {
@@ -111,8 +120,10 @@ struct ReadelfListing {
             line.put(s.section.description.leftPadding(3), at: 56)
             if s.nameOffset != 0, Int(s.nameOffset) >= table.strings.data.count {
                 // llvm-readelf warns and shows <corrupt>; so do we.
-                problems.append(ELFError(.stringOffsetOutOfRange(UInt64(s.nameOffset), tableSize: table.strings.data.count),
-                                         field: "symbol \(s.index) st_name", offset: Int(section.offset) + s.index * Symbol.entrySize))
+                problems.append(
+                    ELFError(
+                        .stringOffsetOutOfRange(UInt64(s.nameOffset), tableSize: table.strings.data.count),
+                        field: "symbol \(s.index) st_name", offset: Int(section.offset) + s.index * Symbol.entrySize))
                 line.put("<corrupt>", at: 59)
             } else {
                 line.put(displayName(s), at: 59)
@@ -123,7 +134,9 @@ struct ReadelfListing {
 
     /// A section symbol without a name shows its section's name, as readelf does.
     private func displayName(_ symbol: Symbol) -> String {
-        if symbol.type == .section, symbol.name.isEmpty, let index = symbol.section.sectionIndex, index < file.sections.count {
+        if symbol.type == .section, symbol.name.isEmpty, let index = symbol.section.sectionIndex,
+            index < file.sections.count
+        {
             return String(file.sections[index].name)
         }
         return String(symbol.name)

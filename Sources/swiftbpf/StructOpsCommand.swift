@@ -47,9 +47,13 @@ enum StructOpsCommand {
         let spec = try ObjectSpec(contentsOfFile: args.positionals[1])
         let linkDirectory = args.positionals.count == 3 ? args.positionals[2] : nil
         let chosen = spec.maps.filter { $0.structOps != nil && $0.autoCreate }
-        guard !chosen.isEmpty else { throw CommandFailure(description: "'\(args.positionals[1])' declares no struct_ops map") }
+        guard !chosen.isEmpty else {
+            throw CommandFailure(description: "'\(args.positionals[1])' declares no struct_ops map")
+        }
         if linkDirectory == nil, let linked = chosen.first(where: { $0.flags & MapFlag.link != 0 }) {
-            throw UsageError(message: "map '\(linked.name)' registers through a link, which needs LINK_DIR to outlive this command", help: help)
+            throw UsageError(
+                message: "map '\(linked.name)' registers through a link, which needs LINK_DIR to outlive this command",
+                help: help)
         }
         var options = LoadOptions()
         options.diagnostics = { message in
@@ -92,9 +96,15 @@ enum StructOpsCommand {
         var maps: [(MapInfo, String)] = []
         for id in try KernelObjectIDs.all(.map) {
             guard let fd = try? KernelObjectIDs.open(.map, id: id), let info = try? MapInfo(of: fd),
-                  info.type == .structOps else { continue }
+                info.type == .structOps
+            else { continue }
             let wrapper = (try? vmlinux?.type(info.btfVmlinuxValueTypeID)).map { String($0.name) } ?? ""
-            maps.append((info, wrapper.hasPrefix("bpf_struct_ops_") ? String(wrapper.dropFirst(15)) : "type \(info.btfVmlinuxValueTypeID)"))
+            maps.append(
+                (
+                    info,
+                    wrapper.hasPrefix("bpf_struct_ops_")
+                        ? String(wrapper.dropFirst(15)) : "type \(info.btfVmlinuxValueTypeID)"
+                ))
         }
         return maps
     }
@@ -102,9 +112,15 @@ enum StructOpsCommand {
     static func list(_ args: Arguments) throws {
         let maps = try structOpsMaps()
         if args.flag("json") {
-            print(JSON.array(maps.map {
-                .object([("id", .uint(UInt64($0.info.id))), ("name", .string($0.info.name)), ("kernel_struct_ops", .string($0.kernelStruct))])
-            }).rendered())
+            print(
+                JSON.array(
+                    maps.map {
+                        .object([
+                            ("id", .uint(UInt64($0.info.id))), ("name", .string($0.info.name)),
+                            ("kernel_struct_ops", .string($0.kernelStruct)),
+                        ])
+                    }
+                ).rendered())
         } else {
             for map in maps { print("\(map.info.id): \(map.info.name.padding(15)) \(map.kernelStruct.padding(32))") }
         }
@@ -116,20 +132,26 @@ enum StructOpsCommand {
         if let name = args.option("name") {
             let named = maps.filter { $0.info.name == name }
             guard named.count == 1 else {
-                throw CommandFailure(description: named.isEmpty ? "no struct_ops map named '\(name)'" : "\(named.count) struct_ops maps are named '\(name)': give an ID")
+                throw CommandFailure(
+                    description: named.isEmpty
+                        ? "no struct_ops map named '\(name)'"
+                        : "\(named.count) struct_ops maps are named '\(name)': give an ID")
             }
             target = named[0]
         } else {
             guard args.positionals.count == 2, let id = UInt32(args.positionals[1]) else {
                 throw UsageError(message: "expected 'unregister ID' or 'unregister --name NAME'", help: help)
             }
-            guard let found = maps.first(where: { $0.info.id == id }) else { throw CommandFailure(description: "no struct_ops map with id \(id)") }
+            guard let found = maps.first(where: { $0.info.id == id }) else {
+                throw CommandFailure(description: "no struct_ops map with id \(id)")
+            }
             target = found
         }
         var detached = 0
         for id in try KernelObjectIDs.all(.link) {
             guard let fd = try? KernelObjectIDs.open(.link, id: id), let info = try? LinkInfo(of: fd),
-                  info.structOpsMapID == target.info.id else { continue }
+                info.structOpsMapID == target.info.id
+            else { continue }
             try LinkCommands.detach(link: fd.rawValue)
             detached += 1
         }

@@ -5,7 +5,9 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite("CO-RE relocation", .enabled(if: FileManager.default.fileExists(atPath: "/sys/kernel/btf/vmlinux") || Host.required, "no kernel BTF"))
+@Suite(
+    "CO-RE relocation",
+    .enabled(if: FileManager.default.fileExists(atPath: "/sys/kernel/btf/vmlinux") || Host.required, "no kernel BTF"))
 struct CORETests {
     let vmlinux: BTF
     let outcomes: [COREOutcome]
@@ -32,7 +34,8 @@ struct CORETests {
     func fields() throws {
         #expect(outcomes.count == 16)
         let pid = try member("pid"), parent = try member("real_parent"), tgid = try member("tgid")
-        #expect(values(.fieldByteOffset, "task_struct->pid") == [UInt64(pid.bitOffset / 8), UInt64(pid.bitOffset / 8)])  // task and the ___local flavor
+        // task and the ___local flavor
+        #expect(values(.fieldByteOffset, "task_struct->pid") == [UInt64(pid.bitOffset / 8), UInt64(pid.bitOffset / 8)])
         #expect(values(.fieldByteOffset, "task_struct->real_parent") == [UInt64(parent.bitOffset / 8)])
         #expect(values(.fieldByteOffset, "task_struct->tgid") == [UInt64(tgid.bitOffset / 8)])
         #expect(values(.fieldByteSize, "task_struct->pid") == [4])
@@ -49,7 +52,8 @@ struct CORETests {
         let byteOffset = bit / 8 / size * size
         #expect(values(.fieldByteOffset, "task_struct->sched_reset_on_fork") == [UInt64(byteOffset)])
         #expect(values(.fieldByteSize, "task_struct->sched_reset_on_fork") == [UInt64(size)])
-        #expect(values(.fieldLShiftU64, "task_struct->sched_reset_on_fork") == [UInt64(64 - (bit + 1 - byteOffset * 8))])
+        #expect(
+            values(.fieldLShiftU64, "task_struct->sched_reset_on_fork") == [UInt64(64 - (bit + 1 - byteOffset * 8))])
         let rshifts = values(.fieldRShiftU64, "task_struct->sched_reset_on_fork")
         #expect(!rshifts.isEmpty && rshifts.allSatisfy { $0 == 63 })
     }
@@ -60,7 +64,9 @@ struct CORETests {
         let poisoned = try #require(outcomes.first { $0.value == nil })
         #expect(poisoned.access == "task_struct->no_such_field_in_kernel" && poisoned.kind == .fieldByteOffset)
         #expect(poisoned.reason.contains("no member 'no_such_field_in_kernel'"))
-        #expect("\(poisoned)".hasPrefix("core_reads insn \(poisoned.instruction): byte_off task_struct->no_such_field_in_kernel: poisoned"))
+        #expect(
+            "\(poisoned)".hasPrefix(
+                "core_reads insn \(poisoned.instruction): byte_off task_struct->no_such_field_in_kernel: poisoned"))
         let program = try #require(relocated.program(named: "core_reads"))
         #expect(program.instructions[poisoned.instruction] == Instruction(opcode: 0x85, immediate: CORE.poisonHelper))
     }
@@ -92,7 +98,8 @@ struct CORETests {
 struct CorpusCORETests {
     static let dir = TestPaths.corpus + "/cilium-ebpf/btf/testdata/"
 
-    @Test("relocs_read against relocs_read_tgt: every relocation resolves, in both byte orders", arguments: ["el", "eb"])
+    @Test(
+        "relocs_read against relocs_read_tgt: every relocation resolves, in both byte orders", arguments: ["el", "eb"])
     func relocsRead(order: String) throws {
         guard FileManager.default.fileExists(atPath: Self.dir + "relocs_read-\(order).elf") else { return }
         var spec = try ObjectSpec(contentsOfFile: Self.dir + "relocs_read-\(order).elf")
@@ -119,7 +126,9 @@ struct HostileCORETests {
         return try ObjectSpec(elf: ELFFile(ByteStorage(copying: bytes)), name: "core")
     }
 
-    @Test("bad type ids, string offsets and kinds are typed errors", arguments: [(1, UInt32(0x7fff_ffff)), (2, 0x7fff_ffff), (3, 77)])
+    @Test(
+        "bad type ids, string offsets and kinds are typed errors",
+        arguments: [(1, UInt32(0x7fff_ffff)), (2, 0x7fff_ffff), (3, 77)])
     func corrupt(field: Int, value: UInt32) throws {
         var spec = try Self.corrupted(field: field, value: value)
         let vmlinux = try BTF(contentsOfFile: TestPaths.testData + "/obj/core.bpfel.o")  // any target will do

@@ -3,7 +3,9 @@ import Testing
 
 @Suite("Global variables")
 struct GlobalVariableTests {
-    @Test("globals.bpf.c: every data-section variable with its map, offset, size and writability", arguments: ["el", "eb"])
+    @Test(
+        "globals.bpf.c: every data-section variable with its map, offset, size and writability",
+        arguments: ["el", "eb"])
     func listed(order: String) throws {
         let s = try spec("globals.bpf\(order).o")
         let variables = try s.globalVariables()
@@ -12,7 +14,9 @@ struct GlobalVariableTests {
         #expect(step.section == ".rodata" && step.size == 4 && step.offset == 0 && step.isReadOnly)
         #expect(s.maps[step.mapIndex].name == "globals.rodata")
         let label = try #require(variables.first { $0.name == "label" })
-        #expect(label.section == ".data.names" && label.size == 8 && !label.isReadOnly && s.maps[label.mapIndex].name == ".data.names")
+        #expect(
+            label.section == ".data.names" && label.size == 8 && !label.isReadOnly
+                && s.maps[label.mapIndex].name == ".data.names")
         let runs = try #require(variables.first { $0.name == "runs" })
         #expect(runs.section == ".bss" && runs.size == 8 && s.maps[runs.mapIndex].name == "globals.bss")
     }

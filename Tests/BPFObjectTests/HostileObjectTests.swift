@@ -21,8 +21,9 @@ func openSpec(_ bytes: [UInt8], name: String = "hostile") throws(ObjectError) ->
 /// Each class of hostile object the generators build ends in a typed error, never a trap.
 @Suite("Hostile objects")
 struct HostileObjectTests {
-    @Test("a relocation section linked to a second, larger symbol table is refused, not indexed into the first",
-          arguments: [false, true])
+    @Test(
+        "a relocation section linked to a second, larger symbol table is refused, not indexed into the first",
+        arguments: [false, true])
     func secondSymbolTable(dynamic: Bool) throws {
         for name in ["multi.bpfel.o", "multi.bpfeb.o", "counter.bpfel.o"] {
             let bytes = try #require(HostileObjects.secondSymbolTable(try testObject(name), dynamic: dynamic))
@@ -61,15 +62,20 @@ extension HostileObjectTests {
                 _ = try openSpec(bytes).kconfigValues(KernelConfig(values: ["LINUX_KERNEL_VERSION": "1"]))
             } throws: { error in
                 guard case let .invalidMap(map, section, reason) = error as? ObjectError else { return false }
-                return map == "LINUX_KERNEL_VERSION" && section == ".kconfig" && reason == .unsupportedExternType(.integer(bytes: 0))
+                return map == "LINUX_KERNEL_VERSION" && section == ".kconfig"
+                    && reason == .unsupportedExternType(.integer(bytes: 0))
             }
         }
     }
 
-    @Test("__kconfig externs declaring gigabytes are refused on open, and a .kconfig map grown after open before its bytes are made (fuzzer: a 4 GiB allocation)")
+    @Test(
+        "__kconfig externs declaring gigabytes are refused on open, and a .kconfig map grown after open before its bytes are made (fuzzer: a 4 GiB allocation)"
+    )
     func hugeKconfigExterns() throws {
         // Found by FuzzObject: a char array extern of ~4 GiB made kconfigValues allocate the map's value.
-        let found = try Array(Data(contentsOf: URL(fileURLWithPath: TestPaths.root + "/Tests/Regressions/FuzzObject/kconfig-4gib-extern")))
+        let found = try Array(
+            Data(contentsOf: URL(fileURLWithPath: TestPaths.root + "/Tests/Regressions/FuzzObject/kconfig-4gib-extern"))
+        )
         #expect {
             _ = try openSpec(found)
         } throws: { error in
@@ -85,7 +91,9 @@ extension HostileObjectTests {
     @Test("the most negative 64-bit number in a configuration value is read, not negated into a trap")
     func mostNegativeConfigValue() throws {
         let s = try spec("kconfig.bpfel.o")
-        let config = KernelConfig(values: ["LINUX_KERNEL_VERSION": "1", "CONFIG_BPF_SYSCALL": "y", "CONFIG_HZ": "-9223372036854775808"])
+        let config = KernelConfig(values: [
+            "LINUX_KERNEL_VERSION": "1", "CONFIG_BPF_SYSCALL": "y", "CONFIG_HZ": "-9223372036854775808",
+        ])
         #expect {
             _ = try s.kconfigValues(config)
         } throws: { error in
@@ -105,16 +113,20 @@ extension HostileObjectTests {
     func oversizedSlotValues() throws {
         for name in ["maps.bpfel.o", "maps.bpfeb.o"] {
             let object = try testObject(name)
-            let oversized = try #require(HostileObjects.rewrittenMapMember(object, map: "jumps", member: "max_entries", renamed: "value_size",
-                                                                            typeOf: "max_entries", in: "hash"))
+            let oversized = try #require(
+                HostileObjects.rewrittenMapMember(
+                    object, map: "jumps", member: "max_entries", renamed: "value_size",
+                    typeOf: "max_entries", in: "hash"))
             #expect {
                 _ = try openSpec(oversized)
             } throws: { error in
                 guard case let .invalidMap(map, _, reason) = error as? ObjectError else { return false }
                 return map == "jumps" && reason == .valueSizeConflictsWithValues(64)
             }
-            let hash = try #require(HostileObjects.rewrittenMapMember(object, map: "jumps", member: "type", renamed: "type",
-                                                                       typeOf: "type", in: "hash"))
+            let hash = try #require(
+                HostileObjects.rewrittenMapMember(
+                    object, map: "jumps", member: "type", renamed: "type",
+                    typeOf: "type", in: "hash"))
             #expect {
                 _ = try openSpec(hash)
             } throws: { error in
@@ -148,12 +160,18 @@ extension HostileObjectTests {
 }
 
 extension HostileObjectTests {
-    @Test("instructions that carry a map fd or index, a BTF id, a function or a kfunc call without a relocation are refused",
-          arguments: [(PseudoSource.mapFD, false), (PseudoSource.mapValue, false), (PseudoSource.btfID, false), (PseudoSource.function, false),
-                      (PseudoSource.mapIndex, false), (PseudoSource.mapIndexValue, false), (PseudoSource.kfuncCall, true)])
+    @Test(
+        "instructions that carry a map fd or index, a BTF id, a function or a kfunc call without a relocation are refused",
+        arguments: [
+            (PseudoSource.mapFD, false), (PseudoSource.mapValue, false), (PseudoSource.btfID, false),
+            (PseudoSource.function, false),
+            (PseudoSource.mapIndex, false), (PseudoSource.mapIndexValue, false), (PseudoSource.kfuncCall, true),
+        ])
     func pseudoSourceWithoutRelocation(source: UInt8, call: Bool) throws {
         for name in ["multi.bpfel.o", "multi.bpfeb.o"] {
-            let bytes = try #require(HostileObjects.pseudoSourceWithoutRelocation(try testObject(name), source: source, immediate: 3, call: call))
+            let bytes = try #require(
+                HostileObjects.pseudoSourceWithoutRelocation(
+                    try testObject(name), source: source, immediate: 3, call: call))
             #expect {
                 _ = try openSpec(bytes)
             } throws: { error in
@@ -165,11 +183,15 @@ extension HostileObjectTests {
 }
 
 extension HostileObjectTests {
-    @Test("structure-aware mutations of TestData objects, chained, end in a spec or a typed error through the whole harness")
+    @Test(
+        "structure-aware mutations of TestData objects, chained, end in a spec or a typed error through the whole harness"
+    )
     func structureMutations() throws {
         var seed: UInt32 = 1
         var edited = 0, rejected = 0
-        for name in ["multi.bpfel.o", "maps.bpfeb.o", "kconfig.bpfel.o", "ksym.bpfel.o", "tcp_cc.bpfel.o", "legacy.bpfel.o"] {
+        for name in [
+            "multi.bpfel.o", "maps.bpfeb.o", "kconfig.bpfel.o", "ksym.bpfel.o", "tcp_cc.bpfel.o", "legacy.bpfel.o",
+        ] {
             let original = try testObject(name)
             for _ in 0..<40 {
                 var bytes = original
@@ -187,7 +209,9 @@ extension HostileObjectTests {
         #expect(rejected > 0 && rejected < 240, "some mutants are refused, some still read")
     }
 
-    @Test("BTF mutations: retargeted references, kinds, vlens, sizes and copies stay inside the blob and parse or fail typed")
+    @Test(
+        "BTF mutations: retargeted references, kinds, vlens, sizes and copies stay inside the blob and parse or fail typed"
+    )
     func btfMutations() throws {
         let btf = try #require(try ELFFile(ByteStorage(copying: try testObject("core.bpfel.o"))).section(named: ".BTF"))
         let original = Array(btf.data)
@@ -207,9 +231,15 @@ extension HostileObjectTests {
     @Test("the mutator itself never traps: an object with an empty symbol table and relocations (a fuzzer finding)")
     func mutatorOnEmptyTables() throws {
         var editor = ELFEditor(order: .little)
-        let code = editor.append(.init(type: SectionType.progbits.rawValue, flags: SectionFlags.execInstr.rawValue, data: [UInt8](repeating: 0, count: 16)), named: "socket")
+        let code = editor.append(
+            .init(
+                type: SectionType.progbits.rawValue, flags: SectionFlags.execInstr.rawValue,
+                data: [UInt8](repeating: 0, count: 16)), named: "socket")
         let symtab = editor.append(.init(type: SectionType.symtab.rawValue, link: 5, entrySize: 24), named: ".symtab")
-        editor.append(.init(type: SectionType.rel.rawValue, link: UInt32(symtab), info: UInt32(code), entrySize: 16, data: [UInt8](repeating: 0, count: 16)), named: ".relsocket")
+        editor.append(
+            .init(
+                type: SectionType.rel.rawValue, link: UInt32(symtab), info: UInt32(code), entrySize: 16,
+                data: [UInt8](repeating: 0, count: 16)), named: ".relsocket")
         editor.append(.init(type: SectionType.strtab.rawValue, alignment: 1, data: [0]), named: ".strtab")
         let bytes = editor.bytes
         #expect(HostileObjects.secondSymbolTable(bytes, extra: 0) == nil)

@@ -6,10 +6,12 @@ import TestSupport
 struct KconfigTests {
     @Test("parsing .config text")
     func parse() {
-        let config = KernelConfig(text: "CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C=0x10\nCONFIG_D=\"hello\"\n# comment\nCONFIG_E=m\n")
+        let config = KernelConfig(
+            text: "CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C=0x10\nCONFIG_D=\"hello\"\n# comment\nCONFIG_E=m\n")
         #expect(config["CONFIG_A"] == "y" && config["CONFIG_B"] == "n" && config["CONFIG_C"] == "0x10")
         #expect(config["CONFIG_D"] == "\"hello\"" && config["CONFIG_E"] == "m" && config["CONFIG_F"] == nil)
-        let crlf = KernelConfig(text: "CONFIG_A=y\r\n# CONFIG_B is not set\r\nCONFIG_C=\r\n# CONFIG_ is not set\nCONFIG_NOVALUE\n")
+        let crlf = KernelConfig(
+            text: "CONFIG_A=y\r\n# CONFIG_B is not set\r\nCONFIG_C=\r\n# CONFIG_ is not set\nCONFIG_NOVALUE\n")
         #expect(crlf.values == ["CONFIG_A": "y", "CONFIG_B": "n", "CONFIG_C": "", "CONFIG_": "n"])
     }
 
@@ -25,16 +27,21 @@ struct KconfigTests {
     func layoutAndValues() throws {
         let spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/kconfig.bpfel.o")
         let names = spec.kconfigExterns.map(\.name)
-        #expect(Set(names) == ["LINUX_KERNEL_VERSION", "LINUX_HAS_BPF_COOKIE", "CONFIG_BPF_SYSCALL", "CONFIG_BPF_JIT", "CONFIG_HZ",
-                               "CONFIG_DEFAULT_HOSTNAME", "CONFIG_SWIFTBPF_NO_SUCH_OPTION"])
+        #expect(
+            Set(names) == [
+                "LINUX_KERNEL_VERSION", "LINUX_HAS_BPF_COOKIE", "CONFIG_BPF_SYSCALL", "CONFIG_BPF_JIT", "CONFIG_HZ",
+                "CONFIG_DEFAULT_HOSTNAME", "CONFIG_SWIFTBPF_NO_SUCH_OPTION",
+            ])
         #expect(spec.kconfigExterns.map(\.offset) == spec.kconfigExterns.map(\.offset).sorted())
         #expect(spec.kconfigExterns.first { $0.name == "CONFIG_SWIFTBPF_NO_SUCH_OPTION" }?.isWeak == true)
         #expect(spec.kconfigExterns.first { $0.name == "CONFIG_BPF_SYSCALL" }?.isWeak == false)
         let map = try #require(spec.kconfigMapIndex.map { spec.maps[$0] })
         #expect(map.name == "kconfig.kconfig" && map.isReadOnlyData && map.valueTypeID != 0)
 
-        let config = KernelConfig(values: ["LINUX_KERNEL_VERSION": "397868", "CONFIG_BPF_SYSCALL": "y", "CONFIG_BPF_JIT": "m",
-                                           "CONFIG_HZ": "250", "CONFIG_DEFAULT_HOSTNAME": "\"(none)\""])
+        let config = KernelConfig(values: [
+            "LINUX_KERNEL_VERSION": "397868", "CONFIG_BPF_SYSCALL": "y", "CONFIG_BPF_JIT": "m",
+            "CONFIG_HZ": "250", "CONFIG_DEFAULT_HOSTNAME": "\"(none)\"",
+        ])
         let bytes = try spec.kconfigValues(config)
         func value(_ name: String) throws -> [UInt8] {
             let e = try #require(spec.kconfigExterns.first { $0.name == name })
@@ -52,15 +59,19 @@ struct KconfigTests {
     @Test("a missing strong extern and a value its type cannot hold are errors naming the extern")
     func errors() throws {
         let spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/kconfig.bpfel.o")
-        #expect(throws: ObjectError.self) { try spec.kconfigValues(KernelConfig(values: ["LINUX_KERNEL_VERSION": "1"])) }
+        #expect(throws: ObjectError.self) {
+            try spec.kconfigValues(KernelConfig(values: ["LINUX_KERNEL_VERSION": "1"]))
+        }
         do {
-            _ = try spec.kconfigValues(KernelConfig(values: ["LINUX_KERNEL_VERSION": "1", "CONFIG_BPF_SYSCALL": "maybe"]))
+            _ = try spec.kconfigValues(
+                KernelConfig(values: ["LINUX_KERNEL_VERSION": "1", "CONFIG_BPF_SYSCALL": "maybe"]))
             Issue.record("a bool took 'maybe'")
         } catch {
             #expect("\(error)".contains("CONFIG_BPF_SYSCALL"))
         }
         #expect(throws: ObjectError.self) {
-            try spec.kconfigValues(KernelConfig(values: ["LINUX_KERNEL_VERSION": "99999999999", "CONFIG_BPF_SYSCALL": "y"]))
+            try spec.kconfigValues(
+                KernelConfig(values: ["LINUX_KERNEL_VERSION": "99999999999", "CONFIG_BPF_SYSCALL": "y"]))
         }
     }
 }

@@ -5,7 +5,9 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite("__ksym externs", .enabled(if: FileManager.default.fileExists(atPath: "/sys/kernel/btf/vmlinux") || Host.required, "no kernel BTF"))
+@Suite(
+    "__ksym externs",
+    .enabled(if: FileManager.default.fileExists(atPath: "/sys/kernel/btf/vmlinux") || Host.required, "no kernel BTF"))
 struct KsymTests {
     static let recordedKallsyms = """
         ffffffff81000000 T _stext
@@ -45,8 +47,13 @@ struct KsymTests {
         #expect(uses.count == 2)
         for use in uses {
             let insn = linked.instructions[use.instruction]
-            if use.name == "bpf_prog_active" { #expect(insn.source == PseudoSource.btfID && insn.immediate == Int32(active)) }
-            else { #expect(insn.source == 0 && UInt32(bitPattern: insn.immediate) == 0x82a4_c000 && linked.instructions[use.instruction + 1].immediate == -1) }
+            if use.name == "bpf_prog_active" {
+                #expect(insn.source == PseudoSource.btfID && insn.immediate == Int32(active))
+            } else {
+                #expect(
+                    insn.source == 0 && UInt32(bitPattern: insn.immediate) == 0x82a4_c000
+                        && linked.instructions[use.instruction + 1].immediate == -1)
+            }
         }
     }
 
@@ -63,24 +70,32 @@ struct KsymTests {
         for use in linked.externUses {
             let insn = linked.instructions[use.instruction]
             switch (use.name, insn.isCall) {
-            case ("bpf_task_acquire", true): #expect(insn.source == PseudoSource.kfuncCall && insn.immediate == Int32(acquire))
-            case ("swiftbpf_no_such_kfunc", true): #expect(insn == Instruction(opcode: 0x85, immediate: CORE.poisonHelper))
+            case ("bpf_task_acquire", true):
+                #expect(insn.source == PseudoSource.kfuncCall && insn.immediate == Int32(acquire))
+            case ("swiftbpf_no_such_kfunc", true):
+                #expect(insn == Instruction(opcode: 0x85, immediate: CORE.poisonHelper))
             case ("swiftbpf_no_such_kfunc", false): #expect(insn.immediate == 0 && insn.source == 0)
             default: break
             }
         }
-        #expect(Set(linked.externUses.map(\.name)) == ["bpf_task_acquire", "bpf_task_release", "swiftbpf_no_such_kfunc"])
+        #expect(
+            Set(linked.externUses.map(\.name)) == ["bpf_task_acquire", "bpf_task_release", "swiftbpf_no_such_kfunc"])
     }
 
-    @Test("kfuncs and variables of modules get fd_array slots: calls name their slot, variable loads wait for the module's fd")
+    @Test(
+        "kfuncs and variables of modules get fd_array slots: calls name their slot, variable loads wait for the module's fd"
+    )
     func moduleKsyms() throws {
         let spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/ksym.bpfel.o")
         var linked = try Linker.link(spec, program: "acquire_release")
         // As if bpf_task_acquire lived in target 2 (a module) and bpf_task_release in target 5.
-        try linked.apply(ksyms: ["bpf_task_acquire": .btf(id: 70, btfIndex: 2), "bpf_task_release": .btf(id: 71, btfIndex: 5),
-                                 "swiftbpf_no_such_kfunc": .missing])
+        try linked.apply(ksyms: [
+            "bpf_task_acquire": .btf(id: 70, btfIndex: 2), "bpf_task_release": .btf(id: 71, btfIndex: 5),
+            "swiftbpf_no_such_kfunc": .missing,
+        ])
         #expect(linked.moduleBTFs == [2, 5])
-        for use in linked.externUses where linked.instructions[use.instruction].isCall && use.name != "swiftbpf_no_such_kfunc" {
+        for use in linked.externUses
+        where linked.instructions[use.instruction].isCall && use.name != "swiftbpf_no_such_kfunc" {
             let insn = linked.instructions[use.instruction]
             #expect(insn.source == PseudoSource.kfuncCall)
             #expect(insn.offset == (use.name == "bpf_task_acquire" ? 1 : 2))
@@ -94,7 +109,9 @@ struct KsymTests {
         #expect(reading.moduleVariableLoads.map(\.instruction) == [use.instruction])
         #expect(reading.moduleBTFs.isEmpty)  // variables need no slot: the fd goes in the instruction
         reading.setModuleBTFDescriptor(42, forModule: 3)
-        #expect(reading.instructions[use.instruction].source == PseudoSource.btfID && reading.instructions[use.instruction].immediate == 9)
+        #expect(
+            reading.instructions[use.instruction].source == PseudoSource.btfID
+                && reading.instructions[use.instruction].immediate == 9)
         #expect(reading.instructions[use.instruction + 1].immediate == 42)
     }
 
@@ -102,7 +119,8 @@ struct KsymTests {
     func truncatedExternLoad() throws {
         // ksym_variables.bpfel.o with its last instruction (exit) made the first half of an
         // ld_imm64 and its third relocation moved there, against bpf_prog_active.
-        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: TestPaths.testData + "/obj/ksym_variables.bpfel.o")))
+        var bytes = Array(
+            try Data(contentsOf: URL(fileURLWithPath: TestPaths.testData + "/obj/ksym_variables.bpfel.o")))
         let (code, relocations, symbol) = try bytes.withUnsafeBytes { raw in
             let elf = try ELFFile(unsafeBytes: raw)
             let code = try #require(elf.section(named: "raw_tp/sys_enter"))
@@ -115,7 +133,11 @@ struct KsymTests {
         bytes[Int(code.offset) + last] = 0x18
         let entry = Int(relocations.offset) + 2 * 16  // Elf64_Rel: r_offset, then r_info (symbol << 32 | type)
         withUnsafeBytes(of: UInt64(last).littleEndian) { for (i, b) in $0.enumerated() { bytes[entry + i] = b } }
-        withUnsafeBytes(of: (UInt64(symbol.index) << 32 | 1).littleEndian) { for (i, b) in $0.enumerated() { bytes[entry + 8 + i] = b } }
-        #expect(throws: ObjectError.self) { try ObjectSpec(elf: ELFFile(ByteStorage(copying: bytes)), name: "ksym_variables") }
+        withUnsafeBytes(of: (UInt64(symbol.index) << 32 | 1).littleEndian) {
+            for (i, b) in $0.enumerated() { bytes[entry + 8 + i] = b }
+        }
+        #expect(throws: ObjectError.self) {
+            try ObjectSpec(elf: ELFFile(ByteStorage(copying: bytes)), name: "ksym_variables")
+        }
     }
 }

@@ -14,12 +14,17 @@ struct ObjectSpecTests {
     func multi() throws {
         let s = try spec("multi.bpfel.o")
         #expect(s.name == "multi" && s.license == "GPL")
-        #expect(s.entryPrograms.map(\.name) == ["count_packets", "xdp_pass", "xdp_drop_large", "trace_openat", "tc_ingress"])
+        #expect(
+            s.entryPrograms.map(\.name) == [
+                "count_packets", "xdp_pass", "xdp_drop_large", "trace_openat", "tc_ingress",
+            ])
         #expect(s.programs.filter(\.isSubprogram).map(\.name).sorted() == ["bump", "oversized"])
         #expect(s.program(named: "xdp_pass")?.kind?.programType == .xdp)
         #expect(s.program(named: "trace_openat")?.kind?.attachTarget == "syscalls/sys_enter_openat")
         let counts = try #require(s.map(named: "counts"))
-        #expect(counts.type == .hash && counts.keySize == 4 && counts.valueSize == 8 && counts.maxEntries == 128 && counts.origin == .btf)
+        #expect(
+            counts.type == .hash && counts.keySize == 4 && counts.valueSize == 8 && counts.maxEntries == 128
+                && counts.origin == .btf)
         #expect(s.map(named: "totals").map { $0.valueSize == 16 && $0.maxEntries == 4 } == true)
         let rodata = try #require(s.map(named: "multi.rodata"))
         #expect(rodata.origin == .data(section: ".rodata", readOnly: true) && rodata.isReadOnlyData)
@@ -39,10 +44,13 @@ struct ObjectSpecTests {
         #expect(el.programs.map(\.instructions) == eb.programs.map(\.instructions))
         #expect(el.programs.map(\.references) == eb.programs.map(\.references))
         #expect(el.maps.map(\.name) == eb.maps.map(\.name))
-        #expect(el.maps.map { [$0.type.rawValue, $0.keySize, $0.valueSize, $0.maxEntries, $0.flags] }
+        #expect(
+            el.maps.map { [$0.type.rawValue, $0.keySize, $0.valueSize, $0.maxEntries, $0.flags] }
                 == eb.maps.map { [$0.type.rawValue, $0.keySize, $0.valueSize, $0.maxEntries, $0.flags] })
         for program in el.entryPrograms {
-            #expect(try Linker.link(el, program: program.name).instructions == Linker.link(eb, program: program.name).instructions)
+            #expect(
+                try Linker.link(el, program: program.name).instructions
+                    == Linker.link(eb, program: program.name).instructions)
         }
     }
 
@@ -53,7 +61,8 @@ struct ObjectSpecTests {
         #expect(types["percpu_hash"] == .perCPUHash && types["lpm"] == .lpmTrie && types["ringbuf"] == .ringBuffer)
         #expect(types["queue"] == .queue && types["stack"] == .stack && types["perf_events"] == .perfEventArray)
         let outer = try #require(s.map(named: "outer"))
-        #expect(outer.type == .arrayOfMaps && outer.innerMap?.spec.type == .array && outer.innerMap?.spec.valueSize == 4)
+        #expect(
+            outer.type == .arrayOfMaps && outer.innerMap?.spec.type == .array && outer.innerMap?.spec.valueSize == 4)
         #expect(outer.slots == [0: .map("inner_a"), 2: .map("inner_b")])
         #expect(s.map(named: "jumps")?.slots == [1: .program("tail_target")])
         #expect(s.map(named: "lpm")?.flags == 1)  // BPF_F_NO_PREALLOC
@@ -64,11 +73,16 @@ struct ObjectSpecTests {
         let s = try spec("legacy.bpfel.o")
         #expect(s.kernelVersion == 0x060000)
         let counts = try #require(s.map(named: "legacy_counts"))
-        #expect(counts.origin == .legacy && counts.type == .array && counts.keySize == 4 && counts.valueSize == 8 && counts.maxEntries == 2)
+        #expect(
+            counts.origin == .legacy && counts.type == .array && counts.keySize == 4 && counts.valueSize == 8
+                && counts.maxEntries == 2)
         #expect(s.map(named: "legacy_hash")?.type == .hash)
         let program = try #require(s.program(named: "count_legacy"))
         #expect(program.kind?.legacyMatch == true && program.kind?.programType == .socketFilter)
-        #expect(Set(program.references.compactMap { if case let .map(m) = $0.target { s.maps[m].name } else { nil } }) == ["legacy_counts", "legacy_hash"])
+        #expect(
+            Set(program.references.compactMap { if case let .map(m) = $0.target { s.maps[m].name } else { nil } }) == [
+                "legacy_counts", "legacy_hash",
+            ])
     }
 
     @Test("linking: subprograms appended once, calls and callbacks relative, func_info per function")
@@ -77,8 +91,9 @@ struct ObjectSpecTests {
         let linked = try Linker.link(s, program: "count_packets")
         #expect(Set(linked.subprograms) == ["bump", "oversized"])
         let entry = try #require(s.program(named: "count_packets"))
-        #expect(linked.instructions.count == entry.instructions.count
-            + s.programs.filter { linked.subprograms.contains($0.name) }.map(\.instructions.count).reduce(0, +))
+        #expect(
+            linked.instructions.count == entry.instructions.count
+                + s.programs.filter { linked.subprograms.contains($0.name) }.map(\.instructions.count).reduce(0, +))
         #expect(linked.functionInfo.map(\.instruction).first == 0)
         #expect(linked.functionInfo.count == 3)
         // Every BPF-to-BPF call lands on the first instruction of a placed function.
@@ -112,14 +127,17 @@ struct ObjectSpecTests {
         }
     }
 
-    @Test("the BTF for the kernel: patched in place, it decodes to the same types as the rebuilt one",
-          arguments: TestPaths.testDataObjects.filter { $0.hasSuffix(".bpfel.o") })
+    @Test(
+        "the BTF for the kernel: patched in place, it decodes to the same types as the rebuilt one",
+        arguments: TestPaths.testDataObjects.filter { $0.hasSuffix(".bpfel.o") })
     func kernelBTFInPlace(_ path: String) throws {
         let s = try ObjectSpec(contentsOfFile: path)
         guard let rebuilt = try s.btfForKernel() else { return }
         let bytes = try #require(try s.btfBytesForKernel(supporting: .all))
         let loaded = try bytes.withUnsafeBytes { try BTFBuilder(decoding: try BTF(unsafeBytes: $0)).types }
-        let reference = try rebuilt.encode().withUnsafeBytes { try BTFBuilder(decoding: try BTF(unsafeBytes: $0)).types }
+        let reference = try rebuilt.encode().withUnsafeBytes {
+            try BTFBuilder(decoding: try BTF(unsafeBytes: $0)).types
+        }
         #expect(loaded == reference)
         // Where no extern needs a rewrite, the bytes are the object's own blob: same length.
         if s.ksymExterns.isEmpty, s.kconfigExterns.isEmpty, let btf = s.btf { #expect(bytes.count == btf.bytes.count) }
@@ -148,7 +166,9 @@ struct CorpusSpecTests {
     @Test("every object builds a spec and links every entry program, or fails with a typed error")
     func corpus() throws {
         let files = TestPaths.corpusFiles.filter { $0.relative.hasSuffix(".o") || $0.relative.hasSuffix(".elf") }
-        if let missing = Host.missing("../shared/corpus", present: !files.isEmpty) { Issue.record(Comment(rawValue: missing)) }
+        if let missing = Host.missing("../shared/corpus", present: !files.isEmpty) {
+            Issue.record(Comment(rawValue: missing))
+        }
         guard !files.isEmpty else { return }
         var built = 0, linked = 0, reasons: [String: Int] = [:]
         for (_, path) in files {
@@ -157,14 +177,18 @@ struct CorpusSpecTests {
                 built += 1
                 for p in s.entryPrograms {
                     do { _ = try Linker.link(s, program: p.name); linked += 1 } catch {
-                        reasons["link: " + String("\(error)".split(separator: ":").last ?? "").prefix(60).description, default: 0] += 1
+                        reasons[
+                            "link: " + String("\(error)".split(separator: ":").last ?? "").prefix(60).description,
+                            default: 0] += 1
                     }
                 }
             } catch {
                 reasons["spec: " + String("\(error)".prefix(50)), default: 0] += 1
             }
         }
-        print("corpus specs: \(built) built, \(linked) programs linked; failures: \(reasons.sorted { $0.value > $1.value }.prefix(12))")
+        print(
+            "corpus specs: \(built) built, \(linked) programs linked; failures: \(reasons.sorted { $0.value > $1.value }.prefix(12))"
+        )
         #expect(built > 200)
     }
 }

@@ -11,7 +11,9 @@ import Testing
 struct ReviewFindingTests {
     @Test("a program named after a long section name: built in linear time, named right")
     func longSectionName() throws {
-        let ratio = Scaling.ratio(400, make: { SyntheticObjects.longSectionName(length: $0) }) { bytes in _ = try? openSpec(bytes) }
+        let ratio = Scaling.ratio(400, make: { SyntheticObjects.longSectionName(length: $0) }) { bytes in
+            _ = try? openSpec(bytes)
+        }
         #expect(ratio < 16, "\(ratio)")
         let spec = try openSpec(SyntheticObjects.longSectionName(length: 40))
         #expect(spec.programs.map(\.name) == [String(repeating: "x", count: 40)])
@@ -37,7 +39,9 @@ struct ReviewFindingTests {
             guard case let .invalidMap(_, _, reason) = error as? ObjectError else { return false }
             return reason == .nameTooLong(bytes: 3000, limit: ObjectSpec.maximumNameLength)
         }
-        let ratio = Scaling.ratio(300, make: { SyntheticObjects.legacyMapsWithSuffixNames(count: $0, length: 1024 + $0) }) { bytes in
+        let ratio = Scaling.ratio(
+            300, make: { SyntheticObjects.legacyMapsWithSuffixNames(count: $0, length: 1024 + $0) }
+        ) { bytes in
             _ = try? openSpec(bytes)
         }
         #expect(ratio < 16, "\(ratio)")
@@ -47,14 +51,17 @@ struct ReviewFindingTests {
 
     @Test("CO-RE access strings longer than 704 bytes are refused before each record copies them")
     func longAccessStrings() throws {
-        var spec = try openSpec(SyntheticObjects.coreThroughSelfContainingStruct(steps: 1, records: 4, leadingZeros: 800))
+        var spec = try openSpec(
+            SyntheticObjects.coreThroughSelfContainingStruct(steps: 1, records: 4, leadingZeros: 800))
         #expect {
             _ = try spec.relocateCORE(against: [try #require(spec.btf)])
         } throws: { error in
             guard case let .invalidInstruction(_, _, reason) = error as? ObjectError else { return false }
             return reason == .core(.accessStringTooLong(bytes: 801, limit: CORE.maximumAccessStringLength))
         }
-        let ratio = Scaling.ratio(500, make: { SyntheticObjects.coreThroughSelfContainingStruct(steps: 1, records: $0, leadingZeros: 700) }) { bytes in
+        let ratio = Scaling.ratio(
+            500, make: { SyntheticObjects.coreThroughSelfContainingStruct(steps: 1, records: $0, leadingZeros: 700) }
+        ) { bytes in
             guard var spec = try? openSpec(bytes), let btf = spec.btf else { return }
             _ = try? spec.relocateCORE(against: [btf])
         }
@@ -67,7 +74,9 @@ struct ReviewBTFFindingTests {
     @Test("thousands of forward declarations sharing a name: C dump in linear time")
     func forwardsSharingAName() throws {
         let ratio = Scaling.ratio(1_000, make: { HostileBTF.forwardsSharingAName(count: $0) }) { bytes in
-            bytes.withUnsafeBytes { raw in var text = ""; _ = try? BTF(unsafeBytes: raw).dumpC(to: &text) }
+            bytes.withUnsafeBytes { raw in
+                var text = ""; _ = try? BTF(unsafeBytes: raw).dumpC(to: &text)
+            }
         }
         #expect(ratio < 16, "\(ratio)")
     }
@@ -113,7 +122,9 @@ struct ReviewBTFFindingTests {
 }
 
 extension ReviewFindingTests {
-    @Test("a map variable listed twice, or a definition with a field twice, is refused; maps sharing a definition read it once")
+    @Test(
+        "a map variable listed twice, or a definition with a field twice, is refused; maps sharing a definition read it once"
+    )
     func mapDefinitionsWalkedOnce() throws {
         let object = try testObject("maps.bpfel.o")
         #expect {
@@ -122,8 +133,10 @@ extension ReviewFindingTests {
             guard case let .invalidMap(_, _, reason) = error as? ObjectError else { return false }
             return reason == .listedTwice
         }
-        let twice = try #require(HostileObjects.rewrittenMapMember(object, map: "hash", member: "max_entries", renamed: "type",
-                                                                   typeOf: "type", in: "hash"))
+        let twice = try #require(
+            HostileObjects.rewrittenMapMember(
+                object, map: "hash", member: "max_entries", renamed: "type",
+                typeOf: "type", in: "hash"))
         #expect {
             _ = try openSpec(twice)
         } throws: { error in
@@ -158,7 +171,9 @@ struct SecondReviewFindingTests {
 
     @Test("a function whose name is longer than 4 KiB is refused, not silently dropped")
     func overlongProgramName() throws {
-        let bytes = try #require(HostileObjects.renamedSymbol(try testObject("minimal.bpfel.o"), "accept_all", to: String(repeating: "a", count: 5000)))
+        let bytes = try #require(
+            HostileObjects.renamedSymbol(
+                try testObject("minimal.bpfel.o"), "accept_all", to: String(repeating: "a", count: 5000)))
         #expect {
             _ = try openSpec(bytes)
         } throws: { error in
@@ -167,9 +182,13 @@ struct SecondReviewFindingTests {
         }
     }
 
-    @Test("slots naming a program the load does not load, a map it does not create, or the wrong kind are refused before any slot is written",
-          arguments: [("jumps", SlotReference.program("add_index")), ("jumps", .program("no_such_program")), ("jumps", .map("inner_a")),
-                      ("outer", .map("no_such_map")), ("outer", .program("tail_target"))])
+    @Test(
+        "slots naming a program the load does not load, a map it does not create, or the wrong kind are refused before any slot is written",
+        arguments: [
+            ("jumps", SlotReference.program("add_index")), ("jumps", .program("no_such_program")),
+            ("jumps", .map("inner_a")),
+            ("outer", .map("no_such_map")), ("outer", .program("tail_target")),
+        ])
     func slotReferences(map: String, reference: SlotReference) throws {
         var spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/maps.bpfel.o")
         try spec.checkMapsForLoad()
@@ -180,10 +199,10 @@ struct SecondReviewFindingTests {
         } throws: { error in
             guard case let .invalidMap(name, _, reason) = error as? ObjectError else { return false }
             switch reason {
-            case .slotKind(key: 3, _), .slotProgramNotLoaded(key: 3, _), .slotMapNotCreated(key: 3, _): return name == map
+            case .slotKind(key: 3, _), .slotProgramNotLoaded(key: 3, _), .slotMapNotCreated(key: 3, _):
+                return name == map
             default: return false
             }
         }
     }
 }
-

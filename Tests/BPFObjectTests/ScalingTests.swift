@@ -26,7 +26,8 @@ struct ScalingTests {
 
     @Test("open + link of N calls to N functions with out-of-order line info, and N legacy map sections: linear")
     func manyCalls() {
-        let ratio = Scaling.ratio(300, make: { SyntheticObjects.manyCalls(count: $0, legacyMapSections: $0) }) { bytes in
+        let ratio = Scaling.ratio(300, make: { SyntheticObjects.manyCalls(count: $0, legacyMapSections: $0) }) {
+            bytes in
             guard let spec = try? openSpec(bytes) else { Issue.record("the synthetic object does not open"); return }
             _ = try? Linker.link(spec, program: "entry")
         }
@@ -35,8 +36,11 @@ struct ScalingTests {
 
     @Test("CO-RE over function prototypes sharing their parameters (width^depth paths): linear in depth, right answer")
     func prototypeDAG() throws {
-        let ratio = Scaling.ratio(1, make: { SyntheticObjects.coreOverPrototypeDAG(depth: $0 + 2, width: 2) }) { bytes in
-            guard var spec = try? openSpec(bytes), let btf = spec.btf else { Issue.record("the synthetic object does not open"); return }
+        let ratio = Scaling.ratio(1, make: { SyntheticObjects.coreOverPrototypeDAG(depth: $0 + 2, width: 2) }) {
+            bytes in
+            guard var spec = try? openSpec(bytes), let btf = spec.btf else {
+                Issue.record("the synthetic object does not open"); return
+            }
             _ = try? spec.relocateCORE(against: [btf])
         }
         #expect(ratio < 16, "at 8× the depth: \(ratio)× the time")
@@ -47,7 +51,9 @@ struct ScalingTests {
         try bytes.withUnsafeBytes { raw in
             let btf = try BTF(unsafeBytes: raw)
             #expect(try COREResolver.compatible(btf, top, btf, top) == true)
-            #expect(try COREResolver.compatible(btf, top, btf, top - 2) == false, "a prototype one level shallower differs at the bottom")
+            #expect(
+                try COREResolver.compatible(btf, top, btf, top - 2) == false,
+                "a prototype one level shallower differs at the bottom")
         }
     }
 }

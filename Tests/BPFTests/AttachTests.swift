@@ -29,7 +29,9 @@ extension KernelTests {
                 try targetThisProcess(object)
                 let program = try object.program(named: "count_getpid").required("count_getpid")
                 do {
-                    let link = try Attach.auto(program: program.descriptor, kind: try (object.spec.program(named: "count_getpid")?.kind).required("kind"))
+                    let link = try Attach.auto(
+                        program: program.descriptor,
+                        kind: try (object.spec.program(named: "count_getpid")?.kind).required("kind"))
                     for _ in 0..<10 { _ = getpid() }
                     #expect(try counter(object, "getpid_calls") >= 10)
                     link.detach()
@@ -63,17 +65,26 @@ extension KernelTests {
             try KernelObjects.exclusively {
                 let object = try loadTestData("counter.bpfel.o")
                 let program = try object.program(named: "drop_all").required("drop_all")
-                let receiver = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0), sender = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+                let receiver = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0),
+                    sender = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
                 defer { close(receiver); close(sender) }
                 var address = sockaddr_in()
                 address.sin_family = sa_family_t(AF_INET)
                 address.sin_addr.s_addr = inet_addr("127.0.0.1")
                 var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-                let bound = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(receiver, $0, length) == 0 && getsockname(receiver, $0, &length) == 0 } }
+                let bound = withUnsafeMutablePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        bind(receiver, $0, length) == 0 && getsockname(receiver, $0, &length) == 0
+                    }
+                }
                 #expect(bound)
                 func roundTrip() -> Bool {
                     var payload: [UInt8] = [1, 2, 3]
-                    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(sender, &payload, 3, 0, $0, length) } }
+                    _ = withUnsafePointer(to: &address) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            sendto(sender, &payload, 3, 0, $0, length)
+                        }
+                    }
                     var buffer = [UInt8](repeating: 0, count: 16)
                     usleep(20_000)
                     return recv(receiver, &buffer, 16, Int32(MSG_DONTWAIT)) == 3
@@ -93,8 +104,10 @@ extension KernelTests {
                 do {
                     let object = try loadTestData("iter.bpfel.o")
                     let spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/iter.bpfel.o")
-                    let kind = try spec.program(named: "list_tasks").required("list_tasks").kind.required("iter/task kind")
-                    let link = try Attach.auto(program: try object.program(named: "list_tasks").required("list_tasks").descriptor, kind: kind)
+                    let kind = try spec.program(named: "list_tasks").required("list_tasks").kind.required(
+                        "iter/task kind")
+                    let link = try Attach.auto(
+                        program: try object.program(named: "list_tasks").required("list_tasks").descriptor, kind: kind)
                     for _ in 0..<2 {
                         let lines = String(decoding: try link.readIterator(), as: UTF8.self).split(separator: "\n")
                         #expect(lines.first == "tgid pid comm")
@@ -107,19 +120,24 @@ extension KernelTests {
             }
         }
 
-        @Test("perf_event on a software CPU clock (CPU 0, every 0.5 ms) runs while its link lives, and stops when it is dropped")
+        @Test(
+            "perf_event on a software CPU clock (CPU 0, every 0.5 ms) runs while its link lives, and stops when it is dropped"
+        )
         func perfEvent() throws {
             try KernelObjects.exclusively {
                 let before = KernelObjects.openCount()
                 do {
                     var spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/types.bpfel.o")
-                    for program in spec.entryPrograms where program.name != "on_perf_event" { try spec.setAutoLoad(false, program: program.name) }
+                    for program in spec.entryPrograms where program.name != "on_perf_event" {
+                        try spec.setAutoLoad(false, program: program.name)
+                    }
                     let object = try spec.load()
                     #expect(object.programNames == ["on_perf_event"])
                     let globals = try GlobalData(object)
                     let program = try object.program(named: "on_perf_event").required("on_perf_event")
                     do {
-                        let link = try Attach.perfEvent(program: program.descriptor, source: .cpuClock, samplePeriod: 500_000, cpu: 0)
+                        let link = try Attach.perfEvent(
+                            program: program.descriptor, source: .cpuClock, samplePeriod: 500_000, cpu: 0)
                         #expect(try LinkInfo(of: link.descriptor).typeName == "perf_event")
                         usleep(100_000)
                         #expect(try globals.value(of: "hits", as: UInt64.self) >= 20, "about 200 ticks in 100 ms")
@@ -139,12 +157,18 @@ extension KernelTests {
                 let program = try object.program(named: "probe_open").required("probe_open")
                 do {
                     // A kernel with CONFIG_KPROBES attaches: then the program must count the opens it sees.
-                    let link = try Attach.auto(program: program.descriptor, kind: try (object.spec.program(named: "probe_open")?.kind).required("kind"))
+                    let link = try Attach.auto(
+                        program: program.descriptor,
+                        kind: try (object.spec.program(named: "probe_open")?.kind).required("kind"))
                     link.detach()
-                    if let unexpected = Host.unexpectedOutcome("kprobe", refused: false) { Issue.record(Comment(rawValue: unexpected)) }
+                    if let unexpected = Host.unexpectedOutcome("kprobe", refused: false) {
+                        Issue.record(Comment(rawValue: unexpected))
+                    }
                 } catch let AttachError.unsupported(what) {
                     #expect(what == .kprobes || what == .kprobeAttachment)
-                    if let unexpected = Host.unexpectedOutcome("kprobe", refused: true) { Issue.record(Comment(rawValue: unexpected)) }
+                    if let unexpected = Host.unexpectedOutcome("kprobe", refused: true) {
+                        Issue.record(Comment(rawValue: unexpected))
+                    }
                 }
             }
         }

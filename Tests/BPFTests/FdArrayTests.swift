@@ -25,9 +25,11 @@ extension KernelTests {
 
         @Test("a map named by its fd_array index (BPF_PSEUDO_MAP_IDX) is the program's map")
         func mapByIndex() throws {
-            let map = try Map.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1, name: "fd_array_map"))
+            let map = try Map.create(
+                MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1, name: "fd_array_map"))
             let load = Instruction(opcode: 0x18, destination: 1, source: PseudoSource.mapIndex, immediate: 1)
-            var attributes = ProgramAttributes(type: .socketFilter, instructions: [load, Instruction(opcode: 0)] + Self.returnZero, license: "GPL")
+            var attributes = ProgramAttributes(
+                type: .socketFilter, instructions: [load, Instruction(opcode: 0)] + Self.returnZero, license: "GPL")
             attributes.fdArray = [-1, map.descriptor.rawValue]
             let program = try ProgramCommands.load(attributes)
             let info = try ProgramInfo(of: program)
@@ -44,8 +46,10 @@ extension KernelTests {
                 Issue.record("no kernel BTF object named vmlinux")
                 return
             }
-            let call = Instruction(opcode: 0x85, source: PseudoSource.kfuncCall, offset: 1, immediate: Int32(bitPattern: acquire))
-            var attributes = ProgramAttributes(type: .socketFilter, instructions: [call] + Self.returnZero, license: "GPL")
+            let call = Instruction(
+                opcode: 0x85, source: PseudoSource.kfuncCall, offset: 1, immediate: Int32(bitPattern: acquire))
+            var attributes = ProgramAttributes(
+                type: .socketFilter, instructions: [call] + Self.returnZero, license: "GPL")
             attributes.fdArray = [-1, btf.rawValue]
             #expect {
                 _ = try ProgramCommands.load(attributes)

@@ -31,7 +31,9 @@ extension KernelTests {
                     #expect(try globals.value(of: "runs", as: UInt64.self) == 3)
 
                     #expect(throws: GlobalDataError.readOnly("step")) { try globals.set(UInt32(9), of: "step") }
-                    #expect(throws: GlobalDataError.sizeMismatch(variable: "total", size: 8, given: 4)) { try globals.set(UInt32(1), of: "total") }
+                    #expect(throws: GlobalDataError.sizeMismatch(variable: "total", size: 8, given: 4)) {
+                        try globals.set(UInt32(1), of: "total")
+                    }
                     #expect(throws: GlobalDataError.unknownVariable("missing")) { try globals.bytes(of: "missing") }
                     #expect(try globals.value(of: "step", as: UInt32.self) == 3)
                 }

@@ -56,7 +56,9 @@ func withPinRoot(_ body: (String) throws -> Void) rethrows {
     defer {
         if let dir = opendir(root) {
             while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                }
                 if name != ".", name != ".." { unlink(root + "/" + name) }
             }
             closedir(dir)

@@ -11,7 +11,10 @@ extension KernelTests {
         static let loadable = TestPaths.testDataObjects.map { String($0.split(separator: "/").last!) }
             // rejected: the verifier must refuse it; ksym_variables: needs CONFIG_KALLSYMS_ALL; tracing: fentry/fexit/lsm
             // need trampolines this kernel refuses (each tested on its own).
-            .filter { $0.hasSuffix(".bpfel.o") && !$0.hasPrefix("rejected") && !$0.hasPrefix("ksym_variables") && !$0.hasPrefix("tracing") }
+            .filter {
+                $0.hasSuffix(".bpfel.o") && !$0.hasPrefix("rejected") && !$0.hasPrefix("ksym_variables")
+                    && !$0.hasPrefix("tracing")
+            }
 
         @Test("every TestData object loads, every entry program, with no descriptor left behind", arguments: loadable)
         func loads(_ name: String) throws {
@@ -20,7 +23,9 @@ extension KernelTests {
                 try withPinRoot { root in
                     let object = try loadTestData(name, pinningUnder(root))
                     #expect(object.programNames == object.spec.programsToLoad.map(\.name))
-                    #expect(object.programNames.count == object.spec.entryPrograms.count - (name.hasPrefix("tcp_cc") ? 1 : 0))
+                    #expect(
+                        object.programNames.count == object.spec.entryPrograms.count
+                            - (name.hasPrefix("tcp_cc") ? 1 : 0))
                     for program in object.programNames {
                         let info = try ProgramInfo(of: try object.program(named: program).required(program).descriptor)
                         #expect(info.type == object.spec.program(named: program)?.kind?.programType)
@@ -31,18 +36,26 @@ extension KernelTests {
             }
         }
 
-        @Test("an object linked with overridden weak functions (relocations left between functions) opens, loads and runs")
+        @Test(
+            "an object linked with overridden weak functions (relocations left between functions) opens, loads and runs"
+        )
         func overriddenWeakFunctions() throws {
             let path = TestPaths.corpus + "/cilium-ebpf/testdata/linked-el.elf"
-            try #require(FileManager.default.fileExists(atPath: path) || !Host.required, "the shared corpus is required under SWIFTBPF_REQUIRE_KERNEL=1")
+            try #require(
+                FileManager.default.fileExists(atPath: path) || !Host.required,
+                "the shared corpus is required under SWIFTBPF_REQUIRE_KERNEL=1")
             guard FileManager.default.fileExists(atPath: path) else { return }
             try KernelObjects.exclusively {
                 let before = KernelObjects.openCount()
                 do {
                     let object = try ObjectSpec(contentsOfFile: path).load()
-                    #expect(object.programNames.sorted() == ["entry_l1", "entry_l1_s", "entry_l1_w", "entry_l2", "entry_ww"])
+                    #expect(
+                        object.programNames.sorted() == [
+                            "entry_l1", "entry_l1_s", "entry_l1_w", "entry_l2", "entry_ww",
+                        ])
                     for name in object.programNames {
-                        let run = try try object.program(named: name).required(name).testRun(data: [UInt8](repeating: 0, count: 64))
+                        let run = try try object.program(named: name).required(name).testRun(
+                            data: [UInt8](repeating: 0, count: 64))
                         #expect(run.returnValue == 0, "\(name)")
                     }
                 }
@@ -59,7 +72,10 @@ extension KernelTests {
                     #expect(info.type == spec.type && info.keySize == spec.keySize && info.valueSize == spec.valueSize)
                     #expect(info.maxEntries == spec.maxEntries && info.flags == spec.flags && info.name == spec.name)
                     if !spec.contents.isEmpty {
-                        #expect(try firstValue(try object.map(named: spec.name).required(spec.name), size: spec.contents.count) == spec.contents)
+                        #expect(
+                            try firstValue(
+                                try object.map(named: spec.name).required(spec.name), size: spec.contents.count)
+                                == spec.contents)
                     }
                 }
                 let rodata = try object.map(named: "multi.rodata").required("multi.rodata")
@@ -73,7 +89,8 @@ extension KernelTests {
                 let linked = try Linker.link(object.spec, program: "count_packets")
                 let used = Set(linked.mapLoads.map { object.spec.maps[$0.map].name })
                 let ids = try Set(used.map { try MapInfo(of: try object.map(named: $0).required($0).descriptor).id })
-                let info = try ProgramInfo(of: try object.program(named: "count_packets").required("count_packets").descriptor)
+                let info = try ProgramInfo(
+                    of: try object.program(named: "count_packets").required("count_packets").descriptor)
                 #expect(ids.isSubset(of: Set(info.mapIDs)))
                 #expect(info.gplCompatible && info.btfID != 0)
             }
@@ -84,7 +101,8 @@ extension KernelTests {
             try KernelObjects.exclusively {
                 let object = try loadTestData("maps.bpfel.o")
                 let jumps = try object.map(named: "jumps").required("jumps")
-                let tail = try ProgramInfo(of: try object.program(named: "tail_target").required("tail_target").descriptor)
+                let tail = try ProgramInfo(
+                    of: try object.program(named: "tail_target").required("tail_target").descriptor)
                 // User space reads back ids: of the program in a program array, of the map in a map of maps.
                 let slot = try jumps.value([1, 0, 0, 0])
                 #expect(slot.withUnsafeBytes { $0.load(as: UInt32.self) } == tail.id)
@@ -126,9 +144,12 @@ extension KernelTests {
         @Test("every little-endian object loads or fails with a typed error; no descriptor leaks")
         func corpus() throws {
             let files = TestPaths.corpusFiles.filter {
-                ($0.relative.hasSuffix(".o") || $0.relative.hasSuffix(".elf")) && !$0.relative.contains("-eb.") && !$0.relative.contains("_bpfeb")
+                ($0.relative.hasSuffix(".o") || $0.relative.hasSuffix(".elf")) && !$0.relative.contains("-eb.")
+                    && !$0.relative.contains("_bpfeb")
             }
-            if let missing = Host.missing("../shared/corpus", present: !files.isEmpty) { Issue.record(Comment(rawValue: missing)) }
+            if let missing = Host.missing("../shared/corpus", present: !files.isEmpty) {
+                Issue.record(Comment(rawValue: missing))
+            }
             guard !files.isEmpty else { return }
             try KernelObjects.exclusively {
                 let before = KernelObjects.openCount()
@@ -154,8 +175,9 @@ extension KernelTests {
             }
         }
 
-        @Test("the running kernel's BTF is read once per load, whoever asks: CO-RE, ksyms, attach targets, kconfig",
-              arguments: ["task_info.bpfel.o", "ksym.bpfel.o", "kconfig.bpfel.o", "core.bpfel.o"])
+        @Test(
+            "the running kernel's BTF is read once per load, whoever asks: CO-RE, ksyms, attach targets, kconfig",
+            arguments: ["task_info.bpfel.o", "ksym.bpfel.o", "kconfig.bpfel.o", "core.bpfel.o"])
         func kernelBTFReadOnce(object: String) throws {
             // A vmlinux of its own, so that the count is this load's (no module files beside it).
             let directory = NSTemporaryDirectory() + "kernel-btf-\(getpid())-\(object)"
@@ -208,8 +230,12 @@ extension KernelTests {
                 }
                 var name = utsname()
                 uname(&name)
-                let release = withUnsafeBytes(of: name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                #expect(try value("LINUX_KERNEL_VERSION") == UInt64(try kernelVersionCode(release: release).required("version")))
+                let release = withUnsafeBytes(of: name.release) {
+                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                #expect(
+                    try value("LINUX_KERNEL_VERSION")
+                        == UInt64(try kernelVersionCode(release: release).required("version")))
                 #expect(try value("CONFIG_BPF_SYSCALL") == 1)
                 #expect(try value("CONFIG_SWIFTBPF_NO_SUCH_OPTION") == 0)
                 #expect(try value("LINUX_HAS_BPF_COOKIE") == 1)
@@ -236,7 +262,8 @@ extension KernelTests {
             }
         }
 
-        @Test("kernel variables need CONFIG_KALLSYMS_ALL: without it the load fails with a typed error naming the symbol")
+        @Test(
+            "kernel variables need CONFIG_KALLSYMS_ALL: without it the load fails with a typed error naming the symbol")
         func variables() throws {
             try KernelObjects.exclusively {
                 let before = KernelObjects.openCount()
@@ -250,7 +277,9 @@ extension KernelTests {
                 } catch let LoadError.spec(error) {
                     #expect("\(error)".contains("bpf_init") || "\(error)".contains("bpf_prog_active"), "\(error)")
                 }
-                if let unexpected = Host.unexpectedOutcome("kallsyms_all", refused: refused) { Issue.record(Comment(rawValue: unexpected)) }
+                if let unexpected = Host.unexpectedOutcome("kallsyms_all", refused: refused) {
+                    Issue.record(Comment(rawValue: unexpected))
+                }
                 #expect(KernelObjects.openCount() == before)
             }
         }

@@ -7,8 +7,11 @@ import Testing
 func u32(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v) { Array($0) } }
 func u64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v) { Array($0) } }
 
-func makeMap(_ type: MapType, key: UInt32 = 4, value: UInt32 = 8, entries: UInt32 = 256, flags: UInt32 = 0) throws -> Map {
-    try Map.create(MapAttributes(type: type, keySize: key, valueSize: value, maxEntries: entries, flags: flags, name: "test_map"))
+func makeMap(
+    _ type: MapType, key: UInt32 = 4, value: UInt32 = 8, entries: UInt32 = 256, flags: UInt32 = 0
+) throws -> Map {
+    try Map.create(
+        MapAttributes(type: type, keySize: key, valueSize: value, maxEntries: entries, flags: flags, name: "test_map"))
 }
 
 /// Entries as a dictionary, for order-free comparison.
@@ -19,8 +22,9 @@ func table(_ entries: [(key: [UInt8], value: [UInt8])]) -> [[UInt8]: [UInt8]] {
 extension KernelTests {
     @Suite("Map operations on the kernel", kernelTrait, .serialized)
     struct MapTests {
-        @Test("hash, LRU hash and array: update, lookup, next-key walk, delete; batch reads equal one-by-one reads",
-              arguments: [MapType.hash, .lruHash, .array])
+        @Test(
+            "hash, LRU hash and array: update, lookup, next-key walk, delete; batch reads equal one-by-one reads",
+            arguments: [MapType.hash, .lruHash, .array])
         func keyedMaps(type: MapType) throws {
             try KernelObjects.exclusively {
                 let before = KernelObjects.openCount()
@@ -77,8 +81,9 @@ extension KernelTests {
             }
         }
 
-        @Test("per-CPU hash and array: one value per possible CPU, written and read back per CPU",
-              arguments: [MapType.perCPUHash, .perCPUArray])
+        @Test(
+            "per-CPU hash and array: one value per possible CPU, written and read back per CPU",
+            arguments: [MapType.perCPUHash, .perCPUArray])
         func perCPU(type: MapType) throws {
             try KernelObjects.exclusively {
                 // A 12-byte value: each CPU's slot is padded to 16.
@@ -111,7 +116,10 @@ extension KernelTests {
                 #expect(refused { _ = try map.lookupAndDelete(u32(1)) })
                 #expect(refused { _ = try map.nextKey(after: u32(0)) })
                 #expect(refused { try map.delete(u32(1)) })
-                #expect(refused { try map.update(keys: [u64(1), u32(2)], values: [[UInt8](repeating: 0, count: 64), u64(0)]) })
+                #expect(
+                    refused {
+                        try map.update(keys: [u64(1), u32(2)], values: [[UInt8](repeating: 0, count: 64), u64(0)])
+                    })
                 #expect(refused { _ = try map.lookupPerCPU(u64(1)) })
                 // Walks size their buffers from the map: a queue's keyless walk is the kernel's refusal, not a short buffer.
                 let queue = try makeMap(.queue, key: 0, value: 4, entries: 4)
@@ -168,7 +176,9 @@ extension KernelTests {
             }
         }
 
-        @Test("BPF_F_LOCK: a value holding a bpf_spin_lock is written and read under the lock, beside a program taking it")
+        @Test(
+            "BPF_F_LOCK: a value holding a bpf_spin_lock is written and read under the lock, beside a program taking it"
+        )
         func spinLock() throws {
             try KernelObjects.exclusively {
                 let object = try loadTestData("spinlock.bpfel.o")

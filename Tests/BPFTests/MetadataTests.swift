@@ -27,18 +27,23 @@ extension KernelTests {
         func bound() throws {
             try KernelObjects.exclusively {
                 let object = try loadTestData("metadata.bpfel.o")
-                let rodata = try MapInfo(of: try object.map(named: "metadata.rodata").required("metadata.rodata").descriptor)
+                let rodata = try MapInfo(
+                    of: try object.map(named: "metadata.rodata").required("metadata.rodata").descriptor)
                 for program in ["quiet", "reads_limit"] {
                     let fd = try object.program(named: program).required(program)
                     #expect(try fd.info().mapIDs.contains(rodata.id), "\(program) lacks the .rodata map")
                     let metadata = try ProgramMetadata.read(program: fd.descriptor).required("metadata of \(program)")
                     #expect(metadata.mapID == rodata.id)
                     #expect(metadata.entries.map(\.name) == ["owner", "build", "debug"])
-                    #expect(metadata.entries.map(\.value) == [.string("team-observability"), .signed(20_261_129), .bool(true)])
+                    #expect(
+                        metadata.entries.map(\.value) == [
+                            .string("team-observability"), .signed(20_261_129), .bool(true),
+                        ])
                 }
                 // The map is frozen: user space cannot change the metadata.
                 #expect(throws: SyscallError.self) {
-                    try object.map(named: "metadata.rodata").required("map").update([0, 0, 0, 0], [UInt8](repeating: 0, count: Int(rodata.valueSize)))
+                    try object.map(named: "metadata.rodata").required("map").update(
+                        [0, 0, 0, 0], [UInt8](repeating: 0, count: Int(rodata.valueSize)))
                 }
             }
         }
@@ -49,7 +54,9 @@ extension KernelTests {
                 let object = try loadTestData("metadata_section.bpfel.o")
                 let map = try MapInfo(of: try object.map(named: "metadata.rodata").required("metadata map").descriptor)
                 #expect(map.type == .array && map.keySize == 4 && map.maxEntries == 1 && map.btfValueTypeID != 0)
-                #expect(map.flags & (MapFlag.readOnlyProgram | MapFlag.mmapable) == MapFlag.readOnlyProgram | MapFlag.mmapable)
+                #expect(
+                    map.flags & (MapFlag.readOnlyProgram | MapFlag.mmapable) == MapFlag.readOnlyProgram
+                        | MapFlag.mmapable)
                 let fd = try object.program(named: "tagged").required("tagged")
                 let metadata = try ProgramMetadata.read(program: fd.descriptor).required("metadata")
                 #expect(metadata.entries.map(\.name) == ["revision", "schema"])
@@ -57,7 +64,9 @@ extension KernelTests {
             }
         }
 
-        @Test("only .rodata and .metadata are bound: custom .rodata.* sections are not (P programs × R sections made P×R binds)")
+        @Test(
+            "only .rodata and .metadata are bound: custom .rodata.* sections are not (P programs × R sections made P×R binds)"
+        )
         func onlyMetadataMapsBound() throws {
             try KernelObjects.exclusively {
                 let bytes = SyntheticObjects.manyEntries(count: 3, dataSections: 5)
@@ -69,7 +78,8 @@ extension KernelTests {
                     bound.insert(try MapInfo(of: try object.map(named: name).required(name).descriptor).id)
                 }
                 for program in ["p0", "p1", "p2"] {
-                    let ids = try ProgramInfo(of: try object.program(named: program).required(program).descriptor).mapIDs
+                    let ids = try ProgramInfo(of: try object.program(named: program).required(program).descriptor)
+                        .mapIDs
                     #expect(Set(ids) == bound, "\(program) is bound to \(ids), not only to .rodata and .metadata")
                 }
             }
@@ -89,7 +99,9 @@ extension KernelTests {
                 let reads = try object.program(named: "reads_limit").required("reads_limit")
                 #expect(try reads.info().mapIDs.contains(rodata.id))
                 // The explicit API binds any map to any program.
-                try ProgramCommands.bindMap(program: quiet.descriptor.rawValue, map: try object.map(named: "metadata.rodata").required("map").descriptor.rawValue)
+                try ProgramCommands.bindMap(
+                    program: quiet.descriptor.rawValue,
+                    map: try object.map(named: "metadata.rodata").required("map").descriptor.rawValue)
                 #expect(try quiet.info().mapIDs.contains(rodata.id))
             }
         }
@@ -97,15 +109,18 @@ extension KernelTests {
 }
 
 extension KernelTests {
-    @Suite("Metadata interop with bpftool", kernelTrait,
-           .enabled(if: Host.find("bpftool") != nil || Host.required, "bpftool is not installed"))
+    @Suite(
+        "Metadata interop with bpftool", kernelTrait,
+        .enabled(if: Host.find("bpftool") != nil || Host.required, "bpftool is not installed"))
     struct MetadataInteropTests {
         static func metadataLines(_ text: String) -> [String] {
             text.split(separator: "\n").drop { !$0.hasPrefix("\tmetadata:") }.map(String.init)
         }
 
         static func mapIDs(_ text: String) -> String? {
-            text.split(separator: " ").drop { $0 != "map_ids" }.dropFirst().first.map { String($0.prefix { $0 != "\n" }) }
+            text.split(separator: " ").drop { $0 != "map_ids" }.dropFirst().first.map {
+                String($0.prefix { $0 != "\n" })
+            }
         }
 
         @Test("loaded and pinned by swiftbpf, shown by bpftool; loaded by bpftool, shown by swiftbpf: the same lines")
@@ -113,9 +128,13 @@ extension KernelTests {
             let bpftool = try #require(Host.find("bpftool"))
             #expect(Host.ensureBPFFS())
             let object = TestPaths.testData + "/obj/metadata.bpfel.o"
-            for (loader, dir) in [("swiftbpf", "/sys/fs/bpf/swiftbpf-test-ours-\(getpid())"), ("bpftool", "/sys/fs/bpf/swiftbpf-test-theirs-\(getpid())")] {
+            for (loader, dir) in [
+                ("swiftbpf", "/sys/fs/bpf/swiftbpf-test-ours-\(getpid())"),
+                ("bpftool", "/sys/fs/bpf/swiftbpf-test-theirs-\(getpid())"),
+            ] {
                 defer { try? FileManager.default.removeItem(atPath: dir) }
-                let load = loader == "swiftbpf"
+                let load =
+                    loader == "swiftbpf"
                     ? try Host.capture(Host.swiftbpf, ["prog", "load", object, "--pin-dir", dir])
                     : try Host.capture(bpftool, ["prog", "loadall", object, dir])
                 #expect(load.status == 0, "\(loader) load: \(load.err)")
@@ -123,11 +142,24 @@ extension KernelTests {
                     let theirs = try Host.capture(bpftool, ["prog", "show", "pinned", dir + "/" + program])
                     let ours = try Host.capture(Host.swiftbpf, ["prog", "show", "--pinned", dir + "/" + program])
                     #expect(theirs.status == 0 && ours.status == 0, "\(theirs.err) \(ours.err)")
-                    #expect(Self.metadataLines(ours.out) == ["\tmetadata:", "\t\towner = \"team-observability\"", "\t\tbuild = 20261129", "\t\tdebug = true"])
+                    #expect(
+                        Self.metadataLines(ours.out) == [
+                            "\tmetadata:", "\t\towner = \"team-observability\"", "\t\tbuild = 20261129",
+                            "\t\tdebug = true",
+                        ])
                     #expect(Self.metadataLines(ours.out) == Self.metadataLines(theirs.out), "loaded by \(loader)")
                     #expect(Self.mapIDs(ours.out) == Self.mapIDs(theirs.out) && Self.mapIDs(ours.out) != nil)
-                    let oursJSON = try JSONSerialization.jsonObject(with: Data(try Host.capture(Host.swiftbpf, ["prog", "show", "--pinned", dir + "/" + program, "--json"]).out.utf8)) as? [String: Any]
-                    let theirsJSON = try JSONSerialization.jsonObject(with: Data(try Host.capture(bpftool, ["prog", "show", "pinned", dir + "/" + program, "--json"]).out.utf8)) as? [String: Any]
+                    let oursJSON =
+                        try JSONSerialization.jsonObject(
+                            with: Data(
+                                try Host.capture(
+                                    Host.swiftbpf, ["prog", "show", "--pinned", dir + "/" + program, "--json"]
+                                ).out.utf8)) as? [String: Any]
+                    let theirsJSON =
+                        try JSONSerialization.jsonObject(
+                            with: Data(
+                                try Host.capture(bpftool, ["prog", "show", "pinned", dir + "/" + program, "--json"]).out
+                                    .utf8)) as? [String: Any]
                     #expect((oursJSON?["metadata"] as? NSDictionary) == (theirsJSON?["metadata"] as? NSDictionary))
                 }
             }
@@ -139,15 +171,27 @@ extension KernelTests {
             #expect(Host.ensureBPFFS())
             let dir = "/sys/fs/bpf/swiftbpf-test-shapes-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let load = try Host.capture(Host.swiftbpf, ["prog", "load", TestPaths.testData + "/obj/metadata_types.bpfel.o", "--pin-dir", dir])
+            let load = try Host.capture(
+                Host.swiftbpf, ["prog", "load", TestPaths.testData + "/obj/metadata_types.bpfel.o", "--pin-dir", dir])
             #expect(load.status == 0, "\(load.err)")
             let theirs = try Host.capture(bpftool, ["prog", "show", "pinned", dir + "/shapes"]).out
             let ours = try Host.capture(Host.swiftbpf, ["prog", "show", "--pinned", dir + "/shapes"]).out
-            #expect(Self.metadataLines(ours) == ["\tmetadata:", "\t\tlevel = \"HIGH\"", "\t\tversion = {\"major\":2,\"minor\":5}",
-                                                "\t\tlist = [1,2,3]", "\t\tsmall = -3", "\t\tbig = 18446744073709551615"])
+            #expect(
+                Self.metadataLines(ours) == [
+                    "\tmetadata:", "\t\tlevel = \"HIGH\"", "\t\tversion = {\"major\":2,\"minor\":5}",
+                    "\t\tlist = [1,2,3]", "\t\tsmall = -3", "\t\tbig = 18446744073709551615",
+                ])
             #expect(Self.metadataLines(ours) == Self.metadataLines(theirs))
-            let oursJSON = try JSONSerialization.jsonObject(with: Data(try Host.capture(Host.swiftbpf, ["prog", "show", "--pinned", dir + "/shapes", "--json"]).out.utf8)) as? [String: Any]
-            let theirsJSON = try JSONSerialization.jsonObject(with: Data(try Host.capture(bpftool, ["prog", "show", "pinned", dir + "/shapes", "--json"]).out.utf8)) as? [String: Any]
+            let oursJSON =
+                try JSONSerialization.jsonObject(
+                    with: Data(
+                        try Host.capture(Host.swiftbpf, ["prog", "show", "--pinned", dir + "/shapes", "--json"]).out
+                            .utf8)) as? [String: Any]
+            let theirsJSON =
+                try JSONSerialization.jsonObject(
+                    with: Data(
+                        try Host.capture(bpftool, ["prog", "show", "pinned", dir + "/shapes", "--json"]).out.utf8))
+                as? [String: Any]
             #expect((oursJSON?["metadata"] as? NSDictionary) == (theirsJSON?["metadata"] as? NSDictionary))
             #expect((oursJSON?["metadata"] as? NSDictionary) != nil)
         }
@@ -157,7 +201,8 @@ extension KernelTests {
             #expect(Host.ensureBPFFS())
             let dir = "/sys/fs/bpf/swiftbpf-test-rejected-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let result = try Host.capture(Host.swiftbpf, ["prog", "load", TestPaths.testData + "/obj/rejected.bpfel.o", "--pin-dir", dir])
+            let result = try Host.capture(
+                Host.swiftbpf, ["prog", "load", TestPaths.testData + "/obj/rejected.bpfel.o", "--pin-dir", dir])
             #expect(result.status == 1)
             #expect(result.err.contains("invalid mem access"))
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).isEmpty)
@@ -173,9 +218,12 @@ extension KernelTests {
             #expect(Features.btfKinds == .all)
         }
 
-        @Test("an object loads with its BTF rewritten for a kernel that lacks every optional kind", arguments: [
-            BTFKindSupport(), [.functions], [.functions, .dataSections], BTFKindSupport.all.subtracting([.enum64, .typeTag, .declTag, .float]),
-        ])
+        @Test(
+            "an object loads with its BTF rewritten for a kernel that lacks every optional kind",
+            arguments: [
+                BTFKindSupport(), [.functions], [.functions, .dataSections],
+                BTFKindSupport.all.subtracting([.enum64, .typeTag, .declTag, .float]),
+            ])
         func sanitizedLoads(_ kinds: BTFKindSupport) throws {
             try KernelObjects.exclusively {
                 var options = LoadOptions()

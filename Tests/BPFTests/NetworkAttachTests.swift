@@ -24,7 +24,8 @@ func udp(to port: UInt16, count: Int, connecting: Bool = false) throws {
         defer { close(fd) }
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                connecting ? connect(fd, sa, socklen_t(MemoryLayout<sockaddr_in>.size))
+                connecting
+                    ? connect(fd, sa, socklen_t(MemoryLayout<sockaddr_in>.size))
                     : Int32(sendto(fd, "x", 1, 0, sa, socklen_t(MemoryLayout<sockaddr_in>.size)))
             }
         }
@@ -38,7 +39,8 @@ func currentCgroupV2() throws -> String {
     let mount = try mounts.split(separator: "\n").first { $0.contains(" - cgroup2 ") }
         .map { String($0.split(separator: " ")[4]) }.required("a cgroup2 mount")
     let groups = try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)
-    let path = try groups.split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) }.required("a cgroup v2 entry")
+    let path = try groups.split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) }.required(
+        "a cgroup v2 entry")
     return mount + (path == "/" ? "" : path)
 }
 
@@ -52,14 +54,18 @@ struct VethPair: ~Copyable {
         namespace = "swiftbpf-\(id)"
         host = "sbh\(id)"
         let peer = "sbp\(id)"
-        for command in [["netns", "add", namespace],
-                        ["link", "add", host, "type", "veth", "peer", "name", peer],
-                        ["link", "set", peer, "netns", namespace],
-                        ["addr", "add", "10.199.0.1/30", "dev", host], ["link", "set", host, "up"],
-                        ["-n", namespace, "addr", "add", "10.199.0.2/30", "dev", peer],
-                        ["-n", namespace, "link", "set", peer, "up"], ["-n", namespace, "link", "set", "lo", "up"]] {
+        for command in [
+            ["netns", "add", namespace],
+            ["link", "add", host, "type", "veth", "peer", "name", peer],
+            ["link", "set", peer, "netns", namespace],
+            ["addr", "add", "10.199.0.1/30", "dev", host], ["link", "set", host, "up"],
+            ["-n", namespace, "addr", "add", "10.199.0.2/30", "dev", peer],
+            ["-n", namespace, "link", "set", peer, "up"], ["-n", namespace, "link", "set", "lo", "up"],
+        ] {
             let result = try Host.capture("/usr/sbin/ip", command)
-            guard result.status == 0 else { throw MissingValue(what: "ip \(command.joined(separator: " ")): \(result.err)") }
+            guard result.status == 0 else {
+                throw MissingValue(what: "ip \(command.joined(separator: " ")): \(result.err)")
+            }
         }
     }
 
@@ -87,7 +93,8 @@ extension KernelTests {
                 let globals = try GlobalData(object)
                 let xdpProgram = try object.program(named: "count_udp").required("count_udp")
                 let tcProgram = try object.program(named: "count_udp_tc").required("count_udp_tc")
-                let attachType = try (object.spec.program(named: "count_udp_tc")?.kind?.expectedAttachType).required("attach type")
+                let attachType = try (object.spec.program(named: "count_udp_tc")?.kind?.expectedAttachType).required(
+                    "attach type")
                 do {
                     let xdp = try Attach.xdp(program: xdpProgram.descriptor, interface: pair.host)
                     let tc = try Attach.tcx(program: tcProgram.descriptor, interface: pair.host, attachType: attachType)
@@ -128,7 +135,8 @@ extension KernelTests {
                 let object = try loadNetcount(port: 42427)
                 let globals = try GlobalData(object)
                 let program = try object.program(named: "count_udp_tc").required("count_udp_tc")
-                let attachType = try (object.spec.program(named: "count_udp_tc")?.kind?.expectedAttachType).required("attach type")
+                let attachType = try (object.spec.program(named: "count_udp_tc")?.kind?.expectedAttachType).required(
+                    "attach type")
                 #expect(attachType.description == "BPF_TCX_INGRESS")
                 do {
                     let link = try Attach.tcx(program: program.descriptor, interface: "lo", attachType: attachType)
@@ -142,7 +150,9 @@ extension KernelTests {
             }
         }
 
-        @Test("netkit on a device that is not netkit (this host has no CONFIG_NETKIT): a clear 'not supported' error, nothing attached")
+        @Test(
+            "netkit on a device that is not netkit (this host has no CONFIG_NETKIT): a clear 'not supported' error, nothing attached"
+        )
         func netkit() throws {
             try KernelObjects.exclusively {
                 let before = KernelObjects.openCount()
@@ -156,9 +166,15 @@ extension KernelTests {
                         return interface == "lo"
                     }
                     // Whether the kernel has netkit at all decides what 'lo' is refused for: say which.
-                    let hasNetkit = (try? String(contentsOfFile: "/proc/kallsyms", encoding: .utf8))?.contains(" netkit_") ?? false
-                    if let unexpected = Host.unexpectedOutcome("netkit", refused: !hasNetkit) { Issue.record(Comment(rawValue: unexpected)) }
-                    #expect(throws: AttachError.self) { _ = try Attach.netkit(program: program.descriptor, interface: "no-such-if0", attachType: .netkitPeer) }
+                    let hasNetkit =
+                        (try? String(contentsOfFile: "/proc/kallsyms", encoding: .utf8))?.contains(" netkit_") ?? false
+                    if let unexpected = Host.unexpectedOutcome("netkit", refused: !hasNetkit) {
+                        Issue.record(Comment(rawValue: unexpected))
+                    }
+                    #expect(throws: AttachError.self) {
+                        _ = try Attach.netkit(
+                            program: program.descriptor, interface: "no-such-if0", attachType: .netkitPeer)
+                    }
                 }
                 #expect(KernelObjects.openCount() == before)
             }
@@ -233,7 +249,8 @@ extension KernelTests {
                 #expect(attachType.description == "BPF_CGROUP_INET4_CONNECT")
                 let program = try object.program(named: "count_connect").required("count_connect")
                 do {
-                    let link = try Attach.cgroup(program: program.descriptor, path: try currentCgroupV2(), attachType: attachType)
+                    let link = try Attach.cgroup(
+                        program: program.descriptor, path: try currentCgroupV2(), attachType: attachType)
                     try udp(to: 9, count: 6, connecting: true)
                     #expect(try globals.value(of: "connects", as: UInt64.self) == 6)
                     _ = link

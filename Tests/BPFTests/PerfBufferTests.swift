@@ -19,12 +19,15 @@ func withPerfbuf(pages: Int, _ body: (borrowing PerfBuffer) throws -> Void) thro
 /// Reads until the reader has nothing for 100 ms: (samples, lost samples).
 func drain(_ reader: borrowing PerfBuffer) throws -> (UInt64, UInt64) {
     var samples: UInt64 = 0, lost: UInt64 = 0
-    while try reader.poll(timeout: 100, { record in
-        switch record {
-        case .sample: samples += 1
-        case .lost(_, let count): lost += count
-        }
-    }) > 0 {}
+    while try reader.poll(
+        timeout: 100,
+        { record in
+            switch record {
+            case .sample: samples += 1
+            case .lost(_, let count): lost += count
+            }
+        }) > 0
+    {}
     return (samples, lost)
 }
 
@@ -48,7 +51,10 @@ extension KernelTests {
                                 // The program wrote 4 + (seq % 40) + 1 bytes: seq, then bytes seq + i.
                                 let payload = Array(data.dropFirst(4))
                                 if data.count < 4 + Int(seq % 40) + 1
-                                    || payload.enumerated().prefix(Int(seq % 40) + 1).contains(where: { $0.element != UInt8(truncatingIfNeeded: seq + UInt32($0.offset)) }) {
+                                    || payload.enumerated().prefix(Int(seq % 40) + 1).contains(where: {
+                                        $0.element != UInt8(truncatingIfNeeded: seq + UInt32($0.offset))
+                                    })
+                                {
                                     damaged += 1
                                 }
                             case .lost(_, let count): lost += count

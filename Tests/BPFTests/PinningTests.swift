@@ -6,7 +6,9 @@ import Testing
 
 func loadPinned(root: String, adjust: (inout ObjectSpec) -> Void = { _ in }) throws(LoadError) -> LoadedObject {
     var spec: ObjectSpec
-    do { spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/pinned.bpfel.o") } catch { throw .spec(error) }
+    do { spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/pinned.bpfel.o") } catch {
+        throw .spec(error)
+    }
     adjust(&spec)
     var options = LoadOptions()
     options.pinRoot = root
@@ -44,12 +46,17 @@ extension KernelTests {
                     var firstID: UInt32 = 0
                     do {
                         let first = try loadPinned(root: root)
-                        #expect(first.pinnedMaps == ["shared_counts": root + "/shared_counts", "shared_flags": root + "/shared_flags"])
+                        #expect(
+                            first.pinnedMaps == [
+                                "shared_counts": root + "/shared_counts", "shared_flags": root + "/shared_flags",
+                            ])
                         #expect(entries(root) == ["shared_counts", "shared_flags"])
                         firstID = try MapInfo(of: try first.map(named: "shared_counts").required("map").descriptor).id
                         try bump(first)
                         let second = try loadPinned(root: root)
-                        #expect(try MapInfo(of: try second.map(named: "shared_counts").required("map").descriptor).id == firstID)
+                        #expect(
+                            try MapInfo(of: try second.map(named: "shared_counts").required("map").descriptor).id
+                                == firstID)
                         try bump(second)
                         #expect(try sharedCount(first) == 2)
                     }
@@ -90,7 +97,9 @@ extension KernelTests {
                     }
                     let reason = pinFailure { () throws(LoadError) in
                         try loadPinned(root: root) { spec in
-                            if let i = spec.maps.firstIndex(where: { $0.name == "shared_flags" }) { spec.maps[i].mapExtra = 3 }
+                            if let i = spec.maps.firstIndex(where: { $0.name == "shared_flags" }) {
+                                spec.maps[i].mapExtra = 3
+                            }
                         }
                     }
                     #expect(reason == .differs([.init(field: .mapExtra, pinned: 0, object: 3)]))
@@ -106,7 +115,9 @@ extension KernelTests {
                     for name in ["../escape", "a/b", "..", ""] {
                         let reason = pinFailure { () throws(LoadError) in
                             try loadPinned(root: root) { spec in
-                                if let i = spec.maps.firstIndex(where: { $0.name == "shared_counts" }) { spec.maps[i].name = name }
+                                if let i = spec.maps.firstIndex(where: { $0.name == "shared_counts" }) {
+                                    spec.maps[i].name = name
+                                }
                             }
                         }
                         #expect(reason == .nameNotOneComponent, "name '\(name)'")
@@ -120,7 +131,9 @@ extension KernelTests {
             }
         }
 
-        @Test("a map reused from a pin keeps its slots: a later load neither overwrites nor deletes another object's entries")
+        @Test(
+            "a map reused from a pin keeps its slots: a later load neither overwrites nor deletes another object's entries"
+        )
         func reusedMapSlotsUntouched() throws {
             try KernelObjects.exclusively {
                 try withPinRoot { root in

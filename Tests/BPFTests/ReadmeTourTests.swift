@@ -12,7 +12,8 @@ extension KernelTests {
         func swiftSnippet() throws {
             try KernelObjects.exclusively {
                 var spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/globals.bpfel.o")
-                try spec.setInitialValue(withUnsafeBytes(of: UInt32(3)) { Array($0) }, of: "step")  // the verifier sees 3
+                // the verifier sees 3
+                try spec.setInitialValue(withUnsafeBytes(of: UInt32(3)) { Array($0) }, of: "step")
                 let object = try spec.load()
                 let globals = try GlobalData(object)
                 _ = try object.program(named: "advance")!.testRun()

@@ -41,7 +41,8 @@ func descriptors(ofMap id: UInt32) -> Int {
 extension KernelTests {
     @Suite("Ring buffer reader", kernelTrait, .serialized)
     struct RingBufferTests {
-        @Test("as an AsyncSequence: the same records; leaving the loop stops the polling thread, which closes the reader")
+        @Test(
+            "as an AsyncSequence: the same records; leaving the loop stops the polling thread, which closes the reader")
         func asyncRecords() async throws {
             let object = try loadTestData("ringbuf.bpfel.o")
             let events = try object.map(named: "events").required("events")
@@ -54,7 +55,11 @@ extension KernelTests {
             for try await record in try RingBuffer(try Map(id: mapID)).records(pollInterval: 20) {
                 #expect(record.map == 0)
                 if seen.isEmpty { #expect(descriptors(ofMap: mapID) == 2, "the reader holds its map while it polls") }
-                seen.append((record.bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).littleEndian }, record.bytes.count))
+                seen.append(
+                    (
+                        record.bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).littleEndian },
+                        record.bytes.count
+                    ))
                 if seen.count == expected.count { break }
             }
             #expect(seen.map(\.seq) == expected.map(\.seq) && seen.map(\.size) == expected.map(\.size))
@@ -79,7 +84,9 @@ extension KernelTests {
             }
         }
 
-        @Test("the stream holds at most its buffer: a reader that falls behind leaves records in the kernel's ring, loses none")
+        @Test(
+            "the stream holds at most its buffer: a reader that falls behind leaves records in the kernel's ring, loses none"
+        )
         func streamBufferIsBounded() async throws {
             let object = try loadTestData("ringbuf.bpfel.o")
             let events = try object.map(named: "events").required("events")
@@ -141,7 +148,9 @@ extension KernelTests {
             #expect(descriptors(ofMap: mapID) == 1, "the poller closed its descriptor while the producer kept writing")
         }
 
-        @Test("a stream asked to poll without limit (-1) or not at all (0) still stops: the interval is clamped to 1 ms…10 s")
+        @Test(
+            "a stream asked to poll without limit (-1) or not at all (0) still stops: the interval is clamped to 1 ms…10 s"
+        )
         func streamIntervalClamped() async throws {
             let object = try loadTestData("ringbuf.bpfel.o")
             let events = try object.map(named: "events").required("events")
@@ -204,7 +213,9 @@ extension KernelTests {
                 try emitRecords(second, count: 6)
                 try emitRecords(first, count: 3)
                 var seen: [Int: [UInt32]] = [:]
-                reader.consume { ring, record in seen[ring, default: []].append(record.load(as: UInt32.self).littleEndian) }
+                reader.consume { ring, record in
+                    seen[ring, default: []].append(record.load(as: UInt32.self).littleEndian)
+                }
                 #expect(seen[0] == [0, 1])
                 #expect(seen[1] == [0, 1, 3, 4])
             }
@@ -222,12 +233,14 @@ extension KernelTests {
                     let result = try program.testRun(context: [5, 0, 0, 0])
                     #expect(result.returnValue == 0)
                     var seqs: [UInt32] = []
-                    try reader.poll(timeout: 1000) { _, record in seqs.append(record.load(as: UInt32.self).littleEndian) }
+                    try reader.poll(timeout: 1000) { _, record in seqs.append(record.load(as: UInt32.self).littleEndian)
+                    }
                     #expect(seqs == [0, 1, 3, 4])
                 }
                 let array = try Map.create(MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1))
                 let refusal = refusal(of: array)
-                if case .notARingBuffer(index: 0, type: .array)? = refusal {} else {
+                if case .notARingBuffer(index: 0, type: .array)? = refusal {
+                } else {
                     Issue.record("an array map was not refused as a ring buffer: \(String(describing: refusal))")
                 }
                 _ = consume array

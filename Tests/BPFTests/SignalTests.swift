@@ -15,7 +15,9 @@ extension KernelTests {
                 let program = try object.program(named: "xdp_pass").required("xdp_pass")
                 let totals = try object.map(named: "totals").required("totals")
                 // xdp_pass counts its runs in totals[1].packets.
-                func packets() throws -> UInt64 { try totals.value([1, 0, 0, 0]).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) } }
+                func packets() throws -> UInt64 {
+                    try totals.value([1, 0, 0, 0]).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                }
                 var action = sigaction()
                 action.__sigaction_handler.sa_handler = { _ in }
                 sigaction(SIGUSR1, &action, nil)
@@ -31,17 +33,21 @@ extension KernelTests {
                 }
                 let signaller = Signaller()
                 var thread = pthread_t()
-                pthread_create(&thread, nil, { context in
-                    let signaller = Unmanaged<Signaller>.fromOpaque(context.unsafelyUnwrapped).takeRetainedValue()
-                    // At most 2 s of signals: a run issued again after each would otherwise never end.
-                    for _ in 0..<400 where !signaller.done.load(ordering: .relaxed) {
-                        pthread_kill(signaller.target, SIGUSR1)
-                        usleep(5_000)
-                    }
-                    return nil
-                }, Unmanaged.passRetained(signaller).toOpaque())
+                pthread_create(
+                    &thread, nil,
+                    { context in
+                        let signaller = Unmanaged<Signaller>.fromOpaque(context.unsafelyUnwrapped).takeRetainedValue()
+                        // At most 2 s of signals: a run issued again after each would otherwise never end.
+                        for _ in 0..<400 where !signaller.done.load(ordering: .relaxed) {
+                            pthread_kill(signaller.target, SIGUSR1)
+                            usleep(5_000)
+                        }
+                        return nil
+                    }, Unmanaged.passRetained(signaller).toOpaque())
                 let start = ContinuousClock.now
-                let outcome = Result { () throws(SyscallError) in try program.testRun(data: [UInt8](repeating: 0, count: 64), repeat: 3_000_000) }
+                let outcome = Result { () throws(SyscallError) in
+                    try program.testRun(data: [UInt8](repeating: 0, count: 64), repeat: 3_000_000)
+                }
                 let elapsed = ContinuousClock.now - start
                 signaller.done.store(true, ordering: .relaxed)
                 pthread_join(thread, nil)

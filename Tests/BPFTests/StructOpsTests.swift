@@ -7,7 +7,9 @@ import Testing
 
 /// The TCP congestion controls this kernel offers (`net.ipv4.tcp_available_congestion_control`).
 func availableCongestionControls() -> [String] {
-    guard let storage = try? ByteStorage(contentsOfFile: "/proc/sys/net/ipv4/tcp_available_congestion_control") else { return [] }
+    guard let storage = try? ByteStorage(contentsOfFile: "/proc/sys/net/ipv4/tcp_available_congestion_control") else {
+        return []
+    }
     let text = String(decoding: storage.bytes, as: UTF8.self)
     return text.split { (character: Character) in character == " " || character == "\n" }.map(String.init)
 }
@@ -55,7 +57,9 @@ extension KernelTests {
             return try bss.value([0, 0, 0, 0]).withUnsafeBytes { $0.load(as: UInt64.self) }
         }
 
-        @Test("a TCP congestion control in .struct_ops.link: registered by a link, used by a connection, gone when the link drops")
+        @Test(
+            "a TCP congestion control in .struct_ops.link: registered by a link, used by a connection, gone when the link drops"
+        )
         func congestionControlLink() throws {
             try KernelObjects.exclusively {
                 let before = KernelObjects.openCount()
@@ -64,7 +68,10 @@ extension KernelTests {
                     var options = LoadOptions()
                     options.diagnostics = { notes.append($0) }
                     let object = try loadTestData("tcp_cc.bpfel.o", options)
-                    #expect(object.programNames.sorted() == ["swift_cong_avoid", "swift_init", "swift_ssthresh", "swift_undo_cwnd"])
+                    #expect(
+                        object.programNames.sorted() == [
+                            "swift_cong_avoid", "swift_init", "swift_ssthresh", "swift_undo_cwnd",
+                        ])
                     #expect(notes.all.contains { $0.contains("'unused_op'") && $0.contains("not loaded") })
                     #expect(!availableCongestionControls().contains("swiftbpf_cc"))
                     do {
@@ -96,14 +103,21 @@ extension KernelTests {
                 do {
                     let object = try loadTestData("tcp_cc.bpfel.o")
                     let kind = try (object.spec.program(named: "swift_ssthresh")?.kind).required("kind")
-                    #expect { _ = try Attach.auto(program: try object.program(named: "swift_ssthresh").required("program").descriptor, kind: kind) }
-                        throws: { "\($0)".contains("Attach.structOps(map:in:)") }
-                    #expect { _ = try Attach.structOps(map: "tcp_cc.bss", in: object) } throws: { "\($0)".contains("no struct_ops map 'tcp_cc.bss'") }
+                    #expect {
+                        _ = try Attach.auto(
+                            program: try object.program(named: "swift_ssthresh").required("program").descriptor,
+                            kind: kind)
+                    } throws: { "\($0)".contains("Attach.structOps(map:in:)") }
+                    #expect { _ = try Attach.structOps(map: "tcp_cc.bss", in: object) } throws: {
+                        "\($0)".contains("no struct_ops map 'tcp_cc.bss'")
+                    }
                     do {
                         let link = try Attach.structOps(map: "swift_cc_map", in: object)
                         #expect(availableCongestionControls().contains("swiftbpf_cc_map"))
                         #expect(try connectOverLoopback(congestionControl: "swiftbpf_cc_map"))
-                        #expect(throws: SyscallError.self) { try link.pin(at: "/sys/fs/bpf/swiftbpf-never-\(getpid())") }
+                        #expect(throws: SyscallError.self) {
+                            try link.pin(at: "/sys/fs/bpf/swiftbpf-never-\(getpid())")
+                        }
                     }
                     #expect(!availableCongestionControls().contains("swiftbpf_cc_map"))
                 }

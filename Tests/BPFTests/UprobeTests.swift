@@ -8,7 +8,9 @@ import Testing
 /// The C library this process runs with (from /proc/self/maps): its `fnmatch`, a
 /// function hardly anything calls, is what the tests probe (found through `.dynsym`).
 let libc: String = {
-    guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return "/lib/x86_64-linux-gnu/libc.so.6" }
+    guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else {
+        return "/lib/x86_64-linux-gnu/libc.so.6"
+    }
     let line = maps.split(separator: "\n").first { $0.hasSuffix("/libc.so.6") }
     return line.map { String($0[$0.firstIndex(of: "/")!...]) } ?? "/lib/x86_64-linux-gnu/libc.so.6"
 }()
@@ -30,7 +32,9 @@ extension KernelTests {
             if let nm = Host.find("llvm-nm") ?? Host.find("nm") {
                 let listing = try Host.capture(nm, ["-D", "--defined-only", libc]).out
                 // Lines read "00000000000dcb40 T fnmatch@@GLIBC_2.2.5".
-                let line = listing.split(separator: "\n").first { $0.split(separator: " ").last?.split(separator: "@").first == "fnmatch" }
+                let line = listing.split(separator: "\n").first {
+                    $0.split(separator: " ").last?.split(separator: "@").first == "fnmatch"
+                }
                 let address = line.flatMap { UInt64($0.prefix { $0 != " " }, radix: 16) }
                 #expect(address == offset)
             }
@@ -51,7 +55,8 @@ extension KernelTests {
                     var sum: Int32 = 0
                     do {
                         let onEntry = try Attach.uprobe(program: entry.descriptor, binary: libc, symbol: "fnmatch")
-                        let onReturn = try Attach.uprobe(program: exit.descriptor, binary: libc, symbol: "fnmatch", returnProbe: true)
+                        let onReturn = try Attach.uprobe(
+                            program: exit.descriptor, binary: libc, symbol: "fnmatch", returnProbe: true)
                         sum &+= callProbed(7)
                         #expect(try globals.value(of: "entries", as: UInt64.self) == 7)
                         #expect(try globals.value(of: "returns", as: UInt64.self) == 7)

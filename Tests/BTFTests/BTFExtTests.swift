@@ -52,13 +52,17 @@ struct BTFExtTests {
     func recordSizes() throws {
         #expect(try Self.read(Self.blob(recordSize: 8)) == 1)
         #expect(try Self.read(Self.blob(recordSize: 12)) == 1)
-        #expect(throws: BTFError(.recordTooSmall(4, minimum: 8), offset: 32)) { try Self.read(Self.blob(recordSize: 4)) }
+        #expect(throws: BTFError(.recordTooSmall(4, minimum: 8), offset: 32)) {
+            try Self.read(Self.blob(recordSize: 4))
+        }
     }
 
     @Test("record counts past the end and bad section names are typed errors")
     func malformed() {
         #expect(throws: BTFError.self) { try Self.read(Self.blob(recordSize: 8, count: 0x2000_0000)) }
-        #expect(throws: BTFError(.stringOffsetOutOfRange(999, size: 3))) { try Self.read(Self.blob(recordSize: 8, nameOffset: 999)) }
+        #expect(throws: BTFError(.stringOffsetOutOfRange(999, size: 3))) {
+            try Self.read(Self.blob(recordSize: 8, nameOffset: 999))
+        }
         var badHeader = Self.blob(recordSize: 8)
         badHeader.patch(4, at: 4)
         #expect(throws: BTFError(.badHeaderLength(4), offset: 4)) { try Self.read(badHeader) }

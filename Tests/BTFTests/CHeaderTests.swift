@@ -24,9 +24,11 @@ enum BPFCompiler {
     }
 }
 
-@Suite("C header dump (vmlinux.h)",
-       .enabled(if: (hasKernelBTF && BPFCompiler.clang != nil && BPFCompiler.helpers) || Host.required,
-                "needs /sys/kernel/btf/vmlinux, clang and libbpf-dev's bpf_helpers.h"))
+@Suite(
+    "C header dump (vmlinux.h)",
+    .enabled(
+        if: (hasKernelBTF && BPFCompiler.clang != nil && BPFCompiler.helpers) || Host.required,
+        "needs /sys/kernel/btf/vmlinux, clang and libbpf-dev's bpf_helpers.h"))
 struct CHeaderTests {
     let btf: BTF
     let dir: String
@@ -69,7 +71,9 @@ struct CHeaderTests {
             let tag = "\(t.kind == .union ? "union" : "struct") \(t.name)"
             checks.append("_Static_assert(sizeof(\(tag)) == \(t.size), \"size of \(t.name)\");")
             for m in t.members where !m.name.isEmpty && m.bitfieldSize == 0 && m.bitOffset % 8 == 0 {
-                checks.append("_Static_assert(__builtin_offsetof(\(tag), \(m.name)) == \(m.bitOffset / 8), \"\(t.name).\(m.name)\");")
+                checks.append(
+                    "_Static_assert(__builtin_offsetof(\(tag), \(m.name)) == \(m.bitOffset / 8), \"\(t.name).\(m.name)\");"
+                )
             }
             checked += 1
         }
@@ -84,7 +88,8 @@ struct CHeaderTests {
         guard id != 0, depth < 64 else { return false }
         let t = try btf.type(id)
         switch t.kind {
-        case .typedef: return try String(t.name) == "__builtin_va_list" || holdsVaList(t.referencedType, depth: depth + 1)
+        case .typedef:
+            return try String(t.name) == "__builtin_va_list" || holdsVaList(t.referencedType, depth: depth + 1)
         case .const, .volatile, .restrict, .typeTag: return try holdsVaList(t.referencedType, depth: depth + 1)
         case .array: return try holdsVaList(t.arrayInfo.element, depth: depth + 1)
         case .struct, .union: return try t.members.contains { try holdsVaList($0.type, depth: depth + 1) }

@@ -9,7 +9,9 @@ struct CorpusBTFTests {
     @Test("every .BTF section and raw blob reads without a trap; counts by outcome")
     func everyBlob() throws {
         let files = TestPaths.corpusFiles
-        if let missing = Host.missing("../shared/corpus", present: !files.isEmpty) { Issue.record(Comment(rawValue: missing)) }
+        if let missing = Host.missing("../shared/corpus", present: !files.isEmpty) {
+            Issue.record(Comment(rawValue: missing))
+        }
         guard !files.isEmpty else { return }
         var read = 0, rejected: [String] = [], invalidRejected = 0, noBTF = 0, extRead = 0
         for (relative, path) in files {
@@ -24,10 +26,16 @@ struct CorpusBTFTests {
                 read += 1
             } catch {
                 // Fuzzer-found files under invalid/ may be rejected; compiler output may not.
-                if relative.contains("/invalid/") { invalidRejected += 1 } else { rejected.append("\(relative): \(error)") }
+                if relative.contains("/invalid/") {
+                    invalidRejected += 1
+                } else {
+                    rejected.append("\(relative): \(error)")
+                }
             }
         }
-        print("corpus BTF: \(read) read (\(extRead) with .BTF.ext), \(invalidRejected + rejected.count) rejected (\(invalidRejected) under invalid/), \(noBTF) without .BTF")
+        print(
+            "corpus BTF: \(read) read (\(extRead) with .BTF.ext), \(invalidRejected + rejected.count) rejected (\(invalidRejected) under invalid/), \(noBTF) without .BTF"
+        )
         #expect(read > 150)
         #expect(rejected.isEmpty, "\(rejected)")
     }
@@ -53,7 +61,9 @@ struct CorpusBTFTests {
         #expect(throws: BTFError.self) { try BTF(contentsOfFile: dir + "btf_testmod.btf") }
     }
 
-    @Test("cilium's gzipped vmlinux BTF reads whole", .enabled(if: Host.find("gzip") != nil || Host.required, "gzip is not installed"))
+    @Test(
+        "cilium's gzipped vmlinux BTF reads whole",
+        .enabled(if: Host.find("gzip") != nil || Host.required, "gzip is not installed"))
     func gzippedVmlinux() throws {
         let path = TestPaths.corpus + "/cilium-ebpf/btf/testdata/vmlinux.btf.gz"
         let present = FileManager.default.fileExists(atPath: path)

@@ -27,7 +27,9 @@ struct HostileBTFTests {
 }
 
 extension HostileBTFTests {
-    @Test("a DAG of anonymous structs, each holding two of the one before: the C dump ends in a typed error in linear time")
+    @Test(
+        "a DAG of anonymous structs, each holding two of the one before: the C dump ends in a typed error in linear time"
+    )
     func anonymousDAGInC() throws {
         let ratio = Scaling.ratio(4, make: { HostileBTF.anonymousDAG(depth: $0 * 3).blob }) { bytes in
             bytes.withUnsafeBytes { raw in
@@ -56,7 +58,9 @@ extension HostileBTFTests {
     @Test("nested unions: the formatted value is bounded by the bytes given, a typed error past that")
     func nestedUnionsFormatted() throws {
         let ratio = Scaling.ratio(4, make: { HostileBTF.anonymousDAG(depth: $0, width: 8, kind: .union) }) { input in
-            input.blob.withUnsafeBytes { raw in _ = try? BTF(unsafeBytes: raw).formattedValue([1, 2, 3, 4], type: input.top) }
+            input.blob.withUnsafeBytes { raw in
+                _ = try? BTF(unsafeBytes: raw).formattedValue([1, 2, 3, 4], type: input.top)
+            }
         }
         #expect(ratio < 16, "formatting at 8× the depth took \(ratio)× the time")
         let (bytes, top) = HostileBTF.anonymousDAG(depth: 15, width: 8, kind: .union)
@@ -67,7 +71,9 @@ extension HostileBTFTests {
             return true
         }
         let (shallow, shallowTop) = HostileBTF.anonymousDAG(depth: 2, width: 2, kind: .union)
-        let value = try shallow.withUnsafeBytes { raw in try BTF(unsafeBytes: raw).formattedValue([1, 0, 0, 0], type: shallowTop) }
+        let value = try shallow.withUnsafeBytes { raw in
+            try BTF(unsafeBytes: raw).formattedValue([1, 0, 0, 0], type: shallowTop)
+        }
         #expect(value.description == #"{"m1_0":{"m0_0":1,"m0_1":1},"m1_1":{"m0_0":1,"m0_1":1}}"#)
     }
 

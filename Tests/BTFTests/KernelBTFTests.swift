@@ -8,7 +8,8 @@ import Testing
 let vmlinuxPath = "/sys/kernel/btf/vmlinux"
 let hasKernelBTF = FileManager.default.fileExists(atPath: vmlinuxPath)
 
-@Suite("Kernel BTF (/sys/kernel/btf/vmlinux)", .enabled(if: hasKernelBTF || Host.required, "this host has no kernel BTF"))
+@Suite(
+    "Kernel BTF (/sys/kernel/btf/vmlinux)", .enabled(if: hasKernelBTF || Host.required, "this host has no kernel BTF"))
 struct KernelBTFTests {
     let btf: BTF
 
@@ -23,8 +24,11 @@ struct KernelBTFTests {
             id += 1
         }
         #expect(btf.ownTypeCount > 50_000)
-        #expect(seen.isSuperset(of: [.int, .pointer, .array, .struct, .union, .enum, .forward, .typedef, .volatile, .const,
-                                     .function, .functionProto, .variable, .dataSection, .float, .declTag, .enum64]))
+        #expect(
+            seen.isSuperset(of: [
+                .int, .pointer, .array, .struct, .union, .enum, .forward, .typedef, .volatile, .const,
+                .function, .functionProto, .variable, .dataSection, .float, .declTag, .enum64,
+            ]))
     }
 
     @Test("struct task_struct: members and sizes")
@@ -77,7 +81,9 @@ struct KernelBTFTests {
         #expect(byName.count > 50_000 && mismatched.isEmpty, "\(mismatched.prefix(10))")
     }
 
-    @Test("raw dump equals bpftool's, byte for byte", .enabled(if: Host.find("bpftool") != nil || Host.required, "bpftool is not installed"))
+    @Test(
+        "raw dump equals bpftool's, byte for byte",
+        .enabled(if: Host.find("bpftool") != nil || Host.required, "bpftool is not installed"))
     func bpftoolRaw() throws {
         let bpftool = try #require(Host.find("bpftool"), "bpftool must be installed (CI installs it)")
         let (expected, status) = try Host.run(bpftool, ["btf", "dump", "file", vmlinuxPath, "format", "raw"])

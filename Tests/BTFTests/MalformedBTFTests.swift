@@ -17,28 +17,44 @@ let structStart = typesStart + 16 + 12
 let btfCorruptions: [BTFCorruption] = [
     BTFCorruption(name: "bad magic", mutate: { $0[0] = 0 }, expect: { if case .badMagic = $0 { true } else { false } }),
     BTFCorruption(name: "version 2", mutate: { $0[2] = 2 }, expect: { $0 == .unsupportedVersion(2) }),
-    BTFCorruption(name: "header length too small", mutate: { $0.patch(12, at: 4) }, expect: { $0 == .badHeaderLength(12) }),
-    BTFCorruption(name: "header length past the blob", mutate: { $0.patch(1 << 30, at: 4) }, expect: { $0 == .badHeaderLength(1 << 30) }),
-    BTFCorruption(name: "type section past the blob", mutate: { $0.patch(0xffff_fff0, at: 12) },
-                  expect: { if case .sectionOutOfBounds = $0 { true } else { false } }),
-    BTFCorruption(name: "string section offset wrapping", mutate: { $0.patch(0xffff_ffff, at: 16) },
-                  expect: { if case .sectionOutOfBounds = $0 { true } else { false } }),
-    BTFCorruption(name: "strings not ending with NUL", mutate: { $0[$0.count - 1] = 0x41 }, expect: { $0 == .malformedStrings }),
-    BTFCorruption(name: "strings not starting with NUL", mutate: { bytes in
-        let stringsStart = 24 + Int(bytes[16]) + Int(bytes[17]) << 8
-        bytes[stringsStart] = 0x41
-    }, expect: { $0 == .malformedStrings }),
+    BTFCorruption(
+        name: "header length too small", mutate: { $0.patch(12, at: 4) }, expect: { $0 == .badHeaderLength(12) }),
+    BTFCorruption(
+        name: "header length past the blob", mutate: { $0.patch(1 << 30, at: 4) },
+        expect: { $0 == .badHeaderLength(1 << 30) }),
+    BTFCorruption(
+        name: "type section past the blob", mutate: { $0.patch(0xffff_fff0, at: 12) },
+        expect: { if case .sectionOutOfBounds = $0 { true } else { false } }),
+    BTFCorruption(
+        name: "string section offset wrapping", mutate: { $0.patch(0xffff_ffff, at: 16) },
+        expect: { if case .sectionOutOfBounds = $0 { true } else { false } }),
+    BTFCorruption(
+        name: "strings not ending with NUL", mutate: { $0[$0.count - 1] = 0x41 }, expect: { $0 == .malformedStrings }),
+    BTFCorruption(
+        name: "strings not starting with NUL",
+        mutate: { bytes in
+            let stringsStart = 24 + Int(bytes[16]) + Int(bytes[17]) << 8
+            bytes[stringsStart] = 0x41
+        }, expect: { $0 == .malformedStrings }),
     BTFCorruption(name: "unknown kind", mutate: { $0[typesStart + 7] = 25 }, expect: { $0 == .unknownKind(25) }),
-    BTFCorruption(name: "vlen past the type section", mutate: { $0[structStart + 4] = 0xff; $0[structStart + 5] = 0x7f },
-                  expect: { if case .typePastEnd = $0 { true } else { false } }),
-    BTFCorruption(name: "type section ending inside a header", mutate: { bytes in
-        let length = UInt32(bytes[12]) | UInt32(bytes[13]) << 8
-        bytes.patch(length - 4, at: 12)
-    }, expect: { if case .typePastEnd = $0 { true } else { false } }),
-    BTFCorruption(name: "type name offset out of range", mutate: { $0.patch(0x00ff_ffff, at: typesStart) },
-                  expect: { if case .stringOffsetOutOfRange(0x00ff_ffff, _) = $0 { true } else { false } }),
-    BTFCorruption(name: "member name offset out of range", mutate: { $0.patch(0x7fff_0000, at: structStart + 12) },
-                  expect: { if case .stringOffsetOutOfRange(0x7fff_0000, _) = $0 { true } else { false } }),
+    BTFCorruption(
+        name: "vlen past the type section",
+        mutate: {
+            $0[structStart + 4] = 0xff; $0[structStart + 5] = 0x7f
+        },
+        expect: { if case .typePastEnd = $0 { true } else { false } }),
+    BTFCorruption(
+        name: "type section ending inside a header",
+        mutate: { bytes in
+            let length = UInt32(bytes[12]) | UInt32(bytes[13]) << 8
+            bytes.patch(length - 4, at: 12)
+        }, expect: { if case .typePastEnd = $0 { true } else { false } }),
+    BTFCorruption(
+        name: "type name offset out of range", mutate: { $0.patch(0x00ff_ffff, at: typesStart) },
+        expect: { if case .stringOffsetOutOfRange(0x00ff_ffff, _) = $0 { true } else { false } }),
+    BTFCorruption(
+        name: "member name offset out of range", mutate: { $0.patch(0x7fff_0000, at: structStart + 12) },
+        expect: { if case .stringOffsetOutOfRange(0x7fff_0000, _) = $0 { true } else { false } }),
 ]
 
 @Suite("Malformed BTF gets typed errors")
@@ -69,7 +85,9 @@ struct MalformedBTFTests {
         try bytes.withUnsafeBytes { raw in
             let btf = try BTF(unsafeBytes: raw)
             let variable = try #require(try btf.type(10).variables.first)
-            #expect(throws: BTFError(.typeIDOutOfRange(0x0fff_ffff, count: 19), typeID: 0x0fff_ffff)) { try btf.type(variable.type) }
+            #expect(throws: BTFError(.typeIDOutOfRange(0x0fff_ffff, count: 19), typeID: 0x0fff_ffff)) {
+                try btf.type(variable.type)
+            }
             #expect(throws: BTFError(.typeIDOutOfRange(19, count: 19), typeID: 19)) { try btf.type(19) }
             #expect(throws: BTFError.self) { try btf.type(0) }
         }

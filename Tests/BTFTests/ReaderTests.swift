@@ -56,7 +56,8 @@ struct ReaderTests {
         var builder = BTFBuilder()
         var inner = builder.add(.int("int", size: 4, encoding: .signed, bits: 32))
         for level in 0..<30 {  // sizes are not summed here: only the shape matters
-            inner = builder.add(.aggregate(.struct, "s\(level)", size: 8, members: [("a", inner, 0), ("b", inner, 32)]))
+            inner = builder.add(
+                .aggregate(.struct, "s\(level)", size: 8, members: [("a", inner, 0), ("b", inner, 32)]))
         }
         try builder.encode().withUnsafeBytes { raw in
             let btf = try BTF(unsafeBytes: raw)
@@ -95,8 +96,9 @@ struct ReaderTests {
         }
     }
 
-    @Test("writer round trip: TestData objects re-encode to equal types in either byte order",
-          arguments: TestPaths.testDataObjects)
+    @Test(
+        "writer round trip: TestData objects re-encode to equal types in either byte order",
+        arguments: TestPaths.testDataObjects)
     func roundTrip(path: String) throws {
         let original = try BTF(contentsOfFile: path)
         var expected = ""
@@ -107,8 +109,9 @@ struct ReaderTests {
         }
     }
 
-    @Test("little- and big-endian builds of one source have equal types",
-          arguments: TestPaths.testDataObjects.filter { $0.hasSuffix(".bpfel.o") })
+    @Test(
+        "little- and big-endian builds of one source have equal types",
+        arguments: TestPaths.testDataObjects.filter { $0.hasSuffix(".bpfel.o") })
     func byteOrders(little: String) throws {
         let el = try BTF(contentsOfFile: little)
         let eb = try BTF(contentsOfFile: little.replacingOccurrences(of: ".bpfel.o", with: ".bpfeb.o"))
@@ -119,10 +122,12 @@ struct ReaderTests {
         #expect(a == b && !a.isEmpty)
     }
 
-    @Test("raw dumps of TestData objects equal bpftool's (committed golden files)", arguments: TestPaths.testDataObjects)
+    @Test(
+        "raw dumps of TestData objects equal bpftool's (committed golden files)", arguments: TestPaths.testDataObjects)
     func goldenRaw(path: String) throws {
-        let golden = try String(contentsOfFile: path.replacingOccurrences(of: "/obj/", with: "/golden/")
-            .replacingOccurrences(of: ".o", with: ".btf.txt"), encoding: .utf8)
+        let golden = try String(
+            contentsOfFile: path.replacingOccurrences(of: "/obj/", with: "/golden/")
+                .replacingOccurrences(of: ".o", with: ".btf.txt"), encoding: .utf8)
         var ours = ""
         try BTF(contentsOfFile: path).dumpRaw(to: &ours)
         #expect(ours == golden)
@@ -164,9 +169,10 @@ struct SanitizeTests {
         let bytes = builder.encode()
         let btf = try BTF(ByteStorage(copying: bytes))
         let kinds = try (1..<btf.endID).map { try btf.type($0).kind }
-        #expect(!kinds.contains(.variable) && !kinds.contains(.dataSection) && !kinds.contains(.function)
-            && !kinds.contains(.functionProto) && !kinds.contains(.float) && !kinds.contains(.declTag)
-            && !kinds.contains(.typeTag) && !kinds.contains(.enum64))
+        #expect(
+            !kinds.contains(.variable) && !kinds.contains(.dataSection) && !kinds.contains(.function)
+                && !kinds.contains(.functionProto) && !kinds.contains(.float) && !kinds.contains(.declTag)
+                && !kinds.contains(.typeTag) && !kinds.contains(.enum64))
         #expect(btf.endID == 19)
         #expect(try btf.type(10).kind == .struct && btf.type(10).name == "_data" && btf.size(of: 10) == 4)
         #expect(try btf.type(10).members.first.map { "\($0.name)@\($0.bitOffset)" } == "v@0")

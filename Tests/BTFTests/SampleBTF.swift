@@ -16,15 +16,21 @@ enum SampleBTF {
         b.add(.aggregate(.struct, "pair", size: 8, members: [("a", 1, 0), ("b", 1, 32)]))
         b.add(TypeRecord(kind: .typedef, name: "pair_t", sizeOrType: 3))
         b.add(TypeRecord(kind: .array, sizeOrType: 0, trailing: [.value(1), .value(1), .value(4)]))
-        b.add(TypeRecord(kind: .enum, name: "color", vlen: 2, kindFlag: true, sizeOrType: 4,
-                         trailing: [.name("RED"), .value(0), .name("GREEN"), .value(UInt32(bitPattern: -1))]))
+        b.add(
+            TypeRecord(
+                kind: .enum, name: "color", vlen: 2, kindFlag: true, sizeOrType: 4,
+                trailing: [.name("RED"), .value(0), .name("GREEN"), .value(UInt32(bitPattern: -1))]))
         b.add(TypeRecord(kind: .functionProto, vlen: 1, sizeOrType: 1, trailing: [.name("x"), .value(1)]))
         b.add(TypeRecord(kind: .function, name: "f", vlen: 1, sizeOrType: 7))
         b.add(TypeRecord(kind: .variable, name: "v", sizeOrType: 1, trailing: [.value(1)]))
-        b.add(TypeRecord(kind: .dataSection, name: ".data", vlen: 1, sizeOrType: 4, trailing: [.value(9), .value(0), .value(4)]))
+        b.add(
+            TypeRecord(
+                kind: .dataSection, name: ".data", vlen: 1, sizeOrType: 4, trailing: [.value(9), .value(0), .value(4)]))
         b.add(TypeRecord(kind: .const, sizeOrType: 1))
         b.add(TypeRecord(kind: .forward, name: "u", kindFlag: true, sizeOrType: 0))
-        b.add(TypeRecord(kind: .enum64, name: "big", vlen: 1, sizeOrType: 8, trailing: [.name("HUGE"), .value(2), .value(1)]))
+        b.add(
+            TypeRecord(
+                kind: .enum64, name: "big", vlen: 1, sizeOrType: 8, trailing: [.name("HUGE"), .value(2), .value(1)]))
         b.add(TypeRecord(kind: .float, name: "double", sizeOrType: 8))
         b.add(TypeRecord(kind: .declTag, name: "tag", sizeOrType: 8, trailing: [.value(UInt32(bitPattern: -1))]))
         b.add(TypeRecord(kind: .typeTag, name: "user", sizeOrType: 1))

@@ -8,7 +8,9 @@ struct CorpusTests {
     @Test("every file is opened and walked without a trap; valid objects open")
     func walkCorpus() throws {
         let files = TestPaths.corpusFiles
-        if let missing = Host.missing("../shared/corpus", present: !files.isEmpty) { Issue.record(Comment(rawValue: missing)) }
+        if let missing = Host.missing("../shared/corpus", present: !files.isEmpty) {
+            Issue.record(Comment(rawValue: missing))
+        }
         guard !files.isEmpty else { return }
         var opened = 0, rejected: [String: Int] = [:], unexpected: [String] = []
         for (relative, path) in files {
@@ -23,7 +25,8 @@ struct CorpusTests {
                 opened += 1
             }
         }
-        print("corpus: \(opened) opened, \(rejected.values.reduce(0, +)) rejected \(rejected.sorted { $0.key < $1.key })")
+        print(
+            "corpus: \(opened) opened, \(rejected.values.reduce(0, +)) rejected \(rejected.sorted { $0.key < $1.key })")
         #expect(opened > 200, "the corpus holds over 200 objects")
         #expect(unexpected.isEmpty, "\(unexpected)")
     }

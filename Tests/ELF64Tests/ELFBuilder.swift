@@ -53,10 +53,11 @@ struct SampleELF {
 
         var w = ByteWriter(order: order)
         w.bytes = [0x7f, 0x45, 0x4c, 0x46, 2, order == .little ? 1 : 2, 1, 0] + Array(repeating: 0, count: 8)
-        w.put(UInt16(1)); w.put(UInt16(247)); w.put(UInt32(1))       // e_type, e_machine, e_version
-        w.put(UInt64(0)); w.put(UInt64(0)); w.put(UInt64(0))          // e_entry, e_phoff, e_shoff (patched)
-        w.put(UInt32(0)); w.put(UInt16(64)); w.put(UInt16(0)); w.put(UInt16(0))  // e_flags, e_ehsize, e_phentsize, e_phnum
-        w.put(UInt16(64)); w.put(UInt16(6)); w.put(UInt16(4))         // e_shentsize, e_shnum, e_shstrndx
+        w.put(UInt16(1)); w.put(UInt16(247)); w.put(UInt32(1))  // e_type, e_machine, e_version
+        w.put(UInt64(0)); w.put(UInt64(0)); w.put(UInt64(0))  // e_entry, e_phoff, e_shoff (patched)
+        // e_flags, e_ehsize, e_phentsize, e_phnum
+        w.put(UInt32(0)); w.put(UInt16(64)); w.put(UInt16(0)); w.put(UInt16(0))
+        w.put(UInt16(64)); w.put(UInt16(6)); w.put(UInt16(4))  // e_shentsize, e_shnum, e_shstrndx
 
         var offsets = [0]
         // .text: r1 = map[counter] ll (ld_imm64, two slots).
@@ -78,14 +79,15 @@ struct SampleELF {
 
         let shoff = w.bytes.count
         w.patch(UInt64(shoff), at: 40)
-        let specs: [(type: UInt32, flags: UInt64, size: Int, link: UInt32, info: UInt32, align: UInt64, entsize: UInt64)] = [
-            (0, 0, 0, 0, 0, 0, 0),
-            (1, 0x6, 16, 0, 0, 8, 0),
-            (9, 0x40, 16, 3, 1, 8, 16),
-            (2, 0, 72, 4, 2, 8, 24),
-            (3, 0, strtab.count, 0, 0, 1, 0),
-            (8, 0x3, 8, 0, 0, 8, 0),
-        ]
+        let specs:
+            [(type: UInt32, flags: UInt64, size: Int, link: UInt32, info: UInt32, align: UInt64, entsize: UInt64)] = [
+                (0, 0, 0, 0, 0, 0, 0),
+                (1, 0x6, 16, 0, 0, 8, 0),
+                (9, 0x40, 16, 3, 1, 8, 16),
+                (2, 0, 72, 4, 2, 8, 24),
+                (3, 0, strtab.count, 0, 0, 1, 0),
+                (8, 0x3, 8, 0, 0, 8, 0),
+            ]
         for (i, s) in specs.enumerated() {
             w.put(nameOffsets[i]); w.put(s.type); w.put(s.flags); w.put(UInt64(0))
             w.put(UInt64(i == 0 ? 0 : offsets[i])); w.put(UInt64(s.size)); w.put(s.link); w.put(s.info)

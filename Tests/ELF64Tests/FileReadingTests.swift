@@ -45,11 +45,15 @@ struct FileReadingTests {
             _ = try ByteStorage(contentsOfFile: "/dev/zero", maximumSize: 1 << 20)
         }
         // The default limit holds too (256 MiB of zeros, then EFBIG).
-        #expect(throws: SystemError(call: "read", path: "/dev/zero", errno: EFBIG)) { _ = try ByteStorage(contentsOfFile: "/dev/zero") }
+        #expect(throws: SystemError(call: "read", path: "/dev/zero", errno: EFBIG)) {
+            _ = try ByteStorage(contentsOfFile: "/dev/zero")
+        }
         let path = Self.temporary("big.o")
         defer { unlink(path) }
         try Data(count: 8192).write(to: URL(fileURLWithPath: path))
-        #expect(throws: SystemError(call: "read", path: path, errno: EFBIG)) { _ = try ByteStorage(contentsOfFile: path, maximumSize: 8191) }
+        #expect(throws: SystemError(call: "read", path: path, errno: EFBIG)) {
+            _ = try ByteStorage(contentsOfFile: path, maximumSize: 8191)
+        }
         #expect(try ByteStorage(contentsOfFile: path, maximumSize: 8192).bytes.count == 8192)
     }
 

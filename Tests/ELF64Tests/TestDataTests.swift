@@ -11,10 +11,13 @@ struct LogicalContent: Equatable {
 
     init(_ file: ELFFile) throws {
         for s in file.sections {
-            sections.append("\(s.name) \(s.type) \(s.flags) size=\(s.size) link=\(s.link) info=\(s.info) align=\(s.alignment) es=\(s.entrySize)")
+            sections.append(
+                "\(s.name) \(s.type) \(s.flags) size=\(s.size) link=\(s.link) info=\(s.info) align=\(s.alignment) es=\(s.entrySize)"
+            )
         }
         for s in try #require(try file.symbolTable()) {
-            symbols.append("\(s.name) \(s.type) \(s.binding) \(s.visibility) \(s.section) value=\(s.value) size=\(s.size)")
+            symbols.append(
+                "\(s.name) \(s.type) \(s.binding) \(s.visibility) \(s.section) value=\(s.value) size=\(s.size)")
         }
         for section in file.relocationSections {
             for r in try file.relocations(in: section) {
@@ -64,13 +67,18 @@ struct TestDataTests {
     @Test("multi.bpf.c: programs, maps, global data and calls are where clang put them")
     func multiLayout() throws {
         let file = try ELFFile(ByteStorage(contentsOfFile: TestPaths.testData + "/obj/multi.bpfel.o"))
-        for name in ["socket", "xdp", "tracepoint/syscalls/sys_enter_openat", "tc", ".text", ".maps",
-                     ".data", ".rodata", ".bss", ".data.custom", "license", ".BTF", ".BTF.ext"] {
+        for name in [
+            "socket", "xdp", "tracepoint/syscalls/sys_enter_openat", "tc", ".text", ".maps",
+            ".data", ".rodata", ".bss", ".data.custom", "license", ".BTF", ".BTF.ext",
+        ] {
             #expect(file.section(named: name) != nil, "missing section \(name)")
         }
         let symbols = try #require(try file.symbolTable())
         let functions = symbols.filter { $0.type == .function }.map { String($0.name) }.sorted()
-        #expect(functions == ["bump", "count_packets", "oversized", "tc_ingress", "trace_openat", "xdp_drop_large", "xdp_pass"])
+        #expect(
+            functions == [
+                "bump", "count_packets", "oversized", "tc_ingress", "trace_openat", "xdp_drop_large", "xdp_pass",
+            ])
         let xdp = try #require(file.section(named: "xdp"))
         #expect(symbols.filter { $0.type == .function && $0.section == .index(xdp.index) }.count == 2)
         // BPF-to-BPF calls are R_BPF_64_32 relocations against .text.

@@ -9,8 +9,9 @@ struct InflateTests {
         Array(try Data(contentsOf: URL(fileURLWithPath: TestPaths.testData + "/gzip/" + name)))
     }
 
-    @Test("streams made by gzip at levels 1, 6 and 9 (stored, fixed and dynamic blocks) and an empty one",
-          arguments: ["sample-1.gz", "sample-6.gz", "sample-9.gz"])
+    @Test(
+        "streams made by gzip at levels 1, 6 and 9 (stored, fixed and dynamic blocks) and an empty one",
+        arguments: ["sample-1.gz", "sample-6.gz", "sample-9.gz"])
     func levels(_ name: String) throws {
         #expect(try Gzip.decompress(Self.data(name)) == Self.data("sample.bin"))
         #expect(try Gzip.decompress(Self.data("empty.gz")) == [])
@@ -21,7 +22,9 @@ struct InflateTests {
         #expect(try Gzip.inflate([0x01, 0x03, 0x00, 0xfc, 0xff, 0x61, 0x62, 0x63]) == Array("abc".utf8))
     }
 
-    @Test("the running kernel's /proc/config.gz", .enabled(if: FileManager.default.fileExists(atPath: "/proc/config.gz") || Host.required, "no /proc/config.gz"))
+    @Test(
+        "the running kernel's /proc/config.gz",
+        .enabled(if: FileManager.default.fileExists(atPath: "/proc/config.gz") || Host.required, "no /proc/config.gz"))
     func kernelConfig() throws {
         let config = try Gzip.decompress(Array(try Data(contentsOf: URL(fileURLWithPath: "/proc/config.gz"))))
         #expect(String(decoding: config, as: UTF8.self).contains("CONFIG_BPF_SYSCALL=y"))

@@ -29,7 +29,9 @@ struct ReplayTests {
 
     static var cases: [String] { targets.flatMap { target in inputs(target.0) } }
 
-    @Test("every target keeps reproducers: a missing or empty directory means they were lost", arguments: targets.map(\.0))
+    @Test(
+        "every target keeps reproducers: a missing or empty directory means they were lost", arguments: targets.map(\.0)
+    )
     func reproducersPresent(target: String) {
         #expect(!Self.inputs(target).isEmpty, "Tests/Regressions/\(target) is missing or empty")
     }

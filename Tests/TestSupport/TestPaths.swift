@@ -29,7 +29,9 @@ public enum TestPaths {
         return all.sorted().compactMap { relative in
             var isDirectory: ObjCBool = false
             let path = corpus + "/" + relative
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                return nil
+            }
             return (relative, path)
         }
     }
@@ -65,7 +67,6 @@ public enum Host {
     }
 }
 
-
 /// Serializes tests that create kernel objects, so that counting this process's BPF
 /// descriptors before and after an operation measures that operation alone.
 public enum KernelObjects {
@@ -88,14 +89,17 @@ public enum KernelObjects {
 extension Host {
     /// The `swiftbpf` executable built beside this test bundle.
     public static var swiftbpf: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("swiftbpf").path
     }
 
     /// Mounts bpffs at /sys/fs/bpf when it is not mounted there; false when that fails.
     public static func ensureBPFFS() -> Bool {
         let mounts = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
-        if mounts.split(separator: "\n").contains(where: { $0.split(separator: " ").dropFirst().prefix(2) == ["/sys/fs/bpf", "bpf"] }) {
+        if mounts.split(separator: "\n").contains(where: {
+            $0.split(separator: " ").dropFirst().prefix(2) == ["/sys/fs/bpf", "bpf"]
+        }) {
             return true
         }
         try? FileManager.default.createDirectory(atPath: "/sys/fs/bpf", withIntermediateDirectories: true)
@@ -103,13 +107,17 @@ extension Host {
     }
 
     /// Runs a command (in `directory`, when given) and returns its standard output as text, its standard error and its status.
-    public static func capture(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> (out: String, err: String, status: Int32) {
+    public static func capture(
+        _ executable: String, _ arguments: [String], in directory: String? = nil
+    ) throws -> (out: String, err: String, status: Int32) {
         let result = try captureEnding(executable, arguments, in: directory)
         return (result.out, result.err, result.status)
     }
 
     /// As ``capture(_:_:in:)``, also saying whether the command ended by a signal (a trap) rather than an exit.
-    public static func captureEnding(_ executable: String, _ arguments: [String], in directory: String? = nil) throws
+    public static func captureEnding(
+        _ executable: String, _ arguments: [String], in directory: String? = nil
+    ) throws
         -> (out: String, err: String, status: Int32, signaled: Bool)
     {
         let process = Process()
@@ -132,8 +140,10 @@ extension Host {
         drained.wait()
         let e = errors.withLock { $0 }
         process.waitUntilExit()
-        return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self), process.terminationStatus,
-                process.terminationReason == .uncaughtSignal)
+        return (
+            String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self), process.terminationStatus,
+            process.terminationReason == .uncaughtSignal
+        )
     }
 }
 
@@ -153,8 +163,12 @@ extension Host {
         print("host outcome: \(feature) \(refused ? "refused" : "exercised")")
         guard required else { return nil }
         let declared = declaredRefusals.contains(feature)
-        if refused, !declared { return "\(feature) was refused, but SWIFTBPF_HOST_REFUSES does not declare it: the feature went unexercised" }
-        if !refused, declared { return "\(feature) worked, but SWIFTBPF_HOST_REFUSES declares it refused: update .ci/run" }
+        if refused, !declared {
+            return "\(feature) was refused, but SWIFTBPF_HOST_REFUSES does not declare it: the feature went unexercised"
+        }
+        if !refused, declared {
+            return "\(feature) worked, but SWIFTBPF_HOST_REFUSES declares it refused: update .ci/run"
+        }
         return nil
     }
 

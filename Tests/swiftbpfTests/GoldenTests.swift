@@ -17,7 +17,10 @@ struct GoldenTests {
     @Test("the command list is there and names every verb's --help")
     func list() {
         let names = Set(Self.commands.map(\.name))
-        #expect(names.isSuperset(of: ["help", "help-inspect", "help-disasm", "help-btf", "help-prog", "help-map", "help-link", "help-feature"]))
+        #expect(
+            names.isSuperset(of: [
+                "help", "help-inspect", "help-disasm", "help-btf", "help-prog", "help-map", "help-link", "help-feature",
+            ]))
     }
 
     @Test("output equals the committed golden file", arguments: commands.map(\.name))
@@ -26,9 +29,14 @@ struct GoldenTests {
         let result = try Host.capture(Host.swiftbpf, arguments, in: TestPaths.root)
         #expect(result.status == 0, "\(result.err)")
         let golden = try String(contentsOfFile: TestPaths.testData + "/golden/cli/\(name).txt", encoding: .utf8)
-        let firstDifference = zip(result.out.split(separator: "\n", omittingEmptySubsequences: false),
-                                  golden.split(separator: "\n", omittingEmptySubsequences: false))
-            .enumerated().first { $0.element.0 != $0.element.1 }
-        #expect(result.out == golden, "swiftbpf \(arguments.joined(separator: " ")): first difference at line \(firstDifference.map { "\($0.offset + 1): '\($0.element.0)' vs golden '\($0.element.1)'" } ?? "end")")
+        let firstDifference = zip(
+            result.out.split(separator: "\n", omittingEmptySubsequences: false),
+            golden.split(separator: "\n", omittingEmptySubsequences: false)
+        )
+        .enumerated().first { $0.element.0 != $0.element.1 }
+        #expect(
+            result.out == golden,
+            "swiftbpf \(arguments.joined(separator: " ")): first difference at line \(firstDifference.map { "\($0.offset + 1): '\($0.element.0)' vs golden '\($0.element.1)'" } ?? "end")"
+        )
     }
 }

@@ -18,7 +18,8 @@ struct HostileListingTests {
     func callsToNowhere() throws {
         let (_, spec) = try Self.open(SyntheticObjects.callsToNowhere(count: 3))
         #expect(ObjectListing(spec: spec).text.contains("call instruction 1 of section 2"))
-        let ratio = Scaling.ratio(1_000, make: { try? Self.open(SyntheticObjects.callsToNowhere(count: $0)).1 }) { spec in
+        let ratio = Scaling.ratio(1_000, make: { try? Self.open(SyntheticObjects.callsToNowhere(count: $0)).1 }) {
+            spec in
             guard let spec else { Issue.record("the synthetic object does not open"); return }
             _ = ObjectListing(spec: spec).text
         }
@@ -50,6 +51,8 @@ struct HostileListingTests {
         #expect(throws: CommandFailure.self) { try Inspect.json(file, path: "shared-names.o", problems: &problems) }
         // A few such symbols stay listed.
         let small = try ELFFile(ByteStorage(copying: SyntheticObjects.relocationsToLongName(count: 1, sharedBy: 3)))
-        #expect(try Inspect.json(small, path: "few.o", problems: &problems).rendered().contains(String(repeating: "A", count: 4_000)))
+        #expect(
+            try Inspect.json(small, path: "few.o", problems: &problems).rendered().contains(
+                String(repeating: "A", count: 4_000)))
     }
 }

@@ -12,12 +12,20 @@ struct InspectTests {
     @Test("sections, relocations and symbols equal llvm-readelf -S -r -s --wide (golden files)", arguments: objects)
     func readelfGolden(object: String) throws {
         let file = try ELFFile(ByteStorage(contentsOfFile: TestPaths.testData + "/obj/" + object))
-        let golden = try String(contentsOfFile: TestPaths.testData + "/golden/" + object.replacingOccurrences(of: ".o", with: ".readelf.txt"), encoding: .utf8)
+        let golden = try String(
+            contentsOfFile: TestPaths.testData + "/golden/"
+                + object.replacingOccurrences(of: ".o", with: ".readelf.txt"), encoding: .utf8)
         var ours = ""
         _ = ReadelfListing(file: file).render(to: &ours)
-        let diff = zip(ours.split(separator: "\n", omittingEmptySubsequences: false), golden.split(separator: "\n", omittingEmptySubsequences: false))
-            .enumerated().first { $0.element.0 != $0.element.1 }
-        #expect(ours == golden, "first difference at line \(diff.map { "\($0.offset + 1): ours '\($0.element.0)' vs '\($0.element.1)'" } ?? "end")")
+        let diff = zip(
+            ours.split(separator: "\n", omittingEmptySubsequences: false),
+            golden.split(separator: "\n", omittingEmptySubsequences: false)
+        )
+        .enumerated().first { $0.element.0 != $0.element.1 }
+        #expect(
+            ours == golden,
+            "first difference at line \(diff.map { "\($0.offset + 1): ours '\($0.element.0)' vs '\($0.element.1)'" } ?? "end")"
+        )
     }
 
     @Test("--json parses and carries the documented fields")
@@ -34,7 +42,11 @@ struct InspectTests {
         #expect(sections.count == header["sectionCount"] as? Int)
         #expect(sections.contains { $0["name"] as? String == ".maps" && $0["type"] as? String == "PROGBITS" })
         let symbols = try #require(object["symbols"] as? [[String: Any]])
-        #expect(symbols.contains { $0["name"] as? String == "xdp_pass" && $0["type"] as? String == "FUNC" && $0["binding"] as? String == "GLOBAL" })
+        #expect(
+            symbols.contains {
+                $0["name"] as? String == "xdp_pass" && $0["type"] as? String == "FUNC"
+                    && $0["binding"] as? String == "GLOBAL"
+            })
         let relocations = try #require(object["relocationSections"] as? [[String: Any]])
         let socket = try #require(relocations.first { $0["name"] as? String == ".relsocket" })
         #expect((socket["relocations"] as? [[String: Any]])?.count == socket["count"] as? Int)
@@ -49,7 +61,8 @@ struct InspectTests {
     func arguments() throws {
         #expect(throws: UsageError.self) { try Arguments(["--bogus"], help: "") }
         #expect(throws: UsageError.self) { try Arguments(["--pin-dir"], valued: ["pin-dir"], help: "") }
-        let args = try Arguments(["a.o", "--json", "--pin-dir=/x", "--", "--literal"], valued: ["pin-dir"], flags: ["json"], help: "")
+        let args = try Arguments(
+            ["a.o", "--json", "--pin-dir=/x", "--", "--literal"], valued: ["pin-dir"], flags: ["json"], help: "")
         #expect(args.positionals == ["a.o", "--literal"] && args.flag("json") && args.option("pin-dir") == "/x")
     }
 }
@@ -61,11 +74,15 @@ struct InspectCoverageTests {
     func listsWhatReadelfReads() throws {
         let readelf = Host.find("llvm-readelf")
         try #require(readelf != nil || !Host.required, "llvm-readelf is required under SWIFTBPF_REQUIRE_KERNEL=1")
-        try #require(!TestPaths.corpusFiles.isEmpty || !Host.required, "../shared/corpus is required under SWIFTBPF_REQUIRE_KERNEL=1")
+        try #require(
+            !TestPaths.corpusFiles.isEmpty || !Host.required,
+            "../shared/corpus is required under SWIFTBPF_REQUIRE_KERNEL=1")
         guard let readelf else { return }
         var files = TestPaths.testDataObjects
         for (_, path) in TestPaths.corpusFiles {
-            guard let handle = FileHandle(forReadingAtPath: path), let magic = try handle.read(upToCount: 4) else { continue }
+            guard let handle = FileHandle(forReadingAtPath: path), let magic = try handle.read(upToCount: 4) else {
+                continue
+            }
             if Array(magic) == [0x7f, 0x45, 0x4c, 0x46] { files.append(path) }
         }
         var listed = 0, warned = 0, notSpecs: [String] = []
@@ -77,18 +94,28 @@ struct InspectCoverageTests {
             let listing = (problems: ReadelfListing(file: file).render(to: &text), text: text)
             // Listed whole where llvm-readelf reads without a warning; where it warns (corrupt symbol
             // tables in ebpf-samples/invalid), the rest is listed and each unreadable part named in place.
-            #expect(listing.problems.isEmpty == reference.err.isEmpty, "\(path): \(listing.problems) vs \(reference.err.prefix(300))")
-            #expect(listing.text.contains("Section Headers:") && listing.text.split(separator: "\n").count >= file.header.sectionCount)
+            #expect(
+                listing.problems.isEmpty == reference.err.isEmpty,
+                "\(path): \(listing.problems) vs \(reference.err.prefix(300))")
+            #expect(
+                listing.text.contains("Section Headers:")
+                    && listing.text.split(separator: "\n").count >= file.header.sectionCount)
             listed += 1
             warned += listing.problems.isEmpty ? 0 : 1
-            if file.header.machine == .bpf, listing.problems.isEmpty, (try? ObjectSpec(contentsOfFile: path)) == nil { notSpecs.append(path) }
+            if file.header.machine == .bpf, listing.problems.isEmpty, (try? ObjectSpec(contentsOfFile: path)) == nil {
+                notSpecs.append(path)
+            }
         }
         #expect(listed >= TestPaths.testDataObjects.count)
         // The CLI: an object that is no loadable spec is listed, then its reason given, with exit status 1.
         if let path = notSpecs.first {
             let run = try Host.capture(Host.swiftbpf, ["inspect", path])
-            #expect(run.status == 1 && run.out.contains("Symbol table") && run.err.contains("not a loadable BPF object"), "\(path)")
+            #expect(
+                run.status == 1 && run.out.contains("Symbol table") && run.err.contains("not a loadable BPF object"),
+                "\(path)")
         }
-        print("inspect listed \(listed) ELF files llvm-readelf reads (\(warned) with parts both name unreadable); \(notSpecs.count) are not loadable specs")
+        print(
+            "inspect listed \(listed) ELF files llvm-readelf reads (\(warned) with parts both name unreadable); \(notSpecs.count) are not loadable specs"
+        )
     }
 }

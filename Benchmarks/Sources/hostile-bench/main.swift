@@ -35,47 +35,83 @@ func median(_ body: () -> Void) -> Double {
 func tenths(_ x: Double) -> String { String((x * 10).rounded() / 10) }
 
 func openSpec(_ bytes: [UInt8]) -> ObjectSpec? {
-    bytes.withUnsafeBytes { raw in (try? ELFFile(unsafeBytes: raw)).flatMap { try? ObjectSpec(elf: $0, name: "hostile") } }
+    bytes.withUnsafeBytes { raw in
+        (try? ELFFile(unsafeBytes: raw)).flatMap { try? ObjectSpec(elf: $0, name: "hostile") }
+    }
 }
 
 /// (name, base size, input at a size, the walk timed).
 let cases: [(String, Int, (Int) -> [UInt8], ([UInt8]) -> Void)] = [
-    ("btf-name-index-colliding-names", 1_000, { HostileBTF.collidingNames(count: $0) }, { bytes in
-        bytes.withUnsafeBytes { raw in _ = try? BTF(unsafeBytes: raw).nameIndex }
-    }),
-    ("btf-c-dump-anonymous-dag", 3, { HostileBTF.anonymousDAG(depth: $0).blob }, { bytes in
-        bytes.withUnsafeBytes { raw in var text = ""; _ = try? BTF(unsafeBytes: raw).dumpC(to: &text) }
-    }),
-    ("btf-formatted-nested-unions", 2, { HostileBTF.anonymousDAG(depth: $0, width: 8, kind: .union).blob }, { bytes in
-        bytes.withUnsafeBytes { raw in
-            guard let btf = try? BTF(unsafeBytes: raw) else { return }
-            _ = try? btf.formattedValue([1, 2, 3, 4], type: btf.endID - 1)
+    (
+        "btf-name-index-colliding-names", 1_000, { HostileBTF.collidingNames(count: $0) },
+        { bytes in
+            bytes.withUnsafeBytes { raw in _ = try? BTF(unsafeBytes: raw).nameIndex }
         }
-    }),
-    ("btf-builder-shared-long-name", 500, { HostileBTF.sharedLongName(members: $0, length: 4_096) }, { bytes in
-        bytes.withUnsafeBytes { raw in
-            guard let btf = try? BTF(unsafeBytes: raw), let builder = try? BTFBuilder(decoding: btf) else { return }
-            _ = builder.encode()
+    ),
+    (
+        "btf-c-dump-anonymous-dag", 3, { HostileBTF.anonymousDAG(depth: $0).blob },
+        { bytes in
+            bytes.withUnsafeBytes { raw in
+                var text = ""; _ = try? BTF(unsafeBytes: raw).dumpC(to: &text)
+            }
         }
-    }),
-    ("object-open-link-many-calls", 100, { SyntheticObjects.manyCalls(count: $0, legacyMapSections: $0) }, { bytes in
-        guard let spec = openSpec(bytes) else { return }
-        _ = try? Linker.link(spec, program: "entry")
-    }),
-    ("btf-c-dump-forwards-sharing-a-name", 500, { HostileBTF.forwardsSharingAName(count: $0) }, { bytes in
-        bytes.withUnsafeBytes { raw in var text = ""; _ = try? BTF(unsafeBytes: raw).dumpC(to: &text) }
-    }),
-    ("btf-raw-dump-suffix-names", 250, { HostileBTF.suffixNames(members: $0, length: 4_000) }, { bytes in
-        bytes.withUnsafeBytes { raw in var text = ""; _ = try? BTF(unsafeBytes: raw).dumpRaw(to: &text) }
-    }),
-    ("object-core-long-access-strings", 100, { SyntheticObjects.coreThroughSelfContainingStruct(steps: 1, records: $0, leadingZeros: 700) }, { bytes in
-        guard var spec = openSpec(bytes), let btf = spec.btf else { return }
-        _ = try? spec.relocateCORE(against: [btf])
-    }),
-    ("object-core-prototype-dag", 2, { SyntheticObjects.coreOverPrototypeDAG(depth: $0, width: 2) }, { bytes in
-        guard var spec = openSpec(bytes), let btf = spec.btf else { return }
-        _ = try? spec.relocateCORE(against: [btf])
-    }),
+    ),
+    (
+        "btf-formatted-nested-unions", 2, { HostileBTF.anonymousDAG(depth: $0, width: 8, kind: .union).blob },
+        { bytes in
+            bytes.withUnsafeBytes { raw in
+                guard let btf = try? BTF(unsafeBytes: raw) else { return }
+                _ = try? btf.formattedValue([1, 2, 3, 4], type: btf.endID - 1)
+            }
+        }
+    ),
+    (
+        "btf-builder-shared-long-name", 500, { HostileBTF.sharedLongName(members: $0, length: 4_096) },
+        { bytes in
+            bytes.withUnsafeBytes { raw in
+                guard let btf = try? BTF(unsafeBytes: raw), let builder = try? BTFBuilder(decoding: btf) else { return }
+                _ = builder.encode()
+            }
+        }
+    ),
+    (
+        "object-open-link-many-calls", 100, { SyntheticObjects.manyCalls(count: $0, legacyMapSections: $0) },
+        { bytes in
+            guard let spec = openSpec(bytes) else { return }
+            _ = try? Linker.link(spec, program: "entry")
+        }
+    ),
+    (
+        "btf-c-dump-forwards-sharing-a-name", 500, { HostileBTF.forwardsSharingAName(count: $0) },
+        { bytes in
+            bytes.withUnsafeBytes { raw in
+                var text = ""; _ = try? BTF(unsafeBytes: raw).dumpC(to: &text)
+            }
+        }
+    ),
+    (
+        "btf-raw-dump-suffix-names", 250, { HostileBTF.suffixNames(members: $0, length: 4_000) },
+        { bytes in
+            bytes.withUnsafeBytes { raw in
+                var text = ""; _ = try? BTF(unsafeBytes: raw).dumpRaw(to: &text)
+            }
+        }
+    ),
+    (
+        "object-core-long-access-strings", 100,
+        { SyntheticObjects.coreThroughSelfContainingStruct(steps: 1, records: $0, leadingZeros: 700) },
+        { bytes in
+            guard var spec = openSpec(bytes), let btf = spec.btf else { return }
+            _ = try? spec.relocateCORE(against: [btf])
+        }
+    ),
+    (
+        "object-core-prototype-dag", 2, { SyntheticObjects.coreOverPrototypeDAG(depth: $0, width: 2) },
+        { bytes in
+            guard var spec = openSpec(bytes), let btf = spec.btf else { return }
+            _ = try? spec.relocateCORE(against: [btf])
+        }
+    ),
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

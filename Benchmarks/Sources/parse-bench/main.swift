@@ -29,7 +29,9 @@ let operations: [String: String] = [
 
 func usage() -> Never {
     print("usage: parse-bench OP INPUT...\noperations:")
-    for (op, what) in operations.sorted(by: { $0.key < $1.key }) { print("  \(op)\(String(repeating: " ", count: max(1, 12 - op.count)))\(what)") }
+    for (op, what) in operations.sorted(by: { $0.key < $1.key }) {
+        print("  \(op)\(String(repeating: " ", count: max(1, 12 - op.count)))\(what)")
+    }
     exit(2)
 }
 
@@ -103,17 +105,21 @@ func job(_ op: String, _ storage: ByteStorage) throws -> (() throws -> Void)? {
     case "load":
         // End to end: spec, maps, relocation, programs through the verifier, then everything closed.
         guard let file = try? ELFFile(unsafeBytes: bytes), let spec = try? ObjectSpec(elf: file, name: "bench"),
-              (try? spec.load()) != nil else { return nil }
+            (try? spec.load()) != nil
+        else { return nil }
         return {
             let file = try ELFFile(unsafeBytes: bytes)
             _ = try ObjectSpec(elf: file, name: "bench").load()
         }
     case "object":
-        guard let file = try? ELFFile(unsafeBytes: bytes), (try? ObjectSpec(elf: file, name: "bench")) != nil else { return nil }
+        guard let file = try? ELFFile(unsafeBytes: bytes), (try? ObjectSpec(elf: file, name: "bench")) != nil else {
+            return nil
+        }
         return { keep(try ObjectSpec(elf: try ELFFile(unsafeBytes: bytes), name: "bench")) }
     case "core":
         guard let file = try? ELFFile(unsafeBytes: bytes), let spec = try? ObjectSpec(elf: file, name: "bench"),
-              let vmlinux = try? BTF(contentsOfFile: "/sys/kernel/btf/vmlinux") else { return nil }
+            let vmlinux = try? BTF(contentsOfFile: "/sys/kernel/btf/vmlinux")
+        else { return nil }
         _ = vmlinux.nameIndex
         return {
             var copy = spec
@@ -166,7 +172,9 @@ for input in args.dropFirst() {
         isDirectory = true
         paths = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if name != ".", name != ".." { paths.append(input + "/" + name) }
         }
         closedir(dir)
@@ -186,7 +194,9 @@ for input in args.dropFirst() {
     // The jobs read the storages' bytes through raw pointers: keep the owners alive while they run.
     let (median, runs, user) = try withExtendedLifetime(storages) { try measure { for j in jobs { try j() } } }
     let files = isDirectory ? " files=\(jobs.count)" : ""
-    print("op=\(op) input=\(input) bytes=\(bytes) median_us=\(String(format: median)) runs=\(runs) user_us=\(String(format: user)) peak_rss_kb=\(peakRSSKB()) rss_growth_kb=\(peakRSSKB() - rssBefore)\(files)")
+    print(
+        "op=\(op) input=\(input) bytes=\(bytes) median_us=\(String(format: median)) runs=\(runs) user_us=\(String(format: user)) peak_rss_kb=\(peakRSSKB()) rss_growth_kb=\(peakRSSKB() - rssBefore)\(files)"
+    )
 }
 
 func String(format value: Double) -> String {

@@ -12,5 +12,7 @@ public func fuzzBTFExt(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 @_cdecl("LLVMFuzzerCustomMutator")
 public func mutate(_ data: UnsafeMutablePointer<UInt8>?, _ size: Int, _ maxSize: Int, _ seed: UInt32) -> Int {
     guard let data else { return 0 }
-    return Harness.mutate(data, size: size, maxSize: maxSize, seed: seed, shape: .btfThenExt) { LLVMFuzzerMutate($0, $1, $2) }
+    return Harness.mutate(data, size: size, maxSize: maxSize, seed: seed, shape: .btfThenExt) {
+        LLVMFuzzerMutate($0, $1, $2)
+    }
 }

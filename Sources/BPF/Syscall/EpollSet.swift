@@ -6,7 +6,8 @@ struct EpollSet: ~Copyable, Sendable {
     private let descriptor: FileDescriptor
 
     init() throws(SyscallError) {
-        descriptor = try FileDescriptor(owning: try Syscall.call("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) })
+        descriptor = try FileDescriptor(
+            owning: try Syscall.call("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) })
     }
 
     /// Watches `fd` for input; a wakeup carries `token`.
@@ -14,7 +15,9 @@ struct EpollSet: ~Copyable, Sendable {
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
         event.data.u32 = token
-        _ = try Syscall.call("epoll_ctl(ADD) \(what())") { epoll_ctl(descriptor.rawValue, EPOLL_CTL_ADD, fd.rawValue, &event) }
+        _ = try Syscall.call("epoll_ctl(ADD) \(what())") {
+            epoll_ctl(descriptor.rawValue, EPOLL_CTL_ADD, fd.rawValue, &event)
+        }
     }
 
     /// Waits up to `milliseconds` (-1: without limit) for any watched descriptor. A signal ends

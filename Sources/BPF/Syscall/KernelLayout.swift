@@ -15,7 +15,9 @@ protocol KernelLayout: BitwiseCopyable {
 
 extension KernelLayout {
     /// The structure's bytes (exactly `size`), for the duration of `body`.
-    mutating func withUnsafeMutableBytes<R, E: Error>(_ body: (UnsafeMutableRawBufferPointer) throws(E) -> R) throws(E) -> R {
+    mutating func withUnsafeMutableBytes<R, E: Error>(
+        _ body: (UnsafeMutableRawBufferPointer) throws(E) -> R
+    ) throws(E) -> R {
         let result = Swift.withUnsafeMutableBytes(of: &storage) { raw in
             Result { () throws(E) -> R in try body(UnsafeMutableRawBufferPointer(rebasing: raw[0..<Self.size])) }
         }

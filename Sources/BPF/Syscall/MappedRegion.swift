@@ -8,10 +8,14 @@ struct MappedRegion: ~Copyable, @unchecked Sendable {
 
     /// Maps `length` bytes of the object behind `descriptor` from `offset`, shared, read-only
     /// unless `writable`.
-    init(_ descriptor: borrowing FileDescriptor, length: Int, offset: Int = 0, writable: Bool,
-         _ what: @autoclosure () -> String) throws(SyscallError) {
+    init(
+        _ descriptor: borrowing FileDescriptor, length: Int, offset: Int = 0, writable: Bool,
+        _ what: @autoclosure () -> String
+    ) throws(SyscallError) {
         let protection = writable ? PROT_READ | PROT_WRITE : PROT_READ
-        guard let base = mmap(nil, length, protection, MAP_SHARED, descriptor.rawValue, off_t(offset)), base != MAP_FAILED else {
+        guard let base = mmap(nil, length, protection, MAP_SHARED, descriptor.rawValue, off_t(offset)),
+            base != MAP_FAILED
+        else {
             throw SyscallError(operation: "mmap \(what())", errno: errno)
         }
         self.base = base

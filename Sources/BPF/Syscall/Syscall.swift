@@ -22,8 +22,10 @@ enum Syscall {
     /// on `EAGAIN`, which the verifier returns when a signal interrupts it, as libbpf does;
     /// `BPF_PROG_TEST_RUN`, which stops with `EINTR` after running the program some number of
     /// times, is never re-issued (the caller sees `EINTR`); other commands are retried on `EINTR`.
-    static func bpf<L: KernelLayout>(_ command: Command, _ attr: inout L,
-                                      _ operation: @autoclosure () -> String) throws(SyscallError) -> Int32 {
+    static func bpf<L: KernelLayout>(
+        _ command: Command, _ attr: inout L,
+        _ operation: @autoclosure () -> String
+    ) throws(SyscallError) -> Int32 {
         var againAttempts = command == .programLoad ? 5 : 1
         while true {
             let result = attr.withUnsafeMutableBytes { sbpf_bpf(command.rawValue, $0.baseAddress, UInt32($0.count)) }
@@ -37,13 +39,17 @@ enum Syscall {
     }
 
     /// A `bpf` command that returns a new file descriptor, owned from here on.
-    static func bpfDescriptor<L: KernelLayout>(_ command: Command, _ attr: inout L,
-                                                _ operation: @autoclosure () -> String) throws(SyscallError) -> FileDescriptor {
+    static func bpfDescriptor<L: KernelLayout>(
+        _ command: Command, _ attr: inout L,
+        _ operation: @autoclosure () -> String
+    ) throws(SyscallError) -> FileDescriptor {
         try FileDescriptor(owning: try bpf(command, &attr, operation()))
     }
 
     /// Runs a libc call that returns -1 and sets `errno` on failure, again while it fails with `EINTR`.
-    static func call<T: FixedWidthInteger>(_ operation: @autoclosure () -> String, _ body: () -> T) throws(SyscallError) -> T {
+    static func call<T: FixedWidthInteger>(
+        _ operation: @autoclosure () -> String, _ body: () -> T
+    ) throws(SyscallError) -> T {
         while true {
             let result = body()
             if result != -1 { return result }
@@ -53,7 +59,9 @@ enum Syscall {
     }
 
     /// Runs a shim call that returns `-errno` on failure, again while it fails with `EINTR`.
-    static func shim<T: FixedWidthInteger & SignedInteger>(_ operation: @autoclosure () -> String, _ body: () -> T) throws(SyscallError) -> T {
+    static func shim<T: FixedWidthInteger & SignedInteger>(
+        _ operation: @autoclosure () -> String, _ body: () -> T
+    ) throws(SyscallError) -> T {
         while true {
             let result = body()
             if result >= 0 { return result }
@@ -65,11 +73,14 @@ enum Syscall {
 
 /// A buffer size the kernel reported (`btf_size`, `nr_func_info` × `func_info_rec_size`…), checked
 /// before anything is allocated by it: the kernel's answers are input too.
-func kernelReportedSize(_ count: UInt32, each size: UInt32 = 1, limit: Int = 1 << 28,
-                        _ what: @autoclosure () -> String) throws(SyscallError) -> Int {
+func kernelReportedSize(
+    _ count: UInt32, each size: UInt32 = 1, limit: Int = 1 << 28,
+    _ what: @autoclosure () -> String
+) throws(SyscallError) -> Int {
     let bytes = Int(count) * Int(size)  // two 32-bit factors: no overflow in 64 bits
     guard bytes <= limit else {
-        throw SyscallError(operation: "\(what()): the kernel reports \(count) × \(size) bytes, more than \(limit)", errno: E2BIG)
+        throw SyscallError(
+            operation: "\(what()): the kernel reports \(count) × \(size) bytes, more than \(limit)", errno: E2BIG)
     }
     return bytes
 }

@@ -15,10 +15,14 @@ enum Threads {
         let job = Job(second)
         let context = Unmanaged.passRetained(job).toOpaque()
         var thread = pthread_t()
-        guard pthread_create(&thread, nil, { context in
-            Unmanaged<Job>.fromOpaque(context.unsafelyUnwrapped).takeRetainedValue().work()
-            return nil
-        }, context) == 0 else {
+        guard
+            pthread_create(
+                &thread, nil,
+                { context in
+                    Unmanaged<Job>.fromOpaque(context.unsafelyUnwrapped).takeRetainedValue().work()
+                    return nil
+                }, context) == 0
+        else {
             Unmanaged<Job>.fromOpaque(context).release()
             first()
             second()
