@@ -29,18 +29,14 @@ extension ObjectSpec {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(btf.bytes.count)  // specialized here, unlike Array(_:) of raw bytes
         bytes.append(contentsOf: btf.bytes)
-        // The DATASECs to fix (all of them, as the spec found them on open), each with its ELF section.
+        // The DATASECs to fix (all of them, as the spec placed them on open), each with its ELF section.
         var fixes: [(id: TypeID, record: Int, size: UInt64, section: Int)] = []
-        fixes.reserveCapacity(dataSections.entries.count)
+        fixes.reserveCapacity(dataSectionPlacements.count)
         var wanted = [Bool](filling: elf.header.sectionCount, with: false)
-        // Sections by name, found once (a DATASEC each searching the section headers was DATASECs × sections).
-        let sectionsByName =
-            dataSections.entries.count > 1 ? FirstByName(elf.sections.map { ($0.name, UInt32($0.index)) }) : nil
-        for (name, id) in dataSections.entries {
-            let found = sectionsByName.map { $0[name].map { elf.sections[Int($0)] } } ?? elf.section(named: name)
-            guard let section = found, let record = btf.recordOffset(of: id) else { continue }
-            wanted[section.index] = true
-            fixes.append((id, record, section.size, section.index))
+        for placement in dataSectionPlacements {
+            guard let record = btf.recordOffset(of: placement.id) else { continue }
+            wanted[placement.section] = true
+            fixes.append((placement.id, record, placement.size, placement.section))
         }
         guard !fixes.isEmpty else { return bytes }
         // One pass over the symbols gathers those sections' names and offsets.

@@ -37,6 +37,9 @@ public struct ObjectSpec: Sendable {
     let symbols: SymbolTable
     /// The object's DATASECs by name (found once, without building a name index).
     let dataSections: DataSections
+    /// Each DATASEC that names an ELF section, with that section's index and size (found on open,
+    /// where the sections are at hand): what the DATASEC fix-up for the kernel rewrites.
+    private(set) var dataSectionPlacements: [(id: TypeID, section: Int, size: UInt64)] = []
 
     /// Reads the object at `path`, named after its file name.
     public init(contentsOfFile path: String) throws(ObjectError) {
@@ -176,6 +179,8 @@ extension ObjectSpec {
         var roles = [SectionRole](filling: sections.count, with: .ignored)
         var programCount = 0, relocationCount = 0
         var mapsSection: Section?
+        // Sections a DATASEC may describe (data, maps, custom sections, `license`, `version`), by name.
+        var placeable: [(key: ByteString, value: UInt32)] = []
         for section in sections {
             var role = Self.role(of: section)
             if section.type == .rel || section.type == .rela {
@@ -186,6 +191,9 @@ extension ObjectSpec {
                 programCount += role == .program ? 1 : 0
             }
             roles[section.index] = role
+            if role != .relocations, role != .program, role != .ignored || !section.name.starts(with: ".") {
+                placeable.append((section.name, UInt32(section.index)))
+            }
             switch role {
             case .btfMaps: mapsSection = section
             case .data where section.type == .progbits || section.type == .nobits:
@@ -200,6 +208,13 @@ extension ObjectSpec {
                     unknownSections.append(String(section.name))
                 }
             default: break
+            }
+        }
+        if !dataSections.entries.isEmpty {
+            let byName = FirstByName(placeable)
+            for (name, id) in dataSections.entries {
+                guard let index = byName[name] else { continue }
+                dataSectionPlacements.append((id, Int(index), sections[Int(index)].size))
             }
         }
         var programSections: [Section] = []

@@ -137,16 +137,22 @@ public struct ProgramKind: Hashable, Sendable {
         var byFirstByte = [Range<Int>](repeating: 0..<0, count: 256)
     }
 
+    /// Built once per process in one pass over the table (rows grouped by first byte, in table order).
     private static let compiled: Compiled = {
         var table = Compiled()
+        var rows = [[Int]](repeating: [], count: 256)
+        for (index, d) in sectionDefinitions.enumerated() {
+            if let first = d.prefix.utf8.first { rows[Int(first)].append(index) }
+        }
         for byte in 0...255 {
             let start = table.patterns.count
-            for (index, d) in sectionDefinitions.enumerated() where d.prefix.utf8.first == UInt8(byte) {
+            for index in rows[byte] {
+                let d = sectionDefinitions[index], prefix = d.prefix.utf8
                 table.patterns.append(
                     Pattern(
-                        start: table.prefixes.count, length: d.prefix.utf8.count, plus: d.pattern.hasSuffix("+"),
+                        start: table.prefixes.count, length: prefix.count, plus: d.pattern.hasSuffix("+"),
                         definition: index))
-                table.prefixes += d.prefix.utf8
+                table.prefixes += prefix
             }
             table.byFirstByte[byte] = start..<table.patterns.count
         }
