@@ -29,9 +29,11 @@ let package = Package(
         .target(name: "CBPFSyscall"),
         .target(name: "BPF", dependencies: ["BPFObject", "BTF", "ELF64", "Inflate", "CBPFSyscall"]),
         .target(name: "BPFAsync", dependencies: ["BPF"]),
+        // Writes typed Swift skeletons of objects (pure: the generated code uses BPF, this does not).
+        .target(name: "Skeleton", dependencies: ["BPFObject", "BTF", "ELF64"]),
         // Drives every parser over arbitrary bytes: used by Fuzz/ and by the regression replay tests.
-        .target(name: "ParserHarness", dependencies: ["ELF64", "BTF", "BPFObject", "Inflate"]),
-        .executableTarget(name: "swiftbpf", dependencies: ["ELF64", "BTF", "BPFObject", "BPF"]),
+        .target(name: "ParserHarness", dependencies: ["ELF64", "BTF", "BPFObject", "Inflate", "Skeleton"]),
+        .executableTarget(name: "swiftbpf", dependencies: ["ELF64", "BTF", "BPFObject", "BPF", "Skeleton"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // The kernel's own C definitions of the bpf(2) structures, compiled: what KernelLayoutTests checks against.
         .target(name: "CKernelLayouts", path: "Tests/CKernelLayouts"),
@@ -39,7 +41,7 @@ let package = Package(
         .testTarget(name: "BTFTests", dependencies: ["BTF", "ELF64", "ParserHarness", "TestSupport"]),
         .testTarget(name: "InflateTests", dependencies: ["Inflate", "TestSupport"]),
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "BTF", "ELF64", "ParserHarness", "TestSupport"]),
-        .testTarget(name: "BPFTests", dependencies: ["BPF", "BPFAsync", "BPFObject", "BTF", "ELF64", "ParserHarness", "TestSupport", "swiftbpf",
+        .testTarget(name: "BPFTests", dependencies: ["BPF", "BPFAsync", "BPFObject", "Skeleton", "BTF", "ELF64", "ParserHarness", "TestSupport", "swiftbpf",
                                                  "CKernelLayouts"]),
         .testTarget(name: "RegressionTests", dependencies: ["ParserHarness", "BTF", "ELF64", "TestSupport"]),
         .testTarget(name: "swiftbpfTests", dependencies: ["swiftbpf", "BPFObject", "ELF64", "ParserHarness", "TestSupport"]),

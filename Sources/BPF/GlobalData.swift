@@ -30,12 +30,18 @@ public struct GlobalData: ~Copyable {
     /// A map's mapping (a class: dictionaries cannot hold noncopyable values); it keeps the map alive.
     private final class Region: Sendable {
         let mapping: MappedRegion
-        init(_ mapping: consuming MappedRegion) { self.mapping = mapping }
+        let length: Int
+        init(_ mapping: consuming MappedRegion, length: Int) {
+            self.length = length
+            self.mapping = mapping
+        }
         var base: UnsafeMutableRawPointer { mapping.base }
     }
 
     private let regions: [Int: Region]
     public let variables: [String: GlobalVariable]
+    /// Each mapped section's map index, by section name.
+    private let sections: [String: (map: Int, readOnly: Bool)]
 
     /// Maps every global data map of `object`; the mappings keep their maps alive by themselves.
     public init(_ object: borrowing LoadedObject) throws(GlobalDataError) {
@@ -49,12 +55,20 @@ public struct GlobalData: ~Copyable {
                 regions[mapIndex] = Region(
                     try MappedRegion(
                         map.descriptor, length: max(Int(spec.valueSize), 1),
-                        writable: !spec.isReadOnlyData, "map '\(spec.name)'"))
+                        writable: !spec.isReadOnlyData, "map '\(spec.name)'"),
+                    length: Int(spec.valueSize))
             } catch {
                 throw .system(error)  // the regions made so far are unmapped as they go
             }
         }
         self.regions = regions
+        var sections: [String: (map: Int, readOnly: Bool)] = [:]
+        for index in regions.keys {
+            if case .data(let section, let readOnly) = object.spec.maps[index].origin {
+                sections[section] = (index, readOnly)
+            }
+        }
+        self.sections = sections
         variables = Dictionary(all.filter { regions[$0.mapIndex] != nil }.map { ($0.name, $0) }) { first, _ in first }
     }
 
@@ -89,6 +103,13 @@ public struct GlobalData: ~Copyable {
     /// Stores `value` into a variable (not `.rodata`) of the same size.
     public func set<T: BitwiseCopyable>(_ value: T, of name: String) throws(GlobalDataError) {
         try set(withUnsafeBytes(of: value) { Array($0) }, of: name)
+    }
+
+    /// The live mapping of the data section `name` (`.bss`, `.data.names`…) as a skeleton's views
+    /// use it; it keeps the mapping (and its map) alive.
+    public func section(named name: String) -> GlobalSection? {
+        guard let (index, readOnly) = sections[name], let region = regions[index] else { return nil }
+        return GlobalSection(name: name, mapping: region.base, size: region.length, writable: !readOnly, owner: region)
     }
 
     private func locate(_ name: String) throws(GlobalDataError) -> (GlobalVariable, Region) {

@@ -51,6 +51,13 @@ public struct ObjectSpec: Sendable {
         try self.init(elf: file, name: String(base.prefix { $0 != "." }))
     }
 
+    /// Reads an object held in memory (a copy is kept), e.g. one a generated skeleton embeds.
+    public init(bytes: some Collection<UInt8>, name: String) throws(ObjectError) {
+        let file: ELFFile
+        do { file = try ELFFile(ByteStorage(copying: bytes)) } catch { throw .elf(error) }
+        try self.init(elf: file, name: name)
+    }
+
     /// Reads an opened ELF object; `name` names its internal maps (libbpf: file name up to the first `.`).
     public init(elf: ELFFile, name: String) throws(ObjectError) {
         guard elf.header.machine == .bpf || elf.header.machine == .none else {

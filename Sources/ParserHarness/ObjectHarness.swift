@@ -1,9 +1,11 @@
 import BPFObject
 import ELF64
+import Skeleton
 
 extension Harness {
     /// Builds an object spec from `bytes`, links every entry program (against abstract map
-    /// handles), disassembles every program, lays out struct_ops maps and computes the kernel-bound BTF.
+    /// handles), disassembles every program, lays out struct_ops maps, computes the kernel-bound BTF
+    /// and generates the Swift skeleton.
     /// Returns the typed error when the object is rejected, `nil` when it reads.
     @discardableResult
     public static func object(_ bytes: UnsafeRawBufferPointer) -> ObjectError? {
@@ -44,6 +46,10 @@ extension Harness {
                 touched &+= builder.encode().count
             }
             touched &+= (try? spec.btfBytesForKernel(supporting: .all))?.count ?? 0
+            // A generated skeleton: names from the object made Swift, its BTF made Swift types.
+            if let skeleton = try? SkeletonGenerator(spec: spec, name: "Fuzz", source: "fuzz.o") {
+                touched &+= (try? skeleton.generate())?.utf8.count ?? 0
+            }
             blackHole(touched)
             return nil
         } catch {

@@ -1,0 +1,306 @@
+import BPFObject
+import BTF
+
+/// Why a skeleton cannot be generated.
+public enum SkeletonGenerationError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The object's byte order is not the host's: it could never be loaded here.
+    case foreignByteOrder
+    case object(ObjectError)
+    /// `name` is not a Swift type name the skeleton can take.
+    case invalidName(String)
+
+    public var description: String {
+        switch self {
+        case .foreignByteOrder: "the object's byte order differs from this machine's: a skeleton could not load it"
+        case let .object(error): "\(error)"
+        case let .invalidName(name): "'\(name)' is not a usable Swift type name"
+        }
+    }
+}
+
+/// Writes a Swift skeleton for a BPF object: one `~Copyable` type with the object embedded,
+/// typed programs, maps and global variables (`swiftbpf gen skeleton`).
+public struct SkeletonGenerator {
+    public enum Access: String, Sendable, CaseIterable { case `public`, `package`, `internal` }
+
+    public let spec: ObjectSpec
+    /// The skeleton type's name.
+    public let name: String
+    public let access: Access
+    /// The file name the generated comment names.
+    public let source: String
+
+    public init(
+        spec: ObjectSpec, name: String, access: Access = .public, source: String
+    ) throws(SkeletonGenerationError) {
+        guard spec.byteOrder == .host else { throw .foreignByteOrder }
+        guard SwiftNames.camel(name, upper: true) == name else { throw .invalidName(name) }
+        (self.spec, self.name, self.access, self.source) = (spec, name, access, source)
+    }
+
+    /// A default skeleton name for an object file: `count_getpid.bpf.o` → `CountGetpid`.
+    public static func defaultName(forFile path: String) -> String {
+        let file = path.split(separator: "/").last.map(String.init) ?? path
+        return SwiftNames.camel(String(file.prefix { $0 != "." }), upper: true)
+    }
+
+    /// One data section's variables, typed.
+    private struct Section {
+        let elfName: String, typeName: String, property: String
+        let mapIndex: Int, size: Int, readOnly: Bool
+        var variables: [(name: String, property: String, offset: Int, size: Int, type: SwiftTypes.Mapped?)]
+    }
+
+    /// The generated Swift file.
+    public func generate() throws(SkeletonGenerationError) -> String {
+        let globals: [GlobalVariable]
+        do { globals = try spec.globalVariables() } catch { throw .object(error) }
+        var topNames = SwiftNames(reserved: [
+            "Spec", "Programs", "Maps", "object", "programs", "maps", "globals", "open", "load", "objectBytes",
+        ])
+        var types = spec.btf.map { SwiftTypes(btf: $0, reserved: ["Spec", "Programs", "Maps", name]) }
+        var propertyNames = SwiftNames(reserved: ["programs", "maps", "object", "globals", "open", "load", "init"])
+        var sections: [Section] = []
+        for (index, map) in spec.maps.enumerated() {
+            guard case .data(let elfName, let readOnly) = map.origin else { continue }
+            let variables = globals.filter { $0.mapIndex == index }
+            guard !variables.isEmpty else { continue }
+            let typeName = topNames.type(elfName)
+            var section = Section(
+                elfName: elfName, typeName: typeName, property: propertyNames.member(elfName),
+                mapIndex: index, size: Int(map.valueSize), readOnly: readOnly, variables: [])
+            var members = SwiftNames(reserved: ["section", "init", "Frozen"])
+            let btfTypes = variableTypes(of: elfName)
+            for v in variables {
+                var type: SwiftTypes.Mapped?
+                if let id = btfTypes[v.name] {
+                    type = try types?.map(id, context: SwiftNames.camel(v.name, upper: true))
+                }
+                if let t = type, t.size != v.size { type = nil }  // BTF and symbol disagree: bytes
+                section.variables.append((v.name, members.member(v.name), v.offset, v.size, type))
+            }
+            sections.append(section)
+        }
+        var programNames = SwiftNames(reserved: ["init"]), mapNames = SwiftNames(reserved: ["init"])
+        let programs = spec.programs.filter { !$0.isSubprogram }.map { ($0.name, programNames.member($0.name)) }
+        let maps = spec.maps.map { map -> (String, String) in
+            if case .data(let section, _) = map.origin { return (map.name, mapNames.member(section)) }
+            return (map.name, mapNames.member(map.name))
+        }
+        return render(sections: sections, programs: programs, maps: maps, declarations: types?.declarations ?? [])
+    }
+
+    /// Each variable's BTF type in the DATASEC of `section`, by variable name.
+    private func variableTypes(of section: String) -> [String: TypeID] {
+        guard let btf = spec.btf, let datasec = btf.firstTypeID(named: section, kind: .dataSection),
+            let t = try? btf.type(datasec)
+        else { return [:] }
+        var types: [String: TypeID] = [:]
+        for v in t.variables {
+            guard let variable = try? btf.type(v.type), variable.kind == .variable else { continue }
+            types[String(variable.name)] = variable.referencedType
+        }
+        return types
+    }
+}
+
+extension SkeletonGenerator {
+    private func render(
+        sections: [Section], programs: [(String, String)], maps: [(String, String)],
+        declarations: [String]
+    ) -> String {
+        let a = access.rawValue
+        var out: [String] = [
+            "// Generated by swiftbpf gen skeleton from \(Self.comment(source)). Do not edit.",
+            "import BPF",
+            "import BPFObject",
+            "",
+            "/// The BPF object `\(Self.comment(source))`, typed: `\(name).open()` gives its spec, whose global data",
+            "/// can be set before `load()`; the loaded skeleton holds its programs, maps and live global data,",
+            "/// and closes them all when dropped.",
+            "\(a) struct \(name): ~Copyable {",
+            "    /// The object's bytes, base64.",
+            "    static let objectBase64: Swift.StaticString = \"\(Self.base64(spec.elf.bytes))\"",
+            "",
+            "    /// Opens the embedded object, checking it is the one this skeleton was generated from.",
+            "    \(a) static func open() throws(BPF.SkeletonError) -> Spec {",
+            "        guard let bytes = BPF.SkeletonSupport.decodeBase64(objectBase64) else { throw .corruptEmbedding }",
+            "        let object: BPFObject.ObjectSpec",
+            "        do { object = try BPFObject.ObjectSpec(bytes: bytes, name: \(Self.literal(spec.name))) } catch { throw .object(error) }",
+            "        try BPF.SkeletonSupport.check(",
+            "            object,",
+            "            variables: [",
+        ]
+        for s in sections {
+            for v in s.variables {
+                out.append(
+                    "                (\(Self.literal(s.elfName)), \(Self.literal(v.name)), \(v.offset), \(v.size)),")
+            }
+        }
+        out += [
+            "            ],",
+            "            programs: [\(programs.map { Self.literal($0.0) }.joined(separator: ", "))],",
+            "            maps: [\(maps.map { Self.literal($0.0) }.joined(separator: ", "))])",
+            "        return Spec(object)",
+            "    }",
+            "",
+            "    /// The object before load: global data set here is what the programs start with",
+            "    /// (for `.rodata`, what the verifier sees).",
+            "    \(a) struct Spec: ~Copyable {",
+            "        \(a) var object: BPFObject.ObjectSpec",
+        ]
+        for s in sections { out.append("        \(a) let \(s.property): \(s.typeName)") }
+        out += ["", "        init(_ object: BPFObject.ObjectSpec) {", "            self.object = object"]
+        for s in sections {
+            out.append(
+                "            \(s.property) = \(s.typeName)(section: BPF.GlobalSection(name: \(Self.literal(s.elfName)), copying: object.maps[\(s.mapIndex)].contents, size: \(s.size)))"
+            )
+        }
+        out += [
+            "        }",
+            "",
+            "        /// Loads the object with the global data as set, then maps its global data.",
+            "        \(a) consuming func load(_ options: BPF.LoadOptions = BPF.LoadOptions()) throws(BPF.SkeletonError) -> \(name) {",
+            "            var object = self.object",
+        ]
+        for s in sections {
+            out.append("            object.maps[\(s.mapIndex)].contents = \(s.property).section.bytes")
+        }
+        out += [
+            "            let loaded: BPF.LoadedObject",
+            "            do { loaded = try object.load(options) } catch { throw .load(error) }",
+            "            return try \(name)(loaded)",
+            "        }",
+            "    }",
+            "",
+            "    \(a) let programs: Programs",
+            "    \(a) let maps: Maps",
+        ]
+        for s in sections { out.append("    \(a) let \(s.property): \(s.typeName)\(s.readOnly ? ".Frozen" : "")") }
+        out += [
+            "    \(a) let object: BPF.LoadedObject",
+            "    let globals: BPF.GlobalData",
+            "",
+            "    private init(_ object: consuming BPF.LoadedObject) throws(BPF.SkeletonError) {",
+            "        // Everything is found before anything is stored: a noncopyable value is never half made.",
+            "        let globals: BPF.GlobalData",
+            "        do { globals = try BPF.GlobalData(object) } catch { throw .globals(error) }",
+            "        let programs = try Programs(object)",
+            "        let maps = try Maps(object)",
+        ]
+        for s in sections {
+            let section = "try BPF.SkeletonSupport.section(\(Self.literal(s.elfName)), in: globals)"
+            out.append("        let \(s.property) = \(s.typeName)\(s.readOnly ? ".Frozen" : "")(section: \(section))")
+        }
+        out += ["        (self.programs, self.maps) = (programs, maps)"]
+        for s in sections { out.append("        self.\(s.property) = \(s.property)") }
+        out += ["        self.globals = globals", "        self.object = object", "    }", ""]
+        out += container("Programs", "the object's programs, loaded", "BPF.Program", "program", programs)
+        out += container("Maps", "the object's maps, created", "BPF.Map", "map", maps)
+        for s in sections { out += sectionView(s) }
+        for declaration in declarations {
+            out += declaration.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
+            out.append("")
+        }
+        if out.last == "" { out.removeLast() }
+        out.append("}")
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    private func container(
+        _ type: String, _ what: String, _ element: String, _ lookup: String,
+        _ entries: [(String, String)]
+    ) -> [String] {
+        let a = access.rawValue
+        var lines = ["    /// \(what.prefix(1).uppercased() + what.dropFirst()).", "    \(a) struct \(type) {"]
+        for (c, swift) in entries {
+            lines.append("        /// `\(Self.comment(c))`.\n        \(a) let \(swift): \(element)")
+        }
+        lines.append("")
+        lines.append("        init(_ object: borrowing BPF.LoadedObject) throws(BPF.SkeletonError) {")
+        for (c, swift) in entries {
+            lines.append("            \(swift) = try BPF.SkeletonSupport.\(lookup)(\(Self.literal(c)), in: object)")
+        }
+        lines += ["        }", "    }", ""]
+        return lines
+    }
+
+    private func sectionView(_ s: Section) -> [String] {
+        let a = access.rawValue
+        func accessors(setters: Bool, indent: String) -> [String] {
+            var lines: [String] = []
+            for v in s.variables {
+                lines.append("\(indent)/// `\(Self.comment(v.name))`: offset \(v.offset), \(v.size) bytes.")
+                if let t = v.type {
+                    lines.append("\(indent)\(a) var \(v.property): \(t.name) {")
+                    lines.append("\(indent)    get { section.load(\(t.name).self, at: \(v.offset)) }")
+                    if setters {
+                        lines.append("\(indent)    nonmutating set { section.store(newValue, at: \(v.offset)) }")
+                    }
+                } else {
+                    lines.append("\(indent)\(a) var \(v.property): [Swift.UInt8] {")
+                    lines.append("\(indent)    get { section.bytes(at: \(v.offset), count: \(v.size)) }")
+                    if setters {
+                        lines.append(
+                            "\(indent)    nonmutating set { section.setBytes(newValue, at: \(v.offset), count: \(v.size)) }"
+                        )
+                    }
+                }
+                lines.append("\(indent)}")
+            }
+            return lines
+        }
+        var lines = [
+            "    /// `\(Self.comment(s.elfName))`: \(s.size) bytes\(s.readOnly ? " (frozen once loaded: `Frozen` is its view then)" : "").",
+            "    \(a) struct \(s.typeName) {",
+            "        \(a) let section: BPF.GlobalSection",
+            "",
+        ]
+        lines += accessors(setters: true, indent: "        ")
+        if s.readOnly {
+            lines += [
+                "", "        /// The loaded, frozen section: read only.", "        \(a) struct Frozen {",
+                "            \(a) let section: BPF.GlobalSection", "",
+            ]
+            lines += accessors(setters: false, indent: "            ")
+            lines.append("        }")
+        }
+        lines += ["    }", ""]
+        return lines
+    }
+
+    /// A Swift string literal of `text` (every byte outside printable ASCII escaped).
+    static func literal(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case " "..."~": out.unicodeScalars.append(scalar)
+            default: out += "\\u{\(String(scalar.value, radix: 16))}"
+            }
+        }
+        return out + "\""
+    }
+
+    /// `text` fit for a one-line comment (no newlines or control characters).
+    static func comment(_ text: String) -> String {
+        String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0) })
+    }
+
+    static func base64(_ bytes: UnsafeRawBufferPointer) -> String {
+        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i < bytes.count {
+            let n = min(3, bytes.count - i)
+            var word = UInt32(bytes[i]) << 16
+            if n > 1 { word |= UInt32(bytes[i + 1]) << 8 }
+            if n > 2 { word |= UInt32(bytes[i + 2]) }
+            for j in 0..<4 { out.append(j <= n ? table[Int(word >> UInt32(18 - 6 * j) & 63)] : UInt8(ascii: "=")) }
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,45 @@
+import BPFObject
+import Skeleton
+
+/// `swiftbpf gen skeleton OBJECT [--name NAME] [--access public|package|internal] [--output FILE]`.
+enum GenCommand {
+    static let help = """
+        usage: swiftbpf gen skeleton OBJECT [--name NAME] [--access public|package|internal] [--output FILE]
+
+        skeleton writes a Swift file declaring NAME (by default the object's file name in
+        upper camel case: count_getpid.bpf.o gives CountGetpid), a ~Copyable type with the
+        object embedded: NAME.open() gives its spec, whose global data (.rodata, .data,
+        .bss and custom sections) is typed and settable before spec.load(); the loaded
+        skeleton has one property per program (skel.programs.countGetpid) and per map
+        (skel.maps.events), and its global data live (skel.bss.total). C types become
+        Swift values of the same size whose members are read at their BTF offsets.
+        The file goes to standard output unless --output is given.
+
+        example:
+          swiftbpf gen skeleton TestData/obj/globals.bpfel.o --name Globals --output Globals.swift
+        """
+
+    static func run(_ words: ArraySlice<String>) throws {
+        let args = try Arguments(words, valued: ["name", "access", "output"], flags: ["help"], help: help)
+        if args.flag("help") { print(help); return }
+        guard args.positionals.count == 2, args.positionals[0] == "skeleton" else {
+            throw UsageError(message: "expected 'skeleton OBJECT'", help: help)
+        }
+        let path = args.positionals[1]
+        guard let access = SkeletonGenerator.Access(rawValue: args.option("access") ?? "public") else {
+            throw UsageError(
+                message: "unknown access '\(args.option("access") ?? "")' (public, package or internal)", help: help)
+        }
+        let spec = try ObjectSpec(contentsOfFile: path)
+        let file = path.split(separator: "/").last.map(String.init) ?? path
+        let generator = try SkeletonGenerator(
+            spec: spec, name: args.option("name") ?? SkeletonGenerator.defaultName(forFile: path), access: access,
+            source: file)
+        let text = try generator.generate()
+        if let output = args.option("output") {
+            try ProgCommand.writeFile(output, Array(text.utf8))
+        } else {
+            print(text, terminator: "")
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import BPF
+import BPFObject
+import BTF
+import Skeleton
+import TestSupport
+import Testing
+
+/// The generated skeletons in Skeletons/ (committed, compiled here): regenerated equal, laid out
+/// as their objects' BTF says, and used on the kernel through their typed API only.
+@Suite("Generated skeletons")
+struct SkeletonGenerationTests {
+    @Test(
+        "regenerating the committed skeletons gives the same files",
+        arguments: [("globals", "Globals"), ("skeleton", "Shapes")])
+    func golden(object: String, name: String) throws {
+        let spec = try ObjectSpec(contentsOfFile: "\(TestPaths.testData)/obj/\(object).bpfel.o")
+        let generated = try SkeletonGenerator(spec: spec, name: name, source: "\(object).bpfel.o").generate()
+        let committed = try String(
+            contentsOfFile: "\(TestPaths.root)/Tests/BPFTests/Skeletons/\(name).swift", encoding: .utf8)
+        #expect(
+            generated == committed,
+            "regenerate with: swiftbpf gen skeleton TestData/obj/\(object).bpfel.o --name \(name)")
+    }
+
+    @Test("every generated type has its C size as size and stride, and its members their BTF offsets")
+    func layout() throws {
+        let btf = try #require(try ObjectSpec(contentsOfFile: "\(TestPaths.testData)/obj/skeleton.bpfel.o").btf)
+        func size(_ name: String) throws -> Int { try btf.size(of: try #require(btf.firstTypeID(named: name))) }
+        func offset(_ type: String, _ member: String) throws -> Int {
+            let t = try btf.type(try #require(btf.firstTypeID(named: type, kind: .struct)))
+            return Int(try #require(t.members.first { String($0.name) == member }).bitOffset / 8)
+        }
+        let sizes: [(String, Int, Int)] = [
+            ("point", MemoryLayout<Shapes.Point>.size, MemoryLayout<Shapes.Point>.stride),
+            ("flags", MemoryLayout<Shapes.Flags>.size, MemoryLayout<Shapes.Flags>.stride),
+            ("value", MemoryLayout<Shapes.Value>.size, MemoryLayout<Shapes.Value>.stride),
+            ("settings", MemoryLayout<Shapes.Settings>.size, MemoryLayout<Shapes.Settings>.stride),
+            ("result", MemoryLayout<Shapes.Result>.size, MemoryLayout<Shapes.Result>.stride),
+            ("mode", MemoryLayout<Shapes.Mode>.size, MemoryLayout<Shapes.Mode>.stride),
+            ("delta", MemoryLayout<Shapes.Delta>.size, MemoryLayout<Shapes.Delta>.stride),
+            ("big", MemoryLayout<Shapes.Big>.size, MemoryLayout<Shapes.Big>.stride),
+        ]
+        for (name, swiftSize, stride) in sizes {
+            #expect(swiftSize == (try size(name)), "\(name)")
+            #expect(stride == swiftSize, "\(name)")
+        }
+        // Each member written through its accessor lands at its BTF offset, and nowhere else.
+        var settings = Shapes.Settings()
+        settings.big = Shapes.Big(rawValue: 0x0102_0304_0506_0708)
+        settings.direction = .down
+        settings.weights[2] = 0xBEEF
+        settings.origin.y = 0x1122_3344
+        let bytes = withUnsafeBytes(of: settings.raw) { Array($0) }
+        func word<T: FixedWidthInteger>(_ at: Int, _: T.Type) -> T {
+            bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: T.self) }
+        }
+        #expect(word(try offset("settings", "big"), UInt64.self) == 0x0102_0304_0506_0708)
+        #expect(word(try offset("settings", "direction"), Int32.self) == -1)
+        #expect(word(try offset("settings", "weights") + 4, UInt16.self) == 0xBEEF)
+        #expect(word(try offset("settings", "origin") + (try offset("point", "y")), Int32.self) == 0x1122_3344)
+        #expect(bytes.filter { $0 != 0 }.count == 8 + 4 + 2 + 4)
+        // Bitfields: each field keeps its neighbours; a signed one sign-extends.
+        var flags = Shapes.Flags()
+        flags.code = 0xABC
+        flags.delta = -3
+        flags.ready = 1
+        flags.level = 5
+        #expect((flags.code, flags.delta, flags.ready, flags.level) == (0xABC, -3, 1, 5))
+        #expect(withUnsafeBytes(of: flags.raw) { $0.loadUnaligned(as: UInt32.self) } == 0xD_ABC_B)
+    }
+
+    @Test(
+        "names: C words become Swift camel case, enumerators lose their common prefix, keywords and collisions are avoided"
+    )
+    func names() throws {
+        #expect(SkeletonGenerator.defaultName(forFile: "/x/count_getpid.bpf.o") == "CountGetpid")
+        #expect(
+            Shapes.Mode.sum.rawValue == 7 && Shapes.Delta.down.rawValue == -1 && Shapes.Big.huge.rawValue == 1 << 32)
+        // C's `raw` member of union value meets CLayout's storage: it is renamed, not shadowed.
+        var value = Shapes.Value()
+        value.raw_2 = 0x0807_0605_0403_0201
+        #expect(value.bytes[0] == 1 && value.p.y == 0x0807_0605)
+        let spec = try ObjectSpec(contentsOfFile: "\(TestPaths.testData)/obj/globals.bpfel.o")
+        #expect(throws: SkeletonGenerationError.invalidName("not a type")) {
+            _ = try SkeletonGenerator(spec: spec, name: "not a type", source: "x")
+        }
+        let foreign = try ObjectSpec(contentsOfFile: "\(TestPaths.testData)/obj/globals.bpfeb.o")
+        #expect(throws: SkeletonGenerationError.foreignByteOrder) {
+            _ = try SkeletonGenerator(spec: foreign, name: "G", source: "x")
+        }
+    }
+}
+
+extension KernelTests {
+    @Suite("Skeletons on the kernel", kernelTrait)
+    struct SkeletonKernelTests {
+        @Test("Globals: rodata set on the spec, the program run, bss and data read live; dropping it closes everything")
+        func globals() throws {
+            try KernelObjects.exclusively {
+                let before = KernelObjects.openCount()
+                do {
+                    let spec = try Globals.open()
+                    #expect(spec.rodata.step == 1 && spec.data.total == 5)
+                    spec.rodata.step = 3
+                    let skel = try spec.load()
+                    #expect(skel.rodata.step == 3)
+                    for _ in 0..<2 { _ = try skel.programs.advance.testRun() }
+                    #expect(skel.bss.runs == 2)
+                    #expect(skel.data.total == 11)
+                    #expect(skel.dataNames.label[0] == Int8(UInt8(ascii: "C")))
+                    skel.data.total = 100
+                    _ = try skel.programs.advance.testRun()
+                    #expect(skel.data.total == 103 && skel.bss.runs == 3)
+                    #expect(KernelObjects.openCount() > before)
+                }
+                #expect(KernelObjects.openCount() == before)
+            }
+        }
+
+        @Test("Shapes: nested structs, unions, arrays, enums and bitfields through the generated types, both ways")
+        func shapes() throws {
+            try KernelObjects.exclusively {
+                let before = KernelObjects.openCount()
+                do {
+                    let spec = try Shapes.open()
+                    #expect(spec.rodata.config.mode == .count && spec.rodata.config.origin.y == 2)
+                    #expect(spec.rodata.config.weights[2] == 3 && spec.rodataLimits.limits[1] == 20)
+                    var config = spec.rodata.config
+                    config.mode = .sum
+                    config.origin.x = 40
+                    config.flags.level = 6
+                    config.flags.delta = -2
+                    spec.rodata.config = config
+                    spec.dataPath.path[0].y = 9
+                    let skel = try spec.load()
+                    _ = try skel.programs.update.testRun()
+                    let result = skel.bss.result
+                    #expect(result.calls == 1 && result.sum == 40 + 2 + 20)
+                    #expect(
+                        result.seen.level == 7 && result.seen.delta == -2,
+                        "seen \(withUnsafeBytes(of: result.seen.raw) { Array($0) }) config \(withUnsafeBytes(of: skel.rodata.config.flags.raw) { Array($0) })"
+                    )
+                    #expect(result.last.p.x == 1 && result.last.p.y == 9)
+                    #expect(skel.dataPath.path[1].x == 1)
+                    #expect(
+                        try skel.maps.points.info().type == .hash && (try skel.maps.events.info().type) == .ringBuffer)
+                }
+                #expect(KernelObjects.openCount() == before)
+            }
+        }
+    }
+}
