@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Generates a skeleton for every TestData object and every object of ../shared/corpus (when
-# present) and type-checks them all against the built modules: `gen skeleton` must give Swift
+# present) and type-checks them all against the built modules, warnings as errors: `gen skeleton` must give Swift
 # that compiles, or a typed error, whatever the object. Usage: Scripts/check-skeletons.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,5 +21,5 @@ while IFS= read -r object; do
 done < <( (ls TestData/obj/*.o; [ -d ../shared/corpus ] && find ../shared/corpus -name '*.o') | sort)
 echo "$generated skeletons generated, $refused objects refused; type-checking"
 modulemap=$(find "$bin/" -path '*CBPFSyscall.build/module.modulemap' | head -1)
-swiftc -typecheck -I "$bin/Modules" -Xcc -fmodule-map-file="$modulemap" -Xcc -ISources/CBPFSyscall/include "$work"/*.swift
+swiftc -typecheck -warnings-as-errors -I "$bin/Modules" -Xcc -fmodule-map-file="$modulemap" -Xcc -ISources/CBPFSyscall/include "$work"/*.swift
 echo "all $generated type-check"

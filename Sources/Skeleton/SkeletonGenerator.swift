@@ -161,7 +161,7 @@ extension SkeletonGenerator {
             "",
             "        /// Loads the object with the global data as set, then maps its global data.",
             "        \(a) consuming func load(_ options: BPF.LoadOptions = BPF.LoadOptions()) throws(BPF.SkeletonError) -> \(name) {",
-            "            var object = self.object",
+            "            \(sections.isEmpty ? "let" : "var") object = self.object",
         ]
         for s in sections {
             out.append("            object.maps[\(s.mapIndex)].contents = \(s.property).section.bytes")

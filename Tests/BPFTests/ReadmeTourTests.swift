@@ -27,5 +27,16 @@ extension KernelTests {
                 #expect(sizes.count == 7)
             }
         }
+
+        @Test("the skeleton snippet runs and prints what the README says")
+        func skeletonSnippet() throws {
+            try KernelObjects.exclusively {
+                let spec = try Globals.open()
+                spec.rodata.step = 3
+                let skel = try spec.load()
+                _ = try skel.programs.advance.testRun()
+                #expect("\(skel.data.total) \(skel.bss.runs)" == "8 1")
+            }
+        }
     }
 }
