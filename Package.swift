@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "BPFAsync", targets: ["BPFAsync"]),
         .library(name: "ParserHarness", targets: ["ParserHarness"]),
         .executable(name: "swiftbpf", targets: ["swiftbpf"]),
+        .plugin(name: "BPFSkeletonPlugin", targets: ["BPFSkeletonPlugin"]),
     ],
     targets: [
         .target(name: "ELF64"),
@@ -34,6 +35,8 @@ let package = Package(
         // Drives every parser over arbitrary bytes: used by Fuzz/ and by the regression replay tests.
         .target(name: "ParserHarness", dependencies: ["ELF64", "BTF", "BPFObject", "Inflate", "Skeleton"]),
         .executableTarget(name: "swiftbpf", dependencies: ["ELF64", "BTF", "BPFObject", "BPF", "Skeleton"]),
+        // Compiles each *.bpf.c of a target with clang and generates its skeleton with swiftbpf.
+        .plugin(name: "BPFSkeletonPlugin", capability: .buildTool(), dependencies: ["swiftbpf"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // The kernel's own C definitions of the bpf(2) structures, compiled: what KernelLayoutTests checks against.
         .target(name: "CKernelLayouts", path: "Tests/CKernelLayouts"),

@@ -20,7 +20,7 @@ limit=${SWIFTBPF_STATIC_LIMIT:-8250000}
 # The product's modules must not reach into _StringProcessing (String.contains(String) and kin
 # link its regex engine: 1.3 MB) nor Swift Concurrency (an async function, AsyncStream or a
 # main-actor global links its runtime and libdispatch: 0.7 MB; BPFAsync holds what needs it).
-for module in swiftbpf BPF BPFObject BTF ELF64; do
+for module in swiftbpf BPF BPFObject BTF ELF64 Skeleton; do
     for source in "$root"/Sources/$module/*.swift; do
         object=$root/.build-static/release/$module.build/$(basename "$source").o
         [ -f "$object" ] || continue
@@ -34,6 +34,15 @@ for module in swiftbpf BPF BPFObject BTF ELF64; do
     done
 done
 
+# The example (issue 18): built statically the way its users build it, the plugin compiling its
+# BPF C and generating its skeleton; it must need no file but itself in the jail.
+example=$root/Examples/SyscallCounter
+static_flags=(-c release --scratch-path .build-static --static-swift-stdlib -Xswiftc -static-executable -Xswiftc -Osize
+              -Xswiftc -use-ld=lld -Xlinker --gc-sections -Xlinker --icf=all)
+(cd "$example" && swift build "${static_flags[@]}" --product syscall-counter >&2)
+example_bin=$(cd "$example" && swift build "${static_flags[@]}" --show-bin-path)/syscall-counter
+if ldd "$example_bin" >/dev/null 2>&1; then echo "FAIL: $example_bin is dynamically linked"; exit 1; fi
+
 jail=$(mktemp -d)
 pins=/sys/fs/bpf/swiftbpf-chroot-$$
 cleanup() {
@@ -44,6 +53,7 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$jail/proc" "$jail/sys" "$jail/tmp"
 cp "$bin" "$jail/swiftbpf"
+cp "$example_bin" "$jail/syscall-counter"
 cp "$root/TestData/obj/metadata.bpfel.o" "$jail/tmp/metadata.o"
 mount -t proc proc "$jail/proc"
 mount --rbind /sys "$jail/sys"
@@ -63,4 +73,8 @@ run prog show --pinned "$pins/quiet"
 run prog list
 run map list
 run inspect /tmp/metadata.o
+echo "== chroot: syscall-counter (the example, its BPF object embedded)"
+out=$(chroot "$jail" /syscall-counter)
+echo "$out"
+[ "$out" = "getpid calls counted: 5" ] || { echo "FAIL: the example counted otherwise"; exit 1; }
 echo "chroot test passed"
