@@ -44,6 +44,19 @@ public struct SkeletonGenerator {
         return SwiftNames.camel(String(file.prefix { $0 != "." }), upper: true)
     }
 
+    /// The skeleton's programs, maps and what it does with them, each with its C and Swift names.
+    private struct Members {
+        /// (C name, Swift name, whether a load may leave it out: an unused struct_ops program, a
+        /// program or map not loaded or created by default; those are optionals).
+        var programs: [(String, String, Bool)] = [], maps: [(String, String, Bool)] = []
+        /// Programs whose section says where they attach (`attach()` attaches them).
+        var attachable: [(String, String, Bool)] = []
+        /// Ring and perf buffer maps: (map property, reader method, reader type).
+        var readers: [(String, String, String)] = []
+        /// struct_ops maps: (map name, registering method).
+        var registrations: [(String, String)] = []
+    }
+
     /// One data section's variables, typed.
     private struct Section {
         let elfName: String, typeName: String, property: String
@@ -59,7 +72,9 @@ public struct SkeletonGenerator {
             "Spec", "Programs", "Maps", "object", "programs", "maps", "globals", "open", "load", "objectBytes",
         ])
         var types = spec.btf.map { SwiftTypes(btf: $0, reserved: ["Spec", "Programs", "Maps", name]) }
-        var propertyNames = SwiftNames(reserved: ["programs", "maps", "object", "globals", "open", "load", "init"])
+        var propertyNames = SwiftNames(reserved: [
+            "programs", "maps", "object", "globals", "open", "load", "init", "links", "attach", "detach",
+        ])
         var sections: [Section] = []
         for (index, map) in spec.maps.enumerated() {
             guard case .data(let elfName, let readOnly) = map.origin else { continue }
@@ -82,12 +97,28 @@ public struct SkeletonGenerator {
             sections.append(section)
         }
         var programNames = SwiftNames(reserved: ["init"]), mapNames = SwiftNames(reserved: ["init"])
-        let programs = spec.programs.filter { !$0.isSubprogram }.map { ($0.name, programNames.member($0.name)) }
-        let maps = spec.maps.map { map -> (String, String) in
-            if case .data(let section, _) = map.origin { return (map.name, mapNames.member(section)) }
-            return (map.name, mapNames.member(map.name))
+        var members = Members()
+        for program in spec.programs where !program.isSubprogram {
+            let swift = programNames.member(program.name), optional = !spec.loads(program)
+            members.programs.append((program.name, swift, optional))
+            switch program.kind?.autoAttach {
+            case nil, .needsTarget?, .structOps?: break
+            default: members.attachable.append((program.name, swift, optional))
+            }
         }
-        return render(sections: sections, programs: programs, maps: maps, declarations: types?.declarations ?? [])
+        for map in spec.maps {
+            var swift = mapNames.member(map.name)
+            if case .data(let section, _) = map.origin { swift = mapNames.member(section) }
+            members.maps.append((map.name, swift, !map.autoCreate))
+            if map.type == .ringBuffer || map.type == .perfEventArray, map.autoCreate {
+                let reader = map.type == .ringBuffer ? "BPF.RingBuffer" : "BPF.PerfBuffer"
+                members.readers.append((swift, mapNames.member(map.name + "_reader"), reader))
+            }
+            if map.structOps != nil {
+                members.registrations.append((map.name, propertyNames.member("register_" + map.name)))
+            }
+        }
+        return render(sections: sections, members: members, declarations: types?.declarations ?? [])
     }
 
     /// Each variable's BTF type in the DATASEC of `section`, by variable name.
@@ -106,8 +137,7 @@ public struct SkeletonGenerator {
 
 extension SkeletonGenerator {
     private func render(
-        sections: [Section], programs: [(String, String)], maps: [(String, String)],
-        declarations: [String]
+        sections: [Section], members: Members, declarations: [String]
     ) -> String {
         let a = access.rawValue
         var out: [String] = [
@@ -139,8 +169,8 @@ extension SkeletonGenerator {
         }
         out += [
             "            ],",
-            "            programs: [\(programs.map { Self.literal($0.0) }.joined(separator: ", "))],",
-            "            maps: [\(maps.map { Self.literal($0.0) }.joined(separator: ", "))])",
+            "            programs: [\(members.programs.map { Self.literal($0.0) }.joined(separator: ", "))],",
+            "            maps: [\(members.maps.map { Self.literal($0.0) }.joined(separator: ", "))])",
             "        return Spec(object)",
             "    }",
             "",
@@ -195,8 +225,16 @@ extension SkeletonGenerator {
         out += ["        (self.programs, self.maps) = (programs, maps)"]
         for s in sections { out.append("        self.\(s.property) = \(s.property)") }
         out += ["        self.globals = globals", "        self.object = object", "    }", ""]
-        out += container("Programs", "the object's programs, loaded", "BPF.Program", "program", programs)
-        out += container("Maps", "the object's maps, created", "BPF.Map", "map", maps)
+        out += attachment(members)
+        out += container("Programs", "the object's programs, loaded", "BPF.Program", "program", members.programs, [])
+        let readers = members.readers.flatMap { map, method, reader in
+            [
+                "",
+                "        /// A reader of `\(map)`, which keeps the map alive.",
+                "        \(a) func \(method)() throws(BPF.RingBufferError) -> \(reader) { try \(reader)(\(map)) }",
+            ]
+        }
+        out += container("Maps", "the object's maps, created", "BPF.Map", "map", members.maps, readers)
         for s in sections { out += sectionView(s) }
         for declaration in declarations {
             out += declaration.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
@@ -209,19 +247,69 @@ extension SkeletonGenerator {
 
     private func container(
         _ type: String, _ what: String, _ element: String, _ lookup: String,
-        _ entries: [(String, String)]
+        _ entries: [(String, String, Bool)], _ extra: [String]
     ) -> [String] {
         let a = access.rawValue
         var lines = ["    /// \(what.prefix(1).uppercased() + what.dropFirst()).", "    \(a) struct \(type) {"]
-        for (c, swift) in entries {
-            lines.append("        /// `\(Self.comment(c))`.\n        \(a) let \(swift): \(element)")
+        for (c, swift, optional) in entries {
+            let note = optional ? " (nil when the load leaves it out)" : ""
+            lines.append(
+                "        /// `\(Self.comment(c))`\(note).\n        \(a) let \(swift): \(element)\(optional ? "?" : "")")
         }
         lines.append("")
         lines.append("        init(_ object: borrowing BPF.LoadedObject) throws(BPF.SkeletonError) {")
-        for (c, swift) in entries {
-            lines.append("            \(swift) = try BPF.SkeletonSupport.\(lookup)(\(Self.literal(c)), in: object)")
+        for (c, swift, optional) in entries {
+            lines.append(
+                optional
+                    ? "            \(swift) = object.\(lookup)(named: \(Self.literal(c)))"
+                    : "            \(swift) = try BPF.SkeletonSupport.\(lookup)(\(Self.literal(c)), in: object)")
         }
-        lines += ["        }", "    }", ""]
+        lines += ["        }"] + extra + ["    }", ""]
+        return lines
+    }
+
+    /// `links`, `attach()` and `detach()` (libbpf's skeleton `__attach`), and a method per struct_ops map.
+    private func attachment(_ members: Members) -> [String] {
+        let a = access.rawValue
+        var lines = [
+            "    /// The links `attach()` made, one per program whose section says where it attaches.",
+            "    \(a) struct Links: ~Copyable {",
+        ]
+        for (c, swift, _) in members.attachable {
+            lines.append("        /// `\(Self.comment(c))`.\n        \(a) var \(swift): BPF.Link? = nil")
+        }
+        lines += [
+            "    }",
+            "",
+            "    /// What `attach()` attached; dropped with the skeleton.",
+            "    \(a) private(set) var links = Links()",
+            "",
+            "    /// Attaches every program whose section says where, as libbpf's skeleton `__attach` does;",
+            "    /// each link lives until `detach()` or until the skeleton is dropped.",
+            "    \(a) mutating func attach() throws(BPF.AttachError) {",
+        ]
+        for (c, swift, optional) in members.attachable {
+            let program = optional ? "program" : "programs.\(swift)"
+            lines += [
+                "        if links.\(swift) == nil, \(optional ? "let program = programs.\(swift), " : "")"
+                    + "let kind = object.spec.program(named: \(Self.literal(c)))?.kind {",
+                "            links.\(swift) = try BPF.Attach.auto(program: \(program).descriptor, kind: kind)",
+                "        }",
+            ]
+        }
+        lines += [
+            "    }", "", "    /// Detaches what `attach()` attached.",
+            "    \(a) mutating func detach() { links = Links() }", "",
+        ]
+        for (c, method) in members.registrations {
+            lines += [
+                "    /// Registers the struct_ops map `\(Self.comment(c))` with the kernel; dropping the link unregisters it.",
+                "    \(a) func \(method)() throws(BPF.AttachError) -> BPF.Link {",
+                "        try BPF.Attach.structOps(map: \(Self.literal(c)), in: object)",
+                "    }",
+                "",
+            ]
+        }
         return lines
     }
 

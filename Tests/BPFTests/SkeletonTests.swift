@@ -11,7 +11,7 @@ import Testing
 struct SkeletonGenerationTests {
     @Test(
         "regenerating the committed skeletons gives the same files",
-        arguments: [("globals", "Globals"), ("skeleton", "Shapes")])
+        arguments: [("globals", "Globals"), ("skeleton", "Shapes"), ("tcp_cc", "TcpCc"), ("ringbuf", "Ring")])
     func golden(object: String, name: String) throws {
         let spec = try ObjectSpec(contentsOfFile: "\(TestPaths.testData)/obj/\(object).bpfel.o")
         let generated = try SkeletonGenerator(spec: spec, name: name, source: "\(object).bpfel.o").generate()
@@ -112,6 +112,43 @@ extension KernelTests {
                     _ = try skel.programs.advance.testRun()
                     #expect(skel.data.total == 103 && skel.bss.runs == 3)
                     #expect(KernelObjects.openCount() > before)
+                }
+                #expect(KernelObjects.openCount() == before)
+            }
+        }
+
+        @Test("Ring: the ring buffer map's reader from the skeleton sees what the program emits")
+        func ringReader() throws {
+            try KernelObjects.exclusively {
+                let before = KernelObjects.openCount()
+                do {
+                    let skel = try Ring.open().load()
+                    let reader = try skel.maps.eventsReader()
+                    _ = try skel.programs.emit.testRun(context: [10, 0, 0, 0])
+                    var sizes: [Int] = []
+                    try reader.poll(timeout: 1000) { _, record in sizes.append(record.count) }
+                    #expect(sizes.count == 7)
+                }
+                #expect(KernelObjects.openCount() == before)
+            }
+        }
+
+        @Test("TcpCc: struct_ops maps register through the skeleton; attach() leaves them (they register, not attach)")
+        func structOpsRegistration() throws {
+            try KernelObjects.exclusively {
+                let before = KernelObjects.openCount()
+                do {
+                    var skel = try TcpCc.open().load()
+                    try skel.attach()
+                    #expect(!availableCongestionControls().contains("swiftbpf_cc"))
+                    do {
+                        let link = try skel.registerSwiftCc()
+                        #expect(availableCongestionControls().contains("swiftbpf_cc"))
+                        #expect(try connectOverLoopback(congestionControl: "swiftbpf_cc"))
+                        #expect(skel.bss.initCalls >= 1, "the kernel called the program of .init")
+                        link.detach()
+                    }
+                    #expect(!availableCongestionControls().contains("swiftbpf_cc"))
                 }
                 #expect(KernelObjects.openCount() == before)
             }

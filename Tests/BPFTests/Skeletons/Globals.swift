@@ -85,6 +85,21 @@ public struct Globals: ~Copyable {
         self.object = object
     }
 
+    /// The links `attach()` made, one per program whose section says where it attaches.
+    public struct Links: ~Copyable {
+    }
+
+    /// What `attach()` attached; dropped with the skeleton.
+    public private(set) var links = Links()
+
+    /// Attaches every program whose section says where, as libbpf's skeleton `__attach` does;
+    /// each link lives until `detach()` or until the skeleton is dropped.
+    public mutating func attach() throws(BPF.AttachError) {
+    }
+
+    /// Detaches what `attach()` attached.
+    public mutating func detach() { links = Links() }
+
     /// The object's programs, loaded.
     public struct Programs {
         /// `advance`.
@@ -102,14 +117,14 @@ public struct Globals: ~Copyable {
         /// `globals.data`.
         public let data: BPF.Map
         /// `.data.names`.
-        public let dataNames: BPF.Map
+        public let dataNames_2: BPF.Map
         /// `globals.bss`.
         public let bss: BPF.Map
 
         init(_ object: borrowing BPF.LoadedObject) throws(BPF.SkeletonError) {
             rodata = try BPF.SkeletonSupport.map("globals.rodata", in: object)
             data = try BPF.SkeletonSupport.map("globals.data", in: object)
-            dataNames = try BPF.SkeletonSupport.map(".data.names", in: object)
+            dataNames_2 = try BPF.SkeletonSupport.map(".data.names", in: object)
             bss = try BPF.SkeletonSupport.map("globals.bss", in: object)
         }
     }

@@ -85,6 +85,21 @@ public struct Shapes: ~Copyable {
         self.object = object
     }
 
+    /// The links `attach()` made, one per program whose section says where it attaches.
+    public struct Links: ~Copyable {
+    }
+
+    /// What `attach()` attached; dropped with the skeleton.
+    public private(set) var links = Links()
+
+    /// Attaches every program whose section says where, as libbpf's skeleton `__attach` does;
+    /// each link lives until `detach()` or until the skeleton is dropped.
+    public mutating func attach() throws(BPF.AttachError) {
+    }
+
+    /// Detaches what `attach()` attached.
+    public mutating func detach() { links = Links() }
+
     /// The object's programs, loaded.
     public struct Programs {
         /// `update`.
@@ -100,9 +115,9 @@ public struct Shapes: ~Copyable {
         /// `skeleton.rodata`.
         public let rodata: BPF.Map
         /// `.rodata.limits`.
-        public let rodataLimits: BPF.Map
+        public let rodataLimits_2: BPF.Map
         /// `.data.path`.
-        public let dataPath: BPF.Map
+        public let dataPath_2: BPF.Map
         /// `skeleton.bss`.
         public let bss: BPF.Map
         /// `points`.
@@ -112,12 +127,15 @@ public struct Shapes: ~Copyable {
 
         init(_ object: borrowing BPF.LoadedObject) throws(BPF.SkeletonError) {
             rodata = try BPF.SkeletonSupport.map("skeleton.rodata", in: object)
-            rodataLimits = try BPF.SkeletonSupport.map(".rodata.limits", in: object)
-            dataPath = try BPF.SkeletonSupport.map(".data.path", in: object)
+            rodataLimits_2 = try BPF.SkeletonSupport.map(".rodata.limits", in: object)
+            dataPath_2 = try BPF.SkeletonSupport.map(".data.path", in: object)
             bss = try BPF.SkeletonSupport.map("skeleton.bss", in: object)
             points = try BPF.SkeletonSupport.map("points", in: object)
             events = try BPF.SkeletonSupport.map("events", in: object)
         }
+
+        /// A reader of `events`, which keeps the map alive.
+        public func eventsReader() throws(BPF.RingBufferError) -> BPF.RingBuffer { try BPF.RingBuffer(events) }
     }
 
     /// `.rodata`: 48 bytes (frozen once loaded: `Frozen` is its view then).

@@ -5,17 +5,14 @@ import Glibc
 /// skeleton (from getpid_counter.bpf.c, built by BPFSkeletonPlugin).
 public struct Counter: ~Copyable {
     private let skeleton: GetpidCounter
-    private let link: Link
 
-    /// Loads the counter for process `pid` and attaches it to the getpid tracepoint.
+    /// Loads the counter for process `pid` and attaches it where its section says (the getpid tracepoint).
     public init(pid: Int32 = getpid()) throws {
         let spec = try GetpidCounter.open()
         spec.rodata.targetTgid = UInt32(bitPattern: pid)
-        let skeleton = try spec.load()
-        let link = try Attach.tracepoint(
-            program: skeleton.programs.countGetpid.descriptor, category: "syscalls", name: "sys_enter_getpid")
+        var skeleton = try spec.load()
+        try skeleton.attach()
         self.skeleton = skeleton
-        self.link = link
     }
 
     /// The calls counted so far.
