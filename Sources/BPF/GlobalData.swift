@@ -40,8 +40,8 @@ public struct GlobalData: ~Copyable {
 
     private let regions: [Int: Region]
     public let variables: [String: GlobalVariable]
-    /// Each mapped section's map index, by section name.
-    private let sections: [String: (map: Int, readOnly: Bool)]
+    /// Each mapped section's name and whether it is read-only, by map index (two sections may share a name).
+    private let sections: [Int: (name: String, readOnly: Bool)]
 
     /// Maps every global data map of `object`; the mappings keep their maps alive by themselves.
     public init(_ object: borrowing LoadedObject) throws(GlobalDataError) {
@@ -62,10 +62,10 @@ public struct GlobalData: ~Copyable {
             }
         }
         self.regions = regions
-        var sections: [String: (map: Int, readOnly: Bool)] = [:]
+        var sections: [Int: (name: String, readOnly: Bool)] = [:]
         for index in regions.keys {
             if case .data(let section, let readOnly) = object.spec.maps[index].origin {
-                sections[section] = (index, readOnly)
+                sections[index] = (section, readOnly)
             }
         }
         self.sections = sections
@@ -105,10 +105,10 @@ public struct GlobalData: ~Copyable {
         try set(withUnsafeBytes(of: value) { Array($0) }, of: name)
     }
 
-    /// The live mapping of the data section `name` (`.bss`, `.data.names`…) as a skeleton's views
-    /// use it; it keeps the mapping (and its map) alive.
-    public func section(named name: String) -> GlobalSection? {
-        guard let (index, readOnly) = sections[name], let region = regions[index] else { return nil }
+    /// The live mapping of the data section held by the object's map `index`, as a skeleton's
+    /// views use it; it keeps the mapping (and its map) alive.
+    public func section(map index: Int) -> GlobalSection? {
+        guard let region = regions[index], let (name, readOnly) = sections[index] else { return nil }
         return GlobalSection(name: name, mapping: region.base, size: region.length, writable: !readOnly, owner: region)
     }
 

@@ -8,12 +8,15 @@ public enum SkeletonGenerationError: Error, Hashable, Sendable, CustomStringConv
     case object(ObjectError)
     /// `name` is not a Swift type name the skeleton can take.
     case invalidName(String)
+    /// Two programs of one name: the skeleton could not tell them apart.
+    case duplicateProgram(String)
 
     public var description: String {
         switch self {
         case .foreignByteOrder: "the object's byte order differs from this machine's: a skeleton could not load it"
         case let .object(error): "\(error)"
         case let .invalidName(name): "'\(name)' is not a usable Swift type name"
+        case let .duplicateProgram(name): "two programs are named '\(SwiftNames.comment(name))'"
         }
     }
 }
@@ -34,7 +37,9 @@ public struct SkeletonGenerator {
         spec: ObjectSpec, name: String, access: Access = .public, source: String
     ) throws(SkeletonGenerationError) {
         guard spec.byteOrder == .host else { throw .foreignByteOrder }
-        guard SwiftNames.camel(name, upper: true) == name else { throw .invalidName(name) }
+        guard SwiftNames.camel(name, upper: true) == name, !SwiftNames.reservedTypeNames.contains(name) else {
+            throw .invalidName(name)
+        }
         (self.spec, self.name, self.access, self.source) = (spec, name, access, source)
     }
 
@@ -49,6 +54,8 @@ public struct SkeletonGenerator {
         /// (C name, Swift name, whether a load may leave it out: an unused struct_ops program, a
         /// program or map not loaded or created by default; those are optionals).
         var programs: [(String, String, Bool)] = [], maps: [(String, String, Bool)] = []
+        /// Each map's index in the object (maps are found by index: two may share a name).
+        var mapIndices: [Int] = []
         /// Programs whose section says where they attach (`attach()` attaches them).
         var attachable: [(String, String, Bool)] = []
         /// Ring and perf buffer maps: (map property, reader method, reader type).
@@ -68,19 +75,17 @@ public struct SkeletonGenerator {
     public func generate() throws(SkeletonGenerationError) -> String {
         let globals: [GlobalVariable]
         do { globals = try spec.globalVariables() } catch { throw .object(error) }
-        var topNames = SwiftNames(reserved: [
-            "Spec", "Programs", "Maps", "object", "programs", "maps", "globals", "open", "load", "objectBytes",
-        ])
-        var types = spec.btf.map { SwiftTypes(btf: $0, reserved: ["Spec", "Programs", "Maps", name]) }
+        var types = SwiftTypes(btf: spec.btf, reserved: SwiftNames.reservedTypeNames.union([name]))
         var propertyNames = SwiftNames(reserved: [
             "programs", "maps", "object", "globals", "open", "load", "init", "links", "attach", "detach",
         ])
         var sections: [Section] = []
+        let variablesByMap = Dictionary(grouping: globals, by: \.mapIndex)
         for (index, map) in spec.maps.enumerated() {
-            guard case .data(let elfName, let readOnly) = map.origin else { continue }
-            let variables = globals.filter { $0.mapIndex == index }
-            guard !variables.isEmpty else { continue }
-            let typeName = topNames.type(elfName)
+            guard case .data(let elfName, let readOnly) = map.origin, let variables = variablesByMap[index] else {
+                continue
+            }
+            let typeName = types.claimType(elfName)
             var section = Section(
                 elfName: elfName, typeName: typeName, property: propertyNames.member(elfName),
                 mapIndex: index, size: Int(map.valueSize), readOnly: readOnly, variables: [])
@@ -89,16 +94,19 @@ public struct SkeletonGenerator {
             for v in variables {
                 var type: SwiftTypes.Mapped?
                 if let id = btfTypes[v.name] {
-                    type = try types?.map(id, context: SwiftNames.camel(v.name, upper: true))
+                    type = try types.map(id, context: SwiftNames.camel(v.name, upper: true))
                 }
-                if let t = type, t.size != v.size { type = nil }  // BTF and symbol disagree: bytes
+                // BTF and symbol disagree, or an integer narrower than its bytes: bytes.
+                if let t = type, t.size != v.size || t.narrowed != nil { type = nil }
                 section.variables.append((v.name, members.member(v.name), v.offset, v.size, type))
             }
             sections.append(section)
         }
         var programNames = SwiftNames(reserved: ["init"]), mapNames = SwiftNames(reserved: ["init"])
         var members = Members()
+        var programsSeen: Set<String> = []
         for program in spec.programs where !program.isSubprogram {
+            guard programsSeen.insert(program.name).inserted else { throw .duplicateProgram(program.name) }
             let swift = programNames.member(program.name), optional = !spec.loads(program)
             members.programs.append((program.name, swift, optional))
             switch program.kind?.autoAttach {
@@ -110,6 +118,7 @@ public struct SkeletonGenerator {
             var swift = mapNames.member(map.name)
             if case .data(let section, _) = map.origin { swift = mapNames.member(section) }
             members.maps.append((map.name, swift, !map.autoCreate))
+            members.mapIndices.append(members.mapIndices.count)
             if map.type == .ringBuffer || map.type == .perfEventArray, map.autoCreate {
                 let reader = map.type == .ringBuffer ? "BPF.RingBuffer" : "BPF.PerfBuffer"
                 members.readers.append((swift, mapNames.member(map.name + "_reader"), reader))
@@ -118,19 +127,22 @@ public struct SkeletonGenerator {
                 members.registrations.append((map.name, propertyNames.member("register_" + map.name)))
             }
         }
-        return render(sections: sections, members: members, declarations: types?.declarations ?? [])
+        return render(sections: sections, members: members, declarations: types.declarations)
     }
 
-    /// Each variable's BTF type in the DATASEC of `section`, by variable name.
+    /// Each variable's BTF type in the DATASEC of `section`, by variable name; a name listed twice
+    /// has none (the DATASEC's offsets are not the symbols' yet: nothing tells the two apart).
     private func variableTypes(of section: String) -> [String: TypeID] {
         guard let btf = spec.btf, let datasec = btf.firstTypeID(named: section, kind: .dataSection),
             let t = try? btf.type(datasec)
         else { return [:] }
-        var types: [String: TypeID] = [:]
+        var types: [String: TypeID] = [:], twice: Set<String> = []
         for v in t.variables {
             guard let variable = try? btf.type(v.type), variable.kind == .variable else { continue }
-            types[String(variable.name)] = variable.referencedType
+            let name = String(variable.name)
+            if types.updateValue(variable.referencedType, forKey: name) != nil { twice.insert(name) }
         }
+        for name in twice { types[name] = nil }
         return types
     }
 }
@@ -148,7 +160,7 @@ extension SkeletonGenerator {
             "/// The BPF object `\(Self.comment(source))`, typed: `\(name).open()` gives its spec, whose global data",
             "/// can be set before `load()`; the loaded skeleton holds its programs, maps and live global data,",
             "/// and closes them all when dropped.",
-            "\(a) struct \(name): ~Copyable {",
+            "\(a) struct \(name): ~Swift.Copyable {",
             "    /// The object's bytes, base64.",
             "    static let objectBase64: Swift.StaticString = \"\(Self.base64(spec.elf.bytes))\"",
             "",
@@ -159,16 +171,14 @@ extension SkeletonGenerator {
             "        do { object = try BPFObject.ObjectSpec(bytes: bytes, name: \(Self.literal(spec.name))) } catch { throw .object(error) }",
             "        try BPF.SkeletonSupport.check(",
             "            object,",
-            "            variables: [",
         ]
-        for s in sections {
-            for v in s.variables {
-                out.append(
-                    "                (\(Self.literal(s.elfName)), \(Self.literal(v.name)), \(v.offset), \(v.size)),")
-            }
-        }
+        // Homogeneous array literals: a literal of tuples costs the type checker far more per element.
+        let variables = sections.flatMap { s in s.variables.map { (s.elfName, $0) } }
         out += [
-            "            ],",
+            "            sections: [\(variables.map { Self.literal($0.0) }.joined(separator: ", "))],",
+            "            variables: [\(variables.map { Self.literal($0.1.name) }.joined(separator: ", "))],",
+            "            offsets: [\(variables.map { "\($0.1.offset)" }.joined(separator: ", "))],",
+            "            sizes: [\(variables.map { "\($0.1.size)" }.joined(separator: ", "))],",
             "            programs: [\(members.programs.map { Self.literal($0.0) }.joined(separator: ", "))],",
             "            maps: [\(members.maps.map { Self.literal($0.0) }.joined(separator: ", "))])",
             "        return Spec(object)",
@@ -176,7 +186,7 @@ extension SkeletonGenerator {
             "",
             "    /// The object before load: global data set here is what the programs start with",
             "    /// (for `.rodata`, what the verifier sees).",
-            "    \(a) struct Spec: ~Copyable {",
+            "    \(a) struct Spec: ~Swift.Copyable {",
             "        \(a) var object: BPFObject.ObjectSpec",
         ]
         for s in sections { out.append("        \(a) let \(s.property): \(s.typeName)") }
@@ -219,14 +229,16 @@ extension SkeletonGenerator {
             "        let maps = try Maps(object)",
         ]
         for s in sections {
-            let section = "try BPF.SkeletonSupport.section(\(Self.literal(s.elfName)), in: globals)"
+            let section = "try BPF.SkeletonSupport.section(map: \(s.mapIndex), in: globals)"
             out.append("        let \(s.property) = \(s.typeName)\(s.readOnly ? ".Frozen" : "")(section: \(section))")
         }
         out += ["        (self.programs, self.maps) = (programs, maps)"]
         for s in sections { out.append("        self.\(s.property) = \(s.property)") }
         out += ["        self.globals = globals", "        self.object = object", "    }", ""]
         out += attachment(members)
-        out += container("Programs", "the object's programs, loaded", "BPF.Program", "program", members.programs, [])
+        out += container(
+            "Programs", "the object's programs, loaded", "BPF.Program",
+            members.programs.map { ($0.0, $0.1, $0.2, "object.program(named: \(Self.literal($0.0)))") }, [])
         let readers = members.readers.flatMap { map, method, reader in
             [
                 "",
@@ -234,7 +246,12 @@ extension SkeletonGenerator {
                 "        \(a) func \(method)() throws(BPF.RingBufferError) -> \(reader) { try \(reader)(\(map)) }",
             ]
         }
-        out += container("Maps", "the object's maps, created", "BPF.Map", "map", members.maps, readers)
+        out += container(
+            "Maps", "the object's maps, created", "BPF.Map",
+            zip(members.maps, members.mapIndices).map {
+                ($0.0, $0.1, $0.2, "BPF.SkeletonSupport.map(at: \($1), in: object)")
+            },
+            readers)
         for s in sections { out += sectionView(s) }
         for declaration in declarations {
             out += declaration.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
@@ -246,23 +263,23 @@ extension SkeletonGenerator {
     }
 
     private func container(
-        _ type: String, _ what: String, _ element: String, _ lookup: String,
-        _ entries: [(String, String, Bool)], _ extra: [String]
+        _ type: String, _ what: String, _ element: String, _ entries: [(String, String, Bool, String)],
+        _ extra: [String]
     ) -> [String] {
         let a = access.rawValue
         var lines = ["    /// \(what.prefix(1).uppercased() + what.dropFirst()).", "    \(a) struct \(type) {"]
-        for (c, swift, optional) in entries {
+        for (c, swift, optional, _) in entries {
             let note = optional ? " (nil when the load leaves it out)" : ""
             lines.append(
                 "        /// `\(Self.comment(c))`\(note).\n        \(a) let \(swift): \(element)\(optional ? "?" : "")")
         }
         lines.append("")
         lines.append("        init(_ object: borrowing BPF.LoadedObject) throws(BPF.SkeletonError) {")
-        for (c, swift, optional) in entries {
+        for (c, swift, optional, lookup) in entries {
             lines.append(
                 optional
-                    ? "            \(swift) = object.\(lookup)(named: \(Self.literal(c)))"
-                    : "            \(swift) = try BPF.SkeletonSupport.\(lookup)(\(Self.literal(c)), in: object)")
+                    ? "            self.\(swift) = \(lookup)"
+                    : "            self.\(swift) = try BPF.SkeletonSupport.required(\(lookup), \(Self.literal(c)))")
         }
         lines += ["        }"] + extra + ["    }", ""]
         return lines
@@ -273,7 +290,7 @@ extension SkeletonGenerator {
         let a = access.rawValue
         var lines = [
             "    /// The links `attach()` made, one per program whose section says where it attaches.",
-            "    \(a) struct Links: ~Copyable {",
+            "    \(a) struct Links: ~Swift.Copyable {",
         ]
         for (c, swift, _) in members.attachable {
             lines.append("        /// `\(Self.comment(c))`.\n        \(a) var \(swift): BPF.Link? = nil")

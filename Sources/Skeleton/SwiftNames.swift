@@ -2,9 +2,18 @@
 /// keyword, unique within their scope.
 struct SwiftNames {
     private var used: Set<String>
+    /// The next suffix to try for each base name (linear work however many names collide).
+    private var nextSuffix: [String: Int] = [:]
 
     /// A scope in which `reserved` names are taken already.
     init(reserved: Set<String> = []) { used = reserved }
+
+    /// Type names the generated code refers to unqualified or that would shadow a module or a
+    /// protocol requirement it relies on: no generated type may take them.
+    static let reservedTypeNames: Set<String> = [
+        "Spec", "Programs", "Maps", "Links", "Frozen", "Raw", "Swift", "BPF", "BPFObject", "BTF", "ELF64", "Glibc",
+        "Copyable", "Escapable", "Sendable", "BitwiseCopyable", "CLayout", "Never", "Void",
+    ]
 
     /// `name` as a lower-camel member name (`count_getpid` → `countGetpid`), made unique.
     mutating func member(_ name: String) -> String { unique(Self.camel(name, upper: false)) }
@@ -13,12 +22,11 @@ struct SwiftNames {
     mutating func type(_ name: String) -> String { unique(Self.camel(name, upper: true)) }
 
     private mutating func unique(_ base: String) -> String {
-        var name = base, n = 2
-        while !used.insert(name).inserted {
-            name = "\(base)_\(n)"
-            n += 1
-        }
-        return name
+        guard !used.insert(base).inserted else { return base }
+        var n = nextSuffix[base, default: 2]
+        while !used.insert("\(base)_\(n)").inserted { n += 1 }
+        nextSuffix[base] = n + 1
+        return "\(base)_\(n)"
     }
 
     static func camel(_ name: String, upper: Bool) -> String {
@@ -30,7 +38,8 @@ struct SwiftNames {
             out += i == 0 && !upper ? lowerFirst(text) : upperFirst(text)
         }
         if out.isEmpty { out = upper ? "Unnamed" : "unnamed" }
-        if let first = out.utf8.first, isDigit(first) { out = "_" + out }
+        // Types and members never share a spelling: a digit-first type gets `T`, a member `_`.
+        if let first = out.utf8.first, isDigit(first) { out = (upper ? "T" : "_") + out }
         return keywords.contains(out) ? out + "_" : out
     }
 
@@ -60,6 +69,15 @@ struct SwiftNames {
             return names
         }
         return words.map { $0[common...].joined(separator: "_") }
+    }
+
+    /// `text` fit for a one-line comment: control characters (a newline would end the comment and
+    /// let an object's names write code) become `?`.
+    static func comment(_ text: some StringProtocol) -> String {
+        String(
+            String(text).unicodeScalars.map {
+                $0.value < 0x20 || (0x7f...0x9f).contains($0.value) ? "?" : Character($0)
+            })
     }
 
     /// Keywords and names with a meaning in every scope (`Type`, `Self`…): a trailing `_` avoids them.

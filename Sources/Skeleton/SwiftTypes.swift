@@ -12,28 +12,35 @@ struct SwiftTypes {
         let size: Int
         /// An integer a bitfield can be read into (nil for floats, structs, arrays…).
         var integer: (bits: Int, signed: Bool)?
+        /// An INT whose BTF encoding narrows it (old-style bitfields: `BTF_INT_OFFSET`, `BTF_INT_BITS`):
+        /// only readable as a bitfield, at that offset and width.
+        var narrowed: (offset: Int, bits: Int)? = nil
     }
 
     /// Values larger than this are read and written as `[UInt8]`, not held inline (a huge array
     /// held as a value would be copied to the stack).
     static let maximumValueSize = 4096
 
-    let btf: BTF
+    let btf: BTF?
     private(set) var declarations: [String] = []
     private var known: [TypeID: Mapped] = [:]
     private var inProgress: Set<TypeID> = []
+    /// The skeleton's one scope of type names: BTF types, section views and the nested types.
     private var typeNames: SwiftNames
 
-    init(btf: BTF, reserved: Set<String>) {
+    init(btf: BTF?, reserved: Set<String>) {
         self.btf = btf
         typeNames = SwiftNames(reserved: reserved)
     }
+
+    /// A type name in the skeleton's scope for `name` (a section view's, say).
+    mutating func claimType(_ name: String) -> String { typeNames.type(name) }
 
     static func bytes(_ size: Int) -> Mapped { Mapped(name: "Swift.InlineArray<\(size), Swift.UInt8>", size: size) }
 
     /// The Swift type of BTF type `id` (nil: nothing Swift can hold, or larger than the limit).
     mutating func map(_ id: TypeID, context: String, depth: Int = 0) throws(SkeletonGenerationError) -> Mapped? {
-        guard depth < BTF.maximumDepth else { return nil }
+        guard let btf, depth < BTF.maximumDepth else { return nil }
         let size: Int, resolved: TypeID, t: BTFType
         do {
             resolved = try btf.resolve(id)
@@ -44,17 +51,20 @@ struct SwiftTypes {
         if let mapped = known[resolved] { return mapped }
         guard inProgress.insert(resolved).inserted else { return nil }  // a type that contains itself
         defer { inProgress.remove(resolved) }
-        let mapped: Mapped
+        var mapped: Mapped
         switch t.kind {
         case .int:
-            let signed = t.intInfo.encoding.contains(.signed)
-            if t.intInfo.encoding.contains(.bool), size == 1 {
-                mapped = Mapped(name: "Swift.Bool", size: 1, integer: nil)
-            } else if [1, 2, 4, 8].contains(size) {
+            // A C bool is a byte: any value a program stores is one Swift can hold (a Swift Bool of 2 is undefined).
+            let signed = t.intInfo.encoding.contains(.signed) && !t.intInfo.encoding.contains(.bool)
+            if [1, 2, 4, 8].contains(size) {
                 mapped = Mapped(
                     name: "Swift.\(signed ? "" : "U")Int\(size * 8)", size: size, integer: (size * 8, signed))
             } else {
                 mapped = Self.bytes(size)
+            }
+            let info = t.intInfo
+            if mapped.integer != nil, info.bitOffset != 0 || info.bits != size * 8 {
+                mapped.narrowed = (info.bitOffset, info.bits)
             }
         case .float where size == 4: mapped = Mapped(name: "Swift.Float", size: 4)
         case .float where size == 8: mapped = Mapped(name: "Swift.Double", size: 8)
@@ -63,7 +73,7 @@ struct SwiftTypes {
         case .array:
             let info = t.arrayInfo
             guard let element = try map(info.element, context: context, depth: depth + 1), element.size > 0,
-                Int(info.count) * element.size == size
+                element.narrowed == nil, Int(info.count) * element.size == size
             else { return Self.bytes(size) }
             mapped = Mapped(name: "Swift.InlineArray<\(info.count), \(element.name)>", size: size)
         case .struct, .union: mapped = try composite(t, size: size, context: context, depth: depth)
@@ -101,7 +111,7 @@ struct SwiftTypes {
         let name = typeNames.type(t.name.isEmpty ? context + (t.kind == .union ? "Union" : "Struct") : String(t.name))
         // Registered before the members, so that a member naming this type by pointer finds it.
         var lines = [
-            "/// C `\(t.kind == .union ? "union" : "struct") \(t.name.isEmpty ? "(anonymous)" : String(t.name))`: \(size) bytes.",
+            "/// C `\(t.kind == .union ? "union" : "struct") \(t.name.isEmpty ? "(anonymous)" : SwiftNames.comment(String(t.name)))`: \(size) bytes.",
             "public struct \(name): BPF.CLayout, Swift.Sendable {",
             "    public var raw: Swift.InlineArray<\(size), Swift.UInt8>",
             "    public init() { raw = .init(repeating: 0) }",
@@ -113,16 +123,23 @@ struct SwiftTypes {
                 let type = try map(
                     m.type, context: name + SwiftNames.camel(String(m.name), upper: true), depth: depth + 1)
             else {
-                lines.append("    // \(memberName): no Swift type (\(m.name.isEmpty ? "anonymous" : String(m.name)))")
+                lines.append("    // \(memberName): no Swift type")
                 continue
             }
-            let bitOffset = Int(m.bitOffset), bits = Int(m.bitfieldSize)
+            var bitOffset = Int(m.bitOffset), bits = Int(m.bitfieldSize)
+            if bits == 0, let narrowed = type.narrowed {
+                (bitOffset, bits) = (bitOffset + narrowed.offset, narrowed.bits)
+            }
             if bits > 0 || bitOffset % 8 != 0 {
-                guard let integer = type.integer, bits <= integer.bits, bitOffset + max(bits, 1) <= size * 8 else {
+                guard let integer = type.integer, bits <= integer.bits else {
                     lines.append("    // \(memberName): a bitfield of a type Swift cannot hold as an integer")
                     continue
                 }
                 let width = bits > 0 ? bits : integer.bits
+                guard bitOffset + width <= size * 8 else {
+                    lines.append("    // \(memberName): lies past the end of the type")
+                    continue
+                }
                 let rawType = "Swift.\(integer.signed ? "" : "U")Int\(integer.bits)"
                 let read =
                     "\(rawType)(truncatingIfNeeded: bits(at: \(bitOffset), count: \(width), signed: \(integer.signed)))"
@@ -137,6 +154,10 @@ struct SwiftTypes {
                 lines.append("    }")
             } else {
                 let offset = bitOffset / 8
+                guard type.narrowed == nil else {
+                    lines.append("    // \(memberName): an integer narrower than its bytes")
+                    continue
+                }
                 guard offset + type.size <= size else {
                     lines.append("    // \(memberName): lies past the end of the type")
                     continue

@@ -1,6 +1,7 @@
 import BPF
 import BPFObject
 import BTF
+import ELF64
 import Skeleton
 import TestSupport
 import Testing
@@ -11,7 +12,10 @@ import Testing
 struct SkeletonGenerationTests {
     @Test(
         "regenerating the committed skeletons gives the same files",
-        arguments: [("globals", "Globals"), ("skeleton", "Shapes"), ("tcp_cc", "TcpCc"), ("ringbuf", "Ring")])
+        arguments: [
+            ("globals", "Globals"), ("skeleton", "Shapes"), ("tcp_cc", "TcpCc"), ("ringbuf", "Ring"),
+            ("skeleton_names", "Names"),
+        ])
     func golden(object: String, name: String) throws {
         let spec = try ObjectSpec(contentsOfFile: "\(TestPaths.testData)/obj/\(object).bpfel.o")
         let generated = try SkeletonGenerator(spec: spec, name: name, source: "\(object).bpfel.o").generate()
@@ -91,6 +95,56 @@ struct SkeletonGenerationTests {
     }
 }
 
+@Suite("Generated skeletons from hostile objects")
+struct HostileSkeletonTests {
+    /// `object` with every `old` (a NUL-terminated string of the same length as `new`) replaced.
+    func replacing(_ old: String, with new: String, in object: String) throws -> [UInt8] {
+        let storage = try ByteStorage(contentsOfFile: "\(TestPaths.testData)/obj/\(object)")
+        var bytes = withExtendedLifetime(storage) { Array(storage.bytes) }
+        let from = Array(old.utf8) + [0], to = Array(new.utf8) + [0]
+        precondition(from.count == to.count)
+        var i = 0, found = 0
+        while i + from.count <= bytes.count {
+            if bytes[i..<i + from.count].elementsEqual(from) {
+                bytes.replaceSubrange(i..<i + from.count, with: to)
+                found += 1
+            }
+            i += 1
+        }
+        #expect(found > 0)
+        return bytes
+    }
+
+    @Test("a BTF name with a newline stays inside its comment: an object's names never write code")
+    func commentInjection() throws {
+        let bytes = try replacing("settings", with: "x\nboom()", in: "skeleton.bpfel.o")
+        let spec = try ObjectSpec(bytes: bytes, name: "hostile")
+        let text = try SkeletonGenerator(spec: spec, name: "Hostile", source: "hostile.o").generate()
+        let lines = text.split(separator: "\n").map { $0.drop { $0 == " " } }
+        #expect(!lines.contains { $0.hasPrefix("boom") })
+        #expect(text.contains("struct x?boom()`"))
+    }
+
+    @Test("two programs of one name are refused: the skeleton could not tell them apart")
+    func duplicatePrograms() throws {
+        let two = try replacing("count_syscalls", with: "count_getpid\0\0", in: "counter.bpfel.o")
+        let spec = try ObjectSpec(bytes: two, name: "twice")
+        #expect(throws: SkeletonGenerationError.duplicateProgram("count_getpid")) {
+            _ = try SkeletonGenerator(spec: spec, name: "Twice", source: "twice.o").generate()
+        }
+    }
+
+    @Test(
+        "a skeleton may not take a name the generated code uses",
+        arguments: ["Maps", "Programs", "Spec", "Swift", "BPF", "Copyable"])
+    func reservedNames(name: String) throws {
+        let spec = try ObjectSpec(contentsOfFile: "\(TestPaths.testData)/obj/globals.bpfel.o")
+        #expect(throws: SkeletonGenerationError.invalidName(name)) {
+            _ = try SkeletonGenerator(spec: spec, name: name, source: "x")
+        }
+    }
+}
+
 extension KernelTests {
     @Suite("Skeletons on the kernel", kernelTrait)
     struct SkeletonKernelTests {
@@ -149,6 +203,22 @@ extension KernelTests {
                         link.detach()
                     }
                     #expect(!availableCongestionControls().contains("swiftbpf_cc"))
+                }
+                #expect(KernelObjects.openCount() == before)
+            }
+        }
+
+        @Test(
+            "Names: two data sections whose map names are equal stay two maps and two views; colliding C names compile")
+        func sameNamedMaps() throws {
+            try KernelObjects.exclusively {
+                let before = KernelObjects.openCount()
+                do {
+                    let skel = try Names.open().load()
+                    _ = try skel.programs.object.testRun()
+                    #expect(skel.dataCountersAlpha.alphaCount == 11 && skel.dataCountersBeta.betaCount == 22)
+                    #expect(try skel.maps.dataCountersAlpha.info().id != (try skel.maps.dataCountersBeta.info().id))
+                    #expect(skel.data.five == ._6 && skel.rodata.cfg.f == 1)
                 }
                 #expect(KernelObjects.openCount() == before)
             }

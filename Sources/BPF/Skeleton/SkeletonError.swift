@@ -53,45 +53,54 @@ public enum SkeletonSupport {
         return out
     }
 
-    /// The live mapping of data section `name`.
-    public static func section(_ name: String, in globals: borrowing GlobalData) throws(SkeletonError) -> GlobalSection
+    /// The live mapping of the data section the object's map `index` holds.
+    public static func section(map index: Int, in globals: borrowing GlobalData) throws(SkeletonError) -> GlobalSection
     {
-        guard let section = globals.section(named: name) else { throw .layoutMismatch("section \(name) is not mapped") }
+        guard let section = globals.section(map: index) else {
+            throw .layoutMismatch("map \(index) is not a mapped data section")
+        }
         return section
     }
 
-    /// The loaded program `name`.
-    public static func program(_ name: String, in object: borrowing LoadedObject) throws(SkeletonError) -> Program {
-        guard let program = object.program(named: name) else {
-            throw .layoutMismatch("program '\(name)' was not loaded")
-        }
-        return program
+    /// The object's map at `index` (in the object's order), if the load created it.
+    public static func map(at index: Int, in object: borrowing LoadedObject) -> Map? {
+        object.maps.indices.contains(index) ? object.maps[index] : nil
     }
 
-    /// The created map `name`.
-    public static func map(_ name: String, in object: borrowing LoadedObject) throws(SkeletonError) -> Map {
-        guard let map = object.map(named: name) else { throw .layoutMismatch("map '\(name)' was not created") }
-        return map
+    /// `value`, which the load made (`what` names it otherwise).
+    public static func required<T>(_ value: T?, _ what: String) throws(SkeletonError) -> T {
+        guard let value else { throw .layoutMismatch("'\(what)' was not loaded or created") }
+        return value
     }
 
-    /// Checks that `spec` has the global variables the skeleton was generated for (section,
-    /// offset, size) and the programs and maps it names.
+    /// Checks that `spec` has the global variables the skeleton was generated for (`sections`,
+    /// `variables`, `offsets` and `sizes` side by side) and the programs and maps it names.
     public static func check(
-        _ spec: ObjectSpec, variables: [(section: String, name: String, offset: Int, size: Int)],
+        _ spec: ObjectSpec, sections: [String], variables: [String], offsets: [Int], sizes: [Int],
         programs: [String], maps: [String]
     ) throws(SkeletonError) {
-        let actual: [GlobalVariable]
-        do { actual = try spec.globalVariables() } catch { throw .object(error) }
-        for v in variables {
-            guard
-                actual.contains(where: {
-                    $0.section == v.section && $0.name == v.name && $0.offset == v.offset && $0.size == v.size
-                })
-            else {
-                throw .layoutMismatch("no \(v.size)-byte variable '\(v.name)' at offset \(v.offset) of \(v.section)")
-            }
+        struct Key: Hashable {
+            let section: String, name: String, offset: Int, size: Int
         }
-        for name in programs where spec.program(named: name) == nil { throw .layoutMismatch("no program '\(name)'") }
-        for name in maps where spec.map(named: name) == nil { throw .layoutMismatch("no map '\(name)'") }
+        let actual: Set<Key>
+        do {
+            actual = Set(
+                try spec.globalVariables().map {
+                    Key(section: $0.section, name: $0.name, offset: $0.offset, size: $0.size)
+                })
+        } catch {
+            throw .object(error)
+        }
+        guard sections.count == variables.count, offsets.count == variables.count, sizes.count == variables.count else {
+            throw .layoutMismatch("the skeleton's variable table is malformed")
+        }
+        for i in variables.indices
+        where !actual.contains(Key(section: sections[i], name: variables[i], offset: offsets[i], size: sizes[i])) {
+            throw .layoutMismatch(
+                "no \(sizes[i])-byte variable '\(variables[i])' at offset \(offsets[i]) of \(sections[i])")
+        }
+        let programNames = Set(spec.programs.map(\.name)), mapNames = Set(spec.maps.map(\.name))
+        for name in programs where !programNames.contains(name) { throw .layoutMismatch("no program '\(name)'") }
+        for name in maps where !mapNames.contains(name) { throw .layoutMismatch("no map '\(name)'") }
     }
 }
