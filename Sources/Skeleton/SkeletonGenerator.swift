@@ -32,6 +32,8 @@ public struct SkeletonGenerator {
     public let access: Access
     /// The file name the generated comment names.
     public let source: String
+    /// Where `open()` reads the object at run time, instead of embedding it (nil: embedded).
+    public var objectPath: String?
 
     public init(
         spec: ObjectSpec, name: String, access: Access = .public, source: String
@@ -62,6 +64,9 @@ public struct SkeletonGenerator {
         var readers: [(String, String, String)] = []
         /// struct_ops maps: (map name, registering method).
         var registrations: [(String, String)] = []
+        /// `__kconfig` externs (C name, Swift name, offset, size, type) and the `.kconfig` map's index.
+        var kconfig: [(String, String, Int, Int, SwiftTypes.Mapped?)] = []
+        var kconfigMap: Int?
     }
 
     /// One data section's variables, typed.
@@ -77,7 +82,8 @@ public struct SkeletonGenerator {
         do { globals = try spec.globalVariables() } catch { throw .object(error) }
         var types = SwiftTypes(btf: spec.btf, reserved: SwiftNames.reservedTypeNames.union([name]))
         var propertyNames = SwiftNames(reserved: [
-            "programs", "maps", "object", "globals", "open", "load", "init", "links", "attach", "detach",
+            "programs", "maps", "object", "globals", "open", "load", "init", "links", "attach", "detach", "metadata",
+            "kconfig",
         ])
         var sections: [Section] = []
         let variablesByMap = Dictionary(grouping: globals, by: \.mapIndex)
@@ -127,6 +133,14 @@ public struct SkeletonGenerator {
                 members.registrations.append((map.name, propertyNames.member("register_" + map.name)))
             }
         }
+        if let index = spec.kconfigMapIndex {
+            var names = SwiftNames(reserved: ["init", "bytes"])
+            for e in spec.kconfigExterns {
+                let type = try types.map(e.typeID, context: SwiftNames.camel(e.name, upper: true))
+                members.kconfig.append((e.name, names.member(e.name), Int(e.offset), Int(e.size), type))
+            }
+            members.kconfigMap = index
+        }
         return render(sections: sections, members: members, declarations: types.declarations)
     }
 
@@ -161,14 +175,29 @@ extension SkeletonGenerator {
             "/// can be set before `load()`; the loaded skeleton holds its programs, maps and live global data,",
             "/// and closes them all when dropped.",
             "\(a) struct \(name): ~Swift.Copyable {",
-            "    /// The object's bytes, base64.",
-            "    static let objectBase64: Swift.StaticString = \"\(Self.base64(spec.elf.bytes))\"",
-            "",
-            "    /// Opens the embedded object, checking it is the one this skeleton was generated from.",
-            "    \(a) static func open() throws(BPF.SkeletonError) -> Spec {",
-            "        guard let bytes = BPF.SkeletonSupport.decodeBase64(objectBase64) else { throw .corruptEmbedding }",
-            "        let object: BPFObject.ObjectSpec",
-            "        do { object = try BPFObject.ObjectSpec(bytes: bytes, name: \(Self.literal(spec.name))) } catch { throw .object(error) }",
+        ]
+        if let objectPath {
+            out += [
+                "    /// Opens the object at `path`, checking it is the one this skeleton was generated from.",
+                "    \(a) static func open(path: Swift.String = \(Self.literal(objectPath))) throws(BPF.SkeletonError) -> Spec {",
+                "        let object: BPFObject.ObjectSpec",
+                "        do { object = try BPFObject.ObjectSpec(contentsOfFile: path) } catch { throw .object(error) }",
+            ]
+        } else {
+            out += [
+                "    /// The object's bytes, base64.",
+                "    static let objectBase64: Swift.StaticString = \"\(Self.base64(spec.elf.bytes))\"",
+                "",
+                "    /// Opens the embedded object, checking it is the one this skeleton was generated from.",
+                "    \(a) static func open() throws(BPF.SkeletonError) -> Spec {",
+                "        guard let bytes = BPF.SkeletonSupport.decodeBase64(objectBase64) else { throw .corruptEmbedding }",
+                "        let object: BPFObject.ObjectSpec",
+                "        do { object = try BPFObject.ObjectSpec(bytes: bytes, name: \(Self.literal(spec.name))) } catch {",
+                "            throw .object(error)",
+                "        }",
+            ]
+        }
+        out += [
             "        try BPF.SkeletonSupport.check(",
             "            object,",
         ]
@@ -217,22 +246,31 @@ extension SkeletonGenerator {
             "    \(a) let maps: Maps",
         ]
         for s in sections { out.append("    \(a) let \(s.property): \(s.typeName)\(s.readOnly ? ".Frozen" : "")") }
-        out += [
-            "    \(a) let object: BPF.LoadedObject",
-            "    let globals: BPF.GlobalData",
-            "",
-            "    private init(_ object: consuming BPF.LoadedObject) throws(BPF.SkeletonError) {",
-            "        // Everything is found before anything is stored: a noncopyable value is never half made.",
-            "        let globals: BPF.GlobalData",
-            "        do { globals = try BPF.GlobalData(object) } catch { throw .globals(error) }",
-            "        let programs = try Programs(object)",
-            "        let maps = try Maps(object)",
-        ]
+        if members.kconfigMap != nil {
+            out.append("    /// The `__kconfig` externs as the load set them from the running kernel's configuration.")
+            out.append("    \(a) let kconfig: Kconfig")
+        }
+        out +=
+            [
+                "    \(a) let object: BPF.LoadedObject",
+                "    let globals: BPF.GlobalData",
+                "",
+                "    private init(_ object: consuming BPF.LoadedObject) throws(BPF.SkeletonError) {",
+                "        // Everything is found before anything is stored: a noncopyable value is never half made.",
+                "        let globals: BPF.GlobalData",
+                "        do { globals = try BPF.GlobalData(object) } catch { throw .globals(error) }",
+                "        let programs = try Programs(object)",
+                "        let maps = try Maps(object)",
+            ]
+            + (members.kconfigMap.map {
+                ["        let kconfig = Kconfig(bytes: try BPF.SkeletonSupport.value(ofMap: \($0), in: object))"]
+            } ?? []) + []
         for s in sections {
             let section = "try BPF.SkeletonSupport.section(map: \(s.mapIndex), in: globals)"
             out.append("        let \(s.property) = \(s.typeName)\(s.readOnly ? ".Frozen" : "")(section: \(section))")
         }
         out += ["        (self.programs, self.maps) = (programs, maps)"]
+        if members.kconfigMap != nil { out.append("        self.kconfig = kconfig") }
         for s in sections { out.append("        self.\(s.property) = \(s.property)") }
         out += ["        self.globals = globals", "        self.object = object", "    }", ""]
         out += attachment(members)
@@ -252,6 +290,8 @@ extension SkeletonGenerator {
                 ($0.0, $0.1, $0.2, "BPF.SkeletonSupport.map(at: \($1), in: object)")
             },
             readers)
+        out += metadata(sections)
+        out += kconfig(members)
         for s in sections { out += sectionView(s) }
         for declaration in declarations {
             out += declaration.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
@@ -283,6 +323,72 @@ extension SkeletonGenerator {
         }
         lines += ["        }"] + extra + ["    }", ""]
         return lines
+    }
+
+    /// `metadata`: the object's `bpf_metadata_*` variables (in `.rodata` or `.metadata`), read
+    /// only, text as `String`, as `bpftool prog show` lists them.
+    private func metadata(_ sections: [Section]) -> [String] {
+        let a = access.rawValue, prefix = "bpf_metadata_"
+        var names = SwiftNames(reserved: ["init"])
+        var stored: [String] = [], accessors: [String] = [], arguments: [String] = []
+        for (i, s) in sections.enumerated() where s.readOnly && (s.elfName == ".rodata" || s.elfName == ".metadata") {
+            let found = s.variables.filter { $0.name.hasPrefix(prefix) && $0.name.count > prefix.count }
+            guard !found.isEmpty else { continue }
+            stored.append("        let section\(i): BPF.GlobalSection")
+            arguments.append("section\(i): \(s.property).section")
+            for v in found {
+                let property = names.member(String(v.name.dropFirst(prefix.count)))
+                accessors.append("        /// `\(Self.comment(v.name))`.")
+                if let t = v.type, t.isText {
+                    accessors.append(
+                        "        \(a) var \(property): Swift.String { BPF.SkeletonSupport.text(section\(i), at: \(v.offset), count: \(v.size)) }"
+                    )
+                } else if let t = v.type {
+                    accessors.append(
+                        "        \(a) var \(property): \(t.name) { section\(i).load(\(t.name).self, at: \(v.offset)) }")
+                } else {
+                    accessors.append(
+                        "        \(a) var \(property): [Swift.UInt8] { section\(i).bytes(at: \(v.offset), count: \(v.size)) }"
+                    )
+                }
+            }
+        }
+        guard !stored.isEmpty else { return [] }
+        return [
+            "    /// The object's `bpf_metadata_*` variables (bound to its programs, as `bpftool prog show` lists them).",
+            "    \(a) var metadata: Metadata { Metadata(\(arguments.joined(separator: ", "))) }",
+            "",
+            "    /// The object's metadata, read only.",
+            "    \(a) struct Metadata {",
+        ] + stored + [""] + accessors + ["    }", ""]
+    }
+
+    /// `Kconfig`: the `__kconfig` externs' values, read once after load, text as `String`.
+    private func kconfig(_ members: Members) -> [String] {
+        guard members.kconfigMap != nil else { return [] }
+        let a = access.rawValue
+        var lines = [
+            "    /// The `.kconfig` map's values, by extern.",
+            "    \(a) struct Kconfig {",
+            "        \(a) let bytes: [Swift.UInt8]",
+            "",
+        ]
+        for (c, swift, offset, size, type) in members.kconfig {
+            lines.append("        /// `\(Self.comment(c))`.")
+            if let type, type.isText {
+                lines.append(
+                    "        \(a) var \(swift): Swift.String { BPF.SkeletonSupport.text(bytes, at: \(offset), count: \(size)) }"
+                )
+            } else if let type {
+                lines.append(
+                    "        \(a) var \(swift): \(type.name) { BPF.SkeletonSupport.load(\(type.name).self, from: bytes, at: \(offset)) }"
+                )
+            } else {
+                lines.append(
+                    "        \(a) var \(swift): [Swift.UInt8] { Swift.Array(bytes[\(offset)..<\(offset + size)]) }")
+            }
+        }
+        return lines + ["    }", ""]
     }
 
     /// `links`, `attach()` and `detach()` (libbpf's skeleton `__attach`), and a method per struct_ops map.

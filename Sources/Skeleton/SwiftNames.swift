@@ -11,7 +11,8 @@ struct SwiftNames {
     /// Type names the generated code refers to unqualified or that would shadow a module or a
     /// protocol requirement it relies on: no generated type may take them.
     static let reservedTypeNames: Set<String> = [
-        "Spec", "Programs", "Maps", "Links", "Frozen", "Raw", "Swift", "BPF", "BPFObject", "BTF", "ELF64", "Glibc",
+        "Spec", "Programs", "Maps", "Links", "Metadata", "Frozen", "Raw", "Swift", "BPF", "BPFObject", "BTF", "ELF64",
+        "Glibc",
         "Copyable", "Escapable", "Sendable", "BitwiseCopyable", "CLayout", "Never", "Void",
     ]
 

@@ -15,6 +15,8 @@ struct SwiftTypes {
         /// An INT whose BTF encoding narrows it (old-style bitfields: `BTF_INT_OFFSET`, `BTF_INT_BITS`):
         /// only readable as a bitfield, at that offset and width.
         var narrowed: (offset: Int, bits: Int)? = nil
+        /// An array of 1-byte integers: C text (`char name[16]`).
+        var isText = false
     }
 
     /// Values larger than this are read and written as `[UInt8]`, not held inline (a huge array
@@ -76,6 +78,7 @@ struct SwiftTypes {
                 element.narrowed == nil, Int(info.count) * element.size == size
             else { return Self.bytes(size) }
             mapped = Mapped(name: "Swift.InlineArray<\(info.count), \(element.name)>", size: size)
+            mapped.isText = element.size == 1 && element.integer != nil
         case .struct, .union: mapped = try composite(t, size: size, context: context, depth: depth)
         default: mapped = Self.bytes(size)
         }

@@ -5,6 +5,7 @@ import Skeleton
 enum GenCommand {
     static let help = """
         usage: swiftbpf gen skeleton OBJECT [--name NAME] [--access public|package|internal] [--output FILE]
+                                       [--object-path PATH]
 
         skeleton writes a Swift file declaring NAME (by default the object's file name in
         upper camel case: count_getpid.bpf.o gives CountGetpid), a ~Copyable type with the
@@ -13,14 +14,16 @@ enum GenCommand {
         skeleton has one property per program (skel.programs.countGetpid) and per map
         (skel.maps.events), and its global data live (skel.bss.total). C types become
         Swift values of the same size whose members are read at their BTF offsets.
-        The file goes to standard output unless --output is given.
+        The file goes to standard output unless --output is given. With --object-path the
+        object is not embedded: open(path:) reads it from PATH (by default) at run time.
 
         example:
           swiftbpf gen skeleton TestData/obj/globals.bpfel.o --name Globals --output Globals.swift
         """
 
     static func run(_ words: ArraySlice<String>) throws {
-        let args = try Arguments(words, valued: ["name", "access", "output"], flags: ["help"], help: help)
+        let args = try Arguments(
+            words, valued: ["name", "access", "output", "object-path"], flags: ["help"], help: help)
         if args.flag("help") { print(help); return }
         guard args.positionals.count == 2, args.positionals[0] == "skeleton" else {
             throw UsageError(message: "expected 'skeleton OBJECT'", help: help)
@@ -32,9 +35,10 @@ enum GenCommand {
         }
         let spec = try ObjectSpec(contentsOfFile: path)
         let file = path.split(separator: "/").last.map(String.init) ?? path
-        let generator = try SkeletonGenerator(
+        var generator = try SkeletonGenerator(
             spec: spec, name: args.option("name") ?? SkeletonGenerator.defaultName(forFile: path), access: access,
             source: file)
+        generator.objectPath = args.option("object-path")
         let text = try generator.generate()
         if let output = args.option("output") {
             try ProgCommand.writeFile(output, Array(text.utf8))

@@ -1,4 +1,5 @@
 import BPF
+import Glibc
 import BPFObject
 import BTF
 import ELF64
@@ -14,11 +15,14 @@ struct SkeletonGenerationTests {
         "regenerating the committed skeletons gives the same files",
         arguments: [
             ("globals", "Globals"), ("skeleton", "Shapes"), ("tcp_cc", "TcpCc"), ("ringbuf", "Ring"),
-            ("skeleton_names", "Names"),
+            ("skeleton_names", "Names"), ("metadata", "Meta"), ("globals", "GlobalsFromPath"),
+            ("kconfig", "Kconf"),
         ])
     func golden(object: String, name: String) throws {
         let spec = try ObjectSpec(contentsOfFile: "\(TestPaths.testData)/obj/\(object).bpfel.o")
-        let generated = try SkeletonGenerator(spec: spec, name: name, source: "\(object).bpfel.o").generate()
+        var generator = try SkeletonGenerator(spec: spec, name: name, source: "\(object).bpfel.o")
+        if name == "GlobalsFromPath" { generator.objectPath = "TestData/obj/globals.bpfel.o" }
+        let generated = try generator.generate()
         let committed = try String(
             contentsOfFile: "\(TestPaths.root)/Tests/BPFTests/Skeletons/\(name).swift", encoding: .utf8)
         #expect(
@@ -71,6 +75,18 @@ struct SkeletonGenerationTests {
         flags.level = 5
         #expect((flags.code, flags.delta, flags.ready, flags.level) == (0xABC, -3, 1, 5))
         #expect(withUnsafeBytes(of: flags.raw) { $0.loadUnaligned(as: UInt32.self) } == 0xD_ABC_B)
+    }
+
+    @Test("with --object-path the object is read at run time, and one that is not the generated one is refused")
+    func objectPath() throws {
+        let spec = try GlobalsFromPath.open(path: "\(TestPaths.testData)/obj/globals.bpfel.o")
+        #expect(spec.rodata.step == 1)
+        #expect {
+            _ = try GlobalsFromPath.open(path: "\(TestPaths.testData)/obj/minimal.bpfel.o")
+        } throws: { error in
+            guard case let .layoutMismatch(what) = error as? SkeletonError else { return false }
+            return what.contains("'step'")
+        }
     }
 
     @Test(
@@ -221,6 +237,31 @@ extension KernelTests {
                     #expect(skel.data.five == ._6 && skel.rodata.cfg.f == 1)
                 }
                 #expect(KernelObjects.openCount() == before)
+            }
+        }
+
+        @Test("Kconf: the __kconfig externs read back typed as the load set them from this kernel's configuration")
+        func kconfig() throws {
+            try KernelObjects.exclusively {
+                let skel = try Kconf.open().load()
+                var name = utsname()
+                uname(&name)
+                let release = withUnsafeBytes(of: name.release) {
+                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                let major = UInt32(release.split(separator: ".")[0]) ?? 0
+                #expect(skel.kconfig.linuxKernelVersion >> 16 == major)
+                #expect(skel.kconfig.configBpfSyscall == 1 && skel.kconfig.configSwiftbpfNoSuchOption == 0)
+                #expect(skel.kconfig.configHz > 0 && skel.kconfig.configBpfJit == .yes)
+            }
+        }
+
+        @Test("Meta: bpf_metadata_* variables read back typed, text as String")
+        func metadata() throws {
+            try KernelObjects.exclusively {
+                let skel = try Meta.open().load()
+                #expect(skel.metadata.owner == "team-observability")
+                #expect(skel.metadata.build == 20_261_129 && skel.metadata.debug == 1)
             }
         }
 

@@ -67,6 +67,37 @@ public enum SkeletonSupport {
         object.maps.indices.contains(index) ? object.maps[index] : nil
     }
 
+    /// The value (key 0) of the object's map at `index`: a `.kconfig` map's, say.
+    public static func value(ofMap index: Int, in object: borrowing LoadedObject) throws(SkeletonError) -> [UInt8] {
+        let map = try required(map(at: index, in: object), "map \(index)")
+        let value: [UInt8]?
+        do { value = try map.lookup([0, 0, 0, 0]) } catch {
+            throw .layoutMismatch("map \(index)'s value cannot be read: \(error)")
+        }
+        return try required(value, "map \(index)'s value")
+    }
+
+    /// The `T` at `offset` of `bytes` (all zero bits when `bytes` is too short: a map read back short).
+    public static func load<T: BitwiseCopyable>(_: T.Type, from bytes: [UInt8], at offset: Int) -> T {
+        let size = MemoryLayout<T>.size
+        guard offset >= 0, offset <= bytes.count - size else {
+            return [UInt8](repeating: 0, count: size).withUnsafeBytes { $0.loadUnaligned(as: T.self) }
+        }
+        return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: T.self) }
+    }
+
+    /// The text in the `count` bytes at `offset` of `bytes`, up to its first NUL.
+    public static func text(_ bytes: [UInt8], at offset: Int, count: Int) -> String {
+        guard offset >= 0, count >= 0, offset <= bytes.count - count else { return "" }
+        return String(decoding: bytes[offset..<offset + count].prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    /// The text in the `count` bytes at `offset` of `section`, up to its first NUL.
+    public static func text(_ section: GlobalSection, at offset: Int, count: Int) -> String {
+        let bytes = section.bytes(at: offset, count: count)
+        return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
     /// `value`, which the load made (`what` names it otherwise).
     public static func required<T>(_ value: T?, _ what: String) throws(SkeletonError) -> T {
         guard let value else { throw .layoutMismatch("'\(what)' was not loaded or created") }

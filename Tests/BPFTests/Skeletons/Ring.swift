@@ -13,7 +13,9 @@ public struct Ring: ~Swift.Copyable {
     public static func open() throws(BPF.SkeletonError) -> Spec {
         guard let bytes = BPF.SkeletonSupport.decodeBase64(objectBase64) else { throw .corruptEmbedding }
         let object: BPFObject.ObjectSpec
-        do { object = try BPFObject.ObjectSpec(bytes: bytes, name: "ringbuf") } catch { throw .object(error) }
+        do { object = try BPFObject.ObjectSpec(bytes: bytes, name: "ringbuf") } catch {
+            throw .object(error)
+        }
         try BPF.SkeletonSupport.check(
             object,
             sections: [],
