@@ -112,11 +112,13 @@ struct SwiftTypes {
         _ t: BTFType, size: Int, context: String, depth: Int
     ) throws(SkeletonGenerationError) -> Mapped {
         let name = typeNames.type(t.name.isEmpty ? context + (t.kind == .union ? "Union" : "Struct") : String(t.name))
-        // Registered before the members, so that a member naming this type by pointer finds it.
+        // The C alignment, held by the storage's words (a packed or odd-sized type keeps bytes).
+        let alignment = (try? btf?.alignment(of: t.id)) ?? 1
+        let word = [8, 4, 2].first { $0 <= alignment && size % $0 == 0 } ?? 1
         var lines = [
-            "/// C `\(t.kind == .union ? "union" : "struct") \(t.name.isEmpty ? "(anonymous)" : SwiftNames.comment(String(t.name)))`: \(size) bytes.",
+            "/// C `\(t.kind == .union ? "union" : "struct") \(t.name.isEmpty ? "(anonymous)" : SwiftNames.comment(String(t.name)))`: \(size) bytes, aligned to \(word).",
             "public struct \(name): BPF.CLayout, Swift.Sendable {",
-            "    public var raw: Swift.InlineArray<\(size), Swift.UInt8>",
+            "    public var raw: Swift.InlineArray<\(size / word), Swift.UInt\(word * 8)>",
             "    public init() { raw = .init(repeating: 0) }",
         ]
         var members = SwiftNames(reserved: ["raw", "init", "load", "store", "bits", "setBits"])

@@ -16,7 +16,7 @@ struct SkeletonGenerationTests {
         arguments: [
             ("globals", "Globals"), ("skeleton", "Shapes"), ("tcp_cc", "TcpCc"), ("ringbuf", "Ring"),
             ("skeleton_names", "Names"), ("metadata", "Meta"), ("globals", "GlobalsFromPath"),
-            ("kconfig", "Kconf"),
+            ("kconfig", "Kconf"), ("maps", "MapKinds"),
         ])
     func golden(object: String, name: String) throws {
         let spec = try ObjectSpec(contentsOfFile: "\(TestPaths.testData)/obj/\(object).bpfel.o")
@@ -38,19 +38,20 @@ struct SkeletonGenerationTests {
             let t = try btf.type(try #require(btf.firstTypeID(named: type, kind: .struct)))
             return Int(try #require(t.members.first { String($0.name) == member }).bitOffset / 8)
         }
-        let sizes: [(String, Int, Int)] = [
-            ("point", MemoryLayout<Shapes.Point>.size, MemoryLayout<Shapes.Point>.stride),
-            ("flags", MemoryLayout<Shapes.Flags>.size, MemoryLayout<Shapes.Flags>.stride),
-            ("value", MemoryLayout<Shapes.Value>.size, MemoryLayout<Shapes.Value>.stride),
-            ("settings", MemoryLayout<Shapes.Settings>.size, MemoryLayout<Shapes.Settings>.stride),
-            ("result", MemoryLayout<Shapes.Result>.size, MemoryLayout<Shapes.Result>.stride),
-            ("mode", MemoryLayout<Shapes.Mode>.size, MemoryLayout<Shapes.Mode>.stride),
-            ("delta", MemoryLayout<Shapes.Delta>.size, MemoryLayout<Shapes.Delta>.stride),
-            ("big", MemoryLayout<Shapes.Big>.size, MemoryLayout<Shapes.Big>.stride),
+        func layout<T>(_: T.Type) -> (Int, Int, Int) {
+            (MemoryLayout<T>.size, MemoryLayout<T>.stride, MemoryLayout<T>.alignment)
+        }
+        let layouts: [(String, (Int, Int, Int))] = [
+            ("point", layout(Shapes.Point.self)), ("flags", layout(Shapes.Flags.self)),
+            ("value", layout(Shapes.Value.self)), ("settings", layout(Shapes.Settings.self)),
+            ("result", layout(Shapes.Result.self)), ("mode", layout(Shapes.Mode.self)),
+            ("delta", layout(Shapes.Delta.self)), ("big", layout(Shapes.Big.self)),
         ]
-        for (name, swiftSize, stride) in sizes {
+        for (name, (swiftSize, stride, alignment)) in layouts {
+            let id = try #require(btf.firstTypeID(named: name))
             #expect(swiftSize == (try size(name)), "\(name)")
             #expect(stride == swiftSize, "\(name)")
+            #expect(alignment == (try btf.alignment(of: id)), "\(name)")
         }
         // Each member written through its accessor lands at its BTF offset, and nowhere else.
         var settings = Shapes.Settings()
@@ -67,6 +68,28 @@ struct SkeletonGenerationTests {
         #expect(word(try offset("settings", "weights") + 4, UInt16.self) == 0xBEEF)
         #expect(word(try offset("settings", "origin") + (try offset("point", "y")), Int32.self) == 0x1122_3344)
         #expect(bytes.filter { $0 != 0 }.count == 8 + 4 + 2 + 4)
+        settings = Shapes.Settings()
+        settings.mode = .sum
+        settings.flags.code = 0xFFF
+        settings.seed.p.x = 0x0A0B_0C0D
+        let more = withUnsafeBytes(of: settings.raw) { Array($0) }
+        let (modeAt, flagsAt, seedAt) = (
+            try offset("settings", "mode"), try offset("settings", "flags"), try offset("settings", "seed")
+        )
+        #expect(more[modeAt] == 7)
+        #expect(more[flagsAt + 1] == 0xFF && more[flagsAt] == 0xF0)
+        #expect(more[seedAt] == 0x0D && more[seedAt + 3] == 0x0A)
+        var result = Shapes.Result()
+        result.calls = 1
+        result.sum = -1
+        result.last.raw_2 = 0xAA
+        let r = withUnsafeBytes(of: result.raw) { Array($0) }
+        let (calls, sum, last, seen) = (
+            try offset("result", "calls"), try offset("result", "sum"), try offset("result", "last"),
+            try offset("result", "seen")
+        )
+        #expect(r[calls] == 1 && r[sum + 7] == 0xFF)
+        #expect(r[last] == 0xAA && r[seen] == 0)
         // Bitfields: each field keeps its neighbours; a signed one sign-extends.
         var flags = Shapes.Flags()
         flags.code = 0xABC

@@ -243,9 +243,9 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct Frozen`: 4 bytes.
+    /// C `struct Frozen`: 4 bytes, aligned to 4.
     public struct Frozen_2: BPF.CLayout, Swift.Sendable {
-        public var raw: Swift.InlineArray<4, Swift.UInt8>
+        public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
         /// Offset 0, 4 bytes.
         public var f: Swift.Int32 {
@@ -261,9 +261,9 @@ public struct Names: ~Swift.Copyable {
         public static let _6 = T5(rawValue: Swift.UInt32(truncatingIfNeeded: 2 as Swift.UInt64))
     }
 
-    /// C `struct bss`: 4 bytes.
+    /// C `struct bss`: 4 bytes, aligned to 4.
     public struct Bss_2: BPF.CLayout, Swift.Sendable {
-        public var raw: Swift.InlineArray<4, Swift.UInt8>
+        public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
         /// Offset 0, 4 bytes.
         public var a: Swift.Int32 {
@@ -272,9 +272,9 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct swift`: 4 bytes.
+    /// C `struct swift`: 4 bytes, aligned to 4.
     public struct Swift_2: BPF.CLayout, Swift.Sendable {
-        public var raw: Swift.InlineArray<4, Swift.UInt8>
+        public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
         /// Offset 0, 4 bytes.
         public var s: Swift.Int32 {
@@ -283,9 +283,9 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct B_P_F`: 4 bytes.
+    /// C `struct B_P_F`: 4 bytes, aligned to 4.
     public struct BPF_2: BPF.CLayout, Swift.Sendable {
-        public var raw: Swift.InlineArray<4, Swift.UInt8>
+        public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
         /// Offset 0, 4 bytes.
         public var b: Swift.Int32 {
@@ -294,9 +294,9 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct BPFObject`: 4 bytes.
+    /// C `struct BPFObject`: 4 bytes, aligned to 4.
     public struct BPFObject_2: BPF.CLayout, Swift.Sendable {
-        public var raw: Swift.InlineArray<4, Swift.UInt8>
+        public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
         /// Offset 0, 4 bytes.
         public var o: Swift.Int32 {
@@ -305,9 +305,9 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct copyable`: 4 bytes.
+    /// C `struct copyable`: 4 bytes, aligned to 4.
     public struct Copyable_2: BPF.CLayout, Swift.Sendable {
-        public var raw: Swift.InlineArray<4, Swift.UInt8>
+        public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
         /// Offset 0, 4 bytes.
         public var c: Swift.Int32 {
@@ -316,9 +316,9 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct raw`: 4 bytes.
+    /// C `struct raw`: 4 bytes, aligned to 4.
     public struct Raw_2: BPF.CLayout, Swift.Sendable {
-        public var raw: Swift.InlineArray<4, Swift.UInt8>
+        public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
         /// Offset 0, 4 bytes.
         public var r: Swift.Int32 {
@@ -327,9 +327,9 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct outer`: 12 bytes.
+    /// C `struct outer`: 12 bytes, aligned to 4.
     public struct Outer: BPF.CLayout, Swift.Sendable {
-        public var raw: Swift.InlineArray<12, Swift.UInt8>
+        public var raw: Swift.InlineArray<3, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
         /// Offset 0, 4 bytes.
         public var raw_2: Raw_2 {
@@ -348,9 +348,9 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct _1`: 4 bytes.
+    /// C `struct _1`: 4 bytes, aligned to 4.
     public struct T1: BPF.CLayout, Swift.Sendable {
-        public var raw: Swift.InlineArray<4, Swift.UInt8>
+        public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
         /// Offset 0, 4 bytes.
         public var a: Swift.Int32 {
@@ -359,9 +359,9 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct Spec`: 4 bytes.
+    /// C `struct Spec`: 4 bytes, aligned to 4.
     public struct Spec_2: BPF.CLayout, Swift.Sendable {
-        public var raw: Swift.InlineArray<4, Swift.UInt8>
+        public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
         /// Offset 0, 4 bytes.
         public var x: Swift.Int32 {
@@ -370,9 +370,9 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct Maps`: 4 bytes.
+    /// C `struct Maps`: 4 bytes, aligned to 4.
     public struct Maps_2: BPF.CLayout, Swift.Sendable {
-        public var raw: Swift.InlineArray<4, Swift.UInt8>
+        public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
         /// Offset 0, 4 bytes.
         public var y: Swift.Int32 {

@@ -210,9 +210,9 @@ public struct Shapes: ~Swift.Copyable {
         public static let sum = Mode(rawValue: Swift.UInt32(truncatingIfNeeded: 7 as Swift.UInt64))
     }
 
-    /// C `struct point`: 8 bytes.
+    /// C `struct point`: 8 bytes, aligned to 4.
     public struct Point: BPF.CLayout, Swift.Sendable {
-        public var raw: Swift.InlineArray<8, Swift.UInt8>
+        public var raw: Swift.InlineArray<2, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
         /// Offset 0, 4 bytes.
         public var x: Swift.Int32 {
@@ -226,9 +226,9 @@ public struct Shapes: ~Swift.Copyable {
         }
     }
 
-    /// C `struct flags`: 4 bytes.
+    /// C `struct flags`: 4 bytes, aligned to 4.
     public struct Flags: BPF.CLayout, Swift.Sendable {
-        public var raw: Swift.InlineArray<4, Swift.UInt8>
+        public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
         /// Bits 0..<1.
         public var ready: Swift.UInt32 {
@@ -252,9 +252,9 @@ public struct Shapes: ~Swift.Copyable {
         }
     }
 
-    /// C `union value`: 8 bytes.
+    /// C `union value`: 8 bytes, aligned to 8.
     public struct Value: BPF.CLayout, Swift.Sendable {
-        public var raw: Swift.InlineArray<8, Swift.UInt8>
+        public var raw: Swift.InlineArray<1, Swift.UInt64>
         public init() { raw = .init(repeating: 0) }
         /// Offset 0, 8 bytes.
         public var raw_2: Swift.UInt64 {
@@ -287,9 +287,9 @@ public struct Shapes: ~Swift.Copyable {
         public static let huge = Big(rawValue: Swift.UInt64(truncatingIfNeeded: 4294967296 as Swift.UInt64))
     }
 
-    /// C `struct settings`: 48 bytes.
+    /// C `struct settings`: 48 bytes, aligned to 8.
     public struct Settings: BPF.CLayout, Swift.Sendable {
-        public var raw: Swift.InlineArray<48, Swift.UInt8>
+        public var raw: Swift.InlineArray<6, Swift.UInt64>
         public init() { raw = .init(repeating: 0) }
         /// Offset 0, 4 bytes.
         public var mode: Mode {
@@ -328,9 +328,9 @@ public struct Shapes: ~Swift.Copyable {
         }
     }
 
-    /// C `struct result`: 32 bytes.
+    /// C `struct result`: 32 bytes, aligned to 8.
     public struct Result: BPF.CLayout, Swift.Sendable {
-        public var raw: Swift.InlineArray<32, Swift.UInt8>
+        public var raw: Swift.InlineArray<4, Swift.UInt64>
         public init() { raw = .init(repeating: 0) }
         /// Offset 0, 8 bytes.
         public var calls: Swift.UInt64 {
