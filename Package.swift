@@ -6,9 +6,10 @@ import PackageDescription
 // Dependencies point one way:
 //   swiftbpf → BPF → BPFObject → BTF → ELF64
 //              BPF → CBPFSyscall, Inflate (gzip for /proc/config.gz; pure, fuzzed by FuzzKconfig)
+//   swiftbpf → Skeleton (gen skeleton; pure) → BPFObject
 //   BPFAsync → BPF (async sequences; kept apart so that BPF alone never links the
 //              Swift Concurrency runtime and libdispatch, 0.7 MB of a static binary)
-// ELF64, BTF, BPFObject and Inflate never call the kernel: they are what fuzzers touch.
+// ELF64, BTF, BPFObject, Skeleton and Inflate never call the kernel: they are what fuzzers touch.
 let package = Package(
     name: "SwiftBPF",
     products: [
