@@ -67,6 +67,9 @@ public struct SkeletonGenerator {
         /// `__kconfig` externs (C name, Swift name, offset, size, type) and the `.kconfig` map's index.
         var kconfig: [(String, String, Int, Int, SwiftTypes.Mapped?)] = []
         var kconfigMap: Int?
+        /// The C types declared and their members, checked at `open()` (see ``SwiftTypes/layouts``).
+        var layouts: [(cName: String, swiftName: String, size: Int)] = []
+        var memberLayouts: [(type: Int, name: String, bitOffset: Int)] = []
     }
 
     /// One data section's variables, typed.
@@ -111,9 +114,10 @@ public struct SkeletonGenerator {
         var programNames = SwiftNames(reserved: ["init"]), mapNames = SwiftNames(reserved: ["init"])
         var members = Members()
         var programsSeen: Set<String> = []
-        for program in spec.programs where !program.isSubprogram {
+        let loaded = Set(spec.programIndicesToLoad)
+        for (index, program) in spec.programs.enumerated() where !program.isSubprogram {
             guard programsSeen.insert(program.name).inserted else { throw .duplicateProgram(program.name) }
-            let swift = programNames.member(program.name), optional = !spec.loads(program)
+            let swift = programNames.member(program.name), optional = !loaded.contains(index)
             members.programs.append((program.name, swift, optional))
             switch program.kind?.autoAttach {
             case nil, .needsTarget?, .structOps?: break
@@ -141,6 +145,8 @@ public struct SkeletonGenerator {
             }
             members.kconfigMap = index
         }
+        members.layouts = types.layouts
+        members.memberLayouts = types.memberLayouts
         return render(sections: sections, members: members, declarations: types.declarations)
     }
 
@@ -209,7 +215,20 @@ extension SkeletonGenerator {
             "            offsets: [\(variables.map { "\($0.1.offset)" }.joined(separator: ", "))],",
             "            sizes: [\(variables.map { "\($0.1.size)" }.joined(separator: ", "))],",
             "            programs: [\(members.programs.map { Self.literal($0.0) }.joined(separator: ", "))],",
-            "            maps: [\(members.maps.map { Self.literal($0.0) }.joined(separator: ", "))])",
+            "            maps: [\(members.maps.map { Self.literal($0.0) }.joined(separator: ", "))],",
+            "            dataSections: [\(sections.map { "\($0.mapIndex)" }.joined(separator: ", "))],",
+            "            dataSectionNames: [\(sections.map { Self.literal($0.elfName) }.joined(separator: ", "))],",
+            "            dataSectionSizes: [\(sections.map { "\($0.size)" }.joined(separator: ", "))],",
+            "            kconfigNames: [\(members.kconfig.map { Self.literal($0.0) }.joined(separator: ", "))],",
+            "            kconfigOffsets: [\(members.kconfig.map { "\($0.2)" }.joined(separator: ", "))],",
+            "            kconfigSizes: [\(members.kconfig.map { "\($0.3)" }.joined(separator: ", "))],",
+            "            layout: BPF.SkeletonLayout(",
+            "                types: [\(members.layouts.map { Self.literal($0.cName) }.joined(separator: ", "))],",
+            "                sizes: [\(members.layouts.map { "\($0.size)" }.joined(separator: ", "))],",
+            "                swiftSizes: [\(members.layouts.map { "Swift.MemoryLayout<\($0.swiftName)>.size" }.joined(separator: ", "))],",
+            "                memberTypes: [\(members.memberLayouts.map { "\($0.type)" }.joined(separator: ", "))],",
+            "                memberNames: [\(members.memberLayouts.map { Self.literal($0.name) }.joined(separator: ", "))],",
+            "                memberBitOffsets: [\(members.memberLayouts.map { "\($0.bitOffset)" }.joined(separator: ", "))]))",
             "        return Spec(object)",
             "    }",
             "",
@@ -265,13 +284,18 @@ extension SkeletonGenerator {
             + (members.kconfigMap.map {
                 ["        let kconfig = Kconfig(bytes: try BPF.SkeletonSupport.value(ofMap: \($0), in: object))"]
             } ?? []) + []
-        for s in sections {
-            let section = "try BPF.SkeletonSupport.section(map: \(s.mapIndex), in: globals)"
-            out.append("        let \(s.property) = \(s.typeName)\(s.readOnly ? ".Frozen" : "")(section: \(section))")
+        // One call for every section (a local each made the type checker's work grow as their square).
+        if !sections.isEmpty {
+            out.append(
+                "        let sections = try BPF.SkeletonSupport.sections(maps: [\(sections.map { "\($0.mapIndex)" }.joined(separator: ", "))], in: globals)"
+            )
         }
         out += ["        (self.programs, self.maps) = (programs, maps)"]
         if members.kconfigMap != nil { out.append("        self.kconfig = kconfig") }
-        for s in sections { out.append("        self.\(s.property) = \(s.property)") }
+        for (i, s) in sections.enumerated() {
+            out.append(
+                "        self.\(s.property) = \(s.typeName)\(s.readOnly ? ".Frozen" : "")(section: sections[\(i)])")
+        }
         out += ["        self.globals = globals", "        self.object = object", "    }", ""]
         out += attachment(members)
         out += container(
@@ -334,21 +358,22 @@ extension SkeletonGenerator {
         for (i, s) in sections.enumerated() where s.readOnly && (s.elfName == ".rodata" || s.elfName == ".metadata") {
             let found = s.variables.filter { $0.name.hasPrefix(prefix) && $0.name.count > prefix.count }
             guard !found.isEmpty else { continue }
-            stored.append("        let section\(i): BPF.GlobalSection")
-            arguments.append("section\(i): \(s.property).section")
+            stored.append("        let _section\(i): BPF.GlobalSection")
+            arguments.append("_section\(i): \(s.property).section")
             for v in found {
                 let property = names.member(String(v.name.dropFirst(prefix.count)))
                 accessors.append("        /// `\(Self.comment(v.name))`.")
                 if let t = v.type, t.isText {
                     accessors.append(
-                        "        \(a) var \(property): Swift.String { BPF.SkeletonSupport.text(section\(i), at: \(v.offset), count: \(v.size)) }"
+                        "        \(a) var \(property): Swift.String { BPF.SkeletonSupport.text(_section\(i), at: \(v.offset), count: \(v.size)) }"
                     )
                 } else if let t = v.type {
                     accessors.append(
-                        "        \(a) var \(property): \(t.name) { section\(i).load(\(t.name).self, at: \(v.offset)) }")
+                        "        \(a) var \(property): \(t.name) { _section\(i).load(\(t.name).self, at: \(v.offset)) }"
+                    )
                 } else {
                     accessors.append(
-                        "        \(a) var \(property): [Swift.UInt8] { section\(i).bytes(at: \(v.offset), count: \(v.size)) }"
+                        "        \(a) var \(property): [Swift.UInt8] { _section\(i).bytes(at: \(v.offset), count: \(v.size)) }"
                     )
                 }
             }
@@ -385,7 +410,8 @@ extension SkeletonGenerator {
                 )
             } else {
                 lines.append(
-                    "        \(a) var \(swift): [Swift.UInt8] { Swift.Array(bytes[\(offset)..<\(offset + size)]) }")
+                    "        \(a) var \(swift): [Swift.UInt8] { BPF.SkeletonSupport.bytes(bytes, at: \(offset), count: \(size)) }"
+                )
             }
         }
         return lines + ["    }", ""]
@@ -494,10 +520,8 @@ extension SkeletonGenerator {
         return out + "\""
     }
 
-    /// `text` fit for a one-line comment (no newlines or control characters).
-    static func comment(_ text: String) -> String {
-        String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0) })
-    }
+    /// `text` fit for a one-line comment (``SwiftNames/comment(_:)``).
+    static func comment(_ text: String) -> String { SwiftNames.comment(text) }
 
     static func base64(_ bytes: UnsafeRawBufferPointer) -> String {
         let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)

@@ -11,7 +11,8 @@ struct SwiftNames {
     /// Type names the generated code refers to unqualified or that would shadow a module or a
     /// protocol requirement it relies on: no generated type may take them.
     static let reservedTypeNames: Set<String> = [
-        "Spec", "Programs", "Maps", "Links", "Metadata", "Frozen", "Raw", "Swift", "BPF", "BPFObject", "BTF", "ELF64",
+        "Spec", "Programs", "Maps", "Links", "Metadata", "Kconfig", "Frozen", "Raw", "Swift", "BPF", "BPFObject", "BTF",
+        "ELF64",
         "Glibc",
         "Copyable", "Escapable", "Sendable", "BitwiseCopyable", "CLayout", "Never", "Void",
     ]
@@ -73,11 +74,13 @@ struct SwiftNames {
     }
 
     /// `text` fit for a one-line comment: control characters (a newline would end the comment and
-    /// let an object's names write code) become `?`.
+    /// let an object's names write code) and format characters (bidi overrides) become `?`.
     static func comment(_ text: some StringProtocol) -> String {
         String(
             String(text).unicodeScalars.map {
-                $0.value < 0x20 || (0x7f...0x9f).contains($0.value) ? "?" : Character($0)
+                // Control characters, and format ones (bidi overrides: text that reads otherwise than it runs).
+                $0.value < 0x20 || (0x7f...0x9f).contains($0.value) || $0.properties.generalCategory == .format
+                    ? "?" : Character($0)
             })
     }
 

@@ -25,6 +25,11 @@ struct SwiftTypes {
 
     let btf: BTF?
     private(set) var declarations: [String] = []
+    /// The named C structs and unions declared (C name, Swift name, size), and their members the
+    /// accessors read (index into `layouts`, C name, BTF bit offset): what `open()` checks against
+    /// the object it opens.
+    private(set) var layouts: [(cName: String, swiftName: String, size: Int)] = []
+    private(set) var memberLayouts: [(type: Int, name: String, bitOffset: Int)] = []
     private var known: [TypeID: Mapped] = [:]
     private var inProgress: Set<TypeID> = []
     /// The skeleton's one scope of type names: BTF types, section views and the nested types.
@@ -66,6 +71,8 @@ struct SwiftTypes {
             }
             let info = t.intInfo
             if mapped.integer != nil, info.bitOffset != 0 || info.bits != size * 8 {
+                // An encoding the kernel refuses (bits past the type, or none) is left as bytes.
+                guard info.bits > 0, info.bitOffset + info.bits <= size * 8 else { return Self.bytes(size) }
                 mapped.narrowed = (info.bitOffset, info.bits)
             }
         case .float where size == 4: mapped = Mapped(name: "Swift.Float", size: 4)
@@ -116,12 +123,19 @@ struct SwiftTypes {
         let alignment = (try? btf?.alignment(of: t.id)) ?? 1
         let word = [8, 4, 2].first { $0 <= alignment && size % $0 == 0 } ?? 1
         var lines = [
-            "/// C `\(t.kind == .union ? "union" : "struct") \(t.name.isEmpty ? "(anonymous)" : SwiftNames.comment(String(t.name)))`: \(size) bytes, aligned to \(word).",
+            "/// C `\(t.kind == .union ? "union" : "struct") \(t.name.isEmpty ? "(anonymous)" : SwiftNames.comment(String(t.name)))`: \(size) bytes, stored in \(word)-byte words (its BTF alignment, when the size allows).",
             "public struct \(name): BPF.CLayout, Swift.Sendable {",
             "    public var raw: Swift.InlineArray<\(size / word), Swift.UInt\(word * 8)>",
             "    public init() { raw = .init(repeating: 0) }",
         ]
         var members = SwiftNames(reserved: ["raw", "init", "load", "store", "bits", "setBits"])
+        // Checked at open() by name: only a type its name finds (the first of that name and kind).
+        let checked = !t.name.isEmpty && btf?.firstTypeID(named: String(t.name), kind: t.kind) == t.id
+        if checked { layouts.append(((t.kind == .union ? "union " : "struct ") + String(t.name), name, size)) }
+        let layoutIndex = layouts.count - 1  // members' types, mapped meanwhile, append their own
+        func record(_ m: Member) {
+            if checked, !m.name.isEmpty { memberLayouts.append((layoutIndex, String(m.name), Int(m.bitOffset))) }
+        }
         for (index, m) in t.members.enumerated() {
             let memberName = members.member(m.name.isEmpty ? "anonymous\(index)" : String(m.name))
             guard
@@ -150,6 +164,7 @@ struct SwiftTypes {
                     "\(rawType)(truncatingIfNeeded: bits(at: \(bitOffset), count: \(width), signed: \(integer.signed)))"
                 let value = type.name == rawType ? read : "\(type.name)(rawValue: \(read))"
                 let store = type.name == rawType ? "newValue" : "newValue.rawValue"
+                record(m)
                 lines.append("    /// Bits \(bitOffset)..<\(bitOffset + width).")
                 lines.append("    public var \(memberName): \(type.name) {")
                 lines.append("        get { \(value) }")
@@ -167,6 +182,7 @@ struct SwiftTypes {
                     lines.append("    // \(memberName): lies past the end of the type")
                     continue
                 }
+                record(m)
                 lines.append("    /// Offset \(offset), \(type.size) bytes.")
                 lines.append("    public var \(memberName): \(type.name) {")
                 lines.append("        get { load(\(type.name).self, at: \(offset)) }")

@@ -100,6 +100,38 @@ struct SkeletonGenerationTests {
         #expect(withUnsafeBytes(of: flags.raw) { $0.loadUnaligned(as: UInt32.self) } == 0xD_ABC_B)
     }
 
+    @Test(
+        "every committed skeleton opens: its variables, programs, maps and every C type's size and member offsets match the object's BTF"
+    )
+    func opens() throws {
+        _ = try Globals.open()
+        _ = try Shapes.open()
+        _ = try TcpCc.open()
+        _ = try Ring.open()
+        _ = try Names.open()
+        _ = try Meta.open()
+        _ = try Kconf.open()
+        _ = try MapKinds.open()
+    }
+
+    @Test("an object whose maps are the same but in another order, or whose data section moved or grew, is refused")
+    func mapOrder() throws {
+        let spec = try ObjectSpec(contentsOfFile: "\(TestPaths.testData)/obj/globals.bpfel.o")
+        let layout = SkeletonLayout(
+            types: [], sizes: [], swiftSizes: [], memberTypes: [], memberNames: [], memberBitOffsets: [])
+        func check(maps: [String], sections: [Int], sizes: [Int]) throws {
+            try SkeletonSupport.check(
+                spec, sections: [], variables: [], offsets: [], sizes: [], programs: [], maps: maps,
+                dataSections: sections, dataSectionNames: [".rodata", ".data"], dataSectionSizes: sizes,
+                kconfigNames: [], kconfigOffsets: [], kconfigSizes: [], layout: layout)
+        }
+        let maps = spec.maps.map(\.name)
+        try check(maps: maps, sections: [0, 1], sizes: [4, 8])
+        #expect(throws: SkeletonError.self) { try check(maps: maps.reversed(), sections: [0, 1], sizes: [4, 8]) }
+        #expect(throws: SkeletonError.self) { try check(maps: maps, sections: [1, 0], sizes: [4, 8]) }
+        #expect(throws: SkeletonError.self) { try check(maps: maps, sections: [0, 1], sizes: [4, 16]) }
+    }
+
     @Test("with --object-path the object is read at run time, and one that is not the generated one is refused")
     func objectPath() throws {
         let spec = try GlobalsFromPath.open(path: "\(TestPaths.testData)/obj/globals.bpfel.o")

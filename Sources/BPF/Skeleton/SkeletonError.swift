@@ -1,4 +1,5 @@
 import BPFObject
+import BTF
 
 /// Why a generated skeleton could not open or load its object.
 public enum SkeletonError: Error, Sendable, CustomStringConvertible {
@@ -53,6 +54,16 @@ public enum SkeletonSupport {
         return out
     }
 
+    /// The live mappings of the data sections the object's maps `indices` hold, in that order.
+    public static func sections(
+        maps indices: [Int], in globals: borrowing GlobalData
+    ) throws(SkeletonError) -> [GlobalSection] {
+        var sections: [GlobalSection] = []
+        sections.reserveCapacity(indices.count)
+        for index in indices { sections.append(try section(map: index, in: globals)) }
+        return sections
+    }
+
     /// The live mapping of the data section the object's map `index` holds.
     public static func section(map index: Int, in globals: borrowing GlobalData) throws(SkeletonError) -> GlobalSection
     {
@@ -86,6 +97,11 @@ public enum SkeletonSupport {
         return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: T.self) }
     }
 
+    /// The `count` bytes at `offset` of `bytes` (zero-filled where `bytes` is short).
+    public static func bytes(_ bytes: [UInt8], at offset: Int, count: Int) -> [UInt8] {
+        (0..<max(count, 0)).map { offset + $0 >= 0 && offset + $0 < bytes.count ? bytes[offset + $0] : 0 }
+    }
+
     /// The text in the `count` bytes at `offset` of `bytes`, up to its first NUL.
     public static func text(_ bytes: [UInt8], at offset: Int, count: Int) -> String {
         guard offset >= 0, count >= 0, offset <= bytes.count - count else { return "" }
@@ -104,11 +120,14 @@ public enum SkeletonSupport {
         return value
     }
 
-    /// Checks that `spec` has the global variables the skeleton was generated for (`sections`,
-    /// `variables`, `offsets` and `sizes` side by side) and the programs and maps it names.
+    /// Checks that `spec` is the object the skeleton was generated for: its global variables
+    /// (`sections`, `variables`, `offsets` and `sizes` side by side), its programs, its maps in
+    /// order (the skeleton finds maps by index), each data section at its map index with its
+    /// size, its `__kconfig` externs where the skeleton reads them, and its C types' layouts.
     public static func check(
         _ spec: ObjectSpec, sections: [String], variables: [String], offsets: [Int], sizes: [Int],
-        programs: [String], maps: [String]
+        programs: [String], maps: [String], dataSections: [Int], dataSectionNames: [String], dataSectionSizes: [Int],
+        kconfigNames: [String], kconfigOffsets: [Int], kconfigSizes: [Int], layout: SkeletonLayout
     ) throws(SkeletonError) {
         struct Key: Hashable {
             let section: String, name: String, offset: Int, size: Int
@@ -130,8 +149,78 @@ public enum SkeletonSupport {
             throw .layoutMismatch(
                 "no \(sizes[i])-byte variable '\(variables[i])' at offset \(offsets[i]) of \(sections[i])")
         }
-        let programNames = Set(spec.programs.map(\.name)), mapNames = Set(spec.maps.map(\.name))
+        let programNames = Set(spec.programs.map(\.name))
         for name in programs where !programNames.contains(name) { throw .layoutMismatch("no program '\(name)'") }
-        for name in maps where !mapNames.contains(name) { throw .layoutMismatch("no map '\(name)'") }
+        guard spec.maps.map(\.name) == maps else { throw .layoutMismatch("the maps differ, or are in another order") }
+        guard dataSectionNames.count == dataSections.count, dataSectionSizes.count == dataSections.count else {
+            throw .layoutMismatch("the skeleton's section table is malformed")
+        }
+        for (i, index) in dataSections.enumerated() {
+            guard spec.maps.indices.contains(index), case .data(let section, _) = spec.maps[index].origin,
+                section == dataSectionNames[i], Int(spec.maps[index].valueSize) == dataSectionSizes[i]
+            else {
+                throw .layoutMismatch(
+                    "map \(index) is not the \(dataSectionSizes[i])-byte section \(dataSectionNames[i])")
+            }
+        }
+        guard kconfigOffsets.count == kconfigNames.count, kconfigSizes.count == kconfigNames.count,
+            spec.kconfigExterns.map(\.name) == kconfigNames,
+            spec.kconfigExterns.map({ Int($0.offset) }) == kconfigOffsets,
+            spec.kconfigExterns.map({ Int($0.size) }) == kconfigSizes
+        else { throw .layoutMismatch("the __kconfig externs differ") }
+        try layout.check(against: spec.btf)
+    }
+}
+
+/// The C structs and unions a generated skeleton declares (`struct NAME`, `union NAME`) — each one's size in C and in Swift,
+/// and the BTF bit offset of every member it reads — checked against the opened object's BTF, so
+/// that an object that is not the generated one is a typed error, not memory read at wrong offsets.
+public struct SkeletonLayout: Sendable {
+    let types: [String], sizes: [Int], swiftSizes: [Int]
+    let memberTypes: [Int], memberNames: [String], memberBitOffsets: [Int]
+
+    public init(
+        types: [String], sizes: [Int], swiftSizes: [Int], memberTypes: [Int], memberNames: [String],
+        memberBitOffsets: [Int]
+    ) {
+        (self.types, self.sizes, self.swiftSizes) = (types, sizes, swiftSizes)
+        (self.memberTypes, self.memberNames, self.memberBitOffsets) = (memberTypes, memberNames, memberBitOffsets)
+    }
+
+    func check(against btf: BTF?) throws(SkeletonError) {
+        guard sizes.count == types.count, swiftSizes.count == types.count, memberNames.count == memberTypes.count,
+            memberBitOffsets.count == memberTypes.count
+        else { throw .layoutMismatch("the skeleton's layout table is malformed") }
+        guard !types.isEmpty else { return }
+        guard let btf else { throw .layoutMismatch("the object has no BTF to check its types against") }
+        var found: [BTFType?] = []
+        for (i, name) in types.enumerated() {
+            // "struct NAME" or "union NAME", as the generator recorded it.
+            let union = name.hasPrefix("union ")
+            let id = btf.firstTypeID(named: String(name.drop { $0 != " " }.dropFirst()), kind: union ? .union : .struct)
+            let t = id.flatMap { try? btf.type($0) }
+            guard let t, Int(t.size) == sizes[i], swiftSizes[i] == sizes[i] else {
+                throw .layoutMismatch("type '\(name)' is not \(sizes[i]) bytes in the object (or in Swift)")
+            }
+            found.append(t)
+        }
+        // Members by name, one pass over each type's members.
+        var offsets: [Int: [String: Int]] = [:]
+        for (i, type) in memberTypes.enumerated() {
+            guard found.indices.contains(type), let t = found[type] else {
+                throw .layoutMismatch("the skeleton's layout table is malformed")
+            }
+            if offsets[type] == nil {
+                var byName: [String: Int] = [:]
+                for m in t.members where !m.name.isEmpty {
+                    byName[String(m.name)] = byName[String(m.name)] ?? Int(m.bitOffset)
+                }
+                offsets[type] = byName
+            }
+            guard offsets[type]?[memberNames[i]] == memberBitOffsets[i] else {
+                throw .layoutMismatch(
+                    "member '\(memberNames[i])' of '\(types[type])' is not at bit \(memberBitOffsets[i])")
+            }
+        }
     }
 }

@@ -17,7 +17,20 @@ public struct GlobalsFromPath: ~Swift.Copyable {
             offsets: [0, 0, 0, 0],
             sizes: [4, 8, 8, 8],
             programs: ["advance"],
-            maps: ["globals.rodata", "globals.data", ".data.names", "globals.bss"])
+            maps: ["globals.rodata", "globals.data", ".data.names", "globals.bss"],
+            dataSections: [0, 1, 2, 3],
+            dataSectionNames: [".rodata", ".data", ".data.names", ".bss"],
+            dataSectionSizes: [4, 8, 8, 8],
+            kconfigNames: [],
+            kconfigOffsets: [],
+            kconfigSizes: [],
+            layout: BPF.SkeletonLayout(
+                types: [],
+                sizes: [],
+                swiftSizes: [],
+                memberTypes: [],
+                memberNames: [],
+                memberBitOffsets: []))
         return Spec(object)
     }
 
@@ -66,15 +79,12 @@ public struct GlobalsFromPath: ~Swift.Copyable {
         do { globals = try BPF.GlobalData(object) } catch { throw .globals(error) }
         let programs = try Programs(object)
         let maps = try Maps(object)
-        let rodata = Rodata.Frozen(section: try BPF.SkeletonSupport.section(map: 0, in: globals))
-        let data = Data(section: try BPF.SkeletonSupport.section(map: 1, in: globals))
-        let dataNames = DataNames(section: try BPF.SkeletonSupport.section(map: 2, in: globals))
-        let bss = Bss(section: try BPF.SkeletonSupport.section(map: 3, in: globals))
+        let sections = try BPF.SkeletonSupport.sections(maps: [0, 1, 2, 3], in: globals)
         (self.programs, self.maps) = (programs, maps)
-        self.rodata = rodata
-        self.data = data
-        self.dataNames = dataNames
-        self.bss = bss
+        self.rodata = Rodata.Frozen(section: sections[0])
+        self.data = Data(section: sections[1])
+        self.dataNames = DataNames(section: sections[2])
+        self.bss = Bss(section: sections[3])
         self.globals = globals
         self.object = object
     }

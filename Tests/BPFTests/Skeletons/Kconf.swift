@@ -23,7 +23,20 @@ public struct Kconf: ~Swift.Copyable {
             offsets: [0],
             sizes: [8],
             programs: ["read_config"],
-            maps: ["kconfig.bss", "kconfig.kconfig"])
+            maps: ["kconfig.bss", "kconfig.kconfig"],
+            dataSections: [0],
+            dataSectionNames: [".bss"],
+            dataSectionSizes: [8],
+            kconfigNames: ["CONFIG_BPF_JIT", "CONFIG_HZ", "CONFIG_SWIFTBPF_NO_SUCH_OPTION", "LINUX_KERNEL_VERSION", "CONFIG_BPF_SYSCALL", "LINUX_HAS_BPF_COOKIE", "CONFIG_DEFAULT_HOSTNAME"],
+            kconfigOffsets: [0, 4, 8, 12, 16, 17, 18],
+            kconfigSizes: [4, 4, 4, 4, 1, 1, 16],
+            layout: BPF.SkeletonLayout(
+                types: [],
+                sizes: [],
+                swiftSizes: [],
+                memberTypes: [],
+                memberNames: [],
+                memberBitOffsets: []))
         return Spec(object)
     }
 
@@ -63,10 +76,10 @@ public struct Kconf: ~Swift.Copyable {
         let programs = try Programs(object)
         let maps = try Maps(object)
         let kconfig = Kconfig(bytes: try BPF.SkeletonSupport.value(ofMap: 1, in: object))
-        let bss = Bss(section: try BPF.SkeletonSupport.section(map: 0, in: globals))
+        let sections = try BPF.SkeletonSupport.sections(maps: [0], in: globals)
         (self.programs, self.maps) = (programs, maps)
         self.kconfig = kconfig
-        self.bss = bss
+        self.bss = Bss(section: sections[0])
         self.globals = globals
         self.object = object
     }

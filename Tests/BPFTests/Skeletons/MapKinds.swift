@@ -23,7 +23,20 @@ public struct MapKinds: ~Swift.Copyable {
             offsets: [],
             sizes: [],
             programs: ["tail_target", "use_maps"],
-            maps: ["inner_a", "inner_b", "outer", "jumps", "array", "hash", "percpu_hash", "percpu_array", "lru", "lpm", "queue", "stack", "outer_hash", "ringbuf", "perf_events"])
+            maps: ["inner_a", "inner_b", "outer", "jumps", "array", "hash", "percpu_hash", "percpu_array", "lru", "lpm", "queue", "stack", "outer_hash", "ringbuf", "perf_events"],
+            dataSections: [],
+            dataSectionNames: [],
+            dataSectionSizes: [],
+            kconfigNames: [],
+            kconfigOffsets: [],
+            kconfigSizes: [],
+            layout: BPF.SkeletonLayout(
+                types: [],
+                sizes: [],
+                swiftSizes: [],
+                memberTypes: [],
+                memberNames: [],
+                memberBitOffsets: []))
         return Spec(object)
     }
 

@@ -23,7 +23,20 @@ public struct Meta: ~Swift.Copyable {
             offsets: [0, 20, 24, 28],
             sizes: [19, 4, 1, 4],
             programs: ["quiet", "reads_limit"],
-            maps: ["metadata.rodata"])
+            maps: ["metadata.rodata"],
+            dataSections: [0],
+            dataSectionNames: [".rodata"],
+            dataSectionSizes: [32],
+            kconfigNames: [],
+            kconfigOffsets: [],
+            kconfigSizes: [],
+            layout: BPF.SkeletonLayout(
+                types: [],
+                sizes: [],
+                swiftSizes: [],
+                memberTypes: [],
+                memberNames: [],
+                memberBitOffsets: []))
         return Spec(object)
     }
 
@@ -60,9 +73,9 @@ public struct Meta: ~Swift.Copyable {
         do { globals = try BPF.GlobalData(object) } catch { throw .globals(error) }
         let programs = try Programs(object)
         let maps = try Maps(object)
-        let rodata = Rodata.Frozen(section: try BPF.SkeletonSupport.section(map: 0, in: globals))
+        let sections = try BPF.SkeletonSupport.sections(maps: [0], in: globals)
         (self.programs, self.maps) = (programs, maps)
-        self.rodata = rodata
+        self.rodata = Rodata.Frozen(section: sections[0])
         self.globals = globals
         self.object = object
     }
@@ -106,18 +119,18 @@ public struct Meta: ~Swift.Copyable {
     }
 
     /// The object's `bpf_metadata_*` variables (bound to its programs, as `bpftool prog show` lists them).
-    public var metadata: Metadata { Metadata(section0: rodata.section) }
+    public var metadata: Metadata { Metadata(_section0: rodata.section) }
 
     /// The object's metadata, read only.
     public struct Metadata {
-        let section0: BPF.GlobalSection
+        let _section0: BPF.GlobalSection
 
         /// `bpf_metadata_owner`.
-        public var owner: Swift.String { BPF.SkeletonSupport.text(section0, at: 0, count: 19) }
+        public var owner: Swift.String { BPF.SkeletonSupport.text(_section0, at: 0, count: 19) }
         /// `bpf_metadata_build`.
-        public var build: Swift.Int32 { section0.load(Swift.Int32.self, at: 20) }
+        public var build: Swift.Int32 { _section0.load(Swift.Int32.self, at: 20) }
         /// `bpf_metadata_debug`.
-        public var debug: Swift.UInt8 { section0.load(Swift.UInt8.self, at: 24) }
+        public var debug: Swift.UInt8 { _section0.load(Swift.UInt8.self, at: 24) }
     }
 
     /// `.rodata`: 32 bytes (frozen once loaded: `Frozen` is its view then).

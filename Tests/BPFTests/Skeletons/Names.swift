@@ -23,7 +23,20 @@ public struct Names: ~Swift.Copyable {
             offsets: [0, 0, 0, 0, 0, 4, 8, 12, 16, 20, 32, 36, 40],
             sizes: [4, 4, 4, 4, 4, 4, 4, 4, 4, 12, 4, 4, 4],
             programs: ["object"],
-            maps: ["skeleton.rodata", "skeleton.data", ".data.counters_", ".data.counters_", "skeleton.bss"])
+            maps: ["skeleton.rodata", "skeleton.data", ".data.counters_", ".data.counters_", "skeleton.bss"],
+            dataSections: [0, 1, 2, 3, 4],
+            dataSectionNames: [".rodata", ".data", ".data.counters_alpha", ".data.counters_beta", ".bss"],
+            dataSectionSizes: [4, 4, 4, 4, 44],
+            kconfigNames: [],
+            kconfigOffsets: [],
+            kconfigSizes: [],
+            layout: BPF.SkeletonLayout(
+                types: ["struct Frozen", "struct bss", "struct swift", "struct B_P_F", "struct BPFObject", "struct copyable", "struct outer", "struct raw", "struct _1", "struct Spec", "struct Maps"],
+                sizes: [4, 4, 4, 4, 4, 4, 12, 4, 4, 4, 4],
+                swiftSizes: [Swift.MemoryLayout<Frozen_2>.size, Swift.MemoryLayout<Bss_2>.size, Swift.MemoryLayout<Swift_2>.size, Swift.MemoryLayout<BPF_2>.size, Swift.MemoryLayout<BPFObject_2>.size, Swift.MemoryLayout<Copyable_2>.size, Swift.MemoryLayout<Outer>.size, Swift.MemoryLayout<Raw_2>.size, Swift.MemoryLayout<T1>.size, Swift.MemoryLayout<Spec_2>.size, Swift.MemoryLayout<Maps_2>.size],
+                memberTypes: [0, 1, 2, 3, 4, 5, 7, 6, 6, 6, 8, 9, 10],
+                memberNames: ["f", "a", "s", "b", "o", "c", "r", "raw", "load", "store", "a", "x", "y"],
+                memberBitOffsets: [0, 0, 0, 0, 0, 0, 0, 0, 32, 64, 0, 0, 0]))
         return Spec(object)
     }
 
@@ -76,17 +89,13 @@ public struct Names: ~Swift.Copyable {
         do { globals = try BPF.GlobalData(object) } catch { throw .globals(error) }
         let programs = try Programs(object)
         let maps = try Maps(object)
-        let rodata = Rodata.Frozen(section: try BPF.SkeletonSupport.section(map: 0, in: globals))
-        let data = Data(section: try BPF.SkeletonSupport.section(map: 1, in: globals))
-        let dataCountersAlpha = DataCountersAlpha(section: try BPF.SkeletonSupport.section(map: 2, in: globals))
-        let dataCountersBeta = DataCountersBeta(section: try BPF.SkeletonSupport.section(map: 3, in: globals))
-        let bss = Bss(section: try BPF.SkeletonSupport.section(map: 4, in: globals))
+        let sections = try BPF.SkeletonSupport.sections(maps: [0, 1, 2, 3, 4], in: globals)
         (self.programs, self.maps) = (programs, maps)
-        self.rodata = rodata
-        self.data = data
-        self.dataCountersAlpha = dataCountersAlpha
-        self.dataCountersBeta = dataCountersBeta
-        self.bss = bss
+        self.rodata = Rodata.Frozen(section: sections[0])
+        self.data = Data(section: sections[1])
+        self.dataCountersAlpha = DataCountersAlpha(section: sections[2])
+        self.dataCountersBeta = DataCountersBeta(section: sections[3])
+        self.bss = Bss(section: sections[4])
         self.globals = globals
         self.object = object
     }
@@ -243,7 +252,7 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct Frozen`: 4 bytes, aligned to 4.
+    /// C `struct Frozen`: 4 bytes, stored in 4-byte words (its BTF alignment, when the size allows).
     public struct Frozen_2: BPF.CLayout, Swift.Sendable {
         public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
@@ -261,7 +270,7 @@ public struct Names: ~Swift.Copyable {
         public static let _6 = T5(rawValue: Swift.UInt32(truncatingIfNeeded: 2 as Swift.UInt64))
     }
 
-    /// C `struct bss`: 4 bytes, aligned to 4.
+    /// C `struct bss`: 4 bytes, stored in 4-byte words (its BTF alignment, when the size allows).
     public struct Bss_2: BPF.CLayout, Swift.Sendable {
         public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
@@ -272,7 +281,7 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct swift`: 4 bytes, aligned to 4.
+    /// C `struct swift`: 4 bytes, stored in 4-byte words (its BTF alignment, when the size allows).
     public struct Swift_2: BPF.CLayout, Swift.Sendable {
         public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
@@ -283,7 +292,7 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct B_P_F`: 4 bytes, aligned to 4.
+    /// C `struct B_P_F`: 4 bytes, stored in 4-byte words (its BTF alignment, when the size allows).
     public struct BPF_2: BPF.CLayout, Swift.Sendable {
         public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
@@ -294,7 +303,7 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct BPFObject`: 4 bytes, aligned to 4.
+    /// C `struct BPFObject`: 4 bytes, stored in 4-byte words (its BTF alignment, when the size allows).
     public struct BPFObject_2: BPF.CLayout, Swift.Sendable {
         public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
@@ -305,7 +314,7 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct copyable`: 4 bytes, aligned to 4.
+    /// C `struct copyable`: 4 bytes, stored in 4-byte words (its BTF alignment, when the size allows).
     public struct Copyable_2: BPF.CLayout, Swift.Sendable {
         public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
@@ -316,7 +325,7 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct raw`: 4 bytes, aligned to 4.
+    /// C `struct raw`: 4 bytes, stored in 4-byte words (its BTF alignment, when the size allows).
     public struct Raw_2: BPF.CLayout, Swift.Sendable {
         public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
@@ -327,7 +336,7 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct outer`: 12 bytes, aligned to 4.
+    /// C `struct outer`: 12 bytes, stored in 4-byte words (its BTF alignment, when the size allows).
     public struct Outer: BPF.CLayout, Swift.Sendable {
         public var raw: Swift.InlineArray<3, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
@@ -348,7 +357,7 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct _1`: 4 bytes, aligned to 4.
+    /// C `struct _1`: 4 bytes, stored in 4-byte words (its BTF alignment, when the size allows).
     public struct T1: BPF.CLayout, Swift.Sendable {
         public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
@@ -359,7 +368,7 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct Spec`: 4 bytes, aligned to 4.
+    /// C `struct Spec`: 4 bytes, stored in 4-byte words (its BTF alignment, when the size allows).
     public struct Spec_2: BPF.CLayout, Swift.Sendable {
         public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
@@ -370,7 +379,7 @@ public struct Names: ~Swift.Copyable {
         }
     }
 
-    /// C `struct Maps`: 4 bytes, aligned to 4.
+    /// C `struct Maps`: 4 bytes, stored in 4-byte words (its BTF alignment, when the size allows).
     public struct Maps_2: BPF.CLayout, Swift.Sendable {
         public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }

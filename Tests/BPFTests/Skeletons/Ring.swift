@@ -23,7 +23,20 @@ public struct Ring: ~Swift.Copyable {
             offsets: [],
             sizes: [],
             programs: ["emit"],
-            maps: ["events"])
+            maps: ["events"],
+            dataSections: [],
+            dataSectionNames: [],
+            dataSectionSizes: [],
+            kconfigNames: [],
+            kconfigOffsets: [],
+            kconfigSizes: [],
+            layout: BPF.SkeletonLayout(
+                types: [],
+                sizes: [],
+                swiftSizes: [],
+                memberTypes: [],
+                memberNames: [],
+                memberBitOffsets: []))
         return Spec(object)
     }
 

@@ -23,7 +23,20 @@ public struct Shapes: ~Swift.Copyable {
             offsets: [0, 0, 0, 0],
             sizes: [48, 16, 32, 32],
             programs: ["update"],
-            maps: ["skeleton.rodata", ".rodata.limits", ".data.path", "skeleton.bss", "points", "events"])
+            maps: ["skeleton.rodata", ".rodata.limits", ".data.path", "skeleton.bss", "points", "events"],
+            dataSections: [0, 1, 2, 3],
+            dataSectionNames: [".rodata", ".rodata.limits", ".data.path", ".bss"],
+            dataSectionSizes: [48, 16, 32, 32],
+            kconfigNames: [],
+            kconfigOffsets: [],
+            kconfigSizes: [],
+            layout: BPF.SkeletonLayout(
+                types: ["struct settings", "struct point", "struct flags", "union value", "struct result"],
+                sizes: [48, 8, 4, 8, 32],
+                swiftSizes: [Swift.MemoryLayout<Settings>.size, Swift.MemoryLayout<Point>.size, Swift.MemoryLayout<Flags>.size, Swift.MemoryLayout<Value>.size, Swift.MemoryLayout<Result>.size],
+                memberTypes: [0, 1, 1, 0, 2, 2, 2, 2, 0, 3, 3, 3, 0, 0, 0, 0, 4, 4, 4, 4],
+                memberNames: ["mode", "x", "y", "origin", "ready", "level", "code", "delta", "flags", "raw", "p", "bytes", "seed", "weights", "direction", "big", "calls", "sum", "seen", "last"],
+                memberBitOffsets: [0, 0, 32, 32, 0, 1, 4, 16, 96, 0, 0, 0, 128, 192, 256, 320, 0, 64, 128, 192]))
         return Spec(object)
     }
 
@@ -72,15 +85,12 @@ public struct Shapes: ~Swift.Copyable {
         do { globals = try BPF.GlobalData(object) } catch { throw .globals(error) }
         let programs = try Programs(object)
         let maps = try Maps(object)
-        let rodata = Rodata.Frozen(section: try BPF.SkeletonSupport.section(map: 0, in: globals))
-        let rodataLimits = RodataLimits.Frozen(section: try BPF.SkeletonSupport.section(map: 1, in: globals))
-        let dataPath = DataPath(section: try BPF.SkeletonSupport.section(map: 2, in: globals))
-        let bss = Bss(section: try BPF.SkeletonSupport.section(map: 3, in: globals))
+        let sections = try BPF.SkeletonSupport.sections(maps: [0, 1, 2, 3], in: globals)
         (self.programs, self.maps) = (programs, maps)
-        self.rodata = rodata
-        self.rodataLimits = rodataLimits
-        self.dataPath = dataPath
-        self.bss = bss
+        self.rodata = Rodata.Frozen(section: sections[0])
+        self.rodataLimits = RodataLimits.Frozen(section: sections[1])
+        self.dataPath = DataPath(section: sections[2])
+        self.bss = Bss(section: sections[3])
         self.globals = globals
         self.object = object
     }
@@ -210,7 +220,7 @@ public struct Shapes: ~Swift.Copyable {
         public static let sum = Mode(rawValue: Swift.UInt32(truncatingIfNeeded: 7 as Swift.UInt64))
     }
 
-    /// C `struct point`: 8 bytes, aligned to 4.
+    /// C `struct point`: 8 bytes, stored in 4-byte words (its BTF alignment, when the size allows).
     public struct Point: BPF.CLayout, Swift.Sendable {
         public var raw: Swift.InlineArray<2, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
@@ -226,7 +236,7 @@ public struct Shapes: ~Swift.Copyable {
         }
     }
 
-    /// C `struct flags`: 4 bytes, aligned to 4.
+    /// C `struct flags`: 4 bytes, stored in 4-byte words (its BTF alignment, when the size allows).
     public struct Flags: BPF.CLayout, Swift.Sendable {
         public var raw: Swift.InlineArray<1, Swift.UInt32>
         public init() { raw = .init(repeating: 0) }
@@ -252,7 +262,7 @@ public struct Shapes: ~Swift.Copyable {
         }
     }
 
-    /// C `union value`: 8 bytes, aligned to 8.
+    /// C `union value`: 8 bytes, stored in 8-byte words (its BTF alignment, when the size allows).
     public struct Value: BPF.CLayout, Swift.Sendable {
         public var raw: Swift.InlineArray<1, Swift.UInt64>
         public init() { raw = .init(repeating: 0) }
@@ -287,7 +297,7 @@ public struct Shapes: ~Swift.Copyable {
         public static let huge = Big(rawValue: Swift.UInt64(truncatingIfNeeded: 4294967296 as Swift.UInt64))
     }
 
-    /// C `struct settings`: 48 bytes, aligned to 8.
+    /// C `struct settings`: 48 bytes, stored in 8-byte words (its BTF alignment, when the size allows).
     public struct Settings: BPF.CLayout, Swift.Sendable {
         public var raw: Swift.InlineArray<6, Swift.UInt64>
         public init() { raw = .init(repeating: 0) }
@@ -328,7 +338,7 @@ public struct Shapes: ~Swift.Copyable {
         }
     }
 
-    /// C `struct result`: 32 bytes, aligned to 8.
+    /// C `struct result`: 32 bytes, stored in 8-byte words (its BTF alignment, when the size allows).
     public struct Result: BPF.CLayout, Swift.Sendable {
         public var raw: Swift.InlineArray<4, Swift.UInt64>
         public init() { raw = .init(repeating: 0) }

@@ -23,7 +23,20 @@ public struct TcpCc: ~Swift.Copyable {
             offsets: [0],
             sizes: [8],
             programs: ["swift_init", "swift_ssthresh", "swift_cong_avoid", "swift_undo_cwnd", "unused_op"],
-            maps: ["tcp_cc.bss", "swift_cc", "swift_cc_map"])
+            maps: ["tcp_cc.bss", "swift_cc", "swift_cc_map"],
+            dataSections: [0],
+            dataSectionNames: [".bss"],
+            dataSectionSizes: [8],
+            kconfigNames: [],
+            kconfigOffsets: [],
+            kconfigSizes: [],
+            layout: BPF.SkeletonLayout(
+                types: [],
+                sizes: [],
+                swiftSizes: [],
+                memberTypes: [],
+                memberNames: [],
+                memberBitOffsets: []))
         return Spec(object)
     }
 
@@ -60,9 +73,9 @@ public struct TcpCc: ~Swift.Copyable {
         do { globals = try BPF.GlobalData(object) } catch { throw .globals(error) }
         let programs = try Programs(object)
         let maps = try Maps(object)
-        let bss = Bss(section: try BPF.SkeletonSupport.section(map: 0, in: globals))
+        let sections = try BPF.SkeletonSupport.sections(maps: [0], in: globals)
         (self.programs, self.maps) = (programs, maps)
-        self.bss = bss
+        self.bss = Bss(section: sections[0])
         self.globals = globals
         self.object = object
     }
