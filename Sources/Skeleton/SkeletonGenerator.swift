@@ -56,8 +56,6 @@ public struct SkeletonGenerator {
         /// (C name, Swift name, whether a load may leave it out: an unused struct_ops program, a
         /// program or map not loaded or created by default; those are optionals).
         var programs: [(String, String, Bool)] = [], maps: [(String, String, Bool)] = []
-        /// Each map's index in the object (maps are found by index: two may share a name).
-        var mapIndices: [Int] = []
         /// Programs whose section says where they attach (`attach()` attaches them).
         var attachable: [(String, String, Bool)] = []
         /// Ring and perf buffer maps: (map property, reader method, reader type).
@@ -125,10 +123,13 @@ public struct SkeletonGenerator {
             }
         }
         for map in spec.maps {
-            var swift = mapNames.member(map.name)
-            if case .data(let section, _) = map.origin { swift = mapNames.member(section) }
+            let swift: String
+            if case .data(let section, _) = map.origin {
+                swift = mapNames.member(section)
+            } else {
+                swift = mapNames.member(map.name)
+            }
             members.maps.append((map.name, swift, !map.autoCreate))
-            members.mapIndices.append(members.mapIndices.count)
             if map.type == .ringBuffer || map.type == .perfEventArray, map.autoCreate {
                 let reader = map.type == .ringBuffer ? "BPF.RingBuffer" : "BPF.PerfBuffer"
                 members.readers.append((swift, mapNames.member(map.name + "_reader"), reader))
@@ -310,9 +311,8 @@ extension SkeletonGenerator {
         }
         out += container(
             "Maps", "the object's maps, created", "BPF.Map",
-            zip(members.maps, members.mapIndices).map {
-                ($0.0, $0.1, $0.2, "BPF.SkeletonSupport.map(at: \($1), in: object)")
-            },
+            // Maps in the object's order, each found by its index (two may share a name).
+            members.maps.enumerated().map { ($1.0, $1.1, $1.2, "BPF.SkeletonSupport.map(at: \($0), in: object)") },
             readers)
         out += metadata(sections)
         out += kconfig(members)

@@ -121,14 +121,14 @@ public struct GlobalsFromPath: ~Swift.Copyable {
         /// `globals.data`.
         public let data: BPF.Map
         /// `.data.names`.
-        public let dataNames_2: BPF.Map
+        public let dataNames: BPF.Map
         /// `globals.bss`.
         public let bss: BPF.Map
 
         init(_ object: borrowing BPF.LoadedObject) throws(BPF.SkeletonError) {
             self.rodata = try BPF.SkeletonSupport.required(BPF.SkeletonSupport.map(at: 0, in: object), "globals.rodata")
             self.data = try BPF.SkeletonSupport.required(BPF.SkeletonSupport.map(at: 1, in: object), "globals.data")
-            self.dataNames_2 = try BPF.SkeletonSupport.required(BPF.SkeletonSupport.map(at: 2, in: object), ".data.names")
+            self.dataNames = try BPF.SkeletonSupport.required(BPF.SkeletonSupport.map(at: 2, in: object), ".data.names")
             self.bss = try BPF.SkeletonSupport.required(BPF.SkeletonSupport.map(at: 3, in: object), "globals.bss")
         }
     }

@@ -125,9 +125,9 @@ public struct Shapes: ~Swift.Copyable {
         /// `skeleton.rodata`.
         public let rodata: BPF.Map
         /// `.rodata.limits`.
-        public let rodataLimits_2: BPF.Map
+        public let rodataLimits: BPF.Map
         /// `.data.path`.
-        public let dataPath_2: BPF.Map
+        public let dataPath: BPF.Map
         /// `skeleton.bss`.
         public let bss: BPF.Map
         /// `points`.
@@ -137,8 +137,8 @@ public struct Shapes: ~Swift.Copyable {
 
         init(_ object: borrowing BPF.LoadedObject) throws(BPF.SkeletonError) {
             self.rodata = try BPF.SkeletonSupport.required(BPF.SkeletonSupport.map(at: 0, in: object), "skeleton.rodata")
-            self.rodataLimits_2 = try BPF.SkeletonSupport.required(BPF.SkeletonSupport.map(at: 1, in: object), ".rodata.limits")
-            self.dataPath_2 = try BPF.SkeletonSupport.required(BPF.SkeletonSupport.map(at: 2, in: object), ".data.path")
+            self.rodataLimits = try BPF.SkeletonSupport.required(BPF.SkeletonSupport.map(at: 1, in: object), ".rodata.limits")
+            self.dataPath = try BPF.SkeletonSupport.required(BPF.SkeletonSupport.map(at: 2, in: object), ".data.path")
             self.bss = try BPF.SkeletonSupport.required(BPF.SkeletonSupport.map(at: 3, in: object), "skeleton.bss")
             self.points = try BPF.SkeletonSupport.required(BPF.SkeletonSupport.map(at: 4, in: object), "points")
             self.events = try BPF.SkeletonSupport.required(BPF.SkeletonSupport.map(at: 5, in: object), "events")
