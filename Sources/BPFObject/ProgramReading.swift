@@ -12,7 +12,11 @@ extension ObjectSpec {
                 name: sectionName, section: sectionName,
                 reason: .sectionNotInstructions(size: section.size))
         }
-        let kind = sectionName == ".text" ? nil : ProgramKind(section: sectionName)
+        // libbpf's `SEC("?…")`: the kind is the rest's, and the program is not loaded unless asked.
+        let optional = sectionName.hasPrefix("?")
+        let kind =
+            sectionName == ".text"
+            ? nil : ProgramKind(section: optional ? String(sectionName.dropFirst()) : sectionName)
         if kind == nil, sectionName != ".text" { untypedProgramSections.append(sectionName) }
         let count = Int(section.size) / Instruction.size
         // The section's BTF.ext records, found once for all its functions.
@@ -29,6 +33,7 @@ extension ObjectSpec {
             var program = ProgramSpec(
                 name: name, sectionName: sectionName, sectionIndex: section.index, kind: kind,
                 instructions: Instruction.decode(code, order: byteOrder), sectionOffset: start, isGlobal: isGlobal)
+            program.autoLoad = !optional
             let range = start * Instruction.size..<(start + length) * Instruction.size
             if let functionInfo { program.functionRecords = functionInfo.records(in: range) }
             if let lineInfo { program.lineRecords = lineInfo.records(in: range) }

@@ -192,3 +192,19 @@ struct CorpusSpecTests {
         #expect(built > 200)
     }
 }
+
+@Suite("libbpf's SEC(\"?…\") prefix")
+struct OptionalProgramTests {
+    @Test(
+        "a program in SEC(\"?socket\") has the socket kind and is not loaded unless asked, in either byte order",
+        arguments: ["optional.bpfel.o", "optional.bpfeb.o"])
+    func optionalSection(object: String) throws {
+        var s = try spec(object)
+        let maybe = try #require(s.program(named: "maybe")), always = try #require(s.program(named: "always"))
+        #expect(maybe.sectionName == "?socket" && maybe.kind?.programType == always.kind?.programType)
+        #expect(maybe.kind?.pattern == "socket" && !maybe.autoLoad && always.autoLoad)
+        #expect(s.programsToLoad.map(\.name) == ["always"])
+        try s.setAutoLoad(true, program: "maybe")
+        #expect(s.programsToLoad.map(\.name).sorted() == ["always", "maybe"])
+    }
+}

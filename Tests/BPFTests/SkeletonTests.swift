@@ -311,6 +311,20 @@ extension KernelTests {
             }
         }
 
+        @Test("SEC(\"?socket\"): the load leaves the program out unless its autoload is turned on")
+        func optionalProgram() throws {
+            try KernelObjects.exclusively {
+                var spec = try ObjectSpec(contentsOfFile: "\(TestPaths.testData)/obj/optional.bpfel.o")
+                do {
+                    let object = try spec.load()
+                    #expect(object.program(named: "maybe") == nil && object.program(named: "always") != nil)
+                }
+                try spec.setAutoLoad(true, program: "maybe")
+                let object = try spec.load()
+                #expect(object.program(named: "maybe") != nil)
+            }
+        }
+
         @Test("Meta: bpf_metadata_* variables read back typed, text as String")
         func metadata() throws {
             try KernelObjects.exclusively {
