@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "BPFObject", targets: ["BPFObject"]),
         .library(name: "BPF", targets: ["BPF"]),
         .library(name: "BPFAsync", targets: ["BPFAsync"]),
+        .library(name: "Skeleton", targets: ["Skeleton"]),
         .library(name: "ParserHarness", targets: ["ParserHarness"]),
         .executable(name: "swiftbpf", targets: ["swiftbpf"]),
         .plugin(name: "BPFSkeletonPlugin", targets: ["BPFSkeletonPlugin"]),

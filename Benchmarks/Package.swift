@@ -20,6 +20,7 @@ let package = Package(
             dependencies: [
                 .product(name: "BTF", package: "SwiftBPF"), .product(name: "ELF64", package: "SwiftBPF"),
                 .product(name: "BPFObject", package: "SwiftBPF"), .product(name: "BPF", package: "SwiftBPF"),
+                .product(name: "Skeleton", package: "SwiftBPF"),
             ]
         ),
         // The worst case of each walk that was super-linear on crafted input, at N, 8N and 64N.

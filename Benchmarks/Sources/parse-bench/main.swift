@@ -3,6 +3,7 @@ import BPFObject
 import BTF
 import ELF64
 import Glibc
+import Skeleton
 
 // parse-bench OP INPUT...
 //
@@ -25,6 +26,7 @@ let operations: [String: String] = [
     "btf-lookup": "1,000 name+kind lookups once the name index exists",
     "btf-decode": "decode every type of an opened BTF",
     "btf-dump": "raw dump (bpftool's text) of every type, into memory",
+    "skeleton": "generate the Swift skeleton of an opened object (gen skeleton), into memory",
 ]
 
 func usage() -> Never {
@@ -111,6 +113,12 @@ func job(_ op: String, _ storage: ByteStorage) throws -> (() throws -> Void)? {
             let file = try ELFFile(unsafeBytes: bytes)
             _ = try ObjectSpec(elf: file, name: "bench").load()
         }
+    case "skeleton":
+        guard let file = try? ELFFile(unsafeBytes: bytes), let spec = try? ObjectSpec(elf: file, name: "bench"),
+            let generator = try? SkeletonGenerator(spec: spec, name: "Bench", source: "bench.o"),
+            (try? generator.generate()) != nil
+        else { return nil }
+        return { keep(try generator.generate().utf8.count) }
     case "object":
         guard let file = try? ELFFile(unsafeBytes: bytes), (try? ObjectSpec(elf: file, name: "bench")) != nil else {
             return nil
