@@ -10,7 +10,8 @@ extension SkeletonGenerator {
         for (c, swift, optional, _) in entries {
             let note = optional ? " (nil when the load leaves it out)" : ""
             lines.append(
-                "        /// `\(Self.comment(c))`\(note).\n        \(a) let \(swift): \(element)\(optional ? "?" : "")")
+                "        /// `\(SwiftNames.comment(c))`\(note).\n        \(a) let \(swift): \(element)\(optional ? "?" : "")"
+            )
         }
         lines.append("")
         lines.append("        init(_ object: borrowing BPF.LoadedObject) throws(BPF.SkeletonError) {")
@@ -37,7 +38,7 @@ extension SkeletonGenerator {
             arguments.append("_section\(i): \(s.property).section")
             for v in found {
                 let property = names.member(String(v.name.dropFirst(prefix.count)))
-                accessors.append("        /// `\(Self.comment(v.name))`.")
+                accessors.append("        /// `\(SwiftNames.comment(v.name))`.")
                 if let t = v.type, t.isText {
                     accessors.append(
                         "        \(a) var \(property): Swift.String { BPF.SkeletonSupport.text(_section\(i), at: \(v.offset), count: \(v.size)) }"
@@ -74,7 +75,7 @@ extension SkeletonGenerator {
             "",
         ]
         for (c, swift, offset, size, type) in members.kconfig {
-            lines.append("        /// `\(Self.comment(c))`.")
+            lines.append("        /// `\(SwiftNames.comment(c))`.")
             if let type, type.isText {
                 lines.append(
                     "        \(a) var \(swift): Swift.String { BPF.SkeletonSupport.text(bytes, at: \(offset), count: \(size)) }"
@@ -100,7 +101,7 @@ extension SkeletonGenerator {
             "    \(a) struct Links: ~Swift.Copyable {",
         ]
         for (c, swift, _) in members.attachable {
-            lines.append("        /// `\(Self.comment(c))`.\n        \(a) var \(swift): BPF.Link? = nil")
+            lines.append("        /// `\(SwiftNames.comment(c))`.\n        \(a) var \(swift): BPF.Link? = nil")
         }
         lines += [
             "    }",
@@ -127,7 +128,7 @@ extension SkeletonGenerator {
         ]
         for (c, method) in members.registrations {
             lines += [
-                "    /// Registers the struct_ops map `\(Self.comment(c))` with the kernel; dropping the link unregisters it.",
+                "    /// Registers the struct_ops map `\(SwiftNames.comment(c))` with the kernel; dropping the link unregisters it.",
                 "    \(a) func \(method)() throws(BPF.AttachError) -> BPF.Link {",
                 "        try BPF.Attach.structOps(map: \(Self.literal(c)), in: object)",
                 "    }",
@@ -142,7 +143,7 @@ extension SkeletonGenerator {
         func accessors(setters: Bool, indent: String) -> [String] {
             var lines: [String] = []
             for v in s.variables {
-                lines.append("\(indent)/// `\(Self.comment(v.name))`: offset \(v.offset), \(v.size) bytes.")
+                lines.append("\(indent)/// `\(SwiftNames.comment(v.name))`: offset \(v.offset), \(v.size) bytes.")
                 if let t = v.type {
                     lines.append("\(indent)\(a) var \(v.property): \(t.name) {")
                     lines.append("\(indent)    get { section.load(\(t.name).self, at: \(v.offset)) }")
@@ -163,7 +164,7 @@ extension SkeletonGenerator {
             return lines
         }
         var lines = [
-            "    /// `\(Self.comment(s.elfName))`: \(s.size) bytes\(s.readOnly ? " (frozen once loaded: `Frozen` is its view then)" : "").",
+            "    /// `\(SwiftNames.comment(s.elfName))`: \(s.size) bytes\(s.readOnly ? " (frozen once loaded: `Frozen` is its view then)" : "").",
             "    \(a) struct \(s.typeName) {",
             "        \(a) let section: BPF.GlobalSection",
             "",

@@ -13,9 +13,6 @@ extension SkeletonGenerator {
         return out + "\""
     }
 
-    /// `text` fit for a one-line comment (``SwiftNames/comment(_:)``).
-    static func comment(_ text: String) -> String { SwiftNames.comment(text) }
-
     static func base64(_ bytes: UnsafeRawBufferPointer) -> String {
         let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
         var out: [UInt8] = []

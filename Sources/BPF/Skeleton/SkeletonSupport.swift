@@ -88,8 +88,7 @@ public enum SkeletonSupport {
 
     /// The text in the `count` bytes at `offset` of `section`, up to its first NUL.
     public static func text(_ section: GlobalSection, at offset: Int, count: Int) -> String {
-        let bytes = section.bytes(at: offset, count: count)
-        return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        text(section.bytes(at: offset, count: count), at: 0, count: count)
     }
 
     /// `value`, which the load made (`what` names it otherwise).
