@@ -45,6 +45,7 @@ LAYOUTS = [
     ("LinkDetachAttr", "union bpf_attr", "link_detach", "`BPF_LINK_DETACH`"),
     ("IterCreateAttr", "union bpf_attr", "iter_create", "`BPF_ITER_CREATE`"),
     ("ProgBindMapAttr", "union bpf_attr", "prog_bind_map", "`BPF_PROG_BIND_MAP`"),
+    ("TokenCreateAttr", "union bpf_attr", "token_create", "`BPF_TOKEN_CREATE`"),
     ("ProgInfoLayout", "struct bpf_prog_info", None, "`struct bpf_prog_info`"),
     ("MapInfoLayout", "struct bpf_map_info", None, "`struct bpf_map_info`"),
     ("BTFInfoLayout", "struct bpf_btf_info", None, "`struct bpf_btf_info`"),

@@ -5,16 +5,58 @@ import Synchronization
 
 /// What this kernel supports, found by trying, once per process, thread-safely.
 public enum Features {
-    private static let bindProbes = Atomic<Int>(0)
-
     /// Whether `BPF_PROG_BIND_MAP` works: a one-entry array map is bound to a
     /// `r0 = 0; exit` socket filter. Everything the probe makes is closed.
     /// Kernels without the command (`EINVAL`) report false rather than failing.
-    public static let programBindMap: Bool = {
-        bindProbes.add(1, ordering: .relaxed)
+    public static var programBindMap: Bool { FeatureCache.host.programBindMap }
+
+    /// The BTF kinds this kernel accepts, each found by loading a small blob that uses it.
+    public static var btfKinds: BTFKindSupport { FeatureCache.host.btfKinds }
+
+    /// How many times the `BPF_PROG_BIND_MAP` probe has actually run in this process (once, however many ask).
+    public static var programBindMapProbeRuns: Int { FeatureCache.host.bindProbeRuns }
+}
+
+/// The features the loader relies on, probed on first need and then remembered: once per process
+/// for the host's own rights, once per token for what a ``BPFToken`` allows (a token may delegate
+/// less than the kernel supports, so its answers are its own).
+final class FeatureCache: Sendable {
+    static let host = FeatureCache(token: nil)
+
+    /// The token descriptor every probe passes (its owner outlives the cache's use).
+    private let token: Int32?
+    private let bind = Mutex<Bool?>(nil)
+    private let kinds = Mutex<BTFKindSupport?>(nil)
+    private let bindRuns = Atomic<Int>(0)
+
+    init(token: Int32?) { self.token = token }
+
+    var bindProbeRuns: Int { bindRuns.load(ordering: .relaxed) }
+
+    var programBindMap: Bool {
+        bind.withLock { cached in
+            if let cached { return cached }
+            bindRuns.add(1, ordering: .relaxed)
+            let found = probeProgramBindMap()
+            cached = found
+            return found
+        }
+    }
+
+    var btfKinds: BTFKindSupport {
+        kinds.withLock { cached in
+            if let cached { return cached }
+            let found = probeBTFKinds()
+            cached = found
+            return found
+        }
+    }
+
+    private func probeProgramBindMap() -> Bool {
         do {
-            let map = try MapCommands.create(
-                MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1, name: "sbpf_probe_bind"))
+            var map = MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1, name: "sbpf_probe_bind")
+            map.token = token
+            let mapFD = try MapCommands.create(map)
             var attributes = ProgramAttributes(
                 type: .socketFilter,
                 instructions: [
@@ -22,16 +64,16 @@ public enum Features {
                     Instruction(opcode: 0x95),  // exit
                 ], license: "GPL")
             attributes.name = "sbpf_probe_bind"
+            attributes.token = token
             let program = try ProgramCommands.load(attributes)
-            try ProgramCommands.bindMap(program: program.rawValue, map: map.rawValue)
+            try ProgramCommands.bindMap(program: program.rawValue, map: mapFD.rawValue)
             return true
         } catch {
             return false
         }
-    }()
+    }
 
-    /// The BTF kinds this kernel accepts, each found by loading a small blob that uses it.
-    public static let btfKinds: BTFKindSupport = {
+    private func probeBTFKinds() -> BTFKindSupport {
         var supported: BTFKindSupport = []
         let int = TypeRecord.int("int", size: 4, encoding: .signed)
         let proto = TypeRecord(kind: .functionProto, vlen: 1, sizeOrType: 1, trailing: [.name("x"), .value(1)])
@@ -65,13 +107,10 @@ public enum Features {
             ),
         ]
         for (feature, types) in candidates {
-            if (try? BTFCommands.load(BTFBuilder(types: types).encode(byteOrder: .host))) != nil {
+            if (try? BTFCommands.load(BTFBuilder(types: types).encode(byteOrder: .host), token: token)) != nil {
                 supported.insert(feature)
             }
         }
         return supported
-    }()
-
-    /// How many times the `BPF_PROG_BIND_MAP` probe has actually run in this process (once, however many ask).
-    public static var programBindMapProbeRuns: Int { bindProbes.load(ordering: .relaxed) }
+    }
 }

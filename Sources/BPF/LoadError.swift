@@ -23,6 +23,10 @@ public enum LoadError: Error, Sendable, CustomStringConvertible {
     case kernelBTF(path: String, error: BTFError)
     /// A kernel object the load needs could not be opened: the step, and the kernel's error.
     case kernel(step: String, error: SyscallError)
+    /// The load's BPF token could not be made (``LoadOptions/token``).
+    case token(TokenError)
+    /// The load's BPF token does not delegate what creating `object` needs (the kernel said `EPERM`).
+    case notDelegated(MissingDelegation, for: String)
 
     public var description: String {
         switch self {
@@ -39,6 +43,9 @@ public enum LoadError: Error, Sendable, CustomStringConvertible {
             "program '\(program)' uses map '\(map)', which is not created (autoCreate is off)"
         case let .kernelBTF(path, error): "kernel BTF '\(path)': \(error)"
         case let .kernel(step, error): "\(step): \(error)"
+        case let .token(error): "\(error)"
+        case let .notDelegated(missing, object):
+            "\(object): the BPF token does not delegate \(missing), so the kernel refused it (EPERM)"
         }
     }
 }

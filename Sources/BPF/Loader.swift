@@ -27,6 +27,9 @@ public struct LoadOptions: Sendable {
     public var diagnostics: @Sendable (String) -> Void = { _ in }
     /// Told after each map is created and each program loaded (objects with hundreds take a while).
     public var progress: @Sendable (LoadProgress) -> Void = { _ in }
+    /// The BPF token the load uses (ignored by ``BPFObject/ObjectSpec/load(_:token:)``): by default,
+    /// libbpf's choice (`LIBBPF_BPF_TOKEN_PATH`, else `/sys/fs/bpf` when it delegates anything).
+    public var token: TokenSource = .automatic
 
     public init() {}
 }
@@ -43,28 +46,51 @@ public struct LoadProgress: Sendable {
 extension ObjectSpec {
     /// Creates the object's maps, fills and freezes its global data, links and loads every entry
     /// program, then fills program arrays and maps of maps. On failure everything made is closed.
+    /// Commands take the token ``LoadOptions/token`` names, if any.
     public func load(_ options: LoadOptions = LoadOptions()) throws(LoadError) -> LoadedObject {
+        let token: BPFToken?
+        do { token = try BPFToken.forLoad(options.token) } catch { throw .token(error) }
+        switch consume token {
+        case .some(let token): return try load(options, token: token)
+        case .none: return try load(options, LoadContext(token: nil, delegation: nil, features: .host))
+        }
+    }
+
+    /// ``load(_:)`` with a BPF token: every map creation, BTF load, program load and feature probe
+    /// goes through it, and a command it does not delegate fails with ``LoadError/notDelegated(_:for:)``.
+    public func load(_ options: LoadOptions, token: borrowing BPFToken) throws(LoadError) -> LoadedObject {
+        try load(
+            options,
+            LoadContext(token: token.descriptor.rawValue, delegation: token.delegation, features: token.features))
+    }
+
+    private func load(_ options: LoadOptions, _ context: LoadContext) throws(LoadError) -> LoadedObject {
         guard byteOrder == .host else { throw .foreignByteOrder }
         do { try checkMapsForLoad() } catch { throw .spec(error) }
         let kernel = KernelTargets(options)
-        guard let ext = btfExt, !ext.coreRelocations.isEmpty else { return try loadRelocated(options, kernel: kernel) }
+        guard let ext = btfExt, !ext.coreRelocations.isEmpty else {
+            return try loadRelocated(options, context, kernel: kernel)
+        }
         // CO-RE relocates a copy.
         var relocated = self
         let targets = try kernel.coreTargets()
         let outcomes: [COREOutcome]
         do { outcomes = try relocated.relocateCORE(against: targets) } catch { throw .spec(error) }
         for outcome in outcomes where outcome.value == nil { options.diagnostics("CO-RE: \(outcome)") }
-        var object = try relocated.loadRelocated(options, kernel: kernel)
+        var object = try relocated.loadRelocated(options, context, kernel: kernel)
         object.coreOutcomes = outcomes
         return object
     }
 
-    private func loadRelocated(_ options: LoadOptions, kernel: KernelTargets) throws(LoadError) -> LoadedObject {
+    private func loadRelocated(
+        _ options: LoadOptions, _ context: LoadContext, kernel: KernelTargets
+    ) throws(LoadError) -> LoadedObject {
         var object = LoadedObject(spec: self)
-        object.btf = loadBTF(options)
+        object.btf = loadBTF(options, context)
         let btf = object.btf?.rawValue ?? -1
         let structOps = try structOpsLayouts(kernel)
-        let reusedMaps = try createMaps(&object, btf: btf, structOps: structOps, kernel: kernel, options)
+        let reusedMaps = try createMaps(
+            &object, btf: btf, structOps: structOps, kernel: kernel, options, context)
         var ksyms: (values: [String: KsymValue], targets: [String])?
         // module BTF descriptors, needed only until the programs are loaded
         var moduleBTFs: [Int: SharedDescriptor] = [:]
@@ -99,18 +125,27 @@ extension ObjectSpec {
             let fdArray = try fdArray(&linked, targets: ksyms?.targets ?? [], opened: &moduleBTFs)
             var attributes = ProgramAttributes(type: type, instructions: linked.instructions, license: license)
             attributes.fdArray = fdArray
+            attributes.token = context.token
             try describe(program, in: &attributes, kernel: kernel, structOps: structOps)
             if btf >= 0 {
                 attributes.btf = btf
                 // func_info names FUNC types: without them (sanitized away) neither it nor line_info can go.
-                if (options.btfKinds ?? Features.btfKinds).contains(.functions) {
+                if (options.btfKinds ?? context.features.btfKinds).contains(.functions) {
                     attributes.functionInfo = linked.functionInfo
                     attributes.lineInfo = linked.lineInfo
                 }
             }
             let fd: FileDescriptor
-            do { fd = try ProgramCommands.load(attributes) } catch { throw .program(error) }
-            if options.bindReadOnlyData, Features.programBindMap {
+            do { fd = try ProgramCommands.load(attributes) } catch {
+                if error.error.errno == EPERM,
+                    let missing = context.delegation?.missing(
+                        command: 5, programType: type, attachType: attributes.expectedAttachType)
+                {
+                    throw .notDelegated(missing, for: "program '\(program.name)'")
+                }
+                throw .program(error)
+            }
+            if options.bindReadOnlyData, context.features.programBindMap {
                 bindMetadata(metadataMaps, program: fd.rawValue, object, options)
             }
             object.append(Program(name: program.name, type: type, descriptor: fd))
@@ -168,7 +203,7 @@ extension ObjectSpec {
         let kallsyms =
             ksymExterns.contains { $0.kind == .typelessVariable }
             ? (try? ByteStorage(contentsOfFile: "/proc/kallsyms")).map {
-                KernelSymbols(text: String(decoding: $0.bytes, as: UTF8.self))
+                KernelSymbols(text: $0.text)
             } : nil
         do { return (try ksymValues(targets: targets.map(\.btf), kallsyms: kallsyms), targets.map(\.name)) } catch {
             throw .spec(error)
@@ -207,12 +242,18 @@ extension ObjectSpec {
     }
 
     /// Loads the object's BTF (DATASECs fixed up); a refusal is a warning, as with libbpf: maps and programs then go without BTF.
-    private func loadBTF(_ options: LoadOptions) -> SharedDescriptor? {
+    /// A token that does not delegate `btf_load` is one more such refusal (the warning names it).
+    private func loadBTF(_ options: LoadOptions, _ context: LoadContext) -> SharedDescriptor? {
         do {
-            guard let bytes = try btfBytesForKernel(supporting: options.btfKinds ?? Features.btfKinds) else {
+            guard let bytes = try btfBytesForKernel(supporting: options.btfKinds ?? context.features.btfKinds) else {
                 return nil
             }
-            return SharedDescriptor(try BTFCommands.load(bytes))
+            return SharedDescriptor(try BTFCommands.load(bytes, token: context.token))
+        } catch let error as SyscallError where error.errno == EPERM && context.delegation?.missing(command: 18) != nil
+        {
+            options.diagnostics(
+                "object BTF not loaded, continuing without it: the BPF token does not delegate btf_load")
+            return nil
         } catch {
             options.diagnostics("object BTF not loaded, continuing without it: \(error)")
             return nil
@@ -225,7 +266,7 @@ extension ObjectSpec {
     /// Creates (or reuses from pins) every map to create; returns the indices of those reused.
     private func createMaps(
         _ object: inout LoadedObject, btf: Int32, structOps: [Int: StructOpsLayout], kernel: KernelTargets,
-        _ options: LoadOptions
+        _ options: LoadOptions, _ context: LoadContext
     ) throws(LoadError) -> Set<Int> {
         var reused: Set<Int> = []
         for (index, spec) in maps.enumerated() {
@@ -234,7 +275,7 @@ extension ObjectSpec {
             }
             guard spec.autoCreate else { continue }
             if let layout = structOps[index] {
-                object.set(try createStructOpsMap(spec, layout, btf: btf), at: index)
+                object.set(try createStructOpsMap(spec, layout, btf: btf, context), at: index)
                 continue
             }
             let pinPath = try pinPath(spec, options)
@@ -244,7 +285,7 @@ extension ObjectSpec {
                 object.pinnedMaps[spec.name] = pinPath
                 continue
             }
-            let map = try createMap(spec, btf: btf, options)
+            let map = try createMap(spec, btf: btf, options, context)
             var contents = spec.contents
             if index == kconfigMapIndex {
                 do { contents = try kconfigValues(kernel.kernelConfig()) } catch {
@@ -274,10 +315,13 @@ extension ObjectSpec {
         return reused
     }
 
-    private func createMap(_ spec: MapSpec, btf: Int32, _ options: LoadOptions) throws(LoadError) -> Map {
+    private func createMap(
+        _ spec: MapSpec, btf: Int32, _ options: LoadOptions, _ context: LoadContext
+    ) throws(LoadError) -> Map {
         var attributes = MapAttributes(
             type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize,
             maxEntries: spec.maxEntries, flags: spec.flags, name: spec.name)
+        attributes.token = context.token
         attributes.numaNode = spec.numaNode
         attributes.mapExtra = spec.mapExtra
         if spec.type == .ringBuffer {
@@ -299,7 +343,7 @@ extension ObjectSpec {
         }
         // The inner template is needed only during the outer map's creation.
         let inner = try spec.innerMap.map { (template) throws(LoadError) in
-            try createMap(template.spec, btf: -1, options)
+            try createMap(template.spec, btf: -1, options, context)
         }
         do {
             return Map(
@@ -314,10 +358,10 @@ extension ObjectSpec {
                 return Map(
                     attributes, descriptor: try MapCommands.create(attributes, innerMap: inner?.descriptor.rawValue))
             } catch {
-                throw .map(name: spec.name, error: error)
+                throw context.mapError(spec, error)
             }
         } catch {
-            throw .map(name: spec.name, error: error)
+            throw context.mapError(spec, error)
         }
     }
 
@@ -368,4 +412,20 @@ extension ObjectSpec {
 extension ObjectSpec {
     /// A 32-bit value's bytes in host order.
     static func bytes(of value: UInt32) -> [UInt8] { withUnsafeBytes(of: value) { Array($0) } }
+}
+
+/// What one load issues its commands with: a token's descriptor (borrowed for the load) and
+/// delegation, and the features probed with the same rights.
+struct LoadContext {
+    let token: Int32?
+    let delegation: TokenDelegation?
+    let features: FeatureCache
+
+    /// A map creation's failure: under a token, `EPERM` for want of a delegation names it.
+    func mapError(_ spec: MapSpec, _ error: SyscallError) -> LoadError {
+        if error.errno == EPERM, let missing = delegation?.missing(command: 0, mapType: spec.type) {
+            return .notDelegated(missing, for: "map '\(spec.name)'")
+        }
+        return .map(name: spec.name, error: error)
+    }
 }

@@ -15,6 +15,8 @@ public struct MapAttributes: Sendable {
     public var btfValueTypeID: UInt32 = 0
     /// The kernel's value type of a struct_ops map (`bpf_struct_ops_<ops>` in vmlinux BTF).
     public var btfVmlinuxValueTypeID: UInt32 = 0
+    /// The BPF token to create the map with (`BPF_F_TOKEN_FD`): a descriptor its owner keeps open.
+    package var token: Int32?
 
     public init(
         type: MapType, keySize: UInt32, valueSize: UInt32, maxEntries: UInt32, flags: UInt32 = 0, name: String = ""
@@ -66,6 +68,10 @@ package enum MapCommands {
             attr.btfVmlinuxValueTypeID = a.btfVmlinuxValueTypeID
         }
         attr.mapExtra = a.mapExtra
+        if let token = a.token {
+            attr.mapFlags |= tokenFlag
+            attr.mapTokenFD = token
+        }
         return try Syscall.bpfDescriptor(.mapCreate, &attr, "BPF_MAP_CREATE '\(a.name)'")
     }
 

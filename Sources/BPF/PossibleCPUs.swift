@@ -17,7 +17,7 @@ public enum PossibleCPUs {
             return .failure(
                 SyscallError(operation: "reading \(path) (possible CPUs, for per-CPU values)", errno: error.errno))
         }
-        let count = parse(String(decoding: storage.bytes, as: UTF8.self))
+        let count = parse(storage.text)
         guard count > 0 else { return .failure(SyscallError(operation: "\(path) lists no CPU", errno: EINVAL)) }
         return .success(count)
     }()

@@ -18,6 +18,8 @@ package struct ProgramAttributes: Sendable {
     /// `fd_array`: descriptors that instructions name by index (module BTF for kfunc calls,
     /// maps for `BPF_PSEUDO_MAP_IDX` loads). Empty: none.
     package var fdArray: [Int32] = []
+    /// The BPF token to load with (`BPF_F_TOKEN_FD`), open during the load.
+    package var token: Int32?
 
     package init(type: ProgramType, instructions: [Instruction], license: String) {
         self.type = type
@@ -118,6 +120,10 @@ package enum ProgramCommands {
                                 }
                                 attr.attachBTFID = a.attachBTFID
                                 if !a.fdArray.isEmpty { attr.fdArray = kernelAddress(fdArray.baseAddress) }
+                                if let token = a.token {
+                                    attr.progFlags |= tokenFlag
+                                    attr.progTokenFD = token
+                                }
                                 return try Syscall.bpf(.programLoad, &attr, "BPF_PROG_LOAD '\(a.name)'")
                             }
                         }
@@ -141,12 +147,14 @@ package enum ProgramCommands {
 package enum BTFCommands {
     /// `BPF_BTF_LOAD`; on failure the kernel's BTF log is in the error's operation text (a second
     /// attempt asks for it: a log buffer on every load would cost each one a 64 KiB fill).
-    package static func load(_ bytes: [UInt8]) throws(SyscallError) -> FileDescriptor {
-        if let fd = try? attempt(bytes, log: nil) { return try FileDescriptor(owning: fd) }
+    package static func load(_ bytes: [UInt8], token: Int32? = nil) throws(SyscallError) -> FileDescriptor {
+        if let fd = try? attempt(bytes, token: token, log: nil) { return try FileDescriptor(owning: fd) }
         var log = [UInt8](repeating: 0, count: 1 << 16)
         do throws(SyscallError) {
             return try FileDescriptor(
-                owning: try log.withMutableBytes { (buffer) throws(SyscallError) in try attempt(bytes, log: buffer) })
+                owning: try log.withMutableBytes { (buffer) throws(SyscallError) in
+                    try attempt(bytes, token: token, log: buffer)
+                })
         } catch {
             let text = String(decoding: log.prefix { $0 != 0 }, as: UTF8.self)
             throw SyscallError(
@@ -155,7 +163,9 @@ package enum BTFCommands {
         }
     }
 
-    private static func attempt(_ bytes: [UInt8], log: UnsafeMutableRawBufferPointer?) throws(SyscallError) -> Int32 {
+    private static func attempt(
+        _ bytes: [UInt8], token: Int32?, log: UnsafeMutableRawBufferPointer?
+    ) throws(SyscallError) -> Int32 {
         try bytes.withBytes { (blob) throws(SyscallError) in
             var attr = BTFLoadAttr()
             attr.btf = kernelAddress(blob.baseAddress)
@@ -164,6 +174,10 @@ package enum BTFCommands {
                 attr.btfLogBuf = kernelAddress(log.baseAddress)
                 attr.btfLogSize = UInt32(log.count)
                 attr.btfLogLevel = 1
+            }
+            if let token {
+                attr.btfFlags |= tokenFlag
+                attr.btfTokenFD = token
             }
             return try Syscall.bpf(.btfLoad, &attr, "BPF_BTF_LOAD")
         }

@@ -24,7 +24,7 @@ extension KernelConfig {
         {
             config = KernelConfig(text: String(decoding: text, as: UTF8.self))
         } else if let text = try? ByteStorage(contentsOfFile: "/boot/config-" + release) {
-            config = KernelConfig(text: String(decoding: text.bytes, as: UTF8.self))
+            config = KernelConfig(text: text.text)
         }
         if let code = kernelVersionCode(release: release) { config["LINUX_KERNEL_VERSION"] = String(code) }
         // bpf_get_attach_cookie came with BPF cookies (5.15); syscall wrappers are named __<arch>_sys_*.

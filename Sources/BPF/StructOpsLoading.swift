@@ -26,7 +26,9 @@ extension ObjectSpec {
     }
 
     /// A struct_ops map: the kernel's value type and size; it needs the object's BTF loaded.
-    func createStructOpsMap(_ spec: MapSpec, _ layout: StructOpsLayout, btf: Int32) throws(LoadError) -> Map {
+    func createStructOpsMap(
+        _ spec: MapSpec, _ layout: StructOpsLayout, btf: Int32, _ context: LoadContext
+    ) throws(LoadError) -> Map {
         guard btf >= 0 else {
             throw .map(
                 name: spec.name,
@@ -36,8 +38,9 @@ extension ObjectSpec {
             type: .structOps, keySize: 4, valueSize: UInt32(layout.value.count), maxEntries: 1,
             flags: spec.flags, name: spec.name)
         attributes.btfVmlinuxValueTypeID = layout.valueTypeID
+        attributes.token = context.token
         do { return Map(attributes, descriptor: try MapCommands.create(attributes, btf: btf)) } catch {
-            throw .map(name: spec.name, error: error)
+            throw context.mapError(spec, error)
         }
     }
 

@@ -19,7 +19,7 @@ enum Tracefs {
         for root in roots {
             let path = "\(root)/events/\(category)/\(name)/id"
             guard let storage = try? ByteStorage(contentsOfFile: path) else { continue }
-            let text = String(decoding: storage.bytes, as: UTF8.self).split(separator: "\n").first ?? ""
+            let text = storage.text.split(separator: "\n").first ?? ""
             if let id = UInt64(text) { return id }
         }
         throw .target(.noTracepoint(category: category, name: name))

@@ -56,7 +56,7 @@ extension Attach {
     /// The `uprobe` PMU's type number from sysfs.
     static func uprobePMUType() throws(AttachError) -> UInt32 {
         guard let storage = try? ByteStorage(contentsOfFile: "/sys/bus/event_source/devices/uprobe/type"),
-            let type = UInt32(String(decoding: storage.bytes, as: UTF8.self).filter(\.isNumber))
+            let type = UInt32(storage.text.filter(\.isNumber))
         else { throw .unsupported(.uprobes) }
         return type
     }

@@ -66,6 +66,9 @@ public final class ByteStorage: @unchecked Sendable {
 
     /// Reads `fd` to its end, growing the buffer as needed (sysfs sizes may be approximate), up to
     /// `maximumSize` bytes: one byte more is an `EFBIG` error.
+    /// The bytes as UTF-8 text (invalid sequences repaired), read while this storage lives.
+    public var text: String { withExtendedLifetime(self) { String(decoding: bytes, as: UTF8.self) } }
+
     private static func readAll(
         fd: Int32, sizeHint: Int, maximumSize: Int, path: String
     ) throws(SystemError) -> UnsafeRawBufferPointer {

@@ -3,13 +3,14 @@ import BPF
 /// `swiftbpf feature probe`.
 enum FeatureCommand {
     static let help = """
-        usage: swiftbpf feature probe [--json]
+        usage: swiftbpf feature probe [--json] [--token BPFFS]
 
         finds out, by trying, which program types and map types this kernel
         loads and creates, and whether BPF_PROG_BIND_MAP and the newer BTF kinds
         work. Types that need a kernel attach target or BTF (tracing, lsm, ext,
         struct_ops programs; local-storage, struct_ops and arena maps) are listed
-        as "not probed". Needs CAP_BPF (root).
+        as "not probed". Needs CAP_BPF (root), or --token: a BPF token from the
+        delegated bpffs BPFFS, whose answers are what the token allows.
 
         examples:
           swiftbpf feature probe
@@ -17,10 +18,15 @@ enum FeatureCommand {
         """
 
     static func run(_ words: ArraySlice<String>) throws {
-        let args = try Arguments(words, valued: [], flags: ["help", "json"], help: help)
+        let args = try Arguments(words, valued: ["token"], flags: ["help", "json"], help: help)
         if args.flag("help") { print(help); return }
         guard args.positionals == ["probe"] else { throw UsageError(message: "expected 'probe'", help: help) }
-        let report = Features.probe()
+        let report: FeatureReport
+        if let path = args.option("token") {
+            report = Features.probe(with: try BPFToken(bpffs: path))
+        } else {
+            report = Features.probe()
+        }
         if args.flag("json") {
             print(
                 JSON.object([

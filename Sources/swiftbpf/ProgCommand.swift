@@ -5,7 +5,7 @@ import Glibc
 /// `swiftbpf prog load|show|list|run|dump|attach`.
 enum ProgCommand {
     static let help = """
-        usage: swiftbpf prog load FILE [--pin-dir DIR] [--type TYPE]
+        usage: swiftbpf prog load FILE [--pin-dir DIR] [--type TYPE] [--token BPFFS]
                swiftbpf prog show [ID | --pinned PATH] [--json]
                swiftbpf prog list [--json]
                swiftbpf prog run ID | --pinned PATH [--data-in FILE] [--data-out FILE]
@@ -23,7 +23,9 @@ enum ProgCommand {
         program at DIR/<program name> on a bpffs (as `bpftool prog loadall` does)
         so that it outlives this process; if any program fails, nothing stays pinned.
         --type gives the program type of programs whose section names none
-        (e.g. socket_filter, xdp, sched_cls).
+        (e.g. socket_filter, xdp, sched_cls). --token loads through a BPF token
+        from the delegated bpffs BPFFS (`--token ""`: none); without it, libbpf's
+        default: LIBBPF_BPF_TOKEN_PATH, else /sys/fs/bpf when it delegates.
 
         dump xlated prints the kernel's translated instructions as `bpftool prog
         dump xlated` does (function signatures and source lines from the
@@ -51,7 +53,10 @@ enum ProgCommand {
     static func run(_ words: ArraySlice<String>) throws {
         let args = try Arguments(
             words,
-            valued: ["pin-dir", "type", "pinned", "data-in", "data-out", "ctx-in", "ctx-out", "repeat", "pin", "mode"],
+            valued: [
+                "pin-dir", "type", "token", "pinned", "data-in", "data-out", "ctx-in", "ctx-out", "repeat", "pin",
+                "mode",
+            ],
             flags: ["help", "json"], help: help)
         if args.flag("help") { print(help); return }
         switch args.positionals.first {
@@ -104,6 +109,7 @@ enum ProgCommand {
             }
             options.defaultProgramType = type
         }
+        if let token = args.option("token") { options.token = token.isEmpty ? .none : .path(token) }
         let progress = TerminalProgress()
         options.progress = { step in
             progress.update(

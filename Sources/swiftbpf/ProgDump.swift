@@ -137,7 +137,7 @@ enum ProgDump {
     /// kallsyms names of the helpers called and the program's functions (empty where kallsyms is unreadable).
     static func kernelSymbols(_ program: TranslatedProgram) -> (names: [UInt64: String], callBase: UInt64?) {
         guard let storage = try? ByteStorage(contentsOfFile: "/proc/kallsyms") else { return ([:], nil) }
-        let text = withExtendedLifetime(storage) { String(decoding: storage.bytes, as: UTF8.self) }
+        let text = storage.text
         guard let base = KernelSymbols.address(of: "__bpf_call_base", in: text) else { return ([:], nil) }
         var wanted = Set(program.functionAddresses)
         for insn in program.instructions where insn.isCall && insn.source == 0 {

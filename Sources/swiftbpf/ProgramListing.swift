@@ -80,7 +80,7 @@ struct ProgramListing {
     /// A field of `/proc/self/fdinfo/FD` (e.g. `memlock`).
     static func fdinfo(_ fd: Int32, field: String) -> String? {
         guard let file = try? ByteStorage(contentsOfFile: "/proc/self/fdinfo/\(fd)") else { return nil }
-        let text = String(decoding: file.bytes, as: UTF8.self)
+        let text = file.text
         for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
             return line.dropFirst(field.count + 1).trimmingCharacters(in: " \t")
         }

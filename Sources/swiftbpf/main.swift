@@ -14,6 +14,7 @@ enum SwiftBPF {
         ("struct_ops", "register, list and unregister struct_ops maps (kernel ops in BPF)", StructOpsCommand.run),
         ("feature", "probe which program and map types this kernel supports", FeatureCommand.run),
         ("gen", "generate a typed Swift skeleton of an object", GenCommand.run),
+        ("token", "list delegated bpffs mounts; mount one for a container's user namespace", TokenCommand.run),
     ]
 
     static var help: String {

@@ -706,6 +706,22 @@ import Testing
         "flags": Field(kl_ProgBindMapAttr_flags_offset(), kl_ProgBindMapAttr_flags_size(), kl_ProgBindMapAttr_flags),
     ]
 
+    @Test func tokenCreateAttr() {
+        let fields = fieldsOfTokenCreateAttr
+        #expect(TokenCreateAttr.size == kl_TokenCreateAttr_sizeof())
+        check("flags", in: fields, expecting: 0xA5B6_C7D8) { (l: inout TokenCreateAttr) in
+            l.flags = 0xA5B6_C7D8
+        }
+        check("bpffsFD", in: fields, expecting: 0xA5B6_C7D8) { (l: inout TokenCreateAttr) in
+            l.bpffsFD = 0xA5B6_C7D8
+        }
+    }
+
+    let fieldsOfTokenCreateAttr: [String: Field] = [
+        "flags": Field(kl_TokenCreateAttr_flags_offset(), kl_TokenCreateAttr_flags_size(), kl_TokenCreateAttr_flags),
+        "bpffsFD": Field(kl_TokenCreateAttr_bpffsFD_offset(), kl_TokenCreateAttr_bpffsFD_size(), kl_TokenCreateAttr_bpffsFD),
+    ]
+
     @Test func progInfoLayout() {
         let fields = fieldsOfProgInfoLayout
         #expect(ProgInfoLayout.size == kl_ProgInfoLayout_sizeof())

@@ -204,6 +204,8 @@ extension KernelTests {
             case let .pin(_, _, reason): "pinning: " + words(reason.description)
             case .kernelBTF: "kernel BTF unreadable"
             case let .kernel(_, e): "kernel object: \(e.errnoName)"
+            case .token: "BPF token"
+            case .notDelegated: "not delegated by the BPF token"
             }
         }
 

@@ -473,6 +473,14 @@ unsigned long long kl_ProgBindMapAttr_flags(const void *p) { return (unsigned lo
 size_t kl_ProgBindMapAttr_flags_offset(void) { return offsetof(union bpf_attr, prog_bind_map.flags); }
 size_t kl_ProgBindMapAttr_flags_size(void) { return sizeof(((const union bpf_attr *)0)->prog_bind_map.flags); }
 
+size_t kl_TokenCreateAttr_sizeof(void) { return sizeof((((const union bpf_attr *)0)->token_create)); }
+unsigned long long kl_TokenCreateAttr_flags(const void *p) { return (unsigned long long)(unsigned int)((const union bpf_attr *)p)->token_create.flags; }
+size_t kl_TokenCreateAttr_flags_offset(void) { return offsetof(union bpf_attr, token_create.flags); }
+size_t kl_TokenCreateAttr_flags_size(void) { return sizeof(((const union bpf_attr *)0)->token_create.flags); }
+unsigned long long kl_TokenCreateAttr_bpffsFD(const void *p) { return (unsigned long long)(unsigned int)((const union bpf_attr *)p)->token_create.bpffs_fd; }
+size_t kl_TokenCreateAttr_bpffsFD_offset(void) { return offsetof(union bpf_attr, token_create.bpffs_fd); }
+size_t kl_TokenCreateAttr_bpffsFD_size(void) { return sizeof(((const union bpf_attr *)0)->token_create.bpffs_fd); }
+
 size_t kl_ProgInfoLayout_sizeof(void) { return sizeof(struct bpf_prog_info); }
 unsigned long long kl_ProgInfoLayout_type(const void *p) { return (unsigned long long)(unsigned int)((const struct bpf_prog_info *)p)->type; }
 size_t kl_ProgInfoLayout_type_offset(void) { return offsetof(struct bpf_prog_info, type); }

@@ -46,7 +46,7 @@ func now() -> Double {
 /// The resident set size now, from the second field of /proc/self/statm.
 func currentRSSKB() -> Int {
     guard let statm = try? ByteStorage(contentsOfFile: "/proc/self/statm") else { return 0 }
-    let fields = String(decoding: statm.bytes, as: UTF8.self).split(separator: " ")
+    let fields = statm.text.split(separator: " ")
     return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) / 1024 : 0
 }
 

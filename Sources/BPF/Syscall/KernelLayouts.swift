@@ -421,6 +421,19 @@ struct ProgBindMapAttr: KernelLayout {
     var flags: UInt32 { get { load(8) } set { store(newValue, at: 8) } }
 }
 
+/// `BPF_TOKEN_CREATE`: the kernel's layout, every field named.
+struct TokenCreateAttr: KernelLayout {
+    static let size = 8
+    var storage = InlineArray<1, UInt64>(repeating: 0)
+
+    init() {}
+
+    /// `token_create.flags`
+    var flags: UInt32 { get { load(0) } set { store(newValue, at: 0) } }
+    /// `token_create.bpffs_fd`
+    var bpffsFD: UInt32 { get { load(4) } set { store(newValue, at: 4) } }
+}
+
 /// `struct bpf_prog_info`: the kernel's layout, every field named.
 struct ProgInfoLayout: KernelLayout {
     static let size = 232

@@ -11,8 +11,11 @@ enum Command: Int32 {
     case mapLookupBatch = 24, mapLookupAndDeleteBatch, mapUpdateBatch, mapDeleteBatch
     case linkCreate = 28
     case linkGetFDByID = 30, linkGetNextID, iteratorCreate = 33, linkDetach = 34
-    case programBindMap = 35
+    case programBindMap = 35, tokenCreate = 36
 }
+
+/// `BPF_F_TOKEN_FD`: the map, program or BTF flag saying the attribute's token field holds a token.
+let tokenFlag: UInt32 = 1 << 16
 
 /// The one way into the kernel: every system call of this module goes through here and fails
 /// with a ``SyscallError`` naming the operation. A call interrupted by a signal (`EINTR`) is issued

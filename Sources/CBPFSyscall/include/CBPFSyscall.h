@@ -30,4 +30,40 @@ static inline int sbpf_ioctl(int fd, unsigned long request, unsigned long arg)
 	return r < 0 ? -errno : r;
 }
 
+/// fsopen(2): a filesystem context descriptor, or -errno.
+static inline long sbpf_fsopen(const char *fs_name, unsigned int flags)
+{
+	long r = syscall(__NR_fsopen, fs_name, flags);
+	return r < 0 ? -(long)errno : r;
+}
+
+/// fsconfig(2): 0, or -errno.
+static inline long sbpf_fsconfig(int fd, unsigned int cmd, const char *key, const void *value, int aux)
+{
+	long r = syscall(__NR_fsconfig, fd, cmd, key, value, aux);
+	return r < 0 ? -(long)errno : r;
+}
+
+/// fsmount(2): a detached mount descriptor, or -errno.
+static inline long sbpf_fsmount(int fs_fd, unsigned int flags, unsigned int attr_flags)
+{
+	long r = syscall(__NR_fsmount, fs_fd, flags, attr_flags);
+	return r < 0 ? -(long)errno : r;
+}
+
+/// move_mount(2): 0, or -errno.
+static inline long sbpf_move_mount(int from_dfd, const char *from_path, int to_dfd, const char *to_path,
+				   unsigned int flags)
+{
+	long r = syscall(__NR_move_mount, from_dfd, from_path, to_dfd, to_path, flags);
+	return r < 0 ? -(long)errno : r;
+}
+
+/// setns(2): 0, or -errno.
+static inline long sbpf_setns(int fd, int nstype)
+{
+	long r = syscall(__NR_setns, fd, nstype);
+	return r < 0 ? -(long)errno : r;
+}
+
 #endif

@@ -475,6 +475,14 @@ unsigned long long kl_ProgBindMapAttr_flags(const void *p);
 size_t kl_ProgBindMapAttr_flags_offset(void);
 size_t kl_ProgBindMapAttr_flags_size(void);
 
+size_t kl_TokenCreateAttr_sizeof(void);
+unsigned long long kl_TokenCreateAttr_flags(const void *p);
+size_t kl_TokenCreateAttr_flags_offset(void);
+size_t kl_TokenCreateAttr_flags_size(void);
+unsigned long long kl_TokenCreateAttr_bpffsFD(const void *p);
+size_t kl_TokenCreateAttr_bpffsFD_offset(void);
+size_t kl_TokenCreateAttr_bpffsFD_size(void);
+
 size_t kl_ProgInfoLayout_sizeof(void);
 unsigned long long kl_ProgInfoLayout_type(const void *p);
 size_t kl_ProgInfoLayout_type_offset(void);

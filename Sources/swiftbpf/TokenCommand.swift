@@ -1,0 +1,82 @@
+import BPF
+import CBPFSyscall
+import Glibc
+
+/// `swiftbpf token list|mount`.
+enum TokenCommand {
+    static let help = """
+        usage: swiftbpf token list [--json]
+               swiftbpf token mount --pid PID PATH [--delegate-cmds LIST] [--delegate-maps LIST]
+                                    [--delegate-progs LIST] [--delegate-attachs LIST]
+
+        list prints each bpffs mount that delegates BPF rights, with the bpf(2)
+        commands, map types, program types and attach types it delegates, as
+        `bpftool token list` does. A process in the mount's user namespace creates
+        a BPF token from it (swiftbpf prog load --token PATH).
+
+        mount (privileged: CAP_SYS_ADMIN in the initial user namespace) mounts a
+        bpffs at PATH in the mount namespace of process PID, owned by its user
+        namespace and delegating what the options say (each LIST: `any`, the
+        default; names joined by ':' such as map_create:prog_load:btf_load,
+        array:hash, socket_filter:xdp; or a number). This is the container
+        manager's half of the set-up: the process inside then loads BPF with a
+        token, without capabilities in the initial namespace.
+
+        examples:
+          swiftbpf token list
+          swiftbpf token mount --pid 4242 /sys/fs/bpf
+          swiftbpf token mount --pid 4242 /sys/fs/bpf --delegate-cmds prog_load:btf_load:map_create
+        """
+
+    static func run(_ words: ArraySlice<String>) throws {
+        let args = try Arguments(
+            words, valued: ["pid", "delegate-cmds", "delegate-maps", "delegate-progs", "delegate-attachs"],
+            flags: ["help", "json"], help: help)
+        if args.flag("help") { print(help); return }
+        switch args.positionals.first {
+        case "list":
+            guard args.positionals.count == 1 else { throw UsageError(message: "expected 'list'", help: help) }
+            try list(json: args.flag("json"))
+        case "mount":
+            guard args.positionals.count == 2, let pidText = args.option("pid"), let pid = Int32(pidText), pid > 0
+            else {
+                throw UsageError(message: "expected 'mount --pid PID PATH'", help: help)
+            }
+            var options = DelegatedFilesystem.Options()
+            if let value = args.option("delegate-cmds") { options.commands = value }
+            if let value = args.option("delegate-maps") { options.maps = value }
+            if let value = args.option("delegate-progs") { options.programs = value }
+            if let value = args.option("delegate-attachs") { options.attachTypes = value }
+            try TokenMount.mount(forProcess: pid, at: args.positionals[1], options)
+        default:
+            throw UsageError(message: "expected 'list' or 'mount'", help: help)
+        }
+    }
+
+    private static func list(json: Bool) throws {
+        let mounts = try DelegatedFilesystem.mounts()
+        let fields: [(String, KeyPath<DelegatedFilesystem.Mount, [String]>)] = [
+            ("allowed_cmds", \.commands), ("allowed_maps", \.maps), ("allowed_progs", \.programs),
+            ("allowed_attachs", \.attachTypes),
+        ]
+        if json {
+            print(
+                JSON.array(
+                    mounts.map { mount in
+                        .object(
+                            [("token_info", .string(mount.path))]
+                                + fields.map { ($0.0, .array(mount[keyPath: $0.1].map { .string($0) })) })
+                    }
+                ).rendered())
+            return
+        }
+        for mount in mounts {
+            print("token_info  \(mount.path)")
+            for (name, path) in fields {
+                print("\t\(name):")
+                let names = mount[keyPath: path]
+                if !names.isEmpty { print("\t  " + names.joined(separator: "  ")) }
+            }
+        }
+    }
+}

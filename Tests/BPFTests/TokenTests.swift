@@ -1,0 +1,186 @@
+import BPF
+import Foundation
+import Glibc
+import TestSupport
+import Testing
+
+/// An unprivileged shell in a new user and mount namespace: user 65534 (nobody) outside, root with
+/// every capability inside, none in the initial namespace. Commands run one at a time.
+final class NamespaceShell {
+    private let process = Process()
+    private let input = Pipe(), output = Pipe()
+    private var pending = ""
+
+    init() throws {
+        process.executableURL = URL(fileURLWithPath: try #require(Host.find("setpriv")))
+        process.arguments = [
+            "--reuid=65534", "--regid=65534", "--clear-groups", "--", "unshare", "--user", "--map-root-user",
+            "--mount", "--", "sh", "-s",
+        ]
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+    }
+
+    /// The shell's process id (setpriv and unshare exec it in place).
+    var pid: Int32 { process.processIdentifier }
+
+    /// Runs `command` in the shell: what it printed (both streams) and its exit status.
+    func run(_ command: String) -> (output: String, status: Int32) {
+        let marker = "swiftbpf-shell-done"
+        input.fileHandleForWriting.write(Data("\(command) 2>&1; echo \"\(marker) $?\"\n".utf8))
+        while !pending.contains(marker + " ") || !pending[pending.range(of: marker + " ")!.upperBound...].contains("\n")
+        {
+            let data = output.fileHandleForReading.availableData
+            if data.isEmpty { return (pending, -1) }  // the shell is gone
+            pending += String(decoding: data, as: UTF8.self)
+        }
+        let range = pending.range(of: marker + " ")!
+        let text = String(pending[..<range.lowerBound])
+        let rest = pending[range.upperBound...]
+        let line = rest.prefix { $0 != "\n" }
+        pending = String(rest.dropFirst(line.count + 1))
+        return (text, Int32(line) ?? -1)
+    }
+
+    /// Ends the shell: its namespaces, mounts and pins in them go with it.
+    func close() {
+        input.fileHandleForWriting.closeFile()
+        process.waitUntilExit()
+    }
+}
+
+extension KernelTests {
+    @Suite(
+        "BPF tokens: an unprivileged user namespace loads through a delegated bpffs", kernelTrait,
+        .enabled(
+            if: (Host.find("setpriv") != nil && Host.find("unshare") != nil) || Host.required,
+            "util-linux's setpriv and unshare are not installed"))
+    struct TokenTests {
+        let objects = TestPaths.testData + "/obj/"
+
+        @Test("mounted for the namespace by `token mount`: loads with the token, EPERM without, typed refusals")
+        func unprivilegedLoads() throws {
+            let shell = try NamespaceShell()
+            defer { shell.close() }
+            // Inside, root maps to nobody: no capability in the initial namespace.
+            #expect(
+                shell.run("cat /proc/self/uid_map").output.split(separator: " ").map(String.init).prefix(2) == [
+                    "0", "65534",
+                ])
+            // Two more: one delegating no map creation, one only array maps and socket filters.
+            let noMapCreate = "/tmp/swiftbpf-token-\(getpid())-a", fewTypes = "/tmp/swiftbpf-token-\(getpid())-b"
+            for dir in [noMapCreate, fewTypes] { #expect(mkdir(dir, 0o755) == 0 || errno == EEXIST) }
+            defer { for dir in [noMapCreate, fewTypes] { rmdir(dir) } }
+            let full = try Host.capture(Host.swiftbpf, ["token", "mount", "--pid", "\(shell.pid)", "/sys/fs/bpf"])
+            if full.status != 0, full.err.contains("EINVAL"), !Host.required {
+                print("token tests: this kernel has no bpffs delegation (Linux 6.9+): \(full.err)")
+                return
+            }
+            try #require(full.status == 0, "token mount: \(full.err)")
+            for (dir, options) in [
+                (noMapCreate, ["--delegate-cmds", "prog_load:btf_load"]),
+                (fewTypes, ["--delegate-maps", "array", "--delegate-progs", "socket_filter"]),
+            ] {
+                let mounted = try Host.capture(
+                    Host.swiftbpf, ["token", "mount", "--pid", "\(shell.pid)", dir] + options)
+                try #require(mounted.status == 0, "token mount: \(mounted.err)")
+            }
+            let listed = shell.run("\(Host.swiftbpf) token list")
+            #expect(listed.status == 0)
+            #expect(listed.output.contains("token_info  /sys/fs/bpf\n\tallowed_cmds:\n\t  any\n"), "\(listed.output)")
+            #expect(listed.output.contains("token_info  \(noMapCreate)\n\tallowed_cmds:\n\t  prog_load  btf_load\n"))
+            #expect(listed.output.contains("\tallowed_progs:\n\t  socket_filter\n"))
+
+            for object in ["minimal.bpfel.o", "globals.bpfel.o", "metadata.bpfel.o"] {
+                // Without a token (an empty LIBBPF_BPF_TOKEN_PATH forbids the default one) the kernel refuses.
+                let refused = shell.run("LIBBPF_BPF_TOKEN_PATH= \(Host.swiftbpf) prog load \(objects + object)")
+                #expect(refused.status == 1 && refused.output.contains("EPERM"), "\(object): \(refused.output)")
+                let loaded = shell.run("\(Host.swiftbpf) prog load --token /sys/fs/bpf \(objects + object)")
+                #expect(loaded.status == 0, "\(object): \(loaded.output)")
+            }
+            // The default token (/sys/fs/bpf delegates): metadata bound and visible from outside.
+            let pinned = shell.run("\(Host.swiftbpf) prog load \(objects)metadata.bpfel.o --pin-dir /sys/fs/bpf/m")
+            try #require(pinned.status == 0, "\(pinned.output)")
+            let ids = pinned.output.split(separator: "\n").compactMap { Int($0.prefix { $0 != ":" }) }
+            #expect(ids.count == 2, "\(pinned.output)")
+            if let bpftool = Host.find("bpftool") {
+                for id in ids {
+                    let shown = try Host.capture(bpftool, ["prog", "show", "id", "\(id)"])
+                    #expect(shown.out.contains("\t\towner = \"team-observability\""), "\(shown.out)")
+                    #expect(shown.out.contains("\t\tbuild = 20261129"))
+                }
+            } else {
+                #expect(!Host.required, "bpftool is required in CI")
+            }
+            // What a token does not delegate is a typed refusal naming the mount option.
+            for (dir, object, missing) in [
+                (noMapCreate, "globals.bpfel.o", "map '"),
+                (fewTypes, "globals.bpfel.o", "program type syscall (delegate_progs)"),
+                (fewTypes, "maps.bpfel.o", "map 'outer': the BPF token does not delegate map type array_of_maps"),
+            ] {
+                let refused = shell.run("\(Host.swiftbpf) prog load --token \(dir) \(objects + object)")
+                #expect(refused.status == 1, "\(refused.output)")
+                #expect(refused.output.contains(missing), "\(refused.output)")
+            }
+            let noMaps = shell.run("\(Host.swiftbpf) prog load --token \(noMapCreate) \(objects)globals.bpfel.o")
+            #expect(noMaps.output.contains("the BPF token does not delegate command map_create (delegate_cmds)"))
+            let minimal = shell.run("\(Host.swiftbpf) prog load --token \(fewTypes) \(objects)minimal.bpfel.o")
+            #expect(minimal.status == 0, "a socket filter is delegated: \(minimal.output)")
+            // Feature probes through a token answer for the token, not for the host.
+            for (dir, expected) in [
+                (fewTypes, (socketFilter: "supported", xdp: "unsupported", array: "supported", hash: "unsupported")),
+                (noMapCreate, (socketFilter: "supported", xdp: "supported", array: "unsupported", hash: "unsupported")),
+            ] {
+                let probed = shell.run("\(Host.swiftbpf) feature probe --json --token \(dir)")
+                let report = try JSONSerialization.jsonObject(with: Data(probed.output.utf8)) as? [String: Any]
+                let programs = report?["program_types"] as? [String: String]
+                let maps = report?["map_types"] as? [String: String]
+                #expect(programs?["socket_filter"] == expected.socketFilter && programs?["xdp"] == expected.xdp)
+                #expect(maps?["array"] == expected.array && maps?["hash"] == expected.hash, "\(probed.output)")
+            }
+            let host = try Host.capture(Host.swiftbpf, ["feature", "probe", "--json"])
+            let hostReport = try JSONSerialization.jsonObject(with: Data(host.out.utf8)) as? [String: Any]
+            #expect((hostReport?["program_types"] as? [String: String])?["xdp"] == "supported", "the host's own rights")
+        }
+
+        @Test("a token cannot be made where the kernel forbids it, and says why")
+        func refusals() throws {
+            // The initial user namespace: no token (EOPNOTSUPP), whatever the mount delegates.
+            #expect(throws: TokenError.self) { _ = try BPFToken(bpffs: "/sys/fs/bpf") }
+            do {
+                _ = try BPFToken(bpffs: "/nonexistent-\(getpid())")
+                Issue.record("a token from a missing path")
+            } catch {
+                #expect("\(error)".contains("cannot open bpffs"))
+            }
+            // The default load in the initial namespace goes on without a token.
+            var options = LoadOptions()
+            options.token = .automatic
+            _ = try loadTestData("minimal.bpfel.o", options)
+            options.token = .path("/sys/fs/bpf")
+            #expect(throws: LoadError.self) { _ = try loadTestData("minimal.bpfel.o", options) }
+        }
+
+        @Test("mountinfo: delegating bpffs mounts listed with escaped paths; others and malformed lines skipped")
+        func mountInfo() throws {
+            let path = "/tmp/swiftbpf-mountinfo-\(getpid())"
+            defer { unlink(path) }
+            let lines = [
+                "66 49 0:40 / /sys/fs/bpf rw,relatime - bpf none rw,delegate_cmds=any,delegate_maps=any",
+                "67 49 0:41 / /run/a\\040b rw shared:5 - bpf bpf rw,delegate_progs=xdp:kprobe,delegate_attachs=0x3",
+                "68 49 0:42 / /sys/fs/bpf2 rw - bpf bpf rw,mode=700",
+                "69 49 0:43 / /x rw - ext4 /dev/sda rw,delegate_cmds=any",
+                "70 - bpf", "", "- - - - - - bpf", "71 49 0:44 / /y rw - bpf",
+            ]
+            try lines.joined(separator: "\n").write(toFile: path, atomically: false, encoding: .utf8)
+            let mounts = try DelegatedFilesystem.mounts(mountInfo: path)
+            #expect(
+                mounts == [
+                    DelegatedFilesystem.Mount(path: "/sys/fs/bpf", commands: ["any"], maps: ["any"]),
+                    DelegatedFilesystem.Mount(path: "/run/a b", programs: ["xdp", "kprobe"], attachTypes: ["0x3"]),
+                ])
+        }
+    }
+}
