@@ -55,26 +55,27 @@ enum TokenCommand {
 
     private static func list(json: Bool) throws {
         let mounts = try DelegatedFilesystem.mounts()
-        let fields: [(String, KeyPath<DelegatedFilesystem.Mount, [String]>)] = [
-            ("allowed_cmds", \.commands), ("allowed_maps", \.maps), ("allowed_progs", \.programs),
-            ("allowed_attachs", \.attachTypes),
-        ]
+        func fields(_ mount: DelegatedFilesystem.Mount) -> [(String, [String])] {
+            [
+                ("allowed_cmds", mount.commands), ("allowed_maps", mount.maps), ("allowed_progs", mount.programs),
+                ("allowed_attachs", mount.attachTypes),
+            ]
+        }
         if json {
             print(
                 JSON.array(
                     mounts.map { mount in
                         .object(
                             [("token_info", .string(mount.path))]
-                                + fields.map { ($0.0, .array(mount[keyPath: $0.1].map { .string($0) })) })
+                                + fields(mount).map { ($0.0, .array($0.1.map { .string($0) })) })
                     }
                 ).rendered())
             return
         }
         for mount in mounts {
             print("token_info  \(mount.path)")
-            for (name, path) in fields {
+            for (name, names) in fields(mount) {
                 print("\t\(name):")
-                let names = mount[keyPath: path]
                 if !names.isEmpty { print("\t  " + names.joined(separator: "  ")) }
             }
         }
