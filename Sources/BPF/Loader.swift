@@ -27,7 +27,7 @@ public struct LoadOptions: Sendable {
     public var diagnostics: @Sendable (String) -> Void = { _ in }
     /// Told after each map is created and each program loaded (objects with hundreds take a while).
     public var progress: @Sendable (LoadProgress) -> Void = { _ in }
-    /// The BPF token the load uses (ignored by ``BPFObject/ObjectSpec/load(_:token:)``): by default,
+    /// The BPF token the load uses (ignored by `ObjectSpec.load(_:token:)`): by default,
     /// libbpf's choice (`LIBBPF_BPF_TOKEN_PATH`, else `/sys/fs/bpf` when it delegates anything).
     public var token: TokenSource = .automatic
 

@@ -3,7 +3,7 @@ import Glibc
 /// A BPF token (Linux 6.9+): the right, inside a user namespace, to issue the bpf(2) commands and
 /// use the map, program and attach types that the bpffs it was created from delegates.
 ///
-/// A load given a token (``BPFObject/ObjectSpec/load(_:token:)``, or ``LoadOptions/token``) passes
+/// A load given a token (`ObjectSpec.load(_:token:)`, or ``LoadOptions/token``) passes
 /// it to every command that takes one (map creation, BTF load, program load) and answers its
 /// feature probes through it, so that they report what the token allows rather than what the
 /// host would.
