@@ -93,7 +93,8 @@ for _ in $(seq 100); do  # until the child has its own namespaces
         && [ "$(readlink /proc/$child/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] && break
     sleep 0.1
 done
-"$bin" token mount --pid "$child" "$jail/token"
+"$bin" token mount --pid "$child" "$jail/token" --delegate-cmds map_create:prog_load:btf_load \
+    --delegate-maps array --delegate-progs socket_filter --delegate-attachs any
 echo go >&3
 exec 3>&-
 status=0

@@ -64,11 +64,11 @@ public final class ByteStorage: @unchecked Sendable {
         }
     }
 
-    /// Reads `fd` to its end, growing the buffer as needed (sysfs sizes may be approximate), up to
-    /// `maximumSize` bytes: one byte more is an `EFBIG` error.
     /// The bytes as UTF-8 text (invalid sequences repaired), read while this storage lives.
     public var text: String { withExtendedLifetime(self) { String(decoding: bytes, as: UTF8.self) } }
 
+    /// Reads `fd` to its end, growing the buffer as needed (sysfs sizes may be approximate), up to
+    /// `maximumSize` bytes: one byte more is an `EFBIG` error.
     private static func readAll(
         fd: Int32, sizeHint: Int, maximumSize: Int, path: String
     ) throws(SystemError) -> UnsafeRawBufferPointer {

@@ -15,17 +15,21 @@ enum TokenCommand {
         a BPF token from it (swiftbpf prog load --token PATH).
 
         mount (privileged: CAP_SYS_ADMIN in the initial user namespace) mounts a
-        bpffs at PATH in the mount namespace of process PID, owned by its user
-        namespace and delegating what the options say (each LIST: `any`, the
-        default; names joined by ':' such as map_create:prog_load:btf_load,
-        array:hash, socket_filter:xdp; or a number). This is the container
+        bpffs at PATH (absolute, from the root of the process's mount namespace)
+        in the mount namespace of process PID, owned by its user namespace and
+        delegating what the options say; each LIST is `any`; names joined by ':'
+        such as map_create:prog_load:btf_load, array:hash, socket_filter:xdp; or
+        a number; an option left out delegates nothing of its kind. Delegate
+        what the container's programs need: tracing program types (kprobe,
+        tracing, or `any`) let it read kernel memory. This is the container
         manager's half of the set-up: the process inside then loads BPF with a
-        token, without capabilities in the initial namespace.
+        token, without capabilities in the initial namespace. A process in this
+        user namespace is refused (no token can be made there).
 
         examples:
           swiftbpf token list
-          swiftbpf token mount --pid 4242 /sys/fs/bpf
-          swiftbpf token mount --pid 4242 /sys/fs/bpf --delegate-cmds prog_load:btf_load:map_create
+          swiftbpf token mount --pid 4242 /sys/fs/bpf --delegate-cmds prog_load:btf_load:map_create \\
+              --delegate-maps array:ringbuf --delegate-progs socket_filter --delegate-attachs any
         """
 
     static func run(_ words: ArraySlice<String>) throws {
@@ -42,11 +46,12 @@ enum TokenCommand {
             else {
                 throw UsageError(message: "expected 'mount --pid PID PATH'", help: help)
             }
-            var options = DelegatedFilesystem.Options()
-            if let value = args.option("delegate-cmds") { options.commands = value }
-            if let value = args.option("delegate-maps") { options.maps = value }
-            if let value = args.option("delegate-progs") { options.programs = value }
-            if let value = args.option("delegate-attachs") { options.attachTypes = value }
+            let options = DelegatedFilesystem.Options(
+                commands: args.option("delegate-cmds") ?? "", maps: args.option("delegate-maps") ?? "",
+                programs: args.option("delegate-progs") ?? "", attachTypes: args.option("delegate-attachs") ?? "")
+            guard options != DelegatedFilesystem.Options() else {
+                throw UsageError(message: "say what to delegate: --delegate-cmds, -maps, -progs, -attachs", help: help)
+            }
             try TokenMount.mount(forProcess: pid, at: args.positionals[1], options)
         default:
             throw UsageError(message: "expected 'list' or 'mount'", help: help)

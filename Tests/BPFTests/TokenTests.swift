@@ -73,15 +73,27 @@ extension KernelTests {
             let noMapCreate = "/tmp/swiftbpf-token-\(getpid())-a", fewTypes = "/tmp/swiftbpf-token-\(getpid())-b"
             for dir in [noMapCreate, fewTypes] { #expect(mkdir(dir, 0o755) == 0 || errno == EEXIST) }
             defer { for dir in [noMapCreate, fewTypes] { rmdir(dir) } }
-            let full = try Host.capture(Host.swiftbpf, ["token", "mount", "--pid", "\(shell.pid)", "/sys/fs/bpf"])
+            let any = ["--delegate-cmds", "any", "--delegate-maps", "any", "--delegate-progs", "any"]
+            let full = try Host.capture(
+                Host.swiftbpf,
+                ["token", "mount", "--pid", "\(shell.pid)", "/sys/fs/bpf"] + any + ["--delegate-attachs", "any"])
             if full.status != 0, full.err.contains("EINVAL"), !Host.required {
                 print("token tests: this kernel has no bpffs delegation (Linux 6.9+): \(full.err)")
                 return
             }
             try #require(full.status == 0, "token mount: \(full.err)")
             for (dir, options) in [
-                (noMapCreate, ["--delegate-cmds", "prog_load:btf_load"]),
-                (fewTypes, ["--delegate-maps", "array", "--delegate-progs", "socket_filter"]),
+                (
+                    noMapCreate,
+                    ["--delegate-cmds", "prog_load:btf_load", "--delegate-progs", "any", "--delegate-attachs", "any"]
+                ),
+                (
+                    fewTypes,
+                    [
+                        "--delegate-cmds", "any", "--delegate-maps", "array", "--delegate-progs", "socket_filter",
+                        "--delegate-attachs", "any",
+                    ]
+                ),
             ] {
                 let mounted = try Host.capture(
                     Host.swiftbpf, ["token", "mount", "--pid", "\(shell.pid)", dir] + options)
@@ -116,7 +128,7 @@ extension KernelTests {
             }
             // What a token does not delegate is a typed refusal naming the mount option.
             for (dir, object, missing) in [
-                (noMapCreate, "globals.bpfel.o", "map '"),
+                (noMapCreate, "globals.bpfel.o", "the BPF token does not delegate command map_create (delegate_cmds)"),
                 (fewTypes, "globals.bpfel.o", "program type syscall (delegate_progs)"),
                 (fewTypes, "maps.bpfel.o", "map 'outer': the BPF token does not delegate map type array_of_maps"),
             ] {
@@ -124,8 +136,6 @@ extension KernelTests {
                 #expect(refused.status == 1, "\(refused.output)")
                 #expect(refused.output.contains(missing), "\(refused.output)")
             }
-            let noMaps = shell.run("\(Host.swiftbpf) prog load --token \(noMapCreate) \(objects)globals.bpfel.o")
-            #expect(noMaps.output.contains("the BPF token does not delegate command map_create (delegate_cmds)"))
             let minimal = shell.run("\(Host.swiftbpf) prog load --token \(fewTypes) \(objects)minimal.bpfel.o")
             #expect(minimal.status == 0, "a socket filter is delegated: \(minimal.output)")
             // Feature probes through a token answer for the token, not for the host.
@@ -161,6 +171,91 @@ extension KernelTests {
             _ = try loadTestData("minimal.bpfel.o", options)
             options.token = .path("/sys/fs/bpf")
             #expect(throws: LoadError.self) { _ = try loadTestData("minimal.bpfel.o", options) }
+        }
+
+        @Test("token mount refuses or fails cleanly: no hang, no child left, the kernel's reason shown")
+        func mountFailures() throws {
+            let shell = try NamespaceShell()
+            defer { shell.close() }
+            let timeout = try #require(Host.find("timeout"))
+            let dir = "/tmp/swiftbpf-token-fail-\(getpid())"
+            #expect(mkdir(dir, 0o755) == 0 || errno == EEXIST)
+            defer { rmdir(dir) }
+            let mount = ["20", Host.swiftbpf, "token", "mount", "--pid", "\(shell.pid)"]
+            // A delegation the kernel refuses: fsconfig fails on the privileged side.
+            let bad = try Host.capture(timeout, mount + [dir, "--delegate-cmds", "map_create,prog_load"])
+            #expect(bad.status == 1 && bad.err.contains("fsconfig delegate_cmds"), "\(bad.status): \(bad.err)")
+            let none = try Host.capture(timeout, mount + [dir])
+            #expect(none.status == 2 && none.err.contains("say what to delegate"))
+            let relative = try Host.capture(timeout, mount + ["tmp", "--delegate-cmds", "any"])
+            #expect(relative.status == 1 && relative.err.contains("is relative"))
+            let missing = try Host.capture(timeout, mount + [dir + "/missing", "--delegate-cmds", "any"])
+            #expect(missing.status == 1 && missing.err.contains("move_mount"), "\(missing.err)")
+            let own = try Host.capture(
+                timeout, ["20", Host.swiftbpf, "token", "mount", "--pid", "\(getpid())", dir, "--delegate-cmds", "any"])
+            #expect(own.status == 1 && own.err.contains("in this process's user namespace"))
+            // Nothing stayed mounted in the namespace.
+            #expect(!shell.run("cat /proc/self/mountinfo").output.contains(dir))
+        }
+
+        @Test("receiving a descriptor from a hostile peer: exactly one, or EBADMSG with every one closed")
+        func receiveDescriptor() throws {
+            let marker = "/tmp/swiftbpf-recv-\(getpid())"
+            #expect(close(creat(marker, 0o600)) == 0)
+            defer { unlink(marker) }
+            /// This process's descriptors of the marker file.
+            func held() -> Int {
+                ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).filter {
+                    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) == marker
+                }.count
+            }
+            for count in [0, 1, 2, 3, 40] {
+                var pair: [Int32] = [-1, -1]
+                try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
+                let receiver = try FileDescriptor(owning: pair[1])
+                try Self.send(count, of: marker, over: pair[0])
+                close(pair[0])
+                #expect(held() == 0, "in flight only")
+                do {
+                    let received = try DelegatedFilesystem.receiveDescriptor(over: receiver)
+                    #expect(count == 1 && received.rawValue >= 0 && held() == 1)
+                } catch {
+                    #expect(count != 1 && error.errno == EBADMSG, "\(count): \(error)")
+                }
+                #expect(held() == 0, "\(count) descriptors sent: none kept")
+            }
+        }
+
+        /// Sends one byte with `count` descriptors of `path` in one SCM_RIGHTS message, then closes them.
+        static func send(_ count: Int, of path: String, over socket: Int32) throws {
+            let files = (0..<count).map { _ in open(path, O_RDONLY) }
+            defer { for file in files { close(file) } }
+            var control = [UInt8](repeating: 0, count: 16 + ((4 * count + 7) & ~7))
+            control.withUnsafeMutableBytes { raw in
+                raw.storeBytes(of: 16 + 4 * count, toByteOffset: 0, as: Int.self)
+                raw.storeBytes(of: SOL_SOCKET, toByteOffset: 8, as: Int32.self)
+                raw.storeBytes(of: Int32(SCM_RIGHTS), toByteOffset: 12, as: Int32.self)
+                for (i, file) in files.enumerated() {
+                    raw.storeBytes(of: file, toByteOffset: 16 + 4 * i, as: Int32.self)
+                }
+            }
+            var byte: UInt8 = 7
+            let sent = withUnsafeMutableBytes(of: &byte) { payload in
+                control.withUnsafeMutableBytes { controlBytes in
+                    var vector = iovec(iov_base: payload.baseAddress, iov_len: 1)
+                    return withUnsafeMutablePointer(to: &vector) { vectorPointer in
+                        var message = msghdr()
+                        message.msg_iov = vectorPointer
+                        message.msg_iovlen = 1
+                        if count > 0 {
+                            message.msg_control = controlBytes.baseAddress
+                            message.msg_controllen = controlBytes.count
+                        }
+                        return sendmsg(socket, &message, 0)
+                    }
+                }
+            }
+            try #require(sent == 1)
         }
 
         @Test("mountinfo: delegating bpffs mounts listed with escaped paths; others and malformed lines skipped")

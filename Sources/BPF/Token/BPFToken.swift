@@ -10,8 +10,9 @@ import Glibc
 public struct BPFToken: ~Copyable {
     /// The token's descriptor, closed with the token.
     public let descriptor: FileDescriptor
-    /// What the token allows, as the kernel reports it.
-    public let delegation: TokenDelegation
+    /// What the token allows, as the kernel reports it in `/proc/self/fdinfo` (nil where that is
+    /// not mounted: the token works the same, but a refusal cannot name the missing delegation).
+    public let delegation: TokenDelegation?
     /// The features probed through this token, on first need.
     let features: FeatureCache
 
@@ -37,7 +38,7 @@ public struct BPFToken: ~Copyable {
         do { token = try Syscall.bpfDescriptor(.tokenCreate, &attr, "BPF_TOKEN_CREATE") } catch {
             throw .create(path: path, error: error)
         }
-        delegation = try TokenDelegation(token: token)
+        delegation = try? TokenDelegation(token: token)
         features = FeatureCache(token: token.rawValue)
         descriptor = token
     }

@@ -15,7 +15,9 @@ import Glibc
 /// `swiftbpf token mount --pid PID PATH` does all three for a running process.
 public enum DelegatedFilesystem {
     /// The delegation mount options, each in the kernel's syntax: `any`, names joined by `:`
-    /// (`map_create:prog_load:btf_load`, `array:hash`, `socket_filter:xdp`), or a number.
+    /// (`map_create:prog_load:btf_load`, `array:hash`, `socket_filter:xdp`), or a number; empty
+    /// (the default) delegates nothing of that kind. Delegating tracing program types (`kprobe`,
+    /// `tracing`, `any`) lets the namespace read kernel memory: grant what its programs need.
     public struct Options: Sendable, Equatable {
         public var commands: String
         public var maps: String
@@ -23,7 +25,7 @@ public enum DelegatedFilesystem {
         public var attachTypes: String
 
         public init(
-            commands: String = "any", maps: String = "any", programs: String = "any", attachTypes: String = "any"
+            commands: String = "", maps: String = "", programs: String = "", attachTypes: String = ""
         ) {
             self.commands = commands
             self.maps = maps
@@ -41,7 +43,7 @@ public enum DelegatedFilesystem {
     /// mount (`fsconfig` × 4, `FSCONFIG_CMD_CREATE`, `fsmount`). Needs CAP_SYS_ADMIN in the initial
     /// user namespace.
     public static func create(
-        context: borrowing FileDescriptor, delegating options: Options = Options()
+        context: borrowing FileDescriptor, delegating options: Options
     ) throws(SyscallError) -> FileDescriptor {
         let settings = [
             ("delegate_cmds", options.commands), ("delegate_maps", options.maps),
@@ -70,16 +72,20 @@ public enum DelegatedFilesystem {
             owning: try Syscall.call("openat(mount, \".\")") { openat(mount.rawValue, ".", O_RDONLY | O_DIRECTORY) })
     }
 
-    /// The namespaces a container manager's helper process enters (`setns`).
-    public enum Namespace: Int32, Sendable {
-        case user = 0x1000_0000  // CLONE_NEWUSER
-        case mount = 0x0002_0000  // CLONE_NEWNS
+    /// A descriptor naming process `pid` (`pidfd_open`): unlike the number, it cannot come to name
+    /// another process that reuses it.
+    public static func processDescriptor(_ pid: Int32) throws(SyscallError) -> FileDescriptor {
+        try FileDescriptor(owning: Int32(try Syscall.shim("pidfd_open(\(pid))") { sbpf_pidfd_open(pid, 0) }))
     }
 
-    /// Moves the calling process into the namespace `descriptor` (`/proc/PID/ns/user` or `…/mnt`)
-    /// names. The kernel demands a single-threaded caller for a user namespace: a child process.
-    public static func enter(_ namespace: Namespace, _ descriptor: borrowing FileDescriptor) throws(SyscallError) {
-        _ = try Syscall.shim("setns(\(namespace))") { sbpf_setns(descriptor.rawValue, namespace.rawValue) }
+    /// Moves the calling process into the mount namespace of `process` (a ``processDescriptor(_:)``)
+    /// and, when `user`, its user namespace too, in one `setns`. The kernel demands a
+    /// single-threaded caller for a user namespace: this is for a helper child process.
+    public static func enterNamespaces(of process: borrowing FileDescriptor, user: Bool) throws(SyscallError) {
+        let flags: Int32 = (user ? 0x1000_0000 : 0) | 0x0002_0000  // CLONE_NEWUSER, CLONE_NEWNS
+        _ = try Syscall.shim("setns(mount\(user ? " and user" : "") namespaces of process \(process.rawValue))") {
+            sbpf_setns(process.rawValue, flags)
+        }
     }
 
     /// Sends a descriptor over a connected Unix socket (`SCM_RIGHTS`).
@@ -106,43 +112,61 @@ public enum DelegatedFilesystem {
         _ = try sent.get()
     }
 
-    /// Receives a descriptor sent with ``sendDescriptor(_:over:)``; anything else is `EBADMSG`.
+    /// Receives a descriptor sent with ``sendDescriptor(_:over:)``. The peer may be hostile (the
+    /// container side): a message with no descriptor, more than one, or truncated control data is
+    /// `EBADMSG`, and every descriptor it carried is closed.
     public static func receiveDescriptor(over socket: borrowing FileDescriptor) throws(SyscallError) -> FileDescriptor {
-        var control = ControlMessage(descriptor: -1)
+        let controlSize = 512  // room for the SCM_RIGHTS and SCM_CREDENTIALS a peer may pile on
+        let control = UnsafeMutableRawBufferPointer.allocate(byteCount: controlSize, alignment: 8)
+        defer { control.deallocate() }
+        control.initializeMemory(as: UInt8.self, repeating: 0)
         var byte: UInt8 = 0
         let received = withUnsafeMutableBytes(of: &byte) { payload in
-            withUnsafeMutableBytes(of: &control) { controlBytes in
-                var vector = iovec(iov_base: payload.baseAddress, iov_len: 1)
-                return withUnsafeMutablePointer(to: &vector) { vectorPointer in
-                    var message = msghdr()
-                    message.msg_iov = vectorPointer
-                    message.msg_iovlen = 1
-                    message.msg_control = controlBytes.baseAddress
-                    message.msg_controllen = MemoryLayout<ControlMessage>.size
-                    return Result { () throws(SyscallError) -> (Int, Int) in
-                        let count = try Syscall.call("recvmsg(SCM_RIGHTS)") {
-                            recvmsg(socket.rawValue, &message, Int32(MSG_CMSG_CLOEXEC))
-                        }
-                        return (count, message.msg_controllen)
+            var vector = iovec(iov_base: payload.baseAddress, iov_len: 1)
+            return withUnsafeMutablePointer(to: &vector) { vectorPointer in
+                var message = msghdr()
+                message.msg_iov = vectorPointer
+                message.msg_iovlen = 1
+                message.msg_control = control.baseAddress
+                message.msg_controllen = controlSize
+                return Result { () throws(SyscallError) -> (count: Int, controlLength: Int, flags: Int32) in
+                    let count = try Syscall.call("recvmsg(SCM_RIGHTS)") {
+                        recvmsg(socket.rawValue, &message, Int32(MSG_CMSG_CLOEXEC))
                     }
+                    return (count, min(message.msg_controllen, controlSize), message.msg_flags)
                 }
             }
         }
-        let (count, controlLength) = try received.get()
-        // One descriptor exactly; any other message is refused (a descriptor that came with it closed).
-        guard count == 1, controlLength >= MemoryLayout<ControlMessage>.size, control.level == SOL_SOCKET,
-            control.type == Int32(SCM_RIGHTS), control.length == ControlMessage.dataLength, control.descriptor >= 0
-        else {
-            if controlLength >= MemoryLayout<ControlMessage>.size, control.descriptor >= 0 { close(control.descriptor) }
-            throw SyscallError(operation: "recvmsg: no descriptor in the message", errno: EBADMSG)
+        let (count, controlLength, flags) = try received.get()
+        // Every descriptor that arrived, from every SCM_RIGHTS message (cmsghdr: length, level, type, data).
+        var descriptors: [Int32] = []
+        var offset = 0
+        while offset + 16 <= controlLength {
+            let length = control.load(fromByteOffset: offset, as: Int.self)
+            let level = control.load(fromByteOffset: offset + 8, as: Int32.self)
+            let type = control.load(fromByteOffset: offset + 12, as: Int32.self)
+            guard length >= 16, length <= controlLength - offset else { break }
+            if level == SOL_SOCKET, type == Int32(SCM_RIGHTS) {
+                for at in stride(from: offset + 16, through: offset + length - 4, by: 4) {
+                    descriptors.append(control.load(fromByteOffset: at, as: Int32.self))
+                }
+            }
+            offset += (length + 7) & ~7
         }
-        return try FileDescriptor(owning: control.descriptor)
+        let truncated = flags & Int32(MSG_CTRUNC) != 0
+        guard count == 1, descriptors.count == 1, !truncated, descriptors[0] >= 0 else {
+            for descriptor in descriptors where descriptor >= 0 { close(descriptor) }
+            throw SyscallError(
+                operation: "recvmsg: expected one descriptor, received \(descriptors.count)"
+                    + (truncated ? " (control data truncated)" : ""),
+                errno: EBADMSG)
+        }
+        return try FileDescriptor(owning: descriptors[0])
     }
 
     /// `struct cmsghdr` carrying one descriptor (`CMSG_SPACE(sizeof(int))` on 64-bit Linux).
     private struct ControlMessage {
-        static let dataLength = 16 + 4  // CMSG_LEN(sizeof(int))
-        var length: Int = ControlMessage.dataLength
+        var length: Int = 16 + 4  // CMSG_LEN(sizeof(int))
         var level: Int32 = SOL_SOCKET
         var type: Int32 = Int32(SCM_RIGHTS)
         var descriptor: Int32
@@ -223,6 +247,7 @@ extension DelegatedFilesystem {
         var index = 0
         while index < raw.count {
             if raw[index] == UInt8(ascii: "\\"), index + 3 < raw.count,
+                raw[index + 1...index + 3].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "7") }),
                 let value = UInt8(String(decoding: raw[index + 1...index + 3], as: UTF8.self), radix: 8)
             {
                 bytes.append(value)

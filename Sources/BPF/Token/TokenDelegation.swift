@@ -100,6 +100,8 @@ public enum MissingDelegation: Sendable, Equatable, CustomStringConvertible {
         case let .command(name): "command \(name) (delegate_cmds)"
         case let .mapType(type): "map type \(type) (delegate_maps)"
         case let .programType(type): "program type \(type) (delegate_progs)"
+        case let .attachType(type) where type.rawValue == 0:
+            "attach type 0, which a program naming none loads with (delegate_attachs)"
         case let .attachType(type): "attach type \(type) (delegate_attachs)"
         }
     }

@@ -59,6 +59,13 @@ static inline long sbpf_move_mount(int from_dfd, const char *from_path, int to_d
 	return r < 0 ? -(long)errno : r;
 }
 
+/// pidfd_open(2): a descriptor naming process `pid`, or -errno.
+static inline long sbpf_pidfd_open(int pid, unsigned int flags)
+{
+	long r = syscall(__NR_pidfd_open, pid, flags);
+	return r < 0 ? -(long)errno : r;
+}
+
 /// setns(2): 0, or -errno.
 static inline long sbpf_setns(int fd, int nstype)
 {
