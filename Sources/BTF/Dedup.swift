@@ -1,0 +1,451 @@
+import ELF64
+
+/// The result of deduplicating BTF: the remaining types, and where each input type went.
+public struct DeduplicatedBTF: Sendable {
+    /// The deduplicated types (own types only, for split BTF), ready to encode.
+    public var builder: BTFBuilder
+    /// For each input, the new id of each of its own types (`[input][id - firstID]`): what
+    /// BTF.ext records and relocations referring to the old ids must be rewritten to.
+    public var typeMaps: [[TypeID]]
+}
+
+extension BTF {
+    /// This BTF's own types deduplicated, with libbpf's `btf__dedup` semantics (see
+    /// ``deduplicating(_:base:)``); types of a base stay where they are and own types equal to one
+    /// of them become it.
+    public func deduplicated() throws(BTFError) -> DeduplicatedBTF {
+        try Self.deduplicating([self], base: base)
+    }
+
+    /// The own types of several BTFs (objects compiled separately), concatenated in order and
+    /// deduplicated together, as libbpf's `btf__add_btf` then `btf__dedup` do: equal types become one
+    /// (strings, primitives, then structs and unions compared as graphs, cycles included, a forward
+    /// declaration equal to the one complete type of its name, then references); ids are given anew
+    /// in input order. Each input must have `base` as its base (or none, without `base`).
+    ///
+    /// Every walk keeps its own stack (no recursion on input depth) and visits each type pair a
+    /// bounded number of times; malformed BTF (a reference loop not broken by a struct, a member of
+    /// a kind that cannot be one) is a ``BTFError``.
+    public static func deduplicating(_ inputs: [BTF], base: BTF? = nil) throws(BTFError) -> DeduplicatedBTF {
+        var types = DedupTypes()
+        if let base {
+            try types.append(base, own: true, shift: 0, keepBelow: 0)
+            types.firstOwnID = base.endID
+        }
+        var offsets: [UInt32] = []
+        for input in inputs {
+            guard input.base === base || (input.base == nil && base == nil) else {
+                throw BTFError(.nestedBase)
+            }
+            let start = UInt32(types.count)
+            offsets.append(start)
+            try types.append(input, own: true, shift: start - input.firstID, keepBelow: input.firstID)
+        }
+        for id in 1..<types.count { try types.checkReferences(of: id) }
+        var dedup = Deduplication(types)
+        try dedup.run()
+        let newIDs = dedup.newIDs
+        let typeMaps = inputs.enumerated().map { index, input in
+            (0..<input.ownTypeCount).map { newIDs[Int(offsets[index]) + $0] }
+        }
+        return DeduplicatedBTF(builder: dedup.builder(), typeMaps: typeMaps)
+    }
+}
+
+/// libbpf's deduplication, step by step, on ``DedupTypes``.
+struct Deduplication {
+    private var types: DedupTypes
+    /// Each type's representative: itself, another type, or not yet decided.
+    private var map: [UInt32]
+    /// The hypothetical equivalences of one struct comparison (canonical type → candidate).
+    private var hypothetical: [UInt32]
+    private var hypotheticalList: [UInt32] = []
+    private var adjustCanonical = false
+    /// Representatives by signature hash, oldest first (libbpf visits the newest first).
+    private var table: [Int: [UInt32]] = [:]
+    /// After ``run()``: each old id's new id.
+    private(set) var newIDs: [TypeID] = []
+
+    private static let unprocessed = UInt32.max
+    private static let inProgress = UInt32.max - 1
+
+    init(_ types: DedupTypes) {
+        self.types = types
+        map = (0..<types.count).map { id in
+            id == 0 || id < Int(types.firstOwnID) || types.kinds[id] == .variable
+                || types.kinds[id] == .dataSection ? UInt32(id) : Self.unprocessed
+        }
+        hypothetical = [UInt32](repeating: Self.unprocessed, count: types.count)
+    }
+
+    mutating func run() throws(BTFError) {
+        let own = Int(types.firstOwnID)..<types.count
+        for id in 1..<own.lowerBound { try addBaseType(id) }
+        for id in own { primitive(id) }
+        for id in own { try structure(id) }
+        resolveForwards()
+        for id in own { _ = try reference(UInt32(id)) }
+        try compact()
+    }
+
+    // MARK: Signatures (libbpf's hashes and equalities)
+
+    private static func combine(_ h: Int, _ value: UInt32) -> Int { h &* 31 &+ Int(value) }
+
+    private func hashCommon(_ id: Int) -> Int {
+        Self.combine(Self.combine(Self.combine(0, types.names[id]), types.infos[id]), types.sizes[id])
+    }
+    private func hashIntTag(_ id: Int) -> Int { Self.combine(hashCommon(id), types.word(id, 0)) }
+    private func hashEnum(_ id: Int) -> Int { Self.combine(0, types.names[id]) }
+    private func hashStruct(_ id: Int) -> Int {
+        var h = hashCommon(id)
+        for member in stride(from: 0, to: types.vlen(id) * 3, by: 3) {
+            h = Self.combine(Self.combine(h, types.word(id, member)), types.word(id, member + 2))
+        }
+        return h
+    }
+    private func hashArray(_ id: Int) -> Int { types.trailing(id).reduce(hashCommon(id), Self.combine) }
+    private func hashFunctionProto(_ id: Int) -> Int { types.trailing(id).reduce(hashCommon(id), Self.combine) }
+
+    private func equalCommon(_ a: Int, _ b: Int) -> Bool {
+        types.names[a] == types.names[b] && types.infos[a] == types.infos[b] && types.sizes[a] == types.sizes[b]
+    }
+    private func equalIntTag(_ a: Int, _ b: Int) -> Bool { equalCommon(a, b) && types.word(a, 0) == types.word(b, 0) }
+    private func equalWords(_ a: Int, _ b: Int) -> Bool { equalCommon(a, b) && types.trailing(a) == types.trailing(b) }
+    private func isEnumForward(_ id: Int) -> Bool {
+        (types.kinds[id] == .enum || types.kinds[id] == .enum64) && types.vlen(id) == 0
+    }
+    private func compatibleEnum(_ a: Int, _ b: Int) -> Bool {
+        if !isEnumForward(a) && !isEnumForward(b) { return equalWords(a, b) }
+        let anyEnum = { (id: Int) in self.types.kinds[id] == .enum || self.types.kinds[id] == .enum64 }
+        return types.names[a] == types.names[b] && anyEnum(a) && anyEnum(b)
+    }
+    /// Names and offsets of members equal (their types aside).
+    private func shallowEqualStruct(_ a: Int, _ b: Int) -> Bool {
+        guard equalCommon(a, b) else { return false }
+        for member in stride(from: 0, to: types.vlen(a) * 3, by: 3)
+        where types.word(a, member) != types.word(b, member) || types.word(a, member + 2) != types.word(b, member + 2) {
+            return false
+        }
+        return true
+    }
+    private func compatibleArray(_ a: Int, _ b: Int) -> Bool {
+        equalCommon(a, b) && types.word(a, 2) == types.word(b, 2)
+    }
+    /// Names and parameter names equal (return and parameter types aside).
+    private func compatibleFunctionProto(_ a: Int, _ b: Int) -> Bool {
+        guard types.names[a] == types.names[b], types.infos[a] == types.infos[b] else { return false }
+        for parameter in stride(from: 0, to: types.vlen(a) * 2, by: 2)
+        where types.word(a, parameter) != types.word(b, parameter) {
+            return false
+        }
+        return true
+    }
+
+    private func candidates(_ hash: Int) -> ReversedCollection<[UInt32]> { (table[hash] ?? []).reversed() }
+
+    // MARK: Steps
+
+    private mutating func addBaseType(_ id: Int) throws(BTFError) {
+        let hash: Int
+        switch types.kinds[id] {
+        case .variable, .dataSection: return
+        case .const, .volatile, .restrict, .pointer, .forward, .typedef, .function, .float, .typeTag:
+            hash = hashCommon(id)
+        case .int, .declTag: hash = hashIntTag(id)
+        case .enum, .enum64: hash = hashEnum(id)
+        case .struct, .union: hash = hashStruct(id)
+        case .array: hash = hashArray(id)
+        case .functionProto: hash = hashFunctionProto(id)
+        }
+        table[hash, default: []].append(UInt32(id))
+    }
+
+    private mutating func primitive(_ id: Int) {
+        var new = UInt32(id)
+        let hash: Int
+        switch types.kinds[id] {
+        case .int:
+            hash = hashIntTag(id)
+            new = candidates(hash).first { equalIntTag(id, Int($0)) } ?? new
+        case .enum, .enum64:
+            hash = hashEnum(id)
+            for candidate in candidates(hash) {
+                if equalWords(id, Int(candidate)) {
+                    new = candidate
+                    break
+                }
+                if compatibleEnum(id, Int(candidate)) {
+                    if isEnumForward(id) {
+                        new = candidate
+                        break
+                    }
+                    map[Int(candidate)] = UInt32(id)  // a forward enum becomes the full one
+                }
+            }
+        case .forward, .float:
+            hash = hashCommon(id)
+            new = candidates(hash).first { equalCommon(id, Int($0)) } ?? new
+        default:
+            return
+        }
+        map[id] = new
+        if new == UInt32(id) { table[hash, default: []].append(new) }
+    }
+
+    private func isMapped(_ id: UInt32) -> Bool { map[Int(id)] < Self.inProgress }
+
+    private func resolve(_ id: UInt32) -> UInt32 {
+        var id = id
+        var steps = 0
+        while isMapped(id), map[Int(id)] != id, steps < map.count {
+            id = map[Int(id)]
+            steps += 1
+        }
+        return id
+    }
+
+    private func resolveForward(_ id: UInt32) -> UInt32 {
+        guard types.kinds[Int(id)] == .forward else { return id }
+        let resolved = resolve(id)
+        return types.kinds[Int(resolved)] == .forward ? id : resolved
+    }
+
+    private mutating func structure(_ id: Int) throws(BTFError) {
+        guard map[id] == Self.unprocessed, types.kinds[id] == .struct || types.kinds[id] == .union else { return }
+        let hash = hashStruct(id)
+        var new = UInt32(id)
+        for candidate in candidates(hash) where shallowEqualStruct(id, Int(candidate)) {
+            clearHypothetical()
+            guard try isEquivalent(UInt32(id), candidate) else { continue }
+            mergeHypothetical()
+            if adjustCanonical { continue }
+            new = candidate
+            break
+        }
+        map[id] = new
+        if new == UInt32(id) { table[hash, default: []].append(new) }
+    }
+
+    private mutating func clearHypothetical() {
+        for canonical in hypotheticalList { hypothetical[Int(canonical)] = Self.unprocessed }
+        hypotheticalList.removeAll(keepingCapacity: true)
+        adjustCanonical = false
+    }
+
+    /// Whether the type graphs from `candidate` and `canonical` are equivalent, pairing types on the
+    /// way in the hypothetical map (libbpf's `btf_dedup_is_equiv`, in the same pre-order, on a stack).
+    private mutating func isEquivalent(_ candidate: UInt32, _ canonical: UInt32) throws(BTFError) -> Bool {
+        var pending = [(candidate, canonical)]
+        while let (candidate, canonical) = pending.popLast() {
+            if resolve(candidate) == resolve(canonical) { continue }
+            let canonical = resolveForward(canonical)
+            let earlier = hypothetical[Int(canonical)]
+            if earlier != Self.unprocessed {
+                if earlier == candidate || identicalArrays(earlier, candidate) || identicalStructs(earlier, candidate) {
+                    continue
+                }
+                return false
+            }
+            hypothetical[Int(canonical)] = candidate
+            hypotheticalList.append(canonical)
+            let a = Int(candidate), b = Int(canonical)
+            guard types.names[a] == types.names[b] else { return false }
+            let kindA = types.kinds[a], kindB = types.kinds[b]
+            if (kindA == .forward || kindB == .forward) && kindA != kindB {
+                let (real, forwardKind): (Kind, Kind)
+                if kindA == .forward {
+                    (real, forwardKind) = (kindB, types.kindFlag(a) ? .union : .struct)
+                } else {
+                    (real, forwardKind) = (kindA, types.kindFlag(b) ? .union : .struct)
+                    if forwardKind == real && canonical < types.firstOwnID { adjustCanonical = true }
+                }
+                if forwardKind != real { return false }
+                continue
+            }
+            guard kindA == kindB else { return false }
+            var next: [(UInt32, UInt32)] = []
+            switch kindA {
+            case .int: if !equalIntTag(a, b) { return false }
+            case .enum, .enum64: if !compatibleEnum(a, b) { return false }
+            case .forward, .float: if !equalCommon(a, b) { return false }
+            case .const, .volatile, .restrict, .pointer, .typedef, .function, .typeTag:
+                guard types.infos[a] == types.infos[b] else { return false }
+                next = [(types.sizes[a], types.sizes[b])]
+            case .array:
+                guard compatibleArray(a, b) else { return false }
+                next = [(types.word(a, 1), types.word(b, 1)), (types.word(a, 0), types.word(b, 0))]
+            case .struct, .union:
+                guard shallowEqualStruct(a, b) else { return false }
+                next = stride(from: 1, to: types.vlen(a) * 3, by: 3).map { (types.word(a, $0), types.word(b, $0)) }
+            case .functionProto:
+                guard compatibleFunctionProto(a, b) else { return false }
+                next = [(types.sizes[a], types.sizes[b])]
+                next += stride(from: 1, to: types.vlen(a) * 2, by: 2).map { (types.word(a, $0), types.word(b, $0)) }
+            case .variable, .dataSection, .declTag:
+                throw BTFError(.unexpectedKind(candidate, kindA))
+            }
+            pending.append(contentsOf: next.reversed())
+        }
+        return true
+    }
+
+    private func identicalArrays(_ a: UInt32, _ b: UInt32) -> Bool {
+        types.kinds[Int(a)] == .array && types.kinds[Int(b)] == .array && equalWords(Int(a), Int(b))
+    }
+
+    /// Structs (unions) equal down to their member type ids, arrays and nested structs compared the
+    /// same way; a pair met again on the way (a cycle only hostile BTF has) counts as identical.
+    private func identicalStructs(_ a: UInt32, _ b: UInt32) -> Bool {
+        var pending = [(a, b)]
+        var seen: Set<UInt64> = []
+        while let (a, b) = pending.popLast() {
+            guard seen.insert(UInt64(a) << 32 | UInt64(b)).inserted else { continue }
+            let x = Int(a), y = Int(b)
+            guard types.kinds[x] == .struct || types.kinds[x] == .union, types.kinds[x] == types.kinds[y],
+                shallowEqualStruct(x, y)
+            else { return false }
+            for member in stride(from: 1, to: types.vlen(x) * 3, by: 3) {
+                let p = types.word(x, member), q = types.word(y, member)
+                if p == q || identicalArrays(p, q) { continue }
+                pending.append((p, q))
+            }
+        }
+        return true
+    }
+
+    private mutating func mergeHypothetical() {
+        for canonical in hypotheticalList {
+            let target = resolve(hypothetical[Int(canonical)])
+            let resolved = resolve(canonical)
+            let targetKind = types.kinds[Int(target)], canonicalKind = types.kinds[Int(resolved)]
+            if targetKind != .forward && canonicalKind == .forward { map[Int(resolved)] = target }
+            if adjustCanonical { continue }
+            if targetKind == .forward && canonicalKind != .forward { map[Int(target)] = resolved }
+            if targetKind == .struct || targetKind == .union, canonicalKind != .forward, isMapped(resolved),
+                !isMapped(target)
+            {
+                map[Int(target)] = resolved
+            }
+        }
+    }
+
+    /// A forward declaration becomes the one struct (union) of its name and kind, when there is one.
+    private mutating func resolveForwards() {
+        var byName: [UInt32: UInt32] = [:]  // name → the only representative struct/union of it, or 0
+        for id in 1..<types.count where types.kinds[id] == .struct || types.kinds[id] == .union {
+            guard map[id] == UInt32(id) else { continue }
+            byName[types.names[id]] = byName[types.names[id]] == nil ? UInt32(id) : 0
+        }
+        for id in Int(types.firstOwnID)..<types.count where types.kinds[id] == .forward && map[id] == UInt32(id) {
+            guard let candidate = byName[types.names[id]], candidate != 0 else { continue }
+            let wanted: Kind = types.kindFlag(id) ? .union : .struct
+            if types.kinds[Int(candidate)] == wanted { map[id] = candidate }
+        }
+    }
+
+    /// Deduplicates a reference type after what it refers to (libbpf's `btf_dedup_ref_type`, its
+    /// recursion on a stack): returns the representative.
+    private mutating func reference(_ root: UInt32) throws(BTFError) -> UInt32 {
+        if let done = try enter(root) { return done }
+        var stack: [(id: UInt32, slots: [DedupTypes.Slot], next: Int)] = [
+            (root, types.referenceSlots(of: Int(root)), 0)
+        ]
+        var result = root
+        while let top = stack.last {
+            if top.next < top.slots.count {
+                stack[stack.count - 1].next += 1
+                let child = types[top.slots[top.next]]
+                if let done = try enter(child) {
+                    types[top.slots[top.next]] = done
+                } else {
+                    stack.append((child, types.referenceSlots(of: Int(child)), 0))
+                }
+                continue
+            }
+            stack.removeLast()
+            result = finishReference(Int(top.id))
+            if let parent = stack.last { types[parent.slots[parent.next - 1]] = result }
+        }
+        return result
+    }
+
+    /// A reference type's representative if known; nil after marking it in progress (to be finished).
+    private mutating func enter(_ id: UInt32) throws(BTFError) -> UInt32? {
+        if map[Int(id)] == Self.inProgress { throw BTFError(.referenceLoop(id)) }
+        if isMapped(id) { return resolve(id) }
+        switch types.kinds[Int(id)] {
+        case .const, .volatile, .restrict, .pointer, .typedef, .function, .typeTag, .declTag, .array, .functionProto:
+            map[Int(id)] = Self.inProgress
+            return nil
+        default:
+            throw BTFError(.unexpectedKind(id, types.kinds[Int(id)]))
+        }
+    }
+
+    private mutating func finishReference(_ id: Int) -> UInt32 {
+        let hash: Int
+        switch types.kinds[id] {
+        case .declTag: hash = hashIntTag(id)
+        case .array: hash = hashArray(id)
+        case .functionProto: hash = hashFunctionProto(id)
+        default: hash = hashCommon(id)
+        }
+        let new =
+            candidates(hash).first { candidate in
+                switch types.kinds[id] {
+                case .declTag: equalIntTag(id, Int(candidate))
+                case .array, .functionProto: equalWords(id, Int(candidate))
+                default: equalCommon(id, Int(candidate))
+                }
+            } ?? UInt32(id)
+        map[id] = new
+        if new == UInt32(id) { table[hash, default: []].append(new) }
+        return new
+    }
+
+    /// New ids for the representatives, in id order; every reference rewritten to them.
+    private mutating func compact() throws(BTFError) {
+        var next = types.firstOwnID
+        newIDs = (0..<types.count).map { id in
+            if id < Int(types.firstOwnID) { return TypeID(id) }
+            guard map[id] == UInt32(id) else { return Self.unprocessed }
+            defer { next += 1 }
+            return next
+        }
+        for id in Int(types.firstOwnID)..<types.count where map[id] == UInt32(id) {
+            for slot in types.referenceSlots(of: id) {
+                let new = newIDs[Int(resolve(types[slot]))]
+                guard new != Self.unprocessed else { throw BTFError(.referenceLoop(types[slot])) }
+                types[slot] = new
+            }
+        }
+        for id in Int(types.firstOwnID)..<types.count where map[id] != UInt32(id) {
+            newIDs[id] = newIDs[Int(resolve(UInt32(id)))]
+        }
+    }
+
+    /// The kept types, in wire form.
+    func builder() -> BTFBuilder {
+        var strings = [String?](repeating: nil, count: types.strings.count)
+        func name(_ id: UInt32) -> String {
+            if let known = strings[Int(id)] { return known }
+            let string = String(types.strings[Int(id)])
+            strings[Int(id)] = string
+            return string
+        }
+        var builder = BTFBuilder()
+        for id in Int(types.firstOwnID)..<types.count where map[id] == UInt32(id) {
+            let layout = DedupTypes.layout(of: types.kinds[id])
+            let trailing: [TypeRecord.Word] = types.trailing(id).enumerated().map { index, word in
+                let position = layout.stride == 0 ? index : index % layout.stride
+                return position == layout.name ? .name(name(word)) : .value(word)
+            }
+            builder.add(
+                TypeRecord(
+                    kind: types.kinds[id], name: name(types.names[id]), vlen: UInt16(types.vlen(id)),
+                    kindFlag: types.kindFlag(id), sizeOrType: types.sizes[id], trailing: trailing))
+        }
+        return builder
+    }
+}

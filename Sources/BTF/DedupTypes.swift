@@ -1,0 +1,125 @@
+import ELF64
+
+/// The types deduplication works on: every input's types in one id space, as flat arrays (one
+/// entry per id, 0 being void), names as ids of distinct strings, so that two names are equal
+/// exactly when their ids are.
+struct DedupTypes {
+    var kinds: [Kind] = [.int]  // id 0 (void): never compared as a type
+    var names: [UInt32] = [0]
+    /// The raw `info` word: kind, vlen and kind flag, compared whole as libbpf compares it.
+    var infos: [UInt32] = [0]
+    var sizes: [UInt32] = [0]
+    /// Where each type's words after the header start in `words`; `starts[id + 1]` is its end.
+    var starts: [Int] = [0, 0]
+    /// The words after each header; the name words of members, enumerators and parameters hold string ids.
+    var words: [UInt32] = []
+    /// Distinct strings by id (0 is the empty name), in first-use order.
+    private(set) var strings: [ByteString] = [.empty]
+    private var stringIDs: [ByteString: UInt32] = [.empty: 0]
+    /// The first id that is not a base type's (1 without a base).
+    var firstOwnID: UInt32 = 1
+
+    var count: Int { kinds.count }
+
+    /// Appends the types of `btf` (own types only when `own`), their references offset by `shift`
+    /// (a reference below `keepBelow` is a base type's and stays).
+    mutating func append(_ btf: BTF, own: Bool, shift: UInt32, keepBelow: UInt32) throws(BTFError) {
+        var id = own ? btf.firstID : 1
+        while id < btf.endID {
+            let type = try (id < btf.firstID ? btf.base! : btf).type(id)
+            try type.validateNames()
+            kinds.append(type.kind)
+            names.append(intern(type.name))
+            infos.append(UInt32(type.vlen) | UInt32(type.kind.rawValue) << 24 | (type.kindFlag ? 1 << 31 : 0))
+            let shifted = { (reference: UInt32) -> UInt32 in reference < keepBelow ? reference : reference + shift }
+            sizes.append(type.kind.hasTypeReference ? shifted(type.sizeOrType) : type.sizeOrType)
+            let wordCount = type.trailing.bytes.count / 4
+            let layout = Self.layout(of: type.kind)
+            for index in 0..<wordCount {
+                let word = type.trailing.u32(index * 4)
+                let position = layout.stride == 0 ? index : index % layout.stride
+                if layout.name == position {
+                    words.append(intern(type.strings.string(at: word) ?? .empty))
+                } else if layout.references.contains(position) {
+                    words.append(shifted(word))
+                } else {
+                    words.append(word)
+                }
+            }
+            starts.append(words.count)
+            id += 1
+        }
+    }
+
+    /// Where names and type references sit in a kind's words: each `stride` words (0: the words
+    /// once), the position of the name and of the references.
+    static func layout(of kind: Kind) -> (stride: Int, name: Int?, references: [Int]) {
+        switch kind {
+        case .struct, .union: (3, 0, [1])
+        case .enum: (2, 0, [])
+        case .enum64: (3, 0, [])
+        case .functionProto: (2, 0, [1])
+        case .dataSection: (3, nil, [0])
+        case .array: (0, nil, [0, 1])
+        default: (0, nil, [])
+        }
+    }
+
+    private mutating func intern(_ string: ByteString) -> UInt32 {
+        if let id = stringIDs[string] { return id }
+        let id = UInt32(strings.count)
+        strings.append(string)
+        stringIDs[string] = id
+        return id
+    }
+
+    /// Every type reference of type `id` checked to name a type that exists.
+    func checkReferences(of id: Int) throws(BTFError) {
+        for slot in referenceSlots(of: id) where Int(self[slot]) >= count {
+            throw BTFError(.typeIDOutOfRange(self[slot], count: count), typeID: TypeID(id))
+        }
+    }
+
+    /// A place holding a type reference: the header's third word, or a word after it.
+    enum Slot {
+        case header(Int)
+        case word(Int)
+    }
+
+    subscript(slot: Slot) -> UInt32 {
+        get {
+            switch slot {
+            case .header(let id): sizes[id]
+            case .word(let index): words[index]
+            }
+        }
+        set {
+            switch slot {
+            case .header(let id): sizes[id] = newValue
+            case .word(let index): words[index] = newValue
+            }
+        }
+    }
+
+    /// The type references of type `id`, in libbpf's visiting order.
+    func referenceSlots(of id: Int) -> [Slot] {
+        let kind = kinds[id]
+        var slots: [Slot] = kind.hasTypeReference ? [.header(id)] : []
+        let layout = Self.layout(of: kind)
+        guard !layout.references.isEmpty else { return slots }
+        let start = starts[id], end = starts[id + 1]
+        if layout.stride == 0 {
+            slots += layout.references.filter { start + $0 < end }.map { .word(start + $0) }
+        } else {
+            for entry in stride(from: start, to: end - layout.stride + 1, by: layout.stride) {
+                slots += layout.references.map { .word(entry + $0) }
+            }
+        }
+        return slots
+    }
+
+    func vlen(_ id: Int) -> Int { Int(infos[id] & 0xffff) }
+    func kindFlag(_ id: Int) -> Bool { infos[id] >> 31 == 1 }
+    func word(_ id: Int, _ index: Int) -> UInt32 { words[starts[id] + index] }
+    func trailing(_ id: Int) -> ArraySlice<UInt32> { words[starts[id]..<starts[id + 1]] }
+}
