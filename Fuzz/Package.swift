@@ -15,5 +15,6 @@ let package = Package(
         .executableTarget(name: "FuzzKconfig", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF")]),
         .executableTarget(name: "FuzzObject", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF"), "CFuzzSupport"]),
         .executableTarget(name: "FuzzBTFExt", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF"), "CFuzzSupport"]),
+        .executableTarget(name: "FuzzDedup", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF"), "CFuzzSupport"]),
     ]
 )

@@ -25,9 +25,9 @@ case "$target" in
         seeds=("$root/TestData/obj" seeds/Objects)
         [ -d "$root/../shared/corpus" ] && seeds+=("$root/../shared/corpus")
         dict=(-dict=dictionaries/elf.dict) ;;
-    FuzzBTF|FuzzBTFExt)
-        [ -d "seeds/$target" ] || ./make-seeds.sh >/dev/null
-        seeds=("seeds/$target")
+    FuzzBTF|FuzzBTFExt|FuzzDedup)
+        [ -d "seeds/FuzzBTF" ] || ./make-seeds.sh >/dev/null
+        seeds=("seeds/${target/FuzzDedup/FuzzBTF}")
         dict=(-dict=dictionaries/btf.dict) ;;
     FuzzKconfig)
         seeds=("$root/TestData/gzip")

@@ -9,7 +9,8 @@
 // Operations: btf (btf__new on the file's bytes, or btf__parse_elf's work on
 // an object's .BTF via btf__new_split-free btf__parse for ELF), object
 // (bpf_object__open_mem), load (bpf_object__open_mem + bpf_object__load +
-// close: kernel time included), btf-lookup (1,000 btf__find_by_name_kind).
+// close: kernel time included), btf-lookup (1,000 btf__find_by_name_kind), dedup
+// (btf__new + btf__dedup of raw BTF: parse included, as parse-bench's dedup does).
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -94,6 +95,14 @@ static int run_once(struct job *j)
 		bpf_object__close(obj);
 		if (err)
 			return -1;
+	} else if (!strcmp(j->op, "dedup")) {
+		struct btf *btf = btf__new(j->data, j->size);
+		if (!btf)
+			return -1;
+		int err = btf__dedup(btf, NULL);
+		btf__free(btf);
+		if (err)
+			return -1;
 	} else if (!strcmp(j->op, "btf-lookup")) {
 		volatile int sink = 0;
 		for (int i = 0; i < j->nnames; i++)
@@ -107,7 +116,7 @@ static int run_once(struct job *j)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: libbpf-bench btf|object|load|btf-lookup FILE...\n");
+		fprintf(stderr, "usage: libbpf-bench btf|object|load|btf-lookup|dedup FILE...\n");
 		return 2;
 	}
 	libbpf_set_print(silent);

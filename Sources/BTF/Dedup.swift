@@ -29,7 +29,7 @@ extension BTF {
     public static func deduplicating(_ inputs: [BTF], base: BTF? = nil) throws(BTFError) -> DeduplicatedBTF {
         var types = DedupTypes()
         if let base {
-            try types.append(base, own: true, shift: 0, keepBelow: 0)
+            try types.append(base, shift: 0, keepBelow: 0)
             types.firstOwnID = base.endID
         }
         var offsets: [UInt32] = []
@@ -39,7 +39,7 @@ extension BTF {
             }
             let start = UInt32(types.count)
             offsets.append(start)
-            try types.append(input, own: true, shift: start - input.firstID, keepBelow: input.firstID)
+            try types.append(input, shift: start - input.firstID, keepBelow: input.firstID)
         }
         for id in 1..<types.count { try types.checkReferences(of: id) }
         var dedup = Deduplication(types)
@@ -61,8 +61,10 @@ struct Deduplication {
     private var hypothetical: [UInt32]
     private var hypotheticalList: [UInt32] = []
     private var adjustCanonical = false
-    /// Representatives by signature hash, oldest first (libbpf visits the newest first).
-    private var table: [Int: [UInt32]] = [:]
+    /// Representatives by signature hash: the newest of each hash, then each one's older namesake
+    /// in `olderInChain` (libbpf visits candidates newest first).
+    private var table = HashHeads()
+    private var olderInChain: [UInt32]
     /// After ``run()``: each old id's new id.
     private(set) var newIDs: [TypeID] = []
 
@@ -76,6 +78,11 @@ struct Deduplication {
                 || types.kinds[id] == .dataSection ? UInt32(id) : Self.unprocessed
         }
         hypothetical = [UInt32](repeating: Self.unprocessed, count: types.count)
+        olderInChain = [UInt32](repeating: 0, count: types.count)
+    }
+
+    private mutating func addToTable(_ hash: Int, _ id: UInt32) {
+        olderInChain[Int(id)] = table.insert(hash, id)
     }
 
     mutating func run() throws(BTFError) {
@@ -142,7 +149,21 @@ struct Deduplication {
         return true
     }
 
-    private func candidates(_ hash: Int) -> ReversedCollection<[UInt32]> { (table[hash] ?? []).reversed() }
+    /// The representatives of signature `hash`, newest first.
+    private func candidates(_ hash: Int) -> Candidates {
+        Candidates(upcoming: table[hash], olderInChain: olderInChain)
+    }
+
+    struct Candidates: Sequence, IteratorProtocol {
+        var upcoming: UInt32
+        let olderInChain: [UInt32]
+
+        mutating func next() -> UInt32? {
+            guard upcoming != 0 else { return nil }
+            defer { upcoming = olderInChain[Int(upcoming)] }
+            return upcoming
+        }
+    }
 
     // MARK: Steps
 
@@ -158,7 +179,7 @@ struct Deduplication {
         case .array: hash = hashArray(id)
         case .functionProto: hash = hashFunctionProto(id)
         }
-        table[hash, default: []].append(UInt32(id))
+        addToTable(hash, UInt32(id))
     }
 
     private mutating func primitive(_ id: Int) {
@@ -190,7 +211,7 @@ struct Deduplication {
             return
         }
         map[id] = new
-        if new == UInt32(id) { table[hash, default: []].append(new) }
+        if new == UInt32(id) { addToTable(hash, new) }
     }
 
     private func isMapped(_ id: UInt32) -> Bool { map[Int(id)] < Self.inProgress }
@@ -224,7 +245,7 @@ struct Deduplication {
             break
         }
         map[id] = new
-        if new == UInt32(id) { table[hash, default: []].append(new) }
+        if new == UInt32(id) { addToTable(hash, new) }
     }
 
     private mutating func clearHypothetical() {
@@ -264,28 +285,29 @@ struct Deduplication {
                 continue
             }
             guard kindA == kindB else { return false }
-            var next: [(UInt32, UInt32)] = []
             switch kindA {
             case .int: if !equalIntTag(a, b) { return false }
             case .enum, .enum64: if !compatibleEnum(a, b) { return false }
             case .forward, .float: if !equalCommon(a, b) { return false }
             case .const, .volatile, .restrict, .pointer, .typedef, .function, .typeTag:
                 guard types.infos[a] == types.infos[b] else { return false }
-                next = [(types.sizes[a], types.sizes[b])]
+                pending.append((types.sizes[a], types.sizes[b]))
             case .array:
+                // The index type is visited first, then the element type: pushed in reverse.
                 guard compatibleArray(a, b) else { return false }
-                next = [(types.word(a, 1), types.word(b, 1)), (types.word(a, 0), types.word(b, 0))]
-            case .struct, .union:
-                guard shallowEqualStruct(a, b) else { return false }
-                next = stride(from: 1, to: types.vlen(a) * 3, by: 3).map { (types.word(a, $0), types.word(b, $0)) }
-            case .functionProto:
-                guard compatibleFunctionProto(a, b) else { return false }
-                next = [(types.sizes[a], types.sizes[b])]
-                next += stride(from: 1, to: types.vlen(a) * 2, by: 2).map { (types.word(a, $0), types.word(b, $0)) }
+                pending.append((types.word(a, 0), types.word(b, 0)))
+                pending.append((types.word(a, 1), types.word(b, 1)))
+            case .struct, .union, .functionProto:
+                if kindA == .functionProto ? !compatibleFunctionProto(a, b) : !shallowEqualStruct(a, b) {
+                    return false
+                }
+                // Members (the return type, then parameters) in order: pushed in reverse.
+                for index in (0..<types.referenceCount(of: a)).reversed() {
+                    pending.append((types[types.referenceSlot(of: a, index)], types[types.referenceSlot(of: b, index)]))
+                }
             case .variable, .dataSection, .declTag:
                 throw BTFError(.unexpectedKind(candidate, kindA))
             }
-            pending.append(contentsOf: next.reversed())
         }
         return true
     }
@@ -348,24 +370,23 @@ struct Deduplication {
     /// recursion on a stack): returns the representative.
     private mutating func reference(_ root: UInt32) throws(BTFError) -> UInt32 {
         if let done = try enter(root) { return done }
-        var stack: [(id: UInt32, slots: [DedupTypes.Slot], next: Int)] = [
-            (root, types.referenceSlots(of: Int(root)), 0)
-        ]
+        var stack: [(id: Int, next: Int)] = [(Int(root), 0)]
         var result = root
         while let top = stack.last {
-            if top.next < top.slots.count {
+            if top.next < types.referenceCount(of: top.id) {
                 stack[stack.count - 1].next += 1
-                let child = types[top.slots[top.next]]
+                let slot = types.referenceSlot(of: top.id, top.next)
+                let child = types[slot]
                 if let done = try enter(child) {
-                    types[top.slots[top.next]] = done
+                    types[slot] = done
                 } else {
-                    stack.append((child, types.referenceSlots(of: Int(child)), 0))
+                    stack.append((Int(child), 0))
                 }
                 continue
             }
             stack.removeLast()
-            result = finishReference(Int(top.id))
-            if let parent = stack.last { types[parent.slots[parent.next - 1]] = result }
+            result = finishReference(top.id)
+            if let parent = stack.last { types[types.referenceSlot(of: parent.id, parent.next - 1)] = result }
         }
         return result
     }
@@ -400,7 +421,7 @@ struct Deduplication {
                 }
             } ?? UInt32(id)
         map[id] = new
-        if new == UInt32(id) { table[hash, default: []].append(new) }
+        if new == UInt32(id) { addToTable(hash, new) }
         return new
     }
 
@@ -414,7 +435,8 @@ struct Deduplication {
             return next
         }
         for id in Int(types.firstOwnID)..<types.count where map[id] == UInt32(id) {
-            for slot in types.referenceSlots(of: id) {
+            for index in 0..<types.referenceCount(of: id) {
+                let slot = types.referenceSlot(of: id, index)
                 let new = newIDs[Int(resolve(types[slot]))]
                 guard new != Self.unprocessed else { throw BTFError(.referenceLoop(types[slot])) }
                 types[slot] = new
@@ -447,5 +469,56 @@ struct Deduplication {
                     kindFlag: types.kindFlag(id), sizeOrType: types.sizes[id], trailing: trailing))
         }
         return builder
+    }
+}
+
+/// Signature hash → the newest type added with it: open addressing over a power-of-two table
+/// (no per-entry allocation, and the signature is hashed once, by libbpf's own mixing).
+struct HashHeads {
+    private var keys: [Int] = []
+    private var values: [UInt32] = []
+    private var used = 0
+
+    /// The newest id with `hash`, or 0.
+    subscript(hash: Int) -> UInt32 {
+        guard !keys.isEmpty else { return 0 }
+        var slot = Self.start(hash, keys.count)
+        while values[slot] != 0 {
+            if keys[slot] == hash { return values[slot] }
+            slot = (slot + 1) & (keys.count - 1)
+        }
+        return 0
+    }
+
+    /// Records `id` as the newest of `hash`; returns the previous newest (0: none).
+    mutating func insert(_ hash: Int, _ id: UInt32) -> UInt32 {
+        if (used + 1) * 4 > keys.count * 3 { grow() }
+        var slot = Self.start(hash, keys.count)
+        while values[slot] != 0 {
+            if keys[slot] == hash {
+                defer { values[slot] = id }
+                return values[slot]
+            }
+            slot = (slot + 1) & (keys.count - 1)
+        }
+        keys[slot] = hash
+        values[slot] = id
+        used += 1
+        return 0
+    }
+
+    /// Where probing starts: the hash's bits mixed (a Fibonacci multiply), as signatures of
+    /// similar types differ in few bits.
+    private static func start(_ hash: Int, _ capacity: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(bitPattern: Int64(hash)) &* 0x9E37_79B9_7F4A_7C15) >> 32) & (capacity - 1)
+    }
+
+    private mutating func grow() {
+        let old = zip(keys, values).filter { $0.1 != 0 }
+        let capacity = max(1024, keys.count * 2)
+        keys = [Int](repeating: 0, count: capacity)
+        values = [UInt32](repeating: 0, count: capacity)
+        used = 0
+        for (key, value) in old { _ = insert(key, value) }
     }
 }

@@ -21,15 +21,33 @@ struct DedupTypes {
 
     var count: Int { kinds.count }
 
-    /// Appends the types of `btf` (own types only when `own`), their references offset by `shift`
+    /// Appends the own types of `btf`, their references offset by `shift`
     /// (a reference below `keepBelow` is a base type's and stays).
-    mutating func append(_ btf: BTF, own: Bool, shift: UInt32, keepBelow: UInt32) throws(BTFError) {
-        var id = own ? btf.firstID : 1
+    mutating func append(_ btf: BTF, shift: UInt32, keepBelow: UInt32) throws(BTFError) {
+        // Each string offset is looked up by its bytes once; later uses of the offset (member names
+        // repeat) cost one probe of this table.
+        var byOffset = HashHeads()
+        func name(_ offset: UInt32) -> UInt32 {
+            let known = byOffset[Int(offset) + 1]
+            if known != 0 { return known - 1 }
+            let id = intern(btf.strings.string(at: offset) ?? .empty)
+            _ = byOffset.insert(Int(offset) + 1, id + 1)
+            return id
+        }
+        let count = btf.ownTypeCount
+        kinds.reserveCapacity(kinds.count + count)
+        names.reserveCapacity(names.count + count)
+        infos.reserveCapacity(infos.count + count)
+        sizes.reserveCapacity(sizes.count + count)
+        starts.reserveCapacity(starts.count + count)
+        words.reserveCapacity(words.count + btf.bytes.count / 8)  // a bound from the blob's size, not its claims
+        stringIDs.reserveCapacity(stringIDs.count + count)
+        var id = btf.firstID
         while id < btf.endID {
-            let type = try (id < btf.firstID ? btf.base! : btf).type(id)
+            let type = try btf.type(id)
             try type.validateNames()
             kinds.append(type.kind)
-            names.append(intern(type.name))
+            names.append(name(type.nameOffset))
             infos.append(UInt32(type.vlen) | UInt32(type.kind.rawValue) << 24 | (type.kindFlag ? 1 << 31 : 0))
             let shifted = { (reference: UInt32) -> UInt32 in reference < keepBelow ? reference : reference + shift }
             sizes.append(type.kind.hasTypeReference ? shifted(type.sizeOrType) : type.sizeOrType)
@@ -39,7 +57,7 @@ struct DedupTypes {
                 let word = type.trailing.u32(index * 4)
                 let position = layout.stride == 0 ? index : index % layout.stride
                 if layout.name == position {
-                    words.append(intern(type.strings.string(at: word) ?? .empty))
+                    words.append(name(word))
                 } else if layout.references.contains(position) {
                     words.append(shifted(word))
                 } else {
@@ -75,8 +93,11 @@ struct DedupTypes {
 
     /// Every type reference of type `id` checked to name a type that exists.
     func checkReferences(of id: Int) throws(BTFError) {
-        for slot in referenceSlots(of: id) where Int(self[slot]) >= count {
-            throw BTFError(.typeIDOutOfRange(self[slot], count: count), typeID: TypeID(id))
+        for index in 0..<referenceCount(of: id) {
+            let slot = referenceSlot(of: id, index)
+            guard Int(self[slot]) < count else {
+                throw BTFError(.typeIDOutOfRange(self[slot], count: count), typeID: TypeID(id))
+            }
         }
     }
 
@@ -101,21 +122,28 @@ struct DedupTypes {
         }
     }
 
-    /// The type references of type `id`, in libbpf's visiting order.
-    func referenceSlots(of id: Int) -> [Slot] {
+    /// How many type references type `id` holds.
+    func referenceCount(of id: Int) -> Int {
         let kind = kinds[id]
-        var slots: [Slot] = kind.hasTypeReference ? [.header(id)] : []
-        let layout = Self.layout(of: kind)
-        guard !layout.references.isEmpty else { return slots }
-        let start = starts[id], end = starts[id + 1]
-        if layout.stride == 0 {
-            slots += layout.references.filter { start + $0 < end }.map { .word(start + $0) }
-        } else {
-            for entry in stride(from: start, to: end - layout.stride + 1, by: layout.stride) {
-                slots += layout.references.map { .word(entry + $0) }
-            }
+        let words = starts[id + 1] - starts[id]
+        switch kind {
+        case .struct, .union, .dataSection: return words / 3
+        case .functionProto: return 1 + words / 2
+        case .array: return min(words, 2)
+        default: return kind.hasTypeReference ? 1 : 0
         }
-        return slots
+    }
+
+    /// Type `id`'s reference number `index`, in libbpf's visiting order (the header's first).
+    func referenceSlot(of id: Int, _ index: Int) -> Slot {
+        let start = starts[id]
+        switch kinds[id] {
+        case .struct, .union: return .word(start + 3 * index + 1)
+        case .dataSection: return .word(start + 3 * index)
+        case .functionProto: return index == 0 ? .header(id) : .word(start + 2 * (index - 1) + 1)
+        case .array: return .word(start + index)
+        default: return .header(id)
+        }
     }
 
     func vlen(_ id: Int) -> Int { Int(infos[id] & 0xffff) }

@@ -122,3 +122,65 @@ public enum HostileBTF {
         return blob.bytes
     }
 }
+
+extension HostileBTF {
+    /// A chain of `depth` pointers to pointers … to an int: reference deduplication walks it whole.
+    public static func pointerChain(depth: Int) -> [UInt8] {
+        var blob = Blob()
+        var id = blob.add(blob.name(Array("int".utf8)), .int, 4, [32])
+        for _ in 0..<depth { id = blob.add(0, .pointer, id) }
+        return blob.bytes
+    }
+
+    /// A chain of `depth` structs, each holding the next (defined after it) by value, twice over:
+    /// the second copy's outermost struct is compared with the first's in one walk of depth `depth`.
+    public static func nestedStructsTwice(depth: Int) -> [UInt8] {
+        var blob = Blob()
+        let int = blob.add(blob.name(Array("int".utf8)), .int, 4, [32])
+        let member = blob.name(Array("m".utf8))
+        let names = (0..<depth).map { blob.name(Array("s\($0)".utf8)) }
+        for _ in 0..<2 {
+            for level in 0..<depth {
+                let inner = level == depth - 1 ? int : blob.count + 2
+                blob.add(names[level], .struct, vlen: 1, 4, [member, inner, 0])
+            }
+        }
+        return blob.bytes
+    }
+
+    /// Two structs pointing at each other (a cycle through pointers), `copies` times over, with a
+    /// forward declaration of each: every copy and forward folds into the first copy.
+    public static func pointerCycles(copies: Int) -> [UInt8] {
+        var blob = Blob()
+        let a = blob.name(Array("a".utf8)), b = blob.name(Array("b".utf8)), next = blob.name(Array("next".utf8))
+        for _ in 0..<copies {
+            let first = blob.count + 1  // struct a: [first], ptr to b: [first + 1], struct b: [first + 2], ptr to a: [first + 3]
+            blob.add(a, .struct, vlen: 1, 8, [next, first + 1, 0])
+            blob.add(0, .pointer, first + 2)
+            blob.add(b, .struct, vlen: 1, 8, [next, first + 3, 0])
+            blob.add(0, .pointer, first)
+            blob.add(a, .forward, 0)
+        }
+        return blob.bytes
+    }
+
+    /// A forward declaration of `s` with two different complete structs named `s`: it stays a forward.
+    public static func forwardWithTwoCandidates() -> [UInt8] {
+        var blob = Blob()
+        let s = blob.name(Array("s".utf8)), x = blob.name(Array("x".utf8))
+        let int = blob.add(blob.name(Array("int".utf8)), .int, 4, [32])
+        let long = blob.add(blob.name(Array("long".utf8)), .int, 8, [64])
+        blob.add(s, .forward, 0)
+        blob.add(s, .struct, vlen: 1, 4, [x, int, 0])
+        blob.add(s, .struct, vlen: 1, 8, [x, long, 0])
+        return blob.bytes
+    }
+
+    /// A pointer and a typedef referring to each other: a reference loop no struct breaks.
+    public static func referenceLoop() -> [UInt8] {
+        var blob = Blob()
+        blob.add(0, .pointer, 2)
+        blob.add(blob.name(Array("t".utf8)), .typedef, 1)
+        return blob.bytes
+    }
+}

@@ -23,6 +23,7 @@ struct ReplayTests {
         ("FuzzELF", { Harness.elf($0) }),
         ("FuzzBTF", { Harness.btf($0) }),
         ("FuzzBTFExt", { Harness.btfExt($0) }),
+        ("FuzzDedup", { Harness.dedup($0) }),
         ("FuzzObject", { Harness.object($0) }),
         ("FuzzKconfig", { Harness.kconfig($0) }),
     ]

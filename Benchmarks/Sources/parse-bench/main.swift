@@ -26,7 +26,7 @@ let operations: [String: String] = [
     "btf-lookup": "1,000 name+kind lookups once the name index exists",
     "btf-decode": "decode every type of an opened BTF",
     "btf-dump": "raw dump (bpftool's text) of every type, into memory",
-    "dedup": "deduplicate an opened BTF's types (btf__dedup), to encodable types",
+    "dedup": "open raw BTF and deduplicate its types (btf__new + btf__dedup), to encodable types",
     "skeleton": "generate the Swift skeleton of an opened object (gen skeleton), into memory",
 ]
 
@@ -139,7 +139,7 @@ func job(_ op: String, _ storage: ByteStorage) throws -> (() throws -> Void)? {
         return { keep(try BTF(unsafeBytes: data)) }
     case "dedup":
         guard let data = btfBytes(storage), let btf = try? BTF(unsafeBytes: data) else { return nil }
-        return { keep(try btf.deduplicated().builder.types.count) }
+        return { keep(try BTF(unsafeBytes: data).deduplicated().builder.types.count) }
     case "btf-index", "btf-lookup", "btf-decode", "btf-dump":
         guard let data = btfBytes(storage), let btf = try? BTF(unsafeBytes: data) else { return nil }
         switch op {

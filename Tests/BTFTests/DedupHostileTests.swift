@@ -1,0 +1,56 @@
+import BTF
+import ELF64
+import ParserHarness
+import TestSupport
+import Testing
+
+/// Deduplication of hostile BTF: deep chains on the walks' own stacks, cycles, ambiguous forwards,
+/// loops; linear in the input, ending in a result or a typed error.
+@Suite("BTF dedup on hostile BTF")
+struct DedupHostileTests {
+    static func deduplicated(_ bytes: [UInt8], copies: Int = 1) throws -> DeduplicatedBTF {
+        try bytes.withUnsafeBytes { raw in
+            let btf = try BTF(unsafeBytes: raw)
+            return try BTF.deduplicating([BTF](repeating: btf, count: copies))
+        }
+    }
+
+    @Test("a 100,000-deep pointer chain: no recursion on its depth, linear time")
+    func pointerChain() throws {
+        #expect(try Self.deduplicated(HostileBTF.pointerChain(depth: 100_000)).builder.types.count == 100_001)
+        let ratio = Scaling.ratio(10_000, make: { HostileBTF.pointerChain(depth: $0) }) { bytes in
+            _ = try? Self.deduplicated(bytes, copies: 2)
+        }
+        #expect(ratio < 16, "8× the depth took \(ratio)× the time")
+    }
+
+    @Test("a 100,000-deep chain of nested structs, twice: the copy folds in one walk, linear time")
+    func nestedStructs() throws {
+        let depth = 100_000
+        let result = try Self.deduplicated(HostileBTF.nestedStructsTwice(depth: depth))
+        #expect(result.builder.types.count == 1 + depth)
+        #expect(result.typeMaps[0][1 + depth] == result.typeMaps[0][1], "the second copy's first struct is the first's")
+        let ratio = Scaling.ratio(5_000, make: { HostileBTF.nestedStructsTwice(depth: $0) }) { bytes in
+            _ = try? Self.deduplicated(bytes)
+        }
+        #expect(ratio < 16, "8× the depth took \(ratio)× the time")
+    }
+
+    @Test("structs in a pointer cycle, 1,000 copies with forwards: one copy remains")
+    func pointerCycles() throws {
+        let result = try Self.deduplicated(HostileBTF.pointerCycles(copies: 1_000))
+        #expect(result.builder.types.map(\.kind) == [.struct, .pointer, .struct, .pointer])
+        #expect(Set(result.typeMaps[0]) == [1, 2, 3, 4])
+    }
+
+    @Test("a forward with two different complete structs of its name stays a forward")
+    func ambiguousForward() throws {
+        let result = try Self.deduplicated(HostileBTF.forwardWithTwoCandidates())
+        #expect(result.builder.types.map(\.kind) == [.int, .int, .forward, .struct, .struct])
+    }
+
+    @Test("a reference loop no struct breaks is a typed error")
+    func referenceLoop() throws {
+        #expect(throws: BTFError.self) { _ = try Self.deduplicated(HostileBTF.referenceLoop()) }
+    }
+}
