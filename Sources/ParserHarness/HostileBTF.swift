@@ -154,7 +154,8 @@ extension HostileBTF {
         var blob = Blob()
         let a = blob.name(Array("a".utf8)), b = blob.name(Array("b".utf8)), next = blob.name(Array("next".utf8))
         for _ in 0..<copies {
-            let first = blob.count + 1  // struct a: [first], ptr to b: [first + 1], struct b: [first + 2], ptr to a: [first + 3]
+            // struct a: [first], pointer to b: [first + 1], struct b: [first + 2], pointer to a: [first + 3]
+            let first = blob.count + 1
             blob.add(a, .struct, vlen: 1, 8, [next, first + 1, 0])
             blob.add(0, .pointer, first + 2)
             blob.add(b, .struct, vlen: 1, 8, [next, first + 3, 0])
