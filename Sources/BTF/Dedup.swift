@@ -59,7 +59,12 @@ struct Deduplication {
     private var map: [UInt32]
     /// The hypothetical equivalences of one struct comparison (canonical type → candidate).
     private var hypothetical: [UInt32]
-    private var hypotheticalList: [UInt32] = []
+    /// The canonical types paired in `hypothetical`, `hypotheticalList[0..<hypotheticalCount]` (each at
+    /// most once, so its capacity is the type count: no growth, no allocation per comparison).
+    private var hypotheticalList: [UInt32]
+    private var hypotheticalCount = 0
+    /// The pairs an equivalence walk has still to visit (kept between walks: no allocation per walk).
+    private var pending: [(UInt32, UInt32)] = []
     private var adjustCanonical = false
     /// Representatives by signature hash: the newest of each hash, then each one's older namesake
     /// in `olderInChain` (libbpf visits candidates newest first).
@@ -79,6 +84,7 @@ struct Deduplication {
         }
         hypothetical = [UInt32](repeating: Self.unprocessed, count: types.count)
         olderInChain = [UInt32](repeating: 0, count: types.count)
+        hypotheticalList = [UInt32](repeating: 0, count: types.count)
     }
 
     private mutating func addToTable(_ hash: Int, _ id: UInt32) {
@@ -149,20 +155,15 @@ struct Deduplication {
         return true
     }
 
-    /// The representatives of signature `hash`, newest first.
-    private func candidates(_ hash: Int) -> Candidates {
-        Candidates(upcoming: table[hash], olderInChain: olderInChain)
-    }
-
-    struct Candidates: Sequence, IteratorProtocol {
-        var upcoming: UInt32
-        let olderInChain: [UInt32]
-
-        mutating func next() -> UInt32? {
-            guard upcoming != 0 else { return nil }
-            defer { upcoming = olderInChain[Int(upcoming)] }
-            return upcoming
+    /// The newest representative of signature `hash` that `matches`, the older ones after it
+    /// (the chain is walked in place: nothing retained, nothing allocated).
+    private func firstCandidate(_ hash: Int, where matches: (UInt32) -> Bool) -> UInt32? {
+        var candidate = table[hash]
+        while candidate != 0 {
+            if matches(candidate) { return candidate }
+            candidate = olderInChain[Int(candidate)]
         }
+        return nil
     }
 
     // MARK: Steps
@@ -188,10 +189,11 @@ struct Deduplication {
         switch types.kinds[id] {
         case .int:
             hash = hashIntTag(id)
-            new = candidates(hash).first { equalIntTag(id, Int($0)) } ?? new
+            new = firstCandidate(hash) { equalIntTag(id, Int($0)) } ?? new
         case .enum, .enum64:
             hash = hashEnum(id)
-            for candidate in candidates(hash) {
+            var candidate = table[hash]
+            while candidate != 0 {
                 if equalWords(id, Int(candidate)) {
                     new = candidate
                     break
@@ -203,10 +205,11 @@ struct Deduplication {
                     }
                     map[Int(candidate)] = UInt32(id)  // a forward enum becomes the full one
                 }
+                candidate = olderInChain[Int(candidate)]
             }
         case .forward, .float:
             hash = hashCommon(id)
-            new = candidates(hash).first { equalCommon(id, Int($0)) } ?? new
+            new = firstCandidate(hash) { equalCommon(id, Int($0)) } ?? new
         default:
             return
         }
@@ -236,7 +239,10 @@ struct Deduplication {
         guard map[id] == Self.unprocessed, types.kinds[id] == .struct || types.kinds[id] == .union else { return }
         let hash = hashStruct(id)
         var new = UInt32(id)
-        for candidate in candidates(hash) where shallowEqualStruct(id, Int(candidate)) {
+        var candidate = table[hash]
+        while candidate != 0 {
+            defer { candidate = olderInChain[Int(candidate)] }
+            guard shallowEqualStruct(id, Int(candidate)) else { continue }
             clearHypothetical()
             guard try isEquivalent(UInt32(id), candidate) else { continue }
             mergeHypothetical()
@@ -249,15 +255,16 @@ struct Deduplication {
     }
 
     private mutating func clearHypothetical() {
-        for canonical in hypotheticalList { hypothetical[Int(canonical)] = Self.unprocessed }
-        hypotheticalList.removeAll(keepingCapacity: true)
+        for index in 0..<hypotheticalCount { hypothetical[Int(hypotheticalList[index])] = Self.unprocessed }
+        hypotheticalCount = 0
         adjustCanonical = false
     }
 
     /// Whether the type graphs from `candidate` and `canonical` are equivalent, pairing types on the
     /// way in the hypothetical map (libbpf's `btf_dedup_is_equiv`, in the same pre-order, on a stack).
     private mutating func isEquivalent(_ candidate: UInt32, _ canonical: UInt32) throws(BTFError) -> Bool {
-        var pending = [(candidate, canonical)]
+        pending.removeAll(keepingCapacity: true)
+        pending.append((candidate, canonical))
         while let (candidate, canonical) = pending.popLast() {
             if resolve(candidate) == resolve(canonical) { continue }
             let canonical = resolveForward(canonical)
@@ -269,7 +276,8 @@ struct Deduplication {
                 return false
             }
             hypothetical[Int(canonical)] = candidate
-            hypotheticalList.append(canonical)
+            hypotheticalList[hypotheticalCount] = canonical
+            hypotheticalCount += 1
             let a = Int(candidate), b = Int(canonical)
             guard types.names[a] == types.names[b] else { return false }
             let kindA = types.kinds[a], kindB = types.kinds[b]
@@ -319,9 +327,9 @@ struct Deduplication {
     /// Structs (unions) equal down to their member type ids, arrays and nested structs compared the
     /// same way; a pair met again on the way (a cycle only hostile BTF has) counts as identical.
     private func identicalStructs(_ a: UInt32, _ b: UInt32) -> Bool {
-        var pending = [(a, b)]
+        var pairs = [(a, b)]
         var seen: Set<UInt64> = []
-        while let (a, b) = pending.popLast() {
+        while let (a, b) = pairs.popLast() {
             guard seen.insert(UInt64(a) << 32 | UInt64(b)).inserted else { continue }
             let x = Int(a), y = Int(b)
             guard types.kinds[x] == .struct || types.kinds[x] == .union, types.kinds[x] == types.kinds[y],
@@ -330,14 +338,15 @@ struct Deduplication {
             for member in stride(from: 1, to: types.vlen(x) * 3, by: 3) {
                 let p = types.word(x, member), q = types.word(y, member)
                 if p == q || identicalArrays(p, q) { continue }
-                pending.append((p, q))
+                pairs.append((p, q))
             }
         }
         return true
     }
 
     private mutating func mergeHypothetical() {
-        for canonical in hypotheticalList {
+        for index in 0..<hypotheticalCount {
+            let canonical = hypotheticalList[index]
             let target = resolve(hypothetical[Int(canonical)])
             let resolved = resolve(canonical)
             let targetKind = types.kinds[Int(target)], canonicalKind = types.kinds[Int(resolved)]
@@ -413,7 +422,7 @@ struct Deduplication {
         default: hash = hashCommon(id)
         }
         let new =
-            candidates(hash).first { candidate in
+            firstCandidate(hash) { candidate in
                 switch types.kinds[id] {
                 case .declTag: equalIntTag(id, Int(candidate))
                 case .array, .functionProto: equalWords(id, Int(candidate))
