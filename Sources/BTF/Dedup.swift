@@ -64,7 +64,7 @@ struct Deduplication {
     private var hypotheticalList: [UInt32]
     private var hypotheticalCount = 0
     /// The pairs an equivalence walk has still to visit (kept between walks: no allocation per walk).
-    private var pending: [(UInt32, UInt32)] = []
+    private let pending: PairStack
     private var adjustCanonical = false
     /// Representatives by signature hash: the newest of each hash, then each one's older namesake
     /// in `olderInChain` (libbpf visits candidates newest first).
@@ -85,6 +85,8 @@ struct Deduplication {
         hypothetical = [UInt32](repeating: Self.unprocessed, count: types.count)
         olderInChain = [UInt32](repeating: 0, count: types.count)
         hypotheticalList = [UInt32](repeating: 0, count: types.count)
+        // A walk pushes a type's references only when it pairs that type for the first time.
+        pending = PairStack(capacity: types.count + types.words.count + 1)
     }
 
     private mutating func addToTable(_ hash: Int, _ id: UInt32) {
@@ -263,9 +265,9 @@ struct Deduplication {
     /// Whether the type graphs from `candidate` and `canonical` are equivalent, pairing types on the
     /// way in the hypothetical map (libbpf's `btf_dedup_is_equiv`, in the same pre-order, on a stack).
     private mutating func isEquivalent(_ candidate: UInt32, _ canonical: UInt32) throws(BTFError) -> Bool {
-        pending.removeAll(keepingCapacity: true)
-        pending.append((candidate, canonical))
-        while let (candidate, canonical) = pending.popLast() {
+        pending.clear()
+        pending.push(candidate, canonical)
+        while let (candidate, canonical) = pending.pop() {
             if resolve(candidate) == resolve(canonical) { continue }
             let canonical = resolveForward(canonical)
             let earlier = hypothetical[Int(canonical)]
@@ -299,19 +301,19 @@ struct Deduplication {
             case .forward, .float: if !equalCommon(a, b) { return false }
             case .const, .volatile, .restrict, .pointer, .typedef, .function, .typeTag:
                 guard types.infos[a] == types.infos[b] else { return false }
-                pending.append((types.sizes[a], types.sizes[b]))
+                pending.push(types.sizes[a], types.sizes[b])
             case .array:
                 // The index type is visited first, then the element type: pushed in reverse.
                 guard compatibleArray(a, b) else { return false }
-                pending.append((types.word(a, 0), types.word(b, 0)))
-                pending.append((types.word(a, 1), types.word(b, 1)))
+                pending.push(types.word(a, 0), types.word(b, 0))
+                pending.push(types.word(a, 1), types.word(b, 1))
             case .struct, .union, .functionProto:
                 if kindA == .functionProto ? !compatibleFunctionProto(a, b) : !shallowEqualStruct(a, b) {
                     return false
                 }
                 // Members (the return type, then parameters) in order: pushed in reverse.
                 for index in (0..<types.referenceCount(of: a)).reversed() {
-                    pending.append((types[types.referenceSlot(of: a, index)], types[types.referenceSlot(of: b, index)]))
+                    pending.push(types[types.referenceSlot(of: a, index)], types[types.referenceSlot(of: b, index)])
                 }
             case .variable, .dataSection, .declTag:
                 throw BTFError(.unexpectedKind(candidate, kindA))
@@ -530,4 +532,32 @@ struct HashHeads {
         used = 0
         for (key, value) in old { _ = insert(key, value) }
     }
+}
+
+/// A stack of type pairs of fixed capacity, pushed and popped without checks beyond its bound.
+final class PairStack {
+    private let base: UnsafeMutablePointer<(UInt32, UInt32)>
+    private let capacity: Int
+    private var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    func push(_ a: UInt32, _ b: UInt32) {
+        precondition(count < capacity, "pair stack past its bound")
+        (base + count).initialize(to: (a, b))
+        count += 1
+    }
+
+    func pop() -> (UInt32, UInt32)? {
+        guard count > 0 else { return nil }
+        count -= 1
+        return base[count]
+    }
+
+    func clear() { count = 0 }
 }
