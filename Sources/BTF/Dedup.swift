@@ -68,7 +68,7 @@ struct Deduplication {
     private var adjustCanonical = false
     /// Representatives by signature hash: the newest of each hash, then each one's older namesake
     /// in `olderInChain` (libbpf visits candidates newest first).
-    private var table = HashHeads()
+    private var table: HashHeads
     private var olderInChain: [UInt32]
     /// After ``run()``: each old id's new id.
     private(set) var newIDs: [TypeID] = []
@@ -84,6 +84,7 @@ struct Deduplication {
         }
         hypothetical = [UInt32](repeating: Self.unprocessed, count: types.count)
         olderInChain = [UInt32](repeating: 0, count: types.count)
+        table = HashHeads(capacity: types.count)
         hypotheticalList = [UInt32](repeating: 0, count: types.count)
         // A walk pushes a type's references only when it pairs that type for the first time.
         pending = PairStack(capacity: types.count + types.words.count + 1)
@@ -489,6 +490,16 @@ struct HashHeads {
     private var keys: [Int] = []
     private var values: [UInt32] = []
     private var used = 0
+
+    init() {}
+
+    /// A table that holds `count` entries without growing.
+    init(capacity count: Int) {
+        var capacity = 1024
+        while capacity * 3 < count * 4 + 4 { capacity *= 2 }
+        keys = [Int](repeating: 0, count: capacity)
+        values = [UInt32](repeating: 0, count: capacity)
+    }
 
     /// The newest id with `hash`, or 0.
     subscript(hash: Int) -> UInt32 {

@@ -26,7 +26,7 @@ struct DedupTypes {
     mutating func append(_ btf: BTF, shift: UInt32, keepBelow: UInt32) throws(BTFError) {
         // Each string offset is looked up by its bytes once; later uses of the offset (member names
         // repeat) cost one probe of this table.
-        var byOffset = HashHeads()
+        var byOffset = HashHeads(capacity: btf.ownTypeCount * 2)
         func name(_ offset: UInt32) -> UInt32 {
             let known = byOffset[Int(offset) + 1]
             if known != 0 { return known - 1 }
