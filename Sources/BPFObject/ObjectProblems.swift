@@ -48,6 +48,8 @@ public enum RelocationProblem: Hashable, Sendable, CustomStringConvertible {
     case callbackNotInstruction
     case noMapAt(offset: UInt64, section: String)
     case offsetOutsideSection(offset: Int64, section: String)
+    /// The symbol's own value lies past the section (before any addend).
+    case symbolOutsideSection(value: UInt64, section: String)
     /// A section that is neither code, maps nor global data.
     case sectionNotReferable(String)
     /// An undefined symbol that is neither `__kconfig` nor `__ksym`.
@@ -97,6 +99,7 @@ public enum RelocationProblem: Hashable, Sendable, CustomStringConvertible {
         case .callbackNotInstruction: "callback target is not an instruction"
         case let .noMapAt(offset, section): "no map is defined at offset \(offset) of \(section)"
         case let .offsetOutsideSection(offset, section): "offset \(offset) outside section \(section)"
+        case let .symbolOutsideSection(value, section): "symbol value \(value) outside section \(section)"
         case let .sectionNotReferable(section): "section '\(section)' is neither code, maps nor global data"
         case .undefinedSymbol: "undefined symbol that is neither __kconfig nor __ksym"
         case .configMissing: "the kernel configuration has no such option and the extern is not __weak"

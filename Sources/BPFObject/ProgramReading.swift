@@ -255,7 +255,7 @@ extension ObjectSpec {
         }
         if let map = section.dataMap {
             guard symbol.value <= UInt64(maps[map].valueSize) else {
-                throw fail(.offsetOutsideSection(offset: Int64(symbol.value), section: String(name())))
+                throw fail(.symbolOutsideSection(value: symbol.value, section: String(name())))
             }
             let offset = Int64(symbol.value) + Int64(insn.immediate)
             guard offset >= 0, offset < Int64(max(maps[map].valueSize, 1)) else {
