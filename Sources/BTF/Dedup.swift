@@ -41,7 +41,6 @@ extension BTF {
             offsets.append(start)
             try types.append(input, shift: start - input.firstID, keepBelow: input.firstID)
         }
-        for id in 1..<types.count { try types.checkReferences(of: id) }
         var dedup = Deduplication(types)
         try dedup.run()
         let newIDs = dedup.newIDs
@@ -470,10 +469,8 @@ struct Deduplication {
         }
         var builder = BTFBuilder()
         for id in Int(types.firstOwnID)..<types.count where map[id] == UInt32(id) {
-            let layout = DedupTypes.layout(of: types.kinds[id])
             let trailing: [TypeRecord.Word] = types.trailing(id).enumerated().map { index, word in
-                let position = layout.stride == 0 ? index : index % layout.stride
-                return position == layout.name ? .name(name(word)) : .value(word)
+                DedupTypes.isName(types.kinds[id], word: index) ? .name(name(word)) : .value(word)
             }
             builder.add(
                 TypeRecord(

@@ -21,8 +21,8 @@ struct DedupTypes {
 
     var count: Int { kinds.count }
 
-    /// Appends the own types of `btf`, their references offset by `shift`
-    /// (a reference below `keepBelow` is a base type's and stays).
+    /// Appends the own types of `btf`, their references offset by `shift` (a reference below
+    /// `keepBelow` is a base type's and stays); a reference past `btf`'s last type is an error.
     mutating func append(_ btf: BTF, shift: UInt32, keepBelow: UInt32) throws(BTFError) {
         // Each string offset is looked up by its bytes once; later uses of the offset (member names
         // repeat) cost one probe of this table.
@@ -49,37 +49,32 @@ struct DedupTypes {
             kinds.append(type.kind)
             names.append(name(type.nameOffset))
             infos.append(UInt32(type.vlen) | UInt32(type.kind.rawValue) << 24 | (type.kindFlag ? 1 << 31 : 0))
-            let shifted = { (reference: UInt32) -> UInt32 in reference < keepBelow ? reference : reference + shift }
-            sizes.append(type.kind.hasTypeReference ? shifted(type.sizeOrType) : type.sizeOrType)
-            let wordCount = type.trailing.bytes.count / 4
-            let layout = Self.layout(of: type.kind)
-            for index in 0..<wordCount {
+            sizes.append(type.sizeOrType)
+            for index in 0..<type.trailing.bytes.count / 4 {
                 let word = type.trailing.u32(index * 4)
-                let position = layout.stride == 0 ? index : index % layout.stride
-                if layout.name == position {
-                    words.append(name(word))
-                } else if layout.references.contains(position) {
-                    words.append(shifted(word))
-                } else {
-                    words.append(word)
-                }
+                words.append(Self.isName(type.kind, word: index) ? name(word) : word)
             }
             starts.append(words.count)
+            let new = kinds.count - 1
+            for index in 0..<referenceCount(of: new) {
+                let slot = referenceSlot(of: new, index)
+                let reference = self[slot]
+                guard reference < btf.endID else {
+                    throw BTFError(.typeIDOutOfRange(reference, count: Int(btf.endID)), typeID: id)
+                }
+                if reference >= keepBelow { self[slot] = reference + shift }  // below the total count: no overflow
+            }
             id += 1
         }
     }
 
-    /// Where names and type references sit in a kind's words: each `stride` words (0: the words
-    /// once), the position of the name and of the references.
-    static func layout(of kind: Kind) -> (stride: Int, name: Int?, references: [Int]) {
+    /// Whether word `index` after a `kind` header is a name: the first of each member,
+    /// enumerator or parameter. (References: ``referenceSlot(of:_:)``.)
+    static func isName(_ kind: Kind, word index: Int) -> Bool {
         switch kind {
-        case .struct, .union: (3, 0, [1])
-        case .enum: (2, 0, [])
-        case .enum64: (3, 0, [])
-        case .functionProto: (2, 0, [1])
-        case .dataSection: (3, nil, [0])
-        case .array: (0, nil, [0, 1])
-        default: (0, nil, [])
+        case .struct, .union, .enum64: index % 3 == 0
+        case .enum, .functionProto: index % 2 == 0
+        default: false
         }
     }
 
@@ -89,16 +84,6 @@ struct DedupTypes {
         strings.append(string)
         stringIDs[string] = id
         return id
-    }
-
-    /// Every type reference of type `id` checked to name a type that exists.
-    func checkReferences(of id: Int) throws(BTFError) {
-        for index in 0..<referenceCount(of: id) {
-            let slot = referenceSlot(of: id, index)
-            guard Int(self[slot]) < count else {
-                throw BTFError(.typeIDOutOfRange(self[slot], count: count), typeID: TypeID(id))
-            }
-        }
     }
 
     /// A place holding a type reference: the header's third word, or a word after it.

@@ -177,6 +177,13 @@ extension HostileBTF {
         return blob.bytes
     }
 
+    /// A pointer to type 0xffff_ffff: deduplicated with another input, shifting it would overflow.
+    public static func referencePastEnd() -> [UInt8] {
+        var blob = Blob()
+        blob.add(0, .pointer, .max)
+        return blob.bytes
+    }
+
     /// A pointer and a typedef referring to each other: a reference loop no struct breaks.
     public static func referenceLoop() -> [UInt8] {
         var blob = Blob()

@@ -49,6 +49,13 @@ struct DedupHostileTests {
         #expect(result.builder.types.map(\.kind) == [.int, .int, .forward, .struct, .struct])
     }
 
+    @Test("a reference past the last type is a typed error, alone or shifted after another input")
+    func referencePastEnd() throws {
+        for copies in [1, 2] {
+            #expect(throws: BTFError.self) { _ = try Self.deduplicated(HostileBTF.referencePastEnd(), copies: copies) }
+        }
+    }
+
     @Test("a reference loop no struct breaks is a typed error")
     func referenceLoop() throws {
         #expect(throws: BTFError.self) { _ = try Self.deduplicated(HostileBTF.referenceLoop()) }

@@ -93,23 +93,11 @@ public enum DelegatedFilesystem {
         _ descriptor: borrowing FileDescriptor, over socket: borrowing FileDescriptor
     ) throws(SyscallError) {
         var control = ControlMessage(descriptor: descriptor.rawValue)
-        var byte: UInt8 = 0
-        let sent = withUnsafeMutableBytes(of: &byte) { payload in
-            withUnsafeMutableBytes(of: &control) { controlBytes in
-                var vector = iovec(iov_base: payload.baseAddress, iov_len: 1)
-                return withUnsafeMutablePointer(to: &vector) { vectorPointer in
-                    var message = msghdr()
-                    message.msg_iov = vectorPointer
-                    message.msg_iovlen = 1
-                    message.msg_control = controlBytes.baseAddress
-                    message.msg_controllen = MemoryLayout<ControlMessage>.size
-                    return Result { () throws(SyscallError) -> Int in
-                        try Syscall.call("sendmsg(SCM_RIGHTS)") { sendmsg(socket.rawValue, &message, 0) }
-                    }
-                }
+        _ = try withUnsafeMutableBytes(of: &control) { controlBytes in
+            withMessage(control: controlBytes) { (message) throws(SyscallError) in
+                try Syscall.call("sendmsg(SCM_RIGHTS)") { sendmsg(socket.rawValue, &message, 0) }
             }
-        }
-        _ = try sent.get()
+        }.get()
     }
 
     /// Receives a descriptor sent with ``sendDescriptor(_:over:)``. The peer may be hostile (the
@@ -120,24 +108,13 @@ public enum DelegatedFilesystem {
         let control = UnsafeMutableRawBufferPointer.allocate(byteCount: controlSize, alignment: 8)
         defer { control.deallocate() }
         control.initializeMemory(as: UInt8.self, repeating: 0)
-        var byte: UInt8 = 0
-        let received = withUnsafeMutableBytes(of: &byte) { payload in
-            var vector = iovec(iov_base: payload.baseAddress, iov_len: 1)
-            return withUnsafeMutablePointer(to: &vector) { vectorPointer in
-                var message = msghdr()
-                message.msg_iov = vectorPointer
-                message.msg_iovlen = 1
-                message.msg_control = control.baseAddress
-                message.msg_controllen = controlSize
-                return Result { () throws(SyscallError) -> (count: Int, controlLength: Int, flags: Int32) in
-                    let count = try Syscall.call("recvmsg(SCM_RIGHTS)") {
-                        recvmsg(socket.rawValue, &message, Int32(MSG_CMSG_CLOEXEC))
-                    }
-                    return (count, min(message.msg_controllen, controlSize), message.msg_flags)
-                }
+        let (count, controlLength, flags) = try withMessage(control: control) {
+            (message) throws(SyscallError) -> (Int, Int, Int32) in
+            let count = try Syscall.call("recvmsg(SCM_RIGHTS)") {
+                recvmsg(socket.rawValue, &message, Int32(MSG_CMSG_CLOEXEC))
             }
-        }
-        let (count, controlLength, flags) = try received.get()
+            return (count, min(message.msg_controllen, controlSize), message.msg_flags)
+        }.get()
         // Every descriptor that arrived, from every SCM_RIGHTS message (cmsghdr: length, level, type, data).
         var descriptors: [Int32] = []
         var offset = 0
@@ -162,6 +139,24 @@ public enum DelegatedFilesystem {
                 errno: EBADMSG)
         }
         return try FileDescriptor(owning: descriptors[0])
+    }
+
+    /// A one-byte message (a descriptor must travel with data) whose control data is `control`.
+    private static func withMessage<R>(
+        control: UnsafeMutableRawBufferPointer, _ body: (inout msghdr) throws(SyscallError) -> R
+    ) -> Result<R, SyscallError> {
+        var byte: UInt8 = 0
+        return withUnsafeMutableBytes(of: &byte) { payload in
+            var vector = iovec(iov_base: payload.baseAddress, iov_len: 1)
+            return withUnsafeMutablePointer(to: &vector) { vectorPointer in
+                var message = msghdr()
+                message.msg_iov = vectorPointer
+                message.msg_iovlen = 1
+                message.msg_control = control.baseAddress
+                message.msg_controllen = control.count
+                return Result { () throws(SyscallError) -> R in try body(&message) }
+            }
+        }
     }
 
     /// `struct cmsghdr` carrying one descriptor (`CMSG_SPACE(sizeof(int))` on 64-bit Linux).
