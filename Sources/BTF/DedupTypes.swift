@@ -69,7 +69,7 @@ struct DedupTypes {
     }
 
     /// Whether word `index` after a `kind` header is a name: the first of each member,
-    /// enumerator or parameter. (References: ``referenceSlot(of:_:)``.)
+    /// enumerator or parameter. (References: `referenceSlot(of:_:)`.)
     static func isName(_ kind: Kind, word index: Int) -> Bool {
         switch kind {
         case .struct, .union, .enum64: index % 3 == 0
