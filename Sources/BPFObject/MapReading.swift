@@ -85,7 +85,7 @@ extension ObjectSpec {
                         spec.innerMap = InnerMapSpec(renamed)
                     }
                 } else {
-                    spec = try btfMapDefinition(btf, typeID: v.referencedType, name: name, sectionIndex: section.index)
+                    spec = try Self.btfMapDefinition(btf, typeID: v.referencedType, name: name, sectionIndex: section.index)
                     definitions[v.referencedType] = spec
                 }
                 spec.offset = offset
@@ -98,7 +98,7 @@ extension ObjectSpec {
 
     /// The map a BTF map-definition struct describes (also used for inner-map templates, which
     /// nest one level as in libbpf: an inner definition with `values` of its own is an error).
-    func btfMapDefinition(
+    static func btfMapDefinition(
         _ btf: BTF, typeID: TypeID, name: String, sectionIndex: Int, isInner: Bool = false
     ) throws -> MapSpec {
         let definition = try btf.type(try btf.resolve(typeID))
@@ -174,7 +174,7 @@ extension ObjectSpec {
                 let target = try btf.type(try btf.resolve(pointer.referencedType))
                 if target.kind == .struct {
                     spec.innerMap = InnerMapSpec(
-                        try btfMapDefinition(
+                        try Self.btfMapDefinition(
                             btf, typeID: target.id, name: name + ".inner", sectionIndex: sectionIndex, isInner: true))
                 }
             case nil:

@@ -56,6 +56,25 @@ public struct TypeRecord: Hashable, Sendable {
         }
     }
 
+    /// Rewrites every type id the record refers to (the header's, members', parameters', an
+    /// array's element and index, a DATASEC's variables), in libbpf's visiting order.
+    public mutating func remapReferences<E: Error>(_ transform: (TypeID) throws(E) -> TypeID) throws(E) {
+        if kind.hasTypeReference { sizeOrType = try transform(sizeOrType) }
+        let (first, stride, count): (Int, Int, Int)
+        switch kind {
+        case .struct, .union: (first, stride, count) = (1, 3, trailing.count / 3)
+        case .dataSection: (first, stride, count) = (0, 3, trailing.count / 3)
+        case .functionProto: (first, stride, count) = (1, 2, trailing.count / 2)
+        case .array: (first, stride, count) = (0, 1, min(trailing.count, 2))
+        default: return
+        }
+        for index in 0..<count {
+            let slot = first + stride * index
+            guard case let .value(id) = trailing[slot] else { continue }
+            trailing[slot] = .value(try transform(id))
+        }
+    }
+
     /// `BTF_KIND_INT`.
     public static func int(_ name: String, size: UInt32, encoding: IntEncoding = [], bits: UInt8? = nil) -> TypeRecord {
         TypeRecord(
@@ -142,7 +161,7 @@ public struct BTFBuilder: Sendable {
             if let storage { byStorage[storage] = at }
             return at
         }
-        var body = Writer(order: byteOrder)
+        var body = IntegerWriter(order: byteOrder)
         for t in types {
             body.put(offset(of: t.name))
             body.put(UInt32(t.kindFlag ? 1 : 0) << 31 | UInt32(t.kind.rawValue) << 24 | UInt32(t.vlen))
@@ -154,7 +173,7 @@ public struct BTFBuilder: Sendable {
                 }
             }
         }
-        var out = Writer(order: byteOrder)
+        var out = IntegerWriter(order: byteOrder)
         out.bytes = byteOrder == .little ? [0x9f, 0xeb, 1, 0] : [0xeb, 0x9f, 1, 0]
         out.put(UInt32(BTF.headerSize))
         out.put(UInt32(0))
@@ -162,17 +181,6 @@ public struct BTFBuilder: Sendable {
         out.put(UInt32(body.bytes.count))
         out.put(UInt32(strings.count))
         return out.bytes + body.bytes + strings
-    }
-}
-
-/// Appends integers in one byte order.
-struct Writer {
-    let order: ByteOrder
-    var bytes: [UInt8] = []
-
-    mutating func put(_ value: UInt32) {
-        let v = order == .little ? value.littleEndian : value.bigEndian
-        withUnsafeBytes(of: v) { bytes += $0 }
     }
 }
 

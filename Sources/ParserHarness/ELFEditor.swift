@@ -47,7 +47,7 @@ public struct ELFEditor: Sendable {
 
     /// An empty relocatable file of `machine` (EM_BPF by default): the null section and a section-name table.
     public init(order: ByteOrder, machine: UInt16 = 247) {
-        var h = Writer(order: order)
+        var h = IntegerWriter(order: order)
         h.bytes = [0x7f, 0x45, 0x4c, 0x46, 2, order == .little ? 1 : 2, 1, 0] + [UInt8](repeating: 0, count: 8)
         h.put(UInt16(1)); h.put(machine); h.put(UInt32(1))  // e_type REL, e_machine, e_version
         h.put(UInt64(0)); h.put(UInt64(0)); h.put(UInt64(0))  // e_entry, e_phoff, e_shoff (written by bytes)
@@ -138,35 +138,19 @@ public struct ELFEditor: Sendable {
         }
         while out.count % 8 != 0 { out.append(0) }
         let shoff = out.count
-        var w = Writer(order: order)
+        var w = IntegerWriter(order: order)
         for (i, s) in sections.enumerated() {
             w.put(s.nameOffset); w.put(s.type); w.put(s.flags); w.put(UInt64(0))
             w.put(offsets[i]); w.put(s.hasFileData ? UInt64(s.data.count) : s.memorySize)
             w.put(s.link); w.put(s.info); w.put(s.alignment); w.put(s.entrySize)
         }
         out += w.bytes
-        var h = Writer(order: order)
+        var h = IntegerWriter(order: order)
         h.bytes = out
         h.patch(UInt64(shoff), at: 40)
         // (A file of 65,280 sections or more would need extended numbering: the editor writes the low bits, a hostile header.)
         h.patch(UInt16(truncatingIfNeeded: sections.count), at: 60)
         h.patch(UInt16(truncatingIfNeeded: namesIndex), at: 62)
         return h.bytes
-    }
-
-    /// Integers in one byte order, appended or patched.
-    struct Writer {
-        let order: ByteOrder
-        var bytes: [UInt8] = []
-
-        mutating func put<T: FixedWidthInteger>(_ value: T) {
-            withUnsafeBytes(of: order == .little ? value.littleEndian : value.bigEndian) { bytes += $0 }
-        }
-
-        mutating func patch<T: FixedWidthInteger>(_ value: T, at offset: Int) {
-            withUnsafeBytes(of: order == .little ? value.littleEndian : value.bigEndian) { raw in
-                for (i, b) in raw.enumerated() { bytes[offset + i] = b }
-            }
-        }
     }
 }

@@ -1,11 +1,13 @@
 import BPFObject
+import ELF64
 import Skeleton
 
-/// `swiftbpf gen skeleton OBJECT [--name NAME] [--access public|package|internal] [--output FILE]`.
+/// `swiftbpf gen skeleton OBJECT …` and `swiftbpf gen object OUTPUT INPUT…`.
 enum GenCommand {
     static let help = """
         usage: swiftbpf gen skeleton OBJECT [--name NAME] [--access public|package|internal] [--output FILE]
                                        [--object-path PATH]
+               swiftbpf gen object OUTPUT INPUT...
 
         skeleton writes a Swift file declaring NAME (by default the object's file name in
         upper camel case: count_getpid.bpf.o gives CountGetpid), a ~Copyable type with the
@@ -17,16 +19,32 @@ enum GenCommand {
         The file goes to standard output unless --output is given. With --object-path the
         object is not embedded: open(path:) reads it from PATH (by default) at run time.
 
-        example:
+        object links BPF objects into OUTPUT as bpftool gen object does: sections of one
+        name appended, globals resolved across inputs (one strong definition, externs and
+        weak ones joining it), .maps definitions of one name checked equal, BTF merged and
+        deduplicated, .BTF.ext records rebased. Nothing is written when linking fails.
+
+        examples:
           swiftbpf gen skeleton TestData/obj/globals.bpfel.o --name Globals --output Globals.swift
+          swiftbpf gen object linked.o TestData/obj/link_main.bpfel.o TestData/obj/link_lib.bpfel.o
         """
 
     static func run(_ words: ArraySlice<String>) throws {
         let args = try Arguments(
             words, valued: ["name", "access", "output", "object-path"], flags: ["help"], help: help)
         if args.flag("help") { print(help); return }
+        if args.positionals.first == "object" {
+            guard args.positionals.count >= 3 else {
+                throw UsageError(message: "expected 'object OUTPUT INPUT...'", help: help)
+            }
+            let inputs = try args.positionals.dropFirst(2).map { path in
+                BPFLinker.Input(name: path, file: try ELFFile(ByteStorage(contentsOfFile: path)))
+            }
+            try ProgCommand.writeFile(args.positionals[1], try BPFLinker.link(inputs))
+            return
+        }
         guard args.positionals.count == 2, args.positionals[0] == "skeleton" else {
-            throw UsageError(message: "expected 'skeleton OBJECT'", help: help)
+            throw UsageError(message: "expected 'skeleton OBJECT' or 'object OUTPUT INPUT...'", help: help)
         }
         let path = args.positionals[1]
         guard let access = SkeletonGenerator.Access(rawValue: args.option("access") ?? "public") else {

@@ -13,7 +13,7 @@ enum SwiftBPF {
         ("link", "list and show BPF links (attachments) in the kernel", LinkCommand.run),
         ("struct_ops", "register, list and unregister struct_ops maps (kernel ops in BPF)", StructOpsCommand.run),
         ("feature", "probe which program and map types this kernel supports", FeatureCommand.run),
-        ("gen", "generate a typed Swift skeleton of an object", GenCommand.run),
+        ("gen", "generate a typed Swift skeleton of an object, or link objects", GenCommand.run),
         ("token", "list delegated bpffs mounts; mount one for a container's user namespace", TokenCommand.run),
     ]
 

@@ -1,0 +1,131 @@
+import BTF
+import ELF64
+
+/// Links BPF objects into one, as libbpf's `bpf_linker` (`bpftool gen object`) does: sections of
+/// one name appended at their alignment, symbols merged (a strong definition wins over weak ones
+/// and resolves externs; two strong ones are an error), relocations rebased, `.maps` definitions
+/// of one name checked equal, BTF appended then deduplicated, `.BTF.ext` records rebased.
+///
+/// Pure: inputs are ELF views, the output is bytes. Every input is checked before use (libbpf's
+/// checks, and that relocations stay inside their sections); a malformed or unlinkable input is a
+/// ``LinkError`` naming it. Work is linear in the inputs' sizes (symbols and sections are found
+/// by name through tables) apart from BTF deduplication.
+public struct BPFLinker {
+    /// One object to link: a name for errors and the file.
+    public struct Input: Sendable {
+        public let name: String
+        public let file: ELFFile
+
+        public init(name: String, file: ELFFile) {
+            self.name = name
+            self.file = file
+        }
+    }
+
+    /// Links `inputs`, in order, into one relocatable BPF object (the bytes of an ELF file).
+    public static func link(_ inputs: [Input]) throws(LinkError) -> [UInt8] {
+        guard let first = inputs.first else { throw LinkError(input: nil, .noInputs) }
+        var linker = BPFLinker(byteOrder: first.file.byteOrder)
+        for input in inputs {
+            guard input.file.byteOrder == linker.byteOrder else {
+                throw LinkError(input: input.name, .byteOrder(input.file.byteOrder, expected: linker.byteOrder))
+            }
+            try linker.add(LinkInput(name: input.name, file: input.file))
+        }
+        return try linker.output()
+    }
+
+    let byteOrder: ByteOrder
+    var inputs: [LinkInput] = []
+    var sections: [OutputSection] = []
+    var sectionByName: [String: Int] = [:]
+    /// Sections given an ELF section so far (their order is their ELF index's).
+    var realSectionCount = 0
+    /// Symbol 0 is the null symbol.
+    var symbols: [OutputSymbol] = [OutputSymbol(name: "", binding: .local, type: .notype, place: .undefined)]
+    var globals: [GlobalSymbol] = []
+    var globalByName: [String: Int] = [:]
+    /// The merged BTF types, id `i + 1` at `types[i]`.
+    var types: [TypeRecord] = []
+
+    init(byteOrder: ByteOrder) { self.byteOrder = byteOrder }
+
+    private mutating func add(_ input: LinkInput) throws(LinkError) {
+        let index = inputs.count
+        inputs.append(input)
+        try appendSectionData(of: index)
+        try appendSymbols(of: index)
+        try appendRelocations(of: index)
+        try appendBTF(of: index)
+        try appendExt(of: index)
+    }
+
+    func fail(_ input: Int, _ problem: LinkProblem) -> LinkError { LinkError(input: inputs[input].name, problem) }
+}
+
+/// A section of the output. Ephemeral ones (a DATASEC with no data: `.kconfig`, `.ksyms`, `.maps`
+/// holding only externs) get no ELF section unless an input later brings data.
+struct OutputSection {
+    let name: String
+    var type = SectionType.null
+    var flags: ELF64.SectionFlags = []
+    var entrySize: UInt64 = 0
+    var alignment: UInt64 = 1
+    var isEphemeral = true
+    /// Position among the ELF sections made (index order), once not ephemeral.
+    var order = 0
+    var data: [UInt8] = []
+    var size: UInt64 = 0
+    var sectionSymbol = 0
+    var hasBTF = false
+    var variables: [(type: TypeID, offset: UInt32, size: UInt32)] = []
+    var functionInfo: [(instruction: UInt32, type: TypeID)] = []
+    var lineInfo: [(instruction: UInt32, file: String, line: String, lineColumn: UInt32)] = []
+    var coreRelocations: [(instruction: UInt32, type: TypeID, access: String, kind: UInt32)] = []
+    /// For a relocation section: the section relocated, and the relocations.
+    var relocatedSection = 0
+    var relocations: [(offset: UInt64, symbol: Int, type: UInt32)] = []
+
+    init(name: String) { self.name = name }
+}
+
+/// Where an output symbol lies.
+enum SymbolPlace: Equatable {
+    case undefined
+    case section(Int)
+    /// `SHN_ABS`, `SHN_COMMON` and other reserved indices, kept.
+    case reserved(UInt16)
+}
+
+struct OutputSymbol {
+    let name: String
+    var binding: SymbolBinding
+    var type: SymbolType
+    var visibility: SymbolVisibility = .default
+    var place: SymbolPlace
+    var value: UInt64 = 0
+    var size: UInt64 = 0
+}
+
+/// A global or weak symbol (defined or extern), by name across inputs.
+struct GlobalSymbol {
+    var symbol: Int
+    /// The output section (ephemeral ones included); `nil` for unannotated externs.
+    var section: Int?
+    /// The BTF VAR or FUNC in the output, once appended.
+    var typeID: TypeID = 0
+    /// The VAR's or FUNC's underlying type: to be taken from the next input's BTF (`wanted`), taken
+    /// from input `input` as its type `source` (pending its output id), or settled.
+    var underlying = Underlying.wanted
+    /// The input and type whose declaration the next input's is compared with.
+    var declaration: (input: Int, type: TypeID)
+    var variableIndex: Int?
+    var isExtern: Bool
+    var isWeak: Bool
+
+    enum Underlying: Equatable {
+        case wanted
+        case pending(source: TypeID, declaration: TypeID)
+        case settled
+    }
+}

@@ -1,0 +1,205 @@
+import BTF
+import ELF64
+
+extension BPFLinker {
+    /// Appends input `k`'s BTF types (libbpf's `linker_append_btf`): DATASECs are rebuilt at the
+    /// end; a non-static VAR or FUNC of a global already described reuses that type (its underlying
+    /// type taken from this input when the global asks for it); references are renumbered.
+    mutating func appendBTF(of k: Int) throws(LinkError) {
+        guard let btf = inputs[k].btf else { return }
+        let records = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in try BTFBuilder(decoding: btf).types }
+        let start = types.count
+        var map = [TypeID](repeating: 0, count: records.count)
+        for (i, record) in records.enumerated() where record.kind != .dataSection {
+            let id = btf.firstID + TypeID(i)
+            var global: Int?
+            if Self.isNonStatic(record) {
+                // A VAR or FUNC no global names belongs to a dropped section (a repeated `license`).
+                guard let g = globalByName[record.name] else { continue }
+                global = g
+                if globals[g].underlying == .wanted {
+                    globals[g].underlying = .pending(source: record.sizeOrType, declaration: id)
+                }
+                if globals[g].typeID != 0 {
+                    map[i] = globals[g].typeID
+                    continue
+                }
+            }
+            types.append(record)
+            map[i] = TypeID(types.count)
+            if let global {
+                globals[global].typeID = map[i]
+                globals[global].underlying = .pending(source: record.sizeOrType, declaration: id)
+                globals[global].declaration = (k, id)
+            }
+        }
+        let name = inputs[k].name
+        func mapped(_ reference: TypeID, from referrer: TypeID) throws(LinkError) -> TypeID {
+            guard reference != 0 else { return 0 }
+            guard reference >= btf.firstID, reference < btf.endID else {
+                throw LinkError(
+                    input: name, .btf(BTFError(.typeIDOutOfRange(reference, count: Int(btf.endID)), typeID: referrer)))
+            }
+            let new = map[Int(reference - btf.firstID)]
+            guard new != 0 else { throw LinkError(input: name, .droppedType(reference, referencedBy: referrer)) }
+            return new
+        }
+        for index in start..<types.count {
+            try types[index].remapReferences { (reference) throws(LinkError) in
+                try mapped(reference, from: TypeID(index + 1))
+            }
+        }
+        for g in globals.indices {
+            guard case let .pending(source, declaration) = globals[g].underlying else { continue }
+            let underlying = try mapped(source, from: declaration)
+            types[Int(globals[g].typeID) - 1].sizeOrType = underlying
+            globals[g].underlying = .settled
+            globals[g].declaration = (k, declaration)
+        }
+        inputs[k].typeMap = map
+        try appendVariables(of: k, btf: btf)
+    }
+
+    /// Adds each DATASEC entry of input `k` to its output section's variables, offsets rebased; a
+    /// global listed by an earlier input keeps that entry, its size updated to the settled type's.
+    private mutating func appendVariables(of k: Int, btf: BTF) throws(LinkError) {
+        for source in inputs[k].sections where source.dataSectionType != 0 && !source.isSkipped {
+            let output = source.output
+            sections[output].hasBTF = true
+            let dataSection = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in
+                try btf.type(source.dataSectionType)
+            }
+            let offsets = inputs[k].variableOffsets[source.dataSectionType] ?? []
+            for (j, entry) in dataSection.variables.enumerated() {
+                let new = try outputType(of: entry.type, input: k, referrer: source.dataSectionType)
+                let record = types[Int(new) - 1]
+                var global: Int?
+                if Self.isNonStatic(record) {
+                    guard let g = globalByName[record.name] else { throw fail(k, .missingBTF(symbol: record.name)) }
+                    guard globals[g].section == output else {
+                        let expected = globals[g].section.map { sections[$0].name } ?? ".extern"
+                        throw fail(
+                            k, .sectionMismatch(symbol: record.name, section: sections[output].name, expected: expected))
+                    }
+                    global = g
+                    if let existing = globals[g].variableIndex {
+                        if record.kind == .variable {
+                            let (input, declaration) = globals[g].declaration
+                            let btf = inputs[input].btf
+                            let size = try LinkInput.reading(inputs[input].name) { () throws(BTFError) in
+                                guard let btf else { return 0 }
+                                return try btf.size(of: declaration)
+                            }
+                            sections[output].variables[existing].size = UInt32(size)  // at most 4 GiB: checked
+                        }
+                        continue
+                    }
+                }
+                let (offset, overflow) = source.outputOffset.addingReportingOverflow(UInt64(offsets[j]))
+                guard !overflow, offset <= UInt64(UInt32.max) else {
+                    throw fail(k, .sectionTooLarge(sections[output].name))
+                }
+                sections[output].variables.append((new, UInt32(offset), entry.size))
+                if let global { globals[global].variableIndex = sections[output].variables.count - 1 }
+            }
+        }
+    }
+
+    /// The output id of input `k`'s type `id`.
+    func outputType(of id: TypeID, input k: Int, referrer: TypeID) throws(LinkError) -> TypeID {
+        let map = inputs[k].typeMap
+        guard id != 0 else { return 0 }
+        guard let btf = inputs[k].btf, id >= btf.firstID, id < btf.endID else {
+            throw fail(k, .btf(BTFError(.typeIDOutOfRange(id, count: map.count + 1), typeID: referrer)))
+        }
+        let new = map[Int(id - btf.firstID)]
+        guard new != 0 else { throw fail(k, .droppedType(id, referencedBy: referrer)) }
+        return new
+    }
+
+    /// An extern resolved by input `k`'s definition (libbpf's `complete_extern_btf_info`): the VAR
+    /// becomes allocated, the FUNC global, and its parameters take the definition's names (dedup
+    /// would otherwise keep the nameless declaration apart).
+    mutating func completeExternBTF(global g: Int, input k: Int, type source: TypeID) throws(LinkError) {
+        let id = Int(globals[g].typeID) - 1
+        guard id >= 0, let btf = inputs[k].btf else { return }
+        if types[id].kind == .variable {
+            if !types[id].trailing.isEmpty { types[id].trailing[0] = .value(1) }  // BTF_VAR_GLOBAL_ALLOCATED
+            return
+        }
+        types[id].vlen = 1  // BTF_FUNC_GLOBAL
+        let proto = Int(types[id].sizeOrType) - 1
+        let parameters = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in
+            try btf.type(try btf.type(source).referencedType).parameters
+        }
+        guard proto >= 0, proto < types.count, types[proto].kind == .functionProto else { return }
+        for (i, parameter) in parameters.enumerated() where !parameter.name.isEmpty && 2 * i < types[proto].trailing.count {
+            types[proto].trailing[2 * i] = .name(String(parameter.name))
+        }
+    }
+
+    /// Appends input `k`'s `.BTF.ext` records to their sections' (libbpf's `linker_append_btf_ext`):
+    /// instruction offsets rebased, type ids renumbered, strings kept as text for the output's table.
+    mutating func appendExt(of k: Int) throws(LinkError) {
+        guard let ext = inputs[k].ext, let btf = inputs[k].btf else { return }
+        func place(_ name: ByteString) throws(LinkError) -> (output: Int, offset: UInt64)? {
+            guard let position = inputs[k].sectionByName[name] else {
+                throw fail(k, .extSection(String(name), .noSuchSection))
+            }
+            let source = inputs[k].sections[position]
+            return source.isSkipped ? nil : (source.output, source.outputOffset)
+        }
+        func rebased(_ offset: UInt32, by start: UInt64, section: ByteString) throws(LinkError) -> UInt32 {
+            let moved = UInt64(offset) + start
+            guard moved <= UInt64(UInt32.max) else {
+                throw fail(k, .extSection(String(section), .instructionOutOfRange(offset)))
+            }
+            return UInt32(moved)
+        }
+        func text(_ offset: UInt32) throws(LinkError) -> String {
+            try LinkInput.reading(inputs[k].name) { () throws(BTFError) in String(try btf.string(at: offset)) }
+        }
+        for section in ext.functionInfo {
+            guard let (output, start) = try place(section.name) else { continue }
+            for record in section.records {
+                sections[output].functionInfo.append(
+                    (
+                        try rebased(record.instructionOffset, by: start, section: section.name),
+                        try outputType(of: record.typeID, input: k, referrer: 0)
+                    ))
+            }
+        }
+        for section in ext.lineInfo {
+            guard let (output, start) = try place(section.name) else { continue }
+            for record in section.records {
+                sections[output].lineInfo.append(
+                    (
+                        try rebased(record.instructionOffset, by: start, section: section.name),
+                        try text(record.fileNameOffset), try text(record.lineOffset), record.lineColumn
+                    ))
+            }
+        }
+        for section in ext.coreRelocations {
+            guard let (output, start) = try place(section.name) else { continue }
+            for record in section.records {
+                sections[output].coreRelocations.append(
+                    (
+                        try rebased(record.instructionOffset, by: start, section: section.name),
+                        try outputType(of: record.typeID, input: k, referrer: 0),
+                        try text(record.accessStringOffset), record.kind
+                    ))
+            }
+        }
+    }
+
+    /// A VAR or FUNC that is not static: a global symbol's description.
+    static func isNonStatic(_ record: TypeRecord) -> Bool {
+        switch record.kind {
+        case .variable:
+            if case let .value(linkage)? = record.trailing.first { return linkage != 0 }
+            return false
+        case .function: return record.vlen != 0
+        default: return false
+        }
+    }
+}

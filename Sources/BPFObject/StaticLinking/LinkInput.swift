@@ -1,0 +1,258 @@
+import BTF
+import ELF64
+
+/// One section of an input as the linker sees it.
+struct InputSection {
+    let name: ByteString
+    /// The ELF section; `nil` for an ephemeral one: a DATASEC with no section (`.kconfig`, `.ksyms`).
+    let elf: Section?
+    /// Dropped from the output (string tables, DWARF, `.BTF`, an empty `.text`, a repeated `license`).
+    var isSkipped: Bool
+    /// The output section it joins, and where its bytes start there.
+    var output = 0
+    var outputOffset: UInt64 = 0
+    /// The DATASEC describing it (0: none).
+    var dataSectionType: TypeID = 0
+
+    var isData: Bool { !isSkipped && (elf == nil || elf?.type == .progbits || elf?.type == .nobits) }
+    var isRelocation: Bool { !isSkipped && elf?.type == .rel }
+}
+
+/// An input object checked as libbpf's linker checks it, with the lookups the link needs (each
+/// built in one pass, so that no step searches the whole object per symbol or per variable).
+struct LinkInput {
+    let name: String
+    let file: ELFFile
+    /// By ELF section index, then the ephemeral sections.
+    var sections: [InputSection]
+    let symbols: SymbolTable
+    let btf: BTF?
+    let ext: BTFExt?
+    /// The first section of each name, ephemeral ones included.
+    private(set) var sectionByName: [ByteString: Int]
+    /// Each DATASEC's variable offsets, global variables placed by their symbols (clang leaves 0).
+    var variableOffsets: [TypeID: [UInt32]] = [:]
+    /// Non-static VAR and FUNC ids of each name, ascending.
+    private(set) var globalTypes: [ByteString: [TypeID]] = [:]
+    /// The first DATASEC entry of each non-static name: the DATASEC and the entry's type.
+    private(set) var sectionEntries: [ByteString: (section: TypeID, type: TypeID)] = [:]
+    /// Each input symbol's output index (0: none yet).
+    var symbolMap: [Int]
+    /// Each own BTF type's output id (0: dropped), by `id - 1`.
+    var typeMap: [TypeID] = []
+
+    private static let ignoredRelocationTargets: Set<String> = [".BTF", ".BTF.ext"]
+
+    init(name: String, file: ELFFile) throws(LinkError) {
+        func fail(_ problem: LinkProblem) -> LinkError { LinkError(input: name, problem) }
+        self.name = name
+        self.file = file
+        guard file.header.type == .relocatable, file.header.machine == .bpf else {
+            throw fail(.notRelocatableBPF(type: file.header.type, machine: file.header.machine))
+        }
+        var sections: [InputSection] = [InputSection(name: .empty, elf: nil, isSkipped: true)]
+        var byName: [ByteString: Int] = [:]
+        var symbolSection: Section?
+        var btfSection: Section?, extSection: Section?
+        for section in file.sections.dropFirst() {
+            guard !section.name.isEmpty else { throw fail(.unnamedSection(index: section.index)) }
+            let alignment = section.alignment
+            guard alignment & (alignment &- 1) == 0, alignment <= 4096 else {
+                throw fail(.alignment(section: String(section.name), alignment))
+            }
+            var skipped = Self.isIgnored(section)
+            if !skipped {
+                switch section.type {
+                case .symtab:
+                    if let symbolSection { throw fail(.symbolTable(secondAt: max(symbolSection.index, section.index))) }
+                    symbolSection = section
+                case .progbits where section.name == ".BTF":
+                    btfSection = section
+                    skipped = true
+                case .progbits where section.name == ".BTF.ext":
+                    extSection = section
+                    skipped = true
+                case .progbits:
+                    if section.flags.contains(.execInstr), section.size % 8 != 0 {
+                        throw fail(.partialInstruction(section: String(section.name), size: section.size))
+                    }
+                case .nobits, .rel:
+                    break
+                default:
+                    throw fail(.unsupportedSection(String(section.name), type: section.type))
+                }
+            }
+            if byName[section.name] == nil { byName[section.name] = sections.count }
+            sections.append(InputSection(name: section.name, elf: section, isSkipped: skipped))
+        }
+        guard let symbolSection else { throw fail(.symbolTable(secondAt: nil)) }
+        symbols = try Self.reading(name) { () throws(ELFError) in try file.symbols(in: symbolSection) }
+        let btf = try btfSection.map { (section) throws(LinkError) in
+            try Self.reading(name) { () throws(BTFError) in try BTF(section: section, of: file) }
+        }
+        self.btf = btf
+        if let extSection {
+            guard let btf else { throw fail(.extSection(".BTF.ext", .noBTF)) }
+            ext = try Self.reading(name) { () throws(BTFError) in try BTFExt(section: extSection, of: file, btf: btf) }
+        } else {
+            ext = nil
+        }
+        self.sections = sections
+        sectionByName = byName
+        symbolMap = [Int](repeating: 0, count: symbols.count)
+        try checkSymbols()
+        try checkRelocations()
+        try fixDataSections()
+    }
+
+    /// Sections libbpf's linker drops: string tables, address-significance tables, DWARF and its
+    /// relocations, relocations of `.BTF`/`.BTF.ext`, and a `.text` left empty (no subprograms).
+    private static func isIgnored(_ section: Section) -> Bool {
+        if section.type == .strtab || section.type == .llvmAddrsig { return true }
+        if section.type == .progbits, section.size == 0, section.name == ".text" { return true }
+        if section.name.hasPrefix(".debug_") { return true }
+        if let target = section.name.dropping(prefix: ".rel") {
+            return target.hasPrefix(".debug_") || ignoredRelocationTargets.contains(String(target))
+        }
+        return false
+    }
+
+    private func fail(_ problem: LinkProblem) -> LinkError { LinkError(input: name, problem) }
+
+    /// `body`'s result, its ELF error as this input's link error.
+    static func reading<T>(_ input: String, _ body: () throws(ELFError) -> T) throws(LinkError) -> T {
+        do { return try body() } catch { throw LinkError(input: input, .elf(error)) }
+    }
+
+    /// `body`'s result, its BTF error as this input's link error.
+    static func reading<T>(_ input: String, _ body: () throws(BTFError) -> T) throws(LinkError) -> T {
+        do { return try body() } catch { throw LinkError(input: input, .btf(error)) }
+    }
+
+    /// libbpf's symbol checks: a null symbol 0, known bindings and visibilities, well-formed externs.
+    private func checkSymbols() throws(LinkError) {
+        for symbol in symbols {
+            func bad(_ problem: SymbolProblem) -> LinkError { fail(.invalidSymbol(index: symbol.index, problem)) }
+            if symbol.index == 0 {
+                guard symbol.nameOffset == 0, symbol.binding == .local, symbol.type == .notype,
+                    symbol.visibility == .default, symbol.section == .undefined, symbol.value == 0, symbol.size == 0
+                else { throw bad(.nonZeroNullSymbol) }
+                continue
+            }
+            guard [.local, .global, .weak].contains(symbol.binding) else { throw bad(.binding(symbol.binding)) }
+            guard symbol.visibility == .default || symbol.visibility == .hidden else {
+                throw bad(.visibility(symbol.visibility))
+            }
+            switch symbol.section {
+            case .undefined:
+                guard symbol.type == .notype, symbol.binding != .local, symbol.value == 0, symbol.size == 0 else {
+                    throw bad(.malformedExtern)
+                }
+            case let .index(index):
+                guard index < file.header.sectionCount else { throw bad(.sectionOutOfRange(index)) }
+                if symbol.type == .section, symbol.value != 0 { throw bad(.sectionSymbolWithValue(symbol.value)) }
+                guard symbol.value <= UInt64(UInt32.max) else { throw bad(.valueTooLarge(symbol.value)) }
+            default:
+                break
+            }
+        }
+    }
+
+    /// libbpf's relocation checks, and one more: every relocated byte lies in its section.
+    private func checkRelocations() throws(LinkError) {
+        for position in sections.indices where sections[position].isRelocation {
+            guard let section = sections[position].elf else { continue }
+            let table = try Self.reading(name) { () throws(ELFError) in
+                try file.relocations(in: section, against: symbols)
+            }
+            let target = sections[table.targetSectionIndex]
+            let sectionName = String(section.name)
+            guard table.targetSectionIndex > 0, section.name.dropping(prefix: ".rel") == target.name else {
+                throw fail(.invalidRelocation(section: sectionName, index: 0, .target(String(target.name))))
+            }
+            if target.isSkipped { continue }
+            guard let targetSection = target.elf, targetSection.type == .progbits || targetSection.type == .nobits
+            else { throw fail(.invalidRelocation(section: sectionName, index: 0, .target(String(target.name)))) }
+            let isCode = targetSection.flags.contains(.execInstr)
+            for (index, relocation) in table.enumerated() {
+                func bad(_ fault: RelocationFault) -> LinkError {
+                    fail(.invalidRelocation(section: sectionName, index: index, fault))
+                }
+                let type = BPFRelocationType(rawValue: relocation.type)
+                guard [.r64_64, .r64_32, .abs64, .abs32].contains(type) else { throw bad(.type(type)) }
+                guard relocation.symbolIndex != 0 else { throw bad(.symbol(0)) }
+                let width: UInt64 = isCode ? 8 : 1
+                guard !isCode || relocation.offset % 8 == 0,
+                    relocation.offset < targetSection.size, targetSection.size - relocation.offset >= width
+                else { throw bad(.offset(relocation.offset)) }
+            }
+        }
+    }
+
+    /// As libbpf's `linker_fixup_btf`: a section shell for each DATASEC without an ELF section
+    /// (except `.extern`, which the link itself resolves), and global variables' offsets from
+    /// their symbols. Also indexes non-static VARs and FUNCs by name for symbol resolution.
+    private mutating func fixDataSections() throws(LinkError) {
+        guard let btf else { return }
+        var objectSymbols: [SectionSymbol: UInt64] = [:]
+        for symbol in symbols where symbol.type == .object {
+            guard let index = symbol.section.sectionIndex else { continue }
+            let key = SectionSymbol(section: index, name: symbol.name)
+            if objectSymbols[key] == nil { objectSymbols[key] = symbol.value }
+        }
+        var byName = sectionByName
+        var id = btf.firstID
+        while id < btf.endID {
+            defer { id += 1 }
+            let type = try Self.reading(name) { () throws(BTFError) in try btf.type(id) }
+            if type.kind == .variable || type.kind == .function {
+                if type.linkage != 0 { globalTypes[type.name, default: []].append(id) }
+                continue
+            }
+            guard type.kind == .dataSection else { continue }
+            let sectionName = type.name
+            let position: Int
+            if let found = byName[sectionName] {
+                position = found
+            } else {
+                if sectionName == ".extern" { continue }
+                position = sections.count
+                byName[sectionName] = position
+                sections.append(InputSection(name: sectionName, elf: nil, isSkipped: false))
+            }
+            sections[position].dataSectionType = id
+            var offsets: [UInt32] = []
+            for entry in type.variables {
+                let variable = try Self.reading(name) { () throws(BTFError) in try btf.type(entry.type) }
+                let isGlobal = (variable.kind == .variable || variable.kind == .function) && variable.linkage != 0
+                if isGlobal, sectionEntries[variable.name] == nil { sectionEntries[variable.name] = (id, entry.type) }
+                guard variable.kind == .variable, variable.linkage == 1 else {  // 1: BTF_VAR_GLOBAL_ALLOCATED
+                    offsets.append(entry.offset)
+                    continue
+                }
+                let index = sections[position].elf?.index ?? 0
+                guard let value = objectSymbols[SectionSymbol(section: index, name: variable.name)] else {
+                    throw fail(.unplacedVariable(String(variable.name), section: String(sectionName)))
+                }
+                offsets.append(UInt32(value))  // checked to fit in checkSymbols
+            }
+            variableOffsets[id] = offsets
+        }
+        sectionByName = byName
+    }
+
+    /// The BTF VAR or FUNC describing global symbol `name`, and the DATASEC listing it (0 for a free
+    /// FUNC or an unannotated extern), as libbpf's `find_glob_sym_btf` finds them.
+    func globalBTF(named name: ByteString) throws(LinkError) -> (section: TypeID, type: TypeID) {
+        let declared = globalTypes[name] ?? []
+        if let entry = sectionEntries[name] {
+            // libbpf compares with the last non-static type of the name met before the DATASEC.
+            if let before = declared.last(where: { $0 < entry.section }), before != entry.type {
+                throw fail(.ambiguousBTF(symbol: String(name), before, entry.type))
+            }
+            return entry
+        }
+        guard let last = declared.last else { throw fail(.missingBTF(symbol: String(name))) }
+        return (0, last)
+    }
+}

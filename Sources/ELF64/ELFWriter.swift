@@ -1,0 +1,134 @@
+/// Writes an ELF64 file from section contents: the header, each section's bytes at its
+/// alignment, then the section header table. Section 0 (`SHT_NULL`) is implicit.
+public struct ELFWriter: Sendable {
+    /// One section to write; `link` and `info` are section indices or counts, as the type defines.
+    public struct Entry: Sendable {
+        public var nameOffset: UInt32
+        public var type: SectionType
+        public var flags: SectionFlags
+        public var link: UInt32
+        public var info: UInt32
+        public var alignment: UInt64
+        public var entrySize: UInt64
+        /// The bytes; for `SHT_NOBITS`, empty, the size being `size`.
+        public var data: [UInt8]
+        public var size: UInt64
+
+        public init(
+            nameOffset: UInt32, type: SectionType, flags: SectionFlags = [], link: UInt32 = 0, info: UInt32 = 0,
+            alignment: UInt64, entrySize: UInt64 = 0, data: [UInt8], size: UInt64? = nil
+        ) {
+            self.nameOffset = nameOffset
+            self.type = type
+            self.flags = flags
+            self.link = link
+            self.info = info
+            self.alignment = alignment
+            self.entrySize = entrySize
+            self.data = data
+            self.size = size ?? UInt64(data.count)
+        }
+    }
+
+    public let byteOrder: ByteOrder
+    public let type: FileType
+    public let machine: Machine
+    /// Sections 1…n, in index order.
+    public var sections: [Entry] = []
+    /// The index of the section holding section names.
+    public var sectionNameTableIndex = 0
+
+    public init(byteOrder: ByteOrder, type: FileType, machine: Machine) {
+        self.byteOrder = byteOrder
+        self.type = type
+        self.machine = machine
+    }
+
+    /// The file's bytes. Alignments are taken as powers of two no larger than 4 KiB (larger is clamped).
+    public func encode() -> [UInt8] {
+        var out = IntegerWriter(order: byteOrder)
+        out.bytes = [0x7f, 0x45, 0x4c, 0x46, 2, byteOrder == .little ? 1 : 2, 1, 0] + [UInt8](repeating: 0, count: 8)
+        out.put(type.rawValue)
+        out.put(machine.rawValue)
+        out.put(UInt32(1))  // e_version
+        out.put(UInt64(0))  // e_entry
+        out.put(UInt64(0))  // e_phoff
+        let sectionHeaderOffsetField = out.bytes.count
+        out.put(UInt64(0))  // e_shoff, patched below
+        out.put(UInt32(0))  // e_flags
+        out.put(UInt16(ELFHeader.size))
+        out.put(UInt16(0))  // e_phentsize
+        out.put(UInt16(0))  // e_phnum
+        out.put(UInt16(Section.headerSize))
+        out.put(UInt16(sections.count + 1))
+        out.put(UInt16(sectionNameTableIndex))
+        var offsets: [UInt64] = []
+        for section in sections {
+            let alignment = Int(min(max(section.alignment, 1), 4096))
+            out.align(to: alignment)
+            offsets.append(UInt64(out.bytes.count))
+            if section.type != .nobits { out.bytes += section.data }
+        }
+        out.align(to: 8)
+        out.patch(UInt64(out.bytes.count), at: sectionHeaderOffsetField)
+        out.bytes += [UInt8](repeating: 0, count: Section.headerSize)
+        for (section, offset) in zip(sections, offsets) {
+            out.put(section.nameOffset)
+            out.put(section.type.rawValue)
+            out.put(section.flags.rawValue)
+            out.put(UInt64(0))  // sh_addr
+            out.put(offset)
+            out.put(section.size)
+            out.put(section.link)
+            out.put(section.info)
+            out.put(section.alignment)
+            out.put(section.entrySize)
+        }
+        return out.bytes
+    }
+}
+
+/// A string table under construction (`.strtab`): each distinct string once, the first byte NUL.
+public struct StringTableBuilder: Sendable {
+    public private(set) var bytes: [UInt8] = [0]
+    private var offsets: [String: UInt32] = ["": 0]
+
+    public init() {}
+
+    /// The offset of `string`, added if new.
+    public mutating func offset(of string: String) -> UInt32 {
+        if let known = offsets[string] { return known }
+        let offset = UInt32(bytes.count)
+        bytes += string.utf8
+        bytes.append(0)
+        offsets[string] = offset
+        return offset
+    }
+}
+
+/// Appends integers in one byte order.
+public struct IntegerWriter: Sendable {
+    public let order: ByteOrder
+    public var bytes: [UInt8] = []
+
+    public init(order: ByteOrder) { self.order = order }
+
+    public mutating func put<T: FixedWidthInteger>(_ value: T) {
+        let v = order == .little ? value.littleEndian : value.bigEndian
+        withUnsafeBytes(of: v) { bytes += $0 }
+    }
+
+    /// Pads with zeros to a multiple of `alignment`.
+    public mutating func align(to alignment: Int) {
+        let padding = (alignment - bytes.count % alignment) % alignment
+        bytes += repeatElement(0, count: padding)
+    }
+
+    /// Overwrites the bytes at `offset` with `value`.
+    public mutating func patch<T: FixedWidthInteger>(_ value: T, at offset: Int) {
+        let v = order == .little ? value.littleEndian : value.bigEndian
+        withUnsafeBytes(of: v) { raw in
+            for (i, b) in raw.enumerated() { bytes[offset + i] = b }
+        }
+    }
+}
