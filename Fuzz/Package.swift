@@ -16,5 +16,6 @@ let package = Package(
         .executableTarget(name: "FuzzObject", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF"), "CFuzzSupport"]),
         .executableTarget(name: "FuzzBTFExt", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF"), "CFuzzSupport"]),
         .executableTarget(name: "FuzzDedup", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF"), "CFuzzSupport"]),
+        .executableTarget(name: "FuzzLink", dependencies: [.product(name: "ParserHarness", package: "SwiftBPF"), "CFuzzSupport"]),
     ]
 )

@@ -20,7 +20,7 @@ bin=$(swift build -c release --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address
 work=corpus/$target
 mkdir -p "$work" "artifacts/$target"
 case "$target" in
-    FuzzELF|FuzzObject)
+    FuzzELF|FuzzObject|FuzzLink)
         [ -d seeds/Objects ] || ./make-seeds.sh >/dev/null
         seeds=("$root/TestData/obj" seeds/Objects)
         [ -d "$root/../shared/corpus" ] && seeds+=("$root/../shared/corpus")

@@ -151,6 +151,46 @@ public enum SyntheticObjects {
         return elf.bytes
     }
 
+    /// Two objects for the static linker at any size: the first defines `count` global functions
+    /// `f<i>` in `.text` and `count` global variables `v<i>` in `.data`, the second declares them all
+    /// extern (BTF FUNCs and VARs of extern linkage, the variables in `.extern`): linking them
+    /// resolves `2 × count` globals, each declaration compared with its definition.
+    public static func linkablePair(count: Int) -> (definitions: [UInt8], uses: [UInt8]) {
+        func btf(extern: Bool) -> [UInt8] {
+            var builder = BTFBuilder()
+            builder.add(.int("int", size: 4, encoding: .signed))
+            builder.add(TypeRecord(kind: .functionProto, sizeOrType: 1))
+            var entries: [TypeRecord.Word] = []
+            for i in 0..<count {
+                builder.add(TypeRecord(kind: .function, name: "f\(i)", vlen: extern ? 2 : 1, sizeOrType: 2))
+                let variable = builder.add(
+                    TypeRecord(kind: .variable, name: "v\(i)", sizeOrType: 1, trailing: [.value(extern ? 2 : 1)]))
+                entries += [.value(variable), .value(extern ? 0 : UInt32(4 * i)), .value(4)]
+            }
+            builder.add(
+                TypeRecord(
+                    kind: .dataSection, name: extern ? ".extern" : ".data", vlen: UInt16(count),
+                    sizeOrType: extern ? 0 : UInt32(4 * count), trailing: entries))
+            return builder.encode(byteOrder: .little)
+        }
+        let exec = SectionFlags.execInstr.rawValue | SectionFlags.alloc.rawValue
+        let code: [UInt8] = [0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]
+        let definitions = object(
+            sections: [
+                (".text", .progbits, exec, (0..<count).flatMap { _ in code }),
+                (".data", .progbits, SectionFlags.alloc.rawValue | 1, [UInt8](repeating: 0, count: 4 * count)),
+            ],
+            symbols: (0..<count).flatMap { i in
+                [("f\(i)", UInt8(0x12), 2, UInt64(16 * i), UInt64(16)), ("v\(i)", UInt8(0x11), 3, UInt64(4 * i), UInt64(4))]
+            },
+            after: [(".BTF", btf(extern: false))])
+        let uses = object(
+            sections: [],
+            symbols: (0..<count).flatMap { i in [("f\(i)", UInt8(0x10), 0, UInt64(0), UInt64(0)), ("v\(i)", UInt8(0x10), 0, 0, 0)] },
+            after: [(".BTF", btf(extern: true))])
+        return (definitions, uses)
+    }
+
     /// An object from parts: sections (name, type, flags, data), then `.symtab` of `symbols`
     /// (name, info, section index, value, size; a name `@N` is string offset N) and `.strtab`
     /// (`extra` bytes after its first NUL), then the `after` sections; returns the file.

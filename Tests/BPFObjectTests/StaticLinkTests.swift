@@ -2,6 +2,7 @@ import BPFObject
 import BTF
 import ELF64
 import Foundation
+import ParserHarness
 import TestSupport
 import Testing
 
@@ -176,6 +177,21 @@ struct StaticLinkTests {
         ours.btf = ""
         reference.btf = ""
         #expect(ours == reference)
+    }
+
+    @Test("synthetic globals defined in one object and declared extern in another, in both orders")
+    func synthetic() throws {
+        let (definitions, uses) = SyntheticObjects.linkablePair(count: 20)
+        let directory = NSTemporaryDirectory() + "swiftbpf-link-synthetic-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let a = directory + "/definitions.o", b = directory + "/uses.o"
+        try Data(definitions).write(to: URL(fileURLWithPath: a))
+        try Data(uses).write(to: URL(fileURLWithPath: b))
+        for paths in [[a, b], [b, a]] {
+            let theirs = try #require(try Self.theirs(paths), "libbpf links \(paths)")
+            #expect(try LinkedObjectView(Self.link(paths)) == LinkedObjectView(theirs))
+        }
     }
 
     @Test("the shared corpus's objects, each linked alone, equal bpftool's links")

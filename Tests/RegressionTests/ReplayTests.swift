@@ -25,6 +25,7 @@ struct ReplayTests {
         ("FuzzBTFExt", { Harness.btfExt($0) }),
         ("FuzzDedup", { Harness.dedup($0) }),
         ("FuzzObject", { Harness.object($0) }),
+        ("FuzzLink", { Harness.link($0) }),
         ("FuzzKconfig", { Harness.kconfig($0) }),
     ]
 

@@ -25,7 +25,8 @@ public struct BPFLinker {
     /// Links `inputs`, in order, into one relocatable BPF object (the bytes of an ELF file).
     public static func link(_ inputs: [Input]) throws(LinkError) -> [UInt8] {
         guard let first = inputs.first else { throw LinkError(input: nil, .noInputs) }
-        var linker = BPFLinker(byteOrder: first.file.byteOrder)
+        var linker = BPFLinker(
+            byteOrder: first.file.byteOrder, inputBytes: inputs.reduce(0) { $0 + $1.file.bytes.count })
         for input in inputs {
             guard input.file.byteOrder == linker.byteOrder else {
                 throw LinkError(input: input.name, .byteOrder(input.file.byteOrder, expected: linker.byteOrder))
@@ -47,8 +48,14 @@ public struct BPFLinker {
     var globalByName: [String: Int] = [:]
     /// The merged BTF types, id `i + 1` at `types[i]`.
     var types: [TypeRecord] = []
+    /// Type pairs declaration comparisons may still visit: a bound from the inputs' sizes for the
+    /// whole link, so that many declarations of one entangled type cannot make it quadratic.
+    var comparisonBudget: Int
 
-    init(byteOrder: ByteOrder) { self.byteOrder = byteOrder }
+    init(byteOrder: ByteOrder, inputBytes: Int) {
+        self.byteOrder = byteOrder
+        comparisonBudget = 4 * inputBytes + 4096
+    }
 
     private mutating func add(_ input: LinkInput) throws(LinkError) {
         let index = inputs.count

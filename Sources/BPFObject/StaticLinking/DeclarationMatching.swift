@@ -4,7 +4,7 @@ import ELF64
 extension BPFLinker {
     /// Whether input `k`'s declaration (BTF `type`) of global `name` agrees with the one global `g`
     /// has (libbpf's `glob_syms_match`): `.maps` definitions field by field, others by BTF shape.
-    func checkDeclarationsMatch(_ name: String, global g: Int, input k: Int, type: TypeID) throws(LinkError) {
+    mutating func checkDeclarationsMatch(_ name: String, global g: Int, input k: Int, type: TypeID) throws(LinkError) {
         let (earlier, earlierType) = globals[g].declaration
         guard let a = inputs[earlier].btf, let b = inputs[k].btf else { throw fail(k, .missingBTF(symbol: name)) }
         let declared = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in try b.type(type) }
@@ -15,8 +15,10 @@ extension BPFLinker {
         if let section = globals[g].section, sections[section].name == ".maps" {
             mismatch = try mapDefinitionMismatch(name, a, earlierType, b, type, input: k)
         } else {
+            var budget = comparisonBudget
+            defer { comparisonBudget = budget }
             mismatch = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in
-                try DeclarationComparison(a, b).mismatch(earlierType, type)
+                try DeclarationComparison(a, b).mismatch(earlierType, type, budget: &budget)
             }
         }
         if let mismatch { throw fail(k, .mismatch(symbol: name, mismatch)) }
@@ -24,7 +26,7 @@ extension BPFLinker {
 
     /// How two `.maps` variables' definitions differ (libbpf's `map_defs_match`): type, sizes,
     /// key and value types (by shape), entries, flags, NUMA node, pinning and the inner map.
-    private func mapDefinitionMismatch(
+    private mutating func mapDefinitionMismatch(
         _ name: String, _ a: BTF, _ first: TypeID, _ b: BTF, _ second: TypeID, input k: Int
     ) throws(LinkError) -> DeclarationMismatch? {
         func definition(_ btf: BTF, _ variable: TypeID) throws(LinkError) -> MapSpec {
@@ -40,16 +42,18 @@ extension BPFLinker {
             if x.keySize != y.keySize { return .mapField("key_size") }
             if (x.keyTypeID == 0) != (y.keyTypeID == 0) { return .mapField("key type") }
             let comparison = DeclarationComparison(a, b)
+            var budget = comparisonBudget
+            defer { comparisonBudget = budget }
             let keyDiffers = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in
                 guard x.keyTypeID != 0 else { return false }
-                return try comparison.mismatch(x.keyTypeID, y.keyTypeID) != nil
+                return try comparison.mismatch(x.keyTypeID, y.keyTypeID, budget: &budget) != nil
             }
             if keyDiffers { return .mapField("key type") }
             if x.valueSize != y.valueSize { return .mapField("value_size") }
             if (x.valueTypeID == 0) != (y.valueTypeID == 0) { return .mapField("value type") }
             let valueDiffers = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in
                 guard x.valueTypeID != 0 else { return false }
-                return try comparison.mismatch(x.valueTypeID, y.valueTypeID) != nil
+                return try comparison.mismatch(x.valueTypeID, y.valueTypeID, budget: &budget) != nil
             }
             if valueDiffers { return .mapField("value type") }
             if x.maxEntries != y.maxEntries { return .mapField("max_entries") }
@@ -69,8 +73,8 @@ extension BPFLinker {
 /// Compares two declarations' BTF as libbpf's linker does (`glob_sym_btf_matches`): typedefs and
 /// qualifiers skipped; names, sizes and linkage compared; through a pointer only the shape (a
 /// forward declaration matches a struct of its name); array lengths ignored. A work list and a
-/// set of pairs seen replace libbpf's recursion (cycles end, depth costs no stack), and a budget
-/// from the two BTFs' sizes bounds the pairs compared.
+/// set of pairs seen replace libbpf's recursion (cycles end, depth costs no stack), and the
+/// caller's budget bounds the pairs compared (past it: ``DeclarationMismatch/tooComplex``).
 struct DeclarationComparison {
     let a: BTF
     let b: BTF
@@ -87,13 +91,13 @@ struct DeclarationComparison {
     }
 
     /// The first difference between `first` (in `a`) and `second` (in `b`), or `nil` when they match.
-    func mismatch(_ first: TypeID, _ second: TypeID) throws(BTFError) -> DeclarationMismatch? {
+    func mismatch(_ first: TypeID, _ second: TypeID, budget: inout Int) throws(BTFError) -> DeclarationMismatch? {
         var pending = [Pair(first: first, second: second, exact: true)]
         var seen: Set<Pair> = []
-        let budget = 16 * (a.ownTypeCount + b.ownTypeCount) + 1024
         while let pair = pending.popLast() {
             guard seen.insert(pair).inserted else { continue }
-            guard seen.count <= budget else { return .tooComplex }
+            budget -= 1
+            guard budget >= 0 else { return .tooComplex }
             let x = try a.resolve(pair.first), y = try b.resolve(pair.second)
             if x == 0 || y == 0 {
                 if x != y { return .kinds(x == 0 ? nil : try a.type(x).kind, y == 0 ? nil : try b.type(y).kind) }

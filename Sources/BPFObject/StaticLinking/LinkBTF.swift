@@ -10,6 +10,7 @@ extension BPFLinker {
         let records = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in try BTFBuilder(decoding: btf).types }
         let start = types.count
         var map = [TypeID](repeating: 0, count: records.count)
+        var pending: [Int] = []  // the globals whose underlying type this input gives
         for (i, record) in records.enumerated() where record.kind != .dataSection {
             let id = btf.firstID + TypeID(i)
             var global: Int?
@@ -19,6 +20,7 @@ extension BPFLinker {
                 global = g
                 if globals[g].underlying == .wanted {
                     globals[g].underlying = .pending(source: record.sizeOrType, declaration: id)
+                    pending.append(g)
                 }
                 if globals[g].typeID != 0 {
                     map[i] = globals[g].typeID
@@ -49,7 +51,7 @@ extension BPFLinker {
                 try mapped(reference, from: TypeID(index + 1))
             }
         }
-        for g in globals.indices {
+        for g in pending {
             guard case let .pending(source, declaration) = globals[g].underlying else { continue }
             let underlying = try mapped(source, from: declaration)
             types[Int(globals[g].typeID) - 1].sizeOrType = underlying

@@ -67,7 +67,7 @@ public enum LinkProblem: Hashable, Sendable, CustomStringConvertible {
         case let .btf(e): "\(e)"
         case let .notRelocatableBPF(type, machine):
             "not a relocatable BPF object (e_type \(type), e_machine \(machine.rawValue))"
-        case let .byteOrder(order, expected): "\(order), while the first input is \(expected)"
+        case let .byteOrder(order, expected): "\(order), but the first input is \(expected)"
         case let .symbolTable(second):
             second.map { "a second symbol table (section \($0)): one is supported" } ?? "no symbol table (.symtab)"
         case let .unsupportedSection(name, type): "section '\(name)' of type \(type) is not linkable"
@@ -105,6 +105,8 @@ public enum SymbolProblem: Hashable, Sendable, CustomStringConvertible {
     case malformedExtern
     case sectionOutOfRange(Int)
     case sectionSymbolWithValue(UInt64)
+    /// A symbol in a symbol table, relocation table or other section that holds no code or data.
+    case inUnlinkableSection(String)
     /// A symbol whose value and size reach past 4 GiB into the merged section.
     case valueTooLarge(UInt64)
 
@@ -116,6 +118,7 @@ public enum SymbolProblem: Hashable, Sendable, CustomStringConvertible {
         case .malformedExtern: "an undefined symbol must be global or weak, untyped, with no value or size"
         case let .sectionOutOfRange(index): "section \(index) does not exist"
         case let .sectionSymbolWithValue(value): "a section symbol with value \(value)"
+        case let .inUnlinkableSection(name): "defined in '\(name)', which holds no code or data"
         case let .valueTooLarge(value): "value \(value) is too large"
         }
     }

@@ -129,6 +129,9 @@ struct LinkInput {
         do { return try body() } catch { throw LinkError(input: input, .btf(error)) }
     }
 
+    /// Instructions: the only sections whose immediates the linker moves.
+    static func isCode(_ section: Section) -> Bool { section.type == .progbits && section.flags.contains(.execInstr) }
+
     /// libbpf's symbol checks: a null symbol 0, known bindings and visibilities, well-formed externs.
     private func checkSymbols() throws(LinkError) {
         for symbol in symbols {
@@ -173,7 +176,7 @@ struct LinkInput {
             if target.isSkipped { continue }
             guard let targetSection = target.elf, targetSection.type == .progbits || targetSection.type == .nobits
             else { throw fail(.invalidRelocation(section: sectionName, index: 0, .target(String(target.name)))) }
-            let isCode = targetSection.flags.contains(.execInstr)
+            let isCode = Self.isCode(targetSection)
             for (index, relocation) in table.enumerated() {
                 func bad(_ fault: RelocationFault) -> LinkError {
                     fail(.invalidRelocation(section: sectionName, index: index, fault))
@@ -247,7 +250,14 @@ struct LinkInput {
         let declared = globalTypes[name] ?? []
         if let entry = sectionEntries[name] {
             // libbpf compares with the last non-static type of the name met before the DATASEC.
-            if let before = declared.last(where: { $0 < entry.section }), before != entry.type {
+            // The ids are ascending: the last one below the DATASEC's is found by bisection.
+            var low = 0, high = declared.count
+            while low < high {
+                let middle = (low + high) / 2
+                if declared[middle] < entry.section { low = middle + 1 } else { high = middle }
+            }
+            if low > 0, declared[low - 1] != entry.type {
+                let before = declared[low - 1]
                 throw fail(.ambiguousBTF(symbol: String(name), before, entry.type))
             }
             return entry

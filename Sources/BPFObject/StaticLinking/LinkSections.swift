@@ -78,6 +78,9 @@ extension BPFLinker {
             if case let .index(index) = symbol.section {
                 let source = inputs[k].sections[index]
                 if source.isSkipped { continue }
+                guard source.isData else {
+                    throw fail(k, .invalidSymbol(index: symbol.index, .inUnlinkableSection(String(source.name))))
+                }
                 sourcePosition = index
                 output = source.output
                 if symbol.type == .section, sections[source.output].sectionSymbol != 0 {
@@ -205,7 +208,7 @@ extension BPFLinker {
             let table = try LinkInput.reading(inputs[k].name) { () throws(ELFError) in
                 try inputs[k].file.relocations(in: elf, against: inputs[k].symbols)
             }
-            let isCode = target.elf?.flags.contains(.execInstr) == true
+            let isCode = target.elf.map(LinkInput.isCode) ?? false
             for (index, relocation) in table.enumerated() {
                 let mapped = inputs[k].symbolMap[relocation.symbolIndex]
                 guard mapped != 0 else {
