@@ -85,7 +85,8 @@ extension ObjectSpec {
                         spec.innerMap = InnerMapSpec(renamed)
                     }
                 } else {
-                    spec = try Self.btfMapDefinition(btf, typeID: v.referencedType, name: name, sectionIndex: section.index)
+                    spec = try Self.btfMapDefinition(
+                        btf, typeID: v.referencedType, name: name, sectionIndex: section.index)
                     definitions[v.referencedType] = spec
                 }
                 spec.offset = offset

@@ -181,12 +181,17 @@ public enum SyntheticObjects {
                 (".data", .progbits, SectionFlags.alloc.rawValue | 1, [UInt8](repeating: 0, count: 4 * count)),
             ],
             symbols: (0..<count).flatMap { i in
-                [("f\(i)", UInt8(0x12), 2, UInt64(16 * i), UInt64(16)), ("v\(i)", UInt8(0x11), 3, UInt64(4 * i), UInt64(4))]
+                [
+                    ("f\(i)", UInt8(0x12), 2, UInt64(16 * i), UInt64(16)),
+                    ("v\(i)", UInt8(0x11), 3, UInt64(4 * i), UInt64(4)),
+                ]
             },
             after: [(".BTF", btf(extern: false))])
         let uses = object(
             sections: [],
-            symbols: (0..<count).flatMap { i in [("f\(i)", UInt8(0x10), 0, UInt64(0), UInt64(0)), ("v\(i)", UInt8(0x10), 0, 0, 0)] },
+            symbols: (0..<count).flatMap { i in
+                [("f\(i)", UInt8(0x10), 0, UInt64(0), UInt64(0)), ("v\(i)", UInt8(0x10), 0, 0, 0)]
+            },
             after: [(".BTF", btf(extern: true))])
         return (definitions, uses)
     }

@@ -25,7 +25,9 @@ struct LinkHostileTests {
     static func object(_ name: String) throws -> (String, [UInt8]) { (name, try testObject(name)) }
 
     /// `name` with section `section` rewritten by `edit`.
-    static func edited(_ name: String, _ section: String, _ edit: (inout ELFEditor, Int) -> Void) throws -> (
+    static func edited(
+        _ name: String, _ section: String, _ edit: (inout ELFEditor, Int) -> Void
+    ) throws -> (
         String, [UInt8]
     ) {
         let bytes = try testObject(name)
@@ -38,7 +40,11 @@ struct LinkHostileTests {
     @Test("two strong definitions of one global name both inputs")
     func conflict() throws {
         let error = Self.problem([try Self.object("link_main.bpfel.o"), try Self.object("link_main.bpfel.o")])
-        #expect(error == LinkError(input: "link_main.bpfel.o", .conflictingDefinitions(symbol: "tweak", firstInput: "link_main.bpfel.o")))
+        #expect(
+            error
+                == LinkError(
+                    input: "link_main.bpfel.o",
+                    .conflictingDefinitions(symbol: "tweak", firstInput: "link_main.bpfel.o")))
     }
 
     @Test("an extern map declared with other max_entries than its definition")
@@ -50,7 +56,8 @@ struct LinkHostileTests {
             #expect(
                 error
                     == LinkError(
-                        input: "link_badmap.bpf\(order).o", .mismatch(symbol: "shared_counts", .mapField("max_entries"))))
+                        input: "link_badmap.bpf\(order).o", .mismatch(symbol: "shared_counts", .mapField("max_entries"))
+                    ))
         }
     }
 
@@ -68,8 +75,9 @@ struct LinkHostileTests {
         let error = Self.problem([try Self.object("link_lib.bpfel.o"), try Self.object("link_main.bpfeb.o")])
         #expect(error == LinkError(input: "link_main.bpfeb.o", .byteOrder(.big, expected: .little)))
         let host = Array(try Data(contentsOf: URL(fileURLWithPath: "/proc/self/exe")))
-        #expect(Self.problem([("exe", host)])?.problem == .notRelocatableBPF(type: .executable, machine: .x86_64)
-            || Self.problem([("exe", host)])?.problem == .notRelocatableBPF(type: .shared, machine: .x86_64))
+        #expect(
+            Self.problem([("exe", host)])?.problem == .notRelocatableBPF(type: .executable, machine: .x86_64)
+                || Self.problem([("exe", host)])?.problem == .notRelocatableBPF(type: .shared, machine: .x86_64))
         #expect(Self.problem([]) == LinkError(input: nil, .noInputs))
     }
 
@@ -91,8 +99,10 @@ struct LinkHostileTests {
             }
             let error = Self.problem([try Self.object("link_lib.bpfel.o"), bad])
             #expect(
-                error == LinkError(
-                    input: "link_main.bpfel.o", .invalidRelocation(section: ".relsyscall", index: 0, .offset(offset))))
+                error
+                    == LinkError(
+                        input: "link_main.bpfel.o",
+                        .invalidRelocation(section: ".relsyscall", index: 0, .offset(offset))))
         }
     }
 
@@ -148,7 +158,9 @@ struct LinkHostileTests {
             guard path.hasPrefix(TestPaths.testData) || bytes.count < 100_000 else { continue }  // the suite's time
             guard let linked = try? Self.link([(name, bytes)]) else { continue }
             linkedCount += 1
-            if (try? ObjectSpec(bytes: bytes, name: "input")) != nil { _ = try ObjectSpec(bytes: linked, name: "linked") }
+            if (try? ObjectSpec(bytes: bytes, name: "input")) != nil {
+                _ = try ObjectSpec(bytes: linked, name: "linked")
+            }
             // Linking is idempotent: the output linked alone gives the same object.
             #expect(try LinkedObjectView(Self.link([(name, linked)])) == LinkedObjectView(linked), "\(name)")
             guard path.hasPrefix(TestPaths.testData) else { continue }

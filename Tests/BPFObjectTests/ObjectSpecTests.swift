@@ -129,7 +129,8 @@ struct ObjectSpecTests {
 
     @Test(
         "the BTF for the kernel: patched in place, it decodes to the same types as the rebuilt one",
-        arguments: TestPaths.testDataObjects.filter { $0.hasSuffix(".bpfel.o") })
+        // (link_*: halves of a static link, whose extern VARs no load ever sees: `gen object` resolves them.)
+        arguments: TestPaths.testDataObjects.filter { $0.hasSuffix(".bpfel.o") && !$0.contains("/link_") })
     func kernelBTFInPlace(_ path: String) throws {
         let s = try ObjectSpec(contentsOfFile: path)
         guard let rebuilt = try s.btfForKernel() else { return }

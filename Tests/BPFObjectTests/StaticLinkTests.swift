@@ -28,7 +28,8 @@ struct LinkedObjectView: Equatable, CustomStringConvertible {
         for symbol in symbolTable.dropFirst() {
             let place = symbol.section.sectionIndex.map { names[$0] ?? "?" } ?? "\(symbol.section)"
             symbols.append(
-                "\(symbol.name) \(symbol.binding) \(symbol.type) \(symbol.visibility) \(place) \(symbol.value) \(symbol.size)")
+                "\(symbol.name) \(symbol.binding) \(symbol.type) \(symbol.visibility) \(place) \(symbol.value) \(symbol.size)"
+            )
         }
         symbols.sort()
         for section in file.relocationSections {
@@ -103,7 +104,9 @@ struct StaticLinkTests {
 
     static var littleEndianObjects: [String] { TestPaths.testDataObjects.filter { $0.hasSuffix(".bpfel.o") } }
 
-    @Test("two objects sharing a map, a function, a variable, a weak function and a static name link as bpftool links them")
+    @Test(
+        "two objects sharing a map, a function, a variable, a weak function and a static name link as bpftool links them"
+    )
     func libraryAndMain() throws {
         let paths = [Self.obj + "link_lib.bpfel.o", Self.obj + "link_main.bpfel.o"]
         let ours = try LinkedObjectView(Self.link(paths))
@@ -144,7 +147,8 @@ struct StaticLinkTests {
         let linked = try Self.link([Self.obj + "link_lib.bpfel.o", Self.obj + "link_main.bpfel.o"])
         let spec = try ObjectSpec(elf: ELFFile(ByteStorage(copying: linked)), name: "linked")
         #expect(spec.programs.filter { $0.kind != nil }.map(\.name).sorted() == ["lib_prog", "main_prog"])
-        #expect(spec.programs.filter { $0.kind == nil }.map(\.name).sorted() == ["helper", "helper", "lib_add", "tweak"])
+        #expect(
+            spec.programs.filter { $0.kind == nil }.map(\.name).sorted() == ["helper", "helper", "lib_add", "tweak"])
         #expect(spec.maps.map(\.name).contains("shared_counts"))
         let metadata = try spec.globalVariables().map(\.name).filter { $0.hasPrefix("bpf_metadata_") }
         #expect(metadata.sorted() == ["bpf_metadata_application", "bpf_metadata_library"])

@@ -53,7 +53,8 @@ extension KernelTests {
                 try? FileManager.default.removeItem(atPath: tool)
                 try? FileManager.default.removeItem(atPath: output)
             }
-            let build = try Host.capture(cc, ["-O2", "-o", tool, TestPaths.root + "/Tests/Reference/bpf-link.c", "-lbpf"])
+            let build = try Host.capture(
+                cc, ["-O2", "-o", tool, TestPaths.root + "/Tests/Reference/bpf-link.c", "-lbpf"])
             try #require(build.status == 0, "the reference builds: \(build.err)")
             let run = try Host.capture(tool, [output] + Self.inputs)
             try #require(run.status == 0, "libbpf links: \(run.err)")

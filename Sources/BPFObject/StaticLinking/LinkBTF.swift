@@ -7,7 +7,8 @@ extension BPFLinker {
     /// type taken from this input when the global asks for it); references are renumbered.
     mutating func appendBTF(of k: Int) throws(LinkError) {
         guard let btf = inputs[k].btf else { return }
-        let records = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in try BTFBuilder(decoding: btf).types }
+        let records = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in try BTFBuilder(decoding: btf).types
+        }
         let start = types.count
         var map = [TypeID](repeating: 0, count: records.count)
         var pending: [Int] = []  // the globals whose underlying type this input gives
@@ -81,7 +82,8 @@ extension BPFLinker {
                     guard globals[g].section == output else {
                         let expected = globals[g].section.map { sections[$0].name } ?? ".extern"
                         throw fail(
-                            k, .sectionMismatch(symbol: record.name, section: sections[output].name, expected: expected))
+                            k, .sectionMismatch(symbol: record.name, section: sections[output].name, expected: expected)
+                        )
                     }
                     global = g
                     if let existing = globals[g].variableIndex {
@@ -135,7 +137,8 @@ extension BPFLinker {
             try btf.type(try btf.type(source).referencedType).parameters
         }
         guard proto >= 0, proto < types.count, types[proto].kind == .functionProto else { return }
-        for (i, parameter) in parameters.enumerated() where !parameter.name.isEmpty && 2 * i < types[proto].trailing.count {
+        for (i, parameter) in parameters.enumerated()
+        where !parameter.name.isEmpty && 2 * i < types[proto].trailing.count {
             types[proto].trailing[2 * i] = .name(String(parameter.name))
         }
     }

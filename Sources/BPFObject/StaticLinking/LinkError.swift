@@ -173,7 +173,8 @@ public enum DeclarationMismatch: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .kinds(a, b): "kinds \(a.map(String.init(describing:)) ?? "void") and \(b.map(String.init(describing:)) ?? "void")"
+        case let .kinds(a, b):
+            "kinds \(a.map(String.init(describing:)) ?? "void") and \(b.map(String.init(describing:)) ?? "void")"
         case let .names(a, b): "names '\(a)' and '\(b)'"
         case let .sizes(a, b): "sizes \(a) and \(b)"
         case .linkage: "one is static"

@@ -38,7 +38,9 @@ extension BPFLinker {
 
         var writer = ELFWriter(byteOrder: byteOrder, type: .relocatable, machine: .bpf)
         writer.sectionNameTableIndex = 1
-        writer.sections.append(ELFWriter.Entry(nameOffset: names.offset(of: ".strtab"), type: .strtab, flags: .strings, alignment: 1, data: []))
+        writer.sections.append(
+            ELFWriter.Entry(
+                nameOffset: names.offset(of: ".strtab"), type: .strtab, flags: .strings, alignment: 1, data: []))
         writer.sections.append(
             ELFWriter.Entry(
                 nameOffset: names.offset(of: ".symtab"), type: .symtab, link: 1, info: UInt32(localCount),
@@ -80,7 +82,9 @@ extension BPFLinker {
         guard !types.isEmpty else { return (nil, nil) }
         var all = types
         for section in sections where section.hasBTF {
-            guard section.variables.count <= Int(UInt16.max) else { throw LinkError(input: nil, .sectionTooLarge(section.name)) }
+            guard section.variables.count <= Int(UInt16.max) else {
+                throw LinkError(input: nil, .sectionTooLarge(section.name))
+            }
             all.append(
                 TypeRecord(
                     kind: .dataSection, name: section.name, vlen: UInt16(section.variables.count),
