@@ -97,13 +97,23 @@ extension COREResolver {
         }
     }
 
+    /// What a relocation gives for one target candidate: the value, the field, and for a field the
+    /// access in the target after its first step (member indices, anonymous members' included, and
+    /// array indices): libbpf's target spec, what BTFGen keeps.
+    struct TargetMatch {
+        var value: UInt64
+        var field: FieldLocation? = nil
+        var path: [Int] = []
+    }
+
     /// The value of a relocation for one target candidate, or a `Miss` saying why it does not match.
     static func targetValue(
         _ kind: CORERelocationKind, btf: BTF, root: TypeID, steps: [Int], names: [String?],
         local: BTF, localRoot: TypeID
-    ) throws -> (UInt64, FieldLocation?) {
+    ) throws -> TargetMatch {
         switch kind {
         case _ where kind.isField:
+            var path: [Int] = []
             var current = root
             var bitOffset = try bits(steps[0], elementsOf: try btf.size(of: root))
             var member: Member?
@@ -120,15 +130,16 @@ extension COREResolver {
                     guard t.kind == .struct || t.kind == .union else {
                         throw Miss(reason: "\(name) is looked up in a \(t.kind)")
                     }
-                    guard let (found, offset) = try findMember(named: name, in: t, btf, depth: 0) else {
+                    guard let (found, offset, indices) = try findMember(named: name, in: t, btf, depth: 0) else {
                         throw Miss(
                             reason: "no member '\(name)' in \(t.kind) \(t.name.isEmpty ? "[\(t.id)]" : String(t.name))")
                     }
                     let localMember = l.members[step]
-                    guard try compatible(local, localMember.type, btf, found.type) else {
+                    guard try fieldsCompatible(local, localMember.type, btf, found.type) else {
                         throw Miss(reason: "member '\(name)' has an incompatible type")
                     }
                     bitOffset += offset
+                    path += indices
                     current = found.type
                     member = found
                     localCurrent = localMember.type
@@ -139,49 +150,82 @@ extension COREResolver {
                         throw Miss(reason: "index [\(step)] past \(count) elements")
                     }
                     bitOffset = try add(bitOffset, try bits(step, elementsOf: try btf.size(of: t.arrayInfo.element)))
+                    path.append(step)
                     current = t.arrayInfo.element
                     member = nil
                     localCurrent = l.kind == .array ? l.arrayInfo.element : localCurrent
                 }
             }
             let field = try location(btf, type: current, bitOffset: bitOffset, member: member)
-            return (try fieldValue(kind, field, order: local.byteOrder), field)
+            return TargetMatch(value: try fieldValue(kind, field, order: local.byteOrder), field: field, path: path)
         case _ where kind.isEnum:
             let target = try btf.type(try btf.resolve(root))
             guard let name = names.first ?? nil, let e = target.enumerators.first(where: { $0.name == name }) else {
                 throw Miss(reason: "no enumerator '\(names.first.flatMap { $0 } ?? "?")' in \(target.name)")
             }
-            return (
-                kind == .enumValueExists
-                    ? 1 : (target.isSigned && target.kind == .enum ? UInt64(bitPattern: e.signedValue) : e.value), nil
-            )
+            return TargetMatch(
+                value: kind == .enumValueExists
+                    ? 1 : (target.isSigned && target.kind == .enum ? UInt64(bitPattern: e.signedValue) : e.value))
         default:
             guard try compatible(local, localRoot, btf, root, strict: kind == .typeMatches) else {
                 throw Miss(reason: "type [\(root)] is not compatible")
             }
             switch kind {
-            case .typeIDTarget: return (UInt64(root), nil)
-            case .typeSize: return (UInt64(try btf.size(of: root)), nil)
-            default: return (1, nil)
+            case .typeIDTarget: return TargetMatch(value: UInt64(root))
+            case .typeSize: return TargetMatch(value: UInt64(try btf.size(of: root)))
+            default: return TargetMatch(value: 1)
             }
         }
     }
 
-    /// A member by name, searched through anonymous struct and union members; its bit offset from `t`.
-    static func findMember(named name: String, in t: BTFType, _ btf: BTF, depth: Int) throws -> (Member, Int)? {
+    /// A member by name, searched through anonymous struct and union members; its bit offset from
+    /// `t`, and the member indices leading to it (the anonymous members', then its own).
+    static func findMember(named name: String, in t: BTFType, _ btf: BTF, depth: Int) throws -> (Member, Int, [Int])? {
         guard depth < BTF.maximumDepth else { throw Miss(reason: "anonymous members nest too deep") }
-        for m in t.members {
-            if m.name == name { return (m, Int(m.bitOffset)) }
+        for (index, m) in t.members.enumerated() {
+            if m.name == name { return (m, Int(m.bitOffset), [index]) }
             if m.name.isEmpty {
                 let inner = try btf.type(try btf.resolve(m.type))
                 if inner.kind == .struct || inner.kind == .union,
-                    let (found, offset) = try findMember(named: name, in: inner, btf, depth: depth + 1)
+                    let (found, offset, indices) = try findMember(named: name, in: inner, btf, depth: depth + 1)
                 {
-                    return (found, Int(m.bitOffset) + offset)
+                    return (found, Int(m.bitOffset) + offset, [index] + indices)
                 }
             }
         }
         return nil
+    }
+
+    /// libbpf's compatibility of a local field's type with a target field's (`bpf_core_fields_are_compat`),
+    /// looser than ``compatible(_:_:_:_:strict:)``: any two aggregates, any two pointers (whatever they
+    /// point to), any two floats, integers that are no old-style bitfields, enums and forward
+    /// declarations of one name (up to flavors, or anonymous), arrays of compatible elements.
+    static func fieldsCompatible(_ local: BTF, _ localID: TypeID, _ target: BTF, _ targetID: TypeID) throws -> Bool {
+        var l = localID, t = targetID
+        for _ in 0..<BTF.maximumDepth {
+            l = try local.resolve(l)
+            t = try target.resolve(t)
+            guard l != 0, t != 0 else { return false }  // void is compatible with nothing here
+            let a = try local.type(l), b = try target.type(t)
+            let aggregates: Set<Kind> = [.struct, .union], enums: Set<Kind> = [.enum, .enum64]
+            if aggregates.contains(a.kind) && aggregates.contains(b.kind) { return true }
+            guard a.kind == b.kind || (enums.contains(a.kind) && enums.contains(b.kind)) else { return false }
+            switch a.kind {
+            case .pointer, .float:
+                return true
+            case .forward, .enum, .enum64:
+                let x = CORE.essentialName(String(a.name)), y = CORE.essentialName(String(b.name))
+                return x.isEmpty || y.isEmpty || x == y
+            case .int:
+                return a.intInfo.bitOffset == 0 && b.intInfo.bitOffset == 0
+            case .array:
+                l = a.arrayInfo.element
+                t = b.arrayInfo.element
+            default:
+                return false
+            }
+        }
+        return false
     }
 
     /// libbpf's compatibility of a local and a target type: same kind after modifiers and typedefs,

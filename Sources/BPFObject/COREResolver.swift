@@ -21,6 +21,23 @@ struct COREResolver {
     /// The outcome of a relocation that could not be computed for this candidate (or at all).
     struct Miss: Error { let reason: String }
 
+    /// A record's local side: its access steps, the value the compiler assumed (and the field it
+    /// read), each step's member name (`nil` for an array index), and the access spelled as C.
+    struct LocalAccess {
+        let steps: [Int]
+        let value: UInt64
+        let field: FieldLocation?
+        let names: [String?]
+        let spelled: String
+    }
+
+    /// One target candidate a record matches: what it gives there.
+    struct CandidateMatch {
+        let match: TargetMatch
+        let btf: BTF
+        let id: TypeID
+    }
+
     /// Resolves one record and patches (or poisons) its instruction.
     mutating func resolve(
         _ record: CORERelocation, kind: CORERelocationKind, program: String, instruction index: Int,
@@ -29,6 +46,57 @@ struct COREResolver {
         func fail(_ problem: COREProblem) -> ObjectError {
             .invalidInstruction(program: program, instruction: index, reason: .core(problem))
         }
+        let localAccess = try self.localAccess(record, kind: kind, fail: fail)
+        let (localValue, localField, spelled) = (localAccess.value, localAccess.field, localAccess.spelled)
+        func patchFailure(_ problem: COREProblem.PatchProblem) -> ObjectError {
+            fail(.patch(kind: kind, access: spelled, problem))
+        }
+        func outcome(_ value: UInt64?, _ reason: String = "") -> COREOutcome {
+            COREOutcome(program: program, instruction: index, kind: kind, access: spelled, value: value, reason: reason)
+        }
+        if kind == .typeIDLocal {
+            try Self.patch(
+                &instructions, at: index, value: localValue, expected: localValue, sizes: nil, fail: patchFailure)
+            return outcome(localValue)
+        }
+        let (first, lastMiss) = try agreedMatch(record, kind: kind, localAccess, fail: fail)
+        if let first {
+            try Self.patch(
+                &instructions, at: index, value: first.match.value,
+                expected: localField?.isBitfield == true ? nil : localValue,
+                sizes: localField.flatMap { l in first.match.field.map { (l.byteSize, $0.byteSize, $0.isBitfield) } },
+                fail: patchFailure)
+            return outcome(first.match.value)
+        }
+        switch kind {
+        case .fieldExists, .typeExists, .enumValueExists, .typeMatches, .typeIDTarget:
+            try Self.patch(
+                &instructions, at: index, value: 0, expected: localField?.isBitfield == true ? nil : localValue,
+                sizes: nil, fail: patchFailure)
+            return outcome(0)
+        default:
+            Self.poison(&instructions, at: index)
+            return outcome(nil, lastMiss)
+        }
+    }
+
+    /// The first target candidate `record` matches (libbpf's target spec: the candidate, and for a
+    /// field its access there), `nil` when none does or the relocation needs no target; candidates
+    /// that disagree are an error, as in ``resolve(_:kind:program:instruction:in:)``.
+    mutating func firstMatch(
+        _ record: CORERelocation, kind: CORERelocationKind, section: String, instruction index: Int
+    ) throws(ObjectError) -> CandidateMatch? {
+        guard kind != .typeIDLocal else { return nil }
+        func fail(_ problem: COREProblem) -> ObjectError {
+            .invalidInstruction(program: section, instruction: index, reason: .core(problem))
+        }
+        return try agreedMatch(record, kind: kind, try localAccess(record, kind: kind, fail: fail), fail: fail).first
+    }
+
+    /// The local side of `record`, checked: its access string parsed and walked through the local BTF.
+    private func localAccess(
+        _ record: CORERelocation, kind: CORERelocationKind, fail: (COREProblem) -> ObjectError
+    ) throws(ObjectError) -> LocalAccess {
         let access: ByteString
         do { access = try local.string(at: record.accessStringOffset) } catch { throw .btf(error) }
         // 64 steps of at most 10 digits each and their colons fit; longer (leading zeros, say) is refused
@@ -46,15 +114,14 @@ struct COREResolver {
             throw fail(.accessTooLong(steps: indices.count, limit: CORE.maximumAccessLength))
         }
         let steps = indices.compactMap { $0 }
-        // The local side: the value the compiler assumed, and the path spelled as C.
-        let localValue: UInt64, localField: FieldLocation?, spelled: String, localNames: [String?]
         do {
             let localRoot = try local.type(record.typeID)
             switch kind {
             case _ where kind.isField:
                 let (location, names, text) = try Self.locateLocal(local, root: record.typeID, steps: steps)
-                (localField, localNames, spelled) = (location, names, text)
-                localValue = try Self.fieldValue(kind, location, order: local.byteOrder)
+                return LocalAccess(
+                    steps: steps, value: try Self.fieldValue(kind, location, order: local.byteOrder), field: location,
+                    names: names, spelled: text)
             case _ where kind.isEnum:
                 let enumType = try local.type(try local.resolve(record.typeID))
                 guard enumType.kind == .enum || enumType.kind == .enum64, steps.count == 1, steps[0] < enumType.vlen
@@ -62,73 +129,56 @@ struct COREResolver {
                     throw fail(.notEnumerator(access: accessText, typeID: record.typeID))
                 }
                 let enumerator = enumType.enumerators[steps[0]]
-                (localField, localNames) = (nil, [String(enumerator.name)])
-                spelled = "\(CORE.essentialName(String(localRoot.name)))::\(enumerator.name)"
-                localValue = kind == .enumValueExists ? 1 : enumerator.value
+                return LocalAccess(
+                    steps: steps, value: kind == .enumValueExists ? 1 : enumerator.value, field: nil,
+                    names: [String(enumerator.name)],
+                    spelled: "\(CORE.essentialName(String(localRoot.name)))::\(enumerator.name)")
             default:
                 guard steps == [0] else { throw fail(.typeRelocationAccess(accessText)) }
-                (localField, localNames) = (nil, [])
-                spelled = localRoot.name.isEmpty ? "[\(record.typeID)]" : String(localRoot.name)
-                localValue =
+                let value: UInt64 =
                     switch kind {
                     case .typeIDLocal, .typeIDTarget: UInt64(record.typeID)
                     case .typeSize: UInt64(try local.size(of: record.typeID))
                     default: 1
                     }
+                return LocalAccess(
+                    steps: steps, value: value, field: nil, names: [],
+                    spelled: localRoot.name.isEmpty ? "[\(record.typeID)]" : String(localRoot.name))
             }
         } catch {
             throw .converting(error)
         }
-        func patchFailure(_ problem: COREProblem.PatchProblem) -> ObjectError {
-            fail(.patch(kind: kind, access: spelled, problem))
-        }
-        func outcome(_ value: UInt64?, _ reason: String = "") -> COREOutcome {
-            COREOutcome(program: program, instruction: index, kind: kind, access: spelled, value: value, reason: reason)
-        }
-        if kind == .typeIDLocal {
-            try Self.patch(
-                &instructions, at: index, value: localValue, expected: localValue, sizes: nil, fail: patchFailure)
-            return outcome(localValue)
-        }
-        // The target side: every candidate of the same essential name and kind must agree.
-        var results: [(value: UInt64, field: FieldLocation?, candidate: String)] = []
+    }
+
+    /// The first candidate the record matches, every other match agreeing with it (else an error
+    /// naming both), and why the last candidate that did not match failed.
+    private mutating func agreedMatch(
+        _ record: CORERelocation, kind: CORERelocationKind, _ localAccess: LocalAccess,
+        fail: (COREProblem) -> ObjectError
+    ) throws(ObjectError) -> (first: CandidateMatch?, lastMiss: String) {
+        var results: [CandidateMatch] = []
         let rootName = (try? local.type(record.typeID)).map { String($0.name) } ?? ""
         var lastMiss = "no type named '\(CORE.essentialName(rootName))' in the target BTF"
         for (btf, id) in candidatesFor(record.typeID, kind: kind) {
             do {
-                let (value, field) = try Self.targetValue(
-                    kind, btf: btf, root: id, steps: steps, names: localNames, local: local, localRoot: record.typeID)
-                results.append((value, field, "[\(id)]"))
+                let match = try Self.targetValue(
+                    kind, btf: btf, root: id, steps: localAccess.steps, names: localAccess.names, local: local,
+                    localRoot: record.typeID)
+                results.append(CandidateMatch(match: match, btf: btf, id: id))
             } catch let miss as Miss {
                 lastMiss = miss.reason
             } catch {
                 lastMiss = "\(error)"
             }
         }
-        if let first = results.first {
-            if let other = results.first(where: { $0.value != first.value }) {
-                throw fail(
-                    .ambiguous(
-                        kind: kind, access: spelled, first: first.candidate, firstValue: first.value,
-                        second: other.candidate, secondValue: other.value))
-            }
-            try Self.patch(
-                &instructions, at: index, value: first.value,
-                expected: localField?.isBitfield == true ? nil : localValue,
-                sizes: localField.flatMap { l in first.field.map { (l.byteSize, $0.byteSize, $0.isBitfield) } },
-                fail: patchFailure)
-            return outcome(first.value)
+        guard let first = results.first else { return (nil, lastMiss) }
+        if let other = results.first(where: { $0.match.value != first.match.value }) {
+            throw fail(
+                .ambiguous(
+                    kind: kind, access: localAccess.spelled, first: "[\(first.id)]", firstValue: first.match.value,
+                    second: "[\(other.id)]", secondValue: other.match.value))
         }
-        switch kind {
-        case .fieldExists, .typeExists, .enumValueExists, .typeMatches, .typeIDTarget:
-            try Self.patch(
-                &instructions, at: index, value: 0, expected: localField?.isBitfield == true ? nil : localValue,
-                sizes: nil, fail: patchFailure)
-            return outcome(0)
-        default:
-            Self.poison(&instructions, at: index)
-            return outcome(nil, lastMiss)
-        }
+        return (first, lastMiss)
     }
 
     /// Target types with the local root's essential name and a compatible kind, from every target BTF.

@@ -1,10 +1,12 @@
 import BPFObject
+import BTF
 import ELF64
 import Skeleton
 
 extension Harness {
     /// Builds an object spec from `bytes`, links every entry program (against abstract map
-    /// handles), disassembles every program, lays out struct_ops maps, computes the kernel-bound BTF
+    /// handles), disassembles every program, minimises its BTF for its CO-RE relocations, lays out
+    /// struct_ops maps, computes the kernel-bound BTF
     /// and generates the Swift skeleton.
     /// Returns the typed error when the object is rejected, `nil` when it reads.
     @discardableResult
@@ -24,6 +26,18 @@ extension Harness {
                 // CO-RE against the object's own types: every matching path runs.
                 var relocated = spec
                 touched &+= (try? relocated.relocateCORE(against: [btf]))?.count ?? 0
+                // The BTF its relocations use of its own types (gen min_core_btf), read back.
+                var minimal = MinimalCOREBTF(target: btf)
+                if (try? minimal.add(spec)) != nil, let kept = try? minimal.minimized() {
+                    let encoded = kept.encode()
+                    let reread = encoded.withUnsafeBytes { raw in
+                        Result { () throws(BTFError) in try BTF(unsafeBytes: raw).ownTypeCount }
+                    }
+                    guard case .success(let count) = reread, count == kept.types.count else {
+                        preconditionFailure("minimised BTF does not read back: \(reread)")
+                    }
+                    touched &+= count
+                }
                 // struct_ops layouts against the object's own types (a kernel-like BTF may declare the wrappers).
                 for map in spec.maps where map.structOps != nil {
                     touched &+= (try? spec.structOpsLayout(of: map, kernel: btf))?.value.count ?? 0
