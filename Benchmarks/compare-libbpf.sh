@@ -11,9 +11,12 @@
 # time see the same phase, runs seconds apart may not.
 # Operations: object (bpf_object__open_mem vs ObjectSpec: programs, maps,
 # relocations, BTF; an input directory sums over the objects both can open),
-# btf (btf__new vs BTF(unsafeBytes:), to an id-indexed state) and
+# btf (btf__new vs BTF(unsafeBytes:), to an id-indexed state),
 # btf-lookup (1,000 btf__find_by_name_kind vs name-index lookups; ours includes
-# nothing of the index build, which parse-bench btf-index times separately).
+# nothing of the index build, which parse-bench btf-index times separately),
+# dedup (btf__new + btf__dedup vs BTF.deduplicated() of vmlinux), dedup-all (the
+# corpus objects' BTF appended and deduplicated together) and link (bpf_linker vs
+# BPFLinker on TestData's link_lib + link_main; files read and written each run).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -92,10 +95,10 @@ if [ "$(id -u)" = 0 ]; then
     done
 fi
 
-for op in btf btf-lookup; do
+for op in btf btf-lookup dedup; do
     for input in "${inputs[@]}"; do
         [ -f "$input" ] || continue
-        if [ "$op" = btf-lookup ] && [[ "$input" != /sys/* ]]; then continue; fi
+        if [ "$op" != btf ] && [[ "$input" != /sys/* ]]; then continue; fi
         theirs_runs=() ours_runs=() ratios=()
         for _ in $(seq "$rounds"); do
             t=$(BENCH_SECONDS=${BTF_SECONDS:-0.3} "$theirs" "$op" "$input" | field median_us)
@@ -114,3 +117,26 @@ for op in btf btf-lookup; do
         printf '%-10s %-44s %12s %12s %8.2f\n' "$op" "$(basename "$input")" "$t" "$o" "$r"
     done
 done
+
+# Operations over several files at once (one line each): the corpus objects' BTF deduplicated
+# together, and the two TestData halves linked. Peak RSS is each side's high-water mark.
+compare_all() {
+    local op=$1 label=$2; shift 2
+    local theirs_runs=() ours_runs=() ratios=() t o tr or
+    for _ in $(seq "$rounds"); do
+        tr=$(BENCH_SECONDS=${ALL_SECONDS:-0.5} "$theirs" "$op" "$@")
+        or=$(BENCH_SECONDS=${ALL_SECONDS:-0.5} "$ours" "$op" "$@")
+        t=$(echo "$tr" | field median_us) o=$(echo "$or" | field median_us)
+        [ -n "$t" ] && [ -n "$o" ] || { printf '%-10s %-44s %12s %12s %8s\n' "$op" "$label" "${t:--}" "${o:--}" "n/a"; return; }
+        theirs_runs+=("$t") ours_runs+=("$o") ratios+=("$(awk -v t="$t" -v o="$o" 'BEGIN {printf "%.3f", t / o}')")
+    done
+    printf '%-10s %-44s %12s %12s %8.2f   peak RSS libbpf %s KB, ours %s KB\n' "$op" "$label" \
+        "$(printf '%s\n' "${theirs_runs[@]}" | median)" "$(printf '%s\n' "${ours_runs[@]}" | median)" \
+        "$(printf '%s\n' "${ratios[@]}" | median)" "$(echo "$tr" | field peak_rss_kb)" "$(echo "$or" | field peak_rss_kb)"
+}
+if [ -d "$root/../shared/corpus" ]; then
+    mapfile -t btf_objects < <(find "$root/../shared/corpus" -name '*.o' -size -300k | sort | while read -r f; do
+        llvm-readelf -S "$f" 2>/dev/null | grep -q ' .BTF ' && llvm-readelf -h "$f" | grep -q 'little endian' && echo "$f"; done)
+    [ ${#btf_objects[@]} -gt 0 ] && compare_all dedup-all "BTF of ${#btf_objects[@]} corpus objects together" "${btf_objects[@]}"
+fi
+compare_all link "link_lib.bpfel.o + link_main.bpfel.o" "$root/TestData/obj/link_lib.bpfel.o" "$root/TestData/obj/link_main.bpfel.o"

@@ -11,6 +11,10 @@
 // (bpf_object__open_mem), load (bpf_object__open_mem + bpf_object__load +
 // close: kernel time included), btf-lookup (1,000 btf__find_by_name_kind), dedup
 // (btf__new + btf__dedup of raw BTF: parse included, as parse-bench's dedup does).
+// Two operations take all the files as one input: dedup-all (each file's BTF, raw or an
+// object's .BTF, read with btf__new, appended with btf__add_btf, then btf__dedup) and link
+// (bpf_linker__new, bpf_linker__add_file of each, bpf_linker__finalize: the files are read
+// from disk and the output written to /dev/shm each run, as the linker API does).
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -19,6 +23,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now_us(void)
 {
@@ -65,6 +70,11 @@ static int silent(enum libbpf_print_level level, const char *fmt, va_list args)
 
 struct job {
 	const char *op;
+	/* dedup-all and link: every input */
+	char **paths;
+	void **blobs;
+	size_t *sizes;
+	int count;
 	void *data;
 	size_t size;
 	struct btf *btf;
@@ -103,6 +113,35 @@ static int run_once(struct job *j)
 		btf__free(btf);
 		if (err)
 			return -1;
+	} else if (!strcmp(j->op, "dedup-all")) {
+		struct btf *all = btf__new_empty();
+		for (int i = 0; i < j->count; i++) {
+			struct btf *one = btf__new(j->blobs[i], j->sizes[i]);
+			int err = one ? btf__add_btf(all, one) : -1;
+			btf__free(one);
+			if (err < 0) {
+				btf__free(all);
+				return -1;
+			}
+		}
+		int err = btf__dedup(all, NULL);
+		btf__free(all);
+		if (err)
+			return -1;
+	} else if (!strcmp(j->op, "link")) {
+		char output[64];
+		snprintf(output, sizeof(output), "/dev/shm/libbpf-bench-link-%d.o", (int)getpid());
+		struct bpf_linker *linker = bpf_linker__new(output, NULL);
+		if (!linker)
+			return -1;
+		int err = 0;
+		for (int i = 0; i < j->count && !err; i++)
+			err = bpf_linker__add_file(linker, j->paths[i], NULL);
+		err = err ?: bpf_linker__finalize(linker);
+		bpf_linker__free(linker);
+		unlink(output);
+		if (err)
+			return -1;
 	} else if (!strcmp(j->op, "btf-lookup")) {
 		volatile int sink = 0;
 		for (int i = 0; i < j->nnames; i++)
@@ -116,12 +155,53 @@ static int run_once(struct job *j)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: libbpf-bench btf|object|load|btf-lookup|dedup FILE...\n");
+		fprintf(stderr, "usage: libbpf-bench btf|object|load|btf-lookup|dedup|dedup-all|link FILE...\n");
 		return 2;
 	}
 	libbpf_set_print(silent);
 	const char *seconds_env = getenv("BENCH_SECONDS");
 	double min_us = (seconds_env ? atof(seconds_env) : 1.0) * 1e6;
+	if (!strcmp(argv[1], "dedup-all") || !strcmp(argv[1], "link")) {
+		struct job j = { .op = argv[1], .paths = argv + 2, .count = argc - 2 };
+		j.blobs = calloc(j.count, sizeof(void *));
+		j.sizes = calloc(j.count, sizeof(size_t));
+		size_t total = 0;
+		for (int i = 0; i < j.count; i++) {
+			struct btf *btf = btf__parse(argv[2 + i], NULL);
+			__u32 raw_size = 0;
+			const void *raw = btf ? btf__raw_data(btf, &raw_size) : NULL;
+			j.blobs[i] = malloc(raw_size ? raw_size : 1);
+			if (raw)
+				memcpy(j.blobs[i], raw, raw_size);
+			j.sizes[i] = raw_size;
+			btf__free(btf);
+			size_t size;
+			void *data = read_file(argv[2 + i], &size);
+			total += data ? size : 0;
+			free(data);
+		}
+		if (run_once(&j)) {
+			printf("op=%s input=%s skipped: libbpf rejects it (%s)\n", argv[1], argv[2], strerror(errno));
+			return 0;
+		}
+		size_t cap = 1024, runs = 0;
+		double *samples = malloc(cap * sizeof(double));
+		double start = now_us(), user_start = user_us();
+		do {
+			double t0 = now_us();
+			run_once(&j);
+			if (runs == cap)
+				samples = realloc(samples, (cap *= 2) * sizeof(double));
+			samples[runs++] = now_us() - t0;
+		} while (now_us() - start < min_us || runs < 5);
+		double user_per_run = (user_us() - user_start) / runs;
+		qsort(samples, runs, sizeof(double), cmp_double);
+		struct rusage usage;
+		getrusage(RUSAGE_SELF, &usage);
+		printf("op=%s input=%s+%d bytes=%zu median_us=%.1f runs=%zu user_us=%.1f peak_rss_kb=%ld\n", argv[1], argv[2],
+		       j.count - 1, total, samples[runs / 2], runs, user_per_run, usage.ru_maxrss);
+		return 0;
+	}
 	for (int a = 2; a < argc; a++) {
 		struct job j = { .op = argv[1] };
 		j.data = read_file(argv[a], &j.size);

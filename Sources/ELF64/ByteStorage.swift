@@ -51,7 +51,11 @@ public final class ByteStorage: @unchecked Sendable {
     /// Copies `source` into storage owned by this object.
     public init(copying source: some Collection<UInt8>) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: source.count, alignment: 16)
-        _ = buffer.initializeMemory(as: UInt8.self, from: source)
+        // Contiguous sources (arrays, buffers) are one copy; others are walked element by element.
+        let copied = source.withContiguousStorageIfAvailable { contiguous in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(contiguous))
+        }
+        if copied == nil { _ = buffer.initializeMemory(as: UInt8.self, from: source) }
         bytes = UnsafeRawBufferPointer(buffer)
         mapped = false
     }

@@ -111,20 +111,25 @@ public struct IntegerWriter: Sendable {
     public let order: ByteOrder
     public var bytes: [UInt8] = []
 
-    public init(order: ByteOrder) { self.order = order }
+    @inlinable public init(order: ByteOrder) { self.order = order }
 
+    @inlinable
     public mutating func put<T: FixedWidthInteger>(_ value: T) {
         let v = order == .little ? value.littleEndian : value.bigEndian
-        withUnsafeBytes(of: v) { bytes += $0 }
+        withUnsafeBytes(of: v) { raw in
+            for byte in raw { bytes.append(byte) }  // a few bytes: cheaper than a generic append
+        }
     }
 
     /// Pads with zeros to a multiple of `alignment`.
+    @inlinable
     public mutating func align(to alignment: Int) {
         let padding = (alignment - bytes.count % alignment) % alignment
         bytes += repeatElement(0, count: padding)
     }
 
     /// Overwrites the bytes at `offset` with `value`.
+    @inlinable
     public mutating func patch<T: FixedWidthInteger>(_ value: T, at offset: Int) {
         let v = order == .little ? value.littleEndian : value.bigEndian
         withUnsafeBytes(of: v) { raw in

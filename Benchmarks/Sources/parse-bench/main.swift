@@ -27,6 +27,8 @@ let operations: [String: String] = [
     "btf-decode": "decode every type of an opened BTF",
     "btf-dump": "raw dump (bpftool's text) of every type, into memory",
     "dedup": "open raw BTF and deduplicate its types (btf__new + btf__dedup), to encodable types",
+    "dedup-all": "all inputs' BTF (raw or an object's .BTF) opened and deduplicated together (btf__add_btf + btf__dedup)",
+    "link": "link all inputs into one object (bpf_linker): read from disk, written to /dev/shm",
     "skeleton": "generate the Swift skeleton of an opened object (gen skeleton), into memory",
 ]
 
@@ -177,6 +179,34 @@ func job(_ op: String, _ storage: ByteStorage) throws -> (() throws -> Void)? {
 
 let args = CommandLine.arguments.dropFirst()
 guard let op = args.first, operations[op] != nil, args.count >= 2 else { usage() }
+
+/// The operations over all inputs at once: one line for the whole set.
+if op == "dedup-all" || op == "link" {
+    let paths = Array(args.dropFirst())
+    let storages = try paths.map { try ByteStorage(contentsOfFile: $0) }
+    let bytes = storages.reduce(0) { $0 + $1.bytes.count }
+    let output = "/dev/shm/parse-bench-link-\(getpid()).o"
+    let run: () throws -> Void
+    if op == "dedup-all" {
+        let blobs = storages.compactMap(btfBytes)
+        run = { keep(try BTF.deduplicating(try blobs.map { try BTF(unsafeBytes: $0) }).builder.types.count) }
+    } else {
+        run = {
+            let inputs = try paths.map { BPFLinker.Input(name: $0, file: try ELFFile(ByteStorage(contentsOfFile: $0))) }
+            let linked = try BPFLinker.link(inputs)
+            let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            _ = linked.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+    }
+    let (median, runs, user) = try withExtendedLifetime(storages) { try measure(run) }
+    unlink(output)
+    print(
+        "op=\(op) input=\(paths[0])+\(paths.count - 1) bytes=\(bytes) median_us=\(String(format: median)) runs=\(runs) user_us=\(String(format: user)) peak_rss_kb=\(peakRSSKB())"
+    )
+    exit(0)
+}
+
 for input in args.dropFirst() {
     var paths = [input]
     var isDirectory = false

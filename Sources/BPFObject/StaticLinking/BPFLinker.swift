@@ -48,6 +48,9 @@ public struct BPFLinker {
     var globalByName: [String: Int] = [:]
     /// The merged BTF types, id `i + 1` at `types[i]`.
     var types: [TypeRecord] = []
+    /// The strings `.BTF.ext` records name (files, source lines, access strings, sections): the
+    /// start of the output BTF's string table, where the records' offsets point.
+    var extStrings = StringTableBuilder()
     /// Type pairs declaration comparisons may still visit: a bound from the inputs' sizes for the
     /// whole link, so that many declarations of one entangled type cannot make it quadratic.
     var comparisonBudget: Int
@@ -87,8 +90,9 @@ struct OutputSection {
     var hasBTF = false
     var variables: [(type: TypeID, offset: UInt32, size: UInt32)] = []
     var functionInfo: [(instruction: UInt32, type: TypeID)] = []
-    var lineInfo: [(instruction: UInt32, file: String, line: String, lineColumn: UInt32)] = []
-    var coreRelocations: [(instruction: UInt32, type: TypeID, access: String, kind: UInt32)] = []
+    /// Strings as offsets into the linker's ``BPFLinker/extStrings``.
+    var lineInfo: [(instruction: UInt32, file: UInt32, line: UInt32, lineColumn: UInt32)] = []
+    var coreRelocations: [(instruction: UInt32, type: TypeID, access: UInt32, kind: UInt32)] = []
     /// For a relocation section: the section relocated, and the relocations.
     var relocatedSection = 0
     var relocations: [(offset: UInt64, symbol: Int, type: UInt32)] = []

@@ -161,8 +161,14 @@ extension BPFLinker {
             }
             return UInt32(moved)
         }
-        func text(_ offset: UInt32) throws(LinkError) -> String {
-            try LinkInput.reading(inputs[k].name) { () throws(BTFError) in String(try btf.string(at: offset)) }
+        // Each string offset of the input is looked up once (line records repeat their file's name).
+        var known: [UInt32: UInt32] = [:]
+        func text(_ offset: UInt32) throws(LinkError) -> UInt32 {
+            if let found = known[offset] { return found }
+            let string = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in try btf.string(at: offset) }
+            let placed = extStrings.offset(of: String(string))
+            known[offset] = placed
+            return placed
         }
         for section in ext.functionInfo {
             guard let (output, start) = try place(section.name) else { continue }

@@ -101,7 +101,7 @@ extension BPFLinker {
         let newID = deduplicated.typeMaps[0]
         func renumbered(_ id: TypeID) -> TypeID { id == 0 ? 0 : newID[Int(id) - 1] }
 
-        var strings = StringTableBuilder()
+        var strings = extStrings
         var functions = IntegerWriter(order: byteOrder), lines = IntegerWriter(order: byteOrder)
         var relocations = IntegerWriter(order: byteOrder)
         functions.put(UInt32(FunctionInfo.minimumSize))
@@ -121,8 +121,8 @@ extension BPFLinker {
                 lines.put(UInt32(section.lineInfo.count))
                 for record in section.lineInfo {
                     lines.put(record.instruction)
-                    lines.put(strings.offset(of: record.file))
-                    lines.put(strings.offset(of: record.line))
+                    lines.put(record.file)
+                    lines.put(record.line)
                     lines.put(record.lineColumn)
                 }
             }
@@ -132,7 +132,7 @@ extension BPFLinker {
                 for record in section.coreRelocations {
                     relocations.put(record.instruction)
                     relocations.put(renumbered(record.type))
-                    relocations.put(strings.offset(of: record.access))
+                    relocations.put(record.access)
                     relocations.put(record.kind)
                 }
             }
