@@ -8,7 +8,15 @@ extension ObjectSpec {
     /// down; otherwise the types of ``btfForKernel()``, sanitized and encoded.
     public func btfBytesForKernel(supporting supported: BTFKindSupport) throws(ObjectError) -> [UInt8]? {
         guard let btf else { return nil }
-        if supported == .all, btf.byteOrder == .host, !hasExterns(btf) { return try dataSectionsFixed(btf) }
+        if supported == .all, btf.byteOrder == .host, !hasExterns(btf) {
+            var bytes = try dataSectionsFixed(btf)
+            for id in hiddenSubprogramFunctions(btf) {
+                // FUNC's info word: kind in bits 24-28, linkage in vlen (BTF_FUNC_STATIC is 0).
+                guard let record = btf.recordOffset(of: id) else { continue }
+                store(UInt32(Kind.function.rawValue) << 24, at: record + 4, in: &bytes, order: btf.byteOrder)
+            }
+            return bytes
+        }
         guard var builder = try btfForKernel() else { return nil }
         if supported != .all { builder.sanitize(for: supported) }
         return builder.encode(byteOrder: .host)
@@ -75,6 +83,23 @@ extension ObjectSpec {
         return bytes
     }
 
+    /// The global FUNCs of subprograms declared `__hidden`, which libbpf makes static: the first
+    /// FUNC of each such name (no name index is built when the object has none, the usual case).
+    private func hiddenSubprogramFunctions(_ btf: BTF) -> [TypeID] {
+        let hidden = Set(programs.lazy.filter { $0.isHidden && $0.isSubprogram }.map(\.name))
+        guard !hidden.isEmpty else { return [] }
+        var found: [TypeID] = []
+        var seen: Set<String> = []
+        btf.forEachType(ofKind: .function) { id, name in
+            let text = String(name)
+            guard hidden.contains(text), !seen.contains(text), (try? btf.type(id))?.linkage == Linkage.global.rawValue
+            else { return }
+            seen.insert(text)
+            found.append(id)
+        }
+        return found
+    }
+
     private func store(_ value: UInt32, at offset: Int, in bytes: inout [UInt8], order: ByteOrder) {
         withUnsafeBytes(of: order == .little ? value.littleEndian : value.bigEndian) {
             for (i, byte) in $0.enumerated() where offset + i < bytes.count { bytes[offset + i] = byte }
@@ -105,6 +130,9 @@ extension ObjectSpec {
             where builder.types[proto].trailing[word] == .name("") {
                 builder.types[proto].trailing[word] = .name("dummy_ksym")
             }
+        }
+        for id in hiddenSubprogramFunctions(btf) where Int(id) - 1 < builder.types.count {
+            builder.types[Int(id) - 1].vlen = UInt16(Linkage.static.rawValue)
         }
         // The kernel takes no extern VARs: they become allocated globals, placed where the loader put them.
         for index in builder.types.indices

@@ -22,7 +22,7 @@ extension ObjectSpec {
         // The section's BTF.ext records, found once for all its functions.
         let functionInfo = extSections.functions[section.name].map { btfExt?.functionInfo[Int($0)] } ?? nil
         let lineInfo = extSections.lines[section.name].map { btfExt?.lineInfo[Int($0)] } ?? nil
-        func append(_ name: String, isGlobal: Bool, start: Int, length: Int) throws(ObjectError) {
+        func append(_ name: String, isGlobal: Bool, isHidden: Bool = false, start: Int, length: Int) throws(ObjectError) {
             guard
                 let code = ByteReader(section.data, order: byteOrder)
                     .slice(offset: UInt64(start * Instruction.size), size: UInt64(length * Instruction.size))
@@ -34,6 +34,7 @@ extension ObjectSpec {
                 name: name, sectionName: sectionName, sectionIndex: section.index, kind: kind,
                 instructions: Instruction.decode(code, order: byteOrder), sectionOffset: start, isGlobal: isGlobal)
             program.autoLoad = !optional
+            program.isHidden = isHidden
             let range = start * Instruction.size..<(start + length) * Instruction.size
             if let functionInfo { program.functionRecords = functionInfo.records(in: range) }
             if let lineInfo { program.lineRecords = lineInfo.records(in: range) }
@@ -72,7 +73,10 @@ extension ObjectSpec {
                 throw .invalidProgram(
                     name: name, section: sectionName, reason: .crossesSectionEnd(size: f.size, offset: f.value))
             }
-            try append(name, isGlobal: f.binding != .local, start: start, length: end - start)
+            try append(
+                name, isGlobal: f.binding != .local,
+                isHidden: f.binding != .local && (f.visibility == .hidden || f.visibility == .internal), start: start,
+                length: end - start)
         }
     }
 

@@ -14,6 +14,9 @@ public struct ProgramSpec: Sendable {
     public var sectionOffset: Int
     /// Whether the symbol is global (`GLOBAL`/`WEAK`) rather than static.
     public var isGlobal: Bool
+    /// A global of hidden (or internal) visibility (`__hidden`): as libbpf does, a subprogram's BTF
+    /// FUNC goes to the kernel as static, so that the verifier checks it in its caller's context.
+    public internal(set) var isHidden = false
     /// Instructions that name something the loader must fill in.
     public var references: [Reference] = []
     /// Whether a load loads this entry program (libbpf's `bpf_program__set_autoload`); see ``ObjectSpec/setAutoLoad(_:program:)``.

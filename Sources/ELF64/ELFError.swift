@@ -30,6 +30,8 @@ public struct ELFError: Error, Hashable, Sendable, CustomStringConvertible {
         case wrongSectionType(found: UInt32, expected: UInt32)
         /// A section links (`sh_link`) to another section than the one its reader uses (a second symbol table).
         case unexpectedLink(found: UInt32, expected: Int)
+        /// A `.note.stapsdt` (USDT) note whose description does not hold three addresses and three strings.
+        case sdtNote(SDTNoteProblem)
     }
 
     public let reason: Reason
@@ -73,6 +75,8 @@ public struct ELFError: Error, Hashable, Sendable, CustomStringConvertible {
             why = "linked section has type \(SectionType(rawValue: found)), expected \(SectionType(rawValue: expected))"
         case let .unexpectedLink(found, expected):
             why = "links section \(found), but the object's symbol table is section \(expected)"
+        case let .sdtNote(problem):
+            why = "\(problem)"
         }
         return "\(field) at file offset \(hex(UInt64(max(offset, 0)))): \(why)"
     }
