@@ -47,6 +47,16 @@ extension AttachError {
         case noTracepoint(category: String, name: String)
         /// The section (its pattern) does not say where to attach.
         case section(String, ProgramKind.AutoAttach.Missing)
+        /// No USDT probe `provider:name` in the binary's `.note.stapsdt`.
+        case noUSDT(provider: String, name: String, binary: String)
+        /// A USDT site whose address (or semaphore) lies in no loadable segment of the right kind.
+        case usdtSite(provider: String, name: String, address: UInt64, USDTSiteProblem)
+        /// A USDT probe's argument string this machine's rules cannot read.
+        case usdtArguments(provider: String, name: String, USDTSpecProblem)
+        /// The object has no `__bpf_usdt_specs` map: its program does not include libbpf's `usdt.bpf.h`.
+        case noUSDTSpecsMap
+        /// More distinct USDT argument specs attached than the specs map holds.
+        case usdtSpecsFull(limit: UInt32)
 
         public var description: String {
             switch self {
@@ -60,7 +70,32 @@ extension AttachError {
             case let .badTracepoint(category, name): "bad tracepoint \(category)/\(name)"
             case let .noTracepoint(category, name): "no tracepoint \(category)/\(name) in tracefs"
             case let .section(pattern, missing): "'\(pattern)' \(missing)"
+            case let .noUSDT(provider, name, binary): "no USDT probe \(provider):\(name) in '\(binary)'"
+            case let .usdtSite(provider, name, address, problem):
+                "USDT \(provider):\(name) at \(String(address, radix: 16)): \(problem)"
+            case let .usdtArguments(provider, name, problem): "USDT \(provider):\(name): \(problem)"
+            case .noUSDTSpecsMap:
+                "the object has no __bpf_usdt_specs map (does the program include libbpf's usdt.bpf.h?)"
+            case let .usdtSpecsFull(limit): "all \(limit) USDT spec slots are in use"
             }
+        }
+    }
+}
+
+/// Why a USDT site cannot be probed.
+public enum USDTSiteProblem: Hashable, Sendable, CustomStringConvertible {
+    /// The probe address is in no executable loadable segment.
+    case notInCode
+    /// The semaphore is in no writable (non-executable) loadable segment.
+    case semaphoreNotInData
+    /// The binary's program headers cannot be read.
+    case segments(String)
+
+    public var description: String {
+        switch self {
+        case .notInCode: "the address lies in no executable loadable segment"
+        case .semaphoreNotInData: "the semaphore lies in no non-executable loadable segment"
+        case let .segments(error): "program headers: \(error)"
         }
     }
 }

@@ -69,15 +69,17 @@ package enum LinkCommands {
     package static let perfEventAttachType: UInt32 = 41
     package static let xdpAttachType: UInt32 = 37
 
-    /// `BPF_LINK_CREATE`: attaches `program` to `target` (a perf event, cgroup or interface index).
+    /// `BPF_LINK_CREATE`: attaches `program` to `target` (a perf event, cgroup or interface index);
+    /// a perf event link may carry a cookie (`bpf_get_attach_cookie()`).
     package static func create(
-        program: Int32, target: Int32, attachType: UInt32, flags: UInt32 = 0
+        program: Int32, target: Int32, attachType: UInt32, flags: UInt32 = 0, perfEventCookie: UInt64 = 0
     ) throws(SyscallError) -> FileDescriptor {
         var attr = LinkCreateAttr()
         attr.progFD = UInt32(bitPattern: program)
         attr.targetFD = UInt32(bitPattern: target)
         attr.attachType = attachType
         attr.flags = flags
+        if attachType == perfEventAttachType { attr.perfEventBPFCookie = perfEventCookie }
         return try Syscall.bpfDescriptor(.linkCreate, &attr, "BPF_LINK_CREATE")
     }
 

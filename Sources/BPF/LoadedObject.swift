@@ -25,6 +25,8 @@ public struct LoadedObject: ~Copyable {
     public internal(set) var coreOutcomes: [COREOutcome] = []
     /// struct_ops map values ready to register (program descriptors in place), by map index.
     var structOpsValues: [Int: [UInt8]] = [:]
+    /// The slots of `__bpf_usdt_specs` its USDT links hold (``Attach/usdt(_:of:binary:provider:name:pid:cookie:)``).
+    let usdtSlots = USDTSpecSlots()
 
     init(spec: ObjectSpec) {
         self.spec = spec

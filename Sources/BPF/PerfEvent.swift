@@ -39,11 +39,14 @@ enum PerfEvent {
         }
     }
 
-    /// Attaches `program` to `event` with `BPF_LINK_CREATE`; the link owns the event.
-    static func attach(program: Int32, to event: consuming FileDescriptor) throws(AttachError) -> Link {
+    /// Attaches `program` to `event` with `BPF_LINK_CREATE` (and `cookie`); the link owns the event.
+    static func attach(
+        program: Int32, to event: consuming FileDescriptor, cookie: UInt64 = 0
+    ) throws(AttachError) -> Link {
         do {
             let link = try LinkCommands.create(
-                program: program, target: event.rawValue, attachType: LinkCommands.perfEventAttachType)
+                program: program, target: event.rawValue, attachType: LinkCommands.perfEventAttachType,
+                perfEventCookie: cookie)
             return Link(link, perfEvent: event)
         } catch {
             throw .system(error)

@@ -3,21 +3,29 @@ import Glibc
 
 extension Attach {
     /// A uprobe (or, with `returnProbe`, a uretprobe) at byte `offset` of the file `binary`,
-    /// in process `pid` or every process (-1), through the `uprobe` PMU and a BPF link.
+    /// in process `pid` or every process (-1), through the `uprobe` PMU and a BPF link. A nonzero
+    /// `referenceCounterOffset` (a USDT semaphore's file offset) is incremented while the probe is
+    /// attached; `cookie` is what the program's `bpf_get_attach_cookie()` returns.
     public static func uprobe(
-        program: borrowing FileDescriptor, binary: String, offset: UInt64, returnProbe: Bool = false, pid: Int32 = -1
+        program: borrowing FileDescriptor, binary: String, offset: UInt64, returnProbe: Bool = false, pid: Int32 = -1,
+        referenceCounterOffset: UInt64 = 0, cookie: UInt64 = 0
     ) throws(AttachError) -> Link {
         let type = try Self.uprobePMUType()
+        // The uprobe PMU's config: bit 0 asks for a return probe, bits 32-63 hold the reference counter's offset.
+        guard referenceCounterOffset >> 32 == 0 else {
+            throw .target(.binary(path: binary, error: "semaphore offset \(referenceCounterOffset) past 4 GiB"))
+        }
+        let config = (returnProbe ? 1 : 0) | referenceCounterOffset << 32
         // The kernel reads the path during perf_event_open only.
         let opened = try binary.withKernelString { (path) throws(AttachError) in
             try PerfEvent.open(
-                type: type, config: returnProbe ? 1 : 0, config1: kernelAddress(path), config2: offset,
+                type: type, config: config, config1: kernelAddress(path), config2: offset,
                 pid: pid, what: "\(returnProbe ? "uretprobe" : "uprobe") \(binary)+\(offset)"
             ).release()
         }
         let event: FileDescriptor
         do { event = try FileDescriptor(owning: opened) } catch { throw .system(error) }  // not 0: already owned once
-        return try PerfEvent.attach(program: program.rawValue, to: event)
+        return try PerfEvent.attach(program: program.rawValue, to: event, cookie: cookie)
     }
 
     /// A uprobe on the function `symbol` of the ELF file `binary` (its `.symtab`, else `.dynsym`).

@@ -22,7 +22,8 @@ extension ObjectSpec {
         // The section's BTF.ext records, found once for all its functions.
         let functionInfo = extSections.functions[section.name].map { btfExt?.functionInfo[Int($0)] } ?? nil
         let lineInfo = extSections.lines[section.name].map { btfExt?.lineInfo[Int($0)] } ?? nil
-        func append(_ name: String, isGlobal: Bool, isHidden: Bool = false, start: Int, length: Int) throws(ObjectError) {
+        func append(_ name: String, isGlobal: Bool, isHidden: Bool = false, start: Int, length: Int) throws(ObjectError)
+        {
             guard
                 let code = ByteReader(section.data, order: byteOrder)
                     .slice(offset: UInt64(start * Instruction.size), size: UInt64(length * Instruction.size))

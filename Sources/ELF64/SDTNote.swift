@@ -45,7 +45,8 @@ extension ELFFile {
         while at < UInt64(reader.count) {
             let where_ = Int(section.offset) + Int(at)
             guard let head = reader.record(at: at, size: 12) else {
-                throw ELFError(.truncated(needed: at + 12, available: reader.count), field: "note header", offset: where_)
+                throw ELFError(
+                    .truncated(needed: at + 12, available: reader.count), field: "note header", offset: where_)
             }
             let nameSize = UInt64(head.u32(0)), descriptionSize = UInt64(head.u32(4)), type = head.u32(8)
             let nameStart = at + 12, descriptionStart = nameStart + (nameSize + 3) / 4 * 4

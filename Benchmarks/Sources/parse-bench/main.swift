@@ -27,7 +27,8 @@ let operations: [String: String] = [
     "btf-decode": "decode every type of an opened BTF",
     "btf-dump": "raw dump (bpftool's text) of every type, into memory",
     "dedup": "open raw BTF and deduplicate its types (btf__new + btf__dedup), to encodable types",
-    "dedup-all": "all inputs' BTF (raw or an object's .BTF) opened and deduplicated together (btf__add_btf + btf__dedup)",
+    "dedup-all":
+        "all inputs' BTF (raw or an object's .BTF) opened and deduplicated together (btf__add_btf + btf__dedup)",
     "link": "link all inputs into one object (bpf_linker): read from disk, written to /dev/shm",
     "skeleton": "generate the Swift skeleton of an opened object (gen skeleton), into memory",
 ]

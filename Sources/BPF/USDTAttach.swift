@@ -1,0 +1,160 @@
+import BPFObject
+import ELF64
+import Synchronization
+
+/// Where one USDT probe site is probed: its file offset, its semaphore's (0: none), and where
+/// its arguments are.
+public struct USDTSite: Hashable, Sendable {
+    public let note: SDTNote
+    public let offset: UInt64
+    public let semaphoreOffset: UInt64
+    public let spec: USDTSpec
+
+    /// Every site of probe `provider:name` in `file` (a probe inlined in several places has several),
+    /// addresses turned into file offsets through the loadable segments as libbpf does.
+    public static func sites(
+        in file: ELFFile, provider: String, name: String
+    ) throws(AttachError) -> [USDTSite] {
+        let notes: [SDTNote]
+        let segments: [Segment]
+        do {
+            notes = try file.sdtNotes().filter { $0.provider == provider && $0.name == name }
+            segments = try file.segments().filter { $0.type == Segment.load }
+        } catch {
+            throw .target(.usdtSite(provider: provider, name: name, address: 0, .segments("\(error)")))
+        }
+        return try notes.map { note throws(AttachError) in
+            guard let code = segments.first(where: { $0.contains(address: note.address) }), code.isExecutable,
+                let offset = code.fileOffset(of: note.address)
+            else { throw .target(.usdtSite(provider: provider, name: name, address: note.address, .notInCode)) }
+            var semaphoreOffset: UInt64 = 0
+            if note.semaphore != 0 {
+                guard let data = segments.first(where: { $0.contains(address: note.semaphore) }), !data.isExecutable,
+                    let found = data.fileOffset(of: note.semaphore)
+                else {
+                    throw .target(
+                        .usdtSite(provider: provider, name: name, address: note.semaphore, .semaphoreNotInData))
+                }
+                semaphoreOffset = found
+            }
+            let spec: USDTSpec
+            do throws(USDTSpecProblem) {
+                spec = try USDTSpec(parsing: note.arguments, machine: file.header.machine)
+            } catch {
+                throw .target(.usdtArguments(provider: provider, name: name, error))
+            }
+            return USDTSite(note: note, offset: offset, semaphoreOffset: semaphoreOffset, spec: spec)
+        }
+    }
+}
+
+/// A USDT probe attached at each of its sites: one uprobe per site, each carrying as its cookie
+/// the slot of `__bpf_usdt_specs` that tells libbpf's `usdt.bpf.h` where the arguments are.
+/// Dropping it detaches every site and returns the slots.
+public final class USDTLink: Sendable {
+    /// The uprobes, one per site.
+    public let siteCount: Int
+    private let links: [SiteLink]
+    private let slots: [UInt32]
+    private let allocator: USDTSpecSlots
+
+    fileprivate init(links: [SiteLink], slots: [UInt32], allocator: USDTSpecSlots) {
+        self.links = links
+        self.slots = slots
+        self.allocator = allocator
+        siteCount = links.count
+    }
+
+    deinit { allocator.release(slots) }
+
+    /// The link of each site's uprobe, in site order (to pin or inspect).
+    public func withLink<R>(at index: Int, _ body: (borrowing Link) throws -> R) rethrows -> R {
+        try body(links[index].link)
+    }
+}
+
+/// One uprobe link, boxed so that several can sit in an array.
+private final class SiteLink: Sendable {
+    let link: Link
+    init(_ link: consuming Link) { self.link = link }
+}
+
+/// The free slots of one object's `__bpf_usdt_specs` map, shared by its USDT links (libbpf's
+/// usdt_manager: freed slots are reused first).
+final class USDTSpecSlots: Sendable {
+    private let state = Mutex<(free: [UInt32], next: UInt32)>(([], 0))
+
+    /// A slot below `limit`, or nil when all are taken.
+    func allocate(limit: UInt32) -> UInt32? {
+        state.withLock { state in
+            if let slot = state.free.popLast() { return slot }
+            guard state.next < limit else { return nil }
+            defer { state.next += 1 }
+            return state.next
+        }
+    }
+
+    func release(_ slots: [UInt32]) {
+        state.withLock { $0.free += slots }
+    }
+}
+
+extension Attach {
+    /// Attaches `program` (written with libbpf's `usdt.bpf.h`) of `object` to every site of USDT
+    /// probe `provider:name` in the ELF file `binary` (an executable or shared library), in process
+    /// `pid` or all (-1). Each distinct argument spec takes a slot of the object's
+    /// `__bpf_usdt_specs` map, written before the uprobes; semaphores are counted up by the kernel
+    /// while attached (`ref_ctr_offset`); `cookie` is what `bpf_usdt_cookie()` returns. If any site
+    /// fails, the sites attached so far are detached and their slots returned.
+    public static func usdt(
+        _ program: Program, of object: borrowing LoadedObject, binary: String, provider: String, name: String,
+        pid: Int32 = -1, cookie: UInt64 = 0
+    ) throws(AttachError) -> USDTLink {
+        guard let specs = object.map(named: "__bpf_usdt_specs") else { throw .target(.noUSDTSpecsMap) }
+        let file: ELFFile
+        do { file = try ELFFile(try ByteStorage(contentsOfFile: binary)) } catch {
+            throw .target(.binary(path: binary, error: "\(error)"))
+        }
+        let sites: [USDTSite]
+        sites = try USDTSite.sites(in: file, provider: provider, name: name)
+        guard !sites.isEmpty else { throw .target(.noUSDT(provider: provider, name: name, binary: binary)) }
+        let allocator = object.usdtSlots
+        var slots: [UInt32] = []
+        var slotOfSpec: [USDTSpec: UInt32] = [:]
+        var links: [SiteLink] = []
+        do {
+            for site in sites {
+                let slot: UInt32
+                if let known = slotOfSpec[site.spec] {
+                    slot = known
+                } else {
+                    guard let fresh = allocator.allocate(limit: specs.maxEntries) else {
+                        throw AttachError.target(.usdtSpecsFull(limit: specs.maxEntries))
+                    }
+                    slots.append(fresh)
+                    slotOfSpec[site.spec] = fresh
+                    slot = fresh
+                    let key = withUnsafeBytes(of: fresh.littleEndian) { Array($0) }  // the map's key: a host int
+                    do {
+                        try specs.update(key, site.spec.encoded(cookie: cookie, order: .host))
+                    } catch {
+                        throw AttachError.system(error)
+                    }
+                }
+                links.append(
+                    SiteLink(
+                        try uprobe(
+                            program: program.descriptor, binary: binary, offset: site.offset, pid: pid,
+                            referenceCounterOffset: site.semaphoreOffset, cookie: UInt64(slot))))
+            }
+        } catch let error as AttachError {
+            links.removeAll()
+            allocator.release(slots)
+            throw error
+        } catch {
+            allocator.release(slots)
+            throw .target(.binary(path: binary, error: "\(error)"))
+        }
+        return USDTLink(links: links, slots: slots, allocator: allocator)
+    }
+}

@@ -1,0 +1,228 @@
+import BPF
+import BPFObject
+import ELF64
+import Foundation
+import Glibc
+import TestSupport
+import Testing
+
+/// The USDT test binary (TestData/usdt) and what its probes are.
+enum USDTTarget {
+    static let path = TestPaths.testData + "/usdt/usdt_target"
+    /// Each probe and the program of usdt.bpf.c that counts it.
+    static let probes = [
+        ("args", "on_args"), ("stack", "on_stack"), ("constant", "on_constant"), ("plain", "on_plain"),
+        ("twice", "on_twice"), ("guarded", "on_guarded"),
+    ]
+
+    /// Runs the binary for `rounds` rounds.
+    static func run(rounds: Int) throws {
+        let result = try Host.capture(path, ["\(rounds)"])
+        #expect(result.status == 0, "usdt_target: \(result.err)")
+    }
+
+    /// The globals usdt.bpf.c records, by name, as text (each read as its C type).
+    static func recorded(_ object: borrowing LoadedObject) throws -> [String: Int64] {
+        let globals = try GlobalData(object)
+        var values: [String: Int64] = [:]
+        for name in [
+            "args_calls", "stack_calls", "constant_calls", "plain_calls", "twice_calls", "guarded_calls", "last_big",
+            "args_cookie", "stack_local", "twice_sum", "guarded_value",
+        ] {
+            values[name] = try globals.value(of: name, as: Int64.self)
+        }
+        for name in ["last_i", "args_count", "stack_i", "constant_first", "constant_second"] {
+            values[name] = Int64(try globals.value(of: name, as: Int32.self))
+        }
+        values["last_small"] = Int64(try globals.value(of: "last_small", as: Int16.self))
+        values["last_byte"] = Int64(try globals.value(of: "last_byte", as: UInt8.self))
+        return values
+    }
+
+    /// What three rounds record (see usdt_target.c): the last round's arguments, five `twice` hits
+    /// (one site every round, the other on even rounds), the guarded probe's computed value.
+    static let expectedAfterThreeRounds: [String: Int64] = [
+        "args_calls": 3, "stack_calls": 3, "constant_calls": 3, "plain_calls": 3, "twice_calls": 5, "guarded_calls": 3,
+        "last_i": 2, "last_big": -3_000_000_000_000, "last_small": -3, "last_byte": 202, "args_count": 4,
+        "args_cookie": 0xc00c1e, "stack_i": 2, "stack_local": 5_000_000_003, "constant_first": 42,
+        "constant_second": 2, "twice_sum": 7, "guarded_value": 2007,
+    ]
+}
+
+/// `.note.stapsdt` as `readelf -n` shows it, and argument specs as libbpf parses them.
+@Suite("USDT notes and argument specs")
+struct USDTNoteTests {
+    @Test("the test binary's notes: every field as readelf -n prints it (the committed listing)")
+    func notesMatchReadelf() throws {
+        let file = try ELFFile(ByteStorage(contentsOfFile: USDTTarget.path))
+        let notes = try file.sdtNotes()
+        let listing = try String(contentsOfFile: TestPaths.testData + "/usdt/usdt_target.notes.txt", encoding: .utf8)
+        let stapsdt = listing.components(separatedBy: "Displaying notes found in: .note.stapsdt").last ?? ""
+        var expected: [String] = []
+        var current: [String: String] = [:]
+        for line in stapsdt.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            if line.hasPrefix("Provider: ") { current = ["provider": String(line.dropFirst(10))] }
+            if line.hasPrefix("Name: ") { current["name"] = String(line.dropFirst(6)) }
+            if line.hasPrefix("Location: ") { current["location"] = line }
+            if line.hasPrefix("Arguments:") {
+                let arguments = line.dropFirst(10).trimmingCharacters(in: .whitespaces)
+                expected.append(
+                    "\(current["provider"]!) \(current["name"]!) \(current["location"]!) [\(arguments)]")
+            }
+        }
+        func hex(_ value: UInt64) -> String {
+            let digits = String(value, radix: 16)
+            return "0x" + String(repeating: "0", count: 16 - digits.count) + digits
+        }
+        let ours = notes.map {
+            "\($0.provider) \($0.name) Location: \(hex($0.address)), Base: \(hex($0.base)), Semaphore: \(hex($0.semaphore)) [\($0.arguments)]"
+        }
+        #expect(ours == expected)
+        #expect(notes.count == 7)
+    }
+
+    @Test("a real library's notes (libc, libstdc++ where present) read as readelf -n shows them")
+    func systemLibraries() throws {
+        let readelf = try #require(Host.find("readelf") ?? Host.find("llvm-readelf"))
+        var compared = 0
+        for path in ["/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libstdc++.so.6"] {
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            let notes = try ELFFile(ByteStorage(contentsOfFile: path)).sdtNotes()
+            let listing = try Host.capture(readelf, ["-n", path]).out
+            let providers = listing.split(separator: "\n").filter { $0.contains("Provider: ") }.count
+            let names = listing.split(separator: "\n").compactMap { line -> String? in
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                return trimmed.hasPrefix("Name: ") ? String(trimmed.dropFirst(6)) : nil
+            }
+            #expect(notes.count == providers, "\(path)")
+            #expect(notes.map(\.name) == names, "\(path)")
+            // libbpf parses every x86-64 argument of these (or refuses the same ones).
+            for note in notes { _ = try? USDTSpec(parsing: note.arguments, machine: .x86_64) }
+            compared += notes.count
+        }
+        print("system libraries: \(compared) USDT notes compared with readelf")
+    }
+
+    @Test("x86-64 argument forms: registers of every width, memory with and without displacement, constants")
+    func x86Arguments() throws {
+        let spec = try USDTSpec(
+            parsing: "-4@%edi -8@%rsi -2@%dx 1@%cl 8@-24(%rbp) 4@(%rsp) -4@$42 8@%r13", machine: .x86_64)
+        #expect(
+            spec.arguments == [
+                USDTArgument(location: .register(offset: 112), size: 4, isSigned: true),
+                USDTArgument(location: .register(offset: 104), size: 8, isSigned: true),
+                USDTArgument(location: .register(offset: 96), size: 2, isSigned: true),
+                USDTArgument(location: .register(offset: 88), size: 1, isSigned: false),
+                USDTArgument(location: .memory(register: 32, displacement: -24), size: 8, isSigned: false),
+                USDTArgument(location: .memory(register: 152, displacement: 0), size: 4, isSigned: false),
+                USDTArgument(location: .constant(42), size: 4, isSigned: true),
+                USDTArgument(location: .register(offset: 16), size: 8, isSigned: false),
+            ])
+        #expect(try USDTSpec(parsing: "", machine: .x86_64).arguments.isEmpty)
+        #expect(try USDTSpec(parsing: "  -4@%eax   ", machine: .x86_64).arguments.count == 1)
+    }
+
+    @Test("arm64 argument forms")
+    func arm64Arguments() throws {
+        let spec = try USDTSpec(parsing: "-4@[sp, 96] 8@[x1] 4@5 -8@x4", machine: .aarch64)
+        #expect(
+            spec.arguments == [
+                USDTArgument(location: .memory(register: 248, displacement: 96), size: 4, isSigned: true),
+                USDTArgument(location: .memory(register: 8, displacement: 0), size: 8, isSigned: false),
+                USDTArgument(location: .constant(5), size: 4, isSigned: false),
+                USDTArgument(location: .register(offset: 32), size: 8, isSigned: true),
+            ])
+    }
+
+    @Test(
+        "unreadable argument strings are typed errors, never traps",
+        arguments: [
+            ("3@%eax", USDTSpecProblem.unsupportedSize(3)),
+            ("-4@%xyz", .unknownRegister("xyz")),
+            ("8@sym(%rip)", .unrecognized(argument: 0, text: "8@sym(%rip)")),
+            ("-4@%eax junk", .unrecognized(argument: 1, text: "junk")),
+            ("99999999999999999999@%eax", .unrecognized(argument: 0, text: "99999999999999999999@%eax")),
+            (String(repeating: "4@$1 ", count: 13), .tooManyArguments),
+        ])
+    func malformed(_ text: String, _ problem: USDTSpecProblem) {
+        #expect(throws: problem) { try USDTSpec(parsing: text, machine: .x86_64) }
+    }
+
+    @Test("the spec's bytes are libbpf's struct __bpf_usdt_spec (208 bytes; cookie at 192, count at 200)")
+    func encoding() throws {
+        let bytes = try USDTSpec(parsing: "-4@%edi 8@-24(%rbp) 2@$7", machine: .x86_64).encoded(
+            cookie: 0x1122_3344, order: .little)
+        #expect(bytes.count == 208)
+        func u64(_ at: Int) -> UInt64 { bytes[at..<at + 8].reversed().reduce(0) { $0 << 8 | UInt64($1) } }
+        #expect(Array(bytes[8..<16]) == [1, 0, 0, 0, 112, 0, 1, 32])  // REG, rdi, signed, shift 32
+        #expect(u64(16) == UInt64(bitPattern: -24))
+        #expect(Array(bytes[24..<32]) == [2, 0, 0, 0, 32, 0, 0, 0])  // REG_DEREF, rbp, unsigned, shift 0
+        #expect(u64(32) == 7)
+        #expect(Array(bytes[40..<48]) == [0, 0, 0, 0, 0, 0, 0, 48])  // CONST, unsigned, shift 48
+        #expect(u64(192) == 0x1122_3344)
+        #expect(bytes[200] == 3 && bytes[201] == 0)
+    }
+}
+
+extension KernelTests {
+    @Suite("USDT probes on the kernel", kernelTrait, .serialized)
+    struct USDTKernelTests {
+        @Test("a libbpf USDT object reads every probe's arguments; the semaphore gates; detaching stops counting")
+        func countsAndArguments() throws {
+            try KernelObjects.exclusively {
+                let before = KernelObjects.openCount()
+                do {
+                    let object = try loadTestData("usdt.bpfel.o")
+                    var links: [USDTLink] = []
+                    for (probe, programName) in USDTTarget.probes {
+                        let program = try object.program(named: programName).required(programName)
+                        links.append(
+                            try Attach.usdt(
+                                program, of: object, binary: USDTTarget.path, provider: "swiftbpf", name: probe,
+                                cookie: probe == "args" ? 0xc00c1e : 0))
+                    }
+                    #expect(links.map(\.siteCount) == [1, 1, 1, 1, 2, 1])
+                    try USDTTarget.run(rounds: 3)
+                    #expect(try USDTTarget.recorded(object) == USDTTarget.expectedAfterThreeRounds)
+                    links.removeAll()
+                    try USDTTarget.run(rounds: 3)
+                    #expect(try USDTTarget.recorded(object)["plain_calls"] == 3, "detached: no more counting")
+                }
+                #expect(KernelObjects.openCount() == before)
+            }
+        }
+
+        @Test("refusals: no such probe, an object without usdt.bpf.h, a binary that is not ELF")
+        func refusals() throws {
+            try KernelObjects.exclusively {
+                let object = try loadTestData("usdt.bpfel.o")
+                let program = try object.program(named: "on_plain").required("on_plain")
+                func problem(_ body: () throws(AttachError) -> USDTLink) -> AttachError.TargetProblem? {
+                    do {
+                        _ = try body()
+                        return nil
+                    } catch {
+                        if case let .target(problem) = error { return problem }
+                        return nil
+                    }
+                }
+                #expect(
+                    problem { () throws(AttachError) in
+                        try Attach.usdt(
+                            program, of: object, binary: USDTTarget.path, provider: "swiftbpf", name: "nope")
+                    } == .noUSDT(provider: "swiftbpf", name: "nope", binary: USDTTarget.path))
+                let other = try loadTestData("minimal.bpfel.o")
+                #expect(
+                    problem { () throws(AttachError) in
+                        try Attach.usdt(
+                            program, of: other, binary: USDTTarget.path, provider: "swiftbpf", name: "plain")
+                    } == .noUSDTSpecsMap)
+                #expect(throws: AttachError.self) {
+                    _ = try Attach.usdt(
+                        program, of: object, binary: TestPaths.testData + "/usdt/usdt_target.c", provider: "swiftbpf",
+                        name: "plain")
+                }
+            }
+        }
+    }
+}
