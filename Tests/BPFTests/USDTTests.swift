@@ -192,6 +192,38 @@ extension KernelTests {
             }
         }
 
+        @Test("the same globals as libbpf's own USDT attach records (Tests/Reference/usdt-attach.c)")
+        func likeLibbpf() throws {
+            let cc = try #require(Host.find("cc"), "cc builds libbpf's side")
+            let tool = NSTemporaryDirectory() + "swiftbpf-usdt-attach-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: tool) }
+            let build = try Host.capture(cc, ["-O2", "-o", tool, TestPaths.root + "/Tests/Reference/usdt-attach.c", "-lbpf"])
+            try #require(build.status == 0, "the reference builds: \(build.err)")
+            let theirs = try Host.capture(tool, [TestPaths.testData + "/obj/usdt.bpfel.o", USDTTarget.path, "3"])
+            try #require(theirs.status == 0, "libbpf attaches: \(theirs.err)")
+            try KernelObjects.exclusively {
+                let object = try loadTestData("usdt.bpfel.o")
+                var links: [USDTLink] = []
+                for (probe, programName) in USDTTarget.probes {
+                    links.append(
+                        try Attach.usdt(
+                            try object.program(named: programName).required(programName), of: object,
+                            binary: USDTTarget.path, provider: "swiftbpf", name: probe,
+                            cookie: probe == "args" ? 0xc00c1e : 0))
+                }
+                try USDTTarget.run(rounds: 3)
+                let globals = try GlobalData(object)
+                var ours: [String] = []
+                for line in theirs.out.split(separator: "\n") {
+                    let name = String(line.split(separator: "=")[0])
+                    ours.append(name + "=" + (try globals.bytes(of: name)).map { String(format: "%02x", $0) }.joined())
+                }
+                #expect(ours == theirs.out.split(separator: "\n").map(String.init))
+                #expect(ours.count == 18)
+                _ = links
+            }
+        }
+
         @Test("refusals: no such probe, an object without usdt.bpf.h, a binary that is not ELF")
         func refusals() throws {
             try KernelObjects.exclusively {
