@@ -12,39 +12,45 @@ public struct USDTSite: Hashable, Sendable {
 
     /// Every site of probe `provider:name` in `file` (a probe inlined in several places has several),
     /// addresses turned into file offsets through the loadable segments as libbpf does.
-    public static func sites(
-        in file: ELFFile, provider: String, name: String
-    ) throws(AttachError) -> [USDTSite] {
+    public static func sites(in file: ELFFile, provider: String, name: String) throws(AttachError) -> [USDTSite] {
         let notes: [SDTNote]
         let segments: [Segment]
         do {
             notes = try file.sdtNotes().filter { $0.provider == provider && $0.name == name }
-            segments = try file.segments().filter { $0.type == Segment.load }
+            segments = try loadableSegments(of: file)
         } catch {
             throw .target(.usdtSite(provider: provider, name: name, address: 0, .segments("\(error)")))
         }
         return try notes.map { note throws(AttachError) in
-            guard let code = segments.first(where: { $0.contains(address: note.address) }), code.isExecutable,
-                let offset = code.fileOffset(of: note.address)
-            else { throw .target(.usdtSite(provider: provider, name: name, address: note.address, .notInCode)) }
-            var semaphoreOffset: UInt64 = 0
-            if note.semaphore != 0 {
-                guard let data = segments.first(where: { $0.contains(address: note.semaphore) }), !data.isExecutable,
-                    let found = data.fileOffset(of: note.semaphore)
-                else {
-                    throw .target(
-                        .usdtSite(provider: provider, name: name, address: note.semaphore, .semaphoreNotInData))
-                }
-                semaphoreOffset = found
-            }
-            let spec: USDTSpec
-            do throws(USDTSpecProblem) {
-                spec = try USDTSpec(parsing: note.arguments, machine: file.header.machine)
-            } catch {
-                throw .target(.usdtArguments(provider: provider, name: name, error))
-            }
-            return USDTSite(note: note, offset: offset, semaphoreOffset: semaphoreOffset, spec: spec)
+            try site(of: note, segments: segments, machine: file.header.machine)
         }
+    }
+
+    /// The `PT_LOAD` segments of `file`, where probe and semaphore addresses are looked up.
+    public static func loadableSegments(of file: ELFFile) throws(ELFError) -> [Segment] {
+        try file.segments().filter { $0.type == Segment.load }
+    }
+
+    /// Where `note`'s probe and semaphore are in the file, and its arguments for `machine`.
+    public static func site(of note: SDTNote, segments: [Segment], machine: Machine) throws(AttachError) -> USDTSite {
+        let (provider, name) = (note.provider, note.name)
+        guard let code = segments.first(where: { $0.contains(address: note.address) }), code.isExecutable,
+            let offset = code.fileOffset(of: note.address)
+        else { throw .target(.usdtSite(provider: provider, name: name, address: note.address, .notInCode)) }
+        var semaphoreOffset: UInt64 = 0
+        if note.semaphore != 0 {
+            guard let data = segments.first(where: { $0.contains(address: note.semaphore) }), !data.isExecutable,
+                let found = data.fileOffset(of: note.semaphore)
+            else {
+                throw .target(.usdtSite(provider: provider, name: name, address: note.semaphore, .semaphoreNotInData))
+            }
+            semaphoreOffset = found
+        }
+        let spec: USDTSpec
+        do throws(USDTSpecProblem) { spec = try USDTSpec(parsing: note.arguments, machine: machine) } catch {
+            throw .target(.usdtArguments(provider: provider, name: name, error))
+        }
+        return USDTSite(note: note, offset: offset, semaphoreOffset: semaphoreOffset, spec: spec)
     }
 }
 

@@ -15,6 +15,7 @@ enum SwiftBPF {
         ("feature", "probe which program and map types this kernel supports", FeatureCommand.run),
         ("gen", "generate a typed Swift skeleton of an object, or link objects", GenCommand.run),
         ("token", "list delegated bpffs mounts; mount one for a container's user namespace", TokenCommand.run),
+        ("usdt", "list the USDT probes of a binary, as readelf -n shows them, and where they attach", USDTCommand.run),
     ]
 
     static var help: String {

@@ -197,7 +197,8 @@ extension KernelTests {
             let cc = try #require(Host.find("cc"), "cc builds libbpf's side")
             let tool = NSTemporaryDirectory() + "swiftbpf-usdt-attach-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: tool) }
-            let build = try Host.capture(cc, ["-O2", "-o", tool, TestPaths.root + "/Tests/Reference/usdt-attach.c", "-lbpf"])
+            let build = try Host.capture(
+                cc, ["-O2", "-o", tool, TestPaths.root + "/Tests/Reference/usdt-attach.c", "-lbpf"])
             try #require(build.status == 0, "the reference builds: \(build.err)")
             let theirs = try Host.capture(tool, [TestPaths.testData + "/obj/usdt.bpfel.o", USDTTarget.path, "3"])
             try #require(theirs.status == 0, "libbpf attaches: \(theirs.err)")

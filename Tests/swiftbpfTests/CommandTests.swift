@@ -6,6 +6,29 @@ import Testing
 struct CommandTests {
     static let multi = TestPaths.testData + "/obj/multi.bpfel.o"
 
+    @Test("usdt list shows what readelf -n shows of each probe, then where it attaches and its arguments")
+    func usdtList() throws {
+        let binary = TestPaths.testData + "/usdt/usdt_target"
+        let ours = try Host.capture(Host.swiftbpf, ["usdt", "list", binary])
+        #expect(ours.status == 0)
+        let readelf = try #require(Host.find("readelf") ?? Host.find("llvm-readelf"))
+        let theirs = try Host.capture(readelf, ["-n", binary]).out
+        let stapsdt = theirs.components(separatedBy: "Displaying notes found in: .note.stapsdt").last ?? ""
+        func fields(_ text: String) -> [String] {
+            text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { line in
+                ["Provider:", "Name:", "Location:", "Arguments:"].contains { line.hasPrefix($0) }
+            }
+        }
+        #expect(fields(ours.out) == fields(stapsdt))
+        #expect(fields(ours.out).count == 28)
+        #expect(
+            ours.out.contains("Uprobe: offset 0x1227, semaphore at 0x3020\nSpec: s32 *(%rbp - 20), s64 *(%rbp - 8)"))
+        let json = try Host.capture(Host.swiftbpf, ["usdt", "list", binary, "--json"])
+        let probes = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [[String: Any]])
+        #expect(probes.count == 7 && probes.allSatisfy { $0["offset"] != nil && $0["error"] == nil })
+        #expect(try Host.capture(Host.swiftbpf, ["usdt", "list", TestPaths.testData + "/usdt/build.sh"]).status == 1)
+    }
+
     @Test("inspect --json carries the BPF view: programs, maps, relocations")
     func inspectJSON() throws {
         let result = try Host.capture(Host.swiftbpf, ["inspect", Self.multi, "--json"])
