@@ -13,6 +13,10 @@ public enum Features {
     /// The BTF kinds this kernel accepts, each found by loading a small blob that uses it.
     public static var btfKinds: BTFKindSupport { FeatureCache.host.btfKinds }
 
+    /// Whether `BPF_TRACE_UPROBE_MULTI` links work (Linux 6.6): a program loaded for them, linked to
+    /// a uprobe in `/`, is refused with `EBADF` (the path) rather than `EINVAL` (the attach type).
+    public static var uprobeMultiLinks: Bool { FeatureCache.host.uprobeMultiLinks }
+
     /// How many times the `BPF_PROG_BIND_MAP` probe has actually run in this process (once, however many ask).
     public static var programBindMapProbeRuns: Int { FeatureCache.host.bindProbeRuns }
 }
@@ -27,6 +31,7 @@ final class FeatureCache: Sendable {
     private let token: Int32?
     private let bind = Mutex<Bool?>(nil)
     private let kinds = Mutex<BTFKindSupport?>(nil)
+    private let uprobeMulti = Mutex<Bool?>(nil)
     private let bindRuns = Atomic<Int>(0)
 
     init(token: Int32?) { self.token = token }
@@ -49,6 +54,40 @@ final class FeatureCache: Sendable {
             let found = probeBTFKinds()
             cached = found
             return found
+        }
+    }
+
+    var uprobeMultiLinks: Bool {
+        uprobeMulti.withLock { cached in
+            if let cached { return cached }
+            let found = probeUprobeMultiLinks()
+            cached = found
+            return found
+        }
+    }
+
+    private func probeUprobeMultiLinks() -> Bool {
+        do {
+            var attributes = ProgramAttributes(
+                type: .kprobe,
+                instructions: [
+                    Instruction(opcode: 0xb7, destination: 0, immediate: 0),  // r0 = 0
+                    Instruction(opcode: 0x95),  // exit
+                ], license: "GPL")
+            attributes.name = "sbpf_probe_upm"
+            attributes.token = token
+            attributes.expectedAttachType = .traceUprobeMulti
+            let program = try ProgramCommands.load(attributes)
+            do {
+                _ = try LinkCommands.createUprobeMulti(
+                    program: program.rawValue, path: "/", offsets: [0], referenceCounterOffsets: [], cookies: [],
+                    returnProbe: false, pid: -1)
+                return false  // a uprobe in a directory: never made
+            } catch {
+                return error.errno == EBADF
+            }
+        } catch {
+            return false
         }
     }
 

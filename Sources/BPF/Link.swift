@@ -83,6 +83,41 @@ package enum LinkCommands {
         return try Syscall.bpfDescriptor(.linkCreate, &attr, "BPF_LINK_CREATE")
     }
 
+    /// `BPF_TRACE_UPROBE_MULTI` (Linux 6.6): one link probing `offsets` of the file at `path`, each
+    /// with its reference counter (empty: none) and cookie (empty: 0). Every array is as long as
+    /// `offsets` or empty, checked here: the kernel reads `count` entries of each it is given.
+    package static let uprobeMultiAttachType: UInt32 = 48
+
+    package static func createUprobeMulti(
+        program: Int32, path: String, offsets: [UInt64], referenceCounterOffsets: [UInt64], cookies: [UInt64],
+        returnProbe: Bool, pid: Int32
+    ) throws(SyscallError) -> FileDescriptor {
+        guard !offsets.isEmpty, offsets.count <= Int(UInt32.max),
+            referenceCounterOffsets.isEmpty || referenceCounterOffsets.count == offsets.count,
+            cookies.isEmpty || cookies.count == offsets.count
+        else { throw SyscallError(operation: "BPF_LINK_CREATE uprobe_multi: arrays of unequal lengths", errno: EINVAL) }
+        let fd = try path.withKernelString { (p) throws(SyscallError) in
+            try offsets.withUnsafeBufferPointer { (o) throws(SyscallError) in
+                try referenceCounterOffsets.withUnsafeBufferPointer { (r) throws(SyscallError) in
+                    try cookies.withUnsafeBufferPointer { (c) throws(SyscallError) in
+                        var attr = LinkCreateAttr()
+                        attr.progFD = UInt32(bitPattern: program)
+                        attr.attachType = uprobeMultiAttachType
+                        attr.uprobeMultiPath = kernelAddress(p)
+                        attr.uprobeMultiOffsets = kernelAddress(o.baseAddress)
+                        attr.uprobeMultiRefCtrOffsets = r.isEmpty ? 0 : kernelAddress(r.baseAddress)
+                        attr.uprobeMultiCookies = c.isEmpty ? 0 : kernelAddress(c.baseAddress)
+                        attr.uprobeMultiCount = UInt32(o.count)
+                        attr.uprobeMultiFlags = returnProbe ? 1 : 0  // BPF_F_UPROBE_MULTI_RETURN
+                        attr.uprobeMultiPid = UInt32(bitPattern: max(pid, 0))
+                        return try Syscall.bpf(.linkCreate, &attr, "BPF_LINK_CREATE uprobe_multi \(path)")
+                    }
+                }
+            }
+        }
+        return try FileDescriptor(owning: fd)
+    }
+
     /// `BPF_LINK_DETACH`: detaches the link's program now, even while other descriptors or pins
     /// keep the link object alive.
     package static func detach(link: Int32) throws(SyscallError) {

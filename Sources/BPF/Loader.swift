@@ -30,6 +30,10 @@ public struct LoadOptions: Sendable {
     /// The BPF token the load uses (ignored by `ObjectSpec.load(_:token:)`): by default,
     /// libbpf's choice (`LIBBPF_BPF_TOKEN_PATH`, else `/sys/fs/bpf` when it delegates anything).
     public var token: TokenSource = .automatic
+    /// Whether USDT programs (`SEC("usdt…")`) load for `uprobe.multi` links, one link for every
+    /// site of a probe (libbpf 1.5's choice): `nil` where the kernel has them (probed once),
+    /// `false` for one uprobe per site (as older kernels need).
+    public var usdtThroughUprobeMulti: Bool?
 
     public init() {}
 }
@@ -127,6 +131,11 @@ extension ObjectSpec {
             attributes.fdArray = fdArray
             attributes.token = context.token
             try describe(program, in: &attributes, kernel: kernel, structOps: structOps)
+            if program.kind?.flags.contains(.usdt) == true,
+                options.usdtThroughUprobeMulti ?? context.features.uprobeMultiLinks
+            {
+                attributes.expectedAttachType = .traceUprobeMulti
+            }
             if btf >= 0 {
                 attributes.btf = btf
                 // func_info names FUNC types: without them (sanitized away) neither it nor line_info can go.
@@ -148,7 +157,9 @@ extension ObjectSpec {
             if options.bindReadOnlyData, context.features.programBindMap {
                 bindMetadata(metadataMaps, program: fd.rawValue, object, options)
             }
-            object.append(Program(name: program.name, type: type, descriptor: fd))
+            object.append(
+                Program(
+                    name: program.name, type: type, descriptor: fd, expectedAttachType: attributes.expectedAttachType))
         }
         try fillSlots(&object, reused: reusedMaps)
         fillStructOps(&object, structOps)

@@ -9,11 +9,15 @@ public final class Program: Sendable {
     /// The program's descriptor, for as long as this program lives: borrow it (attach calls take
     /// `borrowing FileDescriptor`).
     public let descriptor: FileDescriptor
+    /// The attach type it was loaded for, when this process loaded it (`nil` otherwise or none):
+    /// a USDT program loaded for `uprobe.multi` links attaches through one.
+    public let expectedAttachType: AttachType?
 
-    init(name: String, type: ProgramType, descriptor: consuming FileDescriptor) {
+    init(name: String, type: ProgramType, descriptor: consuming FileDescriptor, expectedAttachType: AttachType? = nil) {
         self.name = name
         self.type = type
         self.descriptor = descriptor
+        self.expectedAttachType = expectedAttachType
     }
 
     /// A program already in the kernel, by id.
@@ -48,6 +52,8 @@ extension Program {
         var attributes = ProgramAttributes(type: type, instructions: instructions, license: license)
         attributes.name = name
         attributes.expectedAttachType = expectedAttachType
-        return Program(name: name, type: type, descriptor: try ProgramCommands.load(attributes))
+        return Program(
+            name: name, type: type, descriptor: try ProgramCommands.load(attributes),
+            expectedAttachType: expectedAttachType)
     }
 }

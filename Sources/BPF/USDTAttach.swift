@@ -54,26 +54,28 @@ public struct USDTSite: Hashable, Sendable {
     }
 }
 
-/// A USDT probe attached at each of its sites: one uprobe per site, each carrying as its cookie
-/// the slot of `__bpf_usdt_specs` that tells libbpf's `usdt.bpf.h` where the arguments are.
-/// Dropping it detaches every site and returns the slots.
+/// A USDT probe attached at each of its sites — one `uprobe.multi` link for all of them, or one
+/// uprobe per site — each site carrying as its cookie the slot of `__bpf_usdt_specs` that tells
+/// libbpf's `usdt.bpf.h` where the arguments are. Dropping it detaches every site and returns the slots.
 public final class USDTLink: Sendable {
-    /// The uprobes, one per site.
+    /// The probe's sites (a probe compiled into several places has several).
     public let siteCount: Int
+    /// The links: one `uprobe.multi` link, or one uprobe per site.
+    public var linkCount: Int { links.count }
     private let links: [SiteLink]
     private let slots: [UInt32]
     private let allocator: USDTSpecSlots
 
-    fileprivate init(links: [SiteLink], slots: [UInt32], allocator: USDTSpecSlots) {
+    fileprivate init(links: [SiteLink], sites: Int, slots: [UInt32], allocator: USDTSpecSlots) {
         self.links = links
         self.slots = slots
         self.allocator = allocator
-        siteCount = links.count
+        siteCount = sites
     }
 
     deinit { allocator.release(slots) }
 
-    /// The link of each site's uprobe, in site order (to pin or inspect).
+    /// Link `index` (of ``linkCount``), to pin or inspect.
     public func withLink<R>(at index: Int, _ body: (borrowing Link) throws -> R) rethrows -> R {
         try body(links[index].link)
     }
@@ -127,7 +129,9 @@ extension Attach {
         let allocator = object.usdtSlots
         var slots: [UInt32] = []
         var slotOfSpec: [USDTSpec: UInt32] = [:]
+        var siteSlots: [UInt32] = []
         var links: [SiteLink] = []
+        let multi = program.expectedAttachType == .traceUprobeMulti
         do {
             for site in sites {
                 let slot: UInt32
@@ -147,11 +151,24 @@ extension Attach {
                         throw AttachError.system(error)
                     }
                 }
+                siteSlots.append(slot)
+                if !multi {
+                    links.append(
+                        SiteLink(
+                            try uprobe(
+                                program: program.descriptor, binary: binary, offset: site.offset, pid: pid,
+                                referenceCounterOffset: site.semaphoreOffset, cookie: UInt64(slot))))
+                }
+            }
+            if multi {
+                // One link for every site: the program was loaded for uprobe.multi.
+                let semaphores = sites.map(\.semaphoreOffset)
                 links.append(
                     SiteLink(
-                        try uprobe(
-                            program: program.descriptor, binary: binary, offset: site.offset, pid: pid,
-                            referenceCounterOffset: site.semaphoreOffset, cookie: UInt64(slot))))
+                        try uprobeMulti(
+                            program: program.descriptor, binary: binary, offsets: sites.map(\.offset),
+                            cookies: siteSlots.map(UInt64.init),
+                            referenceCounterOffsets: semaphores.allSatisfy { $0 == 0 } ? [] : semaphores, pid: pid)))
             }
         } catch let error as AttachError {
             links.removeAll()
@@ -161,6 +178,6 @@ extension Attach {
             allocator.release(slots)
             throw .target(.binary(path: binary, error: "\(error)"))
         }
-        return USDTLink(links: links, slots: slots, allocator: allocator)
+        return USDTLink(links: links, sites: sites.count, slots: slots, allocator: allocator)
     }
 }

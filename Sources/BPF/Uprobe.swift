@@ -39,26 +39,68 @@ extension Attach {
     /// Where a function's code starts in its file: its address, less the address of its section,
     /// plus the section's file offset.
     public static func fileOffset(of symbol: String, in binary: String) throws(AttachError) -> UInt64 {
+        try fileOffsets(of: [symbol], in: binary)[0]
+    }
+
+    /// The file offsets of several functions of `binary`, its symbol tables read once (`.symtab`
+    /// first, then `.dynsym`).
+    public static func fileOffsets(of symbols: [String], in binary: String) throws(AttachError) -> [UInt64] {
+        var wanted = Dictionary(symbols.map { ($0, UInt64?.none) }, uniquingKeysWith: { a, _ in a })
         do {
             let file = try ELFFile(try ByteStorage(contentsOfFile: binary))
             var tables: [SymbolTable] = []
             if let table = try file.symbolTable() { tables.append(table) }
             if let dynamic = file.firstSection(ofType: .dynsym) { tables.append(try file.symbols(in: dynamic)) }
             for table in tables {
-                for entry in table where entry.type == .function && entry.name == symbol {
+                for entry in table where entry.type == .function {
+                    let name = String(entry.name)
+                    guard let known = wanted[name], known == nil else { continue }
                     guard let index = entry.section.sectionIndex, index < file.sections.count else { continue }
                     let section = file.sections[index]
                     // A section with bytes in the file lies inside it (checked on open): the sum cannot overflow.
                     guard section.hasFileData, entry.value >= section.address,
                         entry.value - section.address < section.size
                     else { continue }
-                    return entry.value - section.address + section.offset
+                    wanted[name] = entry.value - section.address + section.offset
                 }
             }
         } catch {
             throw .target(.binary(path: binary, error: "\(error)"))
         }
-        throw .target(.noFunction(symbol, binary: binary))
+        return try symbols.map { symbol throws(AttachError) in
+            guard let offset = wanted[symbol] ?? nil else { throw .target(.noFunction(symbol, binary: binary)) }
+            return offset
+        }
+    }
+
+    /// A `uprobe.multi` link (Linux 6.6): `program` (loaded for it: `SEC("uprobe.multi…")`, or a
+    /// USDT program the loader prepared so) probing each of `offsets` of `binary` in one link, each
+    /// with its cookie (`bpf_get_attach_cookie()`; empty: 0) and reference counter (a USDT
+    /// semaphore's offset; empty: none); with `returnProbe`, on return. Arrays other than `offsets`
+    /// are empty or as long.
+    public static func uprobeMulti(
+        program: borrowing FileDescriptor, binary: String, offsets: [UInt64], cookies: [UInt64] = [],
+        referenceCounterOffsets: [UInt64] = [], returnProbe: Bool = false, pid: Int32 = -1
+    ) throws(AttachError) -> Link {
+        do {
+            return Link(
+                try LinkCommands.createUprobeMulti(
+                    program: program.rawValue, path: binary, offsets: offsets,
+                    referenceCounterOffsets: referenceCounterOffsets, cookies: cookies, returnProbe: returnProbe,
+                    pid: pid))
+        } catch {
+            throw .system(error)
+        }
+    }
+
+    /// A `uprobe.multi` link on functions of `binary` by name, each with its cookie (empty: 0).
+    public static func uprobeMulti(
+        program: borrowing FileDescriptor, binary: String, symbols: [String], cookies: [UInt64] = [],
+        returnProbe: Bool = false, pid: Int32 = -1
+    ) throws(AttachError) -> Link {
+        try uprobeMulti(
+            program: program, binary: binary, offsets: try fileOffsets(of: symbols, in: binary), cookies: cookies,
+            returnProbe: returnProbe, pid: pid)
     }
 
     /// The `uprobe` PMU's type number from sysfs.

@@ -167,12 +167,16 @@ struct USDTNoteTests {
 extension KernelTests {
     @Suite("USDT probes on the kernel", kernelTrait, .serialized)
     struct USDTKernelTests {
-        @Test("a libbpf USDT object reads every probe's arguments; the semaphore gates; detaching stops counting")
-        func countsAndArguments() throws {
+        @Test(
+            "a libbpf USDT object reads every probe's arguments; the semaphore gates; detaching stops counting (one uprobe.multi link per probe, or one uprobe per site)",
+            arguments: [true, false])
+        func countsAndArguments(multi: Bool) throws {
             try KernelObjects.exclusively {
                 let before = KernelObjects.openCount()
                 do {
-                    let object = try loadTestData("usdt.bpfel.o")
+                    var options = LoadOptions()
+                    options.usdtThroughUprobeMulti = multi
+                    let object = try loadTestData("usdt.bpfel.o", options)
                     var links: [USDTLink] = []
                     for (probe, programName) in USDTTarget.probes {
                         let program = try object.program(named: programName).required(programName)
@@ -182,6 +186,9 @@ extension KernelTests {
                                 cookie: probe == "args" ? 0xc00c1e : 0))
                     }
                     #expect(links.map(\.siteCount) == [1, 1, 1, 1, 2, 1])
+                    #expect(links.map(\.linkCount) == (multi ? [1, 1, 1, 1, 1, 1] : [1, 1, 1, 1, 2, 1]))
+                    let expected: AttachType? = multi ? .traceUprobeMulti : nil
+                    #expect(object.programs.allSatisfy { $0.expectedAttachType == expected })
                     try USDTTarget.run(rounds: 3)
                     #expect(try USDTTarget.recorded(object) == USDTTarget.expectedAfterThreeRounds)
                     links.removeAll()
@@ -222,6 +229,42 @@ extension KernelTests {
                 #expect(ours == theirs.out.split(separator: "\n").map(String.init))
                 #expect(ours.count == 18)
                 _ = links
+            }
+        }
+
+        @Test("uprobe.multi: one link counts calls of several functions, each under its cookie; detaching stops it")
+        func uprobeMulti() throws {
+            #expect(Features.uprobeMultiLinks, "Linux 6.6+ has uprobe.multi links")
+            try KernelObjects.exclusively {
+                let before = KernelObjects.openCount()
+                do {
+                    let object = try loadTestData("uprobe_multi.bpfel.o")
+                    let program = try object.program(named: "count_calls").required("count_calls")
+                    #expect(program.expectedAttachType == .traceUprobeMulti)
+                    let link = try Attach.uprobeMulti(
+                        program: program.descriptor, binary: USDTTarget.path,
+                        symbols: ["in_registers", "on_stack", "main"], cookies: [1, 2, 3])
+                    try USDTTarget.run(rounds: 4)
+                    let globals = try GlobalData(object)
+                    func counts() throws -> [UInt64] {
+                        try globals.bytes(of: "calls").withUnsafeBytes { Array($0.bindMemory(to: UInt64.self)) }
+                    }
+                    #expect(try counts() == [0, 4, 4, 1, 0, 0, 0, 0])
+                    link.detach()
+                    try USDTTarget.run(rounds: 4)
+                    #expect(try counts() == [0, 4, 4, 1, 0, 0, 0, 0], "detached: no more counting")
+                    // Unequal arrays are refused before the kernel reads them.
+                    #expect(throws: AttachError.self) {
+                        _ = try Attach.uprobeMulti(
+                            program: program.descriptor, binary: USDTTarget.path, offsets: [0x1250, 0x1210],
+                            cookies: [1])
+                    }
+                    #expect(throws: AttachError.self) {
+                        _ = try Attach.uprobeMulti(
+                            program: program.descriptor, binary: USDTTarget.path, symbols: ["nope"])
+                    }
+                }
+                #expect(KernelObjects.openCount() == before)
             }
         }
 
