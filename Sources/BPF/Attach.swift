@@ -142,7 +142,8 @@ public enum Attach {
 
     /// Attaches by the program's section name, as libbpf's `bpf_program__attach` does:
     /// `tracepoint/…`/`tp/…`, `raw_tp/…`/`raw_tracepoint/…`, `tp_btf/…`, `fentry/…` and friends,
-    /// `uprobe/BINARY:FUNCTION` and `uretprobe/…`, `iter/…`.
+    /// `uprobe/BINARY:FUNCTION` and `uretprobe/…`, `uprobe.multi/BINARY:PATTERN` (a glob of function
+    /// names), `iter/…`; USDT programs attach with their object (``auto(_:of:pid:cookie:)``).
     /// Kinds that need a target the section cannot give (XDP, tc, cgroups, sockets) are an error.
     public static func auto(program: borrowing FileDescriptor, kind: ProgramKind) throws(AttachError) -> Link {
         switch kind.autoAttach {
@@ -151,6 +152,11 @@ public enum Attach {
         case .tracing: return try rawTracepoint(program: program, name: nil)
         case let .uprobe(binary, function, returnProbe):
             return try uprobe(program: program, binary: binary, symbol: function, returnProbe: returnProbe)
+        case let .uprobeMulti(binary, pattern, returnProbe):
+            return try uprobeMulti(
+                program: program, binary: binary, symbols: try functions(matching: pattern, in: binary),
+                returnProbe: returnProbe)
+        case .usdt: throw .target(.usdtNeedsObject)
         case .iterator: return try iterator(program: program)
         case .structOps: throw .target(.structOpsProgram)
         case .kprobe:

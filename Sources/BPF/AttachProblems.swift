@@ -55,6 +55,8 @@ extension AttachError {
         case usdtArguments(provider: String, name: String, USDTSpecProblem)
         /// The object has no `__bpf_usdt_specs` map: its program does not include libbpf's `usdt.bpf.h`.
         case noUSDTSpecsMap
+        /// A USDT program attached by section without its object (whose specs map it needs).
+        case usdtNeedsObject
         /// More distinct USDT argument specs attached than the specs map holds.
         case usdtSpecsFull(limit: UInt32)
 
@@ -77,6 +79,7 @@ extension AttachError {
             case .noUSDTSpecsMap:
                 "the object has no __bpf_usdt_specs map (does the program include libbpf's usdt.bpf.h?)"
             case let .usdtSpecsFull(limit): "all \(limit) USDT spec slots are in use"
+            case .usdtNeedsObject: "USDT programs attach with their object: Attach.auto(_:of:)"
             }
         }
     }

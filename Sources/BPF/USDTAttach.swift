@@ -181,3 +181,19 @@ extension Attach {
         return USDTLink(links: links, sites: sites.count, slots: slots, allocator: allocator)
     }
 }
+
+extension Attach {
+    /// Attaches a USDT program of `object` by its section, `usdt/BINARY:PROVIDER:NAME`, as libbpf's
+    /// auto-attach does (see ``usdt(_:of:binary:provider:name:pid:cookie:)``).
+    public static func auto(
+        _ program: Program, of object: borrowing LoadedObject, pid: Int32 = -1, cookie: UInt64 = 0
+    ) throws(AttachError) -> USDTLink {
+        guard let kind = object.spec.program(named: program.name)?.kind else {
+            throw .target(.section("", .explicitTarget))
+        }
+        guard case let .usdt(binary, provider, name) = kind.autoAttach else {
+            throw .target(.section(kind.pattern, .usdtProbe))
+        }
+        return try usdt(program, of: object, binary: binary, provider: provider, name: name, pid: pid, cookie: cookie)
+    }
+}

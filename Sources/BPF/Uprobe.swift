@@ -103,6 +103,30 @@ extension Attach {
             returnProbe: returnProbe, pid: pid)
     }
 
+    /// The functions of `binary` (`.symtab`, then `.dynsym`) whose names match the glob `pattern`
+    /// (`fnmatch`: `*`, `?`, `[…]`), each once, in table order.
+    public static func functions(matching pattern: String, in binary: String) throws(AttachError) -> [String] {
+        var names: [String] = []
+        var seen: Set<String> = []
+        do {
+            let file = try ELFFile(try ByteStorage(contentsOfFile: binary))
+            var tables: [SymbolTable] = []
+            if let table = try file.symbolTable() { tables.append(table) }
+            if let dynamic = file.firstSection(ofType: .dynsym) { tables.append(try file.symbols(in: dynamic)) }
+            for table in tables {
+                for entry in table where entry.type == .function && entry.section.sectionIndex != nil {
+                    let name = String(entry.name)
+                    guard !name.isEmpty, fnmatch(pattern, name, 0) == 0, seen.insert(name).inserted else { continue }
+                    names.append(name)
+                }
+            }
+        } catch {
+            throw .target(.binary(path: binary, error: "\(error)"))
+        }
+        guard !names.isEmpty else { throw .target(.noFunction(pattern, binary: binary)) }
+        return names
+    }
+
     /// The `uprobe` PMU's type number from sysfs.
     static func uprobePMUType() throws(AttachError) -> UInt32 {
         guard let storage = try? ByteStorage(contentsOfFile: "/sys/bus/event_source/devices/uprobe/type"),

@@ -26,6 +26,10 @@ extension ProgramKind {
         /// `tp_btf`, `fentry`, `fexit`, `fmod_ret`, `lsm`: a raw tracepoint open without a name.
         case tracing
         case uprobe(binary: String, function: String, returnProbe: Bool)
+        /// `uprobe.multi/BINARY:PATTERN`: every function of the binary the glob pattern matches, one link.
+        case uprobeMulti(binary: String, pattern: String, returnProbe: Bool)
+        /// `usdt/BINARY:PROVIDER:NAME`: a USDT probe (attached with its object: `Attach.auto(_:of:)`).
+        case usdt(binary: String, provider: String, name: String)
         case iterator
         /// Runs once its struct_ops map is registered.
         case structOps
@@ -36,7 +40,7 @@ extension ProgramKind {
 
         /// What a section name lacks to attach by itself.
         public enum Missing: Hashable, Sendable, CustomStringConvertible {
-            case tracepointName, rawTracepointName, uprobeFunction
+            case tracepointName, rawTracepointName, uprobeFunction, usdtProbe
             /// The kind attaches to an explicit target (an interface, a cgroup, a socket).
             case explicitTarget
 
@@ -45,6 +49,7 @@ extension ProgramKind {
                 case .tracepointName: "needs category/name"
                 case .rawTracepointName: "needs a tracepoint name"
                 case .uprobeFunction: "needs 'binary:function' after '/' to attach by section"
+                case .usdtProbe: "needs 'binary:provider:name' after '/' to attach by section"
                 case .explicitTarget: "programs attach to an explicit target (interface, cgroup, socket)"
                 }
             }
@@ -68,9 +73,19 @@ extension ProgramKind {
             guard let target = attachTarget, let colon = target.lastIndex(of: ":") else {
                 return .needsTarget(.uprobeFunction)
             }
-            return .uprobe(
-                binary: String(target[..<colon]), function: String(target[target.index(after: colon)...]),
-                returnProbe: family == "uretprobe")
+            let (binary, function) = (String(target[..<colon]), String(target[target.index(after: colon)...]))
+            if pattern.hasPrefix(family + ".multi") {
+                return .uprobeMulti(binary: binary, pattern: function, returnProbe: family == "uretprobe")
+            }
+            return .uprobe(binary: binary, function: function, returnProbe: family == "uretprobe")
+        case "usdt":
+            // BINARY:PROVIDER:NAME, split from the right (a path may hold ':').
+            guard let target = attachTarget, let last = target.lastIndex(of: ":"),
+                let middle = target[..<last].lastIndex(of: ":"), middle > target.startIndex
+            else { return .needsTarget(.usdtProbe) }
+            return .usdt(
+                binary: String(target[..<middle]), provider: String(target[target.index(after: middle)..<last]),
+                name: String(target[target.index(after: last)...]))
         case "iter": return .iterator
         case "struct_ops": return .structOps
         case "kprobe", "kretprobe", "ksyscall", "kretsyscall": return .kprobe

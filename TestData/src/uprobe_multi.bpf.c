@@ -15,3 +15,14 @@ int count_calls(void *ctx)
         __sync_fetch_and_add(&calls[cookie], 1);
     return 0;
 }
+
+__u64 auto_calls;
+
+// Attached by its section (Attach.auto): in_registers and on_stack of the USDT test binary,
+// which the tests link at /tmp/swiftbpf-usdt-target.
+SEC("uprobe.multi//tmp/swiftbpf-usdt-target:[io]n_*")
+int count_auto(void *ctx)
+{
+    __sync_fetch_and_add(&auto_calls, 1);
+    return 0;
+}

@@ -76,3 +76,13 @@ int BPF_USDT(on_guarded, long value)
     guarded_value = value;
     return 0;
 }
+
+__u64 auto_plain_calls;
+
+// Attached by its section (Attach.auto(_:of:)); the tests link /tmp/swiftbpf-usdt-target to the binary.
+SEC("usdt//tmp/swiftbpf-usdt-target:swiftbpf:plain")
+int BPF_USDT(auto_plain)
+{
+    auto_plain_calls++;
+    return 0;
+}

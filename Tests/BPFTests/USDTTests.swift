@@ -148,6 +148,27 @@ struct USDTNoteTests {
         #expect(throws: problem) { try USDTSpec(parsing: text, machine: .x86_64) }
     }
 
+    @Test("section names: usdt/BINARY:PROVIDER:NAME (paths may hold ':'), uprobe.multi/BINARY:GLOB")
+    func sections() throws {
+        #expect(
+            ProgramKind(section: "usdt//usr/lib/libc.so.6:libc:setjmp")?.autoAttach
+                == .usdt(binary: "/usr/lib/libc.so.6", provider: "libc", name: "setjmp"))
+        #expect(
+            ProgramKind(section: "usdt/./a:b/c:prov:probe")?.autoAttach
+                == .usdt(binary: "./a:b/c", provider: "prov", name: "probe"))
+        #expect(ProgramKind(section: "usdt/binary:probe")?.autoAttach == .needsTarget(.usdtProbe))
+        #expect(ProgramKind(section: "usdt")?.autoAttach == .needsTarget(.usdtProbe))
+        #expect(
+            ProgramKind(section: "uprobe.multi//bin/x:f*")?.autoAttach
+                == .uprobeMulti(binary: "/bin/x", pattern: "f*", returnProbe: false))
+        #expect(
+            ProgramKind(section: "uretprobe.multi//bin/x:g")?.autoAttach
+                == .uprobeMulti(binary: "/bin/x", pattern: "g", returnProbe: true))
+        #expect(
+            ProgramKind(section: "uprobe//bin/x:f")?.autoAttach
+                == .uprobe(binary: "/bin/x", function: "f", returnProbe: false))
+    }
+
     @Test("the spec's bytes are libbpf's struct __bpf_usdt_spec (208 bytes; cookie at 192, count at 200)")
     func encoding() throws {
         let bytes = try USDTSpec(parsing: "-4@%edi 8@-24(%rbp) 2@$7", machine: .x86_64).encoded(
@@ -227,7 +248,7 @@ extension KernelTests {
                     ours.append(name + "=" + (try globals.bytes(of: name)).map { String(format: "%02x", $0) }.joined())
                 }
                 #expect(ours == theirs.out.split(separator: "\n").map(String.init))
-                #expect(ours.count == 18)
+                #expect(ours.count == 19)
                 _ = links
             }
         }
@@ -265,6 +286,32 @@ extension KernelTests {
                     }
                 }
                 #expect(KernelObjects.openCount() == before)
+            }
+        }
+
+        @Test("attached by section: usdt/BINARY:PROVIDER:NAME with its object, uprobe.multi/BINARY:GLOB")
+        func bySection() throws {
+            let link = "/tmp/swiftbpf-usdt-target"
+            unlink(link)
+            #expect(symlink(USDTTarget.path, link) == 0)
+            defer { unlink(link) }
+            try KernelObjects.exclusively {
+                let usdt = try loadTestData("usdt.bpfel.o")
+                let program = try usdt.program(named: "auto_plain").required("auto_plain")
+                let attached = try Attach.auto(program, of: usdt)
+                let multi = try loadTestData("uprobe_multi.bpfel.o")
+                let counter = try multi.program(named: "count_auto").required("count_auto")
+                let kind = try (multi.spec.program(named: "count_auto")?.kind).required("kind")
+                let multiLink = try Attach.auto(program: counter.descriptor, kind: kind)
+                try USDTTarget.run(rounds: 3)
+                #expect(try GlobalData(usdt).value(of: "auto_plain_calls", as: UInt64.self) == 3)
+                #expect(
+                    try GlobalData(multi).value(of: "auto_calls", as: UInt64.self) == 6, "in_registers and on_stack")
+                // Without its object, a USDT program cannot attach by section.
+                let usdtKind = try (usdt.spec.program(named: "auto_plain")?.kind).required("kind")
+                #expect(throws: AttachError.self) { _ = try Attach.auto(program: program.descriptor, kind: usdtKind) }
+                _ = attached
+                multiLink.detach()
             }
         }
 
