@@ -119,19 +119,40 @@ extension Attach {
         pid: Int32 = -1, cookie: UInt64 = 0
     ) throws(AttachError) -> USDTLink {
         guard let specs = object.map(named: "__bpf_usdt_specs") else { throw .target(.noUSDTSpecsMap) }
+        return try usdt(
+            program: program.descriptor, throughUprobeMulti: program.expectedAttachType == .traceUprobeMulti,
+            specs: specs, slots: object.usdtSlots, binary: binary, provider: provider, name: name, pid: pid,
+            cookie: cookie)
+    }
+
+    /// Attaches a USDT program already in the kernel (loaded by another process, found by id or pin)
+    /// whose specs map is `specs` (its `__bpf_usdt_specs`): through one `uprobe.multi` link when it
+    /// was loaded for them, else one uprobe per site. The specs go in slots from 0 up (as a newly
+    /// loaded object's do); programs sharing the map attached by another process may hold them.
+    public static func usdt(
+        program: borrowing FileDescriptor, throughUprobeMulti multi: Bool, specs: Map, binary: String,
+        provider: String, name: String, pid: Int32 = -1, cookie: UInt64 = 0
+    ) throws(AttachError) -> USDTLink {
+        try usdt(
+            program: program, throughUprobeMulti: multi, specs: specs, slots: USDTSpecSlots(), binary: binary,
+            provider: provider, name: name, pid: pid, cookie: cookie)
+    }
+
+    private static func usdt(
+        program: borrowing FileDescriptor, throughUprobeMulti multi: Bool, specs: Map, slots allocator: USDTSpecSlots,
+        binary: String, provider: String, name: String, pid: Int32, cookie: UInt64
+    ) throws(AttachError) -> USDTLink {
+        guard specs.keySize == 4, specs.valueSize == USDTSpec.size else { throw .target(.noUSDTSpecsMap) }
         let file: ELFFile
         do { file = try ELFFile(try ByteStorage(contentsOfFile: binary)) } catch {
             throw .target(.binary(path: binary, error: "\(error)"))
         }
-        let sites: [USDTSite]
-        sites = try USDTSite.sites(in: file, provider: provider, name: name)
+        let sites = try USDTSite.sites(in: file, provider: provider, name: name)
         guard !sites.isEmpty else { throw .target(.noUSDT(provider: provider, name: name, binary: binary)) }
-        let allocator = object.usdtSlots
         var slots: [UInt32] = []
         var slotOfSpec: [USDTSpec: UInt32] = [:]
         var siteSlots: [UInt32] = []
         var links: [SiteLink] = []
-        let multi = program.expectedAttachType == .traceUprobeMulti
         do {
             for site in sites {
                 let slot: UInt32
@@ -156,7 +177,7 @@ extension Attach {
                     links.append(
                         SiteLink(
                             try uprobe(
-                                program: program.descriptor, binary: binary, offset: site.offset, pid: pid,
+                                program: program, binary: binary, offset: site.offset, pid: pid,
                                 referenceCounterOffset: site.semaphoreOffset, cookie: UInt64(slot))))
                 }
             }
@@ -166,7 +187,7 @@ extension Attach {
                 links.append(
                     SiteLink(
                         try uprobeMulti(
-                            program: program.descriptor, binary: binary, offsets: sites.map(\.offset),
+                            program: program, binary: binary, offsets: sites.map(\.offset),
                             cookies: siteSlots.map(UInt64.init),
                             referenceCounterOffsets: semaphores.allSatisfy { $0 == 0 } ? [] : semaphores, pid: pid)))
             }

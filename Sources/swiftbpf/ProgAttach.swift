@@ -13,6 +13,8 @@ enum ProgAttach {
           netkit_primary IFACE | netkit_peer IFACE
           cgroup DIR ATTACH_TYPE          e.g. cgroup /sys/fs/cgroup/unified/app cgroup_inet4_connect
           uprobe BINARY:SYMBOL | uretprobe BINARY:SYMBOL
+          usdt BINARY:PROVIDER:NAME       a program using libbpf's usdt.bpf.h (its specs map found
+                                          among the program's maps); every site of the probe
           iter                            iterators (read the pin with cat)
           perf_event cpu_clock|task_clock PERIOD_NS [CPU]   every process on CPU (default 0)
         """
@@ -37,10 +39,56 @@ enum ProgAttach {
             program = try KernelObjectIDs.open(.program, id: id)
             words.removeFirst()
         }
+        if words.first == "usdt" {
+            try attachUSDT(program, words, pin: pin, help: help)
+            return
+        }
         let link = try attach(program, words, mode: args.option("mode"), help: help)
         try link.pin(at: pin)
         let info = try LinkInfo(of: link.descriptor)
         print("\(info.id): \(info.typeName)  prog \(info.programID)  pinned \(pin)")
+    }
+
+    /// `usdt BINARY:PROVIDER:NAME`: one uprobe.multi link (a program loaded for it, as SwiftBPF loads
+    /// USDT programs on Linux 6.6+), else one uprobe per site, pinned at PIN, PIN.1, PIN.2…
+    static func attachUSDT(_ program: borrowing FileDescriptor, _ words: [String], pin: String, help: String) throws {
+        guard words.count == 2, let last = words[1].lastIndex(of: ":"),
+            let middle = words[1][..<last].lastIndex(of: ":"), middle > words[1].startIndex
+        else { throw UsageError(message: "'usdt' takes BINARY:PROVIDER:NAME", help: help) }
+        let target = words[1]
+        let (binary, provider, name) = (
+            String(target[..<middle]), String(target[target.index(after: middle)..<last]),
+            String(target[target.index(after: last)...])
+        )
+        let info = try ProgramInfo(of: program)
+        var specs: Map?
+        for id in info.mapIDs {
+            let map = try Map(id: id)
+            if map.name.hasPrefix("__bpf_usdt_spec"), map.valueSize == USDTSpec.size { specs = map }
+        }
+        guard let specs else { throw AttachError.target(.noUSDTSpecsMap) }
+        var attached: USDTLink?
+        do {
+            attached = try Attach.usdt(
+                program: program, throughUprobeMulti: true, specs: specs, binary: binary, provider: provider, name: name)
+        } catch {
+            guard case .system = error else { throw error }
+        }
+        // Not loaded for uprobe.multi (the kernel refused the link): one uprobe per site.
+        let link =
+            try attached
+            ?? Attach.usdt(
+                program: program, throughUprobeMulti: false, specs: specs, binary: binary, provider: provider,
+                name: name)
+        for index in 0..<link.linkCount {
+            let path = index == 0 ? pin : "\(pin).\(index)"
+            try link.withLink(at: index) { attached in
+                try attached.pin(at: path)
+                let info = try LinkInfo(of: attached.descriptor)
+                print("\(info.id): \(info.typeName)  prog \(info.programID)  pinned \(path)")
+            }
+        }
+        print("usdt \(provider):\(name): \(link.siteCount) site\(link.siteCount == 1 ? "" : "s") in \(binary)")
     }
 
     /// The link for `words` (TARGET and its operands).

@@ -315,6 +315,32 @@ extension KernelTests {
             }
         }
 
+        @Test("swiftbpf prog attach … usdt BINARY:PROVIDER:NAME pins one uprobe.multi link for both sites")
+        func commandLine() throws {
+            try withPinRoot { root in
+                let load = try Host.capture(
+                    Host.swiftbpf, ["prog", "load", TestPaths.testData + "/obj/usdt.bpfel.o", "--pin-dir", root])
+                try #require(load.status == 0, "\(load.err)")
+                let attach = try Host.capture(
+                    Host.swiftbpf,
+                    [
+                        "prog", "attach", "--pinned", root + "/on_twice", "usdt",
+                        USDTTarget.path + ":swiftbpf:twice", "--pin", root + "/twice_link",
+                    ])
+                #expect(attach.status == 0, "\(attach.err)")
+                #expect(attach.out.contains("uprobe_multi") && attach.out.contains("2 sites"))
+                try USDTTarget.run(rounds: 3)
+                let program = try Program(pinnedAt: root + "/on_twice")
+                let bss = try program.info().mapIDs.map { try Map(id: $0) }.first { $0.name.hasSuffix(".bss") }
+                let dump = try Host.capture(Host.swiftbpf, ["map", "dump", "\(try #require(bss).info().id)"])
+                #expect(dump.out.contains("\"twice_calls\": 5") && dump.out.contains("\"twice_sum\": 7"), "\(dump.out)")
+                let refused = try Host.capture(
+                    Host.swiftbpf,
+                    ["prog", "attach", "--pinned", root + "/on_twice", "usdt", "nocolons", "--pin", root + "/x"])
+                #expect(refused.status == 2)
+            }
+        }
+
         @Test("refusals: no such probe, an object without usdt.bpf.h, a binary that is not ELF")
         func refusals() throws {
             try KernelObjects.exclusively {
