@@ -43,6 +43,15 @@ public struct USDTSpec: Hashable, Sendable {
                 case let .constant(value): (0, value, 0)
                 case let .register(offset): (1, 0, offset)
                 case let .memory(register, displacement): (2, displacement, register)
+                case let .scaledIndex(base, index, scale, displacement):
+                    // libbpf 1.7's bitfields after the 8-bit type: the index register's offset (12 bits)
+                    // and log2 of the scale (4 bits), laid out by byte order as C lays bitfields out.
+                    (
+                        order == .little
+                            ? 3 | UInt32(index) << 8 | UInt32(scale.trailingZeroBitCount) << 20
+                            : 3 | UInt32(scale.trailingZeroBitCount) << 8 | UInt32(index) << 12,
+                        displacement, base
+                    )
                 }
             out.put(UInt64(bitPattern: value))
             out.put(type)
@@ -66,6 +75,9 @@ public struct USDTArgument: Hashable, Sendable {
         case register(offset: Int16)
         /// Memory at a register plus a displacement.
         case memory(register: Int16, displacement: Int64)
+        /// Memory at base + index × scale + displacement (x86's SIB form; read by libbpf 1.7's
+        /// `usdt.bpf.h`, older ones refuse such an argument at run time).
+        case scaledIndex(base: Int16, index: Int16, scale: Int, displacement: Int64)
     }
 
     public let location: Location
@@ -88,6 +100,8 @@ public enum USDTSpecProblem: Error, Hashable, Sendable, CustomStringConvertible 
     case unrecognized(argument: Int, text: String)
     case unknownRegister(String)
     case unsupportedSize(Int)
+    /// A scaled-index form whose scale is not 1, 2, 4 or 8.
+    case unsupportedScale(Int)
 
     public var description: String {
         switch self {
@@ -96,6 +110,7 @@ public enum USDTSpecProblem: Error, Hashable, Sendable, CustomStringConvertible 
         case let .unrecognized(argument, text): "argument \(argument) is in no known form: '\(text.prefix(64))'"
         case let .unknownRegister(name): "unknown register '\(name.prefix(32))'"
         case let .unsupportedSize(size): "argument size \(size) (1, 2, 4 or 8 bytes, negative when signed)"
+        case let .unsupportedScale(scale): "index scale \(scale) (1, 2, 4 or 8)"
         }
     }
 }
@@ -167,10 +182,32 @@ private struct Scanner {
         return location.map { USDTArgument(location: $0, size: width, isSigned: size < 0) }
     }
 
-    /// libbpf's x86-64 forms, tried in its order: `off(%reg)`, `(%reg)`, `%reg`, `$const`.
+    /// libbpf's x86-64 forms, tried in its order: `off(%base,%index,scale)` (offset and scale
+    /// optional), `off(%reg)`, `(%reg)`, `%reg`, `$const`.
     mutating func x86Argument() -> Result<USDTArgument, USDTSpecProblem>? {
         argument { scanner in
             let start = scanner.position
+            let displacement = scanner.integer() ?? 0
+            if scanner.take(UInt8(ascii: "(")), scanner.take(UInt8(ascii: "%")),
+                let base = scanner.word({ $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: ")") }),
+                scanner.take(UInt8(ascii: ",")), scanner.take(UInt8(ascii: "%")),
+                let index = scanner.word({ $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: ")") })
+            {
+                var scale: Int64 = 1
+                if scanner.take(UInt8(ascii: ",")) {
+                    guard let given = scanner.integer() else { scanner.position = start; return nil }
+                    scale = given
+                }
+                if scanner.take(UInt8(ascii: ")")) {
+                    guard [1, 2, 4, 8].contains(scale) else { return .failure(.unsupportedScale(Int(clamping: scale))) }
+                    return Self.x86Register(base).flatMap { b in
+                        Self.x86Register(index).map { i in
+                            .scaledIndex(base: b, index: i, scale: Int(scale), displacement: displacement)
+                        }
+                    }
+                }
+            }
+            scanner.position = start
             if let displacement = scanner.integer(), scanner.take(UInt8(ascii: "(")), scanner.take(UInt8(ascii: "%")),
                 let name = scanner.word({ $0 != UInt8(ascii: ")") }), scanner.take(UInt8(ascii: ")"))
             {

@@ -70,7 +70,8 @@ enum ProgAttach {
         var attached: USDTLink?
         do {
             attached = try Attach.usdt(
-                program: program, throughUprobeMulti: true, specs: specs, binary: binary, provider: provider, name: name)
+                program: program, throughUprobeMulti: true, specs: specs, binary: binary, provider: provider, name: name
+            )
         } catch {
             guard case .system = error else { throw error }
         }

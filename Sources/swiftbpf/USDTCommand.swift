@@ -90,9 +90,15 @@ enum USDTCommand {
         case let .constant(value): return "\(type) \(value)"
         case let .register(offset): return "\(type) \(register(offset))"
         case let .memory(base, displacement):
-            let sign = displacement < 0 ? " - \(displacement.magnitude)" : displacement > 0 ? " + \(displacement)" : ""
-            return "\(type) *(\(register(base))\(sign))"
+            return "\(type) *(\(register(base))\(signed(displacement)))"
+        case let .scaledIndex(base, index, scale, displacement):
+            return "\(type) *(\(register(base)) + \(register(index)) * \(scale)\(signed(displacement)))"
         }
+    }
+
+    /// ` + n`, ` - n`, or nothing for 0.
+    static func signed(_ value: Int64) -> String {
+        value < 0 ? " - \(value.magnitude)" : value > 0 ? " + \(value)" : ""
     }
 
     /// x86-64 `pt_regs` offsets' 64-bit register names.

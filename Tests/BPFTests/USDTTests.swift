@@ -119,6 +119,21 @@ struct USDTNoteTests {
                 USDTArgument(location: .register(offset: 16), size: 8, isSigned: false),
             ])
         #expect(try USDTSpec(parsing: "", machine: .x86_64).arguments.isEmpty)
+        // Scaled-index forms (libbpf 1.7): offset and scale optional.
+        let sib = try USDTSpec(
+            parsing: "1@-96(%rbp,%rax,8) -2@(%rbx,%rcx,2) 4@16(%rsi,%rdi) 8@(%r8,%r9)", machine: .x86_64)
+        #expect(
+            sib.arguments.map(\.location) == [
+                .scaledIndex(base: 32, index: 80, scale: 8, displacement: -96),
+                .scaledIndex(base: 40, index: 88, scale: 2, displacement: 0),
+                .scaledIndex(base: 104, index: 112, scale: 1, displacement: 16),
+                .scaledIndex(base: 72, index: 64, scale: 1, displacement: 0),
+            ])
+        let bytes = sib.encoded(cookie: 0, order: .little)
+        // type 3, index rax (80) in bits 8-19, log2(8) in bits 20-23; base rbp (32) in reg_off.
+        #expect(Array(bytes[8..<12]) == [3, 80, 0x30, 0] && bytes[12] == 32)
+        let big = sib.encoded(cookie: 0, order: .big)
+        #expect(Array(big[8..<12]) == [0, 0x05, 0x03, 3], "big endian: index in bits 12-23, scale in 8-11")
         #expect(try USDTSpec(parsing: "  -4@%eax   ", machine: .x86_64).arguments.count == 1)
     }
 
@@ -143,6 +158,8 @@ struct USDTNoteTests {
             ("-4@%eax junk", .unrecognized(argument: 1, text: "junk")),
             ("99999999999999999999@%eax", .unrecognized(argument: 0, text: "99999999999999999999@%eax")),
             (String(repeating: "4@$1 ", count: 13), .tooManyArguments),
+            ("1@-96(%rbp,%rax,3)", .unsupportedScale(3)),
+            ("1@(%rbp,%zz)", .unknownRegister("zz")),
         ])
     func malformed(_ text: String, _ problem: USDTSpecProblem) {
         #expect(throws: problem) { try USDTSpec(parsing: text, machine: .x86_64) }

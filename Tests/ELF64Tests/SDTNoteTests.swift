@@ -69,6 +69,22 @@ struct SDTNoteTests {
         #expect(read.first?.address == 0x1111_1111_1111_1111 && read.first?.semaphore == 0x1111_1111_1111_1111)
     }
 
+    @Test("a big-endian file's notes read in its byte order")
+    func bigEndian() throws {
+        func word(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
+        func long(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
+        let description = long(0x1000) + long(0) + long(0x2000) + Array("prov\0probe\0-4@%r1\0".utf8)
+        let padded = description + [UInt8](repeating: 0, count: (4 - description.count % 4) % 4)
+        let note = word(8) + word(UInt32(description.count)) + word(3) + Array("stapsdt\0".utf8) + padded
+        var editor = ELFEditor(order: .big)
+        editor.append(.init(type: SectionType.note.rawValue, alignment: 4, data: note), named: ".note.stapsdt")
+        let file = try ELFFile(ByteStorage(copying: editor.bytes))
+        let notes = try file.sdtNotes()
+        #expect(notes.count == 1)
+        #expect(notes.first?.address == 0x1000 && notes.first?.semaphore == 0x2000)
+        #expect(notes.first?.provider == "prov" && notes.first?.name == "probe" && notes.first?.arguments == "-4@%r1")
+    }
+
     @Test("N notes read in linear time")
     func scaling() {
         let ratio = Scaling.ratio(

@@ -27,6 +27,13 @@ struct CommandTests {
         let probes = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [[String: Any]])
         #expect(probes.count == 7 && probes.allSatisfy { $0["offset"] != nil && $0["error"] == nil })
         #expect(try Host.capture(Host.swiftbpf, ["usdt", "list", TestPaths.testData + "/usdt/build.sh"]).status == 1)
+        // Real libraries that carry notes, where present.
+        for library in ["/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/lib/x86_64-linux-gnu/libc.so.6"] {
+            guard FileManager.default.fileExists(atPath: library) else { continue }
+            let listed = try Host.capture(Host.swiftbpf, ["usdt", "list", library])
+            let notes = try Host.capture(readelf, ["-n", library]).out
+            #expect(fields(listed.out) == fields(notes), "\(library)")
+        }
     }
 
     @Test("inspect --json carries the BPF view: programs, maps, relocations")
