@@ -1,4 +1,5 @@
 import BPFObject
+import Glibc
 import ELF64
 import Synchronization
 
@@ -24,6 +25,38 @@ public struct USDTSite: Hashable, Sendable {
         return try notes.map { note throws(AttachError) in
             try site(of: note, segments: segments, machine: file.header.machine)
         }
+    }
+
+    /// The file a bare name (no `/`) means, as libbpf resolves it and then some: with a process,
+    /// the file of that name it has mapped (`/proc/PID/maps`, through `/proc/PID/root` so that a
+    /// container's library is found); else a shared library (`….so…`) in `LD_LIBRARY_PATH` and the
+    /// usual library directories, an executable in `PATH`. A path, or a name found nowhere, is kept.
+    public static func resolve(binary: String, pid: Int32 = -1) -> String {
+        guard !binary.isEmpty, !binary.contains("/") else { return binary }
+        if pid > 0, let maps = try? ByteStorage(contentsOfFile: "/proc/\(pid)/maps") {
+            for line in maps.text.split(separator: "\n") {
+                // address perms offset device inode path: the path is what follows the fifth field.
+                let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+                guard fields.count == 6 else { continue }
+                let path = fields[5].trimmingPrefix(while: { $0 == " " })
+                guard path.hasPrefix("/"), path.split(separator: "/").last.map(String.init) == binary else { continue }
+                return "/proc/\(pid)/root" + path
+            }
+        }
+        let environment = { (name: String) in getenv(name).map { String(cString: $0) } ?? "" }
+        let directories =
+            binary.contains(".so")
+            ? environment("LD_LIBRARY_PATH").split(separator: ":").map(String.init)
+                + [
+                    "/lib64", "/usr/lib64", "/lib", "/usr/lib", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+                    "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+                ]
+            : environment("PATH").split(separator: ":").map(String.init)
+        for directory in directories where !directory.isEmpty {
+            let candidate = directory + "/" + binary
+            if access(candidate, R_OK) == 0 { return candidate }
+        }
+        return binary
     }
 
     /// The `PT_LOAD` segments of `file`, where probe and semaphore addresses are looked up.
@@ -143,6 +176,7 @@ extension Attach {
         binary: String, provider: String, name: String, pid: Int32, cookie: UInt64
     ) throws(AttachError) -> USDTLink {
         guard specs.keySize == 4, specs.valueSize == USDTSpec.size else { throw .target(.noUSDTSpecsMap) }
+        let binary = USDTSite.resolve(binary: binary, pid: pid)
         let file: ELFFile
         do { file = try ELFFile(try ByteStorage(contentsOfFile: binary)) } catch {
             throw .target(.binary(path: binary, error: "\(error)"))

@@ -6,6 +6,9 @@ import ELF64
 public struct USDTSpec: Hashable, Sendable {
     public let arguments: [USDTArgument]
 
+    /// `EM_S390`.
+    public static let s390 = Machine(rawValue: 22)
+
     /// `BPF_USDT_MAX_ARG_CNT`.
     public static let maximumArguments = 12
     /// `sizeof(struct __bpf_usdt_spec)`: 12 arguments of 16 bytes, the cookie, the count, padding.
@@ -16,16 +19,20 @@ public struct USDTSpec: Hashable, Sendable {
     }
 
     /// Parses an argument string such as `-4@%edi 8@-24(%rbp) -4@$42` for the probe's machine
-    /// (x86-64: `%reg`, `off(%reg)`, `(%reg)`, `$const`; arm64: `xN`/`sp`, `[reg, off]`, `[reg]`, `const`).
+    /// (x86-64: `%reg`, `off(%reg)`, `(%reg)`, `$const`, `off(%base,%index,scale)`; arm64: `xN`/`sp`,
+    /// `[reg, off]`, `[reg]`, `const`; s390x: `%rN`, `off(%rN)`, `const`).
     public init(parsing text: String, machine: Machine) throws(USDTSpecProblem) {
-        guard machine == .x86_64 || machine == .aarch64 else { throw .unsupportedMachine(machine) }
+        guard [.x86_64, .aarch64, Self.s390].contains(machine) else { throw .unsupportedMachine(machine) }
         var scanner = Scanner(Array(text.utf8))
         var arguments: [USDTArgument] = []
         scanner.skipSpaces()
         while !scanner.atEnd {
             guard arguments.count < Self.maximumArguments else { throw .tooManyArguments }
             let start = scanner.position
-            guard let argument = machine == .x86_64 ? scanner.x86Argument() : scanner.arm64Argument() else {
+            let parsed =
+                machine == .x86_64
+                ? scanner.x86Argument() : machine == .aarch64 ? scanner.arm64Argument() : scanner.s390Argument()
+            guard let argument = parsed else {
                 throw .unrecognized(argument: arguments.count, text: scanner.text(from: start))
             }
             arguments.append(try argument.get())
@@ -247,6 +254,30 @@ private struct Scanner {
             scanner.position = start
             if let value = scanner.integer() { return .success(.constant(value)) }
             if let name = scanner.word(isName) { return Self.arm64Register(name).map { .register(offset: $0) } }
+            scanner.position = start
+            return nil
+        }
+    }
+
+    /// libbpf's s390x forms, in its order: `off(%rN)`, `%rN`, `const`.
+    mutating func s390Argument() -> Result<USDTArgument, USDTSpecProblem>? {
+        func register(_ scanner: inout Scanner) -> Int16? {
+            guard scanner.take(UInt8(ascii: "%")), scanner.take(UInt8(ascii: "r")),
+                let number = scanner.integer(), (0..<16).contains(number)
+            else { return nil }
+            return 16 + Int16(number) * 8  // user_pt_regs: the 16-byte psw, then gprs[16]
+        }
+        return argument { scanner in
+            let start = scanner.position
+            if let displacement = scanner.integer(), scanner.take(UInt8(ascii: "(")), let base = register(&scanner),
+                scanner.take(UInt8(ascii: ")"))
+            {
+                return .success(.memory(register: base, displacement: displacement))
+            }
+            scanner.position = start
+            if let offset = register(&scanner) { return .success(.register(offset: offset)) }
+            scanner.position = start
+            if let value = scanner.integer() { return .success(.constant(value)) }
             scanner.position = start
             return nil
         }

@@ -149,6 +149,34 @@ struct USDTNoteTests {
             ])
     }
 
+    @Test("a bare name resolves through the process's mappings, else the library directories or PATH")
+    func binaryResolution() throws {
+        // This test process maps libc.so.6: found through /proc/PID/root, as a container's would be.
+        let mapped = USDTSite.resolve(binary: "libc.so.6", pid: getpid())
+        #expect(mapped.hasPrefix("/proc/\(getpid())/root/") && mapped.hasSuffix("/libc.so.6"), "\(mapped)")
+        #expect(FileManager.default.fileExists(atPath: mapped))
+        let library = USDTSite.resolve(binary: "libc.so.6")
+        #expect(library.hasPrefix("/") && FileManager.default.fileExists(atPath: library), "\(library)")
+        #expect(USDTSite.resolve(binary: "sh").hasSuffix("/sh"))
+        #expect(USDTSite.resolve(binary: "no-such-binary-anywhere") == "no-such-binary-anywhere")
+        #expect(USDTSite.resolve(binary: "./relative/path") == "./relative/path")
+    }
+
+    @Test("s390x argument forms")
+    func s390Arguments() throws {
+        let spec = try USDTSpec(parsing: "-4@160(%r15) 8@%r2 4@5", machine: USDTSpec.s390)
+        #expect(
+            spec.arguments == [
+                USDTArgument(location: .memory(register: 16 + 15 * 8, displacement: 160), size: 4, isSigned: true),
+                USDTArgument(location: .register(offset: 16 + 2 * 8), size: 8, isSigned: false),
+                USDTArgument(location: .constant(5), size: 4, isSigned: false),
+            ])
+        #expect(throws: USDTSpecProblem.unrecognized(argument: 0, text: "8@%r16")) {
+            try USDTSpec(parsing: "8@%r16", machine: USDTSpec.s390)
+        }
+        #expect(throws: USDTSpecProblem.unsupportedMachine(.bpf)) { try USDTSpec(parsing: "8@%r1", machine: .bpf) }
+    }
+
     @Test(
         "unreadable argument strings are typed errors, never traps",
         arguments: [
