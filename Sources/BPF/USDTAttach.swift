@@ -38,14 +38,14 @@ public struct USDTSite: Hashable, Sendable {
                 // address perms offset device inode path: the path is what follows the fifth field.
                 let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
                 guard fields.count == 6 else { continue }
-                let path = fields[5].trimmingPrefix(while: { $0 == " " })
+                let path = fields[5].drop { $0 == " " }
                 guard path.hasPrefix("/"), path.split(separator: "/").last.map(String.init) == binary else { continue }
                 return "/proc/\(pid)/root" + path
             }
         }
         let environment = { (name: String) in getenv(name).map { String(cString: $0) } ?? "" }
         let directories =
-            binary.contains(".so")
+            binary.utf8.split(separator: UInt8(ascii: ".")).contains { $0.elementsEqual("so".utf8) }
             ? environment("LD_LIBRARY_PATH").split(separator: ":").map(String.init)
                 + [
                     "/lib64", "/usr/lib64", "/lib", "/usr/lib", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
