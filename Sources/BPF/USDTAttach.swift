@@ -15,7 +15,7 @@ public struct USDTSite: Hashable, Sendable {
     /// addresses turned into file offsets through the loadable segments as libbpf does.
     public static func sites(in file: ELFFile, provider: String, name: String) throws(AttachError) -> [USDTSite] {
         let notes: [SDTNote]
-        let segments: [Segment]
+        let segments: SegmentIndex
         do {
             notes = try file.sdtNotes().filter { $0.provider == provider && $0.name == name }
             segments = try loadableSegments(of: file)
@@ -60,19 +60,20 @@ public struct USDTSite: Hashable, Sendable {
     }
 
     /// The `PT_LOAD` segments of `file`, where probe and semaphore addresses are looked up.
-    public static func loadableSegments(of file: ELFFile) throws(ELFError) -> [Segment] {
-        try file.segments().filter { $0.type == Segment.load }
+    public static func loadableSegments(of file: ELFFile) throws(ELFError) -> SegmentIndex {
+        SegmentIndex(try file.segments().filter { $0.type == Segment.load })
     }
 
     /// Where `note`'s probe and semaphore are in the file, and its arguments for `machine`.
-    public static func site(of note: SDTNote, segments: [Segment], machine: Machine) throws(AttachError) -> USDTSite {
+    public static func site(of note: SDTNote, segments: SegmentIndex, machine: Machine) throws(AttachError) -> USDTSite
+    {
         let (provider, name) = (note.provider, note.name)
-        guard let code = segments.first(where: { $0.contains(address: note.address) }), code.isExecutable,
+        guard let code = segments.segment(containing: note.address), code.isExecutable,
             let offset = code.fileOffset(of: note.address)
         else { throw .target(.usdtSite(provider: provider, name: name, address: note.address, .notInCode)) }
         var semaphoreOffset: UInt64 = 0
         if note.semaphore != 0 {
-            guard let data = segments.first(where: { $0.contains(address: note.semaphore) }), !data.isExecutable,
+            guard let data = segments.segment(containing: note.semaphore), !data.isExecutable,
                 let found = data.fileOffset(of: note.semaphore)
             else {
                 throw .target(.usdtSite(provider: provider, name: name, address: note.semaphore, .semaphoreNotInData))
@@ -84,6 +85,44 @@ public struct USDTSite: Hashable, Sendable {
             throw .target(.usdtArguments(provider: provider, name: name, error))
         }
         return USDTSite(note: note, offset: offset, semaphoreOffset: semaphoreOffset, spec: spec)
+    }
+}
+
+/// Loadable segments by address, as libbpf looks them up (sorted by start, the first that contains
+/// an address wins): a binary search, so that many notes against many segments stay N log N.
+public struct SegmentIndex: Sendable {
+    private let sorted: [Segment]
+    /// The farthest last address (inclusive, saturated) among segments `0...i`; nil while all are empty.
+    private let reach: [UInt64?]
+
+    public init(_ segments: [Segment]) {
+        sorted = segments.sorted { $0.virtualAddress < $1.virtualAddress }
+        var farthest: UInt64?
+        reach = sorted.map { segment in
+            if segment.memorySize > 0 {
+                let (last, overflow) = segment.virtualAddress.addingReportingOverflow(segment.memorySize - 1)
+                farthest = max(farthest ?? 0, overflow ? .max : last)
+            }
+            return farthest
+        }
+    }
+
+    /// The first segment (by start) that contains `address`.
+    public func segment(containing address: UInt64) -> Segment? {
+        // Candidates start at or below the address; the first of them reaching past it is the answer.
+        var low = 0, high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle].virtualAddress <= address { low = middle + 1 } else { high = middle }
+        }
+        let last = low  // candidates: 0..<last
+        var first = 0, upper = last
+        while first < upper {
+            let middle = (first + upper) / 2
+            if let farthest = reach[middle], farthest >= address { upper = middle } else { first = middle + 1 }
+        }
+        guard first < last, sorted[first].contains(address: address) else { return nil }
+        return sorted[first]
     }
 }
 

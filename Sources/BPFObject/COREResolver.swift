@@ -7,6 +7,23 @@ struct COREResolver {
     let targets: [BTF]
     /// Candidates by the local root's essential name and kind (local types sharing a name share the walk).
     private var candidates: [CandidateKey: [(btf: BTF, id: TypeID)]] = [:]
+    /// Each target's flavored types (`name___flavor`) by essential name, per kind: found on first
+    /// need, in one pass over that kind (libbpf compares every target type's essential name).
+    private var flavored: [FlavorKey: [String: [TypeID]]] = [:]
+    /// Each relocation's outcome by local type, access string and kind: identical relocations
+    /// (a hostile object repeats one thousands of times) are matched once against the candidates.
+    private var matches: [MatchKey: (first: CandidateMatch?, lastMiss: String)] = [:]
+
+    struct FlavorKey: Hashable {
+        let target: Int
+        let kind: Kind
+    }
+
+    struct MatchKey: Hashable {
+        let type: TypeID
+        let access: UInt32
+        let kind: UInt32
+    }
 
     struct CandidateKey: Hashable {
         let name: String
@@ -156,6 +173,8 @@ struct COREResolver {
         _ record: CORERelocation, kind: CORERelocationKind, _ localAccess: LocalAccess,
         fail: (COREProblem) -> ObjectError
     ) throws(ObjectError) -> (first: CandidateMatch?, lastMiss: String) {
+        let key = MatchKey(type: record.typeID, access: record.accessStringOffset, kind: kind.rawValue)
+        if let known = matches[key] { return known }
         var results: [CandidateMatch] = []
         let rootName = (try? local.type(record.typeID)).map { String($0.name) } ?? ""
         var lastMiss = "no type named '\(CORE.essentialName(rootName))' in the target BTF"
@@ -171,34 +190,59 @@ struct COREResolver {
                 lastMiss = "\(error)"
             }
         }
-        guard let first = results.first else { return (nil, lastMiss) }
+        guard let first = results.first else {
+            matches[key] = (nil, lastMiss)
+            return (nil, lastMiss)
+        }
         if let other = results.first(where: { $0.match.value != first.match.value }) {
             throw fail(
                 .ambiguous(
                     kind: kind, access: localAccess.spelled, first: "[\(first.id)]", firstValue: first.match.value,
                     second: "[\(other.id)]", secondValue: other.match.value))
         }
+        matches[key] = (first, lastMiss)
         return (first, lastMiss)
     }
 
-    /// Target types with the local root's essential name and a compatible kind, from every target BTF.
+    /// Target types with the local root's essential name and a compatible kind, from every target BTF:
+    /// of that name exactly, or flavored (`name___suffix`), as libbpf compares essential names; in
+    /// id order within each target.
     private mutating func candidatesFor(_ localRoot: TypeID, kind: CORERelocationKind) -> [(btf: BTF, id: TypeID)] {
         guard let root = try? local.type(localRoot), !root.name.isEmpty else { return [] }
         let name = CORE.essentialName(String(root.name))
         // enum and enum64 match each other: one key for both.
         let key = CandidateKey(name: name, kind: root.kind == .enum64 ? .enum : root.kind)
         if let cached = candidates[key] { return cached }
+        let kinds: [Kind] = root.kind == .enum || root.kind == .enum64 ? [.enum, .enum64] : [root.kind]
         var found: [(BTF, TypeID)] = []
-        for btf in targets {
+        for (index, btf) in targets.enumerated() {
+            var ids: [TypeID] = []
             // Split BTF lists its base's types too: take only its own, the base is a target of its own.
             for id in btf.typeIDs(named: name) where btf.base == nil || id >= btf.firstID {
-                guard let t = try? btf.type(id) else { continue }
-                if t.kind == root.kind || (Set([t.kind, root.kind]).isSubset(of: [.enum, .enum64])) {
-                    found.append((btf, id))
-                }
+                guard let t = try? btf.type(id), kinds.contains(t.kind) else { continue }
+                ids.append(id)
             }
+            for kind in kinds { ids += flavoredTypes(of: index, kind: kind)[name] ?? [] }
+            found += ids.sorted().map { (btf, $0) }
         }
         candidates[key] = found
         return found
     }
+
+    /// Target `index`'s types of `kind` whose names carry a flavor, by essential name.
+    private mutating func flavoredTypes(of index: Int, kind: Kind) -> [String: [TypeID]] {
+        let key = FlavorKey(target: index, kind: kind)
+        if let known = flavored[key] { return known }
+        let btf = targets[index]
+        var table: [String: [TypeID]] = [:]
+        btf.forEachType(ofKind: kind) { id, name in
+            guard btf.base == nil || id >= btf.firstID, name.count > 3 else { return }
+            let text = String(name)
+            let essential = CORE.essentialName(text)
+            if essential.utf8.count != text.utf8.count { table[essential, default: []].append(id) }
+        }
+        flavored[key] = table
+        return table
+    }
+
 }

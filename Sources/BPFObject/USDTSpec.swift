@@ -153,10 +153,12 @@ private struct Scanner {
             negative = bytes[at] == UInt8(ascii: "-")
             at += 1
         }
+        // Accumulated toward the sign, so that Int64.min (whose magnitude Int64 cannot hold) reads.
         var value: Int64 = 0, digits = 0
         while at < bytes.count, bytes[at] >= 0x30, bytes[at] <= 0x39 {
+            let digit = Int64(bytes[at] - 0x30)
             let (times, o1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times.addingReportingOverflow(Int64(bytes[at] - 0x30))
+            let (sum, o2) = negative ? times.subtractingReportingOverflow(digit) : times.addingReportingOverflow(digit)
             guard !o1, !o2 else { return nil }
             value = sum
             at += 1
@@ -164,7 +166,7 @@ private struct Scanner {
         }
         guard digits > 0 else { return nil }
         position = at
-        return negative ? -value : value
+        return value
     }
 
     /// Up to 15 bytes matching `accept` (sscanf's `%15[...]` and `%15s`), after optional spaces.
@@ -184,8 +186,10 @@ private struct Scanner {
             position = start
             return nil
         }
+        guard size.magnitude <= 8, [1, 2, 4, 8].contains(Int(size.magnitude)) else {
+            return .failure(.unsupportedSize(Int(clamping: size)))
+        }
         let width = Int(size.magnitude)
-        guard [1, 2, 4, 8].contains(width) else { return .failure(.unsupportedSize(Int(clamping: size))) }
         return location.map { USDTArgument(location: $0, size: width, isSigned: size < 0) }
     }
 

@@ -12,6 +12,17 @@ public struct Segment: Hashable, Sendable {
     public static let load: UInt32 = 1
     public static let entrySize = 56
 
+    public init(
+        type: UInt32, flags: UInt32, offset: UInt64, virtualAddress: UInt64, fileSize: UInt64, memorySize: UInt64
+    ) {
+        self.type = type
+        self.flags = flags
+        self.offset = offset
+        self.virtualAddress = virtualAddress
+        self.fileSize = fileSize
+        self.memorySize = memorySize
+    }
+
     /// Whether the segment is loaded executable.
     public var isExecutable: Bool { flags & 1 != 0 }
 

@@ -50,7 +50,8 @@ enum ProgAttach {
     }
 
     /// `usdt BINARY:PROVIDER:NAME`: one uprobe.multi link (a program loaded for it, as SwiftBPF loads
-    /// USDT programs on Linux 6.6+), else one uprobe per site, pinned at PIN, PIN.1, PIN.2…
+    /// USDT programs on Linux 6.6+), else one uprobe per site, pinned at PIN, PIN_1, PIN_2… (bpffs
+    /// takes no '.' in a name); if any pin fails, those made are removed.
     static func attachUSDT(_ program: borrowing FileDescriptor, _ words: [String], pin: String, help: String) throws {
         guard words.count == 2, let last = words[1].lastIndex(of: ":"),
             let middle = words[1][..<last].lastIndex(of: ":"), middle > words[1].startIndex
@@ -81,13 +82,20 @@ enum ProgAttach {
             ?? Attach.usdt(
                 program: program, throughUprobeMulti: false, specs: specs, binary: binary, provider: provider,
                 name: name)
-        for index in 0..<link.linkCount {
-            let path = index == 0 ? pin : "\(pin).\(index)"
-            try link.withLink(at: index) { attached in
-                try attached.pin(at: path)
-                let info = try LinkInfo(of: attached.descriptor)
-                print("\(info.id): \(info.typeName)  prog \(info.programID)  pinned \(path)")
+        var pinned: [String] = []
+        do {
+            for index in 0..<link.linkCount {
+                let path = index == 0 ? pin : "\(pin)_\(index)"
+                try link.withLink(at: index) { attached in
+                    try attached.pin(at: path)
+                    pinned.append(path)
+                    let info = try LinkInfo(of: attached.descriptor)
+                    print("\(info.id): \(info.typeName)  prog \(info.programID)  pinned \(path)")
+                }
             }
+        } catch {
+            for path in pinned { unlink(path) }
+            throw error
         }
         print("usdt \(provider):\(name): \(link.siteCount) site\(link.siteCount == 1 ? "" : "s") in \(binary)")
     }

@@ -34,19 +34,38 @@ extension ProgCommand {
     }
 
     /// Writes `bytes` to `path` (`-`: standard output).
+    /// Writes `bytes` to `path` (`-`: standard output). A regular file (or a new one) is written
+    /// beside it and renamed over it once whole, so that a failed write leaves no truncated file;
+    /// anything else (a device, a pipe) is written in place.
     static func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-        let fd = path == "-" ? 1 : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        var status = stat()
+        let inPlace = path == "-" || (stat(path, &status) == 0 && status.st_mode & S_IFMT != S_IFREG)
+        let temporary = inPlace ? path : path + ".tmp-\(getpid())"
+        let fd =
+            path == "-"
+            ? 1
+            : open(temporary, inPlace ? O_WRONLY | O_TRUNC | O_CLOEXEC : O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw CommandFailure(description: "cannot create \(path): \(String(cString: strerror(errno)))")
+            throw CommandFailure(description: "cannot create \(temporary): \(String(cString: strerror(errno)))")
         }
-        defer { if fd != 1 { close(fd) } }
         var written = 0
         while written < bytes.count {
             let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             guard n > 0 else {
-                throw CommandFailure(description: "cannot write \(path): \(String(cString: strerror(errno)))")
+                let reason = String(cString: strerror(errno))
+                if fd != 1 { close(fd) }
+                if !inPlace { unlink(temporary) }
+                throw CommandFailure(description: "cannot write \(path): \(reason)")
             }
             written += n
+        }
+        guard fd != 1 else { return }
+        close(fd)
+        guard !inPlace else { return }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw CommandFailure(description: "cannot create \(path): \(reason)")
         }
     }
 }

@@ -47,6 +47,36 @@ struct LinkHostileTests {
                     .conflictingDefinitions(symbol: "tweak", firstInput: "link_main.bpfel.o")))
     }
 
+    @Test("an extern declared in one section and defined in another is a typed mismatch, in either order")
+    func externInAnotherSection() throws {
+        let declared = try Self.object("link_extern_b.bpfel.o"), defined = try Self.object("link_define_a.bpfel.o")
+        #expect(
+            Self.problem([declared, defined])
+                == LinkError(
+                    input: "link_define_a.bpfel.o",
+                    .sectionMismatch(symbol: "v", section: ".data.a", expected: ".data.b")))
+        #expect(
+            Self.problem([defined, declared])
+                == LinkError(
+                    input: "link_extern_b.bpfel.o",
+                    .sectionMismatch(symbol: "v", section: ".data.b", expected: ".data.a")))
+    }
+
+    @Test(
+        "DATASECs and .BTF.ext records naming a symbol table are dropped, as libbpf drops them; a NOBITS .BTF.ext is refused"
+    )
+    func namesOfNonDataSections() throws {
+        let directory = TestPaths.root + "/Tests/Regressions/FuzzLink/"
+        for name in ["datasec-naming-symtab.o", "datasec-naming-symtab-with-data.o", "ext-records-of-symtab.o"] {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: directory + name)))
+            let linked = try Self.link([(name, bytes)])
+            let btf = try BTF(elf: try ELFFile(ByteStorage(copying: linked)))
+            #expect(btf.types(ofKind: .dataSection).allSatisfy { !$0.name.matches(".symtab") }, "\(name)")
+        }
+        let nobits = Array(try Data(contentsOf: URL(fileURLWithPath: directory + "ext-section-nobits.o")))
+        #expect(Self.problem([("nobits", nobits)])?.problem == .unsupportedSection(".BTF.ext", type: .nobits))
+    }
+
     @Test("an extern map declared with other max_entries than its definition")
     func mapMismatch() throws {
         for order in ["el", "eb"] {

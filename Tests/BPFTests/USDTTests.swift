@@ -162,6 +162,55 @@ struct USDTNoteTests {
         #expect(USDTSite.resolve(binary: "./relative/path") == "./relative/path")
     }
 
+    @Test("segments by address: libbpf's first-by-start match, in log time (many notes × many segments)")
+    func segmentIndex() {
+        var random = SystemRandomNumberGenerator()
+        let segments = (0..<200).map { _ in
+            Segment(
+                type: 1, flags: UInt32.random(in: 0...7, using: &random),
+                offset: UInt64.random(in: 0...1 << 20, using: &random),
+                virtualAddress: UInt64.random(in: 0...1 << 16, using: &random),
+                fileSize: 0, memorySize: UInt64.random(in: 0...1 << 12, using: &random))
+        }
+        let index = SegmentIndex(segments)
+        let sorted = segments.sorted { $0.virtualAddress < $1.virtualAddress }
+        for _ in 0..<2000 {
+            let address = UInt64.random(in: 0...(1 << 16) + (1 << 12), using: &random)
+            let linear = sorted.first { $0.contains(address: address) }
+            #expect(index.segment(containing: address)?.virtualAddress == linear?.virtualAddress)
+        }
+        let wrapping = Segment(type: 1, flags: 5, offset: 0, virtualAddress: .max - 10, fileSize: 0, memorySize: 100)
+        #expect(SegmentIndex([wrapping]).segment(containing: .max) != nil)
+        #expect(SegmentIndex([]).segment(containing: 5) == nil)
+        let ratio = Scaling.ratio(
+            2000,
+            make: { count in
+                SegmentIndex(
+                    (0..<count).map {
+                        Segment(
+                            type: 1, flags: 5, offset: 0, virtualAddress: UInt64($0) * 4096, fileSize: 0,
+                            memorySize: 4096)
+                    })
+            }
+        ) { index in
+            for address in stride(from: UInt64(0), to: 2000 * 4096, by: 4096) { _ = index.segment(containing: address) }
+        }
+        #expect(ratio < 16, "8× the segments: \(ratio)× the time for as many lookups")
+    }
+
+    @Test("the extremes of a 64-bit argument (libbpf's %ld): Int64.min constants and displacements read")
+    func extremeNumbers() throws {
+        let spec = try USDTSpec(
+            parsing: "8@$-9223372036854775808 8@-9223372036854775808(%rbp) 8@$9223372036854775807", machine: .x86_64)
+        #expect(
+            spec.arguments.map(\.location) == [
+                .constant(.min), .memory(register: 32, displacement: .min), .constant(.max),
+            ])
+        #expect(throws: USDTSpecProblem.unsupportedSize(Int(Int64.min))) {
+            try USDTSpec(parsing: "-9223372036854775808@%eax", machine: .x86_64)
+        }
+    }
+
     @Test("s390x argument forms")
     func s390Arguments() throws {
         let spec = try USDTSpec(parsing: "-4@160(%r15) 8@%r2 4@5", machine: USDTSpec.s390)
@@ -383,6 +432,30 @@ extension KernelTests {
                     Host.swiftbpf,
                     ["prog", "attach", "--pinned", root + "/on_twice", "usdt", "nocolons", "--pin", root + "/x"])
                 #expect(refused.status == 2)
+            }
+        }
+
+        @Test(
+            "prog attach usdt on a program libbpf loaded (one uprobe per site): pins PIN and PIN_1, which bpffs takes")
+        func commandLinePerSite() throws {
+            let bpftool = try #require(Host.find("bpftool"), "bpftool loads the program the libbpf way")
+            try withPinRoot { root in
+                let load = try Host.capture(
+                    bpftool, ["prog", "loadall", TestPaths.testData + "/obj/usdt.bpfel.o", root + "/progs"])
+                try #require(load.status == 0, "\(load.err)")
+                defer {
+                    for name in entries(root + "/progs") { unlink(root + "/progs/" + name) }
+                    rmdir(root + "/progs")
+                }
+                let attach = try Host.capture(
+                    Host.swiftbpf,
+                    [
+                        "prog", "attach", "--pinned", root + "/progs/on_twice", "usdt",
+                        USDTTarget.path + ":swiftbpf:twice", "--pin", root + "/twice",
+                    ])
+                #expect(attach.status == 0, "\(attach.err)")
+                #expect(entries(root).filter { $0.hasPrefix("twice") } == ["twice", "twice_1"])
+                #expect(attach.out.contains("2 sites"))
             }
         }
 

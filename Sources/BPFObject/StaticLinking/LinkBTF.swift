@@ -86,7 +86,7 @@ extension BPFLinker {
                         )
                     }
                     global = g
-                    if let existing = globals[g].variableIndex {
+                    if let existing = globals[g].variableIndex, existing < sections[output].variables.count {
                         if record.kind == .variable {
                             let (input, declaration) = globals[g].declaration
                             let btf = inputs[input].btf
@@ -152,7 +152,9 @@ extension BPFLinker {
                 throw fail(k, .extSection(String(name), .noSuchSection))
             }
             let source = inputs[k].sections[position]
-            return source.isSkipped ? nil : (source.output, source.outputOffset)
+            // Records of a section with no code or data (a symbol or relocation table) are dropped, as
+            // libbpf drops them for its unused section slot.
+            return source.isSkipped || !source.isData ? nil : (source.output, source.outputOffset)
         }
         func rebased(_ offset: UInt32, by start: UInt64, section: ByteString) throws(LinkError) -> UInt32 {
             let moved = UInt64(offset) + start

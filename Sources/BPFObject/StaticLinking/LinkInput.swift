@@ -72,6 +72,8 @@ struct LinkInput {
                 case .progbits where section.name == ".BTF.ext":
                     extSection = section
                     skipped = true
+                case _ where section.name == ".BTF" || section.name == ".BTF.ext":
+                    throw fail(.unsupportedSection(String(section.name), type: section.type))
                 case .progbits:
                     if section.flags.contains(.execInstr), section.size % 8 != 0 {
                         throw fail(.partialInstruction(section: String(section.name), size: section.size))
@@ -216,6 +218,9 @@ struct LinkInput {
             let sectionName = type.name
             let position: Int
             if let found = byName[sectionName] {
+                // A DATASEC naming a section that holds no data (a symbol or relocation table) is
+                // ignored, as libbpf's linker drops it.
+                guard sections[found].isData else { continue }
                 position = found
             } else {
                 if sectionName == ".extern" { continue }

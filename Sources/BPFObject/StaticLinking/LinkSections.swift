@@ -166,6 +166,12 @@ extension BPFLinker {
             symbols[target].visibility = symbol.visibility
         }
         if isExtern || (!globals[g].isExtern && symbol.binding == .weak) { return }
+        // A definition in another section than the one the global was declared or defined in
+        // (an extern `SEC(".data.b")` defined in `.data.a`) cannot keep its DATASEC entry.
+        if let declared = globals[g].section, let output, declared != output {
+            throw fail(
+                k, .sectionMismatch(symbol: name, section: sections[output].name, expected: sections[declared].name))
+        }
         // A strong definition: it replaces what was there, binding and visibility kept.
         symbols[target].type = symbol.type
         symbols[target].size = symbol.size
