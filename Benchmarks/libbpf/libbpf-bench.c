@@ -152,6 +152,28 @@ static int run_once(struct job *j)
 	return 0;
 }
 
+/* Runs the job for at least min_us µs and 5 runs, then prints the line compare-libbpf.sh reads. */
+static void time_job(struct job *j, const char *input, size_t bytes, double min_us)
+{
+	size_t cap = 1024, runs = 0;
+	double *samples = malloc(cap * sizeof(double));
+	double start = now_us(), user_start = user_us();
+	do {
+		double t0 = now_us();
+		run_once(j);
+		if (runs == cap)
+			samples = realloc(samples, (cap *= 2) * sizeof(double));
+		samples[runs++] = now_us() - t0;
+	} while (now_us() - start < min_us || runs < 5);
+	double user_per_run = (user_us() - user_start) / runs;
+	qsort(samples, runs, sizeof(double), cmp_double);
+	struct rusage usage;
+	getrusage(RUSAGE_SELF, &usage);
+	printf("op=%s input=%s bytes=%zu median_us=%.1f runs=%zu user_us=%.1f peak_rss_kb=%ld\n", j->op, input, bytes,
+	       samples[runs / 2], runs, user_per_run, usage.ru_maxrss);
+	free(samples);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -184,22 +206,9 @@ int main(int argc, char **argv)
 			printf("op=%s input=%s skipped: libbpf rejects it (%s)\n", argv[1], argv[2], strerror(errno));
 			return 0;
 		}
-		size_t cap = 1024, runs = 0;
-		double *samples = malloc(cap * sizeof(double));
-		double start = now_us(), user_start = user_us();
-		do {
-			double t0 = now_us();
-			run_once(&j);
-			if (runs == cap)
-				samples = realloc(samples, (cap *= 2) * sizeof(double));
-			samples[runs++] = now_us() - t0;
-		} while (now_us() - start < min_us || runs < 5);
-		double user_per_run = (user_us() - user_start) / runs;
-		qsort(samples, runs, sizeof(double), cmp_double);
-		struct rusage usage;
-		getrusage(RUSAGE_SELF, &usage);
-		printf("op=%s input=%s+%d bytes=%zu median_us=%.1f runs=%zu user_us=%.1f peak_rss_kb=%ld\n", argv[1], argv[2],
-		       j.count - 1, total, samples[runs / 2], runs, user_per_run, usage.ru_maxrss);
+		char label[4096];
+		snprintf(label, sizeof(label), "%s+%d", argv[2], j.count - 1);
+		time_job(&j, label, total, min_us);
 		return 0;
 	}
 	for (int a = 2; a < argc; a++) {
@@ -241,20 +250,7 @@ int main(int argc, char **argv)
 			printf("op=%s input=%s skipped: libbpf rejects it (%s)\n", argv[1], argv[a], strerror(errno));
 			continue;
 		}
-		size_t cap = 1024, runs = 0;
-		double *samples = malloc(cap * sizeof(double));
-		double start = now_us(), user_start = user_us();
-		do {
-			double t0 = now_us();
-			run_once(&j);
-			if (runs == cap)
-				samples = realloc(samples, (cap *= 2) * sizeof(double));
-			samples[runs++] = now_us() - t0;
-		} while (now_us() - start < min_us || runs < 5);
-		double user_per_run = (user_us() - user_start) / runs;
-		qsort(samples, runs, sizeof(double), cmp_double);
-		printf("op=%s input=%s bytes=%zu median_us=%.1f runs=%zu user_us=%.1f\n", argv[1], argv[a], j.size, samples[runs / 2], runs, user_per_run);
-		free(samples);
+		time_job(&j, argv[a], j.size, min_us);
 		free(j.data);
 	}
 	return 0;

@@ -55,18 +55,11 @@ extension Features {
 
     private static func probe(_ type: ProgramType, token: Int32?) -> ProbeResult {
         if needsTarget.contains(type.rawValue) { return .notProbed }
-        var attributes = ProgramAttributes(
-            type: type,
-            instructions: [
-                Instruction(opcode: 0xb7, destination: 0, immediate: 0),  // r0 = 0
-                Instruction(opcode: 0x95),  // exit
-            ], license: "GPL")
-        attributes.name = "sbpf_probe"
+        var attributes = ProgramAttributes.returningZero(type, name: "sbpf_probe", token: token)
         // Types that refuse a load without these (connect4, getsockopt, sk_lookup, netfilter; syscall is sleepable-only).
         let attachTypes: [UInt32: UInt32] = [18: 10, 25: 21, 30: 36, 32: 45]
         attributes.expectedAttachType = attachTypes[type.rawValue].map(AttachType.init(rawValue:))
         if type.rawValue == 31 { attributes.flags = ProgramCommands.sleepable }
-        attributes.token = token
         return (try? ProgramCommands.load(attributes)) != nil ? .supported : .unsupported
     }
 

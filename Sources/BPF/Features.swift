@@ -68,14 +68,7 @@ final class FeatureCache: Sendable {
 
     private func probeUprobeMultiLinks() -> Bool {
         do {
-            var attributes = ProgramAttributes(
-                type: .kprobe,
-                instructions: [
-                    Instruction(opcode: 0xb7, destination: 0, immediate: 0),  // r0 = 0
-                    Instruction(opcode: 0x95),  // exit
-                ], license: "GPL")
-            attributes.name = "sbpf_probe_upm"
-            attributes.token = token
+            var attributes = probeProgram(.kprobe, name: "sbpf_probe_upm")
             attributes.expectedAttachType = .traceUprobeMulti
             let program = try ProgramCommands.load(attributes)
             do {
@@ -91,20 +84,17 @@ final class FeatureCache: Sendable {
         }
     }
 
+    /// `r0 = 0; exit` of `type`, named, under this cache's token: what a probe loads.
+    private func probeProgram(_ type: ProgramType, name: String) -> ProgramAttributes {
+        .returningZero(type, name: name, token: token)
+    }
+
     private func probeProgramBindMap() -> Bool {
         do {
             var map = MapAttributes(type: .array, keySize: 4, valueSize: 4, maxEntries: 1, name: "sbpf_probe_bind")
             map.token = token
             let mapFD = try MapCommands.create(map)
-            var attributes = ProgramAttributes(
-                type: .socketFilter,
-                instructions: [
-                    Instruction(opcode: 0xb7, destination: 0, immediate: 0),  // r0 = 0
-                    Instruction(opcode: 0x95),  // exit
-                ], license: "GPL")
-            attributes.name = "sbpf_probe_bind"
-            attributes.token = token
-            let program = try ProgramCommands.load(attributes)
+            let program = try ProgramCommands.load(probeProgram(.socketFilter, name: "sbpf_probe_bind"))
             try ProgramCommands.bindMap(program: program.rawValue, map: mapFD.rawValue)
             return true
         } catch {
@@ -151,5 +141,20 @@ final class FeatureCache: Sendable {
             }
         }
         return supported
+    }
+}
+
+extension ProgramAttributes {
+    /// `r0 = 0; exit` of `type`, named, through `token`: the program every feature probe loads.
+    static func returningZero(_ type: ProgramType, name: String, token: Int32?) -> ProgramAttributes {
+        var attributes = ProgramAttributes(
+            type: type,
+            instructions: [
+                Instruction(opcode: 0xb7, destination: 0, immediate: 0),  // r0 = 0
+                Instruction(opcode: 0x95),  // exit
+            ], license: "GPL")
+        attributes.name = name
+        attributes.token = token
+        return attributes
     }
 }

@@ -47,10 +47,7 @@ extension Attach {
     public static func fileOffsets(of symbols: [String], in binary: String) throws(AttachError) -> [UInt64] {
         var wanted = Dictionary(symbols.map { ($0, UInt64?.none) }, uniquingKeysWith: { a, _ in a })
         do {
-            let file = try ELFFile(try ByteStorage(contentsOfFile: binary))
-            var tables: [SymbolTable] = []
-            if let table = try file.symbolTable() { tables.append(table) }
-            if let dynamic = file.firstSection(ofType: .dynsym) { tables.append(try file.symbols(in: dynamic)) }
+            let (file, tables) = try functionTables(of: binary)
             for table in tables {
                 for entry in table where entry.type == .function {
                     let name = String(entry.name)
@@ -109,11 +106,7 @@ extension Attach {
         var names: [String] = []
         var seen: Set<String> = []
         do {
-            let file = try ELFFile(try ByteStorage(contentsOfFile: binary))
-            var tables: [SymbolTable] = []
-            if let table = try file.symbolTable() { tables.append(table) }
-            if let dynamic = file.firstSection(ofType: .dynsym) { tables.append(try file.symbols(in: dynamic)) }
-            for table in tables {
+            for table in try functionTables(of: binary).tables {
                 for entry in table where entry.type == .function && entry.section.sectionIndex != nil {
                     let name = String(entry.name)
                     guard !name.isEmpty, fnmatch(pattern, name, 0) == 0, seen.insert(name).inserted else { continue }
@@ -125,6 +118,15 @@ extension Attach {
         }
         guard !names.isEmpty else { throw .target(.noFunction(pattern, binary: binary)) }
         return names
+    }
+
+    /// `binary` read, with its symbol tables where functions are looked up: `.symtab`, then `.dynsym`.
+    private static func functionTables(of binary: String) throws -> (file: ELFFile, tables: [SymbolTable]) {
+        let file = try ELFFile(try ByteStorage(contentsOfFile: binary))
+        var tables: [SymbolTable] = []
+        if let table = try file.symbolTable() { tables.append(table) }
+        if let dynamic = file.firstSection(ofType: .dynsym) { tables.append(try file.symbols(in: dynamic)) }
+        return (file, tables)
     }
 
     /// The `uprobe` PMU's type number from sysfs.
