@@ -237,9 +237,16 @@ struct COREResolver {
         var table: [String: [TypeID]] = [:]
         btf.forEachType(ofKind: kind) { id, name in
             guard btf.base == nil || id >= btf.firstID, name.count > 3 else { return }
-            let text = String(name)
-            let essential = CORE.essentialName(text)
-            if essential.utf8.count != text.utf8.count { table[essential, default: []].append(id) }
+            // Most names have no "___": found by a byte scan, no String made for them.
+            let bytes = name.utf8
+            var index = 0
+            while index + 2 < bytes.count {
+                if bytes[index] == 0x5f, bytes[index + 1] == 0x5f, bytes[index + 2] == 0x5f {
+                    table[String(decoding: bytes[..<index], as: UTF8.self), default: []].append(id)
+                    return
+                }
+                index += 1
+            }
         }
         flavored[key] = table
         return table

@@ -108,6 +108,26 @@ public enum SyntheticObjects {
         return coreObject(blob, root: s, access: access, kind: 0, records: records)
     }
 
+    /// A socket program reading `a` of `struct NAME { int a; }` through a CO-RE byte-offset
+    /// relocation (access `0:0`), and a target BTF where the struct is `TARGET { int pad; int a; }`:
+    /// with a flavored name (`NAME___v2`), libbpf matches by essential name and gives offset 4.
+    public static func coreFlavoredTarget(local: String, target: String) -> (object: [UInt8], target: [UInt8]) {
+        func btf(_ name: String, padded: Bool) -> HostileBTF.Blob {
+            var blob = HostileBTF.Blob()
+            let int = blob.add(blob.name(Array("int".utf8)), .int, 4, [1 << 24 | 32])
+            let members: [UInt32] =
+                (padded ? [blob.name(Array("pad".utf8)), int, 0] : []) + [
+                    blob.name(Array("a".utf8)), int, padded ? 32 : 0,
+                ]
+            blob.add(blob.name(Array(name.utf8)), .struct, vlen: padded ? 2 : 1, padded ? 8 : 4, members)
+            return blob
+        }
+        return (
+            coreObject(btf(local, padded: false), root: 2, access: "0:0", kind: 0, records: 1),
+            btf(target, padded: true).bytes
+        )
+    }
+
     /// A socket program `r0 = 1; exit` (`r0 = 0` for a byte offset) with `records` CO-RE relocations of `kind` on its first
     /// instruction, against `root` with access string `access`, in an object whose BTF is `blob`.
     static func coreObject(

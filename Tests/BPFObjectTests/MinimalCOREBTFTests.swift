@@ -101,6 +101,24 @@ struct MinimalCOREBTFTests {
         }
     }
 
+    @Test("CO-RE candidates by essential name, as libbpf: a flavored target (foo___v2) matches foo")
+    func flavoredTarget() throws {
+        for (local, target, expected) in [
+            ("foo", "foo___v2", UInt64?(4)), ("foo___local", "foo", 4), ("foo", "foobar", nil), ("foo", "foo__x", nil),
+        ] {
+            let (object, targetBytes) = SyntheticObjects.coreFlavoredTarget(local: local, target: target)
+            var spec = try openSpec(object)
+            try targetBytes.withUnsafeBytes { raw in
+                let btf = try BTF(unsafeBytes: raw)
+                let outcomes = try spec.relocateCORE(against: [btf])
+                #expect(outcomes.map(\.value) == [expected], "\(local) against \(target)")
+                var minimal = MinimalCOREBTF(target: btf)
+                try minimal.add(spec)
+                #expect(try minimal.minimized().types.count == (expected == nil ? 0 : 2), "\(local) against \(target)")
+            }
+        }
+    }
+
     @Test("type relocations over a DAG of prototypes (width^depth paths): marking is linear in depth")
     func prototypeDAG() throws {
         let ratio = Scaling.ratio(1, make: { SyntheticObjects.coreOverPrototypeDAG(depth: $0 + 2, width: 2) }) {
