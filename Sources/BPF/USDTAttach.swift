@@ -238,7 +238,7 @@ extension Attach {
                     slots.append(fresh)
                     slotOfSpec[site.spec] = fresh
                     slot = fresh
-                    let key = withUnsafeBytes(of: fresh.littleEndian) { Array($0) }  // the map's key: a host int
+                    let key = withUnsafeBytes(of: fresh) { Array($0) }  // the map's key: an int, in host order
                     do {
                         try specs.update(key, site.spec.encoded(cookie: cookie, order: .host))
                     } catch {

@@ -40,6 +40,8 @@ struct LinkInput {
     var symbolMap: [Int]
     /// Each own BTF type's output id (0: dropped), by `id - 1`.
     var typeMap: [TypeID] = []
+    /// The relocation tables, checked on reading, by section position.
+    private(set) var relocationTables: [Int: RelocationTable] = [:]
 
     private static let ignoredRelocationTargets: Set<String> = [".BTF", ".BTF.ext"]
 
@@ -164,12 +166,14 @@ struct LinkInput {
     }
 
     /// libbpf's relocation checks, and one more: every relocated byte lies in its section.
-    private func checkRelocations() throws(LinkError) {
+    private mutating func checkRelocations() throws(LinkError) {
         for position in sections.indices where sections[position].isRelocation {
             guard let section = sections[position].elf else { continue }
+            let (file, symbols) = (file, symbols)
             let table = try Self.reading(name) { () throws(ELFError) in
                 try file.relocations(in: section, against: symbols)
             }
+            relocationTables[position] = table
             let target = sections[table.targetSectionIndex]
             let sectionName = String(section.name)
             guard table.targetSectionIndex > 0, section.name.dropping(prefix: ".rel") == target.name else {

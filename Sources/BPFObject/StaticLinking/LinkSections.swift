@@ -211,9 +211,7 @@ extension BPFLinker {
             inputs[k].sections[position].output = output
             _ = try extend(output, with: source, input: k)
             sections[output].relocatedSection = target.output
-            let table = try LinkInput.reading(inputs[k].name) { () throws(ELFError) in
-                try inputs[k].file.relocations(in: elf, against: inputs[k].symbols)
-            }
+            guard let table = inputs[k].relocationTables[position] else { continue }  // checked on reading
             let isCode = target.elf.map(LinkInput.isCode) ?? false
             for (index, relocation) in table.enumerated() {
                 let mapped = inputs[k].symbolMap[relocation.symbolIndex]
