@@ -1,14 +1,5 @@
 import ELF64
 
-/// The result of deduplicating BTF: the remaining types, and where each input type went.
-public struct DeduplicatedBTF: Sendable {
-    /// The deduplicated types (own types only, for split BTF), ready to encode.
-    public var builder: BTFBuilder
-    /// For each input, the new id of each of its own types (`[input][id - firstID]`): what
-    /// BTF.ext records and relocations referring to the old ids must be rewritten to.
-    public var typeMaps: [[TypeID]]
-}
-
 extension BTF {
     /// This BTF's own types deduplicated, with libbpf's `btf__dedup` semantics (see
     /// ``deduplicating(_:base:)``); types of a base stay where they are and own types equal to one
@@ -41,13 +32,14 @@ extension BTF {
             offsets.append(start)
             try types.append(input, shift: start - input.firstID, keepBelow: input.firstID)
         }
-        var dedup = Deduplication(types)
+        var dedup = Deduplication(consume types)
         try dedup.run()
         let newIDs = dedup.newIDs
         let typeMaps = inputs.enumerated().map { index, input in
             (0..<input.ownTypeCount).map { newIDs[Int(offsets[index]) + $0] }
         }
-        return DeduplicatedBTF(builder: dedup.builder(), typeMaps: typeMaps)
+        let (words, strings, count) = dedup.wireForm()
+        return DeduplicatedBTF(typeCount: count, typeMaps: typeMaps, words: words, strings: strings)
     }
 }
 
@@ -100,6 +92,9 @@ struct Deduplication {
         for id in own { try structure(id) }
         resolveForwards()
         for id in own { _ = try reference(UInt32(id)) }
+        // What only the matching needed goes before the output is made (the peak of memory).
+        (table, olderInChain, hypothetical, hypotheticalList) = (HashHeads(), [], [], [])
+        pending.release()
         try compact()
     }
 
@@ -112,12 +107,43 @@ struct Deduplication {
     }
     private func hashIntTag(_ id: Int) -> Int { Self.combine(hashCommon(id), types.word(id, 0)) }
     private func hashEnum(_ id: Int) -> Int { Self.combine(0, types.names[id]) }
+    /// libbpf's struct hash (name, size, member names and offsets) refined by what each member's type
+    /// shares with every type equivalent to it (``memberSignature(_:)``): structs that only differ
+    /// there (anonymous ones sharing member names, libbpf's costliest comparisons) never meet.
     private func hashStruct(_ id: Int) -> Int {
         var h = hashCommon(id)
         for member in stride(from: 0, to: types.vlen(id) * 3, by: 3) {
             h = Self.combine(Self.combine(h, types.word(id, member)), types.word(id, member + 2))
+            h = Self.combine(h, memberSignature(types.word(id, member + 1)))
         }
         return h
+    }
+
+    /// The names and kind classes along a member type's first references (qualifiers, pointers,
+    /// typedefs, arrays with their lengths), up to the first other type: equivalent types agree on
+    /// them, as ``isEquivalent(_:_:)`` pairs types only of equal names, of the same kind (a forward
+    /// declaration standing for a struct or union, an enum for an enum64) and arrays of equal lengths.
+    private func memberSignature(_ type: UInt32) -> UInt32 {
+        var signature: UInt32 = 0
+        var id = Int(type)
+        for _ in 0..<4 {
+            let kind = types.kinds[id]
+            let kindClass: UInt32 =
+                switch kind {
+                case .struct, .union, .forward: 0
+                case .enum, .enum64: 64
+                default: UInt32(kind.rawValue)
+                }
+            signature = (signature &* 31 &+ types.names[id]) &* 31 &+ kindClass
+            switch kind {
+            case .pointer, .const, .volatile, .restrict, .typedef, .typeTag: id = Int(types.sizes[id])
+            case .array:
+                signature = signature &* 31 &+ types.word(id, 2)
+                id = Int(types.word(id, 1))
+            default: return signature
+            }
+        }
+        return signature
     }
     private func hashArray(_ id: Int) -> Int { types.trailing(id).reduce(hashCommon(id), Self.combine) }
     private func hashFunctionProto(_ id: Int) -> Int { types.trailing(id).reduce(hashCommon(id), Self.combine) }
@@ -458,26 +484,38 @@ struct Deduplication {
         }
     }
 
-    /// The kept types, in wire form.
-    func builder() -> BTFBuilder {
-        var strings = [String?](repeating: nil, count: types.strings.count)
-        func name(_ id: UInt32) -> String {
-            if let known = strings[Int(id)] { return known }
-            let string = String(types.strings[Int(id)])
-            strings[Int(id)] = string
-            return string
+    /// The kept types in wire form: their words (names as offsets into `strings`, each name once,
+    /// in first-use order), the string section, and how many types there are.
+    func wireForm() -> (words: [UInt32], strings: [UInt8], count: Int) {
+        var offsets = [UInt32](repeating: .max, count: types.strings.count)
+        offsets[0] = 0
+        var strings: [UInt8] = [0]
+        strings.reserveCapacity(types.stringBytes)
+        func offset(_ name: UInt32) -> UInt32 {
+            let known = offsets[Int(name)]
+            if known != .max { return known }
+            let at = UInt32(strings.count)
+            strings.append(contentsOf: types.strings[Int(name)].utf8)
+            strings.append(0)
+            offsets[Int(name)] = at
+            return at
         }
-        var builder = BTFBuilder()
+        var words: [UInt32] = []
+        words.reserveCapacity(types.words.count + 3 * (types.count - Int(types.firstOwnID)))
+        var count = 0
         for id in Int(types.firstOwnID)..<types.count where map[id] == UInt32(id) {
-            let trailing: [TypeRecord.Word] = types.trailing(id).enumerated().map { index, word in
-                DedupTypes.isName(types.kinds[id], word: index) ? .name(name(word)) : .value(word)
+            count += 1
+            words.append(offset(types.names[id]))
+            words.append(types.infos[id])
+            words.append(types.sizes[id])
+            let kind = types.kinds[id]
+            let start = types.starts[id]
+            for index in 0..<types.starts[id + 1] - start {
+                let word = types.words[start + index]
+                words.append(DedupTypes.isName(kind, word: index) ? offset(word) : word)
             }
-            builder.add(
-                TypeRecord(
-                    kind: types.kinds[id], name: name(types.names[id]), vlen: UInt16(types.vlen(id)),
-                    kindFlag: types.kindFlag(id), sizeOrType: types.sizes[id], trailing: trailing))
         }
-        return builder
+        return (words, strings, count)
     }
 }
 
@@ -544,8 +582,8 @@ struct HashHeads {
 
 /// A stack of type pairs of fixed capacity, pushed and popped without checks beyond its bound.
 final class PairStack {
-    private let base: UnsafeMutablePointer<(UInt32, UInt32)>
-    private let capacity: Int
+    private var base: UnsafeMutablePointer<(UInt32, UInt32)>
+    private var capacity: Int
     private var count = 0
 
     init(capacity: Int) {
@@ -554,6 +592,13 @@ final class PairStack {
     }
 
     deinit { base.deallocate() }
+
+    /// Gives the memory back; the stack holds nothing after.
+    func release() {
+        base.deallocate()
+        base = .allocate(capacity: 1)
+        (capacity, count) = (1, 0)
+    }
 
     func push(_ a: UInt32, _ b: UInt32) {
         precondition(count < capacity, "pair stack past its bound")

@@ -14,8 +14,10 @@ struct DedupTypes {
     /// The words after each header; the name words of members, enumerators and parameters hold string ids.
     var words: [UInt32] = []
     /// Distinct strings by id (0 is the empty name), in first-use order.
-    private(set) var strings: [ByteString] = [.empty]
-    private var stringIDs: [ByteString: UInt32] = [.empty: 0]
+    private var interner = StringInterner()
+    var strings: [ByteString] { interner.strings }
+    /// The bytes of all strings with their NULs: what a string section of them takes at most.
+    var stringBytes: Int { interner.bytes }
     /// The first id that is not a base type's (1 without a base).
     var firstOwnID: UInt32 = 1
 
@@ -24,47 +26,48 @@ struct DedupTypes {
     /// Appends the own types of `btf`, their references offset by `shift` (a reference below
     /// `keepBelow` is a base type's and stays); a reference past `btf`'s last type is an error.
     mutating func append(_ btf: BTF, shift: UInt32, keepBelow: UInt32) throws(BTFError) {
-        // Each string offset is looked up by its bytes once; later uses of the offset (member names
-        // repeat) cost one probe of this table.
-        var byOffset = HashHeads(capacity: btf.ownTypeCount * 2)
-        func name(_ offset: UInt32) -> UInt32 {
-            let known = byOffset[Int(offset) + 1]
-            if known != 0 { return known - 1 }
-            let id = intern(btf.strings.string(at: offset) ?? .empty)
-            _ = byOffset.insert(Int(offset) + 1, id + 1)
-            return id
-        }
         let count = btf.ownTypeCount
         kinds.reserveCapacity(kinds.count + count)
         names.reserveCapacity(names.count + count)
         infos.reserveCapacity(infos.count + count)
         sizes.reserveCapacity(sizes.count + count)
         starts.reserveCapacity(starts.count + count)
-        words.reserveCapacity(words.count + btf.bytes.count / 8)  // a bound from the blob's size, not its claims
-        stringIDs.reserveCapacity(stringIDs.count + count)
-        var id = btf.firstID
-        while id < btf.endID {
-            let type = try btf.type(id)
-            try type.validateNames()
-            kinds.append(type.kind)
-            names.append(name(type.nameOffset))
-            infos.append(UInt32(type.vlen) | UInt32(type.kind.rawValue) << 24 | (type.kindFlag ? 1 << 31 : 0))
-            sizes.append(type.sizeOrType)
-            for index in 0..<type.trailing.bytes.count / 4 {
-                let word = type.trailing.u32(index * 4)
-                words.append(Self.isName(type.kind, word: index) ? name(word) : word)
+        words.reserveCapacity(words.count + (btf.types.count - 12 * count) / 4)  // the records' trailing words
+        // The records the index pass proved whole, read in place (no decoded type per record); a name
+        // is its bytes' id, an offset past the string section an error as on decoding.
+        let record = btf.typeWords, strings = btf.strings
+        func name(_ offset: UInt32, _ id: TypeID, at: Int) throws(BTFError) -> UInt32 {
+            if offset == 0 { return 0 }
+            guard strings.contains(offset) else {
+                throw BTFError(.stringOffsetOutOfRange(offset, size: strings.size), offset: at, typeID: id)
+            }
+            return interner.intern(strings.string(at: offset) ?? .empty)
+        }
+        for index in 0..<count {
+            let id = btf.firstID + TypeID(index)
+            let at = Int(btf.offsets[index])
+            let info = record.u32(at + 4)
+            guard let kind = Kind(rawValue: UInt8(truncatingIfNeeded: info >> 24) & 0x1f) else {
+                throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), typeID: id)
+            }
+            kinds.append(kind)
+            names.append(try name(record.u32(at), id, at: at))
+            infos.append(info & 0x9f00_ffff)  // kind, vlen and kind flag: the bits libbpf compares
+            sizes.append(record.u32(at + 8))
+            for word in 0..<kind.trailingSize(vlen: Int(info & 0xffff)) / 4 {
+                let value = record.u32(at + 12 + 4 * word)
+                words.append(Self.isName(kind, word: word) ? try name(value, id, at: at) : value)
             }
             starts.append(words.count)
             let new = kinds.count - 1
-            for index in 0..<referenceCount(of: new) {
-                let slot = referenceSlot(of: new, index)
+            for slotIndex in 0..<referenceCount(of: new) {
+                let slot = referenceSlot(of: new, slotIndex)
                 let reference = self[slot]
                 guard reference < btf.endID else {
                     throw BTFError(.typeIDOutOfRange(reference, count: Int(btf.endID)), typeID: id)
                 }
                 if reference >= keepBelow { self[slot] = reference + shift }  // below the total count: no overflow
             }
-            id += 1
         }
     }
 
@@ -76,14 +79,6 @@ struct DedupTypes {
         case .enum, .functionProto: index % 2 == 0
         default: false
         }
-    }
-
-    private mutating func intern(_ string: ByteString) -> UInt32 {
-        if let id = stringIDs[string] { return id }
-        let id = UInt32(strings.count)
-        strings.append(string)
-        stringIDs[string] = id
-        return id
     }
 
     /// A place holding a type reference: the header's third word, or a word after it.

@@ -12,11 +12,11 @@ extension Harness {
             let once = try btf.deduplicated()
             let twice = try BTF.deduplicating([btf, btf])
             for result in [once, twice] {
-                let encoded = result.builder.encode()
+                let encoded = result.encode()
                 let reread = encoded.withUnsafeBytes { raw in
                     Result { () throws(BTFError) in try BTF(unsafeBytes: raw).ownTypeCount }
                 }
-                guard case .success(let count) = reread, count == result.builder.types.count else {
+                guard case .success(let count) = reread, count == result.typeCount else {
                     preconditionFailure("deduplicated BTF does not read back: \(reread)")
                 }
                 precondition(

@@ -142,7 +142,7 @@ func job(_ op: String, _ storage: ByteStorage) throws -> (() throws -> Void)? {
         return { keep(try BTF(unsafeBytes: data)) }
     case "dedup":
         guard let data = btfBytes(storage), let btf = try? BTF(unsafeBytes: data) else { return nil }
-        return { keep(try BTF(unsafeBytes: data).deduplicated().builder.types.count) }
+        return { keep(try BTF(unsafeBytes: data).deduplicated().encode().count) }
     case "btf-index", "btf-lookup", "btf-decode", "btf-dump":
         guard let data = btfBytes(storage), let btf = try? BTF(unsafeBytes: data) else { return nil }
         switch op {
@@ -190,7 +190,7 @@ if op == "dedup-all" || op == "link" {
     let run: () throws -> Void
     if op == "dedup-all" {
         let blobs = storages.compactMap(btfBytes)
-        run = { keep(try BTF.deduplicating(try blobs.map { try BTF(unsafeBytes: $0) }).builder.types.count) }
+        run = { keep(try BTF.deduplicating(try blobs.map { try BTF(unsafeBytes: $0) }).encode().count) }
     } else {
         run = {
             let inputs = try paths.map { BPFLinker.Input(name: $0, file: try ELFFile(ByteStorage(contentsOfFile: $0))) }

@@ -137,9 +137,7 @@ extension BPFLinker {
                 }
             }
         }
-        var builder = deduplicated.builder
-        builder.preservedStrings = strings.bytes
-        let btf = builder.encode(byteOrder: byteOrder)
+        let btf = deduplicated.encode(byteOrder: byteOrder, preservedStrings: strings.bytes)
         // A part with no section is left out whole, its record-size word included.
         let parts = [functions.bytes, lines.bytes, relocations.bytes].map { $0.count > 4 ? $0 : [] }
         guard parts.contains(where: { !$0.isEmpty }) else { return (btf, nil) }

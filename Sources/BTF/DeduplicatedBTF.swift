@@ -1,0 +1,82 @@
+import ELF64
+
+/// The result of deduplicating BTF: the remaining types in wire form, and where each input type went.
+public struct DeduplicatedBTF: Sendable {
+    /// How many types remain (own types only, for split BTF).
+    public let typeCount: Int
+    /// For each input, the new id of each of its own types (`[input][id - firstID]`): what
+    /// BTF.ext records and relocations referring to the old ids must be rewritten to.
+    public var typeMaps: [[TypeID]]
+    /// The remaining types' words in host order (headers and what follows them), names as offsets
+    /// into `strings`.
+    let words: [UInt32]
+    /// The names, each once, after the empty string.
+    let strings: [UInt8]
+
+    /// The BTF blob: header, types, strings. A non-empty `preservedStrings` (a string section whose
+    /// offsets must stay valid: .BTF.ext refers to it) starts the strings, and names found in it are
+    /// used from there; the others follow.
+    public func encode(byteOrder: ByteOrder = .host, preservedStrings: [UInt8] = []) -> [UInt8] {
+        var words = words
+        var strings = strings
+        if preservedStrings.count > 1 {
+            (words, strings) = moved(after: preservedStrings)
+        }
+        var out = IntegerWriter(order: byteOrder)
+        out.bytes.reserveCapacity(BTF.headerSize + 4 * words.count + strings.count)
+        out.bytes += byteOrder == .little ? [0x9f, 0xeb, 1, 0] : [0xeb, 0x9f, 1, 0]
+        out.put(UInt32(BTF.headerSize))
+        out.put(UInt32(0))
+        out.put(UInt32(4 * words.count))
+        out.put(UInt32(4 * words.count))
+        out.put(UInt32(strings.count))
+        if byteOrder == .host {
+            words.withUnsafeBytes { out.bytes.append(contentsOf: $0) }
+        } else {
+            for word in words { out.put(word) }
+        }
+        out.bytes += strings
+        return out.bytes
+    }
+
+    /// The words and strings with `preserved` first: names it holds point into it (at their first
+    /// occurrence), the others are appended after it.
+    private func moved(after preserved: [UInt8]) -> (words: [UInt32], strings: [UInt8]) {
+        var known: [ArraySlice<UInt8>: UInt32] = [:]
+        var start = 0
+        for (index, byte) in preserved.enumerated() where byte == 0 {
+            let string = preserved[start..<index]
+            if known[string] == nil { known[string] = UInt32(start) }
+            start = index + 1
+        }
+        var newStrings = preserved
+        if newStrings.last != 0 { newStrings.append(0) }
+        var newOffset: [UInt32: UInt32] = [0: 0]
+        start = 0
+        for (index, byte) in strings.enumerated() where byte == 0 {
+            let string = strings[start..<index]
+            if let at = known[string] {
+                newOffset[UInt32(start)] = at
+            } else {
+                newOffset[UInt32(start)] = UInt32(newStrings.count)
+                known[string] = UInt32(newStrings.count)
+                newStrings += string
+                newStrings.append(0)
+            }
+            start = index + 1
+        }
+        var newWords = words
+        var at = 0
+        while at < newWords.count {
+            let info = newWords[at + 1]
+            let kind = Kind(rawValue: UInt8(info >> 24 & 0x1f)) ?? .int
+            newWords[at] = newOffset[newWords[at]] ?? 0
+            let trailing = kind.trailingSize(vlen: Int(info & 0xffff)) / 4
+            for index in 0..<trailing where DedupTypes.isName(kind, word: index) {
+                newWords[at + 3 + index] = newOffset[newWords[at + 3 + index]] ?? 0
+            }
+            at += 3 + trailing
+        }
+        return (newWords, newStrings)
+    }
+}
