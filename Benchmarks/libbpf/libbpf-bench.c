@@ -152,8 +152,22 @@ static int run_once(struct job *j)
 	return 0;
 }
 
-/* Runs the job for at least min_us µs and 5 runs, then prints the line compare-libbpf.sh reads. */
-static void time_job(struct job *j, const char *input, size_t bytes, double min_us)
+/* The resident set now, in KiB (/proc/self/statm's second field). */
+static long current_rss_kb(void)
+{
+	long pages = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Runs the job for at least min_us µs and 5 runs, then prints the line compare-libbpf.sh reads;
+ * rss_growth_kb is the peak past the resident set before the job's first run (rss_before). */
+static void time_job(struct job *j, const char *input, size_t bytes, double min_us, long rss_before)
 {
 	size_t cap = 1024, runs = 0;
 	double *samples = malloc(cap * sizeof(double));
@@ -169,8 +183,8 @@ static void time_job(struct job *j, const char *input, size_t bytes, double min_
 	qsort(samples, runs, sizeof(double), cmp_double);
 	struct rusage usage;
 	getrusage(RUSAGE_SELF, &usage);
-	printf("op=%s input=%s bytes=%zu median_us=%.1f runs=%zu user_us=%.1f peak_rss_kb=%ld\n", j->op, input, bytes,
-	       samples[runs / 2], runs, user_per_run, usage.ru_maxrss);
+	printf("op=%s input=%s bytes=%zu median_us=%.1f runs=%zu user_us=%.1f peak_rss_kb=%ld rss_growth_kb=%ld\n", j->op,
+	       input, bytes, samples[runs / 2], runs, user_per_run, usage.ru_maxrss, usage.ru_maxrss - rss_before);
 	free(samples);
 }
 
@@ -202,13 +216,14 @@ int main(int argc, char **argv)
 			total += data ? size : 0;
 			free(data);
 		}
+		long rss_before = current_rss_kb();
 		if (run_once(&j)) {
 			printf("op=%s input=%s skipped: libbpf rejects it (%s)\n", argv[1], argv[2], strerror(errno));
 			return 0;
 		}
 		char label[4096];
 		snprintf(label, sizeof(label), "%s+%d", argv[2], j.count - 1);
-		time_job(&j, label, total, min_us);
+		time_job(&j, label, total, min_us, rss_before);
 		return 0;
 	}
 	for (int a = 2; a < argc; a++) {
@@ -246,11 +261,12 @@ int main(int argc, char **argv)
 				j.kinds[j.nnames++] = btf_kind(t);
 			}
 		}
+		long rss_before = current_rss_kb();
 		if (run_once(&j)) {
 			printf("op=%s input=%s skipped: libbpf rejects it (%s)\n", argv[1], argv[a], strerror(errno));
 			continue;
 		}
-		time_job(&j, argv[a], j.size, min_us);
+		time_job(&j, argv[a], j.size, min_us, rss_before);
 		free(j.data);
 	}
 	return 0;

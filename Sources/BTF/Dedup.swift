@@ -19,6 +19,7 @@ extension BTF {
     /// a kind that cannot be one) is a ``BTFError``.
     public static func deduplicating(_ inputs: [BTF], base: BTF? = nil) throws(BTFError) -> DeduplicatedBTF {
         var types = DedupTypes()
+        types.reserve(for: (base.map { [$0] } ?? []) + inputs)
         if let base {
             try types.append(base, shift: 0, keepBelow: 0)
             types.firstOwnID = base.endID
@@ -38,7 +39,7 @@ extension BTF {
         let typeMaps = inputs.enumerated().map { index, input in
             (0..<input.ownTypeCount).map { newIDs[Int(offsets[index]) + $0] }
         }
-        let (words, strings, count) = dedup.wireForm()
+        let (words, strings, count) = try dedup.wireForm()
         return DeduplicatedBTF(typeCount: count, typeMaps: typeMaps, words: words, strings: strings)
     }
 }
@@ -56,6 +57,8 @@ struct Deduplication {
     private var hypotheticalCount = 0
     /// The pairs an equivalence walk has still to visit (kept between walks: no allocation per walk).
     private let pending: PairStack
+    /// The reference walk's stack: (type, next reference to visit), kept between walks.
+    private var referenceStack: [(id: Int, next: Int)] = []
     private var adjustCanonical = false
     /// Representatives by signature hash: the newest of each hash, then each one's older namesake
     /// in `olderInChain` (libbpf visits candidates newest first).
@@ -95,7 +98,7 @@ struct Deduplication {
         // What only the matching needed goes before the output is made (the peak of memory).
         (table, olderInChain, hypothetical, hypotheticalList) = (HashHeads(), [], [], [])
         pending.release()
-        try compact()
+        compact()
     }
 
     // MARK: Signatures (libbpf's hashes and equalities)
@@ -407,7 +410,11 @@ struct Deduplication {
     /// recursion on a stack): returns the representative.
     private mutating func reference(_ root: UInt32) throws(BTFError) -> UInt32 {
         if let done = try enter(root) { return done }
-        var stack: [(id: Int, next: Int)] = [(Int(root), 0)]
+        var stack: [(id: Int, next: Int)] = []
+        swap(&stack, &referenceStack)  // the walks share one buffer: no allocation per walk
+        defer { swap(&stack, &referenceStack) }
+        stack.removeAll(keepingCapacity: true)
+        stack.append((Int(root), 0))
         var result = root
         while let top = stack.last {
             if top.next < types.referenceCount(of: top.id) {
@@ -462,8 +469,9 @@ struct Deduplication {
         return new
     }
 
-    /// New ids for the representatives, in id order; every reference rewritten to them.
-    private mutating func compact() throws(BTFError) {
+    /// New ids for the representatives, in id order, and every type's new id: its representative's.
+    /// (References are rewritten to them as ``wireForm()`` writes the kept types.)
+    private mutating func compact() {
         var next = types.firstOwnID
         newIDs = (0..<types.count).map { id in
             if id < Int(types.firstOwnID) { return TypeID(id) }
@@ -471,22 +479,21 @@ struct Deduplication {
             defer { next += 1 }
             return next
         }
-        for id in Int(types.firstOwnID)..<types.count where map[id] == UInt32(id) {
-            for index in 0..<types.referenceCount(of: id) {
-                let slot = types.referenceSlot(of: id, index)
-                let new = newIDs[Int(resolve(types[slot]))]
-                guard new != Self.unprocessed else { throw BTFError(.referenceLoop(types[slot])) }
-                types[slot] = new
-            }
-        }
         for id in Int(types.firstOwnID)..<types.count where map[id] != UInt32(id) {
             newIDs[id] = newIDs[Int(resolve(UInt32(id)))]
         }
     }
 
-    /// The kept types in wire form: their words (names as offsets into `strings`, each name once,
-    /// in first-use order), the string section, and how many types there are.
-    func wireForm() -> (words: [UInt32], strings: [UInt8], count: Int) {
+    /// A reference's new id; a type left without one (in a loop no struct breaks) is an error.
+    private func newID(_ reference: UInt32) throws(BTFError) -> UInt32 {
+        let new = newIDs[Int(reference)]
+        guard new != Self.unprocessed else { throw BTFError(.referenceLoop(reference)) }
+        return new
+    }
+
+    /// The kept types in wire form: their words (references as new ids, names as offsets into
+    /// `strings`, each name once, in first-use order), the string section, and how many types there are.
+    func wireForm() throws(BTFError) -> (words: [UInt32], strings: [UInt8], count: Int) {
         var offsets = [UInt32](repeating: .max, count: types.strings.count)
         offsets[0] = 0
         var strings: [UInt8] = [0]
@@ -505,14 +512,18 @@ struct Deduplication {
         var count = 0
         for id in Int(types.firstOwnID)..<types.count where map[id] == UInt32(id) {
             count += 1
+            let kind = types.kinds[id]
             words.append(offset(types.names[id]))
             words.append(types.infos[id])
-            words.append(types.sizes[id])
-            let kind = types.kinds[id]
+            words.append(kind.hasTypeReference ? try newID(types.sizes[id]) : types.sizes[id])
             let start = types.starts[id]
             for index in 0..<types.starts[id + 1] - start {
                 let word = types.words[start + index]
-                words.append(DedupTypes.isName(kind, word: index) ? offset(word) : word)
+                switch DedupTypes.role(kind, word: index) {
+                case .name: words.append(offset(word))
+                case .reference: words.append(try newID(word))
+                case .value: words.append(word)
+                }
             }
         }
         return (words, strings, count)

@@ -23,27 +23,44 @@ struct DedupTypes {
 
     var count: Int { kinds.count }
 
+    /// Makes room for the own types of `btfs` at once (reserving per input would copy the arrays
+    /// once per input).
+    mutating func reserve(for btfs: [BTF]) {
+        let count = btfs.reduce(kinds.count) { $0 + $1.ownTypeCount }
+        // The records' trailing words: their bytes past the 12-byte headers.
+        let trailing = btfs.reduce(words.count) { $0 + ($1.types.count - 12 * $1.ownTypeCount) / 4 }
+        kinds.reserveCapacity(count)
+        names.reserveCapacity(count)
+        infos.reserveCapacity(count)
+        sizes.reserveCapacity(count)
+        starts.reserveCapacity(count + 1)
+        words.reserveCapacity(trailing)
+    }
+
     /// Appends the own types of `btf`, their references offset by `shift` (a reference below
     /// `keepBelow` is a base type's and stays); a reference past `btf`'s last type is an error.
     mutating func append(_ btf: BTF, shift: UInt32, keepBelow: UInt32) throws(BTFError) {
-        let count = btf.ownTypeCount
-        kinds.reserveCapacity(kinds.count + count)
-        names.reserveCapacity(names.count + count)
-        infos.reserveCapacity(infos.count + count)
-        sizes.reserveCapacity(sizes.count + count)
-        starts.reserveCapacity(starts.count + count)
-        words.reserveCapacity(words.count + (btf.types.count - 12 * count) / 4)  // the records' trailing words
         // The records the index pass proved whole, read in place (no decoded type per record); a name
         // is its bytes' id, an offset past the string section an error as on decoding.
-        let record = btf.typeWords, strings = btf.strings
+        let record = btf.typeWords, strings = btf.strings, end = btf.endID
+        // A small string section's names are looked up by offset after their first use (member
+        // names repeat): an id per byte of it, at most 1 MiB.
+        var known = strings.size <= 1 << 18 ? [UInt32](repeating: .max, count: strings.size) : []
         func name(_ offset: UInt32, _ id: TypeID, at: Int) throws(BTFError) -> UInt32 {
             if offset == 0 { return 0 }
             guard strings.contains(offset) else {
                 throw BTFError(.stringOffsetOutOfRange(offset, size: strings.size), offset: at, typeID: id)
             }
-            return interner.intern(strings.string(at: offset) ?? .empty)
+            if Int(offset) < known.count, known[Int(offset)] != .max { return known[Int(offset)] }
+            let interned = interner.intern(strings.string(at: offset) ?? .empty)
+            if Int(offset) < known.count { known[Int(offset)] = interned }
+            return interned
         }
-        for index in 0..<count {
+        func shifted(_ reference: UInt32, _ id: TypeID) throws(BTFError) -> UInt32 {
+            guard reference < end else { throw BTFError(.typeIDOutOfRange(reference, count: Int(end)), typeID: id) }
+            return reference >= keepBelow ? reference + shift : reference  // below the total count: no overflow
+        }
+        for index in 0..<btf.ownTypeCount {
             let id = btf.firstID + TypeID(index)
             let at = Int(btf.offsets[index])
             let info = record.u32(at + 4)
@@ -53,33 +70,50 @@ struct DedupTypes {
             kinds.append(kind)
             names.append(try name(record.u32(at), id, at: at))
             infos.append(info & 0x9f00_ffff)  // kind, vlen and kind flag: the bits libbpf compares
-            sizes.append(record.u32(at + 8))
+            let third = record.u32(at + 8)
+            sizes.append(kind.hasTypeReference ? try shifted(third, id) : third)
             for word in 0..<kind.trailingSize(vlen: Int(info & 0xffff)) / 4 {
                 let value = record.u32(at + 12 + 4 * word)
-                words.append(Self.isName(kind, word: word) ? try name(value, id, at: at) : value)
+                switch Self.role(kind, word: word) {
+                case .name: words.append(try name(value, id, at: at))
+                case .reference: words.append(try shifted(value, id))
+                case .value: words.append(value)
+                }
             }
             starts.append(words.count)
-            let new = kinds.count - 1
-            for slotIndex in 0..<referenceCount(of: new) {
-                let slot = referenceSlot(of: new, slotIndex)
-                let reference = self[slot]
-                guard reference < btf.endID else {
-                    throw BTFError(.typeIDOutOfRange(reference, count: Int(btf.endID)), typeID: id)
-                }
-                if reference >= keepBelow { self[slot] = reference + shift }  // below the total count: no overflow
-            }
         }
     }
 
-    /// Whether word `index` after a `kind` header is a name: the first of each member,
-    /// enumerator or parameter. (References: `referenceSlot(of:_:)`.)
-    static func isName(_ kind: Kind, word index: Int) -> Bool {
+    /// What a word after a type's header holds.
+    enum WordRole {
+        /// A string offset: the first word of each member, enumerator and parameter.
+        case name
+        /// A type id: member, variable, parameter, element and index types.
+        case reference
+        case value
+    }
+
+    /// The role of word `index` after a `kind` header (the header's third word is a reference
+    /// when `kind.hasTypeReference`).
+    static func role(_ kind: Kind, word index: Int) -> WordRole {
         switch kind {
-        case .struct, .union, .enum64: index % 3 == 0
-        case .enum, .functionProto: index % 2 == 0
-        default: false
+        case .struct, .union:
+            switch index % 3 {
+            case 0: .name
+            case 1: .reference
+            default: .value
+            }
+        case .enum64: index % 3 == 0 ? .name : .value
+        case .enum: index % 2 == 0 ? .name : .value
+        case .functionProto: index % 2 == 0 ? .name : .reference
+        case .dataSection: index % 3 == 0 ? .reference : .value
+        case .array: index < 2 ? .reference : .value
+        default: .value
         }
     }
+
+    /// Whether word `index` after a `kind` header is a name.
+    static func isName(_ kind: Kind, word index: Int) -> Bool { role(kind, word: index) == .name }
 
     /// A place holding a type reference: the header's third word, or a word after it.
     enum Slot {

@@ -42,38 +42,44 @@ public struct DeduplicatedBTF: Sendable {
     /// The words and strings with `preserved` first: names it holds point into it (at their first
     /// occurrence), the others are appended after it.
     private func moved(after preserved: [UInt8]) -> (words: [UInt32], strings: [UInt8]) {
-        var known: [ArraySlice<UInt8>: UInt32] = [:]
-        var start = 0
-        for (index, byte) in preserved.enumerated() where byte == 0 {
-            let string = preserved[start..<index]
-            if known[string] == nil { known[string] = UInt32(start) }
-            start = index + 1
-        }
         var newStrings = preserved
         if newStrings.last != 0 { newStrings.append(0) }
-        var newOffset: [UInt32: UInt32] = [0: 0]
-        start = 0
-        for (index, byte) in strings.enumerated() where byte == 0 {
-            let string = strings[start..<index]
-            if let at = known[string] {
-                newOffset[UInt32(start)] = at
-            } else {
-                newOffset[UInt32(start)] = UInt32(newStrings.count)
-                known[string] = UInt32(newStrings.count)
-                newStrings += string
-                newStrings.append(0)
+        // New offset of each own string, by its old offset (own strings are few: the output's).
+        var newOffset = [UInt32](repeating: 0, count: strings.count)
+        preserved.withUnsafeBufferPointer { preserved in
+            strings.withUnsafeBufferPointer { own in
+                var interner = StringInterner()
+                var offsets: [UInt32] = [0]  // by interned id: where the string is in the new section
+                func each(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (ByteString, Int) -> Void) {
+                    var start = 0
+                    for index in bytes.indices where bytes[index] == 0 {
+                        body(ByteString(UnsafeBufferPointer(rebasing: bytes[start..<index])), start)
+                        start = index + 1
+                    }
+                }
+                each(preserved) { string, at in
+                    if interner.intern(string) == offsets.count { offsets.append(UInt32(at)) }
+                }
+                each(own) { string, at in
+                    let id = Int(interner.intern(string))
+                    if id == offsets.count {
+                        offsets.append(UInt32(newStrings.count))
+                        newStrings += string.utf8
+                        newStrings.append(0)
+                    }
+                    newOffset[at] = offsets[id]
+                }
             }
-            start = index + 1
         }
         var newWords = words
         var at = 0
         while at < newWords.count {
             let info = newWords[at + 1]
             let kind = Kind(rawValue: UInt8(info >> 24 & 0x1f)) ?? .int
-            newWords[at] = newOffset[newWords[at]] ?? 0
+            newWords[at] = newOffset[Int(newWords[at])]
             let trailing = kind.trailingSize(vlen: Int(info & 0xffff)) / 4
             for index in 0..<trailing where DedupTypes.isName(kind, word: index) {
-                newWords[at + 3 + index] = newOffset[newWords[at + 3 + index]] ?? 0
+                newWords[at + 3 + index] = newOffset[Int(newWords[at + 3 + index])]
             }
             at += 3 + trailing
         }

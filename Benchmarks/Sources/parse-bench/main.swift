@@ -200,10 +200,11 @@ if op == "dedup-all" || op == "link" {
             close(fd)
         }
     }
+    let rssBefore = currentRSSKB()
     let (median, runs, user) = try withExtendedLifetime(storages) { try measure(run) }
     unlink(output)
     print(
-        "op=\(op) input=\(paths[0])+\(paths.count - 1) bytes=\(bytes) median_us=\(String(format: median)) runs=\(runs) user_us=\(String(format: user)) peak_rss_kb=\(peakRSSKB())"
+        "op=\(op) input=\(paths[0])+\(paths.count - 1) bytes=\(bytes) median_us=\(String(format: median)) runs=\(runs) user_us=\(String(format: user)) peak_rss_kb=\(peakRSSKB()) rss_growth_kb=\(peakRSSKB() - rssBefore)"
     )
     exit(0)
 }
