@@ -43,18 +43,12 @@ struct DedupTypes {
         // The records the index pass proved whole, read in place (no decoded type per record); a name
         // is its bytes' id, an offset past the string section an error as on decoding.
         let record = btf.typeWords, strings = btf.strings, end = btf.endID
-        // A small string section's names are looked up by offset after their first use (member
-        // names repeat): an id per byte of it, at most 1 MiB.
-        var known = strings.size <= 1 << 18 ? [UInt32](repeating: .max, count: strings.size) : []
         func name(_ offset: UInt32, _ id: TypeID, at: Int) throws(BTFError) -> UInt32 {
             if offset == 0 { return 0 }
             guard strings.contains(offset) else {
                 throw BTFError(.stringOffsetOutOfRange(offset, size: strings.size), offset: at, typeID: id)
             }
-            if Int(offset) < known.count, known[Int(offset)] != .max { return known[Int(offset)] }
-            let interned = interner.intern(strings.string(at: offset) ?? .empty)
-            if Int(offset) < known.count { known[Int(offset)] = interned }
-            return interned
+            return interner.intern(strings.string(at: offset) ?? .empty)
         }
         func shifted(_ reference: UInt32, _ id: TypeID) throws(BTFError) -> UInt32 {
             guard reference < end else { throw BTFError(.typeIDOutOfRange(reference, count: Int(end)), typeID: id) }
