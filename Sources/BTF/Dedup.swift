@@ -33,6 +33,7 @@ extension BTF {
             offsets.append(start)
             try types.append(input, shift: start - input.firstID, keepBelow: input.firstID)
         }
+        try types.checkReferenceTargets()
         var dedup = Deduplication(consume types)
         try dedup.run()
         let newIDs = dedup.newIDs
@@ -40,7 +41,9 @@ extension BTF {
             (0..<input.ownTypeCount).map { newIDs[Int(offsets[index]) + $0] }
         }
         let (words, strings, count) = try dedup.wireForm()
-        return DeduplicatedBTF(typeCount: count, typeMaps: typeMaps, words: words, strings: strings)
+        return DeduplicatedBTF(
+            typeCount: count, typeMaps: typeMaps, words: words, strings: strings,
+            stringBase: UInt32(truncatingIfNeeded: base?.strings.size ?? 0))
     }
 }
 
@@ -64,6 +67,8 @@ struct Deduplication {
     /// in `olderInChain` (libbpf visits candidates newest first).
     private var table: HashHeads
     private var olderInChain: [UInt32]
+    /// libbpf's table's entries and buckets, whose growth decides the candidates' order.
+    private var libbpfEntries = 0, libbpfCapacity = 0
     /// After ``run()``: each old id's new id.
     private(set) var newIDs: [TypeID] = []
 
@@ -85,7 +90,28 @@ struct Deduplication {
     }
 
     private mutating func addToTable(_ hash: Int, _ id: UInt32) {
+        // libbpf's table doubles (from 4 buckets) before an insertion that would fill it past 3/4,
+        // and re-inserting each bucket at the new buckets' heads reverses every chain of equal
+        // hashes: mirrored here, candidates are met in libbpf's order.
+        if libbpfCapacity == 0 || (libbpfEntries + 1) * 4 / 3 > libbpfCapacity {
+            libbpfCapacity = max(4, 2 * libbpfCapacity)
+            reverseChains()
+        }
+        libbpfEntries += 1
         olderInChain[Int(id)] = table.insert(hash, id)
+    }
+
+    private mutating func reverseChains() {
+        var heads = table
+        table = HashHeads()  // moved out, so the chains can be rewritten while its heads are
+        heads.updateEach { head in
+            var previous: UInt32 = 0, current = head
+            while current != 0 {
+                (olderInChain[Int(current)], previous, current) = (previous, current, olderInChain[Int(current)])
+            }
+            return previous
+        }
+        table = heads
     }
 
     mutating func run() throws(BTFError) {
@@ -558,6 +584,11 @@ struct HashHeads {
         return 0
     }
 
+    /// Replaces each hash's newest id by `transform(id)`.
+    mutating func updateEach(_ transform: (UInt32) -> UInt32) {
+        for slot in values.indices where values[slot] != 0 { values[slot] = transform(values[slot]) }
+    }
+
     /// Records `id` as the newest of `hash`; returns the previous newest (0: none).
     mutating func insert(_ hash: Int, _ id: UInt32) -> UInt32 {
         if (used + 1) * 4 > keys.count * 3 { grow() }
@@ -575,11 +606,17 @@ struct HashHeads {
         return 0
     }
 
-    /// Where probing starts: the hash's bits mixed (a Fibonacci multiply), as signatures of
-    /// similar types differ in few bits.
+    /// Where probing starts: the hash mixed with a per-process secret (splitmix64's finalizer), so
+    /// that signatures crafted to share a probe run cannot be computed offline (an unkeyed start let
+    /// 40,000 crafted INTs take 2 s).
     private static func start(_ hash: Int, _ capacity: Int) -> Int {
-        Int(truncatingIfNeeded: (UInt64(bitPattern: Int64(hash)) &* 0x9E37_79B9_7F4A_7C15) >> 32) & (capacity - 1)
+        var x = UInt64(bitPattern: Int64(hash)) ^ secret
+        x = (x ^ (x >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        x = (x ^ (x >> 27)) &* 0x94d0_49bb_1331_11eb
+        return Int(truncatingIfNeeded: x ^ (x >> 31)) & (capacity - 1)
     }
+
+    private static let secret = NameHash.Key.process.k1
 
     private mutating func grow() {
         let old = zip(keys, values).filter { $0.1 != 0 }

@@ -48,7 +48,10 @@ struct DedupTypes {
             guard strings.contains(offset) else {
                 throw BTFError(.stringOffsetOutOfRange(offset, size: strings.size), offset: at, typeID: id)
             }
-            return interner.intern(strings.string(at: offset) ?? .empty)
+            guard let string = strings.string(at: offset) else {
+                throw BTFError(.stringTooLong(offset, limit: ByteString.maximumLength), offset: at, typeID: id)
+            }
+            return interner.intern(string)
         }
         func shifted(_ reference: UInt32, _ id: TypeID) throws(BTFError) -> UInt32 {
             guard reference < end else { throw BTFError(.typeIDOutOfRange(reference, count: Int(end)), typeID: id) }
@@ -63,7 +66,7 @@ struct DedupTypes {
             }
             kinds.append(kind)
             names.append(try name(record.u32(at), id, at: at))
-            infos.append(info & 0x9f00_ffff)  // kind, vlen and kind flag: the bits libbpf compares
+            infos.append(info)  // whole, reserved bits too: libbpf compares the word
             let third = record.u32(at + 8)
             sizes.append(kind.hasTypeReference ? try shifted(third, id) : third)
             for word in 0..<kind.trailingSize(vlen: Int(info & 0xffff)) / 4 {
@@ -75,6 +78,26 @@ struct DedupTypes {
                 }
             }
             starts.append(words.count)
+        }
+    }
+
+    /// Checks that no own type refers to a VAR, DATASEC or DECL_TAG, but DATASECs to their VARs
+    /// and DECL_TAGs to what they tag: the comparisons would meet them where no type can be (libbpf
+    /// fails there, when it compares them), and skipping a comparison must not skip the error.
+    func checkReferenceTargets() throws(BTFError) {
+        for id in Int(firstOwnID)..<count where kinds[id] != .dataSection {
+            for index in 0..<referenceCount(of: id) {
+                let target = Int(self[referenceSlot(of: id, index)])
+                let allowed =
+                    switch kinds[target] {
+                    case .dataSection, .declTag: false
+                    case .variable: kinds[id] == .declTag
+                    default: true
+                    }
+                guard allowed else {
+                    throw BTFError(.unexpectedKind(TypeID(target), kinds[target]), typeID: TypeID(id))
+                }
+            }
         }
     }
 

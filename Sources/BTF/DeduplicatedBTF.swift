@@ -12,16 +12,21 @@ public struct DeduplicatedBTF: Sendable {
     let words: [UInt32]
     /// The names, each once, after the empty string.
     let strings: [UInt8]
+    /// Where own strings start in the offset space: the base's string section's size, for split BTF.
+    let stringBase: UInt32
 
-    /// The BTF blob: header, types, strings. A non-empty `preservedStrings` (a string section whose
-    /// offsets must stay valid: .BTF.ext refers to it) starts the strings, and names found in it are
-    /// used from there; the others follow.
-    public func encode(byteOrder: ByteOrder = .host, preservedStrings: [UInt8] = []) -> [UInt8] {
+    /// The BTF blob: header, types, strings (split BTF's own strings, offsets past its base's). A
+    /// non-empty `preservedStrings` (a string section whose offsets must stay valid: .BTF.ext refers
+    /// to it) starts the strings, and names found in it are used from there; the others follow. It
+    /// must start with NUL (the empty name, offset 0), or this is `malformedStrings`.
+    public func encode(byteOrder: ByteOrder = .host, preservedStrings: [UInt8] = []) throws(BTFError) -> [UInt8] {
         var words = words
         var strings = strings
+        guard preservedStrings.first ?? 0 == 0 else { throw BTFError(.malformedStrings) }
         if preservedStrings.count > 1 {
             (words, strings) = moved(after: preservedStrings)
         }
+        if stringBase > 0 { shiftNames(&words, by: stringBase) }
         var out = IntegerWriter(order: byteOrder)
         out.bytes.reserveCapacity(BTF.headerSize + 4 * words.count + strings.count)
         out.bytes += byteOrder == .little ? [0x9f, 0xeb, 1, 0] : [0xeb, 0x9f, 1, 0]
@@ -72,17 +77,27 @@ public struct DeduplicatedBTF: Sendable {
             }
         }
         var newWords = words
+        Self.rewriteNames(&newWords) { newOffset[Int($0)] }
+        return (newWords, newStrings)
+    }
+
+    /// Own names moved past the base's strings (the empty name stays 0: the base's).
+    private func shiftNames(_ words: inout [UInt32], by base: UInt32) {
+        Self.rewriteNames(&words) { $0 == 0 ? 0 : $0 + base }
+    }
+
+    /// Applies `transform` to every name word of the types in `words`.
+    private static func rewriteNames(_ words: inout [UInt32], _ transform: (UInt32) -> UInt32) {
         var at = 0
-        while at < newWords.count {
-            let info = newWords[at + 1]
+        while at < words.count {
+            let info = words[at + 1]
             let kind = Kind(rawValue: UInt8(info >> 24 & 0x1f)) ?? .int
-            newWords[at] = newOffset[Int(newWords[at])]
+            words[at] = transform(words[at])
             let trailing = kind.trailingSize(vlen: Int(info & 0xffff)) / 4
             for index in 0..<trailing where DedupTypes.isName(kind, word: index) {
-                newWords[at + 3 + index] = newOffset[Int(newWords[at + 3 + index])]
+                words[at + 3 + index] = transform(words[at + 3 + index])
             }
             at += 3 + trailing
         }
-        return (newWords, newStrings)
     }
 }

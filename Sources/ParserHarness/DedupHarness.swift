@@ -12,7 +12,7 @@ extension Harness {
             let once = try btf.deduplicated()
             let twice = try BTF.deduplicating([btf, btf])
             for result in [once, twice] {
-                let encoded = result.encode()
+                let encoded = try result.encode()
                 let reread = encoded.withUnsafeBytes { raw in
                     Result { () throws(BTFError) in try BTF(unsafeBytes: raw).ownTypeCount }
                 }

@@ -8,10 +8,18 @@ public enum HostileBTF {
     struct Blob {
         var types: [UInt32] = []
         var strings: [UInt8] = [0]
+        /// The last id given (the base's last, for split BTF).
         private(set) var count: UInt32 = 0
+        /// The base's string section size, for split BTF: own names' offsets start past it.
+        let stringBase: UInt32
+
+        init(splitAfter lastBaseID: UInt32 = 0, stringBase: UInt32 = 0) {
+            count = lastBaseID
+            self.stringBase = stringBase
+        }
 
         mutating func name(_ bytes: [UInt8]) -> UInt32 {
-            let at = UInt32(strings.count)
+            let at = stringBase + UInt32(strings.count)
             strings += bytes + [0]
             return at
         }
@@ -175,6 +183,108 @@ extension HostileBTF {
         blob.add(s, .struct, vlen: 1, 4, [x, int, 0])
         blob.add(s, .struct, vlen: 1, 8, [x, long, 0])
         return blob.bytes
+    }
+
+    /// `count` anonymous INTs whose dedup signatures (libbpf's hash: info·31² + size·31 + the
+    /// encoding word, all free 32-bit fields) all made the old, unkeyed probe start (a Fibonacci
+    /// multiply of the signature) pick one slot of the candidate table: one probe run, quadratic.
+    public static func probeCollidingInts(count: Int) -> [UInt8] {
+        let phi: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var inverse = phi
+        for _ in 0..<6 { inverse = inverse &* (2 &- phi &* inverse) }  // Newton's step: phi⁻¹ mod 2⁶⁴
+        let info: UInt64 = UInt64(Kind.int.rawValue) << 24, base = info &* 961, mask: UInt64 = (1 << 49) - 1
+        var blob = Blob()
+        var t: UInt64 = 0
+        while Int(blob.count) < count {
+            defer { t += 1 }
+            // A signature of t·phi⁻¹ starts probing at (t·phi⁻¹·phi) >> 32 = 0 for every small t.
+            let x = (t &* inverse &- base) & mask
+            guard x < (1 << 37) - 64 else { continue }
+            let size = min(x / 31, 0xffff_ffff), word = x - size * 31
+            guard word <= 0xffff_ffff else { continue }
+            blob.add(0, .int, UInt32(size), [UInt32(word)])
+        }
+        return blob.bytes
+    }
+
+    /// Two structs `S` alike but for their second member's struct, whose first member points at a
+    /// VAR: libbpf fails comparing them (a VAR where a member type must be), and a deduplicator that
+    /// never compares them (its hash tells the second members apart) must fail as well.
+    public static func memberPointingAtVariable() -> [UInt8] {
+        var blob = Blob()
+        let int = blob.add(blob.name(Array("int".utf8)), .int, 4, [32])
+        let a = blob.name(Array("a".utf8)), b = blob.name(Array("b".utf8)), s = blob.name(Array("S".utf8))
+        let v = blob.add(blob.name(Array("v".utf8)), .variable, int, [1])
+        let w = blob.add(blob.name(Array("v".utf8)), .variable, int, [1])
+        let p = blob.add(blob.name(Array("P".utf8)), .struct, 0)
+        let q = blob.add(blob.name(Array("Q".utf8)), .struct, 0)
+        let toV = blob.add(0, .pointer, v), toW = blob.add(0, .pointer, w)
+        blob.add(s, .struct, vlen: 2, 8, [a, toV, 0, b, p, 64])
+        blob.add(s, .struct, vlen: 2, 8, [a, toW, 0, b, q, 64])
+        return blob.bytes
+    }
+
+    /// Two structs alike but for their `length`-byte names (past ``ByteString/maximumLength``, which
+    /// names are read to): an error, not two anonymous structs folded into one.
+    public static func longNames(length: Int) -> [UInt8] {
+        var blob = Blob()
+        blob.add(blob.name([UInt8](repeating: UInt8(ascii: "A"), count: length)), .struct, 0)
+        blob.add(blob.name([UInt8](repeating: UInt8(ascii: "B"), count: length)), .struct, 0)
+        return blob.bytes
+    }
+
+    /// Three structs `S` pointing at `X` (a 4-byte one, an 8-byte one, a forward), `padding` structs
+    /// between the second and the third, and a typedef of the third: the third equals both earlier
+    /// ones and takes the first libbpf's candidate table gives, whose order its growth (from 4
+    /// buckets, doubling, each chain reversed) decides.
+    public static func candidatesAcrossGrowth(padding: Int) -> [UInt8] {
+        var blob = Blob()
+        let int = blob.add(blob.name(Array("int".utf8)), .int, 4, [1 << 24 | 32])
+        let long = blob.add(blob.name(Array("long".utf8)), .int, 8, [64])
+        let x = blob.name(Array("X".utf8)), a = blob.name(Array("a".utf8))
+        let s = blob.name(Array("S".utf8)), p = blob.name(Array("p".utf8))
+        let x4 = blob.add(x, .struct, vlen: 1, 4, [a, int, 0])
+        let x8 = blob.add(x, .struct, vlen: 1, 8, [a, long, 0])
+        let forward = blob.add(x, .forward, 0)
+        let toX4 = blob.add(0, .pointer, x4), toX8 = blob.add(0, .pointer, x8)
+        let toForward = blob.add(0, .pointer, forward)
+        blob.add(s, .struct, vlen: 1, 8, [p, toX4, 0])
+        blob.add(s, .struct, vlen: 1, 8, [p, toX8, 0])
+        for k in 0..<padding { blob.add(blob.name(Array("F\(k)".utf8)), .struct, 4) }
+        let third = blob.add(s, .struct, vlen: 1, 8, [p, toForward, 0])
+        blob.add(blob.name(Array("TS".utf8)), .typedef, third)
+        return blob.bytes
+    }
+
+    /// Three INTs `int` alike but for reserved bits of their info word (none, bit 16, bit 29), and a
+    /// typedef of each of the last two: libbpf compares the whole word and keeps all three.
+    public static func reservedInfoBits() -> [UInt8] {
+        var blob = Blob()
+        let name = blob.name(Array("int".utf8))
+        blob.add(name, .int, 4, [1 << 24 | 32])
+        let second = blob.add(name, .int, 4, [1 << 24 | 32])
+        let third = blob.add(name, .int, 4, [1 << 24 | 32])
+        blob.types[4 * Int(second - 1) + 1] |= 1 << 16  // each INT takes 4 words
+        blob.types[4 * Int(third - 1) + 1] |= 1 << 29
+        blob.add(blob.name(Array("t2".utf8)), .typedef, second)
+        blob.add(blob.name(Array("t3".utf8)), .typedef, third)
+        return blob.bytes
+    }
+
+    /// A base (`int`, `struct X { int a; }`, a pointer to it) and split BTF over it repeating the
+    /// struct and the pointer, with `struct Y { struct X *p; }` and `typedef struct Y T`: the repeats
+    /// become the base's types, and the rest keeps names past the base's strings.
+    public static func splitOverBase() -> (base: [UInt8], split: [UInt8]) {
+        var base = Blob()
+        let int = base.add(base.name(Array("int".utf8)), .int, 4, [1 << 24 | 32])
+        let x = base.add(base.name(Array("X".utf8)), .struct, vlen: 1, 4, [base.name(Array("a".utf8)), int, 0])
+        base.add(0, .pointer, x)
+        var split = Blob(splitAfter: base.count, stringBase: UInt32(base.strings.count))
+        let ownX = split.add(split.name(Array("X".utf8)), .struct, vlen: 1, 4, [split.name(Array("a".utf8)), int, 0])
+        let pointer = split.add(0, .pointer, ownX)
+        let y = split.add(split.name(Array("Y".utf8)), .struct, vlen: 1, 8, [split.name(Array("p".utf8)), pointer, 0])
+        split.add(split.name(Array("T".utf8)), .typedef, y)
+        return (base.bytes, split.bytes)
     }
 
     /// A pointer to type 0xffff_ffff: deduplicated with another input, shifting it would overflow.

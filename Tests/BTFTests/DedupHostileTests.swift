@@ -17,7 +17,7 @@ struct DedupHostileTests {
 
     /// The kinds of the deduplicated types, in id order, read back from their encoding.
     static func kinds(_ result: DeduplicatedBTF) throws -> [Kind] {
-        let btf = try BTF(ByteStorage(copying: result.encode()))
+        let btf = try BTF(ByteStorage(copying: try result.encode()))
         return try (btf.firstID..<btf.endID).map { try btf.type($0).kind }
     }
 
@@ -65,5 +65,40 @@ struct DedupHostileTests {
     @Test("a reference loop no struct breaks is a typed error")
     func referenceLoop() throws {
         #expect(throws: BTFError.self) { _ = try Self.deduplicated(HostileBTF.referenceLoop()) }
+    }
+}
+
+/// Hostile inputs a review found (each a typed error or a linear walk now).
+extension DedupHostileTests {
+    @Test("structs told apart by their hash but with a VAR where a member type must be: an error, as libbpf's")
+    func memberPointingAtVariable() throws {
+        #expect(throws: BTFError.self) { _ = try Self.deduplicated(HostileBTF.memberPointingAtVariable()) }
+    }
+
+    @Test("names past the 4 KiB a name is read to: an error, not anonymous types folded together")
+    func longNames() throws {
+        #expect(throws: BTFError.self) { _ = try Self.deduplicated(HostileBTF.longNames(length: 5_000)) }
+        #expect(try Self.deduplicated(HostileBTF.longNames(length: 4_000)).typeCount == 2)
+    }
+
+    @Test("signatures crafted to share one probe start (the old unkeyed one): linear time")
+    func probeCollisions() throws {
+        #expect(try Self.deduplicated(HostileBTF.probeCollidingInts(count: 40_000)).typeCount == 40_000)
+        let ratio = Scaling.ratio(5_000, make: { HostileBTF.probeCollidingInts(count: $0) }) { bytes in
+            _ = try? Self.deduplicated(bytes)
+        }
+        #expect(ratio < 16, "8× the types took \(ratio)× the time")
+    }
+
+    @Test("preserved strings that do not start with NUL (where the empty name must be): a typed error")
+    func preservedStringsWithoutNUL() throws {
+        let result = try Self.deduplicated(HostileBTF.pointerCycles(copies: 2))
+        #expect(throws: BTFError.self) { _ = try result.encode(preservedStrings: Array("abc\0".utf8)) }
+        let encoded = try result.encode(preservedStrings: Array("\0abc\0next\0".utf8))
+        let btf = try BTF(ByteStorage(copying: encoded))
+        #expect(try btf.type(1).name == "a")
+        // "next" is found in the preserved section; only "a" and "b" follow it.
+        let stringLength = encoded[20..<24].reversed().reduce(0) { $0 << 8 | Int($1) }
+        #expect(stringLength == 10 + 4)
     }
 }

@@ -40,7 +40,7 @@ struct DedupTests {
                     contentsOfFile: path, base: baseBTF)
         }
         let result = try BTF.deduplicating(btfs, base: baseBTF)
-        let bytes = result.encode()
+        let bytes = try result.encode()
         return try bytes.withUnsafeBytes { raw in try dump(BTF(unsafeBytes: raw, base: baseBTF)) }
     }
 

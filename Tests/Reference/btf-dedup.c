@@ -24,8 +24,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: btf-dedup [--base BTF] OUT INPUT...\n");
 		return 2;
 	}
-	out = base ? btf__new_empty_split(base) : btf__new_empty();
-	for (int i = arg + 1; i < argc; i++) {
+	/* libbpf 1.1's btf__add_btf refuses split BTF: one split input is deduplicated as it is read. */
+	if (base && argc - arg == 2) {
+		out = btf__parse_split(argv[arg + 1], base);
+		if (!out) {
+			fprintf(stderr, "%s: cannot read: %d\n", argv[arg + 1], errno);
+			return 1;
+		}
+	} else {
+		out = base ? btf__new_empty_split(base) : btf__new_empty();
+	}
+	for (int i = arg + 1; i < argc && !(base && argc - arg == 2); i++) {
 		struct btf *in = base ? btf__parse_split(argv[i], base) : btf__parse(argv[i], NULL);
 		int err;
 

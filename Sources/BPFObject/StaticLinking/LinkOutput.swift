@@ -137,7 +137,12 @@ extension BPFLinker {
                 }
             }
         }
-        let btf = deduplicated.encode(byteOrder: byteOrder, preservedStrings: strings.bytes)
+        let btf: [UInt8]
+        do {
+            btf = try deduplicated.encode(byteOrder: byteOrder, preservedStrings: strings.bytes)
+        } catch {
+            throw LinkError(input: nil, .btf(error))
+        }
         // A part with no section is left out whole, its record-size word included.
         let parts = [functions.bytes, lines.bytes, relocations.bytes].map { $0.count > 4 ? $0 : [] }
         guard parts.contains(where: { !$0.isEmpty }) else { return (btf, nil) }
