@@ -101,8 +101,9 @@ for op in btf btf-lookup dedup; do
         if [ "$op" != btf ] && [[ "$input" != /sys/* ]]; then continue; fi
         theirs_runs=() ours_runs=() ratios=()
         for _ in $(seq "$rounds"); do
-            t=$(BENCH_SECONDS=${BTF_SECONDS:-0.3} "$theirs" "$op" "$input" | field median_us)
-            o=$(BENCH_SECONDS=${BTF_SECONDS:-0.3} "$ours" "$op" "$input" | field median_us)
+            tr=$(BENCH_SECONDS=${BTF_SECONDS:-0.3} "$theirs" "$op" "$input")
+            or=$(BENCH_SECONDS=${BTF_SECONDS:-0.3} "$ours" "$op" "$input")
+            t=$(echo "$tr" | field median_us) o=$(echo "$or" | field median_us)
             [ -n "$t" ] && theirs_runs+=("$t")
             [ -n "$o" ] && ours_runs+=("$o")
             [ -n "$t" ] && [ -n "$o" ] && ratios+=("$(awk -v t="$t" -v o="$o" 'BEGIN {printf "%.3f", t / o}')")
@@ -114,9 +115,18 @@ for op in btf btf-lookup dedup; do
         t=$(printf '%s\n' "${theirs_runs[@]}" | median)
         o=$(printf '%s\n' "${ours_runs[@]}" | median)
         r=$(printf '%s\n' "${ratios[@]}" | median)
-        printf '%-10s %-44s %12s %12s %8.2f\n' "$op" "$(basename "$input")" "$t" "$o" "$r"
+        printf '%-10s %-44s %12s %12s %8.2f' "$op" "$(basename "$input")" "$t" "$o" "$r"
+        [ "$op" = dedup ] && rss_line "$tr" "$or"
+        echo
     done
 done
+
+# Peak RSS of the whole process and its growth past the resident set before the first run (what
+# the operation itself adds: the runtimes differ, a Swift process starting at about 9 MB), each side.
+rss_line() {
+    printf '   peak RSS libbpf %s KB (+%s), ours %s KB (+%s)' "$(echo "$1" | field peak_rss_kb)" \
+        "$(echo "$1" | field rss_growth_kb)" "$(echo "$2" | field peak_rss_kb)" "$(echo "$2" | field rss_growth_kb)"
+}
 
 # Operations over several files at once (one line each): the corpus objects' BTF deduplicated
 # together, and the two TestData halves linked. Peak RSS is each side's high-water mark.
@@ -130,9 +140,11 @@ compare_all() {
         [ -n "$t" ] && [ -n "$o" ] || { printf '%-10s %-44s %12s %12s %8s\n' "$op" "$label" "${t:--}" "${o:--}" "n/a"; return; }
         theirs_runs+=("$t") ours_runs+=("$o") ratios+=("$(awk -v t="$t" -v o="$o" 'BEGIN {printf "%.3f", t / o}')")
     done
-    printf '%-10s %-44s %12s %12s %8.2f   peak RSS libbpf %s KB, ours %s KB\n' "$op" "$label" \
+    printf '%-10s %-44s %12s %12s %8.2f' "$op" "$label" \
         "$(printf '%s\n' "${theirs_runs[@]}" | median)" "$(printf '%s\n' "${ours_runs[@]}" | median)" \
-        "$(printf '%s\n' "${ratios[@]}" | median)" "$(echo "$tr" | field peak_rss_kb)" "$(echo "$or" | field peak_rss_kb)"
+        "$(printf '%s\n' "${ratios[@]}" | median)"
+    rss_line "$tr" "$or"
+    echo
 }
 if [ -d "$root/../shared/corpus" ]; then
     mapfile -t btf_objects < <(find "$root/../shared/corpus" -name '*.o' -size -300k | sort | while read -r f; do

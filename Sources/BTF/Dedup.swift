@@ -505,7 +505,8 @@ struct Deduplication {
             defer { next += 1 }
             return next
         }
-        for id in Int(types.firstOwnID)..<types.count where map[id] != UInt32(id) {
+        // A base type's too: a base forward an own struct completes (split BTF) becomes it.
+        for id in 1..<types.count where map[id] != UInt32(id) {
             newIDs[id] = newIDs[Int(resolve(UInt32(id)))]
         }
     }

@@ -287,6 +287,25 @@ extension HostileBTF {
         return (base.bytes, split.bytes)
     }
 
+    /// A base declaring `struct X` only (a forward, a pointer to it, `struct U { struct X *p; }`) and
+    /// split BTF completing it (`struct X {}`, a pointer, the same `U`, then `typedef struct X TX` and
+    /// `struct V { struct X x; }` naming the base's forward): comparing the `U`s points the base's
+    /// forward at the own struct, and what refers to the forward (a member too) refers to the struct.
+    public static func splitCompletingBaseForward() -> (base: [UInt8], split: [UInt8]) {
+        var base = Blob()
+        let x = base.name(Array("X".utf8)), u = base.name(Array("U".utf8)), p = base.name(Array("p".utf8))
+        let forward = base.add(x, .forward, 0)
+        let pointer = base.add(0, .pointer, forward)
+        base.add(u, .struct, vlen: 1, 8, [p, pointer, 0])
+        var split = Blob(splitAfter: base.count, stringBase: UInt32(base.strings.count))
+        let ownX = split.add(split.name(Array("X".utf8)), .struct, 4)
+        let ownPointer = split.add(0, .pointer, ownX)
+        split.add(split.name(Array("U".utf8)), .struct, vlen: 1, 8, [split.name(Array("p".utf8)), ownPointer, 0])
+        split.add(split.name(Array("TX".utf8)), .typedef, forward)
+        split.add(split.name(Array("V".utf8)), .struct, vlen: 1, 4, [split.name(Array("x".utf8)), forward, 0])
+        return (base.bytes, split.bytes)
+    }
+
     /// A pointer to type 0xffff_ffff: deduplicated with another input, shifting it would overflow.
     public static func referencePastEnd() -> [UInt8] {
         var blob = Blob()

@@ -37,13 +37,14 @@ extension DedupTests {
         }
     }
 
-    @Test("split BTF over a base: repeats become the base's types, own names follow the base's strings")
-    func splitOverBase() throws {
-        let (base, split) = HostileBTF.splitOverBase()
+    @Test(
+        "split BTF over a base: repeats become the base's types, own names follow the base's strings",
+        arguments: [HostileBTF.splitOverBase(), HostileBTF.splitCompletingBaseForward()])
+    func splitOverBase(base: [UInt8], split: [UInt8]) throws {
         try Self.withFiles([base, split]) { paths throws in
             let ours = try Self.ours([paths[1]], base: paths[0]), theirs = try Self.theirs([paths[1]], base: paths[0])
             #expect(ours == theirs)
-            #expect(ours.contains("STRUCT 'Y'") && ours.contains("TYPEDEF 'T'"), "\(ours)")
+            #expect(ours.contains("TYPEDEF 'T"), "\(ours)")
         }
     }
 }
