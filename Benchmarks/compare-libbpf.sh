@@ -33,6 +33,13 @@ fi
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
+# Peak RSS of the whole process and its growth past the resident set before the first run (what
+# the operation itself adds: the runtimes differ, a Swift process starting at about 9 MB), each side.
+rss_line() {
+    printf '   peak RSS libbpf %s KB (+%s), ours %s KB (+%s)' "$(echo "$1" | field peak_rss_kb)" \
+        "$(echo "$1" | field rss_growth_kb)" "$(echo "$2" | field peak_rss_kb)" "$(echo "$2" | field rss_growth_kb)"
+}
+
 
 printf '%-10s %-44s %12s %12s %8s\n' op input libbpf_us ours_us ratio
 
@@ -120,13 +127,6 @@ for op in btf btf-lookup dedup; do
         echo
     done
 done
-
-# Peak RSS of the whole process and its growth past the resident set before the first run (what
-# the operation itself adds: the runtimes differ, a Swift process starting at about 9 MB), each side.
-rss_line() {
-    printf '   peak RSS libbpf %s KB (+%s), ours %s KB (+%s)' "$(echo "$1" | field peak_rss_kb)" \
-        "$(echo "$1" | field rss_growth_kb)" "$(echo "$2" | field peak_rss_kb)" "$(echo "$2" | field rss_growth_kb)"
-}
 
 # Operations over several files at once (one line each): the corpus objects' BTF deduplicated
 # together, and the two TestData halves linked. Peak RSS is each side's high-water mark.
