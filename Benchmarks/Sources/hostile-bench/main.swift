@@ -106,6 +106,12 @@ let cases: [(String, Int, (Int) -> [UInt8], ([UInt8]) -> Void)] = [
         }
     ),
     (
+        "btf-dedup-probe-colliding-ints", 1_000, { HostileBTF.probeCollidingInts(count: $0) },
+        { bytes in
+            bytes.withUnsafeBytes { raw in _ = try? BTF(unsafeBytes: raw).deduplicated().encode() }
+        }
+    ),
+    (
         "object-core-prototype-dag", 2, { SyntheticObjects.coreOverPrototypeDAG(depth: $0, width: 2) },
         { bytes in
             guard var spec = openSpec(bytes), let btf = spec.btf else { return }
