@@ -234,7 +234,7 @@ public final class BTF: @unchecked Sendable {
 
     /// A type's kind and third word (its size or the type it refers to), read without decoding its
     /// name: what chains through typedefs and qualifiers need, at a fraction of ``type(_:)``'s cost.
-    func header(_ id: TypeID) throws(BTFError) -> (kind: Kind, sizeOrType: UInt32) {
+    package func header(_ id: TypeID) throws(BTFError) -> (kind: Kind, sizeOrType: UInt32) {
         if id < firstID {
             guard id > 0, let base else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID))) }
             return try base.header(id)

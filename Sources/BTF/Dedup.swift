@@ -33,17 +33,27 @@ extension BTF {
             offsets.append(start)
             try types.append(input, shift: start - input.firstID, keepBelow: input.firstID)
         }
+        let counts = inputs.map(\.ownTypeCount)
+        return try finish(consume types, stringBase: UInt32(truncatingIfNeeded: base?.strings.size ?? 0)) { newIDs in
+            counts.enumerated().map { index, count in (0..<count).map { newIDs[Int(offsets[index]) + $0] } }
+        }
+    }
+
+    /// Deduplicates types gathered by a caller in the package (the static linker, which appends its
+    /// inputs' records and DATASECs itself); the one type map is by `id - 1`.
+    package static func deduplicating(_ types: consuming DedupTypes) throws(BTFError) -> DeduplicatedBTF {
+        try finish(types, stringBase: 0) { newIDs in [Array(newIDs.dropFirst())] }
+    }
+
+    private static func finish(
+        _ types: consuming DedupTypes, stringBase: UInt32, typeMaps: ([UInt32]) -> [[TypeID]]
+    ) throws(BTFError) -> DeduplicatedBTF {
         try types.checkReferenceTargets()
         var dedup = Deduplication(consume types)
         try dedup.run()
-        let newIDs = dedup.newIDs
-        let typeMaps = inputs.enumerated().map { index, input in
-            (0..<input.ownTypeCount).map { newIDs[Int(offsets[index]) + $0] }
-        }
+        let maps = typeMaps(dedup.newIDs)
         let (words, strings, count) = try dedup.wireForm()
-        return DeduplicatedBTF(
-            typeCount: count, typeMaps: typeMaps, words: words, strings: strings,
-            stringBase: UInt32(truncatingIfNeeded: base?.strings.size ?? 0))
+        return DeduplicatedBTF(typeCount: count, typeMaps: maps, words: words, strings: strings, stringBase: stringBase)
     }
 }
 

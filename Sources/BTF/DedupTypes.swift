@@ -3,7 +3,7 @@ import ELF64
 /// The types deduplication works on: every input's types in one id space, as flat arrays (one
 /// entry per id, 0 being void), names as ids of distinct strings, so that two names are equal
 /// exactly when their ids are.
-struct DedupTypes {
+package struct DedupTypes {
     var kinds: [Kind] = [.int]  // id 0 (void): never compared as a type
     var names: [UInt32] = [0]
     /// The raw `info` word: kind, vlen and kind flag, compared whole as libbpf compares it.
@@ -21,7 +21,10 @@ struct DedupTypes {
     /// The first id that is not a base type's (1 without a base).
     var firstOwnID: UInt32 = 1
 
-    var count: Int { kinds.count }
+    /// The number of ids, void's included: the id the next type appended gets.
+    package var count: Int { kinds.count }
+
+    package init() {}
 
     /// Makes room for the own types of `btfs` at once (reserving per input would copy the arrays
     /// once per input).
@@ -40,58 +43,135 @@ struct DedupTypes {
     /// Appends the own types of `btf`, their references offset by `shift` (a reference below
     /// `keepBelow` is a base type's and stays); a reference past `btf`'s last type is an error.
     mutating func append(_ btf: BTF, shift: UInt32, keepBelow: UInt32) throws(BTFError) {
-        // The records the index pass proved whole, read in place (no decoded type per record); a name
-        // is its bytes' id, an offset past the string section an error as on decoding.
-        let record = btf.typeWords, strings = btf.strings, end = btf.endID
-        func name(_ offset: UInt32, _ id: TypeID, at: Int) throws(BTFError) -> UInt32 {
-            if offset == 0 { return 0 }
-            guard strings.contains(offset) else {
-                throw BTFError(.stringOffsetOutOfRange(offset, size: strings.size), offset: at, typeID: id)
-            }
-            guard let string = strings.string(at: offset) else {
-                throw BTFError(.stringTooLong(offset, limit: ByteString.maximumLength), offset: at, typeID: id)
-            }
-            return interner.intern(string)
-        }
-        func shifted(_ reference: UInt32, _ id: TypeID) throws(BTFError) -> UInt32 {
-            guard reference < end else { throw BTFError(.typeIDOutOfRange(reference, count: Int(end)), typeID: id) }
-            return reference >= keepBelow ? reference + shift : reference  // below the total count: no overflow
-        }
+        let end = btf.endID
         for index in 0..<btf.ownTypeCount {
-            let id = btf.firstID + TypeID(index)
-            let at = Int(btf.offsets[index])
-            let info = record.u32(at + 4)
-            guard let kind = Kind(rawValue: UInt8(truncatingIfNeeded: info >> 24) & 0x1f) else {
-                throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), typeID: id)
+            try append(record: index, of: btf, nameError: { $0 }) { (reference, id) throws(BTFError) in
+                guard reference < end else { throw BTFError(.typeIDOutOfRange(reference, count: Int(end)), typeID: id) }
+                return reference >= keepBelow ? reference + shift : reference  // below the total count: no overflow
             }
-            kinds.append(kind)
-            names.append(try name(record.u32(at), id, at: at))
-            infos.append(info)  // whole, reserved bits too: libbpf compares the word
-            let third = record.u32(at + 8)
-            sizes.append(kind.hasTypeReference ? try shifted(third, id) : third)
-            for word in 0..<kind.trailingSize(vlen: Int(info & 0xffff)) / 4 {
-                let value = record.u32(at + 12 + 4 * word)
-                switch Self.role(kind, word: word) {
-                case .name: words.append(try name(value, id, at: at))
-                case .reference: words.append(try shifted(value, id))
-                case .value: words.append(value)
-                }
-            }
-            starts.append(words.count)
         }
     }
 
-    /// Checks that no own type refers to a VAR, DATASEC or DECL_TAG, but DATASECs to their VARs
-    /// and DECL_TAGs to what they tag: the comparisons would meet them where no type can be (libbpf
-    /// fails there, when it compares them), and skipping a comparison must not skip the error.
+    /// Appends own type number `index` of `btf` (its id less `firstID`) and returns its id here;
+    /// each type reference it holds becomes `reference(old, id in btf)`. The record is read in
+    /// place (the index pass proved it whole): a name is its bytes' id; an offset past the string
+    /// section, or a name past ``ByteString/maximumLength``, is `nameError` of a ``BTFError``.
+    @inline(__always)
+    package mutating func append<E: Error>(
+        record index: Int, of btf: BTF, nameError: (BTFError) -> E,
+        reference: (UInt32, TypeID) throws(E) -> UInt32
+    ) throws(E) -> TypeID {
+        let record = btf.typeWords, strings = btf.strings
+        func name(_ offset: UInt32, _ id: TypeID, at: Int) throws(E) -> UInt32 {
+            if offset == 0 { return 0 }
+            guard strings.contains(offset) else {
+                throw nameError(BTFError(.stringOffsetOutOfRange(offset, size: strings.size), offset: at, typeID: id))
+            }
+            guard let string = strings.string(at: offset) else {
+                throw nameError(
+                    BTFError(.stringTooLong(offset, limit: ByteString.maximumLength), offset: at, typeID: id))
+            }
+            return interner.intern(string)
+        }
+        let id = btf.firstID + TypeID(index)
+        let at = Int(btf.offsets[index])
+        let info = record.u32(at + 4)
+        guard let kind = Kind(rawValue: UInt8(truncatingIfNeeded: info >> 24) & 0x1f) else {
+            throw nameError(BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), typeID: id))
+        }
+        kinds.append(kind)
+        names.append(try name(record.u32(at), id, at: at))
+        infos.append(info)  // whole, reserved bits too: libbpf compares the word
+        let third = record.u32(at + 8)
+        sizes.append(kind.hasTypeReference ? try reference(third, id) : third)
+        for word in 0..<kind.trailingSize(vlen: Int(info & 0xffff)) / 4 {
+            let value = record.u32(at + 12 + 4 * word)
+            switch Self.role(kind, word: word) {
+            case .name: words.append(try name(value, id, at: at))
+            case .reference: words.append(try reference(value, id))
+            case .value: words.append(value)
+            }
+        }
+        starts.append(words.count)
+        return TypeID(kinds.count - 1)
+    }
+
+    /// Appends a DATASEC named `name` of `size` bytes listing `variables` (type ids here); returns its id.
+    package mutating func appendDataSection(
+        named name: ByteString, size: UInt32, variables: [(type: TypeID, offset: UInt32, size: UInt32)]
+    ) -> TypeID {
+        kinds.append(.dataSection)
+        names.append(interner.intern(name))
+        infos.append(UInt32(Kind.dataSection.rawValue) << 24 | UInt32(UInt16(truncatingIfNeeded: variables.count)))
+        sizes.append(size)
+        for variable in variables.prefix(Int(UInt16.max)) {
+            words += [variable.type, variable.offset, variable.size]
+        }
+        starts.append(words.count)
+        return TypeID(kinds.count - 1)
+    }
+
+    /// Type `id`'s kind.
+    package func kind(of id: TypeID) -> Kind { kinds[Int(id)] }
+
+    /// Type `id`'s name (empty when anonymous).
+    package func name(of id: TypeID) -> ByteString { interner.strings[Int(names[Int(id)])] }
+
+    /// The third header word of type `id`: its size, or the type it refers to.
+    package func sizeOrType(of id: TypeID) -> UInt32 { sizes[Int(id)] }
+
+    /// Sets the type VAR, FUNC or other referring type `id` refers to.
+    package mutating func setReferencedType(of id: TypeID, to target: TypeID) {
+        guard kinds[Int(id)].hasTypeReference else { return }
+        sizes[Int(id)] = target
+    }
+
+    /// A VAR's linkage (`BTF_VAR_*`) or a FUNC's (its vlen); 0 for other kinds.
+    package func linkage(of id: TypeID) -> UInt32 {
+        switch kinds[Int(id)] {
+        case .variable: starts[Int(id) + 1] > starts[Int(id)] ? word(Int(id), 0) : 0
+        case .function: UInt32(vlen(Int(id)))
+        default: 0
+        }
+    }
+
+    /// Sets a VAR's or FUNC's linkage; other kinds stay as they are.
+    package mutating func setLinkage(of id: TypeID, to linkage: UInt16) {
+        let id = Int(id)
+        switch kinds[id] {
+        case .variable where starts[id + 1] > starts[id]: words[starts[id]] = UInt32(linkage)
+        case .function: infos[id] = infos[id] & ~0xffff | UInt32(linkage)
+        default: break
+        }
+    }
+
+    /// Names parameter `index` of FUNC_PROTO `id` `name`; other kinds and indices past its
+    /// parameters stay as they are.
+    package mutating func setParameterName(_ index: Int, of id: TypeID, to name: ByteString) {
+        let id = Int(id)
+        guard id < count, kinds[id] == .functionProto, index >= 0, starts[id] + 2 * index < starts[id + 1] else {
+            return
+        }
+        words[starts[id] + 2 * index] = interner.intern(name)
+    }
+
+    /// Checks that every reference names a type, and that no own type refers to a VAR, DATASEC or
+    /// DECL_TAG, but DATASECs to their VARs and DECL_TAGs to what they tag: the comparisons would
+    /// meet them where no type can be (libbpf fails there, when it compares them), and skipping a
+    /// comparison must not skip the error.
     func checkReferenceTargets() throws(BTFError) {
-        for id in Int(firstOwnID)..<count where kinds[id] != .dataSection {
+        for id in Int(firstOwnID)..<count {
+            let kind = kinds[id]
             for index in 0..<referenceCount(of: id) {
                 let target = Int(self[referenceSlot(of: id, index)])
+                guard target < count else {
+                    throw BTFError(.typeIDOutOfRange(TypeID(target), count: count), typeID: TypeID(id))
+                }
                 let allowed =
                     switch kinds[target] {
+                    case _ where kind == .dataSection: true
                     case .dataSection, .declTag: false
-                    case .variable: kinds[id] == .declTag
+                    case .variable: kind == .declTag
                     default: true
                     }
                 guard allowed else {

@@ -45,9 +45,17 @@ public struct ByteString: Hashable, Sendable, CustomStringConvertible, Comparabl
         lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
     }
 
-    @inlinable
+    /// Feeds the bytes' ``NameHash`` (keyed per process) to `hasher`: one word, however long the name.
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(bytes: UnsafeRawBufferPointer(utf8))
+        hasher.combine(NameHash.hash(utf8, key: .process))
+    }
+
+    /// What `Dictionary` and `Set` bucket by: the keyed ``NameHash`` folded with the table's seed,
+    /// without a `Hasher` (names are the keys of most of the project's tables).
+    public func _rawHashValue(seed: Int) -> Int {
+        Int(
+            truncatingIfNeeded: NameHash.fold(
+                NameHash.hash(utf8, key: .process), UInt64(UInt(bitPattern: seed)) ^ NameHash.s2))
     }
 
     @inlinable

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Writes an ELF64 file from section contents: the header, each section's bytes at its
 /// alignment, then the section header table. Section 0 (`SHT_NULL`) is implicit.
 public struct ELFWriter: Sendable {
@@ -91,18 +93,57 @@ public struct ELFWriter: Sendable {
 /// A string table under construction (`.strtab`): each distinct string once, the first byte NUL.
 public struct StringTableBuilder: Sendable {
     public private(set) var bytes: [UInt8] = [0]
-    private var offsets: [String: UInt32] = ["": 0]
+    /// Each string's offset and hash, in the order added.
+    private var entries: [(offset: UInt32, hash: UInt64)] = []
+    /// Slot → entry + 1 (0: free), found by ``NameHash`` (keyed per process: crafted names cannot
+    /// share one probe run); a power of two, at most half full.
+    private var slots = [UInt32](repeating: 0, count: 64)
 
     public init() {}
 
     /// The offset of `string`, added if new.
     public mutating func offset(of string: String) -> UInt32 {
-        if let known = offsets[string] { return known }
-        let offset = UInt32(bytes.count)
-        bytes += string.utf8
+        var string = string
+        return string.withUTF8 { offset(of: $0) }
+    }
+
+    /// The offset of `string`, added if new.
+    public mutating func offset(of string: ByteString) -> UInt32 { offset(of: string.utf8) }
+
+    /// The offset of the string of bytes `utf8`, added if new.
+    public mutating func offset(of utf8: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        guard !utf8.isEmpty else { return 0 }
+        let hash = NameHash.hash(utf8, key: .process)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 {
+            let entry = entries[Int(slots[slot] - 1)]
+            if entry.hash == hash, holds(utf8, at: Int(entry.offset)) { return entry.offset }
+            slot = (slot + 1) & mask
+        }
+        let offset = UInt32(truncatingIfNeeded: bytes.count)
+        bytes.append(contentsOf: utf8)
         bytes.append(0)
-        offsets[string] = offset
+        entries.append((offset, hash))
+        slots[slot] = UInt32(entries.count)
+        if entries.count * 2 > slots.count { grow() }
         return offset
+    }
+
+    /// Whether the string at `offset` is `utf8` (its bytes, then NUL).
+    private func holds(_ utf8: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
+        guard bytes.count - offset > utf8.count, bytes[offset + utf8.count] == 0 else { return false }
+        return bytes.withUnsafeBufferPointer { memcmp($0.baseAddress! + offset, utf8.baseAddress!, utf8.count) == 0 }
+    }
+
+    private mutating func grow() {
+        slots = [UInt32](repeating: 0, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (index, entry) in entries.enumerated() {
+            var slot = Int(truncatingIfNeeded: entry.hash) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = UInt32(index + 1)
+        }
     }
 }
 

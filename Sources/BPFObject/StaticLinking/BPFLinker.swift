@@ -39,15 +39,15 @@ public struct BPFLinker {
     let byteOrder: ByteOrder
     var inputs: [LinkInput] = []
     var sections: [OutputSection] = []
-    var sectionByName: [String: Int] = [:]
+    var sectionByName: [ByteString: Int] = [:]
     /// Sections given an ELF section so far (their order is their ELF index's).
     var realSectionCount = 0
     /// Symbol 0 is the null symbol.
-    var symbols: [OutputSymbol] = [OutputSymbol(name: "", binding: .local, type: .notype, place: .undefined)]
+    var symbols: [OutputSymbol] = [OutputSymbol(name: .empty, binding: .local, type: .notype, place: .undefined)]
     var globals: [GlobalSymbol] = []
-    var globalByName: [String: Int] = [:]
-    /// The merged BTF types, id `i + 1` at `types[i]`.
-    var types: [TypeRecord] = []
+    var globalByName: [ByteString: Int] = [:]
+    /// The merged BTF types, in wire form with interned names, ids from 1 (names are views into the inputs).
+    var types = DedupTypes()
     /// The strings `.BTF.ext` records name (files, source lines, access strings, sections): the
     /// start of the output BTF's string table, where the records' offsets point.
     var extStrings = StringTableBuilder()
@@ -77,6 +77,8 @@ public struct BPFLinker {
 /// holding only externs) get no ELF section unless an input later brings data.
 struct OutputSection {
     let name: String
+    /// The name as the input that brought the section spells it (a view: inputs outlive the link).
+    let nameBytes: ByteString
     var type = SectionType.null
     var flags: ELF64.SectionFlags = []
     var entrySize: UInt64 = 0
@@ -97,7 +99,10 @@ struct OutputSection {
     var relocatedSection = 0
     var relocations: [(offset: UInt64, symbol: Int, type: UInt32)] = []
 
-    init(name: String) { self.name = name }
+    init(name: ByteString) {
+        self.name = String(name)
+        nameBytes = name
+    }
 }
 
 /// Where an output symbol lies.
@@ -109,7 +114,8 @@ enum SymbolPlace: Equatable {
 }
 
 struct OutputSymbol {
-    let name: String
+    /// A view into the input that brought the symbol.
+    let name: ByteString
     var binding: SymbolBinding
     var type: SymbolType
     var visibility: SymbolVisibility = .default

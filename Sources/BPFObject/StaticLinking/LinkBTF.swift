@@ -4,39 +4,45 @@ import ELF64
 extension BPFLinker {
     /// Appends input `k`'s BTF types (libbpf's `linker_append_btf`): DATASECs are rebuilt at the
     /// end; a non-static VAR or FUNC of a global already described reuses that type (its underlying
-    /// type taken from this input when the global asks for it); references are renumbered.
+    /// type taken from this input when the global asks for it); references are renumbered. The
+    /// records are copied in place into the linker's flat table (no decoded type, no string copy).
     mutating func appendBTF(of k: Int) throws(LinkError) {
         guard let btf = inputs[k].btf else { return }
-        let records = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in try BTFBuilder(decoding: btf).types
-        }
-        let start = types.count
-        var map = [TypeID](repeating: 0, count: records.count)
-        var pending: [Int] = []  // the globals whose underlying type this input gives
-        for (i, record) in records.enumerated() where record.kind != .dataSection {
-            let id = btf.firstID + TypeID(i)
-            var global: Int?
-            if Self.isNonStatic(record) {
-                // A VAR or FUNC no global names belongs to a dropped section (a repeated `license`).
-                guard let g = globalByName[record.name] else { continue }
-                global = g
-                if globals[g].underlying == .wanted {
-                    globals[g].underlying = .pending(source: record.sizeOrType, declaration: id)
-                    pending.append(g)
-                }
-                if globals[g].typeID != 0 {
-                    map[i] = globals[g].typeID
-                    continue
-                }
-            }
-            types.append(record)
-            map[i] = TypeID(types.count)
-            if let global {
-                globals[global].typeID = map[i]
-                globals[global].underlying = .pending(source: record.sizeOrType, declaration: id)
-                globals[global].declaration = (k, id)
-            }
-        }
         let name = inputs[k].name
+        // Each record's output id first (references may point forward), then the records.
+        var map = [TypeID](repeating: 0, count: btf.ownTypeCount)
+        var kept: [Int] = []
+        kept.reserveCapacity(btf.ownTypeCount)
+        var next = TypeID(types.count)
+        var pending: [Int] = []  // the globals whose underlying type this input gives
+        for i in 0..<btf.ownTypeCount {
+            let id = btf.firstID + TypeID(i)
+            let kind = try LinkInput.reading(name) { () throws(BTFError) in try btf.header(id).kind }
+            guard kind != .dataSection else { continue }
+            map[i] = next
+            if kind == .variable || kind == .function {
+                let type = try LinkInput.reading(name) { () throws(BTFError) in try btf.type(id) }
+                if type.linkage != 0 {
+                    // A VAR or FUNC no global names belongs to a dropped section (a repeated `license`).
+                    guard let g = globalByName[type.name] else {
+                        map[i] = 0
+                        continue
+                    }
+                    if globals[g].underlying == .wanted || globals[g].typeID == 0 {
+                        globals[g].underlying = .pending(source: type.sizeOrType, declaration: id)
+                        pending.append(g)
+                    }
+                    if globals[g].typeID != 0 {
+                        map[i] = globals[g].typeID
+                        continue
+                    }
+                    globals[g].typeID = next
+                    globals[g].declaration = (k, id)
+                }
+            }
+            next += 1
+            kept.append(i)
+        }
         func mapped(_ reference: TypeID, from referrer: TypeID) throws(LinkError) -> TypeID {
             guard reference != 0 else { return 0 }
             guard reference >= btf.firstID, reference < btf.endID else {
@@ -47,15 +53,14 @@ extension BPFLinker {
             guard new != 0 else { throw LinkError(input: name, .droppedType(reference, referencedBy: referrer)) }
             return new
         }
-        for index in start..<types.count {
-            try types[index].remapReferences { (reference) throws(LinkError) in
-                try mapped(reference, from: TypeID(index + 1))
+        for i in kept {
+            _ = try types.append(record: i, of: btf, nameError: { LinkError(input: name, .btf($0)) }) {
+                (reference, id) throws(LinkError) in try mapped(reference, from: id)
             }
         }
         for g in pending {
             guard case let .pending(source, declaration) = globals[g].underlying else { continue }
-            let underlying = try mapped(source, from: declaration)
-            types[Int(globals[g].typeID) - 1].sizeOrType = underlying
+            types.setReferencedType(of: globals[g].typeID, to: try mapped(source, from: declaration))
             globals[g].underlying = .settled
             globals[g].declaration = (k, declaration)
         }
@@ -75,19 +80,21 @@ extension BPFLinker {
             let offsets = inputs[k].variableOffsets[source.dataSectionType] ?? []
             for (j, entry) in dataSection.variables.enumerated() {
                 let new = try outputType(of: entry.type, input: k, referrer: source.dataSectionType)
-                let record = types[Int(new) - 1]
+                let kind = types.kind(of: new)
                 var global: Int?
-                if Self.isNonStatic(record) {
-                    guard let g = globalByName[record.name] else { throw fail(k, .missingBTF(symbol: record.name)) }
+                if (kind == .variable || kind == .function) && types.linkage(of: new) != 0 {
+                    let symbol = types.name(of: new)
+                    guard let g = globalByName[symbol] else { throw fail(k, .missingBTF(symbol: String(symbol))) }
                     guard globals[g].section == output else {
                         let expected = globals[g].section.map { sections[$0].name } ?? ".extern"
                         throw fail(
-                            k, .sectionMismatch(symbol: record.name, section: sections[output].name, expected: expected)
+                            k,
+                            .sectionMismatch(symbol: String(symbol), section: sections[output].name, expected: expected)
                         )
                     }
                     global = g
                     if let existing = globals[g].variableIndex, existing < sections[output].variables.count {
-                        if record.kind == .variable {
+                        if kind == .variable {
                             let (input, declaration) = globals[g].declaration
                             let btf = inputs[input].btf
                             let size = try LinkInput.reading(inputs[input].name) { () throws(BTFError) in
@@ -125,21 +132,20 @@ extension BPFLinker {
     /// becomes allocated, the FUNC global, and its parameters take the definition's names (dedup
     /// would otherwise keep the nameless declaration apart).
     mutating func completeExternBTF(global g: Int, input k: Int, type source: TypeID) throws(LinkError) {
-        let id = Int(globals[g].typeID) - 1
-        guard id >= 0, let btf = inputs[k].btf else { return }
-        if types[id].kind == .variable {
-            if !types[id].trailing.isEmpty { types[id].trailing[0] = .value(1) }  // BTF_VAR_GLOBAL_ALLOCATED
+        let id = globals[g].typeID
+        guard id != 0, let btf = inputs[k].btf else { return }
+        if types.kind(of: id) == .variable {
+            types.setLinkage(of: id, to: 1)  // BTF_VAR_GLOBAL_ALLOCATED
             return
         }
-        types[id].vlen = 1  // BTF_FUNC_GLOBAL
-        let proto = Int(types[id].sizeOrType) - 1
+        types.setLinkage(of: id, to: 1)  // BTF_FUNC_GLOBAL
+        let proto = types.sizeOrType(of: id)
         let parameters = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in
             try btf.type(try btf.type(source).referencedType).parameters
         }
-        guard proto >= 0, proto < types.count, types[proto].kind == .functionProto else { return }
-        for (i, parameter) in parameters.enumerated()
-        where !parameter.name.isEmpty && 2 * i < types[proto].trailing.count {
-            types[proto].trailing[2 * i] = .name(String(parameter.name))
+        guard proto < types.count, types.kind(of: proto) == .functionProto else { return }
+        for (i, parameter) in parameters.enumerated() where !parameter.name.isEmpty {
+            types.setParameterName(i, of: proto, to: parameter.name)
         }
     }
 
@@ -168,7 +174,7 @@ extension BPFLinker {
         func text(_ offset: UInt32) throws(LinkError) -> UInt32 {
             if let found = known[offset] { return found }
             let string = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in try btf.string(at: offset) }
-            let placed = extStrings.offset(of: String(string))
+            let placed = extStrings.offset(of: string)
             known[offset] = placed
             return placed
         }
@@ -202,17 +208,6 @@ extension BPFLinker {
                         try text(record.accessStringOffset), record.kind
                     ))
             }
-        }
-    }
-
-    /// A VAR or FUNC that is not static: a global symbol's description.
-    static func isNonStatic(_ record: TypeRecord) -> Bool {
-        switch record.kind {
-        case .variable:
-            if case let .value(linkage)? = record.trailing.first { return linkage != 0 }
-            return false
-        case .function: return record.vlen != 0
-        default: return false
         }
     }
 }

@@ -54,6 +54,8 @@ struct LinkInput {
         }
         var sections: [InputSection] = [InputSection(name: .empty, elf: nil, isSkipped: true)]
         var byName: [ByteString: Int] = [:]
+        sections.reserveCapacity(Int(file.header.sectionCount) + 4)  // a few ephemeral ones may follow
+        byName.reserveCapacity(Int(file.header.sectionCount) + 4)
         var symbolSection: Section?
         var btfSection: Section?, extSection: Section?
         for section in file.sections.dropFirst() {
@@ -213,6 +215,8 @@ struct LinkInput {
         var id = btf.firstID
         while id < btf.endID {
             defer { id += 1 }
+            let kind = try Self.reading(name) { () throws(BTFError) in try btf.header(id).kind }
+            guard kind == .variable || kind == .function || kind == .dataSection else { continue }
             let type = try Self.reading(name) { () throws(BTFError) in try btf.type(id) }
             if type.kind == .variable || type.kind == .function {
                 if type.linkage != 0 { globalTypes[type.name, default: []].append(id) }

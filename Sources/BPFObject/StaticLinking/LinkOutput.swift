@@ -4,7 +4,7 @@ import ELF64
 extension BPFLinker {
     /// The linked file: `.strtab` (section and symbol names), `.symtab` (locals first, as ELF asks),
     /// the merged sections in the order they first appeared, then `.BTF` and `.BTF.ext`.
-    func output() throws(LinkError) -> [UInt8] {
+    mutating func output() throws(LinkError) -> [UInt8] {
         let (btf, ext) = try finalBTF()
         let real = sections.indices.filter { !sections[$0].isEphemeral }.sorted {
             sections[$0].order < sections[$1].order
@@ -78,23 +78,20 @@ extension BPFLinker {
 
     /// The merged BTF with one DATASEC per section that had one, deduplicated, and the `.BTF.ext`
     /// records renumbered to it (libbpf's `finalize_btf`); `nil`s without BTF or records.
-    private func finalBTF() throws(LinkError) -> (btf: [UInt8]?, ext: [UInt8]?) {
-        guard !types.isEmpty else { return (nil, nil) }
+    private mutating func finalBTF() throws(LinkError) -> (btf: [UInt8]?, ext: [UInt8]?) {
+        guard types.count > 1 else { return (nil, nil) }
         var all = types
+        types = DedupTypes()  // the table is handed over whole: no copy for the DATASECs appended
         for section in sections where section.hasBTF {
             guard section.variables.count <= Int(UInt16.max) else {
                 throw LinkError(input: nil, .sectionTooLarge(section.name))
             }
-            all.append(
-                TypeRecord(
-                    kind: .dataSection, name: section.name, vlen: UInt16(section.variables.count),
-                    sizeOrType: UInt32(section.size),
-                    trailing: section.variables.flatMap { [.value($0.type), .value($0.offset), .value($0.size)] }))
+            _ = all.appendDataSection(
+                named: section.nameBytes, size: UInt32(section.size), variables: section.variables)
         }
-        let merged = ByteStorage(copying: BTFBuilder(types: all).encode(byteOrder: byteOrder))
         let deduplicated: DeduplicatedBTF
         do {
-            deduplicated = try BTF(merged).deduplicated()
+            deduplicated = try BTF.deduplicating(all)
         } catch {
             throw LinkError(input: nil, .btf(error))
         }

@@ -7,14 +7,14 @@ extension BPFLinker {
     mutating func appendSectionData(of k: Int) throws(LinkError) {
         for position in inputs[k].sections.indices where inputs[k].sections[position].isData {
             let source = inputs[k].sections[position]
-            let name = String(source.name)
+            let name = source.name
             let output: Int
             if let found = sectionByName[name] {
                 output = found
                 try checkCompatible(sections[output], source, input: k)
                 if name == "license" || name == "version", let elf = source.elf {
                     guard sections[output].size == elf.size, sections[output].data.elementsEqual(elf.data) else {
-                        throw fail(k, .differentContents(section: name))
+                        throw fail(k, .differentContents(section: String(name)))
                     }
                     inputs[k].sections[position].isSkipped = true
                     inputs[k].sections[position].output = output
@@ -22,7 +22,7 @@ extension BPFLinker {
                 }
             } else {
                 output = sections.count
-                sections.append(OutputSection(name: name))
+                sections.append(OutputSection(name: source.name))
                 sectionByName[name] = output
             }
             inputs[k].sections[position].output = output
@@ -88,7 +88,7 @@ extension BPFLinker {
                     continue
                 }
             }
-            let name = String(symbol.name)
+            let name = symbol.name
             guard symbol.binding != .local else {
                 inputs[k].symbolMap[symbol.index] = addSymbol(symbol, named: name, input: k, at: sourcePosition)
                 continue
@@ -118,7 +118,7 @@ extension BPFLinker {
     }
 
     /// Adds `symbol` of input `k` to the output, its value rebased to where its section went.
-    private mutating func addSymbol(_ symbol: Symbol, named name: String, input k: Int, at position: Int?) -> Int {
+    private mutating func addSymbol(_ symbol: Symbol, named name: ByteString, input k: Int, at position: Int?) -> Int {
         var place: SymbolPlace
         switch symbol.section {
         case .undefined: place = .undefined
@@ -147,16 +147,17 @@ extension BPFLinker {
 
     /// Joins a global or extern of input `k` to the global `g` of its name.
     private mutating func merge(
-        _ symbol: Symbol, named name: String, into g: Int, input k: Int, at position: Int?, output: Int?,
+        _ symbol: Symbol, named name: ByteString, into g: Int, input k: Int, at position: Int?, output: Int?,
         type btfType: TypeID
     ) throws(LinkError) {
         let isExtern = symbol.section == .undefined
         let target = globals[g].symbol
         inputs[k].symbolMap[symbol.index] = target
         if !isExtern, !globals[g].isExtern, !globals[g].isWeak, symbol.binding != .weak {
-            throw fail(k, .conflictingDefinitions(symbol: name, firstInput: inputs[globals[g].declaration.input].name))
+            throw fail(
+                k, .conflictingDefinitions(symbol: String(name), firstInput: inputs[globals[g].declaration.input].name))
         }
-        try checkDeclarationsMatch(name, global: g, input: k, type: btfType)
+        try checkDeclarationsMatch(String(name), global: g, input: k, type: btfType)
         if symbol.binding == .global {
             symbols[target].binding = .global
             globals[g].isWeak = false
@@ -170,7 +171,10 @@ extension BPFLinker {
         // (an extern `SEC(".data.b")` defined in `.data.a`) cannot keep its DATASEC entry.
         if let declared = globals[g].section, let output, declared != output {
             throw fail(
-                k, .sectionMismatch(symbol: name, section: sections[output].name, expected: sections[declared].name))
+                k,
+                .sectionMismatch(
+                    symbol: String(name), section: sections[output].name, expected: sections[declared].name)
+            )
         }
         // A strong definition: it replaces what was there, binding and visibility kept.
         symbols[target].type = symbol.type
@@ -198,14 +202,14 @@ extension BPFLinker {
             guard let elf = source.elf else { continue }
             let target = inputs[k].sections[Int(elf.info)]  // checked on reading
             if target.isSkipped { continue }
-            let name = String(source.name)
+            let name = source.name
             let output: Int
             if let found = sectionByName[name] {
                 output = found
                 try checkCompatible(sections[output], source, input: k)
             } else {
                 output = sections.count
-                sections.append(OutputSection(name: name))
+                sections.append(OutputSection(name: source.name))
                 sectionByName[name] = output
             }
             inputs[k].sections[position].output = output
@@ -218,13 +222,13 @@ extension BPFLinker {
                 guard mapped != 0 else {
                     throw fail(
                         k,
-                        .invalidRelocation(section: name, index: index, .droppedSymbol(relocation.symbolIndex)))
+                        .invalidRelocation(section: String(name), index: index, .droppedSymbol(relocation.symbolIndex)))
                 }
                 let offset = relocation.offset + target.outputOffset
                 let symbol = inputs[k].symbols[relocation.symbolIndex]
                 if symbol.type == .section, let symbolSection = symbol.section.sectionIndex {
                     guard isCode else {
-                        throw fail(k, .invalidRelocation(section: name, index: index, .sectionSymbolInData))
+                        throw fail(k, .invalidRelocation(section: String(name), index: index, .sectionSymbolInData))
                     }
                     moveImmediate(
                         in: target.output, at: Int(offset), by: inputs[k].sections[symbolSection].outputOffset)
