@@ -20,12 +20,33 @@ public struct DeduplicatedBTF: Sendable {
     /// to it) starts the strings, and names found in it are used from there; the others follow. It
     /// must start with NUL (the empty name, offset 0), or this is `malformedStrings`.
     public func encode(byteOrder: ByteOrder = .host, preservedStrings: [UInt8] = []) throws(BTFError) -> [UInt8] {
-        var words = words
-        var strings = strings
         guard preservedStrings.first ?? 0 == 0 else { throw BTFError(.malformedStrings) }
-        if preservedStrings.count > 1 {
-            (words, strings) = moved(after: preservedStrings)
+        guard preservedStrings.count > 1, let table = StringTableBuilder(adopting: preservedStrings) else {
+            return encode(byteOrder: byteOrder, words: words, strings: strings)
         }
+        return encode(byteOrder: byteOrder, strings: table)
+    }
+
+    /// The BTF blob with `table` (a string table under construction, whose offsets must stay valid)
+    /// as the start of its strings: names found in it are used from there, the others appended.
+    package func encode(byteOrder: ByteOrder, strings table: consuming StringTableBuilder) -> [UInt8] {
+        // Each own string's offset in the table, by its old offset (own strings are the output's: few).
+        var newOffset = [UInt32](repeating: 0, count: strings.count)
+        strings.withUnsafeBufferPointer { own in
+            var start = 1
+            for index in 1..<own.count where own[index] == 0 {
+                newOffset[start] = table.offset(of: UnsafeBufferPointer(rebasing: own[start..<index]))
+                start = index + 1
+            }
+        }
+        var words = words
+        Self.rewriteNames(&words) { newOffset[Int($0)] }
+        return encode(byteOrder: byteOrder, words: words, strings: table.bytes)
+    }
+
+    /// Header, `words` and `strings`, the names in `words` moved past the base's strings for split BTF.
+    private func encode(byteOrder: ByteOrder, words: [UInt32], strings: [UInt8]) -> [UInt8] {
+        var words = words
         if stringBase > 0 { shiftNames(&words, by: stringBase) }
         var out = IntegerWriter(order: byteOrder)
         out.bytes.reserveCapacity(BTF.headerSize + 4 * words.count + strings.count)
@@ -42,43 +63,6 @@ public struct DeduplicatedBTF: Sendable {
         }
         out.bytes += strings
         return out.bytes
-    }
-
-    /// The words and strings with `preserved` first: names it holds point into it (at their first
-    /// occurrence), the others are appended after it.
-    private func moved(after preserved: [UInt8]) -> (words: [UInt32], strings: [UInt8]) {
-        var newStrings = preserved
-        if newStrings.last != 0 { newStrings.append(0) }
-        // New offset of each own string, by its old offset (own strings are few: the output's).
-        var newOffset = [UInt32](repeating: 0, count: strings.count)
-        preserved.withUnsafeBufferPointer { preserved in
-            strings.withUnsafeBufferPointer { own in
-                var interner = StringInterner()
-                var offsets: [UInt32] = [0]  // by interned id: where the string is in the new section
-                func each(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (ByteString, Int) -> Void) {
-                    var start = 0
-                    for index in bytes.indices where bytes[index] == 0 {
-                        body(ByteString(UnsafeBufferPointer(rebasing: bytes[start..<index])), start)
-                        start = index + 1
-                    }
-                }
-                each(preserved) { string, at in
-                    if interner.intern(string) == offsets.count { offsets.append(UInt32(at)) }
-                }
-                each(own) { string, at in
-                    let id = Int(interner.intern(string))
-                    if id == offsets.count {
-                        offsets.append(UInt32(newStrings.count))
-                        newStrings += string.utf8
-                        newStrings.append(0)
-                    }
-                    newOffset[at] = offsets[id]
-                }
-            }
-        }
-        var newWords = words
-        Self.rewriteNames(&newWords) { newOffset[Int($0)] }
-        return (newWords, newStrings)
     }
 
     /// Own names moved past the base's strings (the empty name stays 0: the base's).

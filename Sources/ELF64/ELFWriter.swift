@@ -101,6 +101,47 @@ public struct StringTableBuilder: Sendable {
 
     public init() {}
 
+    /// A builder continuing the string table `bytes`, whose offsets stay valid: each string in it is
+    /// found at its first offset, new ones are appended (after a NUL, added if `bytes` lacks a
+    /// final one). `nil` when `bytes` does not start with NUL (offset 0 must be the empty string).
+    public init?(adopting bytes: [UInt8]) {
+        guard bytes.first ?? 0 == 0 else { return nil }
+        self.bytes = bytes.isEmpty ? [0] : bytes
+        if self.bytes.last != 0 { self.bytes.append(0) }
+        var start = 1
+        for index in 1..<self.bytes.count where self.bytes[index] == 0 {
+            if index > start { adopt(start, count: index - start) }
+            start = index + 1
+        }
+    }
+
+    /// Indexes the string of `count` bytes at `offset` unless an equal one was indexed before.
+    private mutating func adopt(_ offset: Int, count: Int) {
+        let (hash, found, slot) = bytes.withUnsafeBufferPointer {
+            find(UnsafeBufferPointer(rebasing: $0[offset..<offset + count]))
+        }
+        if found == nil { insert(offset: UInt32(truncatingIfNeeded: offset), hash: hash, at: slot) }
+    }
+
+    /// The hash of `utf8`, the offset of an equal string indexed, or else the free slot for it.
+    private func find(_ utf8: UnsafeBufferPointer<UInt8>) -> (hash: UInt64, found: UInt32?, slot: Int) {
+        let hash = NameHash.hash(utf8, key: .process)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 {
+            let entry = entries[Int(slots[slot] - 1)]
+            if entry.hash == hash, holds(utf8, at: Int(entry.offset)) { return (hash, entry.offset, slot) }
+            slot = (slot + 1) & mask
+        }
+        return (hash, nil, slot)
+    }
+
+    private mutating func insert(offset: UInt32, hash: UInt64, at slot: Int) {
+        entries.append((offset, hash))
+        slots[slot] = UInt32(entries.count)
+        if entries.count * 2 > slots.count { grow() }
+    }
+
     /// The offset of `string`, added if new.
     public mutating func offset(of string: String) -> UInt32 {
         var string = string
@@ -113,20 +154,12 @@ public struct StringTableBuilder: Sendable {
     /// The offset of the string of bytes `utf8`, added if new.
     public mutating func offset(of utf8: UnsafeBufferPointer<UInt8>) -> UInt32 {
         guard !utf8.isEmpty else { return 0 }
-        let hash = NameHash.hash(utf8, key: .process)
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while slots[slot] != 0 {
-            let entry = entries[Int(slots[slot] - 1)]
-            if entry.hash == hash, holds(utf8, at: Int(entry.offset)) { return entry.offset }
-            slot = (slot + 1) & mask
-        }
+        let (hash, found, slot) = find(utf8)
+        if let found { return found }
         let offset = UInt32(truncatingIfNeeded: bytes.count)
         bytes.append(contentsOf: utf8)
         bytes.append(0)
-        entries.append((offset, hash))
-        slots[slot] = UInt32(entries.count)
-        if entries.count * 2 > slots.count { grow() }
+        insert(offset: offset, hash: hash, at: slot)
         return offset
     }
 

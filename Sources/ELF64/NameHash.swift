@@ -44,17 +44,25 @@ package enum NameHash {
         fold(h ^ s1, s0)
     }
 
-    /// The little-endian word of `count` (0...8) bytes at `p`, zero-padded.
+    /// The little-endian word of `count` (at most 8; none when 0 or less) bytes at `p`, zero-padded:
+    /// two overlapping loads for 4 to 7 bytes, three byte loads for 1 to 3 (no loop, no read past them).
     @inlinable @inline(__always)
     static func word(_ p: UnsafeRawPointer, count: Int) -> UInt64 {
-        if count >= 8 { return Record(UnsafeRawBufferPointer(start: p, count: 8), order: .little).u64(0) }
-        var w: UInt64 = 0
-        for i in 0..<max(count, 0) { w |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << (8 * UInt64(i)) }
-        return w
+        if count >= 8 { return UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)) }
+        if count >= 4 {
+            let low = UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
+            let high = UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
+            return low | high << (8 * UInt64(count - 4))
+        }
+        guard count > 0 else { return 0 }
+        let first = UInt64(p.load(as: UInt8.self))
+        let middle = UInt64(p.load(fromByteOffset: count / 2, as: UInt8.self))
+        let last = UInt64(p.load(fromByteOffset: count - 1, as: UInt8.self))
+        return first | middle << (8 * UInt64(count / 2)) | last << (8 * UInt64(count - 1))
     }
 
     /// Continues `h` over the `count` bytes at `p`, zero-padded to whole blocks, the end included.
-    @inlinable
+    @inlinable @inline(__always)
     static func blocks(_ h: UInt64, _ p: UnsafeRawPointer, count: Int, key: Key) -> UInt64 {
         var h = h, at = 0
         repeat {
@@ -66,7 +74,7 @@ package enum NameHash {
         return h
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     package static func hash(_ name: UnsafeBufferPointer<UInt8>, key: Key) -> UInt64 {
         // No bytes (a nil base): the one zero block `blocks` would hash.
         guard let base = name.baseAddress else { return finish(block(key.k0, 0, 0, 0, 0, key)) }

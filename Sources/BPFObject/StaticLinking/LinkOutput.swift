@@ -134,12 +134,7 @@ extension BPFLinker {
                 }
             }
         }
-        let btf: [UInt8]
-        do {
-            btf = try deduplicated.encode(byteOrder: byteOrder, preservedStrings: strings.bytes)
-        } catch {
-            throw LinkError(input: nil, .btf(error))
-        }
+        let btf = deduplicated.encode(byteOrder: byteOrder, strings: strings)
         // A part with no section is left out whole, its record-size word included.
         let parts = [functions.bytes, lines.bytes, relocations.bytes].map { $0.count > 4 ? $0 : [] }
         guard parts.contains(where: { !$0.isEmpty }) else { return (btf, nil) }
