@@ -271,6 +271,9 @@ public final class BTF: @unchecked Sendable {
         return typeWords.u32(Int(offsets[Int(resolved - firstID)]) + 20)
     }
 
+    /// The size of the string offset space (the base's strings and the own ones, for split BTF).
+    public var stringSectionSize: Int { strings.size }
+
     /// The string at `offset` in the string section (base strings first for split BTF).
     public func string(at offset: UInt32) throws(BTFError) -> ByteString {
         guard let s = strings.string(at: offset) else {

@@ -572,16 +572,18 @@ struct Deduplication {
 struct HashHeads {
     private var keys: [Int] = []
     private var values: [UInt32] = []
-    private var used = 0
+    /// The slots in use, in the order filled: what ``updateEach(_:)`` visits (not every slot).
+    private var occupied: [Int] = []
 
     init() {}
 
     /// A table that holds `count` entries without growing.
     init(capacity count: Int) {
-        var capacity = 1024
+        var capacity = 16
         while capacity * 3 < count * 4 + 4 { capacity *= 2 }
         keys = [Int](repeating: 0, count: capacity)
         values = [UInt32](repeating: 0, count: capacity)
+        occupied.reserveCapacity(count)
     }
 
     /// The newest id with `hash`, or 0.
@@ -597,12 +599,12 @@ struct HashHeads {
 
     /// Replaces each hash's newest id by `transform(id)`.
     mutating func updateEach(_ transform: (UInt32) -> UInt32) {
-        for slot in values.indices where values[slot] != 0 { values[slot] = transform(values[slot]) }
+        for slot in occupied { values[slot] = transform(values[slot]) }
     }
 
     /// Records `id` as the newest of `hash`; returns the previous newest (0: none).
     mutating func insert(_ hash: Int, _ id: UInt32) -> UInt32 {
-        if (used + 1) * 4 > keys.count * 3 { grow() }
+        if (occupied.count + 1) * 4 > keys.count * 3 { grow() }
         var slot = Self.start(hash, keys.count)
         while values[slot] != 0 {
             if keys[slot] == hash {
@@ -613,7 +615,7 @@ struct HashHeads {
         }
         keys[slot] = hash
         values[slot] = id
-        used += 1
+        occupied.append(slot)
         return 0
     }
 
@@ -630,11 +632,11 @@ struct HashHeads {
     private static let secret = NameHash.Key.process.k1
 
     private mutating func grow() {
-        let old = zip(keys, values).filter { $0.1 != 0 }
-        let capacity = max(1024, keys.count * 2)
+        let old = occupied.map { (keys[$0], values[$0]) }
+        let capacity = max(16, keys.count * 2)
         keys = [Int](repeating: 0, count: capacity)
         values = [UInt32](repeating: 0, count: capacity)
-        used = 0
+        occupied.removeAll(keepingCapacity: true)
         for (key, value) in old { _ = insert(key, value) }
     }
 }

@@ -28,7 +28,7 @@ package struct DedupTypes {
 
     /// Makes room for the own types of `btfs` at once (reserving per input would copy the arrays
     /// once per input).
-    mutating func reserve(for btfs: [BTF]) {
+    package mutating func reserve(for btfs: [BTF]) {
         let count = btfs.reduce(kinds.count) { $0 + $1.ownTypeCount }
         // The records' trailing words: their bytes past the 12-byte headers.
         let trailing = btfs.reduce(words.count) { $0 + ($1.types.count - 12 * $1.ownTypeCount) / 4 }
@@ -38,6 +38,8 @@ package struct DedupTypes {
         sizes.reserveCapacity(count)
         starts.reserveCapacity(count + 1)
         words.reserveCapacity(trailing)
+        // At most a name per record and per member, enumerator or parameter (two words or more each).
+        interner.reserve(additional: count - kinds.count + (trailing - words.count) / 2)
     }
 
     /// Appends the own types of `btf`, their references offset by `shift` (a reference below

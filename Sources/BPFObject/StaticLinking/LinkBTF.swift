@@ -9,6 +9,7 @@ extension BPFLinker {
     mutating func appendBTF(of k: Int) throws(LinkError) {
         guard let btf = inputs[k].btf else { return }
         let name = inputs[k].name
+        types.reserve(for: [btf])
         // Each record's output id first (references may point forward), then the records.
         var map = [TypeID](repeating: 0, count: btf.ownTypeCount)
         var kept: [Int] = []
@@ -169,13 +170,14 @@ extension BPFLinker {
             }
             return UInt32(moved)
         }
-        // Each string offset of the input is looked up once (line records repeat their file's name).
-        var known: [UInt32: UInt32] = [:]
+        // Each string offset of the input is looked up once (line records repeat their file's name),
+        // in a table by offset: as large as the input's string section.
+        var known = [UInt32](repeating: .max, count: btf.stringSectionSize)
         func text(_ offset: UInt32) throws(LinkError) -> UInt32 {
-            if let found = known[offset] { return found }
+            if Int(offset) < known.count, known[Int(offset)] != .max { return known[Int(offset)] }
             let string = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in try btf.string(at: offset) }
             let placed = extStrings.offset(of: string)
-            known[offset] = placed
+            known[Int(offset)] = placed  // in range: the string was found
             return placed
         }
         for section in ext.functionInfo {

@@ -205,11 +205,19 @@ struct LinkInput {
     /// their symbols. Also indexes non-static VARs and FUNCs by name for symbol resolution.
     private mutating func fixDataSections() throws(LinkError) {
         guard let btf else { return }
-        var objectSymbols: [SectionSymbol: UInt64] = [:]
-        for symbol in symbols where symbol.type == .object {
-            guard let index = symbol.section.sectionIndex else { continue }
-            let key = SectionSymbol(section: index, name: symbol.name)
-            if objectSymbols[key] == nil { objectSymbols[key] = symbol.value }
+        // The object symbols by section and name, made when a global variable first needs its place.
+        var objectSymbols: [SectionSymbol: UInt64]?
+        func placeOf(_ key: SectionSymbol) -> UInt64? {
+            if objectSymbols == nil {
+                var table: [SectionSymbol: UInt64] = [:]
+                for symbol in symbols where symbol.type == .object {
+                    guard let index = symbol.section.sectionIndex else { continue }
+                    let key = SectionSymbol(section: index, name: symbol.name)
+                    if table[key] == nil { table[key] = symbol.value }
+                }
+                objectSymbols = table
+            }
+            return objectSymbols?[key]
         }
         var byName = sectionByName
         var id = btf.firstID
@@ -247,7 +255,7 @@ struct LinkInput {
                     continue
                 }
                 let index = sections[position].elf?.index ?? 0
-                guard let value = objectSymbols[SectionSymbol(section: index, name: variable.name)] else {
+                guard let value = placeOf(SectionSymbol(section: index, name: variable.name)) else {
                     throw fail(.unplacedVariable(String(variable.name), section: String(sectionName)))
                 }
                 offsets.append(UInt32(value))  // checked to fit in checkSymbols
