@@ -34,6 +34,9 @@ extension FirstByName where Key == ByteString {
 struct SectionSymbol: Hashable, Sendable {
     let section: Int
     let name: ByteString
+
+    /// The name's hash with the section folded into the table's seed: no `Hasher` per lookup.
+    func _rawHashValue(seed: Int) -> Int { name._rawHashValue(seed: seed ^ section &* 0x7e37_79b9_7f4a_7c15) }
 }
 
 /// An object's DATASECs by name.

@@ -88,6 +88,16 @@ struct DeclarationComparison {
         let first: TypeID
         let second: TypeID
         let exact: Bool
+
+        /// The ids and flag in one word, mixed with the table's (per-process random) seed by
+        /// splitmix64's finalizer: no `Hasher` per pair.
+        func _rawHashValue(seed: Int) -> Int {
+            var x = UInt64(first) << 32 | UInt64(second)
+            x ^= UInt64(UInt(bitPattern: seed)) ^ (exact ? 0x9e37_79b9_7f4a_7c15 : 0)
+            x = (x ^ (x >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            x = (x ^ (x >> 27)) &* 0x94d0_49bb_1331_11eb
+            return Int(truncatingIfNeeded: x ^ (x >> 31))
+        }
     }
 
     /// The first difference between `first` (in `a`) and `second` (in `b`), or `nil` when they match.

@@ -78,7 +78,7 @@ extension BPFLinker {
             let dataSection = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in
                 try btf.type(source.dataSectionType)
             }
-            let offsets = inputs[k].variableOffsets[source.dataSectionType] ?? []
+            let offsets = source.variableOffsets
             for (j, entry) in dataSection.variables.enumerated() {
                 let new = try outputType(of: entry.type, input: k, referrer: source.dataSectionType)
                 let kind = types.kind(of: new)

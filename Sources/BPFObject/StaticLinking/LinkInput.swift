@@ -13,6 +13,8 @@ struct InputSection {
     var outputOffset: UInt64 = 0
     /// The DATASEC describing it (0: none).
     var dataSectionType: TypeID = 0
+    /// That DATASEC's variable offsets, global variables placed by their symbols (clang leaves 0).
+    var variableOffsets: [UInt32] = []
 
     var isData: Bool { !isSkipped && (elf == nil || elf?.type == .progbits || elf?.type == .nobits) }
     var isRelocation: Bool { !isSkipped && elf?.type == .rel }
@@ -30,10 +32,8 @@ struct LinkInput {
     let ext: BTFExt?
     /// The first section of each name, ephemeral ones included.
     private(set) var sectionByName: [ByteString: Int]
-    /// Each DATASEC's variable offsets, global variables placed by their symbols (clang leaves 0).
-    var variableOffsets: [TypeID: [UInt32]] = [:]
     /// Non-static VAR and FUNC ids of each name, ascending.
-    private(set) var globalTypes: [ByteString: [TypeID]] = [:]
+    private(set) var globalTypes: [ByteString: GlobalTypes] = [:]
     /// The first DATASEC entry of each non-static name: the DATASEC and the entry's type.
     private(set) var sectionEntries: [ByteString: (section: TypeID, type: TypeID)] = [:]
     /// Each input symbol's output index (0: none yet).
@@ -205,17 +205,17 @@ struct LinkInput {
     /// their symbols. Also indexes non-static VARs and FUNCs by name for symbol resolution.
     private mutating func fixDataSections() throws(LinkError) {
         guard let btf else { return }
-        // The object symbols by section and name, made when a global variable first needs its place.
-        var objectSymbols: [SectionSymbol: UInt64]?
+        // The object symbols by section and name (the first of each), made when a global variable
+        // first needs its place.
+        var objectSymbols: FirstByName<SectionSymbol, UInt64>?
         func placeOf(_ key: SectionSymbol) -> UInt64? {
             if objectSymbols == nil {
-                var table: [SectionSymbol: UInt64] = [:]
+                var entries: [(key: SectionSymbol, value: UInt64)] = []
                 for symbol in symbols where symbol.type == .object {
                     guard let index = symbol.section.sectionIndex else { continue }
-                    let key = SectionSymbol(section: index, name: symbol.name)
-                    if table[key] == nil { table[key] = symbol.value }
+                    entries.append((SectionSymbol(section: index, name: symbol.name), symbol.value))
                 }
-                objectSymbols = table
+                objectSymbols = FirstByName(entries)
             }
             return objectSymbols?[key]
         }
@@ -227,7 +227,7 @@ struct LinkInput {
             guard kind == .variable || kind == .function || kind == .dataSection else { continue }
             let type = try Self.reading(name) { () throws(BTFError) in try btf.type(id) }
             if type.kind == .variable || type.kind == .function {
-                if type.linkage != 0 { globalTypes[type.name, default: []].append(id) }
+                if type.linkage != 0 { globalTypes[type.name, default: GlobalTypes()].append(id) }
                 continue
             }
             guard type.kind == .dataSection else { continue }
@@ -260,7 +260,7 @@ struct LinkInput {
                 }
                 offsets.append(UInt32(value))  // checked to fit in checkSymbols
             }
-            variableOffsets[id] = offsets
+            sections[position].variableOffsets = offsets
         }
         sectionByName = byName
     }
@@ -268,22 +268,38 @@ struct LinkInput {
     /// The BTF VAR or FUNC describing global symbol `name`, and the DATASEC listing it (0 for a free
     /// FUNC or an unannotated extern), as libbpf's `find_glob_sym_btf` finds them.
     func globalBTF(named name: ByteString) throws(LinkError) -> (section: TypeID, type: TypeID) {
-        let declared = globalTypes[name] ?? []
+        let declared = globalTypes[name] ?? GlobalTypes()
         if let entry = sectionEntries[name] {
             // libbpf compares with the last non-static type of the name met before the DATASEC.
-            // The ids are ascending: the last one below the DATASEC's is found by bisection.
-            var low = 0, high = declared.count
-            while low < high {
-                let middle = (low + high) / 2
-                if declared[middle] < entry.section { low = middle + 1 } else { high = middle }
-            }
-            if low > 0, declared[low - 1] != entry.type {
-                let before = declared[low - 1]
+            if let before = declared.last(below: entry.section), before != entry.type {
                 throw fail(.ambiguousBTF(symbol: String(name), before, entry.type))
             }
             return entry
         }
         guard let last = declared.last else { throw fail(.missingBTF(symbol: String(name))) }
         return (0, last)
+    }
+}
+
+/// The non-static VAR and FUNC ids of one name, ascending: most names have one (no array then).
+struct GlobalTypes {
+    private var first: TypeID = 0
+    private var more: [TypeID] = []
+
+    mutating func append(_ id: TypeID) {
+        if first == 0 { first = id } else { more.append(id) }
+    }
+
+    var last: TypeID? { more.last ?? (first == 0 ? nil : first) }
+
+    /// The greatest id below `limit`, found by bisection (the ids are ascending).
+    func last(below limit: TypeID) -> TypeID? {
+        guard first != 0, first < limit else { return nil }
+        var low = 0, high = more.count
+        while low < high {
+            let middle = (low + high) / 2
+            if more[middle] < limit { low = middle + 1 } else { high = middle }
+        }
+        return low > 0 ? more[low - 1] : first
     }
 }

@@ -71,6 +71,7 @@ extension BPFLinker {
     /// externs and weak ones, externs and weak definitions joining what is there.
     mutating func appendSymbols(of k: Int) throws(LinkError) {
         let symbolTable = inputs[k].symbols
+        let input = inputs[k]  // its lookups, read per symbol without copying the input each time
         for symbol in symbolTable.dropFirst() {
             var sourcePosition: Int?
             var output: Int?
@@ -93,7 +94,7 @@ extension BPFLinker {
                 inputs[k].symbolMap[symbol.index] = addSymbol(symbol, named: name, input: k, at: sourcePosition)
                 continue
             }
-            let (btfSection, btfType) = try inputs[k].globalBTF(named: symbol.name)
+            let (btfSection, btfType) = try input.globalBTF(named: symbol.name)
             if isExtern, btfSection != 0, let btf = inputs[k].btf {
                 let sectionName = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in
                     try btf.name(of: btfSection)
