@@ -59,7 +59,7 @@ package struct DedupTypes {
     /// place (the index pass proved it whole): a name is its bytes' id; an offset past the string
     /// section, or a name past ``ByteString/maximumLength``, is `nameError` of a ``BTFError``.
     @inline(__always)
-    package mutating func append<E: Error>(
+    mutating func append<E: Error>(
         record index: Int, of btf: BTF, nameError: (BTFError) -> E,
         reference: (UInt32, TypeID) throws(E) -> UInt32
     ) throws(E) -> TypeID {
@@ -96,6 +96,33 @@ package struct DedupTypes {
         }
         starts.append(words.count)
         return TypeID(kinds.count - 1)
+    }
+
+    /// Appends own type number `index` of `btf`, its references as they are (in `btf`'s ids: for
+    /// ``renumberReferences(from:map:firstID:)`` to rewrite once every record is in).
+    package mutating func append(record index: Int, of btf: BTF) throws(BTFError) -> TypeID {
+        try append(record: index, of: btf, nameError: { $0 }) { (reference, _) throws(BTFError) in reference }
+    }
+
+    /// Rewrites the references of types `start...` through `map` (the new id of the type
+    /// `firstID + i` at `map[i]`; 0 keeps 0, void). Stops at the first reference `map` cannot
+    /// place (outside it, or mapped to 0) and returns it with the id of the type holding it.
+    package mutating func renumberReferences(
+        from start: TypeID, map: [TypeID], firstID: TypeID
+    ) -> (reference: UInt32, referrer: TypeID)? {
+        for id in Int(start)..<count {
+            for index in 0..<referenceCount(of: id) {
+                let slot = referenceSlot(of: id, index)
+                let reference = self[slot]
+                guard reference != 0 else { continue }
+                let position = Int(reference) - Int(firstID)
+                guard position >= 0, position < map.count, map[position] != 0 else {
+                    return (reference, TypeID(id))
+                }
+                self[slot] = map[position]
+            }
+        }
+        return nil
     }
 
     /// Appends a DATASEC named `name` of `size` bytes listing `variables` (type ids here); returns its id.

@@ -44,20 +44,27 @@ extension BPFLinker {
             next += 1
             kept.append(i)
         }
-        func mapped(_ reference: TypeID, from referrer: TypeID) throws(LinkError) -> TypeID {
-            guard reference != 0 else { return 0 }
+        let start = TypeID(types.count)
+        for i in kept {
+            _ = try LinkInput.reading(name) { () throws(BTFError) in try types.append(record: i, of: btf) }
+        }
+        // A reference outside the input, or to a type left out (a VAR of a dropped section), names
+        // the input's type holding it.
+        func failure(_ reference: UInt32, _ referrer: TypeID) -> LinkError {
             guard reference >= btf.firstID, reference < btf.endID else {
-                throw LinkError(
+                return LinkError(
                     input: name, .btf(BTFError(.typeIDOutOfRange(reference, count: Int(btf.endID)), typeID: referrer)))
             }
-            let new = map[Int(reference - btf.firstID)]
-            guard new != 0 else { throw LinkError(input: name, .droppedType(reference, referencedBy: referrer)) }
-            return new
+            return LinkError(input: name, .droppedType(reference, referencedBy: referrer))
         }
-        for i in kept {
-            _ = try types.append(record: i, of: btf, nameError: { LinkError(input: name, .btf($0)) }) {
-                (reference, id) throws(LinkError) in try mapped(reference, from: id)
-            }
+        if let (reference, holder) = types.renumberReferences(from: start, map: map, firstID: btf.firstID) {
+            throw failure(reference, btf.firstID + TypeID(kept[Int(holder - start)]))
+        }
+        func mapped(_ reference: TypeID, from referrer: TypeID) throws(LinkError) -> TypeID {
+            let position = Int(reference) - Int(btf.firstID)
+            guard reference != 0 else { return 0 }
+            guard position >= 0, position < map.count, map[position] != 0 else { throw failure(reference, referrer) }
+            return map[position]
         }
         for g in pending {
             guard case let .pending(source, declaration) = globals[g].underlying else { continue }
