@@ -32,14 +32,16 @@ package struct DedupTypes {
         let count = btfs.reduce(kinds.count) { $0 + $1.ownTypeCount }
         // The records' trailing words: their bytes past the 12-byte headers.
         let trailing = btfs.reduce(words.count) { $0 + ($1.types.count - 12 * $1.ownTypeCount) / 4 }
-        kinds.reserveCapacity(count)
-        names.reserveCapacity(count)
-        infos.reserveCapacity(count)
-        sizes.reserveCapacity(count)
-        starts.reserveCapacity(count + 1)
-        words.reserveCapacity(trailing)
+        // Twofold growth at least: the linker reserves once per input.
+        let added = count - kinds.count
+        kinds.reserve(additional: added)
+        names.reserve(additional: added)
+        infos.reserve(additional: added)
+        sizes.reserve(additional: added)
+        starts.reserve(additional: added)
+        words.reserve(additional: trailing - words.count)
         // At most a name per record and per member, enumerator or parameter (two words or more each).
-        interner.reserve(additional: count - kinds.count + (trailing - words.count) / 2)
+        interner.reserve(additional: added + (trailing - words.count) / 2)
     }
 
     /// Appends the own types of `btf`, their references offset by `shift` (a reference below
@@ -134,7 +136,9 @@ package struct DedupTypes {
         infos.append(UInt32(Kind.dataSection.rawValue) << 24 | UInt32(UInt16(truncatingIfNeeded: variables.count)))
         sizes.append(size)
         for variable in variables.prefix(Int(UInt16.max)) {
-            words += [variable.type, variable.offset, variable.size]
+            words.append(variable.type)
+            words.append(variable.offset)
+            words.append(variable.size)
         }
         starts.append(words.count)
         return TypeID(kinds.count - 1)

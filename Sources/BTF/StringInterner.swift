@@ -23,8 +23,8 @@ struct StringInterner {
 
     /// Makes room for `additional` more strings without growing on the way.
     mutating func reserve(additional: Int) {
-        strings.reserveCapacity(strings.count + additional)
-        hashes.reserveCapacity(hashes.count + additional)
+        strings.reserve(additional: additional)
+        hashes.reserve(additional: additional)
         var size = slots.count
         while size < 2 * (strings.count + additional) { size *= 2 }
         if size > slots.count { rehash(size) }

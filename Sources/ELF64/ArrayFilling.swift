@@ -10,3 +10,13 @@ extension Array {
         append(contentsOf: repeatElement(value, count: count))
     }
 }
+
+extension Array {
+    /// Makes room for `additional` more elements, growing at least twofold when it grows: reserving
+    /// exactly, once per input of many, would copy the array once per input (quadratic).
+    @inlinable
+    public mutating func reserve(additional: Int) {
+        let needed = count + additional
+        if needed > capacity { reserveCapacity(Swift.max(needed, 2 * capacity)) }
+    }
+}

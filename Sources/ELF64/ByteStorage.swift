@@ -33,7 +33,8 @@ public final class ByteStorage: @unchecked Sendable {
         guard fstat(fd, &st) == 0 else { throw SystemError(call: "fstat", path: path, errno: errno) }
         let type = st.st_mode & S_IFMT
         if type == S_IFDIR { throw SystemError(call: "open", path: path, errno: EISDIR) }
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        // Reads of regular files never wait: only other files (FIFOs, devices) need blocking again.
+        if type != S_IFREG { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) }
         let size = Int(st.st_size)
         // A mapping costs no memory up front: the limit bounds what is read (a large binary for a uprobe is mapped).
         if mapping, type == S_IFREG, size >= Self.mappingThreshold,
@@ -44,7 +45,9 @@ public final class ByteStorage: @unchecked Sendable {
             return
         }
         if type == S_IFREG, size > maximumSize { throw SystemError(call: "read", path: path, errno: EFBIG) }
-        bytes = try Self.readAll(fd: fd, sizeHint: type == S_IFREG ? size : 0, maximumSize: maximumSize, path: path)
+        bytes = try Self.readAll(
+            fd: fd, sizeHint: type == S_IFREG ? size : 0, isRegular: type == S_IFREG, maximumSize: maximumSize,
+            path: path)
         mapped = false
     }
 
@@ -74,7 +77,7 @@ public final class ByteStorage: @unchecked Sendable {
     /// Reads `fd` to its end, growing the buffer as needed (sysfs sizes may be approximate), up to
     /// `maximumSize` bytes: one byte more is an `EFBIG` error.
     private static func readAll(
-        fd: Int32, sizeHint: Int, maximumSize: Int, path: String
+        fd: Int32, sizeHint: Int, isRegular: Bool, maximumSize: Int, path: String
     ) throws(SystemError) -> UnsafeRawBufferPointer {
         // Room for the hint and one byte more, so that a file of exactly its stat size ends in one read of 0.
         let limit = maximumSize < Int.max ? max(maximumSize, 0) + 1 : Int.max
@@ -103,6 +106,9 @@ public final class ByteStorage: @unchecked Sendable {
             }
             if n == 0 { break }
             used += n
+            // A regular file read to its stat size is whole (a snapshot if it grows meanwhile): no
+            // read of 0 to confirm. Files whose size is a guess (procfs: 0, sysfs: a page) read on.
+            if isRegular, used == sizeHint { break }
         }
         return UnsafeRawBufferPointer(start: buffer.baseAddress, count: used)
     }

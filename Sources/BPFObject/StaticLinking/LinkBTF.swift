@@ -189,6 +189,7 @@ extension BPFLinker {
         }
         for section in ext.functionInfo {
             guard let (output, start) = try place(section.name) else { continue }
+            sections[output].functionInfo.reserve(additional: section.records.count)
             for record in section.records {
                 sections[output].functionInfo.append(
                     (
@@ -199,6 +200,7 @@ extension BPFLinker {
         }
         for section in ext.lineInfo {
             guard let (output, start) = try place(section.name) else { continue }
+            sections[output].lineInfo.reserve(additional: section.records.count)
             for record in section.records {
                 sections[output].lineInfo.append(
                     (
@@ -209,6 +211,7 @@ extension BPFLinker {
         }
         for section in ext.coreRelocations {
             guard let (output, start) = try place(section.name) else { continue }
+            sections[output].coreRelocations.reserve(additional: section.records.count)
             for record in section.records {
                 sections[output].coreRelocations.append(
                     (

@@ -22,6 +22,7 @@ extension BPFLinker {
         var newIndex = [Int](repeating: 0, count: symbols.count)
         for (new, old) in order.enumerated() { newIndex[old] = new }
         var table = IntegerWriter(order: byteOrder)
+        table.bytes.reserveCapacity(symbols.count * Symbol.entrySize)
         for old in order {
             let symbol = symbols[old]
             table.put(old == 0 ? 0 : names.offset(of: symbol.name))
@@ -52,6 +53,7 @@ extension BPFLinker {
                 alignment: section.alignment, entrySize: section.entrySize, data: section.data, size: section.size)
             if section.type == .rel {
                 var relocations = IntegerWriter(order: byteOrder)
+                relocations.bytes.reserveCapacity(16 * section.relocations.count)
                 for relocation in section.relocations {
                     relocations.put(relocation.offset)
                     relocations.put(UInt64(newIndex[relocation.symbol]) << 32 | UInt64(relocation.type))
@@ -101,6 +103,12 @@ extension BPFLinker {
         var strings = extStrings
         var functions = IntegerWriter(order: byteOrder), lines = IntegerWriter(order: byteOrder)
         var relocations = IntegerWriter(order: byteOrder)
+        let (functionCount, lineCount, relocationCount) = sections.reduce((0, 0, 0)) {
+            ($0.0 + $1.functionInfo.count, $0.1 + $1.lineInfo.count, $0.2 + $1.coreRelocations.count)
+        }
+        functions.bytes.reserveCapacity(4 + 8 * sections.count + 8 * functionCount)
+        lines.bytes.reserveCapacity(4 + 8 * sections.count + 16 * lineCount)
+        relocations.bytes.reserveCapacity(4 + 8 * sections.count + 16 * relocationCount)
         functions.put(UInt32(FunctionInfo.minimumSize))
         lines.put(UInt32(LineInfo.minimumSize))
         relocations.put(UInt32(CORERelocation.minimumSize))
