@@ -23,6 +23,14 @@ package enum NameHash {
     /// (no system call in this module); `SWIFT_DETERMINISTIC_HASHING` makes them fixed.
     package struct Key: Sendable {
         package let k0: UInt64, k1: UInt64, k2: UInt64, k3: UInt64
+        /// A block's second half when its last 16 bytes are zero: what a name of 16 bytes or
+        /// fewer (most names) mixes in, computed once.
+        @usableFromInline let zeroHalf: UInt64
+
+        init(k0: UInt64, k1: UInt64, k2: UInt64, k3: UInt64) {
+            (self.k0, self.k1, self.k2, self.k3) = (k0, k1, k2, k3)
+            zeroHalf = NameHash.fold(NameHash.s2 ^ k2, NameHash.s3 ^ k3)
+        }
 
         package static let process: Key = {
             func word(_ n: UInt64) -> UInt64 {
@@ -78,7 +86,13 @@ package enum NameHash {
     package static func hash(_ name: UnsafeBufferPointer<UInt8>, key: Key) -> UInt64 {
         // No bytes (a nil base): the one zero block `blocks` would hash.
         guard let base = name.baseAddress else { return finish(block(key.k0, 0, 0, 0, 0, key)) }
-        return finish(blocks(key.k0, UnsafeRawPointer(base), count: name.count, key: key))
+        let count = name.count
+        if count <= 16 {  // one block, its last two words zero: `block` with its second half known
+            let first = word(UnsafeRawPointer(base), count: count)
+            let second = word(UnsafeRawPointer(base) + 8, count: count - 8)
+            return finish(fold(first ^ s0 ^ key.k0, second ^ s1 ^ key.k1) ^ key.zeroHalf)
+        }
+        return finish(blocks(key.k0, UnsafeRawPointer(base), count: count, key: key))
     }
 
     /// The bytes of `w` before its first NUL, and all-ones when `w` has none.

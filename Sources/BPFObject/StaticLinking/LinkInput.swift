@@ -40,10 +40,8 @@ struct LinkInput {
     var symbolMap: [Int]
     /// Each own BTF type's output id (0: dropped), by `id - 1`.
     var typeMap: [TypeID] = []
-    /// The relocation tables, checked on reading, by section position.
-    private(set) var relocationTables: [Int: RelocationTable] = [:]
-
-    private static let ignoredRelocationTargets: Set<String> = [".BTF", ".BTF.ext"]
+    /// The relocation tables, checked on reading, by section position (nil: not a relocation section).
+    private(set) var relocationTables: [RelocationTable?] = []
 
     init(name: String, file: ELFFile) throws(LinkError) {
         func fail(_ problem: LinkProblem) -> LinkError { LinkError(input: name, problem) }
@@ -115,12 +113,12 @@ struct LinkInput {
     /// relocations, relocations of `.BTF`/`.BTF.ext`, and a `.text` left empty (no subprograms).
     private static func isIgnored(_ section: Section) -> Bool {
         if section.type == .strtab || section.type == .llvmAddrsig { return true }
-        if section.type == .progbits, section.size == 0, section.name == ".text" { return true }
-        if section.name.hasPrefix(".debug_") { return true }
-        if let target = section.name.dropping(prefix: ".rel") {
-            return target.hasPrefix(".debug_") || ignoredRelocationTargets.contains(String(target))
-        }
-        return false
+        let name = section.name
+        if section.type == .progbits, section.size == 0, name.matches(".text") { return true }
+        if name.starts(with: ".debug_") { return true }
+        guard name.starts(with: ".rel") else { return false }
+        let target = ByteString(UnsafeBufferPointer(rebasing: name.utf8[4...]))
+        return target.starts(with: ".debug_") || target.matches(".BTF") || target.matches(".BTF.ext")
     }
 
     private func fail(_ problem: LinkProblem) -> LinkError { LinkError(input: name, problem) }
@@ -175,6 +173,7 @@ struct LinkInput {
             let table = try Self.reading(name) { () throws(ELFError) in
                 try file.relocations(in: section, against: symbols)
             }
+            if relocationTables.isEmpty { relocationTables = Array(filling: sections.count, with: nil) }
             relocationTables[position] = table
             let target = sections[table.targetSectionIndex]
             let sectionName = String(section.name)

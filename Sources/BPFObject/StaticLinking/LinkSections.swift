@@ -12,7 +12,7 @@ extension BPFLinker {
             if let found = sectionByName[name] {
                 output = found
                 try checkCompatible(sections[output], source, input: k)
-                if name == "license" || name == "version", let elf = source.elf {
+                if name.matches("license") || name.matches("version"), let elf = source.elf {
                     guard sections[output].size == elf.size, sections[output].data.elementsEqual(elf.data) else {
                         throw fail(k, .differentContents(section: String(name)))
                     }
@@ -217,7 +217,10 @@ extension BPFLinker {
             inputs[k].sections[position].output = output
             _ = try extend(output, with: source, input: k)
             sections[output].relocatedSection = target.output
-            guard let table = inputs[k].relocationTables[position] else { continue }  // checked on reading
+            // Checked on reading.
+            guard position < inputs[k].relocationTables.count, let table = inputs[k].relocationTables[position] else {
+                continue
+            }
             let isCode = target.elf.map(LinkInput.isCode) ?? false
             for (index, relocation) in table.enumerated() {
                 let mapped = inputs[k].symbolMap[relocation.symbolIndex]
