@@ -95,7 +95,7 @@ public struct StringTableBuilder: Sendable {
     public private(set) var bytes: [UInt8] = [0]
     /// Each string's offset and hash, in the order added.
     private var entries: [(offset: UInt32, hash: UInt64)] = []
-    /// Slot → entry + 1 (0: free), found by ``NameHash`` (keyed per process: crafted names cannot
+    /// Slot → entry + 1 (0: free), found by ``ByteHash`` (keyed per process: crafted names cannot
     /// share one probe run); a power of two, at most half full.
     private var slots = [UInt32](repeating: 0, count: 64)
 
@@ -125,7 +125,7 @@ public struct StringTableBuilder: Sendable {
 
     /// The hash of `utf8`, the offset of an equal string indexed, or else the free slot for it.
     private func find(_ utf8: UnsafeBufferPointer<UInt8>) -> (hash: UInt64, found: UInt32?, slot: Int) {
-        let hash = NameHash.hash(utf8, key: .process)
+        let hash = ByteHash.hash(utf8)
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while slots[slot] != 0 {

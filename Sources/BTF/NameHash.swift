@@ -1,3 +1,5 @@
+import ELF64
+
 /// A fast 64-bit hash of names, 32 bytes at a time: the same value whether
 /// the name's length is known (a query) or found by its NUL (a name in BTF).
 ///
@@ -10,11 +12,11 @@
 /// take one block whose NUL is masked without a branch: the per-name
 /// length-dependent branch was the index build's main cost.
 package enum NameHash {
-    @usableFromInline static let s0: UInt64 = 0xa076_1d64_78bd_642f, s1: UInt64 = 0xe703_7ed1_a0b4_28db
-    @usableFromInline static let s2: UInt64 = 0x8ebc_6af0_9c88_c6e3, s3: UInt64 = 0x5899_65cc_7537_4cc3
+    private static let s0: UInt64 = 0xa076_1d64_78bd_642f, s1: UInt64 = 0xe703_7ed1_a0b4_28db
+    private static let s2: UInt64 = 0x8ebc_6af0_9c88_c6e3, s3: UInt64 = 0x5899_65cc_7537_4cc3
 
-    @inlinable @inline(__always)
-    static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    @inline(__always)
+    private static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
         let product = a.multipliedFullWidth(by: b)
         return product.high ^ product.low
     }
@@ -25,7 +27,7 @@ package enum NameHash {
         package let k0: UInt64, k1: UInt64, k2: UInt64, k3: UInt64
         /// A block's second half when its last 16 bytes are zero: what a name of 16 bytes or
         /// fewer (most names) mixes in, computed once.
-        @usableFromInline let zeroHalf: UInt64
+        let zeroHalf: UInt64
 
         init(k0: UInt64, k1: UInt64, k2: UInt64, k3: UInt64) {
             (self.k0, self.k1, self.k2, self.k3) = (k0, k1, k2, k3)
@@ -42,36 +44,23 @@ package enum NameHash {
         }()
     }
 
-    @inlinable @inline(__always)
-    static func block(_ h: UInt64, _ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64, _ key: Key) -> UInt64 {
+    @inline(__always)
+    private static func block(_ h: UInt64, _ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64, _ key: Key) -> UInt64 {
         fold(a ^ s0 ^ h, b ^ s1 ^ key.k1) ^ fold(c ^ s2 ^ key.k2, d ^ s3 ^ key.k3)
     }
 
-    @inlinable @inline(__always)
-    static func finish(_ h: UInt64) -> UInt64 {
+    @inline(__always)
+    private static func finish(_ h: UInt64) -> UInt64 {
         fold(h ^ s1, s0)
     }
 
-    /// The little-endian word of `count` (at most 8; none when 0 or less) bytes at `p`, zero-padded:
-    /// two overlapping loads for 4 to 7 bytes, three byte loads for 1 to 3 (no loop, no read past them).
-    @inlinable @inline(__always)
-    static func word(_ p: UnsafeRawPointer, count: Int) -> UInt64 {
-        if count >= 8 { return UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)) }
-        if count >= 4 {
-            let low = UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
-            let high = UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
-            return low | high << (8 * UInt64(count - 4))
-        }
-        guard count > 0 else { return 0 }
-        let first = UInt64(p.load(as: UInt8.self))
-        let middle = UInt64(p.load(fromByteOffset: count / 2, as: UInt8.self))
-        let last = UInt64(p.load(fromByteOffset: count - 1, as: UInt8.self))
-        return first | middle << (8 * UInt64(count / 2)) | last << (8 * UInt64(count - 1))
-    }
+    /// The little-endian word of `count` bytes at `p` (none when 0 or less), zero-padded.
+    @inline(__always)
+    private static func word(_ p: UnsafeRawPointer, count: Int) -> UInt64 { p.littleEndianWord(count: count) }
 
     /// Continues `h` over the `count` bytes at `p`, zero-padded to whole blocks, the end included.
-    @inlinable @inline(__always)
-    static func blocks(_ h: UInt64, _ p: UnsafeRawPointer, count: Int, key: Key) -> UInt64 {
+    @inline(__always)
+    private static func blocks(_ h: UInt64, _ p: UnsafeRawPointer, count: Int, key: Key) -> UInt64 {
         var h = h, at = 0
         repeat {
             h = block(
@@ -82,7 +71,7 @@ package enum NameHash {
         return h
     }
 
-    @inlinable @inline(__always)
+    @inline(__always)
     package static func hash(_ name: UnsafeBufferPointer<UInt8>, key: Key) -> UInt64 {
         // No bytes (a nil base): the one zero block `blocks` would hash.
         guard let base = name.baseAddress else { return finish(block(key.k0, 0, 0, 0, 0, key)) }
@@ -96,14 +85,14 @@ package enum NameHash {
     }
 
     /// The bytes of `w` before its first NUL, and all-ones when `w` has none.
-    @inlinable @inline(__always)
-    static func beforeNUL(_ w: UInt64) -> UInt64 {
+    @inline(__always)
+    private static func beforeNUL(_ w: UInt64) -> UInt64 {
         let zeros = (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080
         return ((zeros & (0 &- zeros)) >> 7) &- 1
     }
 
     /// Hashes the NUL-terminated name at `start` (a NUL is known to lie before `end`); also says whether it is empty.
-    @inlinable @inline(__always)
+    @inline(__always)
     package static func hashTerminated(
         _ start: UnsafeRawPointer, end: UnsafeRawPointer, key: Key
     ) -> (UInt64, isEmpty: Bool) {
