@@ -573,7 +573,7 @@ struct HashHeads {
     private var keys: [Int] = []
     private var values: [UInt32] = []
     /// The slots in use, in the order filled: what ``updateEach(_:)`` visits (not every slot).
-    private var occupied: [Int] = []
+    private var occupied: [UInt32] = []
 
     init() {}
 
@@ -599,7 +599,7 @@ struct HashHeads {
 
     /// Replaces each hash's newest id by `transform(id)`.
     mutating func updateEach(_ transform: (UInt32) -> UInt32) {
-        for slot in occupied { values[slot] = transform(values[slot]) }
+        for slot in occupied { values[Int(slot)] = transform(values[Int(slot)]) }
     }
 
     /// Records `id` as the newest of `hash`; returns the previous newest (0: none).
@@ -615,7 +615,7 @@ struct HashHeads {
         }
         keys[slot] = hash
         values[slot] = id
-        occupied.append(slot)
+        occupied.append(UInt32(truncatingIfNeeded: slot))  // below the capacity: a 32-bit count
         return 0
     }
 
@@ -632,7 +632,7 @@ struct HashHeads {
     private static let secret = NameHash.Key.process.k1
 
     private mutating func grow() {
-        let old = occupied.map { (keys[$0], values[$0]) }
+        let old = occupied.map { (keys[Int($0)], values[Int($0)]) }
         let capacity = max(16, keys.count * 2)
         keys = [Int](repeating: 0, count: capacity)
         values = [UInt32](repeating: 0, count: capacity)

@@ -40,8 +40,6 @@ package struct DedupTypes {
         sizes.reserve(additional: added)
         starts.reserve(additional: added)
         words.reserve(additional: trailing - words.count)
-        // At most a name per record and per member, enumerator or parameter (two words or more each).
-        interner.reserve(additional: added + (trailing - words.count) / 2)
     }
 
     /// Appends the own types of `btf`, their references offset by `shift` (a reference below

@@ -21,15 +21,6 @@ struct StringInterner {
         hashes.reserveCapacity(capacity + 1)
     }
 
-    /// Makes room for `additional` more strings without growing on the way.
-    mutating func reserve(additional: Int) {
-        strings.reserve(additional: additional)
-        hashes.reserve(additional: additional)
-        var size = slots.count
-        while size < 2 * (strings.count + additional) { size *= 2 }
-        if size > slots.count { rehash(size) }
-    }
-
     /// The id of `string`, numbered anew if it was not met before.
     mutating func intern(_ string: ByteString) -> UInt32 {
         guard !string.isEmpty else { return 0 }
@@ -50,11 +41,9 @@ struct StringInterner {
         return id
     }
 
-    private mutating func grow() { rehash(slots.count * 2) }
-
-    private mutating func rehash(_ size: Int) {
-        slots = [UInt32](repeating: 0, count: size)
-        let mask = size - 1
+    private mutating func grow() {
+        slots = [UInt32](repeating: 0, count: slots.count * 2)
+        let mask = slots.count - 1
         for id in 1..<strings.count {
             var slot = Int(truncatingIfNeeded: hashes[id]) & mask
             while slots[slot] != 0 { slot = (slot + 1) & mask }
