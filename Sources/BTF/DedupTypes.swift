@@ -125,15 +125,17 @@ package struct DedupTypes {
         return nil
     }
 
-    /// Appends a DATASEC named `name` of `size` bytes listing `variables` (type ids here); returns its id.
+    /// Appends a DATASEC named `name` of `size` bytes listing `variables` (type ids here); returns its
+    /// id, or `nil` (nothing appended) for more variables than a DATASEC lists (its vlen: 65,535).
     package mutating func appendDataSection(
         named name: ByteString, size: UInt32, variables: [(type: TypeID, offset: UInt32, size: UInt32)]
-    ) -> TypeID {
+    ) -> TypeID? {
+        guard variables.count <= Int(UInt16.max) else { return nil }
         kinds.append(.dataSection)
         names.append(interner.intern(name))
-        infos.append(UInt32(Kind.dataSection.rawValue) << 24 | UInt32(UInt16(truncatingIfNeeded: variables.count)))
+        infos.append(UInt32(Kind.dataSection.rawValue) << 24 | UInt32(variables.count))
         sizes.append(size)
-        for variable in variables.prefix(Int(UInt16.max)) {
+        for variable in variables {
             words.append(variable.type)
             words.append(variable.offset)
             words.append(variable.size)
@@ -141,6 +143,8 @@ package struct DedupTypes {
         starts.append(words.count)
         return TypeID(kinds.count - 1)
     }
+
+    // The accessors below take ids of types in the table (below `count`): the linker's own.
 
     /// Type `id`'s kind.
     package func kind(of id: TypeID) -> Kind { kinds[Int(id)] }

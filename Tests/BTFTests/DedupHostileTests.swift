@@ -101,4 +101,23 @@ extension DedupHostileTests {
         let stringLength = encoded[20..<24].reversed().reduce(0) { $0 << 8 | Int($1) }
         #expect(stringLength == 10 + 4)
     }
+
+    @Test("a DATASEC of more variables than its vlen holds is refused whole; 65,535 encode and read back")
+    func dataSectionVariableLimit() throws {
+        var types = DedupTypes()
+        let name = Array(".data".utf8)
+        try name.withUnsafeBufferPointer { name in
+            let section = ByteString(name)
+            let tooMany = [(type: TypeID, offset: UInt32, size: UInt32)](repeating: (0, 0, 0), count: 65_536)
+            #expect(types.appendDataSection(named: section, size: 0, variables: tooMany) == nil)
+            #expect(types.count == 1)  // void alone: nothing appended
+            let most = [(type: TypeID, offset: UInt32, size: UInt32)](repeating: (0, 0, 4), count: 65_535)
+            let appended = types.appendDataSection(named: section, size: 4, variables: most)
+            let id = try #require(appended)
+            let encoded = try BTF.deduplicating(types).encode()
+            let btf = try BTF(ByteStorage(copying: encoded))
+            #expect(try btf.type(id).vlen == 65_535)
+            #expect(btf.ownTypeCount == 1)
+        }
+    }
 }

@@ -177,14 +177,24 @@ extension BPFLinker {
             }
             return UInt32(moved)
         }
-        // Each string offset of the input is looked up once (line records repeat their file's name),
-        // in a table by offset: as large as the input's string section.
-        var known = [UInt32](repeating: .max, count: btf.stringSectionSize)
+        // Each string offset of the input is looked up once (line records repeat their file's name):
+        // in a table by offset when the string section is small beside the records naming strings
+        // (a crafted huge one must not cost four times its size), else by hashing.
+        let lookups =
+            ext.lineInfo.reduce(0) { $0 + 2 * $1.records.count }
+            + ext.coreRelocations.reduce(0) { $0 + $1.records.count }
+        let byOffset = btf.stringSectionSize <= 16 * lookups + 4096
+        var known = byOffset ? [UInt32](repeating: .max, count: btf.stringSectionSize) : []
+        var hashed: [UInt32: UInt32] = [:]
         func text(_ offset: UInt32) throws(LinkError) -> UInt32 {
-            if Int(offset) < known.count, known[Int(offset)] != .max { return known[Int(offset)] }
+            if byOffset {
+                if Int(offset) < known.count, known[Int(offset)] != .max { return known[Int(offset)] }
+            } else if let found = hashed[offset] {
+                return found
+            }
             let string = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in try btf.string(at: offset) }
             let placed = extStrings.offset(of: string)
-            known[Int(offset)] = placed  // in range: the string was found
+            if byOffset { known[Int(offset)] = placed } else { hashed[offset] = placed }  // in range: found
             return placed
         }
         for section in ext.functionInfo {

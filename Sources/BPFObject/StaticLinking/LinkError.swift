@@ -39,6 +39,8 @@ public enum LinkProblem: Hashable, Sendable, CustomStringConvertible {
     case differentContents(section: String)
     /// Merged sections past 4 GiB (a DATASEC's size is 32 bits).
     case sectionTooLarge(String)
+    /// A merged section with more BTF variables than a DATASEC lists (65,535).
+    case tooManyVariables(section: String, count: Int)
     /// More output sections than a section index holds without extended numbering.
     case tooManySections(Int)
     case invalidSymbol(index: Int, SymbolProblem)
@@ -79,6 +81,8 @@ public enum LinkProblem: Hashable, Sendable, CustomStringConvertible {
         case let .incompatibleSections(name, field): "section '\(name)': \(field) differs from an earlier input's"
         case let .differentContents(section): "section '\(section)' differs from an earlier input's"
         case let .sectionTooLarge(name): "section '\(name)' would exceed 4 GiB"
+        case let .tooManyVariables(section, count):
+            "section '\(section)': \(count) BTF variables (a DATASEC lists at most 65,535)"
         case let .tooManySections(count): "\(count) output sections (at most 65,279)"
         case let .invalidSymbol(index, problem): "symbol \(index): \(problem)"
         case let .unplacedVariable(name, section): "no symbol in '\(section)' places the BTF variable '\(name)'"

@@ -85,11 +85,11 @@ extension BPFLinker {
         var all = types
         types = DedupTypes()  // the table is handed over whole: no copy for the DATASECs appended
         for section in sections where section.hasBTF {
-            guard section.variables.count <= Int(UInt16.max) else {
-                throw LinkError(input: nil, .sectionTooLarge(section.name))
-            }
-            _ = all.appendDataSection(
+            let id = all.appendDataSection(
                 named: section.nameBytes, size: UInt32(section.size), variables: section.variables)
+            guard id != nil else {
+                throw LinkError(input: nil, .tooManyVariables(section: section.name, count: section.variables.count))
+            }
         }
         let deduplicated: DeduplicatedBTF
         do {
