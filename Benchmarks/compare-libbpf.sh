@@ -148,7 +148,9 @@ compare_all() {
 }
 if [ -d "$root/../shared/corpus" ]; then
     mapfile -t btf_objects < <(find "$root/../shared/corpus" -name '*.o' -size -300k | sort | while read -r f; do
-        llvm-readelf -S "$f" 2>/dev/null | grep -q ' .BTF ' && llvm-readelf -h "$f" | grep -q 'little endian' && echo "$f"; done)
+        # grep reads all (no -q): under pipefail, readelf killed by an early exit would drop the file.
+        llvm-readelf -S "$f" 2>/dev/null | grep ' .BTF ' >/dev/null && llvm-readelf -h "$f" | grep 'little endian' >/dev/null \
+            && echo "$f"; done)
     [ ${#btf_objects[@]} -gt 0 ] && compare_all dedup-all "BTF of ${#btf_objects[@]} corpus objects together" "${btf_objects[@]}"
 fi
 compare_all link "link_lib.bpfel.o + link_main.bpfel.o" "$root/TestData/obj/link_lib.bpfel.o" "$root/TestData/obj/link_main.bpfel.o"
