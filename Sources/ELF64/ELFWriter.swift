@@ -49,7 +49,13 @@ public struct ELFWriter: Sendable {
     /// The file's bytes. Alignments are taken as powers of two no larger than 4 KiB (larger is clamped).
     public func encode() -> [UInt8] {
         var out = IntegerWriter(order: byteOrder)
-        out.bytes = [0x7f, 0x45, 0x4c, 0x46, 2, byteOrder == .little ? 1 : 2, 1, 0] + [UInt8](repeating: 0, count: 8)
+        // The whole file at most: header, each section's bytes after its padding, the header table.
+        let size = sections.reduce(ELFHeader.size + 8 + (sections.count + 1) * Section.headerSize) {
+            $0 + Int(min(max($1.alignment, 1), 4096)) + ($1.type == .nobits ? 0 : $1.data.count)
+        }
+        out.bytes.reserveCapacity(size)
+        out.bytes += [0x7f, 0x45, 0x4c, 0x46, 2, byteOrder == .little ? 1 : 2, 1, 0]
+        out.bytes += repeatElement(0, count: 8)
         out.put(type.rawValue)
         out.put(machine.rawValue)
         out.put(UInt32(1))  // e_version

@@ -219,6 +219,9 @@ struct LinkInput {
             return objectSymbols?[key]
         }
         var byName = sectionByName
+        // Global VARs and FUNCs are described for their symbols: about as many as the symbols.
+        globalTypes.reserveCapacity(min(btf.ownTypeCount, symbols.count))
+        sectionEntries.reserveCapacity(min(btf.ownTypeCount, symbols.count))
         var id = btf.firstID
         while id < btf.endID {
             defer { id += 1 }
