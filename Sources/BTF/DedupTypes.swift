@@ -47,7 +47,7 @@ package struct DedupTypes {
     mutating func append(_ btf: BTF, shift: UInt32, keepBelow: UInt32) throws(BTFError) {
         let end = btf.endID
         for index in 0..<btf.ownTypeCount {
-            try append(record: index, of: btf, nameError: { $0 }) { (reference, id) throws(BTFError) in
+            _ = try append(record: index, of: btf, nameError: { $0 }) { (reference, id) throws(BTFError) in
                 guard reference < end else { throw BTFError(.typeIDOutOfRange(reference, count: Int(end)), typeID: id) }
                 return reference >= keepBelow ? reference + shift : reference  // below the total count: no overflow
             }

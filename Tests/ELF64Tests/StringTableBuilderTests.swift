@@ -1,4 +1,5 @@
 import ELF64
+import TestSupport
 import Testing
 
 @Suite("ByteHash and the string tables keyed by it")
@@ -57,5 +58,58 @@ struct StringTableBuilderTests {
         #expect(table.bytes.count == size + 4)
         #expect(StringTableBuilder(adopting: Array("x\0".utf8)) == nil)
         #expect(StringTableBuilder(adopting: [])?.bytes == [0])
+    }
+
+    @Test("ByteHash reads no byte past the string (fault pages on both sides), lengths 0...100")
+    func hashStaysInside() {
+        GuardedBytes.withPage { start, end in
+            for count in 0...100 {
+                let bytes = name(count, seed: count)
+                (end - count).copyMemory(from: bytes, byteCount: count)
+                start.copyMemory(from: bytes, byteCount: count)
+                let atEnd = ByteHash.hash(
+                    UnsafeBufferPointer(start: (end - count).assumingMemoryBound(to: UInt8.self), count: count))
+                let atStart = ByteHash.hash(
+                    UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt8.self), count: count))
+                #expect(atEnd == atStart, "length \(count)")
+            }
+        }
+    }
+
+    @Test("random adopted tables (repeats, runs of NULs, no final NUL): kept, strings found first, new ones appended")
+    func adoptedRandomTables() throws {
+        var random = SeededGenerator(seed: 7)
+        let alphabet: [UInt8] = [0, 0, 0x61, 0x62, 0x63]
+        for _ in 0..<300 {
+            var bytes: [UInt8] =
+                [0]
+                + (0..<Int.random(in: 0..<60, using: &random)).map { _ in
+                    alphabet.randomElement(using: &random)!
+                }
+            var table = try #require(StringTableBuilder(adopting: bytes))
+            if bytes.last != 0 { bytes.append(0) }
+            #expect(table.bytes == bytes)
+            var first: [[UInt8]: Int] = [:]
+            var start = 1
+            for index in 1..<bytes.count where bytes[index] == 0 {
+                if index > start, first[Array(bytes[start..<index])] == nil {
+                    first[Array(bytes[start..<index])] = start
+                }
+                start = index + 1
+            }
+            for (string, offset) in first {
+                #expect(Int(string.withUnsafeBufferPointer { table.offset(of: $0) }) == offset)
+            }
+            #expect(table.bytes == bytes, "lookups add nothing")
+            for _ in 0..<10 {
+                let string = (0..<Int.random(in: 1..<6, using: &random)).map { _ in
+                    [UInt8(0x61), 0x62, 0x63, 0x64].randomElement(using: &random)!
+                }
+                let offset = Int(string.withUnsafeBufferPointer { table.offset(of: $0) })
+                #expect(Array(table.bytes[offset..<offset + string.count]) == string)
+                #expect(table.bytes[offset + string.count] == 0)
+                if let known = first[string] { #expect(offset == known) }
+            }
+        }
     }
 }
