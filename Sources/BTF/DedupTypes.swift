@@ -47,7 +47,7 @@ package struct DedupTypes {
     mutating func append(_ btf: BTF, shift: UInt32, keepBelow: UInt32) throws(BTFError) {
         let end = btf.endID
         for index in 0..<btf.ownTypeCount {
-            _ = try append(record: index, of: btf, nameError: { $0 }) { (reference, id) throws(BTFError) in
+            _ = try append(record: index, of: btf) { (reference, id) throws(BTFError) in
                 guard reference < end else { throw BTFError(.typeIDOutOfRange(reference, count: Int(end)), typeID: id) }
                 return reference >= keepBelow ? reference + shift : reference  // below the total count: no overflow
             }
@@ -57,21 +57,19 @@ package struct DedupTypes {
     /// Appends own type number `index` of `btf` (its id less `firstID`) and returns its id here;
     /// each type reference it holds becomes `reference(old, id in btf)`. The record is read in
     /// place (the index pass proved it whole): a name is its bytes' id; an offset past the string
-    /// section, or a name past ``ByteString/maximumLength``, is `nameError` of a ``BTFError``.
+    /// section, or a name past ``ByteString/maximumLength``, is an error.
     @inline(__always)
-    mutating func append<E: Error>(
-        record index: Int, of btf: BTF, nameError: (BTFError) -> E,
-        reference: (UInt32, TypeID) throws(E) -> UInt32
-    ) throws(E) -> TypeID {
+    private mutating func append(
+        record index: Int, of btf: BTF, reference: (UInt32, TypeID) throws(BTFError) -> UInt32
+    ) throws(BTFError) -> TypeID {
         let record = btf.typeWords, strings = btf.strings
-        func name(_ offset: UInt32, _ id: TypeID, at: Int) throws(E) -> UInt32 {
+        func name(_ offset: UInt32, _ id: TypeID, at: Int) throws(BTFError) -> UInt32 {
             if offset == 0 { return 0 }
             guard strings.contains(offset) else {
-                throw nameError(BTFError(.stringOffsetOutOfRange(offset, size: strings.size), offset: at, typeID: id))
+                throw BTFError(.stringOffsetOutOfRange(offset, size: strings.size), offset: at, typeID: id)
             }
             guard let string = strings.string(at: offset) else {
-                throw nameError(
-                    BTFError(.stringTooLong(offset, limit: ByteString.maximumLength), offset: at, typeID: id))
+                throw BTFError(.stringTooLong(offset, limit: ByteString.maximumLength), offset: at, typeID: id)
             }
             return interner.intern(string)
         }
@@ -79,7 +77,7 @@ package struct DedupTypes {
         let at = Int(btf.offsets[index])
         let info = record.u32(at + 4)
         guard let kind = Kind(rawValue: UInt8(truncatingIfNeeded: info >> 24) & 0x1f) else {
-            throw nameError(BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), typeID: id))
+            throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), typeID: id)
         }
         kinds.append(kind)
         names.append(try name(record.u32(at), id, at: at))
@@ -101,7 +99,7 @@ package struct DedupTypes {
     /// Appends own type number `index` of `btf`, its references as they are (in `btf`'s ids: for
     /// ``renumberReferences(from:map:firstID:)`` to rewrite once every record is in).
     package mutating func append(record index: Int, of btf: BTF) throws(BTFError) -> TypeID {
-        try append(record: index, of: btf, nameError: { $0 }) { (reference, _) throws(BTFError) in reference }
+        try append(record: index, of: btf) { (reference, _) throws(BTFError) in reference }
     }
 
     /// Rewrites the references of types `start...` through `map` (the new id of the type

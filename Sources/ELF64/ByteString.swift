@@ -45,12 +45,12 @@ public struct ByteString: Hashable, Sendable, CustomStringConvertible, Comparabl
         lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
     }
 
-    /// Feeds the bytes' ``ByteHash`` (keyed per process) to `hasher`: one word, however long the name.
+    /// Feeds the bytes' `ByteHash` (keyed per process) to `hasher`: one word, however long the name.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(ByteHash.hash(utf8))
     }
 
-    /// What `Dictionary` and `Set` bucket by: the keyed ``ByteHash`` folded with the table's seed,
+    /// What `Dictionary` and `Set` bucket by: the keyed `ByteHash` folded with the table's seed,
     /// without a `Hasher` (names are the keys of most of the project's tables).
     public func _rawHashValue(seed: Int) -> Int {
         Int(truncatingIfNeeded: ByteHash.fold(ByteHash.hash(utf8) ^ UInt64(UInt(bitPattern: seed)), ByteHash.key.1))

@@ -4,15 +4,10 @@ import Testing
 
 @Suite("NameHash (BTF names)")
 struct NameHashTests {
-    /// Bytes 1...255 cycling (no NUL), `count` of them.
-    private func name(_ count: Int, seed: Int) -> [UInt8] {
-        (0..<count).map { UInt8(truncatingIfNeeded: ($0 * 7 + seed) % 255 + 1) }
-    }
-
     @Test("a name hashes alike whether its length is given or found by its NUL, at every length to 100")
     func lengthKnownOrFound() {
         for count in 0...100 {
-            let bytes = name(count, seed: count)
+            let bytes = GuardedBytes.name(count: count, seed: count)
             // The NUL, then bytes the terminated walk may read but must not mix in.
             let terminated = bytes + [0] + [UInt8](repeating: 0xaa, count: 40)
             let known = bytes.withUnsafeBufferPointer { NameHash.hash($0, key: .process) }
@@ -29,7 +24,7 @@ struct NameHashTests {
     @Test("names differing in one byte at any position of the first 40 hash apart")
     func everyByteCounts() {
         for count in 1...40 {
-            let base = name(count, seed: 3)
+            let base = GuardedBytes.name(count: count, seed: 3)
             let hash = base.withUnsafeBufferPointer { NameHash.hash($0, key: .process) }
             for position in 0..<count {
                 var other = base

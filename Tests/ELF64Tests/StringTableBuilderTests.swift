@@ -4,15 +4,10 @@ import Testing
 
 @Suite("ByteHash and the string tables keyed by it")
 struct StringTableBuilderTests {
-    /// Bytes 1...255 cycling (no NUL), `count` of them.
-    private func name(_ count: Int, seed: Int) -> [UInt8] {
-        (0..<count).map { UInt8(truncatingIfNeeded: ($0 * 7 + seed) % 255 + 1) }
-    }
-
     @Test("byte strings differing in one byte at any position of the first 40 hash apart; lengths count")
     func everyByteCounts() {
         for count in 1...40 {
-            let base = name(count, seed: 3)
+            let base = GuardedBytes.name(count: count, seed: 3)
             let hash = base.withUnsafeBufferPointer { ByteHash.hash($0) }
             for position in 0..<count {
                 var other = base
@@ -64,7 +59,7 @@ struct StringTableBuilderTests {
     func hashStaysInside() {
         GuardedBytes.withPage { start, end in
             for count in 0...100 {
-                let bytes = name(count, seed: count)
+                let bytes = GuardedBytes.name(count: count, seed: count)
                 (end - count).copyMemory(from: bytes, byteCount: count)
                 start.copyMemory(from: bytes, byteCount: count)
                 let atEnd = ByteHash.hash(

@@ -14,19 +14,9 @@ public enum GuardedBytes {
         body(base + page, base + 2 * page)
         munmap(base, 3 * page)
     }
-}
 
-/// A seeded generator (splitmix64): random cases that repeat run after run.
-public struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var x = state
-        x = (x ^ (x >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        x = (x ^ (x >> 27)) &* 0x94d0_49bb_1331_11eb
-        return x ^ (x >> 31)
+    /// `count` bytes from 1...255 cycling (no NUL), starting where `seed` says: a name to hash.
+    public static func name(count: Int, seed: Int) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: ($0 * 7 + seed) % 255 + 1) }
     }
 }
