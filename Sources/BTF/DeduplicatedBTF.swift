@@ -33,6 +33,7 @@ public struct DeduplicatedBTF: Sendable {
         // Each own string's offset in the table, by its old offset (own strings are the output's: few).
         var newOffset = [UInt32](repeating: 0, count: strings.count)
         strings.withUnsafeBufferPointer { own in
+            table.reserve(strings: own.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }, bytes: own.count)
             var start = 1
             for index in 1..<own.count where own[index] == 0 {
                 newOffset[start] = table.offset(of: UnsafeBufferPointer(rebasing: own[start..<index]))

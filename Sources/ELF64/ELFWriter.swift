@@ -145,7 +145,16 @@ public struct StringTableBuilder: Sendable {
     private mutating func insert(offset: UInt32, hash: UInt64, at slot: Int) {
         entries.append((offset, hash))
         slots[slot] = UInt32(entries.count)
-        if entries.count * 2 > slots.count { grow() }
+        if entries.count * 2 > slots.count { rehash(slots: 2 * slots.count) }
+    }
+
+    /// Makes room for `strings` more strings of `bytes` bytes in all (their NULs not counted).
+    public mutating func reserve(strings: Int, bytes count: Int) {
+        bytes.reserve(additional: count + strings)
+        entries.reserve(additional: strings)
+        var size = slots.count
+        while size < 2 * (entries.count + strings) { size *= 2 }
+        if size > slots.count { rehash(slots: size) }
     }
 
     /// The offset of `string`, added if new.
@@ -175,8 +184,9 @@ public struct StringTableBuilder: Sendable {
         return bytes.withUnsafeBufferPointer { memcmp($0.baseAddress! + offset, utf8.baseAddress!, utf8.count) == 0 }
     }
 
-    private mutating func grow() {
-        slots = [UInt32](repeating: 0, count: slots.count * 2)
+    /// Places every entry anew in `size` slots (a power of two).
+    private mutating func rehash(slots size: Int) {
+        slots = [UInt32](repeating: 0, count: size)
         let mask = slots.count - 1
         for (index, entry) in entries.enumerated() {
             var slot = Int(truncatingIfNeeded: entry.hash) & mask

@@ -38,6 +38,26 @@ struct StringTableBuilderTests {
         #expect(table.bytes.count == expectedSize)
     }
 
+    @Test("reserving room keeps every string found at its offset, before and after, in adopted tables too")
+    func reservedTable() throws {
+        var table = try #require(StringTableBuilder(adopting: Array("\0kept\0also kept\0".utf8)))
+        var offsets: [String: UInt32] = ["kept": 1, "also kept": 6]
+        for round in 0..<3 {
+            table.reserve(strings: 500 * (round + 1), bytes: 4000)
+            for (string, offset) in offsets { #expect(table.offset(of: string) == offset) }
+            for index in 0..<300 {
+                let string = "r\(round)_\(index)"
+                let offset = table.offset(of: string)
+                #expect(offsets.updateValue(offset, forKey: string) ?? offset == offset)
+            }
+        }
+        for (string, offset) in offsets {
+            #expect(table.offset(of: string) == offset)
+            #expect(String(decoding: table.bytes[Int(offset)...].prefix { $0 != 0 }, as: UTF8.self) == string)
+        }
+        #expect(Set(offsets.values).count == offsets.count)
+    }
+
     @Test("a table adopted from bytes keeps them, finds each string at its first offset, appends the rest")
     func adoptedTable() throws {
         let preserved = Array("\0abc\0line one\0abc\0bc".utf8)  // a repeat, and no final NUL

@@ -39,13 +39,13 @@ public struct BPFLinker {
     let byteOrder: ByteOrder
     var inputs: [LinkInput] = []
     var sections: [OutputSection] = []
-    var sectionByName: [ByteString: Int] = [:]
+    var sectionByName = NameMap<Int>()
     /// Sections given an ELF section so far (their order is their ELF index's).
     var realSectionCount = 0
     /// Symbol 0 is the null symbol.
     var symbols: [OutputSymbol] = [OutputSymbol(name: .empty, binding: .local, type: .notype, place: .undefined)]
     var globals: [GlobalSymbol] = []
-    var globalByName: [ByteString: Int] = [:]
+    var globalByName = NameMap<Int>()
     /// The merged BTF types, in wire form with interned names, ids from 1 (names are views into the inputs).
     var types = DedupTypes()
     /// The strings `.BTF.ext` records name (files, source lines, access strings, sections): the
@@ -60,7 +60,7 @@ public struct BPFLinker {
         comparisonBudget = 4 * inputBytes + 4096
     }
 
-    private mutating func add(_ input: LinkInput) throws(LinkError) {
+    private mutating func add(_ input: consuming LinkInput) throws(LinkError) {
         let index = inputs.count
         inputs.append(input)
         try appendSectionData(of: index)
@@ -76,9 +76,10 @@ public struct BPFLinker {
 /// A section of the output. Ephemeral ones (a DATASEC with no data: `.kconfig`, `.ksyms`, `.maps`
 /// holding only externs) get no ELF section unless an input later brings data.
 struct OutputSection {
-    let name: String
     /// The name as the input that brought the section spells it (a view: inputs outlive the link).
     let nameBytes: ByteString
+    /// The name as text, for errors.
+    var name: String { String(nameBytes) }
     var type = SectionType.null
     var flags: ELF64.SectionFlags = []
     var entrySize: UInt64 = 0
@@ -99,10 +100,7 @@ struct OutputSection {
     var relocatedSection = 0
     var relocations: [(offset: UInt64, symbol: Int, type: UInt32)] = []
 
-    init(name: ByteString) {
-        self.name = String(name)
-        nameBytes = name
-    }
+    init(name: ByteString) { nameBytes = name }
 }
 
 /// Where an output symbol lies.

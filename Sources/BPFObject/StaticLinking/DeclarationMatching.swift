@@ -12,7 +12,7 @@ extension BPFLinker {
             throw fail(k, .mismatch(symbol: name, .notVariableOrFunction(declared.kind)))
         }
         let mismatch: DeclarationMismatch?
-        if let section = globals[g].section, sections[section].name == ".maps" {
+        if let section = globals[g].section, sections[section].nameBytes.matches(".maps") {
             mismatch = try mapDefinitionMismatch(name, a, earlierType, b, type, input: k)
         } else {
             var budget = comparisonBudget
@@ -100,12 +100,35 @@ struct DeclarationComparison {
         }
     }
 
+    /// The pairs compared so far: a short list searched in place (a declaration's BTF is a few
+    /// types), a set once it passes 16 pairs (a shape of many types stays linear).
+    private struct SeenPairs {
+        private var few: [Pair] = []
+        private var many: Set<Pair> = []
+
+        /// Whether `pair` is new (then it is added).
+        mutating func insert(_ pair: Pair) -> Bool {
+            if many.isEmpty {
+                if few.contains(pair) { return false }
+                if few.count < 16 {
+                    if few.isEmpty { few.reserveCapacity(16) }
+                    few.append(pair)
+                    return true
+                }
+                many = Set(few)
+            }
+            return many.insert(pair).inserted
+        }
+    }
+
     /// The first difference between `first` (in `a`) and `second` (in `b`), or `nil` when they match.
     func mismatch(_ first: TypeID, _ second: TypeID, budget: inout Int) throws(BTFError) -> DeclarationMismatch? {
-        var pending = [Pair(first: first, second: second, exact: true)]
-        var seen: Set<Pair> = []
+        var pending: [Pair] = []
+        pending.reserveCapacity(16)
+        pending.append(Pair(first: first, second: second, exact: true))
+        var seen = SeenPairs()
         while let pair = pending.popLast() {
-            guard seen.insert(pair).inserted else { continue }
+            guard seen.insert(pair) else { continue }
             budget -= 1
             guard budget >= 0 else { return .tooComplex }
             let x = try a.resolve(pair.first), y = try b.resolve(pair.second)

@@ -31,11 +31,11 @@ struct LinkInput {
     let btf: BTF?
     let ext: BTFExt?
     /// The first section of each name, ephemeral ones included.
-    private(set) var sectionByName: [ByteString: Int]
+    private(set) var sectionByName: NameMap<Int>
     /// Non-static VAR and FUNC ids of each name, ascending.
-    private(set) var globalTypes: [ByteString: GlobalTypes] = [:]
+    private(set) var globalTypes = NameMap<GlobalTypes>()
     /// The first DATASEC entry of each non-static name: the DATASEC and the entry's type.
-    private(set) var sectionEntries: [ByteString: (section: TypeID, type: TypeID)] = [:]
+    private(set) var sectionEntries = NameMap<(section: TypeID, type: TypeID)>()
     /// Each input symbol's output index (0: none yet).
     var symbolMap: [Int]
     /// Each own BTF type's output id (0: dropped), by `id - 1`.
@@ -51,9 +51,8 @@ struct LinkInput {
             throw fail(.notRelocatableBPF(type: file.header.type, machine: file.header.machine))
         }
         var sections: [InputSection] = [InputSection(name: .empty, elf: nil, isSkipped: true)]
-        var byName: [ByteString: Int] = [:]
+        var byName = NameMap<Int>(capacity: Int(file.header.sectionCount) + 4)
         sections.reserveCapacity(Int(file.header.sectionCount) + 4)  // a few ephemeral ones may follow
-        byName.reserveCapacity(Int(file.header.sectionCount) + 4)
         var symbolSection: Section?
         var btfSection: Section?, extSection: Section?
         for section in file.sections.dropFirst() {
@@ -86,7 +85,7 @@ struct LinkInput {
                     throw fail(.unsupportedSection(String(section.name), type: section.type))
                 }
             }
-            if byName[section.name] == nil { byName[section.name] = sections.count }
+            byName.insert(section.name, sections.count)
             sections.append(InputSection(name: section.name, elf: section, isSkipped: skipped))
         }
         guard let symbolSection else { throw fail(.symbolTable(secondAt: nil)) }
@@ -101,8 +100,8 @@ struct LinkInput {
         } else {
             ext = nil
         }
-        self.sections = sections
-        sectionByName = byName
+        self.sections = consume sections
+        sectionByName = consume byName
         symbolMap = [Int](repeating: 0, count: symbols.count)
         try checkSymbols()
         try checkRelocations()
@@ -176,7 +175,7 @@ struct LinkInput {
             if relocationTables.isEmpty { relocationTables = Array(filling: sections.count, with: nil) }
             relocationTables[position] = table
             let target = sections[table.targetSectionIndex]
-            let sectionName = String(section.name)
+            var sectionName: String { String(section.name) }
             guard table.targetSectionIndex > 0, section.name.dropping(prefix: ".rel") == target.name else {
                 throw fail(.invalidRelocation(section: sectionName, index: 0, .target(String(target.name))))
             }
@@ -207,6 +206,10 @@ struct LinkInput {
         // The object symbols by section and name (the first of each), made when a global variable
         // first needs its place.
         var objectSymbols: FirstByName<SectionSymbol, UInt64>?
+        let symbols = symbols  // captured by value, not through `self`
+        // Global VARs and FUNCs are described for their symbols: about as many as the symbols.
+        globalTypes = NameMap(capacity: min(btf.ownTypeCount, symbols.count))
+        sectionEntries = NameMap(capacity: min(btf.ownTypeCount, symbols.count))
         func placeOf(_ key: SectionSymbol) -> UInt64? {
             if objectSymbols == nil {
                 var entries: [(key: SectionSymbol, value: UInt64)] = []
@@ -218,10 +221,6 @@ struct LinkInput {
             }
             return objectSymbols?[key]
         }
-        var byName = sectionByName
-        // Global VARs and FUNCs are described for their symbols: about as many as the symbols.
-        globalTypes.reserveCapacity(min(btf.ownTypeCount, symbols.count))
-        sectionEntries.reserveCapacity(min(btf.ownTypeCount, symbols.count))
         var id = btf.firstID
         while id < btf.endID {
             defer { id += 1 }
@@ -229,13 +228,15 @@ struct LinkInput {
             guard kind == .variable || kind == .function || kind == .dataSection else { continue }
             let type = try Self.reading(name) { () throws(BTFError) in try btf.type(id) }
             if type.kind == .variable || type.kind == .function {
-                if type.linkage != 0 { globalTypes[type.name, default: GlobalTypes()].append(id) }
+                if type.linkage != 0 {
+                    globalTypes.update(globalTypes.insert(type.name, GlobalTypes()).entry) { $0.append(id) }
+                }
                 continue
             }
             guard type.kind == .dataSection else { continue }
             let sectionName = type.name
             let position: Int
-            if let found = byName[sectionName] {
+            if let found = sectionByName[sectionName] {
                 // A DATASEC naming a section that holds no data (a symbol or relocation table) is
                 // ignored, as libbpf's linker drops it.
                 guard sections[found].isData else { continue }
@@ -243,15 +244,16 @@ struct LinkInput {
             } else {
                 if sectionName == ".extern" { continue }
                 position = sections.count
-                byName[sectionName] = position
+                sectionByName.insert(sectionName, position)
                 sections.append(InputSection(name: sectionName, elf: nil, isSkipped: false))
             }
             sections[position].dataSectionType = id
             var offsets: [UInt32] = []
+            offsets.reserveCapacity(type.vlen)
             for entry in type.variables {
                 let variable = try Self.reading(name) { () throws(BTFError) in try btf.type(entry.type) }
                 let isGlobal = (variable.kind == .variable || variable.kind == .function) && variable.linkage != 0
-                if isGlobal, sectionEntries[variable.name] == nil { sectionEntries[variable.name] = (id, entry.type) }
+                if isGlobal { sectionEntries.insert(variable.name, (id, entry.type)) }
                 guard variable.kind == .variable, variable.linkage == 1 else {  // 1: BTF_VAR_GLOBAL_ALLOCATED
                     offsets.append(entry.offset)
                     continue
@@ -264,7 +266,6 @@ struct LinkInput {
             }
             sections[position].variableOffsets = offsets
         }
-        sectionByName = byName
     }
 
     /// The BTF VAR or FUNC describing global symbol `name`, and the DATASEC listing it (0 for a free

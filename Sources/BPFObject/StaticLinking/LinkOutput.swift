@@ -15,6 +15,9 @@ extension BPFLinker {
         for (position, id) in real.enumerated() { elfIndex[id] = 3 + position }
 
         var names = StringTableBuilder()
+        names.reserve(
+            strings: symbols.count + real.count + 4,
+            bytes: symbols.reduce(32) { $0 + $1.name.count } + real.reduce(0) { $0 + sections[$1].nameBytes.count })
         let order =
             [0] + symbols.indices.dropFirst().filter { symbols[$0].binding == .local }
             + symbols.indices.dropFirst().filter { symbols[$0].binding != .local }
@@ -49,7 +52,7 @@ extension BPFLinker {
         for id in real {
             let section = sections[id]
             var entry = ELFWriter.Entry(
-                nameOffset: names.offset(of: section.name), type: section.type, flags: section.flags,
+                nameOffset: names.offset(of: section.nameBytes), type: section.type, flags: section.flags,
                 alignment: section.alignment, entrySize: section.entrySize, data: section.data, size: section.size)
             if section.type == .rel {
                 var relocations = IntegerWriter(order: byteOrder)
@@ -114,7 +117,7 @@ extension BPFLinker {
         relocations.put(UInt32(CORERelocation.minimumSize))
         for section in sections {
             if !section.functionInfo.isEmpty {
-                functions.put(strings.offset(of: section.name))
+                functions.put(strings.offset(of: section.nameBytes))
                 functions.put(UInt32(section.functionInfo.count))
                 for record in section.functionInfo {
                     functions.put(record.instruction)
@@ -122,7 +125,7 @@ extension BPFLinker {
                 }
             }
             if !section.lineInfo.isEmpty {
-                lines.put(strings.offset(of: section.name))
+                lines.put(strings.offset(of: section.nameBytes))
                 lines.put(UInt32(section.lineInfo.count))
                 for record in section.lineInfo {
                     lines.put(record.instruction)
@@ -132,7 +135,7 @@ extension BPFLinker {
                 }
             }
             if !section.coreRelocations.isEmpty {
-                relocations.put(strings.offset(of: section.name))
+                relocations.put(strings.offset(of: section.nameBytes))
                 relocations.put(UInt32(section.coreRelocations.count))
                 for record in section.coreRelocations {
                     relocations.put(record.instruction)

@@ -23,7 +23,7 @@ extension BPFLinker {
             } else {
                 output = sections.count
                 sections.append(OutputSection(name: source.name))
-                sectionByName[name] = output
+                sectionByName.insert(name, output)
             }
             inputs[k].sections[position].output = output
             inputs[k].sections[position].outputOffset = try extend(output, with: source, input: k)
@@ -111,7 +111,7 @@ extension BPFLinker {
             }
             let index = addSymbol(symbol, named: name, input: k, at: sourcePosition)
             inputs[k].symbolMap[symbol.index] = index
-            globalByName[name] = globals.count
+            globalByName.insert(name, globals.count)
             globals.append(
                 GlobalSymbol(
                     symbol: index, section: output, declaration: (k, btfType), isExtern: isExtern,
@@ -212,7 +212,7 @@ extension BPFLinker {
             } else {
                 output = sections.count
                 sections.append(OutputSection(name: source.name))
-                sectionByName[name] = output
+                sectionByName.insert(name, output)
             }
             inputs[k].sections[position].output = output
             _ = try extend(output, with: source, input: k)
