@@ -91,10 +91,10 @@ struct Deduplication {
             id == 0 || id < Int(types.firstOwnID) || types.kinds[id] == .variable
                 || types.kinds[id] == .dataSection ? UInt32(id) : Self.unprocessed
         }
-        hypothetical = [UInt32](repeating: Self.unprocessed, count: types.count)
-        olderInChain = [UInt32](repeating: 0, count: types.count)
+        hypothetical = [UInt32](filling: types.count, with: Self.unprocessed)
+        olderInChain = [UInt32](filling: types.count, with: 0)
         table = HashHeads(capacity: types.count)
-        hypotheticalList = [UInt32](repeating: 0, count: types.count)
+        hypotheticalList = [UInt32](filling: types.count, with: 0)
         // A walk pushes a type's references only when it pairs that type for the first time.
         pending = PairStack(capacity: types.count + types.words.count + 1)
     }
@@ -531,7 +531,7 @@ struct Deduplication {
     /// The kept types in wire form: their words (references as new ids, names as offsets into
     /// `strings`, each name once, in first-use order), the string section, and how many types there are.
     func wireForm() throws(BTFError) -> (words: [UInt32], strings: [UInt8], count: Int) {
-        var offsets = [UInt32](repeating: .max, count: types.strings.count)
+        var offsets = [UInt32](filling: types.strings.count, with: .max)
         offsets[0] = 0
         var strings: [UInt8] = [0]
         strings.reserveCapacity(types.stringBytes)
@@ -581,8 +581,8 @@ struct HashHeads {
     init(capacity count: Int) {
         var capacity = 16
         while capacity * 3 < count * 4 + 4 { capacity *= 2 }
-        keys = [Int](repeating: 0, count: capacity)
-        values = [UInt32](repeating: 0, count: capacity)
+        keys = [Int](filling: capacity, with: 0)
+        values = [UInt32](filling: capacity, with: 0)
         occupied.reserveCapacity(count)
     }
 
@@ -634,8 +634,8 @@ struct HashHeads {
     private mutating func grow() {
         let old = occupied.map { (keys[Int($0)], values[Int($0)]) }
         let capacity = max(16, keys.count * 2)
-        keys = [Int](repeating: 0, count: capacity)
-        values = [UInt32](repeating: 0, count: capacity)
+        keys = [Int](filling: capacity, with: 0)
+        values = [UInt32](filling: capacity, with: 0)
         occupied.removeAll(keepingCapacity: true)
         for (key, value) in old { _ = insert(key, value) }
     }

@@ -31,7 +31,7 @@ public struct DeduplicatedBTF: Sendable {
     /// as the start of its strings: names found in it are used from there, the others appended.
     package func encode(byteOrder: ByteOrder, strings table: consuming StringTableBuilder) -> [UInt8] {
         // Each own string's offset in the table, by its old offset (own strings are the output's: few).
-        var newOffset = [UInt32](repeating: 0, count: strings.count)
+        var newOffset = [UInt32](filling: strings.count, with: 0)
         strings.withUnsafeBufferPointer { own in
             table.reserve(strings: own.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }, bytes: own.count)
             var start = 1

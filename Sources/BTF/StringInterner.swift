@@ -16,7 +16,7 @@ struct StringInterner {
     init(capacity: Int = 0) {
         var size = 64
         while size < 2 * capacity { size *= 2 }
-        slots = [UInt32](repeating: 0, count: size)
+        slots = [UInt32](filling: size, with: 0)
         strings.reserveCapacity(capacity + 1)
         hashes.reserveCapacity(capacity + 1)
     }
@@ -42,7 +42,7 @@ struct StringInterner {
     }
 
     private mutating func grow() {
-        slots = [UInt32](repeating: 0, count: slots.count * 2)
+        slots = [UInt32](filling: slots.count * 2, with: 0)
         let mask = slots.count - 1
         for id in 1..<strings.count {
             var slot = Int(truncatingIfNeeded: hashes[id]) & mask

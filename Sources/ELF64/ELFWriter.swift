@@ -79,7 +79,7 @@ public struct ELFWriter: Sendable {
         }
         out.align(to: 8)
         out.patch(UInt64(out.bytes.count), at: sectionHeaderOffsetField)
-        out.bytes += [UInt8](repeating: 0, count: Section.headerSize)
+        out.bytes.append(contentsOf: repeatElement(0, count: Section.headerSize))
         for (section, offset) in zip(sections, offsets) {
             out.put(section.nameOffset)
             out.put(section.type.rawValue)
@@ -103,7 +103,7 @@ public struct StringTableBuilder: Sendable {
     private var entries: [(offset: UInt32, hash: UInt64)] = []
     /// Slot → entry + 1 (0: free), found by ``ByteHash`` (keyed per process: crafted names cannot
     /// share one probe run); a power of two, at most half full.
-    private var slots = [UInt32](repeating: 0, count: 64)
+    private var slots = [UInt32](filling: 64, with: 0)
 
     public init() {}
 
@@ -186,7 +186,7 @@ public struct StringTableBuilder: Sendable {
 
     /// Places every entry anew in `size` slots (a power of two).
     private mutating func rehash(slots size: Int) {
-        slots = [UInt32](repeating: 0, count: size)
+        slots = [UInt32](filling: size, with: 0)
         let mask = slots.count - 1
         for (index, entry) in entries.enumerated() {
             var slot = Int(truncatingIfNeeded: entry.hash) & mask

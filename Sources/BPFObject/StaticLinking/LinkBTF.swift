@@ -11,11 +11,12 @@ extension BPFLinker {
         let name = inputs[k].name
         types.reserve(for: [btf])
         // Each record's output id first (references may point forward), then the records.
-        var map = [TypeID](repeating: 0, count: btf.ownTypeCount)
+        var map = [TypeID](filling: btf.ownTypeCount, with: 0)
         var kept: [Int] = []
         kept.reserveCapacity(btf.ownTypeCount)
         var next = TypeID(types.count)
         var pending: [Int] = []  // the globals whose underlying type this input gives
+        pending.reserveCapacity(min(globals.count, btf.ownTypeCount))
         for i in 0..<btf.ownTypeCount {
             let id = btf.firstID + TypeID(i)
             let kind = try LinkInput.reading(name) { () throws(BTFError) in try btf.header(id).kind }
@@ -184,7 +185,9 @@ extension BPFLinker {
             ext.lineInfo.reduce(0) { $0 + 2 * $1.records.count }
             + ext.coreRelocations.reduce(0) { $0 + $1.records.count }
         let byOffset = btf.stringSectionSize <= 16 * lookups + 4096
-        var known = byOffset ? [UInt32](repeating: .max, count: btf.stringSectionSize) : []
+        // Line records name a source line each, most of them distinct.
+        extStrings.reserve(strings: lookups / 2, bytes: min(btf.stringSectionSize, 64 * lookups))
+        var known = byOffset ? [UInt32](filling: btf.stringSectionSize, with: .max) : []
         var hashed: [UInt32: UInt32] = [:]
         func text(_ offset: UInt32) throws(LinkError) -> UInt32 {
             if byOffset {

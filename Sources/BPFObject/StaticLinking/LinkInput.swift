@@ -102,7 +102,7 @@ struct LinkInput {
         }
         self.sections = consume sections
         sectionByName = consume byName
-        symbolMap = [Int](repeating: 0, count: symbols.count)
+        symbolMap = [Int](filling: symbols.count, with: 0)
         try checkSymbols()
         try checkRelocations()
         try fixDataSections()

@@ -11,7 +11,7 @@ extension BPFLinker {
         }
         let count = 3 + real.count + (btf == nil ? 0 : 1) + (ext == nil ? 0 : 1)
         guard count < Int(SpecialSectionIndex.loReserve) else { throw LinkError(input: nil, .tooManySections(count)) }
-        var elfIndex = [Int](repeating: 0, count: sections.count)
+        var elfIndex = [Int](filling: sections.count, with: 0)
         for (position, id) in real.enumerated() { elfIndex[id] = 3 + position }
 
         var names = StringTableBuilder()
@@ -22,7 +22,7 @@ extension BPFLinker {
             [0] + symbols.indices.dropFirst().filter { symbols[$0].binding == .local }
             + symbols.indices.dropFirst().filter { symbols[$0].binding != .local }
         let localCount = 1 + symbols.dropFirst().filter { $0.binding == .local }.count
-        var newIndex = [Int](repeating: 0, count: symbols.count)
+        var newIndex = [Int](filling: symbols.count, with: 0)
         for (new, old) in order.enumerated() { newIndex[old] = new }
         var table = IntegerWriter(order: byteOrder)
         table.bytes.reserveCapacity(symbols.count * Symbol.entrySize)

@@ -58,6 +58,7 @@ extension BPFLinker {
         let (end, overflow) = start.addingReportingOverflow(elf.size)
         guard !overflow, end <= UInt64(UInt32.max) else { throw fail(k, .sectionTooLarge(sections[output].name)) }
         if elf.type != .nobits && elf.type != .rel {
+            sections[output].data.reserve(additional: Int(end) - sections[output].data.count)
             sections[output].data += repeatElement(0, count: Int(start) - sections[output].data.count)
             sections[output].data += elf.data
         }

@@ -57,7 +57,7 @@ struct NameMap<Value> {
     private mutating func grow(to size: Int) {
         var count = 16
         while count < size { count *= 2 }
-        slots = [UInt32](repeating: 0, count: count)
+        slots = [UInt32](filling: count, with: 0)
         let mask = count - 1
         for (entry, item) in entries.enumerated() {
             var slot = Int(truncatingIfNeeded: item.hash) & mask
