@@ -40,9 +40,19 @@ extension BTF {
     }
 
     /// Deduplicates types gathered by a caller in the package (the static linker, which appends its
-    /// inputs' records and DATASECs itself); the one type map is by `id - 1`.
-    package static func deduplicating(_ types: consuming DedupTypes) throws(BTFError) -> DeduplicatedBTF {
-        try finish(types, stringBase: 0) { newIDs in [Array(newIDs.dropFirst())] }
+    /// inputs' records and DATASECs itself), their names placed in `names` (a string table the
+    /// caller keeps writing: its offsets stay valid) as the kept types meet them; the result's
+    /// strings are `names`' bytes then. The one type map is by `id - 1`.
+    package static func deduplicating(
+        _ types: consuming DedupTypes, names: inout StringTableBuilder
+    ) throws(BTFError) -> DeduplicatedBTF {
+        try types.checkReferenceTargets()
+        var dedup = Deduplication(consume types)
+        try dedup.run()
+        let (words, count) = try dedup.wireForm { names.offset(of: $0) }
+        return DeduplicatedBTF(
+            typeCount: count, typeMaps: [Array(dedup.newIDs.dropFirst())], words: words, strings: names.bytes,
+            stringBase: 0)
     }
 
     private static func finish(
@@ -52,7 +62,15 @@ extension BTF {
         var dedup = Deduplication(consume types)
         try dedup.run()
         let maps = typeMaps(dedup.newIDs)
-        let (words, strings, count) = try dedup.wireForm()
+        var strings: [UInt8] = [0]
+        strings.reserveCapacity(dedup.stringBytes)
+        let (words, count) = try dedup.wireForm { name in
+            defer {
+                strings.append(contentsOf: name.utf8)
+                strings.append(0)
+            }
+            return UInt32(strings.count)
+        }
         return DeduplicatedBTF(typeCount: count, typeMaps: maps, words: words, strings: strings, stringBase: stringBase)
     }
 }
@@ -506,7 +524,7 @@ struct Deduplication {
     }
 
     /// New ids for the representatives, in id order, and every type's new id: its representative's.
-    /// (References are rewritten to them as ``wireForm()`` writes the kept types.)
+    /// (References are rewritten to them as ``wireForm(placing:)`` writes the kept types.)
     private mutating func compact() {
         var next = types.firstOwnID
         newIDs = (0..<types.count).map { id in
@@ -528,19 +546,15 @@ struct Deduplication {
         return new
     }
 
-    /// The kept types in wire form: their words (references as new ids, names as offsets into
-    /// `strings`, each name once, in first-use order), the string section, and how many types there are.
-    func wireForm() throws(BTFError) -> (words: [UInt32], strings: [UInt8], count: Int) {
+    /// The kept types in wire form: their words (references as new ids, each name as the offset
+    /// `place` gives it, asked once per name, in first-use order) and how many types there are.
+    func wireForm(placing place: (ByteString) -> UInt32) throws(BTFError) -> (words: [UInt32], count: Int) {
         var offsets = [UInt32](filling: types.strings.count, with: .max)
         offsets[0] = 0
-        var strings: [UInt8] = [0]
-        strings.reserveCapacity(types.stringBytes)
         func offset(_ name: UInt32) -> UInt32 {
             let known = offsets[Int(name)]
             if known != .max { return known }
-            let at = UInt32(strings.count)
-            strings.append(contentsOf: types.strings[Int(name)].utf8)
-            strings.append(0)
+            let at = place(types.strings[Int(name)])
             offsets[Int(name)] = at
             return at
         }
@@ -563,8 +577,11 @@ struct Deduplication {
                 }
             }
         }
-        return (words, strings, count)
+        return (words, count)
     }
+
+    /// The bytes of all names with their NULs: what a string section of them takes at most.
+    var stringBytes: Int { types.stringBytes }
 }
 
 /// Signature hash → the newest type added with it: open addressing over a power-of-two table

@@ -40,6 +40,9 @@ package struct DedupTypes {
         sizes.reserve(additional: added)
         starts.reserve(additional: added)
         words.reserve(additional: trailing - words.count)
+        // About a name a type: small inputs (the linker's) never grow the interner; a large one
+        // grows it as it needs (reserving a name per type would overshoot vmlinux's by half).
+        interner.reserve(additional: min(added, 4096))
     }
 
     /// Appends the own types of `btf`, their references offset by `shift` (a reference below

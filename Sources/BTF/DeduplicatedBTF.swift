@@ -33,7 +33,6 @@ public struct DeduplicatedBTF: Sendable {
         // Each own string's offset in the table, by its old offset (own strings are the output's: few).
         var newOffset = [UInt32](filling: strings.count, with: 0)
         strings.withUnsafeBufferPointer { own in
-            table.reserve(strings: own.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }, bytes: own.count)
             var start = 1
             for index in 1..<own.count where own[index] == 0 {
                 newOffset[start] = table.offset(of: UnsafeBufferPointer(rebasing: own[start..<index]))
@@ -44,6 +43,10 @@ public struct DeduplicatedBTF: Sendable {
         Self.rewriteNames(&words) { newOffset[Int($0)] }
         return encode(byteOrder: byteOrder, words: words, strings: table.bytes)
     }
+
+    /// The BTF blob with the strings the types were placed in (for the linker: the table it passed
+    /// to ``BTF/deduplicating(_:names:)``, which its `.BTF.ext` records name too).
+    package func blob(byteOrder: ByteOrder) -> [UInt8] { encode(byteOrder: byteOrder, words: words, strings: strings) }
 
     /// Header, `words` and `strings`, the names in `words` moved past the base's strings for split BTF.
     private func encode(byteOrder: ByteOrder, words: [UInt32], strings: [UInt8]) -> [UInt8] {

@@ -21,6 +21,17 @@ struct StringInterner {
         hashes.reserveCapacity(capacity + 1)
     }
 
+    /// Makes room for `count` more strings without growing.
+    mutating func reserve(additional count: Int) {
+        strings.reserve(additional: count)
+        hashes.reserve(additional: count)
+        if 2 * (strings.count + count) > slots.count {
+            var size = slots.count
+            while size < 2 * (strings.count + count) { size *= 2 }
+            rehash(slots: size)
+        }
+    }
+
     /// The id of `string`, numbered anew if it was not met before.
     mutating func intern(_ string: ByteString) -> UInt32 {
         guard !string.isEmpty else { return 0 }
@@ -37,13 +48,14 @@ struct StringInterner {
         hashes.append(hash)
         bytes += string.count + 1
         slots[slot] = id + 1
-        if strings.count * 2 > slots.count { grow() }
+        if strings.count * 2 > slots.count { rehash(slots: 2 * slots.count) }
         return id
     }
 
-    private mutating func grow() {
-        slots = [UInt32](filling: slots.count * 2, with: 0)
-        let mask = slots.count - 1
+    /// Places every string anew in `size` slots (a power of two).
+    private mutating func rehash(slots size: Int) {
+        slots = [UInt32](filling: size, with: 0)
+        let mask = size - 1
         for id in 1..<strings.count {
             var slot = Int(truncatingIfNeeded: hashes[id]) & mask
             while slots[slot] != 0 { slot = (slot + 1) & mask }

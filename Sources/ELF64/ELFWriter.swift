@@ -56,20 +56,22 @@ public struct ELFWriter: Sendable {
         out.bytes.reserveCapacity(size)
         out.bytes += [0x7f, 0x45, 0x4c, 0x46, 2, byteOrder == .little ? 1 : 2, 1, 0]
         out.bytes += repeatElement(0, count: 8)
-        out.put(type.rawValue)
-        out.put(machine.rawValue)
-        out.put(UInt32(1))  // e_version
-        out.put(UInt64(0))  // e_entry
-        out.put(UInt64(0))  // e_phoff
-        let sectionHeaderOffsetField = out.bytes.count
-        out.put(UInt64(0))  // e_shoff, patched below
-        out.put(UInt32(0))  // e_flags
-        out.put(UInt16(ELFHeader.size))
-        out.put(UInt16(0))  // e_phentsize
-        out.put(UInt16(0))  // e_phnum
-        out.put(UInt16(Section.headerSize))
-        out.put(UInt16(sections.count + 1))
-        out.put(UInt16(sectionNameTableIndex))
+        let sectionHeaderOffsetField = out.bytes.count + 24
+        out.bytes.appendIntegers(count: ELFHeader.size - 16, order: byteOrder) { header in
+            header.put(type.rawValue)
+            header.put(machine.rawValue)
+            header.put(UInt32(1))  // e_version
+            header.put(UInt64(0))  // e_entry
+            header.put(UInt64(0))  // e_phoff
+            header.put(UInt64(0))  // e_shoff, patched below
+            header.put(UInt32(0))  // e_flags
+            header.put(UInt16(ELFHeader.size))
+            header.put(UInt16(0))  // e_phentsize
+            header.put(UInt16(0))  // e_phnum
+            header.put(UInt16(Section.headerSize))
+            header.put(UInt16(sections.count + 1))
+            header.put(UInt16(sectionNameTableIndex))
+        }
         var offsets: [UInt64] = []
         for section in sections {
             let alignment = Int(min(max(section.alignment, 1), 4096))
@@ -80,17 +82,19 @@ public struct ELFWriter: Sendable {
         out.align(to: 8)
         out.patch(UInt64(out.bytes.count), at: sectionHeaderOffsetField)
         out.bytes.append(contentsOf: repeatElement(0, count: Section.headerSize))
-        for (section, offset) in zip(sections, offsets) {
-            out.put(section.nameOffset)
-            out.put(section.type.rawValue)
-            out.put(section.flags.rawValue)
-            out.put(UInt64(0))  // sh_addr
-            out.put(offset)
-            out.put(section.size)
-            out.put(section.link)
-            out.put(section.info)
-            out.put(section.alignment)
-            out.put(section.entrySize)
+        out.bytes.appendIntegers(count: sections.count * Section.headerSize, order: byteOrder) { headers in
+            for (section, offset) in zip(sections, offsets) {
+                headers.put(section.nameOffset)
+                headers.put(section.type.rawValue)
+                headers.put(section.flags.rawValue)
+                headers.put(UInt64(0))  // sh_addr
+                headers.put(offset)
+                headers.put(section.size)
+                headers.put(section.link)
+                headers.put(section.info)
+                headers.put(section.alignment)
+                headers.put(section.entrySize)
+            }
         }
         return out.bytes
     }
@@ -192,38 +196,6 @@ public struct StringTableBuilder: Sendable {
             var slot = Int(truncatingIfNeeded: entry.hash) & mask
             while slots[slot] != 0 { slot = (slot + 1) & mask }
             slots[slot] = UInt32(index + 1)
-        }
-    }
-}
-
-/// Appends integers in one byte order.
-public struct IntegerWriter: Sendable {
-    public let order: ByteOrder
-    public var bytes: [UInt8] = []
-
-    @inlinable public init(order: ByteOrder) { self.order = order }
-
-    @inlinable
-    public mutating func put<T: FixedWidthInteger>(_ value: T) {
-        let v = order == .little ? value.littleEndian : value.bigEndian
-        withUnsafeBytes(of: v) { raw in
-            for byte in raw { bytes.append(byte) }  // a few bytes: cheaper than a generic append
-        }
-    }
-
-    /// Pads with zeros to a multiple of `alignment`.
-    @inlinable
-    public mutating func align(to alignment: Int) {
-        let padding = (alignment - bytes.count % alignment) % alignment
-        bytes += repeatElement(0, count: padding)
-    }
-
-    /// Overwrites the bytes at `offset` with `value`.
-    @inlinable
-    public mutating func patch<T: FixedWidthInteger>(_ value: T, at offset: Int) {
-        let v = order == .little ? value.littleEndian : value.bigEndian
-        withUnsafeBytes(of: v) { raw in
-            for (i, b) in raw.enumerated() { bytes[offset + i] = b }
         }
     }
 }

@@ -51,13 +51,12 @@ public struct BPFLinker {
     /// The strings `.BTF.ext` records name (files, source lines, access strings, sections): the
     /// start of the output BTF's string table, where the records' offsets point.
     var extStrings = StringTableBuilder()
-    /// Type pairs declaration comparisons may still visit: a bound from the inputs' sizes for the
-    /// whole link, so that many declarations of one entangled type cannot make it quadratic.
-    var comparisonBudget: Int
+    /// What declaration comparisons share over the link: a budget of pairs, reused buffers.
+    var comparisons: ComparisonState
 
     init(byteOrder: ByteOrder, inputBytes: Int) {
         self.byteOrder = byteOrder
-        comparisonBudget = 4 * inputBytes + 4096
+        comparisons = ComparisonState(budget: 4 * inputBytes + 4096)
     }
 
     private mutating func add(_ input: consuming LinkInput) throws(LinkError) {

@@ -4,7 +4,10 @@ import ELF64
 extension BPFLinker {
     /// Whether input `k`'s declaration (BTF `type`) of global `name` agrees with the one global `g`
     /// has (libbpf's `glob_syms_match`): `.maps` definitions field by field, others by BTF shape.
-    mutating func checkDeclarationsMatch(_ name: String, global g: Int, input k: Int, type: TypeID) throws(LinkError) {
+    mutating func checkDeclarationsMatch(
+        _ symbol: ByteString, global g: Int, input k: Int, type: TypeID
+    ) throws(LinkError) {
+        var name: String { String(symbol) }
         let (earlier, earlierType) = globals[g].declaration
         guard let a = inputs[earlier].btf, let b = inputs[k].btf else { throw fail(k, .missingBTF(symbol: name)) }
         let declared = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in try b.type(type) }
@@ -15,10 +18,11 @@ extension BPFLinker {
         if let section = globals[g].section, sections[section].nameBytes.matches(".maps") {
             mismatch = try mapDefinitionMismatch(name, a, earlierType, b, type, input: k)
         } else {
-            var budget = comparisonBudget
-            defer { comparisonBudget = budget }
+            var state = comparisons
+            comparisons = ComparisonState(budget: 0)  // moved out: its buffers stay unique
+            defer { comparisons = state }
             mismatch = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in
-                try DeclarationComparison(a, b).mismatch(earlierType, type, budget: &budget)
+                try DeclarationComparison(a, b).mismatch(earlierType, type, state: &state)
             }
         }
         if let mismatch { throw fail(k, .mismatch(symbol: name, mismatch)) }
@@ -42,18 +46,19 @@ extension BPFLinker {
             if x.keySize != y.keySize { return .mapField("key_size") }
             if (x.keyTypeID == 0) != (y.keyTypeID == 0) { return .mapField("key type") }
             let comparison = DeclarationComparison(a, b)
-            var budget = comparisonBudget
-            defer { comparisonBudget = budget }
+            var state = comparisons
+            comparisons = ComparisonState(budget: 0)  // moved out: its buffers stay unique
+            defer { comparisons = state }
             let keyDiffers = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in
                 guard x.keyTypeID != 0 else { return false }
-                return try comparison.mismatch(x.keyTypeID, y.keyTypeID, budget: &budget) != nil
+                return try comparison.mismatch(x.keyTypeID, y.keyTypeID, state: &state) != nil
             }
             if keyDiffers { return .mapField("key type") }
             if x.valueSize != y.valueSize { return .mapField("value_size") }
             if (x.valueTypeID == 0) != (y.valueTypeID == 0) { return .mapField("value type") }
             let valueDiffers = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in
                 guard x.valueTypeID != 0 else { return false }
-                return try comparison.mismatch(x.valueTypeID, y.valueTypeID, budget: &budget) != nil
+                return try comparison.mismatch(x.valueTypeID, y.valueTypeID, state: &state) != nil
             }
             if valueDiffers { return .mapField("value type") }
             if x.maxEntries != y.maxEntries { return .mapField("max_entries") }
@@ -84,53 +89,17 @@ struct DeclarationComparison {
         self.b = b
     }
 
-    private struct Pair: Hashable {
-        let first: TypeID
-        let second: TypeID
-        let exact: Bool
-
-        /// The ids and flag in one word, mixed with the table's (per-process random) seed by
-        /// splitmix64's finalizer: no `Hasher` per pair.
-        func _rawHashValue(seed: Int) -> Int {
-            var x = UInt64(first) << 32 | UInt64(second)
-            x ^= UInt64(UInt(bitPattern: seed)) ^ (exact ? 0x9e37_79b9_7f4a_7c15 : 0)
-            x = (x ^ (x >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            x = (x ^ (x >> 27)) &* 0x94d0_49bb_1331_11eb
-            return Int(truncatingIfNeeded: x ^ (x >> 31))
-        }
-    }
-
-    /// The pairs compared so far: a short list searched in place (a declaration's BTF is a few
-    /// types), a set once it passes 16 pairs (a shape of many types stays linear).
-    private struct SeenPairs {
-        private var few: [Pair] = []
-        private var many: Set<Pair> = []
-
-        /// Whether `pair` is new (then it is added).
-        mutating func insert(_ pair: Pair) -> Bool {
-            if many.isEmpty {
-                if few.contains(pair) { return false }
-                if few.count < 16 {
-                    if few.isEmpty { few.reserveCapacity(16) }
-                    few.append(pair)
-                    return true
-                }
-                many = Set(few)
-            }
-            return many.insert(pair).inserted
-        }
-    }
-
-    /// The first difference between `first` (in `a`) and `second` (in `b`), or `nil` when they match.
-    func mismatch(_ first: TypeID, _ second: TypeID, budget: inout Int) throws(BTFError) -> DeclarationMismatch? {
-        var pending: [Pair] = []
-        pending.reserveCapacity(16)
-        pending.append(Pair(first: first, second: second, exact: true))
-        var seen = SeenPairs()
-        while let pair = pending.popLast() {
-            guard seen.insert(pair) else { continue }
-            budget -= 1
-            guard budget >= 0 else { return .tooComplex }
+    /// The first difference between `first` (in `a`) and `second` (in `b`), or `nil` when they match;
+    /// each pair compared is taken from `state`'s budget.
+    func mismatch(
+        _ first: TypeID, _ second: TypeID, state: inout ComparisonState
+    ) throws(BTFError) -> DeclarationMismatch? {
+        state.startComparison()
+        state.pending.append(DeclarationPair(first: first, second: second, exact: true))
+        while let pair = state.pending.popLast() {
+            guard state.insert(pair) else { continue }
+            state.budget -= 1
+            guard state.budget >= 0 else { return .tooComplex }
             let x = try a.resolve(pair.first), y = try b.resolve(pair.second)
             if x == 0 || y == 0 {
                 if x != y { return .kinds(x == 0 ? nil : try a.type(x).kind, y == 0 ? nil : try b.type(y).kind) }
@@ -155,12 +124,14 @@ struct DeclarationComparison {
             case .int, .float, .enum, .enum64:
                 guard s.size == t.size else { return .sizes(s.size, t.size) }
             case .pointer:
-                pending.append(Pair(first: s.referencedType, second: t.referencedType, exact: false))
+                state.pending.append(DeclarationPair(first: s.referencedType, second: t.referencedType, exact: false))
             case .array:
-                pending.append(Pair(first: s.arrayInfo.element, second: t.arrayInfo.element, exact: pair.exact))
+                state.pending.append(
+                    DeclarationPair(first: s.arrayInfo.element, second: t.arrayInfo.element, exact: pair.exact))
             case .function, .variable:
                 guard (s.linkage == 0) == (t.linkage == 0) else { return .linkage }
-                pending.append(Pair(first: s.referencedType, second: t.referencedType, exact: pair.exact))
+                state.pending.append(
+                    DeclarationPair(first: s.referencedType, second: t.referencedType, exact: pair.exact))
             case .struct, .union:
                 guard pair.exact else { continue }
                 guard s.vlen == t.vlen else { return .memberCount(s.vlen, t.vlen) }
@@ -171,18 +142,70 @@ struct DeclarationComparison {
                     guard m.bitOffset == n.bitOffset, m.bitfieldSize == n.bitfieldSize else {
                         return .member(index: index, name: String(m.name), what: "at another offset")
                     }
-                    pending.append(Pair(first: m.type, second: n.type, exact: true))
+                    state.pending.append(DeclarationPair(first: m.type, second: n.type, exact: true))
                 }
             case .functionProto:
                 guard s.vlen == t.vlen else { return .parameterCount(s.vlen, t.vlen) }
                 for (p, q) in zip(s.parameters, t.parameters) {
-                    pending.append(Pair(first: p.type, second: q.type, exact: pair.exact))
+                    state.pending.append(DeclarationPair(first: p.type, second: q.type, exact: pair.exact))
                 }
-                pending.append(Pair(first: s.referencedType, second: t.referencedType, exact: pair.exact))
+                state.pending.append(
+                    DeclarationPair(first: s.referencedType, second: t.referencedType, exact: pair.exact))
             default:
                 return .unsupported(s.kind)
             }
         }
         return nil
+    }
+}
+
+/// Two types compared, and whether exactly (or, behind a pointer, by shape only).
+struct DeclarationPair: Hashable {
+    let first: TypeID
+    let second: TypeID
+    let exact: Bool
+
+    /// The ids and flag in one word, mixed with the table's (per-process random) seed by
+    /// splitmix64's finalizer: no `Hasher` per pair.
+    func _rawHashValue(seed: Int) -> Int {
+        var x = UInt64(first) << 32 | UInt64(second)
+        x ^= UInt64(UInt(bitPattern: seed)) ^ (exact ? 0x9e37_79b9_7f4a_7c15 : 0)
+        x = (x ^ (x >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        x = (x ^ (x >> 27)) &* 0x94d0_49bb_1331_11eb
+        return Int(truncatingIfNeeded: x ^ (x >> 31))
+    }
+}
+
+/// What declaration comparisons share over one link: the pairs they may still compare (a bound
+/// from the inputs' sizes, so that many declarations of one entangled type cannot make the link
+/// quadratic), and their work list and pairs seen, kept to be reused (no allocation per comparison).
+struct ComparisonState {
+    var budget: Int
+    fileprivate var pending: [DeclarationPair] = []
+    /// The pairs seen: a short list searched in place (a declaration's BTF is a few types), a set
+    /// once it passes 16 pairs (a shape of many types stays linear).
+    private var few: [DeclarationPair] = []
+    private var many: Set<DeclarationPair> = []
+
+    init(budget: Int) { self.budget = budget }
+
+    /// Empties the work list and the pairs seen, keeping their memory.
+    fileprivate mutating func startComparison() {
+        pending.removeAll(keepingCapacity: true)
+        few.removeAll(keepingCapacity: true)
+        if !many.isEmpty { many.removeAll(keepingCapacity: true) }
+    }
+
+    /// Whether `pair` is new in this comparison (then it is added).
+    fileprivate mutating func insert(_ pair: DeclarationPair) -> Bool {
+        if many.isEmpty {
+            if few.contains(pair) { return false }
+            if few.count < 16 {
+                few.append(pair)
+                return true
+            }
+            many = Set(few)
+        }
+        return many.insert(pair).inserted
     }
 }

@@ -24,20 +24,21 @@ extension BPFLinker {
         let localCount = 1 + symbols.dropFirst().filter { $0.binding == .local }.count
         var newIndex = [Int](filling: symbols.count, with: 0)
         for (new, old) in order.enumerated() { newIndex[old] = new }
-        var table = IntegerWriter(order: byteOrder)
-        table.bytes.reserveCapacity(symbols.count * Symbol.entrySize)
-        for old in order {
-            let symbol = symbols[old]
-            table.put(old == 0 ? 0 : names.offset(of: symbol.name))
-            table.put(symbol.binding.rawValue << 4 | symbol.type.rawValue)
-            table.put(symbol.visibility.rawValue)
-            switch symbol.place {
-            case .undefined: table.put(UInt16(0))
-            case let .section(id): table.put(UInt16(elfIndex[id]))
-            case let .reserved(raw): table.put(raw)
+        var table: [UInt8] = []
+        table.appendIntegers(count: symbols.count * Symbol.entrySize, order: byteOrder) { table in
+            for old in order {
+                let symbol = symbols[old]
+                table.put(old == 0 ? 0 : names.offset(of: symbol.name))
+                table.put(symbol.binding.rawValue << 4 | symbol.type.rawValue)
+                table.put(symbol.visibility.rawValue)
+                switch symbol.place {
+                case .undefined: table.put(UInt16(0))
+                case let .section(id): table.put(UInt16(elfIndex[id]))
+                case let .reserved(raw): table.put(raw)
+                }
+                table.put(symbol.value)
+                table.put(symbol.size)
             }
-            table.put(symbol.value)
-            table.put(symbol.size)
         }
 
         var writer = ELFWriter(byteOrder: byteOrder, type: .relocatable, machine: .bpf)
@@ -48,21 +49,22 @@ extension BPFLinker {
         writer.sections.append(
             ELFWriter.Entry(
                 nameOffset: names.offset(of: ".symtab"), type: .symtab, link: 1, info: UInt32(localCount),
-                alignment: 8, entrySize: UInt64(Symbol.entrySize), data: table.bytes))
+                alignment: 8, entrySize: UInt64(Symbol.entrySize), data: table))
         for id in real {
             let section = sections[id]
             var entry = ELFWriter.Entry(
                 nameOffset: names.offset(of: section.nameBytes), type: section.type, flags: section.flags,
                 alignment: section.alignment, entrySize: section.entrySize, data: section.data, size: section.size)
             if section.type == .rel {
-                var relocations = IntegerWriter(order: byteOrder)
-                relocations.bytes.reserveCapacity(16 * section.relocations.count)
-                for relocation in section.relocations {
-                    relocations.put(relocation.offset)
-                    relocations.put(UInt64(newIndex[relocation.symbol]) << 32 | UInt64(relocation.type))
+                var relocations: [UInt8] = []
+                relocations.appendIntegers(count: 16 * section.relocations.count, order: byteOrder) { table in
+                    for relocation in section.relocations {
+                        table.put(relocation.offset)
+                        table.put(UInt64(newIndex[relocation.symbol]) << 32 | UInt64(relocation.type))
+                    }
                 }
-                entry.data = relocations.bytes
-                entry.size = UInt64(relocations.bytes.count)
+                entry.data = relocations
+                entry.size = UInt64(relocations.count)
                 entry.link = 2
                 entry.info = UInt32(elfIndex[section.relocatedSection])
             }
@@ -94,62 +96,68 @@ extension BPFLinker {
                 throw LinkError(input: nil, .tooManyVariables(section: section.name, count: section.variables.count))
             }
         }
+        // One string table for both: the records' strings, their sections' names (in the order
+        // the records meet them), then the types' names.
+        var strings = extStrings
+        extStrings = StringTableBuilder()
+        let nameOffsets = sections.map { section in
+            section.functionInfo.isEmpty && section.lineInfo.isEmpty && section.coreRelocations.isEmpty
+                ? 0 : strings.offset(of: section.nameBytes)
+        }
         let deduplicated: DeduplicatedBTF
         do {
-            deduplicated = try BTF.deduplicating(all)
+            deduplicated = try BTF.deduplicating(all, names: &strings)
         } catch {
             throw LinkError(input: nil, .btf(error))
         }
         let newID = deduplicated.typeMaps[0]
         func renumbered(_ id: TypeID) -> TypeID { id == 0 ? 0 : newID[Int(id) - 1] }
 
-        var strings = extStrings
-        var functions = IntegerWriter(order: byteOrder), lines = IntegerWriter(order: byteOrder)
-        var relocations = IntegerWriter(order: byteOrder)
-        let (functionCount, lineCount, relocationCount) = sections.reduce((0, 0, 0)) {
-            ($0.0 + $1.functionInfo.count, $0.1 + $1.lineInfo.count, $0.2 + $1.coreRelocations.count)
+        /// One part: its record size, then each section's name, record count and records.
+        func part(
+            recordSize: Int, count: (OutputSection) -> Int, write: (inout IntegerStore, OutputSection) -> Void
+        ) -> [UInt8] {
+            let size = sections.reduce(0) { count($1) == 0 ? $0 : $0 + 8 + recordSize * count($1) }
+            guard size > 0 else { return [] }  // a part with no section is left out whole
+            var bytes: [UInt8] = []
+            bytes.appendIntegers(count: 4 + size, order: byteOrder) { out in
+                out.put(UInt32(recordSize))
+                for (position, section) in sections.enumerated() where count(section) > 0 {
+                    out.put(nameOffsets[position])
+                    out.put(UInt32(count(section)))
+                    write(&out, section)
+                }
+            }
+            return bytes
         }
-        functions.bytes.reserveCapacity(4 + 8 * sections.count + 8 * functionCount)
-        lines.bytes.reserveCapacity(4 + 8 * sections.count + 16 * lineCount)
-        relocations.bytes.reserveCapacity(4 + 8 * sections.count + 16 * relocationCount)
-        functions.put(UInt32(FunctionInfo.minimumSize))
-        lines.put(UInt32(LineInfo.minimumSize))
-        relocations.put(UInt32(CORERelocation.minimumSize))
-        for section in sections {
-            if !section.functionInfo.isEmpty {
-                functions.put(strings.offset(of: section.nameBytes))
-                functions.put(UInt32(section.functionInfo.count))
-                for record in section.functionInfo {
-                    functions.put(record.instruction)
-                    functions.put(renumbered(record.type))
-                }
-            }
-            if !section.lineInfo.isEmpty {
-                lines.put(strings.offset(of: section.nameBytes))
-                lines.put(UInt32(section.lineInfo.count))
-                for record in section.lineInfo {
-                    lines.put(record.instruction)
-                    lines.put(record.file)
-                    lines.put(record.line)
-                    lines.put(record.lineColumn)
-                }
-            }
-            if !section.coreRelocations.isEmpty {
-                relocations.put(strings.offset(of: section.nameBytes))
-                relocations.put(UInt32(section.coreRelocations.count))
-                for record in section.coreRelocations {
-                    relocations.put(record.instruction)
-                    relocations.put(renumbered(record.type))
-                    relocations.put(record.access)
-                    relocations.put(record.kind)
-                }
+        let functions = part(recordSize: FunctionInfo.minimumSize, count: { $0.functionInfo.count }) { out, section in
+            for record in section.functionInfo {
+                out.put(record.instruction)
+                out.put(renumbered(record.type))
             }
         }
-        let btf = deduplicated.encode(byteOrder: byteOrder, strings: strings)
-        // A part with no section is left out whole, its record-size word included.
-        let parts = [functions.bytes, lines.bytes, relocations.bytes].map { $0.count > 4 ? $0 : [] }
+        let lines = part(recordSize: LineInfo.minimumSize, count: { $0.lineInfo.count }) { out, section in
+            for record in section.lineInfo {
+                out.put(record.instruction)
+                out.put(record.file)
+                out.put(record.line)
+                out.put(record.lineColumn)
+            }
+        }
+        let relocations = part(recordSize: CORERelocation.minimumSize, count: { $0.coreRelocations.count }) {
+            out, section in
+            for record in section.coreRelocations {
+                out.put(record.instruction)
+                out.put(renumbered(record.type))
+                out.put(record.access)
+                out.put(record.kind)
+            }
+        }
+        let btf = deduplicated.blob(byteOrder: byteOrder)
+        let parts = [functions, lines, relocations]
         guard parts.contains(where: { !$0.isEmpty }) else { return (btf, nil) }
         var ext = IntegerWriter(order: byteOrder)
+        ext.bytes.reserveCapacity(32 + parts.reduce(0) { $0 + $1.count })
         ext.put(UInt16(0xeb9f))
         ext.put(UInt8(1))  // version
         ext.put(UInt8(0))  // flags

@@ -160,7 +160,7 @@ extension BPFLinker {
             throw fail(
                 k, .conflictingDefinitions(symbol: String(name), firstInput: inputs[globals[g].declaration.input].name))
         }
-        try checkDeclarationsMatch(String(name), global: g, input: k, type: btfType)
+        try checkDeclarationsMatch(name, global: g, input: k, type: btfType)
         if symbol.binding == .global {
             symbols[target].binding = .global
             globals[g].isWeak = false
