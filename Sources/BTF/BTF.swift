@@ -249,6 +249,35 @@ public final class BTF: @unchecked Sendable {
         return (kind, third)
     }
 
+    /// A type's kind, name and linkage (a VAR's `BTF_VAR_*`, a FUNC's vlen; 0 for other kinds),
+    /// read from its record in place: what walks over every declaration need, without decoding
+    /// types. The name offset is checked as ``type(_:)`` checks it.
+    package func declaration(_ id: TypeID) throws(BTFError) -> (kind: Kind, name: ByteString, linkage: UInt32) {
+        if id < firstID {
+            guard id > 0, let base else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID))) }
+            return try base.declaration(id)
+        }
+        let index = Int(id - firstID)
+        guard index < offsets.count else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID)), typeID: id) }
+        let at = Int(offsets[index]), words = typeWords
+        let info = words.u32(at + 4)
+        guard let kind = Kind(rawValue: UInt8(truncatingIfNeeded: info >> 24) & 0x1f) else {
+            throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), typeID: id)
+        }
+        let nameOffset = words.u32(at)
+        guard strings.contains(nameOffset) else {
+            throw BTFError(.stringOffsetOutOfRange(nameOffset, size: strings.size), offset: at, typeID: id)
+        }
+        // A VAR's linkage word follows its header inside the record the index pass proved whole.
+        let linkage: UInt32 =
+            switch kind {
+            case .variable: words.u32(at + 12)
+            case .function: info & 0xffff
+            default: 0
+            }
+        return (kind, strings.string(at: nameOffset) ?? .empty, linkage)
+    }
+
     /// A type's name, read from its record without decoding the type (empty for anonymous types
     /// and for a name offset outside the string section).
     public func name(of id: TypeID) throws(BTFError) -> ByteString {

@@ -25,27 +25,30 @@ public struct BPFLinker {
     /// Links `inputs`, in order, into one relocatable BPF object (the bytes of an ELF file).
     public static func link(_ inputs: [Input]) throws(LinkError) -> [UInt8] {
         guard let first = inputs.first else { throw LinkError(input: nil, .noInputs) }
-        var linker = BPFLinker(
-            byteOrder: first.file.byteOrder, inputBytes: inputs.reduce(0) { $0 + $1.file.bytes.count })
+        var opened: [LinkInput] = []
+        opened.reserveCapacity(inputs.count)
         for input in inputs {
-            guard input.file.byteOrder == linker.byteOrder else {
-                throw LinkError(input: input.name, .byteOrder(input.file.byteOrder, expected: linker.byteOrder))
+            guard input.file.byteOrder == first.file.byteOrder else {
+                throw LinkError(input: input.name, .byteOrder(input.file.byteOrder, expected: first.file.byteOrder))
             }
-            try linker.add(LinkInput(name: input.name, file: input.file))
+            opened.append(try LinkInput(name: input.name, file: input.file))
         }
+        var linker = BPFLinker(opening: opened, inputBytes: inputs.reduce(0) { $0 + $1.file.bytes.count })
+        linker.inputs = consume opened  // moved: the inputs' tables stay unique, written in place
+        for k in linker.inputs.indices { try linker.add(k) }
         return try linker.output()
     }
 
     let byteOrder: ByteOrder
     var inputs: [LinkInput] = []
     var sections: [OutputSection] = []
-    var sectionByName = NameMap<Int>()
+    var sectionByName: NameMap<Int>
     /// Sections given an ELF section so far (their order is their ELF index's).
     var realSectionCount = 0
     /// Symbol 0 is the null symbol.
     var symbols: [OutputSymbol] = [OutputSymbol(name: .empty, binding: .local, type: .notype, place: .undefined)]
     var globals: [GlobalSymbol] = []
-    var globalByName = NameMap<Int>()
+    var globalByName: NameMap<Int>
     /// The merged BTF types, in wire form with interned names, ids from 1 (names are views into the inputs).
     var types = DedupTypes()
     /// The strings `.BTF.ext` records name (files, source lines, access strings, sections): the
@@ -54,14 +57,23 @@ public struct BPFLinker {
     /// What declaration comparisons share over the link: a budget of pairs, reused buffers.
     var comparisons: ComparisonState
 
-    init(byteOrder: ByteOrder, inputBytes: Int) {
-        self.byteOrder = byteOrder
+    /// A linker with room for `inputs` (checked, all of one byte order, at least one): the
+    /// tables are made once for their sum, not grown per input.
+    init(opening inputs: [LinkInput], inputBytes: Int) {
+        byteOrder = inputs[0].file.byteOrder
         comparisons = ComparisonState(budget: 4 * inputBytes + 4096)
+        let symbolCount = inputs.reduce(0) { $0 + $1.symbols.count }
+        let sectionCount = inputs.reduce(0) { $0 + $1.sections.count }
+        symbols.reserveCapacity(symbolCount + 1)
+        globals.reserveCapacity(symbolCount)
+        sections.reserveCapacity(sectionCount)
+        sectionByName = NameMap(capacity: sectionCount)
+        globalByName = NameMap(capacity: symbolCount)
+        types.reserve(for: inputs.compactMap(\.btf))
     }
 
-    private mutating func add(_ input: consuming LinkInput) throws(LinkError) {
-        let index = inputs.count
-        inputs.append(input)
+    /// Adds input `index` (in ``inputs``, after the ones before it).
+    private mutating func add(_ index: Int) throws(LinkError) {
         try appendSectionData(of: index)
         try appendSymbols(of: index)
         try appendRelocations(of: index)

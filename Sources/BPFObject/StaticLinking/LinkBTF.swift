@@ -9,7 +9,6 @@ extension BPFLinker {
     mutating func appendBTF(of k: Int) throws(LinkError) {
         guard let btf = inputs[k].btf else { return }
         let name = inputs[k].name
-        types.reserve(for: [btf])
         // Each record's output id first (references may point forward), then the records.
         var map = [TypeID](filling: btf.ownTypeCount, with: 0)
         var kept: [Int] = []
@@ -178,27 +177,19 @@ extension BPFLinker {
             }
             return UInt32(moved)
         }
-        // Each string offset of the input is looked up once (line records repeat their file's name):
-        // in a table by offset when the string section is small beside the records naming strings
-        // (a crafted huge one must not cost four times its size), else by hashing.
+        // Line records name their file one after another: the last file, line and access string
+        // met are remembered (the string table finds the others by hashing).
         let lookups =
             ext.lineInfo.reduce(0) { $0 + 2 * $1.records.count }
             + ext.coreRelocations.reduce(0) { $0 + $1.records.count }
-        let byOffset = btf.stringSectionSize <= 16 * lookups + 4096
         // Line records name a source line each, most of them distinct.
         extStrings.reserve(strings: lookups / 2, bytes: min(btf.stringSectionSize, 64 * lookups))
-        var known = byOffset ? [UInt32](filling: btf.stringSectionSize, with: .max) : []
-        var hashed: [UInt32: UInt32] = [:]
-        func text(_ offset: UInt32) throws(LinkError) -> UInt32 {
-            if byOffset {
-                if Int(offset) < known.count, known[Int(offset)] != .max { return known[Int(offset)] }
-            } else if let found = hashed[offset] {
-                return found
-            }
+        var lastFile = (offset: UInt32(0), placed: UInt32(0)), lastLine = lastFile, lastAccess = lastFile
+        func text(_ offset: UInt32, _ last: inout (offset: UInt32, placed: UInt32)) throws(LinkError) -> UInt32 {
+            if offset == last.offset { return last.placed }
             let string = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in try btf.string(at: offset) }
-            let placed = extStrings.offset(of: string)
-            if byOffset { known[Int(offset)] = placed } else { hashed[offset] = placed }  // in range: found
-            return placed
+            last = (offset, extStrings.offset(of: string))
+            return last.placed
         }
         for section in ext.functionInfo {
             guard let (output, start) = try place(section.name) else { continue }
@@ -218,7 +209,8 @@ extension BPFLinker {
                 sections[output].lineInfo.append(
                     (
                         try rebased(record.instructionOffset, by: start, section: section.name),
-                        try text(record.fileNameOffset), try text(record.lineOffset), record.lineColumn
+                        try text(record.fileNameOffset, &lastFile), try text(record.lineOffset, &lastLine),
+                        record.lineColumn
                     ))
             }
         }
@@ -230,7 +222,7 @@ extension BPFLinker {
                     (
                         try rebased(record.instructionOffset, by: start, section: section.name),
                         try outputType(of: record.typeID, input: k, referrer: 0),
-                        try text(record.accessStringOffset), record.kind
+                        try text(record.accessStringOffset, &lastAccess), record.kind
                     ))
             }
         }

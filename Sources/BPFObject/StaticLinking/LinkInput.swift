@@ -226,15 +226,16 @@ struct LinkInput {
             defer { id += 1 }
             let kind = try Self.reading(name) { () throws(BTFError) in try btf.header(id).kind }
             guard kind == .variable || kind == .function || kind == .dataSection else { continue }
-            let type = try Self.reading(name) { () throws(BTFError) in try btf.type(id) }
-            if type.kind == .variable || type.kind == .function {
-                if type.linkage != 0 {
-                    globalTypes.update(globalTypes.insert(type.name, GlobalTypes()).entry) { $0.append(id) }
+            let declared = try Self.reading(name) { () throws(BTFError) in try btf.declaration(id) }
+            if declared.kind == .variable || declared.kind == .function {
+                if declared.linkage != 0 {
+                    globalTypes.update(globalTypes.insert(declared.name, GlobalTypes()).entry) { $0.append(id) }
                 }
                 continue
             }
-            guard type.kind == .dataSection else { continue }
-            let sectionName = type.name
+            guard declared.kind == .dataSection else { continue }
+            let type = try Self.reading(name) { () throws(BTFError) in try btf.type(id) }
+            let sectionName = declared.name
             let position: Int
             if let found = sectionByName[sectionName] {
                 // A DATASEC naming a section that holds no data (a symbol or relocation table) is
@@ -251,7 +252,7 @@ struct LinkInput {
             var offsets: [UInt32] = []
             offsets.reserveCapacity(type.vlen)
             for entry in type.variables {
-                let variable = try Self.reading(name) { () throws(BTFError) in try btf.type(entry.type) }
+                let variable = try Self.reading(name) { () throws(BTFError) in try btf.declaration(entry.type) }
                 let isGlobal = (variable.kind == .variable || variable.kind == .function) && variable.linkage != 0
                 if isGlobal { sectionEntries.insert(variable.name, (id, entry.type)) }
                 guard variable.kind == .variable, variable.linkage == 1 else {  // 1: BTF_VAR_GLOBAL_ALLOCATED

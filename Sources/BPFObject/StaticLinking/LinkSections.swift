@@ -72,7 +72,6 @@ extension BPFLinker {
     /// externs and weak ones, externs and weak definitions joining what is there.
     mutating func appendSymbols(of k: Int) throws(LinkError) {
         let symbolTable = inputs[k].symbols
-        symbols.reserve(additional: symbolTable.count)
         let input = inputs[k]  // its lookups, read per symbol without copying the input each time
         for symbol in symbolTable.dropFirst() {
             var sourcePosition: Int?
