@@ -145,7 +145,8 @@ struct LinkInput {
                 else { throw bad(.nonZeroNullSymbol) }
                 continue
             }
-            guard [.local, .global, .weak].contains(symbol.binding) else { throw bad(.binding(symbol.binding)) }
+            let binding = symbol.binding  // compared one by one: an array literal here is allocated per symbol
+            guard binding == .local || binding == .global || binding == .weak else { throw bad(.binding(binding)) }
             guard symbol.visibility == .default || symbol.visibility == .hidden else {
                 throw bad(.visibility(symbol.visibility))
             }
@@ -188,7 +189,9 @@ struct LinkInput {
                     fail(.invalidRelocation(section: sectionName, index: index, fault))
                 }
                 let type = BPFRelocationType(rawValue: relocation.type)
-                guard [.r64_64, .r64_32, .abs64, .abs32].contains(type) else { throw bad(.type(type)) }
+                guard type == .r64_64 || type == .r64_32 || type == .abs64 || type == .abs32 else {
+                    throw bad(.type(type))
+                }
                 guard relocation.symbolIndex != 0 else { throw bad(.symbol(0)) }
                 let width: UInt64 = isCode ? 8 : 1
                 guard !isCode || relocation.offset % 8 == 0,
