@@ -85,7 +85,7 @@ extension BPFLinker {
             let dataSection = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in
                 try btf.type(source.dataSectionType)
             }
-            let offsets = source.variableOffsets
+            let first = source.firstVariableOffset
             for (j, entry) in dataSection.variables.enumerated() {
                 let new = try outputType(of: entry.type, input: k, referrer: source.dataSectionType)
                 let kind = types.kind(of: new)
@@ -114,7 +114,8 @@ extension BPFLinker {
                         continue
                     }
                 }
-                let (offset, overflow) = source.outputOffset.addingReportingOverflow(UInt64(offsets[j]))
+                let (offset, overflow) = source.outputOffset.addingReportingOverflow(
+                    UInt64(inputs[k].variableOffsets[first + j]))
                 guard !overflow, offset <= UInt64(UInt32.max) else {
                     throw fail(k, .sectionTooLarge(sections[output].name))
                 }

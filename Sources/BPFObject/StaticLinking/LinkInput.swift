@@ -13,8 +13,8 @@ struct InputSection {
     var outputOffset: UInt64 = 0
     /// The DATASEC describing it (0: none).
     var dataSectionType: TypeID = 0
-    /// That DATASEC's variable offsets, global variables placed by their symbols (clang leaves 0).
-    var variableOffsets: [UInt32] = []
+    /// Where that DATASEC's variable offsets start in the input's ``LinkInput/variableOffsets``.
+    var firstVariableOffset = 0
 
     var isData: Bool { !isSkipped && (elf == nil || elf?.type == .progbits || elf?.type == .nobits) }
     var isRelocation: Bool { !isSkipped && elf?.type == .rel }
@@ -32,10 +32,11 @@ struct LinkInput {
     let ext: BTFExt?
     /// The first section of each name, ephemeral ones included.
     private(set) var sectionByName: NameMap<Int>
-    /// Non-static VAR and FUNC ids of each name, ascending.
-    private(set) var globalTypes = NameMap<GlobalTypes>()
-    /// The first DATASEC entry of each non-static name: the DATASEC and the entry's type.
-    private(set) var sectionEntries = NameMap<(section: TypeID, type: TypeID)>()
+    /// Each non-static name's VAR and FUNC ids, and its first DATASEC entry.
+    private(set) var declarations = NameMap<GlobalDeclaration>()
+    /// The DATASECs' variable offsets, global variables placed by their symbols (clang leaves 0),
+    /// one run per DATASEC (``InputSection/firstVariableOffset``).
+    private(set) var variableOffsets: [UInt32] = []
     /// Each input symbol's output index (0: none yet).
     var symbolMap: [Int]
     /// Each own BTF type's output id (0: dropped), by `id - 1`.
@@ -211,8 +212,7 @@ struct LinkInput {
         var objectSymbols: FirstByName<SectionSymbol, UInt64>?
         let symbols = symbols  // captured by value, not through `self`
         // Global VARs and FUNCs are described for their symbols: about as many as the symbols.
-        globalTypes = NameMap(capacity: min(btf.ownTypeCount, symbols.count))
-        sectionEntries = NameMap(capacity: min(btf.ownTypeCount, symbols.count))
+        declarations = NameMap(capacity: min(btf.ownTypeCount, symbols.count))
         func placeOf(_ key: SectionSymbol) -> UInt64? {
             if objectSymbols == nil {
                 var entries: [(key: SectionSymbol, value: UInt64)] = []
@@ -232,7 +232,9 @@ struct LinkInput {
             let declared = try Self.reading(name) { () throws(BTFError) in try btf.declaration(id) }
             if declared.kind == .variable || declared.kind == .function {
                 if declared.linkage != 0 {
-                    globalTypes.update(globalTypes.insert(declared.name, GlobalTypes()).entry) { $0.append(id) }
+                    declarations.update(declarations.insert(declared.name, GlobalDeclaration()).entry) {
+                        $0.types.append(id)
+                    }
                 }
                 continue
             }
@@ -252,31 +254,35 @@ struct LinkInput {
                 sections.append(InputSection(name: sectionName, elf: nil, isSkipped: false))
             }
             sections[position].dataSectionType = id
-            var offsets: [UInt32] = []
-            offsets.reserveCapacity(type.vlen)
+            sections[position].firstVariableOffset = variableOffsets.count
+            variableOffsets.reserve(additional: type.vlen)
             for entry in type.variables {
                 let variable = try Self.reading(name) { () throws(BTFError) in try btf.declaration(entry.type) }
                 let isGlobal = (variable.kind == .variable || variable.kind == .function) && variable.linkage != 0
-                if isGlobal { sectionEntries.insert(variable.name, (id, entry.type)) }
+                if isGlobal {
+                    declarations.update(declarations.insert(variable.name, GlobalDeclaration()).entry) {
+                        if $0.entry == nil { $0.entry = (id, entry.type) }
+                    }
+                }
                 guard variable.kind == .variable, variable.linkage == 1 else {  // 1: BTF_VAR_GLOBAL_ALLOCATED
-                    offsets.append(entry.offset)
+                    variableOffsets.append(entry.offset)
                     continue
                 }
                 let index = sections[position].elf?.index ?? 0
                 guard let value = placeOf(SectionSymbol(section: index, name: variable.name)) else {
                     throw fail(.unplacedVariable(String(variable.name), section: String(sectionName)))
                 }
-                offsets.append(UInt32(value))  // checked to fit in checkSymbols
+                variableOffsets.append(UInt32(value))  // checked to fit in checkSymbols
             }
-            sections[position].variableOffsets = offsets
         }
     }
 
     /// The BTF VAR or FUNC describing global symbol `name`, and the DATASEC listing it (0 for a free
     /// FUNC or an unannotated extern), as libbpf's `find_glob_sym_btf` finds them.
     func globalBTF(named name: ByteString) throws(LinkError) -> (section: TypeID, type: TypeID) {
-        let declared = globalTypes[name] ?? GlobalTypes()
-        if let entry = sectionEntries[name] {
+        let found = declarations[name]
+        let declared = found?.types ?? GlobalTypes()
+        if let entry = found?.entry {
             // libbpf compares with the last non-static type of the name met before the DATASEC.
             if let before = declared.last(below: entry.section), before != entry.type {
                 throw fail(.ambiguousBTF(symbol: String(name), before, entry.type))
@@ -286,6 +292,14 @@ struct LinkInput {
         guard let last = declared.last else { throw fail(.missingBTF(symbol: String(name))) }
         return (0, last)
     }
+}
+
+/// What one input's BTF declares of a non-static name.
+struct GlobalDeclaration {
+    /// Its VAR and FUNC ids.
+    var types = GlobalTypes()
+    /// Its first DATASEC entry: the DATASEC and the entry's type.
+    var entry: (section: TypeID, type: TypeID)?
 }
 
 /// The non-static VAR and FUNC ids of one name, ascending: most names have one (no array then).

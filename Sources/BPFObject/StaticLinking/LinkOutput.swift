@@ -6,9 +6,9 @@ extension BPFLinker {
     /// the merged sections in the order they first appeared, then `.BTF` and `.BTF.ext`.
     mutating func output() throws(LinkError) -> [UInt8] {
         let (btf, ext) = try finalBTF()
-        let real = sections.indices.filter { !sections[$0].isEphemeral }.sorted {
-            sections[$0].order < sections[$1].order
-        }
+        // The sections given an ELF section, by the order they were given one (0..<realSectionCount).
+        var real = [Int](filling: realSectionCount, with: 0)
+        for id in sections.indices where !sections[id].isEphemeral { real[sections[id].order] = id }
         let count = 3 + real.count + (btf == nil ? 0 : 1) + (ext == nil ? 0 : 1)
         guard count < Int(SpecialSectionIndex.loReserve) else { throw LinkError(input: nil, .tooManySections(count)) }
         var elfIndex = [Int](filling: sections.count, with: 0)
@@ -18,10 +18,11 @@ extension BPFLinker {
         names.reserve(
             strings: symbols.count + real.count + 4,
             bytes: symbols.reduce(32) { $0 + $1.name.count } + real.reduce(0) { $0 + sections[$1].nameBytes.count })
-        let order =
-            [0] + symbols.indices.dropFirst().filter { symbols[$0].binding == .local }
-            + symbols.indices.dropFirst().filter { symbols[$0].binding != .local }
-        let localCount = 1 + symbols.dropFirst().filter { $0.binding == .local }.count
+        var order = [0]  // the null symbol, the locals, then the others
+        order.reserveCapacity(symbols.count)
+        for index in symbols.indices.dropFirst() where symbols[index].binding == .local { order.append(index) }
+        let localCount = order.count
+        for index in symbols.indices.dropFirst() where symbols[index].binding != .local { order.append(index) }
         var newIndex = [Int](filling: symbols.count, with: 0)
         for (new, old) in order.enumerated() { newIndex[old] = new }
         var table: [UInt8] = []
