@@ -56,3 +56,22 @@ struct NameMapTests {
         #expect(ratio < 16)
     }
 }
+
+extension NameMapTests {
+    @Test("an input's sections are found by name, DWARF ones too (in their own table), first of each name")
+    func sectionsByName() throws {
+        for path in TestPaths.testDataObjects {
+            let file = try ELFFile(ByteStorage(contentsOfFile: path))
+            guard file.header.machine == .bpf, var input = try? LinkInput(name: path, file: file) else { continue }
+            var debugNames = 0
+            for section in file.sections.dropFirst() {
+                let first = file.sections.dropFirst().first { $0.name == section.name }?.index
+                #expect(input.section(named: section.name) == first, "\(path): \(section.name)")
+                if section.name.starts(with: ".debug_") { debugNames += 1 }
+            }
+            var absent = ".debug_absent"
+            #expect(absent.withUTF8 { input.section(named: ByteString($0)) } == nil)
+            #expect(debugNames > 0, "\(path) has DWARF: the lazy table was exercised")
+        }
+    }
+}

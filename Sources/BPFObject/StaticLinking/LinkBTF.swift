@@ -163,7 +163,7 @@ extension BPFLinker {
     mutating func appendExt(of k: Int) throws(LinkError) {
         guard let ext = inputs[k].ext, let btf = inputs[k].btf else { return }
         func place(_ name: ByteString) throws(LinkError) -> (output: Int, offset: UInt64)? {
-            guard let position = inputs[k].sectionByName[name] else {
+            guard let position = inputs[k].section(named: name) else {
                 throw fail(k, .extSection(String(name), .noSuchSection))
             }
             let source = inputs[k].sections[position]

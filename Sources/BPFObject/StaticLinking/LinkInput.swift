@@ -30,8 +30,12 @@ struct LinkInput {
     let symbols: SymbolTable
     let btf: BTF?
     let ext: BTFExt?
-    /// The first section of each name, ephemeral ones included.
-    private(set) var sectionByName: NameMap<Int>
+    /// The first section of each name, ephemeral ones included, DWARF ones apart (``section(named:)``).
+    private var sectionByName: NameMap<Int>
+    /// The DWARF sections and their relocations (most of an object's sections, never linked):
+    /// found by name only when a name asks for them, in a table made then.
+    private let hasDebugSections: Bool
+    private var debugSectionByName: NameMap<Int>?
     /// Each non-static name's VAR and FUNC ids, and its first DATASEC entry.
     private(set) var declarations = NameMap<GlobalDeclaration>()
     /// The DATASECs' variable offsets, global variables placed by their symbols (clang leaves 0),
@@ -53,6 +57,7 @@ struct LinkInput {
         }
         var sections: [InputSection] = [InputSection(name: .empty, elf: nil, isSkipped: true)]
         var byName = NameMap<Int>(capacity: Int(file.header.sectionCount) + 4)
+        var hasDebugSections = false
         sections.reserveCapacity(Int(file.header.sectionCount) + 4)  // a few ephemeral ones may follow
         var symbolSection: Section?
         var btfSection: Section?, extSection: Section?
@@ -86,7 +91,11 @@ struct LinkInput {
                     throw fail(.unsupportedSection(String(section.name), type: section.type))
                 }
             }
-            byName.insert(section.name, sections.count)
+            if Self.isDebugInfo(section.name) {
+                hasDebugSections = true
+            } else {
+                byName.insert(section.name, sections.count)
+            }
             sections.append(InputSection(name: section.name, elf: section, isSkipped: skipped))
         }
         guard let symbolSection else { throw fail(.symbolTable(secondAt: nil)) }
@@ -103,10 +112,32 @@ struct LinkInput {
         }
         self.sections = consume sections
         sectionByName = consume byName
+        self.hasDebugSections = hasDebugSections
         symbolMap = [Int](filling: symbols.count, with: 0)
         try checkSymbols()
         try checkRelocations()
         try fixDataSections()
+    }
+
+    /// The first section named `name` (its position), DWARF ones included.
+    mutating func section(named name: ByteString) -> Int? {
+        let found = sectionByName[name]
+        guard hasDebugSections, Self.isDebugInfo(name) else { return found }
+        if debugSectionByName == nil {
+            var table = NameMap<Int>()
+            for (position, section) in sections.enumerated() where section.elf != nil && Self.isDebugInfo(section.name)
+            {
+                table.insert(section.name, position)
+            }
+            debugSectionByName = table
+        }
+        guard let debug = debugSectionByName?[name] else { return found }
+        return min(found ?? debug, debug)
+    }
+
+    /// Whether `name` is a DWARF section's or its relocations' (dropped by the link).
+    private static func isDebugInfo(_ name: ByteString) -> Bool {
+        name.starts(with: ".debug_") || name.starts(with: ".rel.debug_")
     }
 
     /// Sections libbpf's linker drops: string tables, address-significance tables, DWARF and its
@@ -242,7 +273,7 @@ struct LinkInput {
             let type = try Self.reading(name) { () throws(BTFError) in try btf.type(id) }
             let sectionName = declared.name
             let position: Int
-            if let found = sectionByName[sectionName] {
+            if let found = section(named: sectionName) {
                 // A DATASEC naming a section that holds no data (a symbol or relocation table) is
                 // ignored, as libbpf's linker drops it.
                 guard sections[found].isData else { continue }

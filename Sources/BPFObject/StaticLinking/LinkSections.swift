@@ -100,7 +100,7 @@ extension BPFLinker {
                 let sectionName = try LinkInput.reading(inputs[k].name) { () throws(BTFError) in
                     try btf.name(of: btfSection)
                 }
-                if !sectionName.matches(".extern"), let position = inputs[k].sectionByName[sectionName] {
+                if !sectionName.matches(".extern"), let position = inputs[k].section(named: sectionName) {
                     sourcePosition = position
                     output = inputs[k].sections[position].output
                 }
