@@ -145,10 +145,26 @@ struct Deduplication {
     mutating func run() throws(BTFError) {
         let own = Int(types.firstOwnID)..<types.count
         for id in 1..<own.lowerBound { try addBaseType(id) }
-        for id in own { primitive(id) }
-        for id in own { try structure(id) }
+        // Each phase walks only its own kinds, in id order (the others would return at once): the
+        // primitives, then structs and unions, then the reference kinds. VARs and DATASECs are
+        // their own representatives from the start.
+        var order: [Int] = []
+        order.reserveCapacity(own.count)
+        var ends = (primitives: 0, aggregates: 0)
+        for id in own {
+            switch types.kinds[id] {
+            case .int, .enum, .enum64, .forward, .float: order.append(id)
+            default: break
+            }
+        }
+        ends.primitives = order.count
+        for id in own where types.kinds[id] == .struct || types.kinds[id] == .union { order.append(id) }
+        ends.aggregates = order.count
+        for id in own where Self.isReference(types.kinds[id]) { order.append(id) }
+        for id in order[..<ends.primitives] { primitive(id) }
+        for id in order[ends.primitives..<ends.aggregates] { try structure(id) }
         resolveForwards()
-        for id in own { _ = try reference(UInt32(id)) }
+        for id in order[ends.aggregates...] { _ = try reference(UInt32(id)) }
         // What only the matching needed goes before the output is made (the peak of memory).
         (table, olderInChain, hypothetical, hypotheticalList) = (HashHeads(), [], [], [])
         pending.release()
@@ -493,12 +509,17 @@ struct Deduplication {
     private mutating func enter(_ id: UInt32) throws(BTFError) -> UInt32? {
         if map[Int(id)] == Self.inProgress { throw BTFError(.referenceLoop(id)) }
         if isMapped(id) { return resolve(id) }
-        switch types.kinds[Int(id)] {
+        guard Self.isReference(types.kinds[Int(id)]) else { throw BTFError(.unexpectedKind(id, types.kinds[Int(id)])) }
+        map[Int(id)] = Self.inProgress
+        return nil
+    }
+
+    /// The kinds deduplicated as references, after what they refer to.
+    private static func isReference(_ kind: Kind) -> Bool {
+        switch kind {
         case .const, .volatile, .restrict, .pointer, .typedef, .function, .typeTag, .declTag, .array, .functionProto:
-            map[Int(id)] = Self.inProgress
-            return nil
-        default:
-            throw BTFError(.unexpectedKind(id, types.kinds[Int(id)]))
+            true
+        default: false
         }
     }
 
