@@ -32,7 +32,7 @@ public struct IntegerWriter: Sendable {
 
 /// Writes integers in one byte order into bytes already made, at a cursor: a store and an
 /// addition per integer, no capacity or uniqueness check (``IntegerWriter`` pays both for every
-/// byte). Made by ``Swift/Array/appendIntegers(count:order:_:)`` over the bytes it appends.
+/// byte). Made by `Array.appendIntegers(count:order:_:)` over the bytes it appends.
 public struct IntegerStore {
     public let order: ByteOrder
     @usableFromInline let memory: UnsafeMutableRawBufferPointer
