@@ -47,6 +47,31 @@ struct LinkHostileTests {
                     .conflictingDefinitions(symbol: "tweak", firstInput: "link_main.bpfel.o")))
     }
 
+    @Test("with two unlinkable inputs, the first one's error is reported (a later one's that cannot be opened, after)")
+    func firstErrorFirst() throws {
+        let host = ("exe", Array(try Data(contentsOf: URL(fileURLWithPath: "/proc/self/exe"))))
+        let main = try Self.object("link_main.bpfel.o")
+        #expect(
+            Self.problem([main, main, host])
+                == LinkError(
+                    input: "link_main.bpfel.o",
+                    .conflictingDefinitions(symbol: "tweak", firstInput: "link_main.bpfel.o")))
+        #expect(Self.problem([main, host, main])?.input == "exe")
+        #expect(Self.problem([host, main])?.input == "exe")
+    }
+
+    @Test("a section name that is no UTF-8 is written byte for byte, as libbpf writes it")
+    func rawSectionName() throws {
+        var bytes = try testObject("link_lib.bpfel.o")
+        let old = Array(".debug_str\0".utf8), new = Array(".debug\u{7f}\u{7f}\u{7f}\u{7f}\0".utf8)
+        let at = try #require(bytes.indices.first { bytes[$0...].starts(with: old) })
+        for (i, byte) in new.enumerated() { bytes[at + i] = byte == 0x7f ? 0xff : byte }
+        let linked = try Self.link([("link_lib.bpfel.o", bytes)])
+        let file = try ELFFile(ByteStorage(copying: linked))
+        let names = file.sections.map { Array($0.name.utf8) }
+        #expect(names.contains(Array(".debug".utf8) + [0xff, 0xff, 0xff, 0xff]))
+    }
+
     @Test("an extern declared in one section and defined in another is a typed mismatch, in either order")
     func externInAnotherSection() throws {
         let declared = try Self.object("link_extern_b.bpfel.o"), defined = try Self.object("link_define_a.bpfel.o")
@@ -69,7 +94,7 @@ struct LinkHostileTests {
         let directory = TestPaths.root + "/Tests/Regressions/FuzzLink/"
         for name in ["datasec-naming-symtab.o", "datasec-naming-symtab-with-data.o", "ext-records-of-symtab.o"] {
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: directory + name)))
-            let linked = try Self.link([(name, bytes)])
+            let linked = try Self.link([("link_lib.bpfel.o", bytes)])
             let btf = try BTF(elf: try ELFFile(ByteStorage(copying: linked)))
             #expect(btf.types(ofKind: .dataSection).allSatisfy { !$0.name.matches(".symtab") }, "\(name)")
         }

@@ -25,17 +25,28 @@ public struct BPFLinker {
     /// Links `inputs`, in order, into one relocatable BPF object (the bytes of an ELF file).
     public static func link(_ inputs: [Input]) throws(LinkError) -> [UInt8] {
         guard let first = inputs.first else { throw LinkError(input: nil, .noInputs) }
+        // Every input is opened first, so that the tables are made once for their sum; the inputs
+        // before one that cannot be opened are still linked first: their errors come first, as
+        // with libbpf, which takes one file after the other.
         var opened: [LinkInput] = []
         opened.reserveCapacity(inputs.count)
+        var unopened: LinkError?
         for input in inputs {
-            guard input.file.byteOrder == first.file.byteOrder else {
-                throw LinkError(input: input.name, .byteOrder(input.file.byteOrder, expected: first.file.byteOrder))
+            do throws(LinkError) {
+                guard input.file.byteOrder == first.file.byteOrder else {
+                    throw LinkError(input: input.name, .byteOrder(input.file.byteOrder, expected: first.file.byteOrder))
+                }
+                opened.append(try LinkInput(name: input.name, file: input.file))
+            } catch {
+                unopened = error
+                break
             }
-            opened.append(try LinkInput(name: input.name, file: input.file))
         }
+        if opened.isEmpty, let unopened { throw unopened }
         var linker = BPFLinker(opening: opened, inputBytes: inputs.reduce(0) { $0 + $1.file.bytes.count })
         linker.inputs = consume opened  // moved: the inputs' tables stay unique, written in place
         for k in linker.inputs.indices { try linker.add(k) }
+        if let unopened { throw unopened }
         return try linker.output()
     }
 
