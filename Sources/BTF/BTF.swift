@@ -235,36 +235,18 @@ public final class BTF: @unchecked Sendable {
     /// A type's kind and third word (its size or the type it refers to), read without decoding its
     /// name: what chains through typedefs and qualifiers need, at a fraction of ``type(_:)``'s cost.
     package func header(_ id: TypeID) throws(BTFError) -> (kind: Kind, sizeOrType: UInt32) {
-        if id < firstID {
-            guard id > 0, let base else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID))) }
-            return try base.header(id)
-        }
-        let index = Int(id - firstID)
-        guard index < offsets.count else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID)), typeID: id) }
-        let at = Int(offsets[index]), words = typeWords
-        let info = words.u32(at + 4), third = words.u32(at + 8)
-        guard let kind = Kind(rawValue: UInt8(truncatingIfNeeded: info >> 24) & 0x1f) else {
-            throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), typeID: id)
-        }
-        return (kind, third)
+        if id < firstID { return try base(holding: id).header(id) }
+        let (at, kind, _) = try ownRecord(id)
+        return (kind, typeWords.u32(at + 8))
     }
 
     /// A type's kind, name and linkage (a VAR's `BTF_VAR_*`, a FUNC's vlen; 0 for other kinds),
     /// read from its record in place: what walks over every declaration need, without decoding
     /// types. The name offset is checked as ``type(_:)`` checks it.
     package func declaration(_ id: TypeID) throws(BTFError) -> (kind: Kind, name: ByteString, linkage: UInt32) {
-        if id < firstID {
-            guard id > 0, let base else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID))) }
-            return try base.declaration(id)
-        }
-        let index = Int(id - firstID)
-        guard index < offsets.count else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID)), typeID: id) }
-        let at = Int(offsets[index]), words = typeWords
-        let info = words.u32(at + 4)
-        guard let kind = Kind(rawValue: UInt8(truncatingIfNeeded: info >> 24) & 0x1f) else {
-            throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), typeID: id)
-        }
-        let nameOffset = words.u32(at)
+        if id < firstID { return try base(holding: id).declaration(id) }
+        let (at, kind, info) = try ownRecord(id)
+        let words = typeWords, nameOffset = words.u32(at)
         guard strings.contains(nameOffset) else {
             throw BTFError(.stringOffsetOutOfRange(nameOffset, size: strings.size), offset: at, typeID: id)
         }
@@ -276,6 +258,24 @@ public final class BTF: @unchecked Sendable {
             default: 0
             }
         return (kind, strings.string(at: nameOffset) ?? .empty, linkage)
+    }
+
+    /// The base holding type `id` (below ``firstID``); void and an id with no base are out of range.
+    private func base(holding id: TypeID) throws(BTFError) -> BTF {
+        guard id > 0, let base else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID))) }
+        return base
+    }
+
+    /// Own type `id`'s record offset (a record the index pass proved whole), kind and info word.
+    private func ownRecord(_ id: TypeID) throws(BTFError) -> (at: Int, kind: Kind, info: UInt32) {
+        let index = Int(id - firstID)
+        guard index < offsets.count else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID)), typeID: id) }
+        let at = Int(offsets[index])
+        let info = typeWords.u32(at + 4)
+        guard let kind = Kind(rawValue: UInt8(truncatingIfNeeded: info >> 24) & 0x1f) else {
+            throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), typeID: id)
+        }
+        return (at, kind, info)
     }
 
     /// A type's name, read from its record without decoding the type (empty for anonymous types
