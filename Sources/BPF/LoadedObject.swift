@@ -1,5 +1,7 @@
 import BPFObject
+import ELF64
 import Glibc
+import Synchronization
 
 /// An object's maps and programs in the kernel. Each ``Program`` and ``Map`` owns its descriptor
 /// (and lives as long as anyone holds it); a failed load drops everything it made, so nothing leaks.
@@ -9,9 +11,10 @@ public struct LoadedObject: ~Copyable {
     public private(set) var maps: [Map?]
     /// The loaded programs, in load order.
     public private(set) var programs: [Program] = []
-    /// The first program and map of each name, by index (lookups by name cost one probe).
-    private var programsByName: [String: Int] = [:]
-    private let mapsByName: [String: Int]
+    /// The first program and map of each name, by index, for objects with more than a few (made
+    /// on the first lookup by name, then one probe a lookup); a few are searched in place.
+    private let programsByName: FirstIndexByName?
+    private let mapsByName: FirstIndexByName?
     /// The object's BTF in the kernel, when it was loaded.
     var btf: SharedDescriptor?
     /// Maps pinned by name (`LIBBPF_PIN_BY_NAME`), created or reused: map name → pin path.
@@ -30,8 +33,9 @@ public struct LoadedObject: ~Copyable {
 
     init(spec: ObjectSpec) {
         self.spec = spec
-        maps = Array(repeating: nil, count: spec.maps.count)
-        mapsByName = Dictionary(spec.maps.enumerated().map { ($1.name, $0) }) { first, _ in first }
+        maps = [Map?](repeating: nil, count: spec.maps.count)
+        programsByName = FirstIndexByName.forList(of: spec.programs.count)
+        mapsByName = FirstIndexByName.forList(of: spec.maps.count)
     }
 
     deinit {
@@ -43,8 +47,8 @@ public struct LoadedObject: ~Copyable {
 
     /// Records a loaded program.
     mutating func append(_ program: Program) {
-        if programsByName[program.name] == nil { programsByName[program.name] = programs.count }
         programs.append(program)
+        programsByName?.forget()
     }
 
     mutating func reserveProgramCapacity(_ count: Int) { programs.reserveCapacity(count) }
@@ -59,8 +63,77 @@ public struct LoadedObject: ~Copyable {
     public var programNames: [String] { programs.map(\.name) }
 
     /// The loaded program named `name` (the first, when several share it).
-    public func program(named name: String) -> Program? { programsByName[name].map { programs[$0] } }
+    public func program(named name: String) -> Program? {
+        FirstIndexByName.index(of: name, in: programsByName, programs.count) { programs[$0].name }.map { programs[$0] }
+    }
 
     /// The created map named `name` (the first, when several share it).
-    public func map(named name: String) -> Map? { mapsByName[name].flatMap { maps[$0] } }
+    public func map(named name: String) -> Map? {
+        FirstIndexByName.index(of: name, in: mapsByName, spec.maps.count) { spec.maps[$0].name }.flatMap { maps[$0] }
+    }
+}
+
+/// The first index of each name in a list, made when first asked for and forgotten when the list
+/// grows. Open addressing over the keyed ``ByteHash`` of the names' UTF-8: no `Hasher` per name.
+final class FirstIndexByName: Sendable {
+    private struct Table {
+        let names: [String]
+        /// Slot → index + 1 (0: free); a power of two at least twice the names.
+        var slots: [UInt32]
+        let mask: Int
+    }
+    private let table = Mutex<Table?>(nil)
+    /// Lists of up to this many names are searched in place, with no table.
+    private static let searchLimit = 16
+
+    /// A table for a list that may hold `count` names; nil when a search in place will do (a
+    /// function, not a failable init: a class's init allocates before it can fail).
+    static func forList(of count: Int) -> FirstIndexByName? { count > searchLimit ? FirstIndexByName() : nil }
+
+    /// The index of the first of `count` names equal to `name`, through `table` when there is one.
+    static func index(
+        of name: String, in table: FirstIndexByName?, _ count: Int, _ nameAt: (Int) -> String
+    ) -> Int? {
+        guard let table, count > searchLimit else { return (0..<count).first { nameAt($0) == name } }
+        return table.index(of: name) { (0..<count).map(nameAt) }
+    }
+
+    /// The index of the first of `names()` equal to `name`; `names` is read only to make the table.
+    func index(of name: String, names: () -> [String]) -> Int? {
+        table.withLock { table in
+            if table == nil { table = Self.make(names()) }
+            guard let table else { return nil }
+            var slot = Int(truncatingIfNeeded: Self.hash(name)) & table.mask
+            while table.slots[slot] != 0 {
+                let index = Int(table.slots[slot] - 1)
+                if table.names[index] == name { return index }
+                slot = (slot + 1) & table.mask
+            }
+            return nil
+        }
+    }
+
+    /// Drops the table (the list changed).
+    func forget() { table.withLock { $0 = nil } }
+
+    private static func make(_ names: [String]) -> Table {
+        var count = 16
+        while count < 2 * names.count { count *= 2 }
+        var slots = [UInt32](filling: count, with: 0)
+        let mask = count - 1
+        for (index, name) in names.enumerated() {
+            var slot = Int(truncatingIfNeeded: hash(name)) & mask
+            while slots[slot] != 0 {
+                if names[Int(slots[slot] - 1)] == name { break }  // the first of a name stays
+                slot = (slot + 1) & mask
+            }
+            if slots[slot] == 0 { slots[slot] = UInt32(index + 1) }
+        }
+        return Table(names: names, slots: slots, mask: mask)
+    }
+
+    private static func hash(_ name: String) -> UInt64 {
+        var text = name
+        return text.withUTF8 { ByteHash.hash($0) }
+    }
 }

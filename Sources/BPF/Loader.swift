@@ -105,20 +105,20 @@ extension ObjectSpec {
         object.reserveProgramCapacity(entryCount)
         var loadedCount = 0
         for index in loading {
-            let program = programs[index]
+            let name = programs[index].name
             defer {
                 loadedCount += 1
                 options.progress(
-                    LoadProgress(stage: .programs, completed: loadedCount, total: entryCount, name: program.name))
+                    LoadProgress(stage: .programs, completed: loadedCount, total: entryCount, name: name))
             }
             var linked: LinkedProgram
             do { linked = try Linker.link(self, programAt: index) } catch { throw .spec(error) }
-            guard let type = program.kind?.programType ?? options.defaultProgramType else {
-                throw .missingProgramType(program: program.name, section: program.sectionName)
+            guard let type = programs[index].kind?.programType ?? options.defaultProgramType else {
+                throw .missingProgramType(program: name, section: programs[index].sectionName)
             }
             for load in linked.mapLoads {
                 guard let map = object.mapDescriptor(at: load.map) else {
-                    throw .mapNotCreated(map: maps[load.map].name, program: program.name)
+                    throw .mapNotCreated(map: maps[load.map].name, program: name)
                 }
                 linked.setMapDescriptor(map, for: load)
             }
@@ -130,8 +130,8 @@ extension ObjectSpec {
             var attributes = ProgramAttributes(type: type, instructions: linked.instructions, license: license)
             attributes.fdArray = fdArray
             attributes.token = context.token
-            try describe(program, in: &attributes, kernel: kernel, structOps: structOps)
-            if program.kind?.flags.contains(.usdt) == true,
+            try describe(programs[index], in: &attributes, kernel: kernel, structOps: structOps)
+            if programs[index].kind?.flags.contains(.usdt) == true,
                 options.usdtThroughUprobeMulti ?? context.features.uprobeMultiLinks
             {
                 attributes.expectedAttachType = .traceUprobeMulti
@@ -150,7 +150,7 @@ extension ObjectSpec {
                     let missing = context.delegation?.missing(
                         command: 5, programType: type, attachType: attributes.expectedAttachType)
                 {
-                    throw .notDelegated(missing, for: "program '\(program.name)'")
+                    throw .notDelegated(missing, for: "program '\(name)'")
                 }
                 throw .program(error)
             }
@@ -159,7 +159,7 @@ extension ObjectSpec {
             }
             object.append(
                 Program(
-                    name: program.name, type: type, descriptor: fd, expectedAttachType: attributes.expectedAttachType))
+                    name: name, type: type, descriptor: fd, expectedAttachType: attributes.expectedAttachType))
         }
         try fillSlots(&object, reused: reusedMaps)
         fillStructOps(&object, structOps)
@@ -395,8 +395,9 @@ extension ObjectSpec {
     private func fillSlots(_ object: inout LoadedObject, reused: Set<Int>) throws(LoadError) {
         guard maps.contains(where: { !$0.slots.isEmpty }) else { return }
         var writes: [(map: Int32, name: String, key: UInt32, value: Int32)] = []
-        for (index, spec) in maps.enumerated() where !spec.slots.isEmpty && !reused.contains(index) {
+        for index in maps.indices where !maps[index].slots.isEmpty && !reused.contains(index) {
             guard let map = object.mapDescriptor(at: index) else { continue }
+            let spec = maps[index]
             for (key, reference) in spec.slots.sorted(by: { $0.key < $1.key }) {
                 let value: Int32?
                 switch reference {

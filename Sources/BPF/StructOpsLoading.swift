@@ -6,9 +6,9 @@ extension ObjectSpec {
     /// Every created struct_ops map laid out against the kernel's BTF, by map index.
     func structOpsLayouts(_ kernel: KernelTargets) throws(LoadError) -> [Int: StructOpsLayout] {
         var layouts: [Int: StructOpsLayout] = [:]
-        for (index, map) in maps.enumerated() where map.autoCreate && map.structOps != nil {
+        for index in maps.indices where maps[index].autoCreate && maps[index].structOps != nil {
             let vmlinux = try kernel.vmlinux()
-            do { layouts[index] = try structOpsLayout(of: map, kernel: vmlinux) } catch { throw .spec(error) }
+            do { layouts[index] = try structOpsLayout(of: maps[index], kernel: vmlinux) } catch { throw .spec(error) }
         }
         return layouts
     }
@@ -17,10 +17,12 @@ extension ObjectSpec {
     func reportUnusedStructOpsPrograms(loading: [Int], _ options: LoadOptions) {
         // (Those left to load that a load skips. Written without `kind?.programType` in a `where`:
         // Swift 6.3's optimizer crashes on that shape here.)
-        var loaded = [Bool](repeating: false, count: programs.count)
-        for index in loading { loaded[index] = true }
-        for index in programs.indices where !programs[index].isSubprogram && programs[index].autoLoad && !loaded[index]
-        {
+        var next = loading.startIndex  // `loading` is in program order
+        for index in programs.indices where !programs[index].isSubprogram && programs[index].autoLoad {
+            if next < loading.endIndex, loading[next] == index {
+                next += 1
+                continue
+            }
             options.diagnostics("program '\(programs[index].name)': no struct_ops map names it; not loaded")
         }
     }

@@ -37,29 +37,12 @@ extension ObjectSpec {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(btf.bytes.count)  // specialized here, unlike Array(_:) of raw bytes
         bytes.append(contentsOf: btf.bytes)
-        // The DATASECs to fix (all of them, as the spec placed them on open), each with its ELF section.
-        var fixes: [(id: TypeID, record: Int, size: UInt64, section: Int)] = []
-        fixes.reserveCapacity(dataSectionPlacements.count)
-        var wanted = [Bool](filling: elf.header.sectionCount, with: false)
-        for placement in dataSectionPlacements {
-            guard let record = btf.recordOffset(of: placement.id) else { continue }
-            wanted[placement.section] = true
-            fixes.append((placement.id, record, placement.size, placement.section))
-        }
-        guard !fixes.isEmpty else { return bytes }
-        // One pass over the symbols gathers those sections' names and offsets.
-        var placed: [(key: SectionSymbol, value: UInt32)] = []
-        placed.reserveCapacity(min(symbols.count, 1024))
-        for symbol in symbols {
-            guard let section = symbol.section.sectionIndex, section < wanted.count, wanted[section] else { continue }
-            let name = symbol.name
-            if !name.isEmpty {
-                placed.append((SectionSymbol(section: section, name: name), UInt32(truncatingIfNeeded: symbol.value)))
-            }
-        }
-        let offsets = FirstByName(placed)
+        guard !dataSectionPlacements.isEmpty else { return bytes }
+        // The DATASECs to fix (all of them, as the spec placed them on open), each with its ELF section
+        // and its symbols gathered by name on open.
         var entries: [(type: UInt32, offset: UInt32, size: UInt32)] = []  // one buffer, reused by each DATASEC
-        for fix in fixes {
+        for fix in dataSectionPlacements {
+            guard let record = btf.recordOffset(of: fix.id) else { continue }
             let datasec: BTFType
             do { datasec = try btf.type(fix.id) } catch { throw .btf(error) }
             entries.removeAll(keepingCapacity: true)
@@ -67,14 +50,14 @@ extension ObjectSpec {
             for variable in datasec.variables {
                 // A variable the symbols do not place (or an id hostile BTF gets wrong) keeps its offset.
                 let symbolOffset = (try? btf.name(of: variable.type)).flatMap {
-                    offsets[SectionSymbol(section: fix.section, name: $0)]
+                    dataSymbolOffsets[SectionSymbol(section: fix.section, name: $0)]
                 }
                 entries.append((variable.type, symbolOffset ?? variable.offset, variable.size))
             }
             entries.sort { $0.offset < $1.offset }
-            store(UInt32(truncatingIfNeeded: fix.size), at: fix.record + 8, in: &bytes, order: btf.byteOrder)
+            store(UInt32(truncatingIfNeeded: fix.size), at: record + 8, in: &bytes, order: btf.byteOrder)
             for (i, entry) in entries.enumerated() {
-                let at = fix.record + 12 + 12 * i
+                let at = record + 12 + 12 * i
                 store(entry.type, at: at, in: &bytes, order: btf.byteOrder)
                 store(entry.offset, at: at + 4, in: &bytes, order: btf.byteOrder)
                 store(entry.size, at: at + 8, in: &bytes, order: btf.byteOrder)
@@ -86,8 +69,8 @@ extension ObjectSpec {
     /// The global FUNCs of subprograms declared `__hidden`, which libbpf makes static: the first
     /// FUNC of each such name (no name index is built when the object has none, the usual case).
     private func hiddenSubprogramFunctions(_ btf: BTF) -> [TypeID] {
+        guard programs.contains(where: { $0.isHidden && $0.isSubprogram }) else { return [] }
         let hidden = Set(programs.lazy.filter { $0.isHidden && $0.isSubprogram }.map(\.name))
-        guard !hidden.isEmpty else { return [] }
         var found: [TypeID] = []
         var seen: Set<String> = []
         btf.forEachType(ofKind: .function) { id, name in

@@ -63,22 +63,22 @@ public enum Linker {
         linked.mapLoads.reserveCapacity(spec.programs[entry].references.count)
         while let p = next ?? pending.popLast() {
             next = nil
-            let program = spec.programs[p]
+            // The program is read in place (`spec.programs[p]`): a copy would retain each of its arrays.
             let base = p == entry ? 0 : placed[p] ?? 0
             // func_info/line_info come from the records' byte offsets in their section, shifted to where the function sits.
-            let shift = base - program.sectionOffset
+            let shift = base - spec.programs[p].sectionOffset
             append(
-                program.functionRecords.map {
+                spec.programs[p].functionRecords.map {
                     FunctionRecord(instruction: Int($0.instructionOffset) / Instruction.size + shift, typeID: $0.typeID)
                 }, to: &linked.functionInfo)
             append(
-                program.lineRecords.map {
+                spec.programs[p].lineRecords.map {
                     LineRecord(
                         instruction: Int($0.instructionOffset) / Instruction.size + shift,
                         fileNameOffset: $0.fileNameOffset,
                         lineOffset: $0.lineOffset, lineColumn: $0.lineColumn)
                 }, to: &linked.lineInfo)
-            for reference in program.references {
+            for reference in spec.programs[p].references {
                 let at = base + reference.instruction
                 switch reference.target {
                 case let .map(map):
@@ -91,7 +91,8 @@ public enum Linker {
                     linked.mapLoads.append(MapLoad(instruction: at, map: map))
                 case let .function(section, instruction, callback):
                     let start = try place(
-                        spec, section: section, instruction: instruction, from: program.name, at: reference.instruction,
+                        spec, section: section, instruction: instruction, from: spec.programs[p].name,
+                        at: reference.instruction,
                         entry: entry, linked: &linked, placed: &placed, pending: &pending)
                     if callback {
                         setLoad(&linked, at: at, source: PseudoSource.function, low: Int32(start - at - 1), high: 0)
@@ -101,7 +102,7 @@ public enum Linker {
                 case let .external(symbol):
                     if let map = spec.kconfigMapIndex,
                         let extern = spec.externIndex.kconfig[symbol].map({ spec.kconfigExterns[Int($0)] }),
-                        program.instructions[reference.instruction].isLoadImmediate64
+                        spec.programs[p].instructions[reference.instruction].isLoadImmediate64
                     {
                         setLoad(
                             &linked, at: at, source: PseudoSource.mapValue, low: Int32(map),
@@ -111,7 +112,7 @@ public enum Linker {
                         linked.externUses.append(ExternUse(instruction: at, name: symbol))
                     } else {
                         throw .unresolvedRelocation(
-                            program: program.name, instruction: reference.instruction, symbol: symbol,
+                            program: spec.programs[p].name, instruction: reference.instruction, symbol: symbol,
                             reason: .undefinedSymbol)
                     }
                 }
@@ -119,16 +120,18 @@ public enum Linker {
             // Calls and callbacks within one section need no relocation: their immediates are already relative.
             // (One with a relocation was handled above; which ones those are is marked on the first call met.)
             var relocated: [Bool]?
-            for (i, insn) in program.instructions.enumerated() where insn.isPseudoCall || insn.isPseudoFunction {
+            for (i, insn) in spec.programs[p].instructions.enumerated() where insn.isPseudoCall || insn.isPseudoFunction
+            {
                 if relocated == nil {
-                    var marks = [Bool](filling: program.instructions.count, with: false)
-                    for reference in program.references { marks[reference.instruction] = true }
+                    var marks = [Bool](filling: spec.programs[p].instructions.count, with: false)
+                    for reference in spec.programs[p].references { marks[reference.instruction] = true }
                     relocated = marks
                 }
                 guard relocated?[i] == false else { continue }
-                let target = program.sectionOffset + i + Int(insn.immediate) + 1
+                let target = spec.programs[p].sectionOffset + i + Int(insn.immediate) + 1
                 let start = try place(
-                    spec, section: program.sectionIndex, instruction: target, from: program.name, at: i,
+                    spec, section: spec.programs[p].sectionIndex, instruction: target, from: spec.programs[p].name,
+                    at: i,
                     entry: entry, linked: &linked, placed: &placed, pending: &pending)
                 linked.instructions[base + i].immediate = Int32(start - (base + i) - 1)
             }

@@ -60,9 +60,11 @@ extension ObjectSpec {
                 symbols.compactMap { $0.section == .index(section.index) ? ($0.name, $0.value) : nil })
             // Definitions by struct type, each walked once (maps sharing a definition, as `struct inner a, b`,
             // or a DATASEC listing one variable many times, would walk its members once per map).
-            var definitions: [TypeID: MapSpec] = [:]
-            var seen: Set<TypeID> = []
-            for variable in try btf.type(datasecID).variables {
+            let variables = try btf.type(datasecID).variables
+            var firstDefined: [TypeID: Int] = [:]  // definition struct → index in `maps` of its first map
+            firstDefined.reserveCapacity(variables.count)
+            var seen = Set<TypeID>(minimumCapacity: variables.count)
+            for variable in variables {
                 let v = try btf.type(variable.type)
                 let name = try Self.name(v.name, in: ".maps")
                 guard seen.insert(v.id).inserted else {
@@ -76,10 +78,10 @@ extension ObjectSpec {
                     throw ObjectError.invalidMap(name: name, section: ".maps", reason: .noSymbol)
                 }
                 var spec: MapSpec
-                if let known = definitions[v.referencedType] {
-                    spec = known
+                if let known = firstDefined[v.referencedType] {
+                    spec = maps[known]
                     spec.name = name
-                    if let inner = known.innerMap?.spec {
+                    if let inner = spec.innerMap?.spec {
                         var renamed = inner
                         renamed.name = name + ".inner"
                         spec.innerMap = InnerMapSpec(renamed)
@@ -87,7 +89,7 @@ extension ObjectSpec {
                 } else {
                     spec = try Self.btfMapDefinition(
                         btf, typeID: v.referencedType, name: name, sectionIndex: section.index)
-                    definitions[v.referencedType] = spec
+                    firstDefined[v.referencedType] = maps.count
                 }
                 spec.offset = offset
                 maps.append(spec)

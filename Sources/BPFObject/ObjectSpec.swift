@@ -40,6 +40,9 @@ public struct ObjectSpec: Sendable {
     /// Each DATASEC that names an ELF section, with that section's index and size (found on open,
     /// where the sections are at hand): what the DATASEC fix-up for the kernel rewrites.
     private(set) var dataSectionPlacements: [(id: TypeID, section: Int, size: UInt64)] = []
+    /// The named symbols of those sections, by section and name (gathered in open's symbol pass):
+    /// where the fix-up places each variable.
+    private(set) var dataSymbolOffsets = FirstByName<SectionSymbol, UInt32>([])
 
     /// Reads the object at `path`, named after its file name.
     public init(contentsOfFile path: String) throws(ObjectError) {
@@ -112,7 +115,7 @@ public struct ObjectSpec: Sendable {
     }
 
     static func cString(_ bytes: UnsafeRawBufferPointer) -> String {
-        String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        String(repairing: UnsafeRawBufferPointer(rebasing: bytes[..<(bytes.firstIndex(of: 0) ?? bytes.endIndex)]))
     }
 
     /// The program or subprogram named `name`.
@@ -198,7 +201,9 @@ extension ObjectSpec {
                 programCount += role == .program ? 1 : 0
             }
             roles[section.index] = role
-            if role != .relocations, role != .program, role != .ignored || !section.name.starts(with: ".") {
+            if !dataSections.entries.isEmpty, role != .relocations, role != .program,
+                role != .ignored || !section.name.starts(with: ".")
+            {
                 placeable.append((section.name, UInt32(section.index)))
             }
             switch role {
@@ -239,14 +244,24 @@ extension ObjectSpec {
         externIndex = ExternIndex(kconfig: kconfigExterns, ksym: ksymExterns)
         // Function symbols of program sections, gathered in one pass over the symbol table, then
         // put in section order; and the first named symbol at offset 0 of each (old compilers' programs).
-        // firstSymbol: -2 for sections that hold no program, -1 for program sections until a symbol is found.
+        // firstSymbol: -2 for sections that hold no program, -1 for program sections until a symbol is found,
+        // -3 for sections a DATASEC describes (their named symbols place its variables).
         var firstSymbol = [Int](filling: sections.count, with: -2)
         for section in programSections { firstSymbol[section.index] = -1 }
+        for placement in dataSectionPlacements { firstSymbol[placement.section] = -3 }
         var functions: [Symbol] = []
         functions.reserveCapacity(min(symbols.count, 512))
+        var placed: [(key: SectionSymbol, value: UInt32)] = []
         for index in symbols.indices {
             let symbol = symbols[index]
             guard let section = symbol.section.sectionIndex, section < sections.count, firstSymbol[section] != -2 else {
+                continue
+            }
+            if firstSymbol[section] == -3 {
+                if !symbol.name.isEmpty {
+                    placed.append(
+                        (SectionSymbol(section: section, name: symbol.name), UInt32(truncatingIfNeeded: symbol.value)))
+                }
                 continue
             }
             if symbol.type == .function { functions.append(symbol) }
@@ -255,6 +270,7 @@ extension ObjectSpec {
             }
         }
         functions.sort { ($0.section.sectionIndex ?? 0, $0.value) < ($1.section.sectionIndex ?? 0, $1.value) }
+        dataSymbolOffsets = FirstByName(placed)
         programs.reserveCapacity(functions.count + programSections.count)
         var next = functions.startIndex
         let extSections = ExtSectionsByName(btfExt)
@@ -322,7 +338,7 @@ extension ObjectSpec {
             }
             append(object.utf8.prefix(prefixLength))
             append(section.utf8.prefix(suffixLength))
-            return String(decoding: out.prefix(count), as: UTF8.self)
+            return String(repairing: UnsafeRawBufferPointer(rebasing: out[..<count]))
         }
     }
 }

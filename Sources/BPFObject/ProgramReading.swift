@@ -20,8 +20,8 @@ extension ObjectSpec {
         if kind == nil, sectionName != ".text" { untypedProgramSections.append(sectionName) }
         let count = Int(section.size) / Instruction.size
         // The section's BTF.ext records, found once for all its functions.
-        let functionInfo = extSections.functions[section.name].map { btfExt?.functionInfo[Int($0)] } ?? nil
-        let lineInfo = extSections.lines[section.name].map { btfExt?.lineInfo[Int($0)] } ?? nil
+        let functionInfo = extSections.functions[section.name]
+        let lineInfo = extSections.lines[section.name]
         func append(_ name: String, isGlobal: Bool, isHidden: Bool = false, start: Int, length: Int) throws(ObjectError)
         {
             guard
@@ -146,11 +146,11 @@ extension ObjectSpec {
     /// whatever map the loading process has open at that number, or read past `fd_array`.
     /// A `BPF_PSEUDO_CALL` without relocation stays: older compilers emit calls within a section so.
     mutating func checkPseudoSources() throws(ObjectError) {
-        for program in programs {
-            var relocated = program.references.map(\.instruction)
+        for p in programs.indices {
+            var relocated = programs[p].references.map(\.instruction)
             relocated.sort()
             var next = 0, index = 0
-            let instructions = program.instructions
+            let instructions = programs[p].instructions
             while index < instructions.count {
                 let insn = instructions[index]
                 while next < relocated.count, relocated[next] < index { next += 1 }
@@ -160,7 +160,7 @@ extension ObjectSpec {
                         || (insn.isCall && insn.source == PseudoSource.kfuncCall)
                 {
                     throw .invalidInstruction(
-                        program: program.name, instruction: index,
+                        program: programs[p].name, instruction: index,
                         reason: .kernelReferenceWithoutRelocation(call: insn.isCall, source: insn.source))
                 }
                 index += insn.isLoadImmediate64 ? 2 : 1
@@ -280,12 +280,29 @@ struct MapPlace: Hashable, Sendable {
 
 /// The `.BTF.ext` func_info and line_info sections by ELF section name (the first of a name wins), found once per object.
 struct ExtSectionsByName {
-    let functions: FirstByName<ByteString, UInt32>
-    let lines: FirstByName<ByteString, UInt32>
+    let functions: ExtSectionIndex<FunctionInfo>
+    let lines: ExtSectionIndex<LineInfo>
 
     init(_ ext: BTFExt?) {
-        functions = FirstByName(ext?.functionInfo.enumerated().map { ($1.name, UInt32($0)) } ?? [])
-        lines = FirstByName(ext?.lineInfo.enumerated().map { ($1.name, UInt32($0)) } ?? [])
+        functions = ExtSectionIndex(ext?.functionInfo ?? [])
+        lines = ExtSectionIndex(ext?.lineInfo ?? [])
+    }
+}
+
+/// One kind of `.BTF.ext` section by name, the first of a name winning: a few (the usual object)
+/// searched in place, with no table to make; more hashed.
+struct ExtSectionIndex<Record: ExtRecord> {
+    private let sections: [ExtSection<Record>]
+    private let table: FirstByName<ByteString, UInt32>?
+
+    init(_ sections: [ExtSection<Record>]) {
+        self.sections = sections
+        table = sections.count > 16 ? FirstByName(sections.enumerated().map { ($1.name, UInt32($0)) }) : nil
+    }
+
+    subscript(name: ByteString) -> ExtSection<Record>? {
+        guard let table else { return sections.first { $0.name == name } }
+        return table[name].map { sections[Int($0)] }
     }
 }
 

@@ -208,7 +208,11 @@ extension ObjectSpec {
 
     /// The programs that created struct_ops maps name.
     private var structOpsProgramNames: Set<String> {
-        Set(maps.lazy.filter(\.autoCreate).flatMap { $0.structOps?.functions.map(\.program) ?? [] })
+        var names: Set<String> = []
+        for index in maps.indices where maps[index].autoCreate {
+            for function in maps[index].structOps?.functions ?? [] { names.insert(function.program) }
+        }
+        return names
     }
 
     /// Where in ``programs`` the entry programs a load loads are (see ``loads(_:)``), in order;

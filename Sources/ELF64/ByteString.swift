@@ -33,7 +33,9 @@ public struct ByteString: Hashable, Sendable, CustomStringConvertible, Comparabl
     @inlinable public var count: Int { utf8.count }
     @inlinable public var isEmpty: Bool { utf8.isEmpty }
 
-    public var description: String { String(decoding: utf8, as: UTF8.self) }
+    /// The text, invalid UTF-8 repaired (U+FFFD). Copied through `String(unsafeUninitializedCapacity:)`:
+    /// `String(decoding:as:)` pays a dynamic cast to find contiguous bytes.
+    public var description: String { String(repairing: UnsafeRawBufferPointer(utf8)) }
 
     @inlinable
     public static func == (lhs: ByteString, rhs: ByteString) -> Bool {
@@ -119,4 +121,14 @@ extension ByteString {
 extension String {
     /// A copy of a string viewed in a file.
     public init(_ string: ByteString) { self = string.description }
+
+    /// The UTF-8 text of `bytes`, invalid sequences repaired (U+FFFD), as `String(decoding:as:)`
+    /// makes it but without its dynamic cast.
+    public init(repairing bytes: UnsafeRawBufferPointer) {
+        self.init(unsafeUninitializedCapacity: bytes.count) { buffer in
+            guard let source = bytes.baseAddress, let target = buffer.baseAddress else { return 0 }
+            UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: bytes.count)
+            return bytes.count
+        }
+    }
 }

@@ -205,4 +205,25 @@ struct SecondReviewFindingTests {
             }
         }
     }
+
+    @Test(
+        "a slot naming a map is decided by the first map of that name: one left uncreated is refused, a later namesake does not save it"
+    )
+    func slotMapFirstOfName() throws {
+        var spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/maps.bpfel.o")
+        let outer = try #require(spec.maps.firstIndex { $0.name == "outer" })
+        let inner = try #require(spec.maps.firstIndex { $0.name == "inner_a" })
+        spec.maps[outer].slots[3] = .map("inner_a")
+        try spec.checkMapsForLoad()
+        spec.maps[inner].autoCreate = false
+        var namesake = spec.maps[inner]
+        namesake.autoCreate = true
+        spec.maps.append(namesake)
+        #expect {
+            try spec.checkMapsForLoad()
+        } throws: { error in
+            guard case let .invalidMap(name, _, reason) = error as? ObjectError else { return false }
+            return name == "outer" && reason == .slotMapNotCreated(key: 3, map: "inner_a")
+        }
+    }
 }

@@ -289,3 +289,33 @@ extension KernelTests {
         }
     }
 }
+
+@Suite("Lookups by name in a loaded object")
+struct FirstIndexByNameTests {
+    @Test(
+        "the table finds the first index of each name, as a search in place does, for lists of every size around its threshold"
+    )
+    func firstOfEachName() {
+        for count in [0, 1, 16, 17, 40, 300] {
+            let names = (0..<count).map { "name\($0 % max(1, count / 3))" }
+            let table = FirstIndexByName.forList(of: count)
+            #expect((table != nil) == (count > 16))
+            for probe in names + ["absent", ""] {
+                let found = FirstIndexByName.index(of: probe, in: table, count) { names[$0] }
+                #expect(found == names.firstIndex(of: probe), "\(probe) among \(count)")
+            }
+        }
+    }
+
+    @Test("a table forgotten when its list grows is made again with the new names")
+    func forgetting() {
+        var names = (0..<20).map { "p\($0)" }
+        let table = FirstIndexByName.forList(of: 40)
+        #expect(FirstIndexByName.index(of: "p19", in: table, names.count) { names[$0] } == 19)
+        names.append("late")
+        // Stale until forgotten (LoadedObject.append forgets on every program it adds).
+        #expect(FirstIndexByName.index(of: "late", in: table, names.count) { names[$0] } == nil)
+        table?.forget()
+        #expect(FirstIndexByName.index(of: "late", in: table, names.count) { names[$0] } == 20)
+    }
+}

@@ -52,7 +52,13 @@ extension KernelLayout {
 
     /// Stores `value` NUL-padded, truncated to `count - 1` bytes so that a NUL always ends it.
     mutating func setString(_ value: String, at offset: Int, count: Int) {
-        setBytes(Array(value.utf8.prefix(count - 1)), at: offset, count: count)
+        var text = value  // withUTF8 may make a copy contiguous; the caller's string stays as it is
+        text.withUTF8 { utf8 in
+            Swift.withUnsafeMutableBytes(of: &storage) { raw in
+                let stored = min(utf8.count, count - 1)
+                for i in 0..<count { raw[offset + i] = i < stored ? utf8[i] : 0 }
+            }
+        }
     }
 
     func bytes(_ offset: Int, count: Int) -> [UInt8] {
