@@ -31,11 +31,12 @@ public struct LoadedObject: ~Copyable {
     /// The slots of `__bpf_usdt_specs` its USDT links hold (``Attach/usdt(_:of:binary:provider:name:pid:cookie:)``).
     let usdtSlots = USDTSpecSlots()
 
-    init(spec: ObjectSpec) {
-        self.spec = spec
+    /// An object of `spec` with nothing created yet (the spec is taken, not copied again).
+    init(spec: consuming ObjectSpec) {
         maps = [Map?](repeating: nil, count: spec.maps.count)
         programsByName = FirstIndexByName.forList(of: spec.programs.count)
         mapsByName = FirstIndexByName.forList(of: spec.maps.count)
+        self.spec = spec
     }
 
     deinit {

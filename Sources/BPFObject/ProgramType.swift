@@ -1,3 +1,6 @@
+import ELF64
+import Glibc
+
 /// `enum bpf_prog_type`.
 public struct ProgramType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt32
@@ -107,15 +110,20 @@ public struct ProgramKind: Hashable, Sendable {
                 }
                 func target(after length: Int) -> String? {
                     length < name.count && name[length] == slash
-                        ? String(decoding: name[(length + 1)...], as: UTF8.self) : nil
+                        ? String(repairing: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: name[(length + 1)...])))
+                        : nil
                 }
-                for p in patterns[candidates] {
-                    let bytes = prefix(p)
-                    guard name.count >= bytes.count, name.starts(with: bytes) else { continue }
-                    if name.count == bytes.count { return (p.definition, nil, false) }
-                    if p.plus, name[bytes.count] == slash { return (p.definition, target(after: bytes.count), false) }
+                // Prefixes compared with memcmp (Sequence.starts(with:) goes a byte at a time).
+                func starts(with p: Pattern) -> Bool {
+                    guard p.length <= name.count else { return false }
+                    guard p.length > 0, let a = name.baseAddress, let b = prefix(p).baseAddress else { return true }
+                    return memcmp(a, b, p.length) == 0
                 }
-                for p in patterns[candidates] where name.starts(with: prefix(p)) {
+                for p in patterns[candidates] where starts(with: p) {
+                    if name.count == p.length { return (p.definition, nil, false) }
+                    if p.plus, name[p.length] == slash { return (p.definition, target(after: p.length), false) }
+                }
+                for p in patterns[candidates] where starts(with: p) {
                     return (p.definition, target(after: p.length), true)
                 }
                 return nil
