@@ -7,20 +7,24 @@ import ELF64
 /// This is what fuzzers, `swiftbpf inspect` and the loader read; the
 /// ``Linker`` turns its programs into loadable instruction streams.
 public struct ObjectSpec: Sendable {
+    /// What the file says that nothing after open changes, shared by every copy of the spec: a
+    /// copy retains this one reference rather than each view and table (loads copy the spec).
+    private let file: ObjectFile
+
     /// The object's name: its file name up to the first `.`, as libbpf derives it (names internal maps).
-    public let name: String
-    public let byteOrder: ByteOrder
+    public var name: String { file.name }
+    public var byteOrder: ByteOrder { file.elf.byteOrder }
     /// The `license` section's string (empty when absent).
-    public let license: String
+    public var license: String { file.license }
     /// The `version` section's value (0 when absent).
-    public let kernelVersion: UInt32
+    public var kernelVersion: UInt32 { file.kernelVersion }
     /// Entry programs and subprograms, in section then offset order.
     public internal(set) var programs: [ProgramSpec]
     /// Maps, adjustable before load (sizes, names, pinning), as libbpf's `bpf_map__set_*`.
     public var maps: [MapSpec]
     /// The object's BTF and BTF.ext, when it has them.
-    public let btf: BTF?
-    public let btfExt: BTFExt?
+    public var btf: BTF? { file.btf }
+    public var btfExt: BTFExt? { file.btfExt }
     /// `__ksym` externs: kernel functions and variables.
     public internal(set) var ksymExterns: [KsymExtern] = []
     /// `__kconfig` externs and where the `.kconfig` map holds them.
@@ -32,11 +36,11 @@ public struct ObjectSpec: Sendable {
     /// Executable sections no section definition matches (their functions load only with an explicit type).
     public internal(set) var untypedProgramSections: [String] = []
     /// The ELF file, whose storage the spec's views keep alive.
-    public let elf: ELFFile
+    public var elf: ELFFile { file.elf }
     /// Its symbol table, validated on open.
-    let symbols: SymbolTable
+    var symbols: SymbolTable { file.symbols }
     /// The object's DATASECs by name (found once, without building a name index).
-    let dataSections: DataSections
+    var dataSections: DataSections { file.dataSections }
     /// Each DATASEC that names an ELF section, with that section's index and size (found on open,
     /// where the sections are at hand): what the DATASEC fix-up for the kernel rewrites.
     private(set) var dataSectionPlacements: [(id: TypeID, section: Int, size: UInt64)] = []
@@ -66,13 +70,9 @@ public struct ObjectSpec: Sendable {
         guard elf.header.machine == .bpf || elf.header.machine == .none else {
             throw .unsupportedMachine(elf.header.machine.rawValue)
         }
-        self.elf = elf
-        self.name = name
-        byteOrder = elf.byteOrder
         let table: SymbolTable?
         do { table = try elf.symbolTable() } catch { throw .elf(error) }
         guard let symbols = table else { throw .missingSymbolTable }
-        self.symbols = symbols
 
         // Every section header decoded once; the few sections read by name are found in the same pass.
         let list = elf.sections
@@ -90,11 +90,10 @@ public struct ObjectSpec: Sendable {
             default: break
             }
         }
-        license = licenseSection.map { Self.cString($0.data) } ?? ""
+        let license = licenseSection.map { Self.cString($0.data) } ?? ""
+        var kernelVersion: UInt32 = 0
         if let version = versionSection, version.data.count >= 4 {
             kernelVersion = Record(UnsafeRawBufferPointer(rebasing: version.data[0..<4]), order: elf.byteOrder).u32(0)
-        } else {
-            kernelVersion = 0
         }
         var btf: BTF?, btfExt: BTFExt?
         if let btfSection {
@@ -106,9 +105,9 @@ public struct ObjectSpec: Sendable {
                 }
             } catch { throw .btf(error) }
         }
-        self.btf = btf
-        self.btfExt = btfExt
-        dataSections = DataSections(btf)
+        file = ObjectFile(
+            elf: elf, symbols: symbols, name: name, license: license, kernelVersion: kernelVersion, btf: btf,
+            btfExt: btfExt)
         programs = []
         maps = []
         try readSections(sections, symbols)

@@ -110,7 +110,8 @@ public struct ProgramKind: Hashable, Sendable {
                 }
                 func target(after length: Int) -> String? {
                     length < name.count && name[length] == slash
-                        ? String(repairing: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: name[(length + 1)...])))
+                        ? String(
+                            repairing: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: name[(length + 1)...])))
                         : nil
                 }
                 // Prefixes compared with memcmp (Sequence.starts(with:) goes a byte at a time).
