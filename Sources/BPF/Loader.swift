@@ -102,6 +102,7 @@ extension ObjectSpec {
         let entryCount = loading.count
         reportUnusedStructOpsPrograms(loading: loading, options)
         let metadataMaps = maps.indices.filter { maps[$0].holdsProgramMetadata }
+        let kconfigMap: Int?? = .some(kconfigMapIndex)
         object.reserveProgramCapacity(entryCount)
         var loadedCount = 0
         for index in loading {
@@ -112,7 +113,7 @@ extension ObjectSpec {
                     LoadProgress(stage: .programs, completed: loadedCount, total: entryCount, name: name))
             }
             var linked: LinkedProgram
-            do { linked = try Linker.link(self, programAt: index) } catch { throw .spec(error) }
+            do { linked = try Linker.link(self, programAt: index, kconfigMap: kconfigMap) } catch { throw .spec(error) }
             guard let type = programs[index].kind?.programType ?? options.defaultProgramType else {
                 throw .missingProgramType(program: name, section: programs[index].sectionName)
             }
@@ -280,6 +281,7 @@ extension ObjectSpec {
         _ options: LoadOptions, _ context: LoadContext
     ) throws(LoadError) -> Set<Int> {
         var reused: Set<Int> = []
+        let kconfigMap = kconfigMapIndex  // found once, not per map
         for (index, spec) in maps.enumerated() {
             defer {
                 options.progress(LoadProgress(stage: .maps, completed: index + 1, total: maps.count, name: spec.name))
@@ -298,7 +300,7 @@ extension ObjectSpec {
             }
             let map = try createMap(spec, btf: btf, options, context)
             var contents = spec.contents
-            if index == kconfigMapIndex {
+            if index == kconfigMap {
                 do { contents = try kconfigValues(kernel.kernelConfig()) } catch {
                     throw .spec(error)
                 }

@@ -124,9 +124,10 @@ extension ObjectSpec {
         {
             builder.types[index].trailing = [.value(Linkage.global.rawValue)]
         }
+        let kconfigMap = kconfigMapIndex
         for index in builder.types.indices
         where builder.types[index].kind == .dataSection && builder.types[index].name == ".kconfig" {
-            guard let map = kconfigMapIndex else { continue }
+            guard let map = kconfigMap else { continue }
             builder.types[index].sizeOrType = maps[map].valueSize
             var entries = builder.types[index].trailing
             var entry = 0

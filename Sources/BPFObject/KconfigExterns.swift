@@ -72,7 +72,12 @@ extension ObjectSpec {
     public static let maximumKconfigSize = 1 << 22
 
     /// The index of the `.kconfig` map, if the object has externs.
-    public var kconfigMapIndex: Int? { maps.firstIndex { $0.origin == .data(section: ".kconfig", readOnly: true) } }
+    public var kconfigMapIndex: Int? {
+        maps.firstIndex {
+            if case let .data(section, readOnly: true) = $0.origin { return section == ".kconfig" }
+            return false
+        }
+    }
 
     /// The bytes of the `.kconfig` map for a kernel: each extern encoded by its BTF type
     /// (bool, tristate char or `enum libbpf_tristate`, integers, char arrays for strings).

@@ -52,11 +52,21 @@ public enum Linker {
 
     /// Links the entry program at `entry` in ``ObjectSpec/programs``.
     public static func link(_ spec: ObjectSpec, programAt entry: Int) throws(ObjectError) -> LinkedProgram {
+        try link(spec, programAt: entry, kconfigMap: nil)
+    }
+
+    /// ``link(_:programAt:)`` with the spec's ``ObjectSpec/kconfigMapIndex`` when the caller found it
+    /// already (`.some`): a loader linking every program finds it once, not once per program.
+    package static func link(
+        _ spec: ObjectSpec, programAt entry: Int, kconfigMap known: Int??
+    ) throws(ObjectError) -> LinkedProgram {
         var linked = LinkedProgram(
             name: spec.programs[entry].name, sectionName: spec.programs[entry].sectionName,
             kind: spec.programs[entry].kind, instructions: spec.programs[entry].instructions)
         // Subprogram index → first instruction in the linked program; the entry sits at 0. Both stay
         // unallocated for a program that calls nothing.
+        // The `.kconfig` map, found on the first extern met (a search per reference would be quadratic).
+        var kconfigMap = known
         var placed = PlacedFunctions()
         var pending: [Int] = []
         var next: Int? = entry
@@ -100,7 +110,8 @@ public enum Linker {
                         linked.instructions[at].immediate = Int32(start - at - 1)
                     }
                 case let .external(symbol):
-                    if let map = spec.kconfigMapIndex,
+                    if kconfigMap == nil { kconfigMap = .some(spec.kconfigMapIndex) }
+                    if let map = kconfigMap ?? nil,
                         let extern = spec.externIndex.kconfig[symbol].map({ spec.kconfigExterns[Int($0)] }),
                         spec.programs[p].instructions[reference.instruction].isLoadImmediate64
                     {

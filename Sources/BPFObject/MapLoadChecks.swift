@@ -17,12 +17,13 @@ extension ObjectSpec {
             // The first map of a name is the one a slot names (as the loader's lookups by name).
             for index in maps.indices { slotNames.provide(.map(maps[index].name), if: maps[index].autoCreate) }
         }
+        let kconfigMap = kconfigMapIndex  // found once: a search per map would make the check quadratic
         for index in maps.indices where maps[index].autoCreate {
-            try checkForLoad(mapAt: index, slotNames)
+            try checkForLoad(mapAt: index, slotNames, isKconfig: index == kconfigMap)
         }
     }
 
-    private func checkForLoad(mapAt index: Int, _ slotNames: SlotNames) throws(ObjectError) {
+    private func checkForLoad(mapAt index: Int, _ slotNames: SlotNames, isKconfig: Bool) throws(ObjectError) {
         let map = maps[index]
         func fail(_ reason: MapProblem) -> ObjectError {
             .invalidMap(name: map.name, section: map.origin.description, reason: reason)
@@ -57,7 +58,7 @@ extension ObjectSpec {
                 }
             }
         }
-        if index == kconfigMapIndex {
+        if isKconfig {
             let end = kconfigExterns.map { Int($0.offset) + Int($0.size) }.max() ?? 0
             guard map.type == .array, map.keySize == 4, end <= Int(map.valueSize),
                 Int(map.valueSize) <= Self.maximumKconfigSize
