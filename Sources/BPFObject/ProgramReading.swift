@@ -147,14 +147,18 @@ extension ObjectSpec {
     /// A `BPF_PSEUDO_CALL` without relocation stays: older compilers emit calls within a section so.
     mutating func checkPseudoSources() throws(ObjectError) {
         for p in programs.indices {
-            var relocated = programs[p].references.map(\.instruction)
-            relocated.sort()
+            // The relocated instructions in order: the references themselves, as relocations
+            // usually come sorted; a sorted copy otherwise.
+            let references = programs[p].references
+            let inOrder = zip(references, references.dropFirst()).allSatisfy { $0.instruction <= $1.instruction }
+            let relocated = inOrder ? [] : references.map(\.instruction).sorted()
+            func relocatedInstruction(_ i: Int) -> Int { inOrder ? references[i].instruction : relocated[i] }
             var next = 0, index = 0
             let instructions = programs[p].instructions
             while index < instructions.count {
                 let insn = instructions[index]
-                while next < relocated.count, relocated[next] < index { next += 1 }
-                let isRelocated = next < relocated.count && relocated[next] == index
+                while next < references.count, relocatedInstruction(next) < index { next += 1 }
+                let isRelocated = next < references.count && relocatedInstruction(next) == index
                 if !isRelocated,
                     (insn.isLoadImmediate64 && insn.source != 0)
                         || (insn.isCall && insn.source == PseudoSource.kfuncCall)
