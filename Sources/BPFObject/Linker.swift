@@ -77,14 +77,17 @@ public enum Linker {
             let base = p == entry ? 0 : placed[p] ?? 0
             // func_info/line_info come from the records' byte offsets in their section, shifted to where the function sits.
             let shift = base - spec.programs[p].sectionOffset
-            spec.programs[p].functionRecords.append(to: &linked.functionInfo) {
-                FunctionRecord(instruction: Int($0.instructionOffset) / Instruction.size + shift, typeID: $0.typeID)
-            }
-            spec.programs[p].lineRecords.append(to: &linked.lineInfo) {
-                LineRecord(
-                    instruction: Int($0.instructionOffset) / Instruction.size + shift,
-                    fileNameOffset: $0.fileNameOffset, lineOffset: $0.lineOffset, lineColumn: $0.lineColumn)
-            }
+            append(
+                spec.programs[p].functionRecords.map {
+                    FunctionRecord(instruction: Int($0.instructionOffset) / Instruction.size + shift, typeID: $0.typeID)
+                }, to: &linked.functionInfo)
+            append(
+                spec.programs[p].lineRecords.map {
+                    LineRecord(
+                        instruction: Int($0.instructionOffset) / Instruction.size + shift,
+                        fileNameOffset: $0.fileNameOffset,
+                        lineOffset: $0.lineOffset, lineColumn: $0.lineColumn)
+                }, to: &linked.lineInfo)
             for reference in spec.programs[p].references {
                 let at = base + reference.instruction
                 switch reference.target {
@@ -149,6 +152,11 @@ public enum Linker {
             linked.lineInfo.sort { $0.instruction < $1.instruction }
         }
         return linked
+    }
+
+    /// Appends `records` to `list`, taking them as they are when `list` is empty (the entry program's, the usual case).
+    private static func append<T>(_ records: [T], to list: inout [T]) {
+        if list.isEmpty { list = records } else { list += records }
     }
 
     private static func setLoad(_ linked: inout LinkedProgram, at: Int, source: UInt8, low: Int32, high: Int32) {

@@ -151,25 +151,37 @@ extension ObjectSpec {
             // usually come sorted; a sorted copy otherwise.
             let references = programs[p].references
             let inOrder = zip(references, references.dropFirst()).allSatisfy { $0.instruction <= $1.instruction }
-            let relocated = inOrder ? [] : references.map(\.instruction).sorted()
-            func relocatedInstruction(_ i: Int) -> Int { inOrder ? references[i].instruction : relocated[i] }
-            var next = 0, index = 0
             let instructions = programs[p].instructions
-            while index < instructions.count {
-                let insn = instructions[index]
-                while next < references.count, relocatedInstruction(next) < index { next += 1 }
-                let isRelocated = next < references.count && relocatedInstruction(next) == index
-                if !isRelocated,
-                    (insn.isLoadImmediate64 && insn.source != 0)
-                        || (insn.isCall && insn.source == PseudoSource.kfuncCall)
-                {
-                    throw .invalidInstruction(
-                        program: programs[p].name, instruction: index,
-                        reason: .kernelReferenceWithoutRelocation(call: insn.isCall, source: insn.source))
-                }
-                index += insn.isLoadImmediate64 ? 2 : 1
+            let found =
+                inOrder
+                ? Self.kernelReferenceWithoutRelocation(instructions, relocated: references.lazy.map { $0.instruction })
+                : Self.kernelReferenceWithoutRelocation(instructions, relocated: references.map(\.instruction).sorted())
+            if let (index, insn) = found {
+                throw .invalidInstruction(
+                    program: programs[p].name, instruction: index,
+                    reason: .kernelReferenceWithoutRelocation(call: insn.isCall, source: insn.source))
             }
         }
+    }
+
+    /// The first instruction carrying a kernel reference that no relocation (`relocated`: their
+    /// instruction indices, ascending) accounts for.
+    private static func kernelReferenceWithoutRelocation(
+        _ instructions: [Instruction], relocated: some RandomAccessCollection<Int>
+    ) -> (index: Int, instruction: Instruction)? {
+        var next = relocated.startIndex, index = 0
+        while index < instructions.count {
+            let insn = instructions[index]
+            while next != relocated.endIndex, relocated[next] < index { relocated.formIndex(after: &next) }
+            let isRelocated = next != relocated.endIndex && relocated[next] == index
+            if !isRelocated,
+                (insn.isLoadImmediate64 && insn.source != 0) || (insn.isCall && insn.source == PseudoSource.kfuncCall)
+            {
+                return (index, insn)
+            }
+            index += insn.isLoadImmediate64 ? 2 : 1
+        }
+        return nil
     }
 
     /// The program among `candidates` (indices of one section's programs, in offset order) whose instructions include `instruction`.

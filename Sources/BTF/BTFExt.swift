@@ -154,19 +154,6 @@ public enum ExtRun<R: ExtRecord>: Sendable {
         case let .copied(records): records.map(transform)
         }
     }
-
-    /// Appends the records, transformed, to `list` (no array of them made on the way).
-    @inlinable
-    public func append<T>(to list: inout [T], _ transform: (R) -> T) {
-        switch self {
-        case let .view(records, range):
-            if list.isEmpty { list.reserveCapacity(range.count) }
-            for i in range { list.append(transform(records[i])) }
-        case let .copied(records):
-            if list.isEmpty { list.reserveCapacity(records.count) }
-            for record in records { list.append(transform(record)) }
-        }
-    }
 }
 
 /// A record kind of `.BTF.ext`.
