@@ -1,5 +1,4 @@
 import BPFObject
-import ELF64
 import Glibc
 import Synchronization
 
@@ -75,15 +74,10 @@ public struct LoadedObject: ~Copyable {
 }
 
 /// The first index of each name in a list, made when first asked for and forgotten when the list
-/// grows. Open addressing over the keyed ``ByteHash`` of the names' UTF-8: no `Hasher` per name.
+/// grows. Names compare as Swift strings (canonically equivalent names are one name), in the
+/// table as in the search in place, as `ObjectSpec.map(named:)` and the slot checks compare them.
 final class FirstIndexByName: Sendable {
-    private struct Table {
-        let names: [String]
-        /// Slot → index + 1 (0: free); a power of two at least twice the names.
-        var slots: [UInt32]
-        let mask: Int
-    }
-    private let table = Mutex<Table?>(nil)
+    private let table = Mutex<[String: Int]?>(nil)
     /// Lists of up to this many names are searched in place, with no table.
     private static let searchLimit = 16
 
@@ -102,39 +96,17 @@ final class FirstIndexByName: Sendable {
     /// The index of the first of `names()` equal to `name`; `names` is read only to make the table.
     func index(of name: String, names: () -> [String]) -> Int? {
         table.withLock { table in
-            if table == nil { table = Self.make(names()) }
-            guard let table else { return nil }
-            var slot = Int(truncatingIfNeeded: Self.hash(name)) & table.mask
-            while table.slots[slot] != 0 {
-                let index = Int(table.slots[slot] - 1)
-                if table.names[index] == name { return index }
-                slot = (slot + 1) & table.mask
+            if table == nil {
+                let list = names()
+                var made: [String: Int] = [:]
+                made.reserveCapacity(list.count)
+                for (index, name) in list.enumerated() where made[name] == nil { made[name] = index }
+                table = made
             }
-            return nil
+            return table?[name]
         }
     }
 
     /// Drops the table (the list changed).
     func forget() { table.withLock { $0 = nil } }
-
-    private static func make(_ names: [String]) -> Table {
-        var count = 16
-        while count < 2 * names.count { count *= 2 }
-        var slots = [UInt32](filling: count, with: 0)
-        let mask = count - 1
-        for (index, name) in names.enumerated() {
-            var slot = Int(truncatingIfNeeded: hash(name)) & mask
-            while slots[slot] != 0 {
-                if names[Int(slots[slot] - 1)] == name { break }  // the first of a name stays
-                slot = (slot + 1) & mask
-            }
-            if slots[slot] == 0 { slots[slot] = UInt32(index + 1) }
-        }
-        return Table(names: names, slots: slots, mask: mask)
-    }
-
-    private static func hash(_ name: String) -> UInt64 {
-        var text = name
-        return text.withUTF8 { ByteHash.hash($0) }
-    }
 }

@@ -318,4 +318,19 @@ struct FirstIndexByNameTests {
         table?.forget()
         #expect(FirstIndexByName.index(of: "late", in: table, names.count) { names[$0] } == 20)
     }
+
+    @Test("canonically equivalent names are one name, in the table as in the search in place (the first wins)")
+    func canonicalEquivalence() {
+        for count in [10, 20] {
+            var names = (0..<count).map { "n\($0)" }
+            names[1] = "cafe\u{301}"
+            names[2] = "caf\u{e9}"
+            names[3] = "K"
+            let table = FirstIndexByName.forList(of: count)
+            for probe in ["cafe\u{301}", "caf\u{e9}"] {
+                #expect(FirstIndexByName.index(of: probe, in: table, count) { names[$0] } == 1, "\(count)")
+            }
+            #expect(FirstIndexByName.index(of: "\u{212A}", in: table, count) { names[$0] } == 3)  // KELVIN SIGN is K
+        }
+    }
 }
