@@ -21,13 +21,19 @@ final class KernelTargets {
 
     /// vmlinux's BTF (`LoadOptions.kernelBTFPath`), its name index built on two threads.
     func vmlinux() throws(LoadError) -> BTF {
+        let btf = try vmlinuxTypes()
+        btf.nameIndex(concurrently: Threads.pair)  // once: a no-op when built
+        return btf
+    }
+
+    /// vmlinux's BTF, read once, without its name index (what a few lookups by scan need).
+    private func vmlinuxTypes() throws(LoadError) -> BTF {
         if let vmlinuxBTF { return vmlinuxBTF }
         let btf: BTF
         Self.reads.withLock { $0[options.kernelBTFPath, default: 0] += 1 }
         do { btf = try BTF(contentsOfFile: options.kernelBTFPath) } catch {
             throw .kernelBTF(path: options.kernelBTFPath, error: error)
         }
-        btf.nameIndex(concurrently: Threads.pair)
         vmlinuxBTF = btf
         return btf
     }
@@ -67,7 +73,7 @@ final class KernelTargets {
     /// The configuration `__kconfig` externs read: the caller's, else the running kernel's.
     func kernelConfig() -> KernelConfig {
         if let configuration { return configuration }
-        let config = options.kernelConfig ?? KernelConfig.running(kernelBTF: try? vmlinux())
+        let config = options.kernelConfig ?? KernelConfig.running(kernelBTF: try? vmlinuxTypes())
         configuration = config
         return config
     }

@@ -28,12 +28,13 @@ extension KernelConfig {
         }
         if let code = kernelVersionCode(release: release) { config["LINUX_KERNEL_VERSION"] = String(code) }
         // bpf_get_attach_cookie came with BPF cookies (5.15); syscall wrappers are named __<arch>_sys_*.
+        // (Three names: looked up by a scan, not through vmlinux's name index, which a load may not need.)
         config["LINUX_HAS_BPF_COOKIE"] =
-            btf?.firstTypeID(named: "bpf_get_attach_cookie_trace", kind: .function) != nil
-                || btf?.firstTypeID(named: "bpf_get_attach_cookie", kind: .function) != nil ? "y" : "n"
+            btf?.containsType(named: "bpf_get_attach_cookie_trace", kind: .function) == true
+                || btf?.containsType(named: "bpf_get_attach_cookie", kind: .function) == true ? "y" : "n"
         let prefix = machine == "x86_64" ? "__x64" : machine == "aarch64" ? "__arm64" : "__\(machine)"
         config["LINUX_HAS_SYSCALL_WRAPPER"] =
-            btf?.firstTypeID(named: prefix + "_sys_bpf", kind: .function) != nil ? "y" : "n"
+            btf?.containsType(named: prefix + "_sys_bpf", kind: .function) == true ? "y" : "n"
         return config
     }
 }

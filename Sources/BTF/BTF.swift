@@ -200,6 +200,19 @@ public final class BTF: @unchecked Sendable {
         }
     }
 
+    /// Whether an own type of `kind` is named `name`, found by scanning type headers and comparing
+    /// names in place: for a few lookups in a large blob, far cheaper than making the name index.
+    public func containsType(named name: String, kind: Kind) -> Bool {
+        var name = name
+        return name.withUTF8 { utf8 in
+            let wanted = ByteString(utf8), words = typeWords
+            return offsets.contains {
+                UInt8(truncatingIfNeeded: words.u32(Int($0) + 4) >> 24) & 0x1f == kind.rawValue
+                    && strings.hasString(wanted, at: words.u32(Int($0)))
+            }
+        }
+    }
+
     /// Whether an own type of `kind` has `vlen` (for a FUNC, its linkage; for an aggregate, its
     /// member count), found by scanning type headers alone.
     public func containsType(ofKind kind: Kind, vlen: UInt16) -> Bool {

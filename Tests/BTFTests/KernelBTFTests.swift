@@ -31,6 +31,23 @@ struct KernelBTFTests {
             ]))
     }
 
+    @Test("a lookup by scan (containsType(named:kind:)) agrees with the name index, for names present and absent")
+    func lookupByScan() {
+        let names = [
+            "bpf_get_attach_cookie", "__x64_sys_bpf", "task_struct", "pid_t", "int", "bpf_prog_type",
+            "no_such_type_swiftbpf", "task_struc", "task_structx",
+        ]
+        for name in names {
+            for kind in [Kind.function, .struct, .typedef, .int, .enum] {
+                #expect(
+                    btf.containsType(named: name, kind: kind) == (btf.firstTypeID(named: name, kind: kind) != nil),
+                    "\(name) \(kind)")
+            }
+        }
+        // Anonymous types have the empty name (the name index leaves them out).
+        #expect(btf.containsType(named: "", kind: .pointer) && btf.containsType(named: "", kind: .struct))
+    }
+
     @Test("struct task_struct: members and sizes")
     func taskStruct() throws {
         let ids = btf.typeIDs(named: "task_struct", kind: .struct)
