@@ -49,60 +49,141 @@ package struct DedupTypes {
     /// `keepBelow` is a base type's and stays); a reference past `btf`'s last type is an error.
     mutating func append(_ btf: BTF, shift: UInt32, keepBelow: UInt32) throws(BTFError) {
         let end = btf.endID
-        for index in 0..<btf.ownTypeCount {
-            _ = try append(record: index, of: btf) { (reference, id) throws(BTFError) in
-                guard reference < end else { throw BTFError(.typeIDOutOfRange(reference, count: Int(end)), typeID: id) }
-                return reference >= keepBelow ? reference + shift : reference  // below the total count: no overflow
-            }
+        try append(records: 0..<btf.ownTypeCount, of: btf) { (reference, id) throws(BTFError) in
+            guard reference < end else { throw BTFError(.typeIDOutOfRange(reference, count: Int(end)), typeID: id) }
+            return reference >= keepBelow ? reference + shift : reference  // below the total count: no overflow
         }
     }
 
-    /// Appends own type number `index` of `btf` (its id less `firstID`) and returns its id here;
-    /// each type reference it holds becomes `reference(old, id in btf)`. The record is read in
-    /// place (the index pass proved it whole): a name is its bytes' id; an offset past the string
-    /// section, or a name past ``ByteString/maximumLength``, is an error.
+    /// Appends the own types numbered `indices` of `btf` (their ids less `firstID`), in that order,
+    /// their references as they are (in `btf`'s ids: for ``renumberReferences(from:map:firstID:)``
+    /// to rewrite once every record is in).
+    package mutating func append(records indices: some Collection<Int>, of btf: BTF) throws(BTFError) {
+        try append(records: indices, of: btf) { (reference, _) throws(BTFError) in reference }
+    }
+
+    /// Appends records `indices` of `btf`; each type reference they hold becomes `reference(old,
+    /// id in btf)`. A name is its bytes' id; an offset past the string section, or a name past
+    /// ``ByteString/maximumLength``, is an error (and nothing is appended but names).
     @inline(__always)
     private mutating func append(
-        record index: Int, of btf: BTF, reference: (UInt32, TypeID) throws(BTFError) -> UInt32
-    ) throws(BTFError) -> TypeID {
-        let record = btf.typeWords, strings = btf.strings
-        func name(_ offset: UInt32, _ id: TypeID, at: Int) throws(BTFError) -> UInt32 {
-            if offset == 0 { return 0 }
-            guard strings.contains(offset) else {
-                throw BTFError(.stringOffsetOutOfRange(offset, size: strings.size), offset: at, typeID: id)
-            }
-            guard let string = strings.string(at: offset) else {
-                throw BTFError(.stringTooLong(offset, limit: ByteString.maximumLength), offset: at, typeID: id)
-            }
-            return interner.intern(string)
-        }
-        let id = btf.firstID + TypeID(index)
-        let at = Int(btf.offsets[index])
-        let info = record.u32(at + 4)
-        guard let kind = Kind(rawValue: UInt8(truncatingIfNeeded: info >> 24) & 0x1f) else {
-            throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), typeID: id)
-        }
-        kinds.append(kind)
-        names.append(try name(record.u32(at), id, at: at))
-        infos.append(info)  // whole, reserved bits too: libbpf compares the word
-        let third = record.u32(at + 8)
-        sizes.append(kind.hasTypeReference ? try reference(third, id) : third)
-        for word in 0..<kind.trailingSize(vlen: Int(info & 0xffff)) / 4 {
-            let value = record.u32(at + 12 + 4 * word)
-            switch Self.role(kind, word: word) {
-            case .name: words.append(try name(value, id, at: at))
-            case .reference: words.append(try reference(value, id))
-            case .value: words.append(value)
-            }
-        }
-        starts.append(words.count)
-        return TypeID(kinds.count - 1)
+        records indices: some Collection<Int>, of btf: BTF, reference: (UInt32, TypeID) throws(BTFError) -> UInt32
+    ) throws(BTFError) {
+        btf.byteOrder == .host
+            ? try append(records: indices, of: btf, HostOrder.self, reference: reference)
+            : try append(records: indices, of: btf, SwappedOrder.self, reference: reference)
     }
 
-    /// Appends own type number `index` of `btf`, its references as they are (in `btf`'s ids: for
-    /// ``renumberReferences(from:map:firstID:)`` to rewrite once every record is in).
-    package mutating func append(record index: Int, of btf: BTF) throws(BTFError) -> TypeID {
-        try append(record: index, of: btf) { (reference, _) throws(BTFError) in reference }
+    /// ``append(records:of:reference:)`` in the byte order `Order` (no branch on it per word).
+    /// Each record is read in place, word by word in its kind's layout (the index pass proved it
+    /// whole, its size `Kind.recordSize`, which these loops follow entry for entry), into one
+    /// scratch allocation sized from the records' extents, then appended to the columns at once:
+    /// no capacity or uniqueness check per word.
+    private mutating func append<Order: WordOrder>(
+        records indices: some Collection<Int>, of btf: BTF, _: Order.Type,
+        reference: (UInt32, TypeID) throws(BTFError) -> UInt32
+    ) throws(BTFError) {
+        let count = indices.count
+        guard count > 0 else { return }
+        let offsets = btf.offsets, record = btf.typeWords, strings = btf.strings, typeBytes = btf.types.count
+        func extent(_ index: Int) -> Int {
+            (index + 1 < offsets.count ? Int(offsets[index + 1]) : typeBytes) - Int(offsets[index])
+        }
+        var trailing = 0  // the words after the headers, all records together
+        for index in indices { trailing += (extent(index) - 12) / 4 }
+        // One allocation: starts (count), then names, infos, sizes (count each) and the trailing
+        // words, then kinds (count bytes).
+        let wordCount = 3 * count + trailing
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 8 * count + 4 * wordCount + count, alignment: 8)
+        defer { scratch.deallocate() }
+        let startsOut = scratch.bindMemory(to: Int.self, capacity: count)
+        let wordsOut = (scratch + 8 * count).bindMemory(to: UInt32.self, capacity: wordCount)
+        let kindsOut = (scratch + 8 * count + 4 * wordCount).bindMemory(to: Kind.self, capacity: count)
+        var w = 3 * count  // the next trailing word
+        func put(_ value: UInt32) {
+            precondition(w < wordCount, "a record's words past its extent")
+            wordsOut[w] = value
+            w += 1
+        }
+        let firstWord = words.count
+        var i = 0
+        for index in indices {
+            let id = btf.firstID + TypeID(index)
+            let at = Int(offsets[index])
+            func name(_ offset: UInt32) throws(BTFError) -> UInt32 {
+                if offset == 0 { return 0 }
+                guard let string = strings.string(at: offset) else {
+                    guard strings.contains(offset) else {
+                        throw BTFError(.stringOffsetOutOfRange(offset, size: strings.size), offset: at, typeID: id)
+                    }
+                    throw BTFError(.stringTooLong(offset, limit: ByteString.maximumLength), offset: at, typeID: id)
+                }
+                return interner.intern(string)
+            }
+            func u32(_ offset: Int) -> UInt32 { record.u32(offset, Order.self) }
+            let info = u32(at + 4)
+            guard let kind = Kind(rawValue: UInt8(truncatingIfNeeded: info >> 24) & 0x1f) else {
+                throw BTFError(.unknownKind(UInt8(truncatingIfNeeded: info >> 24) & 0x1f), typeID: id)
+            }
+            kindsOut[i] = kind
+            wordsOut[i] = try name(u32(at))
+            wordsOut[count + i] = info  // whole, reserved bits too: libbpf compares the word
+            let third = u32(at + 8)
+            wordsOut[2 * count + i] = kind.hasTypeReference ? try reference(third, id) : third
+            let vlen = Int(info & 0xffff)
+            var r = at + 12
+            switch kind {
+            case .struct, .union:  // name, type, offset
+                for _ in 0..<vlen {
+                    put(try name(u32(r)))
+                    put(try reference(u32(r + 4), id))
+                    put(u32(r + 8))
+                    r += 12
+                }
+            case .enum:  // name, value
+                for _ in 0..<vlen {
+                    put(try name(u32(r)))
+                    put(u32(r + 4))
+                    r += 8
+                }
+            case .enum64:  // name, low, high
+                for _ in 0..<vlen {
+                    put(try name(u32(r)))
+                    put(u32(r + 4))
+                    put(u32(r + 8))
+                    r += 12
+                }
+            case .functionProto:  // name, type
+                for _ in 0..<vlen {
+                    put(try name(u32(r)))
+                    put(try reference(u32(r + 4), id))
+                    r += 8
+                }
+            case .dataSection:  // type, offset, size
+                for _ in 0..<vlen {
+                    put(try reference(u32(r), id))
+                    put(u32(r + 4))
+                    put(u32(r + 8))
+                    r += 12
+                }
+            case .array:  // element type, index type, count
+                put(try reference(u32(r), id))
+                put(try reference(u32(r + 4), id))
+                put(u32(r + 8))
+            case .int, .variable, .declTag:  // encoding, linkage, component index
+                put(u32(r))
+            default: break
+            }
+            startsOut[i] = firstWord + w - 3 * count
+            i += 1
+        }
+        precondition(w == wordCount, "records' words short of their extents")
+        kinds.append(contentsOf: UnsafeBufferPointer(start: kindsOut, count: count))
+        names.append(contentsOf: UnsafeBufferPointer(start: wordsOut, count: count))
+        infos.append(contentsOf: UnsafeBufferPointer(start: wordsOut + count, count: count))
+        sizes.append(contentsOf: UnsafeBufferPointer(start: wordsOut + 2 * count, count: count))
+        words.append(contentsOf: UnsafeBufferPointer(start: wordsOut + 3 * count, count: trailing))
+        starts.append(contentsOf: UnsafeBufferPointer(start: startsOut, count: count))
     }
 
     /// Rewrites the references of types `start...` through `map` (the new id of the type

@@ -45,9 +45,7 @@ extension BPFLinker {
             kept.append(i)
         }
         let start = TypeID(types.count)
-        for i in kept {
-            _ = try LinkInput.reading(name) { () throws(BTFError) in try types.append(record: i, of: btf) }
-        }
+        try LinkInput.reading(name) { () throws(BTFError) in try types.append(records: kept, of: btf) }
         // A reference outside the input, or to a type left out (a VAR of a dropped section), names
         // the input's type holding it.
         func failure(_ reference: UInt32, _ referrer: TypeID) -> LinkError {
