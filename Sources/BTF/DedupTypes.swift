@@ -58,7 +58,7 @@ package struct DedupTypes {
     /// Appends the own types numbered `indices` of `btf` (their ids less `firstID`), in that order,
     /// their references as they are (in `btf`'s ids: for ``renumberReferences(from:map:firstID:)``
     /// to rewrite once every record is in).
-    package mutating func append(records indices: some Collection<Int>, of btf: BTF) throws(BTFError) {
+    package mutating func append(records indices: [Int], of btf: BTF) throws(BTFError) {
         try append(records: indices, of: btf) { (reference, _) throws(BTFError) in reference }
     }
 
