@@ -480,10 +480,20 @@ struct Deduplication {
     /// recursion on a stack): returns the representative.
     private mutating func reference(_ root: UInt32) throws(BTFError) -> UInt32 {
         if let done = try enter(root) { return done }
+        // Most reference types hold one reference, to a type decided before them: no walk.
+        switch types.kinds[Int(root)] {
+        case .array, .functionProto: break
+        default:
+            let child = types.sizes[Int(root)]
+            if isMapped(child) {
+                types.sizes[Int(root)] = resolve(child)
+                return finishReference(Int(root))
+            }
+        }
         var stack: [(id: Int, next: Int)] = []
         swap(&stack, &referenceStack)  // the walks share one buffer: no allocation per walk
         defer { swap(&stack, &referenceStack) }
-        stack.removeAll(keepingCapacity: true)
+        if !stack.isEmpty { stack.removeAll(keepingCapacity: true) }  // left by a walk that threw
         stack.append((Int(root), 0))
         var result = root
         while let top = stack.last {
@@ -588,13 +598,51 @@ struct Deduplication {
             words.append(offset(types.names[id]))
             words.append(types.infos[id])
             words.append(kind.hasTypeReference ? try newID(types.sizes[id]) : types.sizes[id])
-            let start = types.starts[id]
-            for index in 0..<types.starts[id + 1] - start {
-                let word = types.words[start + index]
-                switch DedupTypes.role(kind, word: index) {
-                case .name: words.append(offset(word))
-                case .reference: words.append(try newID(word))
-                case .value: words.append(word)
+            // The words after the header, entry by entry in the kind's layout (as appended).
+            var w = types.starts[id]
+            let end = types.starts[id + 1]
+            switch kind {
+            case .struct, .union:  // name, type, offset
+                while w < end {
+                    words.append(offset(types.words[w]))
+                    words.append(try newID(types.words[w + 1]))
+                    words.append(types.words[w + 2])
+                    w += 3
+                }
+            case .enum:  // name, value
+                while w < end {
+                    words.append(offset(types.words[w]))
+                    words.append(types.words[w + 1])
+                    w += 2
+                }
+            case .enum64:  // name, low, high
+                while w < end {
+                    words.append(offset(types.words[w]))
+                    words.append(types.words[w + 1])
+                    words.append(types.words[w + 2])
+                    w += 3
+                }
+            case .functionProto:  // name, type
+                while w < end {
+                    words.append(offset(types.words[w]))
+                    words.append(try newID(types.words[w + 1]))
+                    w += 2
+                }
+            case .dataSection:  // type, offset, size
+                while w < end {
+                    words.append(try newID(types.words[w]))
+                    words.append(types.words[w + 1])
+                    words.append(types.words[w + 2])
+                    w += 3
+                }
+            case .array:  // element type, index type, count
+                words.append(try newID(types.words[w]))
+                words.append(try newID(types.words[w + 1]))
+                words.append(types.words[w + 2])
+            default:  // values only (INT, VAR, DECL_TAG: one word)
+                while w < end {
+                    words.append(types.words[w])
+                    w += 1
                 }
             }
         }
@@ -612,6 +660,9 @@ struct HashHeads {
     private var values: [UInt32] = []
     /// The slots in use, in the order filled: what ``updateEach(_:)`` visits (not every slot).
     private var occupied: [UInt32] = []
+    /// The per-process secret mixed into probe starts, read once per table (a static read costs a
+    /// call to its lazy initialiser each time).
+    private let secret = NameHash.Key.process.k1
 
     init() {}
 
@@ -627,7 +678,7 @@ struct HashHeads {
     /// The newest id with `hash`, or 0.
     subscript(hash: Int) -> UInt32 {
         guard !keys.isEmpty else { return 0 }
-        var slot = Self.start(hash, keys.count)
+        var slot = start(hash)
         while values[slot] != 0 {
             if keys[slot] == hash { return values[slot] }
             slot = (slot + 1) & (keys.count - 1)
@@ -643,7 +694,7 @@ struct HashHeads {
     /// Records `id` as the newest of `hash`; returns the previous newest (0: none).
     mutating func insert(_ hash: Int, _ id: UInt32) -> UInt32 {
         if (occupied.count + 1) * 4 > keys.count * 3 { grow() }
-        var slot = Self.start(hash, keys.count)
+        var slot = start(hash)
         while values[slot] != 0 {
             if keys[slot] == hash {
                 defer { values[slot] = id }
@@ -660,14 +711,12 @@ struct HashHeads {
     /// Where probing starts: the hash mixed with a per-process secret (splitmix64's finalizer), so
     /// that signatures crafted to share a probe run cannot be computed offline (an unkeyed start let
     /// 40,000 crafted INTs take 2 s).
-    private static func start(_ hash: Int, _ capacity: Int) -> Int {
+    private func start(_ hash: Int) -> Int {
         var x = UInt64(bitPattern: Int64(hash)) ^ secret
         x = (x ^ (x >> 30)) &* 0xbf58_476d_1ce4_e5b9
         x = (x ^ (x >> 27)) &* 0x94d0_49bb_1331_11eb
-        return Int(truncatingIfNeeded: x ^ (x >> 31)) & (capacity - 1)
+        return Int(truncatingIfNeeded: x ^ (x >> 31)) & (keys.count - 1)
     }
-
-    private static let secret = NameHash.Key.process.k1
 
     private mutating func grow() {
         let old = occupied.map { (keys[Int($0)], values[Int($0)]) }

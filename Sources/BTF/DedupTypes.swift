@@ -279,10 +279,10 @@ package struct DedupTypes {
     func checkReferenceTargets() throws(BTFError) {
         for id in Int(firstOwnID)..<count {
             let kind = kinds[id]
-            for index in 0..<referenceCount(of: id) {
-                let target = Int(self[referenceSlot(of: id, index)])
+            func check(_ reference: UInt32) throws(BTFError) {
+                let target = Int(reference)
                 guard target < count else {
-                    throw BTFError(.typeIDOutOfRange(TypeID(target), count: count), typeID: TypeID(id))
+                    throw BTFError(.typeIDOutOfRange(reference, count: count), typeID: TypeID(id))
                 }
                 let allowed =
                     switch kinds[target] {
@@ -291,9 +291,20 @@ package struct DedupTypes {
                     case .variable: kind == .declTag
                     default: true
                     }
-                guard allowed else {
-                    throw BTFError(.unexpectedKind(TypeID(target), kinds[target]), typeID: TypeID(id))
-                }
+                guard allowed else { throw BTFError(.unexpectedKind(reference, kinds[target]), typeID: TypeID(id)) }
+            }
+            // In libbpf's visiting order (``referenceSlot(of:_:)``'s), each kind's words by its layout.
+            let start = starts[id], end = starts[id + 1]
+            switch kind {
+            case .struct, .union: for w in stride(from: start + 1, to: end, by: 3) { try check(words[w]) }
+            case .dataSection: for w in stride(from: start, to: end, by: 3) { try check(words[w]) }
+            case .functionProto:
+                try check(sizes[id])
+                for w in stride(from: start + 1, to: end, by: 2) { try check(words[w]) }
+            case .array:
+                try check(words[start])
+                try check(words[start + 1])
+            default: if kind.hasTypeReference { try check(sizes[id]) }
             }
         }
     }

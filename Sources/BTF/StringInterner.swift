@@ -12,6 +12,8 @@ struct StringInterner {
     private var hashes: [UInt64] = [0]
     /// Slot → string id + 1 (0: free); a power of two, at most half full.
     private var slots: [UInt32] = []
+    /// The hash key, read once (a static read calls its lazy initialiser each time).
+    private let key = NameHash.Key.process
 
     init(capacity: Int = 0) {
         var size = 64
@@ -35,7 +37,7 @@ struct StringInterner {
     /// The id of `string`, numbered anew if it was not met before.
     mutating func intern(_ string: ByteString) -> UInt32 {
         guard !string.isEmpty else { return 0 }
-        let hash = NameHash.hash(string.utf8, key: .process)
+        let hash = NameHash.hash(string.utf8, key: key)
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while slots[slot] != 0 {
