@@ -464,13 +464,19 @@ struct Deduplication {
 
     /// A forward declaration becomes the one struct (union) of its name and kind, when there is one.
     private mutating func resolveForwards() {
-        var byName: [UInt32: UInt32] = [:]  // name → the only representative struct/union of it, or 0
+        let own = Int(types.firstOwnID)..<types.count
+        guard own.contains(where: { types.kinds[$0] == .forward && map[$0] == UInt32($0) }) else { return }
+        // Name id → the only representative struct/union of it, 0 for none, `unprocessed` for several
+        // (names are dense ids: an array, no hashing).
+        var byName = [UInt32](filling: types.strings.count, with: 0)
         for id in 1..<types.count where types.kinds[id] == .struct || types.kinds[id] == .union {
             guard map[id] == UInt32(id) else { continue }
-            byName[types.names[id]] = byName[types.names[id]] == nil ? UInt32(id) : 0
+            let name = Int(types.names[id])
+            byName[name] = byName[name] == 0 ? UInt32(id) : Self.unprocessed
         }
-        for id in Int(types.firstOwnID)..<types.count where types.kinds[id] == .forward && map[id] == UInt32(id) {
-            guard let candidate = byName[types.names[id]], candidate != 0 else { continue }
+        for id in own where types.kinds[id] == .forward && map[id] == UInt32(id) {
+            let candidate = byName[Int(types.names[id])]
+            guard candidate != 0, candidate != Self.unprocessed else { continue }
             let wanted: Kind = types.kindFlag(id) ? .union : .struct
             if types.kinds[Int(candidate)] == wanted { map[id] = candidate }
         }
