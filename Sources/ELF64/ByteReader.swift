@@ -94,6 +94,13 @@ public struct Record: @unchecked Sendable {
         return Order.isSwapped ? raw.byteSwapped : raw
     }
 
+    /// The 64-bit word at `offset` in the byte order `Order` (as ``u32(_:_:)``).
+    @inlinable @inline(__always)
+    public func u64<Order: WordOrder>(_ offset: Int, _: Order.Type) -> UInt64 {
+        let raw = uncheckedLoad(offset, as: UInt64.self)
+        return Order.isSwapped ? raw.byteSwapped : raw
+    }
+
     /// The `size` bytes at `offset` as a record of their own (the same precondition as a read).
     @inlinable
     public func record(at offset: Int, size: Int) -> Record {

@@ -56,20 +56,29 @@ public struct SectionList: RandomAccessCollection, @unchecked Sendable {
 
     public subscript(index: Int) -> Section {
         precondition(index >= 0 && index < endIndex, "section index out of range")
+        return order == .host ? section(index, HostOrder.self) : section(index, SwappedOrder.self)
+    }
+
+    /// Section `index` (in range), its fields read in the byte order `Order`: no branch on the
+    /// order per field.
+    @inline(__always)
+    private func section<Order: WordOrder>(_ index: Int, _: Order.Type) -> Section {
         // The header table's range was checked against the file on open.
         let header = Record(headers, order: order).record(at: index * Section.headerSize, size: Section.headerSize)
-        let type = SectionType(rawValue: header.u32(4))
-        let offset = header.u64(24), size = header.u64(32)
+        func u32(_ offset: Int) -> UInt32 { header.u32(offset, Order.self) }
+        func u64(_ offset: Int) -> UInt64 { header.u64(offset, Order.self) }
+        let type = SectionType(rawValue: u32(4))
+        let offset = u64(24), size = u64(32)
         let data =
             type.rawValue != SectionType.nobits.rawValue && type.rawValue != SectionType.null.rawValue
             ? UnsafeRawBufferPointer(start: bytes.baseAddress.unsafelyUnwrapped + Int(offset), count: Int(size))
             : UnsafeRawBufferPointer(start: nil, count: 0)
-        let nameOffset = header.u32(0)
+        let nameOffset = u32(0)
         let name = nameOffset == 0 && names.isEmpty ? .empty : (ByteString(in: names, at: UInt64(nameOffset)) ?? .empty)
         return Section(
-            index: index, name: name, type: type, flags: SectionFlags(rawValue: header.u64(8)),
-            address: header.u64(16), offset: offset, size: size, link: header.u32(40), info: header.u32(44),
-            alignment: header.u64(48), entrySize: header.u64(56), data: data,
+            index: index, name: name, type: type, flags: SectionFlags(rawValue: u64(8)),
+            address: u64(16), offset: offset, size: size, link: u32(40), info: u32(44),
+            alignment: u64(48), entrySize: u64(56), data: data,
             headerOffset: headerTableOffset + index * Section.headerSize)
     }
 }
