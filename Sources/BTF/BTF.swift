@@ -280,6 +280,8 @@ public final class BTF: @unchecked Sendable {
     }
 
     /// Own type `id`'s record offset (a record the index pass proved whole), kind and info word.
+    /// Inlined: the header walks (``resolve(_:)``, ``pointerTarget(of:)``…) call it per step.
+    @inline(__always)
     private func ownRecord(_ id: TypeID) throws(BTFError) -> (at: Int, kind: Kind, info: UInt32) {
         let index = Int(id - firstID)
         guard index < offsets.count else { throw BTFError(.typeIDOutOfRange(id, count: Int(endID)), typeID: id) }
