@@ -24,6 +24,8 @@ extension ObjectSpec {
     }
 
     private func checkForLoad(mapAt index: Int, _ slotNames: SlotNames, isKconfig: Bool) throws(ObjectError) {
+        // Most maps receive nothing from the loader: nothing to check, and no copy of their spec.
+        guard !maps[index].contents.isEmpty || !maps[index].slots.isEmpty || isKconfig else { return }
         let map = maps[index]
         func fail(_ reason: MapProblem) -> ObjectError {
             .invalidMap(name: map.name, section: map.origin.description, reason: reason)
