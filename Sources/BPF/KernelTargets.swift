@@ -70,10 +70,11 @@ final class KernelTargets {
         do { return [try BTF(contentsOfFile: path)] } catch { throw .kernelBTF(path: path, error: error) }
     }
 
-    /// The configuration `__kconfig` externs read: the caller's, else the running kernel's.
-    func kernelConfig() -> KernelConfig {
+    /// The configuration `__kconfig` externs read: the caller's, else the running kernel's options
+    /// `names` (the load's externs; what the first call asks for is what the load keeps).
+    func kernelConfig(keeping names: [String]) -> KernelConfig {
         if let configuration { return configuration }
-        let config = options.kernelConfig ?? KernelConfig.running(kernelBTF: try? vmlinuxTypes())
+        let config = options.kernelConfig ?? KernelConfig.running(keeping: names) { try? vmlinuxTypes() }
         configuration = config
         return config
     }

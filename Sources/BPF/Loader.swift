@@ -301,7 +301,7 @@ extension ObjectSpec {
             let map = try createMap(spec, btf: btf, options, context)
             var contents = spec.contents
             if index == kconfigMap {
-                do { contents = try kconfigValues(kernel.kernelConfig()) } catch {
+                do { contents = try kconfigValues(kernel.kernelConfig(keeping: kconfigExterns.map(\.name))) } catch {
                     throw .spec(error)
                 }
             }

@@ -8,11 +8,36 @@ public struct KernelConfig: Sendable {
     /// Parses `.config` text: `CONFIG_X=value` lines and `# CONFIG_X is not set` (as `n`).
     public init(text: String) {
         var text = text
-        values = text.withUTF8 { Self.parse($0) }
+        values = text.withUTF8 { Self.parse($0) { _ in true } }
     }
 
-    /// Parses the text as bytes, line by line (a `\r` before a line's end is dropped).
-    private static func parse(_ text: UnsafeBufferPointer<UInt8>) -> [String: String] {
+    /// Parses only the options named `names` from `.config` text given as bytes: the other lines
+    /// are skipped, and no table of every option is made (what a load whose `__kconfig` externs
+    /// name a few of the kernel's thousands of options needs).
+    public init(text: UnsafeBufferPointer<UInt8>, keeping names: [String]) {
+        let wanted = names.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+        values = Self.parse(text) { name in Self.contains(wanted, name) }
+    }
+
+    /// Whether `sorted` (byte strings in lexicographic order) holds `name`, by binary search.
+    private static func contains(_ sorted: [[UInt8]], _ name: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        var low = 0, high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle].lexicographicallyPrecedes(name) {
+                low = middle + 1
+            } else {
+                high = middle
+            }
+        }
+        return low < sorted.count && sorted[low].elementsEqual(name)
+    }
+
+    /// Parses the text as bytes, line by line (a `\r` before a line's end is dropped), keeping the
+    /// options whose names `keep` accepts.
+    private static func parse(
+        _ text: UnsafeBufferPointer<UInt8>, keep: (Slice<UnsafeBufferPointer<UInt8>>) -> Bool
+    ) -> [String: String] {
         let notSet = Array(" is not set".utf8), commentedName = Array("# CONFIG_".utf8), name = Array("CONFIG_".utf8)
         var values: [String: String] = [:]
         guard let base = text.baseAddress else { return values }
@@ -29,8 +54,9 @@ public struct KernelConfig: Sendable {
             if line.starts(with: commentedName), line.count >= commentedName.count + notSet.count,
                 line.suffix(notSet.count).elementsEqual(notSet)
             {
-                values[String(decoding: line.dropFirst(2).dropLast(notSet.count), as: UTF8.self)] = "n"
-            } else if line.starts(with: name), let eq = line.firstIndex(of: UInt8(ascii: "=")) {
+                let option = line.dropFirst(2).dropLast(notSet.count)
+                if keep(option) { values[String(decoding: option, as: UTF8.self)] = "n" }
+            } else if line.starts(with: name), let eq = line.firstIndex(of: UInt8(ascii: "=")), keep(line[..<eq]) {
                 values[String(decoding: line[..<eq], as: UTF8.self)] = String(
                     decoding: line[(eq + 1)...], as: UTF8.self)
             }

@@ -15,6 +15,24 @@ struct KconfigTests {
         #expect(crlf.values == ["CONFIG_A": "y", "CONFIG_B": "n", "CONFIG_C": "", "CONFIG_": "n"])
     }
 
+    @Test("parsing only the options a load asks for gives the full parse's values of those options")
+    func parseKeeping() {
+        let text =
+            "CONFIG_A=y\r\n# CONFIG_B is not set\nCONFIG_AB=2\nCONFIG_A=m\nCONFIG_=x\n# CONFIG_ is not set\n"
+            + "CONFIG_LONG_NAME_PAST_SIXTEEN_BYTES=\"v\"\nCONFIG_NOVALUE\nCONFIG_Z=1"
+        var copy = text
+        let full = KernelConfig(text: text)
+        for names in [
+            ["CONFIG_A"], ["CONFIG_B", "CONFIG_A"], ["CONFIG_AB", "CONFIG_", "CONFIG_Z", "CONFIG_MISSING"],
+            ["CONFIG_LONG_NAME_PAST_SIXTEEN_BYTES", "CONFIG_LONG_NAME_PAST_SIXTEEN_BYTE", "CONFIG_NOVALUE"],
+            [], ["CONFIG_A", "CONFIG_A"],
+        ] {
+            let kept = copy.withUTF8 { KernelConfig(text: $0, keeping: names) }
+            #expect(kept.values == full.values.filter { names.contains($0.key) }, "\(names)")
+        }
+        #expect(copy.withUTF8 { KernelConfig(text: $0, keeping: ["CONFIG_A"]) }["CONFIG_A"] == "m")  // the last line wins
+    }
+
     @Test("KERNEL_VERSION codes")
     func versions() {
         #expect(kernelVersionCode(release: "6.18.44-fc-v657") == 0x06122c)

@@ -1,0 +1,232 @@
+/// The DEFLATE decoder: input bits least significant first, in a 64-bit buffer refilled a byte at
+/// a time up to 57 bits or the input's end, and the output so far.
+struct Inflater: ~Copyable {
+    private let input: [UInt8]
+    /// The next byte to load into the bit buffer.
+    private var position: Int
+    /// Loaded bits not yet used, the next one lowest; bits above `bitCount` are zero.
+    private var bitBuffer: UInt64 = 0
+    private var bitCount = 0
+    private let limit: Int
+    private let output: OutputBuffer
+
+    /// Decodes `input` from byte `start`, at most `limit` bytes out; `expected` (bounded by the
+    /// limit) sizes the output's first allocation.
+    init(_ input: [UInt8], start: Int, limit: Int, expected: Int) {
+        self.input = input
+        position = start
+        self.limit = limit
+        output = OutputBuffer(capacity: min(max(expected, 64), max(limit, 0)))
+    }
+
+    /// The byte offset after the last byte the stream used (one partly used counts).
+    var byteOffset: Int { position - bitCount / 8 }
+
+    @inline(__always)
+    private mutating func refill() {
+        while bitCount <= 56, position < input.count {
+            bitBuffer |= UInt64(input[position]) << UInt64(bitCount)
+            position += 1
+            bitCount += 8
+        }
+    }
+
+    @inline(__always)
+    private mutating func consume(_ n: Int) {
+        bitBuffer >>= UInt64(n)
+        bitCount -= n
+    }
+
+    /// The next `n` bits (at most 16) as a number, the first one lowest.
+    mutating func bits(_ n: Int) throws(Gzip.Failure) -> Int {
+        if bitCount < n {
+            refill()
+            guard bitCount >= n else { throw .truncated(at: position) }  // the input is used up
+        }
+        let value = Int(truncatingIfNeeded: bitBuffer) & (1 << n - 1)
+        consume(n)
+        return value
+    }
+
+    /// The next symbol of `code`.
+    mutating func decode(_ code: Huffman) throws(Gzip.Failure) -> Int {
+        if bitCount < 15 { refill() }  // after it, fewer than 15 bits means the input is used up
+        let entry = Int(code.fast[Int(truncatingIfNeeded: bitBuffer) & (1 << Huffman.fastBits - 1)])
+        if entry != 0 {
+            guard entry & 15 <= bitCount else { throw .truncated(at: position) }
+            consume(entry & 15)
+            return entry >> 4
+        }
+        // A code longer than the table's (or none): canonically, a bit at a time (as zlib's puff).
+        var value = 0, first = 0, index = 0
+        for length in 1...15 {
+            guard length <= bitCount else { throw .truncated(at: position) }
+            value |= Int(truncatingIfNeeded: bitBuffer >> UInt64(length - 1)) & 1
+            let count = code.counts[length]
+            if value - count < first {
+                consume(length)
+                return code.symbols[index + (value - first)]
+            }
+            index += count
+            first += count
+            first <<= 1
+            value <<= 1
+        }
+        consume(15)
+        throw .invalidCode(at: byteOffset)
+    }
+
+    private static let lengthBase = [
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227,
+        258,
+    ]
+    private static let lengthExtra = [
+        0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+    ]
+    private static let distanceBase = [
+        1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
+        2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
+    ]
+    private static let distanceExtra = [
+        0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
+    ]
+
+    /// The fixed codes of block type 1.
+    private static let fixed: (literals: Huffman, distances: Huffman) = {
+        var lengths = [Int](repeating: 8, count: 288)
+        for i in 144..<256 { lengths[i] = 9 }
+        for i in 256..<280 { lengths[i] = 7 }
+        return (Huffman(lengths: lengths[...])!, Huffman(lengths: [Int](repeating: 5, count: 30)[...])!)
+    }()
+
+    mutating func run() throws(Gzip.Failure) -> [UInt8] {
+        var last = 0
+        repeat {
+            last = try bits(1)
+            switch try bits(2) {
+            case 0: try stored()
+            case 1: try codes(Self.fixed.literals, Self.fixed.distances)
+            case 2:
+                let (literals, distances) = try dynamicTables()
+                try codes(literals, distances)
+            default: throw .invalidBlockType(at: byteOffset)
+            }
+        } while last == 0
+        return output.bytes
+    }
+
+    /// A stored block: the rest of the current byte dropped, then a length, its complement and the bytes.
+    private mutating func stored() throws(Gzip.Failure) {
+        position = byteOffset  // whole bytes loaded but not used go back to the input
+        (bitBuffer, bitCount) = (0, 0)
+        guard position + 4 <= input.count else { throw .truncated(at: position) }
+        let length = Int(input[position]) | Int(input[position + 1]) << 8
+        let complement = Int(input[position + 2]) | Int(input[position + 3]) << 8
+        guard length == ~complement & 0xffff else { throw .invalidStoredLength(at: position) }
+        position += 4
+        guard position + length <= input.count else { throw .truncated(at: position) }
+        guard output.count + length <= limit else { throw .outputTooLarge(limit: limit) }
+        input.withUnsafeBufferPointer { output.append(UnsafeBufferPointer(rebasing: $0[position..<position + length])) }
+        position += length
+    }
+
+    private mutating func dynamicTables() throws(Gzip.Failure) -> (Huffman, Huffman) {
+        let literalCount = try bits(5) + 257, distanceCount = try bits(5) + 1, codeCount = try bits(4) + 4
+        guard literalCount <= 286, distanceCount <= 30 else { throw .invalidCode(at: byteOffset) }
+        let order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
+        var codeLengths = [Int](repeating: 0, count: 19)
+        for i in 0..<codeCount { codeLengths[order[i]] = try bits(3) }
+        guard let lengthCode = Huffman(lengths: codeLengths[...]) else { throw .invalidCode(at: byteOffset) }
+        var lengths: [Int] = []
+        lengths.reserveCapacity(literalCount + distanceCount + 138)
+        while lengths.count < literalCount + distanceCount {
+            let symbol = try decode(lengthCode)
+            switch symbol {
+            case 0...15: lengths.append(symbol)
+            case 16:
+                guard let previous = lengths.last else { throw .invalidCode(at: byteOffset) }
+                lengths += repeatElement(previous, count: 3 + (try bits(2)))
+            case 17: lengths += repeatElement(0, count: 3 + (try bits(3)))
+            default: lengths += repeatElement(0, count: 11 + (try bits(7)))
+            }
+        }
+        guard lengths.count == literalCount + distanceCount, lengths[256] != 0,
+            let literals = Huffman(lengths: lengths[..<literalCount]),
+            let distances = Huffman(lengths: lengths[literalCount...])
+        else { throw .invalidCode(at: byteOffset) }
+        return (literals, distances)
+    }
+
+    private mutating func codes(_ literals: Huffman, _ distances: Huffman) throws(Gzip.Failure) {
+        while true {
+            let symbol = try decode(literals)
+            if symbol < 256 {
+                guard output.count < limit else { throw .outputTooLarge(limit: limit) }
+                output.append(UInt8(truncatingIfNeeded: symbol))
+                continue
+            }
+            if symbol == 256 { return }
+            let index = symbol - 257
+            guard index < Self.lengthBase.count else { throw .invalidCode(at: byteOffset) }
+            let length = Self.lengthBase[index] + (try bits(Self.lengthExtra[index]))
+            let d = try decode(distances)
+            guard d < Self.distanceBase.count else { throw .invalidCode(at: byteOffset) }
+            let distance = Self.distanceBase[d] + (try bits(Self.distanceExtra[d]))
+            guard distance <= output.count else { throw .invalidDistance(at: byteOffset) }
+            guard output.count + length <= limit else { throw .outputTooLarge(limit: limit) }
+            output.appendCopy(distance: distance, length: length)
+        }
+    }
+}
+
+/// The inflated bytes: one allocation, grown by doubling (never past what the limit lets through,
+/// checked before each append), freed with the decoder.
+private final class OutputBuffer {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 1)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    private func reserve(_ needed: Int) {
+        guard needed > capacity else { return }
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: max(needed, 2 * capacity))
+        grown.initialize(from: base, count: count)
+        base.deallocate()
+        (base, capacity) = (grown, max(needed, 2 * capacity))
+    }
+
+    @inline(__always)
+    func append(_ byte: UInt8) {
+        if count == capacity { reserve(count + 1) }
+        base[count] = byte
+        count += 1
+    }
+
+    func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        reserve(count + bytes.count)
+        if let source = bytes.baseAddress { (base + count).initialize(from: source, count: bytes.count) }
+        count += bytes.count
+    }
+
+    /// Appends `length` bytes copied from `distance` bytes back (1 ≤ `distance` ≤ ``count``); when
+    /// `distance` < `length` the copy repeats the bytes it is making, as LZ77 means.
+    func appendCopy(distance: Int, length: Int) {
+        precondition(distance >= 1 && distance <= count && length >= 0, "copy from before the output")
+        reserve(count + length)
+        let to = base + count, from = to - distance
+        if distance >= length {
+            to.initialize(from: from, count: length)  // the regions do not overlap
+        } else {
+            for i in 0..<length { to[i] = from[i] }
+        }
+        count += length
+    }
+}
