@@ -32,6 +32,7 @@ final class FeatureCache: Sendable {
     private let bind = Mutex<Bool?>(nil)
     private let kinds = Mutex<BTFKindSupport?>(nil)
     private let uprobeMulti = Mutex<Bool?>(nil)
+    private let cookies = Mutex<Bool?>(nil)
     private let bindRuns = Atomic<Int>(0)
 
     init(token: Int32?) { self.token = token }
@@ -61,6 +62,20 @@ final class FeatureCache: Sendable {
         uprobeMulti.withLock { cached in
             if let cached { return cached }
             let found = probeUprobeMultiLinks()
+            cached = found
+            return found
+        }
+    }
+
+    /// Whether programs can read their attach cookie (`bpf_get_attach_cookie`, Linux 5.15): what
+    /// libbpf's `LINUX_HAS_BPF_COOKIE` says, found as libbpf finds it, by loading a tracepoint
+    /// program that calls the helper.
+    var attachCookies: Bool {
+        cookies.withLock { cached in
+            if let cached { return cached }
+            var attributes = probeProgram(.tracepoint, name: "sbpf_probe_ck")
+            attributes.instructions.insert(Instruction(opcode: 0x85, immediate: 174), at: 0)  // call get_attach_cookie
+            let found = (try? ProgramCommands.load(attributes)) != nil
             cached = found
             return found
         }

@@ -71,10 +71,15 @@ final class KernelTargets {
     }
 
     /// The configuration `__kconfig` externs read: the caller's, else the running kernel's options
-    /// `names` (the load's externs; what the first call asks for is what the load keeps).
-    func kernelConfig(keeping names: [String]) -> KernelConfig {
+    /// `names` (the load's externs; what the first call asks for is what the load keeps), with
+    /// `LINUX_HAS_BPF_COOKIE` as `features` probe it.
+    func kernelConfig(keeping names: [String], features: FeatureCache) -> KernelConfig {
         if let configuration { return configuration }
-        let config = options.kernelConfig ?? KernelConfig.running(keeping: names) { try? vmlinuxTypes() }
+        let config =
+            options.kernelConfig
+            ?? KernelConfig.running(keeping: names, attachCookies: { features.attachCookies }) {
+                try? vmlinuxTypes()
+            }
         configuration = config
         return config
     }

@@ -301,7 +301,10 @@ extension ObjectSpec {
             let map = try createMap(spec, btf: btf, options, context)
             var contents = spec.contents
             if index == kconfigMap {
-                do { contents = try kconfigValues(kernel.kernelConfig(keeping: kconfigExterns.map(\.name))) } catch {
+                do {
+                    contents = try kconfigValues(
+                        kernel.kernelConfig(keeping: kconfigExterns.map(\.name), features: context.features))
+                } catch {
                     throw .spec(error)
                 }
             }

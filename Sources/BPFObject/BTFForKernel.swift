@@ -8,13 +8,14 @@ extension ObjectSpec {
     /// down; otherwise the types of ``btfForKernel()``, sanitized and encoded.
     public func btfBytesForKernel(supporting supported: BTFKindSupport) throws(ObjectError) -> [UInt8]? {
         guard let btf else { return nil }
-        if supported == .all, btf.byteOrder == .host, !hasExterns(btf) {
+        if supported == .all, btf.byteOrder == .host, !needsNewTypes(btf) {
             var bytes = try dataSectionsFixed(btf)
             for id in hiddenSubprogramFunctions(btf) {
                 // FUNC's info word: kind in bits 24-28, linkage in vlen (BTF_FUNC_STATIC is 0).
                 guard let record = btf.recordOffset(of: id) else { continue }
                 store(UInt32(Kind.function.rawValue) << 24, at: record + 4, in: &bytes, order: btf.byteOrder)
             }
+            try kconfigFixed(btf, &bytes)
             return bytes
         }
         guard var builder = try btfForKernel() else { return nil }
@@ -22,13 +23,56 @@ extension ObjectSpec {
         return builder.encode(byteOrder: .host)
     }
 
-    /// Whether any type needs an extern's rewrite: the `.ksyms` and `.kconfig` variables, or an
-    /// extern FUNC (a kfunc declaration, wherever it sits).
-    private func hasExterns(_ btf: BTF) -> Bool {
-        guard ksymExterns.isEmpty, kconfigExterns.isEmpty, dataSections[".ksyms"] == nil,
-            dataSections[".kconfig"] == nil
-        else { return true }
+    /// Whether making the kernel's BTF takes types or names the object lacks: `.ksyms` (its entries
+    /// become `int` variables) or an extern FUNC (a kfunc declaration, its parameters named).
+    /// `.kconfig`'s rewrite is made in place (``kconfigFixed(_:_:)``).
+    private func needsNewTypes(_ btf: BTF) -> Bool {
+        guard ksymExterns.isEmpty, dataSections[".ksyms"] == nil else { return true }
         return btf.containsType(ofKind: .function, vlen: UInt16(Linkage.external.rawValue))
+    }
+
+    /// In the object's own blob, what ``btfForKernel()`` makes of `__kconfig` externs: extern VARs
+    /// become allocated globals, `.kconfig` is the map's size with each variable where the loader
+    /// placed its extern, and every DATASEC the DATASEC fix-up did not place lists its variables in
+    /// offset order.
+    private func kconfigFixed(_ btf: BTF, _ bytes: inout [UInt8]) throws(ObjectError) {
+        guard !kconfigExterns.isEmpty || dataSections[".kconfig"] != nil else { return }
+        do {
+            var id = btf.firstID
+            while id < btf.endID {
+                defer { id += 1 }
+                let declared = try btf.declaration(id)
+                if declared.kind == .variable, declared.linkage == UInt32(Linkage.external.rawValue),
+                    let record = btf.recordOffset(of: id)
+                {
+                    store(UInt32(Linkage.global.rawValue), at: record + 12, in: &bytes, order: btf.byteOrder)
+                }
+                guard declared.kind == .dataSection, !dataSectionPlacements.contains(where: { $0.id == id }),
+                    let record = btf.recordOffset(of: id)
+                else { continue }
+                let datasec = try btf.type(id)
+                var entries = datasec.variables.map { (type: $0.type, offset: $0.offset, size: $0.size) }
+                if declared.name.matches(".kconfig"), let map = kconfigMapIndex {
+                    store(maps[map].valueSize, at: record + 8, in: &bytes, order: btf.byteOrder)
+                    for index in entries.indices {
+                        // (A variable id the BTF lacks keeps its entry, as the rewrite of decoded types keeps it.)
+                        guard let name = try? btf.name(of: entries[index].type),
+                            let extern = externIndex.kconfig[String(name)]
+                        else { continue }
+                        entries[index].offset = kconfigExterns[Int(extern)].offset
+                    }
+                }
+                entries.sort { $0.offset < $1.offset }
+                for (i, entry) in entries.enumerated() {
+                    let at = record + 12 + 12 * i
+                    store(entry.type, at: at, in: &bytes, order: btf.byteOrder)
+                    store(entry.offset, at: at + 4, in: &bytes, order: btf.byteOrder)
+                    store(entry.size, at: at + 8, in: &bytes, order: btf.byteOrder)
+                }
+            }
+        } catch {
+            throw .btf(error)
+        }
     }
 
     /// The blob with each DATASEC that names an ELF section given that section's size, its

@@ -49,7 +49,8 @@ public enum Gzip {
         if flags & 0x02 != 0 { at += 2 }  // FHCRC
         guard at <= bytes.count - 8 else { throw .truncated(at: at) }
         // The trailer's size, when the stream can make it (DEFLATE expands at most 1032:1), sizes the output.
-        let stated = Int(bytes[bytes.count - 4]) | Int(bytes[bytes.count - 3]) << 8
+        let stated =
+            Int(bytes[bytes.count - 4]) | Int(bytes[bytes.count - 3]) << 8
             | Int(bytes[bytes.count - 2]) << 16 | Int(bytes[bytes.count - 1]) << 24
         var inflater = Inflater(bytes, start: at, limit: limit, expected: min(stated, 1032 * (bytes.count - at)))
         let output = try inflater.run()

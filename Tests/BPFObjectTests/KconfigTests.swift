@@ -30,7 +30,8 @@ struct KconfigTests {
             let kept = copy.withUTF8 { KernelConfig(text: $0, keeping: names) }
             #expect(kept.values == full.values.filter { names.contains($0.key) }, "\(names)")
         }
-        #expect(copy.withUTF8 { KernelConfig(text: $0, keeping: ["CONFIG_A"]) }["CONFIG_A"] == "m")  // the last line wins
+        // The last line of a name wins.
+        #expect(copy.withUTF8 { KernelConfig(text: $0, keeping: ["CONFIG_A"]) }["CONFIG_A"] == "m")
     }
 
     @Test("KERNEL_VERSION codes")

@@ -133,13 +133,7 @@ struct ObjectSpecTests {
         arguments: TestPaths.testDataObjects.filter { $0.hasSuffix(".bpfel.o") && !$0.contains("/link_") })
     func kernelBTFInPlace(_ path: String) throws {
         let s = try ObjectSpec(contentsOfFile: path)
-        guard let rebuilt = try s.btfForKernel() else { return }
-        let bytes = try #require(try s.btfBytesForKernel(supporting: .all))
-        let loaded = try bytes.withUnsafeBytes { try BTFBuilder(decoding: try BTF(unsafeBytes: $0)).types }
-        let reference = try rebuilt.encode().withUnsafeBytes {
-            try BTFBuilder(decoding: try BTF(unsafeBytes: $0)).types
-        }
-        #expect(loaded == reference)
+        guard let bytes = try Self.kernelBTFMatchesRebuilt(s) else { return }
         // Where no extern needs a rewrite, the bytes are the object's own blob: same length.
         if s.ksymExterns.isEmpty, s.kconfigExterns.isEmpty, let btf = s.btf { #expect(bytes.count == btf.bytes.count) }
         // Each DATASEC naming an ELF section: that section's size, its variables at their symbols, in order.
@@ -162,8 +156,33 @@ struct ObjectSpecTests {
     }
 }
 
+extension ObjectSpecTests {
+    /// The in-place BTF for the kernel, checked to decode to the same types as ``ObjectSpec/btfForKernel()``
+    /// rebuilds; nil for an object without BTF.
+    static func kernelBTFMatchesRebuilt(_ s: ObjectSpec) throws -> [UInt8]? {
+        guard let rebuilt = try s.btfForKernel() else { return nil }
+        let bytes = try #require(try s.btfBytesForKernel(supporting: .all))
+        let loaded = try bytes.withUnsafeBytes { try BTFBuilder(decoding: try BTF(unsafeBytes: $0)).types }
+        let reference = try rebuilt.encode().withUnsafeBytes {
+            try BTFBuilder(decoding: try BTF(unsafeBytes: $0)).types
+        }
+        #expect(loaded == reference, "\(s.name)")
+        return bytes
+    }
+}
+
 @Suite("Public corpus specs (../shared/corpus, when present)")
 struct CorpusSpecTests {
+    @Test("the BTF for the kernel of every corpus object with BTF: patched in place, the rebuilt one's types")
+    func kernelBTFInPlace() throws {
+        var compared = 0
+        for (_, path) in TestPaths.corpusFiles where path.hasSuffix(".o") {
+            guard let s = try? ObjectSpec(contentsOfFile: path), (try? s.btfForKernel()) != nil else { continue }
+            if try ObjectSpecTests.kernelBTFMatchesRebuilt(s) != nil { compared += 1 }
+        }
+        #expect(TestPaths.corpusFiles.isEmpty || compared > 50, "\(compared) compared")
+    }
+
     @Test("every object builds a spec and links every entry program, or fails with a typed error")
     func corpus() throws {
         let files = TestPaths.corpusFiles.filter { $0.relative.hasSuffix(".o") || $0.relative.hasSuffix(".elf") }
