@@ -20,45 +20,63 @@ public struct KernelConfig: Sendable {
     }
 
     /// Whether `sorted` (byte strings in lexicographic order) holds `name`, by binary search.
-    private static func contains(_ sorted: [[UInt8]], _ name: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+    private static func contains(_ sorted: [[UInt8]], _ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        /// Negative, zero or positive as `a` sorts before, with or after `name` (memcmp's byte order).
+        func compare(_ a: [UInt8]) -> Int {
+            let common = min(a.count, name.count)
+            if common > 0, let start = name.baseAddress {
+                let order = a.withUnsafeBufferPointer { memcmp($0.baseAddress.unsafelyUnwrapped, start, common) }
+                if order != 0 { return Int(order) }
+            }
+            return a.count - name.count
+        }
         var low = 0, high = sorted.count
         while low < high {
             let middle = (low + high) / 2
-            if sorted[middle].lexicographicallyPrecedes(name) {
+            if compare(sorted[middle]) < 0 {
                 low = middle + 1
             } else {
                 high = middle
             }
         }
-        return low < sorted.count && sorted[low].elementsEqual(name)
+        return low < sorted.count && compare(sorted[low]) == 0
     }
 
     /// Parses the text as bytes, line by line (a `\r` before a line's end is dropped), keeping the
-    /// options whose names `keep` accepts.
+    /// options whose names `keep` accepts. Lines are found and compared with memchr and memcmp.
     private static func parse(
-        _ text: UnsafeBufferPointer<UInt8>, keep: (Slice<UnsafeBufferPointer<UInt8>>) -> Bool
+        _ text: UnsafeBufferPointer<UInt8>, keep: (UnsafeBufferPointer<UInt8>) -> Bool
     ) -> [String: String] {
-        let notSet = Array(" is not set".utf8), commentedName = Array("# CONFIG_".utf8), name = Array("CONFIG_".utf8)
         var values: [String: String] = [:]
         guard let base = text.baseAddress else { return values }
+        /// Whether the `count` bytes at `p` start with `literal`.
+        func starts(_ p: UnsafePointer<UInt8>, _ count: Int, with literal: StaticString) -> Bool {
+            count >= literal.utf8CodeUnitCount && memcmp(p, literal.utf8Start, literal.utf8CodeUnitCount) == 0
+        }
+        let notSet: StaticString = " is not set"
         var start = 0
         while start < text.count {
-            // memchr finds line ends a word at a time (and, fuzzed, without tracing each byte).
-            let end =
-                memchr(base + start, Int32(UInt8(ascii: "\n")), text.count - start)
-                .map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - base } ?? text.count
-            var line = text[start..<end]
-            start = end + 1
-            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-            guard !line.isEmpty else { continue }
-            if line.starts(with: commentedName), line.count >= commentedName.count + notSet.count,
-                line.suffix(notSet.count).elementsEqual(notSet)
-            {
-                let option = line.dropFirst(2).dropLast(notSet.count)
+            let line = base + start
+            var length =
+                memchr(line, Int32(UInt8(ascii: "\n")), text.count - start)
+                .map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - line } ?? text.count - start
+            start += length + 1
+            if length > 0, line[length - 1] == UInt8(ascii: "\r") { length -= 1 }
+            guard length > 0 else { continue }
+            if starts(line, length, with: "# CONFIG_") {
+                let tail = notSet.utf8CodeUnitCount
+                guard length >= 9 + tail, memcmp(line + length - tail, notSet.utf8Start, tail) == 0 else { continue }
+                let option = UnsafeBufferPointer(start: line + 2, count: length - 2 - tail)
                 if keep(option) { values[String(decoding: option, as: UTF8.self)] = "n" }
-            } else if line.starts(with: name), let eq = line.firstIndex(of: UInt8(ascii: "=")), keep(line[..<eq]) {
-                values[String(decoding: line[..<eq], as: UTF8.self)] = String(
-                    decoding: line[(eq + 1)...], as: UTF8.self)
+            } else if starts(line, length, with: "CONFIG_"),
+                let equals = memchr(line, Int32(UInt8(ascii: "=")), length)
+            {
+                let nameLength = UnsafePointer<UInt8>(equals.assumingMemoryBound(to: UInt8.self)) - line
+                let option = UnsafeBufferPointer(start: line, count: nameLength)
+                guard keep(option) else { continue }
+                values[String(decoding: option, as: UTF8.self)] = String(
+                    decoding: UnsafeBufferPointer(start: line + nameLength + 1, count: length - nameLength - 1),
+                    as: UTF8.self)
             }
         }
         return values
