@@ -16,7 +16,11 @@ public struct KernelConfig: Sendable {
     /// name a few of the kernel's thousands of options needs).
     public init(text: UnsafeBufferPointer<UInt8>, keeping names: [String]) {
         let wanted = names.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
-        values = Self.parse(text) { name in Self.contains(wanted, name) }
+        // Bit n set when a wanted name is n bytes long (63: 63 or more): most lines fail this alone.
+        let lengths = wanted.reduce(UInt64(0)) { $0 | 1 << min($1.count, 63) }
+        values = Self.parse(text) { name in
+            lengths & 1 << min(name.count, 63) != 0 && Self.contains(wanted, name)
+        }
     }
 
     /// Whether `sorted` (byte strings in lexicographic order) holds `name`, by binary search.
