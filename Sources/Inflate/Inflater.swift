@@ -1,10 +1,11 @@
-/// The DEFLATE decoder: input bits least significant first, in a 64-bit buffer refilled a byte at
-/// a time up to 57 bits or the input's end, and the output so far.
+/// The DEFLATE decoder: input bits least significant first, in a 64-bit buffer refilled eight
+/// bytes at a time (a byte at a time near the input's end), and the output so far.
 struct Inflater: ~Copyable {
     private let input: [UInt8]
     /// The next byte to load into the bit buffer.
     private var position: Int
-    /// Loaded bits not yet used, the next one lowest; bits above `bitCount` are zero.
+    /// Loaded bits not yet used, the next one lowest. Bits above `bitCount` are the input's next
+    /// bits (a word load takes whole bytes past those it counts) or, past its end, zero.
     private var bitBuffer: UInt64 = 0
     private var bitCount = 0
     private let limit: Int
@@ -22,8 +23,18 @@ struct Inflater: ~Copyable {
     /// The byte offset after the last byte the stream used (one partly used counts).
     var byteOffset: Int { position - bitCount / 8 }
 
+    /// Loads input until at least 56 bits are buffered or the input ends.
     @inline(__always)
     private mutating func refill() {
+        if input.count - position >= 8 {
+            // Eight bytes at once; those past the whole bytes counted are loaded again, to the same bits.
+            let word = input.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: position, as: UInt64.self) }
+            bitBuffer |= UInt64(littleEndian: word) << UInt64(bitCount)
+            let bytes = (63 - bitCount) >> 3
+            position += bytes
+            bitCount += bytes << 3
+            return
+        }
         while bitCount <= 56, position < input.count {
             bitBuffer |= UInt64(input[position]) << UInt64(bitCount)
             position += 1
@@ -38,6 +49,7 @@ struct Inflater: ~Copyable {
     }
 
     /// The next `n` bits (at most 16) as a number, the first one lowest.
+    @inline(__always)
     mutating func bits(_ n: Int) throws(Gzip.Failure) -> Int {
         if bitCount < n {
             refill()
@@ -49,6 +61,7 @@ struct Inflater: ~Copyable {
     }
 
     /// The next symbol of `code`.
+    @inline(__always)
     mutating func decode(_ code: Huffman) throws(Gzip.Failure) -> Int {
         if bitCount < 15 { refill() }  // after it, fewer than 15 bits means the input is used up
         let entry = Int(code.fast[Int(truncatingIfNeeded: bitBuffer) & (1 << Huffman.fastBits - 1)])
@@ -168,7 +181,8 @@ struct Inflater: ~Copyable {
             if symbol == 256 { return }
             let index = symbol - 257
             guard index < Self.lengthBase.count else { throw .invalidCode(at: byteOffset) }
-            let length = Self.lengthBase[index] + (try bits(Self.lengthExtra[index]))
+            let lengthExtra = Self.lengthExtra[index]
+            let length = Self.lengthBase[index] + (lengthExtra == 0 ? 0 : try bits(lengthExtra))
             let d = try decode(distances)
             guard d < Self.distanceBase.count else { throw .invalidCode(at: byteOffset) }
             let distance = Self.distanceBase[d] + (try bits(Self.distanceExtra[d]))
@@ -195,8 +209,12 @@ private final class OutputBuffer {
 
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
+    @inline(__always)
     private func reserve(_ needed: Int) {
-        guard needed > capacity else { return }
+        if needed > capacity { grow(to: needed) }
+    }
+
+    private func grow(to needed: Int) {
         let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: max(needed, 2 * capacity))
         grown.initialize(from: base, count: count)
         base.deallocate()
@@ -218,6 +236,7 @@ private final class OutputBuffer {
 
     /// Appends `length` bytes copied from `distance` bytes back (1 ≤ `distance` ≤ ``count``); when
     /// `distance` < `length` the copy repeats the bytes it is making, as LZ77 means.
+    @inline(__always)
     func appendCopy(distance: Int, length: Int) {
         precondition(distance >= 1 && distance <= count && length >= 0, "copy from before the output")
         reserve(count + length)
