@@ -61,13 +61,12 @@ extension ObjectSpec {
             // Definitions by struct type, each walked once (maps sharing a definition, as `struct inner a, b`,
             // or a DATASEC listing one variable many times, would walk its members once per map).
             let variables = try btf.type(datasecID).variables
-            var firstDefined: [TypeID: Int] = [:]  // definition struct → index in `maps` of its first map
-            firstDefined.reserveCapacity(variables.count)
-            var seen = Set<TypeID>(minimumCapacity: variables.count)
+            var firstDefined = FirstByTypeID()  // definition struct → index in `maps` of its first map
+            var seen = FirstByTypeID()
             for variable in variables {
                 let v = try btf.type(variable.type)
                 let name = try Self.name(v.name, in: ".maps")
-                guard seen.insert(v.id).inserted else {
+                guard seen.insert(v.id, 0) else {
                     throw ObjectError.invalidMap(name: name, section: ".maps", reason: .listedTwice)
                 }
                 guard v.kind == .variable else {
@@ -89,7 +88,7 @@ extension ObjectSpec {
                 } else {
                     spec = try Self.btfMapDefinition(
                         btf, typeID: v.referencedType, name: name, sectionIndex: section.index)
-                    firstDefined[v.referencedType] = maps.count
+                    _ = firstDefined.insert(v.referencedType, maps.count)
                 }
                 spec.offset = offset
                 maps.append(spec)
@@ -265,5 +264,26 @@ extension ObjectSpec {
                     symbol.type == .function ? .program(String(symbol.name)) : .map(String(symbol.name))
             }
         }
+    }
+}
+
+/// Type ids to values, the first of each id kept: searched in place while few (an object's handful
+/// of maps: no hashing, one allocation), hashed past 16 (hostile objects list thousands).
+private struct FirstByTypeID {
+    private var few: [(id: TypeID, value: Int)] = []
+    private var many: [TypeID: Int] = [:]
+
+    subscript(id: TypeID) -> Int? {
+        few.count > 16 ? many[id] : few.first { $0.id == id }?.value
+    }
+
+    /// Keeps `value` for `id` unless `id` has one; returns whether it was new.
+    mutating func insert(_ id: TypeID, _ value: Int) -> Bool {
+        guard self[id] == nil else { return false }
+        few.append((id, value))
+        if few.count > 16 {
+            if many.isEmpty { for entry in few { many[entry.id] = entry.value } } else { many[id] = value }
+        }
+        return true
     }
 }
