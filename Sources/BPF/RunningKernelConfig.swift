@@ -33,9 +33,9 @@ extension KernelConfig {
         if let names, names.allSatisfy(defined.contains) {
             // Only libbpf's own values: nothing to read from the configuration file.
         } else if let gz = try? ByteStorage(contentsOfFile: "/proc/config.gz"),
-            let text = try? Gzip.decompress(Array(gz.bytes))
+            let parsed = try? Gzip.withDecompressed(Array(gz.bytes), parse)
         {
-            config = text.withUnsafeBufferPointer(parse)
+            config = parsed  // parsed in place: the inflated text is never copied
         } else if let text = try? ByteStorage(contentsOfFile: "/boot/config-" + release) {
             config = parse(text.bytes.assumingMemoryBound(to: UInt8.self))
         }

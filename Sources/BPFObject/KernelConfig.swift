@@ -13,7 +13,9 @@ public struct KernelConfig: Sendable {
 
     /// Parses only the options named `names` from `.config` text given as bytes: the other lines
     /// are skipped, and no table of every option is made (what a load whose `__kconfig` externs
-    /// name a few of the kernel's thousands of options needs).
+    /// name a few of the kernel's thousands of options needs). Names match byte for byte, as
+    /// libbpf's `strcmp` matches them (``init(text:)``'s table matches canonically equivalent
+    /// Unicode too; option names are ASCII).
     public init(text: UnsafeBufferPointer<UInt8>, keeping names: [String]) {
         let wanted = names.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
         // Bit n set when a wanted name is n bytes long (63: 63 or more): most lines fail this alone.

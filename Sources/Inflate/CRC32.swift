@@ -18,27 +18,24 @@ enum CRC32 {
         return tables
     }()
 
-    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+    static func checksum(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 {
         tables.withUnsafeBufferPointer { t in
-            bytes.withUnsafeBufferPointer { b in
-                var c: UInt32 = 0xffff_ffff
-                var i = 0
-                while b.count - i >= 8 {
-                    let low =
-                        c ^ (UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24)
-                    c =
-                        t[7 * 256 + Int(low & 0xff)] ^ t[6 * 256 + Int(low >> 8 & 0xff)]
-                        ^ t[5 * 256 + Int(low >> 16 & 0xff)] ^ t[4 * 256 + Int(low >> 24)]
-                        ^ t[3 * 256 + Int(b[i + 4])] ^ t[2 * 256 + Int(b[i + 5])]
-                        ^ t[256 + Int(b[i + 6])] ^ t[Int(b[i + 7])]
-                    i += 8
-                }
-                while i < b.count {
-                    c = t[Int((c ^ UInt32(b[i])) & 0xff)] ^ (c >> 8)
-                    i += 1
-                }
-                return c ^ 0xffff_ffff
+            var c: UInt32 = 0xffff_ffff
+            var i = 0
+            while b.count - i >= 8 {
+                let low = c ^ (UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24)
+                c =
+                    t[7 * 256 + Int(low & 0xff)] ^ t[6 * 256 + Int(low >> 8 & 0xff)]
+                    ^ t[5 * 256 + Int(low >> 16 & 0xff)] ^ t[4 * 256 + Int(low >> 24)]
+                    ^ t[3 * 256 + Int(b[i + 4])] ^ t[2 * 256 + Int(b[i + 5])]
+                    ^ t[256 + Int(b[i + 6])] ^ t[Int(b[i + 7])]
+                i += 8
             }
+            while i < b.count {
+                c = t[Int((c ^ UInt32(b[i])) & 0xff)] ^ (c >> 8)
+                i += 1
+            }
+            return c ^ 0xffff_ffff
         }
     }
 }

@@ -31,8 +31,17 @@ public enum Gzip {
         }
     }
 
-    /// Decompresses a gzip stream (one member), checking its CRC-32 and size; at most `limit` bytes out.
+    /// Decompresses a gzip stream (one member), checking its CRC-32 and size; at most `limit` bytes
+    /// out. The array is a copy of the inflated bytes (twice the output at the peak);
+    /// ``withDecompressed(_:limit:_:)`` reads them in place.
     public static func decompress(_ bytes: [UInt8], limit: Int = 64 << 20) throws(Failure) -> [UInt8] {
+        try withDecompressed(bytes, limit: limit) { Array($0) }
+    }
+
+    /// ``decompress(_:limit:)``'s bytes handed to `body` in place, without a copy (valid only during the call).
+    public static func withDecompressed<R>(
+        _ bytes: [UInt8], limit: Int = 64 << 20, _ body: (UnsafeBufferPointer<UInt8>) -> R
+    ) throws(Failure) -> R {
         guard bytes.count >= 18 else { throw .truncated(at: bytes.count) }
         guard bytes[0] == 0x1f, bytes[1] == 0x8b else { throw .notGzip }
         guard bytes[2] == 8 else { throw .unsupportedMethod(bytes[2]) }
@@ -53,23 +62,26 @@ public enum Gzip {
             Int(bytes[bytes.count - 4]) | Int(bytes[bytes.count - 3]) << 8
             | Int(bytes[bytes.count - 2]) << 16 | Int(bytes[bytes.count - 1]) << 24
         var inflater = Inflater(bytes, start: at, limit: limit, expected: min(stated, 1032 * (bytes.count - at)))
-        let output = try inflater.run()
+        try inflater.run()
         let trailer = inflater.byteOffset
         guard trailer + 8 <= bytes.count else { throw .truncated(at: trailer) }
         let word = { (i: Int) in
             UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
         }
-        let crc = CRC32.checksum(output)
-        guard crc == word(trailer) else { throw .checksumMismatch(expected: word(trailer), found: crc) }
-        guard UInt32(truncatingIfNeeded: output.count) == word(trailer + 4) else {
-            throw .sizeMismatch(expected: word(trailer + 4), found: output.count)
+        return try inflater.withOutput { (output) throws(Failure) -> R in
+            let crc = CRC32.checksum(output)
+            guard crc == word(trailer) else { throw .checksumMismatch(expected: word(trailer), found: crc) }
+            guard UInt32(truncatingIfNeeded: output.count) == word(trailer + 4) else {
+                throw .sizeMismatch(expected: word(trailer + 4), found: output.count)
+            }
+            return body(output)
         }
-        return output
     }
 
     /// Inflates a raw DEFLATE stream.
     public static func inflate(_ bytes: [UInt8], limit: Int = 64 << 20) throws(Failure) -> [UInt8] {
         var inflater = Inflater(bytes, start: 0, limit: limit, expected: 4 * bytes.count)
-        return try inflater.run()
+        try inflater.run()
+        return inflater.withOutput { Array($0) }
     }
 }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// The DEFLATE decoder: input bits least significant first, in a 64-bit buffer refilled eight
 /// bytes at a time (a byte at a time near the input's end), and the output so far.
 struct Inflater: ~Copyable {
@@ -9,7 +11,7 @@ struct Inflater: ~Copyable {
     private var bitBuffer: UInt64 = 0
     private var bitCount = 0
     private let limit: Int
-    private let output: OutputBuffer
+    private let outputBuffer: OutputBuffer
 
     /// Decodes `input` from byte `start`, at most `limit` bytes out; `expected` (bounded by the
     /// limit) sizes the output's first allocation.
@@ -17,7 +19,7 @@ struct Inflater: ~Copyable {
         self.input = input
         position = start
         self.limit = limit
-        output = OutputBuffer(capacity: min(max(expected, 64), max(limit, 0)))
+        outputBuffer = OutputBuffer(capacity: min(max(expected, 64), max(limit, 1)), limit: limit)
     }
 
     /// The byte offset after the last byte the stream used (one partly used counts).
@@ -112,7 +114,15 @@ struct Inflater: ~Copyable {
         return (Huffman(lengths: lengths[...])!, Huffman(lengths: [Int](repeating: 5, count: 30)[...])!)
     }()
 
-    mutating func run() throws(Gzip.Failure) -> [UInt8] {
+    /// Calls `body` with the bytes inflated so far, in place (valid only during the call).
+    func withOutput<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        let result = try body(outputBuffer.bytes)
+        withExtendedLifetime(outputBuffer) {}
+        return result
+    }
+
+    /// Decodes blocks up to the last one.
+    mutating func run() throws(Gzip.Failure) {
         var last = 0
         repeat {
             last = try bits(1)
@@ -125,7 +135,6 @@ struct Inflater: ~Copyable {
             default: throw .invalidBlockType(at: byteOffset)
             }
         } while last == 0
-        return output.bytes
     }
 
     /// A stored block: the rest of the current byte dropped, then a length, its complement and the bytes.
@@ -138,8 +147,9 @@ struct Inflater: ~Copyable {
         guard length == ~complement & 0xffff else { throw .invalidStoredLength(at: position) }
         position += 4
         guard position + length <= input.count else { throw .truncated(at: position) }
-        guard output.count + length <= limit else { throw .outputTooLarge(limit: limit) }
-        input.withUnsafeBufferPointer { output.append(UnsafeBufferPointer(rebasing: $0[position..<position + length])) }
+        guard outputBuffer.count + length <= limit else { throw .outputTooLarge(limit: limit) }
+        let start = position
+        input.withUnsafeBufferPointer { outputBuffer.append(UnsafeBufferPointer(rebasing: $0[start..<start + length])) }
         position += length
     }
 
@@ -174,8 +184,8 @@ struct Inflater: ~Copyable {
         while true {
             let symbol = try decode(literals)
             if symbol < 256 {
-                guard output.count < limit else { throw .outputTooLarge(limit: limit) }
-                output.append(UInt8(truncatingIfNeeded: symbol))
+                guard outputBuffer.count < limit else { throw .outputTooLarge(limit: limit) }
+                outputBuffer.append(UInt8(truncatingIfNeeded: symbol))
                 continue
             }
             if symbol == 256 { return }
@@ -186,28 +196,38 @@ struct Inflater: ~Copyable {
             let d = try decode(distances)
             guard d < Self.distanceBase.count else { throw .invalidCode(at: byteOffset) }
             let distance = Self.distanceBase[d] + (try bits(Self.distanceExtra[d]))
-            guard distance <= output.count else { throw .invalidDistance(at: byteOffset) }
-            guard output.count + length <= limit else { throw .outputTooLarge(limit: limit) }
-            output.appendCopy(distance: distance, length: length)
+            guard distance <= outputBuffer.count else { throw .invalidDistance(at: byteOffset) }
+            guard outputBuffer.count + length <= limit else { throw .outputTooLarge(limit: limit) }
+            outputBuffer.appendCopy(distance: distance, length: length)
         }
     }
 }
 
-/// The inflated bytes: one allocation, grown by doubling (never past what the limit lets through,
-/// checked before each append), freed with the decoder.
+/// The inflated bytes: one allocation, grown by doubling but never past the limit (each append is
+/// checked against it first) with `realloc`, which moves a large block's pages rather than copying
+/// them (no second buffer at the peak), freed with the decoder.
 private final class OutputBuffer {
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
+    private let limit: Int
     private(set) var count = 0
 
-    init(capacity: Int) {
+    init(capacity: Int, limit: Int) {
         self.capacity = max(capacity, 1)
-        base = .allocate(capacity: self.capacity)
+        self.limit = limit
+        base = Self.reallocate(nil, self.capacity)
     }
 
-    deinit { base.deallocate() }
+    deinit { free(base) }
 
-    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+    /// `block` (nil: none yet) resized to `size` bytes, its contents kept.
+    private static func reallocate(_ block: UnsafeMutablePointer<UInt8>?, _ size: Int) -> UnsafeMutablePointer<UInt8> {
+        guard let grown = realloc(block, size) else { fatalError("out of memory: \(size) bytes of inflated output") }
+        return grown.bindMemory(to: UInt8.self, capacity: size)
+    }
+
+    /// The bytes, valid while the buffer lives and grows no more.
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 
     @inline(__always)
     private func reserve(_ needed: Int) {
@@ -215,10 +235,9 @@ private final class OutputBuffer {
     }
 
     private func grow(to needed: Int) {
-        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: max(needed, 2 * capacity))
-        grown.initialize(from: base, count: count)
-        base.deallocate()
-        (base, capacity) = (grown, max(needed, 2 * capacity))
+        let size = max(needed, min(2 * capacity, limit))
+        base = Self.reallocate(base, size)
+        capacity = size
     }
 
     @inline(__always)

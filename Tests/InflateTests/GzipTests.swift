@@ -17,6 +17,18 @@ struct InflateTests {
         #expect(try Gzip.decompress(Self.data("empty.gz")) == [])
     }
 
+    @Test(
+        "the in-place reader sees the bytes the copying one returns",
+        arguments: ["sample-1.gz", "sample-9.gz", "empty.gz"])
+    func inPlace(_ name: String) throws {
+        let compressed = try Self.data(name)
+        let copy = try Gzip.decompress(compressed)
+        #expect(try Gzip.withDecompressed(compressed) { Array($0) } == copy)
+        #expect(throws: Gzip.Failure.outputTooLarge(limit: 100)) {
+            try Gzip.withDecompressed(try Self.data("sample-9.gz"), limit: 100) { $0.count }
+        }
+    }
+
     @Test("a stored block")
     func stored() throws {
         #expect(try Gzip.inflate([0x01, 0x03, 0x00, 0xfc, 0xff, 0x61, 0x62, 0x63]) == Array("abc".utf8))
