@@ -37,6 +37,9 @@ extension ObjectSpec {
     /// offset order.
     private func kconfigFixed(_ btf: BTF, _ bytes: inout [UInt8]) throws(ObjectError) {
         guard !kconfigExterns.isEmpty || dataSections[".kconfig"] != nil else { return }
+        // The DATASECs the fix-up placed hold their fixed entries in `bytes` already (a set: an
+        // object may list thousands).
+        let placed = Set(dataSectionPlacements.lazy.map(\.id))
         do {
             var id = btf.firstID
             while id < btf.endID {
@@ -47,7 +50,7 @@ extension ObjectSpec {
                 {
                     store(UInt32(Linkage.global.rawValue), at: record + 12, in: &bytes, order: btf.byteOrder)
                 }
-                guard declared.kind == .dataSection, !dataSectionPlacements.contains(where: { $0.id == id }),
+                guard declared.kind == .dataSection, !placed.contains(id),
                     let record = btf.recordOffset(of: id)
                 else { continue }
                 let datasec = try btf.type(id)
