@@ -2,7 +2,7 @@
 # The container story without a container engine: the static swiftbpf alone
 # in an empty directory, with /proc, /sys and bpffs mounted, run through
 # chroot. Fails if the binary has dynamic dependencies, exceeds
-# SWIFTBPF_STATIC_LIMIT bytes (default 8,810,000: the goal is 8,000,000, missed since the
+# SWIFTBPF_STATIC_LIMIT bytes (default 8,850,000: the goal is 8,000,000, missed since the
 # hostile-input checks of issue 16 (8,007,352 bytes; it was 7.88 MB before them) and issue 17's
 # kernel side (8,048,312: named syscall layouts, Program/Map owners, KernelTargets) and typed
 # error reasons (8,122,040: 58 KB of problem enums), issue 18's skeleton generator (8,310,456),
@@ -13,8 +13,10 @@
 # are 128 KB before dead-code removal, USDT's 75 KB), issue 20's faster dedup (8,777,432: a string
 # interner, wire-form output) and faster linking (8,806,104, session 13: 5 KB of code — open-addressing
 # name tables, the DWARF-section lookup, the writers' integer stores, the deduplicator's wire form
-# placing names for its caller — with their unwind tables, two pages), against a static
-# hello-world's 6.6 MB here),
+# placing names for its caller — with their unwind tables, two pages), and session 15's faster
+# kconfig loads, dedup and linking (8,838,872: a table-driven inflate, the options a load asks for
+# parsed alone, its BTF patched in place, the deduplicator's per-kind loops specialised for each
+# byte order — 33 KB), against a static hello-world's 6.6 MB here),
 # or any command fails or prints
 # nothing. Needs root. Usage: Scripts/chroot-test.sh
 set -euo pipefail
@@ -24,7 +26,7 @@ bin=$root/.build-static/swiftbpf
 if ldd "$bin" >/dev/null 2>&1; then echo "FAIL: $bin is dynamically linked:"; ldd "$bin"; exit 1; fi
 size=$(stat -c %s "$bin")
 echo "static swiftbpf: $size bytes stripped"
-limit=${SWIFTBPF_STATIC_LIMIT:-8810000}
+limit=${SWIFTBPF_STATIC_LIMIT:-8850000}
 [ "$size" -le "$limit" ] || { echo "FAIL: larger than $limit bytes"; exit 1; }
 # The product's modules must not reach into _StringProcessing (String.contains(String) and kin
 # link its regex engine: 1.3 MB) nor Swift Concurrency (an async function, AsyncStream or a

@@ -48,49 +48,62 @@ package struct DedupTypes {
     /// Appends the own types of `btf`, their references offset by `shift` (a reference below
     /// `keepBelow` is a base type's and stays); a reference past `btf`'s last type is an error.
     mutating func append(_ btf: BTF, shift: UInt32, keepBelow: UInt32) throws(BTFError) {
-        let end = btf.endID
-        try append(records: 0..<btf.ownTypeCount, of: btf) { (reference, id) throws(BTFError) in
-            guard reference < end else { throw BTFError(.typeIDOutOfRange(reference, count: Int(end)), typeID: id) }
-            return reference >= keepBelow ? reference + shift : reference  // below the total count: no overflow
-        }
+        try append(records: nil, of: btf, Rebase(end: btf.endID, shift: shift, keepBelow: keepBelow))
     }
 
     /// Appends the own types numbered `indices` of `btf` (their ids less `firstID`), in that order,
     /// their references as they are (in `btf`'s ids: for ``renumberReferences(from:map:firstID:)``
     /// to rewrite once every record is in).
     package mutating func append(records indices: [Int], of btf: BTF) throws(BTFError) {
-        try append(records: indices, of: btf) { (reference, _) throws(BTFError) in reference }
+        try append(records: indices, of: btf, Rebase(end: nil, shift: 0, keepBelow: .max))
     }
 
-    /// Appends records `indices` of `btf`; each type reference they hold becomes `reference(old,
-    /// id in btf)`. A name is its bytes' id; an offset past the string section, or a name past
-    /// ``ByteString/maximumLength``, is an error (and nothing is appended but names).
-    @inline(__always)
-    private mutating func append(
-        records indices: some Collection<Int>, of btf: BTF, reference: (UInt32, TypeID) throws(BTFError) -> UInt32
-    ) throws(BTFError) {
+    /// How appended records' references change: checked to be below `end` (nil: not checked),
+    /// and offset by `shift` from `keepBelow` up. (Data, not a closure: one copy of the append
+    /// loop serves both callers.)
+    private struct Rebase {
+        let end: TypeID?
+        let shift: UInt32
+        let keepBelow: UInt32
+
+        @inline(__always)
+        func callAsFunction(_ reference: UInt32, _ id: TypeID) throws(BTFError) -> UInt32 {
+            if let end, reference >= end {
+                throw BTFError(.typeIDOutOfRange(reference, count: Int(end)), typeID: id)
+            }
+            return reference >= keepBelow ? reference + shift : reference  // below the total count: no overflow
+        }
+    }
+
+    /// Appends records `indices` of `btf` (nil: all of them), their references rebased. A name is
+    /// its bytes' id; an offset past the string section, or a name past ``ByteString/maximumLength``,
+    /// is an error (and nothing is appended but names).
+    private mutating func append(records indices: [Int]?, of btf: BTF, _ reference: Rebase) throws(BTFError) {
         btf.byteOrder == .host
             ? try append(records: indices, of: btf, HostOrder.self, reference: reference)
             : try append(records: indices, of: btf, SwappedOrder.self, reference: reference)
     }
 
-    /// ``append(records:of:reference:)`` in the byte order `Order` (no branch on it per word).
-    /// Each record is read in place, word by word in its kind's layout (the index pass proved it
-    /// whole, its size `Kind.recordSize`, which these loops follow entry for entry), into one
-    /// scratch allocation sized from the records' extents, then appended to the columns at once:
-    /// no capacity or uniqueness check per word.
+    /// ``append(records:of:_:)`` in the byte order `Order` (no branch on it per word). Each
+    /// record is read in place, word by word in its kind's layout (the index pass proved it whole,
+    /// its size `Kind.recordSize`, which these loops follow entry for entry), into one scratch
+    /// allocation sized from the records' extents, then appended to the columns at once: no
+    /// capacity or uniqueness check per word.
     private mutating func append<Order: WordOrder>(
-        records indices: some Collection<Int>, of btf: BTF, _: Order.Type,
-        reference: (UInt32, TypeID) throws(BTFError) -> UInt32
+        records indices: [Int]?, of btf: BTF, _: Order.Type, reference: Rebase
     ) throws(BTFError) {
-        let count = indices.count
+        let count = indices?.count ?? btf.ownTypeCount
         guard count > 0 else { return }
         let offsets = btf.offsets, record = btf.typeWords, strings = btf.strings, typeBytes = btf.types.count
         func extent(_ index: Int) -> Int {
             (index + 1 < offsets.count ? Int(offsets[index + 1]) : typeBytes) - Int(offsets[index])
         }
         var trailing = 0  // the words after the headers, all records together
-        for index in indices { trailing += (extent(index) - 12) / 4 }
+        if let indices {
+            for index in indices { trailing += (extent(index) - 12) / 4 }
+        } else {
+            trailing = (typeBytes - 12 * count) / 4  // the records tile the type section
+        }
         // One allocation: starts (count), then names, infos, sizes (count each) and the trailing
         // words, then kinds (count bytes).
         let wordCount = 3 * count + trailing
@@ -106,8 +119,8 @@ package struct DedupTypes {
             w += 1
         }
         let firstWord = words.count
-        var i = 0
-        for index in indices {
+        for i in 0..<count {
+            let index = indices?[i] ?? i
             let id = btf.firstID + TypeID(index)
             let at = Int(offsets[index])
             func name(_ offset: UInt32) throws(BTFError) -> UInt32 {
@@ -175,7 +188,6 @@ package struct DedupTypes {
             default: break
             }
             startsOut[i] = firstWord + w - 3 * count
-            i += 1
         }
         precondition(w == wordCount, "records' words short of their extents")
         kinds.append(contentsOf: UnsafeBufferPointer(start: kindsOut, count: count))

@@ -37,6 +37,12 @@ struct Inflater: ~Copyable {
             bitCount += bytes << 3
             return
         }
+        refillBytes()
+    }
+
+    /// ``refill()`` near the input's end, a byte at a time.
+    @inline(never)
+    private mutating func refillBytes() {
         while bitCount <= 56, position < input.count {
             bitBuffer |= UInt64(input[position]) << UInt64(bitCount)
             position += 1
@@ -62,17 +68,23 @@ struct Inflater: ~Copyable {
         return value
     }
 
-    /// The next symbol of `code`.
+    /// The next symbol of `code`: one table lookup for a code of at most ``Huffman/fastBits``.
     @inline(__always)
     mutating func decode(_ code: Huffman) throws(Gzip.Failure) -> Int {
         if bitCount < 15 { refill() }  // after it, fewer than 15 bits means the input is used up
         let entry = Int(code.fast[Int(truncatingIfNeeded: bitBuffer) & (1 << Huffman.fastBits - 1)])
-        if entry != 0 {
-            guard entry & 15 <= bitCount else { throw .truncated(at: position) }
+        if entry != 0, entry & 15 <= bitCount {
             consume(entry & 15)
             return entry >> 4
         }
-        // A code longer than the table's (or none): canonically, a bit at a time (as zlib's puff).
+        return try decodeLonger(code, entry: entry)
+    }
+
+    /// A code longer than the table's (or none, or past the input's end): canonically, a bit at a
+    /// time (as zlib's puff), once the table said no.
+    @inline(never)
+    private mutating func decodeLonger(_ code: Huffman, entry: Int) throws(Gzip.Failure) -> Int {
+        guard entry == 0 else { throw .truncated(at: position) }  // a whole code needs more bits
         var value = 0, first = 0, index = 0
         for length in 1...15 {
             guard length <= bitCount else { throw .truncated(at: position) }
