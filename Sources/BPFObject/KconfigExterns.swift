@@ -81,7 +81,10 @@ extension ObjectSpec {
 
     /// The bytes of the `.kconfig` map for a kernel: each extern encoded by its BTF type
     /// (bool, tristate char or `enum libbpf_tristate`, integers, char arrays for strings).
-    /// A missing strong extern is an error; a missing weak one stays zero.
+    /// A missing strong extern is an error; a missing weak one stays zero. An option the
+    /// configuration says `is not set` (its value `n`) is false for a bool and `TRI_NO` for a
+    /// tristate enum; for any other type it is missing, as for libbpf, which skips those lines
+    /// (an `int` or a string of a disabled option reads 0 when weak).
     public func kconfigValues(_ config: KernelConfig) throws(ObjectError) -> [UInt8] {
         guard let index = kconfigMapIndex, let btf else { return [] }
         try checkMapsForLoad()
@@ -95,7 +98,15 @@ extension ObjectSpec {
                 throw fail(.configMissing)
             }
             let encoded: [UInt8]
-            do { encoded = try Self.encode(text, as: e.typeID, size: Int(e.size), btf) } catch let problem
+            do {
+                if text == "n", try !Self.takesNotSet(e.typeID, btf) {
+                    if e.isWeak { continue }
+                    throw fail(.configMissing)
+                }
+                encoded = try Self.encode(text, as: e.typeID, size: Int(e.size), btf)
+            } catch let error as ObjectError {
+                throw error
+            } catch let problem
                 as RelocationProblem.ConfigValueProblem
             {
                 throw fail(.configValue(text, problem))
@@ -105,6 +116,16 @@ extension ObjectSpec {
             for (i, b) in encoded.prefix(Int(e.size)).enumerated() { bytes[Int(e.offset) + i] = b }
         }
         return bytes
+    }
+
+    /// Whether an extern of `type` takes `n` as a value: a bool, or an enum (`enum libbpf_tristate`).
+    static func takesNotSet(_ type: TypeID, _ btf: BTF) throws(BTFError) -> Bool {
+        let t = try btf.type(try btf.resolve(type))
+        switch t.kind {
+        case .int: return t.intInfo.encoding.contains(.bool)
+        case .enum, .enum64: return true
+        default: return false
+        }
     }
 
     /// Why a `__kconfig` extern's type cannot hold a configuration value (libbpf's `find_kcfg_type`):

@@ -75,6 +75,27 @@ struct KconfigTests {
         #expect(try value("LINUX_HAS_BPF_COOKIE") == [0])  // weak and absent
     }
 
+    @Test(
+        "an option that is not set: false for a bool, TRI_NO for a tristate, missing (0 when weak) for an int or a string"
+    )
+    func notSet() throws {
+        let spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/kconfig.bpfel.o")
+        let config = KernelConfig(
+            text: "# CONFIG_BPF_SYSCALL is not set\n# CONFIG_BPF_JIT is not set\n# CONFIG_HZ is not set\n"
+                + "# CONFIG_DEFAULT_HOSTNAME is not set\n")
+        var values = config.values
+        values["LINUX_KERNEL_VERSION"] = "1"
+        let bytes = try spec.kconfigValues(KernelConfig(values: values))  // libbpf: the int and string read 0
+        func value(_ name: String) throws -> [UInt8] {
+            let e = try #require(spec.kconfigExterns.first { $0.name == name })
+            return Array(bytes[Int(e.offset)..<Int(e.offset + e.size)])
+        }
+        #expect(try value("CONFIG_BPF_SYSCALL") == [0])
+        #expect(try value("CONFIG_BPF_JIT") == [0, 0, 0, 0])
+        #expect(try value("CONFIG_HZ") == [0, 0, 0, 0])
+        #expect(try value("CONFIG_DEFAULT_HOSTNAME") == [UInt8](repeating: 0, count: 16))
+    }
+
     @Test("a missing strong extern and a value its type cannot hold are errors naming the extern")
     func errors() throws {
         let spec = try ObjectSpec(contentsOfFile: TestPaths.testData + "/obj/kconfig.bpfel.o")
