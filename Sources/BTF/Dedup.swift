@@ -486,9 +486,17 @@ struct Deduplication {
     /// recursion on a stack): returns the representative.
     private mutating func reference(_ root: UInt32) throws(BTFError) -> UInt32 {
         if let done = try enter(root) { return done }
-        // Most reference types hold one reference, to a type decided before them: no walk.
+        // Most reference types refer only to types decided before them: no walk.
         switch types.kinds[Int(root)] {
-        case .array, .functionProto: break
+        case .array, .functionProto:
+            let id = Int(root), count = types.referenceCount(of: id)
+            if (0..<count).allSatisfy({ isMapped(types[types.referenceSlot(of: id, $0)]) }) {
+                for index in 0..<count {
+                    let slot = types.referenceSlot(of: id, index)
+                    types[slot] = resolve(types[slot])
+                }
+                return finishReference(id)
+            }
         default:
             let child = types.sizes[Int(root)]
             if isMapped(child) {
