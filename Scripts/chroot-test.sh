@@ -14,9 +14,9 @@
 # interner, wire-form output) and faster linking (8,806,104, session 13: 5 KB of code — open-addressing
 # name tables, the DWARF-section lookup, the writers' integer stores, the deduplicator's wire form
 # placing names for its caller — with their unwind tables, two pages), and session 15's faster
-# kconfig loads, dedup and linking (8,838,872: a table-driven inflate, the options a load asks for
+# kconfig loads, dedup and linking (8,842,968: a table-driven inflate, the options a load asks for
 # parsed alone, its BTF patched in place, the deduplicator's per-kind loops specialised for each
-# byte order — 33 KB), against a static hello-world's 6.6 MB here),
+# byte order — 37 KB), against a static hello-world's 6.6 MB here),
 # or any command fails or prints
 # nothing. Needs root. Usage: Scripts/chroot-test.sh
 set -euo pipefail

@@ -274,15 +274,20 @@ private struct FirstByTypeID {
     private var many: [TypeID: Int] = [:]
 
     subscript(id: TypeID) -> Int? {
-        few.count > 16 ? many[id] : few.first { $0.id == id }?.value
+        many.isEmpty ? few.first { $0.id == id }?.value : many[id]
     }
 
     /// Keeps `value` for `id` unless `id` has one; returns whether it was new.
     mutating func insert(_ id: TypeID, _ value: Int) -> Bool {
         guard self[id] == nil else { return false }
-        few.append((id, value))
-        if few.count > 16 {
-            if many.isEmpty { for entry in few { many[entry.id] = entry.value } } else { many[id] = value }
+        if !many.isEmpty {
+            many[id] = value
+        } else if few.count < 16 {
+            few.append((id, value))
+        } else {  // the 17th: from now on, the table alone
+            for entry in few { many[entry.id] = entry.value }
+            many[id] = value
+            few = []
         }
         return true
     }
