@@ -33,11 +33,12 @@ extension KernelConfig {
         if let names, names.allSatisfy(defined.contains) {
             // Only libbpf's own values: nothing to read from the configuration file.
         } else if let gz = try? ByteStorage(contentsOfFile: "/proc/config.gz"),
-            let parsed = try? Gzip.withDecompressed(Array(gz.bytes), parse)
+            // (The storage kept alive while its bytes are read: a view does not own them.)
+            let parsed = try? Gzip.withDecompressed(withExtendedLifetime(gz) { Array(gz.bytes) }, parse)
         {
             config = parsed  // parsed in place: the inflated text is never copied
         } else if let text = try? ByteStorage(contentsOfFile: "/boot/config-" + release) {
-            config = parse(text.bytes.assumingMemoryBound(to: UInt8.self))
+            config = withExtendedLifetime(text) { parse(text.bytes.assumingMemoryBound(to: UInt8.self)) }
         }
         func wanted(_ option: String) -> Bool { names?.contains(option) ?? true }
         if wanted("LINUX_KERNEL_VERSION"), let code = kernelVersionCode(release: release) {
