@@ -114,7 +114,7 @@ struct Deduplication {
         table = HashHeads(capacity: types.count)
         hypotheticalList = [UInt32](filling: types.count, with: 0)
         // A walk pushes a type's references only when it pairs that type for the first time.
-        pending = PairStack(capacity: types.count + types.words.count + 1)
+        pending = PairStack(bound: types.count + types.words.count + 1)
     }
 
     private mutating func addToTable(_ hash: Int, _ id: UInt32) {
@@ -148,23 +148,25 @@ struct Deduplication {
         // Each phase walks only its own kinds, in id order (the others would return at once): the
         // primitives, then structs and unions, then the reference kinds. VARs and DATASECs are
         // their own representatives from the start.
-        var order: [Int] = []
+        var order: [UInt32] = []  // ids below the type count: 32 bits
         order.reserveCapacity(own.count)
         var ends = (primitives: 0, aggregates: 0)
         for id in own {
             switch types.kinds[id] {
-            case .int, .enum, .enum64, .forward, .float: order.append(id)
+            case .int, .enum, .enum64, .forward, .float: order.append(UInt32(truncatingIfNeeded: id))
             default: break
             }
         }
         ends.primitives = order.count
-        for id in own where types.kinds[id] == .struct || types.kinds[id] == .union { order.append(id) }
+        for id in own where types.kinds[id] == .struct || types.kinds[id] == .union {
+            order.append(UInt32(truncatingIfNeeded: id))
+        }
         ends.aggregates = order.count
-        for id in own where Self.isReference(types.kinds[id]) { order.append(id) }
-        for id in order[..<ends.primitives] { primitive(id) }
-        for id in order[ends.primitives..<ends.aggregates] { try structure(id) }
+        for id in own where Self.isReference(types.kinds[id]) { order.append(UInt32(truncatingIfNeeded: id)) }
+        for id in order[..<ends.primitives] { primitive(Int(id)) }
+        for id in order[ends.primitives..<ends.aggregates] { try structure(Int(id)) }
         resolveForwards()
-        for id in order[ends.aggregates...] { _ = try reference(UInt32(id)) }
+        for id in order[ends.aggregates...] { _ = try reference(id) }
         // What only the matching needed goes before the output is made (the peak of memory).
         (table, olderInChain, hypothetical, hypotheticalList) = (HashHeads(), [], [], [])
         pending.release()
@@ -742,14 +744,18 @@ struct HashHeads {
     }
 }
 
-/// A stack of type pairs of fixed capacity, pushed and popped without checks beyond its bound.
+/// A stack of type pairs that grows (doubling) up to a fixed bound, pushed and popped without
+/// checks beyond that bound: memory follows the deepest walk, not the worst case.
 final class PairStack {
     private var base: UnsafeMutablePointer<(UInt32, UInt32)>
     private var capacity: Int
+    private let bound: Int
     private var count = 0
 
-    init(capacity: Int) {
-        self.capacity = capacity
+    /// A stack that never holds more than `bound` pairs.
+    init(bound: Int) {
+        self.bound = bound
+        capacity = min(bound, 64)
         base = .allocate(capacity: capacity)
     }
 
@@ -763,9 +769,19 @@ final class PairStack {
     }
 
     func push(_ a: UInt32, _ b: UInt32) {
-        precondition(count < capacity, "pair stack past its bound")
+        if count == capacity { grow() }
         (base + count).initialize(to: (a, b))
         count += 1
+    }
+
+    @inline(never)
+    private func grow() {
+        precondition(count < bound, "pair stack past its bound")
+        let larger = min(bound, capacity * 2)
+        let moved = UnsafeMutablePointer<(UInt32, UInt32)>.allocate(capacity: larger)
+        moved.moveInitialize(from: base, count: count)
+        base.deallocate()
+        (base, capacity) = (moved, larger)
     }
 
     func pop() -> (UInt32, UInt32)? {

@@ -184,12 +184,21 @@ guard let op = args.first, operations[op] != nil, args.count >= 2 else { usage()
 /// The operations over all inputs at once: one line for the whole set.
 if op == "dedup-all" || op == "link" {
     let paths = Array(args.dropFirst())
-    let storages = try paths.map { try ByteStorage(contentsOfFile: $0) }
-    let bytes = storages.reduce(0) { $0 + $1.bytes.count }
+    // dedup-all keeps each file's BTF only, copied out and the file released, as libbpf-bench keeps
+    // btf__raw_data copies: both sides hold the same bytes while they run.
+    var bytes = 0
+    var blobs: [UnsafeRawBufferPointer] = []
+    for path in paths {
+        let storage = try ByteStorage(contentsOfFile: path)
+        bytes += storage.bytes.count
+        guard op == "dedup-all", let data = btfBytes(storage) else { continue }
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: data.count, alignment: 8)
+        copy.copyMemory(from: data)
+        blobs.append(UnsafeRawBufferPointer(copy))
+    }
     let output = "/dev/shm/parse-bench-link-\(getpid()).o"
     let run: () throws -> Void
     if op == "dedup-all" {
-        let blobs = storages.compactMap(btfBytes)
         run = { keep(try BTF.deduplicating(try blobs.map { try BTF(unsafeBytes: $0) }).encode().count) }
     } else {
         run = {
@@ -201,7 +210,7 @@ if op == "dedup-all" || op == "link" {
         }
     }
     let rssBefore = currentRSSKB()
-    let (median, runs, user) = try withExtendedLifetime(storages) { try measure(run) }
+    let (median, runs, user) = try measure(run)
     unlink(output)
     print(
         "op=\(op) input=\(paths[0])+\(paths.count - 1) bytes=\(bytes) median_us=\(String(format: median)) runs=\(runs) user_us=\(String(format: user)) peak_rss_kb=\(peakRSSKB()) rss_growth_kb=\(peakRSSKB() - rssBefore)"
