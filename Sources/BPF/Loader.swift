@@ -275,12 +275,13 @@ extension ObjectSpec {
     /// Map types whose key and value may carry BTF type ids.
     private static let btfCapable: Set<UInt32> = [1, 2, 5, 6, 9, 10, 19, 21, 24, 28, 29, 32]
 
-    /// Creates (or reuses from pins) every map to create; returns the indices of those reused.
+    /// Creates (or reuses from pins) every map to create; returns which were reused, by map index
+    /// (empty when none was: most loads pin nothing).
     private func createMaps(
         _ object: inout LoadedObject, btf: Int32, structOps: [Int: StructOpsLayout], kernel: KernelTargets,
         _ options: LoadOptions, _ context: LoadContext
-    ) throws(LoadError) -> Set<Int> {
-        var reused: Set<Int> = []
+    ) throws(LoadError) -> [Bool] {
+        var reused: [Bool] = []
         let kconfigMap = kconfigMapIndex  // found once, not per map
         for (index, spec) in maps.enumerated() {
             defer {
@@ -294,7 +295,8 @@ extension ObjectSpec {
             let pinPath = try pinPath(spec, options)
             if let pinPath, let map = try reusePinnedMap(spec, at: pinPath) {
                 object.set(map, at: index)
-                reused.insert(index)
+                if reused.isEmpty { reused = [Bool](repeating: false, count: maps.count) }
+                reused[index] = true
                 object.pinnedMaps[spec.name] = pinPath
                 continue
             }
@@ -397,10 +399,10 @@ extension ObjectSpec {
     /// never changes another live object's slots, and a failed one leaves nothing of its own there.
     /// Every slot is resolved before any is written (``ObjectSpec/checkMapsForLoad()`` refused names
     /// the load lacks).
-    private func fillSlots(_ object: inout LoadedObject, reused: Set<Int>) throws(LoadError) {
+    private func fillSlots(_ object: inout LoadedObject, reused: [Bool]) throws(LoadError) {
         guard maps.contains(where: { !$0.slots.isEmpty }) else { return }
         var writes: [(map: Int32, name: String, key: UInt32, value: Int32)] = []
-        for index in maps.indices where !maps[index].slots.isEmpty && !reused.contains(index) {
+        for index in maps.indices where !maps[index].slots.isEmpty && !(index < reused.count && reused[index]) {
             guard let map = object.mapDescriptor(at: index) else { continue }
             let spec = maps[index]
             for (key, reference) in spec.slots.sorted(by: { $0.key < $1.key }) {

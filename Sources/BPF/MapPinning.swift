@@ -15,7 +15,7 @@ extension ObjectSpec {
             throw .pin(map: spec.name, path: options.pinRoot + "/" + spec.name, reason: .nameNotOneComponent)
         }
         var fs = statfs()
-        guard statfs(options.pinRoot, &fs) == 0 else {
+        guard options.pinRoot.withCString({ statfs($0, &fs) }) == 0 else {
             throw .pin(
                 map: spec.name, path: path,
                 reason: .pinRoot(SyscallError(operation: "statfs \(options.pinRoot)", errno: errno)))

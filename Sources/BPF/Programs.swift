@@ -188,9 +188,15 @@ package enum ObjectCommands {
     /// `directory/name`, when `name` (read from an object, so untrusted) is one path component:
     /// not empty, `.` or `..`, without `/` or NUL. Nil otherwise: no pin may land outside `directory`.
     package static func path(in directory: String, named name: String) -> String? {
-        guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(UInt8(ascii: "/")), !name.utf8.contains(0)
+        let bytes = name.utf8
+        guard !bytes.isEmpty, bytes.count > 2 || bytes.contains(where: { $0 != UInt8(ascii: ".") }),
+            !bytes.contains(where: { $0 == UInt8(ascii: "/") || $0 == 0 })
         else { return nil }
-        return directory + "/" + name
+        var path = directory  // one allocation, at the final size
+        path.reserveCapacity(directory.utf8.count + 1 + bytes.count)
+        path.append("/")
+        path.append(name)
+        return path
     }
 
     /// `BPF_OBJ_PIN`: pins a map, program or link at `path` on a bpffs.

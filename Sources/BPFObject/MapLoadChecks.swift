@@ -77,19 +77,18 @@ extension ObjectSpec {
 /// slots' names only (most objects have none, and then nothing is hashed).
 private struct SlotNames {
     private enum State { case unseen, provided, notProvided }
-    private var states: [SlotReference: State] = [:]
+    private var states = SmallTable<SlotReference, State>()
 
     var isEmpty: Bool { states.isEmpty }
 
     mutating func add(_ references: some Sequence<SlotReference>) {
-        for reference in references where states[reference] == nil { states[reference] = .unseen }
+        for reference in references { _ = states.insert(reference, .unseen) }
     }
 
     /// Records a program the load loads, or a map and whether it is created: of maps of one name,
     /// the first decides.
     mutating func provide(_ reference: SlotReference, if created: Bool = true) {
-        guard let index = states.index(forKey: reference), states.values[index] == .unseen else { return }
-        states.values[index] = created ? .provided : .notProvided
+        states.update(reference) { $0 == .unseen ? (created ? .provided : .notProvided) : $0 }
     }
 
     func isProvided(_ reference: SlotReference) -> Bool { states[reference] == .provided }

@@ -55,14 +55,20 @@ extension ObjectSpec {
             guard let datasecID = dataSections[".maps"] else {
                 throw ObjectError.invalidMap(name: "*", section: ".maps", reason: .noDataSection)
             }
-            // Where each map variable is: its symbol's value, by name (the first of a name wins).
-            let placement = FirstByName(
-                symbols.compactMap { $0.section == .index(section.index) ? ($0.name, $0.value) : nil })
+            let variables = try btf.type(datasecID).variables
+            // Where each map variable is: its symbol's value, by name (the first of a name wins); about
+            // one symbol a variable, room made for them at once.
+            let here = SymbolSection.index(section.index)
+            var placed: [(key: ByteString, value: UInt64)] = []
+            placed.reserveCapacity(variables.count)
+            for symbol in symbols where symbol.section == here { placed.append((symbol.name, symbol.value)) }
+            let placement = FirstByName(placed)
             // Definitions by struct type, each walked once (maps sharing a definition, as `struct inner a, b`,
             // or a DATASEC listing one variable many times, would walk its members once per map).
-            let variables = try btf.type(datasecID).variables
-            var firstDefined = FirstByTypeID()  // definition struct → index in `maps` of its first map
-            var seen = FirstByTypeID()
+            // Definition struct → index in `maps` of its first map.
+            var firstDefined = SmallTable<TypeID, Int>(expecting: variables.count)
+            var seen = SmallTable<TypeID, Int>(expecting: variables.count)
+            maps.reserveCapacity(maps.count + variables.count)
             for variable in variables {
                 let v = try btf.type(variable.type)
                 let name = try Self.name(v.name, in: ".maps")
@@ -227,7 +233,8 @@ extension ObjectSpec {
     mutating func readMapSlots(
         _ mapsSection: Section, _ symbols: SymbolTable, relocationSections: [Section]
     ) throws(ObjectError) {
-        guard btf != nil else { return }
+        // Slots are relocations of the section: without any (most objects), nothing to sort.
+        guard btf != nil, relocationSections.contains(where: { Int($0.info) == mapsSection.index }) else { return }
         // The section's BTF maps by offset: a slot belongs to the last one at or before it.
         let owners = maps.indices.filter { maps[$0].origin == .btf && maps[$0].sectionIndex == mapsSection.index }
             .sorted { (maps[$0].offset, $0) < (maps[$1].offset, $1) }
@@ -264,31 +271,5 @@ extension ObjectSpec {
                     symbol.type == .function ? .program(String(symbol.name)) : .map(String(symbol.name))
             }
         }
-    }
-}
-
-/// Type ids to values, the first of each id kept: searched in place while few (an object's handful
-/// of maps: no hashing, one allocation), hashed past 16 (hostile objects list thousands).
-private struct FirstByTypeID {
-    private var few: [(id: TypeID, value: Int)] = []
-    private var many: [TypeID: Int] = [:]
-
-    subscript(id: TypeID) -> Int? {
-        many.isEmpty ? few.first { $0.id == id }?.value : many[id]
-    }
-
-    /// Keeps `value` for `id` unless `id` has one; returns whether it was new.
-    mutating func insert(_ id: TypeID, _ value: Int) -> Bool {
-        guard self[id] == nil else { return false }
-        if !many.isEmpty {
-            many[id] = value
-        } else if few.count < 16 {
-            few.append((id, value))
-        } else {  // the 17th: from now on, the table alone
-            for entry in few { many[entry.id] = entry.value }
-            many[id] = value
-            few = []
-        }
-        return true
     }
 }

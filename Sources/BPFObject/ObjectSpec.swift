@@ -190,6 +190,7 @@ extension ObjectSpec {
         var mapsSection: Section?
         // Sections a DATASEC may describe (data, maps, custom sections, `license`, `version`), by name.
         var placeable: [(key: ByteString, value: UInt32)] = []
+        if !dataSections.entries.isEmpty { placeable.reserveCapacity(sections.count) }
         for section in sections {
             var role = Self.role(of: section)
             if section.type == .rel || section.type == .rela {
@@ -223,6 +224,7 @@ extension ObjectSpec {
         }
         if !dataSections.entries.isEmpty {
             let byName = FirstByName(placeable)
+            dataSectionPlacements.reserveCapacity(dataSections.entries.count)
             for (name, id) in dataSections.entries {
                 guard let index = byName[name] else { continue }
                 dataSectionPlacements.append((id, Int(index), sections[Int(index)].size))
@@ -251,6 +253,7 @@ extension ObjectSpec {
         var functions: [Symbol] = []
         functions.reserveCapacity(min(symbols.count, 512))
         var placed: [(key: SectionSymbol, value: UInt32)] = []
+        if !dataSectionPlacements.isEmpty { placed.reserveCapacity(symbols.count) }  // at most one a symbol
         for index in symbols.indices {
             let symbol = symbols[index]
             guard let section = symbol.section.sectionIndex, section < sections.count, firstSymbol[section] != -2 else {

@@ -111,11 +111,13 @@ extension ObjectSpec {
             let table: RelocationTable
             do { table = try elf.relocations(in: relSection, against: symbols) } catch { throw .elf(error) }
             let target = table.targetSectionIndex
-            let targetSize = elf.sections[target].size
+            let targetSize = sections[target].size  // every header was decoded on open: no second decode
+            // One program in the section (the usual case) takes every relocation: room made at once.
+            if candidates.count == 1 { programs[candidates.lowerBound].references.reserveCapacity(table.count) }
             for r in table {
                 guard r.offset < targetSize, r.offset % UInt64(Instruction.size) == 0 else {
                     throw .invalidInstruction(
-                        program: String(elf.sections[target].name), instruction: Int(r.offset / 8),
+                        program: String(sections[target].name), instruction: Int(r.offset / 8),
                         reason: .relocationNotInstruction(offset: r.offset, sectionSize: targetSize))
                 }
                 let sectionInstruction = Int(r.offset) / Instruction.size

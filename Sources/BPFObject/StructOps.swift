@@ -218,8 +218,12 @@ extension ObjectSpec {
     /// Where in ``programs`` the entry programs a load loads are (see ``loads(_:)``), in order;
     /// the maps are looked at once, not once per program.
     public var programIndicesToLoad: [Int] {
-        let named = structOpsProgramNames
-        return programs.indices.filter { loads(programs[$0], named: named) }
+        // The maps are looked at only when a struct_ops program is there to be named.
+        let named = programs.contains { $0.kind?.programType == .structOps } ? structOpsProgramNames : []
+        var indices: [Int] = []
+        indices.reserveCapacity(programs.count)
+        for index in programs.indices where loads(programs[index], named: named) { indices.append(index) }
+        return indices
     }
 
     /// The entry programs a load loads (see ``loads(_:)``), in order.

@@ -112,7 +112,7 @@ extension KernelTests {
             KernelObjects.exclusively {
                 withPinRoot { root in
                     let before = KernelObjects.openCount()
-                    for name in ["../escape", "a/b", "..", ""] {
+                    for name in ["../escape", "a/b", "..", ".", "", "a\0b"] {
                         let reason = pinFailure { () throws(LoadError) in
                             try loadPinned(root: root) { spec in
                                 if let i = spec.maps.firstIndex(where: { $0.name == "shared_counts" }) {
