@@ -81,33 +81,43 @@ extension ObjectSpec {
     /// The blob with each DATASEC that names an ELF section given that section's size, its
     /// variables the offsets of their symbols (clang leaves both at 0), in offset order.
     private func dataSectionsFixed(_ btf: BTF) throws(ObjectError) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(btf.bytes.count)  // specialized here, unlike Array(_:) of raw bytes
-        bytes.append(contentsOf: btf.bytes)
-        guard !dataSectionPlacements.isEmpty else { return bytes }
+        let source = btf.bytes
+        var bytes = [UInt8](unsafeUninitializedCapacity: source.count) { buffer, count in  // one copy, no growth
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
+            count = source.count
+        }
         // The DATASECs to fix (all of them, as the spec placed them on open), each with its ELF section
         // and its symbols gathered by name on open.
-        var entries: [(type: UInt32, offset: UInt32, size: UInt32)] = []  // one buffer, reused by each DATASEC
         for fix in dataSectionPlacements {
             guard let record = btf.recordOffset(of: fix.id) else { continue }
             let datasec: BTFType
             do { datasec = try btf.type(fix.id) } catch { throw .btf(error) }
-            entries.removeAll(keepingCapacity: true)
-            entries.reserveCapacity(datasec.variables.count)
-            for variable in datasec.variables {
-                // A variable the symbols do not place (or an id hostile BTF gets wrong) keeps its offset.
-                let symbolOffset = (try? btf.name(of: variable.type)).flatMap {
-                    dataSymbolOffsets[SectionSymbol(section: fix.section, name: $0)]
-                }
-                entries.append((variable.type, symbolOffset ?? variable.offset, variable.size))
-            }
-            entries.sort { $0.offset < $1.offset }
+            let variables = datasec.variables
             store(UInt32(truncatingIfNeeded: fix.size), at: record + 8, in: &bytes, order: btf.byteOrder)
-            for (i, entry) in entries.enumerated() {
-                let at = record + 12 + 12 * i
-                store(entry.type, at: at, in: &bytes, order: btf.byteOrder)
-                store(entry.offset, at: at + 4, in: &bytes, order: btf.byteOrder)
-                store(entry.size, at: at + 8, in: &bytes, order: btf.byteOrder)
+            // Each variable's entry, sorted by offset in a buffer on the stack (a DATASEC lists a few).
+            withUnsafeTemporaryAllocation(
+                of: (type: UInt32, offset: UInt32, size: UInt32).self, capacity: variables.count
+            ) {
+                entries in
+                var count = 0
+                for variable in variables {
+                    // A variable the symbols do not place (or an id hostile BTF gets wrong) keeps its offset.
+                    let symbolOffset = (try? btf.name(of: variable.type)).flatMap {
+                        dataSymbolOffsets[SectionSymbol(section: fix.section, name: $0)]
+                    }
+                    entries.initializeElement(
+                        at: count, to: (variable.type, symbolOffset ?? variable.offset, variable.size))
+                    count += 1
+                }
+                var filled = UnsafeMutableBufferPointer(rebasing: entries[..<count])
+                filled.sort { $0.offset < $1.offset }
+                for (i, entry) in filled.enumerated() {
+                    let at = record + 12 + 12 * i
+                    store(entry.type, at: at, in: &bytes, order: btf.byteOrder)
+                    store(entry.offset, at: at + 4, in: &bytes, order: btf.byteOrder)
+                    store(entry.size, at: at + 8, in: &bytes, order: btf.byteOrder)
+                }
+                filled.deinitialize()
             }
         }
         return bytes

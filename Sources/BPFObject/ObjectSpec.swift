@@ -67,6 +67,16 @@ public struct ObjectSpec: Sendable {
 
     /// Reads an opened ELF object; `name` names its internal maps (libbpf: file name up to the first `.`).
     public init(elf: ELFFile, name: String) throws(ObjectError) {
+        self = try Self.reading(elf, name: name)  // built in a local and moved: no copy of the whole spec
+    }
+
+    private init(file: ObjectFile) {
+        self.file = file
+        programs = []
+        maps = []
+    }
+
+    private static func reading(_ elf: ELFFile, name: String) throws(ObjectError) -> ObjectSpec {
         guard elf.header.machine == .bpf || elf.header.machine == .none else {
             throw .unsupportedMachine(elf.header.machine.rawValue)
         }
@@ -105,12 +115,12 @@ public struct ObjectSpec: Sendable {
                 }
             } catch { throw .btf(error) }
         }
-        file = ObjectFile(
-            elf: elf, symbols: symbols, name: name, license: license, kernelVersion: kernelVersion, btf: btf,
-            btfExt: btfExt)
-        programs = []
-        maps = []
-        try readSections(sections, symbols)
+        var spec = ObjectSpec(
+            file: ObjectFile(
+                elf: elf, symbols: symbols, name: name, license: license, kernelVersion: kernelVersion, btf: btf,
+                btfExt: btfExt))
+        try spec.readSections(sections, symbols)
+        return spec
     }
 
     static func cString(_ bytes: UnsafeRawBufferPointer) -> String {

@@ -55,8 +55,10 @@ extension KernelLayout {
         var text = value  // withUTF8 may make a copy contiguous; the caller's string stays as it is
         text.withUTF8 { utf8 in
             Swift.withUnsafeMutableBytes(of: &storage) { raw in
-                let stored = min(utf8.count, count - 1)
-                for i in 0..<count { raw[offset + i] = i < stored ? utf8[i] : 0 }
+                let field = UnsafeMutableRawBufferPointer(rebasing: raw[offset..<offset + count])  // checked
+                let stored = max(0, min(utf8.count, count - 1))
+                field.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[..<stored]))
+                field[stored...].initializeMemory(as: UInt8.self, repeating: 0)
             }
         }
     }
@@ -68,7 +70,10 @@ extension KernelLayout {
     /// Stores `value`'s first `count` bytes, zero-padded.
     mutating func setBytes(_ value: [UInt8], at offset: Int, count: Int) {
         Swift.withUnsafeMutableBytes(of: &storage) { raw in
-            for i in 0..<count { raw[offset + i] = i < value.count ? value[i] : 0 }
+            let field = UnsafeMutableRawBufferPointer(rebasing: raw[offset..<offset + count])  // checked
+            let stored = min(value.count, count)
+            value.withUnsafeBytes { field.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[..<stored])) }
+            field[stored...].initializeMemory(as: UInt8.self, repeating: 0)
         }
     }
 }
