@@ -82,22 +82,22 @@ extension ObjectSpec {
                 guard let offset = placement[v.name] else {
                     throw ObjectError.invalidMap(name: name, section: ".maps", reason: .noSymbol)
                 }
-                var spec: MapSpec
+                // Appended, then completed in place (a local appended would be copied, its arrays retained).
                 if let known = firstDefined[v.referencedType] {
-                    spec = maps[known]
-                    spec.name = name
-                    if let inner = spec.innerMap?.spec {
+                    maps.append(maps[known])
+                    maps[maps.count - 1].name = name
+                    if let inner = maps[known].innerMap?.spec {
                         var renamed = inner
                         renamed.name = name + ".inner"
-                        spec.innerMap = InnerMapSpec(renamed)
+                        maps[maps.count - 1].innerMap = InnerMapSpec(renamed)
                     }
                 } else {
-                    spec = try Self.btfMapDefinition(
-                        btf, typeID: v.referencedType, name: name, sectionIndex: section.index)
                     _ = firstDefined.insert(v.referencedType, maps.count)
+                    maps.append(
+                        try Self.btfMapDefinition(
+                            btf, typeID: v.referencedType, name: name, sectionIndex: section.index))
                 }
-                spec.offset = offset
-                maps.append(spec)
+                maps[maps.count - 1].offset = offset
             }
         } catch {
             throw .converting(error)

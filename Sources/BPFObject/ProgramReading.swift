@@ -31,15 +31,17 @@ extension ObjectSpec {
                 throw .invalidProgram(
                     name: name, section: sectionName, reason: .instructionsOutsideSection(start..<start + length))
             }
-            var program = ProgramSpec(
-                name: name, sectionName: sectionName, sectionIndex: section.index, kind: kind,
-                instructions: Instruction.decode(code, order: byteOrder), sectionOffset: start, isGlobal: isGlobal)
-            program.autoLoad = !optional
-            program.isHidden = isHidden
+            // Made in place in the list (a local appended would be copied, each of its arrays retained).
+            programs.append(
+                ProgramSpec(
+                    name: name, sectionName: sectionName, sectionIndex: section.index, kind: kind,
+                    instructions: Instruction.decode(code, order: byteOrder), sectionOffset: start, isGlobal: isGlobal))
+            let last = programs.count - 1
+            programs[last].autoLoad = !optional
+            programs[last].isHidden = isHidden
             let range = start * Instruction.size..<(start + length) * Instruction.size
-            if let functionInfo { program.functionRecords = functionInfo.records(in: range) }
-            if let lineInfo { program.lineRecords = lineInfo.records(in: range) }
-            programs.append(program)
+            if let functionInfo { programs[last].functionRecords = functionInfo.records(in: range) }
+            if let lineInfo { programs[last].lineRecords = lineInfo.records(in: range) }
         }
         // Functions come in offset order; old compilers' objects carry no STT_FUNC: the whole section is one program.
         if functions.isEmpty {
