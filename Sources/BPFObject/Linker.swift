@@ -151,7 +151,7 @@ public enum Linker {
             linked.functionInfo.sort { $0.instruction < $1.instruction }
             linked.lineInfo.sort { $0.instruction < $1.instruction }
         }
-        return linked
+        return consume linked
     }
 
     /// Appends `records` to `list`, taking them as they are when `list` is empty (the entry program's, the usual case).

@@ -120,7 +120,7 @@ public struct ObjectSpec: Sendable {
                 elf: elf, symbols: symbols, name: name, license: license, kernelVersion: kernelVersion, btf: btf,
                 btfExt: btfExt))
         try spec.readSections(sections, symbols)
-        return spec
+        return consume spec
     }
 
     static func cString(_ bytes: UnsafeRawBufferPointer) -> String {
