@@ -6,15 +6,11 @@ if [ ! -f /usr/include/bpf/btf.h ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libbpf-dev >/dev/null
 fi
 work=$(mktemp -d)
-# Loads of objects that pin maps by name (pinned.bpfel.o) leave pins under /sys/fs/bpf, reused by
-# later runs of either side; the ones that appeared while this ran are removed on exit.
-pins_before=$(ls /sys/fs/bpf 2>/dev/null | sort || true)
-remove_new_pins() {
-    comm -13 <(echo "$pins_before") <(ls /sys/fs/bpf 2>/dev/null | sort) | while read -r pin; do
-        [ -f "/sys/fs/bpf/$pin" ] && rm -f "/sys/fs/bpf/$pin"
-    done
-}
-trap 'rm -rf "$work"; remove_new_pins' EXIT
+# pinned.bpfel.o's maps are pinned by name at the default root by the loads of either side (and
+# reused by later runs): the pins this run made are removed on exit, nothing else.
+made_pins=()
+for name in shared_counts shared_flags; do [ -e "/sys/fs/bpf/$name" ] || made_pins+=("/sys/fs/bpf/$name"); done
+trap 'rm -rf "$work"; rm -f "${made_pins[@]}"' EXIT
 theirs="$work/libbpf-bench"
 cc -O2 -o "$theirs" "$here/libbpf/libbpf-bench.c" -lbpf
 (cd "$here" && swift build -c release --product parse-bench >&2)

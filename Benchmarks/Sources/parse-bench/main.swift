@@ -191,10 +191,13 @@ if op == "dedup-all" || op == "link" {
     for path in paths {
         let storage = try ByteStorage(contentsOfFile: path)
         bytes += storage.bytes.count
-        guard op == "dedup-all", let data = btfBytes(storage) else { continue }
-        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: data.count, alignment: 8)
-        copy.copyMemory(from: data)
-        blobs.append(UnsafeRawBufferPointer(copy))
+        guard op == "dedup-all" else { continue }
+        withExtendedLifetime(storage) {  // `data` is a view of the storage's bytes
+            guard let data = btfBytes(storage) else { return }
+            let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: data.count, alignment: 8)
+            copy.copyMemory(from: data)
+            blobs.append(UnsafeRawBufferPointer(copy))
+        }
     }
     let output = "/dev/shm/parse-bench-link-\(getpid()).o"
     let run: () throws -> Void

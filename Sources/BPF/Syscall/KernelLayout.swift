@@ -1,3 +1,5 @@
+import Glibc
+
 /// A kernel structure (`union bpf_attr` for one command, a `bpf_*_info`) held as its bytes.
 ///
 /// The conforming types are generated (KernelLayouts.swift, by Scripts/generate-kernel-layouts.py):
@@ -55,10 +57,10 @@ extension KernelLayout {
         var text = value  // withUTF8 may make a copy contiguous; the caller's string stays as it is
         text.withUTF8 { utf8 in
             Swift.withUnsafeMutableBytes(of: &storage) { raw in
-                let field = UnsafeMutableRawBufferPointer(rebasing: raw[offset..<offset + count])  // checked
+                let field = Self.field(raw, offset, count)
                 let stored = max(0, min(utf8.count, count - 1))
                 field.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[..<stored]))
-                field[stored...].initializeMemory(as: UInt8.self, repeating: 0)
+                memset(field.baseAddress.unsafelyUnwrapped + stored, 0, count - stored)
             }
         }
     }
@@ -70,10 +72,20 @@ extension KernelLayout {
     /// Stores `value`'s first `count` bytes, zero-padded.
     mutating func setBytes(_ value: [UInt8], at offset: Int, count: Int) {
         Swift.withUnsafeMutableBytes(of: &storage) { raw in
-            let field = UnsafeMutableRawBufferPointer(rebasing: raw[offset..<offset + count])  // checked
+            let field = Self.field(raw, offset, count)
             let stored = min(value.count, count)
             value.withUnsafeBytes { field.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[..<stored])) }
-            field[stored...].initializeMemory(as: UInt8.self, repeating: 0)
+            memset(field.baseAddress.unsafelyUnwrapped + stored, 0, count - stored)
         }
+    }
+
+    /// The `count` bytes at `offset` of a layout's storage, checked to lie inside it (release builds too).
+    private static func field(
+        _ raw: UnsafeMutableRawBufferPointer, _ offset: Int, _ count: Int
+    )
+        -> UnsafeMutableRawBufferPointer
+    {
+        precondition(offset >= 0 && count >= 0 && count <= raw.count - offset, "layout field outside its storage")
+        return UnsafeMutableRawBufferPointer(rebasing: raw[offset..<offset + count])
     }
 }
