@@ -8,9 +8,12 @@ fi
 work=$(mktemp -d)
 # pinned.bpfel.o's maps are pinned by name at the default root by the loads of either side (and
 # reused by later runs): the pins this run made are removed on exit, nothing else.
+# (Only root loads; a clean-up that cannot remove a pin never fails the run.)
 made_pins=()
-for name in shared_counts shared_flags; do [ -e "/sys/fs/bpf/$name" ] || made_pins+=("/sys/fs/bpf/$name"); done
-trap 'rm -rf "$work"; rm -f "${made_pins[@]}"' EXIT
+if [ "$(id -u)" = 0 ]; then
+    for name in shared_counts shared_flags; do [ -e "/sys/fs/bpf/$name" ] || made_pins+=("/sys/fs/bpf/$name"); done
+fi
+trap 'rm -rf "$work"; rm -f -- "${made_pins[@]}" 2>/dev/null || true' EXIT
 theirs="$work/libbpf-bench"
 cc -O2 -o "$theirs" "$here/libbpf/libbpf-bench.c" -lbpf
 (cd "$here" && swift build -c release --product parse-bench >&2)

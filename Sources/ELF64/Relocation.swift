@@ -20,19 +20,19 @@ public struct Relocation: Hashable, Sendable {
 /// Relocation types of `EM_BPF`.
 public struct BPFRelocationType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
-    public static let none = BPFRelocationType(rawValue: 0)
+    @inlinable public static var none: BPFRelocationType { BPFRelocationType(rawValue: 0) }
     /// `ld_imm64` of a map or global-data address.
-    public static let r64_64 = BPFRelocationType(rawValue: 1)
+    @inlinable public static var r64_64: BPFRelocationType { BPFRelocationType(rawValue: 1) }
     /// A 64-bit data word (e.g. in `.maps` initial values or DWARF).
-    public static let abs64 = BPFRelocationType(rawValue: 2)
+    @inlinable public static var abs64: BPFRelocationType { BPFRelocationType(rawValue: 2) }
     /// A 32-bit data word (BTF, BTF.ext, DWARF).
-    public static let abs32 = BPFRelocationType(rawValue: 3)
+    @inlinable public static var abs32: BPFRelocationType { BPFRelocationType(rawValue: 3) }
     /// A 32-bit data word the runtime dynamic linker ignores.
-    public static let nodyld32 = BPFRelocationType(rawValue: 4)
+    @inlinable public static var nodyld32: BPFRelocationType { BPFRelocationType(rawValue: 4) }
     /// A BPF-to-BPF call or callback reference.
-    public static let r64_32 = BPFRelocationType(rawValue: 10)
+    @inlinable public static var r64_32: BPFRelocationType { BPFRelocationType(rawValue: 10) }
 
     public var description: String {
         switch self {

@@ -44,8 +44,8 @@ public struct SymbolType: RawRepresentable, Hashable, Sendable, CustomStringConv
 public struct SymbolVisibility: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let `default` = SymbolVisibility(rawValue: 0)
-    public static let `internal` = SymbolVisibility(rawValue: 1)
+    @inlinable public static var `default`: SymbolVisibility { SymbolVisibility(rawValue: 0) }
+    @inlinable public static var `internal`: SymbolVisibility { SymbolVisibility(rawValue: 1) }
     @inlinable public static var hidden: SymbolVisibility { SymbolVisibility(rawValue: 2) }
     @inlinable public static var protected: SymbolVisibility { SymbolVisibility(rawValue: 3) }
     public var description: String { ["DEFAULT", "INTERNAL", "HIDDEN", "PROTECTED"][Int(rawValue & 3)] }
