@@ -67,27 +67,25 @@ public enum Linker {
         // unallocated for a program that calls nothing.
         // The `.kconfig` map, found on the first extern met (a search per reference would be quadratic).
         var kconfigMap = known
-        var placed = PlacedFunctions()
+        var placed = SmallTable<Int, Int>()  // placed subprogram → where it starts
         var pending: [Int] = []
         var next: Int? = entry
-        linked.mapLoads.reserveCapacity(spec.programs[entry].references.count)
         while let p = next ?? pending.popLast() {
             next = nil
             // The program is read in place (`spec.programs[p]`): a copy would retain each of its arrays.
             let base = p == entry ? 0 : placed[p] ?? 0
             // func_info/line_info come from the records' byte offsets in their section, shifted to where the function sits.
             let shift = base - spec.programs[p].sectionOffset
-            append(
-                spec.programs[p].functionRecords.map {
-                    FunctionRecord(instruction: Int($0.instructionOffset) / Instruction.size + shift, typeID: $0.typeID)
-                }, to: &linked.functionInfo)
-            append(
-                spec.programs[p].lineRecords.map {
-                    LineRecord(
-                        instruction: Int($0.instructionOffset) / Instruction.size + shift,
-                        fileNameOffset: $0.fileNameOffset,
-                        lineOffset: $0.lineOffset, lineColumn: $0.lineColumn)
-                }, to: &linked.lineInfo)
+            spec.programs[p].functionRecords.append(to: &linked.functionInfo) {
+                FunctionRecord(instruction: Int($0.instructionOffset) / Instruction.size + shift, typeID: $0.typeID)
+            }
+            spec.programs[p].lineRecords.append(to: &linked.lineInfo) {
+                LineRecord(
+                    instruction: Int($0.instructionOffset) / Instruction.size + shift,
+                    fileNameOffset: $0.fileNameOffset,
+                    lineOffset: $0.lineOffset, lineColumn: $0.lineColumn)
+            }
+            makeRoom(in: &linked.mapLoads, for: spec.programs[p].references.count)
             for reference in spec.programs[p].references {
                 let at = base + reference.instruction
                 switch reference.target {
@@ -154,9 +152,10 @@ public enum Linker {
         return consume linked
     }
 
-    /// Appends `records` to `list`, taking them as they are when `list` is empty (the entry program's, the usual case).
-    private static func append<T>(_ records: [T], to list: inout [T]) {
-        if list.isEmpty { list = records } else { list += records }
+    /// Makes room in `list` for `extra` more elements at once (at least doubling: linear over many calls).
+    private static func makeRoom<T>(in list: inout [T], for extra: Int) {
+        let needed = list.count + extra
+        if needed > list.capacity { list.reserveCapacity(max(needed, 2 * list.capacity)) }
     }
 
     private static func setLoad(_ linked: inout LinkedProgram, at: Int, source: UInt8, low: Int32, high: Int32) {
@@ -168,7 +167,7 @@ public enum Linker {
     /// Where the function starting at `instruction` of `section` sits in the linked program, appending it on first use.
     private static func place(
         _ spec: ObjectSpec, section: Int, instruction: Int, from program: String, at index: Int,
-        entry: Int, linked: inout LinkedProgram, placed: inout PlacedFunctions, pending: inout [Int]
+        entry: Int, linked: inout LinkedProgram, placed: inout SmallTable<Int, Int>, pending: inout [Int]
     ) throws(ObjectError) -> Int {
         guard let callee = ObjectSpec.program(startingAt: instruction, inSection: section, spec.programs) else {
             throw .invalidInstruction(
@@ -179,28 +178,11 @@ public enum Linker {
         if callee == entry { return 0 }
         if let known = placed[callee] { return known }
         let start = linked.instructions.count
-        placed[callee] = start
+        _ = placed.insert(callee, start)
         linked.instructions += spec.programs[callee].instructions
         linked.subprograms.append(spec.programs[callee].name)
         linked.placements.append((callee, start))
         pending.append(callee)
         return start
-    }
-}
-
-/// Where each placed subprogram starts in a linked program: a handful searched in place (the usual
-/// program), more (a hostile one calling thousands of functions) hashed, so that calls × functions stays linear.
-struct PlacedFunctions {
-    private var few: [(program: Int, start: Int)] = []
-    private var many: [Int: Int] = [:]
-
-    subscript(program: Int) -> Int? {
-        get { many.isEmpty ? few.first { $0.program == program }?.start : many[program] }
-        set {
-            guard let start = newValue else { return }
-            if many.isEmpty, few.count < 16 { few.append((program, start)); return }
-            if many.isEmpty { for (p, s) in few { many[p] = s } }
-            many[program] = start
-        }
     }
 }

@@ -154,6 +154,27 @@ public enum ExtRun<R: ExtRecord>: Sendable {
         case let .copied(records): records.map(transform)
         }
     }
+
+    /// The number of records.
+    @inlinable
+    public var count: Int {
+        switch self {
+        case let .view(_, range): range.count
+        case let .copied(records): records.count
+        }
+    }
+
+    /// Appends the records, transformed, to `list`: no array in between, room made at once (at
+    /// least doubling, so that appending many runs stays linear).
+    @inlinable
+    public func append<T>(to list: inout [T], _ transform: (R) -> T) {
+        let needed = list.count + count
+        if needed > list.capacity { list.reserveCapacity(Swift.max(needed, 2 * list.capacity)) }
+        switch self {
+        case let .view(records, range): for i in range { list.append(transform(records[i])) }
+        case let .copied(records): for record in records { list.append(transform(record)) }
+        }
+    }
 }
 
 /// A record kind of `.BTF.ext`.
