@@ -330,27 +330,33 @@ extension ObjectSpec {
     /// (at least 7 characters reserved for it), 15 at most; a section with a second dot
     /// (`.data.custom`) is named by itself alone; characters other than `[A-Za-z0-9_.]` become `_`.
     public static func internalMapName(object: String, section: String) -> String {
-        let suffixLength = min(max(section.utf8.count, 7), 15)
-        let prefixLength =
-            section.utf8.dropFirst().contains(UInt8(ascii: ".")) ? 0 : min(15 - suffixLength, object.utf8.count)
-        var name: (UInt64, UInt64) = (0, 0)  // 15 bytes at most: built in place, a small String needs no allocation
-        return withUnsafeMutableBytes(of: &name) { out in
-            var count = 0
-            func append(_ bytes: Substring.UTF8View) {
-                for byte in bytes where count < 15 {
-                    switch byte {
-                    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                        UInt8(ascii: "0")...UInt8(ascii: "9"),
-                        UInt8(ascii: "_"), UInt8(ascii: "."):
-                        out[count] = byte
-                    default: out[count] = UInt8(ascii: "_")
+        var object = object, section = section  // withUTF8 reads them in place (a copy only if not contiguous)
+        return object.withUTF8 { object in
+            section.withUTF8 { section in
+                let suffixLength = min(max(section.count, 7), 15)
+                let prefixLength =
+                    section.dropFirst().contains(UInt8(ascii: ".")) ? 0 : min(15 - suffixLength, object.count)
+                // 15 bytes at most: built in place, a small String needs no allocation.
+                var name: (UInt64, UInt64) = (0, 0)
+                return withUnsafeMutableBytes(of: &name) { out in
+                    var count = 0
+                    func append(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) {
+                        for byte in bytes where count < 15 {
+                            switch byte {
+                            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                                UInt8(ascii: "0")...UInt8(ascii: "9"),
+                                UInt8(ascii: "_"), UInt8(ascii: "."):
+                                out[count] = byte
+                            default: out[count] = UInt8(ascii: "_")
+                            }
+                            count += 1
+                        }
                     }
-                    count += 1
+                    append(object.prefix(prefixLength))
+                    append(section.prefix(suffixLength))
+                    return String(repairing: UnsafeRawBufferPointer(rebasing: out[..<count]))
                 }
             }
-            append(object.utf8.prefix(prefixLength))
-            append(section.utf8.prefix(suffixLength))
-            return String(repairing: UnsafeRawBufferPointer(rebasing: out[..<count]))
         }
     }
 }
