@@ -85,7 +85,7 @@ public enum Linker {
                     fileNameOffset: $0.fileNameOffset,
                     lineOffset: $0.lineOffset, lineColumn: $0.lineColumn)
             }
-            makeRoom(in: &linked.mapLoads, for: spec.programs[p].references.count)
+            linked.mapLoads.reserve(additional: spec.programs[p].references.count)
             for reference in spec.programs[p].references {
                 let at = base + reference.instruction
                 switch reference.target {
@@ -150,12 +150,6 @@ public enum Linker {
             linked.lineInfo.sort { $0.instruction < $1.instruction }
         }
         return consume linked
-    }
-
-    /// Makes room in `list` for `extra` more elements at once (at least doubling: linear over many calls).
-    private static func makeRoom<T>(in list: inout [T], for extra: Int) {
-        let needed = list.count + extra
-        if needed > list.capacity { list.reserveCapacity(max(needed, 2 * list.capacity)) }
     }
 
     private static func setLoad(_ linked: inout LinkedProgram, at: Int, source: UInt8, low: Int32, high: Int32) {

@@ -164,12 +164,16 @@ public enum ExtRun<R: ExtRecord>: Sendable {
         }
     }
 
-    /// Appends the records, transformed, to `list`: no array in between, room made at once (at
-    /// least doubling, so that appending many runs stays linear).
+    /// Appends the records, transformed, to `list`: an empty list (an entry program's, the usual
+    /// case) becomes the mapped records; otherwise they are appended with room made at once (at
+    /// least doubling, so that appending many runs stays linear), no array in between.
     @inlinable
     public func append<T>(to list: inout [T], _ transform: (R) -> T) {
-        let needed = list.count + count
-        if needed > list.capacity { list.reserveCapacity(Swift.max(needed, 2 * list.capacity)) }
+        if list.isEmpty {
+            list = map(transform)
+            return
+        }
+        list.reserve(additional: count)
         switch self {
         case let .view(records, range): for i in range { list.append(transform(records[i])) }
         case let .copied(records): for record in records { list.append(transform(record)) }
