@@ -131,7 +131,7 @@ extension ObjectSpec {
             var attributes = ProgramAttributes(type: type, instructions: linked.instructions, license: license)
             attributes.fdArray = fdArray
             attributes.token = context.token
-            try describe(programAt: index, in: &attributes, kernel: kernel, structOps: structOps)
+            try describe(programs[index], in: &attributes, kernel: kernel, structOps: structOps)
             if programs[index].kind?.flags.contains(.usdt) == true,
                 options.usdtThroughUprobeMulti ?? context.features.uprobeMultiLinks
             {
@@ -171,11 +171,9 @@ extension ObjectSpec {
     /// What `BPF_PROG_LOAD` takes from a program's section: name, kernel version, expected attach
     /// type, flags, and the kernel BTF id it attaches to (a function, tracepoint or ops struct).
     private func describe(
-        programAt index: Int, in attributes: inout ProgramAttributes, kernel: KernelTargets,
+        _ program: ProgramSpec, in attributes: inout ProgramAttributes, kernel: KernelTargets,
         structOps: [Int: StructOpsLayout]
     ) throws(LoadError) {
-        // The two fields read in place: a copy of the whole spec would retain each of its arrays.
-        let program = (name: programs[index].name, kind: programs[index].kind)
         attributes.name = program.name
         attributes.kernelVersion = kernelVersion
         guard let kind = program.kind else { return }
