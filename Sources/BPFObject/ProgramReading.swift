@@ -114,6 +114,8 @@ extension ObjectSpec {
             do { table = try elf.relocations(in: relSection, against: symbols) } catch { throw .elf(error) }
             let target = table.targetSectionIndex
             let targetSize = sections[target].size  // every header was decoded on open: no second decode
+            // One program in the section (the usual case) takes every relocation: room made at once.
+            if candidates.count == 1 { programs[candidates.lowerBound].references.reserveCapacity(table.count) }
             for r in table {
                 guard r.offset < targetSize, r.offset % UInt64(Instruction.size) == 0 else {
                     throw .invalidInstruction(
@@ -136,10 +138,6 @@ extension ObjectSpec {
                     throw .unresolvedRelocation(
                         program: programs[p].name, instruction: index,
                         symbol: Self.displayName(of: symbol, elf: elf), reason: error.reason)
-                }
-                if programs[p].references.capacity == 0 {
-                    // Room at once: at most one relocation an instruction is the usual, the section's all at most.
-                    programs[p].references.reserveCapacity(min(table.count, programs[p].instructions.count))
                 }
                 programs[p].references.append(reference)
             }
