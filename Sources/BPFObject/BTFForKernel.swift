@@ -65,13 +65,7 @@ extension ObjectSpec {
                         entries[index].offset = kconfigExterns[Int(extern)].offset
                     }
                 }
-                entries.sort { $0.offset < $1.offset }
-                for (i, entry) in entries.enumerated() {
-                    let at = record + 12 + 12 * i
-                    store(entry.type, at: at, in: &bytes, order: btf.byteOrder)
-                    store(entry.offset, at: at + 4, in: &bytes, order: btf.byteOrder)
-                    store(entry.size, at: at + 8, in: &bytes, order: btf.byteOrder)
-                }
+                storeSorted(&entries, of: record, in: &bytes, order: btf.byteOrder)
             }
         } catch {
             throw .btf(error)
@@ -88,37 +82,21 @@ extension ObjectSpec {
         }
         // The DATASECs to fix (all of them, as the spec placed them on open), each with its ELF section
         // and its symbols gathered by name on open.
+        var entries: [DataSectionEntry] = []  // one buffer, reused by each DATASEC
         for fix in dataSectionPlacements {
             guard let record = btf.recordOffset(of: fix.id) else { continue }
             let datasec: BTFType
             do { datasec = try btf.type(fix.id) } catch { throw .btf(error) }
-            let variables = datasec.variables
             store(UInt32(truncatingIfNeeded: fix.size), at: record + 8, in: &bytes, order: btf.byteOrder)
-            // Each variable's entry, sorted by offset in a buffer on the stack (a DATASEC lists a few).
-            withUnsafeTemporaryAllocation(
-                of: (type: UInt32, offset: UInt32, size: UInt32).self, capacity: variables.count
-            ) {
-                entries in
-                var count = 0
-                for variable in variables {
-                    // A variable the symbols do not place (or an id hostile BTF gets wrong) keeps its offset.
-                    let symbolOffset = (try? btf.name(of: variable.type)).flatMap {
-                        dataSymbolOffsets[SectionSymbol(section: fix.section, name: $0)]
-                    }
-                    entries.initializeElement(
-                        at: count, to: (variable.type, symbolOffset ?? variable.offset, variable.size))
-                    count += 1
+            entries.removeAll(keepingCapacity: true)
+            for variable in datasec.variables {
+                // A variable the symbols do not place (or an id hostile BTF gets wrong) keeps its offset.
+                let symbolOffset = (try? btf.name(of: variable.type)).flatMap {
+                    dataSymbolOffsets[SectionSymbol(section: fix.section, name: $0)]
                 }
-                var filled = UnsafeMutableBufferPointer(rebasing: entries[..<count])
-                filled.sort { $0.offset < $1.offset }
-                for (i, entry) in filled.enumerated() {
-                    let at = record + 12 + 12 * i
-                    store(entry.type, at: at, in: &bytes, order: btf.byteOrder)
-                    store(entry.offset, at: at + 4, in: &bytes, order: btf.byteOrder)
-                    store(entry.size, at: at + 8, in: &bytes, order: btf.byteOrder)
-                }
-                filled.deinitialize()
+                entries.append((variable.type, symbolOffset ?? variable.offset, variable.size))
             }
+            storeSorted(&entries, of: record, in: &bytes, order: btf.byteOrder)
         }
         return bytes
     }
@@ -138,6 +116,22 @@ extension ObjectSpec {
             found.append(id)
         }
         return found
+    }
+
+    /// A DATASEC entry: variable type, offset, size.
+    private typealias DataSectionEntry = (type: UInt32, offset: UInt32, size: UInt32)
+
+    /// Writes a DATASEC's entries after its header at `record`, in offset order.
+    private func storeSorted(
+        _ entries: inout [DataSectionEntry], of record: Int, in bytes: inout [UInt8], order: ByteOrder
+    ) {
+        entries.sort { $0.offset < $1.offset }
+        for (i, entry) in entries.enumerated() {
+            let at = record + 12 + 12 * i
+            store(entry.type, at: at, in: &bytes, order: order)
+            store(entry.offset, at: at + 4, in: &bytes, order: order)
+            store(entry.size, at: at + 8, in: &bytes, order: order)
+        }
     }
 
     private func store(_ value: UInt32, at offset: Int, in bytes: inout [UInt8], order: ByteOrder) {
