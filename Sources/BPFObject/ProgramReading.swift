@@ -61,6 +61,9 @@ extension ObjectSpec {
                 reason: .nameLongerThan(limit: ByteString.maximumLength))
         }
         var rest = functions.drop { $0.name.isEmpty }
+        // Functions may not overlap: each instruction belongs to one program (overlapping symbols
+        // would decode, relocate and link shared instructions once per symbol: quadratic in the file).
+        var previousEnd = 0  // the end of this section's last function (the last program appended)
         while let f = rest.first {
             rest = rest.dropFirst().drop { $0.name.isEmpty }
             let name = try Self.programName(f.name, in: sectionName)
@@ -76,6 +79,10 @@ extension ObjectSpec {
                 throw .invalidProgram(
                     name: name, section: sectionName, reason: .crossesSectionEnd(size: f.size, offset: f.value))
             }
+            if start < previousEnd, let previous = programs.last {
+                throw .invalidProgram(name: name, section: sectionName, reason: .overlapsFunction(previous.name))
+            }
+            previousEnd = end
             try append(
                 name, isGlobal: f.binding != .local,
                 isHidden: f.binding != .local && (f.visibility == .hidden || f.visibility == .internal), start: start,

@@ -7,8 +7,9 @@ public enum SyntheticObjects {
     /// One entry program (`socket`) calling each of `count` subprograms in `.text` through a
     /// relocation, `.BTF.ext` line info for the subprograms in reverse order (out of order, as a
     /// hostile object may give it), and `legacyMapSections` sections `maps/N` with one map each
-    /// among as many other symbols.
-    public static func manyCalls(count: Int, legacyMapSections: Int = 0) -> [UInt8] {
+    /// among as many other symbols. `overlapping` sizes each subprogram's symbol to run to the end
+    /// of `.text` (every function overlapping all that follow it: N²/2 instructions if each were read whole).
+    public static func manyCalls(count: Int, legacyMapSections: Int = 0, overlapping: Bool = false) -> [UInt8] {
         var elf = ELFEditor(order: .little)
         var names: [UInt8] = [0]
         func name(_ s: String) -> UInt32 {
@@ -46,7 +47,9 @@ public enum SyntheticObjects {
         func symbol(_ n: String, info: UInt8, section: Int, value: UInt64, size: UInt64) {
             symbols += word(UInt64(name(n)), 4) + [info, 0] + word(UInt64(section), 2) + word(value, 8) + word(size, 8)
         }
-        for i in 0..<count { symbol("f\(i)", info: 0x12, section: text, value: UInt64(16 * i), size: 16) }
+        for i in 0..<count {
+            symbol("f\(i)", info: 0x12, section: text, value: UInt64(16 * i), size: UInt64(overlapping ? 16 * (count - i) : 16))
+        }
         symbol("entry", info: 0x12, section: socket, value: 0, size: UInt64(8 * (count + 2)))
         for (m, section) in mapSections.enumerated() {
             symbol("map\(m)", info: 0x11, section: section, value: 0, size: 20)

@@ -34,6 +34,18 @@ struct ScalingTests {
         #expect(ratio < 16, "at 8× the calls: \(ratio)× the time")
     }
 
+    @Test("functions whose symbols overlap are refused at open, in time linear in their number")
+    func overlappingFunctions() throws {
+        #expect(throws: ObjectError.invalidProgram(name: "f1", section: ".text", reason: .overlapsFunction("f0"))) {
+            try openSpec(SyntheticObjects.manyCalls(count: 50, overlapping: true))
+        }
+        // Each of N functions running to the section's end once decoded N²/2 instructions.
+        let ratio = Scaling.ratio(500, make: { SyntheticObjects.manyCalls(count: $0, overlapping: true) }) { bytes in
+            if (try? openSpec(bytes)) != nil { Issue.record("overlapping functions opened") }
+        }
+        #expect(ratio < 16, "at 8× the functions: \(ratio)× the time")
+    }
+
     @Test("CO-RE over function prototypes sharing their parameters (width^depth paths): linear in depth, right answer")
     func prototypeDAG() throws {
         let ratio = Scaling.ratio(1, make: { SyntheticObjects.coreOverPrototypeDAG(depth: $0 + 2, width: 2) }) {

@@ -82,6 +82,11 @@ let cases: [(String, Int, (Int) -> [UInt8], ([UInt8]) -> Void)] = [
         }
     ),
     (
+        // Refused at the second function (each once decoded to the section's end: N²/2 instructions).
+        "object-open-overlapping-functions", 500, { SyntheticObjects.manyCalls(count: $0, overlapping: true) },
+        { bytes in _ = openSpec(bytes) }
+    ),
+    (
         "btf-c-dump-forwards-sharing-a-name", 500, { HostileBTF.forwardsSharingAName(count: $0) },
         { bytes in
             bytes.withUnsafeBytes { raw in
