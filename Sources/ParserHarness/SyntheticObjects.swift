@@ -48,7 +48,8 @@ public enum SyntheticObjects {
             symbols += word(UInt64(name(n)), 4) + [info, 0] + word(UInt64(section), 2) + word(value, 8) + word(size, 8)
         }
         for i in 0..<count {
-            symbol("f\(i)", info: 0x12, section: text, value: UInt64(16 * i), size: UInt64(overlapping ? 16 * (count - i) : 16))
+            let size = UInt64(overlapping ? 16 * (count - i) : 16)
+            symbol("f\(i)", info: 0x12, section: text, value: UInt64(16 * i), size: size)
         }
         symbol("entry", info: 0x12, section: socket, value: 0, size: UInt64(8 * (count + 2)))
         for (m, section) in mapSections.enumerated() {
