@@ -93,9 +93,9 @@ extension ObjectSpec {
                     }
                 } else {
                     _ = firstDefined.insert(v.referencedType, maps.count)
-                    maps.append(
-                        try Self.btfMapDefinition(
-                            btf, typeID: v.referencedType, name: name, sectionIndex: section.index))
+                    maps.append(MapSpec(btfNamed: name, sectionIndex: section.index))
+                    try Self.readBTFMapDefinition(
+                        btf, typeID: v.referencedType, isInner: false, into: &maps[maps.count - 1])
                 }
                 maps[maps.count - 1].offset = offset
             }
@@ -109,13 +109,19 @@ extension ObjectSpec {
     static func btfMapDefinition(
         _ btf: BTF, typeID: TypeID, name: String, sectionIndex: Int, isInner: Bool = false
     ) throws -> MapSpec {
+        var spec = MapSpec(btfNamed: name, sectionIndex: sectionIndex)
+        try readBTFMapDefinition(btf, typeID: typeID, isInner: isInner, into: &spec)
+        return spec
+    }
+
+    /// Completes `spec`, a map made by ``MapSpec/init(btfNamed:sectionIndex:)``, from its BTF
+    /// definition in place (a definition returned would be copied into the map list).
+    static func readBTFMapDefinition(_ btf: BTF, typeID: TypeID, isInner: Bool, into spec: inout MapSpec) throws {
+        let name = spec.name, sectionIndex = spec.sectionIndex
         let definition = try btf.type(try btf.resolve(typeID))
         guard definition.kind == .struct else {
             throw ObjectError.invalidMap(name: name, section: ".maps", reason: .notStruct(definition.kind))
         }
-        var spec = MapSpec(
-            name: name, type: MapType(rawValue: 0), keySize: 0, valueSize: 0, maxEntries: 0, flags: 0,
-            origin: .btf, sectionIndex: sectionIndex)
         /// `__uint(field, N)`: a pointer to an array of N elements; `__ulong(field, N)`: an enum whose one value is N.
         func wide(_ m: Member) throws -> UInt64 {
             // The common shape, read from type headers: a pointer to an array of N.
@@ -148,13 +154,14 @@ extension ObjectSpec {
         }
         var fields: UInt32 = 0  // one bit per MapField seen
         for m in definition.members {
-            if let field = MapField(m.name) {
+            let field = MapField(m.name)
+            if let field {
                 guard fields & 1 << field.rawValue == 0 else {
                     throw ObjectError.invalidMap(name: name, section: ".maps", reason: .memberTwice(String(m.name)))
                 }
                 fields |= 1 << field.rawValue
             }
-            switch MapField(m.name) {
+            switch field {
             case .type: spec.type = MapType(rawValue: try number(m))
             case .maxEntries: spec.maxEntries = try number(m)
             case .mapFlags: spec.flags = try number(m)
@@ -200,7 +207,6 @@ extension ObjectSpec {
             }
             spec.valueSize = 4
         }
-        return spec
     }
 
     /// A member of a BTF map definition, told by length first (one comparison per member).

@@ -119,6 +119,13 @@ public struct MapSpec: Sendable {
         self.sectionIndex = sectionIndex
     }
 
+    /// A `.maps` map before its BTF definition is read: every field zero.
+    init(btfNamed name: String, sectionIndex: Int) {
+        self.init(
+            name: name, type: MapType(rawValue: 0), keySize: 0, valueSize: 0, maxEntries: 0, flags: 0, origin: .btf,
+            sectionIndex: sectionIndex)
+    }
+
     /// Global data that programs may not write (`.rodata*`): frozen after it is filled.
     public var isReadOnlyData: Bool {
         if case .data(_, true) = origin { return true }

@@ -308,11 +308,10 @@ public final class BTF: @unchecked Sendable {
     /// An ARRAY's element count, typedefs and qualifiers followed; `nil` when `id` is no array.
     /// Read from the record in place (the index pass checked each record whole).
     public func arrayCount(of id: TypeID) throws(BTFError) -> UInt32? {
-        let resolved = try resolve(id)
-        guard resolved != 0, try header(resolved).kind == .array else { return nil }
-        guard resolved >= firstID else { return try base?.arrayCount(of: resolved) }
+        guard let resolved = try resolvedHeader(id), resolved.kind == .array else { return nil }
+        guard resolved.id >= firstID else { return try base?.arrayCount(of: resolved.id) }
         // `struct btf_array` follows the 12-byte header: element type, index type, element count.
-        return typeWords.u32(Int(offsets[Int(resolved - firstID)]) + 20)
+        return typeWords.u32(Int(offsets[Int(resolved.id - firstID)]) + 20)
     }
 
     /// The size of the string offset space (the base's strings and the own ones, for split BTF).

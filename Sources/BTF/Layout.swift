@@ -7,25 +7,29 @@ extension BTF {
 
     /// Follows typedefs, qualifiers and type tags to the type they name; 0 stays `void`.
     public func resolve(_ id: TypeID) throws(BTFError) -> TypeID {
-        var current = id
-        for _ in 0..<Self.maximumDepth {
-            guard current != 0 else { return 0 }
-            let t = try header(current)
-            switch t.kind {
-            case .typedef, .const, .volatile, .restrict, .typeTag: current = t.sizeOrType
-            default: return current
-            }
-        }
-        throw BTFError(.referenceLoop(id), typeID: id)
+        try resolvedHeader(id)?.id ?? 0
     }
 
     /// The type a pointer points to, as declared (typedefs kept), typedefs and qualifiers followed
     /// to the pointer; `nil` when `id` is no pointer. Read from type headers alone.
     public func pointerTarget(of id: TypeID) throws(BTFError) -> TypeID? {
-        let resolved = try resolve(id)
-        guard resolved != 0 else { return nil }
-        let t = try header(resolved)
-        return t.kind == .pointer ? t.sizeOrType : nil
+        guard let t = try resolvedHeader(id), t.kind == .pointer else { return nil }
+        return t.sizeOrType
+    }
+
+    /// The type `id` names once typedefs, qualifiers and type tags are followed, with its kind and
+    /// third word (size or referenced type), each header read once; `nil` for `void`.
+    package func resolvedHeader(_ id: TypeID) throws(BTFError) -> (id: TypeID, kind: Kind, sizeOrType: UInt32)? {
+        var current = id
+        for _ in 0..<Self.maximumDepth {
+            guard current != 0 else { return nil }
+            let t = try header(current)
+            switch t.kind {
+            case .typedef, .const, .volatile, .restrict, .typeTag: current = t.sizeOrType
+            default: return (current, t.kind, t.sizeOrType)
+            }
+        }
+        throw BTFError(.referenceLoop(id), typeID: id)
     }
 
     /// Follows qualifiers and type tags only (typedefs are kept).
