@@ -68,9 +68,13 @@ public enum Linker {
         // The `.kconfig` map, found on the first extern met (a search per reference would be quadratic).
         var kconfigMap = known
         var placed = SmallTable<Int, Int>()  // placed subprogram → where it starts
+        // Placed subprograms are walked in the order they were placed (`walked` of them so far): each
+        // one's func/line records, in order within it, then land in instruction order, and need no sort.
         var pending: [Int] = []
+        var walked = 0
         var next: Int? = entry
-        while let p = next ?? pending.popLast() {
+        while let p = next ?? (walked < pending.count ? pending[walked] : nil) {
+            if next == nil { walked += 1 }
             next = nil
             // The program is read in place (`spec.programs[p]`): a copy would retain each of its arrays.
             let base = p == entry ? 0 : placed[p] ?? 0
@@ -145,11 +149,20 @@ public enum Linker {
                 linked.instructions[base + i].immediate = Int32(start - (base + i) - 1)
             }
         }
+        // Sorted only when a record lies out of order after all (one a hostile object placed so).
         if !linked.subprograms.isEmpty {
-            linked.functionInfo.sort { $0.instruction < $1.instruction }
-            linked.lineInfo.sort { $0.instruction < $1.instruction }
+            if !isInInstructionOrder(linked.functionInfo, \.instruction) {
+                linked.functionInfo.sort { $0.instruction < $1.instruction }
+            }
+            if !isInInstructionOrder(linked.lineInfo, \.instruction) {
+                linked.lineInfo.sort { $0.instruction < $1.instruction }
+            }
         }
         return consume linked
+    }
+
+    private static func isInInstructionOrder<R>(_ records: [R], _ instruction: (R) -> Int) -> Bool {
+        zip(records, records.dropFirst()).allSatisfy { instruction($0) <= instruction($1) }
     }
 
     private static func setLoad(_ linked: inout LinkedProgram, at: Int, source: UInt8, low: Int32, high: Int32) {
