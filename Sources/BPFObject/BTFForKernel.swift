@@ -44,6 +44,9 @@ extension ObjectSpec {
             var id = btf.firstID
             while id < btf.endID {
                 defer { id += 1 }
+                // Only VARs and DATASECs change: other kinds are passed over on their header alone.
+                let kind = try btf.header(id).kind
+                guard kind == .variable || kind == .dataSection else { continue }
                 let declared = try btf.declaration(id)
                 if declared.kind == .variable, declared.linkage == UInt32(Linkage.external.rawValue),
                     let record = btf.recordOffset(of: id)
@@ -102,17 +105,24 @@ extension ObjectSpec {
     }
 
     /// The global FUNCs of subprograms declared `__hidden`, which libbpf makes static: the first
-    /// FUNC of each such name (no name index is built when the object has none, the usual case).
+    /// global FUNC of each such name (no name index is built when the object has none, the usual case).
     private func hiddenSubprogramFunctions(_ btf: BTF) -> [TypeID] {
         guard programs.contains(where: { $0.isHidden && $0.isSubprogram }) else { return [] }
-        let hidden = Set(programs.lazy.filter { $0.isHidden && $0.isSubprogram }.map(\.name))
+        // Names not yet taken: up to 16 compared in place (and dropped when taken), more hashed.
+        var hidden = Array(programs.lazy.filter { $0.isHidden && $0.isSubprogram }.map(\.name))
+        let hashed = hidden.count > 16 ? Set(hidden) : nil
+        var taken: Set<String> = []
         var found: [TypeID] = []
-        var seen: Set<String> = []
         btf.forEachType(ofKind: .function) { id, name in
-            let text = String(name)
-            guard hidden.contains(text), !seen.contains(text), (try? btf.type(id))?.linkage == Linkage.global.rawValue
-            else { return }
-            seen.insert(text)
+            func isGlobal() -> Bool { (try? btf.type(id))?.linkage == Linkage.global.rawValue }
+            if let hashed {
+                let text = String(name)
+                guard hashed.contains(text), !taken.contains(text), isGlobal() else { return }
+                taken.insert(text)
+            } else {
+                guard hidden.contains(where: { name == $0 }), isGlobal() else { return }
+                hidden.removeAll { name == $0 }
+            }
             found.append(id)
         }
         return found
