@@ -151,10 +151,10 @@ public enum Linker {
         }
         // Sorted only when a record lies out of order after all (one a hostile object placed so).
         if !linked.subprograms.isEmpty {
-            if !isInInstructionOrder(linked.functionInfo, \.instruction) {
+            if !isInInstructionOrder(linked.functionInfo, { $0.instruction }) {
                 linked.functionInfo.sort { $0.instruction < $1.instruction }
             }
-            if !isInInstructionOrder(linked.lineInfo, \.instruction) {
+            if !isInInstructionOrder(linked.lineInfo, { $0.instruction }) {
                 linked.lineInfo.sort { $0.instruction < $1.instruction }
             }
         }
@@ -162,7 +162,13 @@ public enum Linker {
     }
 
     private static func isInInstructionOrder<R>(_ records: [R], _ instruction: (R) -> Int) -> Bool {
-        zip(records, records.dropFirst()).allSatisfy { instruction($0) <= instruction($1) }
+        var previous = Int.min
+        for record in records {
+            let current = instruction(record)
+            guard previous <= current else { return false }
+            previous = current
+        }
+        return true
     }
 
     private static func setLoad(_ linked: inout LinkedProgram, at: Int, source: UInt8, low: Int32, high: Int32) {
