@@ -108,21 +108,16 @@ extension ObjectSpec {
     /// global FUNC of each such name (no name index is built when the object has none, the usual case).
     private func hiddenSubprogramFunctions(_ btf: BTF) -> [TypeID] {
         guard programs.contains(where: { $0.isHidden && $0.isSubprogram }) else { return [] }
-        // Names not yet taken: up to 16 compared in place (and dropped when taken), more hashed.
-        var hidden = Array(programs.lazy.filter { $0.isHidden && $0.isSubprogram }.map(\.name))
-        let hashed = hidden.count > 16 ? Set(hidden) : nil
-        var taken: Set<String> = []
+        let hidden = Set(programs.lazy.filter { $0.isHidden && $0.isSubprogram }.map(\.name))
         var found: [TypeID] = []
+        var seen: Set<String> = []
         btf.forEachType(ofKind: .function) { id, name in
-            func isGlobal() -> Bool { (try? btf.type(id))?.linkage == Linkage.global.rawValue }
-            if let hashed {
-                let text = String(name)
-                guard hashed.contains(text), !taken.contains(text), isGlobal() else { return }
-                taken.insert(text)
-            } else {
-                guard hidden.contains(where: { name == $0 }), isGlobal() else { return }
-                hidden.removeAll { name == $0 }
-            }
+            // Once every name is taken, the remaining FUNCs are passed over without a String made.
+            guard seen.count < hidden.count else { return }
+            let text = String(name)
+            guard hidden.contains(text), !seen.contains(text), (try? btf.type(id))?.linkage == Linkage.global.rawValue
+            else { return }
+            seen.insert(text)
             found.append(id)
         }
         return found

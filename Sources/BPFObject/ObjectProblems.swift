@@ -13,8 +13,8 @@ public enum ProgramProblem: Hashable, Sendable, CustomStringConvertible {
     case startNotInstruction(offset: UInt64)
     /// A function of `size` bytes at byte `offset` crossing the section end.
     case crossesSectionEnd(size: UInt64, offset: UInt64)
-    /// A function starting inside the function named here, which comes before it in the section.
-    case overlapsFunction(String)
+    /// A function starting at byte `offset`, inside the function before it (which ends at byte `previousEnd`).
+    case overlapsPreviousFunction(offset: UInt64, previousEnd: UInt64)
     /// No entry program (or, for the linker, no program) of that name.
     case noSuchProgram
     /// A struct_ops program used by two members, or by none.
@@ -29,7 +29,8 @@ public enum ProgramProblem: Hashable, Sendable, CustomStringConvertible {
         case let .nameLongerThan(limit): "a name longer than \(limit) bytes"
         case let .startNotInstruction(offset): "starts at byte \(offset), not an instruction inside the section"
         case let .crossesSectionEnd(size, offset): "size \(size) at byte \(offset) crosses the section end"
-        case let .overlapsFunction(other): "starts inside function '\(other)'"
+        case let .overlapsPreviousFunction(offset, end):
+            "starts at byte \(offset), inside the function before it (which ends at byte \(end))"
         case .noSuchProgram: "no program of that name"
         case .structOpsMemberTwice: "used at two different struct_ops members"
         case .structOpsUnused: "no struct_ops map names it"

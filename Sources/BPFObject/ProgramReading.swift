@@ -45,11 +45,14 @@ extension ObjectSpec {
         }
         // Functions come in offset order; old compilers' objects carry no STT_FUNC: the whole section is one program.
         if functions.isEmpty {
-            let programName =
-                try fallback.map { symbol throws(ObjectError) in try Self.programName(symbol.name, in: sectionName) }
-                ?? String(
-                    decoding: sectionName.utf8.map { Self.isIdentifierByte($0) ? $0 : UInt8(ascii: "_") }, as: UTF8.self
-                )
+            let programName: String
+            if let fallback {
+                programName = try Self.programName(fallback.name, in: sectionName)
+            } else {
+                var bytes = Array(sectionName.utf8)
+                for i in bytes.indices where !Self.isIdentifierByte(bytes[i]) { bytes[i] = UInt8(ascii: "_") }
+                programName = String(decoding: bytes, as: UTF8.self)
+            }
             try append(programName, isGlobal: fallback?.binding != .local, start: 0, length: count)
             return
         }
@@ -63,7 +66,7 @@ extension ObjectSpec {
         var rest = functions.drop { $0.name.isEmpty }
         // Functions may not overlap: each instruction belongs to one program (overlapping symbols
         // would decode, relocate and link shared instructions once per symbol: quadratic in the file).
-        var previousEnd = 0  // the end of this section's last function (the last program appended)
+        var previousEnd = 0  // the end of this section's last function, in instructions
         while let f = rest.first {
             rest = rest.dropFirst().drop { $0.name.isEmpty }
             let name = try Self.programName(f.name, in: sectionName)
@@ -79,8 +82,11 @@ extension ObjectSpec {
                 throw .invalidProgram(
                     name: name, section: sectionName, reason: .crossesSectionEnd(size: f.size, offset: f.value))
             }
-            if start < previousEnd, let previous = programs.last {
-                throw .invalidProgram(name: name, section: sectionName, reason: .overlapsFunction(previous.name))
+            if start < previousEnd {
+                let previousEndByte = UInt64(previousEnd * Instruction.size)
+                throw .invalidProgram(
+                    name: name, section: sectionName,
+                    reason: .overlapsPreviousFunction(offset: f.value, previousEnd: previousEndByte))
             }
             previousEnd = end
             try append(

@@ -36,7 +36,8 @@ struct ScalingTests {
 
     @Test("functions whose symbols overlap are refused at open, in time linear in their number")
     func overlappingFunctions() throws {
-        #expect(throws: ObjectError.invalidProgram(name: "f1", section: ".text", reason: .overlapsFunction("f0"))) {
+        let overlap = ProgramProblem.overlapsPreviousFunction(offset: 16, previousEnd: 50 * 16)
+        #expect(throws: ObjectError.invalidProgram(name: "f1", section: ".text", reason: overlap)) {
             try openSpec(SyntheticObjects.manyCalls(count: 50, overlapping: true))
         }
         // Each of N functions running to the section's end once decoded N²/2 instructions.
