@@ -118,6 +118,7 @@ extension ObjectSpec {
                 outcomes.append(outcome)
             }
         }
+        shareRelocationsWithAliases()
         return outcomes
     }
 }

@@ -64,9 +64,10 @@ extension ObjectSpec {
                 reason: .nameLongerThan(limit: ByteString.maximumLength))
         }
         var rest = functions.drop { $0.name.isEmpty }
-        // Functions may not overlap: each instruction belongs to one program (overlapping symbols
-        // would decode, relocate and link shared instructions once per symbol: quadratic in the file).
-        var previousEnd = 0  // the end of this section's last function, in instructions
+        // Functions may not overlap (overlapping symbols would decode, relocate and link shared
+        // instructions once per symbol: quadratic in the file), but for aliases: symbols naming the
+        // same instructions (`__attribute__((alias))`), each a program sharing the first's arrays.
+        var previousStart = -1, previousEnd = 0  // this section's last function, in instructions
         while let f = rest.first {
             rest = rest.dropFirst().drop { $0.name.isEmpty }
             let name = try Self.programName(f.name, in: sectionName)
@@ -82,17 +83,23 @@ extension ObjectSpec {
                 throw .invalidProgram(
                     name: name, section: sectionName, reason: .crossesSectionEnd(size: f.size, offset: f.value))
             }
+            let isGlobal = f.binding != .local
+            let isHidden = isGlobal && (f.visibility == .hidden || f.visibility == .internal)
+            if start == previousStart, end == previousEnd {
+                programs.append(programs[programs.count - 1])
+                programs[programs.count - 1].name = name
+                programs[programs.count - 1].isGlobal = isGlobal
+                programs[programs.count - 1].isHidden = isHidden
+                continue
+            }
             if start < previousEnd {
                 let previousEndByte = UInt64(previousEnd * Instruction.size)
                 throw .invalidProgram(
                     name: name, section: sectionName,
                     reason: .overlapsPreviousFunction(offset: f.value, previousEnd: previousEndByte))
             }
-            previousEnd = end
-            try append(
-                name, isGlobal: f.binding != .local,
-                isHidden: f.binding != .local && (f.visibility == .hidden || f.visibility == .internal), start: start,
-                length: end - start)
+            (previousStart, previousEnd) = (start, end)
+            try append(name, isGlobal: isGlobal, isHidden: isHidden, start: start, length: end - start)
         }
     }
 
@@ -155,6 +162,24 @@ extension ObjectSpec {
                 programs[p].references.append(reference)
             }
         }
+        shareRelocationsWithAliases()
+    }
+
+    /// Gives each alias (a program naming the same instructions as the program after it) the
+    /// references and instructions of the last program of its group: the one relocations and CO-RE
+    /// records reach (``program(containing:among:_:)`` finds the last). Arrays are shared, not copied.
+    mutating func shareRelocationsWithAliases() {
+        for p in programs.indices.reversed() where isAlias(p) {
+            programs[p].references = programs[p + 1].references
+            programs[p].instructions = programs[p + 1].instructions
+        }
+    }
+
+    /// Whether program `p` is an alias of the program after it: a symbol naming the same
+    /// instructions (functions do not otherwise share a start).
+    func isAlias(_ p: Int) -> Bool {
+        p + 1 < programs.count && programs[p].sectionIndex == programs[p + 1].sectionIndex
+            && programs[p].sectionOffset == programs[p + 1].sectionOffset
     }
 
     /// Refuses instructions that arrive carrying a kernel reference without a relocation to justify
@@ -163,7 +188,8 @@ extension ObjectSpec {
     /// whatever map the loading process has open at that number, or read past `fd_array`.
     /// A `BPF_PSEUDO_CALL` without relocation stays: older compilers emit calls within a section so.
     mutating func checkPseudoSources() throws(ObjectError) {
-        for p in programs.indices {
+        // An alias is checked as the last program of its group (same instructions, same references).
+        for p in programs.indices where !isAlias(p) {
             // The relocated instructions in order: the references themselves, as relocations
             // usually come sorted; a sorted copy otherwise.
             let references = programs[p].references

@@ -4,12 +4,22 @@ import ELF64
 /// BPF objects written from scratch at any size, for the walks whose cost grows with the number of
 /// programs, calls, relocations, sections or symbols: tests time them at N and 8N.
 public enum SyntheticObjects {
+    /// Where ``manyCalls(count:legacyMapSections:functions:)`` puts its subprograms' symbols.
+    public enum Functions: Sendable {
+        /// Each on its own two instructions.
+        case apart
+        /// Each running to the end of `.text`, overlapping all that follow it (N²/2 instructions if
+        /// each were read whole).
+        case overlapping
+        /// All naming the whole of `.text` (N aliases of one function).
+        case aliases
+    }
+
     /// One entry program (`socket`) calling each of `count` subprograms in `.text` through a
     /// relocation, `.BTF.ext` line info for the subprograms in reverse order (out of order, as a
     /// hostile object may give it), and `legacyMapSections` sections `maps/N` with one map each
-    /// among as many other symbols. `overlapping` sizes each subprogram's symbol to run to the end
-    /// of `.text` (every function overlapping all that follow it: N²/2 instructions if each were read whole).
-    public static func manyCalls(count: Int, legacyMapSections: Int = 0, overlapping: Bool = false) -> [UInt8] {
+    /// among as many other symbols. `functions` says where the subprograms' symbols lie.
+    public static func manyCalls(count: Int, legacyMapSections: Int = 0, functions: Functions = .apart) -> [UInt8] {
         var elf = ELFEditor(order: .little)
         var names: [UInt8] = [0]
         func name(_ s: String) -> UInt32 {
@@ -48,8 +58,12 @@ public enum SyntheticObjects {
             symbols += word(UInt64(name(n)), 4) + [info, 0] + word(UInt64(section), 2) + word(value, 8) + word(size, 8)
         }
         for i in 0..<count {
-            let size = UInt64(overlapping ? 16 * (count - i) : 16)
-            symbol("f\(i)", info: 0x12, section: text, value: UInt64(16 * i), size: size)
+            switch functions {
+            case .apart: symbol("f\(i)", info: 0x12, section: text, value: UInt64(16 * i), size: 16)
+            case .overlapping:
+                symbol("f\(i)", info: 0x12, section: text, value: UInt64(16 * i), size: UInt64(16 * (count - i)))
+            case .aliases: symbol("f\(i)", info: 0x12, section: text, value: 0, size: UInt64(16 * count))
+            }
         }
         symbol("entry", info: 0x12, section: socket, value: 0, size: UInt64(8 * (count + 2)))
         for (m, section) in mapSections.enumerated() {

@@ -10,6 +10,24 @@ func spec(_ name: String) throws -> ObjectSpec {
 
 @Suite("Object spec")
 struct ObjectSpecTests {
+    @Test("alias.bpf.c: each function alias is a program of its own sharing its function's instructions and references")
+    func functionAliases() throws {
+        for order in ["el", "eb"] {
+            let s = try spec("alias.bpf\(order).o")
+            #expect(s.programs.map(\.name) == ["sub", "sub_alias", "prog", "prog_alias", "caller"])
+            #expect(s.entryPrograms.map(\.name) == ["prog", "prog_alias", "caller"])
+            for (name, alias) in [("sub", "sub_alias"), ("prog", "prog_alias")] {
+                let function = try #require(s.program(named: name)), aliased = try #require(s.program(named: alias))
+                #expect(aliased.instructions == function.instructions && aliased.references == function.references)
+                #expect(aliased.sectionOffset == function.sectionOffset && !function.references.isEmpty)
+            }
+            // Each alias links with its map load; calls through an alias reach the one placed copy.
+            #expect(try Linker.link(s, program: "prog_alias").mapLoads.count == 1)
+            let caller = try Linker.link(s, program: "caller")
+            #expect(caller.subprograms == ["sub"] && caller.mapLoads.count == 1)
+        }
+    }
+
     @Test("multi.bpf.c: programs, maps, global data, license")
     func multi() throws {
         let s = try spec("multi.bpfel.o")

@@ -38,13 +38,27 @@ struct ScalingTests {
     func overlappingFunctions() throws {
         let overlap = ProgramProblem.overlapsPreviousFunction(offset: 16, previousEnd: 50 * 16)
         #expect(throws: ObjectError.invalidProgram(name: "f1", section: ".text", reason: overlap)) {
-            try openSpec(SyntheticObjects.manyCalls(count: 50, overlapping: true))
+            try openSpec(SyntheticObjects.manyCalls(count: 50, functions: .overlapping))
         }
         // Each of N functions running to the section's end once decoded N²/2 instructions.
-        let ratio = Scaling.ratio(500, make: { SyntheticObjects.manyCalls(count: $0, overlapping: true) }) { bytes in
+        let ratio = Scaling.ratio(500, make: { SyntheticObjects.manyCalls(count: $0, functions: .overlapping) }) {
+            bytes in
             if (try? openSpec(bytes)) != nil { Issue.record("overlapping functions opened") }
         }
         #expect(ratio < 16, "at 8× the functions: \(ratio)× the time")
+    }
+
+    @Test("N aliases of one function open as N programs sharing its arrays and link to one placed copy: linear")
+    func aliases() throws {
+        let spec = try openSpec(SyntheticObjects.manyCalls(count: 50, functions: .aliases))
+        #expect(spec.programs.filter(\.isSubprogram).map(\.instructions.count) == Array(repeating: 100, count: 50))
+        let linked = try Linker.link(spec, program: "entry")
+        #expect(linked.subprograms == ["f0"] && linked.instructions.count == 52 + 100)
+        let ratio = Scaling.ratio(300, make: { SyntheticObjects.manyCalls(count: $0, functions: .aliases) }) { bytes in
+            guard let spec = try? openSpec(bytes) else { Issue.record("the aliases do not open"); return }
+            _ = try? Linker.link(spec, program: "entry")
+        }
+        #expect(ratio < 16, "at 8× the aliases: \(ratio)× the time")
     }
 
     @Test("CO-RE over function prototypes sharing their parameters (width^depth paths): linear in depth, right answer")

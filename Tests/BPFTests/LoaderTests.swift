@@ -65,6 +65,26 @@ extension KernelTests {
             }
         }
 
+        @Test("function aliases load as programs of their own, each running the map loads and calls of its function")
+        func functionAliases() throws {
+            try KernelObjects.exclusively {
+                let object = try loadTestData("alias.bpfel.o")
+                #expect(object.programNames == ["prog", "prog_alias", "caller"])
+                let hits = try object.map(named: "hits").required("hits")
+                func total() throws -> UInt64 {
+                    try hits.value([0, 0, 0, 0]).reversed().reduce(0) { $0 << 8 | UInt64($1) }
+                }
+                // prog and its alias add 100; caller calls sub through its alias (adding 1) and directly (2).
+                for (name, added) in [("prog", 100), ("prog_alias", 100), ("caller", 3)] as [(String, UInt64)] {
+                    let before = try total()
+                    let run = try object.program(named: name).required(name).testRun(
+                        data: [UInt8](repeating: 0, count: 64))
+                    #expect(run.returnValue == 2, "\(name): XDP_PASS")
+                    #expect(try total() == before + added, "\(name)")
+                }
+            }
+        }
+
         @Test("maps match their specs; global data reads back; .rodata is frozen; map_ids list what programs use")
         func mapsInKernel() throws {
             try KernelObjects.exclusively {

@@ -83,8 +83,15 @@ let cases: [(String, Int, (Int) -> [UInt8], ([UInt8]) -> Void)] = [
     ),
     (
         // Refused at the second function (each once decoded to the section's end: N²/2 instructions).
-        "object-open-overlapping-functions", 500, { SyntheticObjects.manyCalls(count: $0, overlapping: true) },
+        "object-open-overlapping-functions", 500, { SyntheticObjects.manyCalls(count: $0, functions: .overlapping) },
         { bytes in _ = openSpec(bytes) }
+    ),
+    (
+        "object-open-link-aliases", 300, { SyntheticObjects.manyCalls(count: $0, functions: .aliases) },
+        { bytes in
+            guard let spec = openSpec(bytes) else { return }
+            _ = try? Linker.link(spec, program: "entry")
+        }
     ),
     (
         "btf-c-dump-forwards-sharing-a-name", 500, { HostileBTF.forwardsSharingAName(count: $0) },
