@@ -81,7 +81,10 @@ public struct ObjectSpec: Sendable {
             throw .unsupportedMachine(elf.header.machine.rawValue)
         }
         let table: SymbolTable?
-        do { table = try elf.symbolTable() } catch { throw .elf(error) }
+        do {
+            try elf.requireSectionsApart()  // what is read once per section byte stays linear in the file
+            table = try elf.symbolTable()
+        } catch { throw .elf(error) }
         guard let symbols = table else { throw .missingSymbolTable }
 
         // Every section header decoded once; the few sections read by name are found in the same pass.

@@ -32,6 +32,8 @@ public struct ELFError: Error, Hashable, Sendable, CustomStringConvertible {
         case unexpectedLink(found: UInt32, expected: Int)
         /// A `.note.stapsdt` (USDT) note whose description does not hold three addresses and three strings.
         case sdtNote(SDTNoteProblem)
+        /// The sections' bytes add up to `total`, more than the file's `fileSize`: sections share bytes.
+        case sectionsShareBytes(total: UInt64, fileSize: Int)
     }
 
     public let reason: Reason
@@ -77,6 +79,8 @@ public struct ELFError: Error, Hashable, Sendable, CustomStringConvertible {
             why = "links section \(found), but the object's symbol table is section \(expected)"
         case let .sdtNote(problem):
             why = "\(problem)"
+        case let .sectionsShareBytes(total, fileSize):
+            why = "sections share bytes (\(total) in \(fileSize))"
         }
         return "\(field) at file offset \(hex(UInt64(max(offset, 0)))): \(why)"
     }

@@ -16,6 +16,9 @@ public struct ELFFile: @unchecked Sendable {
     let sectionHeaders: UnsafeRawBufferPointer
     /// The section-name string table (empty when `e_shstrndx` is `SHN_UNDEF`).
     let sectionNames: UnsafeRawBufferPointer
+    /// The bytes the sections hold in the file, added up: at most the file's size unless sections
+    /// share bytes (``requireSectionsApart()``).
+    let sectionBytes: UInt64
 
     /// Reads the file held by `storage`, which the file keeps alive.
     public init(_ storage: ByteStorage) throws(ELFError) {
@@ -40,6 +43,7 @@ public struct ELFFile: @unchecked Sendable {
             self.header = header
             sectionHeaders = UnsafeRawBufferPointer(start: nil, count: 0)
             sectionNames = sectionHeaders
+            sectionBytes = 0
             return
         }
         let entrySize = fields.u16(58)
@@ -109,6 +113,7 @@ public struct ELFFile: @unchecked Sendable {
         sectionNames = names
         self.header = header
 
+        var total: UInt64 = 0
         for index in 0..<Int(count) {
             let at = index * Section.headerSize
             let r = Record(
@@ -127,7 +132,20 @@ public struct ELFFile: @unchecked Sendable {
                         .outOfBounds(offset: r.u64(24), size: r.u64(32), fileSize: bytes.count),
                         field: "section \(index) sh_offset/sh_size", offset: fileOffset + 24)
                 }
+                total &+= r.u64(32)  // each inside the file: no wrap below 2^35-byte files
             }
+        }
+        sectionBytes = total
+    }
+
+    /// Throws unless the sections' bytes add up to at most the file's size, as they do when no two
+    /// sections share bytes (the gABI gives each byte to one section at most): work done once per
+    /// section byte then stays linear in the file, however many headers name the same bytes.
+    public func requireSectionsApart() throws(ELFError) {
+        guard sectionBytes <= UInt64(bytes.count) else {
+            throw ELFError(
+                .sectionsShareBytes(total: sectionBytes, fileSize: bytes.count), field: "e_shoff",
+                offset: Int(header.sectionHeaderOffset))
         }
     }
 

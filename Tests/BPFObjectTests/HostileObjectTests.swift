@@ -36,6 +36,37 @@ struct HostileObjectTests {
             }
         }
     }
+
+    @Test(
+        "relocation sections whose headers name the same bytes are refused at open and at link (N×R references before)")
+    func sharedRelocationBytes() throws {
+        for name in ["maps.bpfel.o", "maps.bpfeb.o", "usdt.bpfel.o"] {
+            let bytes = try #require(HostileObjects.sharedRelocationBytes(try testObject(name), copies: 200))
+            #expect(bytes.withUnsafeBytes { Harness.elf($0) } == nil, "each header alone is valid: \(name)")
+            #expect {
+                _ = try openSpec(bytes)
+            } throws: { error in
+                guard case let .elf(e) = error as? ObjectError, case .sectionsShareBytes = e.reason else {
+                    return false
+                }
+                return true
+            }
+            #expect {
+                _ = try bytes.withUnsafeBytes { raw in
+                    try BPFLinker.link([BPFLinker.Input(name: name, file: try ELFFile(unsafeBytes: raw))])
+                }
+            } throws: { error in
+                guard case let .elf(e) = (error as? LinkError)?.problem, case .sectionsShareBytes = e.reason else {
+                    return false
+                }
+                return true
+            }
+        }
+        // A copy or two share fewer bytes than the file holds outside sections (its headers): the
+        // sum stays within the file, and so does the work, which is what the check bounds.
+        let once = try #require(HostileObjects.sharedRelocationBytes(try testObject("counter.bpfel.o"), copies: 1))
+        try once.withUnsafeBytes { raw in try ELFFile(unsafeBytes: raw).requireSectionsApart() }
+    }
 }
 
 extension HostileObjectTests {

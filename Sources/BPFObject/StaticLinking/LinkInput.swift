@@ -55,6 +55,7 @@ struct LinkInput {
         guard file.header.type == .relocatable, file.header.machine == .bpf else {
             throw fail(.notRelocatableBPF(type: file.header.type, machine: file.header.machine))
         }
+        try Self.reading(name) { () throws(ELFError) in try file.requireSectionsApart() }
         var sections: [InputSection] = [InputSection(name: .empty, elf: nil, isSkipped: true)]
         var byName = NameMap<Int>(capacity: Int(file.header.sectionCount) + 4)
         var hasDebugSections = false
