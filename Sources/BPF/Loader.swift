@@ -405,7 +405,7 @@ extension ObjectSpec {
         for index in maps.indices where !maps[index].slots.isEmpty && !(index < reused.count && reused[index]) {
             guard let map = object.mapDescriptor(at: index) else { continue }
             let spec = maps[index]
-            for (key, reference) in spec.slots.sorted(by: { $0.key < $1.key }) {
+            for (key, reference) in spec.slotsByKey {
                 let value: Int32?
                 switch reference {
                 case let .program(name): value = object.program(named: name)?.descriptor.rawValue

@@ -82,6 +82,7 @@ extension ObjectSpec {
     /// ambiguous ones and malformed records are errors. Returns what happened to each.
     public mutating func relocateCORE(against targets: [BTF]) throws(ObjectError) -> [COREOutcome] {
         guard let btf, let ext = btfExt, !ext.coreRelocations.isEmpty else { return [] }
+        defer { shareRelocationsWithAliases() }  // a record reaches the last of an alias group; a throw too
         var outcomes: [COREOutcome] = []
         var resolver = COREResolver(local: btf, targets: targets)
         // The programs of the first section of each name (contiguous, by offset): a record's program
@@ -118,7 +119,6 @@ extension ObjectSpec {
                 outcomes.append(outcome)
             }
         }
-        shareRelocationsWithAliases()
         return outcomes
     }
 }

@@ -48,7 +48,7 @@ extension ObjectSpec {
             guard map.keySize == 4, map.valueSize == 4 else {
                 throw fail(.slotSizes(keySize: map.keySize, valueSize: map.valueSize))
             }
-            for (key, reference) in map.slots.sorted(by: { $0.key < $1.key }) {  // the first bad slot, in key order
+            for (key, reference) in map.slotsByKey {  // the first bad slot, in key order
                 switch reference {
                 case .program where map.type != .programArray, .map where map.type == .programArray:
                     throw fail(.slotKind(key: key, reference))

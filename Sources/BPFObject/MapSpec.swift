@@ -126,6 +126,9 @@ public struct MapSpec: Sendable {
             sectionIndex: sectionIndex)
     }
 
+    /// ``slots`` in key order.
+    public var slotsByKey: [(key: UInt32, value: SlotReference)] { slots.sorted { $0.key < $1.key } }
+
     /// Global data that programs may not write (`.rodata*`): frozen after it is filled.
     public var isReadOnlyData: Bool {
         if case .data(_, true) = origin { return true }

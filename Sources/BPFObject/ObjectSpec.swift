@@ -288,14 +288,14 @@ extension ObjectSpec {
         dataSymbolOffsets = FirstByName(placed)
         programs.reserveCapacity(functions.count + programSections.count)
         var next = functions.startIndex
-        let extSections = ExtSectionsByName(btfExt)
+        var extSections = ExtSectionsByName(btfExt)
         for section in programSections {
             let start = next
             while next < functions.endIndex, functions[next].section.sectionIndex == section.index { next += 1 }
             try readPrograms(
                 section, functions: functions[start..<next],
                 fallback: firstSymbol[section.index] < 0 ? nil : symbols[firstSymbol[section.index]],
-                extSections: extSections)
+                extSections: &extSections)
         }
         try readReferences(sections, symbols, relocationSections: relocationSections)
         try checkPseudoSources()

@@ -4,7 +4,7 @@ import ELF64
 extension ObjectSpec {
     /// Cuts the functions of an executable section into programs, with their BTF.ext records.
     mutating func readPrograms(
-        _ section: Section, functions: ArraySlice<Symbol>, fallback: Symbol?, extSections: ExtSectionsByName
+        _ section: Section, functions: ArraySlice<Symbol>, fallback: Symbol?, extSections: inout ExtSectionsByName
     ) throws(ObjectError) {
         let sectionName = String(section.name)
         guard section.size % UInt64(Instruction.size) == 0 else {
@@ -20,8 +20,8 @@ extension ObjectSpec {
         if kind == nil, sectionName != ".text" { untypedProgramSections.append(sectionName) }
         let count = Int(section.size) / Instruction.size
         // The section's BTF.ext records, found once for all its functions.
-        let functionInfo = extSections.functions[section.name]
-        let lineInfo = extSections.lines[section.name]
+        let functionInfo = extSections.functions.take(section.name)
+        let lineInfo = extSections.lines.take(section.name)
         func append(_ name: String, isGlobal: Bool, isHidden: Bool = false, start: Int, length: Int) throws(ObjectError)
         {
             guard
@@ -339,8 +339,8 @@ struct MapPlace: Hashable, Sendable {
 
 /// The `.BTF.ext` func_info and line_info sections by ELF section name (the first of a name wins), found once per object.
 struct ExtSectionsByName {
-    let functions: ExtSectionIndex<FunctionInfo>
-    let lines: ExtSectionIndex<LineInfo>
+    var functions: ExtSectionIndex<FunctionInfo>
+    var lines: ExtSectionIndex<LineInfo>
 
     init(_ ext: BTFExt?) {
         functions = ExtSectionIndex(ext?.functionInfo ?? [])
@@ -353,15 +353,29 @@ struct ExtSectionsByName {
 struct ExtSectionIndex<Record: ExtRecord> {
     private let sections: [ExtSection<Record>]
     private let table: FirstByName<ByteString, UInt32>?
+    /// Sections taken: the first 32 by bit, the rest in a list made when one is taken.
+    private var taken: UInt32 = 0, takenBeyond: [Bool] = []
 
     init(_ sections: [ExtSection<Record>]) {
         self.sections = sections
         table = sections.count > 16 ? FirstByName(sections.enumerated().map { ($1.name, UInt32($0)) }) : nil
     }
 
-    subscript(name: ByteString) -> ExtSection<Record>? {
-        guard let table else { return sections.first { $0.name == name } }
-        return table[name].map { sections[Int($0)] }
+    /// The section named `name` for the first program section of that name, nil for the next ones:
+    /// records name their section, and as CO-RE's they describe the first of a name (N program
+    /// sections of one name would each take all its records, copied when out of order: N×R).
+    mutating func take(_ name: ByteString) -> ExtSection<Record>? {
+        guard let found = table.map({ $0[name].map(Int.init) }) ?? sections.firstIndex(where: { $0.name == name })
+        else { return nil }
+        if found < 32 {
+            guard taken & 1 << found == 0 else { return nil }
+            taken |= 1 << found
+        } else {
+            if takenBeyond.isEmpty { takenBeyond = [Bool](filling: sections.count, with: false) }
+            guard !takenBeyond[found] else { return nil }
+            takenBeyond[found] = true
+        }
+        return sections[found]
     }
 }
 

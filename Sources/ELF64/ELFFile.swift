@@ -132,7 +132,8 @@ public struct ELFFile: @unchecked Sendable {
                         .outOfBounds(offset: r.u64(24), size: r.u64(32), fileSize: bytes.count),
                         field: "section \(index) sh_offset/sh_size", offset: fileOffset + 24)
                 }
-                total &+= r.u64(32)  // each inside the file: no wrap below 2^35-byte files
+                let (sum, overflow) = total.addingReportingOverflow(r.u64(32))
+                total = overflow ? .max : sum
             }
         }
         sectionBytes = total

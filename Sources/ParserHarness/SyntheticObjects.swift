@@ -101,6 +101,53 @@ public enum SyntheticObjects {
         return elf.bytes
     }
 
+    /// `count` program sections all named `socket` (two instructions and a function each) and a
+    /// `.BTF.ext` whose line info for `socket` holds `records` records out of order (one at byte 8,
+    /// then the rest at 0): records name a section, so each program section of the name took (a
+    /// copy of) them all, N×R.
+    public static func sameNamedSections(count: Int, records: Int) -> [UInt8] {
+        var elf = ELFEditor(order: .little)
+        var names: [UInt8] = [0]
+        func name(_ s: String) -> UInt32 {
+            defer { names += Array(s.utf8) + [0] }
+            return UInt32(names.count)
+        }
+        func word(_ v: UInt64, _ width: Int) -> [UInt8] {
+            (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) }
+        }
+        let exec = SectionFlags.execInstr.rawValue | SectionFlags.alloc.rawValue
+        let code: [UInt8] = [0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]
+        let sections = (0..<count).map { _ in
+            elf.append(.init(type: SectionType.progbits.rawValue, flags: exec, data: code), named: "socket")
+        }
+        elf.append(
+            .init(
+                type: SectionType.progbits.rawValue, flags: SectionFlags.alloc.rawValue | 1, alignment: 1,
+                data: Array("GPL\0".utf8)),
+            named: "license")
+        var symbols = [UInt8](repeating: 0, count: Symbol.entrySize)
+        for (i, section) in sections.enumerated() {
+            symbols += word(UInt64(name("e\(i)")), 4) + [0x12, 0] + word(UInt64(section), 2) + word(0, 8) + word(16, 8)
+        }
+        elf.append(
+            .init(
+                type: SectionType.symtab.rawValue, link: UInt32(elf.sections.count + 1), info: 1,
+                entrySize: UInt64(Symbol.entrySize), data: symbols), named: ".symtab")
+        elf.append(.init(type: SectionType.strtab.rawValue, alignment: 1, data: names), named: ".strtab")
+        let btfStrings: [UInt8] = Array("\0socket\0a.c\0".utf8)
+        var btf: [UInt8] = [0x9f, 0xeb, 1, 0]
+        for field: UInt64 in [24, 0, 0, 0, UInt64(btfStrings.count)] { btf += word(field, 4) }
+        elf.append(.init(type: SectionType.progbits.rawValue, alignment: 4, data: btf + btfStrings), named: ".BTF")
+        var lines: [UInt8] = word(16, 4) + word(1, 4) + word(UInt64(records), 4)
+        for i in 0..<records {
+            for field: UInt64 in [i == 0 ? 8 : 0, 8, 8, UInt64(i + 1) << 10] { lines += word(field, 4) }
+        }
+        var ext: [UInt8] = [0x9f, 0xeb, 1, 0]
+        for field: UInt64 in [32, 0, 0, 0, UInt64(lines.count), UInt64(lines.count), 0] { ext += word(field, 4) }
+        elf.append(.init(type: SectionType.progbits.rawValue, alignment: 4, data: ext + lines), named: ".BTF.ext")
+        return elf.bytes
+    }
+
     /// A socket program whose one instruction (`r0 = 1`) carries a CO-RE `type_exists` relocation
     /// of a typedef of the prototype DAG of ``HostileBTF/prototypeDAG(depth:width:)``: relocated
     /// against its own BTF, the compatibility check walks the DAG (width^depth paths, one by one before).

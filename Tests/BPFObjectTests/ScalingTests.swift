@@ -61,6 +61,20 @@ struct ScalingTests {
         #expect(ratio < 16, "at 8× the aliases: \(ratio)× the time")
     }
 
+    @Test("line info of a section name reaches the first program section of the name alone: open and link linear")
+    func sameNamedSections() throws {
+        let spec = try openSpec(SyntheticObjects.sameNamedSections(count: 20, records: 30))
+        #expect(spec.programs.map(\.name) == (0..<20).map { "e\($0)" })
+        #expect(spec.programs.map(\.lineRecords.count) == [30] + Array(repeating: 0, count: 19))
+        #expect(
+            try Linker.link(spec, program: "e0").lineInfo.map(\.instruction) == Array(repeating: 0, count: 29) + [1])
+        let ratio = Scaling.ratio(300, make: { SyntheticObjects.sameNamedSections(count: $0, records: $0) }) { bytes in
+            guard let spec = try? openSpec(bytes) else { Issue.record("the sections do not open"); return }
+            for p in spec.programs.indices { _ = try? Linker.link(spec, programAt: p) }
+        }
+        #expect(ratio < 16, "at 8× the sections and records: \(ratio)× the time")
+    }
+
     @Test("CO-RE over function prototypes sharing their parameters (width^depth paths): linear in depth, right answer")
     func prototypeDAG() throws {
         let ratio = Scaling.ratio(1, make: { SyntheticObjects.coreOverPrototypeDAG(depth: $0 + 2, width: 2) }) {
