@@ -45,11 +45,6 @@ extension ObjectSpec {
         }
     }
 
-    /// Map indices in the order of the maps' offsets in their section (index order among equal offsets).
-    func mapsByOffset(_ indices: [Int]) -> [Int] {
-        indices.sorted { (maps[$0].offset, $0) < (maps[$1].offset, $1) }
-    }
-
     /// `SEC(".maps")` variables: each a struct whose members encode the definition
     /// (`__uint(x, N)` as a pointer to an array of N; `__type(x, T)` as a pointer to T).
     mutating func readBTFMaps(_ section: Section, _ symbols: SymbolTable) throws(ObjectError) {
@@ -247,8 +242,8 @@ extension ObjectSpec {
         // Slots are relocations of the section: without any (most objects), nothing to sort.
         guard btf != nil, relocationSections.contains(where: { Int($0.info) == mapsSection.index }) else { return }
         // The section's BTF maps by offset: a slot belongs to the last one at or before it.
-        let owners = mapsByOffset(
-            maps.indices.filter { maps[$0].origin == .btf && maps[$0].sectionIndex == mapsSection.index })
+        let owners = maps.indices.filter { maps[$0].origin == .btf && maps[$0].sectionIndex == mapsSection.index }
+            .sorted { (maps[$0].offset, $0) < (maps[$1].offset, $1) }
         // Of maps at one offset, the first owns the slot: where each run of equal offsets starts.
         var runStart = Array(owners.indices)
         for i in owners.indices.dropFirst() where maps[owners[i]].offset == maps[owners[i - 1]].offset {

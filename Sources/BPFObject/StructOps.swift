@@ -107,7 +107,7 @@ extension ObjectSpec {
             throw .converting(error)
         }
         // The section's maps by offset, and each ops struct's members by offset, found once for all relocations.
-        let byOffset = mapsByOffset(Array(first..<maps.count))
+        let byOffset = (first..<maps.count).sorted { (maps[$0].offset, $0) < (maps[$1].offset, $1) }
         var members: [Int: Int] = [:]  // (ops type << 32 | member bit offset) → member index, the first at each offset
         for relSection in relocationSections where Int(relSection.info) == section.index {
             let table: RelocationTable
