@@ -26,10 +26,6 @@ public enum SyntheticObjects {
             defer { names += Array(s.utf8) + [0] }
             return UInt32(names.count)
         }
-        func word(_ v: UInt64, _ width: Int) -> [UInt8] {
-            (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) }
-        }
-        let exec = SectionFlags.execInstr.rawValue | SectionFlags.alloc.rawValue
         let ret0: [UInt8] = [0xb7, 0, 0, 0, 0, 0, 0, 0], exit: [UInt8] = [0x95, 0, 0, 0, 0, 0, 0, 0]
         let call: [UInt8] = [0x85, 0x10, 0, 0, 0xff, 0xff, 0xff, 0xff]
         let text = elf.append(
@@ -86,19 +82,26 @@ public enum SyntheticObjects {
                 data: relocations),
             named: ".relsocket")
         elf.append(.init(type: SectionType.strtab.rawValue, alignment: 1, data: names), named: ".strtab")
-        // .BTF: no types, the strings ".text" and "a.c"; .BTF.ext: line info of .text, last record first.
-        let btfStrings: [UInt8] = Array("\0.text\0a.c\0".utf8)
+        // Line info of .text, last record first.
+        appendLineInfo(of: ".text", (0..<count).reversed().map { (UInt64(16 * $0), UInt64($0 + 1)) }, to: &elf)
+        return elf.bytes
+    }
+
+    /// Appends `.BTF` (no types; the strings `section` and `a.c`) and `.BTF.ext` whose line info for
+    /// `section` holds `records` (byte offset, line), in the order given, all in file `a.c`.
+    private static func appendLineInfo(of section: String, _ records: [(UInt64, UInt64)], to elf: inout ELFEditor) {
+        let btfStrings: [UInt8] = [0] + Array(section.utf8) + [0] + Array("a.c\0".utf8)
+        let file = UInt64(section.utf8.count + 2)
         var btf: [UInt8] = [0x9f, 0xeb, 1, 0]
         for field: UInt64 in [24, 0, 0, 0, UInt64(btfStrings.count)] { btf += word(field, 4) }
         elf.append(.init(type: SectionType.progbits.rawValue, alignment: 4, data: btf + btfStrings), named: ".BTF")
-        var lines: [UInt8] = word(16, 4) + word(1, 4) + word(UInt64(count), 4)
-        for i in (0..<count).reversed() {
-            for field: UInt64 in [UInt64(16 * i), 7, 7, UInt64(i + 1) << 10] { lines += word(field, 4) }
+        var lines: [UInt8] = word(16, 4) + word(1, 4) + word(UInt64(records.count), 4)
+        for (offset, line) in records {
+            for field: UInt64 in [offset, file, file, line << 10] { lines += word(field, 4) }
         }
         var ext: [UInt8] = [0x9f, 0xeb, 1, 0]
         for field: UInt64 in [32, 0, 0, 0, UInt64(lines.count), UInt64(lines.count), 0] { ext += word(field, 4) }
         elf.append(.init(type: SectionType.progbits.rawValue, alignment: 4, data: ext + lines), named: ".BTF.ext")
-        return elf.bytes
     }
 
     /// `count` program sections all named `socket` (two instructions and a function each) and a
@@ -108,43 +111,21 @@ public enum SyntheticObjects {
     public static func sameNamedSections(count: Int, records: Int) -> [UInt8] {
         var elf = ELFEditor(order: .little)
         var names: [UInt8] = [0]
-        func name(_ s: String) -> UInt32 {
-            defer { names += Array(s.utf8) + [0] }
-            return UInt32(names.count)
-        }
-        func word(_ v: UInt64, _ width: Int) -> [UInt8] {
-            (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) }
-        }
-        let exec = SectionFlags.execInstr.rawValue | SectionFlags.alloc.rawValue
-        let code: [UInt8] = [0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]
         let sections = (0..<count).map { _ in
-            elf.append(.init(type: SectionType.progbits.rawValue, flags: exec, data: code), named: "socket")
+            elf.append(.init(type: SectionType.progbits.rawValue, flags: exec, data: returnZero), named: "socket")
         }
-        elf.append(
-            .init(
-                type: SectionType.progbits.rawValue, flags: SectionFlags.alloc.rawValue | 1, alignment: 1,
-                data: Array("GPL\0".utf8)),
-            named: "license")
+        elf.append(.init(type: license.1.rawValue, flags: license.2, alignment: 1, data: license.3), named: license.0)
         var symbols = [UInt8](repeating: 0, count: Symbol.entrySize)
         for (i, section) in sections.enumerated() {
-            symbols += word(UInt64(name("e\(i)")), 4) + [0x12, 0] + word(UInt64(section), 2) + word(0, 8) + word(16, 8)
+            symbols += word(UInt64(names.count), 4) + [0x12, 0] + word(UInt64(section), 2) + word(0, 8) + word(16, 8)
+            names += Array("e\(i)".utf8) + [0]
         }
         elf.append(
             .init(
                 type: SectionType.symtab.rawValue, link: UInt32(elf.sections.count + 1), info: 1,
                 entrySize: UInt64(Symbol.entrySize), data: symbols), named: ".symtab")
         elf.append(.init(type: SectionType.strtab.rawValue, alignment: 1, data: names), named: ".strtab")
-        let btfStrings: [UInt8] = Array("\0socket\0a.c\0".utf8)
-        var btf: [UInt8] = [0x9f, 0xeb, 1, 0]
-        for field: UInt64 in [24, 0, 0, 0, UInt64(btfStrings.count)] { btf += word(field, 4) }
-        elf.append(.init(type: SectionType.progbits.rawValue, alignment: 4, data: btf + btfStrings), named: ".BTF")
-        var lines: [UInt8] = word(16, 4) + word(1, 4) + word(UInt64(records), 4)
-        for i in 0..<records {
-            for field: UInt64 in [i == 0 ? 8 : 0, 8, 8, UInt64(i + 1) << 10] { lines += word(field, 4) }
-        }
-        var ext: [UInt8] = [0x9f, 0xeb, 1, 0]
-        for field: UInt64 in [32, 0, 0, 0, UInt64(lines.count), UInt64(lines.count), 0] { ext += word(field, 4) }
-        elf.append(.init(type: SectionType.progbits.rawValue, alignment: 4, data: ext + lines), named: ".BTF.ext")
+        appendLineInfo(of: "socket", (0..<records).map { ($0 == 0 ? 8 : 0, UInt64($0 + 1)) }, to: &elf)
         return elf.bytes
     }
 
