@@ -17,15 +17,18 @@ extension BTF {
         return t.sizeOrType
     }
 
-    /// The type `id` names once typedefs, qualifiers and type tags are followed, with its kind and
-    /// third word (size or referenced type), each header read once; `nil` for `void`.
-    package func resolvedHeader(_ id: TypeID) throws(BTFError) -> (id: TypeID, kind: Kind, sizeOrType: UInt32)? {
+    /// The type `id` names once typedefs (unless `keepingTypedefs`), qualifiers and type tags are
+    /// followed, with its kind and third word (size or referenced type), each header read once;
+    /// `nil` for `void`.
+    package func resolvedHeader(
+        _ id: TypeID, keepingTypedefs: Bool = false
+    ) throws(BTFError) -> (id: TypeID, kind: Kind, sizeOrType: UInt32)? {
         var current = id
         for _ in 0..<Self.maximumDepth {
             guard current != 0 else { return nil }
             let t = try header(current)
             switch t.kind {
-            case .typedef, .const, .volatile, .restrict, .typeTag: current = t.sizeOrType
+            case .typedef where !keepingTypedefs, .const, .volatile, .restrict, .typeTag: current = t.sizeOrType
             default: return (current, t.kind, t.sizeOrType)
             }
         }
@@ -34,16 +37,7 @@ extension BTF {
 
     /// Follows qualifiers and type tags only (typedefs are kept).
     public func skipQualifiers(_ id: TypeID) throws(BTFError) -> TypeID {
-        var current = id
-        for _ in 0..<Self.maximumDepth {
-            guard current != 0 else { return 0 }
-            let t = try header(current)
-            switch t.kind {
-            case .const, .volatile, .restrict, .typeTag: current = t.sizeOrType
-            default: return current
-            }
-        }
-        throw BTFError(.referenceLoop(id), typeID: id)
+        try resolvedHeader(id, keepingTypedefs: true)?.id ?? 0
     }
 
     /// The size in bytes of a value of type `id`, as `btf__resolve_size` computes it.

@@ -19,6 +19,9 @@ public struct ELFEditor: Sendable {
         public var data: [UInt8]
         /// `sh_size` for sections without file bytes; for the others the data's count is written.
         public var memorySize: UInt64
+        /// An earlier section whose file bytes this header names instead of its own `data` (sections
+        /// sharing bytes, which the gABI forbids: a hostile file).
+        public var sharingBytesOf: Int?
 
         public init(
             nameOffset: UInt32 = 0, type: UInt32, flags: UInt64 = 0, link: UInt32 = 0, info: UInt32 = 0,
@@ -131,7 +134,12 @@ public struct ELFEditor: Sendable {
     public var bytes: [UInt8] {
         var out = header
         var offsets = [UInt64](repeating: 0, count: sections.count)
+        var sizes = sections.map { $0.hasFileData ? UInt64($0.data.count) : $0.memorySize }
         for (i, s) in sections.enumerated() where s.hasFileData {
+            if let shared = s.sharingBytesOf, shared < i {
+                (offsets[i], sizes[i]) = (offsets[shared], sizes[shared])
+                continue
+            }
             while out.count % 8 != 0 { out.append(0) }
             offsets[i] = UInt64(out.count)
             out += s.data
@@ -141,7 +149,7 @@ public struct ELFEditor: Sendable {
         var w = IntegerWriter(order: order)
         for (i, s) in sections.enumerated() {
             w.put(s.nameOffset); w.put(s.type); w.put(s.flags); w.put(UInt64(0))
-            w.put(offsets[i]); w.put(s.hasFileData ? UInt64(s.data.count) : s.memorySize)
+            w.put(offsets[i]); w.put(sizes[i])
             w.put(s.link); w.put(s.info); w.put(s.alignment); w.put(s.entrySize)
         }
         out += w.bytes

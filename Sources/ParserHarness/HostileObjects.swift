@@ -45,32 +45,9 @@ public enum HostileObjects {
             else { return nil }
             var copy = editor.sections[rel]
             copy.data = []
-            let first = editor.sections.count
+            copy.sharingBytesOf = rel
             for i in 0..<copies { editor.append(copy, named: ".rel.copy\(i)") }
-            var bytes = editor.bytes
-            // Each copy's sh_offset and sh_size become the original's (the header table is last).
-            func field(_ section: Int, _ at: Int) -> Int {
-                Int(read(bytes, 0x28, order: editor.order)) + 64 * section + at
-            }
-            let offset = read(bytes, field(rel, 24), order: editor.order)
-            let size = read(bytes, field(rel, 32), order: editor.order)
-            for section in first..<first + copies {
-                write(offset, to: &bytes, at: field(section, 24), order: editor.order)
-                write(size, to: &bytes, at: field(section, 32), order: editor.order)
-            }
-            return bytes
-        }
-    }
-
-    private static func read(_ bytes: [UInt8], _ at: Int, order: ByteOrder) -> UInt64 {
-        (0..<8).reduce(0) { value, i in
-            value | UInt64(bytes[at + (order == .little ? i : 7 - i)]) << (8 * UInt64(i))
-        }
-    }
-
-    private static func write(_ value: UInt64, to bytes: inout [UInt8], at: Int, order: ByteOrder) {
-        for i in 0..<8 {
-            bytes[at + (order == .little ? i : 7 - i)] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))
+            return editor.bytes
         }
     }
 
