@@ -237,10 +237,12 @@ extension ObjectSpec {
 
     /// Initial values of program arrays and maps of maps: `.rel.maps` entries inside a map's `values`.
     mutating func readMapSlots(
-        _ mapsSection: Section, _ symbols: SymbolTable, relocationSections: [Section]
+        _ mapsSection: Section, _ symbols: SymbolTable, sections: UnsafeBufferPointer<Section>
     ) throws(ObjectError) {
         // Slots are relocations of the section: without any (most objects), nothing to sort.
-        guard btf != nil, relocationSections.contains(where: { Int($0.info) == mapsSection.index }) else { return }
+        guard btf != nil, sections.contains(where: { $0.holdsRelocations && Int($0.info) == mapsSection.index }) else {
+            return
+        }
         // The section's BTF maps by offset: a slot belongs to the last one at or before it.
         let owners = maps.indices.filter { maps[$0].origin == .btf && maps[$0].sectionIndex == mapsSection.index }
             .sorted { (maps[$0].offset, $0) < (maps[$1].offset, $1) }
@@ -249,7 +251,7 @@ extension ObjectSpec {
         for i in owners.indices.dropFirst() where maps[owners[i]].offset == maps[owners[i - 1]].offset {
             runStart[i] = runStart[i - 1]
         }
-        for relSection in relocationSections where Int(relSection.info) == mapsSection.index {
+        for relSection in sections where relSection.holdsRelocations && Int(relSection.info) == mapsSection.index {
             let table: RelocationTable
             do { table = try elf.relocations(in: relSection, against: symbols) } catch { throw .elf(error) }
             guard table.targetSectionIndex == mapsSection.index else { continue }

@@ -87,11 +87,21 @@ public struct ObjectSpec: Sendable {
         } catch { throw .elf(error) }
         guard let symbols = table else { throw .missingSymbolTable }
 
-        // Every section header decoded once; the few sections read by name are found in the same pass.
+        // Every section header decoded once, into a table on the stack (the heap past the stack's
+        // safe size) that open's passes share; nothing keeps it past open.
         let list = elf.sections
-        var sections: [Section] = []
-        sections.reserveCapacity(list.count)  // filled here: Array(_:) copies through the generic iterator
-        for index in list.indices { sections.append(list[index]) }
+        return try withUnsafeTemporaryAllocation(of: Section.self, capacity: list.count) {
+            (table) throws(ObjectError) -> ObjectSpec in
+            for index in list.indices { (table.baseAddress.unsafelyUnwrapped + index).initialize(to: list[index]) }
+            return try reading(elf, name: name, symbols: symbols, sections: UnsafeBufferPointer(table))
+        }
+    }
+
+    /// Reads the object whose sections (all of them, in index order) are `sections`.
+    private static func reading(
+        _ elf: ELFFile, name: String, symbols: SymbolTable, sections: UnsafeBufferPointer<Section>
+    ) throws(ObjectError) -> ObjectSpec {
+        // The few sections read by name, found in one pass.
         var licenseSection: Section?, versionSection: Section?, btfSection: Section?, btfExtSection: Section?
         for index in sections.indices {
             let name = sections[index].name
@@ -166,8 +176,13 @@ extension ObjectSpec {
         case other
     }
 
+    /// A section's role, and the first symbol at its offset 0 (see the `readPrograms` that gathers
+    /// function symbols).
+    typealias SectionUse = (role: SectionRole, firstSymbol: Int)
+
     /// The role of a section: one look at its type, then at most a few comparisons chosen by the
     /// name's second byte (objects carry dozens of `.debug_*` and `.rel*` sections; this runs for each).
+    @inline(__always)  // one call site, in open's pass over every section: no copy of the Section to pass
     static func role(of section: Section) -> SectionRole {
         switch section.type {
         case .null, .symtab, .strtab, .rel, .rela, .llvmAddrsig, .symtabShndx, .group, .note: return .ignored
@@ -196,41 +211,54 @@ extension ObjectSpec {
         }
     }
 
-    private mutating func readSections(_ sections: [Section], _ symbols: SymbolTable) throws(ObjectError) {
-        // Each section's role, found once; the lists below are then allocated at their exact sizes.
-        var roles = [SectionRole](filling: sections.count, with: .ignored)
-        var programCount = 0, relocationCount = 0
+    private mutating func readSections(
+        _ sections: UnsafeBufferPointer<Section>, _ symbols: SymbolTable
+    ) throws(ObjectError) {
+        // Each section's role, found once, and its first symbol (see below): a table on the stack.
+        try withUnsafeTemporaryAllocation(of: SectionUse.self, capacity: sections.count) {
+            (roles) throws(ObjectError) in
+            roles.initialize(repeating: (.ignored, -2))
+            try readSections(sections, symbols, roles: roles)
+        }
+    }
+
+    private mutating func readSections(
+        _ sections: UnsafeBufferPointer<Section>, _ symbols: SymbolTable,
+        roles: UnsafeMutableBufferPointer<SectionUse>
+    ) throws(ObjectError) {
+        var programCount = 0, legacyMapSections = 0, structOpsSections = 0
         var mapsSection: Section?
         // Sections a DATASEC may describe (data, maps, custom sections, `license`, `version`), by name.
         var placeable: [(key: ByteString, value: UInt32)] = []
         if !dataSections.entries.isEmpty { placeable.reserveCapacity(sections.count) }
-        for section in sections {
-            var role = Self.role(of: section)
-            if section.type == .rel || section.type == .rela {
+        for index in sections.indices {  // elements read in place: a Section is 112 bytes
+            var role = Self.role(of: sections[index])
+            if sections[index].holdsRelocations {
                 role = .relocations
-                relocationCount += 1
-            } else if role != .ignored, section.flags.contains(.execInstr), section.type == .progbits {
-                role = section.size > 0 ? .program : .ignored
+            } else if role != .ignored, sections[index].flags.contains(.execInstr), sections[index].type == .progbits {
+                role = sections[index].size > 0 ? .program : .ignored
                 programCount += role == .program ? 1 : 0
             }
-            roles[section.index] = role
+            roles[index].role = role
             if !dataSections.entries.isEmpty, role != .relocations, role != .program,
-                role != .ignored || !section.name.starts(with: ".")
+                role != .ignored || !sections[index].name.starts(with: ".")
             {
-                placeable.append((section.name, UInt32(section.index)))
+                placeable.append((sections[index].name, UInt32(index)))
             }
             switch role {
-            case .btfMaps: mapsSection = section
-            case .data where section.type == .progbits || section.type == .nobits:
-                guard section.size <= UInt64(UInt32.max) else {
+            case .btfMaps: mapsSection = sections[index]
+            case .legacyMaps: legacyMapSections += 1
+            case .structOps: structOpsSections += 1
+            case .data where sections[index].type == .progbits || sections[index].type == .nobits:
+                guard sections[index].size <= UInt64(UInt32.max) else {
                     throw .invalidMap(
-                        name: String(section.name), section: String(section.name),
-                        reason: .dataTooLarge(bytes: section.size))
+                        name: String(sections[index].name), section: String(sections[index].name),
+                        reason: .dataTooLarge(bytes: sections[index].size))
                 }
-                if section.size > 0 { maps.append(dataMap(section)) }
+                if sections[index].size > 0 { maps.append(dataMap(sections[index])) }
             case .data, .other:
-                if section.flags.contains(.alloc) || section.type == .progbits {
-                    unknownSections.append(String(section.name))
+                if sections[index].flags.contains(.alloc) || sections[index].type == .progbits {
+                    unknownSections.append(String(sections[index].name))
                 }
             default: break
             }
@@ -243,71 +271,82 @@ extension ObjectSpec {
                 dataSectionPlacements.append((id, Int(index), sections[Int(index)].size))
             }
         }
-        var programSections: [Section] = []
-        programSections.reserveCapacity(programCount)
-        var relocationSections: [Section] = []
-        relocationSections.reserveCapacity(relocationCount)
-        for index in sections.indices {
-            if roles[index] == .program { programSections.append(sections[index]) }
-            if roles[index] == .relocations { relocationSections.append(sections[index]) }
+        if legacyMapSections > 0 {
+            try readLegacyMaps(
+                sections.indices.compactMap { roles[$0].role == .legacyMaps ? sections[$0] : nil }, symbols)
         }
-        try readLegacyMaps(sections.indices.compactMap { roles[$0] == .legacyMaps ? sections[$0] : nil }, symbols)
         if let mapsSection { try readBTFMaps(mapsSection, symbols) }
         try readKconfigExterns(symbols)
         try readKsymExterns(symbols)
         externIndex = ExternIndex(kconfig: kconfigExterns, ksym: ksymExterns)
-        // Function symbols of program sections, gathered in one pass over the symbol table, then
-        // put in section order; and the first named symbol at offset 0 of each (old compilers' programs).
-        // firstSymbol: -2 for sections that hold no program, -1 for program sections until a symbol is found,
-        // -3 for sections a DATASEC describes (their named symbols place its variables).
-        var firstSymbol = [Int](filling: sections.count, with: -2)
-        for section in programSections { firstSymbol[section.index] = -1 }
-        for placement in dataSectionPlacements { firstSymbol[placement.section] = -3 }
-        var functions: [Symbol] = []
-        functions.reserveCapacity(min(symbols.count, 512))
+        for index in sections.indices where roles[index].role == .program { roles[index].firstSymbol = -1 }
+        for placement in dataSectionPlacements { roles[placement.section].firstSymbol = -3 }
+        // The function symbols (at most every symbol) are gathered in a table on the stack.
+        try withUnsafeTemporaryAllocation(of: Symbol.self, capacity: symbols.count) { (functions) throws(ObjectError) in
+            try readPrograms(sections, symbols, roles: roles, programCount: programCount, functionTable: functions)
+        }
+        try readReferences(sections, symbols)
+        try checkPseudoSources()
+        if let mapsSection { try readMapSlots(mapsSection, symbols, sections: sections) }
+        // One section of each struct_ops name (its DATASEC is found by name): a second would declare its maps again.
+        var structOpsNames: Set<String> = []
+        for index in sections.indices where structOpsSections > 0 && roles[index].role == .structOps {
+            guard structOpsNames.insert(String(sections[index].name)).inserted else {
+                throw .invalidMap(
+                    name: "*", section: String(sections[index].name), reason: .secondSection(index: index))
+            }
+            try readStructOps(sections[index], symbols, sections: sections)
+        }
+    }
+
+    /// Function symbols of program sections, gathered in one pass over the symbol table into
+    /// `functionTable`, then put in section order; and the first named symbol at offset 0 of each
+    /// (old compilers' programs). `roles[i].firstSymbol` is -2 for sections that hold no program,
+    /// -1 for program sections until a symbol is found, -3 for sections a DATASEC describes (their
+    /// named symbols place its variables). Then each program section is cut into programs.
+    private mutating func readPrograms(
+        _ sections: UnsafeBufferPointer<Section>, _ symbols: SymbolTable,
+        roles: UnsafeMutableBufferPointer<SectionUse>, programCount: Int,
+        functionTable: UnsafeMutableBufferPointer<Symbol>
+    ) throws(ObjectError) {
+        var functionCount = 0
         var placed: [(key: SectionSymbol, value: UInt32)] = []
         if !dataSectionPlacements.isEmpty { placed.reserveCapacity(symbols.count) }  // at most one a symbol
         for index in symbols.indices {
             let symbol = symbols[index]
-            guard let section = symbol.section.sectionIndex, section < sections.count, firstSymbol[section] != -2 else {
+            guard let section = symbol.section.sectionIndex, section < sections.count, roles[section].firstSymbol != -2
+            else {
                 continue
             }
-            if firstSymbol[section] == -3 {
+            if roles[section].firstSymbol == -3 {
                 if !symbol.name.isEmpty {
                     placed.append(
                         (SectionSymbol(section: section, name: symbol.name), UInt32(truncatingIfNeeded: symbol.value)))
                 }
                 continue
             }
-            if symbol.type == .function { functions.append(symbol) }
-            if symbol.value == 0, symbol.type != .section, !symbol.name.isEmpty, firstSymbol[section] == -1 {
-                firstSymbol[section] = index
+            if symbol.type == .function {
+                (functionTable.baseAddress.unsafelyUnwrapped + functionCount).initialize(to: symbol)
+                functionCount += 1
+            }
+            if symbol.value == 0, symbol.type != .section, !symbol.name.isEmpty, roles[section].firstSymbol == -1 {
+                roles[section].firstSymbol = index
             }
         }
+        var functions = UnsafeMutableBufferPointer(rebasing: functionTable[..<functionCount])
         functions.sort { ($0.section.sectionIndex ?? 0, $0.value) < ($1.section.sectionIndex ?? 0, $1.value) }
         dataSymbolOffsets = FirstByName(placed)
-        programs.reserveCapacity(functions.count + programSections.count)
+        programs.reserveCapacity(functions.count + programCount)
         var next = functions.startIndex
         var extSections = ExtSectionsByName(btfExt)
-        for section in programSections {
+        for index in sections.indices where roles[index].role == .program {
+            let section = sections[index]  // copied only for program sections
             let start = next
             while next < functions.endIndex, functions[next].section.sectionIndex == section.index { next += 1 }
             try readPrograms(
-                section, functions: functions[start..<next],
-                fallback: firstSymbol[section.index] < 0 ? nil : symbols[firstSymbol[section.index]],
+                section, functions: UnsafeBufferPointer(rebasing: functions[start..<next]),
+                fallback: roles[index].firstSymbol < 0 ? nil : symbols[roles[index].firstSymbol],
                 extSections: &extSections)
-        }
-        try readReferences(sections, symbols, relocationSections: relocationSections)
-        try checkPseudoSources()
-        if let mapsSection { try readMapSlots(mapsSection, symbols, relocationSections: relocationSections) }
-        // One section of each struct_ops name (its DATASEC is found by name): a second would declare its maps again.
-        var structOpsNames: Set<String> = []
-        for index in sections.indices where roles[index] == .structOps {
-            guard structOpsNames.insert(String(sections[index].name)).inserted else {
-                throw .invalidMap(
-                    name: "*", section: String(sections[index].name), reason: .secondSection(index: index))
-            }
-            try readStructOps(sections[index], symbols, relocationSections: relocationSections)
         }
     }
 

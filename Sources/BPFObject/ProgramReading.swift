@@ -4,7 +4,8 @@ import ELF64
 extension ObjectSpec {
     /// Cuts the functions of an executable section into programs, with their BTF.ext records.
     mutating func readPrograms(
-        _ section: Section, functions: ArraySlice<Symbol>, fallback: Symbol?, extSections: inout ExtSectionsByName
+        _ section: Section, functions: UnsafeBufferPointer<Symbol>, fallback: Symbol?,
+        extSections: inout ExtSectionsByName
     ) throws(ObjectError) {
         let sectionName = String(section.name)
         guard section.size % UInt64(Instruction.size) == 0 else {
@@ -110,8 +111,18 @@ extension ObjectSpec {
     }
 
     /// Turns each relocation of a program section into a ``Reference`` of the program holding the instruction.
-    mutating func readReferences(
-        _ sections: [Section], _ symbols: SymbolTable, relocationSections: [Section]
+    mutating func readReferences(_ sections: UnsafeBufferPointer<Section>, _ symbols: SymbolTable) throws(ObjectError) {
+        // What each section is to a relocation against it, found once (objects carry thousands of
+        // relocations), in a table on the stack.
+        try withUnsafeTemporaryAllocation(of: RelocationTargets.Target.self, capacity: sections.count) {
+            (table) throws(ObjectError) in
+            try readReferences(sections, symbols, RelocationTargets(filling: table, from: sections, maps: maps))
+        }
+        shareRelocationsWithAliases()
+    }
+
+    private mutating func readReferences(
+        _ sections: UnsafeBufferPointer<Section>, _ symbols: SymbolTable, _ targets: RelocationTargets
     ) throws(ObjectError) {
         // Programs come in (section, offset) order (readPrograms appends them so): an instruction's
         // program is found by binary search, first for its section's programs, then by offset.
@@ -124,10 +135,8 @@ extension ObjectSpec {
             let end = Self.partition(programs.count) { programs[$0].sectionIndex > section }
             return start..<end
         }
-        // What each section is to a relocation against it, found once (objects carry thousands of relocations).
-        let targets = RelocationTargets(sections: sections, maps: maps)
         // Only relocations of program sections matter here (debug sections carry tens of thousands).
-        for relSection in relocationSections {
+        for relSection in sections where relSection.holdsRelocations {
             let candidates = programsOf(Int(relSection.info))
             guard !candidates.isEmpty else { continue }
             let table: RelocationTable
@@ -162,7 +171,6 @@ extension ObjectSpec {
                 programs[p].references.append(reference)
             }
         }
-        shareRelocationsWithAliases()
     }
 
     /// Gives each alias (a program naming the same instructions as the program after it) the
@@ -390,22 +398,29 @@ struct RelocationTargets {
         var dataMap: Int?
     }
 
-    let sections: [Target]
+    /// By section index.
+    let sections: UnsafeBufferPointer<Target>
     /// Map definitions by where they are (the first map at a place wins).
     let maps: FirstByName<MapPlace, Int>
 
-    init(sections: [Section], maps: [MapSpec]) {
+    /// Fills `table` (one entry per section) and views it.
+    init(
+        filling table: UnsafeMutableBufferPointer<Target>, from sections: UnsafeBufferPointer<Section>, maps: [MapSpec]
+    ) {
         self.maps = FirstByName(
             maps.indices.map { (MapPlace(section: maps[$0].sectionIndex, offset: maps[$0].offset), $0) })
-        var sections = sections.map { Target(isCode: $0.flags.contains(.execInstr), size: $0.size) }
+        for index in sections.indices {
+            (table.baseAddress.unsafelyUnwrapped + index).initialize(
+                to: Target(isCode: sections[index].flags.contains(.execInstr), size: sections[index].size))
+        }
         for index in maps.indices.reversed()
         where maps[index].sectionIndex >= 0 && maps[index].sectionIndex < sections.count {
             switch maps[index].origin {
             // `.maps`, `maps`, `maps/…`
-            case .btf, .legacy: sections[maps[index].sectionIndex].holdsMapDefinitions = true
-            case .data, .structOps: sections[maps[index].sectionIndex].dataMap = index  // the section's first map
+            case .btf, .legacy: table[maps[index].sectionIndex].holdsMapDefinitions = true
+            case .data, .structOps: table[maps[index].sectionIndex].dataMap = index  // the section's first map
             }
         }
-        self.sections = sections
+        self.sections = UnsafeBufferPointer(table)
     }
 }

@@ -41,7 +41,7 @@ extension ObjectSpec {
     /// One map per variable of a struct_ops section, its function pointers resolved to programs
     /// through the section's relocations (read after the programs).
     mutating func readStructOps(
-        _ section: Section, _ symbols: SymbolTable, relocationSections: [Section]
+        _ section: Section, _ symbols: SymbolTable, sections: UnsafeBufferPointer<Section>
     ) throws(ObjectError) {
         let sectionName = String(section.name)
         guard let (isLink, autoCreate) = Self.structOpsSection(section.name) else { return }
@@ -109,7 +109,7 @@ extension ObjectSpec {
         // The section's maps by offset, and each ops struct's members by offset, found once for all relocations.
         let byOffset = (first..<maps.count).sorted { (maps[$0].offset, $0) < (maps[$1].offset, $1) }
         var members: [Int: Int] = [:]  // (ops type << 32 | member bit offset) → member index, the first at each offset
-        for relSection in relocationSections where Int(relSection.info) == section.index {
+        for relSection in sections where relSection.holdsRelocations && Int(relSection.info) == section.index {
             let table: RelocationTable
             do { table = try elf.relocations(in: relSection, against: symbols) } catch { throw .elf(error) }
             for r in table {

@@ -19,6 +19,8 @@ public struct ELFFile: @unchecked Sendable {
     /// The bytes the sections hold in the file, added up: at most the file's size unless sections
     /// share bytes (``requireSectionsApart()``).
     let sectionBytes: UInt64
+    /// The index of the first `SHT_SYMTAB` section, found on open.
+    let firstSymbolTable: Int?
 
     /// Reads the file held by `storage`, which the file keeps alive.
     public init(_ storage: ByteStorage) throws(ELFError) {
@@ -44,6 +46,7 @@ public struct ELFFile: @unchecked Sendable {
             sectionHeaders = UnsafeRawBufferPointer(start: nil, count: 0)
             sectionNames = sectionHeaders
             sectionBytes = 0
+            firstSymbolTable = nil
             return
         }
         let entrySize = fields.u16(58)
@@ -113,30 +116,47 @@ public struct ELFFile: @unchecked Sendable {
         sectionNames = names
         self.header = header
 
+        (sectionBytes, firstSymbolTable) =
+            try header.byteOrder == .host
+            ? Self.checkSections(
+                table, names: names.count, reader, tableOffset: header.sectionHeaderOffset, HostOrder.self)
+            : Self.checkSections(
+                table, names: names.count, reader, tableOffset: header.sectionHeaderOffset, SwappedOrder.self)
+    }
+
+    /// Checks each section header's name offset and byte range, its fields read in the byte order
+    /// `Order`; returns the bytes the sections hold, added up (saturating), and the index of the
+    /// first symbol table.
+    private static func checkSections<Order: WordOrder>(
+        _ table: UnsafeRawBufferPointer, names: Int, _ reader: ByteReader, tableOffset: UInt64, _: Order.Type
+    ) throws(ELFError) -> (bytes: UInt64, firstSymbolTable: Int?) {
         var total: UInt64 = 0
-        for index in 0..<Int(count) {
+        var firstSymbolTable: Int?
+        for index in 0..<table.count / Section.headerSize {
             let at = index * Section.headerSize
-            let r = Record(
-                UnsafeRawBufferPointer(rebasing: table[at..<at + Section.headerSize]), order: header.byteOrder)
-            let fileOffset = Int(header.sectionHeaderOffset) + at
-            let nameOffset = r.u32(0)
-            guard nameOffset == 0 || UInt64(nameOffset) < UInt64(names.count) else {
+            // The table's range was checked against the file by the caller.
+            let r = Record(table, order: reader.order).record(at: at, size: Section.headerSize)
+            let fileOffset = Int(tableOffset) + at
+            let nameOffset = r.u32(0, Order.self)
+            guard nameOffset == 0 || UInt64(nameOffset) < UInt64(names) else {
                 throw ELFError(
-                    .stringOffsetOutOfRange(UInt64(nameOffset), tableSize: names.count),
+                    .stringOffsetOutOfRange(UInt64(nameOffset), tableSize: names),
                     field: "section \(index) sh_name", offset: fileOffset)
             }
-            let type = r.u32(4)
+            let type = r.u32(4, Order.self)
+            if type == SectionType.symtab.rawValue, firstSymbolTable == nil { firstSymbolTable = index }
             if type != SectionType.nobits.rawValue && type != SectionType.null.rawValue {
-                guard reader.contains(offset: r.u64(24), size: r.u64(32)) else {
+                let offset = r.u64(24, Order.self), size = r.u64(32, Order.self)
+                guard reader.contains(offset: offset, size: size) else {
                     throw ELFError(
-                        .outOfBounds(offset: r.u64(24), size: r.u64(32), fileSize: bytes.count),
+                        .outOfBounds(offset: offset, size: size, fileSize: reader.bytes.count),
                         field: "section \(index) sh_offset/sh_size", offset: fileOffset + 24)
                 }
-                let (sum, overflow) = total.addingReportingOverflow(r.u64(32))
+                let (sum, overflow) = total.addingReportingOverflow(size)
                 total = overflow ? .max : sum
             }
         }
-        sectionBytes = total
+        return (total, firstSymbolTable)
     }
 
     /// Throws unless the sections' bytes add up to at most the file's size, as they do when no two

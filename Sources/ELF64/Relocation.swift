@@ -76,7 +76,7 @@ public struct RelocationTable: RandomAccessCollection, @unchecked Sendable {
 extension ELFFile {
     /// Every `SHT_REL` and `SHT_RELA` section, in file order.
     public var relocationSections: [Section] {
-        sections.filter { $0.type == .rel || $0.type == .rela }
+        sections.filter(\.holdsRelocations)
     }
 
     /// The relocations in `section`, validated: entry size, linked symbol table, target section and every symbol index.

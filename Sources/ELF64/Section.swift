@@ -21,6 +21,8 @@ public struct Section: @unchecked Sendable {
 
     /// Whether the section occupies bytes in the file.
     public var hasFileData: Bool { type != .nobits && type != .null }
+    /// Whether the section is a relocation table (`SHT_REL` or `SHT_RELA`).
+    public var holdsRelocations: Bool { type == .rel || type == .rela }
 
     static let headerSize = 64
 

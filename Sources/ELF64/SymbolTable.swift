@@ -52,8 +52,8 @@ public struct SymbolTable: RandomAccessCollection, @unchecked Sendable {
 extension ELFFile {
     /// The static symbol table (`.symtab`), or `nil` when the file has none.
     public func symbolTable() throws(ELFError) -> SymbolTable? {
-        guard let section = firstSection(ofType: .symtab) else { return nil }
-        return try symbols(in: section)
+        guard let index = firstSymbolTable else { return nil }  // found on open
+        return try symbols(in: sections[index])
     }
 
     /// The symbol table in `section`, validated.

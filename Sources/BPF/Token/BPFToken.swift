@@ -59,7 +59,8 @@ public struct BPFToken: ~Copyable {
                 return path.isEmpty ? nil : try BPFToken(bpffs: path)
             }
             // Cheap where tokens cannot be (the initial user namespace): two system calls, no error text.
-            let raw = open(defaultTokenPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            // The literal itself is the C string (a short String constant would be copied to make one).
+            let raw = open("/sys/fs/bpf", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard raw >= 0, let directory = try? FileDescriptor(owning: raw) else { return nil }
             return try? BPFToken(directory, path: defaultTokenPath)
         }
