@@ -84,20 +84,36 @@ extension ObjectSpec {
             count = source.count
         }
         // The DATASECs to fix (all of them, as the spec placed them on open), each with its ELF section
-        // and its symbols gathered by name on open.
-        var entries: [DataSectionEntry] = []  // one buffer, reused by each DATASEC
+        // and its symbols gathered by name on open. Only offsets change: they are written in place,
+        // and sorted only when they come out of order.
         for fix in dataSectionPlacements {
             guard let record = btf.recordOffset(of: fix.id) else { continue }
             let datasec: BTFType
             do { datasec = try btf.type(fix.id) } catch { throw .btf(error) }
             store(UInt32(truncatingIfNeeded: fix.size), at: record + 8, in: &bytes, order: btf.byteOrder)
-            entries.removeAll(keepingCapacity: true)
+            var inOrder = true, previous: UInt32 = 0, count = 0
             for variable in datasec.variables {
                 // A variable the symbols do not place (or an id hostile BTF gets wrong) keeps its offset.
-                let symbolOffset = (try? btf.name(of: variable.type)).flatMap {
+                if let offset = (try? btf.name(of: variable.type)).flatMap({
                     dataSymbolOffsets[SectionSymbol(section: fix.section, name: $0)]
+                }) {
+                    store(offset, at: record + 16 + 12 * count, in: &bytes, order: btf.byteOrder)
+                    inOrder = inOrder && offset >= previous
+                    previous = offset
+                } else {
+                    inOrder = inOrder && variable.offset >= previous
+                    previous = variable.offset
                 }
-                entries.append((variable.type, symbolOffset ?? variable.offset, variable.size))
+                count += 1
+            }
+            guard !inOrder else { continue }
+            var entries: [DataSectionEntry] = []
+            entries.reserveCapacity(count)
+            bytes.withUnsafeBytes { raw in
+                // The entries were read from these bytes: their range lies inside.
+                guard let entry = ByteReader(raw, order: btf.byteOrder).record(at: UInt64(record + 12), size: 12 * count)
+                else { return }
+                for i in 0..<count { entries.append((entry.u32(12 * i), entry.u32(12 * i + 4), entry.u32(12 * i + 8))) }
             }
             storeSorted(&entries, of: record, in: &bytes, order: btf.byteOrder)
         }

@@ -172,6 +172,29 @@ struct ObjectSpecTests {
             }
         }
     }
+    @Test("a DATASEC whose variables' symbols lie out of BTF order reaches the kernel sorted by offset")
+    func kernelBTFSortsDataSection() throws {
+        // counter.bpfel.o's .bss lists getpid_calls (symbol at 0) then syscalls (at 8): its two
+        // entries swapped in the file, the placed offsets come out 8, 0 and must be sorted.
+        let original = try spec("counter.bpfel.o")
+        let btf = try #require(original.btf)
+        let (id, _) = try #require(btf.types(ofKind: .dataSection).first { $0.name.matches(".bss") })
+        let record = try #require(btf.recordOffset(of: id))
+        let section = try #require(original.elf.section(named: ".BTF"))
+        var bytes = Array(original.elf.bytes)
+        let first = Int(section.offset) + (btf.bytes.baseAddress! - section.data.baseAddress!) + record + 12
+        let entries = Array(bytes[first..<first + 24])
+        bytes.replaceSubrange(first..<first + 24, with: entries[12..<24] + entries[0..<12])
+        let swapped = try ObjectSpec(bytes: bytes, name: "counter")
+        let fixed = try #require(try Self.kernelBTFMatchesRebuilt(swapped))
+        let names = try fixed.withUnsafeBytes { raw -> [String] in
+            let kernel = try BTF(unsafeBytes: raw)
+            let datasec = try kernel.type(id)
+            #expect(datasec.variables.map(\.offset) == [0, 8])
+            return try datasec.variables.map { String(try kernel.type($0.type).name) }
+        }
+        #expect(names == ["getpid_calls", "syscalls"])
+    }
 }
 
 extension ObjectSpecTests {
