@@ -257,10 +257,16 @@ extension ObjectSpec {
     /// A token that does not delegate `btf_load` is one more such refusal (the warning names it).
     private func loadBTF(_ options: LoadOptions, _ context: LoadContext) -> SharedDescriptor? {
         do {
-            guard let bytes = try btfBytesForKernel(supporting: options.btfKinds ?? context.features.btfKinds) else {
-                return nil
+            // The blob lives only for the call: the result is taken out of it.
+            var loaded: Result<SharedDescriptor, SyscallError>?
+            try withBTFBytesForKernel(supporting: options.btfKinds ?? context.features.btfKinds) { bytes in
+                do throws(SyscallError) {
+                    loaded = .success(SharedDescriptor(try BTFCommands.load(bytes, token: context.token)))
+                } catch {
+                    loaded = .failure(error)
+                }
             }
-            return SharedDescriptor(try BTFCommands.load(bytes, token: context.token))
+            return try loaded?.get()
         } catch let error as SyscallError where error.errno == EPERM && context.delegation?.missing(command: 18) != nil
         {
             options.diagnostics(

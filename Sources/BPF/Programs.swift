@@ -148,6 +148,14 @@ package enum BTFCommands {
     /// `BPF_BTF_LOAD`; on failure the kernel's BTF log is in the error's operation text (a second
     /// attempt asks for it: a log buffer on every load would cost each one a 64 KiB fill).
     package static func load(_ bytes: [UInt8], token: Int32? = nil) throws(SyscallError) -> FileDescriptor {
+        try FileDescriptor(
+            owning: try bytes.withBytes { (blob) throws(SyscallError) in try load(blob, token: token).release() })
+    }
+
+    /// Loads the BTF blob `bytes` (which the kernel copies: they need live only for the call).
+    package static func load(
+        _ bytes: UnsafeRawBufferPointer, token: Int32? = nil
+    ) throws(SyscallError) -> FileDescriptor {
         if let fd = try? attempt(bytes, token: token, log: nil) { return try FileDescriptor(owning: fd) }
         var log = [UInt8](repeating: 0, count: 1 << 16)
         do throws(SyscallError) {
@@ -164,23 +172,21 @@ package enum BTFCommands {
     }
 
     private static func attempt(
-        _ bytes: [UInt8], token: Int32?, log: UnsafeMutableRawBufferPointer?
+        _ blob: UnsafeRawBufferPointer, token: Int32?, log: UnsafeMutableRawBufferPointer?
     ) throws(SyscallError) -> Int32 {
-        try bytes.withBytes { (blob) throws(SyscallError) in
-            var attr = BTFLoadAttr()
-            attr.btf = kernelAddress(blob.baseAddress)
-            attr.btfSize = UInt32(blob.count)
-            if let log {
-                attr.btfLogBuf = kernelAddress(log.baseAddress)
-                attr.btfLogSize = UInt32(log.count)
-                attr.btfLogLevel = 1
-            }
-            if let token {
-                attr.btfFlags |= tokenFlag
-                attr.btfTokenFD = token
-            }
-            return try Syscall.bpf(.btfLoad, &attr, "BPF_BTF_LOAD")
+        var attr = BTFLoadAttr()
+        attr.btf = kernelAddress(blob.baseAddress)
+        attr.btfSize = UInt32(clamping: blob.count)  // past 4 GiB the kernel reads a prefix, and refuses it
+        if let log {
+            attr.btfLogBuf = kernelAddress(log.baseAddress)
+            attr.btfLogSize = UInt32(log.count)
+            attr.btfLogLevel = 1
         }
+        if let token {
+            attr.btfFlags |= tokenFlag
+            attr.btfTokenFD = token
+        }
+        return try Syscall.bpf(.btfLoad, &attr, "BPF_BTF_LOAD")
     }
 }
 

@@ -7,20 +7,33 @@ extension ObjectSpec {
     /// its DATASECs fixed in place, as libbpf does, which keeps the load's user-space time
     /// down; otherwise the types of ``btfForKernel()``, sanitized and encoded.
     public func btfBytesForKernel(supporting supported: BTFKindSupport) throws(ObjectError) -> [UInt8]? {
-        guard let btf else { return nil }
+        var bytes: [UInt8]?
+        try withBTFBytesForKernel(supporting: supported) { bytes = Array($0) }
+        return bytes
+    }
+
+    /// ``btfBytesForKernel(supporting:)`` handed to `body` (not called when the object has no BTF)
+    /// without an array made: the object's own blob is fixed in a buffer freed on return, what
+    /// the loader hands the kernel.
+    package func withBTFBytesForKernel(
+        supporting supported: BTFKindSupport, _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(ObjectError) {
+        guard let btf else { return }
         if supported == .all, btf.byteOrder == .host, !needsNewTypes(btf) {
-            var bytes = try dataSectionsFixed(btf)
+            let bytes = try dataSectionsFixed(btf)
+            defer { bytes.deallocate() }
             for id in hiddenSubprogramFunctions(btf) {
                 // FUNC's info word: kind in bits 24-28, linkage in vlen (BTF_FUNC_STATIC is 0).
                 guard let record = btf.recordOffset(of: id) else { continue }
-                store(UInt32(Kind.function.rawValue) << 24, at: record + 4, in: &bytes, order: btf.byteOrder)
+                store(UInt32(Kind.function.rawValue) << 24, at: record + 4, in: bytes, order: btf.byteOrder)
             }
-            try kconfigFixed(btf, &bytes)
-            return bytes
+            try kconfigFixed(btf, bytes)
+            body(UnsafeRawBufferPointer(bytes))
+            return
         }
-        guard var builder = try btfForKernel() else { return nil }
+        guard var builder = try btfForKernel() else { return }
         if supported != .all { builder.sanitize(for: supported) }
-        return builder.encode(byteOrder: .host)
+        builder.encode(byteOrder: .host).withUnsafeBytes(body)
     }
 
     /// Whether making the kernel's BTF takes types or names the object lacks: `.ksyms` (its entries
@@ -35,7 +48,7 @@ extension ObjectSpec {
     /// become allocated globals, `.kconfig` is the map's size with each variable where the loader
     /// placed its extern, and every DATASEC the DATASEC fix-up did not place lists its variables in
     /// offset order.
-    private func kconfigFixed(_ btf: BTF, _ bytes: inout [UInt8]) throws(ObjectError) {
+    private func kconfigFixed(_ btf: BTF, _ bytes: UnsafeMutableRawBufferPointer) throws(ObjectError) {
         guard !kconfigExterns.isEmpty || dataSections[".kconfig"] != nil else { return }
         // The DATASECs the fix-up placed hold their fixed entries in `bytes` already (a set: an
         // object may list thousands).
@@ -51,7 +64,7 @@ extension ObjectSpec {
                 if declared.kind == .variable, declared.linkage == UInt32(Linkage.external.rawValue),
                     let record = btf.recordOffset(of: id)
                 {
-                    store(UInt32(Linkage.global.rawValue), at: record + 12, in: &bytes, order: btf.byteOrder)
+                    store(UInt32(Linkage.global.rawValue), at: record + 12, in: bytes, order: btf.byteOrder)
                 }
                 guard declared.kind == .dataSection, !placed.contains(id),
                     let record = btf.recordOffset(of: id)
@@ -59,7 +72,7 @@ extension ObjectSpec {
                 let datasec = try btf.type(id)
                 var entries = datasec.variables.map { (type: $0.type, offset: $0.offset, size: $0.size) }
                 if declared.name.matches(".kconfig"), let map = kconfigMapIndex {
-                    store(maps[map].valueSize, at: record + 8, in: &bytes, order: btf.byteOrder)
+                    store(maps[map].valueSize, at: record + 8, in: bytes, order: btf.byteOrder)
                     for index in entries.indices {
                         // (A variable id the BTF lacks keeps its entry, as the rewrite of decoded types keeps it.)
                         guard let name = try? btf.name(of: entries[index].type),
@@ -68,21 +81,27 @@ extension ObjectSpec {
                         entries[index].offset = kconfigExterns[Int(extern)].offset
                     }
                 }
-                storeSorted(&entries, of: record, in: &bytes, order: btf.byteOrder)
+                storeSorted(&entries, of: record, in: bytes, order: btf.byteOrder)
             }
         } catch {
             throw .btf(error)
         }
     }
 
-    /// The blob with each DATASEC that names an ELF section given that section's size, its
-    /// variables the offsets of their symbols (clang leaves both at 0), in offset order.
-    private func dataSectionsFixed(_ btf: BTF) throws(ObjectError) -> [UInt8] {
-        let source = btf.bytes
-        var bytes = [UInt8](unsafeUninitializedCapacity: source.count) { buffer, count in  // one copy, no growth
-            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
-            count = source.count
+    /// A copy of the object's blob (the caller deallocates it) with each DATASEC that names an ELF
+    /// section given that section's size, its variables the offsets of their symbols (clang leaves
+    /// both at 0), in offset order. (A buffer, not an array: no object to count references of.)
+    private func dataSectionsFixed(_ btf: BTF) throws(ObjectError) -> UnsafeMutableRawBufferPointer {
+        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: btf.bytes.count, alignment: 8)
+        bytes.copyMemory(from: btf.bytes)
+        do { try fixDataSections(btf, in: bytes) } catch {
+            bytes.deallocate()
+            throw error
         }
+        return bytes
+    }
+
+    private func fixDataSections(_ btf: BTF, in bytes: UnsafeMutableRawBufferPointer) throws(ObjectError) {
         // The DATASECs to fix (all of them, as the spec placed them on open), each with its ELF section
         // and its symbols gathered by name on open. Only offsets change: they are written in place,
         // and sorted only when they come out of order.
@@ -90,14 +109,14 @@ extension ObjectSpec {
             guard let record = btf.recordOffset(of: fix.id) else { continue }
             let datasec: BTFType
             do { datasec = try btf.type(fix.id) } catch { throw .btf(error) }
-            store(UInt32(truncatingIfNeeded: fix.size), at: record + 8, in: &bytes, order: btf.byteOrder)
+            store(UInt32(truncatingIfNeeded: fix.size), at: record + 8, in: bytes, order: btf.byteOrder)
             var inOrder = true, previous: UInt32 = 0, count = 0
             for variable in datasec.variables {
                 // A variable the symbols do not place (or an id hostile BTF gets wrong) keeps its offset.
                 if let offset = (try? btf.name(of: variable.type)).flatMap({
                     dataSymbolOffsets[SectionSymbol(section: fix.section, name: $0)]
                 }) {
-                    store(offset, at: record + 16 + 12 * count, in: &bytes, order: btf.byteOrder)
+                    store(offset, at: record + 16 + 12 * count, in: bytes, order: btf.byteOrder)
                     inOrder = inOrder && offset >= previous
                     previous = offset
                 } else {
@@ -109,15 +128,14 @@ extension ObjectSpec {
             guard !inOrder else { continue }
             var entries: [DataSectionEntry] = []
             entries.reserveCapacity(count)
-            bytes.withUnsafeBytes { raw in
-                // The entries were read from these bytes: their range lies inside.
-                guard let entry = ByteReader(raw, order: btf.byteOrder).record(at: UInt64(record + 12), size: 12 * count)
-                else { return }
-                for i in 0..<count { entries.append((entry.u32(12 * i), entry.u32(12 * i + 4), entry.u32(12 * i + 8))) }
-            }
-            storeSorted(&entries, of: record, in: &bytes, order: btf.byteOrder)
+            // The entries were read from these bytes: their range lies inside.
+            guard
+                let entry = ByteReader(UnsafeRawBufferPointer(bytes), order: btf.byteOrder)
+                    .record(at: UInt64(record + 12), size: 12 * count)
+            else { continue }
+            for i in 0..<count { entries.append((entry.u32(12 * i), entry.u32(12 * i + 4), entry.u32(12 * i + 8))) }
+            storeSorted(&entries, of: record, in: bytes, order: btf.byteOrder)
         }
-        return bytes
     }
 
     /// The global FUNCs of subprograms declared `__hidden`, which libbpf makes static: the first
@@ -144,21 +162,22 @@ extension ObjectSpec {
 
     /// Writes a DATASEC's entries after its header at `record`, in offset order.
     private func storeSorted(
-        _ entries: inout [DataSectionEntry], of record: Int, in bytes: inout [UInt8], order: ByteOrder
+        _ entries: inout [DataSectionEntry], of record: Int, in bytes: UnsafeMutableRawBufferPointer, order: ByteOrder
     ) {
         entries.sort { $0.offset < $1.offset }
         for (i, entry) in entries.enumerated() {
             let at = record + 12 + 12 * i
-            store(entry.type, at: at, in: &bytes, order: order)
-            store(entry.offset, at: at + 4, in: &bytes, order: order)
-            store(entry.size, at: at + 8, in: &bytes, order: order)
+            store(entry.type, at: at, in: bytes, order: order)
+            store(entry.offset, at: at + 4, in: bytes, order: order)
+            store(entry.size, at: at + 8, in: bytes, order: order)
         }
     }
 
-    private func store(_ value: UInt32, at offset: Int, in bytes: inout [UInt8], order: ByteOrder) {
-        withUnsafeBytes(of: order == .little ? value.littleEndian : value.bigEndian) {
-            for (i, byte) in $0.enumerated() where offset + i < bytes.count { bytes[offset + i] = byte }
-        }
+    /// Stores `value` at `offset` in `order`, when its four bytes lie inside `bytes`.
+    private func store(_ value: UInt32, at offset: Int, in bytes: UnsafeMutableRawBufferPointer, order: ByteOrder) {
+        guard offset >= 0, offset <= bytes.count - 4 else { return }
+        bytes.storeBytes(
+            of: order == .little ? value.littleEndian : value.bigEndian, toByteOffset: offset, as: UInt32.self)
     }
 
     /// The object's BTF as the kernel must receive it, in wire form ready to be sanitized and
@@ -167,13 +186,11 @@ extension ObjectSpec {
     public func btfForKernel() throws(ObjectError) -> BTFBuilder? {
         guard let btf else { return nil }
         let fixed = try dataSectionsFixed(btf)
-        let decoded = fixed.withUnsafeBytes { raw -> Result<BTFBuilder, BTFError> in
-            do throws(BTFError) { return .success(try BTFBuilder(decoding: try BTF(unsafeBytes: raw))) } catch {
-                return .failure(error)
-            }
-        }
+        defer { fixed.deallocate() }
         var builder: BTFBuilder
-        do { builder = try decoded.get() } catch { throw .btf(error) }
+        do { builder = try BTFBuilder(decoding: try BTF(unsafeBytes: UnsafeRawBufferPointer(fixed))) } catch {
+            throw .btf(error)
+        }
         // Extern FUNCs (kfunc declarations) become global, and their unnamed
         // parameters get a name (the kernel checks global functions' arguments), as libbpf does.
         for index in builder.types.indices

@@ -87,8 +87,8 @@ public struct ObjectSpec: Sendable {
         } catch { throw .elf(error) }
         guard let symbols = table else { throw .missingSymbolTable }
 
-        // Every section header decoded once, into a table on the stack (the heap past the stack's
-        // safe size) that open's passes share; nothing keeps it past open.
+        // Every section header decoded once, into a temporary table that open's passes share
+        // (uncounted memory: on the stack when small, else malloc'd); nothing keeps it past open.
         let list = elf.sections
         return try withUnsafeTemporaryAllocation(of: Section.self, capacity: list.count) {
             (table) throws(ObjectError) -> ObjectSpec in
@@ -214,7 +214,7 @@ extension ObjectSpec {
     private mutating func readSections(
         _ sections: UnsafeBufferPointer<Section>, _ symbols: SymbolTable
     ) throws(ObjectError) {
-        // Each section's role, found once, and its first symbol (see below): a table on the stack.
+        // Each section's role, found once, and its first symbol (see below): a temporary table.
         try withUnsafeTemporaryAllocation(of: SectionUse.self, capacity: sections.count) {
             (roles) throws(ObjectError) in
             roles.initialize(repeating: (.ignored, -2))
@@ -281,7 +281,7 @@ extension ObjectSpec {
         externIndex = ExternIndex(kconfig: kconfigExterns, ksym: ksymExterns)
         for index in sections.indices where roles[index].role == .program { roles[index].firstSymbol = -1 }
         for placement in dataSectionPlacements { roles[placement.section].firstSymbol = -3 }
-        // The function symbols (at most every symbol) are gathered in a table on the stack.
+        // The function symbols (at most every symbol) are gathered in a temporary table.
         try withUnsafeTemporaryAllocation(of: Symbol.self, capacity: symbols.count) { (functions) throws(ObjectError) in
             try readPrograms(sections, symbols, roles: roles, programCount: programCount, functionTable: functions)
         }

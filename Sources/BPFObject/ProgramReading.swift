@@ -113,7 +113,7 @@ extension ObjectSpec {
     /// Turns each relocation of a program section into a ``Reference`` of the program holding the instruction.
     mutating func readReferences(_ sections: UnsafeBufferPointer<Section>, _ symbols: SymbolTable) throws(ObjectError) {
         // What each section is to a relocation against it, found once (objects carry thousands of
-        // relocations), in a table on the stack.
+        // relocations), in a temporary table.
         try withUnsafeTemporaryAllocation(of: RelocationTargets.Target.self, capacity: sections.count) {
             (table) throws(ObjectError) in
             try readReferences(sections, symbols, RelocationTargets(filling: table, from: sections, maps: maps))
