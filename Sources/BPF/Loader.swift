@@ -72,7 +72,7 @@ extension ObjectSpec {
         guard byteOrder == .host else { throw .foreignByteOrder }
         do { try checkMapsForLoad() } catch { throw .spec(error) }
         let kernel = KernelTargets(options)
-        guard let ext = btfExt, !ext.coreRelocations.isEmpty else {
+        guard hasCORERelocations else {
             return try loadRelocated(options, context, kernel: kernel)
         }
         // CO-RE relocates a copy.
@@ -131,7 +131,7 @@ extension ObjectSpec {
             var attributes = ProgramAttributes(type: type, instructions: linked.instructions, license: license)
             attributes.fdArray = fdArray
             attributes.token = context.token
-            try describe(programs[index], in: &attributes, kernel: kernel, structOps: structOps)
+            try describe(programAt: index, in: &attributes, kernel: kernel, structOps: structOps)
             if programs[index].kind?.flags.contains(.usdt) == true,
                 options.usdtThroughUprobeMulti ?? context.features.uprobeMultiLinks
             {
@@ -171,21 +171,22 @@ extension ObjectSpec {
     /// What `BPF_PROG_LOAD` takes from a program's section: name, kernel version, expected attach
     /// type, flags, and the kernel BTF id it attaches to (a function, tracepoint or ops struct).
     private func describe(
-        _ program: ProgramSpec, in attributes: inout ProgramAttributes, kernel: KernelTargets,
+        programAt index: Int, in attributes: inout ProgramAttributes, kernel: KernelTargets,
         structOps: [Int: StructOpsLayout]
     ) throws(LoadError) {
-        attributes.name = program.name
+        // (By index: the spec is read in place, not copied to be passed.)
+        attributes.name = programs[index].name
         attributes.kernelVersion = kernelVersion
-        guard let kind = program.kind else { return }
+        guard let kind = programs[index].kind else { return }
         attributes.expectedAttachType = kind.expectedAttachType
         if kind.flags.contains(.sleepable) { attributes.flags |= ProgramCommands.sleepable }
         if kind.flags.contains(.xdpFragments) { attributes.flags |= ProgramCommands.xdpHasFragments }
         if kind.flags.contains(.attachBTF) {
-            attributes.attachBTFID = try attachBTFID(kind, program: program.name, kernel: kernel)
+            attributes.attachBTFID = try attachBTFID(kind, program: attributes.name, kernel: kernel)
         }
         if kind.programType == .structOps {
             (attributes.attachBTFID, attributes.expectedAttachType) = try structOpsAttachment(
-                of: program.name, structOps)
+                of: attributes.name, structOps)
         }
     }
 

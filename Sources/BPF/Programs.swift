@@ -84,47 +84,53 @@ package enum ProgramCommands {
     private static func attempt(
         _ a: ProgramAttributes, logLevel: UInt32, log: UnsafeMutableRawBufferPointer?
     ) throws(SyscallError) -> FileDescriptor {
+        // The fields that are not pointers are set first: the closures below capture `attr` by
+        // reference and only the few arrays they need (capturing `a` would copy it whole).
+        var attr = ProgLoadAttr()
+        attr.progType = a.type.rawValue
+        attr.insnCount = UInt32(a.instructions.count)
+        if let log {
+            attr.logLevel = logLevel
+            attr.logSize = UInt32(log.count)
+            attr.logBuf = kernelAddress(log.baseAddress)
+        }
+        attr.kernVersion = a.kernelVersion
+        attr.progFlags = a.flags
+        attr.progName = a.name
+        if let t = a.expectedAttachType { attr.expectedAttachType = t.rawValue }
+        let hasBTF = a.btf != nil
+        if let btf = a.btf {
+            attr.progBTFFD = UInt32(bitPattern: btf)
+            if !a.functionInfo.isEmpty {
+                attr.funcInfoRecSize = 8
+                attr.funcInfoCount = UInt32(a.functionInfo.count)
+            }
+            if !a.lineInfo.isEmpty {
+                attr.lineInfoRecSize = 16
+                attr.lineInfoCount = UInt32(a.lineInfo.count)
+            }
+        }
+        attr.attachBTFID = a.attachBTFID
+        if let token = a.token {
+            attr.progFlags |= tokenFlag
+            attr.progTokenFD = token
+        }
+        let (name, license, fdArray, lineInfo) = (a.name, a.license, a.fdArray, a.lineInfo)
         // The record helpers take untyped closures: the innermost hands back a Result.
         let result = Instruction.withHostBytes(of: a.instructions) { code in
             a.functionInfo.withKernelRecords { functions in
-                a.lineInfo.withKernelRecords { lines in
+                lineInfo.withKernelRecords { lines in
                     Result { () throws(SyscallError) -> Int32 in
-                        try a.license.withKernelString { (license) throws(SyscallError) in
-                            try a.fdArray.withBytes { (fdArray) throws(SyscallError) in
-                                var attr = ProgLoadAttr()
-                                attr.progType = a.type.rawValue
-                                attr.insnCount = UInt32(a.instructions.count)
+                        try license.withKernelString { (license) throws(SyscallError) in
+                            try fdArray.withBytes { (fdArray) throws(SyscallError) in
                                 attr.insns = kernelAddress(code.baseAddress)
                                 attr.license = kernelAddress(license)
-                                if let log {
-                                    attr.logLevel = logLevel
-                                    attr.logSize = UInt32(log.count)
-                                    attr.logBuf = kernelAddress(log.baseAddress)
+                                if hasBTF, attr.funcInfoCount > 0 {
+                                    attr.funcInfo = kernelAddress(functions.baseAddress)
                                 }
-                                attr.kernVersion = a.kernelVersion
-                                attr.progFlags = a.flags
-                                attr.progName = a.name
-                                if let t = a.expectedAttachType { attr.expectedAttachType = t.rawValue }
-                                if let btf = a.btf {
-                                    attr.progBTFFD = UInt32(bitPattern: btf)
-                                    if !a.functionInfo.isEmpty {
-                                        attr.funcInfoRecSize = 8
-                                        attr.funcInfo = kernelAddress(functions.baseAddress)
-                                        attr.funcInfoCount = UInt32(a.functionInfo.count)
-                                    }
-                                    if !a.lineInfo.isEmpty {
-                                        attr.lineInfoRecSize = 16
-                                        attr.lineInfo = kernelAddress(lines.baseAddress)
-                                        attr.lineInfoCount = UInt32(a.lineInfo.count)
-                                    }
-                                }
-                                attr.attachBTFID = a.attachBTFID
-                                if !a.fdArray.isEmpty { attr.fdArray = kernelAddress(fdArray.baseAddress) }
-                                if let token = a.token {
-                                    attr.progFlags |= tokenFlag
-                                    attr.progTokenFD = token
-                                }
-                                return try Syscall.bpf(.programLoad, &attr, "BPF_PROG_LOAD '\(a.name)'")
+                                if hasBTF, attr.lineInfoCount > 0 { attr.lineInfo = kernelAddress(lines.baseAddress) }
+                                if !fdArray.isEmpty { attr.fdArray = kernelAddress(fdArray.baseAddress) }
+                                return try Syscall.bpf(.programLoad, &attr, "BPF_PROG_LOAD '\(name)'")
                             }
                         }
                     }

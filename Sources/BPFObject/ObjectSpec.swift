@@ -25,6 +25,8 @@ public struct ObjectSpec: Sendable {
     /// The object's BTF and BTF.ext, when it has them.
     public var btf: BTF? { file.btf }
     public var btfExt: BTFExt? { file.btfExt }
+    /// Whether `.BTF.ext` holds CO-RE relocations (read in place: no copy of the BTFExt).
+    package var hasCORERelocations: Bool { file.btfExt?.coreRelocations.isEmpty == false }
     /// `__ksym` externs: kernel functions and variables.
     public internal(set) var ksymExterns: [KsymExtern] = []
     /// `__kconfig` externs and where the `.kconfig` map holds them.
@@ -338,7 +340,9 @@ extension ObjectSpec {
         dataSymbolOffsets = FirstByName(placed)
         programs.reserveCapacity(functions.count + programCount)
         var next = functions.startIndex
-        var extSections = ExtSectionsByName(btfExt)
+        // (The arrays taken from the file's BTF.ext in place: no copy of the whole BTFExt.)
+        var extSections = ExtSectionsByName(
+            functions: file.btfExt?.functionInfo ?? [], lines: file.btfExt?.lineInfo ?? [])
         for index in sections.indices where roles[index].role == .program {
             let section = sections[index]  // copied only for program sections
             let start = next

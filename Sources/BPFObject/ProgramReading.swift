@@ -350,9 +350,9 @@ struct ExtSectionsByName {
     var functions: ExtSectionIndex<FunctionInfo>
     var lines: ExtSectionIndex<LineInfo>
 
-    init(_ ext: BTFExt?) {
-        functions = ExtSectionIndex(ext?.functionInfo ?? [])
-        lines = ExtSectionIndex(ext?.lineInfo ?? [])
+    init(functions: [ExtSection<FunctionInfo>], lines: [ExtSection<LineInfo>]) {
+        self.functions = ExtSectionIndex(functions)
+        self.lines = ExtSectionIndex(lines)
     }
 }
 
