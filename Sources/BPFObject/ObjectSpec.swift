@@ -89,32 +89,53 @@ public struct ObjectSpec: Sendable {
         } catch { throw .elf(error) }
         guard let symbols = table else { throw .missingSymbolTable }
 
-        // Every section header decoded once, into a temporary table that open's passes share
-        // (uncounted memory: on the stack when small, else malloc'd); nothing keeps it past open.
+        // Every section header decoded once, with its role, into temporary tables that open's
+        // passes share (uncounted memory: on the stack when small, else malloc'd); nothing keeps
+        // them past open. The few sections read by name are found in the same pass.
         let list = elf.sections
         return try withUnsafeTemporaryAllocation(of: Section.self, capacity: list.count) {
             (table) throws(ObjectError) -> ObjectSpec in
-            for index in list.indices { (table.baseAddress.unsafelyUnwrapped + index).initialize(to: list[index]) }
-            return try reading(elf, name: name, symbols: symbols, sections: UnsafeBufferPointer(table))
+            try withUnsafeTemporaryAllocation(of: SectionUse.self, capacity: list.count) {
+                (roles) throws(ObjectError) -> ObjectSpec in
+                var named = NamedSections()
+                for index in list.indices {
+                    // (Fields passed, not the 112-byte Section, which would be copied to be passed.)
+                    let section = table.baseAddress.unsafelyUnwrapped + index
+                    section.initialize(to: list[index])
+                    let role = Self.role(
+                        type: section.pointee.type, flags: section.pointee.flags, size: section.pointee.size,
+                        name: section.pointee.name)
+                    (roles.baseAddress.unsafelyUnwrapped + index).initialize(to: (role, -2))
+                    named.note(section.pointee.name, at: index)
+                }
+                return try reading(
+                    elf, name: name, symbols: symbols, sections: UnsafeBufferPointer(table), roles: roles, named)
+            }
         }
     }
 
-    /// Reads the object whose sections (all of them, in index order) are `sections`.
-    private static func reading(
-        _ elf: ELFFile, name: String, symbols: SymbolTable, sections: UnsafeBufferPointer<Section>
-    ) throws(ObjectError) -> ObjectSpec {
-        // The few sections read by name, found in one pass.
-        var licenseSection: Section?, versionSection: Section?, btfSection: Section?, btfExtSection: Section?
-        for index in sections.indices {
-            let name = sections[index].name
+    /// The sections open reads by name (the index of the first of each name).
+    private struct NamedSections {
+        var license: Int?, version: Int?, btf: Int?, btfExt: Int?
+
+        mutating func note(_ name: ByteString, at index: Int) {
             switch name.utf8.count {
-            case 4 where name.matches(".BTF"): btfSection = btfSection ?? sections[index]
-            case 7 where name.matches("license"): licenseSection = licenseSection ?? sections[index]
-            case 7 where name.matches("version"): versionSection = versionSection ?? sections[index]
-            case 8 where name.matches(".BTF.ext"): btfExtSection = btfExtSection ?? sections[index]
+            case 4 where name.matches(".BTF"): btf = btf ?? index
+            case 7 where name.matches("license"): license = license ?? index
+            case 7 where name.matches("version"): version = version ?? index
+            case 8 where name.matches(".BTF.ext"): btfExt = btfExt ?? index
             default: break
             }
         }
+    }
+
+    /// Reads the object whose sections (all of them, in index order) are `sections`, with their roles.
+    private static func reading(
+        _ elf: ELFFile, name: String, symbols: SymbolTable, sections: UnsafeBufferPointer<Section>,
+        roles: UnsafeMutableBufferPointer<SectionUse>, _ named: NamedSections
+    ) throws(ObjectError) -> ObjectSpec {
+        let licenseSection = named.license.map { sections[$0] }, versionSection = named.version.map { sections[$0] }
+        let btfSection = named.btf.map { sections[$0] }, btfExtSection = named.btfExt.map { sections[$0] }
         let license = licenseSection.map { Self.cString($0.data) } ?? ""
         var kernelVersion: UInt32 = 0
         if let version = versionSection, version.data.count >= 4 {
@@ -134,7 +155,7 @@ public struct ObjectSpec: Sendable {
             file: ObjectFile(
                 elf: elf, symbols: symbols, name: name, license: license, kernelVersion: kernelVersion, btf: btf,
                 btfExt: btfExt))
-        try spec.readSections(sections, symbols)
+        try spec.readSections(sections, symbols, roles: roles)
         return consume spec
     }
 
@@ -173,7 +194,7 @@ extension ObjectSpec {
         case btfMaps, legacyMaps, structOps
         /// Global data (`.data`, `.rodata`, `.bss`, `.data.*`…, `.metadata`): an internal array map.
         case data
-        /// Executable code with instructions, and relocations (set by ``readSections``, not by ``role(of:)``).
+        /// Executable code with instructions (its flags and size say so), and relocation tables.
         case program, relocations
         case other
     }
@@ -184,13 +205,21 @@ extension ObjectSpec {
 
     /// The role of a section: one look at its type, then at most a few comparisons chosen by the
     /// name's second byte (objects carry dozens of `.debug_*` and `.rel*` sections; this runs for each).
-    @inline(__always)  // one call site, in open's pass over every section: no copy of the Section to pass
-    static func role(of section: Section) -> SectionRole {
-        switch section.type {
+    static func role(type: SectionType, flags: ELF64.SectionFlags, size: UInt64, name: ByteString) -> SectionRole {
+        if type == .rel || type == .rela { return .relocations }
+        let role = namedRole(type: type, name: name)
+        guard role != .ignored, flags.contains(.execInstr), type == .progbits else { return role }
+        return size > 0 ? .program : .ignored
+    }
+
+    /// The role a section's type and name give it, before its flags are looked at.
+    @inline(__always)
+    private static func namedRole(type: SectionType, name: ByteString) -> SectionRole {
+        switch type {
         case .null, .symtab, .strtab, .rel, .rela, .llvmAddrsig, .symtabShndx, .group, .note: return .ignored
         default: break
         }
-        let name = section.name, bytes = name.utf8
+        let bytes = name.utf8
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: ".") else {
             if name.matches("license") || name.matches("version") { return .ignored }
             if name.matches("maps") || name.starts(with: "maps/") { return .legacyMaps }
@@ -214,17 +243,6 @@ extension ObjectSpec {
     }
 
     private mutating func readSections(
-        _ sections: UnsafeBufferPointer<Section>, _ symbols: SymbolTable
-    ) throws(ObjectError) {
-        // Each section's role, found once, and its first symbol (see below): a temporary table.
-        try withUnsafeTemporaryAllocation(of: SectionUse.self, capacity: sections.count) {
-            (roles) throws(ObjectError) in
-            roles.initialize(repeating: (.ignored, -2))
-            try readSections(sections, symbols, roles: roles)
-        }
-    }
-
-    private mutating func readSections(
         _ sections: UnsafeBufferPointer<Section>, _ symbols: SymbolTable,
         roles: UnsafeMutableBufferPointer<SectionUse>
     ) throws(ObjectError) {
@@ -234,15 +252,10 @@ extension ObjectSpec {
         var placeable: [(key: ByteString, value: UInt32)] = []
         if !dataSections.entries.isEmpty { placeable.reserveCapacity(sections.count) }
         for index in sections.indices {  // elements read in place: a Section is 112 bytes
-            var role = Self.role(of: sections[index])
-            if sections[index].holdsRelocations {
-                role = .relocations
-            } else if role != .ignored, sections[index].flags.contains(.execInstr), sections[index].type == .progbits {
-                role = sections[index].size > 0 ? .program : .ignored
-                programCount += role == .program ? 1 : 0
-            }
-            roles[index].role = role
-            if !dataSections.entries.isEmpty, role != .relocations, role != .program,
+            let role = roles[index].role
+            if role == .relocations { continue }
+            programCount += role == .program ? 1 : 0
+            if !dataSections.entries.isEmpty, role != .program,
                 role != .ignored || !sections[index].name.starts(with: ".")
             {
                 placeable.append((sections[index].name, UInt32(index)))
