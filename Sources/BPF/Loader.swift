@@ -258,16 +258,11 @@ extension ObjectSpec {
     /// A token that does not delegate `btf_load` is one more such refusal (the warning names it).
     private func loadBTF(_ options: LoadOptions, _ context: LoadContext) -> SharedDescriptor? {
         do {
-            // The blob lives only for the call: the result is taken out of it.
-            var loaded: Result<SharedDescriptor, SyscallError>?
-            try withBTFBytesForKernel(supporting: options.btfKinds ?? context.features.btfKinds) { bytes in
-                do throws(SyscallError) {
-                    loaded = .success(SharedDescriptor(try BTFCommands.load(bytes, token: context.token)))
-                } catch {
-                    loaded = .failure(error)
-                }
+            guard let bytes = try btfBufferForKernel(supporting: options.btfKinds ?? context.features.btfKinds) else {
+                return nil
             }
-            return try loaded?.get()
+            defer { bytes.deallocate() }
+            return SharedDescriptor(try BTFCommands.load(UnsafeRawBufferPointer(bytes), token: context.token))
         } catch let error as SyscallError where error.errno == EPERM && context.delegation?.missing(command: 18) != nil
         {
             options.diagnostics(

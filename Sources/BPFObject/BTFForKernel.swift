@@ -7,33 +7,38 @@ extension ObjectSpec {
     /// its DATASECs fixed in place, as libbpf does, which keeps the load's user-space time
     /// down; otherwise the types of ``btfForKernel()``, sanitized and encoded.
     public func btfBytesForKernel(supporting supported: BTFKindSupport) throws(ObjectError) -> [UInt8]? {
-        var bytes: [UInt8]?
-        try withBTFBytesForKernel(supporting: supported) { bytes = Array($0) }
-        return bytes
+        guard let bytes = try btfBufferForKernel(supporting: supported) else { return nil }
+        defer { bytes.deallocate() }
+        return Array(bytes)
     }
 
-    /// ``btfBytesForKernel(supporting:)`` handed to `body` (not called when the object has no BTF)
-    /// without an array made: the object's own blob is fixed in a buffer freed on return, what
-    /// the loader hands the kernel.
-    package func withBTFBytesForKernel(
-        supporting supported: BTFKindSupport, _ body: (UnsafeRawBufferPointer) -> Void
-    ) throws(ObjectError) {
-        guard let btf else { return }
+    /// ``btfBytesForKernel(supporting:)`` in a buffer the caller deallocates (no array made: what
+    /// the loader hands the kernel, which copies it).
+    package func btfBufferForKernel(
+        supporting supported: BTFKindSupport
+    ) throws(ObjectError)
+        -> UnsafeMutableRawBufferPointer?
+    {
+        guard let btf else { return nil }
         if supported == .all, btf.byteOrder == .host, !needsNewTypes(btf) {
             let bytes = try dataSectionsFixed(btf)
-            defer { bytes.deallocate() }
             for id in hiddenSubprogramFunctions(btf) {
                 // FUNC's info word: kind in bits 24-28, linkage in vlen (BTF_FUNC_STATIC is 0).
                 guard let record = btf.recordOffset(of: id) else { continue }
                 store(UInt32(Kind.function.rawValue) << 24, at: record + 4, in: bytes, order: btf.byteOrder)
             }
-            try kconfigFixed(btf, bytes)
-            body(UnsafeRawBufferPointer(bytes))
-            return
+            do { try kconfigFixed(btf, bytes) } catch {
+                bytes.deallocate()
+                throw error
+            }
+            return bytes
         }
-        guard var builder = try btfForKernel() else { return }
+        guard var builder = try btfForKernel() else { return nil }
         if supported != .all { builder.sanitize(for: supported) }
-        builder.encode(byteOrder: .host).withUnsafeBytes(body)
+        let encoded = builder.encode(byteOrder: .host)
+        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: encoded.count, alignment: 8)
+        bytes.copyBytes(from: encoded)
+        return bytes
     }
 
     /// Whether making the kernel's BTF takes types or names the object lacks: `.ksyms` (its entries
