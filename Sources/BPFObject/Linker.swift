@@ -83,11 +83,15 @@ public enum Linker {
             spec.programs[p].functionRecords.append(to: &linked.functionInfo) {
                 FunctionRecord(instruction: Int($0.instructionOffset) / Instruction.size + shift, typeID: $0.typeID)
             }
-            spec.programs[p].lineRecords.append(to: &linked.lineInfo) {
-                LineRecord(
-                    instruction: Int($0.instructionOffset) / Instruction.size + shift,
-                    fileNameOffset: $0.fileNameOffset,
-                    lineOffset: $0.lineOffset, lineColumn: $0.lineColumn)
+            if let (bytes, stride) = spec.programs[p].lineRecords.hostOrderBytes {
+                LineRecord.append(bytes, stride: stride, shift: shift, to: &linked.lineInfo)
+            } else {
+                spec.programs[p].lineRecords.append(to: &linked.lineInfo) {
+                    LineRecord(
+                        instruction: Int($0.instructionOffset) / Instruction.size + shift,
+                        fileNameOffset: $0.fileNameOffset,
+                        lineOffset: $0.lineOffset, lineColumn: $0.lineColumn)
+                }
             }
             linked.mapLoads.reserve(additional: spec.programs[p].references.count)
             for reference in spec.programs[p].references {

@@ -223,14 +223,18 @@ extension ObjectSpec {
         var next = relocated.startIndex, index = 0
         while index < instructions.count {
             let insn = instructions[index]
-            while next != relocated.endIndex, relocated[next] < index { relocated.formIndex(after: &next) }
-            let isRelocated = next != relocated.endIndex && relocated[next] == index
-            if !isRelocated,
-                (insn.isLoadImmediate64 && insn.source != 0) || (insn.isCall && insn.source == PseudoSource.kfuncCall)
-            {
-                return (index, insn)
+            // Most instructions are neither: one look at the opcode. Only an instruction carrying a
+            // reference is looked up among the relocated ones (ascending: the cursor only moves on).
+            let isLoad = insn.isLoadImmediate64
+            guard isLoad || insn.isCall else {
+                index += 1
+                continue
             }
-            index += insn.isLoadImmediate64 ? 2 : 1
+            if isLoad ? insn.source != 0 : insn.source == PseudoSource.kfuncCall {
+                while next != relocated.endIndex, relocated[next] < index { relocated.formIndex(after: &next) }
+                if next == relocated.endIndex || relocated[next] != index { return (index, insn) }
+            }
+            index += isLoad ? 2 : 1
         }
         return nil
     }

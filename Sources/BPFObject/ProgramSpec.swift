@@ -103,6 +103,33 @@ public struct LineRecord: Hashable, Sendable {
         self.lineColumn = lineColumn
     }
 
+    /// Appends the `.BTF.ext` line records in `bytes` (host order, `stride` bytes each, at least
+    /// the 16 this reads), their instruction byte offsets made instruction indices plus `shift`:
+    /// one pass of word loads and stores (thousands of records in a large program).
+    static func append(_ bytes: UnsafeRawBufferPointer, stride: Int, shift: Int, to list: inout [LineRecord]) {
+        precondition(stride >= 16, "line records of at least 16 bytes (BTFExt checks rec_size)")
+        let count = bytes.count / stride
+        guard count > 0, let base = bytes.baseAddress else { return }
+        let records = [LineRecord](unsafeUninitializedCapacity: count) { out, initialized in
+            for i in 0..<count {
+                let record = base + i * stride
+                (out.baseAddress.unsafelyUnwrapped + i).initialize(
+                    to: LineRecord(
+                        instruction: Int(record.loadUnaligned(as: UInt32.self)) / Instruction.size + shift,
+                        fileNameOffset: record.loadUnaligned(fromByteOffset: 4, as: UInt32.self),
+                        lineOffset: record.loadUnaligned(fromByteOffset: 8, as: UInt32.self),
+                        lineColumn: record.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
+            }
+            initialized = count
+        }
+        if list.isEmpty {
+            list = records  // an entry program's own records: the usual case
+        } else {
+            list.reserve(additional: count)  // at least doubling: many runs appended stay linear
+            list.append(contentsOf: records)
+        }
+    }
+
     /// Whether arrays of records are laid out as the kernel's `struct bpf_line_info`.
     static let hasKernelLayout =
         MemoryLayout<Self>.stride == 16 && MemoryLayout<Self>.offset(of: \.fileNameOffset) == 4

@@ -155,6 +155,16 @@ public enum ExtRun<R: ExtRecord>: Sendable {
         }
     }
 
+    /// For a view of records in the host's byte order, their bytes (whole records of `stride`
+    /// bytes each, the first word of each its instruction offset): for callers that convert
+    /// many records in one tight loop rather than decoding each.
+    public var hostOrderBytes: (bytes: UnsafeRawBufferPointer, stride: Int)? {
+        guard case let .view(records, range) = self, records.order == .host else { return nil }
+        // `records.bytes` holds `records.count` whole records, and `range` lies within them.
+        let start = range.lowerBound * records.stride, end = range.upperBound * records.stride
+        return (UnsafeRawBufferPointer(rebasing: records.bytes[start..<end]), records.stride)
+    }
+
     /// The number of records.
     @inlinable
     public var count: Int {
