@@ -110,23 +110,17 @@ public struct LineRecord: Hashable, Sendable {
         precondition(stride >= 16, "line records of at least 16 bytes (BTFExt checks rec_size)")
         let count = bytes.count / stride
         guard count > 0, let base = bytes.baseAddress else { return }
-        let records = [LineRecord](unsafeUninitializedCapacity: count) { out, initialized in
-            for i in 0..<count {
-                let record = base + i * stride
-                (out.baseAddress.unsafelyUnwrapped + i).initialize(
-                    to: LineRecord(
-                        instruction: Int(record.loadUnaligned(as: UInt32.self)) / Instruction.size + shift,
-                        fileNameOffset: record.loadUnaligned(fromByteOffset: 4, as: UInt32.self),
-                        lineOffset: record.loadUnaligned(fromByteOffset: 8, as: UInt32.self),
-                        lineColumn: record.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
-            }
-            initialized = count
-        }
-        if list.isEmpty {
-            list = records  // an entry program's own records: the usual case
-        } else {
-            list.reserve(additional: count)  // at least doubling: many runs appended stay linear
-            list.append(contentsOf: records)
+        // Appended one by one into room made first (`Array(unsafeUninitializedCapacity:)` would
+        // look up the storage's type metadata at run time, which costs more than a short run).
+        list.reserve(additional: count)
+        for i in 0..<count {
+            let record = base + i * stride
+            list.append(
+                LineRecord(
+                    instruction: Int(record.loadUnaligned(as: UInt32.self)) / Instruction.size + shift,
+                    fileNameOffset: record.loadUnaligned(fromByteOffset: 4, as: UInt32.self),
+                    lineOffset: record.loadUnaligned(fromByteOffset: 8, as: UInt32.self),
+                    lineColumn: record.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
         }
     }
 

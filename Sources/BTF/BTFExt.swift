@@ -109,13 +109,10 @@ public struct ExtSection<R: ExtRecord>: Sendable {
     init(name: ByteString, records: ExtRecords<R>) {
         self.name = name
         self.records = records
-        // One pass over the first word of each record (a hot loop: objects carry thousands of line records).
-        var sorted = true, previous: UInt32 = 0
-        for index in 0..<records.count {
-            let offset = records.instructionOffset(at: index)
-            if offset < previous { sorted = false; break }
-            previous = offset
-        }
+        // One pass over the first word of each record (a hot loop: objects carry thousands of line
+        // records), in a byte order fixed at compile time.
+        let sorted =
+            records.order == .host ? records.offsetsAscend(HostOrder.self) : records.offsetsAscend(SwappedOrder.self)
         isSorted = sorted
         sortedOrder = sorted ? [] : stableOrder(of: records.map(\.instructionOffset))
     }
@@ -211,6 +208,18 @@ public struct ExtRecords<R: ExtRecord>: RandomAccessCollection, @unchecked Senda
     @inlinable public var endIndex: Int { count }
     @inlinable public subscript(i: Int) -> R {
         R(Record(bytes, order: order).record(at: i * stride, size: stride))
+    }
+
+    /// Whether the records' instruction offsets never decrease, read in the byte order `Order`.
+    func offsetsAscend<Order: WordOrder>(_: Order.Type) -> Bool {
+        let words = Record(bytes, order: order)  // `bytes` holds `count` whole records
+        var previous: UInt32 = 0
+        for index in 0..<count {
+            let offset = words.u32(index * stride, Order.self)
+            if offset < previous { return false }
+            previous = offset
+        }
+        return true
     }
 
     /// Record `i`'s instruction byte offset (every kind of record starts with it), without decoding the rest.
