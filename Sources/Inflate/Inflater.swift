@@ -103,19 +103,19 @@ struct Inflater: ~Copyable {
         throw .invalidCode(at: byteOffset)
     }
 
-    private static let lengthBase = [
-        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227,
-        258,
+    /// Length codes 257…285 (RFC 1951, 3.2.5): `base << 3 | extra bits`, one table for both.
+    private static let lengthCodes: [UInt16] = [
+        3 << 3, 4 << 3, 5 << 3, 6 << 3, 7 << 3, 8 << 3, 9 << 3, 10 << 3, 11 << 3 | 1, 13 << 3 | 1, 15 << 3 | 1,
+        17 << 3 | 1, 19 << 3 | 2, 23 << 3 | 2, 27 << 3 | 2, 31 << 3 | 2, 35 << 3 | 3, 43 << 3 | 3, 51 << 3 | 3,
+        59 << 3 | 3, 67 << 3 | 4, 83 << 3 | 4, 99 << 3 | 4, 115 << 3 | 4, 131 << 3 | 5, 163 << 3 | 5, 195 << 3 | 5,
+        227 << 3 | 5, 258 << 3,
     ]
-    private static let lengthExtra = [
-        0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
-    ]
-    private static let distanceBase = [
-        1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
-        2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
-    ]
-    private static let distanceExtra = [
-        0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
+    /// Distance codes 0…29: `base << 4 | extra bits`.
+    private static let distanceCodes: [UInt32] = [
+        1 << 4, 2 << 4, 3 << 4, 4 << 4, 5 << 4 | 1, 7 << 4 | 1, 9 << 4 | 2, 13 << 4 | 2, 17 << 4 | 3, 25 << 4 | 3,
+        33 << 4 | 4, 49 << 4 | 4, 65 << 4 | 5, 97 << 4 | 5, 129 << 4 | 6, 193 << 4 | 6, 257 << 4 | 7, 385 << 4 | 7,
+        513 << 4 | 8, 769 << 4 | 8, 1025 << 4 | 9, 1537 << 4 | 9, 2049 << 4 | 10, 3073 << 4 | 10, 4097 << 4 | 11,
+        6145 << 4 | 11, 8193 << 4 | 12, 12289 << 4 | 12, 16385 << 4 | 13, 24577 << 4 | 13,
     ]
 
     /// The fixed codes of block type 1.
@@ -202,12 +202,13 @@ struct Inflater: ~Copyable {
             }
             if symbol == 256 { return }
             let index = symbol - 257
-            guard index < Self.lengthBase.count else { throw .invalidCode(at: byteOffset) }
-            let lengthExtra = Self.lengthExtra[index]
-            let length = Self.lengthBase[index] + (lengthExtra == 0 ? 0 : try bits(lengthExtra))
+            guard index < Self.lengthCodes.count else { throw .invalidCode(at: byteOffset) }
+            let lengthCode = Int(Self.lengthCodes[index])
+            let length = lengthCode >> 3 + (try bits(lengthCode & 7))  // bits(0) is 0
             let d = try decode(distances)
-            guard d < Self.distanceBase.count else { throw .invalidCode(at: byteOffset) }
-            let distance = Self.distanceBase[d] + (try bits(Self.distanceExtra[d]))
+            guard d < Self.distanceCodes.count else { throw .invalidCode(at: byteOffset) }
+            let distanceCode = Int(Self.distanceCodes[d])
+            let distance = distanceCode >> 4 + (try bits(distanceCode & 15))
             guard distance <= outputBuffer.count else { throw .invalidDistance(at: byteOffset) }
             guard outputBuffer.count + length <= limit else { throw .outputTooLarge(limit: limit) }
             outputBuffer.appendCopy(distance: distance, length: length)
