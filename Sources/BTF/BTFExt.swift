@@ -221,11 +221,6 @@ public struct ExtRecords<R: ExtRecord>: RandomAccessCollection, @unchecked Senda
         }
         return true
     }
-
-    /// Record `i`'s instruction byte offset (every kind of record starts with it), without decoding the rest.
-    @inlinable func instructionOffset(at i: Int) -> UInt32 {
-        Record(bytes, order: order).u32(i * stride)  // `bytes` holds `count` whole records
-    }
 }
 
 /// `bpf_func_info`: the BTF FUNC describing the function starting at an instruction.
