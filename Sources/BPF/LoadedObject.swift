@@ -27,14 +27,16 @@ public struct LoadedObject: ~Copyable {
     public internal(set) var coreOutcomes: [COREOutcome] = []
     /// struct_ops map values ready to register (program descriptors in place), by map index.
     var structOpsValues: [Int: [UInt8]] = [:]
-    /// The slots of `__bpf_usdt_specs` its USDT links hold (``Attach/usdt(_:of:binary:provider:name:pid:cookie:)``).
-    let usdtSlots = USDTSpecSlots()
+    /// The slots of `__bpf_usdt_specs` its USDT links hold (``Attach/usdt(_:of:binary:provider:name:pid:cookie:)``);
+    /// nil for an object without that map (no lock made for the loads that never attach USDT).
+    let usdtSlots: USDTSpecSlots?
 
     /// An object of `spec` with nothing created yet (the spec is taken, not copied again).
     init(spec: consuming ObjectSpec) {
         maps = [Map?](repeating: nil, count: spec.maps.count)
         programsByName = FirstIndexByName.forList(of: spec.programs.count)
         mapsByName = FirstIndexByName.forList(of: spec.maps.count)
+        usdtSlots = spec.maps.contains { $0.name == "__bpf_usdt_specs" } ? USDTSpecSlots() : nil
         self.spec = spec
     }
 

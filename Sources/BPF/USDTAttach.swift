@@ -190,10 +190,12 @@ extension Attach {
         _ program: Program, of object: borrowing LoadedObject, binary: String, provider: String, name: String,
         pid: Int32 = -1, cookie: UInt64 = 0
     ) throws(AttachError) -> USDTLink {
-        guard let specs = object.map(named: "__bpf_usdt_specs") else { throw .target(.noUSDTSpecsMap) }
+        guard let specs = object.map(named: "__bpf_usdt_specs"), let slots = object.usdtSlots else {
+            throw .target(.noUSDTSpecsMap)
+        }
         return try usdt(
             program: program.descriptor, throughUprobeMulti: program.expectedAttachType == .traceUprobeMulti,
-            specs: specs, slots: object.usdtSlots, binary: binary, provider: provider, name: name, pid: pid,
+            specs: specs, slots: slots, binary: binary, provider: provider, name: name, pid: pid,
             cookie: cookie)
     }
 
