@@ -1,4 +1,5 @@
 import BPFObject
+import ELF64
 import Glibc
 import Synchronization
 
@@ -33,7 +34,7 @@ public struct LoadedObject: ~Copyable {
 
     /// An object of `spec` with nothing created yet (the spec is taken, not copied again).
     init(spec: consuming ObjectSpec) {
-        maps = [Map?](repeating: nil, count: spec.maps.count)
+        maps = [Map?](filling: spec.maps.count, with: nil)  // (no run-time metadata lookup, as repeating: has)
         programsByName = FirstIndexByName.forList(of: spec.programs.count)
         mapsByName = FirstIndexByName.forList(of: spec.maps.count)
         usdtSlots = spec.maps.contains { $0.name == "__bpf_usdt_specs" } ? USDTSpecSlots() : nil
