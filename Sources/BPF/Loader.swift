@@ -274,8 +274,15 @@ extension ObjectSpec {
         }
     }
 
-    /// Map types whose key and value may carry BTF type ids.
-    private static let btfCapable: Set<UInt32> = [1, 2, 5, 6, 9, 10, 19, 21, 24, 28, 29, 32]
+    /// Whether maps of `type` may carry BTF key and value type ids: hash, array, their per-CPU
+    /// forms, LRU hash and its per-CPU form (1, 2, 5, 6, 9, 10), cgroup storage and its per-CPU
+    /// form (19, 21), socket, inode, task and cgroup local storage (24, 28, 29, 32): one bit each.
+    private static func isBTFCapable(_ type: UInt32) -> Bool {
+        let capable: UInt64 =
+            1 << 1 | 1 << 2 | 1 << 5 | 1 << 6 | 1 << 9 | 1 << 10 | 1 << 19 | 1 << 21 | 1 << 24
+            | 1 << 28 | 1 << 29 | 1 << 32
+        return type < 64 && capable >> UInt64(type) & 1 == 1
+    }
 
     /// Creates (or reuses from pins) every map to create; returns which were reused, by map index
     /// (empty when none was: most loads pin nothing).
@@ -356,7 +363,7 @@ extension ObjectSpec {
                 attributes.maxEntries = UInt32(max(1, sysconf(Int32(_SC_NPROCESSORS_CONF))))
             }
         }
-        let withBTF = btf >= 0 && Self.btfCapable.contains(spec.type.rawValue) && spec.valueTypeID != 0
+        let withBTF = btf >= 0 && Self.isBTFCapable(spec.type.rawValue) && spec.valueTypeID != 0
         if withBTF {
             attributes.btfKeyTypeID = spec.keyTypeID
             attributes.btfValueTypeID = spec.valueTypeID
