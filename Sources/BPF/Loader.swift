@@ -304,7 +304,7 @@ extension ObjectSpec {
             let pinPath = try pinPath(spec, options)
             if let pinPath, let map = try reusePinnedMap(spec, at: pinPath) {
                 object.set(map, at: index)
-                if reused.isEmpty { reused = [Bool](repeating: false, count: maps.count) }
+                if reused.isEmpty { reused = [Bool](filling: maps.count, with: false) }
                 reused[index] = true
                 object.pinnedMaps[spec.name] = pinPath
                 continue
