@@ -98,7 +98,6 @@ package enum ProgramCommands {
         attr.progFlags = a.flags
         attr.progName = a.name
         if let t = a.expectedAttachType { attr.expectedAttachType = t.rawValue }
-        let hasBTF = a.btf != nil
         if let btf = a.btf {
             attr.progBTFFD = UInt32(bitPattern: btf)
             if !a.functionInfo.isEmpty {
@@ -125,10 +124,9 @@ package enum ProgramCommands {
                             try fdArray.withBytes { (fdArray) throws(SyscallError) in
                                 attr.insns = kernelAddress(code.baseAddress)
                                 attr.license = kernelAddress(license)
-                                if hasBTF, attr.funcInfoCount > 0 {
-                                    attr.funcInfo = kernelAddress(functions.baseAddress)
-                                }
-                                if hasBTF, attr.lineInfoCount > 0 { attr.lineInfo = kernelAddress(lines.baseAddress) }
+                                // (The counts are set only when the program goes with BTF.)
+                                if attr.funcInfoCount > 0 { attr.funcInfo = kernelAddress(functions.baseAddress) }
+                                if attr.lineInfoCount > 0 { attr.lineInfo = kernelAddress(lines.baseAddress) }
                                 if !fdArray.isEmpty { attr.fdArray = kernelAddress(fdArray.baseAddress) }
                                 return try Syscall.bpf(.programLoad, &attr, "BPF_PROG_LOAD '\(name)'")
                             }

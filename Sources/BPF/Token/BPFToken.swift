@@ -59,14 +59,15 @@ public struct BPFToken: ~Copyable {
                 return path.isEmpty ? nil : try BPFToken(bpffs: path)
             }
             // Cheap where tokens cannot be (the initial user namespace): two system calls, no error text.
-            // The literal itself is the C string (a short String constant would be copied to make one).
-            let raw = open("/sys/fs/bpf", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            let path = UnsafeRawPointer(defaultTokenPath.utf8Start).assumingMemoryBound(to: CChar.self)
+            let raw = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard raw >= 0, let directory = try? FileDescriptor(owning: raw) else { return nil }
-            return try? BPFToken(directory, path: defaultTokenPath)
+            return try? BPFToken(directory, path: defaultTokenPath.description)
         }
     }
 
-    static let defaultTokenPath = "/sys/fs/bpf"
+    /// A static string: opened as the C string it is (a short `String` would be copied into one).
+    static let defaultTokenPath: StaticString = "/sys/fs/bpf"
 }
 
 /// Where a load's BPF token comes from (``LoadOptions/token``).
